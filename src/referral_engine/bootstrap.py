@@ -1,0 +1,74 @@
+"""The composition root: settings in, a wired engine out. The CLI, the API and tests all use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from .config import Settings
+from .engine import Clock, Engine, utc_now
+from .store import (
+    CaseStore,
+    EmbeddedPostgres,
+    connect,
+    ensure_schema,
+    eventsourcing_env,
+    mask_url,
+)
+from .workflows import WorkflowRegistry
+
+
+@dataclass
+class Runtime:
+    """Everything wired for one process; close it to release the pool and the embedded server."""
+
+    engine: Engine
+    settings: Settings
+    database_url: str
+    embedded: EmbeddedPostgres | None = field(default=None, repr=False)
+
+    @property
+    def display_url(self) -> str:
+        return mask_url(self.database_url)
+
+    def close(self) -> None:
+        self.engine.store.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtime:
+    """Wire the engine on PostgreSQL: the configured server, or an embedded one under `home`."""
+    settings = settings or Settings()
+    workflows = WorkflowRegistry.from_directory(settings.workflows_dir)
+    embedded = None
+    url = settings.database_url
+    if url is None:
+        embedded = EmbeddedPostgres(settings.home)
+        url = embedded.url()
+    try:
+        connect(url, settings.connect_timeout_seconds).close()
+        ensure_schema(url, settings.database_schema, settings.connect_timeout_seconds)
+        store = CaseStore(env=eventsourcing_env(url, settings))
+    except BaseException:
+        if embedded is not None:
+            embedded.stop()
+        raise
+    return Runtime(Engine(store, workflows, clock), settings, url, embedded)
+
+
+def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now) -> Engine:
+    """The engine on the in-memory event store, for fast unit tests of the rules."""
+    settings = settings or Settings()
+    workflows = WorkflowRegistry.from_directory(settings.workflows_dir)
+    store = CaseStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return Engine(store, workflows, clock)

@@ -1,0 +1,38 @@
+"""Settings: the only reader of the environment (variables prefixed `REFERRAL_ENGINE_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_workflows() -> Path:
+    shipped = PROJECT_ROOT / "workflows"
+    return shipped if shipped.is_dir() else Path("workflows")
+
+
+class Settings(BaseSettings):
+    """Where the database is and how to talk to it; where the workflow files are."""
+
+    model_config = SettingsConfigDict(env_prefix="REFERRAL_ENGINE_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset means an embedded server under `home`."
+    )
+    database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    home: Path = Field(default=Path(".referral-engine"), description="Data directory.")
+    workflows_dir: Path = Field(default_factory=_default_workflows)
+    lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
+    connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
+    pool_size: int = Field(default=5, ge=1, le=200)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value or None

@@ -1,0 +1,357 @@
+"""The Case aggregate: one event stream per case. Commands decide; events only assign state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from .commands import Context, fingerprint
+from .errors import (
+    FieldProblem,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    InvalidData,
+    NotReceivingAgency,
+    PreconditionMissing,
+    ReferralNotFound,
+    RoleNotAllowed,
+    VersionConflict,
+)
+from .fields import check_data
+from .rules import allowed_referral_steps, allowed_steps, deadline_changes
+from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
+
+REGION_MAX = 100
+
+
+class Case(Aggregate):
+    """A person's case under one workflow version: its state, data, referrals and deadlines."""
+
+    class_version = 1
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        workflow_id: str
+        workflow_version: int
+        region: str
+        name: str
+        state: str
+        data: dict[str, Any]
+        flags_set: list[str]
+        deadlines_started: list[dict[str, Any]]
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+        causation_id: str | None
+        idempotency_key: str | None
+        fingerprint: str
+
+        def apply(self, case: Case) -> None:
+            case.workflow_id = self.workflow_id
+            case.workflow_version = self.workflow_version
+            case.region = self.region
+            case.state = self.state
+            case.previous_state = None
+            case.data = dict(self.data)
+            case.flags = sorted(set(self.flags_set))
+            case.referrals = {}
+            case.deadlines = {}
+            case.idempotency = {}
+            case.opened_at = self.occurred_at
+            case._record_outcome(self, None)
+            case._start_deadlines(self.deadlines_started)
+
+    class StepTaken(Aggregate.Event):
+        """A workflow step on the case, or on one of its referrals when `referral_id` is set."""
+
+        class_version = 1
+        name: str
+        trigger: str
+        referral_id: str | None
+        from_state: str | None
+        to_state: str
+        data: dict[str, Any]
+        flags_set: list[str]
+        flags_cleared: list[str]
+        deadlines_started: list[dict[str, Any]]
+        deadlines_stopped: list[dict[str, Any]]
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+        causation_id: str | None
+        idempotency_key: str | None
+        fingerprint: str
+        workflow_id: str
+        workflow_version: int
+
+        def apply(self, case: Case) -> None:
+            if self.referral_id is None:
+                if self.to_state != self.from_state:
+                    case.previous_state = self.from_state
+                case.state = self.to_state
+                case.data.update(self.data)
+            else:
+                case._apply_referral_step(self)
+            case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
+            for stop in self.deadlines_stopped:
+                case.deadlines.pop(_deadline_key(stop["name"], stop["referral_id"]), None)
+            case._start_deadlines(self.deadlines_started)
+            case._record_outcome(self, self.referral_id)
+
+    def __init__(self) -> None:
+        self.workflow_id: str
+        self.workflow_version: int
+        self.region: str
+        self.state: str
+        self.previous_state: str | None
+        self.data: dict[str, Any]
+        self.flags: list[str]
+        self.referrals: dict[str, dict[str, Any]]
+        self.deadlines: dict[str, dict[str, Any]]
+        self.idempotency: dict[str, dict[str, Any]]
+        self.opened_at: datetime
+
+    # -- commands -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        workflow: WorkflowDefinition,
+        region: str,
+        data: Mapping[str, object],
+        ctx: Context,
+        case_id: UUID | None = None,
+    ) -> Case:
+        """Open a case with the workflow's opening event, checked like any other step."""
+        opening = workflow.opening
+        if ctx.actor.role not in opening.roles:
+            raise RoleNotAllowed("open", ctx.actor.role, sorted(opening.roles))
+        region = _check_region(region)
+        clean = check_data(opening.fields, data)
+        occurred = ctx.occurred()
+        started, _ = deadline_changes(workflow, opening.event, None, occurred.date(), None)
+        return cls._create(
+            cls.Opened,
+            id=case_id,
+            timestamp=ctx.now,
+            workflow_id=workflow.id,
+            workflow_version=workflow.version,
+            region=region,
+            name=opening.event,
+            state=opening.state,
+            data=clean,
+            flags_set=list(opening.sets),
+            deadlines_started=started,
+            actor=ctx.actor.as_dict(),
+            occurred_at=occurred,
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id,
+            idempotency_key=ctx.idempotency_key,
+            fingerprint=open_fingerprint(workflow.id, region, data, ctx),
+        )
+
+    def take_step(
+        self,
+        workflow: WorkflowDefinition,
+        trigger: str,
+        data: Mapping[str, object],
+        ctx: Context,
+        expected_version: int,
+    ) -> dict[str, Any]:
+        """Fire one workflow trigger; returns the outcome (version, state, event name)."""
+        print_ = fingerprint("step", str(self.id), trigger, data, ctx.occurred_at)
+        if (seen := self._seen(ctx, print_)) is not None:
+            return seen
+        self._check_version(expected_version)
+        spec = workflow.guard.step(self.state, trigger)
+        if spec is None:
+            legal = [s.trigger for s in allowed_steps(workflow, self, ctx.actor.role)]
+            raise IllegalTransition(trigger, self.state, legal)
+        self._check_actor(spec, ctx)
+        clean = check_data(spec.fields, data)
+        dest = self.previous_state if spec.dest == PREVIOUS else spec.dest
+        self._record_step(workflow, spec, None, self.state, dest or self.state, clean, ctx, print_)
+        return self.idempotency_outcome()
+
+    def send_referral(
+        self,
+        workflow: WorkflowDefinition,
+        data: Mapping[str, object],
+        ctx: Context,
+        expected_version: int,
+    ) -> dict[str, Any]:
+        """Refer the person to an agency for a service: starts a referral sub-workflow."""
+        print_ = fingerprint("referral", str(self.id), data, ctx.occurred_at)
+        if (seen := self._seen(ctx, print_)) is not None:
+            return seen
+        self._check_version(expected_version)
+        referrals = workflow.referrals
+        if referrals is None or self.state not in referrals.allowed_in:
+            trigger = referrals.send.trigger if referrals else "send_referral"
+            legal = [s.trigger for s in allowed_steps(workflow, self, ctx.actor.role)]
+            raise IllegalTransition(trigger, self.state, legal)
+        self._check_actor(referrals.send, ctx)
+        clean = check_data(referrals.send.fields, data)
+        referral_id = f"r{len(self.referrals) + 1}"
+        self._record_step(
+            workflow, referrals.send, referral_id, None, referrals.initial, clean, ctx, print_
+        )
+        return self.idempotency_outcome()
+
+    def take_referral_step(
+        self,
+        workflow: WorkflowDefinition,
+        referral_id: str,
+        trigger: str,
+        data: Mapping[str, object],
+        ctx: Context,
+        expected_version: int,
+    ) -> dict[str, Any]:
+        """Fire a trigger of one referral's sub-workflow (accept, reject, deliver assistance...)."""
+        print_ = fingerprint("referral-step", str(self.id), referral_id, trigger, data)
+        if (seen := self._seen(ctx, print_)) is not None:
+            return seen
+        self._check_version(expected_version)
+        referral = self.referrals.get(referral_id)
+        if referral is None or workflow.referrals is None:
+            raise ReferralNotFound(referral_id)
+        spec = workflow.referrals.guard.step(referral["state"], trigger)
+        if spec is None:
+            legal = allowed_referral_steps(workflow, self, referral_id, ctx.actor)
+            raise IllegalTransition(trigger, referral["state"], [s.trigger for s in legal])
+        self._check_actor(spec, ctx, receiving_agency=referral["agency"])
+        clean = check_data(spec.fields, data)
+        dest = spec.dest or referral["state"]
+        self._record_step(workflow, spec, referral_id, referral["state"], dest, clean, ctx, print_)
+        return self.idempotency_outcome()
+
+    # -- decisions shared by the commands -------------------------------------------------------
+
+    def _seen(self, ctx: Context, print_: str) -> dict[str, Any] | None:
+        """The first outcome of a retried command, or None when this key is new."""
+        key = ctx.key()
+        if key is None or key not in self.idempotency:
+            return None
+        first = self.idempotency[key]
+        if first["fingerprint"] != print_:
+            raise IdempotencyKeyReused(str(ctx.idempotency_key))
+        return {**first, "replayed": True}
+
+    def _check_version(self, expected_version: int) -> None:
+        if expected_version != self.version:
+            raise VersionConflict(expected_version, self.version)
+
+    def _check_actor(
+        self, spec: TransitionSpec, ctx: Context, receiving_agency: str | None = None
+    ) -> None:
+        if ctx.actor.role not in spec.roles:
+            raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
+        if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
+            raise NotReceivingAgency(spec.trigger, ctx.actor.agency, str(receiving_agency))
+        missing = [flag for flag in spec.requires if flag not in self.flags]
+        if missing:
+            raise PreconditionMissing(spec.trigger, missing)
+
+    def _record_step(
+        self,
+        workflow: WorkflowDefinition,
+        spec: TransitionSpec,
+        referral_id: str | None,
+        from_state: str | None,
+        to_state: str,
+        data: dict[str, Any],
+        ctx: Context,
+        print_: str,
+    ) -> None:
+        occurred = ctx.occurred(not_before=self.opened_at)
+        started, stopped = deadline_changes(
+            workflow, spec.event, referral_id, occurred.date(), self.deadlines
+        )
+        self.trigger_event(
+            self.StepTaken,
+            timestamp=ctx.now,
+            name=spec.event,
+            trigger=spec.trigger,
+            referral_id=referral_id,
+            from_state=from_state,
+            to_state=to_state,
+            data=data,
+            flags_set=list(spec.sets),
+            flags_cleared=list(spec.clears),
+            deadlines_started=started,
+            deadlines_stopped=stopped,
+            actor=ctx.actor.as_dict(),
+            occurred_at=occurred,
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id or f"{self.id}:{self.version}",
+            idempotency_key=ctx.idempotency_key,
+            fingerprint=print_,
+            workflow_id=self.workflow_id,
+            workflow_version=self.workflow_version,
+        )
+
+    # -- state assignment, called only from events -----------------------------------------------
+
+    def _apply_referral_step(self, event: Case.StepTaken) -> None:
+        rid = str(event.referral_id)
+        if event.from_state is None:
+            self.referrals[rid] = {
+                "id": rid,
+                "state": event.to_state,
+                "agency": event.data.get("agency", ""),
+                "service": event.data.get("service", ""),
+                "data": dict(event.data),
+                "sent_at": event.occurred_at.isoformat(),
+                "steps": [],
+            }
+        referral = self.referrals[rid]
+        referral["state"] = event.to_state
+        referral["steps"].append(
+            {"name": event.name, "occurred_at": event.occurred_at.isoformat(), "data": event.data}
+        )
+
+    def _start_deadlines(self, started: list[dict[str, Any]]) -> None:
+        for deadline in started:
+            self.deadlines[_deadline_key(deadline["name"], deadline["referral_id"])] = dict(deadline)
+
+    def _record_outcome(self, event: Any, referral_id: str | None) -> None:
+        outcome = {
+            "version": event.originator_version,
+            "state": self.state,
+            "name": event.name,
+            "referral_id": referral_id,
+            "fingerprint": event.fingerprint,
+        }
+        self._last_outcome = outcome
+        if event.idempotency_key is not None:
+            self.idempotency[f"{event.actor['user_id']}:{event.idempotency_key}"] = outcome
+
+    def idempotency_outcome(self) -> dict[str, Any]:
+        """The outcome of the last event applied (what a command returns)."""
+        return {**self._last_outcome, "replayed": False}
+
+    def open_deadlines(self) -> list[dict[str, Any]]:
+        return sorted(self.deadlines.values(), key=lambda d: (d["due_on"], d["name"]))
+
+
+def open_fingerprint(
+    workflow_id: str, region: str, data: Mapping[str, object], ctx: Context
+) -> str:
+    """The digest of an open-case command (also used to answer a retried open)."""
+    return fingerprint("open", workflow_id, region, data, ctx.occurred_at)
+
+
+def _deadline_key(name: str, referral_id: str | None) -> str:
+    return f"{name}|{referral_id or ''}"
+
+
+def _check_region(region: object) -> str:
+    if not isinstance(region, str) or not region.strip():
+        raise InvalidData([FieldProblem("region", "is required")])
+    if len(region) > REGION_MAX:
+        raise InvalidData([FieldProblem("region", f"must be at most {REGION_MAX} characters")])
+    return region.strip()

@@ -1,0 +1,63 @@
+"""What every command carries besides its payload: who, when, and how to recognise a retry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .errors import FieldProblem, InvalidData
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a stated `occurred_at` may lie before it is refused (clock skew)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user behind a command: who they are, the role they act in and their agency."""
+
+    user_id: str
+    role: str
+    agency: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"user_id": self.user_id, "role": self.role, "agency": self.agency}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who issues a command and when: `now` is the recording time, `occurred_at` the stated one."""
+
+    actor: Actor
+    now: datetime
+    occurred_at: datetime | None = None
+    correlation_id: str = ""
+    causation_id: str | None = None
+    idempotency_key: str | None = None
+
+    def occurred(self, not_before: datetime | None = None) -> datetime:
+        """The time the step happened: as stated by the user, never in the future."""
+        when = self.occurred_at or self.now
+        if when.tzinfo is None:
+            raise InvalidData([FieldProblem("occurred_at", "must include a time zone")])
+        if when > self.now + CLOCK_SKEW:
+            raise InvalidData([FieldProblem("occurred_at", "must not be in the future")])
+        if not_before is not None and when < not_before:
+            raise InvalidData(
+                [FieldProblem("occurred_at", f"must not be before the case began ({not_before})")]
+            )
+        return when
+
+    def key(self) -> str | None:
+        """Idempotency keys are scoped to the user who sent them."""
+        if self.idempotency_key is None:
+            return None
+        return f"{self.actor.user_id}:{self.idempotency_key}"
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable digest of a command's content, to tell a true retry from a reused key."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()

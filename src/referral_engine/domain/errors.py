@@ -1,0 +1,137 @@
+"""Domain errors. Each has a stable `type` slug that adapters map to a problem type and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; `type` is stable and part of the interface."""
+
+    type = "domain-error"
+    title = "The request cannot be carried out"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One offending field: its path (e.g. `data.valid_until`) and why."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class InvalidData(DomainError):
+    type = "validation"
+    title = "Some fields are missing or invalid"
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class NotFound(DomainError):
+    type = "not-found"
+    title = "Not found"
+
+
+class CaseNotFound(NotFound):
+    def __init__(self, case_id: object, detail: str | None = None) -> None:
+        self.case_id = case_id
+        super().__init__(detail or f"case {case_id} not found")
+
+
+class ReferralNotFound(NotFound):
+    def __init__(self, referral_id: str) -> None:
+        self.referral_id = referral_id
+        super().__init__(f"referral {referral_id} not found")
+
+
+class WorkflowNotFound(NotFound):
+    def __init__(self, workflow_id: str, version: int | None = None) -> None:
+        self.workflow_id = workflow_id
+        self.version = version
+        which = workflow_id if version is None else f"{workflow_id} version {version}"
+        super().__init__(f"workflow {which} not found")
+
+
+class IllegalTransition(DomainError):
+    type = "illegal-transition"
+    title = "This step is not legal from the current state"
+
+    def __init__(self, trigger: str, state: str, legal_triggers: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.legal_triggers = tuple(legal_triggers)
+        legal = ", ".join(self.legal_triggers) or "none"
+        super().__init__(f"'{trigger}' is not legal from state '{state}'; legal now: {legal}")
+
+
+class RoleNotAllowed(DomainError):
+    type = "forbidden-role"
+    title = "Your role may not take this step"
+
+    def __init__(self, trigger: str, role: str, allowed_roles: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.role = role
+        self.allowed_roles = tuple(allowed_roles)
+        super().__init__(
+            f"role '{role}' may not take '{trigger}'; roles that may: "
+            + ", ".join(self.allowed_roles)
+        )
+
+
+class NotReceivingAgency(DomainError):
+    type = "not-receiving-agency"
+    title = "Only the receiving agency may take this step"
+
+    def __init__(self, trigger: str, agency: str, receiving_agency: str) -> None:
+        self.trigger = trigger
+        self.agency = agency
+        self.receiving_agency = receiving_agency
+        super().__init__(
+            f"'{trigger}' may only be taken by the receiving agency '{receiving_agency}', "
+            f"not by '{agency}'"
+        )
+
+
+class PreconditionMissing(DomainError):
+    type = "precondition-missing"
+    title = "A required earlier step has not been recorded"
+
+    def __init__(self, trigger: str, missing: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.missing = tuple(missing)
+        super().__init__(f"'{trigger}' needs first: " + ", ".join(self.missing))
+
+
+class VersionConflict(DomainError):
+    type = "version-conflict"
+    title = "The case has changed since you read it"
+
+    def __init__(self, expected: int, current: int) -> None:
+        self.expected = expected
+        self.current = current
+        super().__init__(f"expected case version {expected}, but it is at version {current}")
+
+
+class IdempotencyKeyReused(DomainError):
+    type = "idempotency-key-reused"
+    title = "This idempotency key was used for a different request"
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"idempotency key '{key}' was already used with a different request")
+
+
+class InvalidWorkflow(DomainError):
+    type = "invalid-workflow"
+    title = "The workflow file is invalid"
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))

@@ -1,0 +1,80 @@
+"""Rules read from the workflow: which steps a role may take now, and which deadlines move."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .commands import Actor
+from .workflow import TransitionSpec, WorkflowDefinition
+
+if TYPE_CHECKING:
+    from .case import Case
+
+
+def allowed_steps(workflow: WorkflowDefinition, case: Case, role: str) -> list[TransitionSpec]:
+    """Case-level steps (and sending a referral) that `role` may take in the case's state now."""
+    steps = [
+        spec
+        for spec in workflow.guard.steps_from(case.state)
+        if role in spec.roles and _flags_hold(spec, case)
+    ]
+    referrals = workflow.referrals
+    if (
+        referrals is not None
+        and case.state in referrals.allowed_in
+        and role in referrals.send.roles
+        and _flags_hold(referrals.send, case)
+    ):
+        steps.append(referrals.send)
+    return steps
+
+
+def allowed_referral_steps(
+    workflow: WorkflowDefinition, case: Case, referral_id: str, actor: Actor
+) -> list[TransitionSpec]:
+    """Steps `actor` may take on one referral now (receiving-agency steps need that agency)."""
+    referral = case.referrals.get(referral_id)
+    if referral is None or workflow.referrals is None:
+        return []
+    return [
+        spec
+        for spec in workflow.referrals.guard.steps_from(referral["state"])
+        if actor.role in spec.roles
+        and (not spec.receiving_agency_only or referral["agency"] == actor.agency)
+        and _flags_hold(spec, case)
+    ]
+
+
+def deadline_changes(
+    workflow: WorkflowDefinition,
+    event: str,
+    referral_id: str | None,
+    on: date,
+    open_deadlines: Mapping[str, Mapping[str, Any]] | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The deadlines an event starts (with due dates) and the open ones it stops.
+
+    A referral's event stops only that referral's clocks; a case-level event stops them all.
+    """
+    stopped = []
+    for spec in workflow.deadlines_stopped_by(event):
+        for deadline in (open_deadlines or {}).values():
+            if deadline["name"] == spec.name and referral_id in (None, deadline["referral_id"]):
+                stopped.append({"name": spec.name, "referral_id": deadline["referral_id"]})
+    started = [
+        {
+            "name": spec.name,
+            "referral_id": referral_id,
+            "started_on": on.isoformat(),
+            "due_on": workflow.calendar.add(on, spec.days, working=spec.working_days).isoformat(),
+            "service_target": spec.service_target,
+        }
+        for spec in workflow.deadlines_started_by(event)
+    ]
+    return started, stopped
+
+
+def _flags_hold(spec: TransitionSpec, case: Case) -> bool:
+    return all(flag in case.flags for flag in spec.requires)

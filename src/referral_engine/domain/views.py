@@ -1,0 +1,173 @@
+"""What queries return: plain frozen values built from a case, its workflow and the reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from .case import Case
+from .commands import Actor
+from .fields import FieldSpec
+from .rules import allowed_referral_steps, allowed_steps
+from .workflow import TransitionSpec, WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The outcome of a command: the case version and state it produced."""
+
+    case_id: UUID
+    version: int
+    state: str
+    event: str
+    referral_id: str | None = None
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, case_id: UUID, outcome: dict[str, Any]) -> StepResult:
+        return cls(
+            case_id=case_id,
+            version=outcome["version"],
+            state=outcome["state"],
+            event=outcome["name"],
+            referral_id=outcome["referral_id"],
+            replayed=outcome["replayed"],
+        )
+
+
+@dataclass(frozen=True)
+class AllowedStep:
+    trigger: str
+    event: str
+    title: str
+    required_fields: tuple[str, ...]
+    fields: tuple[FieldSpec, ...]
+    referral_id: str | None = None
+
+    @classmethod
+    def of(cls, spec: TransitionSpec, referral_id: str | None = None) -> AllowedStep:
+        return cls(
+            spec.trigger, spec.event, spec.title, spec.required_fields, spec.fields, referral_id
+        )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    referral_id: str | None
+    started_on: date
+    due_on: date
+    service_target: bool
+    overdue: bool
+    days_left: int
+
+
+@dataclass(frozen=True)
+class Referral:
+    id: str
+    agency: str
+    service: str
+    state: str
+    data: dict[str, Any]
+    steps: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as a reader sees it: state, data, referrals, open deadlines and legal next steps."""
+
+    id: UUID
+    workflow_id: str
+    workflow_version: int
+    region: str
+    state: str
+    version: int
+    data: dict[str, Any]
+    flags: tuple[str, ...]
+    referrals: tuple[Referral, ...]
+    deadlines: tuple[Deadline, ...]
+    allowed_steps: tuple[AllowedStep, ...]
+    recorded_at: datetime
+
+    @classmethod
+    def of(
+        cls, case: Case, workflow: WorkflowDefinition, reader: Actor | None, today: date
+    ) -> CaseView:
+        steps: list[AllowedStep] = []
+        if reader is not None:
+            steps = [AllowedStep.of(s) for s in allowed_steps(workflow, case, reader.role)]
+            for rid in case.referrals:
+                for spec in allowed_referral_steps(workflow, case, rid, reader):
+                    steps.append(AllowedStep.of(spec, rid))
+        return cls(
+            id=case.id,
+            workflow_id=case.workflow_id,
+            workflow_version=case.workflow_version,
+            region=case.region,
+            state=case.state,
+            version=case.version,
+            data=dict(case.data),
+            flags=tuple(case.flags),
+            referrals=tuple(
+                Referral(r["id"], r["agency"], r["service"], r["state"], r["data"], tuple(r["steps"]))
+                for r in case.referrals.values()
+            ),
+            deadlines=tuple(_deadline(d, today) for d in case.open_deadlines()),
+            allowed_steps=tuple(steps),
+            recorded_at=case.modified_on,
+        )
+
+
+def _deadline(d: dict[str, Any], today: date) -> Deadline:
+    due = date.fromisoformat(d["due_on"])
+    return Deadline(
+        name=d["name"],
+        referral_id=d["referral_id"],
+        started_on=date.fromisoformat(d["started_on"]),
+        due_on=due,
+        service_target=d["service_target"],
+        overdue=today > due,
+        days_left=(due - today).days,
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of a case's stream, as supervisors read it."""
+
+    version: int
+    event: str
+    trigger: str | None
+    referral_id: str | None
+    from_state: str | None
+    to_state: str
+    data: dict[str, Any]
+    actor: dict[str, str]
+    occurred_at: datetime
+    recorded_at: datetime
+    correlation_id: str
+    causation_id: str | None
+
+    @classmethod
+    def of(cls, event: Case.Opened | Case.StepTaken) -> HistoryEntry:
+        if isinstance(event, Case.Opened):
+            trigger, referral_id, from_state, to_state = None, None, None, event.state
+        else:
+            trigger, referral_id = event.trigger, event.referral_id
+            from_state, to_state = event.from_state, event.to_state
+        return cls(
+            version=event.originator_version,
+            event=event.name,
+            trigger=trigger,
+            referral_id=referral_id,
+            from_state=from_state,
+            to_state=to_state,
+            data=dict(event.data),
+            actor=dict(event.actor),
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+            correlation_id=event.correlation_id,
+            causation_id=event.causation_id,
+        )

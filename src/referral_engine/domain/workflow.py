@@ -1,0 +1,176 @@
+"""A workflow definition as the engine sees it, and the shared `transitions` machine that guards it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import Machine
+
+from .calendar import WorkCalendar
+from .fields import FieldSpec
+
+PREVIOUS = "$previous"
+"""A `dest` meaning: back to the state the case was in before it entered the source state."""
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    title: str = ""
+    terminal: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    """One step: which trigger moves from which states to where, who may fire it, with what data."""
+
+    trigger: str
+    event: str
+    sources: tuple[str, ...]
+    dest: str | None
+    roles: frozenset[str]
+    fields: tuple[FieldSpec, ...] = ()
+    title: str = ""
+    requires: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
+    clears: tuple[str, ...] = ()
+    receiving_agency_only: bool = False
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    """A clock that starts on one of some events and stops on others, due within N days."""
+
+    name: str
+    starts_on: tuple[str, ...]
+    stops_on: tuple[str, ...]
+    days: int
+    working_days: bool
+    source: str
+    title: str = ""
+    service_target: bool = False
+
+
+@dataclass(frozen=True)
+class OpeningSpec:
+    event: str
+    state: str
+    roles: frozenset[str]
+    fields: tuple[FieldSpec, ...] = ()
+    title: str = ""
+    sets: tuple[str, ...] = ()
+
+
+@dataclass
+class Guard:
+    """Answers 'which trigger is legal from which state' with one model-less `transitions` Machine.
+
+    The machine is never bound to a case: state changes happen only when events are applied.
+    """
+
+    states: tuple[str, ...]
+    transitions: tuple[TransitionSpec, ...]
+    initial: str
+    _machine: Any = field(init=False, repr=False)
+    _specs: dict[tuple[str, str], TransitionSpec] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._machine = Machine(
+            model=None,
+            states=list(self.states),
+            transitions=[
+                {
+                    "trigger": t.trigger,
+                    "source": list(t.sources),
+                    "dest": None if t.dest in (None, PREVIOUS) else t.dest,
+                }
+                for t in self.transitions
+            ],
+            initial=self.initial,
+            auto_transitions=False,
+        )
+        self._specs = {(t.trigger, s): t for t in self.transitions for s in t.sources}
+
+    def step(self, state: str, trigger: str) -> TransitionSpec | None:
+        """The transition `trigger` fires from `state`, or None when it is not legal there."""
+        event = self._machine.events.get(trigger)
+        if event is None or state not in event.transitions:
+            return None
+        return self._specs[(trigger, state)]
+
+    def steps_from(self, state: str) -> list[TransitionSpec]:
+        return [self._specs[(t, state)] for t in self._machine.get_triggers(state)]
+
+
+@dataclass(frozen=True)
+class ReferralSpec:
+    """The referral sub-workflow: when a referral may be sent and the small machine each one runs."""
+
+    allowed_in: frozenset[str]
+    send: TransitionSpec
+    states: Mapping[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    agency_field: str = "agency"
+    service_field: str = "service"
+    guard: Guard = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        guard = Guard(tuple(self.states), self.transitions, self.initial)
+        object.__setattr__(self, "guard", guard)
+
+    @property
+    def initial(self) -> str:
+        assert self.send.dest is not None
+        return self.send.dest
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    """Everything the engine knows about one version of one workflow, loaded from a file."""
+
+    id: str
+    version: int
+    title: str
+    source: str
+    roles: Mapping[str, str]
+    states: Mapping[str, StateSpec]
+    opening: OpeningSpec
+    transitions: tuple[TransitionSpec, ...]
+    referrals: ReferralSpec | None
+    deadlines: tuple[DeadlineSpec, ...]
+    calendar: WorkCalendar = WorkCalendar()
+    description: str = ""
+    guard: Guard = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        guard = Guard(tuple(self.states), self.transitions, self.opening.state)
+        object.__setattr__(self, "guard", guard)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def deadlines_started_by(self, event: str) -> list[DeadlineSpec]:
+        return [d for d in self.deadlines if event in d.starts_on]
+
+    def deadlines_stopped_by(self, event: str) -> list[DeadlineSpec]:
+        return [d for d in self.deadlines if event in d.stops_on]
+
+    def event_names(self) -> set[str]:
+        names = {self.opening.event, *(t.event for t in self.transitions)}
+        if self.referrals is not None:
+            names.add(self.referrals.send.event)
+            names.update(t.event for t in self.referrals.transitions)
+        return names
+
+    def all_transitions(self) -> Iterable[TransitionSpec]:
+        yield from self.transitions
+        if self.referrals is not None:
+            yield self.referrals.send
+            yield from self.referrals.transitions

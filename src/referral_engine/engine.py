@@ -1,0 +1,207 @@
+"""The application: commands and queries on cases, each a few lines over the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import reduce
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from .domain.case import Case, open_fingerprint
+from .domain.commands import Actor, Context
+from .domain.errors import CaseNotFound, FieldProblem, IdempotencyKeyReused, InvalidData
+from .domain.errors import VersionConflict
+from .domain.views import CaseView, HistoryEntry, StepResult
+from .domain.workflow import WorkflowDefinition
+from .store import CaseStore
+from .workflows import WorkflowRegistry
+
+IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Open cases, take steps, refer; read a case now, at a version, as of a time, its history."""
+
+    def __init__(self, store: CaseStore, workflows: WorkflowRegistry, clock: Clock = utc_now):
+        self.store = store
+        self.workflows = workflows
+        self.clock = clock
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def open_case(
+        self,
+        workflow_id: str,
+        region: str,
+        data: Mapping[str, object],
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> StepResult:
+        """Open a case under the newest version of a workflow with its opening event."""
+        ctx = self._context(actor, occurred_at, idempotency_key)
+        case_id = uuid5(IDEMPOTENT_OPEN, str(ctx.key())) if ctx.key() else None
+        if case_id is not None and case_id in self.store.repository:
+            return self._first_open(case_id, workflow_id, region, data, ctx)
+        case = Case.open(self.workflows.get(workflow_id), region, data, ctx, case_id)
+        try:
+            self.store.save(case)
+        except IntegrityError:
+            assert case_id is not None  # a fresh random id cannot collide
+            return self._first_open(case_id, workflow_id, region, data, ctx)
+        return StepResult.of(case.id, case.idempotency_outcome())
+
+    def take_step(
+        self,
+        case_id: UUID,
+        trigger: str,
+        data: Mapping[str, object],
+        *,
+        actor: Actor,
+        expected_version: int,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> StepResult:
+        """Fire one workflow trigger on a case."""
+        ctx = self._context(actor, occurred_at, idempotency_key)
+        return self._command(
+            case_id, ctx, lambda c, w: c.take_step(w, trigger, data, ctx, expected_version)
+        )
+
+    def send_referral(
+        self,
+        case_id: UUID,
+        data: Mapping[str, object],
+        *,
+        actor: Actor,
+        expected_version: int,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> StepResult:
+        """Refer the person to an agency for a service (data names the agency and service)."""
+        ctx = self._context(actor, occurred_at, idempotency_key)
+        return self._command(
+            case_id, ctx, lambda c, w: c.send_referral(w, data, ctx, expected_version)
+        )
+
+    def take_referral_step(
+        self,
+        case_id: UUID,
+        referral_id: str,
+        trigger: str,
+        data: Mapping[str, object],
+        *,
+        actor: Actor,
+        expected_version: int,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> StepResult:
+        """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
+        ctx = self._context(actor, occurred_at, idempotency_key)
+        return self._command(
+            case_id,
+            ctx,
+            lambda c, w: c.take_referral_step(w, referral_id, trigger, data, ctx, expected_version),
+        )
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def case(self, case_id: UUID, *, reader: Actor | None = None) -> CaseView:
+        """The case now, with the steps `reader` may take next."""
+        return self._view(self._get(case_id), reader)
+
+    def case_at_version(self, case_id: UUID, version: int, *, reader: Actor | None = None) -> CaseView:
+        """The case as it was right after event number `version`."""
+        events = self._events(case_id)
+        if not 1 <= version <= len(events):
+            problem = f"must be between 1 and {len(events)}, the case's current version"
+            raise InvalidData([FieldProblem("version", problem)])
+        return self._view(_project(events[:version]), reader)
+
+    def case_as_of(self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None) -> CaseView:
+        """The case as the system knew it at `as_of` (by recording time)."""
+        if as_of.tzinfo is None:
+            raise InvalidData([FieldProblem("as_of", "must include a time zone")])
+        events = [e for e in self._events(case_id) if e.timestamp <= as_of]
+        if not events:
+            raise CaseNotFound(case_id, f"case {case_id} did not exist yet at {as_of.isoformat()}")
+        return self._view(_project(events), reader)
+
+    def history(self, case_id: UUID) -> list[HistoryEntry]:
+        """Every event of the case: who did what, when it happened and when it was recorded."""
+        return [HistoryEntry.of(e) for e in self._events(case_id)]
+
+    def workflow_of(self, case_id: UUID) -> WorkflowDefinition:
+        """The workflow version the case runs under."""
+        return self._workflow(self._get(case_id))
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _context(
+        self, actor: Actor, occurred_at: datetime | None, idempotency_key: str | None
+    ) -> Context:
+        correlation = str(uuid4())
+        return Context(actor, self.clock(), occurred_at, correlation, None, idempotency_key)
+
+    def _command(
+        self, case_id: UUID, ctx: Context, decide: Callable[[Case, WorkflowDefinition], Any]
+    ) -> StepResult:
+        case = self._get(case_id)
+        outcome = decide(case, self._workflow(case))
+        if outcome["replayed"]:
+            return StepResult.of(case.id, outcome)
+        try:
+            self.store.save(case)
+        except IntegrityError:
+            # Someone else wrote this version first: a true retry returns the first answer.
+            current = self._get(case_id)
+            key = ctx.key()
+            if key is not None and key in current.idempotency:
+                return StepResult.of(case_id, decide(current, self._workflow(current)))
+            raise VersionConflict(outcome["version"] - 1, current.version) from None
+        return StepResult.of(case.id, outcome)
+
+    def _first_open(
+        self, case_id: UUID, workflow_id: str, region: str, data: Mapping[str, object], ctx: Context
+    ) -> StepResult:
+        case = self._get(case_id)
+        first = case.idempotency[str(ctx.key())]
+        if first["fingerprint"] != open_fingerprint(workflow_id, region, data, ctx):
+            raise IdempotencyKeyReused(str(ctx.idempotency_key))
+        return StepResult.of(case_id, {**first, "replayed": True})
+
+    def _get(self, case_id: UUID) -> Case:
+        try:
+            case: Case = self.store.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(case_id) from None
+        return case
+
+    def _events(self, case_id: UUID) -> list[Any]:
+        events = list(self.store.events.get(case_id))
+        if not events:
+            raise CaseNotFound(case_id)
+        return events
+
+    def _workflow(self, case: Case) -> WorkflowDefinition:
+        return self.workflows.get(case.workflow_id, case.workflow_version)
+
+    def _view(self, case: Case, reader: Actor | None) -> CaseView:
+        return CaseView.of(case, self._workflow(case), reader, self.clock().date())
+
+
+def _project(events: list[Any]) -> Case:
+    """Fold events into a case without running any rule (replay never re-decides)."""
+    case: Case = reduce(lambda agg, event: event.mutate(agg), events, None)
+    return case

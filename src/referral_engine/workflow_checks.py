@@ -1,0 +1,161 @@
+"""The meaning checks of a workflow file, run after its structure has been validated.
+
+Each problem names the path in the file (`transitions[3].dest`) and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .domain.workflow import PREVIOUS
+
+if TYPE_CHECKING:
+    from .workflows import TransitionModel, WorkflowModel
+
+ANY_STATE = "*"
+
+
+def sources_of(source: list[str] | str, live_states: Sequence[str]) -> tuple[str, ...]:
+    """A transition's source states; `*` means every non-terminal state."""
+    if source == ANY_STATE:
+        return tuple(live_states)
+    return (source,) if isinstance(source, str) else tuple(source)
+
+
+def semantic_problems(model: WorkflowModel) -> list[str]:
+    """Every meaning problem of a structurally valid workflow, in file order."""
+    problems: list[str] = []
+    roles = set(model.roles)
+    states = model.states
+    problems += _unknown("opening.state", [model.opening.state], states, "state")
+    problems += _unknown("opening.roles", model.opening.roles, roles, "role")
+    problems += _fields_problems("opening.fields", model.opening.fields)
+    problems += _machine_problems("", model.transitions, states, roles, model.opening.state)
+    flags_set = set(model.opening.sets) | {f for t in model.transitions for f in t.sets}
+    if model.referrals is not None:
+        r = model.referrals
+        problems += _unknown("referrals.allowed_in", r.allowed_in, states, "state")
+        problems += _unknown("referrals.send.roles", r.send.roles, roles, "role")
+        problems += _unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
+        problems += _fields_problems("referrals.send.fields", r.send.fields)
+        for key in (r.agency_field, r.service_field):
+            field = r.send.fields.get(key)
+            if field is None or not field.required:
+                problems.append(f"referrals.send.fields: needs a required field '{key}'")
+        problems += _machine_problems("referrals.", r.transitions, r.states, roles, r.send.dest)
+        flags_set |= {f for t in r.transitions for f in t.sets}
+        problems += _requires_problems("referrals.send", r.send.requires, flags_set)
+        for i, t in enumerate(r.transitions):
+            problems += _requires_problems(f"referrals.transitions[{i}]", t.requires, flags_set)
+    for i, t in enumerate(model.transitions):
+        problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
+    problems += _deadline_problems(model)
+    return problems
+
+
+def _machine_problems(
+    prefix: str,
+    transitions: Sequence[TransitionModel],
+    states: Mapping[str, Any],
+    roles: set[str],
+    initial: str,
+) -> list[str]:
+    problems: list[str] = []
+    live = [n for n, s in states.items() if not s.terminal]
+    pairs: Counter[tuple[str, str]] = Counter()
+    for i, t in enumerate(transitions):
+        path = f"{prefix}transitions[{i}]"
+        sources = sources_of(t.source, live)
+        problems += _unknown(f"{path}.source", sources, states, "state")
+        if t.dest not in (None, PREVIOUS):
+            problems += _unknown(f"{path}.dest", [t.dest], states, "state")
+        problems += _unknown(f"{path}.roles", t.roles, roles, "role")
+        problems += _fields_problems(f"{path}.fields", t.fields)
+        for s in sources:
+            if s in states and states[s].terminal:
+                problems.append(f"{path}.source: terminal state '{s}' cannot have a way out")
+            pairs[(t.trigger, s)] += 1
+    for (trigger, state), count in pairs.items():
+        if count > 1:
+            problems.append(
+                f"{prefix}transitions: trigger '{trigger}' is declared {count} times from "
+                f"state '{state}'"
+            )
+    if problems:
+        return problems
+    edges = _edges(transitions, live)
+    reachable = _reachable(initial, edges)
+    for name, state in states.items():
+        if name not in reachable:
+            problems.append(f"{prefix}states.{name}: unreachable from '{initial}'")
+        if not state.terminal and not (edges.get(name, set()) - {name}):
+            problems.append(
+                f"{prefix}states.{name}: not terminal, yet no step leads out of it "
+                "(mark it `terminal: true` or add a transition)"
+            )
+    return problems
+
+
+def _edges(transitions: Iterable[TransitionModel], live: Sequence[str]) -> dict[str, set[str]]:
+    """State graph; a `$previous` dest leads back to any state that can lead into its source."""
+    edges: dict[str, set[str]] = {}
+    for t in transitions:
+        for s in sources_of(t.source, live):
+            if t.dest not in (None, PREVIOUS):
+                edges.setdefault(s, set()).add(t.dest)
+    for t in transitions:
+        if t.dest == PREVIOUS:
+            for s in sources_of(t.source, live):
+                before = {a for a, dests in edges.items() if s in dests and a != s}
+                edges.setdefault(s, set()).update(before)
+    return edges
+
+
+def _reachable(initial: str, edges: Mapping[str, set[str]]) -> set[str]:
+    seen, todo = {initial}, [initial]
+    while todo:
+        for nxt in edges.get(todo.pop(), set()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _unknown(path: str, names: Iterable[str], known: Iterable[str], what: str) -> list[str]:
+    known = set(known)
+    return [f"{path}: unknown {what} '{n}'" for n in names if n not in known]
+
+
+def _fields_problems(path: str, fields: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for name, f in fields.items():
+        if f.type in ("enum", "enum_list") and not f.values:
+            problems.append(f"{path}.{name}.values: an {f.type} field needs a list of values")
+        if f.type not in ("enum", "enum_list") and f.values:
+            problems.append(f"{path}.{name}.values: only enum fields take values")
+    return problems
+
+
+def _requires_problems(path: str, requires: Iterable[str], flags_set: set[str]) -> list[str]:
+    return [
+        f"{path}.requires: no step ever sets '{flag}', so this step could never be taken"
+        for flag in requires
+        if flag not in flags_set
+    ]
+
+
+def _deadline_problems(model: WorkflowModel) -> list[str]:
+    events = {model.opening.event, *(t.event for t in model.transitions)}
+    if model.referrals is not None:
+        events.add(model.referrals.send.event)
+        events.update(t.event for t in model.referrals.transitions)
+    problems: list[str] = []
+    names: Counter[str] = Counter()
+    for i, d in enumerate(model.deadlines):
+        names[d.name] += 1
+        for key, listed in (("starts_on", d.starts_on), ("stops_on", d.stops_on)):
+            problems += _unknown(f"deadlines[{i}].{key}", listed, events, "event")
+    problems += [f"deadlines: name '{n}' is used {c} times" for n, c in names.items() if c > 1]
+    return problems

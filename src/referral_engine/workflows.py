@@ -1,0 +1,302 @@
+"""Load workflow files (YAML) and validate them into domain WorkflowDefinitions.
+
+Structure is checked by pydantic models (unknown keys refused); meaning is checked afterwards
+(unknown states and roles, unreachable states, dead ends, duplicate triggers, unknown events).
+Every problem is reported as `file: path: problem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .domain.calendar import WorkCalendar
+from .domain.errors import InvalidWorkflow, WorkflowNotFound
+from .domain.fields import FIELD_TYPES, FieldSpec
+from .domain.workflow import (
+    PREVIOUS,
+    DeadlineSpec,
+    OpeningSpec,
+    ReferralSpec,
+    StateSpec,
+    TransitionSpec,
+    WorkflowDefinition,
+)
+from .workflow_checks import semantic_problems, sources_of
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldModel(_Model):
+    type: str
+    required: bool = False
+    pii: bool = False
+    title: str = ""
+    values: list[str] = []
+    min: int | None = None
+    max: int | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in FIELD_TYPES:
+            raise ValueError(f"unknown field type '{value}'; known: " + ", ".join(FIELD_TYPES))
+        return value
+
+
+class StateModel(_Model):
+    title: str = ""
+    terminal: bool = False
+
+
+class OpeningModel(_Model):
+    event: str
+    state: str
+    roles: list[str] = Field(min_length=1)
+    title: str = ""
+    sets: list[str] = []
+    fields: dict[str, FieldModel] = {}
+
+
+class TransitionModel(_Model):
+    trigger: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    source: list[str] | str
+    dest: str | None = None
+    roles: list[str] = Field(min_length=1)
+    title: str = ""
+    requires: list[str] = []
+    sets: list[str] = []
+    clears: list[str] = []
+    receiving_agency_only: bool = False
+    fields: dict[str, FieldModel] = {}
+
+
+class SendModel(_Model):
+    trigger: str = Field(default="send_referral", pattern=r"^[a-z][a-z0-9_]*$")
+    event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    dest: str
+    roles: list[str] = Field(min_length=1)
+    title: str = ""
+    requires: list[str] = []
+    fields: dict[str, FieldModel] = {}
+
+
+class ReferralsModel(_Model):
+    allowed_in: list[str] = Field(min_length=1)
+    agency_field: str = "agency"
+    service_field: str = "service"
+    send: SendModel
+    states: dict[str, StateModel] = Field(min_length=1)
+    transitions: list[TransitionModel] = []
+
+
+class DeadlineModel(_Model):
+    name: str
+    title: str = ""
+    starts_on: list[str] = Field(min_length=1)
+    stops_on: list[str] = Field(min_length=1)
+    days: int = Field(gt=0, le=3660)
+    calendar: Literal["calendar", "working"] = "calendar"
+    source: str = Field(min_length=1)
+    service_target: bool = False
+
+
+class CalendarModel(_Model):
+    weekend: list[Literal[WEEKDAYS]] = ["saturday", "sunday"]  # type: ignore[valid-type]
+    holidays: list[date] = []
+
+
+class WorkflowModel(_Model):
+    """The file format. See docs/workflows.md for the meaning of each key."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    title: str
+    description: str = ""
+    source: str = Field(min_length=1)
+    roles: dict[str, str] = Field(min_length=1)
+    states: dict[str, StateModel] = Field(min_length=1)
+    opening: OpeningModel
+    transitions: list[TransitionModel] = Field(min_length=1)
+    referrals: ReferralsModel | None = None
+    deadlines: list[DeadlineModel] = []
+    calendar: CalendarModel = CalendarModel()
+
+
+def load_file(path: Path) -> WorkflowDefinition:
+    """Read, validate and build one workflow file; raise InvalidWorkflow naming every problem."""
+    name = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidWorkflow(name, [f"cannot read: {exc.strerror}"]) from None
+    except yaml.YAMLError as exc:
+        raise InvalidWorkflow(name, [f"not valid YAML: {exc}"]) from None
+    return parse(raw, name)
+
+
+def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
+    """Validate a decoded workflow document and build its definition."""
+    if not isinstance(raw, dict):
+        raise InvalidWorkflow(name, ["the file must hold a mapping at the top level"])
+    try:
+        model = WorkflowModel.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
+    problems = semantic_problems(model)
+    if problems:
+        raise InvalidWorkflow(name, problems)
+    return build(model)
+
+
+def build(model: WorkflowModel) -> WorkflowDefinition:
+    states = {n: StateSpec(n, s.title, s.terminal) for n, s in model.states.items()}
+    live = tuple(n for n, s in model.states.items() if not s.terminal)
+    referrals = None
+    if model.referrals is not None:
+        r = model.referrals
+        send = TransitionSpec(
+            trigger=r.send.trigger,
+            event=r.send.event,
+            sources=(),
+            dest=r.send.dest,
+            roles=frozenset(r.send.roles),
+            fields=_fields(r.send.fields),
+            title=r.send.title,
+            requires=tuple(r.send.requires),
+        )
+        ref_live = tuple(n for n, s in r.states.items() if not s.terminal)
+        referrals = ReferralSpec(
+            allowed_in=frozenset(r.allowed_in),
+            send=send,
+            states={n: StateSpec(n, s.title, s.terminal) for n, s in r.states.items()},
+            transitions=tuple(_transition(t, ref_live) for t in r.transitions),
+            agency_field=r.agency_field,
+            service_field=r.service_field,
+        )
+    weekend = frozenset(WEEKDAYS.index(d) for d in model.calendar.weekend)
+    return WorkflowDefinition(
+        id=model.id,
+        version=model.version,
+        title=model.title,
+        source=model.source,
+        description=model.description,
+        roles=dict(model.roles),
+        states=states,
+        opening=OpeningSpec(
+            event=model.opening.event,
+            state=model.opening.state,
+            roles=frozenset(model.opening.roles),
+            fields=_fields(model.opening.fields),
+            title=model.opening.title,
+            sets=tuple(model.opening.sets),
+        ),
+        transitions=tuple(_transition(t, live) for t in model.transitions),
+        referrals=referrals,
+        deadlines=tuple(
+            DeadlineSpec(
+                name=d.name,
+                title=d.title,
+                starts_on=tuple(d.starts_on),
+                stops_on=tuple(d.stops_on),
+                days=d.days,
+                working_days=d.calendar == "working",
+                source=d.source,
+                service_target=d.service_target,
+            )
+            for d in model.deadlines
+        ),
+        calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
+    )
+
+
+def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionSpec:
+    return TransitionSpec(
+        trigger=t.trigger,
+        event=t.event,
+        sources=sources_of(t.source, live_states),
+        dest=t.dest,
+        roles=frozenset(t.roles),
+        fields=_fields(t.fields),
+        title=t.title,
+        requires=tuple(t.requires),
+        sets=tuple(t.sets),
+        clears=tuple(t.clears),
+        receiving_agency_only=t.receiving_agency_only,
+    )
+
+
+def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
+    return tuple(
+        FieldSpec(
+            name=name,
+            type=f.type,  # type: ignore[arg-type]
+            required=f.required,
+            pii=f.pii,
+            title=f.title,
+            values=tuple(f.values),
+            minimum=f.min,
+            maximum=f.max,
+        )
+        for name, f in fields.items()
+    )
+
+
+def _pydantic_problem(error: Any) -> str:
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{path or '(top)'}: {message}"
+
+
+class WorkflowRegistry:
+    """Every loaded workflow version, looked up by id and version (the newest by default)."""
+
+    def __init__(self, definitions: list[WorkflowDefinition]) -> None:
+        self._by_ref: dict[tuple[str, int], WorkflowDefinition] = {}
+        for d in definitions:
+            if (d.id, d.version) in self._by_ref:
+                raise InvalidWorkflow(d.id, [f"version {d.version} is defined twice"])
+            self._by_ref[(d.id, d.version)] = d
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> WorkflowRegistry:
+        """Load every `*.yaml` file in `directory`; any invalid file stops the load."""
+        return cls([load_file(p) for p in workflow_files(directory)])
+
+    def get(self, workflow_id: str, version: int | None = None) -> WorkflowDefinition:
+        if version is None:
+            versions = [v for (i, v) in self._by_ref if i == workflow_id]
+            if not versions:
+                raise WorkflowNotFound(workflow_id)
+            version = max(versions)
+        try:
+            return self._by_ref[(workflow_id, version)]
+        except KeyError:
+            raise WorkflowNotFound(workflow_id, version) from None
+
+    def __iter__(self) -> Iterator[WorkflowDefinition]:
+        return iter(sorted(self._by_ref.values(), key=lambda d: (d.id, d.version)))
+
+
+def workflow_files(path: Path) -> list[Path]:
+    """The workflow files at `path`: the file itself, or the YAML files in the directory."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+    return [path]
+
+
+__all__ = ["PREVIOUS", "WorkflowModel", "WorkflowRegistry", "load_file", "parse"]
