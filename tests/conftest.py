@@ -1,0 +1,22 @@
+"""Shared fixtures. PostgreSQL fixtures live in tests/pg.py; they never skip under CI=true."""
+
+from __future__ import annotations
+
+import pytest
+
+from referral_engine.bootstrap import build_in_memory
+from referral_engine.engine import Engine
+from tests.factories import FixedClock
+
+pytest_plugins = ["tests.pg"]
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def engine(clock: FixedClock) -> Engine:
+    """The engine on the in-memory event store with a fixed clock."""
+    return build_in_memory(clock=clock)

@@ -1,0 +1,144 @@
+"""Helpers that let tests read as stories: actors, a fixed clock, synthetic data, paths to states."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from referral_engine.config import PROJECT_ROOT
+from referral_engine.demo import synthetic_data
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.views import StepResult
+from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
+from referral_engine.engine import Engine
+from referral_engine.workflows import load_file
+
+WORKFLOWS = PROJECT_ROOT / "workflows"
+UKRAINE = "ukraine-nrm"
+REGION = "Kyivska"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+SCREENER = Actor("olena.ngo", "nrm_actor", "ngo-la-strada-synthetic")
+LSA = Actor("petro.lsa", "lsa_official", "lsa-kyivska")
+POLICE = Actor("ivan.police", "police", "police-kyivska")
+DECIDER = Actor("maria.msp", "decision_maker", "msp-kyivska")
+SUPERVISOR = Actor("sofia.supervisor", "supervisor", "lsa-kyivska")
+SHELTER = Actor("anna.shelter", "service_provider", "shelter-kyiv")
+CLINIC = Actor("oleh.clinic", "service_provider", "clinic-kyiv")
+
+ACTORS_BY_ROLE = {a.role: a for a in (SCREENER, LSA, POLICE, DECIDER, SUPERVISOR, SHELTER)}
+
+
+class FixedClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def ukraine() -> WorkflowDefinition:
+    return load_file(WORKFLOWS / "ukraine-nrm.yaml")
+
+
+def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> dict[str, Any]:
+    """Valid synthetic data for a step (all required fields), with overrides."""
+    data: dict[str, Any] = synthetic_data(spec.fields, random.Random(seed), optional=0.0)
+    data.update(overrides)
+    return data
+
+
+def open_case(engine: Engine, region: str = REGION, **overrides: object) -> StepResult:
+    """Screen a synthetic person and open their case."""
+    workflow = engine.workflows.get(UKRAINE)
+    return engine.open_case(
+        UKRAINE, region, data_for(workflow.opening, **overrides), actor=SCREENER
+    )
+
+
+def step(
+    engine: Engine,
+    case_id: UUID,
+    trigger: str,
+    actor: Actor | None = None,
+    data: Mapping[str, object] | None = None,
+    **kwargs: Any,
+) -> StepResult:
+    """Take one case-level step as the first role the workflow allows, with valid data."""
+    case = engine.case(case_id)
+    workflow = engine.workflow_of(case_id)
+    spec = workflow.guard.step(case.state, trigger)
+    assert spec is not None, f"{trigger} is not legal from {case.state}"
+    actor = actor or ACTORS_BY_ROLE[sorted(spec.roles)[0]]
+    kwargs.setdefault("expected_version", case.version)
+    return engine.take_step(
+        case_id, trigger, data if data is not None else data_for(spec), actor=actor, **kwargs
+    )
+
+
+def path_to(workflow: WorkflowDefinition, state: str) -> list[str]:
+    """The shortest list of triggers from the opening state to `state` (consent not included)."""
+    start = workflow.opening.state
+    paths: dict[str, list[str]] = {start: []}
+    queue = deque([start])
+    while queue:
+        current = queue.popleft()
+        for spec in workflow.guard.steps_from(current):
+            dest = spec.dest
+            if dest in (None, PREVIOUS) or dest in paths:
+                continue
+            paths[dest] = [*paths[current], spec.trigger]
+            queue.append(dest)
+    return paths[state]
+
+
+def case_in(engine: Engine, state: str, *, consent: bool = True) -> UUID:
+    """A fresh case walked to `state`, with consent recorded first unless told otherwise."""
+    case_id = open_case(engine).case_id
+    if consent:
+        step(engine, case_id, "record_consent", actor=LSA)
+    for trigger in path_to(engine.workflows.get(UKRAINE), state):
+        step(engine, case_id, trigger)
+    return case_id
+
+
+def send_referral(
+    engine: Engine, case_id: UUID, agency: str = "shelter-kyiv", service: str = "shelter"
+) -> StepResult:
+    workflow = engine.workflows.get(UKRAINE)
+    assert workflow.referrals is not None
+    data = data_for(workflow.referrals.send, agency=agency, service=service)
+    version = engine.case(case_id).version
+    return engine.send_referral(case_id, data, actor=LSA, expected_version=version)
+
+
+def referral_step(
+    engine: Engine,
+    case_id: UUID,
+    referral_id: str,
+    trigger: str,
+    actor: Actor = SHELTER,
+    **overrides: object,
+) -> StepResult:
+    workflow = engine.workflows.get(UKRAINE)
+    assert workflow.referrals is not None
+    spec = next(t for t in workflow.referrals.transitions if t.trigger == trigger)
+    version = engine.case(case_id).version
+    return engine.take_referral_step(
+        case_id, referral_id, trigger, data_for(spec, **overrides), actor=actor,
+        expected_version=version,
+    )
+
+
+def today() -> date:
+    return START.date()

