@@ -1,4 +1,4 @@
-"""Helpers that let tests read as stories: actors, a fixed clock, synthetic data, paths to states."""
+"""Story helpers for tests: actors, a fixed clock, synthetic data, paths to states."""
 
 from __future__ import annotations
 
@@ -135,7 +135,11 @@ def referral_step(
     spec = next(t for t in workflow.referrals.transitions if t.trigger == trigger)
     version = engine.case(case_id).version
     return engine.take_referral_step(
-        case_id, referral_id, trigger, data_for(spec, **overrides), actor=actor,
+        case_id,
+        referral_id,
+        trigger,
+        data_for(spec, **overrides),
+        actor=actor,
         expected_version=version,
     )
 

@@ -79,7 +79,9 @@ def pg_database_url(pg_server_url: str) -> Iterator[str]:
         yield make_conninfo(**params)
     finally:
         with psycopg.connect(pg_server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
 
 
 @pytest.fixture

@@ -70,11 +70,23 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
         states.add_row(s.name, s.title, "yes" if s.terminal else "")
     out.print(states)
     steps = Table("trigger", "event", "from", "to", "roles", "required", title="Transitions")
-    steps.add_row("(open)", w.opening.event, "", w.opening.state, ", ".join(sorted(w.opening.roles)),
-                  ", ".join(f.name for f in w.opening.fields if f.required))
+    steps.add_row(
+        "(open)",
+        w.opening.event,
+        "",
+        w.opening.state,
+        ", ".join(sorted(w.opening.roles)),
+        ", ".join(f.name for f in w.opening.fields if f.required),
+    )
     for t in w.all_transitions():
-        steps.add_row(t.trigger, t.event, ", ".join(t.sources) or "(referral)", t.dest or "(same)",
-                      ", ".join(sorted(t.roles)), ", ".join(t.required_fields))
+        steps.add_row(
+            t.trigger,
+            t.event,
+            ", ".join(t.sources) or "(referral)",
+            t.dest or "(same)",
+            ", ".join(sorted(t.roles)),
+            ", ".join(t.required_fields),
+        )
     out.print(steps)
     deadlines = Table("deadline", "starts on", "stops on", "within", "source", title="Deadlines")
     for d in w.deadlines:

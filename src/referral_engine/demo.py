@@ -39,7 +39,9 @@ def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None)
     if spec.type == "date":
         return (on - timedelta(days=rng.randint(0, 30))).isoformat()
     if spec.type == "datetime":
-        return datetime(on.year, on.month, on.day, 10, tzinfo=datetime.now().astimezone().tzinfo).isoformat()
+        return datetime(
+            on.year, on.month, on.day, 10, tzinfo=datetime.now().astimezone().tzinfo
+        ).isoformat()
     if "name" in spec.name:
         return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} (synthetic)"
     if spec.type == "text":
@@ -48,13 +50,15 @@ def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None)
 
 
 def synthetic_data(
-    fields: Sequence[FieldSpec], rng: random.Random, *, optional: float = 0.5, on: date | None = None
+    fields: Sequence[FieldSpec],
+    rng: random.Random,
+    *,
+    optional: float = 0.5,
+    on: date | None = None,
 ) -> dict[str, JSONValue]:
     """Values for every required field and, at the given rate, for the optional ones."""
     return {
-        f.name: synthetic_value(f, rng, on)
-        for f in fields
-        if f.required or rng.random() < optional
+        f.name: synthetic_value(f, rng, on) for f in fields if f.required or rng.random() < optional
     }
 
 
@@ -119,7 +123,7 @@ class Walker:
         case = self.engine.case(case_id)
         found: dict[str, list[tuple[str, AllowedStep, int]]] = {}
         for role in self.workflow.roles:
-            agencies = [r.agency for r in case.referrals] or [None]
+            agencies: list[str | None] = [r.agency for r in case.referrals] or [None]
             for agency in agencies:
                 view = self.engine.case(case_id, reader=actor(role, agency))
                 for step in view.allowed_steps:
@@ -129,9 +133,9 @@ class Walker:
         if found.get("consent"):
             return found["consent"][:1]  # the first consent step the file declares
         if found.get("referral"):
-            agency = [o for o in found["referral"] if self._spec(o[1]).receiving_agency_only]
-            keep_open = [o for o in agency if not self._ends_referral(o[1])]
-            return (keep_open if self.rng.random() < 0.8 else []) or agency or found["referral"]
+            by_agency = [o for o in found["referral"] if self._spec(o[1]).receiving_agency_only]
+            keep_open = [o for o in by_agency if not self._ends_referral(o[1])]
+            return (keep_open if self.rng.random() < 0.8 else []) or by_agency or found["referral"]
         for kind in ("send", "move"):
             if found.get(kind):
                 onward = [o for o in found[kind] if self._onward(o[1])]
@@ -144,7 +148,7 @@ class Walker:
     def _ends_referral(self, step: AllowedStep) -> bool:
         referrals = self.workflow.referrals
         dest = self._spec(step).dest
-        return referrals is not None and dest in referrals.states and referrals.states[dest].terminal
+        return referrals is not None and dest is not None and referrals.states[dest].terminal
 
     def _onward(self, step: AllowedStep) -> bool:
         """Whether the step's destination still leads somewhere new (progress, not closure)."""

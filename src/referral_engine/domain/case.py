@@ -316,7 +316,9 @@ class Case(Aggregate):
 
     def _start_deadlines(self, started: list[dict[str, Any]]) -> None:
         for deadline in started:
-            self.deadlines[_deadline_key(deadline["name"], deadline["referral_id"])] = dict(deadline)
+            self.deadlines[_deadline_key(deadline["name"], deadline["referral_id"])] = dict(
+                deadline
+            )
 
     def _record_outcome(self, event: Any, referral_id: str | None) -> None:
         outcome = {

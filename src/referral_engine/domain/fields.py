@@ -32,7 +32,7 @@ class FieldSpec:
     maximum: int | None = None
 
     def check(self, value: object) -> JSONValue:
-        """Return the stored form of `value`, or raise ValueError saying why it is not acceptable."""
+        """The stored form of `value`; raises ValueError saying why it is not acceptable."""
         return _CHECKS[self.type](self, value)
 
 

@@ -111,7 +111,9 @@ class CaseView:
             data=dict(case.data),
             flags=tuple(case.flags),
             referrals=tuple(
-                Referral(r["id"], r["agency"], r["service"], r["state"], r["data"], tuple(r["steps"]))
+                Referral(
+                    r["id"], r["agency"], r["service"], r["state"], r["data"], tuple(r["steps"])
+                )
                 for r in case.referrals.values()
             ),
             deadlines=tuple(_deadline(d, today) for d in case.open_deadlines()),

@@ -1,4 +1,4 @@
-"""A workflow definition as the engine sees it, and the shared `transitions` machine that guards it."""
+"""A workflow definition as the engine sees it, and the shared `transitions` machine guarding it."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class Guard:
 
 @dataclass(frozen=True)
 class ReferralSpec:
-    """The referral sub-workflow: when a referral may be sent and the small machine each one runs."""
+    """The referral sub-workflow: when a referral may be sent, and the machine each one runs."""
 
     allowed_in: frozenset[str]
     send: TransitionSpec
@@ -144,7 +144,7 @@ class WorkflowDefinition:
     transitions: tuple[TransitionSpec, ...]
     referrals: ReferralSpec | None
     deadlines: tuple[DeadlineSpec, ...]
-    calendar: WorkCalendar = WorkCalendar()
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     description: str = ""
     guard: Guard = field(init=False, repr=False, compare=False)
 

@@ -1,0 +1,3 @@
+from referral_engine.cli import main
+
+main()

@@ -1,0 +1,157 @@
+"""The command line as a user runs it: validate, show, demo, replay, and clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from referral_engine.config import Settings
+from tests.factories import WORKFLOWS
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "referral_engine", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def pg_env(settings: Settings) -> dict[str, str]:
+    return {
+        "REFERRAL_ENGINE_DATABASE_URL": str(settings.database_url),
+        "REFERRAL_ENGINE_DATABASE_SCHEMA": settings.database_schema,
+    }
+
+
+def test_validate_accepts_the_shipped_workflows() -> None:
+    result = cli("workflows", "validate")
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout and "ukraine-nrm@1" in result.stdout
+
+
+def broken(tmp_path: Path, change: Any) -> Path:
+    doc = yaml.safe_load((WORKFLOWS / "ukraine-nrm.yaml").read_text())
+    change(doc)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _set(path: list[Any], value: Any) -> Any:
+    def change(doc: Any) -> None:
+        for key in path[:-1]:
+            doc = doc[key]
+        doc[path[-1]] = value
+
+    return change
+
+
+def _add_transition(**extra: Any) -> Any:
+    def change(doc: Any) -> None:
+        doc["transitions"].append(
+            {"trigger": "x", "event": "X", "source": "screened", "roles": ["supervisor"], **extra}
+        )
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            _set(["transitions", 3, "dest"], "nowhere"),
+            "transitions[3].dest: unknown state 'nowhere'",
+        ),
+        (
+            _set(["transitions", 3, "roles"], ["mayor"]),
+            "transitions[3].roles: unknown role 'mayor'",
+        ),
+        (_set(["states", "limbo"], {"title": "Limbo"}), "states.limbo: unreachable"),
+        (_add_transition(dest="stuck"), "unknown state 'stuck'"),
+        (
+            _set(["transitions", 5, "trigger"], "conduct_interview"),
+            "trigger 'conduct_interview' is declared 2 times from state 'application_registered'",
+        ),
+        (_set(["opening", "fields", "person_name", "type"], "name"), "unknown field type 'name'"),
+        (
+            _set(["deadlines", 0, "starts_on"], ["ApplicationFiled"]),
+            "deadlines[0].starts_on: unknown event 'ApplicationFiled'",
+        ),
+    ],
+)
+def test_validate_names_the_problem_of_a_broken_file(
+    tmp_path: Path, change: Any, problem: str
+) -> None:
+    result = cli("workflows", "validate", str(broken(tmp_path, change)))
+    assert result.returncode == 1
+    assert problem in result.stderr
+    assert "broken.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_reports_a_dead_end(tmp_path: Path) -> None:
+    def dead_end(doc: Any) -> None:
+        doc["states"]["on_hold"] = {"title": "On hold"}
+        doc["transitions"].append(
+            {
+                "trigger": "hold",
+                "event": "CaseHeld",
+                "source": "screened",
+                "dest": "on_hold",
+                "roles": ["supervisor"],
+            }
+        )
+
+    result = cli("workflows", "validate", str(broken(tmp_path, dead_end)))
+    assert result.returncode == 1
+    assert "states.on_hold: not terminal, yet no step leads out of it" in result.stderr
+
+
+def test_show_prints_states_transitions_and_deadlines() -> None:
+    result = cli("workflows", "show", "ukraine-nrm")
+    assert result.returncode == 0, result.stderr
+    for text in ("grant_status", "status_granted", "police_verification", "working days"):
+        assert text in result.stdout
+
+
+def test_demo_prints_the_histories_of_synthetic_cases(pg_settings: Settings) -> None:
+    result = cli("demo", "--cases", "3", env=pg_env(pg_settings))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("PersonScreened") == 3
+    assert "StatusApplicationRegistered" in result.stdout
+
+
+def test_replay_shows_a_case_at_an_earlier_version(pg_settings: Settings) -> None:
+    demo = cli("demo", "--cases", "1", env=pg_env(pg_settings))
+    case_id = next(w for line in demo.stdout.splitlines() for w in line.split() if len(w) == 36)
+    result = cli("replay", case_id, "--version", "2", env=pg_env(pg_settings))
+    assert result.returncode == 0, result.stderr
+    assert "at version 2" in result.stdout
+    assert "PersonScreened" in result.stdout
+
+
+def test_an_unknown_case_is_one_line_not_a_traceback(pg_settings: Settings) -> None:
+    result = cli("replay", "00000000-0000-0000-0000-000000000001", env=pg_env(pg_settings))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: case 00000000-0000-0000-0000-000000000001 not found"
+
+
+def test_an_unreachable_database_is_one_line_with_the_password_masked() -> None:
+    env = {"REFERRAL_ENGINE_DATABASE_URL": "postgresql://nrm:s3cret@127.0.0.1:1/nrm"}
+    result = cli("demo", "--cases", "1", env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "error: cannot reach the database at postgresql://nrm:***@127.0.0.1:1/nrm"
+    )
+    assert "s3cret" not in result.stderr

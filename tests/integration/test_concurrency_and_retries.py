@@ -1,0 +1,146 @@
+"""Many writers on one case: exactly one wins each version; retries write nothing twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import Settings
+from referral_engine.domain.errors import VersionConflict
+from referral_engine.domain.views import StepResult
+from tests.factories import LSA, FixedClock, case_in, data_for, open_case, ukraine
+
+
+def race(calls: list[Callable[[], StepResult]]) -> list[StepResult | Exception]:
+    """Run the calls in threads released together; collect each result or error."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def second_runtime(pg_settings: Settings, clock: FixedClock) -> Any:
+    """A second, independent engine on the same database (another API process, say)."""
+    with build(pg_settings, clock=clock) as runtime:
+        yield runtime
+
+
+def test_two_writers_on_one_version_one_wins_the_other_conflicts(
+    pg_runtime: Runtime, second_runtime: Runtime
+) -> None:
+    engines = [pg_runtime.engine, second_runtime.engine]
+    spec = ukraine().guard.step("screened", "record_consent")
+    for _ in range(10):
+        case_id = open_case(engines[0]).case_id
+        results = race(
+            [
+                lambda e=e, case_id=case_id: e.take_step(
+                    case_id, "record_consent", data_for(spec), actor=LSA, expected_version=1
+                )
+                for e in engines
+            ]
+        )
+        wins = [r for r in results if isinstance(r, StepResult)]
+        conflicts = [r for r in results if isinstance(r, VersionConflict)]
+        assert len(wins) == 1, results
+        assert len(conflicts) == 1, results
+        assert conflicts[0].current == 2
+        assert [h.version for h in engines[1].history(case_id)] == [1, 2]
+
+
+def test_many_writers_leave_a_gapless_stream_with_no_lost_step(pg_runtime: Runtime) -> None:
+    engine = pg_runtime.engine
+    case_id = case_in(engine, "screened")
+    spec = ukraine().guard.step("screened", "record_consent")
+    acknowledged = 0
+    for _ in range(8):
+        version = engine.case(case_id).version
+        results = race(
+            [
+                lambda version=version: engine.take_step(
+                    case_id,
+                    "record_consent",
+                    data_for(spec),
+                    actor=LSA,
+                    expected_version=version,
+                )
+                for _ in range(4)
+            ]
+        )
+        acknowledged += sum(isinstance(r, StepResult) for r in results)
+        assert all(isinstance(r, StepResult | VersionConflict) for r in results), results
+    history = engine.history(case_id)
+    assert acknowledged == 8
+    assert [h.version for h in history] == list(range(1, len(history) + 1))
+    assert len(history) == 2 + acknowledged  # opening, first consent, then one per round
+
+
+def test_a_retried_step_with_the_same_key_writes_one_event(pg_runtime: Runtime) -> None:
+    engine = pg_runtime.engine
+    case_id = case_in(engine, "screened")
+    data = data_for(ukraine().guard.step("screened", "register_application"))
+
+    def register() -> StepResult:
+        return engine.take_step(
+            case_id,
+            "register_application",
+            data,
+            actor=LSA,
+            expected_version=2,
+            idempotency_key="req-1",
+        )
+
+    first = register()
+    again = register()
+    assert again.replayed and (again.version, again.state) == (first.version, first.state)
+    assert len(engine.history(case_id)) == first.version
+
+
+def test_concurrent_retries_with_the_same_key_all_get_the_first_answer(
+    pg_runtime: Runtime, second_runtime: Runtime
+) -> None:
+    case_id = case_in(pg_runtime.engine, "screened")
+    spec = ukraine().guard.step("screened", "register_application")
+    data = data_for(spec)
+    results = race(
+        [
+            lambda e=e: e.take_step(
+                case_id,
+                "register_application",
+                data,
+                actor=LSA,
+                expected_version=2,
+                idempotency_key="retry-me",
+            )
+            for e in (pg_runtime.engine, second_runtime.engine, pg_runtime.engine)
+        ]
+    )
+    assert all(isinstance(r, StepResult) for r in results), results
+    assert {(r.version, r.state) for r in results} == {(3, "application_registered")}  # type: ignore[union-attr]
+    assert len(pg_runtime.engine.history(case_id)) == 3
+
+
+def test_a_retried_open_with_the_same_key_opens_one_case(pg_runtime: Runtime) -> None:
+    engine = pg_runtime.engine
+    data = data_for(ukraine().opening)
+    first = engine.open_case("ukraine-nrm", "Lvivska", data, actor=LSA, idempotency_key="open-1")
+    again = engine.open_case("ukraine-nrm", "Lvivska", data, actor=LSA, idempotency_key="open-1")
+    assert again.case_id == first.case_id and again.replayed
+    assert len(engine.history(first.case_id)) == 1
