@@ -38,11 +38,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _skipped_postgres.append(report.nodeid)
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if CI and _skipped_postgres:
+        terminalreporter.section("PostgreSQL tests skipped under CI=true", red=True)
+        for nodeid in _skipped_postgres:
+            terminalreporter.line(f"FAILED (skipped) {nodeid}")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if CI and _skipped_postgres:
-        print(f"\nCI=true: {len(_skipped_postgres)} PostgreSQL test(s) were skipped:")
-        for nodeid in _skipped_postgres:
-            print("  ", nodeid)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

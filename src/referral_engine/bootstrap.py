@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from . import audit, security
+from .audit import AuditLog
 from .config import Settings
 from .engine import Clock, Engine, utc_now
+from .security import Users
 from .store import (
     CaseStore,
+    Database,
     EmbeddedPostgres,
     connect,
     ensure_schema,
@@ -25,6 +29,9 @@ class Runtime:
     engine: Engine
     settings: Settings
     database_url: str
+    db: Database
+    users: Users
+    audit: AuditLog
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
 
     @property
@@ -33,6 +40,7 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.store.close()
+        self.db.close()
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None
@@ -62,11 +70,15 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         connect(url, settings.connect_timeout_seconds).close()
         ensure_schema(url, settings.database_schema, settings.connect_timeout_seconds)
         store = CaseStore(env=eventsourcing_env(url, settings))
+        db = Database(url, settings.database_schema, settings.pool_size)
+        db.migrate(*security.SCHEMA, *audit.SCHEMA)
     except BaseException:
         if embedded is not None:
             embedded.stop()
         raise
-    return Runtime(Engine(store, workflows, clock), settings, url, embedded)
+    roles = {role for w in workflows for role in w.roles}
+    engine = Engine(store, workflows, clock)
+    return Runtime(engine, settings, url, db, Users(db, roles), AuditLog(db), embedded)
 
 
 def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now) -> Engine:

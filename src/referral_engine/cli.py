@@ -23,7 +23,9 @@ from .workflows import WorkflowRegistry, load_file, workflow_files
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 workflows_app = typer.Typer(no_args_is_help=True, help="Validate and inspect workflow files.")
+users_app = typer.Typer(no_args_is_help=True, help="Users and their bearer tokens.")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(users_app, name="users")
 out = Console(width=None if Console().is_terminal else 140)
 err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
 
@@ -131,6 +133,81 @@ def replay(
             view = engine.case(case_id)
         history = [h for h in engine.history(case_id) if h.version <= view.version]
         print_case(view, history, with_data=True)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Seed demo cases if empty; print demo tokens")
+    ] = False,
+) -> None:
+    """Run the HTTP API (uvicorn); OpenAPI docs at /docs."""
+    import uvicorn
+
+    from .api.app import create_app
+
+    with runtime() as rt:
+        if with_demo:
+            if not rt.engine.store.recorder.max_notification_id():
+                demo.seed(rt.engine, "ukraine-nrm", 12)
+            out.print("demo users (tokens are shown once; rerun to get new ones):")
+            for name, role, token in demo.demo_users(rt.users):
+                out.print(f"  {name:<28} {role:<17} {token}", highlight=False)
+        out.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+        out.print(f"database: {rt.display_url}", highlight=False)
+        if workers == 1:
+            uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+        else:
+            factory = "referral_engine.api.app:create_app"
+            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers)
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="A workflow role, supervisor, analyst or admin")],
+    agency: Annotated[str, typer.Option()],
+    region: Annotated[list[str], typer.Option(help="Region covered (repeat; * for all)")],
+) -> None:
+    """Create a user and print their bearer token (shown once; only its hash is kept)."""
+    with runtime() as rt:
+        user = rt.users.add(name, role, agency, region)
+        token = rt.users.issue_token(user.name, "created with the user")
+    out.print(f"user {user.name} ({user.role}, {user.agency}; {', '.join(user.regions)})")
+    out.print(f"token: {token}", highlight=False)
+
+
+@users_app.command("token")
+def users_token(name: str, label: Annotated[str, typer.Option()] = "") -> None:
+    """Issue another token for a user (shown once)."""
+    with runtime() as rt:
+        out.print(f"token: {rt.users.issue_token(name, label)}", highlight=False)
+
+
+@users_app.command("tokens")
+def users_tokens(name: Annotated[str | None, typer.Argument()] = None) -> None:
+    """List tokens (never their values): id, user, label, created, revoked."""
+    with runtime() as rt:
+        table = Table("id", "user", "label", "created", "revoked")
+        for t in rt.users.tokens(name):
+            revoked = t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else ""
+            table.add_row(
+                str(t.id), t.user, t.label, t.created_at.strftime("%Y-%m-%d %H:%M"), revoked
+            )
+        out.print(table)
+
+
+@users_app.command("revoke")
+def users_revoke(token_id: UUID) -> None:
+    """Revoke a token by its id."""
+    with runtime() as rt:
+        if not rt.users.revoke(token_id):
+            err.print(f"error: no live token with id {token_id}")
+            raise typer.Exit(1)
+    out.print(f"revoked {token_id}")
 
 
 def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     workflows_dir: Path = Field(default_factory=_default_workflows)
     lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
-    pool_size: int = Field(default=5, ge=1, le=200)
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 
     @field_validator("database_url")
     @classmethod

@@ -16,6 +16,7 @@ from .domain.fields import FieldSpec, JSONValue
 from .domain.views import AllowedStep
 from .domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 from .engine import Engine
+from .security import Users
 
 FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa", "Yurii")
 LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi", "Uyavna")
@@ -173,6 +174,25 @@ class Walker:
 
     def _send_trigger(self) -> str | None:
         return self.workflow.referrals.send.trigger if self.workflow.referrals else None
+
+
+DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp-analytics"), ("admin", "it"))
+
+
+def demo_users(users: Users) -> list[tuple[str, str, str]]:
+    """Demo users for every role (created once), each with a fresh token: (name, role, token)."""
+    workflow_roles = sorted(users.known_roles - {r for r, _ in DEMO_STAFF})
+    wanted = [
+        (r, AGENCIES[0] if r == "service_provider" else f"{r}-agency") for r in workflow_roles
+    ]
+    issued = []
+    for role, agency in [*wanted, *DEMO_STAFF]:
+        name = f"demo-{role.replace('_', '-')}"
+        if users.get(name) is None:
+            users.add(name, role, agency, list(REGIONS))
+        users.revoke_all(name)
+        issued.append((name, role, users.issue_token(name, "demo")))
+    return issued
 
 
 def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> list[UUID]:

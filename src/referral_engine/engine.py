@@ -18,6 +18,7 @@ from .domain.errors import (
     FieldProblem,
     IdempotencyKeyReused,
     InvalidData,
+    RegionNotAllowed,
     VersionConflict,
 )
 from .domain.views import CaseView, HistoryEntry, StepResult
@@ -28,6 +29,8 @@ from .workflows import WorkflowRegistry
 IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 
 Clock = Callable[[], datetime]
+Scope = frozenset[str] | None
+"""The regions a caller may see; None means every region."""
 
 
 def utc_now() -> datetime:
@@ -53,8 +56,11 @@ class Engine:
         actor: Actor,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
+        scope: Scope = None,
     ) -> StepResult:
         """Open a case under the newest version of a workflow with its opening event."""
+        if scope is not None and region not in scope:
+            raise RegionNotAllowed(region)
         ctx = self._context(actor, occurred_at, idempotency_key)
         case_id = uuid5(IDEMPOTENT_OPEN, str(ctx.key())) if ctx.key() else None
         if case_id is not None and case_id in self.store.repository:
@@ -77,11 +83,12 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
+        scope: Scope = None,
     ) -> StepResult:
         """Fire one workflow trigger on a case."""
         ctx = self._context(actor, occurred_at, idempotency_key)
         return self._command(
-            case_id, ctx, lambda c, w: c.take_step(w, trigger, data, ctx, expected_version)
+            case_id, ctx, scope, lambda c, w: c.take_step(w, trigger, data, ctx, expected_version)
         )
 
     def send_referral(
@@ -93,11 +100,12 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
+        scope: Scope = None,
     ) -> StepResult:
         """Refer the person to an agency for a service (data names the agency and service)."""
         ctx = self._context(actor, occurred_at, idempotency_key)
         return self._command(
-            case_id, ctx, lambda c, w: c.send_referral(w, data, ctx, expected_version)
+            case_id, ctx, scope, lambda c, w: c.send_referral(w, data, ctx, expected_version)
         )
 
     def take_referral_step(
@@ -111,26 +119,28 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
+        scope: Scope = None,
     ) -> StepResult:
         """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
         ctx = self._context(actor, occurred_at, idempotency_key)
         return self._command(
             case_id,
             ctx,
+            scope,
             lambda c, w: c.take_referral_step(w, referral_id, trigger, data, ctx, expected_version),
         )
 
     # -- queries --------------------------------------------------------------------------------
 
-    def case(self, case_id: UUID, *, reader: Actor | None = None) -> CaseView:
+    def case(self, case_id: UUID, *, reader: Actor | None = None, scope: Scope = None) -> CaseView:
         """The case now, with the steps `reader` may take next."""
-        return self._view(self._get(case_id), reader)
+        return self._view(self._get(case_id, scope), reader)
 
     def case_at_version(
-        self, case_id: UUID, version: int, *, reader: Actor | None = None
+        self, case_id: UUID, version: int, *, reader: Actor | None = None, scope: Scope = None
     ) -> CaseView:
         """The case as it was right after event number `version`."""
-        events = self._events(case_id)
+        events = self._events(case_id, scope)
         if not 1 <= version <= len(events):
             problem = f"must be between 1 and {len(events)}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
@@ -138,23 +148,23 @@ class Engine:
         return self._view(case, reader, today=case.modified_on)
 
     def case_as_of(
-        self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None
+        self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None, scope: Scope = None
     ) -> CaseView:
         """The case as the system knew it at `as_of` (by recording time)."""
         if as_of.tzinfo is None:
             raise InvalidData([FieldProblem("as_of", "must include a time zone")])
-        events = [e for e in self._events(case_id) if e.timestamp <= as_of]
+        events = [e for e in self._events(case_id, scope) if e.timestamp <= as_of]
         if not events:
             raise CaseNotFound(case_id, f"case {case_id} did not exist yet at {as_of.isoformat()}")
         return self._view(_project(events), reader, today=as_of)
 
-    def history(self, case_id: UUID) -> list[HistoryEntry]:
+    def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
-        return [HistoryEntry.of(e) for e in self._events(case_id)]
+        return [HistoryEntry.of(e) for e in self._events(case_id, scope)]
 
-    def workflow_of(self, case_id: UUID) -> WorkflowDefinition:
+    def workflow_of(self, case_id: UUID, *, scope: Scope = None) -> WorkflowDefinition:
         """The workflow version the case runs under."""
-        return self._workflow(self._get(case_id))
+        return self._workflow(self._get(case_id, scope))
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -165,9 +175,13 @@ class Engine:
         return Context(actor, self.clock(), occurred_at, correlation, None, idempotency_key)
 
     def _command(
-        self, case_id: UUID, ctx: Context, decide: Callable[[Case, WorkflowDefinition], Any]
+        self,
+        case_id: UUID,
+        ctx: Context,
+        scope: Scope,
+        decide: Callable[[Case, WorkflowDefinition], Any],
     ) -> StepResult:
-        case = self._get(case_id)
+        case = self._get(case_id, scope)
         outcome = decide(case, self._workflow(case))
         if outcome["replayed"]:
             return StepResult.of(case.id, outcome)
@@ -191,16 +205,19 @@ class Engine:
             raise IdempotencyKeyReused(str(ctx.idempotency_key))
         return StepResult.of(case_id, {**first, "replayed": True})
 
-    def _get(self, case_id: UUID) -> Case:
+    def _get(self, case_id: UUID, scope: Scope = None) -> Case:
+        """The case, if it exists and lies in `scope` (else not found: existence must not leak)."""
         try:
             case: Case = self.store.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
+        if scope is not None and case.region not in scope:
+            raise CaseNotFound(case_id)
         return case
 
-    def _events(self, case_id: UUID) -> list[Any]:
-        events = list(self.store.events.get(case_id))
-        if not events:
+    def _events(self, case_id: UUID, scope: Scope = None) -> list[Any]:
+        events: list[Any] = list(self.store.events.get(case_id))
+        if not events or (scope is not None and events[0].region not in scope):
             raise CaseNotFound(case_id)
         return events
 

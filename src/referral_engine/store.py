@@ -102,3 +102,30 @@ class CaseStore(Application[UUID]):
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the given environment: settings come from config.Settings, never os.environ."""
         return Environment(name, dict(env or {}))
+
+
+class Database:
+    """A connection pool for the engine's own tables (users, tokens, audit) in the case schema."""
+
+    def __init__(self, url: str, schema: str, size: int, timeout: int = 5) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.schema = schema
+        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=size,
+            kwargs={"options": f"-c search_path={schema}", "connect_timeout": timeout},
+            timeout=timeout,
+            open=True,
+        )
+
+    def migrate(self, *ddl: str) -> None:
+        """Create the tables if missing; one process at a time (several may start together)."""
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))")
+            for statement in ddl:
+                conn.execute(statement)
+
+    def close(self) -> None:
+        self.pool.close()

@@ -300,3 +300,29 @@ def workflow_files(path: Path) -> list[Path]:
 
 
 __all__ = ["PREVIOUS", "WorkflowModel", "WorkflowRegistry", "load_file", "parse"]
+
+
+def mermaid(definition: WorkflowDefinition) -> str:
+    """The workflow's state diagram in Mermaid, drawn by `transitions` (no graphviz needed)."""
+    from transitions.extensions import GraphMachine
+
+    class _Diagram:
+        """A throwaway model: diagrams need one, cases never get a machine."""
+
+    machine = GraphMachine(
+        model=_Diagram(),
+        states=list(definition.states),
+        transitions=[
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": None if t.dest in (None, PREVIOUS) else t.dest,
+            }
+            for t in definition.transitions
+        ],
+        initial=definition.opening.state,
+        auto_transitions=False,
+        graph_engine="mermaid",
+        title=f"{definition.id} v{definition.version}",
+    )
+    return str(machine.get_graph().draw(None))

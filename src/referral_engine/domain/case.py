@@ -324,6 +324,7 @@ class Case(Aggregate):
         outcome = {
             "version": event.originator_version,
             "state": self.state,
+            "region": self.region,
             "name": event.name,
             "referral_id": referral_id,
             "fingerprint": event.fingerprint,

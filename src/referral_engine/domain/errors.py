@@ -84,6 +84,15 @@ class RoleNotAllowed(DomainError):
         )
 
 
+class RegionNotAllowed(DomainError):
+    type = "forbidden-region"
+    title = "You do not work in this region"
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        super().__init__(f"you may not open cases in region '{region}'")
+
+
 class NotReceivingAgency(DomainError):
     type = "not-receiving-agency"
     title = "Only the receiving agency may take this step"

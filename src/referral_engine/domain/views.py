@@ -22,6 +22,7 @@ class StepResult:
     version: int
     state: str
     event: str
+    region: str
     referral_id: str | None = None
     replayed: bool = False
 
@@ -32,6 +33,7 @@ class StepResult:
             version=outcome["version"],
             state=outcome["state"],
             event=outcome["name"],
+            region=outcome["region"],
             referral_id=outcome["referral_id"],
             replayed=outcome["replayed"],
         )

@@ -1,0 +1,76 @@
+"""Dependencies declared once: the runtime, the signed-in user, role gates, audit marks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from ..bootstrap import Runtime
+from ..engine import Engine
+from ..security import User
+
+BEARER = "bearer"
+CASE_READERS_DENIED = ("analyst",)
+AUDIT_READERS = ("supervisor", "admin")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_engine(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Engine:
+    return runtime.engine
+
+
+def current_user(
+    request: Request,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> User:
+    """The user whose bearer token came with the request (401 otherwise)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    user = runtime.users.authenticate(token.strip()) if scheme.lower() == BEARER else None
+    if user is None:
+        raise HTTPException(
+            401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    request.state.user = user
+    return user
+
+
+def case_worker(user: Annotated[User, Depends(current_user)]) -> User:
+    """Anyone who works cases; analysts see aggregates only, never a case."""
+    if user.role in CASE_READERS_DENIED:
+        raise HTTPException(403, "analysts have no access to individual cases")
+    return user
+
+
+def audit_reader(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role not in AUDIT_READERS:
+        raise HTTPException(403, "only supervisors and admins may read the audit log")
+    return user
+
+
+def audited(action: str) -> Any:
+    """Mark the request for the audit log (written once the response status is known)."""
+
+    def mark(request: Request) -> None:
+        request.state.audit_action = action
+        case_id = request.path_params.get("case_id")
+        try:
+            request.state.audit_case = UUID(str(case_id)) if case_id else None
+        except ValueError:
+            request.state.audit_case = None
+
+    return Depends(mark)
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+CaseWorker = Annotated[User, Depends(case_worker)]
+AnyUser = Annotated[User, Depends(current_user)]
+AuditReader = Annotated[User, Depends(audit_reader)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]

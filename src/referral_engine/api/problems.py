@@ -1,0 +1,162 @@
+"""Errors as `application/problem+json` (RFC 9457): one stable `type` and status per error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ..domain import errors
+from ..store import DatabaseUnavailable
+
+log = logging.getLogger("referral_engine.api")
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
+    psycopg.OperationalError,
+    psycopg_pool.PoolTimeout,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
+
+PROBLEM_BASE = "/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.InvalidData: 422,
+    errors.NotFound: 404,
+    errors.IllegalTransition: 409,
+    errors.PreconditionMissing: 409,
+    errors.VersionConflict: 409,
+    errors.RoleNotAllowed: 403,
+    errors.NotReceivingAgency: 403,
+    errors.RegionNotAllowed: 403,
+    errors.IdempotencyKeyReused: 422,
+}
+
+HTTP_TYPES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    503: "service-unavailable",
+}
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem document response."""
+    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries declaring that these statuses answer with a problem document."""
+    schema = {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+        },
+    }
+    return {
+        code: {"description": text, "content": {MEDIA_TYPE: {"schema": schema}}}
+        for code, text in descriptions.items()
+    }
+
+
+def status_of(exc: errors.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def domain_problem(exc: errors.DomainError) -> JSONResponse:
+    """The problem document of a domain error, with the facts a client needs to recover."""
+    extra: dict[str, Any] = {}
+    if isinstance(exc, errors.InvalidData):
+        extra["errors"] = [{"path": p.path, "message": p.message} for p in exc.problems]
+    elif isinstance(exc, errors.IllegalTransition):
+        extra.update(state=exc.state, trigger=exc.trigger, legal_triggers=list(exc.legal_triggers))
+    elif isinstance(exc, errors.VersionConflict):
+        extra.update(current_version=exc.current, expected_version=exc.expected)
+    elif isinstance(exc, errors.RoleNotAllowed):
+        extra.update(trigger=exc.trigger, allowed_roles=list(exc.allowed_roles))
+    elif isinstance(exc, errors.PreconditionMissing):
+        extra.update(trigger=exc.trigger, missing=list(exc.missing))
+    return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem document."""
+
+    @app.exception_handler(errors.DomainError)
+    def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        return domain_problem(exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        found = [
+            {"path": _path(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()
+        ]
+        return problem(
+            422,
+            "validation",
+            "Some fields are missing or invalid",
+            "; ".join(f"{e['path']}: {e['message']}" for e in found),
+            errors=found,
+        )
+
+    @app.exception_handler(HTTPException)
+    def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        slug = HTTP_TYPES.get(exc.status_code, "http-error")
+        response = problem(
+            exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)
+        )
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem(
+            503, "service-unavailable", "The database is unavailable", "try again shortly"
+        )
+
+    for cls in UNAVAILABLE:
+        app.add_exception_handler(cls, _unavailable)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal", "Internal error", "the error was logged")
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "missing":
+        return "is required"
+    return str(error.get("msg", "is invalid"))

@@ -1,0 +1,202 @@
+"""Case routes: open, read (now, at a version, as of a time), history, steps and referrals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime
+
+from ...domain.errors import FieldProblem, InvalidData
+from ...domain.views import CaseView, StepResult
+from ..deps import CaseWorker, EngineDep, IdempotencyKey, audited
+from ..metrics import count_command
+from ..models import CaseCreate, CaseOut, HistoryEntryOut, ReferralCreate, StepCreate, StepOut
+from ..problems import problem_responses
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+PROBLEMS = problem_responses(
+    {
+        401: "No valid bearer token",
+        403: "Role, agency or region not allowed",
+        404: "No such case in your regions",
+        409: "Illegal transition, version conflict or missing precondition",
+        413: "Body too large",
+        422: "Invalid input",
+    }
+)
+
+
+def _mark(request: Request, result: StepResult | CaseView) -> None:
+    request.state.audit_region = result.region
+    request.state.audit_case = result.case_id if isinstance(result, StepResult) else result.id
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseOut,
+    responses=PROBLEMS,
+    dependencies=[audited("case.open")],
+)
+def open_case(
+    body: CaseCreate,
+    user: CaseWorker,
+    engine: EngineDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseOut:
+    """Open a case with the workflow's opening event."""
+    result = engine.open_case(
+        body.workflow,
+        body.region,
+        body.data,
+        actor=user.actor,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
+    _mark(request, result)
+    count_command("open")
+    return CaseOut.of(engine.case(result.case_id, reader=user.actor, scope=user.scope))
+
+
+@router.get(
+    "/{case_id}", response_model=CaseOut, responses=PROBLEMS, dependencies=[audited("case.read")]
+)
+def read_case(
+    case_id: UUID,
+    user: CaseWorker,
+    engine: EngineDep,
+    request: Request,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    as_of: AwareDatetime | None = None,
+) -> CaseOut:
+    """The case now, or as it was at a version (`?version=N`) or a time (`?as_of=`)."""
+    if version is not None and as_of is not None:
+        raise InvalidData([FieldProblem("query", "give version or as_of, not both")])
+    if version is not None:
+        view = engine.case_at_version(case_id, version, reader=user.actor, scope=user.scope)
+    elif as_of is not None:
+        view = engine.case_as_of(case_id, as_of, reader=user.actor, scope=user.scope)
+    else:
+        view = engine.case(case_id, reader=user.actor, scope=user.scope)
+    _mark(request, view)
+    return CaseOut.of(view)
+
+
+@router.get(
+    "/{case_id}/history",
+    response_model=list[HistoryEntryOut],
+    responses=PROBLEMS,
+    dependencies=[audited("case.history")],
+)
+def read_history(
+    case_id: UUID, user: CaseWorker, engine: EngineDep, request: Request
+) -> list[HistoryEntryOut]:
+    """Every event of the case: who, role, agency, when, what changed."""
+    history = engine.history(case_id, scope=user.scope)
+    request.state.audit_region = engine.case(case_id, scope=user.scope).region
+    return [HistoryEntryOut.of(h) for h in history]
+
+
+@router.post(
+    "/{case_id}/steps",
+    response_model=StepOut,
+    responses=PROBLEMS,
+    dependencies=[audited("case.step")],
+)
+def take_step(
+    case_id: UUID,
+    body: StepCreate,
+    user: CaseWorker,
+    engine: EngineDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> StepOut:
+    """Fire one workflow trigger, decided on `expected_version`."""
+    request.state.audit_detail = {"trigger": body.trigger}
+    result = engine.take_step(
+        case_id,
+        body.trigger,
+        body.data,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
+    _mark(request, result)
+    count_command(body.trigger)
+    return StepOut.of(result)
+
+
+@router.post(
+    "/{case_id}/referrals",
+    status_code=201,
+    response_model=StepOut,
+    responses=PROBLEMS,
+    dependencies=[audited("referral.send")],
+)
+def send_referral(
+    case_id: UUID,
+    body: ReferralCreate,
+    user: CaseWorker,
+    engine: EngineDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> StepOut:
+    """Refer the person to an agency for a service."""
+    workflow = engine.workflow_of(case_id, scope=user.scope)
+    names = (
+        (workflow.referrals.agency_field, workflow.referrals.service_field)
+        if (workflow.referrals)
+        else ("agency", "service")
+    )
+    data = {**body.data, names[0]: body.agency, names[1]: body.service}
+    result = engine.send_referral(
+        case_id,
+        data,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
+    _mark(request, result)
+    count_command("send_referral")
+    return StepOut.of(result)
+
+
+@router.post(
+    "/{case_id}/referrals/{referral_id}/steps",
+    response_model=StepOut,
+    responses=PROBLEMS,
+    dependencies=[audited("referral.step")],
+)
+def take_referral_step(
+    case_id: UUID,
+    referral_id: str,
+    body: StepCreate,
+    user: CaseWorker,
+    engine: EngineDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> StepOut:
+    """Fire a trigger on one referral (accept, reject, revoke, deliver assistance, complete)."""
+    request.state.audit_detail = {"trigger": body.trigger, "referral_id": referral_id}
+    result = engine.take_referral_step(
+        case_id,
+        referral_id,
+        body.trigger,
+        body.data,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
+    _mark(request, result)
+    count_command(body.trigger)
+    return StepOut.of(result)

@@ -1,0 +1,75 @@
+"""Health, metrics, workflows and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from ...store import DatabaseUnavailable, connect
+from ...workflows import mermaid
+from ..deps import AnyUser, AuditReader, RuntimeDep
+from ..metrics import exposition
+from ..models import AuditEntryOut, Health, WorkflowOut, WorkflowSummary
+from ..problems import problem
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=Health, tags=["service"])
+def healthz(runtime: RuntimeDep) -> Health | JSONResponse:
+    """Whether the service and its database answer (no token needed)."""
+    try:
+        with connect(runtime.database_url, timeout=2) as conn:
+            conn.execute("select 1")
+    except DatabaseUnavailable:
+        return problem(503, "service-unavailable", "The database is unavailable", "not reachable")
+    return Health(status="ok", database="ok")
+
+
+@router.get("/metrics", response_class=PlainTextResponse, tags=["service"])
+def metrics(user: AnyUser) -> PlainTextResponse:
+    """Prometheus metrics: requests, latencies, commands by trigger, conflicts."""
+    return PlainTextResponse(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/workflows", response_model=list[WorkflowSummary], tags=["workflows"])
+def list_workflows(user: AnyUser, runtime: RuntimeDep) -> list[WorkflowSummary]:
+    """Every loaded workflow version."""
+    return [
+        WorkflowSummary(id=w.id, version=w.version, title=w.title, source=w.source)
+        for w in runtime.engine.workflows
+    ]
+
+
+@router.get("/api/workflows/{workflow_id}", response_model=WorkflowOut, tags=["workflows"])
+def read_workflow(
+    workflow_id: str,
+    user: AnyUser,
+    runtime: RuntimeDep,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> WorkflowOut:
+    """A workflow's definition and its Mermaid state diagram (newest version by default)."""
+    definition = runtime.engine.workflows.get(workflow_id, version)
+    return WorkflowOut.of(definition, mermaid(definition))
+
+
+@router.get("/api/audit", response_model=list[AuditEntryOut], tags=["audit"])
+def read_audit(
+    user: AuditReader,
+    runtime: RuntimeDep,
+    case: UUID | None = None,
+    user_name: Annotated[str | None, Query(alias="user", max_length=200)] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[AuditEntryOut]:
+    """Audit entries of the caller's regions, filtered by case, user and period."""
+    entries = runtime.audit.query(
+        case_id=case, user_name=user_name, since=from_, until=to, regions=user.scope, limit=limit
+    )
+    return [AuditEntryOut.model_validate(e) for e in entries]

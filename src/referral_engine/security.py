@@ -1,0 +1,173 @@
+"""Users, roles, region scopes and bearer tokens (only a hash of each token is stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import psycopg
+
+from .domain.commands import Actor
+from .domain.errors import DomainError, FieldProblem, InvalidData
+from .store import Database
+
+STAFF_ROLES = ("supervisor", "analyst", "admin")
+ALL_REGIONS = "*"
+TOKEN_PREFIX = "ret_"
+
+SCHEMA = (
+    """create table if not exists users (
+        id uuid primary key,
+        name text not null unique,
+        role text not null,
+        agency text not null,
+        regions text[] not null,
+        created_at timestamptz not null default now())""",
+    """create table if not exists tokens (
+        id uuid primary key,
+        user_id uuid not null references users(id),
+        token_hash bytea not null unique,
+        label text not null default '',
+        created_at timestamptz not null default now(),
+        revoked_at timestamptz)""",
+)
+
+
+class UserExists(DomainError):
+    type = "user-exists"
+    title = "A user with this name exists"
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone who signs in: their role, agency and the regions whose cases they work."""
+
+    id: UUID
+    name: str
+    role: str
+    agency: str
+    regions: tuple[str, ...]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.name, self.role, self.agency)
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The regions this user may see, or None for every region."""
+        return None if ALL_REGIONS in self.regions else frozenset(self.regions)
+
+    def covers(self, region: str) -> bool:
+        return ALL_REGIONS in self.regions or region in self.regions
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: UUID
+    user: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def hash_token(token: str) -> bytes:
+    """Tokens carry 256 random bits, so a fast hash is enough; lookup is by hash, not compare."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Users:
+    """The user and token store on PostgreSQL."""
+
+    def __init__(self, db: Database, known_roles: set[str]) -> None:
+        self.db = db
+        self.known_roles = known_roles | set(STAFF_ROLES)
+
+    def add(self, name: str, role: str, agency: str, regions: list[str]) -> User:
+        """Create a user; the role must be a workflow role or supervisor, analyst or admin."""
+        problems = []
+        if not name.strip():
+            problems.append(FieldProblem("name", "is required"))
+        if role not in self.known_roles:
+            known = ", ".join(sorted(self.known_roles))
+            problems.append(FieldProblem("role", f"unknown role '{role}'; known: {known}"))
+        if not agency.strip():
+            problems.append(FieldProblem("agency", "is required"))
+        if not regions or any(not r.strip() for r in regions):
+            problems.append(FieldProblem("region", "at least one region is required"))
+        if problems:
+            raise InvalidData(problems)
+        user = User(uuid4(), name.strip(), role, agency.strip(), tuple(r.strip() for r in regions))
+        try:
+            with self.db.pool.connection() as conn:
+                conn.execute(
+                    "insert into users (id, name, role, agency, regions) "
+                    "values (%s, %s, %s, %s, %s)",
+                    [user.id, user.name, user.role, user.agency, list(user.regions)],
+                )
+        except psycopg.errors.UniqueViolation:
+            raise UserExists(f"user '{user.name}' already exists") from None
+        return user
+
+    def get(self, name: str) -> User | None:
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select id, name, role, agency, regions from users where name = %s", [name]
+            ).fetchone()
+        return None if row is None else User(row[0], row[1], row[2], row[3], tuple(row[4]))
+
+    def issue_token(self, name: str, label: str = "") -> str:
+        """A new bearer token for the user, returned once; only its hash is kept."""
+        user = self.get(name)
+        if user is None:
+            raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.db.pool.connection() as conn:
+            conn.execute(
+                "insert into tokens (id, user_id, token_hash, label) values (%s, %s, %s, %s)",
+                [uuid4(), user.id, hash_token(token), label],
+            )
+        return token
+
+    def authenticate(self, token: str) -> User | None:
+        """The user a live token belongs to, or None."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+            return None
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select u.id, u.name, u.role, u.agency, u.regions from tokens t "
+                "join users u on u.id = t.user_id "
+                "where t.token_hash = %s and t.revoked_at is null",
+                [hash_token(token)],
+            ).fetchone()
+        return None if row is None else User(row[0], row[1], row[2], row[3], tuple(row[4]))
+
+    def tokens(self, name: str | None = None) -> list[TokenInfo]:
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(
+                "select t.id, u.name, t.label, t.created_at, t.revoked_at from tokens t "
+                "join users u on u.id = t.user_id where %s::text is null or u.name = %s "
+                "order by t.created_at",
+                [name, name],
+            ).fetchall()
+        return [TokenInfo(*row) for row in rows]
+
+    def revoke(self, token_id: UUID) -> bool:
+        """Revoke one token; False when there is no such live token."""
+        with self.db.pool.connection() as conn:
+            cursor = conn.execute(
+                "update tokens set revoked_at = now() where id = %s and revoked_at is null",
+                [token_id],
+            )
+            return cursor.rowcount == 1
+
+    def revoke_all(self, name: str) -> int:
+        with self.db.pool.connection() as conn:
+            cursor = conn.execute(
+                "update tokens set revoked_at = now() where revoked_at is null and user_id = "
+                "(select id from users where name = %s)",
+                [name],
+            )
+            return cursor.rowcount
