@@ -37,6 +37,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     if model.referrals is not None:
         r = model.referrals
         problems += _unknown("referrals.allowed_in", r.allowed_in, states, "state")
+        problems += _unknown("referrals.active_in", r.active_in or [], states, "state")
         problems += _unknown("referrals.send.roles", r.send.roles, roles, "role")
         problems += _unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
         problems += _fields_problems("referrals.send.fields", r.send.fields)
@@ -68,6 +69,8 @@ def _machine_problems(
     for i, t in enumerate(transitions):
         path = f"{prefix}transitions[{i}]"
         sources = sources_of(t.source, live)
+        if t.dest == PREVIOUS and prefix:
+            problems.append(f"{path}.dest: {PREVIOUS} is only supported in case transitions")
         problems += _unknown(f"{path}.source", sources, states, "state")
         if t.dest not in (None, PREVIOUS):
             problems += _unknown(f"{path}.dest", [t.dest], states, "state")
@@ -87,10 +90,11 @@ def _machine_problems(
         return problems
     edges = _edges(transitions, live)
     reachable = _reachable(initial, edges)
+    returns = {s for t in transitions if t.dest == PREVIOUS for s in sources_of(t.source, live)}
     for name, state in states.items():
         if name not in reachable:
             problems.append(f"{prefix}states.{name}: unreachable from '{initial}'")
-        if not state.terminal and not (edges.get(name, set()) - {name}):
+        if not state.terminal and not (edges.get(name, set()) - {name}) and name not in returns:
             problems.append(
                 f"{prefix}states.{name}: not terminal, yet no step leads out of it "
                 "(mark it `terminal: true` or add a transition)"
@@ -99,17 +103,13 @@ def _machine_problems(
 
 
 def _edges(transitions: Iterable[TransitionModel], live: Sequence[str]) -> dict[str, set[str]]:
-    """State graph; a `$previous` dest leads back to any state that can lead into its source."""
+    """The state graph. A `$previous` step only returns to a state already visited, so it
+    counts as a way out of its source but never makes another state reachable."""
     edges: dict[str, set[str]] = {}
     for t in transitions:
         for s in sources_of(t.source, live):
             if t.dest not in (None, PREVIOUS):
                 edges.setdefault(s, set()).add(t.dest)
-    for t in transitions:
-        if t.dest == PREVIOUS:
-            for s in sources_of(t.source, live):
-                before = {a for a, dests in edges.items() if s in dests and a != s}
-                edges.setdefault(s, set()).update(before)
     return edges
 
 

@@ -70,7 +70,7 @@ class OpeningModel(_Model):
 class TransitionModel(_Model):
     trigger: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
-    source: list[str] | str
+    source: list[str] | str = Field(min_length=1)
     dest: str | None = None
     roles: list[str] = Field(min_length=1)
     title: str = ""
@@ -93,6 +93,7 @@ class SendModel(_Model):
 
 class ReferralsModel(_Model):
     allowed_in: list[str] = Field(min_length=1)
+    active_in: list[str] | None = None
     agency_field: str = "agency"
     service_field: str = "service"
     send: SendModel
@@ -178,6 +179,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         ref_live = tuple(n for n, s in r.states.items() if not s.terminal)
         referrals = ReferralSpec(
             allowed_in=frozenset(r.allowed_in),
+            active_in=None if r.active_in is None else frozenset(r.active_in),
             send=send,
             states={n: StateSpec(n, s.title, s.terminal) for n, s in r.states.items()},
             transitions=tuple(_transition(t, ref_live) for t in r.transitions),

@@ -30,7 +30,9 @@ class Caller:
 
 
 class Callers(dict[str, Caller]):
-    def add(self, runtime: Runtime, name: str, role: str, agency: str, regions: list[str]) -> Caller:
+    def add(
+        self, runtime: Runtime, name: str, role: str, agency: str, regions: list[str]
+    ) -> Caller:
         runtime.users.add(name, role, agency, regions)
         caller = Caller(name, role, agency, runtime.users.issue_token(name))
         self[name] = caller

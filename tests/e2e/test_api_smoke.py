@@ -35,6 +35,12 @@ def test_open_a_case_take_two_steps_and_read_the_history(
     assert second.json()["state"] == "application_registered"
     history = client.get(f"/api/cases/{case['id']}/history", headers=lsa.auth).json()
     assert [h["event"] for h in history] == [
-        "PersonScreened", "ConsentRecorded", "StatusApplicationRegistered",
+        "PersonScreened",
+        "ConsentRecorded",
+        "StatusApplicationRegistered",
     ]
-    assert history[2]["actor"] == {"user_id": "lsa", "role": "lsa_official", "agency": "lsa-kyivska"}
+    assert history[2]["actor"] == {
+        "user_id": "lsa",
+        "role": "lsa_official",
+        "agency": "lsa-kyivska",
+    }

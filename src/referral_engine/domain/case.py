@@ -212,13 +212,17 @@ class Case(Aggregate):
         expected_version: int,
     ) -> dict[str, Any]:
         """Fire a trigger of one referral's sub-workflow (accept, reject, deliver assistance...)."""
-        print_ = fingerprint("referral-step", str(self.id), referral_id, trigger, data)
+        print_ = fingerprint(
+            "referral-step", str(self.id), referral_id, trigger, data, ctx.occurred_at
+        )
         if (seen := self._seen(ctx, print_)) is not None:
             return seen
         self._check_version(expected_version)
         referral = self.referrals.get(referral_id)
         if referral is None or workflow.referrals is None:
             raise ReferralNotFound(referral_id)
+        if not workflow.referrals.active(self.state):
+            raise IllegalTransition(trigger, self.state, [])
         spec = workflow.referrals.guard.step(referral["state"], trigger)
         if spec is None:
             legal = allowed_referral_steps(workflow, self, referral_id, ctx.actor)

@@ -36,7 +36,7 @@ def allowed_referral_steps(
 ) -> list[TransitionSpec]:
     """Steps `actor` may take on one referral now (receiving-agency steps need that agency)."""
     referral = case.referrals.get(referral_id)
-    if referral is None or workflow.referrals is None:
+    if referral is None or workflow.referrals is None or not workflow.referrals.active(case.state):
         return []
     return [
         spec

@@ -116,6 +116,8 @@ class ReferralSpec:
     send: TransitionSpec
     states: Mapping[str, StateSpec]
     transitions: tuple[TransitionSpec, ...]
+    active_in: frozenset[str] | None = None
+    """Case states in which referrals may move at all (None: every state)."""
     agency_field: str = "agency"
     service_field: str = "service"
     guard: Guard = field(init=False, repr=False, compare=False)
@@ -128,6 +130,9 @@ class ReferralSpec:
     def initial(self) -> str:
         assert self.send.dest is not None
         return self.send.dest
+
+    def active(self, case_state: str) -> bool:
+        return self.active_in is None or case_state in self.active_in
 
 
 @dataclass(frozen=True)
