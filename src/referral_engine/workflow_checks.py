@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .domain.workflow import PREVIOUS
+from .domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
 
 if TYPE_CHECKING:
     from .workflows import TransitionModel, WorkflowModel
@@ -53,6 +53,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     for i, t in enumerate(model.transitions):
         problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
     problems += _deadline_problems(model)
+    problems += _reporting_problems(model)
     return problems
 
 
@@ -147,10 +148,7 @@ def _requires_problems(path: str, requires: Iterable[str], flags_set: set[str]) 
 
 
 def _deadline_problems(model: WorkflowModel) -> list[str]:
-    events = {model.opening.event, *(t.event for t in model.transitions)}
-    if model.referrals is not None:
-        events.add(model.referrals.send.event)
-        events.update(t.event for t in model.referrals.transitions)
+    events = _all_events(model)
     problems: list[str] = []
     names: Counter[str] = Counter()
     for i, d in enumerate(model.deadlines):
@@ -158,4 +156,36 @@ def _deadline_problems(model: WorkflowModel) -> list[str]:
         for key, listed in (("starts_on", d.starts_on), ("stops_on", d.stops_on)):
             problems += _unknown(f"deadlines[{i}].{key}", listed, events, "event")
     problems += [f"deadlines: name '{n}' is used {c} times" for n, c in names.items() if c > 1]
+    return problems
+
+
+def _all_events(model: WorkflowModel) -> set[str]:
+    events = {model.opening.event, *(t.event for t in model.transitions)}
+    if model.referrals is not None:
+        events.add(model.referrals.send.event)
+        events.update(t.event for t in model.referrals.transitions)
+    return events
+
+
+def _reporting_problems(model: WorkflowModel) -> list[str]:
+    """Milestones must be known and name real events; report fields must never be personal."""
+    problems: list[str] = []
+    events = _all_events(model)
+    for milestone, listed in model.reporting.milestones.items():
+        path = f"reporting.milestones.{milestone}"
+        if milestone not in MILESTONES:
+            problems.append(f"{path}: unknown milestone; known: " + ", ".join(MILESTONES))
+        problems += _unknown(path, listed, events, "event")
+    steps: list[Any] = [model.opening, *model.transitions]
+    if model.referrals is not None:
+        steps += [model.referrals.send, *model.referrals.transitions]
+    declared = {name: f for step in steps for name, f in step.fields.items()}
+    for key, field_name in model.reporting.fields.items():
+        path = f"reporting.fields.{key}"
+        if key not in REPORT_FIELDS:
+            problems.append(f"{path}: unknown report field; known: " + ", ".join(REPORT_FIELDS))
+        if field_name not in declared:
+            problems.append(f"{path}: no step declares a field '{field_name}'")
+        elif declared[field_name].pii:
+            problems.append(f"{path}: '{field_name}' is personal data and may not be reported")
     return problems

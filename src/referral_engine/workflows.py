@@ -117,6 +117,11 @@ class CalendarModel(_Model):
     holidays: list[date] = []
 
 
+class ReportingModel(_Model):
+    milestones: dict[str, list[str]] = {}
+    fields: dict[str, str] = {}
+
+
 class WorkflowModel(_Model):
     """The file format. See docs/workflows.md for the meaning of each key."""
 
@@ -132,6 +137,7 @@ class WorkflowModel(_Model):
     referrals: ReferralsModel | None = None
     deadlines: list[DeadlineModel] = []
     calendar: CalendarModel = CalendarModel()
+    reporting: ReportingModel = ReportingModel()
 
 
 def load_file(path: Path) -> WorkflowDefinition:
@@ -219,7 +225,17 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             for d in model.deadlines
         ),
         calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
+        milestones=_milestones_by_event(model.reporting.milestones),
+        report_fields=dict(model.reporting.fields),
     )
+
+
+def _milestones_by_event(milestones: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    by_event: dict[str, set[str]] = {}
+    for milestone, events in milestones.items():
+        for event in events:
+            by_event.setdefault(event, set()).add(milestone)
+    return {event: frozenset(names) for event, names in by_event.items()}
 
 
 def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionSpec:

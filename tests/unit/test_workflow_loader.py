@@ -443,3 +443,28 @@ def test_the_same_workflow_version_in_two_files_is_refused(tmp_path: Path) -> No
 
     with pytest.raises(InvalidWorkflow, match="version 1 is defined twice"):
         WorkflowRegistry.from_directory(tmp_path)
+
+
+def test_a_report_field_may_not_be_personal_data(tmp_path: Path) -> None:
+    doc = yaml.safe_load((WORKFLOWS / "ukraine-nrm.yaml").read_text())
+    doc["reporting"]["fields"]["assistance_type"] = "assistance_notes"
+    path = tmp_path / "leaky.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(InvalidWorkflow) as refused:
+        load_file(path)
+    assert "reporting.fields.assistance_type: 'assistance_notes' is personal data" in str(
+        refused.value
+    )
+
+
+def test_a_milestone_must_be_known_and_name_real_events(tmp_path: Path) -> None:
+    doc = yaml.safe_load((WORKFLOWS / "ukraine-nrm.yaml").read_text())
+    doc["reporting"]["milestones"]["rescued"] = ["PersonScreened"]
+    doc["reporting"]["milestones"]["applied"] = ["ApplicationFiled"]
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(InvalidWorkflow) as refused:
+        load_file(path)
+    message = str(refused.value)
+    assert "reporting.milestones.rescued: unknown milestone" in message
+    assert "reporting.milestones.applied: unknown event 'ApplicationFiled'" in message

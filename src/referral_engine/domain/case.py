@@ -87,6 +87,7 @@ class Case(Aggregate):
         fingerprint: str
         workflow_id: str
         workflow_version: int
+        region: str
 
         def apply(self, case: Case) -> None:
             if self.referral_id is None:
@@ -296,6 +297,7 @@ class Case(Aggregate):
             fingerprint=print_,
             workflow_id=self.workflow_id,
             workflow_version=self.workflow_version,
+            region=self.region,
         )
 
     # -- state assignment, called only from events -----------------------------------------------

@@ -11,6 +11,25 @@ from transitions import Machine
 from .calendar import WorkCalendar
 from .fields import FieldSpec
 
+MILESTONES = (
+    "applied",
+    "identified",
+    "status_granted",
+    "status_refused",
+    "returned_incomplete",
+    "referral_sent",
+    "referral_accepted",
+    "referral_rejected",
+    "referral_revoked",
+    "referral_done",
+    "assistance_delivered",
+    "closed",
+)
+"""The reporting vocabulary: read models count milestones; each workflow maps its events to them."""
+
+REPORT_FIELDS = ("rejection_reason", "assistance_type")
+"""Non-personal fields read models may copy, each mapped by the workflow to one of its fields."""
+
 PREVIOUS = "$previous"
 """A `dest` meaning: back to the state the case was in before it entered the source state."""
 
@@ -151,6 +170,10 @@ class WorkflowDefinition:
     deadlines: tuple[DeadlineSpec, ...]
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     description: str = ""
+    milestones: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Event name -> the reporting milestones it marks."""
+    report_fields: Mapping[str, str] = field(default_factory=dict)
+    """Reporting field -> the workflow's field holding it."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
