@@ -81,13 +81,13 @@ class AuditLog:
                     getattr(user, "role", None),
                     getattr(user, "agency", None),
                     action,
-                    method,
-                    path,
+                    _storable(method),
+                    _storable(path),
                     status,
                     case_id,
-                    region,
-                    address,
-                    Jsonb(detail or {}),
+                    _storable(region),
+                    _storable(address),
+                    Jsonb(_storable(detail or {})),
                 ],
             )
 
@@ -114,7 +114,7 @@ class AuditLog:
                 "order by id limit %(limit)s",
                 {
                     "case": case_id,
-                    "user": user_name,
+                    "user": _storable(user_name),
                     "since": since,
                     "until": until,
                     "regions": None if regions is None else sorted(regions),
@@ -122,3 +122,17 @@ class AuditLog:
                 },
             ).fetchall()
         return [AuditEntry(*row) for row in rows]
+
+
+def _storable(value: Any) -> Any:
+    """What a client sent, made storable: PostgreSQL text refuses NUL and lone surrogates.
+
+    Both are kept visible as escapes, so the entry still shows what was attempted.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value

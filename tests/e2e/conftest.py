@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.workflow import TransitionSpec
+from tests.factories import data_for, path_to, ukraine
 
 KYIV = "Kyivska"
 LVIV = "Lvivska"
@@ -60,3 +65,133 @@ def callers(pg_runtime: Runtime) -> Callers:
     found.add(pg_runtime, "lviv-lsa", "lsa_official", "lsa-lvivska", [LVIV])
     found.add(pg_runtime, "admin", "admin", "it", ["*"])
     return found
+
+
+# -- story helpers: drive the API the way a caseworker's client would --------------------------
+
+WORKFLOW = "ukraine-nrm"
+workflow = cache(ukraine)
+PROBLEM_JSON = "application/problem+json"
+CALLER_FOR_ROLE = {
+    "nrm_actor": "screener",
+    "lsa_official": "lsa",
+    "police": "police",
+    "decision_maker": "decider",
+    "supervisor": "supervisor",
+    "service_provider": "shelter",
+}
+
+
+def step_spec(trigger: str) -> TransitionSpec:
+    """The declaration of a case-level, referral or referral-sending trigger."""
+    referrals = workflow().referrals
+    assert referrals is not None
+    specs = [*workflow().transitions, referrals.send, *referrals.transitions]
+    return next(s for s in specs if s.trigger == trigger)
+
+
+def step_data(trigger: str, **overrides: object) -> dict[str, Any]:
+    """Valid data for a trigger (every required field), with overrides."""
+    return data_for(step_spec(trigger), **overrides)
+
+
+def opening_data(**overrides: object) -> dict[str, Any]:
+    return data_for(workflow().opening, **overrides)
+
+
+def open_case(
+    client: TestClient, caller: Caller, region: str = KYIV, **overrides: object
+) -> dict[str, Any]:
+    """Screen a synthetic person through the API; returns the new case."""
+    response = client.post(
+        "/api/cases",
+        json={"workflow": WORKFLOW, "region": region, "data": opening_data(**overrides)},
+        headers=caller.auth,
+    )
+    assert response.status_code == 201, response.text
+    case: dict[str, Any] = response.json()
+    return case
+
+
+def take_step(
+    client: TestClient,
+    caller: Caller,
+    case_id: str,
+    trigger: str,
+    version: int,
+    data: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> httpx.Response:
+    """POST one step (valid data unless given) decided on `version`."""
+    headers = {**caller.auth, **({"Idempotency-Key": key} if key else {})}
+    body = {"trigger": trigger, "data": step_data(trigger) if data is None else data}
+    return client.post(
+        f"/api/cases/{case_id}/steps", json={**body, "expected_version": version}, headers=headers
+    )
+
+
+def walk(client: TestClient, callers: Callers, case_id: str, version: int, *triggers: str) -> int:
+    """Take each step as the first role allowed to; returns the case version reached."""
+    for trigger in triggers:
+        caller = callers[CALLER_FOR_ROLE[sorted(step_spec(trigger).roles)[0]]]
+        response = take_step(client, caller, case_id, trigger, version)
+        assert response.status_code == 200, response.text
+        version = response.json()["version"]
+    return version
+
+
+def case_in(
+    client: TestClient, callers: Callers, state: str, *, consent: bool = True
+) -> tuple[str, int]:
+    """A fresh Kyiv case walked to `state` (consent first unless told otherwise): id, version."""
+    case = open_case(client, callers["screener"])
+    triggers = (["record_consent"] if consent else []) + path_to(workflow(), state)
+    return case["id"], walk(client, callers, case["id"], case["version"], *triggers)
+
+
+def send_referral(
+    client: TestClient,
+    caller: Caller,
+    case_id: str,
+    version: int,
+    agency: str = "shelter-kyiv",
+    service: str = "shelter",
+) -> httpx.Response:
+    body = {"agency": agency, "service": service, "data": {}, "expected_version": version}
+    return client.post(f"/api/cases/{case_id}/referrals", json=body, headers=caller.auth)
+
+
+def referral_step(
+    client: TestClient,
+    caller: Caller,
+    case_id: str,
+    referral_id: str,
+    trigger: str,
+    version: int,
+    data: dict[str, Any] | None = None,
+) -> httpx.Response:
+    body = {"trigger": trigger, "data": step_data(trigger) if data is None else data}
+    return client.post(
+        f"/api/cases/{case_id}/referrals/{referral_id}/steps",
+        json={**body, "expected_version": version},
+        headers=caller.auth,
+    )
+
+
+def history(client: TestClient, caller: Caller, case_id: str) -> list[dict[str, Any]]:
+    response = client.get(f"/api/cases/{case_id}/history", headers=caller.auth)
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()
+    return entries
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    """The response is an RFC 9457 problem document of this status and type; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, Any] = response.json()
+    assert body["type"] == f"/problems/{slug}"
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str)
+    return body

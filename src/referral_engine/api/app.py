@@ -6,14 +6,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from time import perf_counter
+from uuid import UUID
 
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..bootstrap import Runtime, build
 from ..config import Settings
+from ..domain.errors import DomainError
 from . import problems
 from .metrics import observe
 from .routers import cases, service
@@ -77,21 +78,38 @@ async def _observe(
 
 def _audit(request: Request, action: str, status: int) -> None:
     runtime: Runtime = request.app.state.runtime
+    case_id: UUID | None = getattr(request.state, "audit_case", None)
+    region: str | None = getattr(request.state, "audit_region", None)
+    if region is None and case_id is not None:
+        # A refused request never reached the case: file it under the case's region anyway, so
+        # that region's supervisors see attempts on their cases (the caller learns nothing).
+        region = _region_of(runtime, case_id)
     runtime.audit.record(
         user=getattr(request.state, "user", None),
         action=action,
         method=request.method,
         path=request.url.path,
         status=status,
-        case_id=getattr(request.state, "audit_case", None),
-        region=getattr(request.state, "audit_region", None),
+        case_id=case_id,
+        region=region,
         address=request.client.host if request.client else None,
         detail=getattr(request.state, "audit_detail", None),
     )
 
 
+def _region_of(runtime: Runtime, case_id: UUID) -> str | None:
+    try:
+        return runtime.engine.case(case_id).region
+    except DomainError:
+        return None
+
+
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, declared or streamed."""
+    """Refuse request bodies over `limit` bytes with 413, declared or streamed.
+
+    The body is read here, before any other layer, and handed on whole: raising from inside a
+    wrapped `receive` would reach the routes wrapped in an exception group and turn into a 400.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -101,25 +119,37 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
+        declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            response = problems.problem(
-                413,
-                "payload-too-large",
-                "Payload too large",
-                f"request bodies are limited to {self.limit} bytes",
-            )
-            await response(scope, receive, send)
+            await self._refuse(scope, receive, send)
             return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        body = bytearray()
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise HTTPException(413, f"request bodies are limited to {self.limit} bytes")
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away before sending its whole body
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        handed_on = False
 
-        await self.app(scope, counted, send)
+        async def whole_body() -> Message:
+            nonlocal handed_on
+            if handed_on:
+                return await receive()
+            handed_on = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, whole_body, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problems.problem(
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"request bodies are limited to {self.limit} bytes",
+        )
+        await response(scope, receive, send)

@@ -6,12 +6,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..bootstrap import Runtime
 from ..engine import Engine
 from ..security import User
 
-BEARER = "bearer"
+BEARER = HTTPBearer(
+    auto_error=False, bearerFormat="opaque", description="A token from `referral-engine users add`"
+)
 CASE_READERS_DENIED = ("analyst",)
 AUDIT_READERS = ("supervisor", "admin")
 
@@ -28,11 +31,10 @@ def get_engine(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Engine:
 def current_user(
     request: Request,
     runtime: Annotated[Runtime, Depends(get_runtime)],
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> User:
     """The user whose bearer token came with the request (401 otherwise)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    user = runtime.users.authenticate(token.strip()) if scheme.lower() == BEARER else None
+    user = runtime.users.authenticate(credentials.credentials.strip()) if credentials else None
     if user is None:
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}

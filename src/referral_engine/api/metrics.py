@@ -30,6 +30,10 @@ def count_command(trigger: str) -> None:
     COMMANDS.labels(trigger=trigger).inc()
 
 
+def count_conflict() -> None:
+    CONFLICTS.inc()
+
+
 def observe(method: str, route: str, status: int, seconds: float) -> None:
     REQUESTS.labels(method=method, route=route, status=str(status)).inc()
     LATENCY.labels(method=method, route=route).observe(seconds)

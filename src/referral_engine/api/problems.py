@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from ..domain import errors
 from ..store import DatabaseUnavailable
+from .metrics import count_conflict
 
 log = logging.getLogger("referral_engine.api")
 UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -104,8 +105,10 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
 
 
-def _path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
+def _path(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "body"  # its location ends with a character offset, not a field
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body",)]
     return ".".join(parts) or "body"
 
 
@@ -114,13 +117,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.DomainError)
     def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        if isinstance(exc, errors.VersionConflict):
+            count_conflict()
         return domain_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        found = [
-            {"path": _path(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()
-        ]
+        found = [{"path": _path(e), "message": _message(e)} for e in exc.errors()]
         return problem(
             422,
             "validation",
@@ -155,6 +158,9 @@ def install(app: FastAPI) -> None:
 
 
 def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        reason = error.get("ctx", {}).get("error", "invalid syntax")
+        return f"is not valid JSON: {reason} at character {error['loc'][-1]}"
     if error.get("type") == "extra_forbidden":
         return "unknown field"
     if error.get("type") == "missing":

@@ -18,12 +18,14 @@ from ..problems import problem_responses
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 PROBLEMS = problem_responses(
     {
+        400: "The body is not UTF-8 text",
         401: "No valid bearer token",
         403: "Role, agency or region not allowed",
         404: "No such case in your regions",
         409: "Illegal transition, version conflict or missing precondition",
         413: "Body too large",
         422: "Invalid input",
+        503: "The database or the audit log is unavailable",
     }
 )
 

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import AwareDatetime
 
 from ...store import DatabaseUnavailable, connect
 from ...workflows import mermaid
 from ..deps import AnyUser, AuditReader, RuntimeDep
 from ..metrics import exposition
 from ..models import AuditEntryOut, Health, WorkflowOut, WorkflowSummary
-from ..problems import problem
+from ..problems import problem, problem_responses
 
 router = APIRouter()
+UNAUTHORIZED = {401: "No valid bearer token", 503: "The database is unavailable"}
+INVALID = {422: "Invalid query or path parameter"}
 
 
-@router.get("/healthz", response_model=Health, tags=["service"])
+@router.get(
+    "/healthz",
+    response_model=Health,
+    tags=["service"],
+    responses=problem_responses({503: "The database is unavailable"}),
+)
 def healthz(runtime: RuntimeDep) -> Health | JSONResponse:
     """Whether the service and its database answer (no token needed)."""
     try:
@@ -31,13 +38,23 @@ def healthz(runtime: RuntimeDep) -> Health | JSONResponse:
     return Health(status="ok", database="ok")
 
 
-@router.get("/metrics", response_class=PlainTextResponse, tags=["service"])
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    tags=["service"],
+    responses=problem_responses(UNAUTHORIZED),
+)
 def metrics(user: AnyUser) -> PlainTextResponse:
     """Prometheus metrics: requests, latencies, commands by trigger, conflicts."""
     return PlainTextResponse(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/api/workflows", response_model=list[WorkflowSummary], tags=["workflows"])
+@router.get(
+    "/api/workflows",
+    response_model=list[WorkflowSummary],
+    tags=["workflows"],
+    responses=problem_responses(UNAUTHORIZED),
+)
 def list_workflows(user: AnyUser, runtime: RuntimeDep) -> list[WorkflowSummary]:
     """Every loaded workflow version."""
     return [
@@ -46,7 +63,12 @@ def list_workflows(user: AnyUser, runtime: RuntimeDep) -> list[WorkflowSummary]:
     ]
 
 
-@router.get("/api/workflows/{workflow_id}", response_model=WorkflowOut, tags=["workflows"])
+@router.get(
+    "/api/workflows/{workflow_id}",
+    response_model=WorkflowOut,
+    tags=["workflows"],
+    responses=problem_responses({**UNAUTHORIZED, 404: "No such workflow (version)", **INVALID}),
+)
 def read_workflow(
     workflow_id: str,
     user: AnyUser,
@@ -58,14 +80,21 @@ def read_workflow(
     return WorkflowOut.of(definition, mermaid(definition))
 
 
-@router.get("/api/audit", response_model=list[AuditEntryOut], tags=["audit"])
+@router.get(
+    "/api/audit",
+    response_model=list[AuditEntryOut],
+    tags=["audit"],
+    responses=problem_responses(
+        {**UNAUTHORIZED, 403: "Only supervisors and admins read the audit log", **INVALID}
+    ),
+)
 def read_audit(
     user: AuditReader,
     runtime: RuntimeDep,
     case: UUID | None = None,
     user_name: Annotated[str | None, Query(alias="user", max_length=200)] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AuditEntryOut]:
     """Audit entries of the caller's regions, filtered by case, user and period."""

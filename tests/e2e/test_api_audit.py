@@ -1,0 +1,200 @@
+"""The audit log: every read and command recorded, readable by supervisors, never altered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from referral_engine.bootstrap import Runtime
+from tests.e2e.conftest import (
+    LVIV,
+    Caller,
+    Callers,
+    assert_problem,
+    case_in,
+    open_case,
+    referral_step,
+    send_referral,
+    take_step,
+)
+
+
+def audit(client: TestClient, reader: Caller, **filters: str) -> list[dict[str, Any]]:
+    response = client.get("/api/audit", params=filters, headers=reader.auth)
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()
+    return entries
+
+
+def test_reading_a_case_records_who_what_when_and_from_where(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+    before = datetime.now(UTC)
+
+    client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
+
+    (entry,) = audit(client, callers["supervisor"], case=case_id, user="police")
+    assert entry | {"at": None} == {
+        "at": None,
+        "user_name": "police",
+        "role": "police",
+        "agency": "police-kyivska",
+        "action": "case.read",
+        "method": "GET",
+        "path": f"/api/cases/{case_id}",
+        "status": 200,
+        "case_id": case_id,
+        "region": "Kyivska",
+        "address": "testclient",
+        "detail": {},
+    }
+    assert before <= datetime.fromisoformat(entry["at"]) <= datetime.now(UTC)
+
+
+def test_every_command_and_history_read_is_recorded(client: TestClient, callers: Callers) -> None:
+    case_id, version = case_in(client, callers, "application_registered")
+    send_referral(client, callers["lsa"], case_id, version)
+    referral_step(client, callers["shelter"], case_id, "r1", "accept", version + 1)
+    client.get(f"/api/cases/{case_id}/history", headers=callers["supervisor"].auth)
+
+    entries = audit(client, callers["supervisor"], case=case_id)
+
+    assert [(e["user_name"], e["action"], e["status"], e["detail"]) for e in entries] == [
+        ("screener", "case.open", 201, {}),
+        ("lsa", "case.step", 200, {"trigger": "record_consent"}),
+        ("lsa", "case.step", 200, {"trigger": "register_application"}),
+        ("lsa", "referral.send", 201, {}),
+        ("shelter", "referral.step", 200, {"trigger": "accept", "referral_id": "r1"}),
+        ("supervisor", "case.history", 200, {}),
+    ]
+
+
+def test_refused_requests_are_recorded_under_the_cases_region(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, version = case_in(client, callers, "screened")
+    take_step(client, callers["lsa"], case_id, "register_application", version - 1)
+    client.get(f"/api/cases/{case_id}", headers=callers["lviv-lsa"].auth)
+    take_step(client, callers["lsa"], case_id, "grant_status", version)
+
+    refused = [e for e in audit(client, callers["supervisor"], case=case_id) if e["status"] >= 400]
+
+    assert [(e["user_name"], e["action"], e["status"]) for e in refused] == [
+        ("lsa", "case.step", 409),
+        ("lviv-lsa", "case.read", 404),
+        ("lsa", "case.step", 409),
+    ]
+    assert {e["region"] for e in refused} == {"Kyivska"}
+
+
+def test_probing_a_case_that_does_not_exist_is_recorded_for_admins(
+    client: TestClient, callers: Callers
+) -> None:
+    missing = "00000000-0000-4000-8000-000000000000"
+
+    client.get(f"/api/cases/{missing}/history", headers=callers["lsa"].auth)
+
+    (entry,) = audit(client, callers["admin"], case=missing)
+    assert (entry["user_name"], entry["status"], entry["region"]) == ("lsa", 404, None)
+    assert audit(client, callers["supervisor"], case=missing) == []
+
+
+def test_the_log_filters_by_user_and_period(client: TestClient, callers: Callers) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+    client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth)
+    now = datetime.now(UTC)
+    hour = timedelta(hours=1)
+    supervisor = callers["supervisor"]
+
+    assert {e["user_name"] for e in audit(client, supervisor, user="lsa")} == {"lsa"}
+    assert len(audit(client, supervisor, **{"from": (now - hour).isoformat()})) == 2
+    assert audit(client, supervisor, **{"from": (now + hour).isoformat()}) == []
+    assert audit(client, supervisor, to=(now - hour).isoformat()) == []
+
+
+def test_a_period_without_a_time_zone_is_refused(client: TestClient, callers: Callers) -> None:
+    response = client.get(
+        "/api/audit", params={"from": "2026-03-02T09:00:00"}, headers=callers["supervisor"].auth
+    )
+
+    assert [e["path"] for e in assert_problem(response, 422, "validation")["errors"]] == [
+        "query.from"
+    ]
+
+
+def test_supervisors_see_their_regions_and_admins_see_all(
+    client: TestClient, callers: Callers
+) -> None:
+    open_case(client, callers["screener"])
+    open_case(client, callers["lviv-lsa"], LVIV)
+
+    assert {e["region"] for e in audit(client, callers["supervisor"])} == {"Kyivska"}
+    assert {e["region"] for e in audit(client, callers["admin"])} == {"Kyivska", LVIV}
+
+
+@pytest.mark.parametrize("reader", ["lsa", "screener", "shelter", "decider", "analyst"])
+def test_caseworkers_and_analysts_may_not_read_the_log(
+    client: TestClient, callers: Callers, reader: str
+) -> None:
+    response = client.get("/api/audit", headers=callers[reader].auth)
+
+    assert_problem(response, 403, "forbidden")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_the_api_offers_no_way_to_change_the_log(
+    client: TestClient, callers: Callers, method: str
+) -> None:
+    response = client.request(method, "/api/audit", json={}, headers=callers["admin"].auth)
+
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update audit_log set user_name = 'nobody'",
+        "delete from audit_log",
+        "truncate audit_log",
+    ],
+)
+def test_sql_cannot_rewrite_or_erase_the_log(
+    client: TestClient, callers: Callers, pg_runtime: Runtime, statement: str
+) -> None:
+    open_case(client, callers["screener"])
+    entries = audit(client, callers["admin"])
+
+    with (
+        pytest.raises(psycopg.errors.RaiseException, match="append-only"),
+        pg_runtime.db.pool.connection() as conn,
+    ):
+        conn.execute(statement)
+
+    assert audit(client, callers["admin"])[: len(entries)] == entries
+
+
+def test_what_a_client_sent_is_recorded_even_if_postgres_text_cannot_hold_it(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, version = case_in(client, callers, "screened")
+
+    response = take_step(client, callers["lsa"], case_id, "grant\x00status", version, data={})
+
+    assert_problem(response, 409, "illegal-transition")
+    (entry,) = [e for e in audit(client, callers["supervisor"], case=case_id) if e["status"] == 409]
+    assert entry["detail"] == {"trigger": "grant\\x00status"}
+
+
+def test_filtering_by_a_name_postgres_text_cannot_hold_finds_nothing(
+    client: TestClient, callers: Callers
+) -> None:
+    response = client.get("/api/audit", params={"user": "ls\x00a"}, headers=callers["admin"].auth)
+
+    assert response.status_code == 200
+    assert response.json() == []
