@@ -1,0 +1,70 @@
+"""`referral-engine serve --demo` as `make run` starts it: demo data, printed tokens that work."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from referral_engine.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_with_demo_seeds_cases_and_prints_working_tokens(pg_settings: Settings) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "REFERRAL_ENGINE_DATABASE_URL": str(pg_settings.database_url),
+        "REFERRAL_ENGINE_DATABASE_SCHEMA": pg_settings.database_schema,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "referral_engine", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        tokens: dict[str, str] = {}
+        assert server.stdout is not None
+        for line in server.stdout:
+            words = line.split()
+            if len(words) == 3 and words[2].startswith("ret_"):
+                tokens[words[1]] = words[2]
+            if "serving on" in line:
+                assert f"http://127.0.0.1:{port}" in line
+                break
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {tokens['lsa_official']}"}
+        assert httpx.get(f"{base}/api/workflows", headers=headers).status_code == 200
+        audit = httpx.get(
+            f"{base}/api/audit", headers={"Authorization": f"Bearer {tokens['supervisor']}"}
+        )
+        assert audit.status_code == 200
+        assert set(tokens) >= {"lsa_official", "supervisor", "analyst", "admin", "police"}
+        with psycopg.connect(str(pg_settings.database_url)) as conn:
+            table = sql.Identifier(pg_settings.database_schema, "cases_events")
+            cases = conn.execute(
+                sql.SQL("select count(distinct originator_id) from {}").format(table)
+            ).fetchone()
+        assert cases == (12,)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
