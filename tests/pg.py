@@ -94,7 +94,13 @@ def pg_settings(pg_database_url: str, tmp_path: Path) -> Iterator[Settings]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield Settings(database_url=pg_database_url, database_schema=schema, home=tmp_path / "home")
     with psycopg.connect(pg_database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        # the read models live in schemas named after the engine's schema
+        owned = conn.execute(
+            "select nspname from pg_namespace where nspname = %s or nspname like %s",
+            [schema, schema + "\\_\\_%"],
+        ).fetchall()
+        for (name,) in owned:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from . import audit, security
 from .audit import AuditLog
 from .config import Settings
 from .engine import Clock, Engine, utc_now
+from .projections import Projections, discover
 from .security import Users
 from .store import (
     CaseStore,
@@ -32,6 +33,7 @@ class Runtime:
     db: Database
     users: Users
     audit: AuditLog
+    projections: Projections
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
 
     @property
@@ -72,13 +74,18 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         store = CaseStore(env=eventsourcing_env(url, settings))
         db = Database(url, settings.database_schema, settings.pool_size)
         db.migrate(*security.SCHEMA, *audit.SCHEMA)
+        models = discover(settings.projections_dir)
+        projections = Projections(url, settings.database_schema, models, workflows)
+        projections.migrate()
+        projections.ensure_built()
     except BaseException:
         if embedded is not None:
             embedded.stop()
         raise
     roles = {role for w in workflows for role in w.roles}
     engine = Engine(store, workflows, clock)
-    return Runtime(engine, settings, url, db, Users(db, roles), AuditLog(db), embedded)
+    users, audit_log = Users(db, roles), AuditLog(db)
+    return Runtime(engine, settings, url, db, users, audit_log, projections, embedded)
 
 
 def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now) -> Engine:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,6 +14,7 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.progress import TaskID
 from rich.table import Table
 
 from . import demo
@@ -24,6 +28,8 @@ from .workflows import WorkflowRegistry, load_file, workflow_files
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 workflows_app = typer.Typer(no_args_is_help=True, help="Validate and inspect workflow files.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their bearer tokens.")
+projections_app = typer.Typer(no_args_is_help=True, help="Read models: status, rebuild, run.")
+app.add_typer(projections_app, name="projections")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(users_app, name="users")
 out = Console(width=None if Console().is_terminal else 140)
@@ -159,7 +165,8 @@ def serve(
         out.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
         out.print(f"database: {rt.display_url}", highlight=False)
         if workers == 1:
-            uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+            app_ = create_app(rt, live_projections=rt.settings.run_projections)
+            uvicorn.run(app_, host=host, port=port, log_level="info")
         else:
             factory = "referral_engine.api.app:create_app"
             uvicorn.run(factory, factory=True, host=host, port=port, workers=workers)
@@ -208,6 +215,92 @@ def users_revoke(token_id: UUID) -> None:
             err.print(f"error: no live token with id {token_id}")
             raise typer.Exit(1)
     out.print(f"revoked {token_id}")
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each read model's version, position, lag and rebuild progress."""
+    with runtime() as rt:
+        table = Table(
+            "read model", "version", "schema", "position", "lag (events)", "lag (s)", "rebuild"
+        )
+        for st in rt.projections.status():
+            rebuild = (
+                f"at {st.rebuild_position}" if st.rebuilding else ("stale" if st.stale else "")
+            )
+            table.add_row(
+                st.name,
+                str(st.version),
+                st.active_schema or "(not built)",
+                str(st.position),
+                str(st.lag_events),
+                f"{st.lag_seconds:.1f}",
+                rebuild,
+            )
+        out.print(table)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="Read model to rebuild")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Rebuild every read model")] = False,
+) -> None:
+    """Rebuild read models blue/green from the event log, with a progress bar."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with runtime() as rt:
+        names = list(rt.projections.models) if all_ else [name] if name else []
+        if not names:
+            raise typer.BadParameter("name a read model or give --all")
+        unknown = [n for n in names if n not in rt.projections.models]
+        if unknown:
+            raise typer.BadParameter(f"no read model named {', '.join(unknown)}")
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>9.0f} events/s"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=out) as bar:
+            for n in names:
+                task = bar.add_task(n, total=None, rate=0.0)
+                started = time.perf_counter()
+
+                def show(done: int, total: int, task: TaskID = task, t0: float = started) -> None:
+                    rate = done / max(time.perf_counter() - t0, 1e-9)
+                    bar.update(task, completed=done, total=total, rate=rate)
+
+                schema = rt.projections.rebuild(n, show)
+                out.print(f"{n}: now serving from {schema}", highlight=False)
+
+
+@projections_app.command("run")
+def projections_run(
+    poll: Annotated[float, typer.Option(help="Seconds between polls when not woken")] = 1.0,
+) -> None:
+    """Run the live projection workers in the foreground (until interrupted)."""
+    from .projection_worker import LiveWorker
+
+    with runtime() as rt:
+        worker = LiveWorker(rt.projections, poll_seconds=poll)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        worker.start()
+        out.print(f"projection workers running on {rt.display_url}; Ctrl-C to stop")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.stop()
 
 
 def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:

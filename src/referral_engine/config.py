@@ -12,9 +12,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _shipped(folder: str) -> Path:
+    shipped = PROJECT_ROOT / folder
+    return shipped if shipped.is_dir() else Path(folder)
+
+
 def _default_workflows() -> Path:
-    shipped = PROJECT_ROOT / "workflows"
-    return shipped if shipped.is_dir() else Path("workflows")
+    return _shipped("workflows")
+
+
+def _default_projections() -> Path:
+    return _shipped("projections")
 
 
 class Settings(BaseSettings):
@@ -28,6 +36,10 @@ class Settings(BaseSettings):
     database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     home: Path = Field(default=Path(".referral-engine"), description="Data directory.")
     workflows_dir: Path = Field(default_factory=_default_workflows)
+    projections_dir: Path = Field(default_factory=_default_projections)
+    run_projections: bool = Field(
+        default=True, description="Run the live projection workers inside `serve`."
+    )
     lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
     pool_size: int = Field(default=10, ge=1, le=200)

@@ -15,22 +15,34 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..bootstrap import Runtime, build
 from ..config import Settings
 from ..domain.errors import DomainError
+from ..projection_worker import LiveWorker
 from . import problems
 from .metrics import observe
-from .routers import cases, service
+from .routers import cases, projections, service
 
 log = logging.getLogger("referral_engine.api")
 
 
-def create_app(runtime: Runtime | None = None) -> FastAPI:
-    """The app on a given runtime, or on one built from the environment at startup."""
+def create_app(runtime: Runtime | None = None, *, live_projections: bool | None = None) -> FastAPI:
+    """The app on a given runtime, or on one built from the environment at startup.
+
+    With live projections (the default when built from the environment) a worker thread keeps
+    the read models caught up in this process.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = None
         if getattr(app.state, "runtime", None) is None:
             owned = app.state.runtime = await run_in_threadpool(build, Settings())
+        rt: Runtime = app.state.runtime
+        live = rt.settings.run_projections if live_projections is None else live_projections
+        worker = LiveWorker(rt.projections) if live and (owned or live_projections) else None
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         if owned is not None:
             owned.close()
 
@@ -44,6 +56,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(cases.router)
     app.include_router(service.router)
+    app.include_router(projections.router)
     app.middleware("http")(_observe)
     limit = (runtime.settings if runtime else Settings()).max_body_bytes
     app.add_middleware(BodyLimit, limit=limit)

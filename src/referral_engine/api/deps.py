@@ -17,6 +17,7 @@ BEARER = HTTPBearer(
 )
 CASE_READERS_DENIED = ("analyst",)
 AUDIT_READERS = ("supervisor", "admin")
+PROJECTION_OPERATORS = ("admin", "analyst")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -56,6 +57,12 @@ def audit_reader(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def projection_operator(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role not in PROJECTION_OPERATORS:
+        raise HTTPException(403, "only admins and analysts may rebuild read models")
+    return user
+
+
 def audited(action: str) -> Any:
     """Mark the request for the audit log (written once the response status is known)."""
 
@@ -76,3 +83,4 @@ CaseWorker = Annotated[User, Depends(case_worker)]
 AnyUser = Annotated[User, Depends(current_user)]
 AuditReader = Annotated[User, Depends(audit_reader)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+ProjectionOperator = Annotated[User, Depends(projection_operator)]

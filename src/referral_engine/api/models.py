@@ -295,3 +295,35 @@ class Problem(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+
+
+class QueueItem(BaseModel):
+    case_id: UUID
+    region: str | None
+    workflow_id: str | None
+    workflow_version: int | None
+    state: str | None
+    assigned_agency: str | None
+    last_step: str | None
+    last_step_on: date | None
+    opened_on: date | None
+    next_deadline: date | None
+    overdue: bool
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    next_cursor: UUID | None
+
+
+class ProjectionStatusOut(Response):
+    name: str
+    version: int
+    active_schema: str | None
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    rebuilding: bool
+    rebuild_position: int | None
+    stale: bool

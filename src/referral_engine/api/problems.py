@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ..domain import errors
+from ..projections import ReadModelNotReady
 from ..store import DatabaseUnavailable
 from .metrics import count_conflict
 
@@ -150,6 +151,15 @@ def install(app: FastAPI) -> None:
 
     for cls in UNAVAILABLE:
         app.add_exception_handler(cls, _unavailable)
+
+    @app.exception_handler(ReadModelNotReady)
+    def _not_ready(request: Request, exc: ReadModelNotReady) -> JSONResponse:
+        return problem(
+            503,
+            "read-model-not-ready",
+            "The read model is being built",
+            f"'{exc}' is being built from the event log; try again shortly",
+        )
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:

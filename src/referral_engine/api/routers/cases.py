@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -10,9 +11,18 @@ from pydantic import AwareDatetime
 
 from ...domain.errors import FieldProblem, InvalidData
 from ...domain.views import CaseView, StepResult
-from ..deps import CaseWorker, EngineDep, IdempotencyKey, audited
+from ..deps import CaseWorker, EngineDep, IdempotencyKey, RuntimeDep, audited
 from ..metrics import count_command
-from ..models import CaseCreate, CaseOut, HistoryEntryOut, ReferralCreate, StepCreate, StepOut
+from ..models import (
+    CaseCreate,
+    CaseOut,
+    HistoryEntryOut,
+    QueueItem,
+    QueuePage,
+    ReferralCreate,
+    StepCreate,
+    StepOut,
+)
 from ..problems import problem_responses
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -28,6 +38,38 @@ PROBLEMS = problem_responses(
         503: "The database or the audit log is unavailable",
     }
 )
+
+
+@router.get("", response_model=QueuePage, responses=PROBLEMS, dependencies=[audited("case.list")])
+def list_cases(
+    user: CaseWorker,
+    runtime: RuntimeDep,
+    state: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=100)] = None,
+    overdue: bool | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: UUID | None = None,
+) -> QueuePage:
+    """The caller's case queue from the `case_queue` read model, keyset-paginated."""
+    rows = runtime.projections.query(
+        "case_queue",
+        "queue",
+        {
+            "today": runtime.engine.clock().date(),
+            "regions": None if user.scope is None else sorted(user.scope),
+            "region": region,
+            "state": state,
+            "overdue": overdue,
+            "from": from_,
+            "to": to,
+            "after": cursor,
+            "limit": limit,
+        },
+    )
+    items = [QueueItem(**row) for row in rows]
+    return QueuePage(items=items, next_cursor=items[-1].case_id if len(items) == limit else None)
 
 
 def _mark(request: Request, result: StepResult | CaseView) -> None:

@@ -1,0 +1,25 @@
+-- One row per case for caseworkers' queues, and each case's open deadlines (for the next one).
+-- Only key columns are NOT NULL: an upsert proposes partial rows.
+create table case_queue (
+    case_id uuid primary key,
+    region text,
+    workflow_id text,
+    workflow_version int,
+    state text,
+    assigned_agency text,
+    last_step text,
+    last_step_on date,
+    opened_on date,
+    last_position bigint
+);
+create index case_queue_region_case on case_queue (region, case_id);
+create index case_queue_state on case_queue (state, case_id);
+
+create table case_deadlines (
+    case_id uuid not null,
+    name text not null,
+    referral_id text not null,
+    due_on date,
+    primary key (case_id, name, referral_id)
+);
+create index case_deadlines_due on case_deadlines (due_on);

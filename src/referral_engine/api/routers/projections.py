@@ -1,0 +1,51 @@
+"""Read model status and blue/green rebuilds."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, HTTPException
+
+from ..deps import AnyUser, ProjectionOperator, RuntimeDep
+from ..models import ProjectionStatusOut
+from ..problems import problem_responses
+
+router = APIRouter(prefix="/api/projections", tags=["projections"])
+PROBLEMS = problem_responses(
+    {
+        401: "No valid bearer token",
+        403: "Not an admin or analyst",
+        404: "No such read model",
+        409: "A rebuild of this read model is already running",
+        503: "Database unavailable",
+    }
+)
+_running: dict[str, threading.Thread] = {}
+_lock = threading.Lock()
+
+
+@router.get("", response_model=list[ProjectionStatusOut], responses=PROBLEMS)
+def list_projections(user: AnyUser, runtime: RuntimeDep) -> list[ProjectionStatusOut]:
+    """Each read model's version, position, lag in events and seconds, and rebuild progress."""
+    return [ProjectionStatusOut.model_validate(s) for s in runtime.projections.status()]
+
+
+@router.post(
+    "/{name}/rebuild", status_code=202, response_model=ProjectionStatusOut, responses=PROBLEMS
+)
+def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> ProjectionStatusOut:
+    """Start a blue/green rebuild; the current version keeps serving until the switch."""
+    projections = runtime.projections
+    if name not in projections.models:
+        raise HTTPException(404, f"no read model named '{name}'")
+    with _lock:
+        running = _running.get(name)
+        if running is not None and running.is_alive():
+            raise HTTPException(409, f"a rebuild of '{name}' is already running")
+        thread = threading.Thread(
+            target=projections.rebuild, args=(name,), name=f"rebuild-{name}", daemon=True
+        )
+        _running[name] = thread
+        thread.start()
+    status = next(s for s in projections.status() if s.name == name)
+    return ProjectionStatusOut.model_validate(status)

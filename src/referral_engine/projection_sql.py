@@ -1,0 +1,118 @@
+"""Writing a folded batch of row changes in bulk: deletes pipelined, upserts through COPY."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from .readmodel import Changes, Pending
+
+COPY_THRESHOLD = 64
+"""Below this many rows an upsert group is pipelined with executemany; above, staged by COPY."""
+
+MERGE = {
+    "set": "excluded.{c}",
+    "add": "coalesce(t.{c}, 0) + excluded.{c}",
+    "least": "least(t.{c}, excluded.{c})",
+    "greatest": "greatest(t.{c}, excluded.{c})",
+    "first": "coalesce(t.{c}, excluded.{c})",
+}
+
+
+class TableInfo:
+    """A read-model table's column types and primary key, read once from the catalog."""
+
+    def __init__(self, conn: psycopg.Connection[Any], schema: str, table: str) -> None:
+        relation = f"{_quote(schema)}.{_quote(table)}"
+        rows = conn.execute(
+            "select a.attname, format_type(a.atttypid, a.atttypmod), "
+            "coalesce(a.attnum = any(i.indkey), false) "
+            "from pg_attribute a left join pg_index i "
+            "on i.indrelid = a.attrelid and i.indisprimary "
+            "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped "
+            "order by a.attnum",
+            [relation],
+        ).fetchall()
+        if not rows:
+            raise LookupError(f"read model table {schema}.{table} does not exist")
+        self.types = {name: type_ for name, type_, _ in rows}
+        self.key = tuple(name for name, _, is_key in rows if is_key)
+
+
+def write(
+    conn: psycopg.Connection[Any], schema: str, changes: Changes, info: dict[str, TableInfo]
+) -> None:
+    """Apply every folded change of the batch inside the caller's transaction."""
+    for table, key_columns, rows in changes.tables():
+        meta = info.get(table) or info.setdefault(table, TableInfo(conn, schema, table))
+        if set(key_columns) != set(meta.key):
+            raise ValueError(f"{table}: handler keys {key_columns} are not the primary key")
+        target = sql.Identifier(schema, table)
+        doomed = [p.key for p in rows if p.delete or p.replace]
+        if doomed:
+            where = sql.SQL(" and ").join(
+                sql.SQL("{} = %s").format(sql.Identifier(c)) for c in key_columns
+            )
+            with conn.cursor() as cur:
+                cur.executemany(sql.SQL("delete from {} where {}").format(target, where), doomed)
+        groups: dict[tuple[tuple[str, str], ...], list[Pending]] = defaultdict(list)
+        for p in rows:
+            if not p.delete:
+                groups[tuple(sorted((c, op) for c, (op, _) in p.columns.items()))].append(p)
+        for signature, group in groups.items():
+            _upsert(conn, target, meta, key_columns, signature, group)
+
+
+def _upsert(
+    conn: psycopg.Connection[Any],
+    target: sql.Identifier,
+    meta: TableInfo,
+    key_columns: tuple[str, ...],
+    signature: tuple[tuple[str, str], ...],
+    group: list[Pending],
+) -> None:
+    columns = [*key_columns, *(c for c, _ in signature)]
+    values = [(*p.key, *(p.columns[c][1] for c, _ in signature)) for p in group]
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    conflict = sql.SQL(", ").join(map(sql.Identifier, key_columns))
+    if signature:
+        updates = sql.SQL(", ").join(
+            sql.SQL("{} = ").format(sql.Identifier(c)) + sql.SQL(MERGE[op].format(c=_quote(c)))
+            for c, op in signature
+        )
+        on_conflict = sql.SQL("on conflict ({}) do update set {}").format(conflict, updates)
+    else:
+        on_conflict = sql.SQL("on conflict ({}) do nothing").format(conflict)
+    if len(values) < COPY_THRESHOLD:
+        placeholders = sql.SQL(", ").join(sql.Placeholder() * len(columns))
+        statement = sql.SQL("insert into {} as t ({}) values ({}) {}").format(
+            target, names, placeholders, on_conflict
+        )
+        with conn.cursor() as cur:
+            cur.executemany(statement, values)
+        return
+    stage = sql.Identifier("_stage")
+    conn.execute(
+        sql.SQL("create temp table {} ({}) on commit drop").format(
+            stage,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(meta.types[c])) for c in columns
+            ),
+        )
+    )
+    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(stage, names)) as copy:
+        for row in values:
+            copy.write_row(row)
+    conn.execute(
+        sql.SQL("insert into {} as t ({}) select {} from {} {}").format(
+            target, names, names, stage, on_conflict
+        )
+    )
+    conn.execute(sql.SQL("drop table {}").format(stage))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

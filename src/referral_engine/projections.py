@@ -1,0 +1,440 @@
+"""The projection engine: one batched path for live tailing and blue/green rebuilds.
+
+Each read model in `projections/<name>/` has `schema.sql`, `projection.py` (`VERSION` and a pure
+`handle(event, changes)`) and `queries.sql` (named queries). A batch is read from the events
+table, folded in memory, written in bulk and its position recorded in the same transaction.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from .projection_sql import TableInfo, write
+from .readmodel import Changes, Event
+from .workflows import WorkflowRegistry
+
+log = logging.getLogger("referral_engine.projections")
+CHANNEL = "referral_engine_events"
+LIVE_BATCH = 2_000
+REBUILD_BATCH = 20_000
+QUERY_NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+
+SCHEMA = (
+    """create table if not exists projection_registry (
+        name text primary key,
+        active_schema text,
+        active_version int,
+        building_schema text,
+        building_version int,
+        building_started_at timestamptz,
+        switched_at timestamptz)""",
+    "create sequence if not exists projection_schema_seq",
+)
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """One folder of `projections/`: its tables, its handler and its named queries."""
+
+    name: str
+    version: int
+    schema_sql: str
+    handle: Callable[[Event, Changes], None]
+    queries: dict[str, str]
+    module: Any
+
+
+def discover(directory: Path) -> dict[str, ReadModel]:
+    """Every read model folder in `directory`; adding a read model means adding a folder."""
+    found: dict[str, ReadModel] = {}
+    for folder in sorted(p for p in directory.iterdir() if (p / "projection.py").is_file()):
+        spec = importlib.util.spec_from_file_location(
+            f"referral_engine_projection_{folder.name}", folder / "projection.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        queries_file = folder / "queries.sql"
+        found[folder.name] = ReadModel(
+            name=folder.name,
+            version=int(module.VERSION),
+            schema_sql=(folder / "schema.sql").read_text(encoding="utf-8"),
+            handle=module.handle,
+            queries=_named_queries(queries_file.read_text("utf-8"))
+            if queries_file.exists()
+            else {},
+            module=module,
+        )
+    return found
+
+
+def _named_queries(text: str) -> dict[str, str]:
+    parts = QUERY_NAME.split(text)
+    return {
+        name: body.strip().rstrip(";") for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
+
+
+class Decoder:
+    """Turns stored rows into read-model Events, keeping only non-personal reporting fields."""
+
+    def __init__(self, workflows: WorkflowRegistry) -> None:
+        self.workflows = workflows
+
+    def __call__(self, row: tuple[Any, ...]) -> Event:
+        position, case_id, version, topic, state = row
+        d = orjson.loads(state)
+        if d.get("class_version", 1) != 1:
+            raise ValueError(f"no upcaster for {topic} version {d['class_version']}")
+        workflow = self.workflows.get(d["workflow_id"], d["workflow_version"])
+        name, data = d["name"], d["data"]
+        opened = topic.endswith(".Opened")
+        referrals = workflow.referrals
+        sends = referrals is not None and not opened and d["from_state"] is None
+        return Event(
+            position=position,
+            case_id=case_id,
+            version=version,
+            name=name,
+            trigger=None if opened else d["trigger"],
+            referral_id=None if opened else d["referral_id"],
+            from_state=None if opened else d["from_state"],
+            to_state=d["state"] if opened else d["to_state"],
+            region=d["region"],
+            workflow_id=d["workflow_id"],
+            workflow_version=d["workflow_version"],
+            occurred_on=date.fromisoformat(d["occurred_at"]["_data_"][:10]),
+            recorded_at=datetime.fromisoformat(d["timestamp"]["_data_"]),
+            actor_role=d["actor"]["role"],
+            actor_agency=d["actor"]["agency"],
+            milestones=workflow.milestones.get(name, frozenset()),
+            report={k: data[f] for k, f in workflow.report_fields.items() if f in data},
+            agency=data.get(referrals.agency_field) if sends and referrals else None,
+            service=data.get(referrals.service_field) if sends and referrals else None,
+            deadlines_started=tuple(d["deadlines_started"]),
+            deadlines_stopped=tuple(d.get("deadlines_stopped", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    version: int
+    active_schema: str | None
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    rebuilding: bool
+    rebuild_position: int | None
+    stale: bool
+
+
+class Projections:
+    """Runs read models on PostgreSQL: catch up, rebuild blue/green, status, named queries."""
+
+    def __init__(
+        self, url: str, schema: str, models: dict[str, ReadModel], workflows: WorkflowRegistry
+    ) -> None:
+        self.url = url
+        self.schema = schema
+        self.models = models
+        self.decode = Decoder(workflows)
+        self.events = sql.Identifier(schema, "cases_events")
+        self._info: dict[str, dict[str, TableInfo]] = {}
+
+    # -- setup ----------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """The registry, and a trigger that wakes live workers when events are committed."""
+        with self._connect() as conn, conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))")
+            for statement in SCHEMA:
+                conn.execute(statement)
+            function = sql.Identifier(self.schema, "notify_case_events")
+            conn.execute(
+                sql.SQL(
+                    "create or replace function {}() returns trigger language plpgsql as $$ "
+                    "begin perform pg_notify({}, tg_table_schema); return null; end $$"
+                ).format(function, sql.Literal(CHANNEL))
+            )
+            conn.execute(
+                sql.SQL("drop trigger if exists notify_case_events on {}").format(self.events)
+            )
+            conn.execute(
+                sql.SQL(
+                    "create trigger notify_case_events after insert on {} "
+                    "for each statement execute function {}()"
+                ).format(self.events, function)
+            )
+
+    def ensure_built(self) -> None:
+        """While the log is empty, build missing read models at once (there is nothing to wait
+        for); otherwise the live worker builds them, blue/green, and readers get 503 till then."""
+        if self.head() == 0:
+            for name, model in self.models.items():
+                if self._registry(name)["active_version"] != model.version:
+                    self.rebuild(name)
+
+    # -- processing -----------------------------------------------------------------------------
+
+    def catch_up(self, names: list[str] | None = None) -> int:
+        """Process every read model up to the head of the log; returns events processed."""
+        done = 0
+        for name in names or list(self.models):
+            registry = self._registry(name)
+            if registry["active_version"] != self.models[name].version:
+                self.rebuild(name)  # first build, or the definition changed: blue/green
+                continue
+            with self._connect() as conn:
+                while n := self._live_batch(conn, self.models[name]):
+                    done += n
+        return done
+
+    def _live_batch(self, conn: psycopg.Connection[Any], model: ReadModel) -> int:
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
+            schema = conn.execute(
+                "select active_schema from projection_registry where name = %s", [model.name]
+            ).fetchone()
+            if schema is None or schema[0] is None:
+                return 0
+            return self._batch(conn, model, schema[0], LIVE_BATCH)
+
+    def _batch(
+        self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, limit: int
+    ) -> int:
+        """Read, fold and write one batch after the schema's position (caller's transaction)."""
+        tracking = sql.Identifier(schema, "_tracking")
+        (position,) = conn.execute(sql.SQL("select position from {}").format(tracking)).fetchone()  # type: ignore[misc]
+        with conn.cursor(binary=True) as cur:
+            rows = cur.execute(
+                sql.SQL(
+                    "select notification_id, originator_id, originator_version, topic, state "
+                    "from {} where notification_id > %s order by notification_id limit %s"
+                ).format(self.events),
+                [position, limit],
+            ).fetchall()
+        if not rows:
+            return 0
+        changes = Changes()
+        for row in rows:
+            model.handle(self.decode(row), changes)
+        write(conn, schema, changes, self._info.setdefault(schema, {}))
+        conn.execute(sql.SQL("update {} set position = %s").format(tracking), [rows[-1][0]])
+        return len(rows)
+
+    def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> str:
+        """Build the read model afresh in a new schema while the old one serves, then switch."""
+        model = self.models[name]
+        with self._connect() as conn:
+            schema = self._building_schema(conn, model)
+            head = self.head()
+            while True:
+                with conn.transaction():
+                    n = self._batch(conn, model, schema, REBUILD_BATCH)
+                position = self._position(conn, schema)
+                if progress is not None:
+                    progress(position, max(head, position))
+                if n == 0 or position >= head:
+                    head = self.head()
+                    if position >= head:
+                        break
+            old = self._switch(conn, model, schema)
+            if progress is not None:
+                progress(self._position(conn, schema), self.head())
+            if old is not None:
+                conn.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(old))
+                )
+                conn.commit()
+                self._info.pop(old, None)
+        return schema
+
+    def _building_schema(self, conn: psycopg.Connection[Any], model: ReadModel) -> str:
+        """The schema an interrupted rebuild left (resumed), or a new one with empty tables."""
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
+            conn.execute(
+                "insert into projection_registry (name) values (%s) on conflict do nothing",
+                [model.name],
+            )
+            row = conn.execute(
+                "select building_schema, building_version from projection_registry "
+                "where name = %s for update",
+                [model.name],
+            ).fetchone()
+            assert row is not None
+            if row[0] is not None and row[1] == model.version and self._exists(conn, row[0]):
+                return str(row[0])
+            (seq,) = conn.execute("select nextval('projection_schema_seq')").fetchone()  # type: ignore[misc]
+            prefix = "rm" if self.schema == "public" else self.schema
+            schema = f"{prefix}__{model.name}__{seq}"
+            ident = sql.Identifier(schema)
+            conn.execute(sql.SQL("create schema {}").format(ident))
+            conn.execute(sql.SQL("set local search_path = {}").format(ident))
+            conn.execute(model.schema_sql)
+            conn.execute("create table _tracking (position bigint not null)")
+            conn.execute("insert into _tracking values (0)")
+            conn.execute(sql.SQL("set local search_path = {}").format(sql.Identifier(self.schema)))
+            conn.execute(
+                "update projection_registry set building_schema = %s, building_version = %s, "
+                "building_started_at = now() where name = %s",
+                [schema, model.version, model.name],
+            )
+            if row[0] is not None and row[0] != schema:
+                conn.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(row[0]))
+                )
+        return schema
+
+    def _switch(self, conn: psycopg.Connection[Any], model: ReadModel, schema: str) -> str | None:
+        """Under the live lock: catch up the last events, then point readers at the new schema."""
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
+            while self._batch(conn, model, schema, REBUILD_BATCH):
+                pass
+            old = conn.execute(
+                "select active_schema from projection_registry where name = %s", [model.name]
+            ).fetchone()
+            conn.execute(
+                "update projection_registry set active_schema = %s, active_version = %s, "
+                "building_schema = null, building_version = null, building_started_at = null, "
+                "switched_at = now() where name = %s",
+                [schema, model.version, model.name],
+            )
+        return None if old is None or old[0] in (None, schema) else str(old[0])
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def query(self, name: str, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run a read model's named query against its active schema."""
+        text = self.models[name].queries[query]
+        for attempt in range(2):
+            try:
+                with self._connect() as conn, conn.transaction():
+                    schema = self.active_schema(conn, name)
+                    conn.execute(
+                        sql.SQL("set local search_path = {}").format(sql.Identifier(schema))
+                    )
+                    with conn.cursor(row_factory=dict_row) as cur:
+                        return cur.execute(text, params).fetchall()
+            except psycopg.errors.UndefinedTable:
+                if attempt:
+                    raise  # switched twice while we read: let the caller retry
+        raise AssertionError("unreachable")
+
+    def active_schema(self, conn: psycopg.Connection[Any], name: str) -> str:
+        row = conn.execute(
+            "select active_schema from projection_registry where name = %s", [name]
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise ReadModelNotReady(name)
+        return str(row[0])
+
+    def head(self) -> int:
+        with self._connect() as conn:
+            row = conn.execute(
+                sql.SQL("select max(notification_id) from {}").format(self.events)
+            ).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def status(self) -> list[Status]:
+        """Each read model's version, position, lag (events and seconds) and rebuild progress."""
+        head = self.head()
+        found = []
+        with self._connect() as conn:
+            for name, model in self.models.items():
+                reg = self._registry(name, conn)
+                position = self._position(conn, reg["active_schema"]) if reg["active_schema"] else 0
+                building = reg["building_schema"]
+                found.append(
+                    Status(
+                        name=name,
+                        version=model.version,
+                        active_schema=reg["active_schema"],
+                        position=position,
+                        head=head,
+                        lag_events=max(head - position, 0),
+                        lag_seconds=self._lag_seconds(conn, position, head),
+                        rebuilding=building is not None,
+                        rebuild_position=self._position(conn, building) if building else None,
+                        stale=reg["active_version"] not in (None, model.version),
+                    )
+                )
+        return found
+
+    def _lag_seconds(self, conn: psycopg.Connection[Any], position: int, head: int) -> float:
+        if position >= head:
+            return 0.0
+        row = conn.execute(
+            sql.SQL(
+                "select state from {} where notification_id > %s order by notification_id limit 1"
+            ).format(self.events),
+            [position],
+        ).fetchone()
+        if row is None:
+            return 0.0
+        recorded = datetime.fromisoformat(orjson.loads(row[0])["timestamp"]["_data_"])
+        return max((datetime.now(UTC) - recorded).total_seconds(), 0.0)
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _registry(self, name: str, conn: psycopg.Connection[Any] | None = None) -> dict[str, Any]:
+        with self._maybe(conn) as c, c.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(
+                "select * from projection_registry where name = %s", [name]
+            ).fetchone()
+        return row or {"active_schema": None, "active_version": None, "building_schema": None}
+
+    def _position(self, conn: psycopg.Connection[Any], schema: str) -> int:
+        row = conn.execute(
+            sql.SQL("select position from {}").format(sql.Identifier(schema, "_tracking"))
+        ).fetchone()
+        conn.commit()
+        return int(row[0]) if row else 0
+
+    def _exists(self, conn: psycopg.Connection[Any], schema: str) -> bool:
+        return (
+            conn.execute("select 1 from pg_namespace where nspname = %s", [schema]).fetchone()
+            is not None
+        )
+
+    def _lock_key(self, name: str) -> int:
+        return _stable_hash(f"{self.schema}:{name}")
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, options=f"-c search_path={self.schema}")
+
+    @contextmanager
+    def _maybe(self, conn: psycopg.Connection[Any] | None) -> Iterator[psycopg.Connection[Any]]:
+        if conn is not None:
+            yield conn
+            conn.commit()
+            return
+        with self._connect() as own:
+            yield own
+
+
+class ReadModelNotReady(LookupError):
+    """A read model has no active version yet (its first build is still running)."""
+
+
+def _stable_hash(text: str) -> int:
+    """A 63-bit key for pg_advisory_xact_lock that every process computes alike."""
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1

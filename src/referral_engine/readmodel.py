@@ -1,0 +1,136 @@
+"""What a read model's handlers see and produce: pure data, no SQL, no personal data.
+
+A handler receives one `Event` (personal fields already removed) and records row changes on a
+`Changes` batch. The projection engine folds a whole batch of events in memory, then writes the
+folded rows in bulk together with its tracking position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+Op = Literal["set", "add", "least", "greatest", "first"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded case event as read models see it."""
+
+    position: int
+    case_id: UUID
+    version: int
+    name: str
+    trigger: str | None
+    referral_id: str | None
+    from_state: str | None
+    to_state: str
+    region: str
+    workflow_id: str
+    workflow_version: int
+    occurred_on: date
+    recorded_at: datetime
+    actor_role: str
+    actor_agency: str
+    milestones: frozenset[str]
+    report: Mapping[str, Any]
+    """Reporting fields (never personal) the workflow maps, e.g. `assistance_type`."""
+    agency: str | None
+    """The receiving agency, on the event that sends a referral."""
+    service: str | None
+    deadlines_started: tuple[Mapping[str, Any], ...]
+    deadlines_stopped: tuple[Mapping[str, Any], ...]
+
+    @property
+    def opened(self) -> bool:
+        return self.from_state is None and self.referral_id is None
+
+    @property
+    def month(self) -> date:
+        return self.occurred_on.replace(day=1)
+
+
+@dataclass
+class Pending:
+    """The folded change of one row: replaced (deleted first), deleted, or merged columns."""
+
+    key: tuple[Any, ...]
+    columns: dict[str, tuple[Op, Any]] = field(default_factory=dict)
+    delete: bool = False
+    replace: bool = False
+
+
+class Changes:
+    """Row changes folded in memory: later changes to the same row merge with earlier ones."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, tuple[tuple[str, ...], dict[tuple[Any, ...], Pending]]] = {}
+
+    def upsert(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        set: Mapping[str, Any] | None = None,
+        add: Mapping[str, int] | None = None,
+        least: Mapping[str, Any] | None = None,
+        greatest: Mapping[str, Any] | None = None,
+        first: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Create or update one row: set columns, add to counters, keep the least, greatest or
+        first value seen."""
+        pending = self._row(table, key)
+        if pending.delete:
+            pending.delete, pending.replace, pending.columns = False, True, {}
+        for op, values in (
+            ("set", set),
+            ("add", add),
+            ("least", least),
+            ("greatest", greatest),
+            ("first", first),
+        ):
+            for column, value in (values or {}).items():
+                pending.columns[column] = _merge(pending.columns.get(column), op, value)  # type: ignore[arg-type]
+
+    def delete(self, table: str, key: Mapping[str, Any]) -> None:
+        """Delete one row (a later upsert of the same key starts it afresh)."""
+        pending = self._row(table, key)
+        pending.delete, pending.replace, pending.columns = True, False, {}
+
+    def tables(self) -> Iterator[tuple[str, tuple[str, ...], list[Pending]]]:
+        for table, (key_columns, rows) in self._tables.items():
+            yield table, key_columns, list(rows.values())
+
+    def __len__(self) -> int:
+        return sum(len(rows) for _, rows in self._tables.values())
+
+    def _row(self, table: str, key: Mapping[str, Any]) -> Pending:
+        key_columns = tuple(key)
+        known, rows = self._tables.setdefault(table, (key_columns, {}))
+        if known != key_columns:
+            raise ValueError(f"{table}: key columns {key_columns} differ from {known}")
+        values = tuple(key.values())
+        pending = rows.get(values)
+        if pending is None:
+            pending = rows[values] = Pending(values)
+        return pending
+
+
+def _merge(old: tuple[Op, Any] | None, op: Op, value: Any) -> tuple[Op, Any]:
+    """Fold a new change of one column into the pending one (the batch is in event order)."""
+    if op == "set" or old is None:
+        return (op, value)
+    old_op, old_value = old
+    if value is None or op == "first":
+        return old
+    if old_value is None:
+        return ("set", value) if old_op == "set" else (op, value)
+    if op == "add":
+        return (old_op, old_value + value) if old_op in ("set", "add") else ("add", value)
+    pick = min if op == "least" else max
+    if old_op in ("set", op):
+        return (old_op, pick(old_value, value))
+    return (op, value)
