@@ -154,6 +154,8 @@ class Projections:
         self.models = models
         self.decode = Decoder(workflows)
         self.events = sql.Identifier(schema, "cases_events")
+        self.live_batch = LIVE_BATCH
+        self.rebuild_batch = REBUILD_BATCH
         self._info: dict[str, dict[str, TableInfo]] = {}
 
     # -- setup ----------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class Projections:
             ).fetchone()
             if schema is None or schema[0] is None:
                 return 0
-            return self._batch(conn, model, schema[0], LIVE_BATCH)
+            return self._batch(conn, model, schema[0], self.live_batch)
 
     def _batch(
         self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, limit: int
@@ -245,7 +247,7 @@ class Projections:
             head = self.head()
             while True:
                 with conn.transaction():
-                    n = self._batch(conn, model, schema, REBUILD_BATCH)
+                    n = self._batch(conn, model, schema, self.rebuild_batch)
                 position = self._position(conn, schema)
                 if progress is not None:
                     progress(position, max(head, position))
@@ -305,7 +307,7 @@ class Projections:
         """Under the live lock: catch up the last events, then point readers at the new schema."""
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
-            while self._batch(conn, model, schema, REBUILD_BATCH):
+            while self._batch(conn, model, schema, self.rebuild_batch):
                 pass
             old = conn.execute(
                 "select active_schema from projection_registry where name = %s", [model.name]

@@ -1,0 +1,238 @@
+"""The projection engine on PostgreSQL: exactly once, live equals rebuild, blue/green, resume."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from referral_engine import demo
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import PROJECT_ROOT, Settings
+from referral_engine.projections import Projections
+from tests.factories import FixedClock, case_in, step
+
+COUNTER = Path(__file__).parents[1] / "read_models" / "event_counter"
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path) -> Path:
+    """The shipped read models plus the test-only additive event counter."""
+    folder = tmp_path / "projections"
+    folder.mkdir()
+    for shipped in (PROJECT_ROOT / "projections").iterdir():
+        if (shipped / "projection.py").exists():
+            (folder / shipped.name).symlink_to(shipped)
+    (folder / "event_counter").symlink_to(COUNTER)
+    return folder
+
+
+@pytest.fixture
+def runtime(pg_settings: Settings, models_dir: Path) -> Iterator[Runtime]:
+    settings = pg_settings.model_copy(update={"projections_dir": models_dir})
+    with build(settings) as rt:
+        yield rt
+
+
+def tables(projections: Projections, name: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a read model's active version, in a stable order."""
+    with projections._connect() as conn:
+        schema = projections.active_schema(conn, name)
+        names = conn.execute(
+            "select tablename from pg_tables where schemaname = %s and tablename <> '_tracking' "
+            "order by 1",
+            [schema],
+        ).fetchall()
+        return {
+            t: conn.execute(
+                sql.SQL("select * from {} order by 1, 2").format(sql.Identifier(schema, t))
+                if _columns(conn, schema, t) > 1
+                else sql.SQL("select * from {} order by 1").format(sql.Identifier(schema, t))
+            ).fetchall()
+            for (t,) in names
+        }
+
+
+def _columns(conn: psycopg.Connection[Any], schema: str, table: str) -> int:
+    row = conn.execute(
+        "select count(*) from information_schema.columns where table_schema = %s "
+        "and table_name = %s",
+        [schema, table],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def everything(projections: Projections) -> dict[str, Any]:
+    return {name: tables(projections, name) for name in projections.models}
+
+
+def counted(runtime: Runtime) -> tuple[int, int]:
+    row = runtime.projections.query("event_counter", "totals", {})[0]
+    return int(row["cases"]), int(row["events"])
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # a failure here is diagnosed by hand, not shrunk
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=3), cases=st.integers(1, 4))
+def test_live_read_models_equal_a_fresh_rebuild_row_for_row(
+    runtime: Runtime, seeds: list[int], cases: int
+) -> None:
+    for seed in seeds:  # writes interleaved with live catch-ups of every size
+        demo.seed(runtime.engine, "ukraine-nrm", cases, seed=seed)
+        runtime.projections.catch_up()
+    live = everything(runtime.projections)
+    for name in runtime.projections.models:
+        runtime.projections.rebuild(name)
+    assert everything(runtime.projections) == live
+    assert counted(runtime)[1] == runtime.projections.head()
+
+
+def test_two_workers_on_one_read_model_count_every_event_once(runtime: Runtime) -> None:
+    demo.seed(runtime.engine, "ukraine-nrm", 6, seed=3)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                runtime.projections.catch_up(["event_counter", "case_queue"])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    writer = threading.Thread(target=demo.seed, args=(runtime.engine, "ukraine-nrm", 4, 11))
+    for t in (*workers, writer):
+        t.start()
+    for t in (*workers, writer):
+        t.join()
+    runtime.projections.catch_up()
+    assert errors == []
+    assert counted(runtime)[1] == runtime.projections.head()
+
+
+def test_readers_never_see_an_empty_or_half_built_model_during_a_rebuild(
+    runtime: Runtime,
+) -> None:
+    demo.seed(runtime.engine, "ukraine-nrm", 8, seed=5)
+    runtime.projections.catch_up()
+    runtime.projections.rebuild_batch = 10  # many small batches, so readers land mid-rebuild
+    before = counted(runtime)
+    seen: list[tuple[int, int]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(counted(runtime))
+
+    def write() -> None:
+        demo.seed(runtime.engine, "ukraine-nrm", 3, seed=8)
+
+    reader, writer = threading.Thread(target=read), threading.Thread(target=write)
+    reader.start()
+    writer.start()
+    runtime.projections.rebuild("event_counter")
+    writer.join()
+    stop.set()
+    reader.join()
+    runtime.projections.catch_up()
+    assert seen
+    assert all(cases >= before[0] and events >= before[1] for cases, events in seen)
+    assert counted(runtime)[1] == runtime.projections.head()
+
+
+def test_an_interrupted_rebuild_resumes_where_it_stopped(runtime: Runtime) -> None:
+    demo.seed(runtime.engine, "ukraine-nrm", 6, seed=21)
+    runtime.projections.catch_up()
+    runtime.projections.rebuild_batch = 7
+    calls: list[int] = []
+
+    def crash_after_two_batches(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        runtime.projections.rebuild("event_counter", crash_after_two_batches)
+    status = next(s for s in runtime.projections.status() if s.name == "event_counter")
+    assert status.rebuilding
+    assert status.rebuild_position == calls[-1] > 0
+    resumed: list[int] = []
+    runtime.projections.rebuild("event_counter", lambda done, total: resumed.append(done))
+    assert resumed[0] > calls[-1]  # continued, did not start from zero
+    assert counted(runtime)[1] == runtime.projections.head()
+    status = next(s for s in runtime.projections.status() if s.name == "event_counter")
+    assert not status.rebuilding
+
+
+def test_a_changed_definition_is_rebuilt_blue_green(runtime: Runtime, clock: FixedClock) -> None:
+    case_id = case_in(runtime.engine, "application_registered")
+    runtime.projections.catch_up()
+    old = next(s for s in runtime.projections.status() if s.name == "case_queue").active_schema
+    model = runtime.projections.models["case_queue"]
+    runtime.projections.models["case_queue"] = model.__class__(
+        **{**model.__dict__, "version": model.version + 1}
+    )
+    step(runtime.engine, case_id, "waive_interview")
+    runtime.projections.catch_up()
+    new = next(s for s in runtime.projections.status() if s.name == "case_queue")
+    assert new.active_schema != old and not new.stale and new.lag_events == 0
+    with runtime.projections._connect() as conn:
+        exists = conn.execute("select 1 from pg_namespace where nspname = %s", [old]).fetchone()
+    assert exists is None  # the old version was dropped after the switch
+
+
+def test_status_reports_lag_in_events_and_seconds(runtime: Runtime) -> None:
+    demo.seed(runtime.engine, "ukraine-nrm", 2, seed=random.randint(0, 99))
+    lagging = {s.name: s for s in runtime.projections.status()}
+    assert all(s.lag_events > 0 and s.lag_seconds >= 0 for s in lagging.values())
+    runtime.projections.catch_up()
+    assert all(s.lag_events == 0 for s in runtime.projections.status())
+
+
+def test_a_worker_killed_at_random_points_neither_loses_nor_double_counts(
+    runtime: Runtime, pg_settings: Settings, models_dir: Path
+) -> None:
+    env = {
+        **os.environ,
+        "REFERRAL_ENGINE_DATABASE_URL": str(pg_settings.database_url),
+        "REFERRAL_ENGINE_DATABASE_SCHEMA": pg_settings.database_schema,
+        "REFERRAL_ENGINE_PROJECTIONS_DIR": str(models_dir),
+    }
+    rng = random.Random(7)
+    command = [sys.executable, "-m", "referral_engine", "projections", "run", "--poll", "0.05"]
+    for round_ in range(4):
+        worker = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        writer = threading.Thread(
+            target=demo.seed, args=(runtime.engine, "ukraine-nrm", 3, 100 + round_)
+        )
+        writer.start()
+        time.sleep(rng.uniform(1.0, 2.5))  # start-up takes about a second
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=20)
+        writer.join()
+    assert counted(runtime)[1] > 0  # the killed workers did get work done
+    runtime.projections.catch_up()
+    assert counted(runtime)[1] == runtime.projections.head()
+    live = everything(runtime.projections)
+    for name in runtime.projections.models:
+        runtime.projections.rebuild(name)
+    assert everything(runtime.projections) == live
