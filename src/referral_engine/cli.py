@@ -14,7 +14,6 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.progress import TaskID
 from rich.table import Table
 
 from . import demo
@@ -269,16 +268,16 @@ def projections_rebuild(
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=out) as bar:
-            for n in names:
-                task = bar.add_task(n, total=None, rate=0.0)
-                started = time.perf_counter()
+            task = bar.add_task(", ".join(names), total=None, rate=0.0)
+            started = time.perf_counter()
 
-                def show(done: int, total: int, task: TaskID = task, t0: float = started) -> None:
-                    rate = done / max(time.perf_counter() - t0, 1e-9)
-                    bar.update(task, completed=done, total=total, rate=rate)
+            def show(done: int, total: int) -> None:
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                bar.update(task, completed=done, total=total, rate=rate)
 
-                schema = rt.projections.rebuild(n, show)
-                out.print(f"{n}: now serving from {schema}", highlight=False)
+            schemas = rt.projections.rebuild_many(names, show)
+        for n, schema in schemas.items():
+            out.print(f"{n}: now serving from {schema}", highlight=False)
 
 
 @projections_app.command("run")

@@ -53,17 +53,60 @@ def write(
         target = sql.Identifier(schema, table)
         doomed = [p.key for p in rows if p.delete or p.replace]
         if doomed:
-            where = sql.SQL(" and ").join(
-                sql.SQL("{} = %s").format(sql.Identifier(c)) for c in key_columns
-            )
-            with conn.cursor() as cur:
-                cur.executemany(sql.SQL("delete from {} where {}").format(target, where), doomed)
+            _delete(conn, target, meta, key_columns, doomed)
         groups: dict[tuple[tuple[str, str], ...], list[Pending]] = defaultdict(list)
         for p in rows:
             if not p.delete:
                 groups[tuple(sorted((c, op) for c, (op, _) in p.columns.items()))].append(p)
         for signature, group in groups.items():
             _upsert(conn, target, meta, key_columns, signature, group)
+
+
+def _delete(
+    conn: psycopg.Connection[Any],
+    target: sql.Identifier,
+    meta: TableInfo,
+    key_columns: tuple[str, ...],
+    keys: list[tuple[Any, ...]],
+) -> None:
+    if len(keys) < COPY_THRESHOLD:
+        where = sql.SQL(" and ").join(
+            sql.SQL("{} = %s").format(sql.Identifier(c)) for c in key_columns
+        )
+        with conn.cursor() as cur:
+            cur.executemany(sql.SQL("delete from {} where {}").format(target, where), keys)
+        return
+    stage = _stage(conn, meta, key_columns, keys)
+    matches = sql.SQL(" and ").join(
+        sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key_columns
+    )
+    conn.execute(
+        sql.SQL("delete from {} as t using {} as s where {}").format(target, stage, matches)
+    )
+    conn.execute(sql.SQL("drop table {}").format(stage))
+
+
+def _stage(
+    conn: psycopg.Connection[Any],
+    meta: TableInfo,
+    columns: tuple[str, ...] | list[str],
+    rows: list[tuple[Any, ...]],
+) -> sql.Identifier:
+    """A temporary table holding `rows`, loaded with COPY (dropped by the caller)."""
+    stage = sql.Identifier("_stage")
+    conn.execute(
+        sql.SQL("create temp table {} ({}) on commit drop").format(
+            stage,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(meta.types[c])) for c in columns
+            ),
+        )
+    )
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(stage, names)) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
 
 
 def _upsert(
@@ -94,18 +137,7 @@ def _upsert(
         with conn.cursor() as cur:
             cur.executemany(statement, values)
         return
-    stage = sql.Identifier("_stage")
-    conn.execute(
-        sql.SQL("create temp table {} ({}) on commit drop").format(
-            stage,
-            sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(meta.types[c])) for c in columns
-            ),
-        )
-    )
-    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(stage, names)) as copy:
-        for row in values:
-            copy.write_row(row)
+    stage = _stage(conn, meta, columns, values)
     conn.execute(
         sql.SQL("insert into {} as t ({}) select {} from {} {}").format(
             target, names, names, stage, on_conflict

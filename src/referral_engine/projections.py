@@ -220,51 +220,82 @@ class Projections:
         self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, limit: int
     ) -> int:
         """Read, fold and write one batch after the schema's position (caller's transaction)."""
-        tracking = sql.Identifier(schema, "_tracking")
-        (position,) = conn.execute(sql.SQL("select position from {}").format(tracking)).fetchone()  # type: ignore[misc]
+        position = self._position_in(conn, schema)
+        rows = self._fetch(conn, position, limit)
+        if rows:
+            self._fold(conn, model, schema, [self.decode(row) for row in rows])
+        return len(rows)
+
+    def _fetch(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]:
         with conn.cursor(binary=True) as cur:
-            rows = cur.execute(
+            return cur.execute(
                 sql.SQL(
                     "select notification_id, originator_id, originator_version, topic, state "
                     "from {} where notification_id > %s order by notification_id limit %s"
                 ).format(self.events),
-                [position, limit],
+                [after, limit],
             ).fetchall()
-        if not rows:
-            return 0
+
+    def _fold(
+        self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, events: list[Event]
+    ) -> None:
+        """Fold decoded events into one batch of changes, write it, record the position."""
         changes = Changes()
-        for row in rows:
-            model.handle(self.decode(row), changes)
+        handle = model.handle
+        for event in events:
+            handle(event, changes)
         write(conn, schema, changes, self._info.setdefault(schema, {}))
-        conn.execute(sql.SQL("update {} set position = %s").format(tracking), [rows[-1][0]])
-        return len(rows)
+        conn.execute(
+            sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
+            [events[-1].position],
+        )
+
+    def _position_in(self, conn: psycopg.Connection[Any], schema: str) -> int:
+        tracking = sql.Identifier(schema, "_tracking")
+        row = conn.execute(sql.SQL("select position from {}").format(tracking)).fetchone()
+        return int(row[0]) if row else 0
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> str:
         """Build the read model afresh in a new schema while the old one serves, then switch."""
-        model = self.models[name]
+        return self.rebuild_many([name], progress)[name]
+
+    def rebuild_many(
+        self, names: list[str], progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, str]:
+        """Rebuild several read models in one pass over the log: each batch is read and decoded
+        once, then folded into every model (resumed models skip what they already hold)."""
+        models = [self.models[n] for n in names]
         with self._connect() as conn:
-            schema = self._building_schema(conn, model)
+            schemas = {m.name: self._building_schema(conn, m) for m in models}
             head = self.head()
             while True:
                 with conn.transaction():
-                    n = self._batch(conn, model, schema, self.rebuild_batch)
-                position = self._position(conn, schema)
+                    positions = {m.name: self._position_in(conn, schemas[m.name]) for m in models}
+                    rows = self._fetch(conn, min(positions.values()), self.rebuild_batch)
+                    events = [self.decode(row) for row in rows]
+                    for m in models:
+                        mine = [e for e in events if e.position > positions[m.name]]
+                        if mine:
+                            self._fold(conn, m, schemas[m.name], mine)
+                done = events[-1].position if events else min(positions.values())
                 if progress is not None:
-                    progress(position, max(head, position))
-                if n == 0 or position >= head:
+                    progress(done, max(head, done))
+                if not events or done >= head:
                     head = self.head()
-                    if position >= head:
+                    if done >= head:
                         break
-            old = self._switch(conn, model, schema)
+            for m in models:
+                self._activate(conn, m, schemas[m.name])
             if progress is not None:
-                progress(self._position(conn, schema), self.head())
-            if old is not None:
-                conn.execute(
-                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(old))
-                )
-                conn.commit()
-                self._info.pop(old, None)
-        return schema
+                progress(self.head(), self.head())
+        return schemas
+
+    def _activate(self, conn: psycopg.Connection[Any], model: ReadModel, schema: str) -> None:
+        old = self._switch(conn, model, schema)
+        if old is not None:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(old)))
+            conn.commit()
+            self._info.pop(old, None)
 
     def _building_schema(self, conn: psycopg.Connection[Any], model: ReadModel) -> str:
         """The schema an interrupted rebuild left (resumed), or a new one with empty tables."""

@@ -85,6 +85,7 @@ class Changes:
         pending = self._row(table, key)
         if pending.delete:
             pending.delete, pending.replace, pending.columns = False, True, {}
+        columns = pending.columns
         for op, values in (
             ("set", set),
             ("add", add),
@@ -92,8 +93,11 @@ class Changes:
             ("greatest", greatest),
             ("first", first),
         ):
-            for column, value in (values or {}).items():
-                pending.columns[column] = _merge(pending.columns.get(column), op, value)  # type: ignore[arg-type]
+            if values:
+                for column, value in values.items():
+                    old = columns.get(column)
+                    merged = (op, value) if old is None else _merge(old, op, value)  # type: ignore[arg-type]
+                    columns[column] = merged  # type: ignore[assignment]
 
     def delete(self, table: str, key: Mapping[str, Any]) -> None:
         """Delete one row (a later upsert of the same key starts it afresh)."""
@@ -108,11 +112,13 @@ class Changes:
         return sum(len(rows) for _, rows in self._tables.values())
 
     def _row(self, table: str, key: Mapping[str, Any]) -> Pending:
-        key_columns = tuple(key)
-        known, rows = self._tables.setdefault(table, (key_columns, {}))
-        if known != key_columns:
-            raise ValueError(f"{table}: key columns {key_columns} differ from {known}")
+        found = self._tables.get(table)
+        if found is None:
+            found = self._tables[table] = (tuple(key), {})
+        elif len(key) != len(found[0]):
+            raise ValueError(f"{table}: key columns {tuple(key)} differ from {found[0]}")
         values = tuple(key.values())
+        rows = found[1]
         pending = rows.get(values)
         if pending is None:
             pending = rows[values] = Pending(values)

@@ -1,0 +1,97 @@
+"""Shared benchmark plumbing: a scratch schema on the embedded or configured PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from referral_engine import demo
+from referral_engine.bootstrap import Runtime, build, build_in_memory
+from referral_engine.config import Settings
+from referral_engine.store import EmbeddedPostgres
+
+
+@contextmanager
+def scratch_runtime(**overrides: Any) -> Iterator[Runtime]:
+    """A runtime on a fresh schema (dropped afterwards) of the configured or embedded server."""
+    url = os.environ.get("REFERRAL_ENGINE_DATABASE_URL")
+    embedded = None
+    if url is None:
+        embedded = EmbeddedPostgres(Settings().home)
+        url = embedded.url()
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    settings = Settings(database_url=url, database_schema=schema, **overrides)
+    try:
+        with build(settings) as runtime:
+            yield runtime
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for (name,) in conn.execute(
+                "select nspname from pg_namespace where nspname = %s or nspname like %s",
+                [schema, schema + "\\_\\_%"],
+            ).fetchall():
+                conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(name)))
+        if embedded is not None:
+            embedded.stop()
+
+
+def seed_events(runtime: Runtime, target: int, templates: int = 120, seed: int = 1) -> int:
+    """Fill the events table with at least `target` events: synthetic cases walked through the
+    workflow in memory, then replicated under new case ids and regions with COPY."""
+    engine = build_in_memory()
+    demo.seed(engine, "ukraine-nrm", templates, seed=seed)
+    stored = engine.store.recorder.select_notifications(start=1, limit=10**9)
+    by_case: dict[uuid.UUID, list[Any]] = {}
+    for note in stored:
+        by_case.setdefault(note.originator_id, []).append(note)
+    regions = [r.encode() for r in demo.REGIONS]
+    rng = random.Random(seed)
+    events = sql.Identifier(runtime.settings.database_schema, "cases_events")
+    written = 0
+    with psycopg.connect(runtime.database_url) as conn:
+        copy_sql = sql.SQL(
+            "copy {} (originator_id, originator_version, topic, state) from stdin"
+        ).format(events)
+        with conn.cursor().copy(copy_sql) as copy:
+            while written < target:
+                for notes in by_case.values():
+                    new_id, region = uuid.uuid4(), rng.choice(regions)
+                    for note in notes:
+                        state = _with_region(note.state, region)
+                        copy.write_row((new_id, note.originator_version, note.topic, state))
+                    written += len(notes)
+        conn.commit()
+        conn.execute(sql.SQL("analyze {}").format(events))
+        conn.commit()
+    return written
+
+
+def _with_region(state: bytes, region: bytes) -> bytes:
+    start = state.index(b'"region":"') + len(b'"region":"')
+    end = state.index(b'"', start)
+    return state[:start] + region + state[end:]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def machine() -> str:
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
