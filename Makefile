@@ -23,5 +23,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	$(BIN)/python bench/rebuild.py
+
 clean:
 	rm -rf $(VENV) .referral-engine .pytest_cache .mypy_cache .ruff_cache
