@@ -7,6 +7,7 @@ table, folded in memory, written in bulk and its position recorded in the same t
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import re
@@ -93,40 +94,73 @@ class Decoder:
 
     def __init__(self, workflows: WorkflowRegistry) -> None:
         self.workflows = workflows
+        self._cache: dict[tuple[str, int], tuple[Any, ...]] = {}
+
+    def _facts(self, workflow_id: str, version: int) -> tuple[Any, ...]:
+        """What decoding needs from a workflow version, looked up once."""
+        facts = self._cache.get((workflow_id, version))
+        if facts is None:
+            w = self.workflows.get(workflow_id, version)
+            r = w.referrals
+            facts = self._cache[(workflow_id, version)] = (
+                w.milestones,
+                tuple(w.report_fields.items()),
+                r.agency_field if r else None,
+                r.service_field if r else None,
+            )
+        return facts
 
     def __call__(self, row: tuple[Any, ...]) -> Event:
         position, case_id, version, topic, state = row
         d = orjson.loads(state)
-        if d.get("class_version", 1) != 1:
+        if "class_version" in d:
             raise ValueError(f"no upcaster for {topic} version {d['class_version']}")
-        workflow = self.workflows.get(d["workflow_id"], d["workflow_version"])
+        milestones, report_fields, agency_field, service_field = self._facts(
+            d["workflow_id"], d["workflow_version"]
+        )
         name, data = d["name"], d["data"]
         opened = topic.endswith(".Opened")
-        referrals = workflow.referrals
-        sends = referrals is not None and not opened and d["from_state"] is None
+        sends = not opened and d["from_state"] is None and agency_field is not None
         return Event(
-            position=position,
-            case_id=case_id,
-            version=version,
-            name=name,
-            trigger=None if opened else d["trigger"],
-            referral_id=None if opened else d["referral_id"],
-            from_state=None if opened else d["from_state"],
-            to_state=d["state"] if opened else d["to_state"],
-            region=d["region"],
-            workflow_id=d["workflow_id"],
-            workflow_version=d["workflow_version"],
-            occurred_on=date.fromisoformat(d["occurred_at"]["_data_"][:10]),
-            recorded_at=datetime.fromisoformat(d["timestamp"]["_data_"]),
-            actor_role=d["actor"]["role"],
-            actor_agency=d["actor"]["agency"],
-            milestones=workflow.milestones.get(name, frozenset()),
-            report={k: data[f] for k, f in workflow.report_fields.items() if f in data},
-            agency=data.get(referrals.agency_field) if sends and referrals else None,
-            service=data.get(referrals.service_field) if sends and referrals else None,
-            deadlines_started=tuple(d["deadlines_started"]),
-            deadlines_stopped=tuple(d.get("deadlines_stopped", ())),
+            position,
+            case_id,
+            version,
+            name,
+            None if opened else d["trigger"],
+            None if opened else d["referral_id"],
+            None if opened else d["from_state"],
+            d["state"] if opened else d["to_state"],
+            d["region"],
+            d["workflow_id"],
+            d["workflow_version"],
+            date.fromisoformat(d["occurred_at"]["_data_"][:10]),
+            datetime.fromisoformat(d["timestamp"]["_data_"]),
+            d["actor"]["role"],
+            d["actor"]["agency"],
+            milestones.get(name, _NONE),
+            {k: data[f] for k, f in report_fields if f in data} if report_fields else {},
+            data.get(agency_field) if sends else None,
+            data.get(service_field) if sends else None,
+            d["deadlines_started"],
+            d.get("deadlines_stopped", ()),
         )
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is folded: decoding allocates tens of
+    thousands of small containers that live to the end of the batch, and the collector's
+    repeated scans of them cost more than the decoding itself (measured: 17 vs 5 us/event)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -223,7 +257,8 @@ class Projections:
         position = self._position_in(conn, schema)
         rows = self._fetch(conn, position, limit)
         if rows:
-            self._fold(conn, model, schema, [self.decode(row) for row in rows])
+            with paused_gc():
+                self._fold(conn, model, schema, [self.decode(row) for row in rows])
         return len(rows)
 
     def _fetch(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]:
@@ -272,11 +307,12 @@ class Projections:
                 with conn.transaction():
                     positions = {m.name: self._position_in(conn, schemas[m.name]) for m in models}
                     rows = self._fetch(conn, min(positions.values()), self.rebuild_batch)
-                    events = [self.decode(row) for row in rows]
-                    for m in models:
-                        mine = [e for e in events if e.position > positions[m.name]]
-                        if mine:
-                            self._fold(conn, m, schemas[m.name], mine)
+                    with paused_gc():
+                        events = [self.decode(row) for row in rows]
+                        for m in models:
+                            mine = [e for e in events if e.position > positions[m.name]]
+                            if mine:
+                                self._fold(conn, m, schemas[m.name], mine)
                 done = events[-1].position if events else min(positions.values())
                 if progress is not None:
                     progress(done, max(head, done))

@@ -7,7 +7,7 @@ folded rows in bulk together with its tracking position.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -41,8 +41,8 @@ class Event:
     agency: str | None
     """The receiving agency, on the event that sends a referral."""
     service: str | None
-    deadlines_started: tuple[Mapping[str, Any], ...]
-    deadlines_stopped: tuple[Mapping[str, Any], ...]
+    deadlines_started: Sequence[Mapping[str, Any]]
+    deadlines_stopped: Sequence[Mapping[str, Any]]
 
     @property
     def opened(self) -> bool:
@@ -86,8 +86,10 @@ class Changes:
         if pending.delete:
             pending.delete, pending.replace, pending.columns = False, True, {}
         columns = pending.columns
+        if set:
+            for column, value in set.items():
+                columns[column] = ("set", value)  # a later value always wins
         for op, values in (
-            ("set", set),
             ("add", add),
             ("least", least),
             ("greatest", greatest),
@@ -115,12 +117,12 @@ class Changes:
         found = self._tables.get(table)
         if found is None:
             found = self._tables[table] = (tuple(key), {})
-        elif len(key) != len(found[0]):
-            raise ValueError(f"{table}: key columns {tuple(key)} differ from {found[0]}")
-        values = tuple(key.values())
         rows = found[1]
+        values = tuple(key.values())
         pending = rows.get(values)
         if pending is None:
+            if len(values) != len(found[0]):
+                raise ValueError(f"{table}: key columns {tuple(key)} differ from {found[0]}")
             pending = rows[values] = Pending(values)
         return pending
 
