@@ -26,6 +26,7 @@ from .domain.workflow import (
     StateSpec,
     TransitionSpec,
     WorkflowDefinition,
+    machine_transitions,
 )
 from .workflow_checks import semantic_problems, sources_of
 
@@ -330,14 +331,7 @@ def mermaid(definition: WorkflowDefinition) -> str:
     machine = GraphMachine(
         model=_Diagram(),
         states=list(definition.states),
-        transitions=[
-            {
-                "trigger": t.trigger,
-                "source": list(t.sources),
-                "dest": None if t.dest in (None, PREVIOUS) else t.dest,
-            }
-            for t in definition.transitions
-        ],
+        transitions=machine_transitions(definition.transitions),
         initial=definition.opening.state,
         auto_transitions=False,
         graph_engine="mermaid",

@@ -267,21 +267,6 @@ class WorkflowOut(WorkflowSummary):
         )
 
 
-class AuditEntryOut(Response):
-    at: datetime
-    user_name: str | None
-    role: str | None
-    agency: str | None
-    action: str
-    method: str
-    path: str
-    status: int
-    case_id: UUID | None
-    region: str | None
-    address: str | None
-    detail: Data
-
-
 class Problem(BaseModel):
     """An RFC 9457 problem document; extra members depend on the `type`."""
 
@@ -314,16 +299,3 @@ class QueueItem(BaseModel):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: UUID | None
-
-
-class ProjectionStatusOut(Response):
-    name: str
-    version: int
-    active_schema: str | None
-    position: int
-    head: int
-    lag_events: int
-    lag_seconds: float
-    rebuilding: bool
-    rebuild_position: int | None
-    stale: bool

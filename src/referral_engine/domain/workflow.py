@@ -103,14 +103,7 @@ class Guard:
         self._machine = Machine(
             model=None,
             states=list(self.states),
-            transitions=[
-                {
-                    "trigger": t.trigger,
-                    "source": list(t.sources),
-                    "dest": None if t.dest in (None, PREVIOUS) else t.dest,
-                }
-                for t in self.transitions
-            ],
+            transitions=machine_transitions(self.transitions),
             initial=self.initial,
             auto_transitions=False,
         )
@@ -125,6 +118,18 @@ class Guard:
 
     def steps_from(self, state: str) -> list[TransitionSpec]:
         return [self._specs[(t, state)] for t in self._machine.get_triggers(state)]
+
+
+def machine_transitions(transitions: Iterable[TransitionSpec]) -> list[dict[str, Any]]:
+    """Transitions as `transitions` declares them; a `$previous` step is internal to it."""
+    return [
+        {
+            "trigger": t.trigger,
+            "source": list(t.sources),
+            "dest": None if t.dest in (None, PREVIOUS) else t.dest,
+        }
+        for t in transitions
+    ]
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import threading
 
 from fastapi import APIRouter, HTTPException
 
+from ...projections import Status
 from ..deps import AnyUser, ProjectionOperator, RuntimeDep
-from ..models import ProjectionStatusOut
 from ..problems import problem_responses
 
 router = APIRouter(prefix="/api/projections", tags=["projections"])
@@ -24,16 +24,14 @@ _running: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
 
 
-@router.get("", response_model=list[ProjectionStatusOut], responses=PROBLEMS)
-def list_projections(user: AnyUser, runtime: RuntimeDep) -> list[ProjectionStatusOut]:
+@router.get("", response_model=list[Status], responses=PROBLEMS)
+def list_projections(user: AnyUser, runtime: RuntimeDep) -> list[Status]:
     """Each read model's version, position, lag in events and seconds, and rebuild progress."""
-    return [ProjectionStatusOut.model_validate(s) for s in runtime.projections.status()]
+    return list(runtime.projections.status())
 
 
-@router.post(
-    "/{name}/rebuild", status_code=202, response_model=ProjectionStatusOut, responses=PROBLEMS
-)
-def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> ProjectionStatusOut:
+@router.post("/{name}/rebuild", status_code=202, response_model=Status, responses=PROBLEMS)
+def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> Status:
     """Start a blue/green rebuild; the current version keeps serving until the switch."""
     projections = runtime.projections
     if name not in projections.models:
@@ -47,5 +45,4 @@ def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> Project
         )
         _running[name] = thread
         thread.start()
-    status = next(s for s in projections.status() if s.name == name)
-    return ProjectionStatusOut.model_validate(status)
+    return next(s for s in projections.status() if s.name == name)

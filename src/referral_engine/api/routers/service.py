@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import AwareDatetime
 
+from ...audit import AuditEntry
 from ...store import DatabaseUnavailable, connect
 from ...workflows import mermaid
 from ..deps import AnyUser, AuditReader, RuntimeDep
 from ..metrics import exposition
-from ..models import AuditEntryOut, Health, WorkflowOut, WorkflowSummary
+from ..models import Health, WorkflowOut, WorkflowSummary
 from ..problems import problem, problem_responses
 
 router = APIRouter()
@@ -82,7 +83,7 @@ def read_workflow(
 
 @router.get(
     "/api/audit",
-    response_model=list[AuditEntryOut],
+    response_model=list[AuditEntry],
     tags=["audit"],
     responses=problem_responses(
         {**UNAUTHORIZED, 403: "Only supervisors and admins read the audit log", **INVALID}
@@ -96,9 +97,8 @@ def read_audit(
     from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     to: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> list[AuditEntryOut]:
+) -> list[AuditEntry]:
     """Audit entries of the caller's regions, filtered by case, user and period."""
-    entries = runtime.audit.query(
+    return runtime.audit.query(
         case_id=case, user_name=user_name, since=from_, until=to, regions=user.scope, limit=limit
     )
-    return [AuditEntryOut.model_validate(e) for e in entries]
