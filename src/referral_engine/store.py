@@ -86,7 +86,12 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
         "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
-        "POSTGRES_PRE_PING": "y",
+        # No ping before each checkout: it is a round trip per command; a broken connection
+        # fails the command instead, the pool replaces it and the client retries (503).
+        "POSTGRES_PRE_PING": "n",
+        # Keep recent cases in memory and read only their newer events (fast-forward), so a
+        # command does not replay the whole stream; other processes' writes are still read.
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.case_cache_size),
         # Measured: with database functions on, the tailing reader skipped events under
         # concurrency and two applications in one schema shared one insert function.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
