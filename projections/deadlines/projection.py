@@ -2,40 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 1
+VERSION = 2
 COUNTS = ("open", "overdue")
 
 
 def handle(event: Event, changes: Changes) -> None:
-    if event.agency is not None and event.referral_id is not None:
-        changes.upsert(
-            "referral_agencies",
-            {"case_id": event.case_id, "referral_id": event.referral_id},
-            set={"agency": event.agency},
-        )
     for stopped in event.deadlines_stopped:
         changes.delete("open_deadlines", _key(event, stopped))
+        changes.upsert("deadline_counts", _bucket(event, stopped), add={"open": -1})
     for started in event.deadlines_started:
-        referral = started["referral_id"]
         changes.upsert(
             "open_deadlines",
             _key(event, started),
             set={
                 "region": event.region,
-                # a referral's clock belongs to the receiving agency (joined at query time)
-                "agency": None if referral else event.actor_agency,
+                "agency": started["agency"],
                 "started_on": started["started_on"],
                 "due_on": started["due_on"],
                 "service_target": started["service_target"],
             },
         )
+        changes.upsert("deadline_counts", _bucket(event, started), add={"open": 1})
 
 
-def _key(event: Event, deadline: dict[str, object]) -> dict[str, object]:
+def _key(event: Event, deadline: Mapping[str, Any]) -> dict[str, object]:
     return {
         "case_id": event.case_id,
         "name": deadline["name"],
         "referral_id": deadline["referral_id"] or "",
+    }
+
+
+def _bucket(event: Event, deadline: Mapping[str, Any]) -> dict[str, object]:
+    return {
+        "region": event.region,
+        "agency": deadline["agency"],
+        "name": deadline["name"],
+        "due_on": deadline["due_on"],
     }

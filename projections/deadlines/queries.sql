@@ -1,25 +1,25 @@
 -- name: open
 -- Open deadlines of the caller's regions, soonest first (the supervisors' deadline board).
-select d.case_id, d.name, nullif(d.referral_id, '') as referral_id, d.region,
-       coalesce(d.agency, r.agency) as agency, d.started_on, d.due_on, d.service_target,
-       d.due_on < %(today)s as overdue
-from open_deadlines d
-left join referral_agencies r on r.case_id = d.case_id and r.referral_id = d.referral_id
-where (%(regions)s::text[] is null or d.region = any(%(regions)s))
-  and (%(region)s::text is null or d.region = %(region)s)
-  and (%(from)s::date is null or d.due_on >= %(from)s)
-  and (%(to)s::date is null or d.due_on <= %(to)s)
-order by d.due_on, d.case_id, d.name
+select case_id, name, nullif(referral_id, '') as referral_id, region, agency, started_on,
+       due_on, service_target, due_on < %(today)s as overdue
+from open_deadlines
+where (%(regions)s::text[] is null or region = any(%(regions)s))
+  and (%(region)s::text is null or region = %(region)s)
+  and (%(from)s::date is null or due_on >= %(from)s)
+  and (%(to)s::date is null or due_on <= %(to)s)
+order by due_on, case_id, name
 limit %(limit)s
 
 -- name: dashboard
 -- Open and overdue deadlines by region, agency and deadline name.
-select d.region, coalesce(d.agency, r.agency) as agency, d.name as deadline,
-       count(*) as open, count(*) filter (where d.due_on < %(today)s) as overdue
-from open_deadlines d
-left join referral_agencies r on r.case_id = d.case_id and r.referral_id = d.referral_id
-where (%(region)s::text is null or d.region = %(region)s)
-  and (%(from)s::date is null or d.due_on >= %(from)s)
-  and (%(to)s::date is null or d.due_on <= %(to)s)
+select region, agency, name as deadline,
+       sum(open)::bigint as open,
+       coalesce(sum(open) filter (where due_on < %(today)s), 0)::bigint as overdue
+from deadline_counts
+where open <> 0
+  and (%(region)s::text is null or region = %(region)s)
+  and (%(from)s::date is null or due_on >= %(from)s)
+  and (%(to)s::date is null or due_on <= %(to)s)
 group by 1, 2, 3
+having sum(open) > 0
 order by 1, 2, 3

@@ -1,4 +1,5 @@
--- Open deadlines with due dates, and which agency each referral went to (for referral clocks).
+-- Open deadlines with due dates (the deadline board), and open deadlines counted by region,
+-- responsible agency, deadline name and due date (the dashboard: a few thousand rows at most).
 create table open_deadlines (
     case_id uuid not null,
     name text not null,
@@ -12,9 +13,11 @@ create table open_deadlines (
 );
 create index open_deadlines_due on open_deadlines (due_on);
 
-create table referral_agencies (
-    case_id uuid not null,
-    referral_id text not null,
-    agency text,
-    primary key (case_id, referral_id)
+create table deadline_counts (
+    region text not null,
+    agency text not null,
+    name text not null,
+    due_on date not null,
+    open bigint,
+    primary key (region, agency, name, due_on)
 );

@@ -22,7 +22,7 @@ from .errors import (
     VersionConflict,
 )
 from .fields import check_data
-from .rules import allowed_referral_steps, allowed_steps, deadline_changes
+from .rules import allowed_referral_steps, allowed_steps, deadline_changes, deadline_key
 from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 REGION_MAX = 100
@@ -99,7 +99,7 @@ class Case(Aggregate):
                 case._apply_referral_step(self)
             case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
             for stop in self.deadlines_stopped:
-                case.deadlines.pop(_deadline_key(stop["name"], stop["referral_id"]), None)
+                case.deadlines.pop(deadline_key(stop["name"], stop["referral_id"]), None)
             case._start_deadlines(self.deadlines_started)
             case._record_outcome(self, self.referral_id)
 
@@ -134,7 +134,9 @@ class Case(Aggregate):
         region = _check_region(region)
         clean = check_data(opening.fields, data)
         occurred = ctx.occurred()
-        started, _ = deadline_changes(workflow, opening.event, None, occurred.date(), None)
+        started, _ = deadline_changes(
+            workflow, opening.event, None, occurred.date(), None, ctx.actor.agency
+        )
         return cls._create(
             cls.Opened,
             id=case_id,
@@ -274,7 +276,12 @@ class Case(Aggregate):
     ) -> None:
         occurred = ctx.occurred(not_before=self.opened_at)
         started, stopped = deadline_changes(
-            workflow, spec.event, referral_id, occurred.date(), self.deadlines
+            workflow,
+            spec.event,
+            referral_id,
+            occurred.date(),
+            self.deadlines,
+            self._responsible_agency(workflow, referral_id, data, ctx),
         )
         self.trigger_event(
             self.StepTaken,
@@ -300,6 +307,22 @@ class Case(Aggregate):
             region=self.region,
         )
 
+    def _responsible_agency(
+        self,
+        workflow: WorkflowDefinition,
+        referral_id: str | None,
+        data: dict[str, Any],
+        ctx: Context,
+    ) -> str:
+        """Who answers for a clock this step starts: a referral's receiving agency, else the
+        agency of the user taking the step."""
+        if referral_id is None or workflow.referrals is None:
+            return ctx.actor.agency
+        referral = self.referrals.get(referral_id)
+        if referral is not None:
+            return str(referral["agency"])
+        return str(data.get(workflow.referrals.agency_field, ctx.actor.agency))
+
     # -- state assignment, called only from events -----------------------------------------------
 
     def _apply_referral_step(self, event: Case.StepTaken) -> None:
@@ -322,9 +345,7 @@ class Case(Aggregate):
 
     def _start_deadlines(self, started: list[dict[str, Any]]) -> None:
         for deadline in started:
-            self.deadlines[_deadline_key(deadline["name"], deadline["referral_id"])] = dict(
-                deadline
-            )
+            self.deadlines[deadline_key(deadline["name"], deadline["referral_id"])] = dict(deadline)
 
     def _record_outcome(self, event: Any, referral_id: str | None) -> None:
         outcome = {
@@ -352,10 +373,6 @@ def open_fingerprint(
 ) -> str:
     """The digest of an open-case command (also used to answer a retried open)."""
     return fingerprint("open", workflow_id, region, data, ctx.occurred_at)
-
-
-def _deadline_key(name: str, referral_id: str | None) -> str:
-    return f"{name}|{referral_id or ''}"
 
 
 def _check_region(region: object) -> str:

@@ -53,27 +53,44 @@ def deadline_changes(
     referral_id: str | None,
     on: date,
     open_deadlines: Mapping[str, Mapping[str, Any]] | None,
+    agency: str,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The deadlines an event starts (with due dates) and the open ones it stops.
 
     A referral's event stops only that referral's clocks; a case-level event stops them all.
+    Starting a clock that is already running stops the running one first. Stopped entries are
+    the full records, so read models can count without remembering them; `agency` is who
+    answers for a started clock (the receiving agency for a referral's).
     """
-    stopped = []
-    for spec in workflow.deadlines_stopped_by(event):
-        for deadline in (open_deadlines or {}).values():
-            if deadline["name"] == spec.name and referral_id in (None, deadline["referral_id"]):
-                stopped.append({"name": spec.name, "referral_id": deadline["referral_id"]})
-    started = [
-        {
-            "name": spec.name,
-            "referral_id": referral_id,
-            "started_on": on.isoformat(),
-            "due_on": workflow.calendar.add(on, spec.days, working=spec.working_days).isoformat(),
-            "service_target": spec.service_target,
-        }
-        for spec in workflow.deadlines_started_by(event)
+    running = dict(open_deadlines or {})
+    stopped = [
+        dict(deadline)
+        for spec in workflow.deadlines_stopped_by(event)
+        for deadline in running.values()
+        if deadline["name"] == spec.name and referral_id in (None, deadline["referral_id"])
     ]
+    started = []
+    for spec in workflow.deadlines_started_by(event):
+        again = running.get(deadline_key(spec.name, referral_id))
+        if again is not None and all(again is not s and again != s for s in stopped):
+            stopped.append(dict(again))
+        started.append(
+            {
+                "name": spec.name,
+                "referral_id": referral_id,
+                "agency": agency,
+                "started_on": on.isoformat(),
+                "due_on": workflow.calendar.add(
+                    on, spec.days, working=spec.working_days
+                ).isoformat(),
+                "service_target": spec.service_target,
+            }
+        )
     return started, stopped
+
+
+def deadline_key(name: str, referral_id: str | None) -> str:
+    return f"{name}|{referral_id or ''}"
 
 
 def _flags_hold(spec: TransitionSpec, case: Case) -> bool:
