@@ -24,7 +24,9 @@ def handle(event: Event, changes: Changes) -> None:
     for stopped in event.deadlines_stopped:
         changes.delete("case_deadlines", _deadline_key(event, stopped))
     for started in event.deadlines_started:
-        changes.upsert("case_deadlines", _deadline_key(event, started), set={"due_on": started["due_on"]})
+        changes.upsert(
+            "case_deadlines", _deadline_key(event, started), set={"due_on": started["due_on"]}
+        )
 
 
 def _deadline_key(event: Event, deadline: dict[str, object]) -> dict[str, object]:

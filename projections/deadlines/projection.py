@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
 VERSION = 2
-COUNTS = ("open", "overdue")
+DASHBOARD = Dashboard(dimensions=("region", "agency", "deadline"), counts=("open", "overdue"))
 
 
 def handle(event: Event, changes: Changes) -> None:

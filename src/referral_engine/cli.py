@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from .bootstrap import Runtime, build
 from .config import Settings
 from .domain.errors import DomainError, InvalidWorkflow
 from .domain.views import CaseView, HistoryEntry
+from .projections import ReadModelNotReady
 from .store import DatabaseUnavailable
 from .workflows import WorkflowRegistry, load_file, workflow_files
 
@@ -28,6 +30,8 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_comp
 workflows_app = typer.Typer(no_args_is_help=True, help="Validate and inspect workflow files.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their bearer tokens.")
 projections_app = typer.Typer(no_args_is_help=True, help="Read models: status, rebuild, run.")
+export_app = typer.Typer(no_args_is_help=True, help="Export published figures.")
+app.add_typer(export_app, name="export")
 app.add_typer(projections_app, name="projections")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(users_app, name="users")
@@ -302,6 +306,37 @@ def projections_run(
             worker.stop()
 
 
+@export_app.command("dashboard")
+def export_dashboard(
+    name: str,
+    region: Annotated[str | None, typer.Option()] = None,
+    start: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"])] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,
+) -> None:
+    """Write a dashboard as CSV, with the same suppression as the API."""
+    from .dashboards import dashboard, to_csv
+
+    with runtime() as rt:
+        if name in rt.projections.models:
+            rt.projections.catch_up([name])  # export what the log holds now
+        declared, published = dashboard(
+            rt.projections,
+            name,
+            k=rt.settings.suppression_k,
+            today=rt.engine.clock().date(),
+            region=region,
+            start=start.date() if start else None,
+            end=end.date() if end else None,
+        )
+    text = to_csv(declared, published)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {len(published.rows)} rows to {output}", highlight=False)
+
+
 def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:
     title = (
         f"case {view.id} [{view.workflow_id} v{view.workflow_version}] region {view.region}: "
@@ -338,4 +373,7 @@ def main() -> None:
         raise SystemExit(1) from None
     except DomainError as exc:
         err.print(f"error: {exc}", highlight=False)
+        raise SystemExit(1) from None
+    except ReadModelNotReady as exc:
+        err.print(f"error: read model '{exc}' is not built yet (projections rebuild {exc})")
         raise SystemExit(1) from None

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
     pool_size: int = Field(default=10, ge=1, le=200)
+    suppression_k: int = Field(
+        default=5, ge=2, le=1000, description="Counts below k are suppressed on dashboards."
+    )
     case_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 

@@ -406,6 +406,14 @@ class Projections:
                     raise  # switched twice while we read: let the caller retry
         raise AssertionError("unreachable")
 
+    def dashboards(self) -> dict[str, Any]:
+        """The read models that publish a dashboard, with its declaration."""
+        return {
+            name: model.module.DASHBOARD
+            for name, model in self.models.items()
+            if hasattr(model.module, "DASHBOARD") and "dashboard" in model.queries
+        }
+
     def active_schema(self, conn: psycopg.Connection[Any], name: str) -> str:
         row = conn.execute(
             "select active_schema from projection_registry where name = %s", [name]

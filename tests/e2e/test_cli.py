@@ -155,3 +155,16 @@ def test_an_unreachable_database_is_one_line_with_the_password_masked() -> None:
         "error: cannot reach the database at postgresql://nrm:***@127.0.0.1:1/nrm"
     )
     assert "s3cret" not in result.stderr
+
+
+def test_export_writes_a_dashboard_as_csv(pg_settings: Settings, tmp_path: Path) -> None:
+    assert cli("demo", "--cases", "2", env=pg_env(pg_settings)).returncode == 0
+    target = tmp_path / "funnel.csv"
+    result = cli("export", "dashboard", "funnel", "--output", str(target), env=pg_env(pg_settings))
+    assert result.returncode == 0, result.stderr
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("region,cohort,screened")
+    assert lines[-1].startswith("total,")
+    unknown = cli("export", "dashboard", "nope", env=pg_env(pg_settings))
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "error: no dashboard named 'nope'"

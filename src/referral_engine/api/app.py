@@ -18,7 +18,7 @@ from ..domain.errors import DomainError
 from ..projection_worker import LiveWorker
 from . import problems
 from .metrics import observe
-from .routers import cases, projections, service
+from .routers import cases, dashboards, projections, service
 
 log = logging.getLogger("referral_engine.api")
 
@@ -57,6 +57,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(cases.router)
     app.include_router(service.router)
     app.include_router(projections.router)
+    app.include_router(dashboards.router)
     app.middleware("http")(_observe)
     limit = (runtime.settings if runtime else Settings()).max_body_bytes
     app.add_middleware(BodyLimit, limit=limit)

@@ -1,0 +1,36 @@
+"""funnel: cases reaching each stage, by region and cohort month, with conversion rates."""
+
+from __future__ import annotations
+
+from referral_engine.disclosure import Dashboard
+from referral_engine.readmodel import Changes, Event
+
+VERSION = 1
+STAGES = {
+    "applied": "applied",
+    "identified": "identified",
+    "referral_sent": "referred",
+    "status_granted": "granted",
+    "assistance_delivered": "assisted",
+}
+DASHBOARD = Dashboard(
+    dimensions=("region", "cohort"),
+    counts=("screened", "applied", "identified", "referred", "granted", "assisted"),
+    derived={
+        "applied_rate": ("screened", "applied"),
+        "identified_rate": ("screened", "identified"),
+        "granted_rate": ("screened", "granted"),
+        "assisted_rate": ("screened", "assisted"),
+    },
+)
+
+
+def handle(event: Event, changes: Changes) -> None:
+    key = {"case_id": event.case_id}
+    if event.opened:
+        changes.upsert("funnel", key, set={"region": event.region}, first={"cohort": event.month})
+    reached = {
+        column: True for milestone, column in STAGES.items() if milestone in event.milestones
+    }
+    if reached:
+        changes.upsert("funnel", key, set=reached)

@@ -1,0 +1,126 @@
+"""Read-model handlers are pure: events in, folded row changes out, no personal data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from referral_engine.config import Settings
+from referral_engine.projections import discover
+from referral_engine.readmodel import Changes, Event
+
+MODELS = discover(Settings().projections_dir)
+CASE = uuid4()
+
+
+def event(
+    name: str,
+    milestones: tuple[str, ...] = (),
+    *,
+    on: date = date(2026, 3, 2),
+    referral_id: str | None = None,
+    opened: bool = False,
+    position: int = 1,
+    case_id: UUID = CASE,
+    **extra: Any,
+) -> Event:
+    fields: dict[str, Any] = {
+        "position": position,
+        "case_id": case_id,
+        "version": position,
+        "name": name,
+        "trigger": None if opened else name.lower(),
+        "referral_id": referral_id,
+        "from_state": None if opened or referral_id else "screened",
+        "to_state": "screened",
+        "region": "Kyivska",
+        "workflow_id": "ukraine-nrm",
+        "workflow_version": 1,
+        "occurred_on": on,
+        "recorded_at": datetime(2026, 3, 2, tzinfo=UTC),
+        "actor_role": "lsa_official",
+        "actor_agency": "lsa-kyivska",
+        "milestones": frozenset(milestones),
+        "report": {},
+        "agency": None,
+        "service": None,
+        "deadlines_started": (),
+        "deadlines_stopped": (),
+    }
+    fields.update(extra)
+    return Event(**fields)
+
+
+def fold(model: str, *events: Event) -> dict[str, dict[tuple[Any, ...], Any]]:
+    changes = Changes()
+    for e in events:
+        MODELS[model].handle(e, changes)
+    return {
+        table: {p.key: {c: v for c, (_, v) in p.columns.items()} for p in rows if not p.delete}
+        for table, _, rows in changes.tables()
+    }
+
+
+def test_status_decisions_keeps_the_application_day_and_the_latest_outcome() -> None:
+    rows = fold(
+        "status_decisions",
+        event("StatusApplicationRegistered", ("applied",), on=date(2026, 3, 2)),
+        event("ApplicationReturnedIncomplete", ("returned_incomplete",), on=date(2026, 3, 9)),
+        event("StatusGranted", ("status_granted",), on=date(2026, 3, 20)),
+    )["applications"][(CASE,)]
+    assert rows["applied_on"] == date(2026, 3, 2)
+    assert (rows["outcome"], rows["decided_on"]) == ("granted", date(2026, 3, 20))
+
+
+def test_referrals_record_agency_service_and_first_acceptance() -> None:
+    sent = event(
+        "ReferralSent",
+        ("referral_sent",),
+        referral_id="r1",
+        agency="shelter-kyiv",
+        service="shelter",
+    )
+    accepted = event(
+        "ReferralAccepted", ("referral_accepted",), referral_id="r1", on=date(2026, 3, 4)
+    )
+    rejected = event(
+        "ReferralRejected",
+        ("referral_rejected",),
+        referral_id="r2",
+        report={"rejection_reason": "no_capacity"},
+    )
+    rows = fold("referrals", sent, accepted, rejected)["referrals"]
+    assert rows[(CASE, "r1")]["agency"] == "shelter-kyiv"
+    assert rows[(CASE, "r1")]["accepted_on"] == date(2026, 3, 4)
+    assert rows[(CASE, "r2")]["rejection_reason"] == "no_capacity"
+
+
+def test_assistance_counts_deliveries_by_type_and_keeps_the_first_service_day() -> None:
+    delivered = [
+        event(
+            "AssistanceDelivered",
+            ("assistance_delivered",),
+            referral_id="r1",
+            on=day,
+            report={"assistance_type": "accommodation"},
+        )
+        for day in (date(2026, 3, 10), date(2026, 3, 5))
+    ]
+    tables = fold("assistance", *delivered)
+    assert tables["assistance_counts"][("Kyivska", date(2026, 3, 1), "accommodation")] == {
+        "deliveries": 2
+    }
+    assert tables["case_services"][(CASE,)]["first_service_on"] == date(2026, 3, 5)
+
+
+def test_the_funnel_marks_each_stage_reached_in_the_cohort_month() -> None:
+    rows = fold(
+        "funnel",
+        event("PersonScreened", opened=True, on=date(2026, 2, 27)),
+        event("StatusApplicationRegistered", ("applied",)),
+        event("ReferralSent", ("referral_sent",), referral_id="r1"),
+    )["funnel"][(CASE,)]
+    assert rows["cohort"] == date(2026, 2, 1)
+    assert rows["applied"] and rows["referred"]
+    assert "granted" not in rows
