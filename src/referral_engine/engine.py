@@ -23,7 +23,7 @@ from .domain.errors import (
 )
 from .domain.views import CaseView, HistoryEntry, StepResult
 from .domain.workflow import WorkflowDefinition
-from .store import CaseStore
+from .store import CaseStore, paused_gc
 from .workflows import WorkflowRegistry
 
 IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
@@ -216,7 +216,8 @@ class Engine:
         return case
 
     def _events(self, case_id: UUID, scope: Scope = None) -> list[Any]:
-        events: list[Any] = list(self.store.events.get(case_id))
+        with paused_gc():  # decoding a long stream allocates many short-lived containers
+            events: list[Any] = list(self.store.events.get(case_id))
         if not events or (scope is not None and events[0].region not in scope):
             raise CaseNotFound(case_id)
         return events

@@ -94,9 +94,27 @@ def test_live_read_models_equal_a_fresh_rebuild_row_for_row(
     assert counted(runtime)[1] == runtime.projections.head()
 
 
-def test_two_workers_on_one_read_model_count_every_event_once(runtime: Runtime) -> None:
+def test_two_workers_on_one_read_model_count_every_event_once(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     demo.seed(runtime.engine, "ukraine-nrm", 6, seed=3)
+    runtime.projections.live_batch = 5  # many small batches, so the workers interleave
     errors: list[BaseException] = []
+    inside: dict[str, int] = {}
+    overlaps: list[str] = []
+    fold = runtime.projections._fold
+
+    def watched(conn: Any, model: Any, schema: str, events: Any) -> None:
+        inside[model.name] = inside.get(model.name, 0) + 1
+        if inside[model.name] > 1:
+            overlaps.append(model.name)
+        time.sleep(0.002)
+        try:
+            fold(conn, model, schema, events)
+        finally:
+            inside[model.name] -= 1
+
+    monkeypatch.setattr(runtime.projections, "_fold", watched)
 
     def work() -> None:
         try:
@@ -113,6 +131,7 @@ def test_two_workers_on_one_read_model_count_every_event_once(runtime: Runtime) 
         t.join()
     runtime.projections.catch_up()
     assert errors == []
+    assert overlaps == []  # never two workers inside one read model's batch at once
     assert counted(runtime)[1] == runtime.projections.head()
 
 
