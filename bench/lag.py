@@ -1,0 +1,131 @@
+"""Live projection lag: time from a committed step to its row in case_queue, at 200 steps/s.
+
+The projection worker runs as its own process (`referral-engine projections run`), woken by
+NOTIFY; this process writes steps at a steady rate and times, for a sample of them, how long
+until case_queue has folded the step's event. Target: p95 under 200 ms.
+
+    PYTHONPATH=. .venv/bin/python bench/lag.py [--rate 200] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tests.factories import data_for, ukraine
+
+from common import machine, scratch_runtime
+from referral_engine.domain.commands import Actor
+
+LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    with scratch_runtime(run_projections=False) as runtime:
+        print(f"machine: {machine()}; database: {runtime.display_url}")
+        env = {
+            **os.environ,
+            "REFERRAL_ENGINE_DATABASE_URL": runtime.database_url,
+            "REFERRAL_ENGINE_DATABASE_SCHEMA": runtime.settings.database_schema,
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "referral_engine", "projections", "run", "--poll", "1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(3)  # the worker starts and builds the empty read models
+            lags = measure(runtime, args.rate, args.seconds)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
+        lags.sort()
+        p95 = lags[int(0.95 * (len(lags) - 1))]
+        print(
+            f"{len(lags)} sampled steps at {args.rate:.0f} steps/s: median "
+            f"{statistics.median(lags) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+            f"max {lags[-1] * 1000:.0f} ms (target p95 < 200 ms)"
+        )
+
+
+def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+    engine = runtime.engine
+    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    cases = [
+        [
+            engine.open_case(
+                "ukraine-nrm", "Kyivska", data_for(ukraine().opening), actor=LSA
+            ).case_id,
+            1,
+        ]
+        for _ in range(50)
+    ]
+    schema = runtime.settings.database_schema
+    events = sql.Identifier(schema, "cases_events")
+    lags: list[float] = []
+    pending: list[tuple[float, object, int]] = []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def queue_schema(conn):  # type: ignore[no-untyped-def]
+        return runtime.projections.active_schema(conn, "case_queue")
+
+    def watch() -> None:
+        with runtime.projections._connect() as conn:
+            while not done.is_set() or pending:
+                with lock:
+                    batch = list(pending)
+                for committed_at, case_id, version in batch:
+                    row = conn.execute(
+                        sql.SQL(
+                            "select q.last_position >= e.notification_id from {}.case_queue q, {} e "
+                            "where q.case_id = %s and e.originator_id = %s and e.originator_version = %s"
+                        ).format(
+                            sql.Identifier(runtime.projections.active_schema(conn, "case_queue")),
+                            events,
+                        ),
+                        [case_id, case_id, version],
+                    ).fetchone()
+                    conn.commit()
+                    if row and row[0]:
+                        lags.append(time.perf_counter() - committed_at)
+                        with lock:
+                            pending.remove((committed_at, case_id, version))
+                time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    interval, started, n = 1 / rate, time.perf_counter(), 0
+    while time.perf_counter() - started < seconds:
+        case = cases[n % len(cases)]
+        result = engine.take_step(
+            case[0], "record_consent", consent, actor=LSA, expected_version=case[1]
+        )
+        case[1] = result.version
+        if n % 10 == 0:
+            with lock:
+                pending.append((time.perf_counter(), case[0], result.version))
+        n += 1
+        time.sleep(max(0.0, started + n * interval - time.perf_counter()))
+    done.set()
+    watcher.join(timeout=30)
+    print(f"wrote {n} steps in {time.perf_counter() - started:.1f} s")
+    return lags
+
+
+if __name__ == "__main__":
+    main()
