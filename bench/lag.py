@@ -92,8 +92,9 @@ def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignor
                 for committed_at, case_id, version in batch:
                     row = conn.execute(
                         sql.SQL(
-                            "select q.last_position >= e.notification_id from {}.case_queue q, {} e "
-                            "where q.case_id = %s and e.originator_id = %s and e.originator_version = %s"
+                            "select q.last_position >= e.notification_id "
+                            "from {}.case_queue q, {} e where q.case_id = %s "
+                            "and e.originator_id = %s and e.originator_version = %s"
                         ).format(
                             sql.Identifier(runtime.projections.active_schema(conn, "case_queue")),
                             events,
