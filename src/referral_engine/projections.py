@@ -216,12 +216,12 @@ class Projections:
     def catch_up(self, names: list[str] | None = None) -> int:
         """Process every read model up to the head of the log; returns events processed."""
         done = 0
-        for name in names or list(self.models):
-            registry = self._registry(name)
-            if registry["active_version"] != self.models[name].version:
-                self.rebuild(name)  # first build, or the definition changed: blue/green
-                continue
-            with self._connect() as conn:
+        with self._connect() as conn:  # one connection for the round: connecting costs ms
+            for name in names or list(self.models):
+                registry = self._registry(name, conn)
+                if registry["active_version"] != self.models[name].version:
+                    self.rebuild(name)  # first build, or the definition changed: blue/green
+                    continue
                 while n := self._live_batch(conn, self.models[name]):
                     done += n
         return done
