@@ -1,33 +1,43 @@
-"""assistance: deliveries by type, region and month; days from status granted to first service."""
+"""assistance: people assisted by type, region and month; days from status to first service."""
 
 from __future__ import annotations
 
 from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 1
-DASHBOARD = Dashboard(dimensions=("region", "month", "assistance_type"), counts=("deliveries",))
+VERSION = 2
+DASHBOARD = Dashboard(
+    title="Assistance delivered by region, month and type, and how soon after the status",
+    dimensions=("region", "month", "assistance_type"),
+    # People, not deliveries, are what a small count could single out: six sessions may be one
+    # person, so `deliveries` is published only where the people behind it are.
+    counts=("people", "first_served", "first_served_after_status"),
+    derived={
+        "deliveries": ("people",),
+        "median_days_from_status": ("first_served_after_status",),
+        "p90_days_from_status": ("first_served_after_status",),
+    },
+    period="month",
+)
 
 
 def handle(event: Event, changes: Changes) -> None:
-    key = {"case_id": event.case_id}
-    if "status_granted" in event.milestones:
+    milestones = event.milestones
+    if "status_granted" in milestones:
         changes.upsert(
-            "case_services",
-            key,
-            set={"region": event.region},
-            least={"granted_on": event.occurred_on},
+            "status_grants", {"case_id": event.case_id}, least={"granted_on": event.occurred_on}
         )
-    if "assistance_delivered" in event.milestones:
-        kind = str(event.report.get("assistance_type", "unspecified"))
+    if "assistance_delivered" in milestones:
+        kind = event.report.get("assistance_type") or "unspecified"
         changes.upsert(
-            "assistance_counts",
-            {"region": event.region, "month": event.month, "assistance_type": kind},
+            "deliveries",
+            {"case_id": event.case_id, "assistance_type": kind, "month": event.month},
+            set={"region": event.region},
             add={"deliveries": 1},
         )
         changes.upsert(
-            "case_services",
-            key,
+            "first_services",
+            {"case_id": event.case_id, "assistance_type": kind},
             set={"region": event.region},
-            least={"first_service_on": event.occurred_on},
+            least={"first_on": event.occurred_on},
         )

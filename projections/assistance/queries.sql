@@ -1,25 +1,46 @@
 -- name: dashboard
--- Assistance delivered by region, month and type.
-select region, month, assistance_type, sum(deliveries)::bigint as deliveries
-from assistance_counts
-where (%(region)s::text is null or region = %(region)s)
-  and (%(from)s::date is null or month >= date_trunc('month', %(from)s::date))
-  and (%(to)s::date is null or month <= %(to)s)
-group by 1, 2, 3
+-- People assisted (and deliveries) by region, month and type; of the people served a type for
+-- the first time that month, those who held the status by then, and the nearest-rank median and
+-- 90th percentile of days from the status to that first service.
+with served as (
+    select region, month, assistance_type,
+           sum(people)::bigint as people, sum(deliveries)::bigint as deliveries
+    from served_summary
+    where people <> 0
+      and (%(region)s::text is null or region = %(region)s)
+      and (%(from)s::date is null or month >= date_trunc('month', %(from)s::date))
+      and (%(to)s::date is null or month <= %(to)s)
+    group by 1, 2, 3
+), firsts as (
+    select region, month, assistance_type, days, sum(people) as n
+    from first_summary
+    where people <> 0
+      and (%(region)s::text is null or region = %(region)s)
+      and (%(from)s::date is null or month >= date_trunc('month', %(from)s::date))
+      and (%(to)s::date is null or month <= %(to)s)
+    group by 1, 2, 3, 4
+), counted as (
+    select region, month, assistance_type,
+           sum(n)::bigint as first_served,
+           coalesce(sum(n) filter (where days >= 0), 0)::bigint as first_served_after_status
+    from firsts group by 1, 2, 3
+), ranked as (
+    select region, month, assistance_type, days,
+           sum(n) over (partition by region, month, assistance_type order by days) as upto,
+           sum(n) over (partition by region, month, assistance_type) as total
+    from firsts where days >= 0
+), percentiles as (
+    select region, month, assistance_type,
+           min(days) filter (where upto >= 0.5 * total) as median_days_from_status,
+           min(days) filter (where upto >= 0.9 * total) as p90_days_from_status
+    from ranked group by 1, 2, 3
+)
+select s.region, s.month, s.assistance_type, s.people, s.deliveries,
+       coalesce(c.first_served, 0) as first_served,
+       coalesce(c.first_served_after_status, 0) as first_served_after_status,
+       p.median_days_from_status, p.p90_days_from_status
+from served s
+left join counted c using (region, month, assistance_type)
+left join percentiles p using (region, month, assistance_type)
+where s.people > 0
 order by 1, 2, 3
-
--- name: time_to_service
--- Days from status granted to the first service, by region (services before the status count
--- as day 0: pre-decision assistance reached the person first).
-select region, count(*) as cases,
-       percentile_cont(0.5) within group (order by greatest(first_service_on - granted_on, 0))
-           as median_days,
-       percentile_cont(0.9) within group (order by greatest(first_service_on - granted_on, 0))
-           as p90_days
-from case_services
-where granted_on is not null and first_service_on is not null
-  and (%(region)s::text is null or region = %(region)s)
-  and (%(from)s::date is null or granted_on >= %(from)s)
-  and (%(to)s::date is null or granted_on <= %(to)s)
-group by 1
-order by 1

@@ -9,7 +9,11 @@ from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
 VERSION = 2
-DASHBOARD = Dashboard(dimensions=("region", "agency", "deadline"), counts=("open", "overdue"))
+DASHBOARD = Dashboard(
+    title="Open and overdue deadlines by region, responsible agency and deadline",
+    dimensions=("region", "agency", "deadline"),
+    counts=("open", "overdue"),
+)
 
 
 def handle(event: Event, changes: Changes) -> None:

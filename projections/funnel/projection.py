@@ -5,7 +5,7 @@ from __future__ import annotations
 from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 1
+VERSION = 2
 STAGES = {
     "applied": "applied",
     "identified": "identified",
@@ -14,14 +14,17 @@ STAGES = {
     "assistance_delivered": "assisted",
 }
 DASHBOARD = Dashboard(
+    title="Cases by region and cohort (month screened): how many reached each stage",
     dimensions=("region", "cohort"),
     counts=("screened", "applied", "identified", "referred", "granted", "assisted"),
     derived={
         "applied_rate": ("screened", "applied"),
         "identified_rate": ("screened", "identified"),
+        "referred_rate": ("screened", "referred"),
         "granted_rate": ("screened", "granted"),
         "assisted_rate": ("screened", "assisted"),
     },
+    period="cohort",
 )
 
 
@@ -29,6 +32,8 @@ def handle(event: Event, changes: Changes) -> None:
     key = {"case_id": event.case_id}
     if event.opened:
         changes.upsert("funnel", key, set={"region": event.region}, first={"cohort": event.month})
+    if not event.milestones:
+        return
     reached = {
         column: True for milestone, column in STAGES.items() if milestone in event.milestones
     }

@@ -5,13 +5,14 @@ from __future__ import annotations
 from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 1
+VERSION = 2
 OUTCOMES = {
     "status_granted": "granted",
     "status_refused": "refused",
     "returned_incomplete": "incomplete",
 }
 DASHBOARD = Dashboard(
+    title="Applications for status and their outcomes, by region and month of application",
     dimensions=("region", "month"),
     counts=("applications", "granted", "refused", "incomplete", "pending"),
     parts={"applications": ("granted", "refused", "incomplete", "pending")},
@@ -20,6 +21,7 @@ DASHBOARD = Dashboard(
         "median_days_to_decision": ("granted", "refused"),
         "p90_days_to_decision": ("granted", "refused"),
     },
+    period="month",
 )
 
 

@@ -314,13 +314,13 @@ def export_dashboard(
     end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
     output: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,
 ) -> None:
-    """Write a dashboard as CSV, with the same suppression as the API."""
-    from .dashboards import dashboard, to_csv
+    """Write a dashboard as CSV for whole months, with the same suppression as the API."""
+    from .dashboards import report, to_csv
 
     with runtime() as rt:
         if name in rt.projections.models:
             rt.projections.catch_up([name])  # export what the log holds now
-        declared, published = dashboard(
+        found = report(
             rt.projections,
             name,
             k=rt.settings.suppression_k,
@@ -329,12 +329,12 @@ def export_dashboard(
             start=start.date() if start else None,
             end=end.date() if end else None,
         )
-    text = to_csv(declared, published)
+    text = to_csv(found)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        out.print(f"wrote {len(published.rows)} rows to {output}", highlight=False)
+        out.print(f"wrote {len(found.published.rows)} rows to {output}", highlight=False)
 
 
 def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:

@@ -66,9 +66,12 @@ def test_no_request_gets_a_5xx_or_an_undocumented_answer(
 
 
 def existing_things(client: TestClient, callers: Callers, path: str) -> dict[str, str] | None:
-    """Path parameters naming things that exist: the workflow, a Kyiv case with referral r1."""
+    """Path parameters naming things that exist: the workflow, a dashboard, a Kyiv case with
+    referral r1."""
     if "{workflow_id}" in path:
         return {"workflow_id": WORKFLOW}
+    if path.startswith("/api/dashboards/"):
+        return {"name": "referrals"}
     if "{case_id}" not in path:
         return None
     case_id, version = case_in(client, callers, "application_registered")

@@ -73,7 +73,7 @@ def test_status_decisions_keeps_the_application_day_and_the_latest_outcome() -> 
     assert (rows["outcome"], rows["decided_on"]) == ("granted", date(2026, 3, 20))
 
 
-def test_referrals_record_agency_service_and_first_acceptance() -> None:
+def test_referrals_record_agency_service_and_the_day_of_each_answer() -> None:
     sent = event(
         "ReferralSent",
         ("referral_sent",),
@@ -84,19 +84,36 @@ def test_referrals_record_agency_service_and_first_acceptance() -> None:
     accepted = event(
         "ReferralAccepted", ("referral_accepted",), referral_id="r1", on=date(2026, 3, 4)
     )
+    done = event("ReferralCompleted", ("referral_done",), referral_id="r1", on=date(2026, 3, 9))
     rejected = event(
         "ReferralRejected",
         ("referral_rejected",),
         referral_id="r2",
         report={"rejection_reason": "no_capacity"},
     )
-    rows = fold("referrals", sent, accepted, rejected)["referrals"]
-    assert rows[(CASE, "r1")]["agency"] == "shelter-kyiv"
-    assert rows[(CASE, "r1")]["accepted_on"] == date(2026, 3, 4)
-    assert rows[(CASE, "r2")]["rejection_reason"] == "no_capacity"
+    rows = fold("referrals", sent, accepted, done, rejected)["referrals"]
+    assert rows[(CASE, "r1")] == {
+        "region": "Kyivska",
+        "agency": "shelter-kyiv",
+        "service": "shelter",
+        "sent_on": date(2026, 3, 2),
+        "accepted_on": date(2026, 3, 4),
+        "done_on": date(2026, 3, 9),
+    }
+    assert rows[(CASE, "r2")] == {
+        "rejected_on": date(2026, 3, 2),
+        "rejection_reason": "no_capacity",
+    }
 
 
-def test_assistance_counts_deliveries_by_type_and_keeps_the_first_service_day() -> None:
+def test_read_models_count_milestones_whatever_the_workflow_calls_its_events() -> None:
+    sent = event("Überweisung", ("referral_sent",), referral_id="r1", agency="a", service="s")
+    assert fold("referrals", sent)["referrals"][(CASE, "r1")]["agency"] == "a"
+    assert fold("referrals", event("ReferralSent", referral_id="r1", agency="a")) == {}
+    assert fold("status_decisions", event("StatusGranted")) == {}
+
+
+def test_assistance_counts_deliveries_per_person_and_keeps_each_first_service_day() -> None:
     delivered = [
         event(
             "AssistanceDelivered",
@@ -105,13 +122,22 @@ def test_assistance_counts_deliveries_by_type_and_keeps_the_first_service_day() 
             on=day,
             report={"assistance_type": "accommodation"},
         )
-        for day in (date(2026, 3, 10), date(2026, 3, 5))
+        for day in (date(2026, 3, 10), date(2026, 3, 5), date(2026, 4, 1))
     ]
-    tables = fold("assistance", *delivered)
-    assert tables["assistance_counts"][("Kyivska", date(2026, 3, 1), "accommodation")] == {
-        "deliveries": 2
+    granted = event("StatusGranted", ("status_granted",), on=date(2026, 3, 3))
+    tables = fold("assistance", granted, *delivered)
+    assert tables["deliveries"][(CASE, "accommodation", date(2026, 3, 1))] == {
+        "region": "Kyivska",
+        "deliveries": 2,
     }
-    assert tables["case_services"][(CASE,)]["first_service_on"] == date(2026, 3, 5)
+    assert tables["deliveries"][(CASE, "accommodation", date(2026, 4, 1))]["deliveries"] == 1
+    assert tables["first_services"][(CASE, "accommodation")]["first_on"] == date(2026, 3, 5)
+    assert tables["status_grants"][(CASE,)] == {"granted_on": date(2026, 3, 3)}
+
+
+def test_assistance_without_a_reported_type_is_counted_as_unspecified() -> None:
+    delivered = event("AssistanceDelivered", ("assistance_delivered",), referral_id="r1")
+    assert (CASE, "unspecified") in fold("assistance", delivered)["first_services"]
 
 
 def test_the_funnel_marks_each_stage_reached_in_the_cohort_month() -> None:
@@ -124,3 +150,11 @@ def test_the_funnel_marks_each_stage_reached_in_the_cohort_month() -> None:
     assert rows["cohort"] == date(2026, 2, 1)
     assert rows["applied"] and rows["referred"]
     assert "granted" not in rows
+
+
+def test_a_registered_application_is_pending_until_a_decision() -> None:
+    rows = fold(
+        "status_decisions",
+        event("StatusApplicationRegistered", ("applied",)),
+    )["applications"][(CASE,)]
+    assert rows == {"region": "Kyivska", "applied_on": date(2026, 3, 2), "outcome": "pending"}
