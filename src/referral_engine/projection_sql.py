@@ -43,23 +43,63 @@ class TableInfo:
 
 
 def write(
-    conn: psycopg.Connection[Any], schema: str, changes: Changes, info: dict[str, TableInfo]
+    conn: psycopg.Connection[Any],
+    schema: str,
+    changes: Changes,
+    info: dict[str, TableInfo],
+    known: dict[str, set[tuple[Any, ...]]] | None = None,
 ) -> None:
-    """Apply every folded change of the batch inside the caller's transaction."""
+    """Apply every folded change of the batch inside the caller's transaction.
+
+    `known`, given only by a rebuild that started from empty tables, holds every key written so
+    far: rows with a key not in it cannot exist yet, so they are copied straight into the table
+    (no staging, no conflict check, nothing to delete) and their keys added."""
     for table, key_columns, rows in changes.tables():
         meta = info.get(table) or info.setdefault(table, TableInfo(conn, schema, table))
         if set(key_columns) != set(meta.key):
             raise ValueError(f"{table}: handler keys {key_columns} are not the primary key")
         target = sql.Identifier(schema, table)
+        fresh: list[Pending] = []
+        if known is not None:
+            seen = known.setdefault(table, set())
+            fresh = [p for p in rows if p.key not in seen]
+            if fresh:
+                rows = [p for p in rows if p.key in seen]
+                seen.update(p.key for p in fresh)
+                _copy_new(conn, target, key_columns, [p for p in fresh if not p.delete])
         doomed = [p.key for p in rows if p.delete or p.replace]
         if doomed:
             _delete(conn, target, meta, key_columns, doomed)
-        groups: dict[tuple[tuple[str, str], ...], list[Pending]] = defaultdict(list)
-        for p in rows:
-            if not p.delete:
-                groups[tuple(sorted((c, op) for c, (op, _) in p.columns.items()))].append(p)
-        for signature, group in groups.items():
+        for signature, group in _by_signature(rows).items():
             _upsert(conn, target, meta, key_columns, signature, group)
+
+
+def _by_signature(rows: list[Pending]) -> dict[tuple[tuple[str, str], ...], list[Pending]]:
+    """Rows grouped by the columns they change and how (one statement per group)."""
+    groups: dict[tuple[tuple[str, str], ...], list[Pending]] = defaultdict(list)
+    for p in rows:
+        if not p.delete:
+            groups[tuple(sorted((c, op) for c, (op, _) in p.columns.items()))].append(p)
+    return groups
+
+
+def _copy_new(
+    conn: psycopg.Connection[Any],
+    target: sql.Identifier,
+    key_columns: tuple[str, ...],
+    rows: list[Pending],
+) -> None:
+    """Rows that cannot exist yet, copied straight in: with no row to merge with, every
+    operation (set, add, least, greatest, first) stores its value as it is."""
+    groups: dict[tuple[str, ...], list[Pending]] = defaultdict(list)
+    for p in rows:
+        groups[tuple(p.columns)].append(p)
+    for columns, group in groups.items():
+        names = sql.SQL(", ").join(map(sql.Identifier, (*key_columns, *columns)))
+        with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
+            for p in group:
+                values = p.columns
+                copy.write_row((*p.key, *(values[c][1] for c in columns)))
 
 
 def _delete(

@@ -11,7 +11,8 @@ import importlib.util
 import logging
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +32,8 @@ log = logging.getLogger("referral_engine.projections")
 CHANNEL = "referral_engine_events"
 LIVE_BATCH = 2_000
 REBUILD_BATCH = 20_000
+KNOWN_KEYS_LIMIT = 5_000_000
+"""Keys a rebuild remembers per read model to copy new rows straight in (about 0.5 GB)."""
 QUERY_NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
 SCHEMA = (
@@ -115,32 +118,39 @@ class Decoder:
         d = orjson.loads(state)
         if "class_version" in d:
             raise ValueError(f"no upcaster for {topic} version {d['class_version']}")
-        milestones, report_fields, agency_field, service_field = self._facts(
-            d["workflow_id"], d["workflow_version"]
-        )
-        name, data = d["name"], d["data"]
-        opened = topic.endswith(".Opened")
-        sends = not opened and d["from_state"] is None and agency_field is not None
+        workflow = d["workflow_id"], d["workflow_version"]
+        facts = self._cache.get(workflow) or self._facts(*workflow)
+        milestones, report_fields, agency_field, service_field = facts
+        name, data, actor = d["name"], d["data"], d["actor"]
+        if topic.endswith(".Opened"):
+            trigger = referral_id = from_state = None
+            to_state, agency, service = d["state"], None, None
+        else:
+            trigger, referral_id, from_state = d["trigger"], d["referral_id"], d["from_state"]
+            to_state = d["to_state"]
+            sends = from_state is None and agency_field is not None
+            agency = data.get(agency_field) if sends else None
+            service = data.get(service_field) if sends else None
         return Event(
             position,
             case_id,
             version,
             name,
-            None if opened else d["trigger"],
-            None if opened else d["referral_id"],
-            None if opened else d["from_state"],
-            d["state"] if opened else d["to_state"],
+            trigger,
+            referral_id,
+            from_state,
+            to_state,
             d["region"],
-            d["workflow_id"],
-            d["workflow_version"],
+            workflow[0],
+            workflow[1],
             date.fromisoformat(d["occurred_at"]["_data_"][:10]),
             datetime.fromisoformat(d["timestamp"]["_data_"]),
-            d["actor"]["role"],
-            d["actor"]["agency"],
+            actor["role"],
+            actor["agency"],
             milestones.get(name, _NONE),
             {k: data[f] for k, f in report_fields if f in data} if report_fields else {},
-            data.get(agency_field) if sends else None,
-            data.get(service_field) if sends else None,
+            agency,
+            service,
             d["deadlines_started"],
             d.get("deadlines_stopped", ()),
         )
@@ -261,10 +271,7 @@ class Projections:
         self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, events: list[Event]
     ) -> None:
         """Fold decoded events into one batch of changes, write it, record the position."""
-        changes = Changes()
-        handle = model.handle
-        for event in events:
-            handle(event, changes)
+        changes = self._changes(model, events)
         write(conn, schema, changes, self._info.setdefault(schema, {}))
         conn.execute(
             sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
@@ -283,34 +290,83 @@ class Projections:
     def rebuild_many(
         self, names: list[str], progress: Callable[[int, int], None] | None = None
     ) -> dict[str, str]:
-        """Rebuild several read models in one pass over the log: each batch is read and decoded
-        once, then folded into every model (resumed models skip what they already hold)."""
+        """Rebuild several read models in one pass over the log, then switch each of them.
+
+        A pipeline keeps both cores busy: a reader thread fetches the next batch while this thread
+        decodes the batch once and folds it into every model, and each model's writer thread
+        writes its folded rows with their position on its own connection (one transaction per
+        batch, so an interrupted rebuild resumes where its models stopped)."""
         models = [self.models[n] for n in names]
         with self._connect() as conn:
             schemas = {m.name: self._building_schema(conn, m) for m in models}
-            head = self.head()
-            while True:
-                with conn.transaction():
-                    positions = {m.name: self._position_in(conn, schemas[m.name]) for m in models}
-                    rows = self._fetch(conn, min(positions.values()), self.rebuild_batch)
-                    with paused_gc():
-                        events = [self.decode(row) for row in rows]
-                        for m in models:
-                            mine = [e for e in events if e.position > positions[m.name]]
-                            if mine:
-                                self._fold(conn, m, schemas[m.name], mine)
-                done = events[-1].position if events else min(positions.values())
+            positions = {m.name: self._position(conn, schemas[m.name]) for m in models}
+        head = self.head()
+        with ExitStack() as stack:
+            writers = {
+                m.name: _Writer(stack.enter_context(self._connect()), schemas[m.name], m)
+                for m in models
+            }
+            # entered after the connections, so on the way out (even on an error) the batches
+            # already handed over are written before the connections close
+            pool = stack.enter_context(ThreadPoolExecutor(len(models), "rebuild-writer"))
+            pending: dict[str, Future[None]] = {}
+            for rows in self._prefetched(stack, min(positions.values())):
+                with paused_gc():
+                    events = [self.decode(row) for row in rows]
+                    for m in models:
+                        after = positions[m.name]
+                        mine = (
+                            events
+                            if events[0].position > after
+                            else [e for e in events if e.position > after]
+                        )
+                        if not mine:
+                            continue
+                        changes = self._changes(m, mine)
+                        if m.name in pending:
+                            pending[m.name].result()  # one write in flight per model
+                        pending[m.name] = pool.submit(
+                            writers[m.name].write, changes, mine[-1].position, self._info
+                        )
+                        positions[m.name] = mine[-1].position
                 if progress is not None:
+                    done = events[-1].position
                     progress(done, max(head, done))
-                if not events or done >= head:
-                    head = self.head()
-                    if done >= head:
-                        break
+            for future in pending.values():
+                future.result()
+        with self._connect() as conn:
             for m in models:
                 self._activate(conn, m, schemas[m.name])
-            if progress is not None:
-                progress(self.head(), self.head())
+        if progress is not None:
+            progress(self.head(), self.head())
         return schemas
+
+    def _prefetched(self, stack: ExitStack, after: int) -> Iterator[list[Any]]:
+        """Batches of rows after `after` up to the head, each fetched while the previous one is
+        being processed (the last events are caught up under the lock when switching)."""
+        conn = stack.enter_context(self._connect())
+        fetcher = stack.enter_context(ThreadPoolExecutor(1, "rebuild-reader"))
+        batch = self.rebuild_batch
+        ahead = fetcher.submit(self._fetch_committed, conn, after, batch)
+        while rows := ahead.result():
+            if len(rows) == batch:
+                ahead = fetcher.submit(self._fetch_committed, conn, rows[-1][0], batch)
+                yield rows
+            else:
+                yield rows
+                return
+
+    def _fetch_committed(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]:
+        rows = self._fetch(conn, after, limit)
+        conn.commit()
+        return rows
+
+    def _changes(self, model: ReadModel, events: list[Event]) -> Changes:
+        changes = Changes()
+        handle = model.handle
+        for event in events:
+            handle(event, changes)
+        return changes
 
     def _activate(self, conn: psycopg.Connection[Any], model: ReadModel, schema: str) -> None:
         old = self._switch(conn, model, schema)
@@ -490,6 +546,44 @@ class Projections:
             return
         with self._connect() as own:
             yield own
+
+
+class _Writer:
+    """Writes one read model's folded batches during a rebuild, on its own connection."""
+
+    def __init__(self, conn: psycopg.Connection[Any], schema: str, model: ReadModel) -> None:
+        self.conn, self.schema, self.model = conn, schema, model
+        row = conn.execute(
+            sql.SQL("select position from {}").format(sql.Identifier(schema, "_tracking"))
+        ).fetchone()
+        conn.commit()
+        self.position = int(row[0]) if row else 0
+        fresh = self.position == 0
+        # From empty tables every key written is remembered, so new rows skip the upsert; a
+        # resumed rebuild (or one with too many keys to remember) upserts every row.
+        self.known: dict[str, set[tuple[Any, ...]]] | None = {} if fresh else None
+
+    def write(self, changes: Changes, position: int, info: dict[str, dict[str, TableInfo]]) -> None:
+        with self.conn.transaction():
+            write(self.conn, self.schema, changes, info.setdefault(self.schema, {}), self.known)
+            moved = self.conn.execute(
+                sql.SQL("update {} set position = %s where position = %s").format(
+                    sql.Identifier(self.schema, "_tracking")
+                ),
+                [position, self.position],
+            ).rowcount
+            if moved != 1:  # rolls the batch back: never write a batch twice
+                raise RebuildConflict(self.model.name)
+        self.position = position
+        if self.known is not None and sum(map(len, self.known.values())) > KNOWN_KEYS_LIMIT:
+            self.known = None
+
+
+class RebuildConflict(RuntimeError):
+    """Another process is rebuilding the same read model into the same schema."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"another process is rebuilding read model {name}; this rebuild stopped")
 
 
 class ReadModelNotReady(LookupError):

@@ -8,17 +8,16 @@ folded rows in bulk together with its tracking position.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 Op = Literal["set", "add", "least", "greatest", "first"]
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One recorded case event as read models see it."""
+class Event(NamedTuple):
+    """One recorded case event as read models see it (a named tuple: a rebuild builds millions,
+    and a tuple is built several times faster than a frozen dataclass)."""
 
     position: int
     case_id: UUID
@@ -53,18 +52,28 @@ class Event:
         return self.occurred_on.replace(day=1)
 
 
-@dataclass
 class Pending:
     """The folded change of one row: replaced (deleted first), deleted, or merged columns."""
 
-    key: tuple[Any, ...]
-    columns: dict[str, tuple[Op, Any]] = field(default_factory=dict)
-    delete: bool = False
-    replace: bool = False
+    __slots__ = ("columns", "delete", "key", "replace")
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.columns: dict[str, tuple[Op, Any]] = {}
+        self.delete = False
+        self.replace = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Pending({self.key!r}, {self.columns!r}, delete={self.delete}, replace={self.replace})"
+        )
 
 
 class Changes:
-    """Row changes folded in memory: later changes to the same row merge with earlier ones."""
+    """Row changes folded in memory: later changes to the same row merge with earlier ones.
+
+    Written for speed (a rebuild folds millions of events): no per-call allocation beyond the
+    row's own entries."""
 
     def __init__(self) -> None:
         self._tables: dict[str, tuple[tuple[str, ...], dict[tuple[Any, ...], Pending]]] = {}
@@ -89,17 +98,16 @@ class Changes:
         if set:
             for column, value in set.items():
                 columns[column] = ("set", value)  # a later value always wins
-        for op, values in (
-            ("add", add),
-            ("least", least),
-            ("greatest", greatest),
-            ("first", first),
-        ):
-            if values:
-                for column, value in values.items():
-                    old = columns.get(column)
-                    merged = (op, value) if old is None else _merge(old, op, value)  # type: ignore[arg-type]
-                    columns[column] = merged  # type: ignore[assignment]
+        if add:
+            _fold(columns, "add", add)
+        if least:
+            _fold(columns, "least", least)
+        if greatest:
+            _fold(columns, "greatest", greatest)
+        if first:
+            for column, value in first.items():
+                if column not in columns:  # an earlier change of the column always wins
+                    columns[column] = ("first", value)
 
     def delete(self, table: str, key: Mapping[str, Any]) -> None:
         """Delete one row (a later upsert of the same key starts it afresh)."""
@@ -125,6 +133,12 @@ class Changes:
                 raise ValueError(f"{table}: key columns {tuple(key)} differ from {found[0]}")
             pending = rows[values] = Pending(values)
         return pending
+
+
+def _fold(columns: dict[str, tuple[Op, Any]], op: Op, values: Mapping[str, Any]) -> None:
+    for column, value in values.items():
+        old = columns.get(column)
+        columns[column] = (op, value) if old is None else _merge(old, op, value)
 
 
 def _merge(old: tuple[Op, Any] | None, op: Op, value: Any) -> tuple[Op, Any]:

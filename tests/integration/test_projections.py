@@ -21,7 +21,7 @@ from psycopg import sql
 from referral_engine import demo
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import PROJECT_ROOT, Settings
-from referral_engine.projections import Projections
+from referral_engine.projections import Projections, RebuildConflict
 from tests.factories import FixedClock, case_in, step
 
 COUNTER = Path(__file__).parents[1] / "read_models" / "event_counter"
@@ -185,6 +185,25 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(runtime: Runtime) -> No
     runtime.projections.rebuild("event_counter", lambda done, total: resumed.append(done))
     assert resumed[0] > calls[-1]  # continued, did not start from zero
     assert counted(runtime)[1] == runtime.projections.head()
+    status = next(s for s in runtime.projections.status() if s.name == "event_counter")
+    assert not status.rebuilding
+
+
+def test_two_rebuilds_of_one_read_model_never_write_a_batch_twice(runtime: Runtime) -> None:
+    demo.seed(runtime.engine, "ukraine-nrm", 4, seed=5)
+    runtime.projections.catch_up()
+    runtime.projections.rebuild_batch = 5
+    raced: list[int] = []
+
+    def race_once(done: int, total: int) -> None:
+        if not raced:  # a second rebuild of the same read model, while the first one runs
+            raced.append(done)
+            runtime.projections.rebuild("event_counter")
+
+    with pytest.raises(RebuildConflict):
+        runtime.projections.rebuild("event_counter", race_once)
+    assert raced
+    assert counted(runtime)[1] == runtime.projections.head()  # built once, by the second
     status = next(s for s in runtime.projections.status() if s.name == "event_counter")
     assert not status.rebuilding
 
