@@ -390,6 +390,12 @@ class Projections:
             ).fetchone()
             assert row is not None
             if row[0] is not None and row[1] == model.version and self._exists(conn, row[0]):
+                # a server crash empties unlogged tables, _tracking included: start again at 0
+                conn.execute(
+                    sql.SQL("insert into {} select 0 where not exists (select from {})").format(
+                        *[sql.Identifier(row[0], "_tracking")] * 2
+                    )
+                )
                 return str(row[0])
             (seq,) = conn.execute("select nextval('projection_schema_seq')").fetchone()  # type: ignore[misc]
             prefix = "rm" if self.schema == "public" else self.schema
@@ -400,6 +406,10 @@ class Projections:
             conn.execute(model.schema_sql)
             conn.execute("create table _tracking (position bigint not null)")
             conn.execute("insert into _tracking values (0)")
+            # Built unlogged (no WAL for millions of row writes), made logged before the switch.
+            # A crash of the server empties them all together, which a resume detects.
+            for table in self._tables(conn, schema):
+                conn.execute(sql.SQL("alter table {} set unlogged").format(table))
             conn.execute(sql.SQL("set local search_path = {}").format(sql.Identifier(self.schema)))
             conn.execute(
                 "update projection_registry set building_schema = %s, building_version = %s, "
@@ -414,6 +424,9 @@ class Projections:
 
     def _switch(self, conn: psycopg.Connection[Any], model: ReadModel, schema: str) -> str | None:
         """Under the live lock: catch up the last events, then point readers at the new schema."""
+        with conn.transaction():
+            for table in self._tables(conn, schema, unlogged=True):
+                conn.execute(sql.SQL("alter table {} set logged").format(table))
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
             while self._batch(conn, model, schema, self.rebuild_batch):
@@ -525,6 +538,17 @@ class Projections:
         ).fetchone()
         conn.commit()
         return int(row[0]) if row else 0
+
+    def _tables(
+        self, conn: psycopg.Connection[Any], schema: str, *, unlogged: bool = False
+    ) -> list[sql.Identifier]:
+        """The schema's tables (only the unlogged ones if asked)."""
+        rows = conn.execute(
+            "select relname from pg_class where relnamespace = %s::regnamespace "
+            "and relkind = 'r' and (not %s or relpersistence = 'u') order by relname",
+            [schema, unlogged],
+        ).fetchall()
+        return [sql.Identifier(schema, name) for (name,) in rows]
 
     def _exists(self, conn: psycopg.Connection[Any], schema: str) -> bool:
         return (

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -187,6 +188,45 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(runtime: Runtime) -> No
     assert counted(runtime)[1] == runtime.projections.head()
     status = next(s for s in runtime.projections.status() if s.name == "event_counter")
     assert not status.rebuilding
+
+
+def test_a_rebuild_emptied_by_a_server_crash_starts_again_and_ends_logged(
+    runtime: Runtime,
+) -> None:
+    demo.seed(runtime.engine, "ukraine-nrm", 4, seed=13)
+    runtime.projections.rebuild_batch = 6
+    calls: list[int] = []
+
+    def stop_after_two_batches(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        runtime.projections.rebuild("event_counter", stop_after_two_batches)
+    with psycopg.connect(runtime.database_url, autocommit=True) as conn:
+        (building,) = conn.execute(
+            sql.SQL("select building_schema from {} where name = 'event_counter'").format(
+                sql.Identifier(runtime.settings.database_schema, "projection_registry")
+            )
+        ).fetchone()  # type: ignore[misc]
+        tables = conn.execute(
+            "select relname, relpersistence from pg_class "
+            "where relnamespace = %s::regnamespace and relkind = 'r'",
+            [building],
+        ).fetchall()
+        assert tables and {p for _, p in tables} == {"u"}  # built without WAL
+        for name, _ in tables:  # what crash recovery does to unlogged tables
+            conn.execute(sql.SQL("truncate {}").format(sql.Identifier(building, name)))
+    runtime.projections.rebuild("event_counter")
+    assert counted(runtime)[1] == runtime.projections.head()
+    with psycopg.connect(runtime.database_url) as conn:
+        persistence = conn.execute(
+            "select distinct relpersistence from pg_class "
+            "where relnamespace = %s::regnamespace and relkind in ('r', 'i')",
+            [building],
+        ).fetchall()
+    assert persistence == [("p",)]  # switched in as ordinary, crash-safe tables
 
 
 def test_two_rebuilds_of_one_read_model_never_write_a_batch_twice(runtime: Runtime) -> None:
