@@ -1,0 +1,355 @@
+"""A workflow's state diagram as a self-contained SVG: no graphviz, no JavaScript, deterministic.
+
+States are laid out top-down in layers (a state's layer is its distance in steps from the
+opening state), ordered within a layer by where their predecessors sit, and joined by arrows
+labelled with the triggers that move the case. Steps fired from many states (closing, withdrawal)
+are drawn once from an "any of N states" box; steps that keep the state are listed in a legend;
+a `$previous` step points to a "back to the state before" box. The referral sub-workflow, when
+the workflow has one, is drawn as a second panel below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from html import escape
+from itertools import pairwise
+from math import hypot
+
+from .domain.workflow import PREVIOUS, StateSpec, TransitionSpec, WorkflowDefinition
+
+WIDE = 4
+"""A step fired from this many states or more is drawn once, from an "any of N states" box."""
+NODE_H, ROW_GAP, COL_GAP, MARGIN = 40, 74, 36, 24
+CHAR_W, FONT = 7.2, 12
+LABEL_CHAR_W, LABEL_FONT = 6.0, 10.5
+LEGEND_LINE, LEGEND_CHAR_W = 16, 6.4
+
+STYLE = (
+    "text{font-family:Helvetica,Arial,sans-serif;fill:#1f2933}"
+    ".state rect{fill:#f5f8fc;stroke:#3a5a80;stroke-width:1.4}"
+    ".state.initial rect{stroke-width:3}"
+    ".state.terminal rect{fill:#eef1f4;stroke:#52606d}"
+    ".pseudo rect{fill:#fff;stroke:#7b8794;stroke-dasharray:4 3}"
+    ".pseudo text{fill:#52606d;font-style:italic}"
+    ".edge path{fill:none;stroke:#52606d;stroke-width:1.2}"
+    ".edge rect{fill:#fff;fill-opacity:.9}"
+    ".edge text{font-size:10.5px;fill:#3e4c59}"
+    ".heading{font-weight:bold;font-size:14px}"
+    ".legend{font-size:11px;fill:#3e4c59}"
+)
+
+
+@dataclass
+class _Node:
+    key: str
+    label: str
+    tooltip: str
+    kind: str  # "state", "initial", "terminal" or "pseudo"
+    layer: int
+    width: float = 0.0
+    x: float = 0.0
+    y: float = 0.0
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.x + self.width / 2, self.y + NODE_H / 2
+
+
+@dataclass
+class _Panel:
+    """One machine laid out: its nodes, edges (with their trigger labels) and legend lines."""
+
+    title: str
+    nodes: dict[str, _Node] = field(default_factory=dict)
+    edges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    legend: list[str] = field(default_factory=list)
+    width: float = 0.0
+    height: float = 0.0
+
+
+def workflow_svg(definition: WorkflowDefinition) -> str:
+    """The workflow's state diagram (and its referral sub-workflow) as one SVG document."""
+    title = f"{definition.title} ({definition.id} v{definition.version})"
+    panels = [
+        _panel(
+            f"{definition.id} v{definition.version}: case states",
+            definition.states,
+            definition.transitions,
+            definition.opening.state,
+            f"opening: {definition.opening.event} by {', '.join(sorted(definition.opening.roles))}",
+        )
+    ]
+    referrals = definition.referrals
+    if referrals is not None:
+        sent = f"sending: {referrals.send.trigger} ({referrals.send.event})"
+        panels.append(
+            _panel(
+                "referral sub-workflow",
+                referrals.states,
+                referrals.transitions,
+                referrals.initial,
+                sent,
+            )
+        )
+    drawn = [_draw_panel(panel) for panel in panels]
+    left = min(d[1] for d in drawn)
+    width = max(d[2] for d in drawn) - left + 2 * MARGIN
+    parts: list[str] = []
+    top = float(MARGIN)
+    for panel, (body, _, _) in zip(panels, drawn, strict=True):
+        parts.append(f'<g transform="translate({MARGIN - left:.1f},{top:.1f})">{body}</g>')
+        top += panel.height + 2 * MARGIN
+    height = top - MARGIN
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" font-size="{FONT}">'
+        f"<title>{escape(title)}</title>"
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs>'
+        f"<style>{STYLE}</style>"
+        f'<rect width="100%" height="100%" fill="#ffffff"/>{"".join(parts)}</svg>\n'
+    )
+
+
+# -- layout ----------------------------------------------------------------------------------------
+
+
+def _panel(
+    title: str,
+    states: Mapping[str, StateSpec],
+    transitions: Sequence[TransitionSpec],
+    initial: str,
+    note: str,
+) -> _Panel:
+    panel = _Panel(title, legend=[note])
+    regular, wide, in_place, back = _classify(transitions)
+    layers = _layers(states, initial, regular)
+    for name, spec in states.items():
+        kind = "initial" if name == initial else "terminal" if spec.terminal else "state"
+        panel.nodes[name] = _Node(name, name, spec.title or name, kind, layers[name])
+    for source, dest, trigger in regular:
+        panel.edges.setdefault((source, dest), []).append(trigger)
+    for i, t in enumerate(wide):
+        key = f"#any{i}"
+        sources = ", ".join(t.sources)
+        label = f"any of {len(t.sources)} states"
+        panel.nodes[key] = _Node(key, label, sources, "pseudo", layers[str(t.dest)])
+        panel.edges[(key, str(t.dest))] = [t.trigger]
+    for i, (source, trigger) in enumerate(back):
+        key = f"#previous{i}"
+        panel.nodes[key] = _Node(key, "the state before", "", "pseudo", layers[source])
+        panel.edges[(source, key)] = [trigger]
+    for t in in_place:
+        where = ", ".join(t.sources) if len(t.sources) < WIDE else f"any of {len(t.sources)} states"
+        panel.legend.append(f"keeps the state: {t.trigger} ({t.event}) in {where}")
+    _place(panel)
+    return panel
+
+
+def _classify(
+    transitions: Sequence[TransitionSpec],
+) -> tuple[
+    list[tuple[str, str, str]], list[TransitionSpec], list[TransitionSpec], list[tuple[str, str]]
+]:
+    """Split steps into drawn edges, wide steps, steps that keep the state, `$previous` steps."""
+    regular: list[tuple[str, str, str]] = []
+    wide: list[TransitionSpec] = []
+    in_place: list[TransitionSpec] = []
+    back: list[tuple[str, str]] = []
+    for t in transitions:
+        if t.dest is None or t.sources == (t.dest,):
+            in_place.append(t)
+        elif t.dest == PREVIOUS:
+            back += [(s, t.trigger) for s in t.sources]
+        elif len(t.sources) >= WIDE:
+            wide.append(t)
+        else:
+            regular += [(s, t.dest, t.trigger) for s in t.sources if s != t.dest]
+    return regular, wide, in_place, back
+
+
+def _layers(
+    states: Mapping[str, StateSpec], initial: str, edges: Iterable[tuple[str, str, str]]
+) -> dict[str, int]:
+    """Each state's distance in drawn steps from `initial`; states not reached go last."""
+    out: dict[str, list[str]] = {}
+    for source, dest, _ in edges:
+        out.setdefault(source, []).append(dest)
+    layers = {initial: 0}
+    frontier = [initial]
+    while frontier:
+        following: list[str] = []
+        for name in frontier:
+            for dest in out.get(name, []):
+                if dest not in layers:
+                    layers[dest] = layers[name] + 1
+                    following.append(dest)
+        frontier = following
+    last = max(layers.values()) + 1
+    return {name: layers.get(name, last) for name in states}
+
+
+def _place(panel: _Panel) -> None:
+    """Order each layer by its predecessors' positions, then give every node its box."""
+    order = {key: i for i, key in enumerate(panel.nodes)}
+    rows: dict[int, list[_Node]] = {}
+    for node in panel.nodes.values():
+        node.width = max(len(node.label) * CHAR_W + 28, 110.0)
+        rows.setdefault(node.layer, []).append(node)
+    preds: dict[str, list[str]] = {}
+    for source, dest in panel.edges:
+        preds.setdefault(dest, []).append(source)
+    position: dict[str, float] = {}
+    for layer in sorted(rows):
+        row = rows[layer]
+
+        def weight(node: _Node) -> tuple[int, float, int]:
+            if node.kind == "pseudo":  # boxes pointing at a state sit at the row's left
+                return (0 if node.key.startswith("#any") else 2, 0.0, order[node.key])
+            above = [position[p] for p in preds.get(node.key, []) if p in position]
+            return (1, sum(above) / len(above) if above else float("inf"), order[node.key])
+
+        row.sort(key=weight)
+        for i, node in enumerate(row):
+            position[node.key] = i - (len(row) - 1) / 2
+    gaps = {layer: _gaps(panel, row) for layer, row in rows.items()}
+    widths = {layer: sum(n.width for n in row) + sum(gaps[layer]) for layer, row in rows.items()}
+    panel.width = max(widths.values())
+    for layer, row in sorted(rows.items()):
+        x = (panel.width - widths[layer]) / 2
+        for node, gap in zip(row, [*gaps[layer], 0.0], strict=True):
+            node.x, node.y = x, 34 + layer * (NODE_H + ROW_GAP)
+            x += node.width + gap
+    panel.height = (
+        34 + len(rows) * (NODE_H + ROW_GAP) - ROW_GAP + 22 + LEGEND_LINE * len(panel.legend)
+    )
+
+
+def _gaps(panel: _Panel, row: list[_Node]) -> list[float]:
+    """The space after each node of a row but the last: room for a label between neighbours."""
+    gaps = []
+    for a, b in pairwise(row):
+        labels = panel.edges.get((a.key, b.key), []) + panel.edges.get((b.key, a.key), [])
+        gaps.append(max(COL_GAP, len(", ".join(labels)) * LABEL_CHAR_W + 36))
+    return gaps
+
+
+# -- drawing ---------------------------------------------------------------------------------------
+
+
+def _draw_panel(panel: _Panel) -> tuple[str, float, float]:
+    """The panel's SVG in its own coordinates, and the leftmost and rightmost x it uses."""
+    paths: list[str] = []
+    labels: list[str] = []
+    low, high = 0.0, panel.width
+    placed: list[_Label] = []
+    for (source, dest), triggers in panel.edges.items():
+        reverse = (dest, source) in panel.edges
+        path, label = _edge(panel.nodes[source], panel.nodes[dest], triggers, reverse)
+        paths.append(path)
+        labels.append(_place_label(label, placed))
+        low, high = min(low, label.left, label.cx), max(high, label.left + label.width, label.cx)
+    legend = []
+    bottom = max(n.y for n in panel.nodes.values()) + NODE_H + 34
+    for i, line in enumerate(panel.legend):
+        y = bottom + i * LEGEND_LINE
+        legend.append(f'<text class="legend" x="0" y="{y:.1f}">{escape(line)}</text>')
+        high = max(high, len(line) * LEGEND_CHAR_W)
+    heading = f'<text class="heading" x="0" y="14">{escape(panel.title)}</text>'
+    nodes = [_node(n) for n in panel.nodes.values()]
+    return "".join([heading, *paths, *nodes, *labels, *legend]), low, high
+
+
+def _node(node: _Node) -> str:
+    classes = "pseudo" if node.kind == "pseudo" else f"state {node.kind}"
+    rx = 18 if node.kind == "terminal" else 6
+    inner = ""
+    if node.kind == "terminal":  # a second border marks a state with no way out
+        inner = (
+            f'<rect x="{node.x + 3:.1f}" y="{node.y + 3:.1f}" width="{node.width - 6:.1f}" '
+            f'height="{NODE_H - 6}" rx="{rx - 3}" fill="none"/>'
+        )
+    cx, cy = node.center
+    tooltip = f"<title>{escape(node.tooltip)}</title>" if node.tooltip else ""
+    return (
+        f'<g class="{classes}">{tooltip}'
+        f'<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.width:.1f}" height="{NODE_H}" '
+        f'rx="{rx}"/>{inner}'
+        f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(node.label)}</text></g>'
+    )
+
+
+def _edge(a: _Node, b: _Node, triggers: list[str], reverse: bool) -> tuple[str, _Label]:
+    """An arrow from `a` to `b`: straight down a layer or along a row, else curved aside."""
+    (ax, ay), (bx, by) = a.center, b.center
+    straight = not reverse and (b.layer > a.layer or "pseudo" in (a.kind, b.kind))
+    if straight:
+        cx, cy = (ax + bx) / 2, (ay + by) / 2
+    else:  # bend to the right of the direction of travel, so a pair of opposite arrows separate
+        dx, dy = bx - ax, by - ay
+        length = hypot(dx, dy) or 1.0
+        bend = 56 + min(length, 400) * 0.12
+        cx, cy = (ax + bx) / 2 - dy / length * bend, (ay + by) / 2 + dx / length * bend
+    start, end = _clip(a, cx, cy), _clip(b, cx, cy)
+    if straight:
+        path = f"M{start[0]:.1f},{start[1]:.1f} L{end[0]:.1f},{end[1]:.1f}"
+        mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    else:  # a quadratic curve's midpoint is the mean of its ends and twice its control point
+        path = f"M{start[0]:.1f},{start[1]:.1f} Q{cx:.1f},{cy:.1f} {end[0]:.1f},{end[1]:.1f}"
+        mx, my = (start[0] + 2 * cx + end[0]) / 4, (start[1] + 2 * cy + end[1]) / 4
+    label = ", ".join(triggers)
+    width = len(label) * LABEL_CHAR_W + 6
+    left = mx - width / 2
+    if not straight and abs(cx - (ax + bx) / 2) > abs(cy - (ay + by) / 2):
+        left = mx + 4 if cx > (ax + bx) / 2 else mx - 4 - width  # beside the curve, outwards
+    tip = f"<title>{escape(a.key)} to {escape(b.key)}: {escape(label)}</title>"
+    arrow = f'<g class="edge">{tip}<path d="{path}" marker-end="url(#arrow)"/></g>'
+    return arrow, _Label(tip, label, left, my, width, cx)
+
+
+@dataclass
+class _Label:
+    tip: str
+    text: str
+    left: float
+    middle: float
+    width: float
+    cx: float
+    """The x of the edge's control point (the curve never reaches further out)."""
+
+    def overlaps(self, other: _Label) -> bool:
+        return (
+            self.left < other.left + other.width
+            and other.left < self.left + self.width
+            and abs(self.middle - other.middle) < 15
+        )
+
+
+def _place_label(label: _Label, placed: list[_Label]) -> str:
+    """The label's SVG, moved down (then up) a line at a time until it overlaps no other."""
+    for shift in (0, 15, -15, 30, -30, 45):
+        moved = replace(label, middle=label.middle + shift)
+        if not any(moved.overlaps(other) for other in placed):
+            label = moved
+            break
+    placed.append(label)
+    return (
+        f'<g class="edge">{label.tip}<rect x="{label.left:.1f}" y="{label.middle - 8:.1f}" '
+        f'width="{label.width:.1f}" height="14" rx="3"/>'
+        f'<text x="{label.left + 3:.1f}" y="{label.middle + 3:.1f}">{escape(label.text)}</text></g>'
+    )
+
+
+def _clip(node: _Node, towards_x: float, towards_y: float) -> tuple[float, float]:
+    """Where the line from the node's centre towards a point leaves its box."""
+    cx, cy = node.center
+    dx, dy = towards_x - cx, towards_y - cy
+    if dx == 0 and dy == 0:
+        return cx, cy
+    scale = min(
+        (node.width / 2) / abs(dx) if dx else float("inf"),
+        (NODE_H / 2) / abs(dy) if dy else float("inf"),
+    )
+    return cx + dx * scale, cy + dy * scale
