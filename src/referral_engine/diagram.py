@@ -173,10 +173,13 @@ def _classify(
 def _layers(
     states: Mapping[str, StateSpec], initial: str, edges: Iterable[tuple[str, str, str]]
 ) -> dict[str, int]:
-    """Each state's distance in drawn steps from `initial`; states not reached go last."""
+    """Each state's layer: its distance in steps from `initial`, then pushed a layer down where
+    a step would join two states of one layer (unless that step leads back); states not
+    reached go last."""
     out: dict[str, list[str]] = {}
     for source, dest, _ in edges:
-        out.setdefault(source, []).append(dest)
+        if dest not in out.setdefault(source, []):
+            out[source].append(dest)
     layers = {initial: 0}
     frontier = [initial]
     while frontier:
@@ -187,6 +190,16 @@ def _layers(
                     layers[dest] = layers[name] + 1
                     following.append(dest)
         frontier = following
+    for _ in range(len(layers)):  # bounded: each pass settles at least one more layer
+        flat = [
+            b
+            for a in layers
+            for b in out.get(a, [])
+            if layers[a] == layers[b] and a not in out.get(b, [])
+        ]
+        if not flat:
+            break
+        layers[flat[0]] += 1
     last = max(layers.values()) + 1
     return {name: layers.get(name, last) for name in states}
 
@@ -247,9 +260,10 @@ def _draw_panel(panel: _Panel) -> tuple[str, float, float]:
     placed: list[_Label] = []
     for (source, dest), triggers in panel.edges.items():
         reverse = (dest, source) in panel.edges
-        path, label = _edge(panel.nodes[source], panel.nodes[dest], triggers, reverse)
+        boxes = list(panel.nodes.values())
+        path, label = _edge(panel.nodes[source], panel.nodes[dest], triggers, reverse, boxes)
         paths.append(path)
-        labels.append(_place_label(label, placed))
+        labels.append(_place_label(label, placed, boxes))
         low, high = min(low, label.left, label.cx), max(high, label.left + label.width, label.cx)
     legend = []
     bottom = max(n.y for n in panel.nodes.values()) + NODE_H + 34
@@ -281,17 +295,32 @@ def _node(node: _Node) -> str:
     )
 
 
-def _edge(a: _Node, b: _Node, triggers: list[str], reverse: bool) -> tuple[str, _Label]:
-    """An arrow from `a` to `b`: straight down a layer or along a row, else curved aside."""
+def _edge(
+    a: _Node, b: _Node, triggers: list[str], reverse: bool, others: list[_Node]
+) -> tuple[str, _Label]:
+    """An arrow from `a` to `b`: straight down the layers or along a row when nothing is in the
+    way, else curved aside (to the right of the direction of travel, so a pair of opposite
+    arrows separate) as far as it takes to pass the other boxes."""
     (ax, ay), (bx, by) = a.center, b.center
+    dx, dy = bx - ax, by - ay
+    length = hypot(dx, dy) or 1.0
     straight = not reverse and (b.layer > a.layer or "pseudo" in (a.kind, b.kind))
-    if straight:
-        cx, cy = (ax + bx) / 2, (ay + by) / 2
-    else:  # bend to the right of the direction of travel, so a pair of opposite arrows separate
-        dx, dy = bx - ax, by - ay
-        length = hypot(dx, dy) or 1.0
-        bend = 56 + min(length, 400) * 0.12
-        cx, cy = (ax + bx) / 2 - dy / length * bend, (ay + by) / 2 + dx / length * bend
+    bends = [0.0] if straight else []
+    base = 56 + min(length, 400) * 0.12
+    bends += [side * k * base for k in range(1, 7) for side in (1, -1)]
+    if reverse:  # keep to its own side of the opposite arrow
+        bends = [x for x in bends if x > 0]
+    blocking = [n for n in others if n is not a and n is not b]
+
+    def control(bend: float) -> tuple[float, float]:
+        return (ax + bx) / 2 - dy / length * bend, (ay + by) / 2 + dx / length * bend
+
+    def crossed(bend: float) -> int:
+        return sum(_crosses(n, (ax, ay), control(bend), (bx, by)) for n in blocking)
+
+    bend = min(bends, key=crossed)  # the first of the least crossed
+    cx, cy = control(bend)
+    straight = bend == 0.0
     start, end = _clip(a, cx, cy), _clip(b, cx, cy)
     if straight:
         path = f"M{start[0]:.1f},{start[1]:.1f} L{end[0]:.1f},{end[1]:.1f}"
@@ -319,6 +348,13 @@ class _Label:
     cx: float
     """The x of the edge's control point (the curve never reaches further out)."""
 
+    def covers(self, box: _Node) -> bool:
+        return (
+            self.left < box.x + box.width
+            and box.x < self.left + self.width
+            and box.y - 8 < self.middle < box.y + NODE_H + 8
+        )
+
     def overlaps(self, other: _Label) -> bool:
         return (
             self.left < other.left + other.width
@@ -327,11 +363,14 @@ class _Label:
         )
 
 
-def _place_label(label: _Label, placed: list[_Label]) -> str:
-    """The label's SVG, moved down (then up) a line at a time until it overlaps no other."""
-    for shift in (0, 15, -15, 30, -30, 45):
+def _place_label(label: _Label, placed: list[_Label], boxes: list[_Node]) -> str:
+    """The label's SVG, moved down (then up) a line at a time until it covers no other label
+    and no state."""
+    for shift in (0, 15, -15, 30, -30, 45, -45):
         moved = replace(label, middle=label.middle + shift)
-        if not any(moved.overlaps(other) for other in placed):
+        if not any(moved.overlaps(other) for other in placed) and not any(
+            moved.covers(box) for box in boxes
+        ):
             label = moved
             break
     placed.append(label)
@@ -340,6 +379,20 @@ def _place_label(label: _Label, placed: list[_Label]) -> str:
         f'width="{label.width:.1f}" height="14" rx="3"/>'
         f'<text x="{label.left + 3:.1f}" y="{label.middle + 3:.1f}">{escape(label.text)}</text></g>'
     )
+
+
+def _crosses(
+    node: _Node, p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float]
+) -> bool:
+    """Whether the quadratic curve p0-p1-p2 (a line when p1 is the midpoint) runs through the
+    node's box, sampled every twentieth of its length."""
+    for i in range(1, 20):
+        t = i / 20
+        x = (1 - t) ** 2 * p0[0] + 2 * (1 - t) * t * p1[0] + t**2 * p2[0]
+        y = (1 - t) ** 2 * p0[1] + 2 * (1 - t) * t * p1[1] + t**2 * p2[1]
+        if node.x - 6 <= x <= node.x + node.width + 6 and node.y - 6 <= y <= node.y + NODE_H + 6:
+            return True
+    return False
 
 
 def _clip(node: _Node, towards_x: float, towards_y: float) -> tuple[float, float]:
