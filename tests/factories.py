@@ -15,7 +15,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 from referral_engine.engine import Engine
-from referral_engine.workflows import load_file
+from referral_engine.workflows import WorkflowRegistry
 
 WORKFLOWS = PROJECT_ROOT / "workflows"
 UKRAINE = "ukraine-nrm"
@@ -48,7 +48,8 @@ class FixedClock:
 
 
 def ukraine() -> WorkflowDefinition:
-    return load_file(WORKFLOWS / "ukraine-nrm.yaml")
+    """The newest Ukraine version: the one new cases are opened under."""
+    return WorkflowRegistry.from_directory(WORKFLOWS).get(UKRAINE)
 
 
 def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> dict[str, Any]:

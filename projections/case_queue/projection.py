@@ -1,4 +1,6 @@
-"""case_queue: one row per case (state, region, workflow, assigned agency, last step, deadlines)."""
+"""case_queue: one row per case (state, region, workflow, assigned agency, last step, deadlines).
+
+A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version follows the case."""
 
 from __future__ import annotations
 
@@ -22,11 +24,13 @@ def handle(event: Event, changes: Changes) -> None:
         row["assigned_agency"] = event.actor_agency
     changes.upsert("case_queue", key, set=row, first={"opened_on": event.occurred_on})
     for stopped in event.deadlines_stopped:
-        changes.delete("case_deadlines", _deadline_key(event, stopped))
+        if "due_on" in stopped:  # earliest-date guards (no due date) are not deadlines
+            changes.delete("case_deadlines", _deadline_key(event, stopped))
     for started in event.deadlines_started:
-        changes.upsert(
-            "case_deadlines", _deadline_key(event, started), set={"due_on": started["due_on"]}
-        )
+        if "due_on" in started:
+            changes.upsert(
+                "case_deadlines", _deadline_key(event, started), set={"due_on": started["due_on"]}
+            )
 
 
 def _deadline_key(event: Event, deadline: dict[str, object]) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""deadlines: every open deadline with its due date, region and responsible agency."""
+"""deadlines: every open deadline with its due date, region and responsible agency, and every
+step not allowed yet (an earliest-date guard) with the date it becomes legal."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 2
+VERSION = 3
+NOT_BEFORE = "not_before"
 DASHBOARD = Dashboard(
     title="Open and overdue deadlines by region, responsible agency and deadline",
     dimensions=("region", "agency", "deadline"),
@@ -18,9 +20,25 @@ DASHBOARD = Dashboard(
 
 def handle(event: Event, changes: Changes) -> None:
     for stopped in event.deadlines_stopped:
+        if stopped.get("kind") == NOT_BEFORE:
+            changes.delete("not_yet_allowed", _step(event, stopped))
+            continue
         changes.delete("open_deadlines", _key(event, stopped))
         changes.upsert("deadline_counts", _bucket(event, stopped), add={"open": -1})
     for started in event.deadlines_started:
+        if started.get("kind") == NOT_BEFORE:
+            changes.upsert(
+                "not_yet_allowed",
+                _step(event, started),
+                set={
+                    "region": event.region,
+                    "agency": started["agency"],
+                    "counted_from": started["after"],
+                    "started_on": started["started_on"],
+                    "earliest_on": started["earliest_on"],
+                },
+            )
+            continue
         changes.upsert(
             "open_deadlines",
             _key(event, started),
@@ -33,6 +51,10 @@ def handle(event: Event, changes: Changes) -> None:
             },
         )
         changes.upsert("deadline_counts", _bucket(event, started), add={"open": 1})
+
+
+def _step(event: Event, guard: Mapping[str, Any]) -> dict[str, object]:
+    return {"case_id": event.case_id, "trigger": guard["name"]}
 
 
 def _key(event: Event, deadline: Mapping[str, Any]) -> dict[str, object]:

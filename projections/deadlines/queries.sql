@@ -23,3 +23,14 @@ where open <> 0
 group by 1, 2, 3
 having sum(open) > 0
 order by 1, 2, 3
+
+-- name: waiting
+-- Steps of the caller's regions not allowed yet (e.g. a decision during a recovery period), with
+-- the date each becomes legal, soonest first. A guard whose date has passed no longer holds.
+select case_id, trigger, region, agency, counted_from, started_on, earliest_on
+from not_yet_allowed
+where earliest_on > %(today)s
+  and (%(regions)s::text[] is null or region = any(%(regions)s))
+  and (%(region)s::text is null or region = %(region)s)
+order by earliest_on, case_id, trigger
+limit %(limit)s

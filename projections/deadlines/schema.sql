@@ -1,5 +1,6 @@
--- Open deadlines with due dates (the deadline board), and open deadlines counted by region,
--- responsible agency, deadline name and due date (the dashboard: a few thousand rows at most).
+-- Open deadlines with due dates (the deadline board), open deadlines counted by region,
+-- responsible agency, deadline name and due date (the dashboard: a few thousand rows at most),
+-- and steps held back by an earliest-date guard with the date each becomes legal.
 create table open_deadlines (
     case_id uuid not null,
     name text not null,
@@ -21,3 +22,15 @@ create table deadline_counts (
     open bigint,
     primary key (region, agency, name, due_on)
 );
+
+create table not_yet_allowed (
+    case_id uuid not null,
+    trigger text not null,
+    region text,
+    agency text,
+    counted_from text,
+    started_on date,
+    earliest_on date,
+    primary key (case_id, trigger)
+);
+create index not_yet_allowed_earliest on not_yet_allowed (earliest_on);

@@ -20,11 +20,13 @@ from rich.table import Table
 from . import demo
 from .bootstrap import Runtime, build
 from .config import Settings
+from .diagram import workflow_svg
+from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
 from .domain.views import CaseView, HistoryEntry
 from .projections import ReadModelNotReady
 from .store import DatabaseUnavailable
-from .workflows import WorkflowRegistry, load_file, workflow_files
+from .workflows import WorkflowRegistry, lint_file, load_file, mermaid, workflow_files
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 workflows_app = typer.Typer(no_args_is_help=True, help="Validate and inspect workflow files.")
@@ -106,6 +108,74 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
             within += " (service target)"
         deadlines.add_row(d.name, ", ".join(d.starts_on), ", ".join(d.stops_on), within, d.source)
     out.print(deadlines)
+
+
+@workflows_app.command("diagram")
+def diagram(
+    workflow_id: str,
+    version: Annotated[int | None, typer.Option(help="Default: the newest version")] = None,
+    svg: Annotated[Path | None, typer.Option(help="Also write the diagram as SVG here")] = None,
+) -> None:
+    """Print a workflow version's state diagram as Mermaid; write it as SVG when asked."""
+    w = WorkflowRegistry.from_directory(Settings().workflows_dir).get(workflow_id, version)
+    print(mermaid(w))
+    if svg is not None:
+        svg.write_text(workflow_svg(w), encoding="utf-8")
+        err.print(f"wrote {svg}", highlight=False)
+
+
+@workflows_app.command("lint")
+def lint_workflows(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
+) -> None:
+    """Report dead ends, unreachable states, idle roles and shadowed triggers; exit 1 if any."""
+    files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
+    found = 0
+    for file in files:
+        try:
+            findings = lint_file(file)
+        except InvalidWorkflow as exc:
+            findings = list(exc.problems)
+        found += len(findings)
+        for finding in findings:
+            err.print(f"[yellow]lint[/yellow] {file}: {finding}", highlight=False)
+        if not findings:
+            out.print(f"[green]clean[/green] {file}", highlight=False)
+    if found or not files:
+        raise typer.Exit(1)
+
+
+@workflows_app.command("migrate")
+def migrate(
+    workflow_id: str,
+    from_version: Annotated[int, typer.Option("--from", help="Version the cases run now")],
+    to_version: Annotated[int, typer.Option("--to", help="Version to move them to")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would move")] = False,
+    operator: Annotated[str, typer.Option(help="Who migrates (recorded in each event)")] = "admin",
+) -> None:
+    """Move the open cases of one workflow version to another, one recorded event per case;
+    list (and exit 1 on) cases whose state has no counterpart in the new version."""
+    with runtime() as rt:
+        actor = Actor(user_id=operator, role="admin", agency="operations")
+        report = rt.engine.migrate_cases(
+            workflow_id, from_version, to_version, actor=actor, dry_run=dry_run
+        )
+    verb = "would move" if dry_run else "moved"
+    for case_id in report.moved:
+        out.print(f"{verb} {case_id}", highlight=False)
+    for case_id, reason in report.refused:
+        err.print(f"[red]refused[/red] {case_id}: {reason}", highlight=False)
+    out.print(
+        f"{workflow_id} v{from_version} -> v{to_version}: {len(report.moved)} {verb}, "
+        f"{len(report.refused)} refused",
+        highlight=False,
+    )
+    if report.refused:
+        err.print(
+            f"add their states to `migration.states` in the v{to_version} file, then run again",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("demo")

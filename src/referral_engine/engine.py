@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from .domain.case import Case, open_fingerprint
 from .domain.commands import Actor, Context
@@ -18,10 +19,11 @@ from .domain.errors import (
     FieldProblem,
     IdempotencyKeyReused,
     InvalidData,
+    MigrationRefused,
     RegionNotAllowed,
     VersionConflict,
 )
-from .domain.views import CaseView, HistoryEntry, StepResult
+from .domain.views import CaseView, HistoryEntry, MigrationReport, StepResult
 from .domain.workflow import WorkflowDefinition
 from .store import CaseStore, paused_gc
 from .workflows import WorkflowRegistry
@@ -130,6 +132,31 @@ class Engine:
             lambda c, w: c.take_referral_step(w, referral_id, trigger, data, ctx, expected_version),
         )
 
+    def migrate_cases(
+        self,
+        workflow_id: str,
+        from_version: int,
+        to_version: int,
+        *,
+        actor: Actor,
+        dry_run: bool = False,
+    ) -> MigrationReport:
+        """Move every open case of one workflow version to another through a recorded event;
+        cases whose state has no counterpart are refused and listed (a dry run writes nothing)."""
+        source = self.workflows.get(workflow_id, from_version)
+        target = self.workflows.get(workflow_id, to_version)
+        moved: list[UUID] = []
+        refused: list[tuple[UUID, str]] = []
+        for case_id in self._case_ids():
+            try:
+                if self._migrate(case_id, source, target, actor, dry_run):
+                    moved.append(case_id)
+            except MigrationRefused as exc:
+                refused.append((case_id, "; ".join(exc.problems)))
+        return MigrationReport(
+            workflow_id, from_version, to_version, dry_run, tuple(moved), tuple(refused)
+        )
+
     # -- queries --------------------------------------------------------------------------------
 
     def case(self, case_id: UUID, *, reader: Actor | None = None, scope: Scope = None) -> CaseView:
@@ -195,6 +222,40 @@ class Engine:
                 return StepResult.of(case_id, decide(current, self._workflow(current)))
             raise VersionConflict(outcome["version"] - 1, current.version) from None
         return StepResult.of(case.id, outcome)
+
+    def _migrate(
+        self,
+        case_id: UUID,
+        source: WorkflowDefinition,
+        target: WorkflowDefinition,
+        actor: Actor,
+        dry_run: bool,
+    ) -> bool:
+        """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
+        for _ in range(5):
+            case = self._get(case_id)
+            on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
+            if not on_source or source.states[case.state].terminal:
+                return False
+            case.migrate(source, target, self._context(actor, None, None))
+            if dry_run:
+                return True
+            try:
+                self.store.save(case)
+            except IntegrityError:
+                continue
+            return True
+        raise VersionConflict(case.version, self._get(case_id).version)
+
+    def _case_ids(self, page: int = 1000) -> list[UUID]:
+        """Every case, in the order opened (read from the log of opening events)."""
+        log, topic = self.store.notification_log, get_topic(Case.Opened)
+        ids: list[UUID] = []
+        start = 1
+        while batch := log.select(start, page, topics=[topic]):
+            ids += [UUID(str(n.originator_id)) for n in batch]
+            start = batch[-1].id + 1
+        return ids
 
     def _first_open(
         self, case_id: UUID, workflow_id: str, region: str, data: Mapping[str, object], ctx: Context

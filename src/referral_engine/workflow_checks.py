@@ -53,6 +53,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     for i, t in enumerate(model.transitions):
         problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
     problems += _deadline_problems(model)
+    problems += _not_before_problems(model)
     problems += _reporting_problems(model)
     return problems
 
@@ -159,6 +160,30 @@ def _deadline_problems(model: WorkflowModel) -> list[str]:
     return problems
 
 
+def _not_before_problems(model: WorkflowModel) -> list[str]:
+    """Earliest dates count from known events, on case steps only; migrations name real states."""
+    events = _all_events(model)
+    problems: list[str] = []
+    for i, t in enumerate(model.transitions):
+        if t.not_before is not None:
+            path = f"transitions[{i}].not_before.after"
+            problems += _unknown(path, t.not_before.after, events, "event")
+    if model.referrals is not None:
+        for i, t in enumerate(model.referrals.transitions):
+            if t.not_before is not None:
+                path = f"referrals.transitions[{i}].not_before"
+                problems.append(f"{path}: only case steps may have an earliest date")
+    m = model.migration
+    if m is not None:
+        if m.from_version >= model.version:
+            problems.append(f"migration.from_version: must be below this version ({model.version})")
+        problems += _unknown("migration.states", m.states.values(), model.states, "state")
+        ref_states = model.referrals.states if model.referrals else {}
+        path = "migration.referral_states"
+        problems += _unknown(path, m.referral_states.values(), ref_states, "referral state")
+    return problems
+
+
 def _all_events(model: WorkflowModel) -> set[str]:
     events = {model.opening.event, *(t.event for t in model.transitions)}
     if model.referrals is not None:
@@ -189,3 +214,67 @@ def _reporting_problems(model: WorkflowModel) -> list[str]:
         elif declared[field_name].pii:
             problems.append(f"{path}: '{field_name}' is personal data and may not be reported")
     return problems
+
+
+def lint(model: WorkflowModel) -> list[str]:
+    """Authoring findings, also on a file that does not validate: dead ends, unreachable states,
+    roles that can never act and triggers shadowed by an earlier declaration."""
+    findings = _graph_findings("", model.transitions, model.states, model.opening.state)
+    findings += _shadowed("", model.transitions, model.states)
+    acting = {*model.opening.roles, *(r for t in model.transitions for r in t.roles)}
+    if model.referrals is not None:
+        r = model.referrals
+        findings += _graph_findings("referrals.", r.transitions, r.states, r.send.dest)
+        findings += _shadowed("referrals.", r.transitions, r.states)
+        acting |= {*r.send.roles, *(role for t in r.transitions for role in t.roles)}
+    findings += [
+        f"roles.{role}: can never act (no step names this role)"
+        for role in model.roles
+        if role not in acting
+    ]
+    return findings
+
+
+def _graph_findings(
+    prefix: str, transitions: Sequence[TransitionModel], states: Mapping[str, Any], initial: str
+) -> list[str]:
+    live = [n for n, s in states.items() if not s.terminal]
+    edges = _edges(transitions, live)
+    reachable = _reachable(initial, edges) if initial in states else set()
+    returns = {s for t in transitions if t.dest == PREVIOUS for s in sources_of(t.source, live)}
+    terminal = {n for n, s in states.items() if s.terminal}
+    findings: list[str] = []
+    for name, state in states.items():
+        path = f"{prefix}states.{name}"
+        if name not in reachable:
+            findings.append(f"{path}: unreachable from '{initial}'")
+        if state.terminal or name in returns:
+            continue
+        if not edges.get(name, set()) - {name}:
+            findings.append(f"{path}: dead end: not terminal, yet no step leads out of it")
+        elif (
+            terminal
+            and not _reachable(name, edges) & terminal
+            and not _reachable(name, edges) & returns
+        ):
+            findings.append(f"{path}: dead end: no terminal state can be reached from it")
+    return findings
+
+
+def _shadowed(
+    prefix: str, transitions: Sequence[TransitionModel], states: Mapping[str, Any]
+) -> list[str]:
+    """A trigger declared again for a state it already leaves from never fires there: the
+    first declaration wins."""
+    live = [n for n, s in states.items() if not s.terminal]
+    first: dict[tuple[str, str], int] = {}
+    findings: list[str] = []
+    for i, t in enumerate(transitions):
+        for s in sources_of(t.source, live):
+            earlier = first.setdefault((t.trigger, s), i)
+            if earlier != i:
+                findings.append(
+                    f"{prefix}transitions[{i}]: trigger '{t.trigger}' from '{s}' is shadowed by "
+                    f"{prefix}transitions[{earlier}]"
+                )
+    return findings

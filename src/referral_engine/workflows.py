@@ -21,6 +21,8 @@ from .domain.fields import FIELD_TYPES, FieldSpec
 from .domain.workflow import (
     PREVIOUS,
     DeadlineSpec,
+    MigrationSpec,
+    NotBeforeSpec,
     OpeningSpec,
     ReferralSpec,
     StateSpec,
@@ -28,7 +30,7 @@ from .domain.workflow import (
     WorkflowDefinition,
     machine_transitions,
 )
-from .workflow_checks import semantic_problems, sources_of
+from .workflow_checks import lint, semantic_problems, sources_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -68,6 +70,19 @@ class OpeningModel(_Model):
     fields: dict[str, FieldModel] = {}
 
 
+class NotBeforeModel(_Model):
+    after: list[str] = Field(min_length=1)
+    days: int = Field(gt=0, le=3660)
+    calendar: Literal["calendar", "working"] = "calendar"
+    source: str = Field(min_length=1)
+
+
+class MigrationModel(_Model):
+    from_version: int = Field(ge=1)
+    states: dict[str, str] = {}
+    referral_states: dict[str, str] = {}
+
+
 class TransitionModel(_Model):
     trigger: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
@@ -79,6 +94,7 @@ class TransitionModel(_Model):
     sets: list[str] = []
     clears: list[str] = []
     receiving_agency_only: bool = False
+    not_before: NotBeforeModel | None = None
     fields: dict[str, FieldModel] = {}
 
 
@@ -139,6 +155,7 @@ class WorkflowModel(_Model):
     deadlines: list[DeadlineModel] = []
     calendar: CalendarModel = CalendarModel()
     reporting: ReportingModel = ReportingModel()
+    migration: MigrationModel | None = None
 
 
 def load_file(path: Path) -> WorkflowDefinition:
@@ -151,6 +168,21 @@ def load_file(path: Path) -> WorkflowDefinition:
     except yaml.YAMLError as exc:
         raise InvalidWorkflow(name, [f"not valid YAML: {exc}"]) from None
     return parse(raw, name)
+
+
+def lint_file(path: Path) -> list[str]:
+    """Authoring findings of one file (see workflow_checks.lint); InvalidWorkflow when its
+    structure cannot even be read."""
+    name = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidWorkflow(name, [f"cannot read: {exc}"]) from None
+    try:
+        model = WorkflowModel.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
+    return lint(model)
 
 
 def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
@@ -228,7 +260,24 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields=dict(model.reporting.fields),
+        migrations=_migrations(model.migration),
     )
+
+
+def _migrations(migration: MigrationModel | None) -> tuple[MigrationSpec, ...]:
+    if migration is None:
+        return ()
+    return (
+        MigrationSpec(
+            migration.from_version, dict(migration.states), dict(migration.referral_states)
+        ),
+    )
+
+
+def _not_before(rule: NotBeforeModel | None) -> NotBeforeSpec | None:
+    if rule is None:
+        return None
+    return NotBeforeSpec(tuple(rule.after), rule.days, rule.calendar == "working", rule.source)
 
 
 def _milestones_by_event(milestones: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -252,6 +301,7 @@ def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionS
         sets=tuple(t.sets),
         clears=tuple(t.clears),
         receiving_agency_only=t.receiving_agency_only,
+        not_before=_not_before(t.not_before),
     )
 
 
@@ -318,7 +368,7 @@ def workflow_files(path: Path) -> list[Path]:
     return [path]
 
 
-__all__ = ["PREVIOUS", "WorkflowModel", "WorkflowRegistry", "load_file", "parse"]
+__all__ = ["PREVIOUS", "WorkflowModel", "WorkflowRegistry", "lint_file", "load_file", "parse"]
 
 
 def mermaid(definition: WorkflowDefinition) -> str:

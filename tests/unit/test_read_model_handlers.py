@@ -158,3 +158,36 @@ def test_a_registered_application_is_pending_until_a_decision() -> None:
         event("StatusApplicationRegistered", ("applied",)),
     )["applications"][(CASE,)]
     assert rows == {"region": "Kyivska", "applied_on": date(2026, 3, 2), "outcome": "pending"}
+
+
+GUARD = {
+    "kind": "not_before",
+    "name": "decide_cg_positive",
+    "referral_id": None,
+    "agency": "sca",
+    "after": "PositiveReasonableGrounds",
+    "started_on": "2026-03-02",
+    "earliest_on": "2026-04-01",
+}
+
+
+def test_deadlines_list_steps_not_allowed_yet_apart_from_deadlines() -> None:
+    rows = fold("deadlines", event("PositiveReasonableGrounds", deadlines_started=(GUARD,)))
+    assert rows["not_yet_allowed"][(CASE, "decide_cg_positive")]["earliest_on"] == "2026-04-01"
+    assert "open_deadlines" not in rows and "deadline_counts" not in rows
+    taken = fold(
+        "deadlines",
+        event("PositiveReasonableGrounds", deadlines_started=(GUARD,)),
+        event("PositiveConclusiveGrounds", position=2, deadlines_stopped=(GUARD,)),
+    )
+    assert taken.get("not_yet_allowed", {}) == {}
+
+
+def test_the_case_queue_ignores_earliest_dates_and_follows_a_migration() -> None:
+    rows = fold(
+        "case_queue",
+        event("PositiveReasonableGrounds", deadlines_started=(GUARD,)),
+        event("WorkflowMigrated", position=2, trigger=None, workflow_version=2),
+    )
+    assert "case_deadlines" not in rows
+    assert rows["case_queue"][(CASE,)]["workflow_version"] == 2

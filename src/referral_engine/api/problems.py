@@ -41,6 +41,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NotReceivingAgency: 403,
     errors.RegionNotAllowed: 403,
     errors.IdempotencyKeyReused: 422,
+    errors.TooEarly: 409,
+    errors.MigrationRefused: 409,
 }
 
 HTTP_TYPES = {
@@ -103,6 +105,13 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
         extra.update(trigger=exc.trigger, allowed_roles=list(exc.allowed_roles))
     elif isinstance(exc, errors.PreconditionMissing):
         extra.update(trigger=exc.trigger, missing=list(exc.missing))
+    elif isinstance(exc, errors.TooEarly):
+        extra.update(
+            trigger=exc.trigger,
+            earliest_on=exc.earliest_on.isoformat(),
+            counted_from=exc.after,
+            started_on=exc.started_on.isoformat(),
+        )
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
 
 

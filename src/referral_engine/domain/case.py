@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,14 +15,24 @@ from .errors import (
     IdempotencyKeyReused,
     IllegalTransition,
     InvalidData,
+    MigrationRefused,
     NotReceivingAgency,
     PreconditionMissing,
     ReferralNotFound,
     RoleNotAllowed,
+    TooEarly,
     VersionConflict,
 )
 from .fields import check_data
-from .rules import allowed_referral_steps, allowed_steps, deadline_changes, deadline_key
+from .rules import (
+    NOT_BEFORE,
+    allowed_referral_steps,
+    allowed_steps,
+    deadline_changes,
+    deadline_key,
+    guard_changes,
+    too_early,
+)
 from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 REGION_MAX = 100
@@ -60,6 +70,7 @@ class Case(Aggregate):
             case.flags = sorted(set(self.flags_set))
             case.referrals = {}
             case.deadlines = {}
+            case.guards = {}
             case.idempotency = {}
             case.opened_at = self.occurred_at
             case._record_outcome(self, None)
@@ -98,10 +109,43 @@ class Case(Aggregate):
             else:
                 case._apply_referral_step(self)
             case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
-            for stop in self.deadlines_stopped:
-                case.deadlines.pop(deadline_key(stop["name"], stop["referral_id"]), None)
+            case._stop_deadlines(self.deadlines_stopped)
             case._start_deadlines(self.deadlines_started)
             case._record_outcome(self, self.referral_id)
+
+    class WorkflowMigrated(Aggregate.Event):
+        """The case moved to another version of its workflow (states mapped as that version's
+        file says); it carries a step's fields so read models follow it like any step."""
+
+        class_version = 1
+        name: str
+        trigger: str | None
+        referral_id: str | None
+        from_state: str
+        to_state: str
+        previous_state: str | None
+        referral_states: dict[str, str]
+        data: dict[str, Any]
+        deadlines_started: list[dict[str, Any]]
+        deadlines_stopped: list[dict[str, Any]]
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+        causation_id: str | None
+        idempotency_key: str | None
+        fingerprint: str
+        workflow_id: str
+        workflow_version: int
+        region: str
+
+        def apply(self, case: Case) -> None:
+            case.workflow_version = self.workflow_version
+            case.state = self.to_state
+            case.previous_state = self.previous_state
+            for rid, state in self.referral_states.items():
+                case.referrals[rid]["state"] = state
+            case._stop_deadlines(self.deadlines_stopped)
+            case._record_outcome(self, None)
 
     def __init__(self) -> None:
         self.workflow_id: str
@@ -113,6 +157,8 @@ class Case(Aggregate):
         self.flags: list[str]
         self.referrals: dict[str, dict[str, Any]]
         self.deadlines: dict[str, dict[str, Any]]
+        self.guards: dict[str, dict[str, Any]]
+        """Earliest-date guards running, by the trigger they hold back."""
         self.idempotency: dict[str, dict[str, Any]]
         self.opened_at: datetime
 
@@ -134,9 +180,9 @@ class Case(Aggregate):
         region = _check_region(region)
         clean = check_data(opening.fields, data)
         occurred = ctx.occurred()
-        started, _ = deadline_changes(
-            workflow, opening.event, None, occurred.date(), None, ctx.actor.agency
-        )
+        on, agency = occurred.date(), ctx.actor.agency
+        started, _ = deadline_changes(workflow, opening.event, None, on, None, agency)
+        started += guard_changes(workflow, opening.event, None, opening.state, on, {}, agency)[0]
         return cls._create(
             cls.Opened,
             id=case_id,
@@ -175,6 +221,7 @@ class Case(Aggregate):
             legal = [s.trigger for s in allowed_steps(workflow, self, ctx.actor.role)]
             raise IllegalTransition(trigger, self.state, legal)
         self._check_actor(spec, ctx)
+        self._check_not_before(spec, ctx.occurred(not_before=self.opened_at).date())
         clean = check_data(spec.fields, data)
         dest = self.previous_state if spec.dest == PREVIOUS else spec.dest
         self._record_step(workflow, spec, None, self.state, dest or self.state, clean, ctx, print_)
@@ -236,6 +283,57 @@ class Case(Aggregate):
         self._record_step(workflow, spec, referral_id, referral["state"], dest, clean, ctx, print_)
         return self.idempotency_outcome()
 
+    def migrate(self, source: WorkflowDefinition, target: WorkflowDefinition, ctx: Context) -> None:
+        """Move the case from its workflow version to `target`, mapping its states as the
+        target file says; refuse when the case is elsewhere or a state has no counterpart."""
+        if (self.workflow_id, self.workflow_version) != (source.id, source.version):
+            on = f"{self.workflow_id} version {self.workflow_version}"
+            raise MigrationRefused(self.id, [f"runs {on}, not {source.ref}"])
+        mapping = target.migration_from(source.version)
+        states = dict(mapping.states) if mapping else {}
+        ref_states = dict(mapping.referral_states) if mapping else {}
+        known_refs = target.referrals.states if target.referrals else {}
+        problems: list[str] = []
+        state = _counterpart(states, self.state, target.states, "state", problems)
+        before = self.previous_state
+        if before is not None:
+            before = _counterpart(states, before, target.states, "previous state", problems)
+        moved = {
+            rid: _counterpart(ref_states, r["state"], known_refs, f"referral {rid} state", problems)
+            for rid, r in self.referrals.items()
+        }
+        if problems:
+            raise MigrationRefused(self.id, problems)
+        names = {d.name for d in target.deadlines}
+        guarded = {t.trigger for t in target.transitions if t.not_before}
+        stopped = [d for d in self.deadlines.values() if d["name"] not in names]
+        stopped += [g for g in self.guards.values() if g["name"] not in guarded]
+        self.trigger_event(
+            self.WorkflowMigrated,
+            timestamp=ctx.now,
+            name="WorkflowMigrated",
+            trigger=None,
+            referral_id=None,
+            from_state=self.state,
+            to_state=state,
+            previous_state=before,
+            referral_states={
+                rid: s for rid, s in moved.items() if s != self.referrals[rid]["state"]
+            },
+            data={"from_version": source.version, "to_version": target.version},
+            deadlines_started=[],
+            deadlines_stopped=[dict(d) for d in stopped],
+            actor=ctx.actor.as_dict(),
+            occurred_at=ctx.now,
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id,
+            idempotency_key=None,
+            fingerprint=fingerprint("migrate", str(self.id), source.ref, target.ref),
+            workflow_id=target.id,
+            workflow_version=target.version,
+            region=self.region,
+        )
+
     # -- decisions shared by the commands -------------------------------------------------------
 
     def _seen(self, ctx: Context, print_: str) -> dict[str, Any] | None:
@@ -263,6 +361,16 @@ class Case(Aggregate):
         if missing:
             raise PreconditionMissing(spec.trigger, missing)
 
+    def _check_not_before(self, spec: TransitionSpec, on: date) -> None:
+        guard = too_early(self, spec, on)
+        if guard is not None:
+            raise TooEarly(
+                spec.trigger,
+                date.fromisoformat(guard["earliest_on"]),
+                guard["after"],
+                date.fromisoformat(guard["started_on"]),
+            )
+
     def _record_step(
         self,
         workflow: WorkflowDefinition,
@@ -275,14 +383,22 @@ class Case(Aggregate):
         print_: str,
     ) -> None:
         occurred = ctx.occurred(not_before=self.opened_at)
+        agency = self._responsible_agency(workflow, referral_id, data, ctx)
         started, stopped = deadline_changes(
+            workflow, spec.event, referral_id, occurred.date(), self.deadlines, agency
+        )
+        case_step = referral_id is None
+        guards_started, guards_stopped = guard_changes(
             workflow,
             spec.event,
-            referral_id,
+            spec.trigger if case_step else None,
+            to_state if case_step else self.state,
             occurred.date(),
-            self.deadlines,
-            self._responsible_agency(workflow, referral_id, data, ctx),
+            self.guards,
+            ctx.actor.agency,
         )
+        started += guards_started
+        stopped += guards_stopped
         self.trigger_event(
             self.StepTaken,
             timestamp=ctx.now,
@@ -344,8 +460,19 @@ class Case(Aggregate):
         )
 
     def _start_deadlines(self, started: list[dict[str, Any]]) -> None:
-        for deadline in started:
-            self.deadlines[deadline_key(deadline["name"], deadline["referral_id"])] = dict(deadline)
+        """Clocks an event started: deadlines, and earliest-date guards (kind `not_before`)."""
+        for clock in started:
+            if clock.get("kind") == NOT_BEFORE:
+                self.guards[clock["name"]] = dict(clock)
+            else:
+                self.deadlines[deadline_key(clock["name"], clock["referral_id"])] = dict(clock)
+
+    def _stop_deadlines(self, stopped: list[dict[str, Any]]) -> None:
+        for clock in stopped:
+            if clock.get("kind") == NOT_BEFORE:
+                self.guards.pop(clock["name"], None)
+            else:
+                self.deadlines.pop(deadline_key(clock["name"], clock["referral_id"]), None)
 
     def _record_outcome(self, event: Any, referral_id: str | None) -> None:
         outcome = {
@@ -381,3 +508,13 @@ def _check_region(region: object) -> str:
     if len(region) > REGION_MAX:
         raise InvalidData([FieldProblem("region", f"must be at most {REGION_MAX} characters")])
     return region.strip()
+
+
+def _counterpart(
+    renamed: Mapping[str, str], state: str, known: Mapping[str, Any], what: str, problems: list[str]
+) -> str:
+    """The name `state` has in the new version (renamed, else the same); notes a missing one."""
+    new = renamed.get(state, state)
+    if new not in known:
+        problems.append(f"{what} '{state}' has no counterpart in the new version")
+    return new

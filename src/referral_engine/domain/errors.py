@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 
 class DomainError(Exception):
@@ -68,6 +69,31 @@ class IllegalTransition(DomainError):
         self.legal_triggers = tuple(legal_triggers)
         legal = ", ".join(self.legal_triggers) or "none"
         super().__init__(f"'{trigger}' is not legal from state '{state}'; legal now: {legal}")
+
+
+class TooEarly(DomainError):
+    type = "too-early"
+    title = "This step is not allowed yet"
+
+    def __init__(self, trigger: str, earliest_on: date, after: str, started_on: date) -> None:
+        self.trigger = trigger
+        self.earliest_on = earliest_on
+        self.after = after
+        self.started_on = started_on
+        super().__init__(
+            f"'{trigger}' may not be taken before {earliest_on.isoformat()} "
+            f"(counted from {after} on {started_on.isoformat()})"
+        )
+
+
+class MigrationRefused(DomainError):
+    type = "migration-refused"
+    title = "The case cannot move to the new workflow version"
+
+    def __init__(self, case_id: object, problems: Sequence[str]) -> None:
+        self.case_id = case_id
+        self.problems = tuple(problems)
+        super().__init__(f"case {case_id}: " + "; ".join(self.problems))
 
 
 class RoleNotAllowed(DomainError):

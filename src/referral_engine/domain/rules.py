@@ -13,12 +13,21 @@ if TYPE_CHECKING:
     from .case import Case
 
 
-def allowed_steps(workflow: WorkflowDefinition, case: Case, role: str) -> list[TransitionSpec]:
-    """Case-level steps (and sending a referral) that `role` may take in the case's state now."""
+NOT_BEFORE = "not_before"
+"""The `kind` of a clock record that holds an earliest date rather than a due date."""
+
+
+def allowed_steps(
+    workflow: WorkflowDefinition, case: Case, role: str, today: date | None = None
+) -> list[TransitionSpec]:
+    """Case-level steps (and sending a referral) that `role` may take in the case's state now
+    (on `today`, when given: steps whose earliest date lies later are left out)."""
     steps = [
         spec
         for spec in workflow.guard.steps_from(case.state)
-        if role in spec.roles and _flags_hold(spec, case)
+        if role in spec.roles
+        and _flags_hold(spec, case)
+        and (today is None or too_early(case, spec, today) is None)
     ]
     referrals = workflow.referrals
     if (
@@ -87,6 +96,53 @@ def deadline_changes(
             }
         )
     return started, stopped
+
+
+def guard_changes(
+    workflow: WorkflowDefinition,
+    event: str,
+    trigger: str | None,
+    to_state: str,
+    on: date,
+    running: Mapping[str, Mapping[str, Any]],
+    agency: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The earliest-date guards an event starts (with their earliest dates), and the running
+    ones it ends: its own step was taken, the case can no longer reach it, or it restarts."""
+    reachable = workflow.reachable.get(to_state, frozenset())
+    stopped = [
+        dict(guard) for name, guard in running.items() if name == trigger or name not in reachable
+    ]
+    started = []
+    for spec in workflow.guards_started_by(event):
+        rule = spec.not_before
+        assert rule is not None
+        again = running.get(spec.trigger)
+        if again is not None and all(again != s for s in stopped):
+            stopped.append(dict(again))
+        earliest = workflow.calendar.add(on, rule.days, working=rule.working_days)
+        started.append(
+            {
+                "kind": NOT_BEFORE,
+                "name": spec.trigger,
+                "referral_id": None,
+                "agency": agency,
+                "after": event,
+                "started_on": on.isoformat(),
+                "earliest_on": earliest.isoformat(),
+            }
+        )
+    return started, stopped
+
+
+def too_early(case: Case, spec: TransitionSpec, on: date) -> Mapping[str, Any] | None:
+    """The running guard that forbids taking `spec` on `on`, if any."""
+    if spec.not_before is None:
+        return None
+    guard = case.guards.get(spec.trigger)
+    if guard is None or on >= date.fromisoformat(guard["earliest_on"]):
+        return None
+    return guard
 
 
 def deadline_key(name: str, referral_id: str | None) -> str:

@@ -40,6 +40,19 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class MigrationReport:
+    """What a migration moved (or, on a dry run, would move) and which open cases it refused."""
+
+    workflow_id: str
+    from_version: int
+    to_version: int
+    dry_run: bool
+    moved: tuple[UUID, ...]
+    refused: tuple[tuple[UUID, str], ...]
+    """Each refused case with the reason (a state with no counterpart in the new version)."""
+
+
+@dataclass(frozen=True)
 class AllowedStep:
     trigger: str
     event: str
@@ -64,6 +77,16 @@ class Deadline:
     service_target: bool
     overdue: bool
     days_left: int
+
+
+@dataclass(frozen=True)
+class NotYetAllowed:
+    """A step held back by an earliest-date guard: allowed from `earliest_on`."""
+
+    trigger: str
+    earliest_on: date
+    after: str
+    started_on: date
 
 
 @dataclass(frozen=True)
@@ -92,6 +115,7 @@ class CaseView:
     deadlines: tuple[Deadline, ...]
     allowed_steps: tuple[AllowedStep, ...]
     recorded_at: datetime
+    not_yet_allowed: tuple[NotYetAllowed, ...] = ()
 
     @classmethod
     def of(
@@ -99,7 +123,8 @@ class CaseView:
     ) -> CaseView:
         steps: list[AllowedStep] = []
         if reader is not None:
-            steps = [AllowedStep.of(s) for s in allowed_steps(workflow, case, reader.role)]
+            legal = allowed_steps(workflow, case, reader.role, today)
+            steps = [AllowedStep.of(s) for s in legal]
             for rid in case.referrals:
                 for spec in allowed_referral_steps(workflow, case, rid, reader):
                     steps.append(AllowedStep.of(spec, rid))
@@ -121,6 +146,16 @@ class CaseView:
             deadlines=tuple(_deadline(d, today) for d in case.open_deadlines()),
             allowed_steps=tuple(steps),
             recorded_at=case.modified_on,
+            not_yet_allowed=tuple(
+                NotYetAllowed(
+                    g["name"],
+                    date.fromisoformat(g["earliest_on"]),
+                    g["after"],
+                    date.fromisoformat(g["started_on"]),
+                )
+                for g in sorted(case.guards.values(), key=lambda g: (g["earliest_on"], g["name"]))
+                if date.fromisoformat(g["earliest_on"]) > today
+            ),
         )
 
 
@@ -155,7 +190,7 @@ class HistoryEntry:
     causation_id: str | None
 
     @classmethod
-    def of(cls, event: Case.Opened | Case.StepTaken) -> HistoryEntry:
+    def of(cls, event: Case.Opened | Case.StepTaken | Case.WorkflowMigrated) -> HistoryEntry:
         if isinstance(event, Case.Opened):
             trigger, referral_id, from_state, to_state = None, None, None, event.state
         else:

@@ -42,6 +42,16 @@ class StateSpec:
 
 
 @dataclass(frozen=True)
+class NotBeforeSpec:
+    """An earliest-date guard: the step may be taken only `days` after the latest of `after`."""
+
+    after: tuple[str, ...]
+    days: int
+    working_days: bool
+    source: str
+
+
+@dataclass(frozen=True)
 class TransitionSpec:
     """One step: which trigger moves from which states to where, who may fire it, with what data."""
 
@@ -56,6 +66,7 @@ class TransitionSpec:
     sets: tuple[str, ...] = ()
     clears: tuple[str, ...] = ()
     receiving_agency_only: bool = False
+    not_before: NotBeforeSpec | None = None
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -160,6 +171,16 @@ class ReferralSpec:
 
 
 @dataclass(frozen=True)
+class MigrationSpec:
+    """How open cases of an earlier version move to this one: renamed states (others keep
+    their name; a state with no counterpart stops the migration of its cases)."""
+
+    from_version: int
+    states: Mapping[str, str] = field(default_factory=dict)
+    referral_states: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class WorkflowDefinition:
     """Everything the engine knows about one version of one workflow, loaded from a file."""
 
@@ -179,11 +200,15 @@ class WorkflowDefinition:
     """Event name -> the reporting milestones it marks."""
     report_fields: Mapping[str, str] = field(default_factory=dict)
     """Reporting field -> the workflow's field holding it."""
+    migrations: tuple[MigrationSpec, ...] = ()
     guard: Guard = field(init=False, repr=False, compare=False)
+    reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    """State -> the case triggers that can still be fired from it, now or later."""
 
     def __post_init__(self) -> None:
         guard = Guard(tuple(self.states), self.transitions, self.opening.state)
         object.__setattr__(self, "guard", guard)
+        object.__setattr__(self, "reachable", _reachable_triggers(self.states, self.transitions))
 
     @property
     def ref(self) -> str:
@@ -194,6 +219,13 @@ class WorkflowDefinition:
 
     def deadlines_stopped_by(self, event: str) -> list[DeadlineSpec]:
         return [d for d in self.deadlines if event in d.stops_on]
+
+    def guards_started_by(self, event: str) -> list[TransitionSpec]:
+        """Case steps whose earliest date counts from `event`."""
+        return [t for t in self.transitions if t.not_before and event in t.not_before.after]
+
+    def migration_from(self, version: int) -> MigrationSpec | None:
+        return next((m for m in self.migrations if m.from_version == version), None)
 
     def event_names(self) -> set[str]:
         names = {self.opening.event, *(t.event for t in self.transitions)}
@@ -207,3 +239,25 @@ class WorkflowDefinition:
         if self.referrals is not None:
             yield self.referrals.send
             yield from self.referrals.transitions
+
+
+def _reachable_triggers(
+    states: Mapping[str, StateSpec], transitions: tuple[TransitionSpec, ...]
+) -> dict[str, frozenset[str]]:
+    """For each state, the triggers that can be fired from it or from any state it leads to.
+    A `$previous` step may return anywhere, so from its source every trigger stays reachable."""
+    leads: dict[str, set[str]] = {name: set() for name in states}
+    fired: dict[str, set[str]] = {name: set() for name in states}
+    for t in transitions:
+        for s in t.sources:
+            fired[s].add(t.trigger)
+            leads[s].update(states if t.dest == PREVIOUS else [t.dest or s])
+    reachable: dict[str, frozenset[str]] = {}
+    for name in states:
+        seen, todo = {name}, [name]
+        while todo:
+            for nxt in leads[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        reachable[name] = frozenset(trigger for s in seen for trigger in fired[s])
+    return reachable

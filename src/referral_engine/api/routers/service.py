@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import AwareDatetime
 
 from ...audit import AuditEntry
+from ...diagram import workflow_svg
 from ...store import DatabaseUnavailable, connect
 from ...workflows import mermaid
 from ..deps import AnyUser, AuditReader, RuntimeDep
@@ -21,6 +22,7 @@ from ..problems import problem, problem_responses
 router = APIRouter()
 UNAUTHORIZED = {401: "No valid bearer token", 503: "The database is unavailable"}
 INVALID = {422: "Invalid query or path parameter"}
+SVG = "image/svg+xml"
 
 
 @router.get(
@@ -79,6 +81,26 @@ def read_workflow(
     """A workflow's definition and its Mermaid state diagram (newest version by default)."""
     definition = runtime.engine.workflows.get(workflow_id, version)
     return WorkflowOut.of(definition, mermaid(definition))
+
+
+@router.get(
+    "/api/workflows/{workflow_id}/versions/{version}/diagram.svg",
+    response_class=Response,
+    tags=["workflows"],
+    responses={
+        200: {"content": {SVG: {}}, "description": "The state diagram as SVG"},
+        **problem_responses({**UNAUTHORIZED, 404: "No such workflow version", **INVALID}),
+    },
+)
+def workflow_diagram(
+    workflow_id: str,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    user: AnyUser,
+    runtime: RuntimeDep,
+) -> Response:
+    """One workflow version's state diagram as a self-contained SVG image."""
+    definition = runtime.engine.workflows.get(workflow_id, version)
+    return Response(workflow_svg(definition), media_type=SVG)
 
 
 @router.get(
