@@ -17,6 +17,7 @@ from psycopg import sql
 from referral_engine import demo
 from referral_engine.bootstrap import Runtime, build, build_in_memory
 from referral_engine.config import Settings
+from referral_engine.crypto import MasterKey
 from referral_engine.store import EmbeddedPostgres
 
 
@@ -29,6 +30,9 @@ def scratch_runtime(**overrides: Any) -> Iterator[Runtime]:
         embedded = EmbeddedPostgres(Settings().home)
         url = embedded.url()
     schema = f"bench_{uuid.uuid4().hex[:8]}"
+    overrides.setdefault(
+        "master_key", os.environ.get("REFERRAL_ENGINE_MASTER_KEY") or MasterKey.generate().text()
+    )
     settings = Settings(database_url=url, database_schema=schema, **overrides)
     try:
         with build(settings) as runtime:

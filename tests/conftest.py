@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from referral_engine.bootstrap import build_in_memory
+from referral_engine.crypto import MasterKey
 from referral_engine.engine import Engine
 from tests.factories import FixedClock
 
 pytest_plugins = ["tests.pg"]
+
+# One master key for the test run, in the environment so that servers and workers the tests start
+# as processes (on a test database, never embedded) wrap and unwrap case keys alike.
+os.environ.setdefault("REFERRAL_ENGINE_MASTER_KEY", MasterKey.generate().text())
 
 
 @pytest.fixture

@@ -99,6 +99,7 @@ class AuditLog:
         since: datetime | None = None,
         until: datetime | None = None,
         regions: frozenset[str] | None = None,
+        personal_only: bool = False,
         limit: int = 500,
     ) -> list[AuditEntry]:
         """Entries matching every given filter, oldest first; `regions` None means all."""
@@ -110,7 +111,8 @@ class AuditLog:
                 "(%(user)s::text is null or user_name = %(user)s) and "
                 "(%(since)s::timestamptz is null or at >= %(since)s) and "
                 "(%(until)s::timestamptz is null or at <= %(until)s) and "
-                "(%(regions)s::text[] is null or region = any(%(regions)s)) "
+                "(%(regions)s::text[] is null or region = any(%(regions)s)) and "
+                "(not %(personal)s or detail ? 'personal_fields') "
                 "order by id limit %(limit)s",
                 {
                     "case": case_id,
@@ -118,6 +120,7 @@ class AuditLog:
                     "since": since,
                     "until": until,
                     "regions": None if regions is None else sorted(regions),
+                    "personal": personal_only,
                     "limit": limit,
                 },
             ).fetchall()

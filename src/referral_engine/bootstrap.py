@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from . import audit, security
+from . import audit, crypto, security
 from .audit import AuditLog
 from .config import Settings
+from .crypto import MasterKey, MasterKeyError, MemoryCaseKeys, PostgresCaseKeys
 from .engine import Clock, Engine, utc_now
 from .projections import Projections, discover
 from .security import Users
@@ -69,11 +71,15 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         embedded = EmbeddedPostgres(settings.home)
         url = embedded.url()
     try:
+        master = master_key(settings, embedded=embedded is not None)
         connect(url, settings.connect_timeout_seconds).close()
         ensure_schema(url, settings.database_schema, settings.connect_timeout_seconds)
-        store = CaseStore(env=eventsourcing_env(url, settings))
         db = Database(url, settings.database_schema, settings.pool_size)
-        db.migrate(*security.SCHEMA, *audit.SCHEMA)
+        db.migrate(*security.SCHEMA, *audit.SCHEMA, *crypto.SCHEMA)
+        keys = PostgresCaseKeys(db, master)
+        store = CaseStore(
+            env=eventsourcing_env(url, settings), keys=keys, personal=_personal(workflows)
+        )
         models = discover(settings.projections_dir)
         projections = Projections(url, settings.database_schema, models, workflows)
         projections.migrate()
@@ -92,5 +98,28 @@ def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now)
     """The engine on the in-memory event store, for fast unit tests of the rules."""
     settings = settings or Settings()
     workflows = WorkflowRegistry.from_directory(settings.workflows_dir)
-    store = CaseStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    store = CaseStore(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        keys=MemoryCaseKeys(),
+        personal=_personal(workflows),
+    )
     return Engine(store, workflows, clock)
+
+
+def master_key(settings: Settings, *, embedded: bool) -> MasterKey:
+    """The configured master key; the embedded server keeps a generated one under `home`."""
+    if settings.master_key is not None:
+        return MasterKey.parse(settings.master_key.get_secret_value())
+    if embedded:
+        return MasterKey.in_file(settings.home / "master.key")
+    raise MasterKeyError(
+        "REFERRAL_ENGINE_MASTER_KEY is required with an external database: generate one with "
+        "`referral-engine keys generate` and keep it apart from the database's backups"
+    )
+
+
+def _personal(workflows: WorkflowRegistry) -> Callable[[str, int], Iterable[str]]:
+    def personal(workflow_id: str, version: int) -> Iterable[str]:
+        return workflows.get(workflow_id, version).personal
+
+    return personal

@@ -20,6 +20,7 @@ from rich.table import Table
 from . import demo
 from .bootstrap import Runtime, build
 from .config import Settings
+from .crypto import MasterKey, MasterKeyError, PostgresCaseKeys
 from .diagram import workflow_svg
 from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
@@ -37,6 +38,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(projections_app, name="projections")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(users_app, name="users")
+keys_app = typer.Typer(no_args_is_help=True, help="The master key and the per-case keys.")
+app.add_typer(keys_app, name="keys")
 out = Console(width=None if Console().is_terminal else 140)
 err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
 
@@ -152,13 +155,17 @@ def migrate(
     to_version: Annotated[int, typer.Option("--to", help="Version to move them to")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would move")] = False,
     operator: Annotated[str, typer.Option(help="Who migrates (recorded in each event)")] = "admin",
+    region: Annotated[
+        list[str] | None, typer.Option(help="Only cases of this region (repeatable)")
+    ] = None,
 ) -> None:
     """Move the open cases of one workflow version to another, one recorded event per case;
     list (and exit 1 on) cases whose state has no counterpart in the new version."""
     with runtime() as rt:
         actor = Actor(user_id=operator, role="admin", agency="operations")
+        scope = frozenset(region) if region else None
         report = rt.engine.migrate_cases(
-            workflow_id, from_version, to_version, actor=actor, dry_run=dry_run
+            workflow_id, from_version, to_version, actor=actor, dry_run=dry_run, scope=scope
         )
     verb = "would move" if dry_run else "moved"
     for case_id in report.moved:
@@ -409,7 +416,7 @@ def export_dashboard(
 
 def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:
     title = (
-        f"case {view.id} [{view.workflow_id} v{view.workflow_version}] region {view.region}: "
+        f"case {view.id} \\[{view.workflow_id} v{view.workflow_version}] region {view.region}: "
         f"[bold]{view.state}[/bold] at version {view.version}"
     )
     table = Table("#", "occurred", "event", "step", "by", title=title, title_justify="left")
@@ -431,6 +438,45 @@ def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool =
     out.print()
 
 
+@app.command("erase")
+def erase(
+    case_id: UUID,
+    reason: Annotated[str, typer.Option(help="Lawful ground and request reference (no names)")],
+    operator: Annotated[str, typer.Option(help="Who erases (recorded in the event)")] = "admin",
+) -> None:
+    """Erase a case's personal data: record the erasure, destroy the case key."""
+    with runtime() as rt:
+        actor = Actor(user_id=operator, role="admin", agency="operations")
+        result = rt.engine.erase_personal_data(case_id, reason, actor=actor)
+    done = "was already erased" if result.replayed else "erased"
+    out.print(f"case {case_id}: personal data {done} (version {result.version})")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random master key (set it as REFERRAL_ENGINE_MASTER_KEY)."""
+    out.print(MasterKey.generate().text(), highlight=False)
+
+
+@keys_app.command("rotate-master")
+def keys_rotate_master(
+    new_key_file: Annotated[
+        Path, typer.Option(help="File holding the new master key (from `keys generate`)")
+    ],
+) -> None:
+    """Re-wrap every case key under a new master key; the events are not touched. Then set
+    REFERRAL_ENGINE_MASTER_KEY to the new key: the old one no longer opens anything."""
+    try:
+        new = MasterKey.parse(new_key_file.read_text("utf-8"))
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {new_key_file}: {exc.strerror}") from None
+    with runtime() as rt:
+        keys = rt.engine.store.keys
+        assert isinstance(keys, PostgresCaseKeys)
+        count = keys.rotate(new)
+    out.print(f"re-wrapped {count} case keys under master key {new.id}")
+
+
 def main() -> None:
     """Entry point: run the app, turning expected failures into one line and an exit code."""
     try:
@@ -444,6 +490,9 @@ def main() -> None:
     except DomainError as exc:
         err.print(f"error: {exc}", highlight=False)
         raise SystemExit(1) from None
+    except MasterKeyError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise SystemExit(2) from None
     except ReadModelNotReady as exc:
         err.print(f"error: read model '{exc}' is not built yet (projections rebuild {exc})")
         raise SystemExit(1) from None

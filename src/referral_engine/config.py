@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     )
     case_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 key (32 bytes) wrapping every case key; required with an external "
+        "database (`referral-engine keys generate`); the embedded one keeps its own under `home`.",
+    )
+
+    @field_validator("master_key", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -171,3 +175,40 @@ class Users:
                 [name],
             )
             return cursor.rowcount
+
+
+class Throttle:
+    """Slows down guessing: after `limit` failed sign-ins from one address within `window`
+    seconds, that address is refused until the window has passed (per process)."""
+
+    def __init__(
+        self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until `address` may try again; 0 when it may now."""
+        with self._lock:
+            recent = self._recent(address)
+            if len(recent) < self.limit:
+                return 0
+            return max(1, math.ceil(recent[0] + self.window - self.clock()))
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address).append(self.clock())
+            if len(self._failures) > 100_000:  # forget the oldest addresses, never grow unbounded
+                for stale in list(self._failures)[:50_000]:
+                    del self._failures[stale]
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._failures.pop(address, None)
+
+    def _recent(self, address: str) -> list[float]:
+        cutoff = self.clock() - self.window
+        recent = [t for t in self._failures.get(address, []) if t > cutoff]
+        self._failures[address] = recent
+        return recent

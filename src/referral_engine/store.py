@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,11 +13,13 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import Environment, EnvType
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from .config import Settings
+from .crypto import CaseKeys, MemoryCaseKeys, PersonalDataMapper
 
 EMBEDDED_DATABASE = "referral_engine"
 
@@ -103,9 +105,25 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
 
 
 class CaseStore(Application[UUID]):
-    """The eventsourcing application holding every case's stream (table `cases_events`)."""
+    """The eventsourcing application holding every case's stream (table `cases_events`).
+
+    Its mapper seals each event's personal fields with the case's key (see crypto.py)."""
 
     name = "cases"
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        keys: CaseKeys | None = None,
+        personal: Callable[[str, int], Iterable[str]] = lambda workflow, version: (),
+    ) -> None:
+        self.keys: CaseKeys = keys if keys is not None else MemoryCaseKeys()
+        self.personal = personal
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the given environment: settings come from config.Settings, never os.environ."""

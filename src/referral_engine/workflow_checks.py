@@ -55,6 +55,30 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _deadline_problems(model)
     problems += _not_before_problems(model)
     problems += _reporting_problems(model)
+    problems += _personal_data_problems(model)
+    return problems
+
+
+def _personal_data_problems(model: WorkflowModel) -> list[str]:
+    """Readers of personal data must be workflow roles or supervisors, on personal fields only."""
+    readers = {*model.roles, "supervisor"}
+    problems: list[str] = []
+    if model.personal_data is not None:
+        path = "personal_data.readers"
+        problems += _unknown(path, model.personal_data.readers, readers, "role")
+    steps: list[tuple[str, Any]] = [("opening", model.opening)]
+    steps += [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
+    if model.referrals is not None:
+        steps.append(("referrals.send", model.referrals.send))
+        steps += [
+            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
+        ]
+    for prefix, step in steps:
+        for name, f in step.fields.items():
+            path = f"{prefix}.fields.{name}.readers"
+            if f.readers and not f.pii:
+                problems.append(f"{path}: only personal (pii: true) fields have readers")
+            problems += _unknown(path, f.readers, readers, "role")
     return problems
 
 

@@ -47,6 +47,7 @@ class FieldModel(_Model):
     values: list[str] = []
     min: int | None = None
     max: int | None = None
+    readers: list[str] = []
 
     @field_validator("type")
     @classmethod
@@ -134,6 +135,10 @@ class CalendarModel(_Model):
     holidays: list[date] = []
 
 
+class PersonalDataModel(_Model):
+    readers: list[str] = Field(min_length=1)
+
+
 class ReportingModel(_Model):
     milestones: dict[str, list[str]] = {}
     fields: dict[str, str] = {}
@@ -155,6 +160,7 @@ class WorkflowModel(_Model):
     deadlines: list[DeadlineModel] = []
     calendar: CalendarModel = CalendarModel()
     reporting: ReportingModel = ReportingModel()
+    personal_data: PersonalDataModel | None = None
     migration: MigrationModel | None = None
 
 
@@ -260,6 +266,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields=dict(model.reporting.fields),
+        personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
         migrations=_migrations(model.migration),
     )
 
@@ -316,6 +323,7 @@ def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
             values=tuple(f.values),
             minimum=f.min,
             maximum=f.max,
+            readers=tuple(f.readers),
         )
         for name, f in fields.items()
     )

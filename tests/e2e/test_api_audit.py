@@ -51,7 +51,7 @@ def test_reading_a_case_records_who_what_when_and_from_where(
         "case_id": case_id,
         "region": "Kyivska",
         "address": "testclient",
-        "detail": {},
+        "detail": {"personal_fields": ["person_name"]},  # what the police officer saw
     }
     assert before <= datetime.fromisoformat(entry["at"]) <= datetime.now(UTC)
 
@@ -65,12 +65,12 @@ def test_every_command_and_history_read_is_recorded(client: TestClient, callers:
     entries = audit(client, callers["supervisor"], case=case_id)
 
     assert [(e["user_name"], e["action"], e["status"], e["detail"]) for e in entries] == [
-        ("screener", "case.open", 201, {}),
+        ("screener", "case.open", 201, {"personal_fields": ["person_name"]}),
         ("lsa", "case.step", 200, {"trigger": "record_consent"}),
         ("lsa", "case.step", 200, {"trigger": "register_application"}),
         ("lsa", "referral.send", 201, {}),
         ("shelter", "referral.step", 200, {"trigger": "accept", "referral_id": "r1"}),
-        ("supervisor", "case.history", 200, {}),
+        ("supervisor", "case.history", 200, {"personal_fields": ["person_name"]}),
     ]
 
 

@@ -168,3 +168,44 @@ def test_export_writes_a_dashboard_as_csv(pg_settings: Settings, tmp_path: Path)
     unknown = cli("export", "dashboard", "nope", env=pg_env(pg_settings))
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "error: no dashboard named 'nope'"
+
+
+def test_erase_and_rotate_the_master_key_from_the_command_line(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    from referral_engine.bootstrap import build
+    from tests.factories import open_case
+
+    with build(pg_settings) as runtime:
+        case_id = open_case(runtime.engine, person_name="Synthetic Cli Person").case_id
+        other = open_case(runtime.engine, person_name="Synthetic Kept Person").case_id
+    env = pg_env(pg_settings)
+
+    erased = cli("erase", str(case_id), "--reason", "Art. 17 request 9", env=env)
+    assert erased.returncode == 0, erased.stderr
+    assert "personal data erased" in erased.stdout
+    assert "already erased" in cli("erase", str(case_id), "--reason", "again", env=env).stdout
+
+    generated = cli("keys", "generate")
+    assert generated.returncode == 0
+    new_key = tmp_path / "new.key"
+    new_key.write_text(generated.stdout)
+    rotated = cli("keys", "rotate-master", "--new-key-file", str(new_key), env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-wrapped 1 case keys" in rotated.stdout
+
+    stale = cli("replay", str(other), env=env)  # still the old key in the environment
+    assert stale.returncode == 2 and "not by the configured" in stale.stderr
+    assert "Traceback" not in stale.stderr
+    fresh = cli(
+        "replay", str(other), env={**env, "REFERRAL_ENGINE_MASTER_KEY": generated.stdout.strip()}
+    )
+    assert fresh.returncode == 0, fresh.stderr
+
+
+def test_an_external_database_without_a_master_key_is_refused(pg_settings: Settings) -> None:
+    env = {**pg_env(pg_settings), "REFERRAL_ENGINE_MASTER_KEY": ""}
+    result = cli("projections", "status", env=env)
+    assert result.returncode == 2
+    assert "REFERRAL_ENGINE_MASTER_KEY is required" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -105,13 +105,13 @@ def test_two_workers_on_one_read_model_count_every_event_once(
     overlaps: list[str] = []
     fold = runtime.projections._fold
 
-    def watched(conn: Any, model: Any, schema: str, events: Any) -> None:
+    def watched(conn: Any, model: Any, schema: str, events: Any, position: int) -> None:
         inside[model.name] = inside.get(model.name, 0) + 1
         if inside[model.name] > 1:
             overlaps.append(model.name)
         time.sleep(0.002)
         try:
-            fold(conn, model, schema, events)
+            fold(conn, model, schema, events, position)
         finally:
             inside[model.name] -= 1
 

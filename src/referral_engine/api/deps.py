@@ -9,8 +9,10 @@ from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..bootstrap import Runtime
+from ..domain.personal import Disclosure
+from ..domain.workflow import WorkflowDefinition
 from ..engine import Engine
-from ..security import User
+from ..security import Throttle, User
 
 BEARER = HTTPBearer(
     auto_error=False, bearerFormat="opaque", description="A token from `referral-engine users add`"
@@ -34,9 +36,18 @@ def current_user(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> User:
-    """The user whose bearer token came with the request (401 otherwise)."""
+    """The user whose bearer token came with the request (401 otherwise; 429 for an address
+    that keeps presenting bad tokens)."""
+    address = request.client.host if request.client else "unknown"
+    throttle: Throttle = request.app.state.throttle
+    if credentials and (wait := throttle.retry_after(address)):
+        raise HTTPException(
+            429, f"too many failed sign-ins; try again in {wait} s", {"Retry-After": str(wait)}
+        )
     user = runtime.users.authenticate(credentials.credentials.strip()) if credentials else None
     if user is None:
+        if credentials:
+            throttle.failed(address)
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
@@ -51,6 +62,12 @@ def case_worker(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def admin(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role != "admin":
+        raise HTTPException(403, "only admins may do this")
+    return user
+
+
 def audit_reader(user: Annotated[User, Depends(current_user)]) -> User:
     if user.role not in AUDIT_READERS:
         raise HTTPException(403, "only supervisors and admins may read the audit log")
@@ -61,6 +78,21 @@ def projection_operator(user: Annotated[User, Depends(current_user)]) -> User:
     if user.role not in PROJECTION_OPERATORS:
         raise HTTPException(403, "only admins and analysts may rebuild read models")
     return user
+
+
+def disclosure(request: Request, user: User, workflow: WorkflowDefinition) -> Disclosure:
+    """What `user` may see of the workflow's personal fields. Every route or page showing case
+    data goes through one; the audit entry of the request lists the personal fields it showed."""
+    found = Disclosure(workflow.personal, user.role)
+    if not hasattr(request.state, "disclosures"):
+        request.state.disclosures = []
+    request.state.disclosures.append(found)
+    return found
+
+
+def disclosed_fields(request: Request) -> list[str]:
+    """The personal fields the request's response showed (for its audit entry)."""
+    return sorted({f for d in getattr(request.state, "disclosures", ()) for f in d.disclosed})
 
 
 def audited(action: str) -> Any:
@@ -82,5 +114,6 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 CaseWorker = Annotated[User, Depends(case_worker)]
 AnyUser = Annotated[User, Depends(current_user)]
 AuditReader = Annotated[User, Depends(audit_reader)]
+Admin = Annotated[User, Depends(admin)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 ProjectionOperator = Annotated[User, Depends(projection_operator)]

@@ -32,6 +32,14 @@ class StepCreate(Request):
     occurred_at: AwareDatetime | None = None
 
 
+class ErasureCreate(Request):
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The lawful ground and request reference (no personal data)",
+    )
+
+
 class ReferralCreate(Request):
     agency: str = Field(min_length=1, max_length=200)
     service: str = Field(min_length=1, max_length=100)

@@ -43,6 +43,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.IdempotencyKeyReused: 422,
     errors.TooEarly: 409,
     errors.MigrationRefused: 409,
+    errors.PersonalDataErased: 409,
 }
 
 HTTP_TYPES = {
@@ -55,6 +56,7 @@ HTTP_TYPES = {
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation",
+    429: "too-many-requests",
     503: "service-unavailable",
 }
 

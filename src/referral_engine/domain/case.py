@@ -17,6 +17,7 @@ from .errors import (
     InvalidData,
     MigrationRefused,
     NotReceivingAgency,
+    PersonalDataErased,
     PreconditionMissing,
     ReferralNotFound,
     RoleNotAllowed,
@@ -24,6 +25,7 @@ from .errors import (
     VersionConflict,
 )
 from .fields import check_data
+from .personal import ERASED, erase
 from .rules import (
     NOT_BEFORE,
     allowed_referral_steps,
@@ -36,6 +38,7 @@ from .rules import (
 from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 REGION_MAX = 100
+REASON_MAX = 500
 
 
 class Case(Aggregate):
@@ -147,7 +150,27 @@ class Case(Aggregate):
             case._stop_deadlines(self.deadlines_stopped)
             case._record_outcome(self, None)
 
+    class PersonalDataErased(Aggregate.Event):
+        """The case's personal data was erased on a lawful request (its key is destroyed next)."""
+
+        class_version = 1
+        fields: list[str]
+        reason: str
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+
+        def apply(self, case: Case) -> None:
+            case.erased = True
+            names = set(self.fields)
+            case.data = {k: dict(ERASED) if k in names else v for k, v in case.data.items()}
+            for referral in case.referrals.values():
+                referral["data"] = erase(referral["data"], dict.fromkeys(names, frozenset()))
+                for step in referral["steps"]:
+                    step["data"] = erase(step["data"], dict.fromkeys(names, frozenset()))
+
     def __init__(self) -> None:
+        self.erased = False
         self.workflow_id: str
         self.workflow_version: int
         self.region: str
@@ -334,6 +357,22 @@ class Case(Aggregate):
             region=self.region,
         )
 
+    def erase_personal_data(self, workflow: WorkflowDefinition, reason: str, ctx: Context) -> None:
+        """Record that the case's personal data is erased (the caller then destroys its key)."""
+        reason = reason.strip()
+        if not reason or len(reason) > REASON_MAX:
+            problem = f"is required, at most {REASON_MAX} characters"
+            raise InvalidData([FieldProblem("reason", problem)])
+        self.trigger_event(
+            self.PersonalDataErased,
+            timestamp=ctx.now,
+            fields=sorted(workflow.personal),
+            reason=reason,
+            actor=ctx.actor.as_dict(),
+            occurred_at=ctx.occurred(not_before=self.opened_at),
+            correlation_id=ctx.correlation_id,
+        )
+
     # -- decisions shared by the commands -------------------------------------------------------
 
     def _seen(self, ctx: Context, print_: str) -> dict[str, Any] | None:
@@ -382,6 +421,8 @@ class Case(Aggregate):
         ctx: Context,
         print_: str,
     ) -> None:
+        if self.erased and (personal := sorted(set(data) & set(workflow.personal))):
+            raise PersonalDataErased(personal)
         occurred = ctx.occurred(not_before=self.opened_at)
         agency = self._responsible_agency(workflow, referral_id, data, ctx)
         started, stopped = deadline_changes(

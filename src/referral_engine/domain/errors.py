@@ -170,3 +170,15 @@ class InvalidWorkflow(DomainError):
         self.source = source
         self.problems = tuple(problems)
         super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+
+
+class PersonalDataErased(DomainError):
+    type = "personal-data-erased"
+    title = "The personal data of this case has been erased"
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        self.fields = tuple(fields)
+        super().__init__(
+            "the personal data of this case was erased on request; personal fields cannot be "
+            "recorded on it again: " + ", ".join(self.fields)
+        )

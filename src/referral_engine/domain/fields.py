@@ -30,6 +30,8 @@ class FieldSpec:
     values: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    readers: tuple[str, ...] = ()
+    """For a personal field: the roles that may read it (empty: the workflow's default)."""
 
     def check(self, value: object) -> JSONValue:
         """The stored form of `value`; raises ValueError saying why it is not acceptable."""

@@ -190,23 +190,32 @@ class HistoryEntry:
     causation_id: str | None
 
     @classmethod
-    def of(cls, event: Case.Opened | Case.StepTaken | Case.WorkflowMigrated) -> HistoryEntry:
+    def of(cls, event: Any, state_before: str | None = None) -> HistoryEntry:
+        """The entry of one event; `state_before` is the case's state before it (for events
+        that do not move the case, such as an erasure)."""
         if isinstance(event, Case.Opened):
             trigger, referral_id, from_state, to_state = None, None, None, event.state
-        else:
+        elif isinstance(event, Case.StepTaken | Case.WorkflowMigrated):
             trigger, referral_id = event.trigger, event.referral_id
             from_state, to_state = event.from_state, event.to_state
+        else:
+            trigger, referral_id, from_state, to_state = (
+                None,
+                None,
+                state_before,
+                state_before or "",
+            )
         return cls(
             version=event.originator_version,
-            event=event.name,
+            event=getattr(event, "name", type(event).__name__),
             trigger=trigger,
             referral_id=referral_id,
             from_state=from_state,
             to_state=to_state,
-            data=dict(event.data),
+            data=dict(getattr(event, "data", {})),
             actor=dict(event.actor),
             occurred_at=event.occurred_at,
             recorded_at=event.timestamp,
             correlation_id=event.correlation_id,
-            causation_id=event.causation_id,
+            causation_id=getattr(event, "causation_id", None),
         )

@@ -200,15 +200,30 @@ class WorkflowDefinition:
     """Event name -> the reporting milestones it marks."""
     report_fields: Mapping[str, str] = field(default_factory=dict)
     """Reporting field -> the workflow's field holding it."""
+    personal_readers: frozenset[str] | None = None
+    """Roles that may read personal fields with no `readers` of their own (None: every workflow
+    role and supervisors)."""
     migrations: tuple[MigrationSpec, ...] = ()
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""
+    personal: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    """Personal (`pii`) field name -> the roles that may read it (where a name is declared by
+    several steps, only the roles all of them allow)."""
 
     def __post_init__(self) -> None:
         guard = Guard(tuple(self.states), self.transitions, self.opening.state)
         object.__setattr__(self, "guard", guard)
         object.__setattr__(self, "reachable", _reachable_triggers(self.states, self.transitions))
+        default = self.personal_readers
+        if default is None:
+            default = frozenset({*self.roles, "supervisor"})
+        personal: dict[str, frozenset[str]] = {}
+        for spec in (*self.opening.fields, *(f for t in self.all_transitions() for f in t.fields)):
+            if spec.pii:
+                readers = frozenset(spec.readers) if spec.readers else default
+                personal[spec.name] = personal.get(spec.name, readers) & readers
+        object.__setattr__(self, "personal", personal)
 
     @property
     def ref(self) -> str:

@@ -9,13 +9,26 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime
 
+from ...audit import AuditEntry
 from ...domain.errors import FieldProblem, InvalidData
 from ...domain.views import CaseView, StepResult
-from ..deps import CaseWorker, EngineDep, IdempotencyKey, RuntimeDep, audited
+from ...engine import Engine
+from ...security import User
+from ..deps import (
+    Admin,
+    AuditReader,
+    CaseWorker,
+    EngineDep,
+    IdempotencyKey,
+    RuntimeDep,
+    audited,
+    disclosure,
+)
 from ..metrics import count_command
 from ..models import (
     CaseCreate,
     CaseOut,
+    ErasureCreate,
     HistoryEntryOut,
     QueueItem,
     QueuePage,
@@ -103,7 +116,8 @@ def open_case(
     )
     _mark(request, result)
     count_command("open")
-    return CaseOut.of(engine.case(result.case_id, reader=user.actor, scope=user.scope))
+    view = engine.case(result.case_id, reader=user.actor, scope=user.scope)
+    return _case_out(request, user, engine, view)
 
 
 @router.get(
@@ -127,7 +141,13 @@ def read_case(
     else:
         view = engine.case(case_id, reader=user.actor, scope=user.scope)
     _mark(request, view)
-    return CaseOut.of(view)
+    return _case_out(request, user, engine, view)
+
+
+def _case_out(request: Request, user: User, engine: Engine, view: CaseView) -> CaseOut:
+    """The case with the personal fields `user` may not see marked as redacted."""
+    workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
+    return CaseOut.of(disclosure(request, user, workflow).case(view))
 
 
 @router.get(
@@ -141,8 +161,43 @@ def read_history(
 ) -> list[HistoryEntryOut]:
     """Every event of the case: who, role, agency, when, what changed."""
     history = engine.history(case_id, scope=user.scope)
-    request.state.audit_region = engine.case(case_id, scope=user.scope).region
-    return [HistoryEntryOut.of(h) for h in history]
+    case = engine.case(case_id, scope=user.scope)
+    request.state.audit_region = case.region
+    workflow = engine.workflows.get(case.workflow_id, case.workflow_version)
+    return [HistoryEntryOut.of(h) for h in disclosure(request, user, workflow).history(history)]
+
+
+@router.post(
+    "/{case_id}/erase",
+    response_model=StepOut,
+    responses=PROBLEMS,
+    dependencies=[audited("case.erase")],
+)
+def erase_personal_data(
+    case_id: UUID, body: ErasureCreate, user: Admin, engine: EngineDep, request: Request
+) -> StepOut:
+    """Erase the case's personal data on a lawful request (admin): records an erasure event
+    and destroys the case's key. History, states and statistics stay; personal fields read as
+    erased everywhere. Repeating it is harmless (`replayed` is then true)."""
+    request.state.audit_detail = {"reason": body.reason}
+    result = engine.erase_personal_data(case_id, body.reason, actor=user.actor, scope=user.scope)
+    _mark(request, result)
+    return StepOut.of(result)
+
+
+@router.get(
+    "/{case_id}/personal-data-reads",
+    response_model=list[AuditEntry],
+    responses=PROBLEMS,
+    dependencies=[audited("case.personal_data_reads")],
+)
+def personal_data_reads(
+    case_id: UUID, user: AuditReader, runtime: RuntimeDep, request: Request
+) -> list[AuditEntry]:
+    """Who saw which personal fields of this case, and when (supervisors and admins)."""
+    case = runtime.engine.case(case_id, scope=user.scope)
+    request.state.audit_region = case.region
+    return runtime.audit.query(case_id=case_id, personal_only=True, limit=10_000)
 
 
 @router.post(

@@ -1,0 +1,332 @@
+"""Personal data: sealed at rest, shown by role and region, audited, erasable, keys rotatable."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql
+from pydantic import SecretStr
+
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import Settings
+from referral_engine.crypto import MasterKey, MasterKeyError, PostgresCaseKeys
+from referral_engine.domain.commands import Actor
+from tests.e2e.conftest import (
+    Callers,
+    assert_problem,
+    history,
+    open_case,
+    send_referral,
+    step_data,
+    take_step,
+    walk,
+)
+from tests.factories import open_case as open_in_engine
+
+NAME = "Synthetic Personname Qzxwv"
+NARRATIVE = "Synthetic account told at screening: Vqzjx harbour"
+ERASED = {"redacted": "erased"}
+HIDDEN = {"redacted": "not-permitted"}
+OPERATOR = Actor("operator", "admin", "it")
+
+
+def personal_case(client: TestClient, callers: Callers) -> tuple[str, int]:
+    """A case with a synthetic name and narrative, walked past its interview."""
+    case = open_case(client, callers["screener"], person_name=NAME, narrative=NARRATIVE)
+    notes = step_data("conduct_interview", interview_notes=f"Interview with {NAME}")
+    version = walk(
+        client, callers, case["id"], case["version"], "record_consent", "register_application"
+    )
+    response = take_step(
+        client, callers["lsa"], case["id"], "conduct_interview", version, data=notes
+    )
+    assert response.status_code == 200, response.text
+    return case["id"], response.json()["version"]
+
+
+def case_json(client: TestClient, caller: Any, case_id: str, **params: Any) -> dict[str, Any]:
+    response = client.get(f"/api/cases/{case_id}", params=params, headers=caller.auth)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def database_contains(runtime: Runtime, needle: str) -> list[str]:
+    """Every table of the engine's schema and its read models' schemas holding `needle`, as
+    text or as bytes, in any column."""
+    schema = runtime.settings.database_schema
+    found = []
+    with psycopg.connect(runtime.database_url) as conn:
+        tables = conn.execute(
+            "select n.nspname, c.relname from pg_class c join pg_namespace n "
+            "on n.oid = c.relnamespace where c.relkind = 'r' "
+            "and (n.nspname = %s or n.nspname like %s)",
+            [schema, schema + "\\_\\_%"],
+        ).fetchall()
+        assert len(tables) > 10  # events, keys, users, audit, every read model
+        for namespace, table in tables:
+            with conn.cursor(binary=True) as cur:
+                rows = cur.execute(
+                    sql.SQL("select * from {}").format(sql.Identifier(namespace, table))
+                ).fetchall()
+            for row in rows:
+                for value in row:
+                    if _holds(value, needle):
+                        found.append(f"{namespace}.{table}")
+    return found
+
+
+def _holds(value: Any, needle: str) -> bool:
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        return needle.encode() in raw or needle.encode("utf-16-le") in raw
+    if isinstance(value, str):
+        return needle in value
+    if value is None:
+        return False
+    return needle in json.dumps(value, default=str)
+
+
+def test_personal_values_are_sealed_everywhere_at_rest(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    case_id, _ = personal_case(client, callers)
+    pg_runtime.projections.catch_up()
+
+    assert case_json(client, callers["lsa"], case_id)["data"]["person_name"] == NAME
+    for needle in (NAME, "Qzxwv", "Vqzjx harbour"):
+        assert database_contains(pg_runtime, needle) == []
+
+
+def test_the_server_log_never_receives_personal_values(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    case_id, version = personal_case(client, callers)
+    # failures that reach the server: a conflicting write and an invalid step carrying a name
+    take_step(client, callers["lsa"], case_id, "waive_interview", version - 1)
+    bad = client.post(
+        f"/api/cases/{case_id}/steps",
+        json={
+            "trigger": "conduct_interview",
+            "expected_version": version,
+            "data": {"interview_notes": NAME, "questionnaire_completed": "yes " + NAME},
+        },
+        headers=callers["lsa"].auth,
+    )
+    assert bad.status_code in (409, 422)
+    assert NAME not in bad.text  # nor echoed back in the problem document
+    with psycopg.connect(pg_runtime.database_url, autocommit=True) as conn:
+        log = conn.execute("select pg_current_logfile()").fetchone()
+        text = ""
+        if log is not None and log[0] is not None:
+            text = conn.execute("select pg_read_file(%s)", [log[0]]).fetchone()[0]  # type: ignore[index]
+    for path in Path("/var/log/postgresql").glob("*.log"):
+        try:
+            text += path.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+    assert "Qzxwv" not in text
+
+
+def test_roles_see_only_the_personal_fields_the_workflow_allows_them(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, version = personal_case(client, callers)
+    assert send_referral(client, callers["lsa"], case_id, version).status_code == 201
+
+    lsa = case_json(client, callers["lsa"], case_id)["data"]
+    shelter = case_json(client, callers["shelter"], case_id)["data"]
+    admin = case_json(client, callers["admin"], case_id)["data"]
+    past = case_json(client, callers["shelter"], case_id, version=1)["data"]
+
+    assert (lsa["person_name"], lsa["narrative"]) == (NAME, NARRATIVE)
+    assert lsa["interview_notes"].startswith("Interview with")
+    # a service provider needs the name to help, not the screening story or the interview
+    assert (shelter["person_name"], shelter["narrative"]) == (NAME, HIDDEN)
+    assert shelter["interview_notes"] == HIDDEN
+    assert past["narrative"] == HIDDEN  # the same at any version
+    assert all(admin[f] == HIDDEN for f in ("person_name", "narrative", "interview_notes"))
+    assert admin["is_child"] == lsa["is_child"]  # not personal: shown to all who see the case
+
+    shelter_history = history(client, callers["shelter"], case_id)
+    assert shelter_history[0]["data"]["narrative"] == HIDDEN
+    assert shelter_history[0]["data"]["person_name"] == NAME
+    supervisor_history = history(client, callers["supervisor"], case_id)
+    assert supervisor_history[0]["data"]["narrative"] == NARRATIVE
+    # another region's caseworker does not even learn that the case exists
+    out_of_region = client.get(f"/api/cases/{case_id}", headers=callers["lviv-lsa"].auth)
+    assert_problem(out_of_region, 404, "not-found")
+    assert_problem(
+        client.get(f"/api/cases/{case_id}/history", headers=callers["analyst"].auth),
+        403,
+        "forbidden",
+    )
+
+
+def test_supervisors_list_who_read_which_personal_fields(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, _ = personal_case(client, callers)
+    case_json(client, callers["shelter"], case_id)
+    case_json(client, callers["admin"], case_id)  # saw no personal field: not a personal read
+    history(client, callers["police"], case_id)
+
+    response = client.get(
+        f"/api/cases/{case_id}/personal-data-reads", headers=callers["supervisor"].auth
+    )
+    assert response.status_code == 200, response.text
+    reads = [(r["user_name"], r["action"], r["detail"]["personal_fields"]) for r in response.json()]
+    assert reads[-2:] == [
+        ("shelter", "case.read", ["person_name"]),
+        ("police", "case.history", ["interview_notes", "narrative", "person_name"]),
+    ]
+    assert all(user != "admin" for user, _, _ in reads)
+    refused = client.get(
+        f"/api/cases/{case_id}/personal-data-reads", headers=callers["shelter"].auth
+    )
+    assert_problem(refused, 403, "forbidden")
+
+
+def test_erasure_destroys_the_key_and_leaves_history_state_and_counts(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    case_id, version = personal_case(client, callers)
+    pg_runtime.projections.catch_up()
+    dashboards_before = _dashboards(pg_runtime)
+    steps_before = [
+        (h["version"], h["event"], h["to_state"])
+        for h in history(client, callers["supervisor"], case_id)
+    ]
+    keys = pg_runtime.engine.store.keys
+    assert isinstance(keys, PostgresCaseKeys)
+
+    refused = client.post(
+        f"/api/cases/{case_id}/erase",
+        json={"reason": "Art. 17 request 42"},
+        headers=callers["supervisor"].auth,
+    )
+    assert_problem(refused, 403, "forbidden")
+    response = client.post(
+        f"/api/cases/{case_id}/erase",
+        json={"reason": "Art. 17 request 42"},
+        headers=callers["admin"].auth,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["event"] == "PersonalDataErased"
+    again = client.post(
+        f"/api/cases/{case_id}/erase",
+        json={"reason": "Art. 17 request 42"},
+        headers=callers["admin"].auth,
+    )
+    assert again.status_code == 200 and again.json()["replayed"] is True
+
+    now = case_json(client, callers["lsa"], case_id)
+    assert now["state"] == "interviewed" and now["version"] == version + 1
+    assert [now["data"][f] for f in ("person_name", "narrative", "interview_notes")] == [ERASED] * 3
+    entries = history(client, callers["supervisor"], case_id)
+    assert [(h["version"], h["event"], h["to_state"]) for h in entries[:-1]] == steps_before
+    assert entries[-1]["event"] == "PersonalDataErased"
+    assert entries[0]["data"]["person_name"] == ERASED
+    assert isinstance(entries[0]["data"]["is_child"], bool)  # what is not personal stays
+    past = case_json(client, callers["lsa"], case_id, version=1)
+    assert past["data"]["person_name"] == ERASED
+
+    # the key is gone for good: not even the master key opens the case again
+    fresh = PostgresCaseKeys(pg_runtime.db, keys.master)
+    assert fresh.key(uuid.UUID(case_id)) is None
+    with psycopg.connect(pg_runtime.database_url) as conn:
+        (wrapped,) = conn.execute(
+            sql.SQL("select wrapped from {} where case_id = %s").format(
+                sql.Identifier(pg_runtime.settings.database_schema, "case_keys")
+            ),
+            [case_id],
+        ).fetchone()  # type: ignore[misc]
+    assert wrapped is None
+
+    # statistics unchanged, live and after a full rebuild
+    pg_runtime.projections.catch_up()
+    assert _dashboards(pg_runtime) == dashboards_before
+    pg_runtime.projections.rebuild_many(list(pg_runtime.projections.models))
+    assert _dashboards(pg_runtime) == dashboards_before
+    assert database_contains(pg_runtime, NAME) == []
+
+    # the case goes on, but takes no personal data any more
+    no_pii = take_step(client, callers["lsa"], case_id, "request_verification", version + 1)
+    assert no_pii.status_code == 200, no_pii.text
+    with_pii = client.post(
+        f"/api/cases/{case_id}/referrals",
+        json={
+            "agency": "shelter-kyiv",
+            "service": "shelter",
+            "expected_version": version + 2,
+            "data": {"referral_notes": "Synthetic note"},
+        },
+        headers=callers["lsa"].auth,
+    )
+    body = assert_problem(with_pii, 409, "personal-data-erased")
+    assert "referral_notes" in body["detail"]
+
+
+def test_rotating_the_master_key_rewraps_every_live_case_key(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    settings = pg_settings.model_copy(update={"master_key": SecretStr(old.text())})
+    with build(settings) as runtime:
+        kept = [open_in_engine(runtime.engine, person_name=NAME).case_id for _ in range(3)]
+        erased = open_in_engine(runtime.engine, person_name=NAME).case_id
+        runtime.engine.erase_personal_data(erased, "Art. 17 request 7", actor=OPERATOR)
+        keys = runtime.engine.store.keys
+        assert isinstance(keys, PostgresCaseKeys)
+        assert keys.rotate(new) == 3
+
+        stale = PostgresCaseKeys(runtime.db, old)
+        for case_id in kept:
+            with pytest.raises(MasterKeyError):
+                stale.key(case_id)
+        current = PostgresCaseKeys(runtime.db, new)
+        assert all(current.key(case_id) is not None for case_id in kept)
+        assert current.key(erased) is None
+    with build(settings.model_copy(update={"master_key": SecretStr(new.text())})) as runtime:
+        assert all(runtime.engine.case(c).data["person_name"] == NAME for c in kept)
+        assert runtime.engine.case(erased).data["person_name"] == ERASED
+    with pytest.raises(MasterKeyError), build(settings) as runtime:
+        runtime.engine.case(kept[0])
+
+
+def test_an_external_database_needs_a_master_key(pg_settings: Settings) -> None:
+    with pytest.raises(MasterKeyError, match="REFERRAL_ENGINE_MASTER_KEY is required"):
+        build(pg_settings.model_copy(update={"master_key": None}))
+
+
+def _dashboards(runtime: Runtime) -> dict[str, Any]:
+    params = {"region": None, "from": None, "to": None, "today": runtime.engine.clock().date()}
+    return {
+        name: runtime.projections.query(name, "dashboard", params)
+        for name in runtime.projections.dashboards()
+    }
+
+
+def test_responses_carry_security_headers(client: TestClient, callers: Callers) -> None:
+    case_id, _ = personal_case(client, callers)
+    response = client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"  # personal data stays out of caches
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+
+
+def test_an_address_guessing_tokens_is_slowed_down(client: TestClient, callers: Callers) -> None:
+    bad = {"Authorization": "Bearer ret_guessed-token"}
+    statuses = [client.get("/api/cases", headers=bad).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    refused = client.get("/api/cases", headers=callers["lsa"].auth)  # even with a good token
+    body = assert_problem(refused, 429, "too-many-requests")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60 and "try again" in body["detail"]

@@ -1,0 +1,70 @@
+"""Who reads which personal field, and what erasure does to a case (in-memory engine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.errors import InvalidData, PersonalDataErased
+from referral_engine.domain.personal import ERASED, NOT_PERMITTED, Disclosure
+from referral_engine.engine import Engine
+from tests.factories import LSA, case_in, open_case, step, ukraine
+
+OPERATOR = Actor("operator", "admin", "it")
+
+
+def test_each_personal_field_has_its_readers_and_others_have_none() -> None:
+    personal = ukraine().personal
+    assert {"person_name", "narrative", "interview_notes", "referral_notes"} <= set(personal)
+    assert "is_child" not in personal and "indicators" not in personal
+    assert "service_provider" in personal["person_name"]
+    assert "service_provider" not in personal["narrative"]
+    assert "nrm_actor" not in personal["interview_notes"]
+    assert all("analyst" not in r and "admin" not in r for r in personal.values())
+
+
+def test_a_disclosure_marks_what_a_role_may_not_read_and_remembers_what_it_showed(
+    engine: Engine,
+) -> None:
+    view = engine.case(open_case(engine, person_name="Synthetic A", narrative="N").case_id)
+    shelter = Disclosure(ukraine().personal, "service_provider")
+    shown = shelter.case(view).data
+    assert shown["person_name"] == "Synthetic A" and shown["narrative"] == NOT_PERMITTED
+    assert shown["is_child"] == view.data["is_child"]
+    assert shelter.disclosed == {"person_name"}
+    nobody = Disclosure(ukraine().personal, None)
+    assert nobody.case(view).data["person_name"] == NOT_PERMITTED and not nobody.disclosed
+
+
+def test_erasure_blanks_personal_data_now_and_in_the_past_and_refuses_new(
+    engine: Engine,
+) -> None:
+    case_id = case_in(engine, "application_registered")
+    before = engine.case(case_id)
+    result = engine.erase_personal_data(case_id, "Art. 17 request 1", actor=OPERATOR)
+    assert (result.event, result.version, result.replayed) == (
+        "PersonalDataErased",
+        before.version + 1,
+        False,
+    )
+    after = engine.case(case_id)
+    assert after.state == before.state and after.data["person_name"] == ERASED
+    assert engine.case_at_version(case_id, 1).data["person_name"] == ERASED  # key destroyed
+    assert all(e.data.get("person_name", ERASED) == ERASED for e in engine.history(case_id))
+    assert engine.erase_personal_data(case_id, "again", actor=OPERATOR).replayed
+    with pytest.raises(PersonalDataErased):
+        step(
+            engine,
+            case_id,
+            "conduct_interview",
+            LSA,
+            data={"questionnaire_completed": True, "interview_notes": "Synthetic notes"},
+        )
+    step(engine, case_id, "conduct_interview", LSA, data={"questionnaire_completed": True})
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
+def test_an_erasure_needs_a_reason(engine: Engine, reason: str) -> None:
+    case_id = open_case(engine).case_id
+    with pytest.raises(InvalidData):
+        engine.erase_personal_data(case_id, reason, actor=OPERATOR)
