@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import reduce
 from typing import Any
@@ -23,6 +24,7 @@ from .domain.errors import (
     RegionNotAllowed,
     VersionConflict,
 )
+from .domain.personal import erase
 from .domain.views import CaseView, HistoryEntry, MigrationReport, StepResult
 from .domain.workflow import WorkflowDefinition
 from .store import CaseStore, paused_gc
@@ -132,6 +134,28 @@ class Engine:
             lambda c, w: c.take_referral_step(w, referral_id, trigger, data, ctx, expected_version),
         )
 
+    def erase_personal_data(
+        self, case_id: UUID, reason: str, *, actor: Actor, scope: Scope = None
+    ) -> StepResult:
+        """Erase the case's personal data on a lawful request: record the erasure, then destroy
+        the case key. The stream, its states and its statistics stay. Repeating it is harmless."""
+        ctx = self._context(actor, None, None)
+        for _ in range(5):  # a step landing meanwhile only means trying again
+            case = self._get(case_id, scope)
+            replayed = case.erased
+            if not replayed:
+                case.erase_personal_data(self._workflow(case), reason, ctx)
+                try:
+                    self.store.save(case)
+                except IntegrityError:
+                    continue
+            self.store.keys.destroy(case_id)
+            outcome = {**case.idempotency_outcome(), "version": case.version}
+            return StepResult.of(
+                case.id, {**outcome, "name": "PersonalDataErased", "replayed": replayed}
+            )
+        raise VersionConflict(case.version, self._get(case_id).version)
+
     def migrate_cases(
         self,
         workflow_id: str,
@@ -140,16 +164,18 @@ class Engine:
         *,
         actor: Actor,
         dry_run: bool = False,
+        scope: Scope = None,
     ) -> MigrationReport:
-        """Move every open case of one workflow version to another through a recorded event;
-        cases whose state has no counterpart are refused and listed (a dry run writes nothing)."""
+        """Move every open case of one workflow version (in `scope`'s regions) to another through
+        a recorded event; cases whose state has no counterpart are refused and listed (a dry run
+        writes nothing)."""
         source = self.workflows.get(workflow_id, from_version)
         target = self.workflows.get(workflow_id, to_version)
         moved: list[UUID] = []
         refused: list[tuple[UUID, str]] = []
         for case_id in self._case_ids():
             try:
-                if self._migrate(case_id, source, target, actor, dry_run):
+                if self._migrate(case_id, source, target, actor, dry_run, scope):
                     moved.append(case_id)
             except MigrationRefused as exc:
                 refused.append((case_id, "; ".join(exc.problems)))
@@ -187,7 +213,15 @@ class Engine:
 
     def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
-        return [HistoryEntry.of(e) for e in self._events(case_id, scope)]
+        events = self._events(case_id, scope)
+        entries: list[HistoryEntry] = []
+        for event in events:
+            entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
+        erasure = next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)
+        if erasure is not None:  # erased everywhere, even where a key was still cached
+            personal = dict.fromkeys(erasure.fields, frozenset[str]())
+            entries = [replace(e, data=erase(e.data, personal)) for e in entries]
+        return entries
 
     def workflow_of(self, case_id: UUID, *, scope: Scope = None) -> WorkflowDefinition:
         """The workflow version the case runs under."""
@@ -230,12 +264,14 @@ class Engine:
         target: WorkflowDefinition,
         actor: Actor,
         dry_run: bool,
+        scope: Scope,
     ) -> bool:
         """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
         for _ in range(5):
             case = self._get(case_id)
             on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
-            if not on_source or source.states[case.state].terminal:
+            elsewhere = scope is not None and case.region not in scope
+            if not on_source or elsewhere or source.states[case.state].terminal:
                 return False
             case.migrate(source, target, self._context(actor, None, None))
             if dry_run:
