@@ -147,7 +147,8 @@ def test_a_repeated_value_is_refused_in_an_enum_list() -> None:
 def test_an_undeclared_value_is_refused_in_an_enum_list(value: list[object]) -> None:
     why = refusal(ENUM_LIST, value)
 
-    assert why.startswith(f"unknown value(s) {value[1:]!r}")
+    assert why.startswith("unknown value(s) at [1]; allowed: ")
+    assert str(value[1]) not in why  # never echoed: it could be personal data
 
 
 # -- checking a whole step's data ------------------------------------------------------------------

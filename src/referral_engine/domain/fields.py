@@ -100,9 +100,10 @@ def _enum(spec: FieldSpec, value: object) -> JSONValue:
 def _enum_list(spec: FieldSpec, value: object) -> JSONValue:
     if not isinstance(value, list | tuple) or not value:
         raise ValueError("must be a non-empty list of: " + ", ".join(spec.values))
-    bad = [v for v in value if not isinstance(v, str) or v not in spec.values]
-    if bad:
-        raise ValueError(f"unknown value(s) {bad!r}; allowed: " + ", ".join(spec.values))
+    bad = [i for i, v in enumerate(value) if not isinstance(v, str) or v not in spec.values]
+    if bad:  # by position only: a value typed in the wrong place may be personal
+        where = ", ".join(f"[{i}]" for i in bad)
+        raise ValueError(f"unknown value(s) at {where}; allowed: " + ", ".join(spec.values))
     if len(set(value)) != len(value):
         raise ValueError("must not repeat a value")
     return [str(v) for v in value]
