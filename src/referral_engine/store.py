@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoder
 from eventsourcing.utils import Environment, EnvType
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
@@ -124,6 +125,33 @@ class CaseStore(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """eventsourcing's JSON transcoder, decoding with orjson: replay spent about 40 % of its time
+    in the standard library's decoder and its per-object hook.
+
+    Typed values (`{"_type_": ..., "_data_": ...}`) sit at the top level of the case events, so
+    only those are converted; when the stored bytes hold more typed values than that (nested
+    deeper), the general decoder runs instead, so the result is always the same."""
+
+    def decode(self, data: bytes) -> Any:
+        found = orjson.loads(data)
+        expected = data.count(b'"_type_"')
+        if not expected:
+            return found
+        converted = 0
+        if isinstance(found, dict):
+            for key, value in found.items():
+                if type(value) is dict and len(value) == 2 and "_type_" in value:
+                    found[key] = self._decode_obj(value)
+                    converted += 1
+        return found if converted == expected else super().decode(data)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the given environment: settings come from config.Settings, never os.environ."""
