@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from .domain.commands import Actor
+from .domain.errors import TooEarly
 from .domain.fields import FieldSpec, JSONValue
 from .domain.views import AllowedStep
 from .domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
@@ -115,7 +116,19 @@ class Walker:
             data["agency"] = self.rng.choice(AGENCIES)
             self.engine.send_referral(case_id, data, actor=actor(role), **kwargs)
         else:
-            result = self.engine.take_step(case_id, step.trigger, data, actor=actor(role), **kwargs)
+            try:
+                result = self.engine.take_step(
+                    case_id, step.trigger, data, actor=actor(role), **kwargs
+                )
+            except TooEarly as early:  # offered today, yet too early on the walk's own day
+                start = datetime.combine(early.earliest_on, time(9), tzinfo=UTC)
+                if start > now:
+                    return False
+                self.clock = max(self.clock, start)
+                kwargs["occurred_at"] = self.clock
+                result = self.engine.take_step(
+                    case_id, step.trigger, data, actor=actor(role), **kwargs
+                )
             self.visited.add(result.state)
         return True
 

@@ -285,10 +285,10 @@ class Engine:
 
     def _case_ids(self, page: int = 1000) -> list[UUID]:
         """Every case, in the order opened (read from the log of opening events)."""
-        log, topic = self.store.notification_log, get_topic(Case.Opened)
+        recorder, topic = self.store.recorder, get_topic(Case.Opened)
         ids: list[UUID] = []
         start = 1
-        while batch := log.select(start, page, topics=[topic]):
+        while batch := recorder.select_notifications(start, page, topics=[topic]):
             ids += [UUID(str(n.originator_id)) for n in batch]
             start = batch[-1].id + 1
         return ids

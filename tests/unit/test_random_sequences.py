@@ -1,7 +1,9 @@
-"""Random legal and illegal command sequences against every shipped workflow (hypothesis).
+"""Random legal and illegal command sequences against every shipped workflow version (hypothesis).
 
-Illegal steps are refused with no event written; legal steps move exactly as the file says;
-replaying the case at every version gives back the view seen right after that command.
+Illegal steps (too early ones included: time passes by whole days) are refused with no event
+written; legal steps move exactly as the file says; a case may be migrated to a newer version of
+its workflow midway; replaying the case at every version gives back the view seen right after
+that command.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ class CaseMachine(RuleBasedStateMachine):
     def open(self, workflow: tuple[str, int]) -> None:
         self.workflow = REGISTRY.get(*workflow)
         role = sorted(self.workflow.opening.roles)[0]
-        result = self.engine.open_case(
+        # an engine that knows only this version opens the case under it
+        opener = Engine(self.engine.store, WorkflowRegistry([self.workflow]), self.clock)
+        result = opener.open_case(
             self.workflow.id,
             "Kyivska",
             data_for(self.workflow.opening),
@@ -170,6 +174,34 @@ class CaseMachine(RuleBasedStateMachine):
             assert self.engine.case(self.case_id).version == before.version
             return
         assert (referral.id, trigger) in offered
+        self._remember()
+
+    @rule(days=st.integers(1, 40))
+    def time_passes(self, days: int) -> None:
+        self.clock.advance(days=days)
+
+    @rule()
+    def migrate_to_the_next_version(self) -> None:
+        newer = [
+            w for w in REGISTRY if w.id == self.workflow.id and w.version > self.workflow.version
+        ]
+        if not newer:
+            return
+        before = self.engine.case(self.case_id)
+        self.clock.advance(hours=1)
+        report = self.engine.migrate_cases(
+            self.workflow.id,
+            self.workflow.version,
+            newer[0].version,
+            actor=Actor("ops", "admin", "operations"),
+        )
+        after = self.engine.case(self.case_id)
+        if self.case_id not in report.moved:  # a terminal state: the case stays where it is
+            assert after == before and self.workflow.states[before.state].terminal
+            return
+        assert (after.version, after.workflow_version) == (before.version + 1, newer[0].version)
+        assert after.state == before.state  # shipped versions keep every state's name
+        self.workflow = newer[0]
         self._remember()
 
     @invariant()

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from referral_engine import demo
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
     IllegalTransition,
@@ -207,3 +208,9 @@ def test_the_reasonable_grounds_target_skips_weekends_and_bank_holidays(
     take(engine, case_id, "record_consent")
     take(engine, case_id, "refer_adult")
     assert due(engine, case_id, "reasonable_grounds") == expected
+
+
+def test_the_demo_walks_synthetic_uk_cases_past_the_recovery_period(engine: Engine) -> None:
+    cases = [engine.case(c) for seed in range(3) for c in demo.seed(engine, "uk-nrm", 8, seed)]
+    assert {c.workflow_id for c in cases} == {"uk-nrm"}
+    assert {"move_on_support", "cg_negative", "cg_reconsideration"} & {c.state for c in cases}

@@ -1,0 +1,138 @@
+"""A second jurisdiction and workflow versions as users meet them: the diagram over HTTP, a
+too-early step refused with its date, each case's workflow version, and the authoring commands."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi.testclient import TestClient
+
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import Settings
+from referral_engine.engine import Engine
+from referral_engine.workflows import WorkflowRegistry
+from tests.e2e.conftest import Callers, assert_problem
+from tests.e2e.test_cli import cli, pg_env
+from tests.factories import UKRAINE, WORKFLOWS, FixedClock, case_in, data_for
+
+LONDON = "London"
+
+
+def uk_data(runtime: Runtime, trigger: str | None = None) -> dict[str, Any]:
+    uk = runtime.engine.workflows.get("uk-nrm")
+    if trigger is None:
+        return data_for(uk.opening)
+    return data_for(next(t for t in uk.transitions if t.trigger == trigger))
+
+
+def test_the_diagram_of_each_version_is_served_as_svg(client: TestClient, callers: Callers) -> None:
+    for ref in ("ukraine-nrm/versions/1", "ukraine-nrm/versions/2", "uk-nrm/versions/1"):
+        response = client.get(f"/api/workflows/{ref}/diagram.svg", headers=callers["lsa"].auth)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        assert ET.fromstring(response.text).tag == "{http://www.w3.org/2000/svg}svg"
+    v2 = client.get(
+        "/api/workflows/ukraine-nrm/versions/2/diagram.svg", headers=callers["lsa"].auth
+    )
+    assert "extension_requested" in v2.text
+    missing = client.get(
+        "/api/workflows/ukraine-nrm/versions/9/diagram.svg", headers=callers["lsa"].auth
+    )
+    assert_problem(missing, 404, "not-found")
+    assert_problem(client.get("/api/workflows/uk-nrm/versions/1/diagram.svg"), 401, "unauthorized")
+    assert_problem(
+        client.get("/api/workflows/uk-nrm/versions/0/diagram.svg", headers=callers["lsa"].auth),
+        422,
+        "validation",
+    )
+
+
+def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_date(
+    client: TestClient, pg_runtime: Runtime, callers: Callers
+) -> None:
+    fr = callers.add(pg_runtime, "fr", "first_responder", "police-met", [LONDON])
+    ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
+    body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
+    case = client.post("/api/cases", json=body, headers=fr.auth).json()
+    assert case["workflow"] == {"id": "uk-nrm", "version": 1}
+    version = case["version"]
+    for trigger, caller in [
+        ("record_consent", fr),
+        ("refer_adult", fr),
+        ("decide_rg_positive", ca),
+    ]:
+        step = {
+            "trigger": trigger,
+            "data": uk_data(pg_runtime, trigger),
+            "expected_version": version,
+        }
+        response = client.post(f"/api/cases/{case['id']}/steps", json=step, headers=caller.auth)
+        assert response.status_code == 200, response.text
+        version = response.json()["version"]
+    step = {
+        "trigger": "decide_cg_positive",
+        "data": uk_data(pg_runtime, "decide_cg_positive"),
+        "expected_version": version,
+    }
+    response = client.post(f"/api/cases/{case['id']}/steps", json=step, headers=ca.auth)
+    problem = assert_problem(response, 409, "too-early")
+    assert problem["earliest_on"] == "2026-04-01"  # 30 days after the RG decision on 2026-03-02
+    assert problem["trigger"] == "decide_cg_positive"
+    assert problem["counted_from"] == "PositiveReasonableGrounds"
+
+
+def test_diagram_and_lint_from_the_command_line(tmp_path: Path) -> None:
+    svg = tmp_path / "uk.svg"
+    result = cli("workflows", "diagram", "uk-nrm", "--svg", str(svg))
+    assert result.returncode == 0, result.stderr
+    assert "stateDiagram-v2" in result.stdout and "recovery_period" in result.stdout
+    assert ET.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+
+    assert cli("workflows", "lint").returncode == 0
+    document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text(encoding="utf-8"))
+    document["roles"]["observer"] = "Named by no step"
+    broken = tmp_path / "observer.yaml"
+    broken.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = cli("workflows", "lint", str(broken))
+    assert result.returncode == 1
+    assert "roles.observer: can never act" in result.stderr
+
+
+def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        engine = runtime.engine
+        v1 = Engine(
+            engine.store, WorkflowRegistry([engine.workflows.get(UKRAINE, 1)]), engine.clock
+        )
+        granted, appealing = case_in(v1, "status_granted"), case_in(v1, "under_appeal")
+    env = pg_env(pg_settings)
+
+    dry = cli("workflows", "migrate", UKRAINE, "--from", "1", "--to", "2", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert f"would move {granted}" in dry.stdout and "2 would move, 0 refused" in dry.stdout
+    real = cli("workflows", "migrate", UKRAINE, "--from", "1", "--to", "2", env=env)
+    assert real.returncode == 0, real.stderr
+    assert "2 moved, 0 refused" in real.stdout
+    replay = cli("replay", str(granted), env=env)
+    assert "ukraine-nrm v2" in replay.stdout and "WorkflowMigrated" in replay.stdout
+
+    # a version 3 that renames `under_appeal` without saying so refuses that case, naming it
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    for shipped in WORKFLOWS.glob("*.yaml"):
+        (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    v3 = yaml.safe_load(
+        (WORKFLOWS / "ukraine-nrm-v2.yaml").read_text("utf-8").replace("under_appeal", "appealed")
+    )
+    v3.update(version=3, migration={"from_version": 2})
+    (folder / "ukraine-nrm-v3.yaml").write_text(yaml.safe_dump(v3), encoding="utf-8")
+    env["REFERRAL_ENGINE_WORKFLOWS_DIR"] = str(folder)
+    refused = cli("workflows", "migrate", UKRAINE, "--from", "2", "--to", "3", env=env)
+    assert refused.returncode == 1
+    assert f"refused {appealing}: state 'under_appeal' has no counterpart" in refused.stderr
+    assert "1 moved, 1 refused" in refused.stdout
