@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from uuid import uuid4
+
 import pytest
 
+from referral_engine.crypto import MasterKey, MasterKeyError, Sealer
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidData, PersonalDataErased
 from referral_engine.domain.personal import ERASED, NOT_PERMITTED, Disclosure
@@ -68,3 +72,31 @@ def test_an_erasure_needs_a_reason(engine: Engine, reason: str) -> None:
     case_id = open_case(engine).case_id
     with pytest.raises(InvalidData):
         engine.erase_personal_data(case_id, reason, actor=OPERATOR)
+
+
+def test_the_embedded_master_key_is_made_once_and_readable_only_by_its_owner(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "home" / "master.key"
+    first = MasterKey.in_file(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert MasterKey.in_file(path) == first
+    assert first.text() not in repr(first)  # printing a key never shows it
+    with pytest.raises(MasterKeyError):
+        MasterKey.parse("not a key")
+
+
+def test_a_sealed_value_opens_only_with_its_key_case_and_field() -> None:
+    key, other = MasterKey.generate().key, MasterKey.generate().key
+    case_id, elsewhere = uuid4(), uuid4()
+    sealed = Sealer.seal(key, case_id, "person_name", "Synthetic Name")
+    assert "Synthetic" not in str(sealed)
+    assert Sealer.open(key, case_id, "person_name", sealed) == "Synthetic Name"
+    assert Sealer.open(None, case_id, "person_name", sealed) == ERASED
+    for attempt in (
+        (other, case_id, "person_name"),
+        (key, elsewhere, "person_name"),
+        (key, case_id, "contact"),
+    ):
+        with pytest.raises(MasterKeyError):
+            Sealer.open(*attempt, sealed)
