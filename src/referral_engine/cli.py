@@ -419,7 +419,8 @@ def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool =
         f"case {view.id} \\[{view.workflow_id} v{view.workflow_version}] region {view.region}: "
         f"[bold]{view.state}[/bold] at version {view.version}"
     )
-    table = Table("#", "occurred", "event", "step", "by", title=title, title_justify="left")
+    out.print(title)  # a line of its own: a table title would wrap to the table's width
+    table = Table("#", "occurred", "event", "step", "by")
     for h in history:
         move = f"{h.from_state or '-'} -> {h.to_state}"
         if h.referral_id:

@@ -40,7 +40,11 @@ def test_the_loaded_workflows_are_listed(client: TestClient, callers: Callers) -
     response = client.get("/api/workflows", headers=callers["analyst"].auth)
 
     assert response.status_code == 200
-    assert [(w["id"], w["version"]) for w in response.json()] == [(WORKFLOW, 1)]
+    assert [(w["id"], w["version"]) for w in response.json()] == [
+        ("uk-nrm", 1),
+        (WORKFLOW, 1),
+        (WORKFLOW, 2),
+    ]
 
 
 def test_a_workflow_comes_with_its_definition_and_a_mermaid_diagram(
@@ -49,7 +53,7 @@ def test_a_workflow_comes_with_its_definition_and_a_mermaid_diagram(
     response = client.get(f"/api/workflows/{WORKFLOW}", headers=callers["lsa"].auth)
 
     workflow = response.json()
-    assert (workflow["id"], workflow["version"]) == (WORKFLOW, 1)
+    assert (workflow["id"], workflow["version"]) == (WORKFLOW, 2)  # the newest by default
     assert workflow["opening"]["dest"] == "screened"
     grant = next(t for t in workflow["transitions"] if t["trigger"] == "grant_status")
     assert (grant["sources"], grant["dest"], grant["roles"]) == (
