@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .workflows import TransitionModel, WorkflowModel
 
 ANY_STATE = "*"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def sources_of(source: list[str] | str, live_states: Sequence[str]) -> tuple[str, ...]:
@@ -256,6 +257,13 @@ def lint(model: WorkflowModel) -> list[str]:
         for role in model.roles
         if role not in acting
     ]
+    weekend = {WEEKDAYS.index(day) for day in model.calendar.weekend}
+    findings += [
+        f"calendar.holidays: {day.isoformat()} is a {WEEKDAYS[day.weekday()]}, already a day off "
+        "(a typo, or a substitute day missing?)"
+        for day in model.calendar.holidays
+        if day.weekday() in weekend
+    ]
     return findings
 
 
@@ -276,11 +284,8 @@ def _graph_findings(
             continue
         if not edges.get(name, set()) - {name}:
             findings.append(f"{path}: dead end: not terminal, yet no step leads out of it")
-        elif (
-            terminal
-            and not _reachable(name, edges) & terminal
-            and not _reachable(name, edges) & returns
-        ):
+        elif terminal and not _reachable(name, edges) & (terminal | returns):
+            # a `$previous` step may lead anywhere, so reaching one counts as a way out
             findings.append(f"{path}: dead end: no terminal state can be reached from it")
     return findings
 

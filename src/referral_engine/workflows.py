@@ -30,11 +30,10 @@ from .domain.workflow import (
     WorkflowDefinition,
     machine_transitions,
 )
-from .workflow_checks import lint, semantic_problems, sources_of
+from .workflow_checks import WEEKDAYS, lint, semantic_problems, sources_of
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it (about eight times faster), else the pure one."""
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class _Model(BaseModel):

@@ -4,6 +4,7 @@ some left on v1; histories replay identically and the read models count both ver
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 from referral_engine.engine import Engine
 from referral_engine.workflows import WorkflowRegistry
-from tests.factories import LSA, UKRAINE, FixedClock, case_in, open_case, path_to, step
+from tests.factories import LSA, UKRAINE, FixedClock, case_in, data_for, open_case, path_to, step
 
 ADMIN = Actor("ops", "admin", "operations")
 STATES = ("screened", "interviewed", "identified", "status_granted", "under_appeal")
@@ -75,3 +76,32 @@ def test_some_cases_move_to_v2_others_stay_on_v1_and_both_replay_and_count(
         sorted((r for r in rebuilt if r["case_id"] in set(kyiv + lviv)), key=lambda r: r["case_id"])
         == live
     )
+
+
+def test_the_deadline_board_lists_a_step_held_back_until_its_earliest_date(
+    pg_runtime: Runtime, clock: FixedClock
+) -> None:
+    engine = pg_runtime.engine
+    uk = engine.workflows.get("uk-nrm")
+    fr, ca = Actor("fr", "first_responder", "police-met"), Actor("ca", "competent_authority", "sca")
+    case_id = engine.open_case("uk-nrm", "London", data_for(uk.opening), actor=fr).case_id
+    for trigger, actor in [("record_consent", fr), ("refer_adult", fr), ("decide_rg_positive", ca)]:
+        spec = next(t for t in uk.transitions if t.trigger == trigger)
+        version = engine.case(case_id).version
+        engine.take_step(case_id, trigger, data_for(spec), actor=actor, expected_version=version)
+    pg_runtime.projections.catch_up()
+    board = {"regions": None, "region": "London", "limit": 10}
+
+    waiting = pg_runtime.projections.query(
+        "deadlines", "waiting", {**board, "today": clock.now.date()}
+    )
+    assert {(r["trigger"], r["earliest_on"].isoformat()) for r in waiting} == {
+        ("decide_cg_positive", "2026-04-01"),
+        ("decide_cg_negative", "2026-04-01"),
+    }
+    later = {**board, "today": date(2026, 4, 1)}
+    assert pg_runtime.projections.query("deadlines", "waiting", later) == []  # allowed by then
+    open_deadlines = pg_runtime.projections.query(
+        "deadlines", "open", {**board, "from": None, "to": None, "today": clock.now.date()}
+    )
+    assert [d["name"] for d in open_deadlines] == []  # the RG deadline stopped; guards are apart

@@ -248,6 +248,15 @@ def test_lint_reports_unreachable_states_and_dead_ends() -> None:
     assert not any(f.startswith("states.loop") for f in findings)
 
 
+def test_lint_reports_a_holiday_listed_on_a_weekend_day() -> None:
+    document = raw(WORKFLOWS / "uk-nrm.yaml")
+    document["calendar"]["holidays"].append(date(2026, 12, 26))  # Boxing Day 2026 is a Saturday
+    assert _lint(document) == [
+        "calendar.holidays: 2026-12-26 is a saturday, already a day off "
+        "(a typo, or a substitute day missing?)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
