@@ -433,6 +433,8 @@ def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool =
     for d in view.deadlines:
         late = " [red]OVERDUE[/red]" if d.overdue else ""
         out.print(f"  deadline {d.name}: due {d.due_on}{late}", highlight=False)
+    for w in view.not_yet_allowed:
+        out.print(f"  not before {w.earliest_on}: {w.trigger} (from {w.after})", highlight=False)
     if with_data:
         for key, value in view.data.items():
             out.print(f"  {key}: {value}", highlight=False)
