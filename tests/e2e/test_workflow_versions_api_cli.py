@@ -82,6 +82,10 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     assert problem["earliest_on"] == "2026-04-01"  # 30 days after the RG decision on 2026-03-02
     assert problem["trigger"] == "decide_cg_positive"
     assert problem["counted_from"] == "PositiveReasonableGrounds"
+    shown = client.get(f"/api/cases/{case['id']}", headers=ca.auth).json()
+    assert "decide_cg_positive" not in [s["trigger"] for s in shown["allowed_steps"]]
+    waiting = {w["trigger"]: w["earliest_on"] for w in shown["not_yet_allowed"]}
+    assert waiting["decide_cg_positive"] == "2026-04-01"  # the case says when, before anyone tries
 
 
 def test_diagram_and_lint_from_the_command_line(tmp_path: Path) -> None:

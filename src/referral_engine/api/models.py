@@ -86,6 +86,16 @@ class DeadlineOut(Response):
     days_left: int
 
 
+class NotYetAllowedOut(Response):
+    """A step held back by an earliest-date guard (e.g. no Conclusive Grounds decision before
+    day 30 of the recovery period): legal from `earliest_on`."""
+
+    trigger: str
+    earliest_on: date
+    after: str
+    started_on: date
+
+
 class ReferralOut(Response):
     id: str
     agency: str
@@ -111,6 +121,7 @@ class CaseOut(Response):
     referrals: list[ReferralOut]
     deadlines: list[DeadlineOut]
     allowed_steps: list[AllowedStepOut]
+    not_yet_allowed: list[NotYetAllowedOut]
     recorded_at: datetime
 
     @classmethod
@@ -126,6 +137,7 @@ class CaseOut(Response):
             referrals=[ReferralOut.model_validate(r) for r in view.referrals],
             deadlines=[DeadlineOut.model_validate(d) for d in view.deadlines],
             allowed_steps=[AllowedStepOut.of(s) for s in view.allowed_steps],
+            not_yet_allowed=[NotYetAllowedOut.model_validate(w) for w in view.not_yet_allowed],
             recorded_at=view.recorded_at,
         )
 
