@@ -23,8 +23,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
+# Every benchmark, each printing its ratio against a baseline measured in the same run (not part of
+# `make test`; about 10 minutes). On the embedded PostgreSQL unless REFERRAL_ENGINE_DATABASE_URL is set.
+BENCHES := rebuild command replay lag http_api
 bench: $(STAMP)
-	$(BIN)/python bench/rebuild.py
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; PYTHONPATH=. $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .referral-engine .pytest_cache .mypy_cache .ruff_cache

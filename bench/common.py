@@ -48,6 +48,18 @@ def scratch_runtime(**overrides: Any) -> Iterator[Runtime]:
             embedded.stop()
 
 
+def process_env(runtime: Runtime, **extra: str) -> dict[str, str]:
+    """The environment for a `referral-engine` process on the benchmark's schema."""
+    key = runtime.settings.master_key
+    return {
+        **os.environ,
+        "REFERRAL_ENGINE_DATABASE_URL": runtime.database_url,
+        "REFERRAL_ENGINE_DATABASE_SCHEMA": runtime.settings.database_schema,
+        "REFERRAL_ENGINE_MASTER_KEY": key.get_secret_value() if key else "",
+        **extra,
+    }
+
+
 def seed_events(runtime: Runtime, target: int, templates: int = 120, seed: int = 1) -> int:
     """Fill the events table with at least `target` events: synthetic cases walked through the
     workflow in memory, then replicated under new case ids and regions with COPY."""

@@ -10,7 +10,6 @@ until case_queue has folded the step's event. Target: p95 under 200 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, ukraine
 
-from common import machine, scratch_runtime
+from common import machine, process_env, scratch_runtime
 from referral_engine.domain.commands import Actor
 
 LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
@@ -36,11 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_runtime(run_projections=False) as runtime:
         print(f"machine: {machine()}; database: {runtime.display_url}")
-        env = {
-            **os.environ,
-            "REFERRAL_ENGINE_DATABASE_URL": runtime.database_url,
-            "REFERRAL_ENGINE_DATABASE_SCHEMA": runtime.settings.database_schema,
-        }
+        env = process_env(runtime)
         worker = subprocess.Popen(
             [sys.executable, "-m", "referral_engine", "projections", "run", "--poll", "1"],
             env=env,

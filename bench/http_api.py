@@ -1,0 +1,183 @@
+"""HTTP benchmark: steps through the real API (uvicorn, real sockets) against direct engine calls.
+
+Both sides run in the same run, on the same database, with the same number of concurrent
+clients (16 by default), each client stepping cases of its own. Prints steps per second, p50 and
+p99 latency of each side and the ratio HTTP / engine.
+
+    PYTHONPATH=. .venv/bin/python bench/http_api.py [--clients 16] [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tests.factories import data_for, ukraine
+
+from common import machine, process_env, scratch_runtime
+from referral_engine.bootstrap import Runtime
+from referral_engine.domain.commands import Actor
+
+LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
+CASES_PER_CLIENT = 20
+Step = Callable[[], None]
+
+
+def measure(clients: int, seconds: float, make: Callable[[int], Step]) -> tuple[float, list[float]]:
+    """Steps per second over all clients and every step's latency in seconds."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    stop = threading.Event()
+    barrier = threading.Barrier(clients + 1)
+
+    def loop(i: int) -> None:
+        step = make(i)
+        barrier.wait()
+        while not stop.is_set():
+            started = time.perf_counter()
+            step()
+            latencies[i].append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    every = [x for per in latencies for x in per]
+    return len(every) / elapsed, every
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+def open_cases(runtime: Runtime, count: int) -> list[list[object]]:
+    opening = data_for(ukraine().opening)
+    return [
+        [runtime.engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1]
+        for _ in range(count)
+    ]
+
+
+def engine_client(runtime: Runtime) -> Callable[[int], Step]:
+    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+
+    def make(client: int) -> Step:
+        cases, turn = open_cases(runtime, CASES_PER_CLIENT), [0]
+
+        def step() -> None:
+            case = cases[turn[0] % len(cases)]
+            turn[0] += 1
+            result = runtime.engine.take_step(
+                case[0],  # type: ignore[arg-type]
+                "record_consent",
+                consent,
+                actor=LSA,
+                expected_version=case[1],  # type: ignore[arg-type]
+            )
+            case[1] = result.version
+
+        return step
+
+    return make
+
+
+def http_client(runtime: Runtime, base: str, token: str) -> Callable[[int], Step]:
+    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def make(client: int) -> Step:
+        cases, turn = open_cases(runtime, CASES_PER_CLIENT), [0]
+        session = httpx.Client(base_url=base, headers=headers, timeout=30)
+
+        def step() -> None:
+            case = cases[turn[0] % len(cases)]
+            turn[0] += 1
+            body = {"trigger": "record_consent", "data": consent, "expected_version": case[1]}
+            response = session.post(f"/api/cases/{case[0]}/steps", json=body)
+            if response.status_code != 200:
+                raise RuntimeError(f"step refused: {response.status_code} {response.text}")
+            case[1] = response.json()["version"]
+
+        return step
+
+    return make
+
+
+def serve(runtime: Runtime, port: int) -> subprocess.Popen[str]:
+    """`referral-engine serve` on the benchmark's schema, without live projections."""
+    env = process_env(
+        runtime, REFERRAL_ENGINE_RUN_PROJECTIONS="false", REFERRAL_ENGINE_POOL_SIZE="20"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "referral_engine", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the API server did not start within 60 s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def report(name: str, rate: float, latencies: list[float]) -> None:
+    print(
+        f"{name:<22} {rate:8,.0f} steps/s   p50 {percentile(latencies, 50):6.1f} ms   "
+        f"p99 {percentile(latencies, 99):6.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    with scratch_runtime(run_projections=False, pool_size=20) as runtime:
+        print(f"machine: {machine()}; database: {runtime.display_url}; {args.clients} clients")
+        runtime.users.add("bench-lsa", "lsa_official", "lsa-bench", ["Kyivska"])
+        token = runtime.users.issue_token("bench-lsa")
+        engine_rate, engine_latencies = measure(args.clients, args.seconds, engine_client(runtime))
+        report("engine (direct calls)", engine_rate, engine_latencies)
+        port = free_port()
+        server = serve(runtime, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            http_rate, http_latencies = measure(
+                args.clients, args.seconds, http_client(runtime, base, token)
+            )
+        finally:
+            server.terminate()
+            server.wait(10)
+        report("HTTP API (uvicorn)", http_rate, http_latencies)
+        print(f"ratio HTTP / engine: {http_rate / engine_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
