@@ -101,8 +101,10 @@ class AuditLog:
         regions: frozenset[str] | None = None,
         personal_only: bool = False,
         limit: int = 500,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
-        """Entries matching every given filter, oldest first; `regions` None means all."""
+        """Entries matching every given filter, oldest first (or newest first); `regions` None
+        means all."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(
                 "select at, user_name, role, agency, action, method, path, status, case_id, "
@@ -113,7 +115,7 @@ class AuditLog:
                 "(%(until)s::timestamptz is null or at <= %(until)s) and "
                 "(%(regions)s::text[] is null or region = any(%(regions)s)) and "
                 "(not %(personal)s or detail ? 'personal_fields') "
-                "order by id limit %(limit)s",
+                f"order by id {'desc' if newest_first else 'asc'} limit %(limit)s",
                 {
                     "case": case_id,
                     "user": _storable(user_name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import secrets
@@ -13,6 +14,8 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 import psycopg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from .domain.commands import Actor
 from .domain.errors import DomainError, FieldProblem, InvalidData
@@ -21,6 +24,8 @@ from .store import Database
 STAFF_ROLES = ("supervisor", "analyst", "admin")
 ALL_REGIONS = "*"
 TOKEN_PREFIX = "ret_"
+PASSWORD_MIN = 10
+_HASHER = PasswordHasher()
 
 SCHEMA = (
     """create table if not exists users (
@@ -37,6 +42,7 @@ SCHEMA = (
         label text not null default '',
         created_at timestamptz not null default now(),
         revoked_at timestamptz)""",
+    "alter table users add column if not exists password_hash text",
 )
 
 
@@ -148,6 +154,35 @@ class Users:
             ).fetchone()
         return None if row is None else User(row[0], row[1], row[2], row[3], tuple(row[4]))
 
+    def set_password(self, name: str, password: str) -> None:
+        """Set the user's password for the pages' sign-in (only an argon2 hash is kept)."""
+        if len(password) < PASSWORD_MIN:
+            problem = f"must be at least {PASSWORD_MIN} characters"
+            raise InvalidData([FieldProblem("password", problem)])
+        with self.db.pool.connection() as conn:
+            cursor = conn.execute(
+                "update users set password_hash = %s where name = %s",
+                [_HASHER.hash(password), name],
+            )
+        if cursor.rowcount != 1:
+            raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
+
+    def sign_in(self, name: str, password: str) -> User | None:
+        """The user whose name and password these are, or None (unknown users cost the same)."""
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select id, name, role, agency, regions, password_hash from users where name = %s",
+                [name[:200].replace("\x00", "")],
+            ).fetchone()
+        stored = row[5] if row is not None and row[5] else _no_such_user()
+        try:
+            _HASHER.verify(stored, password[:1000])
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None or not row[5]:
+            return None
+        return User(row[0], row[1], row[2], row[3], tuple(row[4]))
+
     def tokens(self, name: str | None = None) -> list[TokenInfo]:
         with self.db.pool.connection() as conn:
             rows = conn.execute(
@@ -175,6 +210,12 @@ class Users:
                 [name],
             )
             return cursor.rowcount
+
+
+@functools.cache
+def _no_such_user() -> str:
+    """A hash to verify against when the user has none, so timing tells nothing."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class Throttle:

@@ -18,6 +18,7 @@ from ..config import Settings
 from ..domain.errors import DomainError
 from ..projection_worker import LiveWorker
 from ..security import Throttle
+from ..web import install as install_pages
 from . import deps, problems
 from .metrics import observe
 from .routers import cases, dashboards, projections, service
@@ -61,6 +62,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(service.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)
+    install_pages(app)
     app.middleware("http")(_observe)
     app.middleware("http")(_security_headers)
     limit = (runtime.settings if runtime else Settings()).max_body_bytes

@@ -6,7 +6,7 @@ import threading
 
 from fastapi import APIRouter, HTTPException
 
-from ...projections import Status
+from ...projections import Projections, Status
 from ..deps import AnyUser, ProjectionOperator, RuntimeDep
 from ..problems import problem_responses
 
@@ -33,7 +33,12 @@ def list_projections(user: AnyUser, runtime: RuntimeDep) -> list[Status]:
 @router.post("/{name}/rebuild", status_code=202, response_model=Status, responses=PROBLEMS)
 def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> Status:
     """Start a blue/green rebuild; the current version keeps serving until the switch."""
-    projections = runtime.projections
+    start_rebuild(runtime.projections, name)
+    return next(s for s in runtime.projections.status() if s.name == name)
+
+
+def start_rebuild(projections: Projections, name: str) -> None:
+    """Rebuild a read model in a background thread (404: no such model; 409: one running)."""
     if name not in projections.models:
         raise HTTPException(404, f"no read model named '{name}'")
     with _lock:
@@ -45,4 +50,3 @@ def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> Status:
         )
         _running[name] = thread
         thread.start()
-    return next(s for s in projections.status() if s.name == name)

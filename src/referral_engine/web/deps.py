@@ -1,0 +1,138 @@
+"""What every page needs: the session, the signed-in user, CSRF-checked form posts, errors as
+pages (never a problem document or a stack trace in the browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+
+from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED, PROJECTION_OPERATORS, get_runtime
+from ..api.problems import status_of
+from ..bootstrap import Runtime, master_key
+from ..domain.errors import DomainError
+from ..security import User
+from .session import COOKIE, Session, Sessions, derive_key, same_token
+
+
+class SignInRequired(Exception):
+    """No signed-in user: the page redirects to the sign-in form."""
+
+
+def sessions(request: Request) -> Sessions:
+    """The app's session signer, made once from the runtime's master key."""
+    found: Sessions | None = getattr(request.app.state, "sessions", None)
+    if found is None:
+        runtime: Runtime = request.app.state.runtime
+        key = master_key(runtime.settings, embedded=runtime.embedded is not None)
+        found = request.app.state.sessions = Sessions(derive_key(key.key))
+    return found
+
+
+def session(request: Request) -> Session:
+    """The visitor's session; an anonymous one (set on the response) when there is none."""
+    found: Session | None = getattr(request.state, "session", None)
+    if found is None:
+        found = sessions(request).load(request.cookies.get(COOKIE))
+        if found is None:
+            found = sessions(request).anonymous()
+            request.state.new_session = found
+        request.state.session = found
+    return found
+
+
+def set_session(request: Request, response: Response, new: Session | None) -> None:
+    """Write the session cookie (or clear it when `new` is None)."""
+    secure = request.url.scheme == "https"
+    if new is None:
+        response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+        return
+    response.set_cookie(
+        COOKIE,
+        sessions(request).dump(new),
+        max_age=new.expires - int(sessions(request).clock()),
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> User:
+    """The signed-in user (the page redirects to sign-in otherwise)."""
+    found = session(request)
+    user = runtime.users.get(found.user) if found.user else None
+    if user is None or str(user.id) != found.user_id:
+        raise SignInRequired
+    request.state.user = user
+    return user
+
+
+def case_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    """Anyone who works cases; analysts see aggregates only."""
+    if user.role in CASE_READERS_DENIED:
+        raise HTTPException(403, "analysts have no access to individual cases")
+    return user
+
+
+def audit_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role not in AUDIT_READERS:
+        raise HTTPException(403, "only supervisors and admins may read the audit log")
+    return user
+
+
+def operator_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role not in PROJECTION_OPERATORS:
+        raise HTTPException(403, "only admins and analysts may rebuild read models")
+    return user
+
+
+async def posted(request: Request) -> FormData:
+    """The submitted form, refused (403) unless it carries the session's CSRF token."""
+    form = await request.form()
+    token = form.get("csrf")
+    if not same_token(session(request).csrf, token if isinstance(token, str) else None):
+        raise HTTPException(403, "the form has expired or did not come from this site")
+    return form
+
+
+PageUser = Annotated[User, Depends(page_user)]
+CasePageUser = Annotated[User, Depends(case_page_user)]
+AuditPageUser = Annotated[User, Depends(audit_page_user)]
+OperatorPageUser = Annotated[User, Depends(operator_page_user)]
+Posted = Annotated[FormData, Depends(posted)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+class PageRoute(APIRoute):
+    """Routes whose errors are pages: sign-in redirects, 403/404/409/422 as HTML."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            from .render import error_page  # render imports this module
+
+            try:
+                return await handler(request)
+            except SignInRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+            except DomainError as exc:
+                return error_page(request, status_of(exc), str(exc))
+            except HTTPException as exc:
+                return error_page(request, exc.status_code, str(exc.detail), exc.headers)
+            except RequestValidationError as exc:
+                detail = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
+                    for e in exc.errors()
+                )
+                return error_page(request, 422, detail)
+
+        return page_handler

@@ -1,0 +1,117 @@
+"""Forms generated from a workflow's field declarations, and submitted forms read back as data.
+
+Reading a form only undoes what HTML does to values (everything arrives as text, unchecked boxes
+do not arrive at all); whether a value is acceptable is decided by the domain's own field
+checks, so a page and the JSON API refuse the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from ..domain.errors import FieldProblem
+from ..domain.fields import FieldSpec
+
+PREFIX = "data."
+INPUT_TYPES = {"string": "text", "date": "date", "int": "number", "datetime": "text"}
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One field as the template draws it."""
+
+    spec: FieldSpec
+    name: str
+    id: str
+    kind: str
+    """text, textarea, number, date, select (enum and yes/no) or checkboxes (enum_list)."""
+    value: Any
+    errors: tuple[str, ...]
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return ("true", "false") if self.spec.type == "bool" else self.spec.values
+
+    @property
+    def text(self) -> str:
+        return "" if self.value is None else str(self.value)
+
+    def selected(self, option: str) -> bool:
+        if isinstance(self.value, bool):
+            return option == ("true" if self.value else "false")
+        if isinstance(self.value, list):
+            return option in self.value
+        return bool(self.value == option)
+
+
+def widgets(
+    fields: Sequence[FieldSpec],
+    form_id: str,
+    values: Mapping[str, Any] | None = None,
+    problems: Iterable[FieldProblem] = (),
+) -> list[Widget]:
+    """The widgets of a step's fields, refilled with what was submitted and its errors."""
+    values = values or {}
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        errors.setdefault(p.path.removeprefix(PREFIX), []).append(p.message)
+    return [
+        Widget(
+            spec=f,
+            name=PREFIX + f.name,
+            id=f"{form_id}-{f.name}",
+            kind=_kind(f),
+            value=values.get(f.name),
+            errors=tuple(errors.get(f.name, ())),
+        )
+        for f in fields
+    ]
+
+
+def _kind(spec: FieldSpec) -> str:
+    if spec.type in ("enum", "bool"):
+        return "select"
+    if spec.type == "enum_list":
+        return "checkboxes"
+    if spec.type == "text":
+        return "textarea"
+    return INPUT_TYPES[spec.type]
+
+
+def read(fields: Sequence[FieldSpec], form: FormData) -> dict[str, object]:
+    """The declared fields' values from a submitted form; empty inputs are left out."""
+    data: dict[str, object] = {}
+    for spec in fields:
+        name = PREFIX + spec.name
+        if spec.type == "enum_list":
+            chosen = [v for v in form.getlist(name) if isinstance(v, str) and v]
+            if chosen:
+                data[spec.name] = chosen
+            continue
+        raw = form.get(name)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        data[spec.name] = _typed(spec, raw.strip() if spec.type != "text" else raw)
+    return data
+
+
+def _typed(spec: FieldSpec, raw: str) -> object:
+    """Text as the JSON value the field expects; text that is not one is passed on as it is,
+    for the field check to name the problem."""
+    if spec.type == "bool" and raw in ("true", "false"):
+        return raw == "true"
+    if spec.type == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def field_titles(fields: Iterable[FieldSpec]) -> dict[str, str]:
+    """Field name -> its title, for showing stored data under readable labels."""
+    return {f.name: f.title or f.name for f in fields}

@@ -1,0 +1,112 @@
+"""Rendering pages: one Jinja2 environment (autoescaped), the interface language, the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED
+from ..domain.personal import is_marker
+from ..security import User
+from .deps import session, set_session
+from .i18n import DEFAULT, LANG_COOKIE, LANGS, translator
+
+TEMPLATES = Path(__file__).parent / "templates"
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "svg"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGS else DEFAULT
+
+
+def nav(user: User | None) -> list[tuple[str, str]]:
+    """The sections this user's role may use: (path, message key)."""
+    if user is None:
+        return []
+    items = []
+    if user.role not in CASE_READERS_DENIED:
+        items += [("/cases", "nav.cases"), ("/deadlines", "nav.deadlines")]
+    if user.role in AUDIT_READERS:
+        items.append(("/audit", "nav.audit"))
+    items += [
+        ("/dashboards", "nav.dashboards"),
+        ("/projections", "nav.projections"),
+        ("/workflows", "nav.workflows"),
+    ]
+    return items
+
+
+def shown(value: Any, t: Any) -> str:
+    """A stored value as text: lists joined, booleans in words, redaction markers explained."""
+    if is_marker(value):
+        return str(t("redacted." + str(value["redacted"])))
+    if isinstance(value, bool):
+        return str(t("yes" if value else "no"))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def query(params: Mapping[str, Any], **changes: Any) -> str:
+    """A query string from `params` with `changes`, leaving out empty values."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render `template` inside the frame; writes the session cookie when one was just made."""
+    lang = language(request)
+    user: User | None = getattr(request.state, "user", None)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = ENV.get_template(template).render(
+        request=request,
+        user=user,
+        t=translator(lang),
+        lang=lang,
+        langs=LANGS,
+        here=quote(here, safe=""),
+        csrf=session(request).csrf,
+        nav=nav(user),
+        path=request.url.path,
+        shown=lambda v: shown(v, translator(lang)),
+        query=query,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    new = getattr(request.state, "new_session", None)
+    if new is not None:
+        set_session(request, response, new)
+    return response
+
+
+def error_page(
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
+    response = page(request, "error.html", status=status, status_code=status, detail=detail)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def svg(markup: str) -> Markup:
+    """SVG this package generated itself (every text in it escaped when it was made)."""
+    return Markup(markup)

@@ -1,0 +1,119 @@
+"""Analysts' pages: dashboards with charts and CSV downloads, read models with live rebuilds."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+
+from ...api.routers.projections import start_rebuild
+from ...dashboards import Report, dashboards, report, to_csv
+from ...domain.errors import FieldProblem, InvalidData
+from .. import charts
+from ..deps import OperatorPageUser, PageRoute, PageUser, Posted, RuntimeDep
+from ..render import page
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Name = Annotated[str, Path(max_length=100)]
+Month = Annotated[str | None, Query(max_length=10)]
+Region = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/dashboards", response_class=HTMLResponse)
+def dashboard_list(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
+    """The dashboards the read models publish."""
+    return page(request, "dashboards.html", dashboards=dashboards(runtime.projections))
+
+
+@router.get("/dashboards/{name}", response_class=HTMLResponse)
+def dashboard(
+    name: Name,
+    request: Request,
+    user: PageUser,
+    runtime: RuntimeDep,
+    region: Region = None,
+    start: Month = None,
+    end: Month = None,
+    measure: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    """A dashboard as charts and a table; suppressed cells marked, CSV to download."""
+    found = _report(runtime, name, region, start, end)
+    choices = charts.measures(found)
+    chosen = measure if measure in choices else (choices[0] if choices else "")
+    filters = {"region": region or "", "start": start or "", "end": end or ""}
+    return page(
+        request,
+        "dashboard.html",
+        report=found,
+        filters=filters,
+        measures=choices,
+        measure=chosen,
+        bars=charts.bar_chart(found, chosen) if chosen else None,
+        line=charts.line_chart(found, chosen) if chosen else None,
+        suppressed=found.published.reasons,
+    )
+
+
+@router.get("/dashboards/{name}/csv", response_class=PlainTextResponse)
+def dashboard_csv(
+    name: Name,
+    user: PageUser,
+    runtime: RuntimeDep,
+    region: Region = None,
+    start: Month = None,
+    end: Month = None,
+) -> PlainTextResponse:
+    """The dashboard as published, as CSV (suppressed cells read `x`)."""
+    found = _report(runtime, name, region, start, end)
+    return PlainTextResponse(
+        to_csv(found),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _report(
+    runtime: RuntimeDep, name: str, region: str | None, start: str | None, end: str | None
+) -> Report:
+    return report(
+        runtime.projections,
+        name,
+        k=runtime.settings.suppression_k,
+        today=runtime.engine.clock().date(),
+        region=region or None,
+        start=_month(start, "start"),
+        end=_month(end, "end"),
+    )
+
+
+def _month(text: str | None, field: str) -> date | None:
+    """A month (YYYY-MM, as month inputs send it) or a day, as a date."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text if len(text) > 7 else f"{text}-01")
+    except ValueError:
+        raise InvalidData([FieldProblem(field, "must be a month (YYYY-MM)")]) from None
+
+
+@router.get("/projections", response_class=HTMLResponse)
+def projections_page(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
+    """Each read model's position, lag and rebuild progress (updated live)."""
+    return page(request, "projections.html", statuses=runtime.projections.status())
+
+
+@router.get("/projections/rows", response_class=HTMLResponse)
+def projection_rows(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
+    """The status table's rows alone, for the page to refresh in place."""
+    return page(request, "_projection_rows.html", statuses=runtime.projections.status())
+
+
+@router.post("/projections/{name}/rebuild", response_class=RedirectResponse)
+def rebuild(
+    name: Name, user: OperatorPageUser, runtime: RuntimeDep, form: Posted
+) -> RedirectResponse:
+    """Start a blue/green rebuild; the page then shows its progress."""
+    start_rebuild(runtime.projections, name)
+    return RedirectResponse(f"/projections?started={name}", status_code=303)

@@ -1,0 +1,275 @@
+"""Caseworkers' pages: the case queue, opening a case, the case page and its step forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ...api.deps import audited
+from ...api.metrics import count_command
+from ...api.problems import status_of
+from ...domain.errors import DomainError, InvalidData, VersionConflict
+from ...domain.fields import FieldSpec
+from ...domain.views import CaseView, StepResult
+from ...domain.workflow import WorkflowDefinition
+from ...engine import Engine
+from ...security import User
+from ...workflows import WorkflowRegistry
+from .. import forms
+from ..deps import CasePageUser, PageRoute, Posted, RuntimeDep
+from ..present import case_shown, history_shown
+from ..render import page
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PAGE_SIZE = 25
+Text = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/cases", response_class=HTMLResponse, dependencies=[audited("case.list")])
+def queue(
+    request: Request,
+    user: CasePageUser,
+    runtime: RuntimeDep,
+    state: Text = None,
+    region: Text = None,
+    overdue: Literal["", "yes", "no"] = "",
+    cursor: UUID | None = None,
+) -> HTMLResponse:
+    """The caseworker's queue (case_queue read model), filtered and paginated."""
+    filters = {"state": state or None, "region": region or None, "overdue": overdue}
+    rows = runtime.projections.query(
+        "case_queue",
+        "queue",
+        {
+            **filters,
+            "overdue": {"yes": True, "no": False}.get(overdue),
+            "today": runtime.engine.clock().date(),
+            "regions": None if user.scope is None else sorted(user.scope),
+            "from": None,
+            "to": None,
+            "after": cursor,
+            "limit": PAGE_SIZE,
+        },
+    )
+    workflows = runtime.engine.workflows
+    return page(
+        request,
+        "queue.html",
+        rows=rows,
+        filters=filters,
+        cursor=cursor,
+        next_cursor=rows[-1]["case_id"] if len(rows) == PAGE_SIZE else None,
+        states=sorted({s for w in workflows for s in w.states}),
+        openable=_openable(workflows, user),
+    )
+
+
+def _openable(workflows: WorkflowRegistry, user: User) -> list[WorkflowDefinition]:
+    """The newest version of each workflow this user's role may open cases under."""
+    newest: dict[str, WorkflowDefinition] = {}
+    for w in workflows:
+        if user.role in w.opening.roles and w.version > getattr(newest.get(w.id), "version", 0):
+            newest[w.id] = w
+    return list(newest.values())
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+def new_case(
+    request: Request, user: CasePageUser, runtime: RuntimeDep, workflow: Text = None
+) -> HTMLResponse:
+    """The form that opens a case, generated from the workflow's opening fields."""
+    chosen = runtime.engine.workflows.get(workflow or "ukraine-nrm")
+    return _new_case_page(request, user, chosen)
+
+
+def _new_case_page(
+    request: Request,
+    user: User,
+    workflow: WorkflowDefinition,
+    *,
+    values: dict[str, object] | None = None,
+    region: str = "",
+    error: DomainError | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    problems = error.problems if isinstance(error, InvalidData) else ()
+    return page(
+        request,
+        "new_case.html",
+        status=status,
+        workflow=workflow,
+        widgets=forms.widgets(workflow.opening.fields, "open", values, problems),
+        regions=[] if user.scope is None else sorted(user.scope),
+        region=region,
+        error=error,
+        key=uuid4(),
+    )
+
+
+@router.post("/cases/new", response_model=None, dependencies=[audited("case.open")])
+def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: Posted) -> Response:
+    """Open a case from the submitted form; errors are shown next to their fields."""
+    workflow = runtime.engine.workflows.get(str(form.get("workflow", "")))
+    data = forms.read(workflow.opening.fields, form)
+    region = str(form.get("region", "")).strip()
+    try:
+        result = runtime.engine.open_case(
+            workflow.id,
+            region,
+            data,
+            actor=user.actor,
+            idempotency_key=_key(form),
+            scope=user.scope,
+        )
+    except DomainError as exc:
+        status = 422 if isinstance(exc, InvalidData) else 403
+        return _new_case_page(
+            request, user, workflow, values=data, region=region, error=exc, status=status
+        )
+    _mark(request, result)
+    count_command("open")
+    return _done(result)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse, dependencies=[audited("case.read")])
+def case_page(
+    case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep
+) -> HTMLResponse:
+    """The case: state, data, referrals, deadlines, and a form per step this user may take."""
+    view = runtime.engine.case(case_id, reader=user.actor, scope=user.scope)
+    return _case_page(request, user, runtime.engine, view)
+
+
+@router.post("/cases/{case_id}/steps", response_model=None, dependencies=[audited("case.step")])
+def take_step(
+    case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep, form: Posted
+) -> Response:
+    """Take one step (case, referral or sending a referral) from its generated form."""
+    engine = runtime.engine
+    workflow = engine.workflow_of(case_id, scope=user.scope)
+    trigger = str(form.get("trigger", ""))
+    referral_id = str(form.get("referral_id", "")) or None
+    data = forms.read(_fields(workflow, trigger), form)
+    request.state.audit_detail = {"trigger": trigger}
+    try:
+        result = _command(engine, user, case_id, workflow, form, trigger, referral_id, data)
+    except DomainError as exc:
+        view = engine.case(case_id, reader=user.actor, scope=user.scope)
+        failed = (trigger, referral_id, data, exc)
+        return _case_page(request, user, engine, view, failed=failed, status=status_of(exc))
+    _mark(request, result)
+    count_command(trigger)
+    return _done(result)
+
+
+def _command(
+    engine: Engine,
+    user: User,
+    case_id: UUID,
+    workflow: WorkflowDefinition,
+    form: FormData,
+    trigger: str,
+    referral_id: str | None,
+    data: dict[str, object],
+) -> StepResult:
+    """The same engine command the JSON API's route for this kind of step calls."""
+    try:
+        version = int(str(form.get("expected_version", "")))
+    except ValueError:
+        version = 0
+    actor, key, scope = user.actor, _key(form), user.scope
+    if referral_id is not None:
+        return engine.take_referral_step(
+            case_id,
+            referral_id,
+            trigger,
+            data,
+            actor=actor,
+            expected_version=version,
+            idempotency_key=key,
+            scope=scope,
+        )
+    if workflow.referrals is not None and trigger == workflow.referrals.send.trigger:
+        return engine.send_referral(
+            case_id, data, actor=actor, expected_version=version, idempotency_key=key, scope=scope
+        )
+    return engine.take_step(
+        case_id,
+        trigger,
+        data,
+        actor=actor,
+        expected_version=version,
+        idempotency_key=key,
+        scope=scope,
+    )
+
+
+def _fields(workflow: WorkflowDefinition, trigger: str) -> tuple[FieldSpec, ...]:
+    spec = next((t for t in workflow.all_transitions() if t.trigger == trigger), None)
+    return spec.fields if spec is not None else ()
+
+
+def _key(form: FormData) -> str | None:
+    key = form.get("idempotency_key")
+    return key[:200] if isinstance(key, str) and key else None
+
+
+def _mark(request: Request, result: StepResult) -> None:
+    request.state.audit_region = result.region
+    request.state.audit_case = result.case_id
+
+
+def _done(result: StepResult) -> RedirectResponse:
+    """After a command, the case page (a reload does not post the form again)."""
+    target = f"/cases/{result.case_id}?done={result.event}&version={result.version}"
+    return RedirectResponse(target, status_code=303)
+
+
+Failed = tuple[str, str | None, dict[str, object], DomainError]
+
+
+def _case_page(
+    request: Request,
+    user: User,
+    engine: Engine,
+    view: CaseView,
+    *,
+    failed: Failed | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    shown = case_shown(request, user, engine, view)
+    workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
+    step_forms = []
+    for i, step in enumerate(shown.allowed_steps):
+        mine = failed is not None and (failed[0], failed[1]) == (step.trigger, step.referral_id)
+        error = failed[3] if mine and failed else None
+        problems = error.problems if isinstance(error, InvalidData) else ()
+        values = failed[2] if mine and failed else None
+        step_forms.append(
+            (step, forms.widgets(step.fields, f"step{i}", values, problems), error, uuid4())
+        )
+    error = failed[3] if failed else None
+    changes = []
+    if isinstance(error, VersionConflict):
+        changes = [
+            h for h in history_shown(request, user, engine, view.id) if h.version > error.expected
+        ]
+    return page(
+        request,
+        "case.html",
+        status=status,
+        case=shown,
+        workflow=workflow,
+        titles=forms.field_titles(f for t in workflow.all_transitions() for f in t.fields)
+        | forms.field_titles(workflow.opening.fields),
+        deadline_titles={d.name: d.title or d.name for d in workflow.deadlines},
+        step_forms=step_forms,
+        error=error,
+        unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
+        changes=changes,
+        done=request.query_params.get("done"),
+    )

@@ -1,0 +1,135 @@
+"""Supervisors' pages: a case's history with replay to any event, the deadline board, the audit
+log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from ...api.deps import audited
+from ...domain.errors import FieldProblem, InvalidData
+from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep
+from ..present import case_shown, history_shown
+from ..render import page
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Text = Annotated[str | None, Query(max_length=200)]
+BOARD_LIMIT = 500
+AUDIT_LIMIT = 200
+
+
+@router.get(
+    "/cases/{case_id}/history",
+    response_class=HTMLResponse,
+    dependencies=[audited("case.history")],
+)
+def history(
+    case_id: UUID,
+    request: Request,
+    user: CasePageUser,
+    runtime: RuntimeDep,
+    at: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> HTMLResponse:
+    """Every event of the case, and the case replayed as it was right after event `at`."""
+    engine = runtime.engine
+    entries = history_shown(request, user, engine, case_id)
+    at = min(at or len(entries), len(entries))
+    replayed = engine.case_at_version(case_id, at, scope=user.scope)
+    shown = case_shown(request, user, engine, replayed)
+    workflow = engine.workflows.get(shown.workflow_id, shown.workflow_version)
+    return page(
+        request,
+        "history.html",
+        case=shown,
+        workflow=workflow,
+        entries=entries,
+        at=at,
+        deadline_titles={d.name: d.title or d.name for d in workflow.deadlines},
+    )
+
+
+@router.get("/deadlines", response_class=HTMLResponse)
+def deadline_board(
+    request: Request,
+    user: CasePageUser,
+    runtime: RuntimeDep,
+    region: Annotated[str | None, Query(max_length=100)] = None,
+    within: Annotated[int, Query(ge=0, le=365)] = 14,
+) -> HTMLResponse:
+    """Open deadlines of the user's regions: overdue, then due within `within` days."""
+    today = runtime.engine.clock().date()
+    rows = runtime.projections.query(
+        "deadlines",
+        "open",
+        {
+            "today": today,
+            "regions": None if user.scope is None else sorted(user.scope),
+            "region": region or None,
+            "from": None,
+            "to": today + timedelta(days=within),
+            "limit": BOARD_LIMIT,
+        },
+    )
+    for row in rows:
+        row["days_left"] = (row["due_on"] - today).days
+    return page(
+        request,
+        "deadlines.html",
+        overdue=sorted((r for r in rows if r["overdue"]), key=_board_order),
+        due_soon=sorted((r for r in rows if not r["overdue"]), key=_board_order),
+        region=region or "",
+        within=within,
+        regions=[] if user.scope is None else sorted(user.scope),
+        full=len(rows) == BOARD_LIMIT,
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_log(
+    request: Request,
+    user: AuditPageUser,
+    runtime: RuntimeDep,
+    case: Text = None,
+    who: Text = None,
+    on: Text = None,
+) -> HTMLResponse:
+    """Audit entries of the user's regions, newest first, by case, user and day."""
+    filters = {"case": case or "", "who": who or "", "on": on or ""}
+    day = _day(on)
+    entries = runtime.audit.query(
+        case_id=_uuid(case),
+        user_name=who or None,
+        since=day,
+        until=day + timedelta(days=1) if day else None,
+        regions=user.scope,
+        limit=AUDIT_LIMIT,
+        newest_first=True,
+    )
+    return page(request, "audit.html", entries=entries, filters=filters, limit=AUDIT_LIMIT)
+
+
+def _board_order(row: dict[str, Any]) -> tuple[str, str, date]:
+    """By region, then responsible agency, then due date."""
+    return (row["region"] or "", row["agency"] or "", row["due_on"])
+
+
+def _uuid(text: str | None) -> UUID | None:
+    if not text:
+        return None
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise InvalidData([FieldProblem("case", "is not a case id")]) from None
+
+
+def _day(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.combine(datetime.fromisoformat(text).date(), time(), tzinfo=UTC)
+    except ValueError:
+        raise InvalidData([FieldProblem("on", "must be a date (YYYY-MM-DD)")]) from None

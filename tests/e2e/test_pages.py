@@ -1,0 +1,206 @@
+"""The pages through HTTP (TestClient): sign-in, CSRF, scope, forms from field declarations."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+
+from referral_engine.bootstrap import Runtime
+from tests.e2e.conftest import Callers, case_in, open_case, take_step
+from tests.e2e.pages import csrf_of, post_form, sign_in
+
+
+def test_pages_need_a_signed_in_user(client: TestClient) -> None:
+    response = client.get("/cases?state=screened", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/cases%3Fstate%3Dscreened"
+
+
+def test_sign_in_with_a_token_sets_a_protected_session_cookie(
+    client: TestClient, callers: Callers
+) -> None:
+    response = sign_in(client, callers["lsa"].token)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/cases"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    queue = client.get("/cases")
+    assert queue.status_code == 200
+    assert "lsa · lsa_official · Kyivska" in queue.text
+
+
+def test_sign_in_with_a_password(client: TestClient, pg_runtime: Runtime) -> None:
+    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["Kyivska"])
+    pg_runtime.users.set_password("olena", "correct horse battery")
+    assert sign_in(client, name="olena", password="wrong horse battery").status_code == 401
+    assert sign_in(client, name="nobody", password="correct horse battery").status_code == 401
+    response = sign_in(client, name="olena", password="correct horse battery")
+    assert response.status_code == 303
+    assert client.get("/cases").status_code == 200
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient, callers: Callers) -> None:
+    case = open_case(client, callers["screener"])
+    sign_in(client, callers["lsa"].token)
+    forged = {"trigger": "record_consent", "expected_version": "1"}
+    response = client.post(f"/cases/{case['id']}/steps", data=forged, follow_redirects=False)
+    assert response.status_code == 403
+    assert "text/html" in response.headers["content-type"]
+    wrong = client.post(
+        f"/cases/{case['id']}/steps", data={**forged, "csrf": "guess"}, follow_redirects=False
+    )
+    assert wrong.status_code == 403
+    after = client.get(f"/api/cases/{case['id']}", headers=callers["lsa"].auth).json()
+    assert after["version"] == 1
+
+
+def test_sign_out_ends_the_session(client: TestClient, callers: Callers) -> None:
+    sign_in(client, callers["lsa"].token)
+    response = post_form(client, "/cases", "/sign-out", {})
+    assert response.status_code == 303
+    assert client.get("/cases", follow_redirects=False).status_code == 303
+
+
+def test_a_case_of_another_region_is_not_found(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    case = open_case(client, callers["screener"])
+    pg_runtime.projections.catch_up()
+    sign_in(client, callers["lsa"].token)
+    assert f'href="/cases/{case["id"]}"' in client.get("/cases").text
+    sign_in(client, callers["lviv-lsa"].token)
+    assert f'href="/cases/{case["id"]}"' not in client.get("/cases").text
+    for page in (f"/cases/{case['id']}", f"/cases/{case['id']}/history"):
+        response = client.get(page)
+        assert response.status_code == 404
+        assert "Synthetic" not in response.text and "text/html" in response.headers["content-type"]
+
+
+def test_analysts_get_no_case_pages_but_dashboards(client: TestClient, callers: Callers) -> None:
+    sign_in(client, callers["analyst"].token)
+    assert client.get("/cases").status_code == 403
+    assert client.get("/", follow_redirects=False).headers["location"] == "/dashboards"
+    assert client.get("/dashboards/status_decisions").status_code == 200
+
+
+def test_step_forms_come_from_field_declarations_and_show_errors_by_the_field(
+    client: TestClient, callers: Callers
+) -> None:
+    case = open_case(client, callers["screener"])
+    sign_in(client, callers["lsa"].token)
+    page = client.get(f"/cases/{case['id']}").text
+    assert 'name="data.given_by"' in page and 'type="checkbox" name="data.scope"' in page
+    response = client.post(
+        f"/cases/{case['id']}/steps",
+        data={
+            "csrf": csrf_of(page),
+            "trigger": "record_consent",
+            "expected_version": "1",
+            "data.given_by": "person",
+            "data.scope": ["referral", "data_sharing"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 422
+    assert 'id="step0-signed_on-error">is required' in response.text
+    assert 'value="referral" checked' in response.text  # what was typed is kept
+    response = client.post(
+        f"/cases/{case['id']}/steps",
+        data={
+            "csrf": csrf_of(page),
+            "trigger": "record_consent",
+            "expected_version": "1",
+            "data.given_by": "person",
+            "data.scope": ["referral"],
+            "data.signed_on": "2026-03-02",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    recorded = client.get(response.headers["location"]).text
+    assert "Recorded: ConsentRecorded (Version 2)" in recorded
+    assert 'name="data.application_number"' in recorded  # the next step's form
+
+
+def test_a_stale_form_shows_who_changed_the_case(client: TestClient, callers: Callers) -> None:
+    case_id, version = case_in(client, callers, "application_registered")
+    sign_in(client, callers["lsa"].token)
+    page = client.get(f"/cases/{case_id}").text
+    changed = take_step(client, callers["lsa"], case_id, "waive_interview", version)
+    assert changed.status_code == 200
+    response = client.post(
+        f"/cases/{case_id}/steps",
+        data={
+            "csrf": csrf_of(page),
+            "trigger": "conduct_interview",
+            "expected_version": str(version),
+            "data.questionnaire_completed": "true",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 409
+    assert "Someone else changed this case" in response.text
+    assert "InterviewWaived" in response.text and "lsa, lsa_official, lsa-kyivska" in response.text
+    assert f'href="/cases/{case_id}"' in response.text
+
+
+def test_personal_fields_a_role_may_not_read_are_not_shown(
+    client: TestClient, callers: Callers
+) -> None:
+    case = open_case(client, callers["screener"], narrative="Synthetic story, not to be shown")
+    sign_in(client, callers["shelter"].token)
+    page = client.get(f"/cases/{case['id']}").text
+    assert "Synthetic story" not in page
+    assert "(not shown to your role)" in page
+
+
+def test_supervisor_pages(client: TestClient, callers: Callers) -> None:
+    case_id, _ = case_in(client, callers, "interviewed")
+    sign_in(client, callers["supervisor"].token)
+    replay = client.get(f"/cases/{case_id}/history?at=2")
+    assert replay.status_code == 200
+    assert 'data-state="screened"' in replay.text and "ConsentRecorded" in replay.text
+    assert client.get("/deadlines").status_code == 200
+    audit = client.get(f"/audit?case={case_id}")
+    assert audit.status_code == 200 and "case.step" in audit.text
+    sign_in(client, callers["lsa"].token)
+    assert client.get("/audit").status_code == 403
+
+
+def test_dashboard_csv_projections_and_workflows(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    open_case(client, callers["screener"])  # the read models lag one event behind
+    sign_in(client, callers["analyst"].token)
+    csv = client.get("/dashboards/status_decisions/csv?start=2026-01")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("region,month,applications")
+    assert client.get("/dashboards/status_decisions?start=March").status_code == 422
+    assert "Rebuild case_queue" in client.get("/projections").text
+    rebuilt = post_form(client, "/projections", "/projections/case_queue/rebuild", {})
+    assert rebuilt.status_code == 303
+    wait_for_rebuild(pg_runtime, "case_queue")
+    page = client.get("/workflows/ukraine-nrm/1").text
+    assert 'src="/workflows/ukraine-nrm/1/diagram.svg"' in page
+    svg = client.get("/workflows/ukraine-nrm/1/diagram.svg")
+    assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
+
+
+def test_the_interface_speaks_ukrainian_on_request(client: TestClient, callers: Callers) -> None:
+    sign_in(client, callers["lsa"].token)
+    assert "Case queue" in client.get("/cases").text
+    client.get("/lang/uk?next=/cases")
+    page = client.get("/cases").text
+    assert 'lang="uk"' in page and "Черга справ" in page
+
+
+def wait_for_rebuild(runtime: Runtime, name: str) -> None:
+    """Until the read model is rebuilt and caught up (its thread outlives the request); without
+    a live worker, only the rebuild can catch it up."""
+    for _ in range(100):
+        status = next(s for s in runtime.projections.status() if s.name == name)
+        if not status.rebuilding and status.lag_events == 0:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{name} was not rebuilt")
