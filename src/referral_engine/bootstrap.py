@@ -74,7 +74,9 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         master = master_key(settings, embedded=embedded is not None)
         connect(url, settings.connect_timeout_seconds).close()
         ensure_schema(url, settings.database_schema, settings.connect_timeout_seconds)
-        db = Database(url, settings.database_schema, settings.pool_size)
+        db = Database(  # a request waits this long for a connection, then answers 503
+            url, settings.database_schema, settings.pool_size, settings.connect_timeout_seconds
+        )
         db.migrate(*security.SCHEMA, *audit.SCHEMA, *crypto.SCHEMA)
         keys = PostgresCaseKeys(db, master)
         store = CaseStore(

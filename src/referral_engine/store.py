@@ -6,7 +6,7 @@ import gc
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,9 +15,11 @@ import orjson
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoder
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.utils import Environment, EnvType
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import PoolTimeout
 
 from .config import Settings
 from .crypto import CaseKeys, MemoryCaseKeys, PersonalDataMapper
@@ -122,6 +124,9 @@ class CaseStore(Application[UUID]):
         self.keys: CaseKeys = keys if keys is not None else MemoryCaseKeys()
         self.personal = personal
         super().__init__(env)
+        datastore = getattr(self.factory, "datastore", None)  # PostgreSQL only
+        if datastore is not None:
+            datastore.get_connection = _fail_fast(datastore.get_connection)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
@@ -130,6 +135,28 @@ class CaseStore(Application[UUID]):
         transcoder = FastJSONTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
+
+
+def _fail_fast(
+    get_connection: Callable[[], AbstractContextManager[Any]],
+) -> Callable[[], AbstractContextManager[Any]]:
+    """No free connection within the connect timeout means the database is unavailable now.
+
+    eventsourcing retries each recorder call ten times on OperationalError, which a pool timeout
+    is: with the database down a command waited ten timeouts (50 s by default) before its 503.
+    A broken pooled connection (after a restart) is still retried, and so replaced at once."""
+
+    @contextmanager
+    def connection() -> Iterator[Any]:
+        try:
+            with get_connection() as conn:
+                yield conn
+        except StoreOperationalError as exc:
+            if isinstance(exc.__cause__, PoolTimeout):
+                raise DatabaseUnavailable("no database connection within the timeout") from exc
+            raise
+
+    return connection
 
 
 class FastJSONTranscoder(JSONTranscoder):
