@@ -26,6 +26,7 @@ from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
 from .domain.views import CaseView, HistoryEntry
 from .projections import ReadModelNotReady
+from .security import check_password
 from .store import DatabaseUnavailable
 from .workflows import WorkflowRegistry, lint_file, load_file, mermaid, workflow_files
 
@@ -239,9 +240,14 @@ def serve(
         if with_demo:
             if not rt.engine.store.recorder.max_notification_id():
                 demo.seed(rt.engine, "ukraine-nrm", 12)
+            issued = demo.demo_users(rt.users)
             out.print("demo users (tokens are shown once; rerun to get new ones):")
-            for name, role, token in demo.demo_users(rt.users):
+            for name, role, token, _ in issued:
                 out.print(f"  {name:<28} {role:<17} {token}", highlight=False)
+            out.print(f"demo sign-ins for the pages at http://{host}:{port}/sign-in:")
+            for name, _, _, password in issued:
+                out.print(f"  {name:<28} password: {password}", highlight=False)
+        out.print(f"pages: http://{host}:{port}/  (sign in with a user's name and password)")
         out.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
         out.print(f"database: {rt.display_url}", highlight=False)
         if workers == 1:
@@ -258,13 +264,38 @@ def users_add(
     role: Annotated[str, typer.Option(help="A workflow role, supervisor, analyst or admin")],
     agency: Annotated[str, typer.Option()],
     region: Annotated[list[str], typer.Option(help="Region covered (repeat; * for all)")],
+    password: Annotated[
+        bool, typer.Option("--password", help="Also ask for a password to sign in to the pages")
+    ] = False,
 ) -> None:
     """Create a user and print their bearer token (shown once; only its hash is kept)."""
+    secret = _ask_password() if password else None
+    if secret is not None:
+        check_password(secret)  # before the user exists: no user half made
     with runtime() as rt:
         user = rt.users.add(name, role, agency, region)
+        if secret is not None:
+            rt.users.set_password(user.name, secret)
         token = rt.users.issue_token(user.name, "created with the user")
     out.print(f"user {user.name} ({user.role}, {user.agency}; {', '.join(user.regions)})")
     out.print(f"token: {token}", highlight=False)
+
+
+@users_app.command("password")
+def users_password(name: str) -> None:
+    """Set or change a user's password for the pages (asked for; only an argon2 hash is kept)."""
+    secret = _ask_password()
+    with runtime() as rt:
+        rt.users.set_password(name, secret)
+    out.print(f"password set for {name}")
+
+
+def _ask_password() -> str:
+    """A password typed twice (hidden), or read from standard input when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    secret: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return secret
 
 
 @users_app.command("token")

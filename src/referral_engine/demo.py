@@ -6,6 +6,7 @@ No real person's data ever appears here: names are drawn from made-up lists and 
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -192,8 +193,9 @@ class Walker:
 DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp-analytics"), ("admin", "it"))
 
 
-def demo_users(users: Users) -> list[tuple[str, str, str]]:
-    """Demo users for every role (created once), each with a fresh token: (name, role, token)."""
+def demo_users(users: Users) -> list[tuple[str, str, str, str]]:
+    """Demo users for every role (created once), each with a fresh token and a fresh password
+    for the pages: (name, role, token, password)."""
     workflow_roles = sorted(users.known_roles - {r for r, _ in DEMO_STAFF})
     wanted = [
         (r, AGENCIES[0] if r == "service_provider" else f"{r}-agency") for r in workflow_roles
@@ -204,7 +206,9 @@ def demo_users(users: Users) -> list[tuple[str, str, str]]:
         if users.get(name) is None:
             users.add(name, role, agency, list(REGIONS))
         users.revoke_all(name)
-        issued.append((name, role, users.issue_token(name, "demo")))
+        password = secrets.token_urlsafe(12)
+        users.set_password(name, password)
+        issued.append((name, role, users.issue_token(name, "demo"), password))
     return issued
 
 

@@ -156,9 +156,7 @@ class Users:
 
     def set_password(self, name: str, password: str) -> None:
         """Set the user's password for the pages' sign-in (only an argon2 hash is kept)."""
-        if len(password) < PASSWORD_MIN:
-            problem = f"must be at least {PASSWORD_MIN} characters"
-            raise InvalidData([FieldProblem("password", problem)])
+        check_password(password)
         with self.db.pool.connection() as conn:
             cursor = conn.execute(
                 "update users set password_hash = %s where name = %s",
@@ -210,6 +208,13 @@ class Users:
                 [name],
             )
             return cursor.rowcount
+
+
+def check_password(password: str) -> None:
+    """Refuse a password too short to resist guessing."""
+    if len(password) < PASSWORD_MIN:
+        problem = f"must be at least {PASSWORD_MIN} characters"
+        raise InvalidData([FieldProblem("password", problem)])
 
 
 @functools.cache

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 from fastapi.testclient import TestClient
 
+from referral_engine import demo
 from referral_engine.bootstrap import Runtime
+from referral_engine.config import Settings
 from tests.e2e.conftest import Callers, case_in, open_case, take_step
 from tests.e2e.pages import csrf_of, post_form, sign_in
+from tests.e2e.test_cli import pg_env
 
 
 def test_pages_need_a_signed_in_user(client: TestClient) -> None:
@@ -204,3 +210,32 @@ def wait_for_rebuild(runtime: Runtime, name: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"{name} was not rebuilt")
+
+
+def test_users_add_with_a_password_from_the_command_line(
+    client: TestClient, pg_settings: Settings
+) -> None:
+    def add(name: str, password: str) -> subprocess.CompletedProcess[str]:
+        who = ["--role", "lsa_official", "--agency", "lsa-kyivska", "--region", "Kyivska"]
+        return subprocess.run(
+            [sys.executable, "-m", "referral_engine", "users", "add", name, "--password", *who],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env={**os.environ, **pg_env(pg_settings)},
+            timeout=120,
+        )
+
+    short = add("mykola", "short")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    done = add("oksana", "a long synthetic password")
+    assert done.returncode == 0, done.stderr
+    assert "a long synthetic password" not in done.stdout
+    assert sign_in(client, name="mykola", password="short").status_code == 401
+    assert sign_in(client, name="oksana", password="a long synthetic password").status_code == 303
+
+
+def test_demo_users_get_passwords_for_the_pages(client: TestClient, pg_runtime: Runtime) -> None:
+    issued = {name: password for name, _, _, password in demo.demo_users(pg_runtime.users)}
+    assert sign_in(client, name="demo-analyst", password=issued["demo-analyst"]).status_code == 303
+    assert client.get("/dashboards").status_code == 200

@@ -140,6 +140,7 @@ def line_chart(report: Report, measure: str) -> LineChart | None:
     others = [d for d in report.dashboard.dimensions if d != period]
     rows = report.published.rows
     periods = sorted({str(r.get(period)) for r in rows})
+    names = {p: p[:7] if len(p) == 10 and p.endswith("-01") else p for p in periods}
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         groups.setdefault(" · ".join(str(r.get(d, "")) for d in others) or measure, []).append(i)
@@ -169,7 +170,7 @@ def line_chart(report: Report, measure: str) -> LineChart | None:
         WIDTH,
         LINE_HEIGHT,
         bottom,
-        [(xs[p], p) for p in periods],
+        [(xs[p], names[p]) for p in periods],
         series,
         [(y(t), _tick_label(t)) for t in ticks],
     )

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from ..domain.errors import FieldProblem
 from ..domain.fields import FieldSpec
+from ..domain.workflow import WorkflowDefinition
 
 PREFIX = "data."
 INPUT_TYPES = {"string": "text", "date": "date", "int": "number", "datetime": "text"}
@@ -112,6 +113,7 @@ def _typed(spec: FieldSpec, raw: str) -> object:
     return raw
 
 
-def field_titles(fields: Iterable[FieldSpec]) -> dict[str, str]:
-    """Field name -> its title, for showing stored data under readable labels."""
+def all_field_titles(workflow: WorkflowDefinition) -> dict[str, str]:
+    """Field name -> its title across the workflow, for showing stored data under labels."""
+    fields = [*workflow.opening.fields, *(f for t in workflow.all_transitions() for f in t.fields)]
     return {f.name: f.title or f.name for f in fields}

@@ -97,6 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "new.title": ("Open a case", "Відкрити справу"),
     "new.submit": ("Open the case", "Відкрити справу"),
     "step.not_recorded": ("Not recorded:", "Не записано:"),
+    "step.see_fields": (
+        "some values are missing or not valid; see the fields marked below.",
+        "деякі значення відсутні або неприпустимі; див. позначені поля нижче.",
+    ),
     "case.flags": ("Flags", "Позначки"),
     "case.recorded_at": ("Last recorded", "Останній запис"),
     "case.history_link": ("History and replay", "Історія та відтворення"),
@@ -147,10 +151,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.show": ("Show", "Показати"),
     "dash.csv": ("Download CSV", "Завантажити CSV"),
     "dash.suppression": (
-        "Counts from 1 to {k}-1 are suppressed and shown as x (with the cells that would give "
+        "Counts from 1 to {k} are suppressed and shown as x (with the cells that would give "
         "them away).",
-        "Кількості від 1 до {k}-1 приховано і позначено x (разом із клітинками, які б їх "
-        "розкрили).",
+        "Кількості від 1 до {k} приховано і позначено x (разом із клітинками, які б їх розкрили).",
     ),
     "dash.suppressed": ("suppressed", "приховано"),
     "dash.over_time": ("{m} by month", "{m} за місяцями"),

@@ -105,6 +105,7 @@ def _new_case_page(
         widgets=forms.widgets(workflow.opening.fields, "open", values, problems),
         regions=[] if user.scope is None else sorted(user.scope),
         region=region,
+        region_errors=[p.message for p in problems if p.path == "region"],
         error=error,
         key=uuid4(),
     )
@@ -264,8 +265,7 @@ def _case_page(
         status=status,
         case=shown,
         workflow=workflow,
-        titles=forms.field_titles(f for t in workflow.all_transitions() for f in t.fields)
-        | forms.field_titles(workflow.opening.fields),
+        titles=forms.all_field_titles(workflow),
         deadline_titles={d.name: d.title or d.name for d in workflow.deadlines},
         step_forms=step_forms,
         error=error,

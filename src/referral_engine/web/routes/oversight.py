@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from ...api.deps import audited
 from ...domain.errors import FieldProblem, InvalidData
+from .. import forms
 from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep
 from ..present import case_shown, history_shown
 from ..render import page
@@ -48,6 +49,7 @@ def history(
         workflow=workflow,
         entries=entries,
         at=at,
+        titles=forms.all_field_titles(workflow),
         deadline_titles={d.name: d.title or d.name for d in workflow.deadlines},
     )
 

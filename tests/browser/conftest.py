@@ -1,0 +1,109 @@
+"""A real server (uvicorn on a free port, over the test's PostgreSQL schema) and the system's
+Chromium driven by Playwright. Screenshots go to artifacts/browser/ (not committed)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from referral_engine.api.app import create_app
+from referral_engine.bootstrap import Runtime
+from referral_engine.config import PROJECT_ROOT
+from tests.pg import CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = PROJECT_ROOT / "artifacts" / "browser"
+PASSWORD = "synthetic-password-1"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The system's Chromium (installed by .ci/run); never skipped under CI=true."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium chromium-driver"
+        if CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    runtime: Runtime
+
+    def user(self, name: str, role: str, agency: str, regions: list[str]) -> str:
+        """Add a user who signs in with PASSWORD; returns the name."""
+        self.runtime.users.add(name, role, agency, regions)
+        self.runtime.users.set_password(name, PASSWORD)
+        return name
+
+    def caught_up(self, timeout: float = 10.0) -> None:
+        """Until every read model has folded every event (the live worker runs in the server)."""
+        deadline = time.monotonic() + timeout
+        while any(s.lag_events for s in self.runtime.projections.status()):
+            assert time.monotonic() < deadline, "the read models did not catch up"
+            time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(pg_runtime: Runtime) -> Iterator[Server]:
+    """The app served by uvicorn in a thread, with its live projection worker."""
+    port = free_port()
+    app = create_app(pg_runtime, live_projections=True)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, name="uvicorn", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    yield Server(url, pg_runtime)
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+class Shots:
+    """Saves a full-page screenshot per page visited, named after the test and the step."""
+
+    def __init__(self, test: str) -> None:
+        self.folder = Path(os.environ.get("REFERRAL_ENGINE_SCREENSHOTS", SHOTS)) / test
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.count = 0
+
+    def __call__(self, page: Page, name: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(request.node.name)

@@ -1,0 +1,161 @@
+"""The pages in a real Chromium: a caseworker walks a case, a supervisor replays it, a user of
+another region cannot see it, an analyst downloads a dashboard; keyboard and a narrow screen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import PASSWORD, Server, Shots
+
+KYIV, LVIV = "Kyivska", "Lvivska"
+
+
+@pytest.fixture
+def pages(browser: Browser) -> Iterator[list[Page]]:
+    """Open pages, each in a context (cookies) of its own; all closed after the test."""
+    opened: list[Page] = []
+    yield opened
+    for page in opened:
+        page.context.close()
+
+
+def signed_in(
+    browser: Browser, pages: list[Page], server: Server, name: str, *, width: int = 1280
+) -> Page:
+    """A fresh browser context in which `name` signs in with a password."""
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": width, "height": 800}, accept_downloads=True
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    pages.append(page)
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").first.click()
+    expect(page.get_by_text(f"{name} ·")).to_be_visible()
+    return page
+
+
+def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
+    browser: Browser, server: Server, shots: Shots, pages: list[Page]
+) -> None:
+    server.user("olena", "lsa_official", "lsa-kyivska", [KYIV])
+    server.user("sofia", "supervisor", "lsa-kyivska", [KYIV])
+    server.user("taras", "lsa_official", "lsa-lvivska", [LVIV])
+    server.user("iryna", "analyst", "msp-analytics", [KYIV])
+
+    # a caseworker opens a case ...
+    worker = signed_in(browser, pages, server, "olena")
+    shots(worker, "queue")
+    worker.get_by_role("link", name=re.compile("Open a case")).first.click()
+    worker.get_by_label("Who screened").select_option("ngo")
+    worker.get_by_label("deception").check()
+    worker.get_by_label("The person is a child").select_option("false")
+    worker.get_by_label("Full name").fill("Synthetic Person (browser test)")
+    shots(worker, "open-case-form")
+    worker.get_by_role("button", name="Open the case").click()
+    expect(worker.get_by_role("status")).to_contain_text("Recorded: PersonScreened")
+    case_url = worker.url.split("?")[0]
+    case_id = case_url.rsplit("/", 1)[1]
+
+    # ... forgets a required field and is told so next to it ...
+    consent = worker.locator("#form-record_consent")
+    consent.get_by_label("Consent given by").select_option("person")
+    consent.get_by_label("referral", exact=True).check()
+    consent.get_by_role("button").click()
+    consent = worker.locator("#form-record_consent")
+    expect(consent.locator("#step0-signed_on-error")).to_have_text("is required")
+    expect(consent.get_by_label("Date signed")).to_have_attribute("aria-invalid", "true")
+    shots(worker, "case-field-error")
+
+    # ... then walks it through the next steps
+    consent.get_by_label("Date signed").fill("2026-03-02")
+    consent.get_by_role("button").click()
+    expect(worker.get_by_role("status")).to_contain_text("ConsentRecorded")
+    register = worker.locator("#form-register_application")
+    register.get_by_label("Registration number").fill("KV-2026-0001")
+    register.get_by_label("Application filed by").select_option("person")
+    register.get_by_label("Person told what assistance exists").select_option("true")
+    register.get_by_role("button").click()
+    expect(worker.get_by_role("status")).to_contain_text("StatusApplicationRegistered")
+    interview = worker.locator("#form-conduct_interview")
+    interview.get_by_label("Questionnaire completed").select_option("true")
+    interview.get_by_role("button").click()
+    expect(worker.get_by_role("status")).to_contain_text("InterviewConducted (Version 4)")
+    verification = worker.locator("#form-request_verification")  # starts a 10-day deadline
+    verification.get_by_label("Police unit").fill("Synthetic police unit 1")
+    verification.get_by_role("button").click()
+    expect(worker.locator(".summary [data-state]")).to_have_text("awaiting_verification")
+    expect(worker.locator("section[aria-labelledby=h-deadlines] tbody tr")).to_have_count(1)
+    shots(worker, "case-after-four-steps")
+
+    # a supervisor replays the case to its second event and sees the earlier state
+    supervisor = signed_in(browser, pages, server, "sofia")
+    supervisor.goto(f"/cases/{case_id}/history")
+    expect(supervisor.locator("#replayed [data-state]")).to_have_text("awaiting_verification")
+    supervisor.get_by_role("link", name="#2 ConsentRecorded").click()
+    expect(supervisor.get_by_role("heading", name="The case after event 2 of 5")).to_be_visible()
+    expect(supervisor.locator("#replayed [data-state]")).to_have_text("screened")
+    expect(supervisor.locator("#replayed")).to_contain_text("Synthetic Person (browser test)")
+    expect(supervisor.locator("#replayed")).not_to_contain_text("KV-2026-0001")
+    shots(supervisor, "history-replayed-to-event-2")
+    server.caught_up()
+    for path, name in (("/deadlines", "deadline-board"), ("/audit", "audit-log")):
+        supervisor.goto(path)
+        expect(supervisor.locator("main")).to_contain_text(case_id[:8])
+        shots(supervisor, name)
+
+    # a caseworker of another region cannot see the case, not even in the queue
+    other = signed_in(browser, pages, server, "taras")
+    expect(other.locator("main")).not_to_contain_text(case_id[:8])
+    response = other.goto(case_url)
+    assert response is not None and response.status == 404
+    expect(other.locator("main")).not_to_contain_text("Synthetic Person")
+    shots(other, "other-region-not-found")
+
+    # an analyst opens a dashboard and downloads its CSV (one application: suppressed)
+    analyst = signed_in(browser, pages, server, "iryna")
+    expect(analyst).to_have_url(re.compile("/dashboards$"))
+    analyst.get_by_role("link", name=re.compile("Applications for status")).click()
+    expect(analyst.locator("svg.chart").first).to_be_visible()
+    expect(analyst.locator("td.suppressed").first).to_be_visible()
+    shots(analyst, "dashboard")
+    with analyst.expect_download() as download:
+        analyst.get_by_role("link", name="Download CSV").click()
+    csv = download.value.path().read_text()
+    assert csv.splitlines()[0].startswith("region,month,applications,granted")
+    assert csv.splitlines()[1].startswith(f"{KYIV},2026-03-01,x,")
+    for path, name in (("/projections", "read-models"), ("/workflows/ukraine-nrm/2", "workflow")):
+        analyst.goto(path)
+        shots(analyst, name)
+    expect(analyst.get_by_role("img", name=re.compile("State diagram"))).to_be_visible()
+
+
+def test_keyboard_sign_in_and_a_narrow_screen(
+    browser: Browser, server: Server, shots: Shots, pages: list[Page]
+) -> None:
+    server.user("bohdan", "lsa_official", "lsa-kyivska", [KYIV])
+    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    pages.append(page)
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")  # the skip link first
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_label("User name").focus()
+    page.keyboard.type("bohdan")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Case queue")).to_be_visible()
+    page.get_by_role("link", name="Українська").click()
+    expect(page.get_by_role("heading", name="Черга справ")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than a narrow screen"
+    shots(page, "queue-narrow-ukrainian")
