@@ -7,43 +7,65 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from tests import factories
 from tests.browser.conftest import PASSWORD, Server, Shots
 
 KYIV, LVIV = "Kyivska", "Lvivska"
 
 
+class Visitors:
+    """People at their own browsers (a context, so cookies, each); collects any Content
+    Security Policy violation a page reports."""
+
+    def __init__(self, browser: Browser, server: Server) -> None:
+        self.browser, self.server = browser, server
+        self.pages: list[Page] = []
+        self.csp_errors: list[str] = []
+
+    def new(self, width: int = 1280, height: int = 800) -> Page:
+        context = self.browser.new_context(
+            base_url=self.server.url,
+            viewport={"width": width, "height": height},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.on("console", self._console)
+        self.pages.append(page)
+        return page
+
+    def signed_in(self, name: str) -> Page:
+        """A fresh browser in which `name` signs in with their password."""
+        page = self.new()
+        page.goto("/")
+        expect(page).to_have_url(re.compile(r"/sign-in$"))
+        page.get_by_label("User name").fill(name)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").first.click()
+        expect(page.get_by_text(f"{name} ·")).to_be_visible()
+        return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+    def close(self) -> None:
+        for page in self.pages:
+            page.context.close()
+
+
 @pytest.fixture
-def pages(browser: Browser) -> Iterator[list[Page]]:
-    """Open pages, each in a context (cookies) of its own; all closed after the test."""
-    opened: list[Page] = []
-    yield opened
-    for page in opened:
-        page.context.close()
-
-
-def signed_in(
-    browser: Browser, pages: list[Page], server: Server, name: str, *, width: int = 1280
-) -> Page:
-    """A fresh browser context in which `name` signs in with a password."""
-    context = browser.new_context(
-        base_url=server.url, viewport={"width": width, "height": 800}, accept_downloads=True
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    pages.append(page)
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/sign-in$"))
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").first.click()
-    expect(page.get_by_text(f"{name} ·")).to_be_visible()
-    return page
+def visitors(browser: Browser, server: Server) -> Iterator[Visitors]:
+    found = Visitors(browser, server)
+    yield found
+    found.close()
+    assert not found.csp_errors, found.csp_errors
 
 
 def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
-    browser: Browser, server: Server, shots: Shots, pages: list[Page]
+    server: Server, shots: Shots, visitors: Visitors
 ) -> None:
     server.user("olena", "lsa_official", "lsa-kyivska", [KYIV])
     server.user("sofia", "supervisor", "lsa-kyivska", [KYIV])
@@ -51,7 +73,7 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     server.user("iryna", "analyst", "msp-analytics", [KYIV])
 
     # a caseworker opens a case ...
-    worker = signed_in(browser, pages, server, "olena")
+    worker = visitors.signed_in("olena")
     shots(worker, "queue")
     worker.get_by_role("link", name=re.compile("Open a case")).first.click()
     worker.get_by_label("Who screened").select_option("ngo")
@@ -96,7 +118,7 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     shots(worker, "case-after-four-steps")
 
     # a supervisor replays the case to its second event and sees the earlier state
-    supervisor = signed_in(browser, pages, server, "sofia")
+    supervisor = visitors.signed_in("sofia")
     supervisor.goto(f"/cases/{case_id}/history")
     expect(supervisor.locator("#replayed [data-state]")).to_have_text("awaiting_verification")
     supervisor.get_by_role("link", name="#2 ConsentRecorded").click()
@@ -112,7 +134,7 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
         shots(supervisor, name)
 
     # a caseworker of another region cannot see the case, not even in the queue
-    other = signed_in(browser, pages, server, "taras")
+    other = visitors.signed_in("taras")
     expect(other.locator("main")).not_to_contain_text(case_id[:8])
     response = other.goto(case_url)
     assert response is not None and response.status == 404
@@ -120,7 +142,7 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     shots(other, "other-region-not-found")
 
     # an analyst opens a dashboard and downloads its CSV (one application: suppressed)
-    analyst = signed_in(browser, pages, server, "iryna")
+    analyst = visitors.signed_in("iryna")
     expect(analyst).to_have_url(re.compile("/dashboards$"))
     analyst.get_by_role("link", name=re.compile("Applications for status")).click()
     expect(analyst.locator("svg.chart").first).to_be_visible()
@@ -131,19 +153,26 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     csv = download.value.path().read_text()
     assert csv.splitlines()[0].startswith("region,month,applications,granted")
     assert csv.splitlines()[1].startswith(f"{KYIV},2026-03-01,x,")
-    for path, name in (("/projections", "read-models"), ("/workflows/ukraine-nrm/2", "workflow")):
-        analyst.goto(path)
-        shots(analyst, name)
+    analyst.goto("/workflows/ukraine-nrm/2")
     expect(analyst.get_by_role("img", name=re.compile("State diagram"))).to_be_visible()
+    shots(analyst, "workflow")
+
+    # the read models page: a rebuild starts, and the table follows new events without a reload
+    analyst.goto("/projections")
+    analyst.get_by_role("button", name="Rebuild case_queue").click()
+    expect(analyst.get_by_role("status")).to_contain_text("Rebuilding case_queue")
+    head = server.runtime.projections.head()
+    factories.open_case(server.runtime.engine)
+    row = analyst.locator("tbody[data-live-src] tr", has_text="case_queue")
+    expect(row).to_contain_text(f"{head + 1} / {head + 1}")
+    shots(analyst, "read-models")
 
 
 def test_keyboard_sign_in_and_a_narrow_screen(
-    browser: Browser, server: Server, shots: Shots, pages: list[Page]
+    server: Server, shots: Shots, visitors: Visitors
 ) -> None:
     server.user("bohdan", "lsa_official", "lsa-kyivska", [KYIV])
-    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    pages.append(page)
+    page = visitors.new(width=390, height=844)
     page.goto("/sign-in")
     page.keyboard.press("Tab")  # the skip link first
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()

@@ -10,6 +10,7 @@ import time
 from fastapi.testclient import TestClient
 
 from referral_engine import demo
+from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from tests.e2e.conftest import Callers, case_in, open_case, take_step
@@ -34,6 +35,19 @@ def test_sign_in_with_a_token_sets_a_protected_session_cookie(
     queue = client.get("/cases")
     assert queue.status_code == 200
     assert "lsa · lsa_official · Kyivska" in queue.text
+
+
+def test_the_session_cookie_is_secure_over_https(pg_runtime: Runtime, callers: Callers) -> None:
+    app = create_app(pg_runtime)
+    with TestClient(app, base_url="https://testserver") as https:
+        assert "secure" in sign_in(https, callers["lsa"].token).headers["set-cookie"].lower()
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(client: TestClient, callers: Callers) -> None:
+    for _ in range(10):
+        assert sign_in(client, "ret_not-a-token").status_code == 401
+    refused = sign_in(client, callers["lsa"].token)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
 
 
 def test_sign_in_with_a_password(client: TestClient, pg_runtime: Runtime) -> None:

@@ -159,12 +159,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.over_time": ("{m} by month", "{m} за місяцями"),
     "dash.by_row": ("{m} by row", "{m} за рядками"),
     "dash.table": ("Table", "Таблиця"),
+    "dash.choose_region": (
+        "Too many lines to draw by month: narrow the filters (choose a region).",
+        "Забагато ліній для діаграми за місяцями: звузьте відбір (оберіть область).",
+    ),
     "dash.omitted": (
         "{n} more rows are in the table below.",
         "Ще {n} рядків — у таблиці нижче.",
     ),
     "proj.title": ("Read models", "Моделі читання"),
     "proj.live": ("This table updates itself.", "Таблиця оновлюється сама."),
+    "proj.started": (
+        "Rebuilding {name}: the current version serves until the new one has caught up.",
+        "Перебудова {name}: поточна версія працює, доки нова не наздожене.",
+    ),
     "proj.name": ("Read model", "Модель читання"),
     "proj.position": ("Position / head", "Позиція / остання подія"),
     "proj.lag": ("Lag", "Відставання"),

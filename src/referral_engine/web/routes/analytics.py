@@ -43,6 +43,7 @@ def dashboard(
     choices = charts.measures(found)
     chosen = measure if measure in choices else (choices[0] if choices else "")
     filters = {"region": region or "", "start": start or "", "end": end or ""}
+    line = charts.line_chart(found, chosen) if chosen else None
     return page(
         request,
         "dashboard.html",
@@ -51,7 +52,8 @@ def dashboard(
         measures=choices,
         measure=chosen,
         bars=charts.bar_chart(found, chosen) if chosen else None,
-        line=charts.line_chart(found, chosen) if chosen else None,
+        line=line,
+        too_many_lines=bool(found.dashboard.period and line is None and found.published.rows),
         suppressed=found.published.reasons,
     )
 
@@ -101,7 +103,14 @@ def _month(text: str | None, field: str) -> date | None:
 @router.get("/projections", response_class=HTMLResponse)
 def projections_page(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
     """Each read model's position, lag and rebuild progress (updated live)."""
-    return page(request, "projections.html", statuses=runtime.projections.status())
+    started = request.query_params.get("started")
+    statuses = runtime.projections.status()
+    return page(
+        request,
+        "projections.html",
+        statuses=statuses,
+        started=started if started in {s.name for s in statuses} else None,
+    )
 
 
 @router.get("/projections/rows", response_class=HTMLResponse)
