@@ -253,3 +253,37 @@ def test_demo_users_get_passwords_for_the_pages(client: TestClient, pg_runtime: 
     issued = {name: password for name, _, _, password in demo.demo_users(pg_runtime.users)}
     assert sign_in(client, name="demo-analyst", password=issued["demo-analyst"]).status_code == 303
     assert client.get("/dashboards").status_code == 200
+
+
+def test_referrals_are_sent_and_answered_through_their_forms(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, version = case_in(client, callers, "application_registered")
+    sign_in(client, callers["lsa"].token)
+    sent = post_form(
+        client,
+        f"/cases/{case_id}",
+        f"/cases/{case_id}/steps",
+        {
+            "trigger": "send_referral",
+            "expected_version": str(version),
+            "data.agency": "shelter-kyiv",
+            "data.service": "shelter",
+            "data.urgent": "true",
+        },
+    )
+    assert sent.status_code == 303, sent.text
+    sign_in(client, callers["shelter"].token)
+    page = client.get(f"/cases/{case_id}").text
+    assert 'id="form-accept-r1"' in page and "send_referral" not in page
+    accepted = post_form(
+        client,
+        f"/cases/{case_id}",
+        f"/cases/{case_id}/steps",
+        {"trigger": "accept", "referral_id": "r1", "expected_version": str(version + 1)},
+    )
+    assert accepted.status_code == 303, accepted.text
+    sign_in(client, callers["clinic"].token)  # not the receiving agency: no form for it
+    assert 'id="form-accept-r1"' not in client.get(f"/cases/{case_id}").text
+    history = client.get(f"/api/cases/{case_id}/history", headers=callers["lsa"].auth).json()
+    assert [h["event"] for h in history[-2:]] == ["ReferralSent", "ReferralAccepted"]

@@ -17,6 +17,7 @@ from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED, PROJECTION_OPERATORS,
 from ..api.problems import status_of
 from ..bootstrap import Runtime, master_key
 from ..domain.errors import DomainError
+from ..projections import ReadModelNotReady
 from ..security import User
 from .session import COOKIE, Session, Sessions, derive_key, same_token
 
@@ -128,6 +129,9 @@ class PageRoute(APIRoute):
                 return error_page(request, status_of(exc), str(exc))
             except HTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail), exc.headers)
+            except ReadModelNotReady as exc:
+                detail = f"'{exc}' is being built from the event log; try again shortly"
+                return error_page(request, 503, detail, {"Retry-After": "5"})
             except RequestValidationError as exc:
                 detail = "; ".join(
                     f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"

@@ -82,7 +82,10 @@ def new_case(
     request: Request, user: CasePageUser, runtime: RuntimeDep, workflow: Text = None
 ) -> HTMLResponse:
     """The form that opens a case, generated from the workflow's opening fields."""
-    chosen = runtime.engine.workflows.get(workflow or "ukraine-nrm")
+    openable = _openable(runtime.engine.workflows, user)
+    if workflow is None and openable:
+        return _new_case_page(request, user, openable[0])
+    chosen = runtime.engine.workflows.get(workflow or "")
     return _new_case_page(request, user, chosen)
 
 
@@ -271,5 +274,5 @@ def _case_page(
         error=error,
         unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
         changes=changes,
-        done=request.query_params.get("done"),
+        done=done if (done := request.query_params.get("done")) in workflow.event_names() else None,
     )
