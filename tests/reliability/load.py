@@ -176,7 +176,7 @@ def assert_log_holds_exactly(runtime: Runtime, acks: list[Ack]) -> int:
         events = logged(runtime, case_id)
         assert [v for v, _ in events] == list(range(1, len(events) + 1)), case_id
         written = Counter(key for _, key in events)
-        assert written == Counter(acked.keys()), f"{case_id}: written {written}, acknowledged {acked}"
+        assert written == Counter(acked.keys()), f"{case_id}: written {written}, told {acked}"
         assert {key: v for v, key in events} == acked, f"{case_id}: at other versions than told"
         checked += len(events)
     return checked
