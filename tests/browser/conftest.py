@@ -27,9 +27,11 @@ SHOTS = PROJECT_ROOT / "artifacts" / "browser"
 PASSWORD = "synthetic-password-1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """The system's Chromium (installed by .ci/run); never skipped under CI=true."""
+    """The system's Chromium (installed by .ci/run); never skipped under CI=true. Stopped after
+    each module: while Playwright's sync API runs, this thread counts as inside an event loop,
+    and later tests that call asyncio.run() would fail."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium chromium-driver"
         if CI:
