@@ -6,6 +6,8 @@ from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
 VERSION = 2
+SUMMARIES = {"deliveries": "served_summary_add", "first_services": "first_summary_add"}
+"""Fact table -> the schema.sql function folding its changed rows into the dashboard summary."""
 DASHBOARD = Dashboard(
     title="Assistance delivered by region, month and type, and how soon after the status",
     dimensions=("region", "month", "assistance_type"),

@@ -44,9 +44,9 @@ create table first_summary (
     primary key (region, month, assistance_type, days)
 );
 
--- Kept per write statement, not per row: the rows a statement inserted, updated or deleted
--- (transition tables) are grouped and merged in one go, which keeps rebuilds fast. A count back
--- to zero leaves no row, so live and rebuilt summaries match row for row.
+-- Folded per write statement (SUMMARIES in projection.py: the engine adds the triggers): the rows
+-- a statement wrote (+1) or removed (-1) are grouped and merged in one go, which keeps rebuilds fast.
+-- A count back to zero leaves no row, so live and rebuilt summaries match row for row.
 create function served_summary_add(changed deliveries[], n int) returns void language sql
 set search_path from current as $$
     merge into served_summary s
@@ -64,28 +64,6 @@ set search_path from current as $$
         values (v.region, v.month, v.assistance_type, v.people, v.deliveries)
 $$;
 
-create function deliveries_summarise() returns trigger language plpgsql
-set search_path from current as $$
-begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform served_summary_add(array(select row(r.*)::deliveries from old_rows r), -1);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        perform served_summary_add(array(select row(r.*)::deliveries from new_rows r), 1);
-    end if;
-    return null;
-end $$;
-
-create trigger deliveries_inserted after insert on deliveries
-    referencing new table as new_rows
-    for each statement execute function deliveries_summarise();
-create trigger deliveries_updated after update on deliveries
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function deliveries_summarise();
-create trigger deliveries_deleted after delete on deliveries
-    referencing old table as old_rows
-    for each statement execute function deliveries_summarise();
-
 create function first_summary_add(changed first_services[], n int) returns void language sql
 set search_path from current as $$
     merge into first_summary s
@@ -102,28 +80,6 @@ set search_path from current as $$
     when matched then update set people = s.people + v.people
     when not matched then insert values (v.region, v.month, v.assistance_type, v.days, v.people)
 $$;
-
-create function first_services_summarise() returns trigger language plpgsql
-set search_path from current as $$
-begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform first_summary_add(array(select row(r.*)::first_services from old_rows r), -1);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        perform first_summary_add(array(select row(r.*)::first_services from new_rows r), 1);
-    end if;
-    return null;
-end $$;
-
-create trigger first_services_inserted after insert on first_services
-    referencing new table as new_rows
-    for each statement execute function first_services_summarise();
-create trigger first_services_updated after update on first_services
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function first_services_summarise();
-create trigger first_services_deleted after delete on first_services
-    referencing old table as old_rows
-    for each statement execute function first_services_summarise();
 
 -- A person's status day reaches their first services whichever is written first.
 create function first_services_granted() returns trigger language plpgsql

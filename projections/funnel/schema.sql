@@ -24,8 +24,8 @@ create table funnel_summary (
     primary key (region, cohort, applied, identified, referred, granted, assisted)
 );
 
--- Kept per write statement, not per row: the rows a statement inserted, updated or deleted
--- (transition tables) are grouped and merged in one go, which keeps rebuilds fast.
+-- Folded per write statement (SUMMARIES in projection.py: the engine adds the triggers): the rows
+-- a statement wrote (+1) or removed (-1) are grouped and merged in one go, which keeps rebuilds fast.
 create function funnel_summary_add(changed funnel[], n int) returns void language sql
 set search_path from current as $$
     merge into funnel_summary s
@@ -46,24 +46,3 @@ set search_path from current as $$
         v.region, v.cohort, v.applied, v.identified, v.referred, v.granted, v.assisted, v.cases)
 $$;
 
-create function funnel_summarise() returns trigger language plpgsql
-set search_path from current as $$
-begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform funnel_summary_add(array(select row(r.*)::funnel from old_rows r), -1);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        perform funnel_summary_add(array(select row(r.*)::funnel from new_rows r), 1);
-    end if;
-    return null;
-end $$;
-
-create trigger funnel_inserted after insert on funnel
-    referencing new table as new_rows
-    for each statement execute function funnel_summarise();
-create trigger funnel_updated after update on funnel
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function funnel_summarise();
-create trigger funnel_deleted after delete on funnel
-    referencing old table as old_rows
-    for each statement execute function funnel_summarise();

@@ -6,6 +6,8 @@ from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
 VERSION = 2
+SUMMARIES = {"referrals": "referral_summary_add"}
+"""Fact table -> the schema.sql function folding its changed rows into the dashboard summary."""
 ANSWERS = {
     "referral_accepted": "accepted_on",
     "referral_rejected": "rejected_on",

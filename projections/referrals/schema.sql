@@ -31,8 +31,8 @@ create table referral_summary (
     primary key (region, month, agency, service, answer, reason, done, days)
 );
 
--- Kept per write statement, not per row: the rows a statement inserted, updated or deleted
--- (transition tables) are grouped and merged in one go, which keeps rebuilds fast.
+-- Folded per write statement (SUMMARIES in projection.py: the engine adds the triggers): the rows
+-- a statement wrote (+1) or removed (-1) are grouped and merged in one go, which keeps rebuilds fast.
 create function referral_summary_add(changed referrals[], n int) returns void language sql
 set search_path from current as $$
     merge into referral_summary s
@@ -67,24 +67,3 @@ set search_path from current as $$
         v.region, v.month, v.agency, v.service, v.answer, v.reason, v.done, v.days, v.n)
 $$;
 
-create function referrals_summarise() returns trigger language plpgsql
-set search_path from current as $$
-begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform referral_summary_add(array(select row(r.*)::referrals from old_rows r), -1);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        perform referral_summary_add(array(select row(r.*)::referrals from new_rows r), 1);
-    end if;
-    return null;
-end $$;
-
-create trigger referrals_inserted after insert on referrals
-    referencing new table as new_rows
-    for each statement execute function referrals_summarise();
-create trigger referrals_updated after update on referrals
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function referrals_summarise();
-create trigger referrals_deleted after delete on referrals
-    referencing old table as old_rows
-    for each statement execute function referrals_summarise();

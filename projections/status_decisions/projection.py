@@ -5,7 +5,9 @@ from __future__ import annotations
 from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 2
+VERSION = 3
+SUMMARIES = {"applications": "decision_summary_add"}
+"""Fact table -> the schema.sql function folding its changed rows into the dashboard summary."""
 OUTCOMES = {
     "status_granted": "granted",
     "status_refused": "refused",

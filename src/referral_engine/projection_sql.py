@@ -42,6 +42,45 @@ class TableInfo:
         self.key = tuple(name for name, _, is_key in rows if is_key)
 
 
+def summary_triggers(table: str, function: str) -> sql.Composed:
+    """Keep a summary in step with `table`: after each write statement, the rows it removed
+    (old) are folded in with -1 and the rows it wrote (new) with +1, through `function`.
+
+    Per statement, not per row: the transition tables are folded in one go, which keeps bulk
+    writes (rebuilds) fast. Runs in the caller's search_path (the read model's schema)."""
+    t, f = sql.Identifier(table), sql.Identifier(function)
+    trigger = sql.Identifier(f"{table}_summarise")
+    body = sql.SQL(
+        "create function {trigger}() returns trigger language plpgsql "
+        "set search_path from current as $$ begin "
+        "if tg_op in ('UPDATE', 'DELETE') then "
+        "perform {f}(array(select row(r.*)::{t} from old_rows r), -1); end if; "
+        "if tg_op in ('INSERT', 'UPDATE') then "
+        "perform {f}(array(select row(r.*)::{t} from new_rows r), 1); end if; "
+        "return null; end $$;"
+    ).format(trigger=trigger, f=f, t=t)
+    transition = (
+        ("insert", "inserted", "new table as new_rows"),
+        ("update", "updated", "old table as old_rows new table as new_rows"),
+        ("delete", "deleted", "old table as old_rows"),
+    )
+    statements = [body]
+    for op, done, referencing in transition:
+        statements.append(
+            sql.SQL(
+                "create trigger {name} after {op} on {t} referencing {ref} "
+                "for each statement execute function {trigger}();"
+            ).format(
+                name=sql.Identifier(f"{table}_{done}"),
+                op=sql.SQL(op),
+                t=t,
+                ref=sql.SQL(referencing),
+                trigger=trigger,
+            )
+        )
+    return sql.SQL(" ").join(statements)
+
+
 def write(
     conn: psycopg.Connection[Any],
     schema: str,

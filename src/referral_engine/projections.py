@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from .projection_sql import TableInfo, write
+from .projection_sql import TableInfo, summary_triggers, write
 from .readmodel import Changes, Event
 from .store import paused_gc
 from .workflows import WorkflowRegistry
@@ -59,6 +59,9 @@ class ReadModel:
     handle: Callable[[Event, Changes], None]
     queries: dict[str, str]
     module: Any
+    summaries: dict[str, str]
+    """Fact table -> the SQL function `(changed <table>[], n int)` that folds changed rows
+    (n = 1 for new rows, -1 for old ones) into a summary; the engine creates the triggers."""
 
 
 def discover(directory: Path) -> dict[str, ReadModel]:
@@ -72,17 +75,31 @@ def discover(directory: Path) -> dict[str, ReadModel]:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         queries_file = folder / "queries.sql"
+        schema_sql = (folder / "schema.sql").read_text(encoding="utf-8")
         found[folder.name] = ReadModel(
             name=folder.name,
             version=int(module.VERSION),
-            schema_sql=(folder / "schema.sql").read_text(encoding="utf-8"),
+            schema_sql=schema_sql,
             handle=module.handle,
             queries=_named_queries(queries_file.read_text("utf-8"))
             if queries_file.exists()
             else {},
             module=module,
+            summaries=_summaries(folder.name, schema_sql, getattr(module, "SUMMARIES", {})),
         )
     return found
+
+
+def _summaries(name: str, schema_sql: str, declared: dict[str, str]) -> dict[str, str]:
+    """The read model's SUMMARIES, checked against its schema.sql so a typo fails at discovery."""
+    for table, function in declared.items():
+        for kind, ident in (("table", table), ("function", function)):
+            if not re.search(rf"create\s+{kind}\s+{re.escape(ident)}\b", schema_sql, re.I):
+                raise ValueError(
+                    f"read model {name}: SUMMARIES names {kind} {ident!r}, "
+                    "which its schema.sql does not create"
+                )
+    return dict(declared)
 
 
 def _named_queries(text: str) -> dict[str, str]:
@@ -423,6 +440,8 @@ class Projections:
             conn.execute(sql.SQL("create schema {}").format(ident))
             conn.execute(sql.SQL("set local search_path = {}").format(ident))
             conn.execute(model.schema_sql)
+            for fact, function in model.summaries.items():
+                conn.execute(summary_triggers(fact, function))
             conn.execute("create table _tracking (position bigint not null)")
             conn.execute("insert into _tracking values (0)")
             # Built unlogged (no WAL for millions of row writes), made logged before the switch.

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
+
+import pytest
 
 from referral_engine.config import Settings
 from referral_engine.projections import discover
@@ -191,3 +194,17 @@ def test_the_case_queue_ignores_earliest_dates_and_follows_a_migration() -> None
     )
     assert "case_deadlines" not in rows
     assert rows["case_queue"][(CASE,)]["workflow_version"] == 2
+
+
+def test_a_summary_naming_a_table_the_schema_lacks_is_refused_at_discovery(tmp_path: Path) -> None:
+    folder = tmp_path / "typo"
+    folder.mkdir()
+    (folder / "schema.sql").write_text(
+        "create table facts (id int primary key);\n"
+        "create function facts_add(changed facts[], n int) returns void language sql as $$ $$;\n"
+    )
+    (folder / "projection.py").write_text(
+        "VERSION = 1\nSUMMARIES = {'fatcs': 'facts_add'}\ndef handle(event, changes): pass\n"
+    )
+    with pytest.raises(ValueError, match="SUMMARIES names table 'fatcs'"):
+        discover(tmp_path)
