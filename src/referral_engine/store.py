@@ -14,9 +14,17 @@ from uuid import UUID
 import orjson
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoder
+from eventsourcing.persistence import (
+    InterfaceError,
+    JSONTranscoder,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.persistence import OperationalError as StoreOperationalError
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+from eventsourcing.utils import Environment, EnvType, get_topic, retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
@@ -103,8 +111,42 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
         # Measured: with database functions on, the tailing reader skipped events under
         # concurrency and two applications in one schema shared one insert function.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": get_topic(OneTripRecorder),
         "CREATE_TABLE": "y",
     }
+
+
+class OneTripRecorder(PostgresApplicationRecorder):
+    """eventsourcing's recorder, with the commit sent in the same round trip as the insert.
+
+    The recorder locks the events table from the insert to the commit, so that notification ids
+    commit in order (tailing readers rely on it). The stock recorder syncs after the insert and
+    only then sends COMMIT: the lock was held while the client thread got the result back and
+    waited for the GIL to answer (measured: at 16 clients, 13 sessions waiting for the lock
+    while its holder sat idle in transaction). Here BEGIN, the lock, the insert and COMMIT go
+    in one pipeline, so the server releases the lock as soon as the commit is durable. Live
+    workers are woken by the events table's own NOTIFY trigger, so the stock NOTIFY is left out.
+    """
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Any, **kwargs: Any) -> list[int] | None:
+        if not stored_events:
+            return []
+        # A refused insert leaves the transaction aborted; leaving the pool's connection block
+        # rolls it back (psycopg's Connection.__exit__), so the connection is reusable.
+        with self.datastore.get_connection() as conn:
+            return self._insert_in_one_trip(conn, stored_events)
+
+    def _insert_in_one_trip(
+        self, conn: psycopg.Connection[Any], stored_events: list[StoredEvent]
+    ) -> list[int]:
+        with conn.pipeline() as pipeline, conn.cursor() as curs:
+            curs.execute("begin")
+            self._lock_table(curs)
+            PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+            conn.execute("commit")
+            pipeline.sync()
+            return list(self._fetch_ids_after_insert_events(curs, stored_events))  # type: ignore[arg-type]
 
 
 class CaseStore(Application[UUID]):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
@@ -144,3 +145,22 @@ def test_a_retried_open_with_the_same_key_opens_one_case(pg_runtime: Runtime) ->
     again = engine.open_case("ukraine-nrm", "Lvivska", data, actor=LSA, idempotency_key="open-1")
     assert again.case_id == first.case_id and again.replayed
     assert len(engine.history(first.case_id)) == 1
+
+
+def test_a_refused_insert_leaves_the_only_pooled_connection_usable(
+    pg_settings: Settings, clock: FixedClock
+) -> None:
+    """The insert and its commit go in one round trip: a refused insert aborts the transaction
+    mid-pipeline, and the next command on that connection must still succeed."""
+    settings = pg_settings.model_copy(update={"pool_size": 1})
+    with build(settings, clock=clock) as runtime:
+        case_id = open_case(runtime.engine).case_id
+        recorder = runtime.engine.store.recorder
+        (first,) = recorder.select_events(case_id)
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([first])  # version 1 again: the unique key refuses it
+        spec = ukraine().guard.step("screened", "record_consent")
+        runtime.engine.take_step(
+            case_id, "record_consent", data_for(spec), actor=LSA, expected_version=1
+        )
+        assert [h.version for h in runtime.engine.history(case_id)] == [1, 2]
