@@ -132,7 +132,8 @@ def diagram(
 def lint_workflows(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
 ) -> None:
-    """Report dead ends, unreachable states, idle roles and shadowed triggers; exit 1 if any."""
+    """Report dead ends, unreachable states, idle roles, shadowed triggers and personal-looking
+    fields not marked pii; exit 1 if any."""
     files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
     found = 0
     for file in files:

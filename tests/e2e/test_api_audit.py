@@ -70,7 +70,12 @@ def test_every_command_and_history_read_is_recorded(client: TestClient, callers:
         ("lsa", "case.step", 200, {"trigger": "register_application"}),
         ("lsa", "referral.send", 201, {}),
         ("shelter", "referral.step", 200, {"trigger": "accept", "referral_id": "r1"}),
-        ("supervisor", "case.history", 200, {"personal_fields": ["person_name"]}),
+        (
+            "supervisor",
+            "case.history",
+            200,
+            {"personal_fields": ["application_number", "person_name"]},
+        ),
     ]
 
 
