@@ -2,9 +2,11 @@
 
 A workflow marks personal fields `pii: true`. When an event is stored, each personal value in its
 `data` is sealed with the case's key (the case id and field name are bound in as associated data,
-so a sealed value cannot be moved to another case or field). Case keys are stored wrapped by the
-master key (`REFERRAL_ENGINE_MASTER_KEY`). Destroying a case's key (crypto-shredding) makes every
-personal value of the case unreadable while the stream, its states and its statistics stay.
+so a sealed value cannot be moved to another case or field), and so is the event's `fingerprint`
+(a digest of the command, personal values included, that would otherwise confirm a guess). Case
+keys are stored wrapped by the master key (`REFERRAL_ENGINE_MASTER_KEY`). Destroying a case's
+key (crypto-shredding) makes every personal value of the case unreadable while the stream, its
+states and its statistics stay.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from .store import Database
 
 SEALED = "_sealed_"
+FINGERPRINT = "\0fingerprint"
+"""What a command's sealed digest is bound to instead of a field name (no field has a NUL)."""
 NONCE = 12
 KEY_CACHE = 10_000
 KEY_CACHE_SECONDS = 30.0
@@ -290,6 +294,10 @@ class PersonalDataMapper(Mapper[UUID]):
                 state["data"] = {
                     k: Sealer.seal(key, case_id, k, v) if k in names else v for k, v in data.items()
                 }
+                if "fingerprint" in state:  # a digest of the personal values: as personal
+                    state["fingerprint"] = Sealer.seal(
+                        key, case_id, FINGERPRINT, state["fingerprint"]
+                    )
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -311,4 +319,8 @@ class PersonalDataMapper(Mapper[UUID]):
                 k: Sealer.open(key, case_id, k, v) if is_sealed(v) else v for k, v in data.items()
             }
             vars(event)["data"] = opened
+            digest = getattr(event, "fingerprint", None)
+            if is_sealed(digest):
+                assert isinstance(digest, dict)
+                vars(event)["fingerprint"] = Sealer.open(key, case_id, FINGERPRINT, digest)
         return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -16,12 +17,15 @@ from pydantic import SecretStr
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.crypto import MasterKey, MasterKeyError, PostgresCaseKeys
-from referral_engine.domain.commands import Actor
+from referral_engine.domain.commands import Actor, fingerprint
 from tests.e2e.conftest import (
+    KYIV,
+    WORKFLOW,
     Callers,
     assert_problem,
     history,
     open_case,
+    opening_data,
     send_referral,
     step_data,
     take_step,
@@ -102,6 +106,16 @@ def test_personal_values_are_sealed_everywhere_at_rest(
     assert case_json(client, callers["lsa"], case_id)["data"]["person_name"] == NAME
     for needle in (NAME, "Qzxwv", "Vqzjx harbour"):
         assert database_contains(pg_runtime, needle) == []
+    # nor a digest that would confirm a guessed name: the commands' fingerprints are sealed too
+    opened = opening_data(person_name=NAME, narrative=NARRATIVE)
+    notes = step_data("conduct_interview", interview_notes=f"Interview with {NAME}")
+    digests = [
+        fingerprint("open", WORKFLOW, KYIV, opened, None),
+        fingerprint("step", case_id, "conduct_interview", notes, None),
+        hashlib.sha256(NAME.encode()).hexdigest(),
+    ]
+    for digest in digests:
+        assert database_contains(pg_runtime, digest) == []
 
 
 def test_the_server_log_never_receives_personal_values(

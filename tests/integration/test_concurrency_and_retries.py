@@ -6,13 +6,19 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from referral_engine.domain.errors import VersionConflict
+from referral_engine.domain.commands import Actor, fingerprint
+from referral_engine.domain.errors import IdempotencyKeyReused, PersonalDataErased, VersionConflict
 from referral_engine.domain.views import StepResult
+from referral_engine.engine import Engine
 from tests.factories import LSA, FixedClock, case_in, data_for, open_case, ukraine
+
+ADMIN = Actor("operator", "admin", "it")
 
 
 def race(calls: list[Callable[[], StepResult]]) -> list[StepResult | Exception]:
@@ -144,3 +150,40 @@ def test_a_retried_open_with_the_same_key_opens_one_case(pg_runtime: Runtime) ->
     again = engine.open_case("ukraine-nrm", "Lvivska", data, actor=LSA, idempotency_key="open-1")
     assert again.case_id == first.case_id and again.replayed
     assert len(engine.history(first.case_id)) == 1
+
+
+def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
+    pg_settings: Settings, clock: FixedClock
+) -> None:
+    data = data_for(ukraine().opening, person_name="Synthetic Retry Person")
+    guessed = {**data, "person_name": "Synthetic Guessed Person"}
+
+    def open_(engine: Engine, given: dict[str, Any]) -> StepResult:
+        return engine.open_case("ukraine-nrm", "Kyivska", given, actor=LSA, idempotency_key="o-7")
+
+    with build(pg_settings, clock=clock) as runtime:
+        first = open_(runtime.engine, data)
+    digest = fingerprint("open", "ukraine-nrm", "Kyivska", data, None)
+    assert stored_events_hold(pg_settings, digest) is False  # sealed with the case key
+
+    with build(pg_settings, clock=clock) as restarted:  # new process: no cached case or key
+        again = open_(restarted.engine, data)
+        assert again.replayed and again.case_id == first.case_id
+        with pytest.raises(IdempotencyKeyReused):
+            open_(restarted.engine, guessed)  # another personal value under the same key
+        restarted.engine.erase_personal_data(first.case_id, "Art. 17 request 3", actor=ADMIN)
+        with pytest.raises(PersonalDataErased):
+            open_(restarted.engine, data)  # can no longer be matched: refused, not replayed
+    with build(pg_settings, clock=clock) as later:
+        with pytest.raises(PersonalDataErased, match="retried request"):
+            open_(later.engine, data)
+        assert len(later.engine.history(first.case_id)) == 2  # opened, erased: nothing more
+
+
+def stored_events_hold(settings: Settings, text: str) -> bool:
+    with psycopg.connect(str(settings.database_url)) as conn:
+        table = sql.Identifier(settings.database_schema, "cases_events")
+        query = sql.SQL("select count(*) from {} where position(%s in state) > 0").format(table)
+        (count,) = conn.execute(query, [text.encode()]).fetchone()  # type: ignore[misc]
+    assert count is not None
+    return bool(count)

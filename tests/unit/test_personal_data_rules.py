@@ -97,6 +97,38 @@ def test_erasure_blanks_personal_data_now_and_in_the_past_and_refuses_new(
     step(engine, case_id, "conduct_interview", LSA, data={"questionnaire_completed": True})
 
 
+def test_after_erasure_a_retry_that_carried_personal_data_is_refused_and_others_answered(
+    engine: Engine,
+) -> None:
+    case_id = case_in(engine, "application_registered")
+    notes = {"questionnaire_completed": True, "interview_notes": "Synthetic notes"}
+    interview = step(engine, case_id, "conduct_interview", LSA, data=notes, idempotency_key="i-1")
+    verification = step(engine, case_id, "request_verification", LSA, idempotency_key="v-1")
+    engine.erase_personal_data(case_id, "Art. 17 request 2", actor=OPERATOR)
+    events = len(engine.history(case_id))
+
+    with pytest.raises(PersonalDataErased, match="retried request") as refused:
+        engine.take_step(
+            case_id,
+            "conduct_interview",
+            notes,
+            actor=LSA,
+            expected_version=interview.version - 1,
+            idempotency_key="i-1",
+        )
+    assert refused.value.fields == ("interview_notes",)
+    again = engine.take_step(
+        case_id,
+        "request_verification",
+        engine.history(case_id)[verification.version - 1].data,
+        actor=LSA,
+        expected_version=verification.version - 1,
+        idempotency_key="v-1",
+    )  # nothing personal in it: still matched, still its first answer
+    assert again.replayed and again.version == verification.version
+    assert len(engine.history(case_id)) == events
+
+
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
 def test_an_erasure_needs_a_reason(engine: Engine, reason: str) -> None:
     case_id = open_case(engine).case_id
