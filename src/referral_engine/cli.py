@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from . import demo
-from .bootstrap import Runtime, build
+from .bootstrap import Runtime, build, rotate_master
 from .config import Settings
-from .crypto import MasterKey, MasterKeyError, PostgresCaseKeys
+from .crypto import MasterKey, MasterKeyError
 from .diagram import workflow_svg
 from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
@@ -500,16 +500,24 @@ def keys_rotate_master(
     ],
 ) -> None:
     """Re-wrap every case key under a new master key; the events are not touched. Then set
-    REFERRAL_ENGINE_MASTER_KEY to the new key: the old one no longer opens anything."""
+    REFERRAL_ENGINE_MASTER_KEY to the new key (the embedded demo's key file is rewritten): the
+    old one no longer opens anything, and processes still on it wrap no new case key."""
     try:
         new = MasterKey.parse(new_key_file.read_text("utf-8"))
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {new_key_file}: {exc.strerror}") from None
     with runtime() as rt:
-        keys = rt.engine.store.keys
-        assert isinstance(keys, PostgresCaseKeys)
-        count = keys.rotate(new)
+        count = rotate_master(rt, new)
+        kept_in = rt.master_file
     out.print(f"re-wrapped {count} case keys under master key {new.id}")
+    if kept_in is not None:
+        out.print(f"{kept_in} now holds the new key; the next `serve` uses it", highlight=False)
+        return
+    out.print(
+        "now set REFERRAL_ENGINE_MASTER_KEY to the new key and restart every process (those "
+        "still on the old key answer 503); then destroy the old key",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -54,11 +54,28 @@ SCHEMA = (
         created_at timestamptz not null default now(),
         erased_at timestamptz
     )""",
+    # Which master key wraps the case keys now: one row, changed only by a rotation. A process
+    # wraps a new case key only under the key named here (it locks the row to do so).
+    """create table if not exists master_key_current (
+        singleton boolean primary key default true check (singleton),
+        master_id text not null,
+        changed_at timestamptz not null default now()
+    )""",
 )
 
 
 class MasterKeyError(ValueError):
     """The master key is missing, malformed, or not the one the case keys were wrapped with."""
+
+
+class MasterKeyRotated(MasterKeyError):
+    """The configured master key is not the current one: it was rotated since (or never was)."""
+
+    def __init__(self, current: str, configured: str) -> None:
+        super().__init__(
+            f"the master key was rotated: case keys are wrapped by master key {current}, not by "
+            f"the configured {configured}; configure the current one (REFERRAL_ENGINE_MASTER_KEY)"
+        )
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,17 @@ class MasterKey:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(key.text() + "\n")
         return key
+
+    def replace_file(self, path: Path) -> None:
+        """Write this key into `path` (owner-only) in place of the one there, atomically."""
+        spare = path.with_name(path.name + ".new")
+        spare.unlink(missing_ok=True)
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self.text() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(spare, path)
 
     def text(self) -> str:
         return base64.urlsafe_b64encode(self.key).decode().rstrip("=")
@@ -166,26 +194,45 @@ class PostgresCaseKeys:
                 self._cache.popitem(last=False)
         return key
 
+    def ensure_current(self) -> None:
+        """Record the configured master key as current on first use (or the one the existing
+        case keys name); refuse a configured key that is not the current one."""
+        with self.db.pool.connection() as conn, conn.transaction():
+            conn.execute(
+                "insert into master_key_current (master_id) select coalesce((select master_id "
+                "from case_keys where wrapped is not null order by created_at desc limit 1), %s) "
+                "on conflict (singleton) do nothing",
+                [self.master.id],
+            )
+            self._check_current(conn, lock="")
+
+    def _check_current(self, conn: Any, lock: str) -> None:
+        row = conn.execute(f"select master_id from master_key_current {lock}").fetchone()
+        current = row[0] if row else "(none recorded)"
+        if current != self.master.id:
+            raise MasterKeyRotated(current, self.master.id)
+
     def _load(self, case_id: UUID, create: bool) -> bytes | None:
         with self.db.pool.connection() as conn:
             if create:
-                fresh = AESGCM.generate_key(bit_length=256)
-                conn.execute(
-                    "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
-                    "on conflict (case_id) do nothing",
-                    [case_id, self.master.wrap(case_id, fresh), self.master.id],
-                )
-                conn.commit()  # before the event that uses it: a key never goes missing
+                # Under a share lock on the current master: a rotation (which locks it for
+                # update first) either waits for this key and re-wraps it, or has already
+                # switched, and then this process, on the old key, is refused here.
+                with conn.transaction():  # committed before the event that uses the key
+                    self._check_current(conn, lock="for share")
+                    fresh = AESGCM.generate_key(bit_length=256)
+                    conn.execute(
+                        "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
+                        "on conflict (case_id) do nothing",
+                        [case_id, self.master.wrap(case_id, fresh), self.master.id],
+                    )
             row = conn.execute(
                 "select wrapped, master_id from case_keys where case_id = %s", [case_id]
             ).fetchone()
         if row is None or row[0] is None:
             return None
         if row[1] != self.master.id:
-            raise MasterKeyError(
-                f"case keys are wrapped by master key {row[1]}, "
-                f"not by the configured {self.master.id}"
-            )
+            raise MasterKeyRotated(row[1], self.master.id)
         return self.master.unwrap(case_id, bytes(row[0]))
 
     def destroy(self, case_id: UUID) -> bool:
@@ -207,23 +254,25 @@ class PostgresCaseKeys:
         return destroyed == 1
 
     def rotate(self, new: MasterKey) -> int:
-        """Re-wrap every live case key under `new`, in one transaction; returns how many."""
+        """Re-wrap every live case key under `new` and make it the current master key, in one
+        transaction; returns how many. Processes still on the old key wrap no new case key."""
         with self.db.pool.connection() as conn, conn.transaction():
+            self._check_current(conn, lock="for update")  # first: new keys wait for us
             rows = conn.execute(
                 "select case_id, wrapped, master_id from case_keys "
                 "where wrapped is not null for update"
             ).fetchall()
             for case_id, wrapped, master_id in rows:
                 if master_id != self.master.id:
-                    raise MasterKeyError(
-                        f"case {case_id} is wrapped by master key {master_id}, "
-                        f"not by the current {self.master.id}"
-                    )
+                    raise MasterKeyRotated(master_id, self.master.id)
                 key = self.master.unwrap(case_id, bytes(wrapped))
                 conn.execute(
                     "update case_keys set wrapped = %s, master_id = %s where case_id = %s",
                     [new.wrap(case_id, key), new.id, case_id],
                 )
+            conn.execute(
+                "update master_key_current set master_id = %s, changed_at = now()", [new.id]
+            )
         with self._lock:
             self._cache.clear()
         self.master = new

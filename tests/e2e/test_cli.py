@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -193,9 +194,10 @@ def test_erase_and_rotate_the_master_key_from_the_command_line(
     rotated = cli("keys", "rotate-master", "--new-key-file", str(new_key), env=env)
     assert rotated.returncode == 0, rotated.stderr
     assert "re-wrapped 1 case keys" in rotated.stdout
+    assert "now set REFERRAL_ENGINE_MASTER_KEY to the new key" in rotated.stdout
 
     stale = cli("replay", str(other), env=env)  # still the old key in the environment
-    assert stale.returncode == 2 and "not by the configured" in stale.stderr
+    assert stale.returncode == 2 and "the master key was rotated" in stale.stderr
     assert "Traceback" not in stale.stderr
     fresh = cli(
         "replay", str(other), env={**env, "REFERRAL_ENGINE_MASTER_KEY": generated.stdout.strip()}
@@ -209,3 +211,33 @@ def test_an_external_database_without_a_master_key_is_refused(pg_settings: Setti
     assert result.returncode == 2
     assert "REFERRAL_ENGINE_MASTER_KEY is required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_embedded_demo_starts_again_after_its_master_key_is_rotated() -> None:
+    # not under pytest's tmp_path: other pytest sessions reset its folder to owner-only, and the
+    # embedded server (run as its own user when we are root) must traverse into it
+    with tempfile.TemporaryDirectory(prefix="referral-engine-test-") as tmp:
+        rotate_the_embedded_key(Path(tmp))
+
+
+def rotate_the_embedded_key(tmp_path: Path) -> None:
+    env = {
+        "REFERRAL_ENGINE_HOME": str(tmp_path / "home"),
+        "REFERRAL_ENGINE_DATABASE_URL": "",  # the embedded server, as `make run` starts it
+        "REFERRAL_ENGINE_MASTER_KEY": "",  # the generated key file, as `make run` has it
+    }
+    demo = cli("demo", "--cases", "1", env=env)
+    assert demo.returncode == 0, demo.stderr
+    case_id = next(w for line in demo.stdout.splitlines() for w in line.split() if len(w) == 36)
+    key_file = tmp_path / "home" / "master.key"
+    old_key = key_file.read_text()
+    new_key = tmp_path / "new.key"
+    new_key.write_text(cli("keys", "generate").stdout)
+
+    rotated = cli("keys", "rotate-master", "--new-key-file", str(new_key), env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"{key_file} now holds the new key" in " ".join(rotated.stdout.split())
+    assert key_file.read_text().strip() == new_key.read_text().strip() != old_key.strip()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    again = cli("replay", case_id, env=env)  # the next start finds the cases open
+    assert again.returncode == 0, again.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,10 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 from pydantic import SecretStr
 
-from referral_engine.bootstrap import Runtime, build
+from referral_engine.api.app import create_app
+from referral_engine.bootstrap import Runtime, build, rotate_master
 from referral_engine.config import Settings
-from referral_engine.crypto import MasterKey, MasterKeyError, PostgresCaseKeys
+from referral_engine.crypto import MasterKey, MasterKeyError, MasterKeyRotated, PostgresCaseKeys
 from referral_engine.domain.commands import Actor, fingerprint
 from tests.e2e.conftest import (
     KYIV,
@@ -316,6 +318,60 @@ def test_rotating_the_master_key_rewraps_every_live_case_key(
         assert runtime.engine.case(erased).data["person_name"] == ERASED
     with pytest.raises(MasterKeyError), build(settings) as runtime:
         runtime.engine.case(kept[0])
+
+
+def test_a_process_still_on_the_old_master_key_wraps_no_new_case_key(
+    pg_settings: Settings,
+) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    settings = pg_settings.model_copy(update={"master_key": SecretStr(old.text())})
+    with build(settings) as rotating, build(settings) as stale:
+        kept = open_in_engine(stale.engine, person_name=NAME).case_id
+        opened: list[uuid.UUID] = []
+        refused: list[Exception] = []
+        busy = threading.Event()
+
+        def keep_opening() -> None:  # the stale process keeps working while the other rotates
+            for i in range(40):
+                try:
+                    opened.append(open_in_engine(stale.engine, person_name=NAME).case_id)
+                except MasterKeyError as exc:
+                    refused.append(exc)
+                if i == 5:
+                    busy.set()
+
+        worker = threading.Thread(target=keep_opening)
+        worker.start()
+        busy.wait(30)
+        assert rotate_master(rotating, new) >= 7
+        worker.join()
+        assert opened and refused
+
+        with pytest.raises(MasterKeyRotated, match="was rotated"):
+            open_in_engine(stale.engine, person_name=NAME)
+        assert all(isinstance(exc, MasterKeyRotated) for exc in refused)
+        assert _wrapping_keys(stale) == {new.id}  # nothing wrapped by the old key afterwards
+        stale.users.add("late-screener", "nrm_actor", "ngo-synthetic", [KYIV])
+        token = stale.users.issue_token("late-screener")
+        with TestClient(create_app(stale), raise_server_exceptions=False) as client:
+            response = client.post(
+                "/api/cases",
+                json={"workflow": WORKFLOW, "region": KYIV, "data": opening_data()},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        body = assert_problem(response, 503, "master-key-rotated")
+        assert "restarted" in body["detail"] and old.text() not in response.text
+    with build(settings.model_copy(update={"master_key": SecretStr(new.text())})) as current:
+        for case_id in [kept, *opened]:
+            assert current.engine.case(case_id).data["person_name"] == NAME
+    with pytest.raises(MasterKeyRotated):  # a process started on the old key does not start
+        build(settings)
+
+
+def _wrapping_keys(runtime: Runtime) -> set[str]:
+    with runtime.db.pool.connection() as conn:
+        rows = conn.execute("select distinct master_id from case_keys").fetchall()
+    return {row[0] for row in rows}
 
 
 def test_an_external_database_needs_a_master_key(pg_settings: Settings) -> None:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from ..crypto import MasterKeyError, MasterKeyRotated
 from ..domain import errors
 from ..projections import ReadModelNotReady
 from ..store import DatabaseUnavailable
@@ -162,6 +163,21 @@ def install(app: FastAPI) -> None:
 
     for cls in UNAVAILABLE:
         app.add_exception_handler(cls, _unavailable)
+
+    @app.exception_handler(MasterKeyError)
+    def _master_key(request: Request, exc: MasterKeyError) -> JSONResponse:
+        log.error("master key: %s", exc)  # key ids and case ids only, never key material
+        if isinstance(exc, MasterKeyRotated):
+            return problem(
+                503,
+                "master-key-rotated",
+                "The master key was rotated",
+                "this server still holds the previous master key, which may no longer wrap or "
+                "open case keys; it must be restarted with the current one",
+            )
+        return problem(
+            503, "master-key", "The case's keys cannot be opened", "the error was logged"
+        )
 
     @app.exception_handler(ReadModelNotReady)
     def _not_ready(request: Request, exc: ReadModelNotReady) -> JSONResponse:
