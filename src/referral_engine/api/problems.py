@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 import psycopg
@@ -190,8 +191,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        where = f"{request.method} {request.url.path}"
+        log.error("unexpected error on %s\n%s", where, stack_without_messages(exc))
         return problem(500, "internal", "Internal error", "the error was logged")
+
+
+def stack_without_messages(exc: BaseException) -> str:
+    """Where an error arose (its chain of exception types and their stacks), without the
+    messages: those may quote the values being handled, personal ones included."""
+    parts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(parts) < 10:
+        stack = traceback.format_list(traceback.extract_tb(current.__traceback__))
+        parts.append("".join(stack) + f"{type(current).__module__}.{type(current).__qualname__}")
+        current = current.__cause__ or current.__context__
+    return "\n-- while handling, or caused by --\n".join(reversed(parts))
 
 
 def _message(error: dict[str, Any]) -> str:
