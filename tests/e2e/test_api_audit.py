@@ -39,7 +39,8 @@ def test_reading_a_case_records_who_what_when_and_from_where(
     client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
 
     (entry,) = audit(client, callers["supervisor"], case=case_id, user="police")
-    assert entry | {"at": None} == {
+    assert entry | {"id": None, "at": None} == {
+        "id": None,
         "at": None,
         "user_name": "police",
         "role": "police",

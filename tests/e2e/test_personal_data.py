@@ -237,24 +237,59 @@ def test_supervisors_list_who_read_which_personal_fields(
     case_json(client, callers["admin"], case_id)  # saw no personal field: not a personal read
     history(client, callers["police"], case_id)
 
-    response = client.get(
-        f"/api/cases/{case_id}/personal-data-reads", headers=callers["supervisor"].auth
-    )
-    assert response.status_code == 200, response.text
-    reads = [(r["user_name"], r["action"], r["detail"]["personal_fields"]) for r in response.json()]
-    assert reads[-2:] == [  # the application number is personal: it leads to the person
-        ("shelter", "case.read", ["application_number", "person_name"]),
+    page = personal_reads(client, callers["supervisor"], case_id)
+    reads = [(r["user_name"], r["action"], r["detail"]["personal_fields"]) for r in page["items"]]
+    assert reads[:2] == [  # newest first; the application number is personal: it leads to them
         (
             "police",
             "case.history",
             ["application_number", "interview_notes", "narrative", "person_name"],
         ),
+        ("shelter", "case.read", ["application_number", "person_name"]),
     ]
     assert all(user != "admin" for user, _, _ in reads)
     refused = client.get(
         f"/api/cases/{case_id}/personal-data-reads", headers=callers["shelter"].auth
     )
     assert_problem(refused, 403, "forbidden")
+
+
+def test_personal_data_reads_come_newest_first_a_page_at_a_time(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, _ = personal_case(client, callers)
+    readers = ["lsa", "police", "shelter", "decider", "supervisor"] * 3
+    for name in readers:
+        case_json(client, callers[name], case_id)
+    pages, cursor = [], None
+    while True:
+        page = personal_reads(client, callers["supervisor"], case_id, limit=4, cursor=cursor)
+        pages.append(page["items"])
+        if (cursor := page["next_cursor"]) is None:
+            break
+    seen = [e for items in pages for e in items]
+    assert all(len(items) == 4 for items in pages[:-1]) and 1 <= len(pages[-1]) <= 4
+    ids = [e["id"] for e in seen]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)  # no entry twice
+    reads = [e["user_name"] for e in seen if e["action"] == "case.read"]
+    assert reads[: len(readers)] == readers[::-1]
+    assert [e["action"] for e in seen[len(readers) :]] == ["case.open"]  # it showed data too
+    bad = client.get(
+        f"/api/cases/{case_id}/personal-data-reads",
+        params={"limit": 0},
+        headers=callers["supervisor"].auth,
+    )
+    assert_problem(bad, 422, "validation")
+
+
+def personal_reads(client: TestClient, caller: Any, case_id: str, **params: Any) -> Any:
+    response = client.get(
+        f"/api/cases/{case_id}/personal-data-reads",
+        params={k: v for k, v in params.items() if v is not None},
+        headers=caller.auth,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def test_erasure_destroys_the_key_and_leaves_history_state_and_counts(

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ..audit import AuditEntry
 from ..domain.views import AllowedStep, CaseView, HistoryEntry, StepResult
 from ..domain.workflow import TransitionSpec, WorkflowDefinition
 
@@ -319,3 +320,9 @@ class QueueItem(BaseModel):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: UUID | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: int | None
+    """The cursor of the next (older) page; None on the last page."""
