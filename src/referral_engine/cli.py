@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import signal
+import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 from uuid import UUID
 
@@ -24,6 +28,7 @@ from .crypto import MasterKey, MasterKeyError
 from .diagram import workflow_svg
 from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
+from .domain.personal import Disclosure, is_marker, shown_personal
 from .domain.views import CaseView, HistoryEntry
 from .projections import ReadModelNotReady
 from .security import check_password
@@ -207,8 +212,16 @@ def replay(
     as_of: Annotated[
         datetime | None, typer.Option("--as-of", help="ISO-8601 time with time zone")
     ] = None,
+    personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--personal-data",
+            help="Also show the personal fields (recorded in the audit log under your OS user)",
+        ),
+    ] = False,
 ) -> None:
-    """Show a case as it was at a version or at a time, with its history up to then."""
+    """Show a case as it was at a version or at a time, with its history up to then; personal
+    fields are redacted unless --personal-data is given."""
     if version is not None and as_of is not None:
         raise typer.BadParameter("give --version or --as-of, not both")
     with runtime() as rt:
@@ -220,7 +233,32 @@ def replay(
         else:
             view = engine.case(case_id)
         history = [h for h in engine.history(case_id) if h.version <= view.version]
+        personal = engine.workflows.get(view.workflow_id, view.workflow_version).personal
+        if personal_data:
+            _audit_cli_read(rt, view, sorted(shown_personal(view.data, personal)))
+        else:
+            view = replace(view, data=Disclosure(personal, None).data(view.data))
         print_case(view, history, with_data=True)
+    if not personal_data and any(name in personal for name in view.data):
+        err.print("personal fields redacted; --personal-data shows them (and is audited)")
+
+
+def _audit_cli_read(rt: Runtime, view: CaseView, fields: list[str]) -> None:
+    """Record who read which personal fields through the command line, before showing them."""
+    if not fields:
+        return
+    user = getpass.getuser()
+    rt.audit.record(
+        user=SimpleNamespace(name=f"os:{user}", role="operator", agency="command-line"),
+        action="cli.replay",
+        method="CLI",
+        path=f"referral-engine replay {view.id}",
+        status=0,
+        case_id=view.id,
+        region=view.region,
+        address=socket.gethostname(),
+        detail={"personal_fields": fields, "version": view.version},
+    )
 
 
 @app.command("serve")
@@ -469,7 +507,8 @@ def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool =
         out.print(f"  not before {w.earliest_on}: {w.trigger} (from {w.after})", highlight=False)
     if with_data:
         for key, value in view.data.items():
-            out.print(f"  {key}: {value}", highlight=False)
+            shown = f"({value['redacted']})" if is_marker(value) else value
+            out.print(f"  {key}: {shown}", highlight=False)
     out.print()
 
 

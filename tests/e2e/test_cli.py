@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
@@ -138,6 +139,37 @@ def test_replay_shows_a_case_at_an_earlier_version(pg_settings: Settings) -> Non
     assert result.returncode == 0, result.stderr
     assert "at version 2" in result.stdout
     assert "PersonScreened" in result.stdout
+
+
+def test_replay_redacts_personal_data_unless_asked_and_audits_when_it_shows_it(
+    pg_settings: Settings,
+) -> None:
+    from referral_engine.bootstrap import build
+    from tests.factories import open_case
+
+    with build(pg_settings) as runtime:
+        case_id = open_case(runtime.engine, person_name="Synthetic Replay Person").case_id
+    env = pg_env(pg_settings)
+
+    redacted = cli("replay", str(case_id), env=env)
+    assert redacted.returncode == 0, redacted.stderr
+    assert "Synthetic Replay Person" not in redacted.stdout
+    assert "person_name: (not-permitted)" in redacted.stdout
+    assert "is_child: " in redacted.stdout  # what is not personal is shown
+    assert "--personal-data" in redacted.stderr
+
+    shown = cli("replay", str(case_id), "--personal-data", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "person_name: Synthetic Replay Person" in shown.stdout
+    with build(pg_settings) as runtime:
+        reads = runtime.audit.query(case_id=case_id, personal_only=True)
+    (read,) = reads  # only the read that showed personal data
+    assert (read.user_name, read.role, read.action) == (
+        f"os:{getpass.getuser()}",
+        "operator",
+        "cli.replay",
+    )
+    assert "person_name" in read.detail["personal_fields"] and read.region == "Kyivska"
 
 
 def test_an_unknown_case_is_one_line_not_a_traceback(pg_settings: Settings) -> None:
