@@ -515,7 +515,13 @@ def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool =
 @app.command("erase")
 def erase(
     case_id: UUID,
-    reason: Annotated[str, typer.Option(help="Lawful ground and request reference (no names)")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Lawful ground and request reference, at most 500 characters. Must not contain "
+            "personal data (no names, no document numbers): it is kept in clear in the event log"
+        ),
+    ],
     operator: Annotated[str, typer.Option(help="Who erases (recorded in the event)")] = "admin",
 ) -> None:
     """Erase a case's personal data: record the erasure, destroy the case key."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import orjson
+import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
@@ -236,7 +237,8 @@ class PostgresCaseKeys:
         return self.master.unwrap(case_id, bytes(row[0]))
 
     def destroy(self, case_id: UUID) -> bool:
-        """Destroy the case's key, then vacuum the table so no old row version keeps it."""
+        """Destroy the case's key, then rewrite the table's file so that no old row version
+        keeps it there (what may remain elsewhere, and how to finish: docs/operations.md)."""
         with self.db.pool.connection() as conn:
             destroyed = conn.execute(
                 "update case_keys set wrapped = null, erased_at = now() "
@@ -244,13 +246,13 @@ class PostgresCaseKeys:
                 [case_id],
             ).rowcount
             conn.commit()
+            with self._lock:
+                self._cache.pop(case_id, None)
             conn.autocommit = True
             try:
-                conn.execute("vacuum case_keys")
+                _compact_case_keys(conn)
             finally:
                 conn.autocommit = False
-        with self._lock:
-            self._cache.pop(case_id, None)
         return destroyed == 1
 
     def rotate(self, new: MasterKey) -> int:
@@ -284,6 +286,21 @@ class PostgresCaseKeys:
                 "select erased_at from case_keys where case_id = %s", [case_id]
             ).fetchone()
         return row[0] if row else None
+
+
+def _compact_case_keys(conn: Any) -> None:
+    """An UPDATE leaves the old row version, wrapped key and all, in the table's file (so
+    overwriting the value first would only add another copy). VACUUM FULL writes the live rows
+    into a new file and drops the old one; the table is small (one short row per case), so this
+    takes a moment. If another transaction holds the table longer, a plain VACUUM frees the
+    dead row's space for reuse instead."""
+    conn.execute("set lock_timeout = '2s'")
+    try:
+        conn.execute("vacuum (full) case_keys")
+    except psycopg.errors.LockNotAvailable:
+        conn.execute("vacuum case_keys")
+    finally:
+        conn.execute("reset lock_timeout")
 
 
 class Sealer:

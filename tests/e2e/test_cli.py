@@ -218,6 +218,8 @@ def test_erase_and_rotate_the_master_key_from_the_command_line(
     assert erased.returncode == 0, erased.stderr
     assert "personal data erased" in erased.stdout
     assert "already erased" in cli("erase", str(case_id), "--reason", "again", env=env).stdout
+    help_text = " ".join(cli("erase", "--help").stdout.replace("│", " ").split())
+    assert "Must not contain personal data" in help_text
 
     generated = cli("keys", "generate")
     assert generated.returncode == 0

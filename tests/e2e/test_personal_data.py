@@ -372,6 +372,57 @@ def test_erasure_destroys_the_key_and_leaves_history_state_and_counts(
     assert "referral_notes" in body["detail"]
 
 
+def test_an_erasure_reason_is_short_and_documented_as_no_place_for_personal_data(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, _ = personal_case(client, callers)
+    too_long = client.post(
+        f"/api/cases/{case_id}/erase", json={"reason": "x" * 501}, headers=callers["admin"].auth
+    )
+    body = assert_problem(too_long, 422, "validation")
+    assert body["errors"][0]["path"] == "reason"
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ErasureCreate"]
+    assert schema["properties"]["reason"]["maxLength"] == 500
+    assert "Must not contain personal data" in schema["properties"]["reason"]["description"]
+    assert case_json(client, callers["lsa"], case_id)["data"]["person_name"] == NAME
+
+
+def test_erasure_leaves_no_copy_of_the_wrapped_key_in_the_tables_file(
+    pg_runtime: Runtime,
+) -> None:
+    erased = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
+    kept = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
+    wrapped = {case_id: _wrapped_key(pg_runtime, case_id) for case_id in (erased, kept)}
+
+    pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 5", actor=OPERATOR)
+
+    on_disk = _case_keys_file(pg_runtime)
+    assert wrapped[erased] not in on_disk  # not even in a dead row version
+    assert wrapped[kept] in on_disk  # the file is the right one, and live keys are seen
+
+
+def _wrapped_key(runtime: Runtime, case_id: uuid.UUID) -> bytes:
+    with runtime.db.pool.connection() as conn:
+        row = conn.execute("select wrapped from case_keys where case_id = %s", [case_id])
+        (value,) = row.fetchone()  # type: ignore[misc]
+    return bytes(value)
+
+
+def _case_keys_file(runtime: Runtime) -> bytes:
+    """The bytes of table case_keys' file as the server stores it (needs a superuser)."""
+    table = f"{runtime.settings.database_schema}.case_keys"
+    try:
+        with psycopg.connect(runtime.database_url, autocommit=True) as conn:
+            conn.execute("checkpoint")  # what is in shared buffers reaches the file
+            (path,) = conn.execute("select pg_relation_filepath(%s)", [table]).fetchone()  # type: ignore[misc]
+            (data,) = conn.execute("select pg_read_binary_file(%s)", [path]).fetchone()  # type: ignore[misc]
+    except psycopg.errors.InsufficientPrivilege:
+        if CI:
+            raise
+        pytest.skip("reading the table's file needs a superuser")
+    return bytes(data)
+
+
 def test_rotating_the_master_key_rewraps_every_live_case_key(
     pg_settings: Settings, tmp_path: Path
 ) -> None:
