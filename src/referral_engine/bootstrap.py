@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from . import audit, crypto, security
+from . import audit, case_keys, security
 from .audit import AuditLog
+from .case_keys import MemoryCaseKeys, PostgresCaseKeys
 from .config import Settings
-from .crypto import MasterKey, MasterKeyError, MemoryCaseKeys, PostgresCaseKeys
+from .crypto import MasterKey, MasterKeyError
 from .engine import Clock, Engine, utc_now
 from .projections import Projections, discover
 from .security import Users
@@ -105,7 +106,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
     """The case key store, refusing to start on a master key that is not the current one."""
     try:
-        db.migrate(*security.SCHEMA, *audit.SCHEMA, *crypto.SCHEMA)
+        db.migrate(*security.SCHEMA, *audit.SCHEMA, *case_keys.SCHEMA)
         keys = PostgresCaseKeys(db, master)
         keys.ensure_current()
     except BaseException:
