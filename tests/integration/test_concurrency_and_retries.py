@@ -157,27 +157,53 @@ def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
 ) -> None:
     data = data_for(ukraine().opening, person_name="Synthetic Retry Person")
     guessed = {**data, "person_name": "Synthetic Guessed Person"}
+    spec = ukraine().guard.step("screened", "register_application")
+    number = data_for(spec, application_number="KV-SYNTH-0042")  # a personal document number
 
     def open_(engine: Engine, given: dict[str, Any]) -> StepResult:
         return engine.open_case("ukraine-nrm", "Kyivska", given, actor=LSA, idempotency_key="o-7")
 
+    def register(engine: Engine, given: dict[str, Any]) -> StepResult:
+        return engine.take_step(
+            first.case_id, "register_application", given, actor=LSA, expected_version=2,
+            idempotency_key="r-7",
+        )  # fmt: skip
+
+    def consent(engine: Engine) -> StepResult:
+        given = data_for(ukraine().guard.step("screened", "record_consent"))
+        return engine.take_step(
+            first.case_id, "record_consent", given, actor=LSA, expected_version=1,
+            idempotency_key="c-7",
+        )  # fmt: skip
+
     with build(pg_settings, clock=clock) as runtime:
         first = open_(runtime.engine, data)
-    digest = fingerprint("open", "ukraine-nrm", "Kyivska", data, None)
-    assert stored_events_hold(pg_settings, digest) is False  # sealed with the case key
+        consent(runtime.engine)
+        registered = register(runtime.engine, number)
+    for digest in (
+        fingerprint("open", "ukraine-nrm", "Kyivska", data, None),
+        fingerprint("step", str(first.case_id), "register_application", number, None),
+    ):
+        assert stored_events_hold(pg_settings, digest) is False  # sealed with the case key
 
     with build(pg_settings, clock=clock) as restarted:  # new process: no cached case or key
         again = open_(restarted.engine, data)
         assert again.replayed and again.case_id == first.case_id
+        assert register(restarted.engine, number).version == registered.version
         with pytest.raises(IdempotencyKeyReused):
             open_(restarted.engine, guessed)  # another personal value under the same key
+        with pytest.raises(IdempotencyKeyReused):
+            register(restarted.engine, {**number, "application_number": "KV-SYNTH-0043"})
         restarted.engine.erase_personal_data(first.case_id, "Art. 17 request 3", actor=ADMIN)
         with pytest.raises(PersonalDataErased):
             open_(restarted.engine, data)  # can no longer be matched: refused, not replayed
     with build(pg_settings, clock=clock) as later:
         with pytest.raises(PersonalDataErased, match="retried request"):
             open_(later.engine, data)
-        assert len(later.engine.history(first.case_id)) == 2  # opened, erased: nothing more
+        with pytest.raises(PersonalDataErased, match="application_number"):
+            register(later.engine, number)
+        assert consent(later.engine).replayed  # nothing personal in it: still its first answer
+        assert len(later.engine.history(first.case_id)) == 4  # nothing written by the retries
 
 
 def stored_events_hold(settings: Settings, text: str) -> bool:
