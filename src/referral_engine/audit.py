@@ -38,6 +38,8 @@ SCHEMA = (
 
 @dataclass(frozen=True)
 class AuditEntry:
+    id: int
+    """Increasing in the order recorded: the cursor of a page of entries."""
     at: datetime
     user_name: str | None
     role: str | None
@@ -102,13 +104,15 @@ class AuditLog:
         personal_only: bool = False,
         limit: int = 500,
         newest_first: bool = False,
+        before: int | None = None,
     ) -> list[AuditEntry]:
         """Entries matching every given filter, oldest first (or newest first); `regions` None
-        means all."""
+        means all; `before` keeps only entries recorded before the one with that id."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(
-                "select at, user_name, role, agency, action, method, path, status, case_id, "
+                "select id, at, user_name, role, agency, action, method, path, status, case_id, "
                 "region, address, detail from audit_log where "
+                "(%(before)s::bigint is null or id < %(before)s) and "
                 "(%(case)s::uuid is null or case_id = %(case)s) and "
                 "(%(user)s::text is null or user_name = %(user)s) and "
                 "(%(since)s::timestamptz is null or at >= %(since)s) and "
@@ -124,6 +128,7 @@ class AuditLog:
                     "regions": None if regions is None else sorted(regions),
                     "personal": personal_only,
                     "limit": limit,
+                    "before": before,
                 },
             ).fetchall()
         return [AuditEntry(*row) for row in rows]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
-from . import audit, crypto, security
+from . import audit, case_keys, security
 from .audit import AuditLog
+from .case_keys import MemoryCaseKeys, PostgresCaseKeys
 from .config import Settings
-from .crypto import MasterKey, MasterKeyError, MemoryCaseKeys, PostgresCaseKeys
+from .crypto import MasterKey, MasterKeyError
 from .engine import Clock, Engine, utc_now
 from .projections import Projections, discover
 from .security import Users
@@ -24,6 +26,9 @@ from .store import (
 )
 from .workflows import WorkflowRegistry
 
+MASTER_FILE = "master.key"
+"""The embedded demo's generated master key, under `home`."""
+
 
 @dataclass
 class Runtime:
@@ -37,6 +42,8 @@ class Runtime:
     audit: AuditLog
     projections: Projections
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
+    master_file: Path | None = None
+    """Where the master key came from when it is the embedded demo's generated file."""
 
     @property
     def display_url(self) -> str:
@@ -77,8 +84,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         db = Database(  # a request waits this long for a connection, then answers 503
             url, settings.database_schema, settings.pool_size, settings.connect_timeout_seconds
         )
-        db.migrate(*security.SCHEMA, *audit.SCHEMA, *crypto.SCHEMA)
-        keys = PostgresCaseKeys(db, master)
+        keys = _case_keys(db, master)
         store = CaseStore(
             env=eventsourcing_env(url, settings), keys=keys, personal=_personal(workflows)
         )
@@ -93,7 +99,31 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
     roles = {role for w in workflows for role in w.roles}
     engine = Engine(store, workflows, clock)
     users, audit_log = Users(db, roles), AuditLog(db)
-    return Runtime(engine, settings, url, db, users, audit_log, projections, embedded)
+    master_file = _master_file(settings) if embedded is not None else None
+    return Runtime(engine, settings, url, db, users, audit_log, projections, embedded, master_file)
+
+
+def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
+    """The case key store, refusing to start on a master key that is not the current one."""
+    try:
+        db.migrate(*security.SCHEMA, *audit.SCHEMA, *case_keys.SCHEMA)
+        keys = PostgresCaseKeys(db, master)
+        keys.ensure_current()
+    except BaseException:
+        db.close()
+        raise
+    return keys
+
+
+def rotate_master(runtime: Runtime, new: MasterKey) -> int:
+    """Re-wrap every case key under `new`; the embedded demo's key file then holds `new`, so
+    the next start opens the cases (the old key is gone from it). Returns how many keys."""
+    keys = runtime.engine.store.keys
+    assert isinstance(keys, PostgresCaseKeys)
+    count = keys.rotate(new)
+    if runtime.master_file is not None:
+        new.replace_file(runtime.master_file)
+    return count
 
 
 def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now) -> Engine:
@@ -113,11 +143,15 @@ def master_key(settings: Settings, *, embedded: bool) -> MasterKey:
     if settings.master_key is not None:
         return MasterKey.parse(settings.master_key.get_secret_value())
     if embedded:
-        return MasterKey.in_file(settings.home / "master.key")
+        return MasterKey.in_file(settings.home / MASTER_FILE)
     raise MasterKeyError(
         "REFERRAL_ENGINE_MASTER_KEY is required with an external database: generate one with "
         "`referral-engine keys generate` and keep it apart from the database's backups"
     )
+
+
+def _master_file(settings: Settings) -> Path | None:
+    return settings.home / MASTER_FILE if settings.master_key is None else None
 
 
 def _personal(workflows: WorkflowRegistry) -> Callable[[str, int], Iterable[str]]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import signal
+import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 from uuid import UUID
 
@@ -18,12 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from . import demo
-from .bootstrap import Runtime, build
+from .bootstrap import Runtime, build, rotate_master
 from .config import Settings
-from .crypto import MasterKey, MasterKeyError, PostgresCaseKeys
+from .crypto import MasterKey, MasterKeyError
 from .diagram import workflow_svg
 from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
+from .domain.personal import Disclosure, is_marker, shown_personal
 from .domain.views import CaseView, HistoryEntry
 from .projections import ReadModelNotReady
 from .security import check_password
@@ -132,7 +137,8 @@ def diagram(
 def lint_workflows(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
 ) -> None:
-    """Report dead ends, unreachable states, idle roles and shadowed triggers; exit 1 if any."""
+    """Report dead ends, unreachable states, idle roles, shadowed triggers and personal-looking
+    fields not marked pii; exit 1 if any."""
     files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
     found = 0
     for file in files:
@@ -206,8 +212,16 @@ def replay(
     as_of: Annotated[
         datetime | None, typer.Option("--as-of", help="ISO-8601 time with time zone")
     ] = None,
+    personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--personal-data",
+            help="Also show the personal fields (recorded in the audit log under your OS user)",
+        ),
+    ] = False,
 ) -> None:
-    """Show a case as it was at a version or at a time, with its history up to then."""
+    """Show a case as it was at a version or at a time, with its history up to then; personal
+    fields are redacted unless --personal-data is given."""
     if version is not None and as_of is not None:
         raise typer.BadParameter("give --version or --as-of, not both")
     with runtime() as rt:
@@ -219,7 +233,32 @@ def replay(
         else:
             view = engine.case(case_id)
         history = [h for h in engine.history(case_id) if h.version <= view.version]
+        personal = engine.workflows.get(view.workflow_id, view.workflow_version).personal
+        if personal_data:
+            _audit_cli_read(rt, view, sorted(shown_personal(view.data, personal)))
+        else:
+            view = replace(view, data=Disclosure(personal, None).data(view.data))
         print_case(view, history, with_data=True)
+    if not personal_data and any(name in personal for name in view.data):
+        err.print("personal fields redacted; --personal-data shows them (and is audited)")
+
+
+def _audit_cli_read(rt: Runtime, view: CaseView, fields: list[str]) -> None:
+    """Record who read which personal fields through the command line, before showing them."""
+    if not fields:
+        return
+    user = getpass.getuser()
+    rt.audit.record(
+        user=SimpleNamespace(name=f"os:{user}", role="operator", agency="command-line"),
+        action="cli.replay",
+        method="CLI",
+        path=f"referral-engine replay {view.id}",
+        status=0,
+        case_id=view.id,
+        region=view.region,
+        address=socket.gethostname(),
+        detail={"personal_fields": fields, "version": view.version},
+    )
 
 
 @app.command("serve")
@@ -468,14 +507,21 @@ def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool =
         out.print(f"  not before {w.earliest_on}: {w.trigger} (from {w.after})", highlight=False)
     if with_data:
         for key, value in view.data.items():
-            out.print(f"  {key}: {value}", highlight=False)
+            shown = f"({value['redacted']})" if is_marker(value) else value
+            out.print(f"  {key}: {shown}", highlight=False)
     out.print()
 
 
 @app.command("erase")
 def erase(
     case_id: UUID,
-    reason: Annotated[str, typer.Option(help="Lawful ground and request reference (no names)")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Lawful ground and request reference, at most 500 characters. Must not contain "
+            "personal data (no names, no document numbers): it is kept in clear in the event log"
+        ),
+    ],
     operator: Annotated[str, typer.Option(help="Who erases (recorded in the event)")] = "admin",
 ) -> None:
     """Erase a case's personal data: record the erasure, destroy the case key."""
@@ -499,16 +545,24 @@ def keys_rotate_master(
     ],
 ) -> None:
     """Re-wrap every case key under a new master key; the events are not touched. Then set
-    REFERRAL_ENGINE_MASTER_KEY to the new key: the old one no longer opens anything."""
+    REFERRAL_ENGINE_MASTER_KEY to the new key (the embedded demo's key file is rewritten): the
+    old one no longer opens anything, and processes still on it wrap no new case key."""
     try:
         new = MasterKey.parse(new_key_file.read_text("utf-8"))
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {new_key_file}: {exc.strerror}") from None
     with runtime() as rt:
-        keys = rt.engine.store.keys
-        assert isinstance(keys, PostgresCaseKeys)
-        count = keys.rotate(new)
+        count = rotate_master(rt, new)
+        kept_in = rt.master_file
     out.print(f"re-wrapped {count} case keys under master key {new.id}")
+    if kept_in is not None:
+        out.print(f"{kept_in} now holds the new key; the next `serve` uses it", highlight=False)
+        return
+    out.print(
+        "now set REFERRAL_ENGINE_MASTER_KEY to the new key and restart every process (those "
+        "still on the old key answer 503); then destroy the old key",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -2,9 +2,11 @@
 
 A workflow marks personal fields `pii: true`. When an event is stored, each personal value in its
 `data` is sealed with the case's key (the case id and field name are bound in as associated data,
-so a sealed value cannot be moved to another case or field). Case keys are stored wrapped by the
-master key (`REFERRAL_ENGINE_MASTER_KEY`). Destroying a case's key (crypto-shredding) makes every
-personal value of the case unreadable while the stream, its states and its statistics stay.
+so a sealed value cannot be moved to another case or field), and so is the event's `fingerprint`
+(a digest of the command, personal values included, that would otherwise confirm a guess). Case
+keys are stored wrapped by the master key (`REFERRAL_ENGINE_MASTER_KEY`; see case_keys.py).
+Destroying a case's key (crypto-shredding) makes every personal value of the case unreadable
+while the stream, its states and its statistics stay.
 """
 
 from __future__ import annotations
@@ -13,14 +15,10 @@ import base64
 import binascii
 import hashlib
 import os
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import orjson
@@ -33,28 +31,26 @@ from eventsourcing.utils import get_topic
 from .domain.personal import ERASED
 
 if TYPE_CHECKING:
-    from .store import Database
+    from .case_keys import CaseKeys
 
 SEALED = "_sealed_"
+FINGERPRINT = "\0fingerprint"
+"""What a command's sealed digest is bound to instead of a field name (no field has a NUL)."""
 NONCE = 12
-KEY_CACHE = 10_000
-KEY_CACHE_SECONDS = 30.0
-"""How long a process keeps an unwrapped case key. Erasure also records an event, which every
-process reads before it shows or changes the case, so a cached key never outlives what it shows."""
-
-SCHEMA = (
-    """create table if not exists case_keys (
-        case_id uuid primary key,
-        wrapped bytea,
-        master_id text not null,
-        created_at timestamptz not null default now(),
-        erased_at timestamptz
-    )""",
-)
 
 
 class MasterKeyError(ValueError):
     """The master key is missing, malformed, or not the one the case keys were wrapped with."""
+
+
+class MasterKeyRotated(MasterKeyError):
+    """The configured master key is not the current one: it was rotated since (or never was)."""
+
+    def __init__(self, current: str, configured: str) -> None:
+        super().__init__(
+            f"the master key was rotated: case keys are wrapped by master key {current}, not by "
+            f"the configured {configured}; configure the current one (REFERRAL_ENGINE_MASTER_KEY)"
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +87,17 @@ class MasterKey:
             f.write(key.text() + "\n")
         return key
 
+    def replace_file(self, path: Path) -> None:
+        """Write this key into `path` (owner-only) in place of the one there, atomically."""
+        spare = path.with_name(path.name + ".new")
+        spare.unlink(missing_ok=True)
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self.text() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(spare, path)
+
     def text(self) -> str:
         return base64.urlsafe_b64encode(self.key).decode().rstrip("=")
 
@@ -110,127 +117,6 @@ class MasterKey:
 
     def __repr__(self) -> str:  # never print the key itself
         return f"MasterKey(id={self.id})"
-
-
-class CaseKeys(Protocol):
-    """Where case keys live: `key` returns None once the case's key is destroyed."""
-
-    def key(self, case_id: UUID, *, create: bool = False) -> bytes | None: ...
-
-    def destroy(self, case_id: UUID) -> bool: ...
-
-
-class MemoryCaseKeys:
-    """Case keys in a dict, for the in-memory engine of unit tests."""
-
-    def __init__(self) -> None:
-        self._keys: dict[UUID, bytes | None] = {}
-
-    def key(self, case_id: UUID, *, create: bool = False) -> bytes | None:
-        if case_id not in self._keys and create:
-            self._keys[case_id] = AESGCM.generate_key(bit_length=256)
-        return self._keys.get(case_id)
-
-    def destroy(self, case_id: UUID) -> bool:
-        existed = self._keys.get(case_id) is not None
-        self._keys[case_id] = None
-        return existed
-
-
-class PostgresCaseKeys:
-    """Case keys wrapped by the master key in table `case_keys`, with a short-lived cache."""
-
-    def __init__(
-        self, db: Database, master: MasterKey, clock: Callable[[], float] = time.monotonic
-    ):
-        self.db = db
-        self.master = master
-        self.clock = clock
-        self._cache: OrderedDict[UUID, tuple[bytes | None, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def key(self, case_id: UUID, *, create: bool = False) -> bytes | None:
-        with self._lock:
-            cached = self._cache.get(case_id)
-            if cached is not None and self.clock() - cached[1] < KEY_CACHE_SECONDS:
-                self._cache.move_to_end(case_id)
-                return cached[0]
-        key = self._load(case_id, create)
-        with self._lock:
-            self._cache[case_id] = (key, self.clock())
-            while len(self._cache) > KEY_CACHE:
-                self._cache.popitem(last=False)
-        return key
-
-    def _load(self, case_id: UUID, create: bool) -> bytes | None:
-        with self.db.pool.connection() as conn:
-            if create:
-                fresh = AESGCM.generate_key(bit_length=256)
-                conn.execute(
-                    "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
-                    "on conflict (case_id) do nothing",
-                    [case_id, self.master.wrap(case_id, fresh), self.master.id],
-                )
-                conn.commit()  # before the event that uses it: a key never goes missing
-            row = conn.execute(
-                "select wrapped, master_id from case_keys where case_id = %s", [case_id]
-            ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        if row[1] != self.master.id:
-            raise MasterKeyError(
-                f"case keys are wrapped by master key {row[1]}, "
-                f"not by the configured {self.master.id}"
-            )
-        return self.master.unwrap(case_id, bytes(row[0]))
-
-    def destroy(self, case_id: UUID) -> bool:
-        """Destroy the case's key, then vacuum the table so no old row version keeps it."""
-        with self.db.pool.connection() as conn:
-            destroyed = conn.execute(
-                "update case_keys set wrapped = null, erased_at = now() "
-                "where case_id = %s and wrapped is not null",
-                [case_id],
-            ).rowcount
-            conn.commit()
-            conn.autocommit = True
-            try:
-                conn.execute("vacuum case_keys")
-            finally:
-                conn.autocommit = False
-        with self._lock:
-            self._cache.pop(case_id, None)
-        return destroyed == 1
-
-    def rotate(self, new: MasterKey) -> int:
-        """Re-wrap every live case key under `new`, in one transaction; returns how many."""
-        with self.db.pool.connection() as conn, conn.transaction():
-            rows = conn.execute(
-                "select case_id, wrapped, master_id from case_keys "
-                "where wrapped is not null for update"
-            ).fetchall()
-            for case_id, wrapped, master_id in rows:
-                if master_id != self.master.id:
-                    raise MasterKeyError(
-                        f"case {case_id} is wrapped by master key {master_id}, "
-                        f"not by the current {self.master.id}"
-                    )
-                key = self.master.unwrap(case_id, bytes(wrapped))
-                conn.execute(
-                    "update case_keys set wrapped = %s, master_id = %s where case_id = %s",
-                    [new.wrap(case_id, key), new.id, case_id],
-                )
-        with self._lock:
-            self._cache.clear()
-        self.master = new
-        return len(rows)
-
-    def erased(self, case_id: UUID) -> datetime | None:
-        with self.db.pool.connection() as conn:
-            row = conn.execute(
-                "select erased_at from case_keys where case_id = %s", [case_id]
-            ).fetchone()
-        return row[0] if row else None
 
 
 class Sealer:
@@ -290,6 +176,10 @@ class PersonalDataMapper(Mapper[UUID]):
                 state["data"] = {
                     k: Sealer.seal(key, case_id, k, v) if k in names else v for k, v in data.items()
                 }
+                if "fingerprint" in state:  # a digest of the personal values: as personal
+                    state["fingerprint"] = Sealer.seal(
+                        key, case_id, FINGERPRINT, state["fingerprint"]
+                    )
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -311,4 +201,8 @@ class PersonalDataMapper(Mapper[UUID]):
                 k: Sealer.open(key, case_id, k, v) if is_sealed(v) else v for k, v in data.items()
             }
             vars(event)["data"] = opened
+            digest = getattr(event, "fingerprint", None)
+            if is_sealed(digest):
+                assert isinstance(digest, dict)
+                vars(event)["fingerprint"] = Sealer.open(key, case_id, FINGERPRINT, digest)
         return event

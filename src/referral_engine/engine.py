@@ -18,7 +18,6 @@ from .domain.commands import Actor, Context
 from .domain.errors import (
     CaseNotFound,
     FieldProblem,
-    IdempotencyKeyReused,
     InvalidData,
     MigrationRefused,
     RegionNotAllowed,
@@ -296,11 +295,9 @@ class Engine:
     def _first_open(
         self, case_id: UUID, workflow_id: str, region: str, data: Mapping[str, object], ctx: Context
     ) -> StepResult:
-        case = self._get(case_id)
-        first = case.idempotency[str(ctx.key())]
-        if first["fingerprint"] != open_fingerprint(workflow_id, region, data, ctx):
-            raise IdempotencyKeyReused(str(ctx.idempotency_key))
-        return StepResult.of(case_id, {**first, "replayed": True})
+        first = self._get(case_id).retried(ctx, open_fingerprint(workflow_id, region, data, ctx))
+        assert first is not None  # the case's id was derived from this very key
+        return StepResult.of(case_id, first)
 
     def _get(self, case_id: UUID, scope: Scope = None) -> Case:
         """The case, if it exists and lies in `scope` (else not found: existence must not leak)."""

@@ -225,13 +225,17 @@ def _no_such_user() -> str:
 
 class Throttle:
     """Slows down guessing: after `limit` failed sign-ins from one address within `window`
-    seconds, that address is refused until the window has passed (per process)."""
+    seconds, that address is refused until the window has passed (per process).
+
+    Each failure is counted against the address with the user name it tried (None for a
+    token). A success forgives only the failures against that same name, so signing in to one's
+    own account does not wipe the guesses at others, and a valid token forgives nothing."""
 
     def __init__(
         self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[str, list[tuple[float, str | None]]] = {}
         self._lock = threading.Lock()
 
     def retry_after(self, address: str) -> int:
@@ -240,21 +244,23 @@ class Throttle:
             recent = self._recent(address)
             if len(recent) < self.limit:
                 return 0
-            return max(1, math.ceil(recent[0] + self.window - self.clock()))
+            return max(1, math.ceil(recent[0][0] + self.window - self.clock()))
 
-    def failed(self, address: str) -> None:
+    def failed(self, address: str, name: str | None = None) -> None:
+        """A failed sign-in from `address` as user `name` (None: a bad token)."""
         with self._lock:
-            self._recent(address).append(self.clock())
+            self._recent(address).append((self.clock(), name))
             if len(self._failures) > 100_000:  # forget the oldest addresses, never grow unbounded
                 for stale in list(self._failures)[:50_000]:
                     del self._failures[stale]
 
-    def succeeded(self, address: str) -> None:
+    def succeeded(self, address: str, name: str) -> None:
+        """User `name` signed in from `address`: forget their own failed attempts only."""
         with self._lock:
-            self._failures.pop(address, None)
+            self._failures[address] = [f for f in self._recent(address) if f[1] != name]
 
-    def _recent(self, address: str) -> list[float]:
+    def _recent(self, address: str) -> list[tuple[float, str | None]]:
         cutoff = self.clock() - self.window
-        recent = [t for t in self._failures.get(address, []) if t > cutoff]
+        recent = [f for f in self._failures.get(address, []) if f[0] > cutoff]
         self._failures[address] = recent
         return recent

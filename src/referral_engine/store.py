@@ -29,8 +29,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
+from .case_keys import CaseKeys, MemoryCaseKeys
 from .config import Settings
-from .crypto import CaseKeys, MemoryCaseKeys, PersonalDataMapper
+from .crypto import PersonalDataMapper
 
 EMBEDDED_DATABASE = "referral_engine"
 

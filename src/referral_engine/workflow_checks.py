@@ -67,6 +67,16 @@ def _personal_data_problems(model: WorkflowModel) -> list[str]:
     if model.personal_data is not None:
         path = "personal_data.readers"
         problems += _unknown(path, model.personal_data.readers, readers, "role")
+    for prefix, name, f in _declared_fields(model):
+        path = f"{prefix}.fields.{name}.readers"
+        if f.readers and not f.pii:
+            problems.append(f"{path}: only personal (pii: true) fields have readers")
+        problems += _unknown(path, f.readers, readers, "role")
+    return problems
+
+
+def _declared_fields(model: WorkflowModel) -> list[tuple[str, str, Any]]:
+    """Every field declaration as (path of its step, name, declaration), in file order."""
     steps: list[tuple[str, Any]] = [("opening", model.opening)]
     steps += [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
     if model.referrals is not None:
@@ -74,13 +84,26 @@ def _personal_data_problems(model: WorkflowModel) -> list[str]:
         steps += [
             (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
         ]
-    for prefix, step in steps:
-        for name, f in step.fields.items():
-            path = f"{prefix}.fields.{name}.readers"
-            if f.readers and not f.pii:
-                problems.append(f"{path}: only personal (pii: true) fields have readers")
-            problems += _unknown(path, f.readers, readers, "role")
-    return problems
+    return [(prefix, name, f) for prefix, step in steps for name, f in step.fields.items()]
+
+
+REFERENCE_WORDS = frozenset({"number", "reference", "ref", "no", "id"})
+"""A string field whose name ends in one of these words holds a document number or reference."""
+
+
+def _unmarked_personal(model: WorkflowModel) -> list[str]:
+    """Free text, and strings named like a document number or reference, can identify or
+    describe the person, so they must be `pii: true` (encrypted, shown only to readers)."""
+    findings: list[str] = []
+    for prefix, name, f in _declared_fields(model):
+        path = f"{prefix}.fields.{name}"
+        if f.pii:
+            continue
+        if f.type == "text":
+            findings.append(f"{path}: free text is not marked `pii: true`")
+        elif f.type == "string" and name.lower().rsplit("_", 1)[-1] in REFERENCE_WORDS:
+            findings.append(f"{path}: a number or reference is not marked `pii: true`")
+    return findings
 
 
 def _machine_problems(
@@ -243,7 +266,8 @@ def _reporting_problems(model: WorkflowModel) -> list[str]:
 
 def lint(model: WorkflowModel) -> list[str]:
     """Authoring findings, also on a file that does not validate: dead ends, unreachable states,
-    roles that can never act and triggers shadowed by an earlier declaration."""
+    roles that can never act, triggers shadowed by an earlier declaration, personal-looking
+    fields not marked personal."""
     findings = _graph_findings("", model.transitions, model.states, model.opening.state)
     findings += _shadowed("", model.transitions, model.states)
     acting = {*model.opening.roles, *(r for t in model.transitions for r in t.roles)}
@@ -257,6 +281,7 @@ def lint(model: WorkflowModel) -> list[str]:
         for role in model.roles
         if role not in acting
     ]
+    findings += _unmarked_personal(model)
     weekend = {WEEKDAYS.index(day) for day in model.calendar.weekend}
     findings += [
         f"calendar.holidays: {day.isoformat()} is a {WEEKDAYS[day.weekday()]}, already a day off "

@@ -39,7 +39,8 @@ def test_reading_a_case_records_who_what_when_and_from_where(
     client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
 
     (entry,) = audit(client, callers["supervisor"], case=case_id, user="police")
-    assert entry | {"at": None} == {
+    assert entry | {"id": None, "at": None} == {
+        "id": None,
         "at": None,
         "user_name": "police",
         "role": "police",
@@ -70,7 +71,12 @@ def test_every_command_and_history_read_is_recorded(client: TestClient, callers:
         ("lsa", "case.step", 200, {"trigger": "register_application"}),
         ("lsa", "referral.send", 201, {}),
         ("shelter", "referral.step", 200, {"trigger": "accept", "referral_id": "r1"}),
-        ("supervisor", "case.history", 200, {"personal_fields": ["person_name"]}),
+        (
+            "supervisor",
+            "case.history",
+            200,
+            {"personal_fields": ["application_number", "person_name"]},
+        ),
     ]
 
 

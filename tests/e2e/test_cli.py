@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,37 @@ def test_replay_shows_a_case_at_an_earlier_version(pg_settings: Settings) -> Non
     assert "PersonScreened" in result.stdout
 
 
+def test_replay_redacts_personal_data_unless_asked_and_audits_when_it_shows_it(
+    pg_settings: Settings,
+) -> None:
+    from referral_engine.bootstrap import build
+    from tests.factories import open_case
+
+    with build(pg_settings) as runtime:
+        case_id = open_case(runtime.engine, person_name="Synthetic Replay Person").case_id
+    env = pg_env(pg_settings)
+
+    redacted = cli("replay", str(case_id), env=env)
+    assert redacted.returncode == 0, redacted.stderr
+    assert "Synthetic Replay Person" not in redacted.stdout
+    assert "person_name: (not-permitted)" in redacted.stdout
+    assert "is_child: " in redacted.stdout  # what is not personal is shown
+    assert "--personal-data" in redacted.stderr
+
+    shown = cli("replay", str(case_id), "--personal-data", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "person_name: Synthetic Replay Person" in shown.stdout
+    with build(pg_settings) as runtime:
+        reads = runtime.audit.query(case_id=case_id, personal_only=True)
+    (read,) = reads  # only the read that showed personal data
+    assert (read.user_name, read.role, read.action) == (
+        f"os:{getpass.getuser()}",
+        "operator",
+        "cli.replay",
+    )
+    assert "person_name" in read.detail["personal_fields"] and read.region == "Kyivska"
+
+
 def test_an_unknown_case_is_one_line_not_a_traceback(pg_settings: Settings) -> None:
     result = cli("replay", "00000000-0000-0000-0000-000000000001", env=pg_env(pg_settings))
     assert result.returncode == 1
@@ -185,6 +218,8 @@ def test_erase_and_rotate_the_master_key_from_the_command_line(
     assert erased.returncode == 0, erased.stderr
     assert "personal data erased" in erased.stdout
     assert "already erased" in cli("erase", str(case_id), "--reason", "again", env=env).stdout
+    help_text = " ".join(cli("erase", "--help").stdout.replace("│", " ").split())
+    assert "Must not contain personal data" in help_text
 
     generated = cli("keys", "generate")
     assert generated.returncode == 0
@@ -193,9 +228,10 @@ def test_erase_and_rotate_the_master_key_from_the_command_line(
     rotated = cli("keys", "rotate-master", "--new-key-file", str(new_key), env=env)
     assert rotated.returncode == 0, rotated.stderr
     assert "re-wrapped 1 case keys" in rotated.stdout
+    assert "now set REFERRAL_ENGINE_MASTER_KEY to the new key" in rotated.stdout
 
     stale = cli("replay", str(other), env=env)  # still the old key in the environment
-    assert stale.returncode == 2 and "not by the configured" in stale.stderr
+    assert stale.returncode == 2 and "the master key was rotated" in stale.stderr
     assert "Traceback" not in stale.stderr
     fresh = cli(
         "replay", str(other), env={**env, "REFERRAL_ENGINE_MASTER_KEY": generated.stdout.strip()}
@@ -209,3 +245,33 @@ def test_an_external_database_without_a_master_key_is_refused(pg_settings: Setti
     assert result.returncode == 2
     assert "REFERRAL_ENGINE_MASTER_KEY is required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_embedded_demo_starts_again_after_its_master_key_is_rotated() -> None:
+    # not under pytest's tmp_path: other pytest sessions reset its folder to owner-only, and the
+    # embedded server (run as its own user when we are root) must traverse into it
+    with tempfile.TemporaryDirectory(prefix="referral-engine-test-") as tmp:
+        rotate_the_embedded_key(Path(tmp))
+
+
+def rotate_the_embedded_key(tmp_path: Path) -> None:
+    env = {
+        "REFERRAL_ENGINE_HOME": str(tmp_path / "home"),
+        "REFERRAL_ENGINE_DATABASE_URL": "",  # the embedded server, as `make run` starts it
+        "REFERRAL_ENGINE_MASTER_KEY": "",  # the generated key file, as `make run` has it
+    }
+    demo = cli("demo", "--cases", "1", env=env)
+    assert demo.returncode == 0, demo.stderr
+    case_id = next(w for line in demo.stdout.splitlines() for w in line.split() if len(w) == 36)
+    key_file = tmp_path / "home" / "master.key"
+    old_key = key_file.read_text()
+    new_key = tmp_path / "new.key"
+    new_key.write_text(cli("keys", "generate").stdout)
+
+    rotated = cli("keys", "rotate-master", "--new-key-file", str(new_key), env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"{key_file} now holds the new key" in " ".join(rotated.stdout.split())
+    assert key_file.read_text().strip() == new_key.read_text().strip() != old_key.strip()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    again = cli("replay", case_id, env=env)  # the next start finds the cases open
+    assert again.returncode == 0, again.stderr

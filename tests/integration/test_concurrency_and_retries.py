@@ -6,14 +6,20 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
+from psycopg import sql
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from referral_engine.domain.errors import VersionConflict
+from referral_engine.domain.commands import Actor, fingerprint
+from referral_engine.domain.errors import IdempotencyKeyReused, PersonalDataErased, VersionConflict
 from referral_engine.domain.views import StepResult
+from referral_engine.engine import Engine
 from tests.factories import LSA, FixedClock, case_in, data_for, open_case, ukraine
+
+ADMIN = Actor("operator", "admin", "it")
 
 
 def race(calls: list[Callable[[], StepResult]]) -> list[StepResult | Exception]:
@@ -164,3 +170,66 @@ def test_a_refused_insert_leaves_the_only_pooled_connection_usable(
             case_id, "record_consent", data_for(spec), actor=LSA, expected_version=1
         )
         assert [h.version for h in runtime.engine.history(case_id)] == [1, 2]
+
+
+def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
+    pg_settings: Settings, clock: FixedClock
+) -> None:
+    data = data_for(ukraine().opening, person_name="Synthetic Retry Person")
+    guessed = {**data, "person_name": "Synthetic Guessed Person"}
+    spec = ukraine().guard.step("screened", "register_application")
+    number = data_for(spec, application_number="KV-SYNTH-0042")  # a personal document number
+
+    def open_(engine: Engine, given: dict[str, Any]) -> StepResult:
+        return engine.open_case("ukraine-nrm", "Kyivska", given, actor=LSA, idempotency_key="o-7")
+
+    def register(engine: Engine, given: dict[str, Any]) -> StepResult:
+        return engine.take_step(
+            first.case_id, "register_application", given, actor=LSA, expected_version=2,
+            idempotency_key="r-7",
+        )  # fmt: skip
+
+    def consent(engine: Engine) -> StepResult:
+        given = data_for(ukraine().guard.step("screened", "record_consent"))
+        return engine.take_step(
+            first.case_id, "record_consent", given, actor=LSA, expected_version=1,
+            idempotency_key="c-7",
+        )  # fmt: skip
+
+    with build(pg_settings, clock=clock) as runtime:
+        first = open_(runtime.engine, data)
+        consent(runtime.engine)
+        registered = register(runtime.engine, number)
+    for digest in (
+        fingerprint("open", "ukraine-nrm", "Kyivska", data, None),
+        fingerprint("step", str(first.case_id), "register_application", number, None),
+    ):
+        assert stored_events_hold(pg_settings, digest) is False  # sealed with the case key
+
+    with build(pg_settings, clock=clock) as restarted:  # new process: no cached case or key
+        again = open_(restarted.engine, data)
+        assert again.replayed and again.case_id == first.case_id
+        assert register(restarted.engine, number).version == registered.version
+        with pytest.raises(IdempotencyKeyReused):
+            open_(restarted.engine, guessed)  # another personal value under the same key
+        with pytest.raises(IdempotencyKeyReused):
+            register(restarted.engine, {**number, "application_number": "KV-SYNTH-0043"})
+        restarted.engine.erase_personal_data(first.case_id, "Art. 17 request 3", actor=ADMIN)
+        with pytest.raises(PersonalDataErased):
+            open_(restarted.engine, data)  # can no longer be matched: refused, not replayed
+    with build(pg_settings, clock=clock) as later:
+        with pytest.raises(PersonalDataErased, match="retried request"):
+            open_(later.engine, data)
+        with pytest.raises(PersonalDataErased, match="application_number"):
+            register(later.engine, number)
+        assert consent(later.engine).replayed  # nothing personal in it: still its first answer
+        assert len(later.engine.history(first.case_id)) == 4  # nothing written by the retries
+
+
+def stored_events_hold(settings: Settings, text: str) -> bool:
+    with psycopg.connect(str(settings.database_url)) as conn:
+        table = sql.Identifier(settings.database_schema, "cases_events")
+        query = sql.SQL("select count(*) from {} where position(%s in state) > 0").format(table)
+        (count,) = conn.execute(query, [text.encode()]).fetchone()  # type: ignore[misc]
+    assert count is not None
+    return bool(count)

@@ -12,7 +12,8 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidData, PersonalDataErased
 from referral_engine.domain.personal import ERASED, NOT_PERMITTED, Disclosure
 from referral_engine.engine import Engine
-from tests.factories import LSA, case_in, open_case, step, ukraine
+from referral_engine.workflows import WorkflowRegistry
+from tests.factories import LSA, WORKFLOWS, case_in, open_case, step, ukraine
 
 OPERATOR = Actor("operator", "admin", "it")
 
@@ -25,6 +26,35 @@ def test_each_personal_field_has_its_readers_and_others_have_none() -> None:
     assert "service_provider" not in personal["narrative"]
     assert "nrm_actor" not in personal["interview_notes"]
     assert all("analyst" not in r and "admin" not in r for r in personal.values())
+
+
+@pytest.mark.parametrize("workflow", ["ukraine-nrm@1", "ukraine-nrm@2", "uk-nrm@1"])
+def test_document_numbers_and_free_text_are_personal_and_procedure_facts_are_not(
+    workflow: str,
+) -> None:
+    name, version = workflow.split("@")
+    w = WorkflowRegistry.from_directory(WORKFLOWS).get(name, int(version))
+    fields = [*w.opening.fields, *(f for t in w.all_transitions() for f in t.fields)]
+    personal = set(w.personal)
+    assert {f.name for f in fields if f.type == "text"} <= personal
+    references = {"application_number", "certificate_number", "police_reference"}
+    references |= {"judgment_reference", "referral_reference"}
+    assert references & {f.name for f in fields} <= personal
+    procedure = {f.name for f in fields if f.type in ("enum", "enum_list", "bool", "date", "int")}
+    assert not procedure & personal - {"date_of_birth"}
+    assert not set(w.report_fields.values()) & personal  # read models keep what they count
+    assert w.referrals is not None and w.referrals.agency_field not in personal
+
+
+def test_case_file_narratives_are_not_for_service_providers_but_decisions_are() -> None:
+    personal = ukraine().personal
+    for narrative in ("justification", "missing", "reopen_reason", "extension_grounds"):
+        assert "service_provider" not in personal[narrative]
+        assert "lsa_official" in personal[narrative] and "supervisor" in personal[narrative]
+    assert "nrm_actor" not in personal["waiver_details"]  # like the interview notes
+    # legal aid may file an appeal: it reads the refusal's reasoning and the judgment
+    for decided in ("refusal_details", "judgment_reference", "certificate_number"):
+        assert "service_provider" in personal[decided]
 
 
 def test_a_disclosure_marks_what_a_role_may_not_read_and_remembers_what_it_showed(
@@ -65,6 +95,38 @@ def test_erasure_blanks_personal_data_now_and_in_the_past_and_refuses_new(
             data={"questionnaire_completed": True, "interview_notes": "Synthetic notes"},
         )
     step(engine, case_id, "conduct_interview", LSA, data={"questionnaire_completed": True})
+
+
+def test_after_erasure_a_retry_that_carried_personal_data_is_refused_and_others_answered(
+    engine: Engine,
+) -> None:
+    case_id = case_in(engine, "application_registered")
+    notes = {"questionnaire_completed": True, "interview_notes": "Synthetic notes"}
+    interview = step(engine, case_id, "conduct_interview", LSA, data=notes, idempotency_key="i-1")
+    verification = step(engine, case_id, "request_verification", LSA, idempotency_key="v-1")
+    engine.erase_personal_data(case_id, "Art. 17 request 2", actor=OPERATOR)
+    events = len(engine.history(case_id))
+
+    with pytest.raises(PersonalDataErased, match="retried request") as refused:
+        engine.take_step(
+            case_id,
+            "conduct_interview",
+            notes,
+            actor=LSA,
+            expected_version=interview.version - 1,
+            idempotency_key="i-1",
+        )
+    assert refused.value.fields == ("interview_notes",)
+    again = engine.take_step(
+        case_id,
+        "request_verification",
+        engine.history(case_id)[verification.version - 1].data,
+        actor=LSA,
+        expected_version=verification.version - 1,
+        idempotency_key="v-1",
+    )  # nothing personal in it: still matched, still its first answer
+    assert again.replayed and again.version == verification.version
+    assert len(engine.history(case_id)) == events
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])

@@ -248,6 +248,22 @@ def test_lint_reports_unreachable_states_and_dead_ends() -> None:
     assert not any(f.startswith("states.loop") for f in findings)
 
 
+def test_lint_reports_free_text_and_references_not_marked_personal() -> None:
+    document = raw(WORKFLOWS / "uk-nrm.yaml")
+    refer_adult = next(t for t in document["transitions"] if t["trigger"] == "refer_adult")
+    del refer_adult["fields"]["referral_reference"]["pii"]
+    refer_adult["fields"]["passport_no"] = {"type": "string"}
+    refer_adult["fields"]["notes"] = {"type": "text"}
+    refer_adult["fields"]["police_force"] = {"type": "string"}  # an organisation, not the person
+    i = document["transitions"].index(refer_adult)
+    assert _lint(document) == [
+        f"transitions[{i}].fields.referral_reference: a number or reference is not marked "
+        "`pii: true`",
+        f"transitions[{i}].fields.passport_no: a number or reference is not marked `pii: true`",
+        f"transitions[{i}].fields.notes: free text is not marked `pii: true`",
+    ]
+
+
 def test_lint_reports_a_holiday_listed_on_a_weekend_day() -> None:
     document = raw(WORKFLOWS / "uk-nrm.yaml")
     document["calendar"]["holidays"].append(date(2026, 12, 26))  # Boxing Day 2026 is a Saturday

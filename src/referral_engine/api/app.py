@@ -116,8 +116,8 @@ async def _observe(
         if action is not None:
             try:
                 await run_in_threadpool(_audit, request, action, status)
-            except Exception:
-                log.exception("audit log write failed")
+            except Exception as exc:
+                log.error("audit log write failed\n%s", problems.stack_without_messages(exc))
                 return problems.problem(
                     503, "service-unavailable", "The audit log is unavailable", "try again shortly"
                 )

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ..audit import AuditEntry
+from ..domain.case import REASON_MAX
 from ..domain.views import AllowedStep, CaseView, HistoryEntry, StepResult
 from ..domain.workflow import TransitionSpec, WorkflowDefinition
 
@@ -35,8 +37,11 @@ class StepCreate(Request):
 class ErasureCreate(Request):
     reason: str = Field(
         min_length=1,
-        max_length=500,
-        description="The lawful ground and request reference (no personal data)",
+        max_length=REASON_MAX,
+        description="The lawful ground and the request's reference, e.g. 'GDPR Art. 17, request "
+        "2026-041'. Must not contain personal data (no names, no document numbers): it is kept "
+        f"in clear in the event log and the audit log, and erasure cannot remove it. At most "
+        f"{REASON_MAX} characters.",
     )
 
 
@@ -319,3 +324,9 @@ class QueueItem(BaseModel):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: UUID | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: int | None
+    """The cursor of the next (older) page; None on the last page."""

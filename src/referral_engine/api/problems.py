@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 import psycopg
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from ..crypto import MasterKeyError, MasterKeyRotated
 from ..domain import errors
 from ..projections import ReadModelNotReady
 from ..store import DatabaseUnavailable
@@ -163,6 +165,21 @@ def install(app: FastAPI) -> None:
     for cls in UNAVAILABLE:
         app.add_exception_handler(cls, _unavailable)
 
+    @app.exception_handler(MasterKeyError)
+    def _master_key(request: Request, exc: MasterKeyError) -> JSONResponse:
+        log.error("master key: %s", exc)  # key ids and case ids only, never key material
+        if isinstance(exc, MasterKeyRotated):
+            return problem(
+                503,
+                "master-key-rotated",
+                "The master key was rotated",
+                "this server still holds the previous master key, which may no longer wrap or "
+                "open case keys; it must be restarted with the current one",
+            )
+        return problem(
+            503, "master-key", "The case's keys cannot be opened", "the error was logged"
+        )
+
     @app.exception_handler(ReadModelNotReady)
     def _not_ready(request: Request, exc: ReadModelNotReady) -> JSONResponse:
         return problem(
@@ -174,8 +191,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        where = f"{request.method} {request.url.path}"
+        log.error("unexpected error on %s\n%s", where, stack_without_messages(exc))
         return problem(500, "internal", "Internal error", "the error was logged")
+
+
+def stack_without_messages(exc: BaseException) -> str:
+    """Where an error arose (its chain of exception types and their stacks), without the
+    messages: those may quote the values being handled, personal ones included."""
+    parts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(parts) < 10:
+        stack = traceback.format_list(traceback.extract_tb(current.__traceback__))
+        parts.append("".join(stack) + f"{type(current).__module__}.{type(current).__qualname__}")
+        current = current.__cause__ or current.__context__
+    return "\n-- while handling, or caused by --\n".join(reversed(parts))
 
 
 def _message(error: dict[str, Any]) -> str:

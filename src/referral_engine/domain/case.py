@@ -25,7 +25,7 @@ from .errors import (
     VersionConflict,
 )
 from .fields import check_data
-from .personal import ERASED, erase
+from .personal import ERASED, erase, is_marker
 from .rules import (
     NOT_BEFORE,
     allowed_referral_steps,
@@ -164,6 +164,9 @@ class Case(Aggregate):
             case.erased = True
             names = set(self.fields)
             case.data = {k: dict(ERASED) if k in names else v for k, v in case.data.items()}
+            for first in case.idempotency.values():
+                if personal := sorted(names.intersection(first["fields"])):
+                    first.update(fingerprint=dict(ERASED), fields=personal)  # it was sealed
             for referral in case.referrals.values():
                 referral["data"] = erase(referral["data"], dict.fromkeys(names, frozenset()))
                 for step in referral["steps"]:
@@ -236,7 +239,7 @@ class Case(Aggregate):
     ) -> dict[str, Any]:
         """Fire one workflow trigger; returns the outcome (version, state, event name)."""
         print_ = fingerprint("step", str(self.id), trigger, data, ctx.occurred_at)
-        if (seen := self._seen(ctx, print_)) is not None:
+        if (seen := self.retried(ctx, print_)) is not None:
             return seen
         self._check_version(expected_version)
         spec = workflow.guard.step(self.state, trigger)
@@ -259,7 +262,7 @@ class Case(Aggregate):
     ) -> dict[str, Any]:
         """Refer the person to an agency for a service: starts a referral sub-workflow."""
         print_ = fingerprint("referral", str(self.id), data, ctx.occurred_at)
-        if (seen := self._seen(ctx, print_)) is not None:
+        if (seen := self.retried(ctx, print_)) is not None:
             return seen
         self._check_version(expected_version)
         referrals = workflow.referrals
@@ -288,7 +291,7 @@ class Case(Aggregate):
         print_ = fingerprint(
             "referral-step", str(self.id), referral_id, trigger, data, ctx.occurred_at
         )
-        if (seen := self._seen(ctx, print_)) is not None:
+        if (seen := self.retried(ctx, print_)) is not None:
             return seen
         self._check_version(expected_version)
         referral = self.referrals.get(referral_id)
@@ -375,12 +378,17 @@ class Case(Aggregate):
 
     # -- decisions shared by the commands -------------------------------------------------------
 
-    def _seen(self, ctx: Context, print_: str) -> dict[str, Any] | None:
-        """The first outcome of a retried command, or None when this key is new."""
+    def retried(self, ctx: Context, print_: str) -> dict[str, Any] | None:
+        """The first outcome of a retried command, or None when this key is new.
+
+        A command that carried personal data left only a sealed digest, unreadable once the
+        case is erased: its retry can no longer be matched, so it is refused, writing nothing."""
         key = ctx.key()
         if key is None or key not in self.idempotency:
             return None
         first = self.idempotency[key]
+        if is_marker(first["fingerprint"]):
+            raise PersonalDataErased(sorted(first["fields"]), retry=True)
         if first["fingerprint"] != print_:
             raise IdempotencyKeyReused(str(ctx.idempotency_key))
         return {**first, "replayed": True}
@@ -526,7 +534,8 @@ class Case(Aggregate):
         }
         self._last_outcome = outcome
         if event.idempotency_key is not None:
-            self.idempotency[f"{event.actor['user_id']}:{event.idempotency_key}"] = outcome
+            key = f"{event.actor['user_id']}:{event.idempotency_key}"
+            self.idempotency[key] = {**outcome, "fields": sorted(event.data)}
 
     def idempotency_outcome(self) -> dict[str, Any]:
         """The outcome of the last event applied (what a command returns)."""

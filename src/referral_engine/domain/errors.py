@@ -176,8 +176,15 @@ class PersonalDataErased(DomainError):
     type = "personal-data-erased"
     title = "The personal data of this case has been erased"
 
-    def __init__(self, fields: Sequence[str]) -> None:
+    def __init__(self, fields: Sequence[str], *, retry: bool = False) -> None:
         self.fields = tuple(fields)
+        if retry:
+            super().__init__(
+                "the personal data of this case was erased on request; a retried request that "
+                "carried personal fields can no longer be matched to its first answer, and "
+                "nothing was recorded: " + ", ".join(self.fields)
+            )
+            return
         super().__init__(
             "the personal data of this case was erased on request; personal fields cannot be "
             "recorded on it again: " + ", ".join(self.fields)

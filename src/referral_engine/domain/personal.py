@@ -25,6 +25,11 @@ def is_marker(value: object) -> bool:
     return isinstance(value, Mapping) and set(value) == {"redacted"}
 
 
+def shown_personal(data: Mapping[str, Any], personal: Mapping[str, Any]) -> set[str]:
+    """The personal fields of `data` that hold a value (not a redaction marker)."""
+    return {name for name, value in data.items() if name in personal and not is_marker(value)}
+
+
 def erase(data: Mapping[str, Any], personal: Mapping[str, frozenset[str]]) -> dict[str, Any]:
     """`data` with every personal field replaced by the erased marker."""
     return {k: dict(ERASED) if k in personal else v for k, v in data.items()}

@@ -9,7 +9,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime
 
-from ...audit import AuditEntry
 from ...domain.errors import FieldProblem, InvalidData
 from ...domain.views import CaseView, StepResult
 from ...engine import Engine
@@ -26,6 +25,7 @@ from ..deps import (
 )
 from ..metrics import count_command
 from ..models import (
+    AuditPage,
     CaseCreate,
     CaseOut,
     ErasureCreate,
@@ -187,17 +187,27 @@ def erase_personal_data(
 
 @router.get(
     "/{case_id}/personal-data-reads",
-    response_model=list[AuditEntry],
+    response_model=AuditPage,
     responses=PROBLEMS,
     dependencies=[audited("case.personal_data_reads")],
 )
 def personal_data_reads(
-    case_id: UUID, user: AuditReader, runtime: RuntimeDep, request: Request
-) -> list[AuditEntry]:
-    """Who saw which personal fields of this case, and when (supervisors and admins)."""
+    case_id: UUID,
+    user: AuditReader,
+    runtime: RuntimeDep,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> AuditPage:
+    """Who saw which personal fields of this case, and when (supervisors and admins): newest
+    first, a page at a time (pass `next_cursor` back as `cursor` for the older ones)."""
     case = runtime.engine.case(case_id, scope=user.scope)
     request.state.audit_region = case.region
-    return runtime.audit.query(case_id=case_id, personal_only=True, limit=10_000)
+    found = runtime.audit.query(
+        case_id=case_id, personal_only=True, limit=limit + 1, newest_first=True, before=cursor
+    )
+    items = found[:limit]
+    return AuditPage(items=items, next_cursor=items[-1].id if len(found) > limit else None)
 
 
 @router.post(

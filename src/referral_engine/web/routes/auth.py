@@ -58,9 +58,10 @@ def sign_in(request: Request, runtime: RuntimeDep, form: Posted) -> Response:
     else:
         user = runtime.users.sign_in(name, str(form.get("password", ""))) if name else None
     if user is None:
-        throttle.failed(address)
+        throttle.failed(address, None if token else name[:200])
         return page(request, "sign_in.html", status=401, next=next_, failed=True, name=name)
-    throttle.succeeded(address)
+    if not token:  # a valid token forgives no guessed token
+        throttle.succeeded(address, name[:200])
     request.state.user = user
     done = RedirectResponse(safe_next(next_, user), status_code=303)
     set_session(request, done, sessions(request).signed_in(user.name, str(user.id)))

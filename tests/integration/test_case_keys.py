@@ -1,0 +1,149 @@
+"""Case keys on PostgreSQL: erasure leaves no copy in the table's file; rotating the master key
+re-wraps them all, and a process still on the old key wraps no new one."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from referral_engine.api.app import create_app
+from referral_engine.bootstrap import Runtime, build, rotate_master
+from referral_engine.case_keys import PostgresCaseKeys
+from referral_engine.config import Settings
+from referral_engine.crypto import MasterKey, MasterKeyError, MasterKeyRotated
+from referral_engine.domain.commands import Actor
+from tests.e2e.conftest import KYIV, WORKFLOW, assert_problem, opening_data
+from tests.factories import open_case as open_in_engine
+from tests.pg import CI
+
+NAME = "Synthetic Keyholder Qzxwk"
+ERASED = {"redacted": "erased"}
+OPERATOR = Actor("operator", "admin", "it")
+
+
+def test_erasure_leaves_no_copy_of_the_wrapped_key_in_the_tables_file(
+    pg_runtime: Runtime,
+) -> None:
+    erased = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
+    kept = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
+    wrapped = {case_id: _wrapped_key(pg_runtime, case_id) for case_id in (erased, kept)}
+
+    pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 5", actor=OPERATOR)
+
+    on_disk = _case_keys_file(pg_runtime)
+    assert wrapped[erased] not in on_disk  # not even in a dead row version
+    assert wrapped[kept] in on_disk  # the file is the right one, and live keys are seen
+
+
+def _wrapped_key(runtime: Runtime, case_id: uuid.UUID) -> bytes:
+    with runtime.db.pool.connection() as conn:
+        row = conn.execute("select wrapped from case_keys where case_id = %s", [case_id])
+        (value,) = row.fetchone()  # type: ignore[misc]
+    return bytes(value)
+
+
+def _case_keys_file(runtime: Runtime) -> bytes:
+    """The bytes of table case_keys' file as the server stores it (needs a superuser)."""
+    table = f"{runtime.settings.database_schema}.case_keys"
+    try:
+        with psycopg.connect(runtime.database_url, autocommit=True) as conn:
+            conn.execute("checkpoint")  # what is in shared buffers reaches the file
+            (path,) = conn.execute("select pg_relation_filepath(%s)", [table]).fetchone()  # type: ignore[misc]
+            (data,) = conn.execute("select pg_read_binary_file(%s)", [path]).fetchone()  # type: ignore[misc]
+    except psycopg.errors.InsufficientPrivilege:
+        if CI:
+            raise
+        pytest.skip("reading the table's file needs a superuser")
+    return bytes(data)
+
+
+def test_rotating_the_master_key_rewraps_every_live_case_key(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    settings = pg_settings.model_copy(update={"master_key": SecretStr(old.text())})
+    with build(settings) as runtime:
+        kept = [open_in_engine(runtime.engine, person_name=NAME).case_id for _ in range(3)]
+        erased = open_in_engine(runtime.engine, person_name=NAME).case_id
+        runtime.engine.erase_personal_data(erased, "Art. 17 request 7", actor=OPERATOR)
+        keys = runtime.engine.store.keys
+        assert isinstance(keys, PostgresCaseKeys)
+        assert keys.rotate(new) == 3
+
+        stale = PostgresCaseKeys(runtime.db, old)
+        for case_id in kept:
+            with pytest.raises(MasterKeyError):
+                stale.key(case_id)
+        current = PostgresCaseKeys(runtime.db, new)
+        assert all(current.key(case_id) is not None for case_id in kept)
+        assert current.key(erased) is None
+    with build(settings.model_copy(update={"master_key": SecretStr(new.text())})) as runtime:
+        assert all(runtime.engine.case(c).data["person_name"] == NAME for c in kept)
+        assert runtime.engine.case(erased).data["person_name"] == ERASED
+    with pytest.raises(MasterKeyError), build(settings) as runtime:
+        runtime.engine.case(kept[0])
+
+
+def test_a_process_still_on_the_old_master_key_wraps_no_new_case_key(
+    pg_settings: Settings,
+) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    settings = pg_settings.model_copy(update={"master_key": SecretStr(old.text())})
+    with build(settings) as rotating, build(settings) as stale:
+        kept = open_in_engine(stale.engine, person_name=NAME).case_id
+        opened: list[uuid.UUID] = []
+        refused: list[Exception] = []
+        busy = threading.Event()
+
+        def keep_opening() -> None:  # the stale process keeps working while the other rotates
+            for i in range(40):
+                try:
+                    opened.append(open_in_engine(stale.engine, person_name=NAME).case_id)
+                except MasterKeyError as exc:
+                    refused.append(exc)
+                if i == 5:
+                    busy.set()
+
+        worker = threading.Thread(target=keep_opening)
+        worker.start()
+        busy.wait(30)
+        assert rotate_master(rotating, new) >= 7
+        worker.join()
+        assert opened and refused
+
+        with pytest.raises(MasterKeyRotated, match="was rotated"):
+            open_in_engine(stale.engine, person_name=NAME)
+        assert all(isinstance(exc, MasterKeyRotated) for exc in refused)
+        assert _wrapping_keys(stale) == {new.id}  # nothing wrapped by the old key afterwards
+        stale.users.add("late-screener", "nrm_actor", "ngo-synthetic", [KYIV])
+        token = stale.users.issue_token("late-screener")
+        with TestClient(create_app(stale), raise_server_exceptions=False) as client:
+            response = client.post(
+                "/api/cases",
+                json={"workflow": WORKFLOW, "region": KYIV, "data": opening_data()},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        body = assert_problem(response, 503, "master-key-rotated")
+        assert "restarted" in body["detail"] and old.text() not in response.text
+    with build(settings.model_copy(update={"master_key": SecretStr(new.text())})) as current:
+        for case_id in [kept, *opened]:
+            assert current.engine.case(case_id).data["person_name"] == NAME
+    with pytest.raises(MasterKeyRotated):  # a process started on the old key does not start
+        build(settings)
+
+
+def _wrapping_keys(runtime: Runtime) -> set[str]:
+    with runtime.db.pool.connection() as conn:
+        rows = conn.execute("select distinct master_id from case_keys").fetchall()
+    return {row[0] for row in rows}
+
+
+def test_an_external_database_needs_a_master_key(pg_settings: Settings) -> None:
+    with pytest.raises(MasterKeyError, match="REFERRAL_ENGINE_MASTER_KEY is required"):
+        build(pg_settings.model_copy(update={"master_key": None}))
