@@ -47,6 +47,8 @@ class _Node:
     tooltip: str
     kind: str  # "state", "initial", "terminal" or "pseudo"
     layer: int
+    sources: tuple[str, ...] = ()
+    """For an "any of N states" box: the states it stands for."""
     width: float = 0.0
     x: float = 0.0
     y: float = 0.0
@@ -63,7 +65,8 @@ class _Panel:
     title: str
     nodes: dict[str, _Node] = field(default_factory=dict)
     edges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    legend: list[str] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    """Lines under the panel, each with the data attributes naming the step it lists."""
     width: float = 0.0
     height: float = 0.0
 
@@ -123,7 +126,7 @@ def _panel(
     initial: str,
     note: str,
 ) -> _Panel:
-    panel = _Panel(title, legend=[note])
+    panel = _Panel(title, legend=[(note, "")])
     regular, wide, in_place, back = _classify(transitions)
     layers = _layers(states, initial, regular)
     for name, spec in states.items():
@@ -135,7 +138,8 @@ def _panel(
         key = f"#any{i}"
         sources = ", ".join(t.sources)
         label = f"any of {len(t.sources)} states"
-        panel.nodes[key] = _Node(key, label, sources, "pseudo", layers[str(t.dest)])
+        node = _Node(key, label, sources, "pseudo", layers[str(t.dest)], t.sources)
+        panel.nodes[key] = node
         panel.edges[(key, str(t.dest))] = [t.trigger]
     for i, (source, trigger) in enumerate(back):
         key = f"#previous{i}"
@@ -143,7 +147,8 @@ def _panel(
         panel.edges[(source, key)] = [trigger]
     for t in in_place:
         where = ", ".join(t.sources) if len(t.sources) < WIDE else f"any of {len(t.sources)} states"
-        panel.legend.append(f"keeps the state: {t.trigger} ({t.event}) in {where}")
+        line = f"keeps the state: {t.trigger} ({t.event}) in {where}"
+        panel.legend.append((line, _data(trigger=t.trigger, sources=" ".join(t.sources))))
     _place(panel)
     return panel
 
@@ -252,6 +257,12 @@ def _gaps(panel: _Panel, row: list[_Node]) -> list[float]:
 # -- drawing ---------------------------------------------------------------------------------------
 
 
+def _data(**attributes: str) -> str:
+    """`data-*` attributes naming what a mark draws, so the picture can be checked by machine
+    against the workflow (and against its Mermaid text)."""
+    return "".join(f' data-{k}="{escape(v)}"' for k, v in attributes.items() if v)
+
+
 def _draw_panel(panel: _Panel) -> tuple[str, float, float]:
     """The panel's SVG in its own coordinates, and the leftmost and rightmost x it uses."""
     paths: list[str] = []
@@ -267,9 +278,9 @@ def _draw_panel(panel: _Panel) -> tuple[str, float, float]:
         low, high = min(low, label.left, label.cx), max(high, label.left + label.width, label.cx)
     legend = []
     bottom = max(n.y for n in panel.nodes.values()) + NODE_H + 34
-    for i, line in enumerate(panel.legend):
+    for i, (line, data) in enumerate(panel.legend):
         y = bottom + i * LEGEND_LINE
-        legend.append(f'<text class="legend" x="0" y="{y:.1f}">{escape(line)}</text>')
+        legend.append(f'<text class="legend"{data} x="0" y="{y:.1f}">{escape(line)}</text>')
         high = max(high, len(line) * LEGEND_CHAR_W)
     heading = f'<text class="heading" x="0" y="14">{escape(panel.title)}</text>'
     nodes = [_node(n) for n in panel.nodes.values()]
@@ -287,8 +298,11 @@ def _node(node: _Node) -> str:
         )
     cx, cy = node.center
     tooltip = f"<title>{escape(node.tooltip)}</title>" if node.tooltip else ""
+    data = _data(state=node.key)
+    if node.kind == "pseudo":
+        data = _data(box=node.key, sources=" ".join(node.sources))
     return (
-        f'<g class="{classes}">{tooltip}'
+        f'<g class="{classes}"{data}>{tooltip}'
         f'<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.width:.1f}" height="{NODE_H}" '
         f'rx="{rx}"/>{inner}'
         f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(node.label)}</text></g>'
@@ -334,7 +348,8 @@ def _edge(
     if not straight and abs(cx - (ax + bx) / 2) > abs(cy - (ay + by) / 2):
         left = mx + 4 if cx > (ax + bx) / 2 else mx - 4 - width  # beside the curve, outwards
     tip = f"<title>{escape(a.key)} to {escape(b.key)}: {escape(label)}</title>"
-    arrow = f'<g class="edge">{tip}<path d="{path}" marker-end="url(#arrow)"/></g>'
+    data = _data(**{"from": a.key, "to": b.key, "triggers": " ".join(triggers)})
+    arrow = f'<g class="edge"{data}>{tip}<path d="{path}" marker-end="url(#arrow)"/></g>'
     return arrow, _Label(tip, label, left, my, width, cx)
 
 
