@@ -56,6 +56,21 @@ class WorkflowText:
             return self._say("opening", self.workflow.opening.title or trigger)
         return self._say(key, spec.title if spec and spec.title else trigger)
 
+    def event(self, name: str) -> str:
+        """The title of the step that records event `name`."""
+        if name == self.workflow.opening.event:
+            return self.opening()
+        referrals = self.workflow.referrals
+        if referrals is not None and name == referrals.send.event:
+            return self.step(referrals.send.trigger)
+        for spec in self.workflow.transitions:
+            if spec.event == name:
+                return self.step(spec.trigger)
+        for spec in referrals.transitions if referrals else ():
+            if spec.event == name:
+                return self.step(spec.trigger, "r")
+        return name
+
     def opening(self) -> str:
         return self._say("opening", self.workflow.opening.title)
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ...diagram import workflow_svg
-from ...workflows import mermaid
+from ...workflows import mermaid, referral_mermaid
 from ..deps import PageRoute, PageUser, RuntimeDep
-from ..render import page
+from ..render import page, words_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -30,7 +30,11 @@ def workflow_page(
 ) -> HTMLResponse:
     """One workflow version: its diagram, states, transitions, roles and deadlines."""
     definition = runtime.engine.workflows.get(workflow_id, version)
-    return page(request, "workflow.html", w=definition, mermaid=mermaid(definition))
+    t = words_of(request)
+    sources = [(t("wf.part.case"), mermaid(definition))]
+    if (referrals := referral_mermaid(definition)) is not None:
+        sources.append((t("wf.part.referrals"), referrals))
+    return page(request, "workflow.html", w=definition, mermaid=sources)
 
 
 @router.get("/workflows/{workflow_id}/{version}/diagram.svg", response_class=Response)
