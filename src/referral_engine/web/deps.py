@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +19,7 @@ from ..api.problems import status_of
 from ..bootstrap import Runtime, master_key
 from ..domain.errors import DomainError
 from ..projections import ReadModelNotReady
-from ..security import User
+from ..security import User, grants_of
 from . import explain
 from .session import COOKIE, Session, Sessions, derive_key, same_token
 
@@ -74,11 +75,26 @@ def set_session(request: Request, response: Response, new: Session | None) -> No
     )
 
 
+def current_user(request: Request, runtime: Runtime) -> User | None:
+    """The session's user while it holds: the credential it was opened with is still live and
+    the user's role, agency and regions are those it was opened under."""
+    found = session(request)
+    if not (found.user and found.user_id and found.credential):
+        return None
+    try:
+        user_id = UUID(found.user_id)
+    except ValueError:
+        return None
+    user = runtime.users.session_user(user_id, found.credential)
+    if user is None or user.name != found.user or grants_of(user) != found.grants:
+        return None
+    return user
+
+
 def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> User:
     """The signed-in user (the page redirects to sign-in otherwise)."""
-    found = session(request)
-    user = runtime.users.get(found.user) if found.user else None
-    if user is None or str(user.id) != found.user_id:
+    user = current_user(request, runtime)
+    if user is None:
         raise SignInRequired
     request.state.user = user
     return user
