@@ -50,8 +50,9 @@ class WorkflowText:
         return self._say(f"referral.state.{name}", spec.title if spec and spec.title else name)
 
     def step(self, trigger: str, referral_id: str | None = None) -> str:
-        """A step's title: a case step, the referral sending step, or a referral's step."""
-        key, spec = self._step(trigger, referral_id)
+        """A step's title: a case step, the referral sending step, or (with the referral it
+        moves) a referral's step."""
+        key, spec = self._step(trigger, referral_id is not None)
         if trigger == "open":  # how domain errors name the opening step
             return self._say("opening", self.workflow.opening.title or trigger)
         return self._say(key, spec.title if spec and spec.title else trigger)
@@ -68,15 +69,21 @@ class WorkflowText:
                 return self.step(spec.trigger)
         for spec in referrals.transitions if referrals else ():
             if spec.event == name:
-                return self.step(spec.trigger, "r")
+                return self.referral_step(spec.trigger)
         return name
+
+    def referral_step(self, trigger: str) -> str:
+        """The title of a step of the referral sub-workflow."""
+        key, spec = self._step(trigger, True)
+        return self._say(key, spec.title if spec and spec.title else trigger)
 
     def opening(self) -> str:
         return self._say("opening", self.workflow.opening.title)
 
-    def step_key(self, trigger: str | None, referral_id: str | None = None) -> str:
-        """The label key of a step's form (None: the opening form)."""
-        return "opening" if trigger is None else self._step(trigger, referral_id)[0]
+    def step_key(self, trigger: str | None, referral: bool = False) -> str:
+        """The label key of a step's form (None: the opening form; `referral`: a step of the
+        referral sub-workflow)."""
+        return "opening" if trigger is None else self._step(trigger, referral)[0]
 
     def field(self, spec: FieldSpec, step_key: str) -> str:
         """A field's label on the form whose `step_key` this is."""
@@ -113,12 +120,12 @@ class WorkflowText:
         spec = next((d for d in self.workflow.deadlines if d.name == name), None)
         return self._say(f"deadline.{name}.source", spec.source if spec else "")
 
-    def _step(self, trigger: str, referral_id: str | None) -> tuple[str, TransitionSpec | None]:
+    def _step(self, trigger: str, referral: bool) -> tuple[str, TransitionSpec | None]:
         """The label key of a step and its first declaration."""
         referrals = self.workflow.referrals
         if referrals is not None and trigger == referrals.send.trigger:
             return "referral.send", referrals.send
-        if referrals is not None and referral_id is not None:
+        if referrals is not None and referral:
             spec = next((t for t in referrals.transitions if t.trigger == trigger), None)
             return f"referral.step.{trigger}", spec
         spec = next((t for t in self.workflow.transitions if t.trigger == trigger), None)

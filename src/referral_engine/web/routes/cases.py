@@ -217,7 +217,7 @@ def _case_page(
         error = failed[3] if mine and failed else None
         problems = error.problems if isinstance(error, InvalidData) else ()
         values = failed[2] if mine and failed else None
-        form = forms.Form(text, t, text.step_key(step.trigger, step.referral_id))
+        form = forms.Form(text, t, text.step_key(step.trigger, step.referral_id is not None))
         widgets = forms.widgets(step.fields, f"step{i}", form, values, problems)
         step_forms.append((step, widgets, error, uuid4()))
     error = failed[3] if failed else None
