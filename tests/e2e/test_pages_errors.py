@@ -100,3 +100,13 @@ def test_the_api_docs_are_served_from_this_app_under_the_strict_csp(client: Test
         assert served.status_code == 200, asset
         assert "https://" not in served.text[:2000]
     assert client.get("/redoc").status_code == 404  # it would load its script from a CDN
+
+
+def test_a_browser_at_an_address_that_is_no_page_gets_a_page(client: TestClient) -> None:
+    lost = client.get("/cases/some/old/link", headers={"Accept": "text/html,*/*"})
+    assert lost.status_code == 404
+    assert lost.headers["content-type"].startswith("text/html")
+    assert "There is no page at this address" in lost.text
+    api = client.get("/api/nothing-here", headers={"Accept": "text/html"})
+    assert_problem(api, 404, "not-found")  # the API answers as the API, whoever asks
+    assert_problem(client.get("/nothing-here"), 404, "not-found")  # no browser: a document

@@ -56,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.429": ("Too many attempts", "Забагато спроб"),
     "error.503": ("Not available yet", "Поки недоступно"),
     "error.home": ("Back to the start page", "На початкову сторінку"),
+    "error.no_page": (
+        "There is no page at this address. The link may be out of date.",
+        "За цією адресою сторінки немає. Можливо, посилання застаріло.",
+    ),
     "error.no_case_access": (
         "Analysts have no access to individual cases.",
         "Аналітики не мають доступу до окремих справ.",

@@ -142,6 +142,11 @@ def too_large_page(request: Request, limit: int) -> HTMLResponse:
     return error_page(request, 413, detail)
 
 
+def no_such_page(request: Request) -> HTMLResponse:
+    """The error page for an address that is no page (a stale link, a typo)."""
+    return error_page(request, 404, translator(language(request))("error.no_page"))
+
+
 def svg(markup: str) -> Markup:
     """SVG this package generated itself (every text in it escaped when it was made)."""
     return Markup(markup)
