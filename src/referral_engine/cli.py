@@ -131,13 +131,16 @@ def diagram(
 @workflows_app.command("lint")
 def lint_workflows(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
+    labels: Annotated[
+        bool, typer.Option("--labels", help="Also list what each language does not label yet")
+    ] = False,
 ) -> None:
     """Report dead ends, unreachable states, idle roles and shadowed triggers; exit 1 if any."""
     files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
     found = 0
     for file in files:
         try:
-            findings = lint_file(file)
+            findings = lint_file(file, labels=labels)
         except InvalidWorkflow as exc:
             findings = list(exc.problems)
         found += len(findings)

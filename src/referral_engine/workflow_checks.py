@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
-from .workflow_labels import label_problems, missing_labels
+from .workflow_labels import label_findings, label_problems
 
 if TYPE_CHECKING:
     from .workflows import TransitionModel, WorkflowModel
@@ -266,7 +266,7 @@ def lint(model: WorkflowModel) -> list[str]:
         for day in model.calendar.holidays
         if day.weekday() in weekend
     ]
-    return findings + missing_labels(model)
+    return findings + label_findings(model)
 
 
 def _graph_findings(

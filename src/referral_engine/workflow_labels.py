@@ -2,9 +2,10 @@
 
 The file's own titles are its English words. `labels.<language>` gives another language's words
 for the same things, each keyed by the name it labels (a state, a trigger, a field of a step, an
-enum value, a role, a deadline); whatever it leaves out is shown in English. A name that does not
-exist in the file is refused, so a typo never silently falls back; `workflows lint` lists what a
-language still lacks.
+enum value, a role, a deadline); whatever it leaves out is shown in English. The loader checks
+the block's structure; `workflows lint` names a label of a name the file does not declare (a
+typo would otherwise silently fall back to English) and, with `--labels`, lists what a language
+still lacks.
 """
 
 from __future__ import annotations
@@ -58,33 +59,37 @@ class LanguageLabels(_Model):
 
 
 def label_problems(model: WorkflowModel) -> list[str]:
-    """Labels of names the file does not declare, and labels for the base language."""
-    problems: list[str] = []
+    """What makes the labels unusable: labels for the base language."""
+    return [
+        f"labels.{lang}: the file's own titles are its English labels"
+        for lang in model.labels
+        if lang == BASE_LANGUAGE
+    ]
+
+
+def label_findings(model: WorkflowModel) -> list[str]:
+    """Lint findings: labels of names the file does not declare (a typo, or a name a new
+    version dropped: never shown)."""
+    findings: list[str] = []
     for lang, labels in model.labels.items():
-        path = f"labels.{lang}"
-        if lang == BASE_LANGUAGE:
-            problems.append(f"{path}: the file's own titles are its English labels")
-            continue
-        for where, names, known, what in _named(model, labels):
-            problems += [
-                f"{path}.{where}.{name}: no {what} named '{name}' in this file"
+        for where, names, known, what in _named(model, labels) if lang != BASE_LANGUAGE else ():
+            findings += [
+                f"labels.{lang}.{where}.{name}: no {what} named '{name}' in this file"
                 for name in names
                 if name not in known
             ]
-    return problems
-
-
-def missing_labels(model: WorkflowModel) -> list[str]:
-    """Lint findings: what each language of the file does not label yet."""
-    findings: list[str] = []
-    for lang, labels in model.labels.items():
-        flat = flatten(labels)
-        findings += [
-            f"labels.{lang}: no label for {key} (shown in English)"
-            for key in label_keys(model)
-            if key not in flat
-        ]
     return findings
+
+
+def label_gaps(model: WorkflowModel) -> list[str]:
+    """What each language of the file does not label yet (`workflows lint --labels`)."""
+    return [
+        f"labels.{lang}: no label for {key} (shown in English)"
+        for lang, labels in model.labels.items()
+        if lang != BASE_LANGUAGE
+        for key in label_keys(model)
+        if key not in flatten(labels)
+    ]
 
 
 def all_labels(model: WorkflowModel) -> dict[str, dict[str, str]]:

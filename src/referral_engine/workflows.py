@@ -30,7 +30,7 @@ from .domain.workflow import (
     WorkflowDefinition,
 )
 from .workflow_checks import WEEKDAYS, lint, semantic_problems, sources_of
-from .workflow_labels import LANGUAGE, LanguageLabels, all_labels
+from .workflow_labels import LANGUAGE, LanguageLabels, all_labels, label_gaps
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it (about eight times faster), else the pure one."""
@@ -178,9 +178,9 @@ def load_file(path: Path) -> WorkflowDefinition:
     return parse(raw, name)
 
 
-def lint_file(path: Path) -> list[str]:
-    """Authoring findings of one file (see workflow_checks.lint); InvalidWorkflow when its
-    structure cannot even be read."""
+def lint_file(path: Path, labels: bool = False) -> list[str]:
+    """Authoring findings of one file (see workflow_checks.lint), with `labels` also what its
+    languages do not label yet; InvalidWorkflow when its structure cannot even be read."""
     name = str(path)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
@@ -190,7 +190,7 @@ def lint_file(path: Path) -> list[str]:
         model = WorkflowModel.model_validate(raw)
     except ValidationError as exc:
         raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
-    return lint(model)
+    return lint(model) + (label_gaps(model) if labels else [])
 
 
 def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:

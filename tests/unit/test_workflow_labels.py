@@ -18,25 +18,24 @@ UKRAINE_FILES = [WORKFLOWS / "ukraine-nrm.yaml", WORKFLOWS / "ukraine-nrm-v2.yam
 
 @pytest.mark.parametrize("path", UKRAINE_FILES, ids=lambda p: p.name)
 def test_the_shipped_ukraine_files_label_everything_in_ukrainian(path: Path) -> None:
-    assert lint_file(path) == []
+    assert lint_file(path, labels=True) == []
     words = load_file(path).labels["uk"]
     assert words["state.screened"] == "Виявлено за індикаторами, скеровано до МДА"
     assert words["step.record_consent.signed_on"] == "Дата підписання"
     assert words["value.legal_representative"] == "законний представник"
 
 
-def test_a_label_for_a_name_the_file_does_not_declare_is_refused() -> None:
+def test_lint_names_a_label_for_a_name_the_file_does_not_declare(tmp_path: Path) -> None:
     doc = shipped()
     doc["labels"]["uk"]["states"]["screned"] = "Виявлено"
     doc["labels"]["uk"]["transitions"]["grant_status"]["fields"]["valid_till"] = "До"
     doc["labels"]["uk"]["values"]["polise"] = "поліція"
-    with pytest.raises(InvalidWorkflow) as refused:
-        parse(doc, "typo.yaml")
-    assert str(refused.value).splitlines() == [
-        "typo.yaml: labels.uk.states.screned: no state named 'screned' in this file",
-        "typo.yaml: labels.uk.transitions.grant_status.fields.valid_till: no field named "
-        "'valid_till' in this file",
-        "typo.yaml: labels.uk.values.polise: no enum value named 'polise' in this file",
+    parse(doc)  # loads: such a label is never shown, and a new version may drop a name
+    assert lint_file(write(tmp_path, doc)) == [
+        "labels.uk.states.screned: no state named 'screned' in this file",
+        "labels.uk.transitions.grant_status.fields.valid_till: no field named 'valid_till' in "
+        "this file",
+        "labels.uk.values.polise: no enum value named 'polise' in this file",
     ]
 
 
@@ -57,12 +56,13 @@ def test_an_unknown_label_key_and_a_bad_language_code_are_refused() -> None:
     assert "labels.Ukrainian" in str(refused.value)
 
 
-def test_lint_lists_what_a_language_does_not_label_yet(tmp_path: Path) -> None:
+def test_lint_with_labels_lists_what_a_language_does_not_label_yet(tmp_path: Path) -> None:
     doc = shipped()
     del doc["labels"]["uk"]["states"]["closed"]
     del doc["labels"]["uk"]["values"]["hotline"]
-    findings = lint_file(write(tmp_path, doc))
-    assert findings == [
+    path = write(tmp_path, doc)
+    assert lint_file(path) == []  # by default lint leaves a translation in progress alone
+    assert lint_file(path, labels=True) == [
         "labels.uk: no label for state.closed (shown in English)",
         "labels.uk: no label for value.hotline (shown in English)",
     ]
