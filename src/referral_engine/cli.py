@@ -136,6 +136,9 @@ def diagram(
 @workflows_app.command("lint")
 def lint_workflows(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
+    labels: Annotated[
+        bool, typer.Option("--labels", help="Also list what each language does not label yet")
+    ] = False,
 ) -> None:
     """Report dead ends, unreachable states, idle roles, shadowed triggers and personal-looking
     fields not marked pii; exit 1 if any."""
@@ -143,7 +146,7 @@ def lint_workflows(
     found = 0
     for file in files:
         try:
-            findings = lint_file(file)
+            findings = lint_file(file, labels=labels)
         except InvalidWorkflow as exc:
             findings = list(exc.problems)
         found += len(findings)

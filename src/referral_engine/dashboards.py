@@ -23,6 +23,7 @@ SUPPRESSED = "x"
 
 class DashboardNotFound(NotFound):
     def __init__(self, name: str) -> None:
+        self.name = name
         super().__init__(f"no dashboard named '{name}'")
 
 
@@ -72,10 +73,10 @@ def whole_months(
 ) -> tuple[date | None, date | None]:
     """The period widened to whole months: from the first of `start`'s to the last of `end`'s."""
     if start is not None and end is not None and start > end:
-        raise InvalidData([FieldProblem("from", "must not be after 'to'")])
+        raise InvalidData([FieldProblem("from", "must not be after 'to'", "from_after_to")])
     if declared.period is None and (start is not None or end is not None):
         problem = f"'{name}' has no month dimension: its figures cannot be filtered by period"
-        raise InvalidData([FieldProblem("from" if start else "to", problem)])
+        raise InvalidData([FieldProblem("from" if start else "to", problem, "no_period")])
     if start is not None:
         start = start.replace(day=1)
     if end is not None:

@@ -40,6 +40,26 @@ STYLE = (
 )
 
 
+@dataclass(frozen=True)
+class Words:
+    """The diagram's own words, English by default; pages pass the reader's language (names of
+    states and triggers stay names)."""
+
+    case_states: str = "{ref}: case states"
+    referrals: str = "referral sub-workflow"
+    opening: str = "opening: {event} by {roles}"
+    sending: str = "sending: {trigger} ({event})"
+    any_of: str = "any of {n} states"
+    before: str = "the state before"
+    keeps: str = "keeps the state: {trigger} ({event}) in {where}"
+    edge: str = "{source} to {dest}: {triggers}"
+    title: str = ""
+    """The workflow's title ("": its own)."""
+    state_titles: Mapping[str, str] = field(default_factory=dict)
+    """State name -> its title, shown when pointing at a state ({}: the workflow's own)."""
+    referral_state_titles: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class _Node:
     key: str
@@ -47,6 +67,8 @@ class _Node:
     tooltip: str
     kind: str  # "state", "initial", "terminal" or "pseudo"
     layer: int
+    sources: tuple[str, ...] = ()
+    """For an "any of N states" box: the states it stands for."""
     width: float = 0.0
     x: float = 0.0
     y: float = 0.0
@@ -61,35 +83,43 @@ class _Panel:
     """One machine laid out: its nodes, edges (with their trigger labels) and legend lines."""
 
     title: str
+    words: Words = field(default_factory=Words)
     nodes: dict[str, _Node] = field(default_factory=dict)
     edges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    legend: list[str] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    """Lines under the panel, each with the data attributes naming the step it lists."""
     width: float = 0.0
     height: float = 0.0
 
 
-def workflow_svg(definition: WorkflowDefinition) -> str:
+def workflow_svg(definition: WorkflowDefinition, words: Words | None = None) -> str:
     """The workflow's state diagram (and its referral sub-workflow) as one SVG document."""
-    title = f"{definition.title} ({definition.id} v{definition.version})"
+    words = words or Words()
+    ref = f"{definition.id} v{definition.version}"
+    title = f"{words.title or definition.title} ({ref})"
+    roles = ", ".join(sorted(definition.opening.roles))
+    opening = words.opening.format(event=definition.opening.event, roles=roles)
     panels = [
         _panel(
-            f"{definition.id} v{definition.version}: case states",
+            words.case_states.format(ref=ref),
             definition.states,
             definition.transitions,
             definition.opening.state,
-            f"opening: {definition.opening.event} by {', '.join(sorted(definition.opening.roles))}",
+            opening,
+            words,
         )
     ]
     referrals = definition.referrals
     if referrals is not None:
-        sent = f"sending: {referrals.send.trigger} ({referrals.send.event})"
+        sent = words.sending.format(trigger=referrals.send.trigger, event=referrals.send.event)
         panels.append(
             _panel(
-                "referral sub-workflow",
+                words.referrals,
                 referrals.states,
                 referrals.transitions,
                 referrals.initial,
                 sent,
+                replace(words, state_titles=words.referral_state_titles),
             )
         )
     drawn = [_draw_panel(panel) for panel in panels]
@@ -122,28 +152,33 @@ def _panel(
     transitions: Sequence[TransitionSpec],
     initial: str,
     note: str,
+    words: Words,
 ) -> _Panel:
-    panel = _Panel(title, legend=[note])
+    panel = _Panel(title, words, legend=[(note, "")])
     regular, wide, in_place, back = _classify(transitions)
     layers = _layers(states, initial, regular)
     for name, spec in states.items():
         kind = "initial" if name == initial else "terminal" if spec.terminal else "state"
-        panel.nodes[name] = _Node(name, name, spec.title or name, kind, layers[name])
+        tooltip = words.state_titles.get(name) or spec.title or name
+        panel.nodes[name] = _Node(name, name, tooltip, kind, layers[name])
     for source, dest, trigger in regular:
         panel.edges.setdefault((source, dest), []).append(trigger)
     for i, t in enumerate(wide):
         key = f"#any{i}"
         sources = ", ".join(t.sources)
-        label = f"any of {len(t.sources)} states"
-        panel.nodes[key] = _Node(key, label, sources, "pseudo", layers[str(t.dest)])
+        label = words.any_of.format(n=len(t.sources))
+        node = _Node(key, label, sources, "pseudo", layers[str(t.dest)], t.sources)
+        panel.nodes[key] = node
         panel.edges[(key, str(t.dest))] = [t.trigger]
     for i, (source, trigger) in enumerate(back):
         key = f"#previous{i}"
-        panel.nodes[key] = _Node(key, "the state before", "", "pseudo", layers[source])
+        panel.nodes[key] = _Node(key, words.before, "", "pseudo", layers[source])
         panel.edges[(source, key)] = [trigger]
     for t in in_place:
-        where = ", ".join(t.sources) if len(t.sources) < WIDE else f"any of {len(t.sources)} states"
-        panel.legend.append(f"keeps the state: {t.trigger} ({t.event}) in {where}")
+        many = words.any_of.format(n=len(t.sources))
+        where = ", ".join(t.sources) if len(t.sources) < WIDE else many
+        line = words.keeps.format(trigger=t.trigger, event=t.event, where=where)
+        panel.legend.append((line, _data(trigger=t.trigger, sources=" ".join(t.sources))))
     _place(panel)
     return panel
 
@@ -252,6 +287,12 @@ def _gaps(panel: _Panel, row: list[_Node]) -> list[float]:
 # -- drawing ---------------------------------------------------------------------------------------
 
 
+def _data(**attributes: str) -> str:
+    """`data-*` attributes naming what a mark draws, so the picture can be checked by machine
+    against the workflow (and against its Mermaid text)."""
+    return "".join(f' data-{k}="{escape(v)}"' for k, v in attributes.items() if v)
+
+
 def _draw_panel(panel: _Panel) -> tuple[str, float, float]:
     """The panel's SVG in its own coordinates, and the leftmost and rightmost x it uses."""
     paths: list[str] = []
@@ -261,15 +302,16 @@ def _draw_panel(panel: _Panel) -> tuple[str, float, float]:
     for (source, dest), triggers in panel.edges.items():
         reverse = (dest, source) in panel.edges
         boxes = list(panel.nodes.values())
-        path, label = _edge(panel.nodes[source], panel.nodes[dest], triggers, reverse, boxes)
+        a, b = panel.nodes[source], panel.nodes[dest]
+        path, label = _edge(a, b, triggers, reverse, boxes, panel.words.edge)
         paths.append(path)
         labels.append(_place_label(label, placed, boxes))
         low, high = min(low, label.left, label.cx), max(high, label.left + label.width, label.cx)
     legend = []
     bottom = max(n.y for n in panel.nodes.values()) + NODE_H + 34
-    for i, line in enumerate(panel.legend):
+    for i, (line, data) in enumerate(panel.legend):
         y = bottom + i * LEGEND_LINE
-        legend.append(f'<text class="legend" x="0" y="{y:.1f}">{escape(line)}</text>')
+        legend.append(f'<text class="legend"{data} x="0" y="{y:.1f}">{escape(line)}</text>')
         high = max(high, len(line) * LEGEND_CHAR_W)
     heading = f'<text class="heading" x="0" y="14">{escape(panel.title)}</text>'
     nodes = [_node(n) for n in panel.nodes.values()]
@@ -287,8 +329,11 @@ def _node(node: _Node) -> str:
         )
     cx, cy = node.center
     tooltip = f"<title>{escape(node.tooltip)}</title>" if node.tooltip else ""
+    data = _data(state=node.key)
+    if node.kind == "pseudo":
+        data = _data(box=node.key, sources=" ".join(node.sources))
     return (
-        f'<g class="{classes}">{tooltip}'
+        f'<g class="{classes}"{data}>{tooltip}'
         f'<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{node.width:.1f}" height="{NODE_H}" '
         f'rx="{rx}"/>{inner}'
         f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{escape(node.label)}</text></g>'
@@ -296,7 +341,12 @@ def _node(node: _Node) -> str:
 
 
 def _edge(
-    a: _Node, b: _Node, triggers: list[str], reverse: bool, others: list[_Node]
+    a: _Node,
+    b: _Node,
+    triggers: list[str],
+    reverse: bool,
+    others: list[_Node],
+    words: str = Words.edge,
 ) -> tuple[str, _Label]:
     """An arrow from `a` to `b`: straight down the layers or along a row when nothing is in the
     way, else curved aside (to the right of the direction of travel, so a pair of opposite
@@ -333,8 +383,12 @@ def _edge(
     left = mx - width / 2
     if not straight and abs(cx - (ax + bx) / 2) > abs(cy - (ay + by) / 2):
         left = mx + 4 if cx > (ax + bx) / 2 else mx - 4 - width  # beside the curve, outwards
-    tip = f"<title>{escape(a.key)} to {escape(b.key)}: {escape(label)}</title>"
-    arrow = f'<g class="edge">{tip}<path d="{path}" marker-end="url(#arrow)"/></g>'
+    said = words.format(
+        source=a.label if a.kind == "pseudo" else a.key, dest=b.label, triggers=label
+    )
+    tip = f"<title>{escape(said)}</title>"
+    data = _data(**{"from": a.key, "to": b.key, "triggers": " ".join(triggers)})
+    arrow = f'<g class="edge"{data}>{tip}<path d="{path}" marker-end="url(#arrow)"/></g>'
     return arrow, _Label(tip, label, left, my, width, cx)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import math
 import secrets
 import threading
@@ -143,16 +144,41 @@ class Users:
 
     def authenticate(self, token: str) -> User | None:
         """The user a live token belongs to, or None."""
+        found = self.token_sign_in(token)
+        return None if found is None else found[0]
+
+    def token_sign_in(self, token: str) -> tuple[User, str] | None:
+        """The user a live token belongs to and the credential to bind a session to."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
         with self.db.pool.connection() as conn:
             row = conn.execute(
-                "select u.id, u.name, u.role, u.agency, u.regions from tokens t "
+                "select u.id, u.name, u.role, u.agency, u.regions, t.id from tokens t "
                 "join users u on u.id = t.user_id "
                 "where t.token_hash = %s and t.revoked_at is null",
                 [hash_token(token)],
             ).fetchone()
-        return None if row is None else User(row[0], row[1], row[2], row[3], tuple(row[4]))
+        if row is None:
+            return None
+        return User(row[0], row[1], row[2], row[3], tuple(row[4])), f"token:{row[5]}"
+
+    def session_user(self, user_id: UUID, credential: str) -> User | None:
+        """The user a page session belongs to, while the credential it was opened with holds:
+        the token is not revoked, or the password has not been set again since."""
+        kind, _, ref = credential.partition(":")
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select id, name, role, agency, regions, password_hash, exists(select from tokens "
+                "where id::text = %s and user_id = users.id and revoked_at is null) "
+                "from users where id = %s",
+                [ref, user_id],
+            ).fetchone()
+        if row is None:
+            return None
+        live = row[6] if kind == "token" else kind == "password" and bool(row[5])
+        if kind == "password" and live:
+            live = hmac.compare_digest(password_mark(row[5]), ref)
+        return User(row[0], row[1], row[2], row[3], tuple(row[4])) if live else None
 
     def set_password(self, name: str, password: str) -> None:
         """Set the user's password for the pages' sign-in (only an argon2 hash is kept)."""
@@ -167,6 +193,12 @@ class Users:
 
     def sign_in(self, name: str, password: str) -> User | None:
         """The user whose name and password these are, or None (unknown users cost the same)."""
+        found = self.password_sign_in(name, password)
+        return None if found is None else found[0]
+
+    def password_sign_in(self, name: str, password: str) -> tuple[User, str] | None:
+        """The user whose name and password these are and the credential to bind a session to
+        (a mark of this password hash, so setting the password again ends such sessions)."""
         with self.db.pool.connection() as conn:
             row = conn.execute(
                 "select id, name, role, agency, regions, password_hash from users where name = %s",
@@ -179,7 +211,9 @@ class Users:
             return None
         if row is None or not row[5]:
             return None
-        return User(row[0], row[1], row[2], row[3], tuple(row[4]))
+        return User(
+            row[0], row[1], row[2], row[3], tuple(row[4])
+        ), f"password:{password_mark(row[5])}"
 
     def tokens(self, name: str | None = None) -> list[TokenInfo]:
         with self.db.pool.connection() as conn:
@@ -208,6 +242,19 @@ class Users:
                 [name],
             )
             return cursor.rowcount
+
+
+def password_mark(password_hash: str) -> str:
+    """A short digest of a stored password hash: the same until the password is set again (each
+    hash has its own salt), and telling nothing about the password."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
+def grants_of(user: User) -> str:
+    """A digest of what a user may do (role, agency, regions): a page session opened under
+    other grants ends rather than carrying on."""
+    granted = "\x1f".join([user.role, user.agency, *sorted(user.regions)])
+    return hashlib.sha256(granted.encode()).hexdigest()[:32]
 
 
 def check_password(password: str) -> None:

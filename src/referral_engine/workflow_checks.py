@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
+from .workflow_labels import label_findings, label_problems
 
 if TYPE_CHECKING:
     from .workflows import TransitionModel, WorkflowModel
@@ -57,6 +58,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _not_before_problems(model)
     problems += _reporting_problems(model)
     problems += _personal_data_problems(model)
+    problems += label_problems(model)
     return problems
 
 
@@ -289,7 +291,7 @@ def lint(model: WorkflowModel) -> list[str]:
         for day in model.calendar.holidays
         if day.weekday() in weekend
     ]
-    return findings
+    return findings + label_findings(model)
 
 
 def _graph_findings(

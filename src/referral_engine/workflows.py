@@ -7,10 +7,10 @@ Every problem is reported as `file: path: problem`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -28,9 +28,9 @@ from .domain.workflow import (
     StateSpec,
     TransitionSpec,
     WorkflowDefinition,
-    machine_transitions,
 )
 from .workflow_checks import WEEKDAYS, lint, semantic_problems, sources_of
+from .workflow_labels import LANGUAGE, LanguageLabels, all_labels, label_gaps
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it (about eight times faster), else the pure one."""
@@ -163,6 +163,7 @@ class WorkflowModel(_Model):
     reporting: ReportingModel = ReportingModel()
     personal_data: PersonalDataModel | None = None
     migration: MigrationModel | None = None
+    labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
 
 
 def load_file(path: Path) -> WorkflowDefinition:
@@ -177,9 +178,9 @@ def load_file(path: Path) -> WorkflowDefinition:
     return parse(raw, name)
 
 
-def lint_file(path: Path) -> list[str]:
-    """Authoring findings of one file (see workflow_checks.lint); InvalidWorkflow when its
-    structure cannot even be read."""
+def lint_file(path: Path, labels: bool = False) -> list[str]:
+    """Authoring findings of one file (see workflow_checks.lint), with `labels` also what its
+    languages do not label yet; InvalidWorkflow when its structure cannot even be read."""
     name = str(path)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
@@ -189,7 +190,7 @@ def lint_file(path: Path) -> list[str]:
         model = WorkflowModel.model_validate(raw)
     except ValidationError as exc:
         raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
-    return lint(model)
+    return lint(model) + (label_gaps(model) if labels else [])
 
 
 def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
@@ -269,6 +270,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         report_fields=dict(model.reporting.fields),
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
         migrations=_migrations(model.migration),
+        labels=all_labels(model),
     )
 
 
@@ -377,23 +379,76 @@ def workflow_files(path: Path) -> list[Path]:
     return [path]
 
 
-__all__ = ["PREVIOUS", "WorkflowModel", "WorkflowRegistry", "lint_file", "load_file", "parse"]
+__all__ = [
+    "PREVIOUS",
+    "WorkflowModel",
+    "WorkflowRegistry",
+    "lint_file",
+    "load_file",
+    "mermaid",
+    "parse",
+    "referral_mermaid",
+]
+
+
+BEFORE = "the state before"
+"""How diagrams name where a `$previous` step leads."""
 
 
 def mermaid(definition: WorkflowDefinition) -> str:
-    """The workflow's state diagram in Mermaid, drawn by `transitions` (no graphviz needed)."""
+    """The workflow's case states in Mermaid, drawn by `transitions` (no graphviz needed)."""
+    return _mermaid(
+        f"{definition.id} v{definition.version}",
+        definition.states,
+        definition.transitions,
+        definition.opening.state,
+    )
+
+
+def referral_mermaid(definition: WorkflowDefinition) -> str | None:
+    """The referral sub-workflow in Mermaid (None without one); entered by sending."""
+    r = definition.referrals
+    if r is None:
+        return None
+    title = f"{definition.id} v{definition.version} referrals"
+    return _mermaid(title, r.states, r.transitions, r.initial, entered_by=r.send.trigger)
+
+
+def _mermaid(
+    title: str,
+    states: Mapping[str, StateSpec],
+    transitions: Sequence[TransitionSpec],
+    initial: str,
+    entered_by: str = "",
+) -> str:
+    """One machine as a Mermaid state diagram: a `$previous` step leads to a "the state before"
+    box, a step without `dest` is marked internal, terminal states lead to the end mark."""
     from transitions.extensions import GraphMachine
 
     class _Diagram:
         """A throwaway model: diagrams need one, cases never get a machine."""
 
+    before = next(n for i in range(len(states) + 1) if (n := f"previous{i or ''}") not in states)
+    back = any(t.dest == PREVIOUS for t in transitions)
     machine = GraphMachine(
         model=_Diagram(),
-        states=list(definition.states),
-        transitions=machine_transitions(definition.transitions),
-        initial=definition.opening.state,
+        states=[*states, *([before] if back else [])],
+        transitions=[
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": before if t.dest == PREVIOUS else t.dest,
+            }
+            for t in transitions
+        ],
+        initial=initial,
         auto_transitions=False,
         graph_engine="mermaid",
-        title=f"{definition.id} v{definition.version}",
+        title=title,
     )
-    return str(machine.get_graph().draw(None))
+    text = str(machine.get_graph().draw(None))
+    text = text.replace(f'state "{before}" as {before}', f'state "{BEFORE}" as {before}')
+    if entered_by:
+        text = text.replace(f"[*] --> {initial}", f"[*] --> {initial}: {entered_by}")
+    ends = [f"  {name} --> [*]" for name, spec in states.items() if spec.terminal]
+    return "\n".join([text, *ends])

@@ -4,6 +4,7 @@ Chromium driven by Playwright. Screenshots go to artifacts/browser/ (not committ
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
@@ -109,3 +110,52 @@ class Shots:
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name)
+
+
+class Visitors:
+    """People at their own browsers (a context, so cookies, each); collects any Content
+    Security Policy violation a page reports."""
+
+    def __init__(self, browser: Browser, server: Server) -> None:
+        self.browser, self.server = browser, server
+        self.pages: list[Page] = []
+        self.csp_errors: list[str] = []
+
+    def new(self, width: int = 1280, height: int = 800) -> Page:
+        context = self.browser.new_context(
+            base_url=self.server.url,
+            viewport={"width": width, "height": height},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.on("console", self._console)
+        self.pages.append(page)
+        return page
+
+    def signed_in(self, name: str) -> Page:
+        """A fresh browser in which `name` signs in with their password."""
+        page = self.new()
+        page.goto("/")
+        expect(page).to_have_url(re.compile(r"/sign-in$"))
+        page.get_by_label("User name").fill(name)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").first.click()
+        expect(page.get_by_text(f"{name} ·")).to_be_visible()
+        return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+    def close(self) -> None:
+        for page in self.pages:
+            page.context.close()
+
+
+@pytest.fixture
+def visitors(browser: Browser, server: Server) -> Iterator[Visitors]:
+    found = Visitors(browser, server)
+    yield found
+    found.close()
+    assert not found.csp_errors, found.csp_errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -311,3 +312,17 @@ def test_referrals_are_sent_and_answered_through_their_forms(
     assert 'id="form-accept-r1"' not in client.get(f"/cases/{case_id}").text
     history = client.get(f"/api/cases/{case_id}/history", headers=callers["lsa"].auth).json()
     assert [h["event"] for h in history[-2:]] == ["ReferralSent", "ReferralAccepted"]
+
+
+def test_the_workflow_page_shows_the_mermaid_source_of_both_machines(
+    client: TestClient, callers: Callers
+) -> None:
+    sign_in(client, callers["lsa"].token)
+    page = client.get("/workflows/ukraine-nrm/2").text
+    sources = re.findall(r'<details><summary>([^<]*)</summary><pre class="mermaid-source">', page)
+    assert sources == [
+        "The picture as Mermaid text: case states",
+        "The picture as Mermaid text: referral sub-workflow",
+    ]
+    assert "closed --&gt; previous: reopen_case" in page
+    assert "[*] --&gt; sent: send_referral" in page

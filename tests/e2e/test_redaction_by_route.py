@@ -5,7 +5,9 @@ fields is audited with their names."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,14 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from referral_engine.api import routers as api_routers
 from referral_engine.api.app import create_app
-from referral_engine.api.routers import cases as api_cases
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from referral_engine.web.routes import cases as page_cases
-from referral_engine.web.routes import oversight
+from referral_engine.web import routes as page_routes
 from tests.e2e.conftest import (
     KYIV,
     WORKFLOW,
@@ -279,10 +281,15 @@ def test_the_table_covers_every_case_route_of_the_api_and_the_pages() -> None:
         ("GET", "/cases/{case_id}/history"),
         ("POST", "/cases/{case_id}/steps"),
     }
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for package in (api_routers, page_routes)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
     found = {
         (method, r.path)
-        for module in (api_cases, page_cases, oversight)
-        for r in module.router.routes
+        for module in modules
+        for r in getattr(module, "router", APIRouter()).routes
         for method in getattr(r, "methods", ())
         if getattr(r, "path", "").startswith(("/api/cases", "/cases"))
     }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from referral_engine.diagram import workflow_svg
-from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.workflows import WorkflowRegistry
+from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
+from referral_engine.workflows import WorkflowRegistry, mermaid, referral_mermaid
 from tests.factories import WORKFLOWS
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -49,3 +50,93 @@ def test_states_sit_in_layers_by_their_distance_from_the_opening() -> None:
             y.setdefault(text.text, float(rect.attrib["y"]))
     assert y["screened"] < y["application_registered"] < y["interviewed"] < y["identified"]
     assert y["status_granted"] == y["status_refused"] == y["returned_incomplete"]
+
+
+# -- the picture and the Mermaid text show the same machine ----------------------------------------
+
+Step = tuple[str, str, str]
+"""(from state, to state, trigger); "$previous" for a step back to the state before."""
+BACK = "$previous"
+MERMAID_EDGE = re.compile(r"^\s*(\S+) --> (\S+?)(?::\s*(.*))?$")
+
+
+def drawn(panel: ET.Element) -> tuple[set[str], str, set[str], set[Step]]:
+    """What one panel of the SVG draws: states, the initial one, terminal ones, steps."""
+    marks = list(panel.iter(f"{SVG}g"))
+    nodes = {g.attrib["data-state"]: g.attrib["class"] for g in marks if "data-state" in g.attrib}
+    boxes = {
+        g.attrib["data-box"]: g.attrib.get("data-sources", "")
+        for g in marks
+        if "data-box" in g.attrib
+    }
+    steps: set[Step] = set()
+    for g in marks:
+        if "data-from" not in g.attrib:
+            continue
+        source, dest = g.attrib["data-from"], g.attrib["data-to"]
+        dest = BACK if dest.startswith("#previous") else dest
+        sources = boxes[source].split() if source in boxes else [source]  # "any of N states"
+        steps |= {(s, dest, t) for s in sources for t in g.attrib["data-triggers"].split()}
+    for line in panel.iter(f"{SVG}text"):
+        if "data-trigger" in line.attrib:
+            trigger = line.attrib["data-trigger"]
+            steps |= {(s, s, trigger) for s in line.attrib["data-sources"].split()}
+    initial = next(n for n, c in nodes.items() if "initial" in c.split())
+    terminal = {n for n, c in nodes.items() if "terminal" in c.split()}
+    return set(nodes), initial, terminal, steps
+
+
+def written(text: str) -> tuple[set[str], str, set[str], set[Step]]:
+    """What a Mermaid state diagram says: states, the initial one, terminal ones, steps."""
+    states = set(re.findall(r'^\s*state "[^"]*" as (\S+)$', text, re.M))
+    back = {s for s in states if re.search(rf'state "the state before" as {s}$', text, re.M)}
+    steps: set[Step] = set()
+    initial, terminal = "", set()
+    for line in text.splitlines():
+        found = MERMAID_EDGE.match(line)
+        if found is None:
+            continue
+        source, dest, labels = found.groups()
+        if source == "[*]":
+            initial = dest
+        elif dest == "[*]":
+            terminal.add(source)
+        else:
+            for label in (labels or "").split(" | "):
+                trigger = label.removesuffix(" [internal]")
+                steps.add((source, BACK if dest in back else dest, trigger))
+    return states - back, initial, terminal, steps
+
+
+def panels(workflow: WorkflowDefinition) -> list[ET.Element]:
+    root = ET.fromstring(workflow_svg(workflow))
+    return [g for g in root if g.tag == f"{SVG}g"]
+
+
+@pytest.mark.parametrize("workflow", SHIPPED, ids=lambda w: w.ref)
+def test_the_picture_and_the_mermaid_text_show_the_same_case_states_and_steps(
+    workflow: WorkflowDefinition,
+) -> None:
+    picture, text = drawn(panels(workflow)[0]), written(mermaid(workflow))
+    assert picture == text
+    states, initial, _, steps = picture
+    assert states == set(workflow.states) and initial == workflow.opening.state
+    declared = {
+        (s, BACK if t.dest == PREVIOUS else t.dest or s, t.trigger)
+        for t in workflow.transitions
+        for s in t.sources
+    }
+    assert steps == declared
+
+
+@pytest.mark.parametrize(
+    "workflow", [w for w in SHIPPED if w.referrals is not None], ids=lambda w: w.ref
+)
+def test_the_picture_and_the_mermaid_text_show_the_same_referral_machine(
+    workflow: WorkflowDefinition,
+) -> None:
+    text = referral_mermaid(workflow)
+    assert text is not None and workflow.referrals is not None
+    picture = drawn(panels(workflow)[1])
+    assert picture == written(text)
+    assert picture[0] == set(workflow.referrals.states)

@@ -19,7 +19,8 @@ from ..domain.errors import DomainError
 from ..projection_worker import LiveWorker
 from ..security import Throttle
 from ..web import install as install_pages
-from . import deps, problems
+from ..web.render import too_large_page, wants_page
+from . import deps, docs, problems
 from .metrics import observe
 from .routers import cases, dashboards, projections, service
 
@@ -54,6 +55,8 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
         summary="Event-sourced referral workflows for National Referral Mechanisms",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by .docs from local files, not from a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.throttle = Throttle()
@@ -63,6 +66,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(projections.router)
     app.include_router(dashboards.router)
     install_pages(app)
+    docs.install(app)
     app.middleware("http")(_observe)
     app.middleware("http")(_security_headers)
     limit = (runtime.settings if runtime else Settings()).max_body_bytes
@@ -80,20 +84,21 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-THIRD_PARTY_DOCS = ("/docs", "/redoc")
-"""FastAPI's interactive API docs load their scripts from a CDN: they get no strict CSP."""
 
 
 async def _security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     """Headers that keep pages and personal data out of frames, caches and sniffers."""
-    response = await call_next(request)
+    return secured(await call_next(request), https=request.url.scheme == "https")
+
+
+def secured(response: Response, *, https: bool) -> Response:
+    """The response with the security headers (those it set itself kept)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if not request.url.path.startswith(THIRD_PARTY_DOCS):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-    if request.url.scheme == "https":
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    if https:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
@@ -202,10 +207,14 @@ class BodyLimit:
         await self.app(scope, whole_body, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problems.problem(
-            413,
-            "payload-too-large",
-            "Payload too large",
-            f"request bodies are limited to {self.limit} bytes",
-        )
-        await response(scope, receive, send)
+        """A problem document for API clients; an error page for a browser posting a form."""
+        if wants_page(scope):
+            response: Response = too_large_page(Request(scope), self.limit)
+        else:
+            response = problems.problem(
+                413,
+                "payload-too-large",
+                "Payload too large",
+                f"request bodies are limited to {self.limit} bytes",
+            )
+        await secured(response, https=scope.get("scheme") == "https")(scope, receive, send)

@@ -12,7 +12,7 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ..crypto import MasterKeyError, MasterKeyRotated
@@ -147,7 +147,12 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    def _http(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and "route" not in request.scope:
+            from ..web.render import no_such_page, wants_page  # the pages build on this module
+
+            if wants_page(request.scope):  # a browser at an address that is no page
+                return no_such_page(request)
         slug = HTTP_TYPES.get(exc.status_code, "http-error")
         response = problem(
             exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)

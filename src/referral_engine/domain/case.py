@@ -554,9 +554,10 @@ def open_fingerprint(
 
 def _check_region(region: object) -> str:
     if not isinstance(region, str) or not region.strip():
-        raise InvalidData([FieldProblem("region", "is required")])
+        raise InvalidData([FieldProblem("region", "is required", "required")])
     if len(region) > REGION_MAX:
-        raise InvalidData([FieldProblem("region", f"must be at most {REGION_MAX} characters")])
+        problem = f"must be at most {REGION_MAX} characters"
+        raise InvalidData([FieldProblem("region", problem, "too_long", {"limit": REGION_MAX})])
     return region.strip()
 
 

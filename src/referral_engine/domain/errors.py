@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -16,10 +16,13 @@ class DomainError(Exception):
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One offending field: its path (e.g. `data.valid_until`) and why."""
+    """One offending field: its path (e.g. `data.valid_until`) and why, in English and as a
+    stable `code` with the facts it names (`params`), for other languages to word it."""
 
     path: str
     message: str
+    code: str = field(default="invalid", compare=False)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

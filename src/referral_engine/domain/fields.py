@@ -18,6 +18,15 @@ STRING_MAX = 500
 TEXT_MAX = 20_000
 
 
+class FieldInvalid(ValueError):
+    """Why a value is not acceptable: an English message, a stable code and the facts named."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One declared field of a step: its type, whether required, and whether it is personal data."""
@@ -34,78 +43,87 @@ class FieldSpec:
     """For a personal field: the roles that may read it (empty: the workflow's default)."""
 
     def check(self, value: object) -> JSONValue:
-        """The stored form of `value`; raises ValueError saying why it is not acceptable."""
+        """The stored form of `value`; raises FieldInvalid (a ValueError) saying why not."""
         return _CHECKS[self.type](self, value)
 
 
 def _string(spec: FieldSpec, value: object) -> JSONValue:
     limit = TEXT_MAX if spec.type == "text" else STRING_MAX
     if not isinstance(value, str):
-        raise ValueError("must be a string")
+        raise FieldInvalid("not_text", "must be a string")
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise FieldInvalid("blank", "must not be blank")
     if len(value) > limit:
-        raise ValueError(f"must be at most {limit} characters")
+        raise FieldInvalid("too_long", f"must be at most {limit} characters", limit=limit)
     return value
 
 
 def _date(spec: FieldSpec, value: object) -> JSONValue:
     if isinstance(value, datetime):
-        raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+        raise FieldInvalid("date_not_datetime", "must be a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, date):
         return value.isoformat()
+    bad_date = FieldInvalid("date", "must be a date in the form YYYY-MM-DD")
     if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("must be a date in the form YYYY-MM-DD")
+        raise bad_date
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise ValueError("must be a date in the form YYYY-MM-DD") from None
+        raise bad_date from None
 
 
 def _datetime(spec: FieldSpec, value: object) -> JSONValue:
+    bad_datetime = FieldInvalid("datetime", "must be an ISO-8601 date and time with a time zone")
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError("must be an ISO-8601 date and time with a time zone") from None
+            raise bad_datetime from None
     if not isinstance(value, datetime):
-        raise ValueError("must be an ISO-8601 date and time with a time zone")
+        raise bad_datetime
     if value.tzinfo is None:
-        raise ValueError("must include a time zone (for example +02:00 or Z)")
+        raise FieldInvalid("time_zone", "must include a time zone (for example +02:00 or Z)")
     return value.isoformat()
 
 
 def _int(spec: FieldSpec, value: object) -> JSONValue:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be a whole number")
+        raise FieldInvalid("not_int", "must be a whole number")
     if spec.minimum is not None and value < spec.minimum:
-        raise ValueError(f"must be at least {spec.minimum}")
+        raise FieldInvalid("below_min", f"must be at least {spec.minimum}", min=spec.minimum)
     if spec.maximum is not None and value > spec.maximum:
-        raise ValueError(f"must be at most {spec.maximum}")
+        raise FieldInvalid("above_max", f"must be at most {spec.maximum}", max=spec.maximum)
     return value
 
 
 def _bool(spec: FieldSpec, value: object) -> JSONValue:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise FieldInvalid("not_bool", "must be true or false")
     return value
 
 
 def _enum(spec: FieldSpec, value: object) -> JSONValue:
     if not isinstance(value, str) or value not in spec.values:
-        raise ValueError("must be one of: " + ", ".join(spec.values))
+        raise FieldInvalid(
+            "not_one_of", "must be one of: " + ", ".join(spec.values), values=spec.values
+        )
     return value
 
 
 def _enum_list(spec: FieldSpec, value: object) -> JSONValue:
     if not isinstance(value, list | tuple) or not value:
-        raise ValueError("must be a non-empty list of: " + ", ".join(spec.values))
+        raise FieldInvalid(
+            "not_list_of",
+            "must be a non-empty list of: " + ", ".join(spec.values),
+            values=spec.values,
+        )
     bad = [i for i, v in enumerate(value) if not isinstance(v, str) or v not in spec.values]
     if bad:  # by position only: a value typed in the wrong place may be personal
         where = ", ".join(f"[{i}]" for i in bad)
-        raise ValueError(f"unknown value(s) at {where}; allowed: " + ", ".join(spec.values))
+        message = f"unknown value(s) at {where}; allowed: " + ", ".join(spec.values)
+        raise FieldInvalid("unknown_values", message, at=where, values=spec.values)
     if len(set(value)) != len(value):
-        raise ValueError("must not repeat a value")
+        raise FieldInvalid("repeated", "must not repeat a value")
     return [str(v) for v in value]
 
 
@@ -130,17 +148,19 @@ def check_data(
     clean: dict[str, JSONValue] = {}
     for name in data:
         if name not in declared:
-            problems.append(FieldProblem(f"{prefix}.{name}", "unknown field for this step"))
+            problems.append(
+                FieldProblem(f"{prefix}.{name}", "unknown field for this step", "unknown_field")
+            )
     for spec in fields:
         value = data.get(spec.name)
         if value is None:
             if spec.required:
-                problems.append(FieldProblem(f"{prefix}.{spec.name}", "is required"))
+                problems.append(FieldProblem(f"{prefix}.{spec.name}", "is required", "required"))
             continue
         try:
             clean[spec.name] = spec.check(value)
-        except ValueError as exc:
-            problems.append(FieldProblem(f"{prefix}.{spec.name}", str(exc)))
+        except FieldInvalid as exc:
+            problems.append(FieldProblem(f"{prefix}.{spec.name}", str(exc), exc.code, exc.params))
     if problems:
         raise InvalidData(problems)
     return clean

@@ -204,6 +204,9 @@ class WorkflowDefinition:
     """Roles that may read personal fields with no `readers` of their own (None: every workflow
     role and supervisors)."""
     migrations: tuple[MigrationSpec, ...] = ()
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Language -> label key (`state.screened`, `step.grant_status.valid_until`, ...) -> its
+    words there; the titles themselves are the English ones (see workflow_labels)."""
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""

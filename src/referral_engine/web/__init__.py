@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .routes import analytics, auth, cases, oversight, workflows
+from .routes import analytics, auth, cases, oversight, queue, workflows
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,5 +19,5 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages and their static files on the app."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, cases, oversight, analytics, workflows):
+    for module in (auth, queue, cases, oversight, analytics, workflows):
         app.include_router(module.router)

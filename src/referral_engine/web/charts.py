@@ -6,11 +6,13 @@ forbids figures across rows), and a suppressed cell is drawn as a marker, never 
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dashboards import Report
+from ..dashboards import SUPPRESSED, Report
 
 WIDTH = 760
 LABEL_WIDTH = 260
@@ -185,3 +187,27 @@ def _segments(points: list[Point]) -> list[str]:
         else:
             runs[-1].append(p)
     return [" ".join(f"{p.x:.1f},{p.y:.1f}" for p in run) for run in runs if len(run) > 1]
+
+
+def chart_csv(report: Report, measure: str, kind: str) -> str | None:
+    """Exactly the cells a chart draws, as CSV (its rows, its dimensions and its one measure),
+    taken from the published report: a suppressed cell reads `x` here too. None when the
+    dashboard has no such chart."""
+    rows = list(range(len(report.published.rows)))
+    dims = list(report.dashboard.dimensions)
+    if kind == "bars":
+        rows = rows[:MAX_BARS]
+    elif kind == "lines" and line_chart(report, measure) is not None:
+        period = str(report.dashboard.period)
+        dims = [*(d for d in dims if d != period), period]  # one line per series, by month
+        rows.sort(key=lambda i: [str(report.published.rows[i].get(d)) for d in dims])
+    else:
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*dims, measure])
+    for i in rows:
+        row = report.published.rows[i]
+        value = SUPPRESSED if _suppressed(report, i, measure) else row.get(measure)
+        writer.writerow([*(row.get(d) for d in dims), "" if value is None else value])
+    return buffer.getvalue()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,12 +19,21 @@ from ..api.problems import status_of
 from ..bootstrap import Runtime, master_key
 from ..domain.errors import DomainError
 from ..projections import ReadModelNotReady
-from ..security import User
+from ..security import User, grants_of
+from . import explain
 from .session import COOKIE, Session, Sessions, derive_key, same_token
 
 
 class SignInRequired(Exception):
     """No signed-in user: the page redirects to the sign-in form."""
+
+
+class Refused(HTTPException):
+    """An HTTP error whose page says the catalogue's message `key` (filled with `values`)."""
+
+    def __init__(self, status: int, key: str, **values: object) -> None:
+        super().__init__(status, key)
+        self.key, self.values = key, values
 
 
 def sessions(request: Request) -> Sessions:
@@ -65,11 +75,26 @@ def set_session(request: Request, response: Response, new: Session | None) -> No
     )
 
 
+def current_user(request: Request, runtime: Runtime) -> User | None:
+    """The session's user while it holds: the credential it was opened with is still live and
+    the user's role, agency and regions are those it was opened under."""
+    found = session(request)
+    if not (found.user and found.user_id and found.credential):
+        return None
+    try:
+        user_id = UUID(found.user_id)
+    except ValueError:
+        return None
+    user = runtime.users.session_user(user_id, found.credential)
+    if user is None or user.name != found.user or grants_of(user) != found.grants:
+        return None
+    return user
+
+
 def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> User:
     """The signed-in user (the page redirects to sign-in otherwise)."""
-    found = session(request)
-    user = runtime.users.get(found.user) if found.user else None
-    if user is None or str(user.id) != found.user_id:
+    user = current_user(request, runtime)
+    if user is None:
         raise SignInRequired
     request.state.user = user
     return user
@@ -78,19 +103,19 @@ def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)
 def case_page_user(user: Annotated[User, Depends(page_user)]) -> User:
     """Anyone who works cases; analysts see aggregates only."""
     if user.role in CASE_READERS_DENIED:
-        raise HTTPException(403, "analysts have no access to individual cases")
+        raise Refused(403, "error.no_case_access")
     return user
 
 
 def audit_page_user(user: Annotated[User, Depends(page_user)]) -> User:
     if user.role not in AUDIT_READERS:
-        raise HTTPException(403, "only supervisors and admins may read the audit log")
+        raise Refused(403, "error.no_audit_access")
     return user
 
 
 def operator_page_user(user: Annotated[User, Depends(page_user)]) -> User:
     if user.role not in PROJECTION_OPERATORS:
-        raise HTTPException(403, "only admins and analysts may rebuild read models")
+        raise Refused(403, "error.no_rebuild_access")
     return user
 
 
@@ -99,7 +124,7 @@ async def posted(request: Request) -> FormData:
     form = await request.form()
     token = form.get("csrf")
     if not same_token(session(request).csrf, token if isinstance(token, str) else None):
-        raise HTTPException(403, "the form has expired or did not come from this site")
+        raise Refused(403, "error.form_expired")
     return form
 
 
@@ -118,7 +143,7 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            from .render import error_page  # render imports this module
+            from .render import error_page, words_of  # render imports this module
 
             try:
                 return await handler(request)
@@ -126,17 +151,17 @@ class PageRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
             except DomainError as exc:
-                return error_page(request, status_of(exc), str(exc))
+                return error_page(request, status_of(exc), explain.error(exc, words_of(request)))
+            except Refused as exc:
+                text = words_of(request)(exc.key, **exc.values)
+                return error_page(request, exc.status_code, text, exc.headers)
             except HTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail), exc.headers)
             except ReadModelNotReady as exc:
-                detail = f"'{exc}' is being built from the event log; try again shortly"
-                return error_page(request, 503, detail, {"Retry-After": "5"})
+                text = words_of(request)("error.not_ready", name=str(exc))
+                return error_page(request, 503, text, {"Retry-After": "5"})
             except RequestValidationError as exc:
-                detail = "; ".join(
-                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
-                    for e in exc.errors()
-                )
-                return error_page(request, 422, detail)
+                where = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+                return error_page(request, 422, words_of(request)("error.bad_address", where=where))
 
         return page_handler

@@ -15,7 +15,9 @@ from starlette.datastructures import FormData
 
 from ..domain.errors import FieldProblem
 from ..domain.fields import FieldSpec
-from ..domain.workflow import WorkflowDefinition
+from . import explain
+from .i18n import Translator
+from .workflow_text import WorkflowText
 
 PREFIX = "data."
 INPUT_TYPES = {"string": "text", "date": "date", "int": "number", "datetime": "text"}
@@ -23,7 +25,7 @@ INPUT_TYPES = {"string": "text", "date": "date", "int": "number", "datetime": "t
 
 @dataclass(frozen=True)
 class Widget:
-    """One field as the template draws it."""
+    """One field as the template draws it, worded in the reader's language."""
 
     spec: FieldSpec
     name: str
@@ -32,6 +34,8 @@ class Widget:
     """text, textarea, number, date, select (enum and yes/no) or checkboxes (enum_list)."""
     value: Any
     errors: tuple[str, ...]
+    label: str
+    option_labels: Mapping[str, str]
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -49,9 +53,20 @@ class Widget:
         return bool(self.value == option)
 
 
+@dataclass(frozen=True)
+class Form:
+    """Whose words a step's form is drawn in: the workflow's, for one step, in one language."""
+
+    text: WorkflowText
+    t: Translator
+    step_key: str
+    """The step's label key (`opening`, `step.grant_status`, `referral.send`, ...)."""
+
+
 def widgets(
     fields: Sequence[FieldSpec],
     form_id: str,
+    form: Form,
     values: Mapping[str, Any] | None = None,
     problems: Iterable[FieldProblem] = (),
 ) -> list[Widget]:
@@ -59,7 +74,8 @@ def widgets(
     values = values or {}
     errors: dict[str, list[str]] = {}
     for p in problems:
-        errors.setdefault(p.path.removeprefix(PREFIX), []).append(p.message)
+        worded = explain.field_problem(p, form.t, form.text)
+        errors.setdefault(p.path.removeprefix(PREFIX), []).append(worded)
     return [
         Widget(
             spec=f,
@@ -68,9 +84,17 @@ def widgets(
             kind=_kind(f),
             value=values.get(f.name),
             errors=tuple(errors.get(f.name, ())),
+            label=form.text.field(f, form.step_key),
+            option_labels=_option_labels(f, form),
         )
         for f in fields
     ]
+
+
+def _option_labels(spec: FieldSpec, form: Form) -> dict[str, str]:
+    if spec.type == "bool":
+        return {"true": form.t("yes"), "false": form.t("no")}
+    return {v: form.text.value(v) for v in spec.values}
 
 
 def _kind(spec: FieldSpec) -> str:
@@ -111,9 +135,3 @@ def _typed(spec: FieldSpec, raw: str) -> object:
         except ValueError:
             return raw
     return raw
-
-
-def all_field_titles(workflow: WorkflowDefinition) -> dict[str, str]:
-    """Field name -> its title across the workflow, for showing stored data under labels."""
-    fields = [*workflow.opening.fields, *(f for t in workflow.all_transitions() for f in t.fields)]
-    return {f.name: f.title or f.name for f in fields}

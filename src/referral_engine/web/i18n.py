@@ -46,9 +46,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.404": ("Not found", "Не знайдено"),
     "error.409": ("Conflict", "Конфлікт"),
     "error.422": ("Some values are not valid", "Деякі значення неприпустимі"),
+    "error.413": ("Too much was sent", "Надіслано забагато даних"),
+    "error.too_large": (
+        "The form is larger than the server accepts ({kb} KB), so nothing was recorded. Go back "
+        "in your browser, shorten the longest texts and send it again.",
+        "Форма більша, ніж приймає сервер ({kb} КБ), тому нічого не записано. Поверніться назад "
+        "у браузері, скоротіть найдовші тексти і надішліть ще раз.",
+    ),
     "error.429": ("Too many attempts", "Забагато спроб"),
     "error.503": ("Not available yet", "Поки недоступно"),
     "error.home": ("Back to the start page", "На початкову сторінку"),
+    "error.no_page": (
+        "There is no page at this address. The link may be out of date.",
+        "За цією адресою сторінки немає. Можливо, посилання застаріло.",
+    ),
+    "error.no_case_access": (
+        "Analysts have no access to individual cases.",
+        "Аналітики не мають доступу до окремих справ.",
+    ),
+    "error.no_audit_access": (
+        "Only supervisors and admins may read the audit log.",
+        "Журнал аудиту можуть читати лише керівники й адміністратори.",
+    ),
+    "error.no_rebuild_access": (
+        "Only admins and analysts may rebuild read models.",
+        "Перебудовувати моделі читання можуть лише адміністратори й аналітики.",
+    ),
+    "error.form_expired": (
+        "The form has expired or did not come from this site: reload the page and send it again.",
+        "Форма застаріла або надійшла не з цього сайту: оновіть сторінку й надішліть її ще раз.",
+    ),
+    "error.not_ready": (
+        "'{name}' is being built from the event log; try again shortly.",
+        "«{name}» будується з журналу подій; спробуйте трохи згодом.",
+    ),
+    "error.bad_address": (
+        "The address of this page has a value that is not valid: {where}.",
+        "В адресі цієї сторінки є неприпустиме значення: {where}.",
+    ),
+    "error.no_chart": (
+        "'{name}' has no such chart of '{measure}'.",
+        "У «{name}» немає такої діаграми для «{measure}».",
+    ),
+    "error.no_read_model": (
+        "There is no read model named '{name}'.",
+        "Моделі читання «{name}» немає.",
+    ),
+    "error.rebuild_running": (
+        "A rebuild of '{name}' is already running.",
+        "Перебудова «{name}» уже триває.",
+    ),
     "any": ("Any", "Будь-який"),
     "none": ("none", "немає"),
     "yes": ("Yes", "Так"),
@@ -59,6 +106,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pages": ("Pages", "Сторінки"),
     "first_page": ("First page", "Перша сторінка"),
     "next_page": ("Next page", "Наступна сторінка"),
+    "previous_page": ("Previous page", "Попередня сторінка"),
     "required": ("required", "обов'язкове"),
     "required_note": ("Fields marked * are required.", "Поля з * обов'язкові."),
     "case": ("Case", "Справа"),
@@ -150,6 +198,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.measure": ("Chart", "Діаграма"),
     "dash.show": ("Show", "Показати"),
     "dash.csv": ("Download CSV", "Завантажити CSV"),
+    "dash.chart_csv": ("Chart data (CSV)", "Дані діаграми (CSV)"),
+    "dash.empty": ("No figures for this choice.", "Немає даних для цього відбору."),
+    "dash.none": (
+        "No read model publishes a dashboard.",
+        "Жодна модель читання не публікує показників.",
+    ),
+    "dash.legend": ("Lines", "Лінії"),
     "dash.suppression": (
         "Counts from 1 to {k} are suppressed and shown as x (with the cells that would give "
         "them away).",
@@ -183,7 +238,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wf.title": ("Workflows", "Процедури"),
     "wf.source": ("Legal source", "Правова основа"),
     "wf.diagram_alt": ("State diagram of {title}", "Діаграма станів: {title}"),
-    "wf.mermaid": ("Diagram as Mermaid text", "Діаграма як текст Mermaid"),
+    "wf.mermaid": ("The picture as Mermaid text: {part}", "Діаграма як текст Mermaid: {part}"),
+    "wf.part.case": ("case states", "стани справи"),
+    "wf.part.referrals": ("referral sub-workflow", "підпроцес направлення"),
+    "wf.previous": ("back to the state before", "назад до попереднього стану"),
+    "diagram.case_states": ("{ref}: case states", "{ref}: стани справи"),
+    "diagram.referrals": ("referral sub-workflow", "підпроцес направлення"),
+    "diagram.opening": ("opening: {event} by {roles}", "відкриття: {event}, хто: {roles}"),
+    "diagram.sending": ("sending: {trigger} ({event})", "надсилання: {trigger} ({event})"),
+    "diagram.any_of": ("any of {n} states", "будь-який із {n} станів"),
+    "diagram.before": ("the state before", "попередній стан"),
+    "diagram.keeps": (
+        "keeps the state: {trigger} ({event}) in {where}",
+        "без зміни стану: {trigger} ({event}) у {where}",
+    ),
+    "diagram.edge": ("{source} to {dest}: {triggers}", "{source} → {dest}: {triggers}"),
+    "wf.stays": ("(stays)", "(без зміни стану)"),
     "wf.roles": ("Roles", "Ролі"),
     "wf.states": ("States", "Стани"),
     "wf.terminal": ("final", "кінцевий"),
@@ -199,12 +269,88 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wf.working_days": ("working days", "робочих днів"),
 }
 
+# What the read models declare, in words: each dashboard's title (English: its own declared title)
+# and the columns dashboards publish. A name not listed here is shown as declared.
+MESSAGES |= {
+    "dashboard.status_decisions": (
+        "",
+        "Заяви про встановлення статусу та їх результати, за областями й місяцями заяви",
+    ),
+    "dashboard.referrals": (
+        "",
+        "Перенаправлення за областями, місяцем надсилання, установою, що приймає, і послугою",
+    ),
+    "dashboard.assistance": (
+        "",
+        "Надана допомога за областями, місяцями й видами, і як скоро після встановлення статусу",
+    ),
+    "dashboard.funnel": (
+        "",
+        "Справи за областями й когортою (місяць виявлення): скільки дійшло до кожного етапу",
+    ),
+    "dashboard.deadlines": (
+        "",
+        "Відкриті й прострочені строки за областями, відповідальною установою і строком",
+    ),
+    "column.region": ("region", "область"),
+    "column.month": ("month", "місяць"),
+    "column.cohort": ("cohort (month screened)", "когорта (місяць виявлення)"),
+    "column.agency": ("agency", "установа"),
+    "column.service": ("service", "послуга"),
+    "column.deadline": ("deadline", "строк"),
+    "column.assistance_type": ("type of assistance", "вид допомоги"),
+    "column.applications": ("applications", "заяви"),
+    "column.granted": ("granted", "статус встановлено"),
+    "column.refused": ("refused", "відмовлено"),
+    "column.incomplete": ("returned incomplete", "повернуто як неповні"),
+    "column.pending": ("pending", "очікують рішення"),
+    "column.approval_rate": ("approval rate", "частка встановлених"),
+    "column.median_days_to_decision": ("median days to decision", "медіана днів до рішення"),
+    "column.p90_days_to_decision": (
+        "90th percentile of days to decision",
+        "90-й процентиль днів до рішення",
+    ),
+    "column.sent": ("sent", "надіслано"),
+    "column.accepted": ("accepted", "прийнято"),
+    "column.rejected": ("rejected", "відхилено"),
+    "column.revoked": ("revoked", "відкликано"),
+    "column.awaiting": ("awaiting an answer", "очікують відповіді"),
+    "column.done": ("assistance completed", "допомогу завершено"),
+    "column.acceptance_rate": ("acceptance rate", "частка прийнятих"),
+    "column.median_days_to_accept": ("median days to accept", "медіана днів до прийняття"),
+    "column.people": ("people", "осіб"),
+    "column.deliveries": ("deliveries", "надань"),
+    "column.first_served": ("first served", "уперше отримали допомогу"),
+    "column.first_served_after_status": (
+        "first served after the status",
+        "уперше отримали допомогу після встановлення статусу",
+    ),
+    "column.median_days_from_status": ("median days from the status", "медіана днів від статусу"),
+    "column.p90_days_from_status": (
+        "90th percentile of days from the status",
+        "90-й процентиль днів від статусу",
+    ),
+    "column.open": ("open", "відкриті"),
+    "column.overdue": ("overdue", "прострочені"),
+    "column.screened": ("screened", "виявлено"),
+    "column.applied": ("applied", "подали заяву"),
+    "column.identified": ("identified", "ідентифіковано"),
+    "column.referred": ("referred", "перенаправлено"),
+    "column.assisted": ("assisted", "отримали допомогу"),
+    "column.applied_rate": ("share applied", "частка заяв"),
+    "column.identified_rate": ("share identified", "частка ідентифікованих"),
+    "column.referred_rate": ("share referred", "частка перенаправлених"),
+    "column.granted_rate": ("share granted", "частка зі статусом"),
+    "column.assisted_rate": ("share assisted", "частка з допомогою"),
+}
+
 
 class Translator:
     """`t(key, **values)`: the message in one language, with `{name}` placeholders filled."""
 
     def __init__(self, lang: str) -> None:
-        self.index = LANGS.index(lang) if lang in LANGS else 0
+        self.lang = lang if lang in LANGS else DEFAULT
+        self.index = LANGS.index(self.lang)
 
     def __call__(self, key: str, **values: Any) -> str:
         found = MESSAGES.get(key)
@@ -213,6 +359,18 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in MESSAGES
+
+    def label(self, key: str, default: str) -> str:
+        """The catalogue's word for something the engine names (a dashboard, a column) in this
+        language, or `default` (the name as declared) where it has none."""
+        found = MESSAGES.get(key)
+        return (found[self.index] if found else "") or default
+
+    def column(self, name: str) -> str:
+        """A published column in words; `count.category` as the count's words and the category."""
+        whole, _, part = name.partition(".")
+        said = self.label(f"column.{whole}", whole)
+        return f"{said}: {part}" if part else said
 
 
 @cache

@@ -15,9 +15,12 @@ from markupsafe import Markup
 
 from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED
 from ..domain.personal import is_marker
+from ..domain.workflow import WorkflowDefinition
 from ..security import User
+from . import explain
 from .deps import session, set_session
-from .i18n import DEFAULT, LANG_COOKIE, LANGS, translator
+from .i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
+from .workflow_text import WorkflowText, text_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 ENV = Environment(
@@ -32,6 +35,16 @@ ENV = Environment(
 def language(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     return chosen if chosen in LANGS else DEFAULT
+
+
+def words_of(request: Request) -> Translator:
+    """The interface's words in the request's language."""
+    return translator(language(request))
+
+
+def workflow_words(request: Request, workflow: WorkflowDefinition) -> WorkflowText:
+    """A workflow's words in the request's language."""
+    return text_of(workflow, language(request))
 
 
 def nav(user: User | None) -> list[tuple[str, str]]:
@@ -75,19 +88,22 @@ def query(params: Mapping[str, Any], **changes: Any) -> str:
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """Render `template` inside the frame; writes the session cookie when one was just made."""
     lang = language(request)
+    t = translator(lang)
     user: User | None = getattr(request.state, "user", None)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = ENV.get_template(template).render(
         request=request,
         user=user,
-        t=translator(lang),
+        t=t,
+        words=lambda workflow: text_of(workflow, lang),
+        explain=lambda error, wt=None: explain.error(error, t, wt),
         lang=lang,
         langs=LANGS,
         here=quote(here, safe=""),
         csrf=session(request).csrf,
         nav=nav(user),
         path=request.url.path,
-        shown=lambda v: shown(v, translator(lang)),
+        shown=lambda v: shown(v, t),
         query=query,
         **context,
     )
@@ -105,6 +121,30 @@ def error_page(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+
+
+def wants_page(scope: Mapping[str, Any]) -> bool:
+    """Whether a request comes from a browser on the pages (a form post, or asking for HTML)
+    rather than from an API client, which keeps getting problem documents."""
+    if str(scope.get("path", "")).startswith("/api/"):
+        return False
+    headers = dict(scope.get("headers") or [])
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return kind in FORMS or b"text/html" in headers.get(b"accept", b"")
+
+
+def too_large_page(request: Request, limit: int) -> HTMLResponse:
+    """The error page for a form over the body limit (what was typed cannot be kept)."""
+    detail = translator(language(request))("error.too_large", kb=limit // 1024)
+    return error_page(request, 413, detail)
+
+
+def no_such_page(request: Request) -> HTMLResponse:
+    """The error page for an address that is no page (a stale link, a typo)."""
+    return error_page(request, 404, translator(language(request))("error.no_page"))
 
 
 def svg(markup: str) -> Markup:

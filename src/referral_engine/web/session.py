@@ -1,9 +1,12 @@
-"""Signed session cookies and CSRF tokens for the pages (no server-side session store).
+"""Signed session cookies and CSRF tokens for the pages (no session store of their own).
 
-A session is a small JSON payload (user name and id, CSRF token, expiry) signed with HMAC-SHA256
-under a key derived from the master key, so every API process of one deployment accepts it and
-no new secret has to be configured. A signed-out or anonymous visitor has a session too: its
-CSRF token protects the sign-in form.
+A session is a small JSON payload (user name and id, the credential signed in with, a digest of
+the user's grants then, CSRF token, expiry) signed with HMAC-SHA256 under a key derived from the
+master key, so every API process of one deployment accepts it and no new secret has to be
+configured. Each request checks the credential and the grants against the user store, so
+revoking the token, setting the password again or changing the user's role or regions ends the
+session at once. A signed-out or anonymous visitor has a session too: its CSRF token protects
+the sign-in form.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ class Session:
     expires: int
     user: str | None = None
     user_id: str | None = None
+    credential: str | None = None
+    """What the user signed in with (`token:<id>` or `password:<mark>`), checked on each
+    request: revoking the token or setting the password again ends the session."""
+    grants: str | None = None
+    """The user's role, agency and regions when signing in (security.grants_of)."""
 
     @property
     def signed_in(self) -> bool:
@@ -51,9 +59,11 @@ class Sessions:
     def anonymous(self) -> Session:
         return Session(csrf=secrets.token_urlsafe(24), expires=int(self.clock()) + LIFETIME)
 
-    def signed_in(self, name: str, user_id: str) -> Session:
+    def signed_in(self, name: str, user_id: str, credential: str, grants: str) -> Session:
         """A fresh session (new CSRF token) for a user who just signed in."""
-        return replace(self.anonymous(), user=name, user_id=user_id)
+        return replace(
+            self.anonymous(), user=name, user_id=user_id, credential=credential, grants=grants
+        )
 
     def dump(self, session: Session) -> str:
         payload = base64.urlsafe_b64encode(json.dumps(asdict(session)).encode()).rstrip(b"=")

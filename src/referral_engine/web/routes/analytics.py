@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from ...api.routers.projections import start_rebuild
 from ...dashboards import Report, dashboards, report, to_csv
 from ...domain.errors import FieldProblem, InvalidData
 from .. import charts
-from ..deps import OperatorPageUser, PageRoute, PageUser, Posted, RuntimeDep
-from ..render import page
+from ..deps import OperatorPageUser, PageRoute, PageUser, Posted, Refused, RuntimeDep
+from ..render import page, query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Name = Annotated[str, Path(max_length=100)]
@@ -55,6 +55,9 @@ def dashboard(
         line=line,
         too_many_lines=bool(found.dashboard.period and line is None and found.published.rows),
         suppressed=found.published.reasons,
+        chart_csv=lambda kind: (
+            f"/dashboards/{name}/charts/{kind}.csv?" + query(filters, measure=chosen)
+        ),
     )
 
 
@@ -73,6 +76,30 @@ def dashboard_csv(
         to_csv(found),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/dashboards/{name}/charts/{kind}.csv", response_class=PlainTextResponse)
+def chart_csv(
+    name: Name,
+    kind: Annotated[str, Path(pattern="^(bars|lines)$")],
+    user: PageUser,
+    runtime: RuntimeDep,
+    measure: Annotated[str, Query(max_length=100)],
+    region: Region = None,
+    start: Month = None,
+    end: Month = None,
+) -> PlainTextResponse:
+    """The cells one chart draws, as CSV, after the same disclosure control as the dashboard."""
+    found = _report(runtime, name, region, start, end)
+    text = charts.chart_csv(found, measure, kind) if measure in charts.measures(found) else None
+    if text is None:
+        raise Refused(404, "error.no_chart", name=name, measure=measure)
+    filename = f"{name}-{measure}-{kind}.csv"
+    return PlainTextResponse(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -97,7 +124,8 @@ def _month(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text if len(text) > 7 else f"{text}-01")
     except ValueError:
-        raise InvalidData([FieldProblem(field, "must be a month (YYYY-MM)")]) from None
+        problem = FieldProblem(field, "must be a month (YYYY-MM)", "not_month")
+        raise InvalidData([problem]) from None
 
 
 @router.get("/projections", response_class=HTMLResponse)
@@ -124,5 +152,10 @@ def rebuild(
     name: Name, user: OperatorPageUser, runtime: RuntimeDep, form: Posted
 ) -> RedirectResponse:
     """Start a blue/green rebuild; the page then shows its progress."""
-    start_rebuild(runtime.projections, name)
+    if name not in runtime.projections.models:
+        raise Refused(404, "error.no_read_model", name=name)
+    try:
+        start_rebuild(runtime.projections, name)
+    except HTTPException as exc:  # 409: one is running already
+        raise Refused(exc.status_code, "error.rebuild_running", name=name) from None
     return RedirectResponse(f"/projections?started={name}", status_code=303)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...api.deps import CASE_READERS_DENIED
-from ...security import Throttle, User
-from ..deps import PageRoute, Posted, RuntimeDep, session, sessions, set_session
+from ...security import Throttle, User, grants_of
+from ..deps import PageRoute, Posted, RuntimeDep, current_user, sessions, set_session
 from ..i18n import LANG_COOKIE, LANGS
 from ..render import page
 
@@ -29,8 +29,7 @@ def safe_next(target: str | None, user: User | None = None) -> str:
 @router.get("/", response_class=RedirectResponse)
 def home(request: Request, runtime: RuntimeDep) -> RedirectResponse:
     """The signed-in user's start page, or the sign-in form."""
-    name = session(request).user
-    user = runtime.users.get(name) if name else None
+    user = current_user(request, runtime)
     return RedirectResponse(safe_next(None, user) if user else "/sign-in", status_code=303)
 
 
@@ -54,17 +53,20 @@ def sign_in(request: Request, runtime: RuntimeDep, form: Posted) -> Response:
         return response
     token = str(form.get("token", "")).strip()
     if token:
-        user = runtime.users.authenticate(token)
+        found = runtime.users.token_sign_in(token)
     else:
-        user = runtime.users.sign_in(name, str(form.get("password", ""))) if name else None
-    if user is None:
+        password = str(form.get("password", ""))
+        found = runtime.users.password_sign_in(name, password) if name else None
+    if found is None:
         throttle.failed(address, None if token else name[:200])
         return page(request, "sign_in.html", status=401, next=next_, failed=True, name=name)
     if not token:  # a valid token forgives no guessed token
         throttle.succeeded(address, name[:200])
+    user, credential = found
     request.state.user = user
     done = RedirectResponse(safe_next(next_, user), status_code=303)
-    set_session(request, done, sessions(request).signed_in(user.name, str(user.id)))
+    signed_in = sessions(request).signed_in(user.name, str(user.id), credential, grants_of(user))
+    set_session(request, done, signed_in)
     return done
 
 

@@ -1,8 +1,8 @@
-"""Caseworkers' pages: the case queue, opening a case, the case page and its step forms."""
+"""Caseworkers' pages: opening a case, the case page and its step forms (the queue: queue.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Query, Request
@@ -12,63 +12,23 @@ from starlette.datastructures import FormData
 from ...api.deps import audited
 from ...api.metrics import count_command
 from ...api.problems import status_of
-from ...domain.errors import DomainError, InvalidData, VersionConflict
+from ...domain.errors import DomainError, InvalidData, RegionNotAllowed, VersionConflict
 from ...domain.fields import FieldSpec
 from ...domain.views import CaseView, StepResult
 from ...domain.workflow import WorkflowDefinition
 from ...engine import Engine
 from ...security import User
 from ...workflows import WorkflowRegistry
-from .. import forms
+from .. import explain, forms
 from ..deps import CasePageUser, PageRoute, Posted, RuntimeDep
 from ..present import case_shown, history_shown
-from ..render import page
+from ..render import page, words_of, workflow_words
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=100)]
 
 
-@router.get("/cases", response_class=HTMLResponse, dependencies=[audited("case.list")])
-def queue(
-    request: Request,
-    user: CasePageUser,
-    runtime: RuntimeDep,
-    state: Text = None,
-    region: Text = None,
-    overdue: Literal["", "yes", "no"] = "",
-    cursor: UUID | None = None,
-) -> HTMLResponse:
-    """The caseworker's queue (case_queue read model), filtered and paginated."""
-    filters = {"state": state or None, "region": region or None, "overdue": overdue}
-    rows = runtime.projections.query(
-        "case_queue",
-        "queue",
-        {
-            **filters,
-            "overdue": {"yes": True, "no": False}.get(overdue),
-            "today": runtime.engine.clock().date(),
-            "regions": None if user.scope is None else sorted(user.scope),
-            "from": None,
-            "to": None,
-            "after": cursor,
-            "limit": PAGE_SIZE,
-        },
-    )
-    workflows = runtime.engine.workflows
-    return page(
-        request,
-        "queue.html",
-        rows=rows,
-        filters=filters,
-        cursor=cursor,
-        next_cursor=rows[-1]["case_id"] if len(rows) == PAGE_SIZE else None,
-        states=sorted({s for w in workflows for s in w.states}),
-        openable=_openable(workflows, user),
-    )
-
-
-def _openable(workflows: WorkflowRegistry, user: User) -> list[WorkflowDefinition]:
+def openable(workflows: WorkflowRegistry, user: User) -> list[WorkflowDefinition]:
     """The newest version of each workflow this user's role may open cases under."""
     newest: dict[str, WorkflowDefinition] = {}
     for w in workflows:
@@ -82,9 +42,9 @@ def new_case(
     request: Request, user: CasePageUser, runtime: RuntimeDep, workflow: Text = None
 ) -> HTMLResponse:
     """The form that opens a case, generated from the workflow's opening fields."""
-    openable = _openable(runtime.engine.workflows, user)
-    if workflow is None and openable:
-        return _new_case_page(request, user, openable[0])
+    choices = openable(runtime.engine.workflows, user)
+    if workflow is None and choices:
+        return _new_case_page(request, user, choices[0])
     chosen = runtime.engine.workflows.get(workflow or "")
     return _new_case_page(request, user, chosen)
 
@@ -100,15 +60,19 @@ def _new_case_page(
     status: int = 200,
 ) -> HTMLResponse:
     problems = error.problems if isinstance(error, InvalidData) else ()
+    form = forms.Form(workflow_words(request, workflow), words_of(request), "opening")
+    region_errors = [explain.field_problem(p, form.t) for p in problems if p.path == "region"]
+    if isinstance(error, RegionNotAllowed):
+        region_errors.append(explain.error(error, form.t))
     return page(
         request,
         "new_case.html",
         status=status,
         workflow=workflow,
-        widgets=forms.widgets(workflow.opening.fields, "open", values, problems),
+        widgets=forms.widgets(workflow.opening.fields, "open", form, values, problems),
         regions=[] if user.scope is None else sorted(user.scope),
         region=region,
-        region_errors=[p.message for p in problems if p.path == "region"],
+        region_errors=region_errors,
         error=error,
         key=uuid4(),
     )
@@ -129,10 +93,9 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             idempotency_key=_key(form),
             scope=user.scope,
         )
-    except DomainError as exc:
-        status = 422 if isinstance(exc, InvalidData) else 403
+    except DomainError as exc:  # each error its own status: 422, 403 (role, region), ...
         return _new_case_page(
-            request, user, workflow, values=data, region=region, error=exc, status=status
+            request, user, workflow, values=data, region=region, error=exc, status=status_of(exc)
         )
     _mark(request, result)
     count_command("open")
@@ -247,15 +210,16 @@ def _case_page(
 ) -> HTMLResponse:
     shown = case_shown(request, user, engine, view)
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
+    text, t = workflow_words(request, workflow), words_of(request)
     step_forms = []
     for i, step in enumerate(shown.allowed_steps):
         mine = failed is not None and (failed[0], failed[1]) == (step.trigger, step.referral_id)
         error = failed[3] if mine and failed else None
         problems = error.problems if isinstance(error, InvalidData) else ()
         values = failed[2] if mine and failed else None
-        step_forms.append(
-            (step, forms.widgets(step.fields, f"step{i}", values, problems), error, uuid4())
-        )
+        form = forms.Form(text, t, text.step_key(step.trigger, step.referral_id is not None))
+        widgets = forms.widgets(step.fields, f"step{i}", form, values, problems)
+        step_forms.append((step, widgets, error, uuid4()))
     error = failed[3] if failed else None
     changes = []
     if isinstance(error, VersionConflict):
@@ -268,8 +232,6 @@ def _case_page(
         status=status,
         case=shown,
         workflow=workflow,
-        titles=forms.all_field_titles(workflow),
-        deadline_titles={d.name: d.title or d.name for d in workflow.deadlines},
         step_forms=step_forms,
         error=error,
         unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse
 
 from ...api.deps import audited
 from ...domain.errors import FieldProblem, InvalidData
-from .. import forms
 from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep
 from ..present import case_shown, history_shown
 from ..render import page
@@ -49,8 +48,6 @@ def history(
         workflow=workflow,
         entries=entries,
         at=at,
-        titles=forms.all_field_titles(workflow),
-        deadline_titles={d.name: d.title or d.name for d in workflow.deadlines},
     )
 
 
@@ -125,7 +122,7 @@ def _uuid(text: str | None) -> UUID | None:
     try:
         return UUID(text.strip())
     except ValueError:
-        raise InvalidData([FieldProblem("case", "is not a case id")]) from None
+        raise InvalidData([FieldProblem("case", "is not a case id", "not_case_id")]) from None
 
 
 def _day(text: str | None) -> datetime | None:
@@ -134,4 +131,5 @@ def _day(text: str | None) -> datetime | None:
     try:
         return datetime.combine(datetime.fromisoformat(text).date(), time(), tzinfo=UTC)
     except ValueError:
-        raise InvalidData([FieldProblem("on", "must be a date (YYYY-MM-DD)")]) from None
+        problem = FieldProblem("on", "must be a date (YYYY-MM-DD)", "not_day")
+        raise InvalidData([problem]) from None

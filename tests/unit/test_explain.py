@@ -1,0 +1,98 @@
+"""Errors worded for the pages: every field problem the engine can raise and every domain error
+a page can meet has Ukrainian words, filled from its facts, with workflow names in the
+workflow's words; English stays the engine's own text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from referral_engine.domain import errors
+from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.web import explain
+from referral_engine.web.i18n import translator
+from referral_engine.web.workflow_text import WorkflowText
+from tests.factories import ukraine
+
+UK, EN = translator("uk"), translator("en")
+BAD_VALUES = [
+    (FieldSpec("a", "string"), 5),
+    (FieldSpec("a", "string"), "  "),
+    (FieldSpec("a", "string"), "x" * 501),
+    (FieldSpec("a", "date"), datetime(2026, 3, 2, 10)),
+    (FieldSpec("a", "date"), "2 March"),
+    (FieldSpec("a", "datetime"), "soon"),
+    (FieldSpec("a", "datetime"), "2026-03-02T10:00"),
+    (FieldSpec("a", "int"), "five"),
+    (FieldSpec("a", "int", minimum=1), 0),
+    (FieldSpec("a", "int", maximum=9), 10),
+    (FieldSpec("a", "bool"), "yes"),
+    (FieldSpec("a", "enum", values=("person",)), "nobody"),
+    (FieldSpec("a", "enum_list", values=("person",)), []),
+    (FieldSpec("a", "enum_list", values=("person",)), ["nobody"]),
+    (FieldSpec("a", "enum_list", values=("person",)), ["person", "person"]),
+    (FieldSpec("a", "string", required=True), None),
+]
+
+
+def problem_of(spec: FieldSpec, value: object) -> FieldProblem:
+    with pytest.raises(InvalidData) as refused:
+        check_data([spec], {} if value is None else {spec.name: value})
+    (problem,) = refused.value.problems
+    return problem
+
+
+@pytest.mark.parametrize(("spec", "value"), BAD_VALUES, ids=lambda v: repr(v)[:30])
+def test_every_field_problem_has_ukrainian_words(spec: FieldSpec, value: object) -> None:
+    problem = problem_of(spec, value)
+    assert problem.code in explain.FIELD_PROBLEMS
+    worded = explain.field_problem(problem, UK)
+    assert worded != problem.message and "{" not in worded
+    assert explain.field_problem(problem, EN) == problem.message
+
+
+def test_an_unknown_field_has_ukrainian_words_too() -> None:
+    with pytest.raises(InvalidData) as refused:
+        check_data([], {"favourite_colour": "blue"})
+    (problem,) = refused.value.problems
+    assert explain.field_problem(problem, UK) == "це поле не належить до цього кроку"
+
+
+def test_enum_values_are_named_in_the_workflows_words() -> None:
+    spec = FieldSpec("given_by", "enum", values=("person", "legal_representative"))
+    worded = explain.field_problem(problem_of(spec, "x"), UK, WorkflowText(ukraine(), "uk"))
+    assert worded == "має бути одним із значень: особа, законний представник"
+
+
+PAGE_ERRORS: list[errors.DomainError] = [
+    errors.CaseNotFound("c1"),
+    errors.ReferralNotFound("r1"),
+    errors.WorkflowNotFound("atlantis-nrm"),
+    errors.IllegalTransition("grant_status", "screened", ["record_consent"]),
+    errors.TooEarly("decide", date(2026, 4, 1), "RecoveryStarted", date(2026, 3, 2)),
+    errors.RoleNotAllowed("grant_status", "police", ["decision_maker"]),
+    errors.RegionNotAllowed("Lvivska"),
+    errors.NotReceivingAgency("accept", "clinic-kyiv", "shelter-kyiv"),
+    errors.PreconditionMissing("register_application", ["consent"]),
+    errors.VersionConflict(2, 3),
+    errors.IdempotencyKeyReused("k1"),
+    errors.PersonalDataErased(["person_name"]),
+    InvalidData([FieldProblem("data.a", "is required", "required")]),
+]
+
+
+@pytest.mark.parametrize("error", PAGE_ERRORS, ids=lambda e: type(e).__name__)
+def test_every_error_a_page_can_meet_has_ukrainian_words(error: errors.DomainError) -> None:
+    worded = explain.error(error, UK)
+    assert worded != str(error) and "{" not in worded
+
+
+def test_steps_and_states_in_errors_are_named_in_the_workflows_words() -> None:
+    error = errors.IllegalTransition("grant_status", "screened", ["record_consent"])
+    worded = explain.error(error, UK, WorkflowText(ukraine(), "uk"))
+    assert worded == (
+        "Крок «Встановити статус» неможливий у стані «Виявлено за індикаторами, скеровано до "
+        "МДА»; зараз можливі: Зафіксувати поінформовану згоду на перенаправлення й обмін даними"
+    )
