@@ -25,6 +25,7 @@ from .diagram import workflow_svg
 from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
 from .domain.views import CaseView, HistoryEntry
+from .domain.workflow import TransitionSpec
 from .projections import ReadModelNotReady
 from .security import check_password
 from .store import DatabaseUnavailable
@@ -86,7 +87,9 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
     for s in w.states.values():
         states.add_row(s.name, s.title, "yes" if s.terminal else "")
     out.print(states)
-    steps = Table("trigger", "event", "from", "to", "roles", "required", title="Transitions")
+    steps = Table(
+        "trigger", "event", "from", "to", "roles", "required", "only if", title="Transitions"
+    )
     steps.add_row(
         "(open)",
         w.opening.event,
@@ -94,6 +97,7 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
         w.opening.state,
         ", ".join(sorted(w.opening.roles)),
         ", ".join(f.name for f in w.opening.fields if f.required),
+        "",
     )
     for t in w.all_transitions():
         steps.add_row(
@@ -103,6 +107,7 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
             t.dest or "(same)",
             ", ".join(sorted(t.roles)),
             ", ".join(t.required_fields),
+            _only_if(t),
         )
     out.print(steps)
     deadlines = Table("deadline", "starts on", "stops on", "within", "source", title="Deadlines")
@@ -112,6 +117,16 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
             within += " (service target)"
         deadlines.add_row(d.name, ", ".join(d.starts_on), ", ".join(d.stops_on), within, d.source)
     out.print(deadlines)
+
+
+def _only_if(t: TransitionSpec) -> str:
+    """A step's conditions in words: flags it needs, recorded data, its earliest date."""
+    parts = [f"{flag} set" for flag in t.requires] + [str(c) for c in t.when]
+    if t.not_before is not None:
+        unit = "working days" if t.not_before.working_days else "days"
+        after = " or ".join(t.not_before.after)
+        parts.append(f"{t.not_before.days} {unit} after {after}")
+    return "; ".join(parts)
 
 
 @workflows_app.command("diagram")

@@ -5,6 +5,7 @@ Each problem names the path in the file (`transitions[3].dest`) and what is wron
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
         problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
     problems += _deadline_problems(model)
     problems += _not_before_problems(model)
+    problems += _condition_problems(model)
     problems += _reporting_problems(model)
     problems += _personal_data_problems(model)
     return problems
@@ -207,6 +209,45 @@ def _not_before_problems(model: WorkflowModel) -> list[str]:
         path = "migration.referral_states"
         problems += _unknown(path, m.referral_states.values(), ref_states, "referral state")
     return problems
+
+
+def _condition_problems(model: WorkflowModel) -> list[str]:
+    """A condition compares one recorded, non-personal case field with a value of its type."""
+    declared: dict[str, list[Any]] = {}
+    case_steps: list[Any] = [model.opening, *model.transitions]
+    for step in case_steps:
+        for name, f in step.fields.items():
+            declared.setdefault(name, []).append(f)
+    steps = [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
+    if model.referrals is not None:
+        steps += [
+            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
+        ]
+    problems: list[str] = []
+    for prefix, t in steps:
+        for j, condition in enumerate(t.when):
+            fields = declared.get(condition.field)
+            if not fields:
+                found = f"field: '{condition.field}' is not recorded by the opening or a case step"
+            else:
+                found = next(filter(None, (_comparable(f, condition.equals) for f in fields)), "")
+            if found:
+                problems.append(f"{prefix}.when[{j}].{found}")
+    return problems
+
+
+def _comparable(field: Any, value: object) -> str | None:
+    """Why `value` can never equal a recorded value of `field`, or None when it can."""
+    if field.pii:
+        return "field: personal data may not decide a step (erasing it would change the rule)"
+    if field.type == "enum_list":
+        return "field: an enum_list field holds a list; a condition compares one value"
+    wanted = {"bool": bool, "int": int}.get(field.type, str)
+    if type(value) is not wanted:
+        return f"equals: {json.dumps(value)} is not a {field.type} value"
+    if field.type == "enum" and value not in field.values:
+        return "equals: not one of the field's values: " + ", ".join(field.values)
+    return None
 
 
 def _all_events(model: WorkflowModel) -> set[str]:

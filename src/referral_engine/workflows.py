@@ -13,13 +13,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from .domain.calendar import WorkCalendar
 from .domain.errors import InvalidWorkflow, WorkflowNotFound
 from .domain.fields import FIELD_TYPES, FieldSpec
 from .domain.workflow import (
     PREVIOUS,
+    ConditionSpec,
     DeadlineSpec,
     MigrationSpec,
     NotBeforeSpec,
@@ -79,6 +89,11 @@ class NotBeforeModel(_Model):
     source: str = Field(min_length=1)
 
 
+class ConditionModel(_Model):
+    field: str = Field(min_length=1)
+    equals: StrictBool | StrictInt | StrictStr
+
+
 class MigrationModel(_Model):
     from_version: int = Field(ge=1)
     states: dict[str, str] = {}
@@ -97,7 +112,14 @@ class TransitionModel(_Model):
     clears: list[str] = []
     receiving_agency_only: bool = False
     not_before: NotBeforeModel | None = None
+    when: list[ConditionModel] = []
     fields: dict[str, FieldModel] = {}
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """`when:` takes one condition or a list of them (all must hold)."""
+        return [value] if isinstance(value, dict) else value
 
 
 class SendModel(_Model):
@@ -310,6 +332,7 @@ def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionS
         clears=tuple(t.clears),
         receiving_agency_only=t.receiving_agency_only,
         not_before=_not_before(t.not_before),
+        when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
     )
 
 
@@ -387,13 +410,18 @@ def mermaid(definition: WorkflowDefinition) -> str:
     class _Diagram:
         """A throwaway model: diagrams need one, cases never get a machine."""
 
+    drawn = machine_transitions(definition.transitions)
+    for edge, t in zip(drawn, definition.transitions, strict=True):
+        if t.when:  # drawn as `record_child [is_child = true]`, never evaluated
+            edge["conditions"] = [str(c) for c in t.when]
     machine = GraphMachine(
         model=_Diagram(),
         states=list(definition.states),
-        transitions=machine_transitions(definition.transitions),
+        transitions=drawn,
         initial=definition.opening.state,
         auto_transitions=False,
         graph_engine="mermaid",
         title=f"{definition.id} v{definition.version}",
+        show_conditions=True,
     )
     return str(machine.get_graph().draw(None))

@@ -8,7 +8,7 @@ import pytest
 
 from referral_engine.diagram import workflow_svg
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.workflows import WorkflowRegistry
+from referral_engine.workflows import WorkflowRegistry, mermaid
 from tests.factories import WORKFLOWS
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -49,3 +49,10 @@ def test_states_sit_in_layers_by_their_distance_from_the_opening() -> None:
             y.setdefault(text.text, float(rect.attrib["y"]))
     assert y["screened"] < y["application_registered"] < y["interviewed"] < y["identified"]
     assert y["status_granted"] == y["status_refused"] == y["returned_incomplete"]
+
+
+def test_the_mermaid_diagram_labels_a_step_with_its_condition_on_the_case_data() -> None:
+    uk = next(w for w in SHIPPED if w.id == "uk-nrm")
+    drawn = mermaid(uk)
+    (edge,) = [line for line in drawn.splitlines() if "identified --> referred" in line]
+    assert "refer_adult [is_child = false]" in edge and "refer_child [is_child = true]" in edge

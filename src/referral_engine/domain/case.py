@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from .commands import Context, fingerprint
 from .errors import (
+    ConditionNotMet,
     FieldProblem,
     IdempotencyKeyReused,
     IllegalTransition,
@@ -34,6 +35,7 @@ from .rules import (
     deadline_key,
     guard_changes,
     too_early,
+    unmet_conditions,
 )
 from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
@@ -396,6 +398,8 @@ class Case(Aggregate):
             raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
         if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
             raise NotReceivingAgency(spec.trigger, ctx.actor.agency, str(receiving_agency))
+        if unmet := unmet_conditions(spec, self):
+            raise ConditionNotMet(spec.trigger, [(c.field, c.equals) for c in unmet])
         missing = [flag for flag in spec.requires if flag not in self.flags]
         if missing:
             raise PreconditionMissing(spec.trigger, missing)
