@@ -77,7 +77,8 @@ class Case(Aggregate):
             case.deadlines = {}
             case.guards = {}
             case.idempotency = {}
-            case.opened_at = self.occurred_at
+            case.opened_at = case.last_occurred_at = self.occurred_at
+            case.last_step = self.name
             case._record_outcome(self, None)
             case._start_deadlines(self.deadlines_started)
 
@@ -114,6 +115,8 @@ class Case(Aggregate):
             else:
                 case._apply_referral_step(self)
             case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
+            if self.occurred_at >= case.last_occurred_at:
+                case.last_occurred_at, case.last_step = self.occurred_at, self.name
             case._stop_deadlines(self.deadlines_stopped)
             case._start_deadlines(self.deadlines_started)
             case._record_outcome(self, self.referral_id)
@@ -186,6 +189,9 @@ class Case(Aggregate):
         """Earliest-date guards running, by the trigger they hold back."""
         self.idempotency: dict[str, dict[str, Any]]
         self.opened_at: datetime
+        self.last_occurred_at: datetime
+        """When the latest step happened (as stated): no later step may be stated earlier."""
+        self.last_step: str
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -246,7 +252,7 @@ class Case(Aggregate):
             legal = [s.trigger for s in allowed_steps(workflow, self, ctx.actor.role)]
             raise IllegalTransition(trigger, self.state, legal)
         self._check_actor(spec, ctx)
-        self._check_not_before(spec, ctx.occurred(not_before=self.opened_at).date())
+        self._check_not_before(spec, self._occurred(ctx).date())
         clean = check_data(spec.fields, data)
         dest = self.previous_state if spec.dest == PREVIOUS else spec.dest
         self._record_step(workflow, spec, None, self.state, dest or self.state, clean, ctx, print_)
@@ -404,6 +410,11 @@ class Case(Aggregate):
         if missing:
             raise PreconditionMissing(spec.trigger, missing)
 
+    def _occurred(self, ctx: Context) -> datetime:
+        """When a step happened: as stated, not in the future, and not before the previous step
+        (so the history reads in order and a date counted from an earlier step stays put)."""
+        return ctx.occurred(self.last_occurred_at, f"the previous step, {self.last_step}")
+
     def _check_not_before(self, spec: TransitionSpec, on: date) -> None:
         guard = too_early(self, spec, on)
         if guard is not None:
@@ -427,7 +438,7 @@ class Case(Aggregate):
     ) -> None:
         if self.erased and (personal := sorted(set(data) & set(workflow.personal))):
             raise PersonalDataErased(personal)
-        occurred = ctx.occurred(not_before=self.opened_at)
+        occurred = self._occurred(ctx)
         agency = self._responsible_agency(workflow, referral_id, data, ctx)
         started, stopped = deadline_changes(
             workflow, spec.event, referral_id, occurred.date(), self.deadlines, agency
