@@ -287,17 +287,11 @@ def lint(model: WorkflowModel) -> list[str]:
     roles that can never act and triggers shadowed by an earlier declaration."""
     findings = _graph_findings("", model.transitions, model.states, model.opening.state)
     findings += _shadowed("", model.transitions, model.states)
-    acting = {*model.opening.roles, *(r for t in model.transitions for r in t.roles)}
     if model.referrals is not None:
         r = model.referrals
         findings += _graph_findings("referrals.", r.transitions, r.states, r.send.dest)
         findings += _shadowed("referrals.", r.transitions, r.states)
-        acting |= {*r.send.roles, *(role for t in r.transitions for role in t.roles)}
-    findings += [
-        f"roles.{role}: can never act (no step names this role)"
-        for role in model.roles
-        if role not in acting
-    ]
+    findings += _idle_roles(model)
     weekend = {WEEKDAYS.index(day) for day in model.calendar.weekend}
     findings += [
         f"calendar.holidays: {day.isoformat()} is a {WEEKDAYS[day.weekday()]}, already a day off "
@@ -306,6 +300,42 @@ def lint(model: WorkflowModel) -> list[str]:
         if day.weekday() in weekend
     ]
     return findings
+
+
+def _idle_roles(model: WorkflowModel) -> list[str]:
+    """Roles no step names, and roles whose every step starts from a state no case reaches."""
+    live = [n for n, s in model.states.items() if not s.terminal]
+    reached = _reachable(model.opening.state, _edges(model.transitions, live))
+    starts: dict[str, set[str]] = {role: {"(opening)"} for role in model.opening.roles}
+    acting = set(model.opening.roles)
+
+    def note(roles: Iterable[str], sources: Iterable[str], reachable: set[str], what: str) -> None:
+        for role in roles:
+            starts.setdefault(role, set()).update(f"{what}{s}" for s in sources)
+            acting.update([role] if set(sources) & reachable else [])
+
+    for t in model.transitions:
+        note(t.roles, sources_of(t.source, live), reached, "")
+    if model.referrals is not None:
+        r = model.referrals
+        note(r.send.roles, r.allowed_in, reached, "")
+        ref_live = [n for n, s in r.states.items() if not s.terminal]
+        ref_reached = set()
+        if reached & set(r.allowed_in):
+            ref_reached = _reachable(r.send.dest, _edges(r.transitions, ref_live))
+        for t in r.transitions:
+            note(t.roles, sources_of(t.source, ref_live), ref_reached, "referral ")
+    return [
+        f"roles.{role}: can never act ("
+        + (
+            "its steps start only from unreachable states: " + ", ".join(sorted(starts[role]))
+            if role in starts
+            else "no step names this role"
+        )
+        + ")"
+        for role in model.roles
+        if role not in acting
+    ]
 
 
 def _graph_findings(
