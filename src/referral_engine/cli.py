@@ -164,7 +164,17 @@ def lint_workflows(
         raise typer.Exit(1)
 
 
-@workflows_app.command("migrate")
+MIGRATE_HELP = (
+    "Move the open cases of one workflow version to another, one recorded event per case.\n\n"
+    "Each case is decided on its own, not all or nothing: the cases that map are moved even "
+    "when others are refused. Refused cases (a state with no counterpart in the new version) "
+    "are listed and the command exits 1. It is safe to run again: moved cases are no longer "
+    "on the old version, so after adding `migration.states` to the new file a second run "
+    "moves the rest."
+)
+
+
+@workflows_app.command("migrate", help=MIGRATE_HELP)
 def migrate(
     workflow_id: str,
     from_version: Annotated[int, typer.Option("--from", help="Version the cases run now")],
@@ -175,8 +185,7 @@ def migrate(
         list[str] | None, typer.Option(help="Only cases of this region (repeatable)")
     ] = None,
 ) -> None:
-    """Move the open cases of one workflow version to another, one recorded event per case;
-    list (and exit 1 on) cases whose state has no counterpart in the new version."""
+    """Move the open cases of one workflow version to another, case by case."""
     with runtime() as rt:
         actor = Actor(user_id=operator, role="admin", agency="operations")
         scope = frozenset(region) if region else None
