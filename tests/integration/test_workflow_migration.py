@@ -90,7 +90,7 @@ def test_the_deadline_board_lists_a_step_held_back_until_its_earliest_date(
         version = engine.case(case_id).version
         engine.take_step(case_id, trigger, data_for(spec), actor=actor, expected_version=version)
     pg_runtime.projections.catch_up()
-    board = {"regions": None, "region": "London", "limit": 10}
+    board = {"regions": None, "region": "London", "agency": None, "limit": 10}
 
     waiting = pg_runtime.projections.query(
         "deadlines", "waiting", {**board, "today": clock.now.date()}

@@ -21,7 +21,7 @@ from ..security import Throttle
 from ..web import install as install_pages
 from . import deps, problems
 from .metrics import observe
-from .routers import cases, dashboards, projections, service
+from .routers import cases, dashboards, deadlines, projections, service
 
 log = logging.getLogger("referral_engine.api")
 
@@ -62,6 +62,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(service.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)
+    app.include_router(deadlines.router)
     install_pages(app)
     app.middleware("http")(_observe)
     app.middleware("http")(_security_headers)

@@ -115,9 +115,9 @@ class RegionNotAllowed(DomainError):
     type = "forbidden-region"
     title = "You do not work in this region"
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, action: str = "open cases in") -> None:
         self.region = region
-        super().__init__(f"you may not open cases in region '{region}'")
+        super().__init__(f"you may not {action} region '{region}'")
 
 
 class NotReceivingAgency(DomainError):
