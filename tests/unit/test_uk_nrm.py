@@ -19,10 +19,10 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import StepResult
 from referral_engine.engine import Engine
-from tests.factories import FixedClock, data_for, path_to
-from tests.unit.test_random_sequences import REGISTRY
+from referral_engine.workflows import WorkflowRegistry
+from tests.factories import WORKFLOWS, FixedClock, data_for, path_to
 
-UK = REGISTRY.get("uk-nrm")
+UK = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm")
 FR = Actor("amy.police", "first_responder", "police-met")
 CA = Actor("raj.sca", "competent_authority", "sca")
 SP = Actor("lee.vcc", "support_provider", "vcc-london")
