@@ -24,7 +24,7 @@ LONDON = "London"
 def uk_data(runtime: Runtime, trigger: str | None = None) -> dict[str, Any]:
     uk = runtime.engine.workflows.get("uk-nrm")
     if trigger is None:
-        return data_for(uk.opening)
+        return data_for(uk.opening, is_child=False)  # an adult: consent, then referral
     return data_for(next(t for t in uk.transitions if t.trigger == trigger))
 
 
