@@ -60,8 +60,9 @@ def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> 
 
 
 def open_case(engine: Engine, region: str = REGION, **overrides: object) -> StepResult:
-    """Screen a synthetic person and open their case."""
+    """Screen a synthetic person (an adult unless told otherwise) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
+    overrides.setdefault("is_child", False)
     return engine.open_case(
         UKRAINE, region, data_for(workflow.opening, **overrides), actor=SCREENER
     )
@@ -103,9 +104,14 @@ def path_to(workflow: WorkflowDefinition, state: str) -> list[str]:
     return paths[state]
 
 
-def case_in(engine: Engine, state: str, *, consent: bool = True) -> UUID:
+def meeting(spec: TransitionSpec) -> dict[str, object]:
+    """Opening data under which the step's conditions hold (e.g. `is_child=True`)."""
+    return {c.field: c.equals for c in spec.when}
+
+
+def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: object) -> UUID:
     """A fresh case walked to `state`, with consent recorded first unless told otherwise."""
-    case_id = open_case(engine).case_id
+    case_id = open_case(engine, **opening).case_id
     if consent:
         step(engine, case_id, "record_consent", actor=LSA)
     for trigger in path_to(engine.workflows.get(UKRAINE), state):

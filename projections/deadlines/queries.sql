@@ -1,10 +1,11 @@
 -- name: open
--- Open deadlines of the caller's regions, soonest first (the supervisors' deadline board).
+-- Open deadlines of the caller's regions (and a region, an agency), soonest first (the board).
 select case_id, name, nullif(referral_id, '') as referral_id, region, agency, started_on,
        due_on, service_target, due_on < %(today)s as overdue
 from open_deadlines
 where (%(regions)s::text[] is null or region = any(%(regions)s))
   and (%(region)s::text is null or region = %(region)s)
+  and (%(agency)s::text is null or agency = %(agency)s)
   and (%(from)s::date is null or due_on >= %(from)s)
   and (%(to)s::date is null or due_on <= %(to)s)
 order by due_on, case_id, name
@@ -32,5 +33,6 @@ from not_yet_allowed
 where earliest_on > %(today)s
   and (%(regions)s::text[] is null or region = any(%(regions)s))
   and (%(region)s::text is null or region = %(region)s)
+  and (%(agency)s::text is null or agency = %(agency)s)
 order by earliest_on, case_id, trigger
 limit %(limit)s

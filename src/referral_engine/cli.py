@@ -30,6 +30,7 @@ from .domain.commands import Actor
 from .domain.errors import DomainError, InvalidWorkflow
 from .domain.personal import Disclosure, is_marker, shown_personal
 from .domain.views import CaseView, HistoryEntry
+from .domain.workflow import TransitionSpec
 from .projections import ReadModelNotReady
 from .security import check_password
 from .store import DatabaseUnavailable
@@ -91,7 +92,9 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
     for s in w.states.values():
         states.add_row(s.name, s.title, "yes" if s.terminal else "")
     out.print(states)
-    steps = Table("trigger", "event", "from", "to", "roles", "required", title="Transitions")
+    steps = Table(
+        "trigger", "event", "from", "to", "roles", "required", "only if", title="Transitions"
+    )
     steps.add_row(
         "(open)",
         w.opening.event,
@@ -99,6 +102,7 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
         w.opening.state,
         ", ".join(sorted(w.opening.roles)),
         ", ".join(f.name for f in w.opening.fields if f.required),
+        "",
     )
     for t in w.all_transitions():
         steps.add_row(
@@ -108,6 +112,7 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
             t.dest or "(same)",
             ", ".join(sorted(t.roles)),
             ", ".join(t.required_fields),
+            _only_if(t),
         )
     out.print(steps)
     deadlines = Table("deadline", "starts on", "stops on", "within", "source", title="Deadlines")
@@ -117,6 +122,16 @@ def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None
             within += " (service target)"
         deadlines.add_row(d.name, ", ".join(d.starts_on), ", ".join(d.stops_on), within, d.source)
     out.print(deadlines)
+
+
+def _only_if(t: TransitionSpec) -> str:
+    """A step's conditions in words: flags it needs, recorded data, its earliest date."""
+    parts = [f"{flag} set" for flag in t.requires] + [str(c) for c in t.when]
+    if t.not_before is not None:
+        unit = "working days" if t.not_before.working_days else "days"
+        after = " or ".join(t.not_before.after)
+        parts.append(f"{t.not_before.days} {unit} after {after}")
+    return "; ".join(parts)
 
 
 @workflows_app.command("diagram")
@@ -158,7 +173,17 @@ def lint_workflows(
         raise typer.Exit(1)
 
 
-@workflows_app.command("migrate")
+MIGRATE_HELP = (
+    "Move the open cases of one workflow version to another, one recorded event per case.\n\n"
+    "Each case is decided on its own, not all or nothing: the cases that map are moved even "
+    "when others are refused. Refused cases (a state with no counterpart in the new version) "
+    "are listed and the command exits 1. It is safe to run again: moved cases are no longer "
+    "on the old version, so after adding `migration.states` to the new file a second run "
+    "moves the rest."
+)
+
+
+@workflows_app.command("migrate", help=MIGRATE_HELP)
 def migrate(
     workflow_id: str,
     from_version: Annotated[int, typer.Option("--from", help="Version the cases run now")],
@@ -169,8 +194,7 @@ def migrate(
         list[str] | None, typer.Option(help="Only cases of this region (repeatable)")
     ] = None,
 ) -> None:
-    """Move the open cases of one workflow version to another, one recorded event per case;
-    list (and exit 1 on) cases whose state has no counterpart in the new version."""
+    """Move the open cases of one workflow version to another, case by case."""
     with runtime() as rt:
         actor = Actor(user_id=operator, role="admin", agency="operations")
         scope = frozenset(region) if region else None

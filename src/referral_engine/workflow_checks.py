@@ -5,6 +5,7 @@ Each problem names the path in the file (`transitions[3].dest`) and what is wron
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
         problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
     problems += _deadline_problems(model)
     problems += _not_before_problems(model)
+    problems += _condition_problems(model)
     problems += _reporting_problems(model)
     problems += _personal_data_problems(model)
     problems += label_problems(model)
@@ -234,6 +236,45 @@ def _not_before_problems(model: WorkflowModel) -> list[str]:
     return problems
 
 
+def _condition_problems(model: WorkflowModel) -> list[str]:
+    """A condition compares one recorded, non-personal case field with a value of its type."""
+    declared: dict[str, list[Any]] = {}
+    case_steps: list[Any] = [model.opening, *model.transitions]
+    for step in case_steps:
+        for name, f in step.fields.items():
+            declared.setdefault(name, []).append(f)
+    steps = [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
+    if model.referrals is not None:
+        steps += [
+            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
+        ]
+    problems: list[str] = []
+    for prefix, t in steps:
+        for j, condition in enumerate(t.when):
+            fields = declared.get(condition.field)
+            if not fields:
+                found = f"field: '{condition.field}' is not recorded by the opening or a case step"
+            else:
+                found = next(filter(None, (_comparable(f, condition.equals) for f in fields)), "")
+            if found:
+                problems.append(f"{prefix}.when[{j}].{found}")
+    return problems
+
+
+def _comparable(field: Any, value: object) -> str | None:
+    """Why `value` can never equal a recorded value of `field`, or None when it can."""
+    if field.pii:
+        return "field: personal data may not decide a step (erasing it would change the rule)"
+    if field.type == "enum_list":
+        return "field: an enum_list field holds a list; a condition compares one value"
+    wanted = {"bool": bool, "int": int}.get(field.type, str)
+    if type(value) is not wanted:
+        return f"equals: {json.dumps(value)} is not a {field.type} value"
+    if field.type == "enum" and value not in field.values:
+        return "equals: not one of the field's values: " + ", ".join(field.values)
+    return None
+
+
 def _all_events(model: WorkflowModel) -> set[str]:
     events = {model.opening.event, *(t.event for t in model.transitions)}
     if model.referrals is not None:
@@ -272,17 +313,11 @@ def lint(model: WorkflowModel) -> list[str]:
     fields not marked personal."""
     findings = _graph_findings("", model.transitions, model.states, model.opening.state)
     findings += _shadowed("", model.transitions, model.states)
-    acting = {*model.opening.roles, *(r for t in model.transitions for r in t.roles)}
     if model.referrals is not None:
         r = model.referrals
         findings += _graph_findings("referrals.", r.transitions, r.states, r.send.dest)
         findings += _shadowed("referrals.", r.transitions, r.states)
-        acting |= {*r.send.roles, *(role for t in r.transitions for role in t.roles)}
-    findings += [
-        f"roles.{role}: can never act (no step names this role)"
-        for role in model.roles
-        if role not in acting
-    ]
+    findings += _idle_roles(model)
     findings += _unmarked_personal(model)
     weekend = {WEEKDAYS.index(day) for day in model.calendar.weekend}
     findings += [
@@ -292,6 +327,42 @@ def lint(model: WorkflowModel) -> list[str]:
         if day.weekday() in weekend
     ]
     return findings + label_findings(model)
+
+
+def _idle_roles(model: WorkflowModel) -> list[str]:
+    """Roles no step names, and roles whose every step starts from a state no case reaches."""
+    live = [n for n, s in model.states.items() if not s.terminal]
+    reached = _reachable(model.opening.state, _edges(model.transitions, live))
+    starts: dict[str, set[str]] = {role: {"(opening)"} for role in model.opening.roles}
+    acting = set(model.opening.roles)
+
+    def note(roles: Iterable[str], sources: Iterable[str], reachable: set[str], what: str) -> None:
+        for role in roles:
+            starts.setdefault(role, set()).update(f"{what}{s}" for s in sources)
+            acting.update([role] if set(sources) & reachable else [])
+
+    for t in model.transitions:
+        note(t.roles, sources_of(t.source, live), reached, "")
+    if model.referrals is not None:
+        r = model.referrals
+        note(r.send.roles, r.allowed_in, reached, "")
+        ref_live = [n for n, s in r.states.items() if not s.terminal]
+        ref_reached = set()
+        if reached & set(r.allowed_in):
+            ref_reached = _reachable(r.send.dest, _edges(r.transitions, ref_live))
+        for t in r.transitions:
+            note(t.roles, sources_of(t.source, ref_live), ref_reached, "referral ")
+    return [
+        f"roles.{role}: can never act ("
+        + (
+            "its steps start only from unreachable states: " + ", ".join(sorted(starts[role]))
+            if role in starts
+            else "no step names this role"
+        )
+        + ")"
+        for role in model.roles
+        if role not in acting
+    ]
 
 
 def _graph_findings(

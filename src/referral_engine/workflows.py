@@ -13,13 +13,23 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from .domain.calendar import WorkCalendar
 from .domain.errors import InvalidWorkflow, WorkflowNotFound
 from .domain.fields import FIELD_TYPES, FieldSpec
 from .domain.workflow import (
     PREVIOUS,
+    ConditionSpec,
     DeadlineSpec,
     MigrationSpec,
     NotBeforeSpec,
@@ -79,6 +89,11 @@ class NotBeforeModel(_Model):
     source: str = Field(min_length=1)
 
 
+class ConditionModel(_Model):
+    field: str = Field(min_length=1)
+    equals: StrictBool | StrictInt | StrictStr
+
+
 class MigrationModel(_Model):
     from_version: int = Field(ge=1)
     states: dict[str, str] = {}
@@ -97,7 +112,14 @@ class TransitionModel(_Model):
     clears: list[str] = []
     receiving_agency_only: bool = False
     not_before: NotBeforeModel | None = None
+    when: list[ConditionModel] = []
     fields: dict[str, FieldModel] = {}
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """`when:` takes one condition or a list of them (all must hold)."""
+        return [value] if isinstance(value, dict) else value
 
 
 class SendModel(_Model):
@@ -312,6 +334,7 @@ def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionS
         clears=tuple(t.clears),
         receiving_agency_only=t.receiving_agency_only,
         not_before=_not_before(t.not_before),
+        when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
     )
 
 
@@ -430,21 +453,22 @@ def _mermaid(
 
     before = next(n for i in range(len(states) + 1) if (n := f"previous{i or ''}") not in states)
     back = any(t.dest == PREVIOUS for t in transitions)
+    edges: list[dict[str, Any]] = []
+    for t in transitions:
+        edge = {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
+        edge["dest"] = before if t.dest == PREVIOUS else t.dest
+        if t.when:  # drawn as `record_child [is_child = true]`, never evaluated
+            edge["conditions"] = [str(c) for c in t.when]
+        edges.append(edge)
     machine = GraphMachine(
         model=_Diagram(),
         states=[*states, *([before] if back else [])],
-        transitions=[
-            {
-                "trigger": t.trigger,
-                "source": list(t.sources),
-                "dest": before if t.dest == PREVIOUS else t.dest,
-            }
-            for t in transitions
-        ],
+        transitions=edges,
         initial=initial,
         auto_transitions=False,
         graph_engine="mermaid",
         title=title,
+        show_conditions=True,
     )
     text = str(machine.get_graph().draw(None))
     text = text.replace(f'state "{before}" as {before}', f'state "{BEFORE}" as {before}')

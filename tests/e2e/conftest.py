@@ -96,7 +96,8 @@ def step_data(trigger: str, **overrides: object) -> dict[str, Any]:
 
 
 def opening_data(**overrides: object) -> dict[str, Any]:
-    return data_for(workflow().opening, **overrides)
+    """A synthetic person's screening data: an adult unless told otherwise."""
+    return data_for(workflow().opening, **{"is_child": False, **overrides})
 
 
 def open_case(

@@ -167,3 +167,28 @@ def test_a_step_may_state_that_it_happened_before_it_was_recorded(
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def test_a_step_stated_before_the_previous_step_is_a_validation_problem_naming_it(
+    client: TestClient, callers: Callers, clock: FixedClock
+) -> None:
+    case_id, version = case_in(client, callers, "screened")  # consent recorded at 09:00 UTC
+    clock.advance(days=1)
+    body = {
+        "trigger": "withdraw_consent",
+        "data": {"withdrawn_on": "2026-03-02"},
+        "expected_version": version,
+        "occurred_at": "2026-03-02T10:30:00+02:00",
+    }
+
+    response = client.post(f"/api/cases/{case_id}/steps", json=body, headers=callers["lsa"].auth)
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "path": "occurred_at",
+            "message": "must not be before the previous step, ConsentRecorded "
+            "(2026-03-02T09:00:00+00:00)",
+        }
+    ]
+    assert len(history(client, callers["lsa"], case_id)) == version

@@ -53,6 +53,22 @@ def test_the_legal_steps_named_are_those_of_the_caller(
     assert assert_problem(as_police, 409, "illegal-transition")["legal_triggers"] == []
 
 
+def test_a_step_for_children_only_is_refused_for_an_adult_naming_the_condition(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, version = case_in(client, callers, "application_registered")  # an adult's case
+
+    response = take_step(client, callers["lsa"], case_id, "waive_interview_for_child", version)
+
+    body = assert_problem(response, 409, "condition-not-met")
+    assert body["trigger"] == "waive_interview_for_child"
+    assert body["unmet_conditions"] == [{"field": "is_child", "equals": True}]
+    assert "is_child = true" in body["detail"]
+    case = client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth).json()
+    assert "waive_interview_for_child" not in {s["trigger"] for s in case["allowed_steps"]}
+    assert case["version"] == version
+
+
 def test_a_stale_version_is_a_conflict_naming_the_current_one(
     client: TestClient, callers: Callers
 ) -> None:

@@ -125,6 +125,13 @@ def test_show_prints_states_transitions_and_deadlines() -> None:
         assert text in result.stdout
 
 
+def test_show_prints_each_steps_conditions() -> None:
+    result = cli("workflows", "show", "uk-nrm")
+    assert result.returncode == 0, result.stderr
+    assert "is_child = true" in result.stdout and "is_child = false" in result.stdout
+    assert "consent set" in result.stdout and "30 days after" in result.stdout
+
+
 def test_demo_prints_the_histories_of_synthetic_cases(pg_settings: Settings) -> None:
     result = cli("demo", "--cases", "3", env=pg_env(pg_settings))
     assert result.returncode == 0, result.stderr

@@ -312,7 +312,15 @@ def test_deadline_counts_agree_with_the_open_deadlines_listed(runtime: Runtime) 
     listed = runtime.projections.query(
         "deadlines",
         "open",
-        {"today": today, "regions": None, "region": None, "from": None, "to": None, "limit": 10**6},
+        {
+            "today": today,
+            "regions": None,
+            "region": None,
+            "agency": None,
+            "from": None,
+            "to": None,
+            "limit": 10**6,
+        },
     )
     counted_rows = runtime.projections.query(
         "deadlines", "dashboard", {"today": today, "region": None, "from": None, "to": None}

@@ -84,13 +84,14 @@ def test_the_deadline_board_lists_a_step_held_back_until_its_earliest_date(
     engine = pg_runtime.engine
     uk = engine.workflows.get("uk-nrm")
     fr, ca = Actor("fr", "first_responder", "police-met"), Actor("ca", "competent_authority", "sca")
-    case_id = engine.open_case("uk-nrm", "London", data_for(uk.opening), actor=fr).case_id
+    adult = data_for(uk.opening, is_child=False)
+    case_id = engine.open_case("uk-nrm", "London", adult, actor=fr).case_id
     for trigger, actor in [("record_consent", fr), ("refer_adult", fr), ("decide_rg_positive", ca)]:
         spec = next(t for t in uk.transitions if t.trigger == trigger)
         version = engine.case(case_id).version
         engine.take_step(case_id, trigger, data_for(spec), actor=actor, expected_version=version)
     pg_runtime.projections.catch_up()
-    board = {"regions": None, "region": "London", "limit": 10}
+    board = {"regions": None, "region": "London", "agency": None, "limit": 10}
 
     waiting = pg_runtime.projections.query(
         "deadlines", "waiting", {**board, "today": clock.now.date()}

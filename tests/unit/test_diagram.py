@@ -103,7 +103,7 @@ def written(text: str) -> tuple[set[str], str, set[str], set[Step]]:
             terminal.add(source)
         else:
             for label in (labels or "").split(" | "):
-                trigger = label.removesuffix(" [internal]")
+                trigger = re.sub(r"( \[[^\]]*\])+$", "", label)  # [internal], [a condition]
                 steps.add((source, BACK if dest in back else dest, trigger))
     return states - back, initial, terminal, steps
 
@@ -140,3 +140,10 @@ def test_the_picture_and_the_mermaid_text_show_the_same_referral_machine(
     picture = drawn(panels(workflow)[1])
     assert picture == written(text)
     assert picture[0] == set(workflow.referrals.states)
+
+
+def test_the_mermaid_diagram_labels_a_step_with_its_condition_on_the_case_data() -> None:
+    uk = next(w for w in SHIPPED if w.id == "uk-nrm")
+    drawn = mermaid(uk)
+    (edge,) = [line for line in drawn.splitlines() if "identified --> referred" in line]
+    assert "refer_adult [is_child = false]" in edge and "refer_child [is_child = true]" in edge

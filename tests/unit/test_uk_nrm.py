@@ -11,6 +11,7 @@ import pytest
 from referral_engine import demo
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
+    ConditionNotMet,
     IllegalTransition,
     PreconditionMissing,
     RoleNotAllowed,
@@ -18,10 +19,10 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import StepResult
 from referral_engine.engine import Engine
-from tests.factories import FixedClock, data_for, path_to
-from tests.unit.test_random_sequences import REGISTRY
+from referral_engine.workflows import WorkflowRegistry
+from tests.factories import WORKFLOWS, FixedClock, data_for, path_to
 
-UK = REGISTRY.get("uk-nrm")
+UK = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm")
 FR = Actor("amy.police", "first_responder", "police-met")
 CA = Actor("raj.sca", "competent_authority", "sca")
 SP = Actor("lee.vcc", "support_provider", "vcc-london")
@@ -135,6 +136,34 @@ def test_a_child_is_referred_without_consent(engine: Engine) -> None:
         take(engine, case_id, "refer_child")
     take(engine, case_id, "record_child")
     assert take(engine, case_id, "refer_child").state == "referred"
+
+
+ADULT_PATH = {"record_consent", "refer_adult", "notify_without_consent"}
+CHILD_PATH = {"record_child", "refer_child"}
+
+
+def offered(engine: Engine, case_id: UUID, actor: Actor = FR) -> set[str]:
+    return {s.trigger for s in engine.case(case_id, reader=actor).allowed_steps}
+
+
+def test_an_adult_cannot_be_entered_on_the_child_path_without_consent(engine: Engine) -> None:
+    case_id = uk_case(engine, child=False)
+    assert offered(engine, case_id) == ADULT_PATH - {"refer_adult"}  # consent first
+    for trigger in sorted(CHILD_PATH):
+        with pytest.raises(ConditionNotMet) as refused:
+            take(engine, case_id, trigger)
+        assert refused.value.unmet == (("is_child", True),)
+        assert "is_child = true" in str(refused.value)
+    assert engine.case(case_id).version == 1  # nothing written
+
+
+def test_a_child_is_not_offered_the_adult_path(engine: Engine) -> None:
+    case_id = uk_case(engine, child=True)
+    assert offered(engine, case_id) == {"record_child"}
+    for trigger in sorted(ADULT_PATH):
+        with pytest.raises(ConditionNotMet) as refused:
+            take(engine, case_id, trigger)
+        assert refused.value.unmet == (("is_child", False),)
 
 
 def test_an_adult_without_consent_is_not_referred_only_notified(engine: Engine) -> None:

@@ -15,6 +15,7 @@ import pytest
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
+    ConditionNotMet,
     FieldProblem,
     IllegalTransition,
     InvalidData,
@@ -36,6 +37,7 @@ from tests.factories import (
     FixedClock,
     case_in,
     data_for,
+    meeting,
     referral_step,
     send_referral,
     step,
@@ -182,7 +184,7 @@ ALL_FIELDS = [
 def test_a_step_moves_the_case_to_its_destination(
     engine: Engine, spec: TransitionSpec, source: str, role: str
 ) -> None:
-    case_id = case_in(engine, source)
+    case_id = case_in(engine, source, **meeting(spec))
     before = engine.case(case_id)
     entered_from = engine.history(case_id)[-1].from_state  # where `$previous` leads back to
 
@@ -227,7 +229,7 @@ def test_a_step_is_refused_from_every_other_state(engine: Engine, trigger: str, 
 def test_a_role_not_named_by_the_step_is_refused(
     engine: Engine, spec: TransitionSpec, role: str
 ) -> None:
-    case_id = case_in(engine, spec.sources[0])
+    case_id = case_in(engine, spec.sources[0], **meeting(spec))
     version = version_of(engine, case_id)
 
     with pytest.raises(RoleNotAllowed) as refused:
@@ -238,11 +240,44 @@ def test_a_role_not_named_by_the_step_is_refused(
     assert version_of(engine, case_id) == version
 
 
+CONDITIONAL_STEPS = [
+    pytest.param(spec, id=spec.trigger) for spec in WORKFLOW.transitions if spec.when
+]
+
+
+@pytest.mark.parametrize("spec", CONDITIONAL_STEPS)
+def test_a_step_whose_condition_on_the_case_data_fails_is_refused_and_not_offered(
+    engine: Engine, spec: TransitionSpec
+) -> None:
+    unmet = {c.field: not c.equals for c in spec.when}  # the shipped conditions are yes/no
+    case_id = case_in(engine, spec.sources[0], **unmet)
+    version = version_of(engine, case_id)
+    offered = engine.case(case_id, reader=allowed_actor(spec)).allowed_steps
+
+    with pytest.raises(ConditionNotMet) as refused:
+        fire(engine, case_id, spec, allowed_actor(spec))
+
+    assert refused.value.unmet == tuple((c.field, c.equals) for c in spec.when)
+    assert spec.trigger not in {s.trigger for s in offered}
+    assert version_of(engine, case_id) == version
+
+
+def test_only_a_child_may_have_the_interview_waived_for_being_a_child(engine: Engine) -> None:
+    adult = case_in(engine, "application_registered")
+    with pytest.raises(ConditionNotMet) as refused:
+        step(engine, adult, "waive_interview_for_child", actor=LSA)
+    assert (
+        str(refused.value) == "'waive_interview_for_child' is only for cases where is_child = true"
+    )
+    child = case_in(engine, "application_registered", is_child=True)
+    assert step(engine, child, "waive_interview_for_child", actor=LSA).state == "interviewed"
+
+
 @pytest.mark.parametrize(("spec", "name"), REQUIRED_FIELDS)
 def test_a_step_without_a_required_field_is_refused(
     engine: Engine, spec: TransitionSpec, name: str
 ) -> None:
-    case_id = case_in(engine, spec.sources[0])
+    case_id = case_in(engine, spec.sources[0], **meeting(spec))
     version = version_of(engine, case_id)
     data = data_for(spec)
     del data[name]
@@ -260,7 +295,7 @@ def test_a_step_without_a_required_field_is_refused(
 def test_a_step_with_a_mistyped_field_is_refused(
     engine: Engine, spec: TransitionSpec, field: FieldSpec
 ) -> None:
-    case_id = case_in(engine, spec.sources[0])
+    case_id = case_in(engine, spec.sources[0], **meeting(spec))
     version = version_of(engine, case_id)
 
     with pytest.raises(InvalidData) as refused:
@@ -272,7 +307,7 @@ def test_a_step_with_a_mistyped_field_is_refused(
 
 @pytest.mark.parametrize("spec", WORKFLOW.transitions, ids=lambda spec: spec.trigger)
 def test_a_step_with_an_undeclared_field_is_refused(engine: Engine, spec: TransitionSpec) -> None:
-    case_id = case_in(engine, spec.sources[0])
+    case_id = case_in(engine, spec.sources[0], **meeting(spec))
     version = version_of(engine, case_id)
 
     with pytest.raises(InvalidData) as refused:

@@ -254,6 +254,36 @@ def trigger_not_in_snake_case(doc: Doc) -> str:
     return f"transitions[{i}].trigger: String should match pattern"
 
 
+def condition_on_a_field_no_case_step_records(doc: Doc) -> str:
+    i, t = transition(doc, "register_application")
+    t["when"] = {"field": "is_adult", "equals": True}
+    return f"transitions[{i}].when[0].field: 'is_adult' is not recorded by the opening"
+
+
+def condition_on_personal_data(doc: Doc) -> str:
+    i, t = transition(doc, "register_application")
+    t["when"] = [{"field": "is_child", "equals": False}, {"field": "person_name", "equals": "X"}]
+    return f"transitions[{i}].when[1].field: personal data may not decide a step"
+
+
+def condition_with_a_value_of_another_type(doc: Doc) -> str:
+    i, t = transition(doc, "register_application")
+    t["when"] = {"field": "is_child", "equals": "yes"}
+    return f'transitions[{i}].when[0].equals: "yes" is not a bool value'
+
+
+def condition_with_a_value_the_field_does_not_take(doc: Doc) -> str:
+    i, t = transition(doc, "accept", "referrals")
+    t["when"] = {"field": "screening_actor", "equals": "astronaut"}
+    return f"referrals.transitions[{i}].when[0].equals: not one of the field's values"
+
+
+def condition_without_a_value(doc: Doc) -> str:
+    i, t = transition(doc, "register_application")
+    t["when"] = {"field": "is_child"}
+    return f"transitions[{i}].when[0].equals: Field required"
+
+
 BREAKAGES: list[Callable[[Doc], str]] = [
     unknown_source_state,
     unknown_state_in_a_source_list,
@@ -287,6 +317,11 @@ BREAKAGES: list[Callable[[Doc], str]] = [
     referral_without_an_agency_field,
     missing_opening,
     trigger_not_in_snake_case,
+    condition_on_a_field_no_case_step_records,
+    condition_on_personal_data,
+    condition_with_a_value_of_another_type,
+    condition_with_a_value_the_field_does_not_take,
+    condition_without_a_value,
 ]
 
 
@@ -468,3 +503,23 @@ def test_a_milestone_must_be_known_and_name_real_events(tmp_path: Path) -> None:
     message = str(refused.value)
     assert "reporting.milestones.rescued: unknown milestone" in message
     assert "reporting.milestones.applied: unknown event 'ApplicationFiled'" in message
+
+
+def test_a_step_may_name_one_condition_or_several(tmp_path: Path) -> None:
+    doc = shipped()
+    _, one = transition(doc, "register_application")
+    one["when"] = {"field": "is_child", "equals": False}
+    _, two = transition(doc, "conduct_interview")
+    two["when"] = [
+        {"field": "is_child", "equals": False},
+        {"field": "screening_actor", "equals": "ngo"},
+    ]
+
+    workflow = load_file(write(tmp_path, doc))
+
+    steps = {t.trigger: t for t in workflow.transitions}
+    assert [str(c) for c in steps["register_application"].when] == ["is_child = false"]
+    assert [str(c) for c in steps["conduct_interview"].when] == [
+        "is_child = false",
+        'screening_actor = "ngo"',
+    ]

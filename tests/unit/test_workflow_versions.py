@@ -222,6 +222,32 @@ def test_lint_reports_roles_that_can_never_act() -> None:
     assert _lint(document) == ["roles.ombudsman: can never act (no step names this role)"]
 
 
+def test_lint_reports_a_role_whose_every_step_starts_from_an_unreachable_state() -> None:
+    document = raw(WORKFLOWS / "uk-nrm.yaml")
+    document["roles"]["ombudsman"] = "Reviews cases in a state no case ever reaches"
+    document["states"]["under_review"] = {"title": "Nothing leads here"}
+    document["transitions"].append(
+        {"trigger": "review", "event": "Reviewed", "source": "under_review", "dest": "closed",
+         "roles": ["ombudsman", "supervisor"]}
+    )  # fmt: skip
+    idle = [f for f in _lint(document) if f.startswith("roles.")]
+    assert idle == [
+        "roles.ombudsman: can never act (its steps start only from unreachable states: "
+        "under_review)"
+    ]  # the supervisor closes cases as well
+
+
+def test_lint_reports_a_role_acting_only_on_referrals_that_can_never_be_sent() -> None:
+    document = raw(WORKFLOWS / "uk-nrm.yaml")
+    document["states"]["archived"] = {"title": "Nothing leads here", "terminal": True}
+    document["referrals"]["allowed_in"] = ["archived"]
+    document["transitions"] = [
+        t for t in document["transitions"] if "support_provider" not in t["roles"]
+    ]
+    (idle,) = [f for f in _lint(document) if f.startswith("roles.support_provider")]
+    assert idle.endswith("unreachable states: archived, referral accepted, referral sent)")
+
+
 def test_lint_reports_a_trigger_shadowed_by_an_earlier_declaration() -> None:
     document = raw(V1_FILE)
     document["transitions"].append(

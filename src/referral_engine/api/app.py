@@ -22,7 +22,7 @@ from ..web import install as install_pages
 from ..web.render import too_large_page, wants_page
 from . import deps, docs, problems
 from .metrics import observe
-from .routers import cases, dashboards, projections, service
+from .routers import cases, dashboards, deadlines, projections, service
 
 log = logging.getLogger("referral_engine.api")
 
@@ -65,6 +65,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(service.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)
+    app.include_router(deadlines.router)
     install_pages(app)
     docs.install(app)
     app.middleware("http")(_observe)

@@ -19,6 +19,7 @@ BEARER = HTTPBearer(
 )
 CASE_READERS_DENIED = ("analyst",)
 AUDIT_READERS = ("supervisor", "admin")
+DEADLINE_READERS = ("supervisor", "admin")
 PROJECTION_OPERATORS = ("admin", "analyst")
 
 
@@ -74,6 +75,12 @@ def audit_reader(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def deadline_reader(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role not in DEADLINE_READERS:
+        raise HTTPException(403, "only supervisors and admins may read the deadline board")
+    return user
+
+
 def projection_operator(user: Annotated[User, Depends(current_user)]) -> User:
     if user.role not in PROJECTION_OPERATORS:
         raise HTTPException(403, "only admins and analysts may rebuild read models")
@@ -114,6 +121,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 CaseWorker = Annotated[User, Depends(case_worker)]
 AnyUser = Annotated[User, Depends(current_user)]
 AuditReader = Annotated[User, Depends(audit_reader)]
+DeadlineReader = Annotated[User, Depends(deadline_reader)]
 Admin = Annotated[User, Depends(admin)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 ProjectionOperator = Annotated[User, Depends(projection_operator)]

@@ -185,6 +185,13 @@ class HistoryEntryOut(Response):
         return cls.model_validate(entry)
 
 
+class ConditionOut(BaseModel):
+    """The step is legal only while the case's recorded `field` equals `equals`."""
+
+    field: str
+    equals: bool | int | str
+
+
 class TransitionOut(BaseModel):
     trigger: str
     event: str
@@ -196,6 +203,7 @@ class TransitionOut(BaseModel):
     sets: list[str]
     clears: list[str]
     receiving_agency_only: bool
+    when: list[ConditionOut]
     fields: list[FieldOut]
 
     @classmethod
@@ -211,6 +219,7 @@ class TransitionOut(BaseModel):
             sets=list(t.sets),
             clears=list(t.clears),
             receiving_agency_only=t.receiving_agency_only,
+            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
             fields=[FieldOut.model_validate(f) for f in t.fields],
         )
 

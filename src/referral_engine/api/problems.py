@@ -38,6 +38,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.IllegalTransition: 409,
     errors.PreconditionMissing: 409,
+    errors.ConditionNotMet: 409,
     errors.VersionConflict: 409,
     errors.RoleNotAllowed: 403,
     errors.NotReceivingAgency: 403,
@@ -109,6 +110,11 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
         extra.update(trigger=exc.trigger, allowed_roles=list(exc.allowed_roles))
     elif isinstance(exc, errors.PreconditionMissing):
         extra.update(trigger=exc.trigger, missing=list(exc.missing))
+    elif isinstance(exc, errors.ConditionNotMet):
+        extra.update(
+            trigger=exc.trigger,
+            unmet_conditions=[{"field": name, "equals": value} for name, value in exc.unmet],
+        )
     elif isinstance(exc, errors.TooEarly):
         extra.update(
             trigger=exc.trigger,

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from .commands import Context, fingerprint
 from .errors import (
+    ConditionNotMet,
     FieldProblem,
     IdempotencyKeyReused,
     IllegalTransition,
@@ -34,6 +35,7 @@ from .rules import (
     deadline_key,
     guard_changes,
     too_early,
+    unmet_conditions,
 )
 from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
@@ -75,7 +77,8 @@ class Case(Aggregate):
             case.deadlines = {}
             case.guards = {}
             case.idempotency = {}
-            case.opened_at = self.occurred_at
+            case.opened_at = case.last_occurred_at = self.occurred_at
+            case.last_step = self.name
             case._record_outcome(self, None)
             case._start_deadlines(self.deadlines_started)
 
@@ -112,6 +115,8 @@ class Case(Aggregate):
             else:
                 case._apply_referral_step(self)
             case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
+            if self.occurred_at >= case.last_occurred_at:
+                case.last_occurred_at, case.last_step = self.occurred_at, self.name
             case._stop_deadlines(self.deadlines_stopped)
             case._start_deadlines(self.deadlines_started)
             case._record_outcome(self, self.referral_id)
@@ -187,6 +192,9 @@ class Case(Aggregate):
         """Earliest-date guards running, by the trigger they hold back."""
         self.idempotency: dict[str, dict[str, Any]]
         self.opened_at: datetime
+        self.last_occurred_at: datetime
+        """When the latest step happened (as stated): no later step may be stated earlier."""
+        self.last_step: str
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -247,7 +255,7 @@ class Case(Aggregate):
             legal = [s.trigger for s in allowed_steps(workflow, self, ctx.actor.role)]
             raise IllegalTransition(trigger, self.state, legal)
         self._check_actor(spec, ctx)
-        self._check_not_before(spec, ctx.occurred(not_before=self.opened_at).date())
+        self._check_not_before(spec, self._occurred(ctx).date())
         clean = check_data(spec.fields, data)
         dest = self.previous_state if spec.dest == PREVIOUS else spec.dest
         self._record_step(workflow, spec, None, self.state, dest or self.state, clean, ctx, print_)
@@ -404,9 +412,16 @@ class Case(Aggregate):
             raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
         if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
             raise NotReceivingAgency(spec.trigger, ctx.actor.agency, str(receiving_agency))
+        if unmet := unmet_conditions(spec, self):
+            raise ConditionNotMet(spec.trigger, [(c.field, c.equals) for c in unmet])
         missing = [flag for flag in spec.requires if flag not in self.flags]
         if missing:
             raise PreconditionMissing(spec.trigger, missing)
+
+    def _occurred(self, ctx: Context) -> datetime:
+        """When a step happened: as stated, not in the future, and not before the previous step
+        (so the history reads in order and a date counted from an earlier step stays put)."""
+        return ctx.occurred(self.last_occurred_at, f"the previous step, {self.last_step}")
 
     def _check_not_before(self, spec: TransitionSpec, on: date) -> None:
         guard = too_early(self, spec, on)
@@ -431,7 +446,7 @@ class Case(Aggregate):
     ) -> None:
         if self.erased and (personal := sorted(set(data) & set(workflow.personal))):
             raise PersonalDataErased(personal)
-        occurred = ctx.occurred(not_before=self.opened_at)
+        occurred = self._occurred(ctx)
         agency = self._responsible_agency(workflow, referral_id, data, ctx)
         started, stopped = deadline_changes(
             workflow, spec.event, referral_id, occurred.date(), self.deadlines, agency

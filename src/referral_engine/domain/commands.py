@@ -37,17 +37,19 @@ class Context:
     causation_id: str | None = None
     idempotency_key: str | None = None
 
-    def occurred(self, not_before: datetime | None = None) -> datetime:
-        """The time the step happened: as stated by the user, never in the future."""
+    def occurred(
+        self, not_before: datetime | None = None, earlier: str = "the case began"
+    ) -> datetime:
+        """The time the step happened: as stated by the user, never in the future, never
+        before `not_before` (the time `earlier` happened)."""
         when = self.occurred_at or self.now
         if when.tzinfo is None:
             raise InvalidData([FieldProblem("occurred_at", "must include a time zone")])
         if when > self.now + CLOCK_SKEW:
             raise InvalidData([FieldProblem("occurred_at", "must not be in the future")])
         if not_before is not None and when < not_before:
-            raise InvalidData(
-                [FieldProblem("occurred_at", f"must not be before the case began ({not_before})")]
-            )
+            problem = f"must not be before {earlier} ({not_before.isoformat()})"
+            raise InvalidData([FieldProblem("occurred_at", problem)])
         return when
 
     def key(self) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -117,9 +118,9 @@ class RegionNotAllowed(DomainError):
     type = "forbidden-region"
     title = "You do not work in this region"
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, action: str = "open cases in") -> None:
         self.region = region
-        super().__init__(f"you may not open cases in region '{region}'")
+        super().__init__(f"you may not {action} region '{region}'")
 
 
 class NotReceivingAgency(DomainError):
@@ -144,6 +145,18 @@ class PreconditionMissing(DomainError):
         self.trigger = trigger
         self.missing = tuple(missing)
         super().__init__(f"'{trigger}' needs first: " + ", ".join(self.missing))
+
+
+class ConditionNotMet(DomainError):
+    type = "condition-not-met"
+    title = "The case's recorded data does not allow this step"
+
+    def __init__(self, trigger: str, unmet: Sequence[tuple[str, object]]) -> None:
+        self.trigger = trigger
+        self.unmet = tuple(unmet)
+        """Each condition that does not hold: (field, the value it must have)."""
+        wanted = ", ".join(f"{name} = {json.dumps(value)}" for name, value in self.unmet)
+        super().__init__(f"'{trigger}' is only for cases where {wanted}")
 
 
 class VersionConflict(DomainError):

@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .commands import Actor
-from .workflow import TransitionSpec, WorkflowDefinition
+from .workflow import ConditionSpec, TransitionSpec, WorkflowDefinition
 
 if TYPE_CHECKING:
     from .case import Case
@@ -27,6 +27,7 @@ def allowed_steps(
         for spec in workflow.guard.steps_from(case.state)
         if role in spec.roles
         and _flags_hold(spec, case)
+        and not unmet_conditions(spec, case)
         and (today is None or too_early(case, spec, today) is None)
     ]
     referrals = workflow.referrals
@@ -53,6 +54,7 @@ def allowed_referral_steps(
         if actor.role in spec.roles
         and (not spec.receiving_agency_only or referral["agency"] == actor.agency)
         and _flags_hold(spec, case)
+        and not unmet_conditions(spec, case)
     ]
 
 
@@ -143,6 +145,11 @@ def too_early(case: Case, spec: TransitionSpec, on: date) -> Mapping[str, Any] |
     if guard is None or on >= date.fromisoformat(guard["earliest_on"]):
         return None
     return guard
+
+
+def unmet_conditions(spec: TransitionSpec, case: Case) -> list[ConditionSpec]:
+    """The step's conditions on the case's recorded data that do not hold."""
+    return [condition for condition in spec.when if not condition.holds(case.data)]
 
 
 def deadline_key(name: str, referral_id: str | None) -> str:

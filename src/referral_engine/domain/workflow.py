@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,22 @@ class NotBeforeSpec:
 
 
 @dataclass(frozen=True)
+class ConditionSpec:
+    """A condition on the case's recorded data: the step is legal only while `field` holds
+    exactly `equals` (a field not recorded holds nothing)."""
+
+    field: str
+    equals: bool | int | str
+
+    def holds(self, data: Mapping[str, object]) -> bool:
+        value = data.get(self.field)
+        return type(value) is type(self.equals) and value == self.equals
+
+    def __str__(self) -> str:
+        return f"{self.field} = {json.dumps(self.equals)}"
+
+
+@dataclass(frozen=True)
 class TransitionSpec:
     """One step: which trigger moves from which states to where, who may fire it, with what data."""
 
@@ -67,6 +84,8 @@ class TransitionSpec:
     clears: tuple[str, ...] = ()
     receiving_agency_only: bool = False
     not_before: NotBeforeSpec | None = None
+    when: tuple[ConditionSpec, ...] = ()
+    """Conditions on the case's recorded data, all of which must hold."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:

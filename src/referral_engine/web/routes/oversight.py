@@ -3,14 +3,16 @@ log."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ...api.deps import audited
+from ...deadline_board import BoardFilter
+from ...deadline_board import deadline_board as deadline_board_of
 from ...domain.errors import FieldProblem, InvalidData
 from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep
 from ..present import case_shown, history_shown
@@ -18,7 +20,6 @@ from ..render import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=200)]
-BOARD_LIMIT = 500
 AUDIT_LIMIT = 200
 
 
@@ -57,33 +58,27 @@ def deadline_board(
     user: CasePageUser,
     runtime: RuntimeDep,
     region: Annotated[str | None, Query(max_length=100)] = None,
+    agency: Annotated[str | None, Query(max_length=200)] = None,
     within: Annotated[int, Query(ge=0, le=365)] = 14,
 ) -> HTMLResponse:
-    """Open deadlines of the user's regions: overdue, then due within `within` days."""
-    today = runtime.engine.clock().date()
-    rows = runtime.projections.query(
-        "deadlines",
-        "open",
-        {
-            "today": today,
-            "regions": None if user.scope is None else sorted(user.scope),
-            "region": region or None,
-            "from": None,
-            "to": today + timedelta(days=within),
-            "limit": BOARD_LIMIT,
-        },
+    """Deadlines of the user's regions (overdue, due within `within` days) and steps not
+    allowed yet, with counts by region and agency."""
+    wanted = BoardFilter(
+        today=runtime.engine.clock().date(),
+        scope=user.scope,
+        region=region or None,
+        agency=agency or None,
+        within=within,
     )
-    for row in rows:
-        row["days_left"] = (row["due_on"] - today).days
+    board = deadline_board_of(runtime.projections, wanted)
     return page(
         request,
         "deadlines.html",
-        overdue=sorted((r for r in rows if r["overdue"]), key=_board_order),
-        due_soon=sorted((r for r in rows if not r["overdue"]), key=_board_order),
+        board=board,
         region=region or "",
+        agency=agency or "",
         within=within,
         regions=[] if user.scope is None else sorted(user.scope),
-        full=len(rows) == BOARD_LIMIT,
     )
 
 
@@ -109,11 +104,6 @@ def audit_log(
         newest_first=True,
     )
     return page(request, "audit.html", entries=entries, filters=filters, limit=AUDIT_LIMIT)
-
-
-def _board_order(row: dict[str, Any]) -> tuple[str, str, date]:
-    """By region, then responsible agency, then due date."""
-    return (row["region"] or "", row["agency"] or "", row["due_on"])
 
 
 def _uuid(text: str | None) -> UUID | None:

@@ -1,0 +1,263 @@
+"""A tiny interpreter of workflow files, independent of the engine: plain `yaml.safe_load` and a
+few lines per rule (sources, destinations, roles, required fields, flags, conditions, earliest
+dates, deadlines, referrals, migration). The random-sequence tests check the engine against it,
+so that "legal steps move exactly as the file says" is judged by the file, not by the code under
+test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PREVIOUS = "$previous"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LIMITS = {"string": 500, "text": 20_000}
+
+
+class Step:
+    """One transition as the file writes it."""
+
+    def __init__(self, raw: dict[str, Any], live: list[str]) -> None:
+        self.raw = raw
+        self.trigger: str = raw["trigger"]
+        self.event: str = raw["event"]
+        source = raw.get("source", [])
+        self.sources: list[str] = (
+            live if source == "*" else [source] if isinstance(source, str) else source
+        )
+        self.dest: str | None = raw.get("dest")
+        self.roles: set[str] = set(raw["roles"])
+        self.fields: dict[str, dict[str, Any]] = raw.get("fields") or {}
+        when = raw.get("when") or []
+        self.when: list[dict[str, Any]] = [when] if isinstance(when, dict) else when
+        self.not_before: dict[str, Any] | None = raw.get("not_before")
+
+    def holds(self, flags: set[str], data: dict[str, Any]) -> bool:
+        """Its flags are set and its conditions on the case data hold."""
+        return set(self.raw.get("requires", [])) <= flags and all(
+            type(data.get(c["field"])) is type(c["equals"]) and data.get(c["field"]) == c["equals"]
+            for c in self.when
+        )
+
+
+class Rules:
+    """What one workflow file says."""
+
+    def __init__(self, path: Path) -> None:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.id: str = doc["id"]
+        self.version: int = doc["version"]
+        self.roles: list[str] = sorted(doc["roles"])
+        self.terminal = {n for n, s in doc["states"].items() if (s or {}).get("terminal")}
+        self.states: set[str] = set(doc["states"])
+        live = [n for n in doc["states"] if n not in self.terminal]
+        self.opening: dict[str, Any] = doc["opening"]
+        self.steps = [Step(t, live) for t in doc["transitions"]]
+        refs = doc.get("referrals") or {}
+        ref_live = [
+            n for n, s in (refs.get("states") or {}).items() if not (s or {}).get("terminal")
+        ]
+        self.send = Step({"source": [], **refs["send"]}, []) if refs else None
+        self.ref_states: set[str] = set(refs.get("states") or {})
+        self.ref_steps = [Step(t, ref_live) for t in refs.get("transitions", [])]
+        self.allowed_in: set[str] = set(refs.get("allowed_in", []))
+        self.active_in: set[str] | None = set(refs["active_in"]) if "active_in" in refs else None
+        calendar = doc.get("calendar") or {}
+        self.weekend = {WEEKDAYS.index(d) for d in calendar.get("weekend", ["saturday", "sunday"])}
+        self.holidays: set[date] = set(calendar.get("holidays", []))
+        self.migration: dict[str, Any] = doc.get("migration") or {}
+        self.deadlines: list[dict[str, Any]] = doc.get("deadlines") or []
+
+    def step(self, state: str, trigger: str) -> Step | None:
+        return next((s for s in self.steps if s.trigger == trigger and state in s.sources), None)
+
+    def ref_step(self, state: str, trigger: str) -> Step | None:
+        return next(
+            (s for s in self.ref_steps if s.trigger == trigger and state in s.sources), None
+        )
+
+    def reachable(self, state: str) -> set[str]:
+        """Triggers that can still be fired from `state` or any state it leads to (a return to
+        the previous state may lead anywhere)."""
+        seen, todo = {state}, [state]
+        while todo:
+            here = todo.pop()
+            for s in self.steps:
+                if here in s.sources:
+                    leads = self.states if s.dest == PREVIOUS else {s.dest or here}
+                    todo += sorted(leads - seen)
+                    seen |= leads
+        return {s.trigger for s in self.steps if seen & set(s.sources)}
+
+    def earliest(self, on: date, rule: dict[str, Any]) -> date:
+        if rule.get("calendar", "calendar") != "working":
+            return on + timedelta(days=rule["days"])
+        day, left = on, rule["days"]
+        while left:
+            day += timedelta(days=1)
+            left -= day.weekday() not in self.weekend and day not in self.holidays
+        return day
+
+
+def valid(fields: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
+    """Every required field given, nothing undeclared, each value of its declared type."""
+    if set(data) - set(fields):
+        return False
+    return all(
+        _fits(spec, data[name]) if data.get(name) is not None else not spec.get("required")
+        for name, spec in fields.items()
+    )
+
+
+def _fits(spec: dict[str, Any], value: Any) -> bool:
+    kind, values = spec["type"], spec.get("values", [])
+    if kind in LIMITS:
+        return isinstance(value, str) and bool(value.strip()) and len(value) <= LIMITS[kind]
+    if kind == "enum":
+        return value in values
+    if kind == "enum_list":
+        distinct = isinstance(value, list) and len(set(value)) == len(value) > 0
+        return distinct and set(value) <= set(values)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        low, high = spec.get("min"), spec.get("max")
+        return (
+            type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+        )
+    return isinstance(value, str)  # dates and times: the generator writes them in ISO form
+
+
+@dataclass
+class Expected:
+    """The case as the file says it must be after the commands accepted so far."""
+
+    rules: Rules
+    state: str
+    data: dict[str, Any]
+    flags: set[str]
+    last_occurred: datetime
+    version: int = 1
+    previous: str | None = None
+    referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    guards: dict[str, date] = field(default_factory=dict)
+    """Trigger -> the earliest date it may be taken on."""
+    deadlines: dict[tuple[str, str | None], date] = field(default_factory=dict)
+    """(Deadline name, referral id or None) -> due date."""
+
+    def case_step(self, trigger: str, role: str, on: date) -> Step | None:
+        """The step `role` may take with `trigger` on day `on`, or None."""
+        step = self.rules.step(self.state, trigger)
+        if step is None or role not in step.roles or not step.holds(self.flags, self.data):
+            return None
+        held = self.guards.get(trigger) if step.not_before else None
+        return None if held is not None and on < held else step
+
+    def may_send(self, role: str) -> bool:
+        send = self.rules.send
+        return (
+            send is not None
+            and self.state in self.rules.allowed_in
+            and role in send.roles
+            and send.holds(self.flags, self.data)
+        )
+
+    def referral_step(self, rid: str, trigger: str, role: str, agency: str) -> Step | None:
+        referral = self.referrals.get(rid)
+        active = self.rules.active_in is None or self.state in self.rules.active_in
+        if referral is None or not active:
+            return None
+        step = self.rules.ref_step(referral["state"], trigger)
+        if step is None or role not in step.roles or not step.holds(self.flags, self.data):
+            return None
+        if step.raw.get("receiving_agency_only") and agency != referral["agency"]:
+            return None
+        return step
+
+    def offered(self, role: str, agency: str, on: date) -> set[tuple[str | None, str]]:
+        """(referral id or None, trigger) of every step `role` of `agency` may take now."""
+        found = {(None, s.trigger) for s in self.rules.steps if self.case_step(s.trigger, role, on)}
+        if self.may_send(role):
+            assert self.rules.send is not None
+            found.add((None, self.rules.send.trigger))
+        for rid in self.referrals:
+            for s in self.rules.ref_steps:
+                if self.referral_step(rid, s.trigger, role, agency):
+                    found.add((rid, s.trigger))
+        return found
+
+    def record(self, step: Step, occurred: datetime, rid: str | None = None) -> None:
+        """The effects every event shares: flags, earliest dates it starts, the version."""
+        self.flags = (self.flags | set(step.raw.get("sets", []))) - set(step.raw.get("clears", []))
+        if rid is None and step is not self.rules.send:
+            self.guards.pop(step.trigger, None)
+        reachable = self.rules.reachable(self.state)  # a step the case can never take again
+        self.guards = {t: day for t, day in self.guards.items() if t in reachable}
+        self.start_guards(step.event, occurred.date())
+        self.move_deadlines(step.event, rid, occurred.date())
+        self.version += 1
+        self.last_occurred = max(self.last_occurred, occurred)
+
+    def start_guards(self, event: str, on: date) -> None:
+        for s in self.rules.steps:
+            if s.not_before and event in s.not_before["after"]:
+                self.guards[s.trigger] = self.rules.earliest(on, s.not_before)
+
+    def move_deadlines(self, event: str, rid: str | None, on: date) -> None:
+        """Stop the deadlines `event` stops (a referral's event only its own), start the ones it
+        starts (for its referral, if any), due `days` calendar or working days later."""
+        for d in self.rules.deadlines:
+            if event in d["stops_on"]:
+                self.deadlines = {
+                    (name, r): due
+                    for (name, r), due in self.deadlines.items()
+                    if not (name == d["name"] and rid in (None, r))
+                }
+        for d in self.rules.deadlines:
+            if event in d["starts_on"]:
+                self.deadlines[(d["name"], rid)] = self.rules.earliest(on, d)
+
+    def take(self, step: Step, data: dict[str, Any], occurred: datetime) -> None:
+        dest = self.previous if step.dest == PREVIOUS else step.dest
+        dest = dest or self.state
+        if dest != self.state:
+            self.previous = self.state
+        self.state = dest
+        self.data.update(data)
+        self.record(step, occurred)
+
+    def send_referral(self, data: dict[str, Any], occurred: datetime) -> str:
+        assert self.rules.send is not None
+        rid = f"r{len(self.referrals) + 1}"
+        self.referrals[rid] = {"state": self.rules.send.dest, "agency": data["agency"]}
+        self.record(self.rules.send, occurred, rid)
+        return rid
+
+    def take_referral_step(self, rid: str, step: Step, occurred: datetime) -> None:
+        self.referrals[rid]["state"] = step.dest or self.referrals[rid]["state"]
+        self.record(step, occurred, rid)
+
+    def migrate(self, target: Rules) -> bool:
+        """Move to `target` as its `migration` says; False when a state has no counterpart."""
+        states = target.migration.get("states") or {}
+        ref_states = target.migration.get("referral_states") or {}
+        state, previous = states.get(self.state, self.state), self.previous
+        if previous is not None:
+            previous = states.get(previous, previous)
+        moved = {rid: ref_states.get(r["state"], r["state"]) for rid, r in self.referrals.items()}
+        if {state, previous or state} - target.states or set(moved.values()) - target.ref_states:
+            return False
+        guarded = {s.trigger for s in target.steps if s.not_before}
+        self.guards = {t: d for t, d in self.guards.items() if t in guarded}
+        names = {d["name"] for d in target.deadlines}
+        self.deadlines = {k: due for k, due in self.deadlines.items() if k[0] in names}
+        self.rules, self.state, self.previous = target, state, previous
+        for rid, new in moved.items():
+            self.referrals[rid]["state"] = new
+        self.version += 1
+        return True
