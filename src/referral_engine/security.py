@@ -9,9 +9,10 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -74,6 +75,11 @@ class User:
     def covers(self, region: str) -> bool:
         return ALL_REGIONS in self.regions or region in self.regions
 
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> User:
+        """The user from a row starting id, name, role, agency, regions."""
+        return cls(row[0], row[1], row[2], row[3], tuple(row[4]))
+
 
 @dataclass(frozen=True)
 class TokenInfo:
@@ -127,7 +133,7 @@ class Users:
             row = conn.execute(
                 "select id, name, role, agency, regions from users where name = %s", [name]
             ).fetchone()
-        return None if row is None else User(row[0], row[1], row[2], row[3], tuple(row[4]))
+        return None if row is None else User.of(row)
 
     def issue_token(self, name: str, label: str = "") -> str:
         """A new bearer token for the user, returned once; only its hash is kept."""
@@ -160,7 +166,7 @@ class Users:
             ).fetchone()
         if row is None:
             return None
-        return User(row[0], row[1], row[2], row[3], tuple(row[4])), f"token:{row[5]}"
+        return User.of(row), f"token:{row[5]}"
 
     def session_user(self, user_id: UUID, credential: str) -> User | None:
         """The user a page session belongs to, while the credential it was opened with holds:
@@ -178,7 +184,7 @@ class Users:
         live = row[6] if kind == "token" else kind == "password" and bool(row[5])
         if kind == "password" and live:
             live = hmac.compare_digest(password_mark(row[5]), ref)
-        return User(row[0], row[1], row[2], row[3], tuple(row[4])) if live else None
+        return User.of(row) if live else None
 
     def set_password(self, name: str, password: str) -> None:
         """Set the user's password for the pages' sign-in (only an argon2 hash is kept)."""
@@ -211,9 +217,7 @@ class Users:
             return None
         if row is None or not row[5]:
             return None
-        return User(
-            row[0], row[1], row[2], row[3], tuple(row[4])
-        ), f"password:{password_mark(row[5])}"
+        return User.of(row), f"password:{password_mark(row[5])}"
 
     def tokens(self, name: str | None = None) -> list[TokenInfo]:
         with self.db.pool.connection() as conn:
