@@ -154,10 +154,11 @@ def test_a_retried_open_with_the_same_key_opens_one_case(pg_runtime: Runtime) ->
 
 
 def test_a_refused_insert_leaves_the_only_pooled_connection_usable(
-    pg_settings: Settings, clock: FixedClock
+    pg_settings: Settings, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The insert and its commit go in one round trip: a refused insert aborts the transaction
-    mid-pipeline, and the next command on that connection must still succeed."""
+    mid-pipeline; it must be rolled back before the connection goes back to the pool (which
+    would otherwise warn and roll it back itself), and the next command must succeed."""
     settings = pg_settings.model_copy(update={"pool_size": 1})
     with build(settings, clock=clock) as runtime:
         case_id = open_case(runtime.engine).case_id
@@ -170,6 +171,7 @@ def test_a_refused_insert_leaves_the_only_pooled_connection_usable(
             case_id, "record_consent", data_for(spec), actor=LSA, expected_version=1
         )
         assert [h.version for h in runtime.engine.history(case_id)] == [1, 2]
+    assert not [r for r in caplog.records if "returned connection" in r.getMessage()]
 
 
 def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
@@ -205,6 +207,9 @@ def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
         fingerprint("step", str(first.case_id), "register_application", number, None),
     ):
         assert stored_events_hold(pg_settings, digest) is False  # sealed with the case key
+    plain = data_for(ukraine().guard.step("screened", "record_consent"))
+    control = fingerprint("step", str(first.case_id), "record_consent", plain, None)
+    assert stored_events_hold(pg_settings, control)  # nothing personal: the digest stays plain
 
     with build(pg_settings, clock=clock) as restarted:  # new process: no cached case or key
         again = open_(restarted.engine, data)
