@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
@@ -128,6 +128,10 @@ async def posted(request: Request) -> FormData:
     return form
 
 
+NO_NUL = r"^[^\x00]*$"
+"""Pages' text in addresses: PostgreSQL refuses a NUL character in a string, so it never gets in."""
+Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+"""A free-text filter in a page's address (a region, an agency, a state, a user name)."""
 PageUser = Annotated[User, Depends(page_user)]
 CasePageUser = Annotated[User, Depends(case_page_user)]
 AuditPageUser = Annotated[User, Depends(audit_page_user)]

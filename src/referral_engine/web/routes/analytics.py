@@ -12,13 +12,12 @@ from ...api.routers.projections import start_rebuild
 from ...dashboards import Report, dashboards, report, to_csv
 from ...domain.errors import FieldProblem, InvalidData
 from .. import charts
-from ..deps import OperatorPageUser, PageRoute, PageUser, Posted, Refused, RuntimeDep
+from ..deps import NO_NUL, OperatorPageUser, PageRoute, PageUser, Posted, Refused, RuntimeDep, Text
 from ..render import page, query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-Name = Annotated[str, Path(max_length=100)]
-Month = Annotated[str | None, Query(max_length=10)]
-Region = Annotated[str | None, Query(max_length=100)]
+Name = Annotated[str, Path(max_length=100, pattern=NO_NUL)]
+Month = Annotated[str | None, Query(max_length=10, pattern=NO_NUL)]
 
 
 @router.get("/dashboards", response_class=HTMLResponse)
@@ -33,10 +32,10 @@ def dashboard(
     request: Request,
     user: PageUser,
     runtime: RuntimeDep,
-    region: Region = None,
+    region: Text = None,
     start: Month = None,
     end: Month = None,
-    measure: Annotated[str | None, Query(max_length=100)] = None,
+    measure: Text = None,
 ) -> HTMLResponse:
     """A dashboard as charts and a table; suppressed cells marked, CSV to download."""
     found = _report(runtime, name, region, start, end)
@@ -66,7 +65,7 @@ def dashboard_csv(
     name: Name,
     user: PageUser,
     runtime: RuntimeDep,
-    region: Region = None,
+    region: Text = None,
     start: Month = None,
     end: Month = None,
 ) -> PlainTextResponse:
@@ -85,8 +84,8 @@ def chart_csv(
     kind: Annotated[str, Path(pattern="^(bars|lines)$")],
     user: PageUser,
     runtime: RuntimeDep,
-    measure: Annotated[str, Query(max_length=100)],
-    region: Region = None,
+    measure: Annotated[str, Query(max_length=100, pattern=NO_NUL)],
+    region: Text = None,
     start: Month = None,
     end: Month = None,
 ) -> PlainTextResponse:

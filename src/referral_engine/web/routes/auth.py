@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...api.deps import CASE_READERS_DENIED
 from ...security import Throttle, User, grants_of
-from ..deps import PageRoute, Posted, RuntimeDep, current_user, sessions, set_session
+from ..deps import NO_NUL, PageRoute, Posted, RuntimeDep, current_user, sessions, set_session
 from ..i18n import LANG_COOKIE, LANGS
 from ..render import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-Next = Annotated[str, Query(max_length=2000)]
+Next = Annotated[str, Query(max_length=2000, pattern=NO_NUL)]
 
 
 def safe_next(target: str | None, user: User | None = None) -> str:

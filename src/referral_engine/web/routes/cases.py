@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -20,12 +19,11 @@ from ...engine import Engine
 from ...security import User
 from ...workflows import WorkflowRegistry
 from .. import explain, forms
-from ..deps import CasePageUser, PageRoute, Posted, RuntimeDep
+from ..deps import CasePageUser, PageRoute, Posted, RuntimeDep, Text
 from ..present import case_shown, history_shown
 from ..render import page, words_of, workflow_words
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-Text = Annotated[str | None, Query(max_length=100)]
 
 
 def openable(workflows: WorkflowRegistry, user: User) -> list[WorkflowDefinition]:

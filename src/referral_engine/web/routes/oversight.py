@@ -14,12 +14,11 @@ from ...api.deps import audited
 from ...deadline_board import BoardFilter
 from ...deadline_board import deadline_board as deadline_board_of
 from ...domain.errors import FieldProblem, InvalidData
-from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep
+from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep, Text
 from ..present import case_shown, history_shown
 from ..render import page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-Text = Annotated[str | None, Query(max_length=200)]
 AUDIT_LIMIT = 200
 
 
@@ -57,8 +56,8 @@ def deadline_board(
     request: Request,
     user: CasePageUser,
     runtime: RuntimeDep,
-    region: Annotated[str | None, Query(max_length=100)] = None,
-    agency: Annotated[str | None, Query(max_length=200)] = None,
+    region: Text = None,
+    agency: Text = None,
     within: Annotated[int, Query(ge=0, le=365)] = 14,
 ) -> HTMLResponse:
     """Deadlines of the user's regions (overdue, due within `within` days) and steps not

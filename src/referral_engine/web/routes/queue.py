@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from ...api.deps import audited
 from ...domain.errors import DomainError
 from ...workflows import WorkflowRegistry
-from ..deps import CasePageUser, PageRoute, RuntimeDep
+from ..deps import CasePageUser, PageRoute, RuntimeDep, Text
 from ..render import page, workflow_words
 from .cases import openable
 
@@ -24,7 +24,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 25
 MAX_BACK = 50
 FIRST = "-"
-Text = Annotated[str | None, Query(max_length=100)]
 Back = Annotated[str, Query(max_length=MAX_BACK * 37, pattern=r"^[-0-9a-f,]*$")]
 
 

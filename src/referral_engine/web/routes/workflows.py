@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 from ...diagram import Words, workflow_svg
 from ...domain.workflow import WorkflowDefinition
 from ...workflows import mermaid, referral_mermaid
-from ..deps import PageRoute, PageUser, RuntimeDep
+from ..deps import NO_NUL, PageRoute, PageUser, RuntimeDep
 from ..render import page, words_of, workflow_words
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
-WorkflowId = Annotated[str, Path(max_length=100)]
+WorkflowId = Annotated[str, Path(max_length=100, pattern=NO_NUL)]
 
 
 @router.get("/workflows", response_class=HTMLResponse)
