@@ -213,6 +213,27 @@ def test_supervisor_pages(client: TestClient, callers: Callers) -> None:
     assert client.get("/audit").status_code == 403
 
 
+def test_the_history_names_an_erasure_as_such_in_both_languages(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, _ = case_in(client, callers, "screened")
+    reason = {"reason": "Synthetic lawful request ref 1"}
+    erased = client.post(f"/api/cases/{case_id}/erase", json=reason, headers=callers["admin"].auth)
+    assert erased.status_code == 200, erased.text
+    sign_in(client, callers["supervisor"].token)
+    for lang, erasure, opening in (
+        ("en", "Personal data erased", "Screen a possible victim"),
+        ("uk", "Персональні дані стерто", "Виявити можливу жертву"),
+    ):
+        client.get(f"/lang/{lang}?next=/cases")
+        page = client.get(f"/cases/{case_id}/history").text
+        entries = re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)
+        (first,) = [e for e in entries if "#1 PersonScreened" in e]
+        (last,) = [e for e in entries if "PersonalDataErased" in e]
+        assert erasure in last and opening not in last
+        assert opening in first
+
+
 def test_dashboard_csv_projections_and_workflows(
     client: TestClient, callers: Callers, pg_runtime: Runtime
 ) -> None:

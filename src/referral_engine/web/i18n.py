@@ -176,6 +176,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.as_of": ("The case after event {v} of {n}", "Справа після події {v} з {n}"),
     "history.earlier": ("Earlier", "Раніше"),
     "history.later": ("Later", "Пізніше"),
+    # events the engine records itself, not a workflow step
+    "event.PersonalDataErased": ("Personal data erased", "Персональні дані стерто"),
+    "event.WorkflowMigrated": (
+        "Moved to another version of the workflow",
+        "Переведено на іншу версію процесу",
+    ),
     "board.title": ("Deadline board", "Дошка строків"),
     "board.within": ("Due within (days)", "Строк спливає протягом (днів)"),
     "board.overdue": ("Overdue", "Прострочені"),
