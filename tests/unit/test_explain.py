@@ -8,9 +8,11 @@ from datetime import date, datetime
 
 import pytest
 
+from referral_engine.dashboards import DashboardNotFound
 from referral_engine.domain import errors
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.security import UserExists
 from referral_engine.web import explain
 from referral_engine.web.i18n import translator
 from referral_engine.web.workflow_text import WorkflowText
@@ -66,27 +68,59 @@ def test_enum_values_are_named_in_the_workflows_words() -> None:
     assert worded == "має бути одним із значень: особа, законний представник"
 
 
-PAGE_ERRORS: list[errors.DomainError] = [
+EXAMPLES: list[errors.DomainError] = [
+    errors.DomainError("anything"),
+    errors.NotFound("something"),
     errors.CaseNotFound("c1"),
     errors.ReferralNotFound("r1"),
     errors.WorkflowNotFound("atlantis-nrm"),
+    DashboardNotFound("nope"),
     errors.IllegalTransition("grant_status", "screened", ["record_consent"]),
     errors.TooEarly("decide", date(2026, 4, 1), "RecoveryStarted", date(2026, 3, 2)),
+    errors.MigrationRefused("c1", ["state 'x' has no counterpart"]),
     errors.RoleNotAllowed("grant_status", "police", ["decision_maker"]),
     errors.RegionNotAllowed("Lvivska"),
+    errors.RegionNotAllowed("Lvivska", "see the deadlines of"),
     errors.NotReceivingAgency("accept", "clinic-kyiv", "shelter-kyiv"),
     errors.PreconditionMissing("register_application", ["consent"]),
+    errors.ConditionNotMet("refer_child", [("is_child", True)]),
     errors.VersionConflict(2, 3),
     errors.IdempotencyKeyReused("k1"),
+    errors.InvalidWorkflow("my-nrm.yaml", ["states: missing"]),
     errors.PersonalDataErased(["person_name"]),
+    errors.PersonalDataErased(["person_name"], retry=True),
     InvalidData([FieldProblem("data.a", "is required", "required")]),
+    UserExists("olena"),
 ]
 
 
-@pytest.mark.parametrize("error", PAGE_ERRORS, ids=lambda e: type(e).__name__)
+def every_domain_error(cls: type[errors.DomainError]) -> set[type[errors.DomainError]]:
+    return {cls}.union(*(every_domain_error(sub) for sub in cls.__subclasses__()))
+
+
+def test_every_domain_error_has_an_example_below() -> None:
+    assert every_domain_error(errors.DomainError) == {type(e) for e in EXAMPLES}
+
+
+@pytest.mark.parametrize("error", EXAMPLES, ids=lambda e: f"{type(e).__name__}:{e}"[:60])
 def test_every_error_a_page_can_meet_has_ukrainian_words(error: errors.DomainError) -> None:
     worded = explain.error(error, UK)
     assert worded != str(error) and "{" not in worded
+    assert not any(word in worded for word in ("open cases", "deadlines", "recorded"))
+
+
+def test_the_region_refused_and_a_retry_after_erasure_have_their_own_words() -> None:
+    board = explain.error(errors.RegionNotAllowed("Lvivska", "see the deadlines of"), UK)
+    assert board == "Ви не можете переглядати строки області «Lvivska»"
+    retry = explain.error(errors.PersonalDataErased(["person_name"], retry=True), UK)
+    assert "повторний запит" in retry
+
+
+def test_a_condition_not_met_names_the_field_and_value_in_the_workflows_words() -> None:
+    error = errors.ConditionNotMet("waive_interview_for_child", [("is_child", True)])
+    worded = explain.error(error, UK, WorkflowText(ukraine(), "uk"))
+    assert worded.startswith("Крок «") and worded.endswith("= Так")
+    assert "is_child" not in worded
 
 
 def test_steps_and_states_in_errors_are_named_in_the_workflows_words() -> None:

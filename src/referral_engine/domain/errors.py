@@ -120,6 +120,7 @@ class RegionNotAllowed(DomainError):
 
     def __init__(self, region: str, action: str = "open cases in") -> None:
         self.region = region
+        self.action = action
         super().__init__(f"you may not {action} region '{region}'")
 
 
@@ -194,6 +195,7 @@ class PersonalDataErased(DomainError):
 
     def __init__(self, fields: Sequence[str], *, retry: bool = False) -> None:
         self.fields = tuple(fields)
+        self.retry = retry
         if retry:
             super().__init__(
                 "the personal data of this case was erased on request; a retried request that "

@@ -52,7 +52,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "too-early": ("", "Крок «{trigger}» дозволено не раніше {earliest_on} (відлік від {after})"),
     "forbidden-role": ("", "Роль «{role}» не може виконати крок «{trigger}»; можуть: {allowed}"),
-    "forbidden-region": ("", "Ви не можете відкривати справи в області «{region}»"),
+    "forbidden-region": ("", "Ви не можете {action} «{region}»"),
+    "condition-not-met": ("", "Крок «{trigger}» можливий лише для справ, де {wanted}"),
     "not-receiving-agency": (
         "",
         "Крок «{trigger}» може виконати лише установа, що приймає («{receiving_agency}»), "
@@ -75,7 +76,21 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Особисті дані цієї справи стерто на вимогу; особисті поля більше не можна записати: "
         "{fields}",
     ),
+    "personal-data-erased-retry": (
+        "",
+        "Особисті дані цієї справи стерто на вимогу; повторний запит з особистими полями вже "
+        "не можна зіставити з першою відповіддю, тож нічого не записано: {fields}",
+    ),
     "validation": ("", "Деякі значення відсутні або неприпустимі: {problems}"),
+    "migration-refused": ("", "Справу {case_id} не можна перевести на нову версію: {problems}"),
+    "invalid-workflow": ("", "Файл процедури {source} містить помилки: {problems}"),
+    "user-exists": ("", "Користувач з таким іменем уже існує"),
+    "domain-error": ("", "Цю дію неможливо виконати"),
+}
+REGION_ACTIONS: dict[str, str] = {
+    # RegionNotAllowed.action: its Ukrainian words
+    "open cases in": "відкривати справи в області",
+    "see the deadlines of": "переглядати строки області",
 }
 
 
@@ -91,7 +106,8 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
 
 def error(exc: DomainError, t: Translator, text: WorkflowText | None = None) -> str:
     """A domain error as a sentence for the page."""
-    english, other = ERRORS.get(type(exc).__name__) or ERRORS.get(exc.type, ("", ""))
+    key = exc.type + ("-retry" if getattr(exc, "retry", False) else "")
+    english, other = ERRORS.get(type(exc).__name__) or ERRORS.get(key, ("", ""))
     template = other if t.lang != "en" else english
     if not template:
         return str(exc)
@@ -109,14 +125,28 @@ def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[s
         facts["legal"] = ", ".join(steps) or t("none")
     if isinstance(exc, errors.RoleNotAllowed):
         facts["allowed"] = ", ".join(exc.allowed_roles)
+    if isinstance(exc, errors.RegionNotAllowed):
+        facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
+    if isinstance(exc, errors.ConditionNotMet):
+        facts["wanted"] = ", ".join(
+            f"{text.data_title(name) if text else name} = {_said(value, t, text)}"
+            for name, value in exc.unmet
+        )
     if isinstance(exc, errors.InvalidData):
         facts["problems"] = "; ".join(
             f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
         )
-    for name in ("missing", "fields"):
+    for name in ("missing", "fields", "problems"):
         if isinstance(facts.get(name), tuple):
             facts[name] = ", ".join(facts[name])
     return facts
+
+
+def _said(value: object, t: Translator, text: WorkflowText | None) -> str:
+    """A condition's value: yes or no for a flag, else the value in the workflow's words."""
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    return text.value(str(value)) if text else str(value)
 
 
 def _listed(values: object, text: WorkflowText | None) -> str:
