@@ -9,7 +9,7 @@ from typing import Any
 from referral_engine.disclosure import Dashboard
 from referral_engine.readmodel import Changes, Event
 
-VERSION = 3
+VERSION = 4
 NOT_BEFORE = "not_before"
 DASHBOARD = Dashboard(
     title="Open and overdue deadlines by region, responsible agency and deadline",
@@ -33,6 +33,7 @@ def handle(event: Event, changes: Changes) -> None:
                 set={
                     "region": event.region,
                     "agency": started["agency"],
+                    **_workflow(event),
                     "counted_from": started["after"],
                     "started_on": started["started_on"],
                     "earliest_on": started["earliest_on"],
@@ -45,12 +46,19 @@ def handle(event: Event, changes: Changes) -> None:
             set={
                 "region": event.region,
                 "agency": started["agency"],
+                **_workflow(event),
                 "started_on": started["started_on"],
                 "due_on": started["due_on"],
                 "service_target": started["service_target"],
             },
         )
         changes.upsert("deadline_counts", _bucket(event, started), add={"open": 1})
+
+
+def _workflow(event: Event) -> dict[str, object]:
+    """The workflow version the case ran when the row began, whose words name the deadline or
+    step (a migration keeps only deadlines and steps of the same name, so the words hold)."""
+    return {"workflow_id": event.workflow_id, "workflow_version": event.workflow_version}
 
 
 def _step(event: Event, guard: Mapping[str, Any]) -> dict[str, object]:

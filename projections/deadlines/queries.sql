@@ -1,7 +1,7 @@
 -- name: open
 -- Open deadlines of the caller's regions (and a region, an agency), soonest first (the board).
-select case_id, name, nullif(referral_id, '') as referral_id, region, agency, started_on,
-       due_on, service_target, due_on < %(today)s as overdue
+select case_id, name, nullif(referral_id, '') as referral_id, region, agency, workflow_id,
+       workflow_version, started_on, due_on, service_target, due_on < %(today)s as overdue
 from open_deadlines
 where (%(regions)s::text[] is null or region = any(%(regions)s))
   and (%(region)s::text is null or region = %(region)s)
@@ -28,7 +28,8 @@ order by 1, 2, 3
 -- name: waiting
 -- Steps of the caller's regions not allowed yet (e.g. a decision during a recovery period), with
 -- the date each becomes legal, soonest first. A guard whose date has passed no longer holds.
-select case_id, trigger, region, agency, counted_from, started_on, earliest_on
+select case_id, trigger, region, agency, workflow_id, workflow_version, counted_from,
+       started_on, earliest_on
 from not_yet_allowed
 where earliest_on > %(today)s
   and (%(regions)s::text[] is null or region = any(%(regions)s))

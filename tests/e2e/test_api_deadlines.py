@@ -113,12 +113,24 @@ def test_the_board_page_shows_steps_not_allowed_yet_and_groups_by_region_and_age
 
     page = client.get("/deadlines").text
 
-    assert "Steps not allowed yet" in page and "decide_cg_positive" in page
+    assert "Steps not allowed yet" in page and "Conclusive Grounds" in page
+    assert "decide_cg_positive" not in page  # the step by its title, not its name
     earliest = clock.now.date() - timedelta(days=4) + timedelta(days=30)
     assert earliest.isoformat() in page
     assert 'id="board-groups"' in page and str(board["late"])[:8] in page
     assert str(board["hidden"])[:8] not in page
     agency = callers["lsa"].agency  # who requested both verifications
     narrowed = client.get(f"/deadlines?agency={agency}").text
-    assert str(board["late"])[:8] in narrowed and "decide_cg_positive" not in narrowed
+    assert str(board["late"])[:8] in narrowed and "Conclusive Grounds" not in narrowed
     assert client.get(f"/deadlines?region={LVIV}").status_code == 403
+
+
+def test_only_supervisors_and_admins_get_the_board_page_and_its_link(
+    client: TestClient, callers: Callers
+) -> None:
+    sign_in(client, callers["lsa"].token)
+    refused = client.get("/deadlines")
+    assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+    assert 'href="/deadlines"' not in client.get("/cases").text
+    sign_in(client, callers["supervisor"].token)
+    assert 'href="/deadlines"' in client.get("/cases").text

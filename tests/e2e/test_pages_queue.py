@@ -112,7 +112,7 @@ def test_the_chosen_language_is_kept_across_pages_and_sign_ins(
     cookie = chosen.headers["set-cookie"]
     assert cookie.startswith("re_lang=uk;")
     assert "Max-Age=31536000" in cookie and "Path=/" in cookie and "SameSite=lax" in cookie
-    for path in ("/cases", "/deadlines", "/workflows"):
+    for path in ("/cases", "/dashboards", "/workflows"):
         assert 'lang="uk"' in client.get(path).text
     post_form(client, "/cases", "/sign-out", {})
     assert "Вхід" in client.get("/sign-in").text  # signed out, still in Ukrainian

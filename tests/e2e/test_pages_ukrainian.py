@@ -76,7 +76,12 @@ def test_no_english_interface_text_is_left_on_the_pages_in_ukrainian(
             f"/cases/{case_id}",
             f"/cases/{uuid4()}",
         ],
-        "supervisor": [f"/cases/{case_id}/history", f"/cases/{case_id}/history?at=1", "/audit"],
+        "supervisor": [
+            f"/cases/{case_id}/history",
+            f"/cases/{case_id}/history?at=1",
+            "/audit",
+            "/deadlines",
+        ],
         "shelter": [f"/cases/{case_id}"],
         "analyst": [
             "/dashboards",
@@ -97,6 +102,8 @@ def test_no_english_interface_text_is_left_on_the_pages_in_ukrainian(
         where: found for where, page in pages.items() if (found := left_in_english(page, known))
     }
     assert not leftovers, leftovers
+    board = pages["supervisor /deadlines"]
+    assert "Провести співбесіду із заявником" in board  # the overdue deadline by its title
     assert all('lang="uk"' in page for where, page in pages.items() if not where.endswith(".svg"))
 
 

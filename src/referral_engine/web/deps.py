@@ -14,7 +14,13 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
-from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED, PROJECTION_OPERATORS, get_runtime
+from ..api.deps import (
+    AUDIT_READERS,
+    CASE_READERS_DENIED,
+    DEADLINE_READERS,
+    PROJECTION_OPERATORS,
+    get_runtime,
+)
 from ..api.problems import status_of
 from ..bootstrap import Runtime, master_key
 from ..domain.errors import DomainError
@@ -113,6 +119,12 @@ def audit_page_user(user: Annotated[User, Depends(page_user)]) -> User:
     return user
 
 
+def deadline_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role not in DEADLINE_READERS:
+        raise Refused(403, "error.no_board_access")
+    return user
+
+
 def operator_page_user(user: Annotated[User, Depends(page_user)]) -> User:
     if user.role not in PROJECTION_OPERATORS:
         raise Refused(403, "error.no_rebuild_access")
@@ -135,6 +147,7 @@ Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 PageUser = Annotated[User, Depends(page_user)]
 CasePageUser = Annotated[User, Depends(case_page_user)]
 AuditPageUser = Annotated[User, Depends(audit_page_user)]
+DeadlinePageUser = Annotated[User, Depends(deadline_page_user)]
 OperatorPageUser = Annotated[User, Depends(operator_page_user)]
 Posted = Annotated[FormData, Depends(posted)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

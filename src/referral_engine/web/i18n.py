@@ -68,6 +68,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only supervisors and admins may read the audit log.",
         "Журнал аудиту можуть читати лише керівники й адміністратори.",
     ),
+    "error.no_board_access": (
+        "Only supervisors and admins may read the deadline board.",
+        "Дошку строків можуть переглядати лише керівники й адміністратори.",
+    ),
     "error.no_rebuild_access": (
         "Only admins and analysts may rebuild read models.",
         "Перебудовувати моделі читання можуть лише адміністратори й аналітики.",

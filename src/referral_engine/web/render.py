@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED
+from ..api.deps import AUDIT_READERS, CASE_READERS_DENIED, DEADLINE_READERS
 from ..domain.personal import is_marker
 from ..domain.workflow import WorkflowDefinition
 from ..security import User
@@ -53,7 +53,9 @@ def nav(user: User | None) -> list[tuple[str, str]]:
         return []
     items = []
     if user.role not in CASE_READERS_DENIED:
-        items += [("/cases", "nav.cases"), ("/deadlines", "nav.deadlines")]
+        items.append(("/cases", "nav.cases"))
+    if user.role in DEADLINE_READERS:
+        items.append(("/deadlines", "nav.deadlines"))
     if user.role in AUDIT_READERS:
         items.append(("/audit", "nav.audit"))
     items += [

@@ -33,6 +33,9 @@ class DeadlineItem(BaseModel):
     region: str | None
     agency: str | None
     """Who answers for it: the receiving agency of a referral's deadline."""
+    workflow_id: str | None
+    workflow_version: int | None
+    """The workflow version that declares the deadline (its title, its source)."""
     name: str
     referral_id: str | None
     started_on: date | None
@@ -50,6 +53,8 @@ class NotYetAllowedItem(BaseModel):
     case_id: UUID
     region: str | None
     agency: str | None
+    workflow_id: str | None
+    workflow_version: int | None
     trigger: str
     counted_from: str | None
     """The event the earliest date counts from."""

@@ -11,12 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ...api.deps import audited
-from ...deadline_board import BoardFilter
+from ...deadline_board import Board, BoardFilter
 from ...deadline_board import deadline_board as deadline_board_of
-from ...domain.errors import FieldProblem, InvalidData
-from ..deps import AuditPageUser, CasePageUser, PageRoute, RuntimeDep, Text
+from ...domain.errors import FieldProblem, InvalidData, WorkflowNotFound
+from ...workflows import WorkflowRegistry
+from ..deps import AuditPageUser, CasePageUser, DeadlinePageUser, PageRoute, RuntimeDep, Text
 from ..present import case_shown, history_shown
-from ..render import page
+from ..render import page, workflow_words
+from ..workflow_text import WorkflowText
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 AUDIT_LIMIT = 200
@@ -54,7 +56,7 @@ def history(
 @router.get("/deadlines", response_class=HTMLResponse)
 def deadline_board(
     request: Request,
-    user: CasePageUser,
+    user: DeadlinePageUser,
     runtime: RuntimeDep,
     region: Text = None,
     agency: Text = None,
@@ -70,6 +72,7 @@ def deadline_board(
         within=within,
     )
     board = deadline_board_of(runtime.projections, wanted)
+    _word(request, runtime.engine.workflows, board)
     return page(
         request,
         "deadlines.html",
@@ -103,6 +106,26 @@ def audit_log(
         newest_first=True,
     )
     return page(request, "audit.html", entries=entries, filters=filters, limit=AUDIT_LIMIT)
+
+
+def _word(request: Request, workflows: WorkflowRegistry, board: Board) -> None:
+    """Name each row's deadline, step and counted-from event in the words of its workflow
+    version and the reader's language (the name itself where that version is not loaded)."""
+    texts: dict[tuple[str, int], WorkflowText | None] = {}
+    for row in (*board.overdue, *board.due_soon, *board.not_yet_allowed):
+        ref = (row["workflow_id"], row["workflow_version"])
+        if ref not in texts:
+            try:
+                texts[ref] = workflow_words(request, workflows.get(*ref)) if ref[0] else None
+            except WorkflowNotFound:
+                texts[ref] = None
+        wt = texts[ref]
+        if "name" in row:
+            row["title"] = wt.deadline(row["name"]) if wt else row["name"]
+        if "trigger" in row:
+            row["title"] = wt.step(row["trigger"]) if wt else row["trigger"]
+            after = row["counted_from"]
+            row["counted_from_title"] = wt.event(after) if wt and after else after
 
 
 def _uuid(text: str | None) -> UUID | None:
