@@ -49,7 +49,11 @@ def get_board(client: TestClient, caller: Any, **params: Any) -> dict[str, Any]:
 
 
 def test_a_supervisor_sees_overdue_due_soon_and_not_yet_allowed_in_their_regions(
-    client: TestClient, callers: Callers, board: dict[str, Any], clock: FixedClock
+    client: TestClient,
+    callers: Callers,
+    board: dict[str, Any],
+    clock: FixedClock,
+    pg_runtime: Runtime,
 ) -> None:
     found = get_board(client, callers["supervisor"])
 
@@ -67,6 +71,9 @@ def test_a_supervisor_sees_overdue_due_soon_and_not_yet_allowed_in_their_regions
     decided_on = clock.now.date() - timedelta(days=4)
     assert {w["earliest_on"] for w in waiting} == {str(decided_on + timedelta(days=30))}
     assert {w["counted_from"] for w in waiting} == {"PositiveReasonableGrounds"}
+    latest = pg_runtime.engine.workflows.get("ukraine-nrm").version
+    assert (late["workflow_id"], late["workflow_version"]) == ("ukraine-nrm", latest)
+    assert {(w["workflow_id"], w["workflow_version"]) for w in waiting} == {("uk-nrm", 1)}
     assert str(board["hidden"]) not in str(found)
     assert {(g["region"], g["overdue"], g["not_yet_allowed"]) for g in found["groups"]} >= {
         (KYIV, 1, 0),

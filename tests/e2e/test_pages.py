@@ -14,9 +14,13 @@ from referral_engine import demo
 from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
+from referral_engine.engine import Engine
+from referral_engine.workflows import WorkflowRegistry
+from tests import factories
 from tests.e2e.conftest import Callers, case_in, open_case, take_step
 from tests.e2e.pages import csrf_of, post_form, sign_in
 from tests.e2e.test_cli import pg_env
+from tests.factories import UKRAINE, FixedClock
 
 
 def test_pages_need_a_signed_in_user(client: TestClient) -> None:
@@ -231,6 +235,28 @@ def test_the_history_names_an_erasure_as_such_in_both_languages(
         (first,) = [e for e in entries if "#1 PersonScreened" in e]
         (last,) = [e for e in entries if "PersonalDataErased" in e]
         assert erasure in last and opening not in last
+        assert opening in first
+
+
+def test_the_history_names_a_migration_as_such_in_both_languages(
+    client: TestClient, callers: Callers, pg_runtime: Runtime, clock: FixedClock
+) -> None:
+    engine = pg_runtime.engine
+    v1 = Engine(engine.store, WorkflowRegistry([engine.workflows.get(UKRAINE, 1)]), clock)
+    case_id = factories.case_in(v1, "screened")
+    report = engine.migrate_cases(UKRAINE, 1, 2, actor=factories.SUPERVISOR)
+    assert case_id in report.moved
+    sign_in(client, callers["supervisor"].token)
+    for lang, migration, opening in (
+        ("en", "Moved to another version of the workflow", "Screen a possible victim"),
+        ("uk", "Переведено на іншу версію процесу", "Виявити можливу жертву"),
+    ):
+        client.get(f"/lang/{lang}?next=/cases")
+        page = client.get(f"/cases/{case_id}/history").text
+        entries = re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)
+        (first,) = [e for e in entries if "#1 PersonScreened" in e]
+        (last,) = [e for e in entries if "WorkflowMigrated" in e]
+        assert migration in last and opening not in last
         assert opening in first
 
 
