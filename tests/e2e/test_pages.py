@@ -217,6 +217,21 @@ def test_supervisor_pages(client: TestClient, callers: Callers) -> None:
     assert client.get("/audit").status_code == 403
 
 
+def assert_history_names(
+    client: TestClient, case_id: object, event: str, labels: dict[str, str]
+) -> None:
+    """The history entry of `event` is worded by its label in each language, not as the opening
+    step, which keeps its own title."""
+    for lang, opening in (("en", "Screen a possible victim"), ("uk", "Виявити можливу жертву")):
+        client.get(f"/lang/{lang}?next=/cases")
+        page = client.get(f"/cases/{case_id}/history").text
+        entries = re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)
+        (first,) = [e for e in entries if "#1 PersonScreened" in e]
+        (last,) = [e for e in entries if event in e]
+        assert labels[lang] in last and opening not in last
+        assert opening in first
+
+
 def test_the_history_names_an_erasure_as_such_in_both_languages(
     client: TestClient, callers: Callers
 ) -> None:
@@ -225,17 +240,8 @@ def test_the_history_names_an_erasure_as_such_in_both_languages(
     erased = client.post(f"/api/cases/{case_id}/erase", json=reason, headers=callers["admin"].auth)
     assert erased.status_code == 200, erased.text
     sign_in(client, callers["supervisor"].token)
-    for lang, erasure, opening in (
-        ("en", "Personal data erased", "Screen a possible victim"),
-        ("uk", "Персональні дані стерто", "Виявити можливу жертву"),
-    ):
-        client.get(f"/lang/{lang}?next=/cases")
-        page = client.get(f"/cases/{case_id}/history").text
-        entries = re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)
-        (first,) = [e for e in entries if "#1 PersonScreened" in e]
-        (last,) = [e for e in entries if "PersonalDataErased" in e]
-        assert erasure in last and opening not in last
-        assert opening in first
+    labels = {"en": "Personal data erased", "uk": "Персональні дані стерто"}
+    assert_history_names(client, case_id, "PersonalDataErased", labels)
 
 
 def test_the_history_names_a_migration_as_such_in_both_languages(
@@ -247,17 +253,11 @@ def test_the_history_names_a_migration_as_such_in_both_languages(
     report = engine.migrate_cases(UKRAINE, 1, 2, actor=factories.SUPERVISOR)
     assert case_id in report.moved
     sign_in(client, callers["supervisor"].token)
-    for lang, migration, opening in (
-        ("en", "Moved to another version of the workflow", "Screen a possible victim"),
-        ("uk", "Переведено на іншу версію процесу", "Виявити можливу жертву"),
-    ):
-        client.get(f"/lang/{lang}?next=/cases")
-        page = client.get(f"/cases/{case_id}/history").text
-        entries = re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)
-        (first,) = [e for e in entries if "#1 PersonScreened" in e]
-        (last,) = [e for e in entries if "WorkflowMigrated" in e]
-        assert migration in last and opening not in last
-        assert opening in first
+    labels = {
+        "en": "Moved to another version of the workflow",
+        "uk": "Переведено на іншу версію процесу",
+    }
+    assert_history_names(client, case_id, "WorkflowMigrated", labels)
 
 
 def test_dashboard_csv_projections_and_workflows(
