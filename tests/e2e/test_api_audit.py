@@ -204,3 +204,45 @@ def test_filtering_by_a_name_postgres_text_cannot_hold_finds_nothing(
 
     assert response.status_code == 200
     assert response.json() == []
+
+
+def test_a_request_the_log_cannot_record_is_answered_503_without_its_data(
+    client: TestClient, callers: Callers, pg_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+
+    def unavailable(**entry: object) -> None:
+        raise psycopg.OperationalError("the audit log's disk is full")
+
+    monkeypatch.setattr(pg_runtime.audit, "record", unavailable)
+    response = client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
+
+    assert_problem(response, 503, "service-unavailable")
+    assert case_id not in response.text and "disk" not in response.text
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" in response.headers
+
+
+def test_a_request_that_fails_inside_is_recorded_as_the_500_it_became(
+    client: TestClient, callers: Callers, pg_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+
+    engine = pg_runtime.engine
+    case = engine.case
+
+    def broken(case_id: Any, **kwargs: Any) -> Any:
+        if "reader" in kwargs:  # the route's read, not the audit's look-up of the region
+            raise RuntimeError("a bug")
+        return case(case_id, **kwargs)
+
+    monkeypatch.setattr(engine, "case", broken)
+    response = client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
+    monkeypatch.undo()
+
+    assert response.status_code == 500 and "a bug" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    failed = [e for e in audit(client, callers["supervisor"]) if e["status"] == 500]
+    assert [(e["action"], e["user_name"], e["case_id"]) for e in failed] == [
+        ("case.read", "police", case_id)
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from time import perf_counter
 from typing import Any
@@ -21,6 +21,7 @@ from ..security import Throttle
 from ..web import install as install_pages
 from ..web.render import too_large_page, wants_page
 from . import deps, docs, problems
+from .headers import SecurityHeaders, secured
 from .metrics import observe
 from .routers import cases, dashboards, deadlines, projections, service
 
@@ -68,66 +69,66 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(deadlines.router)
     install_pages(app)
     docs.install(app)
-    app.middleware("http")(_observe)
-    app.middleware("http")(_security_headers)
+    app.add_middleware(Observe)
+    app.add_middleware(SecurityHeaders)
     limit = (runtime.settings if runtime else Settings()).max_body_bytes
     app.add_middleware(BodyLimit, limit=limit)
     return app
 
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+class Observe:
+    """Count and time each request, and write its audit entry once the status is known and
+    before the response leaves: a request the audit log cannot record is answered 503."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = perf_counter()
+        request = Request(scope)
+        status: int | None = None
+        refused = False
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status, refused
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if not await _audited(request, status):
+                    refused = True
+                    await problems.problem(
+                        503,
+                        "service-unavailable",
+                        "The audit log is unavailable",
+                        "try again shortly",
+                    )(scope, receive, send)
+                    return
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            if status is None:  # an exception, answered 500 by the outermost layer
+                await _audited(request, 500)
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            observe(request.method, path, status or 500, perf_counter() - started)
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Headers that keep pages and personal data out of frames, caches and sniffers."""
-    return secured(await call_next(request), https=request.url.scheme == "https")
-
-
-def secured(response: Response, *, https: bool) -> Response:
-    """The response with the security headers (those it set itself kept)."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    if https:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
-
-
-async def _observe(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Count and time the request; write its audit entry once the status is known."""
-    started = perf_counter()
-    status = 500
+async def _audited(request: Request, status: int) -> bool:
+    """Write the request's audit entry if its route asks for one; False if that failed."""
+    action = getattr(request.state, "audit_action", None)
+    if action is None:
+        return True
     try:
-        response = await call_next(request)
-        status = response.status_code
-    finally:
-        route = request.scope.get("route")
-        observe(
-            request.method, getattr(route, "path", "unmatched"), status, perf_counter() - started
-        )
-        action = getattr(request.state, "audit_action", None)
-        if action is not None:
-            try:
-                await run_in_threadpool(_audit, request, action, status)
-            except Exception as exc:
-                log.error("audit log write failed\n%s", problems.stack_without_messages(exc))
-                return problems.problem(
-                    503, "service-unavailable", "The audit log is unavailable", "try again shortly"
-                )
-    return response
+        await run_in_threadpool(_audit, request, action, status)
+    except Exception as exc:
+        log.error("audit log write failed\n%s", problems.stack_without_messages(exc))
+        return False
+    return True
 
 
 def _audit(request: Request, action: str, status: int) -> None:

@@ -19,6 +19,7 @@ from ..crypto import MasterKeyError, MasterKeyRotated
 from ..domain import errors
 from ..projections import ReadModelNotReady
 from ..store import DatabaseUnavailable
+from .headers import secured
 from .metrics import count_conflict
 
 log = logging.getLogger("referral_engine.api")
@@ -204,7 +205,8 @@ def install(app: FastAPI) -> None:
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         where = f"{request.method} {request.url.path}"
         log.error("unexpected error on %s\n%s", where, stack_without_messages(exc))
-        return problem(500, "internal", "Internal error", "the error was logged")
+        found = problem(500, "internal", "Internal error", "the error was logged")
+        return secured(found, https=request.url.scheme == "https")  # answered outside the app
 
 
 def stack_without_messages(exc: BaseException) -> str:
