@@ -7,6 +7,7 @@ running on a rotated key wraps no new case key (see `PostgresCaseKeys`).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -23,10 +24,15 @@ from .crypto import MasterKey, MasterKeyRotated
 if TYPE_CHECKING:
     from .store import Database
 
+log = logging.getLogger("referral_engine.case_keys")
+
 KEY_CACHE = 10_000
 KEY_CACHE_SECONDS = 30.0
 """How long a process keeps an unwrapped case key. Erasure also records an event, which every
 process reads before it shows or changes the case, so a cached key never outlives what it shows."""
+ERASURE_WAIT_SECONDS = 10.0
+"""How long an erasure waits for older transactions, and for the table, before it rewrites
+case_keys' file (see `_compact_case_keys`)."""
 
 SCHEMA = (
     """create table if not exists case_keys (
@@ -146,12 +152,19 @@ class PostgresCaseKeys:
                 "where case_id = %s and wrapped is not null",
                 [case_id],
             ).rowcount
+            (xid,) = conn.execute("select txid_current() % 4294967296").fetchone()  # type: ignore[misc]
             conn.commit()
             with self._lock:
                 self._cache.pop(case_id, None)
             conn.autocommit = True
             try:
-                _compact_case_keys(conn)
+                if not _compact_case_keys(conn, int(xid), ERASURE_WAIT_SECONDS):
+                    log.warning(
+                        "erasure of case %s: a transaction older than it still runs, so the old "
+                        "row version stays in case_keys' file until the next VACUUM FULL "
+                        "(docs/operations.md, section 4)",
+                        case_id,
+                    )
             finally:
                 conn.autocommit = False
         return destroyed == 1
@@ -189,16 +202,46 @@ class PostgresCaseKeys:
         return row[0] if row else None
 
 
-def _compact_case_keys(conn: Any) -> None:
-    """An UPDATE leaves the old row version, wrapped key and all, in the table's file (so
-    overwriting the value first would only add another copy). VACUUM FULL writes the live rows
-    into a new file and drops the old one; the table is small (one short row per case), so this
-    takes a moment. If another transaction holds the table longer, a plain VACUUM frees the
-    dead row's space for reuse instead."""
-    conn.execute("set lock_timeout = '2s'")
+def _compact_case_keys(conn: Any, xid: int, wait: float) -> bool:
+    """Rewrite case_keys into a new file, so that no row version keeps an erased key; False if
+    a transaction older than the erasure (`xid`) still ran after `wait` seconds.
+
+    An UPDATE leaves the old row version, wrapped key and all, in the table's file (so
+    overwriting the value first would only add another copy). VACUUM FULL writes the rows into a
+    new file and drops the old one, but it keeps every row version that a transaction begun
+    before the erasure may still read: so it first waits for those transactions (a report, a
+    `pg_dump`, autovacuum's ANALYZE) to end. The table is small (one short row per case), so the
+    rewrite takes a moment; while other transactions hold the table it is tried again, and if
+    that lasts past `wait`, a plain VACUUM frees the dead row's space for reuse instead."""
+    deadline = time.monotonic() + wait
+    while _older_transactions(conn, xid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    conn.execute("set lock_timeout = '1s'")
     try:
-        conn.execute("vacuum (full) case_keys")
-    except psycopg.errors.LockNotAvailable:
-        conn.execute("vacuum case_keys")
+        while True:
+            try:
+                conn.execute("vacuum (full) case_keys")
+                break
+            except psycopg.errors.LockNotAvailable:
+                if time.monotonic() >= deadline:
+                    conn.execute("vacuum case_keys")
+                    return False
     finally:
         conn.execute("reset lock_timeout")
+    return not _older_transactions(conn, xid)
+
+
+def _older_transactions(conn: Any, xid: int) -> int:
+    """How many other sessions run a transaction begun before transaction `xid` ended, or hold a
+    snapshot taken before then in this database (autovacuum's plain VACUUM aside: it holds back
+    nothing). Transactions of other databases count too: VACUUM's own snapshot, whose oldest
+    running xid is taken across the whole server, would keep the old row version for them."""
+    row = conn.execute(
+        "select count(*) from pg_stat_activity where pid <> pg_backend_pid() "
+        "and (age(backend_xid) >= age(%(xid)s::text::xid) "
+        "or datname = current_database() and age(backend_xmin) >= age(%(xid)s::text::xid) "
+        "and not (backend_type = 'autovacuum worker' and query like 'autovacuum: VACUUM %%' "
+        "and query not like '%%ANALYZE%%'))",
+        {"xid": xid},
+    ).fetchone()
+    return int(row[0])

@@ -41,6 +41,39 @@ def test_erasure_leaves_no_copy_of_the_wrapped_key_in_the_tables_file(
     assert wrapped[kept] in on_disk  # the file is the right one, and live keys are seen
 
 
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["a-report-here", "a-write-elsewhere"])
+def test_erasure_waits_for_a_transaction_that_could_still_read_the_old_key(
+    pg_runtime: Runtime, pg_server_url: str, elsewhere: bool
+) -> None:
+    """VACUUM FULL keeps the old row version while a transaction begun before the erasure runs:
+    a report or a `pg_dump` of this database (it could still read it), or any transaction that
+    writes, even in another database of the server (VACUUM's own snapshot counts it as running).
+    The erasure waits for it to end."""
+    erased = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
+    wrapped = _wrapped_key(pg_runtime, erased)
+    report = psycopg.connect(pg_server_url if elsewhere else pg_runtime.database_url)
+    if elsewhere:
+        report.execute("select txid_current()")  # a write's transaction id, begun before
+    else:
+        report.execute("begin isolation level repeatable read")
+        report.execute("select count(*) from pg_class")  # its snapshot predates the erasure
+    done = threading.Event()
+
+    def erase() -> None:
+        pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 6", actor=OPERATOR)
+        done.set()
+
+    eraser = threading.Thread(target=erase)
+    eraser.start()
+    try:
+        assert not done.wait(1.0)  # still waiting for the report
+    finally:
+        report.close()
+    eraser.join(10)
+    assert done.is_set()
+    assert wrapped not in _case_keys_file(pg_runtime)
+
+
 def _wrapped_key(runtime: Runtime, case_id: uuid.UUID) -> bytes:
     with runtime.db.pool.connection() as conn:
         row = conn.execute("select wrapped from case_keys where case_id = %s", [case_id])
