@@ -21,7 +21,7 @@ from ..security import Throttle
 from ..web import install as install_pages
 from ..web.render import too_large_page, wants_page
 from . import deps, docs, problems
-from .headers import SecurityHeaders, secured
+from .headers import HTTPMiddleware, SecurityHeaders, secured
 from .metrics import observe
 from .routers import cases, dashboards, deadlines, projections, service
 
@@ -76,17 +76,11 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     return app
 
 
-class Observe:
+class Observe(HTTPMiddleware):
     """Count and time each request, and write its audit entry once the status is known and
     before the response leaves: a request the audit log cannot record is answered 503."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = perf_counter()
         request = Request(scope)
         status: int | None = None
@@ -167,7 +161,7 @@ def _region_of(runtime: Runtime, case_id: UUID) -> str | None:
         return None
 
 
-class BodyLimit:
+class BodyLimit(HTTPMiddleware):
     """Refuse request bodies over `limit` bytes with 413, declared or streamed.
 
     The body is read here, before any other layer, and handed on whole: raising from inside a
@@ -175,13 +169,10 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await self._refuse(scope, receive, send)

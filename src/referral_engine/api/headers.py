@@ -23,9 +23,9 @@ CSP = (
 )
 
 
-class SecurityHeaders:
-    """Headers that keep pages and personal data out of frames, caches and sniffers, on every
-    response (plain ASGI: no task and stream per request as `BaseHTTPMiddleware` costs)."""
+class HTTPMiddleware:
+    """Plain ASGI middleware (no task and stream per request as `BaseHTTPMiddleware` costs):
+    `http` handles HTTP requests; lifespan and other scopes pass straight through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,6 +34,17 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class SecurityHeaders(HTTPMiddleware):
+    """Headers that keep pages and personal data out of frames, caches and sniffers, on every
+    response."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         https = scope.get("scheme") == "https"
 
         async def send_secured(message: Message) -> None:
