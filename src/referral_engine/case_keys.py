@@ -204,44 +204,54 @@ class PostgresCaseKeys:
 
 def _compact_case_keys(conn: Any, xid: int, wait: float) -> bool:
     """Rewrite case_keys into a new file, so that no row version keeps an erased key; False if
-    a transaction older than the erasure (`xid`) still ran after `wait` seconds.
+    a transaction older than the erasure (`xid`) still ran when the rewrite began.
 
     An UPDATE leaves the old row version, wrapped key and all, in the table's file (so
     overwriting the value first would only add another copy). VACUUM FULL writes the rows into a
     new file and drops the old one, but it keeps every row version that a transaction begun
-    before the erasure may still read: so it first waits for those transactions (a report, a
-    `pg_dump`, autovacuum's ANALYZE) to end. The table is small (one short row per case), so the
-    rewrite takes a moment; while other transactions hold the table it is tried again, and if
-    that lasts past `wait`, a plain VACUUM frees the dead row's space for reuse instead."""
+    before the erasure may still read: so it first waits (up to `wait` seconds) for those
+    transactions (a report, a `pg_dump`, autovacuum's ANALYZE) to end; one begun later is never
+    older, so a check just before the rewrite holds for it. The table is small (one short row per
+    case), so the rewrite takes a moment; while other transactions hold the table it is tried
+    again, a moment apart, and if that lasts past `wait`, a plain VACUUM frees the dead row's
+    space for reuse instead."""
     deadline = time.monotonic() + wait
-    while _older_transactions(conn, xid) and time.monotonic() < deadline:
+    while (older := _older_transactions(conn, xid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     conn.execute("set lock_timeout = '1s'")
     try:
         while True:
             try:
                 conn.execute("vacuum (full) case_keys")
-                break
+                return older == 0
             except psycopg.errors.LockNotAvailable:
                 if time.monotonic() >= deadline:
                     conn.execute("vacuum case_keys")
                     return False
+                time.sleep(0.2)  # let the readers queued behind the attempt through
+                older = _older_transactions(conn, xid)
     finally:
         conn.execute("reset lock_timeout")
-    return not _older_transactions(conn, xid)
 
 
 def _older_transactions(conn: Any, xid: int) -> int:
-    """How many other sessions run a transaction begun before transaction `xid` ended, or hold a
-    snapshot taken before then in this database (autovacuum's plain VACUUM aside: it holds back
-    nothing). Transactions of other databases count too: VACUUM's own snapshot, whose oldest
-    running xid is taken across the whole server, would keep the old row version for them."""
+    """How many transactions begun before transaction `xid` ended still run anywhere on the
+    server (prepared ones included), or hold a snapshot taken before then in this database or
+    for a standby, or are held by a replication slot. VACUUM's own snapshot takes the oldest
+    running transaction across every database, so transactions of other databases count too.
+    Plain VACUUMs (autovacuum's) hold back nothing; they are told apart by their progress row,
+    which every role may read (`backend_type` and `query` of others' sessions need
+    pg_read_all_stats)."""
     row = conn.execute(
-        "select count(*) from pg_stat_activity where pid <> pg_backend_pid() "
-        "and (age(backend_xid) >= age(%(xid)s::text::xid) "
-        "or datname = current_database() and age(backend_xmin) >= age(%(xid)s::text::xid) "
-        "and not (backend_type = 'autovacuum worker' and query like 'autovacuum: VACUUM %%' "
-        "and query not like '%%ANALYZE%%'))",
+        "select (select count(*) from pg_stat_activity a where pid <> pg_backend_pid() "
+        "  and pid not in (select pid from pg_stat_progress_vacuum) "
+        "  and (age(backend_xid) >= age(%(xid)s::text::xid) "
+        "    or (datname = current_database() or datname is null) "
+        "    and age(backend_xmin) >= age(%(xid)s::text::xid))) "
+        "+ (select count(*) from pg_prepared_xacts "
+        "  where age(transaction) >= age(%(xid)s::text::xid)) "
+        "+ (select count(*) from pg_replication_slots "
+        "  where age(xmin) >= age(%(xid)s::text::xid))",
         {"xid": xid},
     ).fetchone()
     return int(row[0])

@@ -78,7 +78,8 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
 
 class Observe(HTTPMiddleware):
     """Count and time each request, and write its audit entry once the status is known and
-    before the response leaves: a request the audit log cannot record is answered 503."""
+    before the response leaves: a request the audit log cannot record is answered 503 (one that
+    failed inside is answered 500 by the outermost layer either way)."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = perf_counter()
