@@ -109,6 +109,13 @@ def meeting(spec: TransitionSpec) -> dict[str, object]:
     return {c.field: c.equals for c in spec.when}
 
 
+def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
+    """An engine on the same store and clock that knows only this version of the workflow, so
+    that it opens cases under it (a full engine opens them under the newest)."""
+    only = WorkflowRegistry([engine.workflows.get(workflow_id, version)])
+    return Engine(engine.store, only, engine.clock)
+
+
 def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: object) -> UUID:
     """A fresh case walked to `state`, with consent recorded first unless told otherwise."""
     case_id = open_case(engine, **opening).case_id

@@ -14,13 +14,11 @@ from referral_engine import demo
 from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
-from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
-from tests import factories
 from tests.e2e.conftest import Callers, case_in, open_case, take_step
 from tests.e2e.pages import csrf_of, post_form, sign_in
 from tests.e2e.test_cli import pg_env
-from tests.factories import UKRAINE, FixedClock
+from tests.factories import SUPERVISOR, UKRAINE, engine_on_version
+from tests.factories import case_in as case_in_engine
 
 
 def test_pages_need_a_signed_in_user(client: TestClient) -> None:
@@ -245,12 +243,11 @@ def test_the_history_names_an_erasure_as_such_in_both_languages(
 
 
 def test_the_history_names_a_migration_as_such_in_both_languages(
-    client: TestClient, callers: Callers, pg_runtime: Runtime, clock: FixedClock
+    client: TestClient, callers: Callers, pg_runtime: Runtime
 ) -> None:
     engine = pg_runtime.engine
-    v1 = Engine(engine.store, WorkflowRegistry([engine.workflows.get(UKRAINE, 1)]), clock)
-    case_id = factories.case_in(v1, "screened")
-    report = engine.migrate_cases(UKRAINE, 1, 2, actor=factories.SUPERVISOR)
+    case_id = case_in_engine(engine_on_version(engine, UKRAINE, 1), "screened")
+    report = engine.migrate_cases(UKRAINE, 1, 2, actor=SUPERVISOR)
     assert case_id in report.moved
     sign_in(client, callers["supervisor"].token)
     labels = {

@@ -12,11 +12,9 @@ from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
 from tests.e2e.conftest import Callers, assert_problem
 from tests.e2e.test_cli import cli, pg_env
-from tests.factories import UKRAINE, WORKFLOWS, FixedClock, case_in, data_for
+from tests.factories import UKRAINE, WORKFLOWS, FixedClock, case_in, data_for, engine_on_version
 
 LONDON = "London"
 
@@ -110,9 +108,7 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
 ) -> None:
     with build(pg_settings, clock=FixedClock()) as runtime:
         engine = runtime.engine
-        v1 = Engine(
-            engine.store, WorkflowRegistry([engine.workflows.get(UKRAINE, 1)]), engine.clock
-        )
+        v1 = engine_on_version(engine, UKRAINE, 1)
         granted, appealing = case_in(v1, "status_granted"), case_in(v1, "under_appeal")
     env = pg_env(pg_settings)
 

@@ -11,8 +11,17 @@ from uuid import UUID
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
-from tests.factories import LSA, UKRAINE, FixedClock, case_in, data_for, open_case, path_to, step
+from tests.factories import (
+    LSA,
+    UKRAINE,
+    FixedClock,
+    case_in,
+    data_for,
+    engine_on_version,
+    open_case,
+    path_to,
+    step,
+)
 
 ADMIN = Actor("ops", "admin", "operations")
 STATES = ("screened", "interviewed", "identified", "status_granted", "under_appeal")
@@ -44,7 +53,7 @@ def test_some_cases_move_to_v2_others_stay_on_v1_and_both_replay_and_count(
     pg_runtime: Runtime, clock: FixedClock
 ) -> None:
     engine = pg_runtime.engine
-    v1 = Engine(engine.store, WorkflowRegistry([engine.workflows.get(UKRAINE, 1)]), clock)
+    v1 = engine_on_version(engine, UKRAINE, 1)
     kyiv = [case_in(v1, state) for state in STATES]
     lviv = [case_in_region(v1, state, "Lvivska") for state in STATES]
     step(v1, kyiv[-1], "close_case")  # closed, yet open for migration: it may be reopened
