@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Every benchmark, each printing its ratio against a baseline measured in the same run (not part of
 # `make test`; about 10 minutes). On the embedded PostgreSQL unless REFERRAL_ENGINE_DATABASE_URL is set.

@@ -14,11 +14,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from referral_engine import demo
+from referral_engine.adapters.crypto import MasterKey
+from referral_engine.adapters.store import EmbeddedPostgres
+from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime, build, build_in_memory
 from referral_engine.config import Settings
-from referral_engine.crypto import MasterKey
-from referral_engine.store import EmbeddedPostgres
 
 
 @contextmanager

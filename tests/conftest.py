@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from referral_engine.adapters.crypto import MasterKey
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
-from referral_engine.crypto import MasterKey
-from referral_engine.engine import Engine
 from tests.factories import FixedClock
 
 pytest_plugins = ["tests.pg"]

@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from referral_engine.application.demo import synthetic_data
+from referral_engine.application.engine import Engine
 from referral_engine.config import PROJECT_ROOT
-from referral_engine.demo import synthetic_data
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
-from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
+from referral_engine.workflows.loader import WorkflowRegistry
 
 WORKFLOWS = PROJECT_ROOT / "workflows"
 UKRAINE = "ukraine-nrm"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from referral_engine.disclosure import Dashboard
-from referral_engine.readmodel import Changes, Event
+from referral_engine.application.disclosure import Dashboard
+from referral_engine.application.readmodel import Changes, Event
 
 VERSION = 2
 SUMMARIES = {"deliveries": "served_summary_add", "first_services": "first_summary_add"}

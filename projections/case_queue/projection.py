@@ -4,7 +4,7 @@ A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version f
 
 from __future__ import annotations
 
-from referral_engine.readmodel import Changes, Event
+from referral_engine.application.readmodel import Changes, Event
 
 VERSION = 1
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from referral_engine.disclosure import Dashboard
-from referral_engine.readmodel import Changes, Event
+from referral_engine.application.disclosure import Dashboard
+from referral_engine.application.readmodel import Changes, Event
 
 VERSION = 4
 NOT_BEFORE = "not_before"

@@ -1,3 +1,3 @@
-from referral_engine.cli import main
+from referral_engine.entrypoints.cli.main import main
 
 main()

@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from . import audit, case_keys, security
-from .audit import AuditLog
-from .case_keys import MemoryCaseKeys, PostgresCaseKeys
-from .config import Settings
-from .crypto import MasterKey, MasterKeyError
-from .engine import Clock, Engine, utc_now
-from .projections import Projections, discover
-from .security import Users
-from .store import (
+from referral_engine.adapters import audit, case_keys, security
+from referral_engine.adapters.audit import AuditLog
+from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
+from referral_engine.adapters.crypto import MasterKey, MasterKeyError
+from referral_engine.adapters.readmodels.engine import Projections, discover
+from referral_engine.adapters.security import Users
+from referral_engine.adapters.store import (
     CaseStore,
     Database,
     EmbeddedPostgres,
@@ -24,7 +22,9 @@ from .store import (
     eventsourcing_env,
     mask_url,
 )
-from .workflows import WorkflowRegistry
+from referral_engine.application.engine import Clock, Engine, utc_now
+from referral_engine.config import Settings
+from referral_engine.workflows.loader import WorkflowRegistry
 
 MASTER_FILE = "master.key"
 """The embedded demo's generated master key, under `home`."""

@@ -17,9 +17,9 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import PROJECT_ROOT
+from referral_engine.entrypoints.asgi import create_app
 from tests.pg import CI
 
 CHROMIUM = Path("/usr/bin/chromium")

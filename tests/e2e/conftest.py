@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.workflow import TransitionSpec
+from referral_engine.entrypoints.asgi import create_app
 from tests.factories import data_for, path_to, ukraine
 
 KYIV = "Kyivska"

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from referral_engine import demo
+from referral_engine.application import demo
+from referral_engine.application.disclosure import Dashboard
 from referral_engine.bootstrap import Runtime
-from referral_engine.disclosure import Dashboard
 from tests.e2e.conftest import Callers, assert_problem
 from tests.factories import case_in
 

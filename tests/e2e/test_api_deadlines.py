@@ -10,8 +10,8 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
-from referral_engine.engine import Engine
 from tests.e2e.conftest import KYIV, LVIV, Callers, assert_problem
 from tests.e2e.pages import sign_in
 from tests.factories import FixedClock, case_in, data_for

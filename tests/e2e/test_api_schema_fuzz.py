@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from referral_engine.api.app import create_app
+from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import WORKFLOW, Callers, case_in, send_referral
 
 CHECKS = [

@@ -10,10 +10,10 @@ import time
 
 from fastapi.testclient import TestClient
 
-from referral_engine import demo
-from referral_engine.api.app import create_app
+from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
+from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import Callers, case_in, open_case, take_step
 from tests.e2e.pages import csrf_of, post_form, sign_in
 from tests.e2e.test_cli import pg_env

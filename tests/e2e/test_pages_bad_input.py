@@ -10,7 +10,14 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from referral_engine.web.routes import analytics, auth, cases, oversight, queue, workflows
+from referral_engine.entrypoints.web.routes import (
+    analytics,
+    auth,
+    cases,
+    oversight,
+    queue,
+    workflows,
+)
 from tests.e2e.conftest import Callers
 from tests.e2e.pages import sign_in
 

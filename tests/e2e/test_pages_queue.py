@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
-from referral_engine.web.routes.queue import PAGE_SIZE
+from referral_engine.entrypoints.web.routes.queue import PAGE_SIZE
 from tests.e2e.conftest import Callers, case_in, open_case
 from tests.e2e.pages import post_form, sign_in
 from tests.factories import FixedClock

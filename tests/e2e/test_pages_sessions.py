@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime
-from referral_engine.web.session import COOKIE, Session
+from referral_engine.entrypoints.asgi import create_app
+from referral_engine.entrypoints.web.session import COOKIE, Session
 from tests.e2e.conftest import Callers
 from tests.e2e.pages import sign_in
 

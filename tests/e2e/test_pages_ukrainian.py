@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.web.i18n import MESSAGES
+from referral_engine.entrypoints.web.i18n import MESSAGES
 from tests.e2e.conftest import Callers, case_in, send_referral, workflow
 from tests.e2e.pages import csrf_of, sign_in
 from tests.factories import FixedClock

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
+from referral_engine.adapters.case_keys import PostgresCaseKeys
 from referral_engine.bootstrap import Runtime
-from referral_engine.case_keys import PostgresCaseKeys
 from referral_engine.domain.commands import Actor, fingerprint
 from tests.e2e.conftest import (
     KYIV,

@@ -19,11 +19,11 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from referral_engine.api import routers as api_routers
-from referral_engine.api.app import create_app
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from referral_engine.web import routes as page_routes
+from referral_engine.entrypoints.api import routers as api_routers
+from referral_engine.entrypoints.asgi import create_app
+from referral_engine.entrypoints.web import routes as page_routes
 from tests.e2e.conftest import (
     KYIV,
     WORKFLOW,

@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from referral_engine import demo
+from referral_engine.application import demo
 from referral_engine.bootstrap import build
 from referral_engine.config import Settings
 from tests.factories import open_case

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from referral_engine.api.app import create_app
+from referral_engine.adapters.case_keys import PostgresCaseKeys
+from referral_engine.adapters.crypto import MasterKey, MasterKeyError, MasterKeyRotated
 from referral_engine.bootstrap import Runtime, build, rotate_master
-from referral_engine.case_keys import PostgresCaseKeys
 from referral_engine.config import Settings
-from referral_engine.crypto import MasterKey, MasterKeyError, MasterKeyRotated
 from referral_engine.domain.commands import Actor
+from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import KYIV, WORKFLOW, assert_problem, opening_data
 from tests.factories import open_case as open_in_engine
 from tests.pg import CI

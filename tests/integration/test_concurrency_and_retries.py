@@ -11,12 +11,12 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 from psycopg import sql
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor, fingerprint
 from referral_engine.domain.errors import IdempotencyKeyReused, PersonalDataErased, VersionConflict
 from referral_engine.domain.views import StepResult
-from referral_engine.engine import Engine
 from tests.factories import LSA, FixedClock, case_in, data_for, open_case, ukraine
 
 ADMIN = Actor("operator", "admin", "it")

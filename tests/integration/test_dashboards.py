@@ -12,9 +12,9 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from referral_engine import demo
+from referral_engine.application import demo
+from referral_engine.application.dashboards import report
 from referral_engine.bootstrap import Runtime
-from referral_engine.dashboards import report
 from referral_engine.domain.views import HistoryEntry
 from tests.factories import open_case
 

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from referral_engine import demo
+from referral_engine.adapters.readmodels.engine import Projections, RebuildConflict
+from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import PROJECT_ROOT, Settings
-from referral_engine.projections import Projections, RebuildConflict
 from tests.factories import FixedClock, case_in, step
 
 COUNTER = Path(__file__).parents[1] / "read_models" / "event_counter"

@@ -9,10 +9,10 @@ from uuid import UUID
 
 import pytest
 
+from referral_engine.adapters.store import DatabaseUnavailable
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.domain.errors import CaseNotFound
-from referral_engine.store import DatabaseUnavailable
 from tests.factories import (
     LSA,
     SUPERVISOR,

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from referral_engine import demo
+from referral_engine.application import demo
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.domain.errors import InvalidData, TooEarly
-from referral_engine.engine import Engine
 from tests.factories import LSA, FixedClock, case_in, send_referral, step
 from tests.unit.test_uk_nrm import take, uk_case
 

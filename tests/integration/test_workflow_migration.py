@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
-from referral_engine.engine import Engine
 from tests.factories import (
     LSA,
     UKRAINE,

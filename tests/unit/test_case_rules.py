@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from referral_engine.application.engine import Engine
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
     CaseNotFound,
@@ -20,7 +21,6 @@ from referral_engine.domain.errors import (
     VersionConflict,
 )
 from referral_engine.domain.views import CaseView
-from referral_engine.engine import Engine
 from tests.factories import (
     ACTORS_BY_ROLE,
     CLINIC,

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from referral_engine.diagram import workflow_svg
 from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
-from referral_engine.workflows import WorkflowRegistry, mermaid, referral_mermaid
+from referral_engine.workflows.diagram import workflow_svg
+from referral_engine.workflows.loader import WorkflowRegistry, mermaid, referral_mermaid
 from tests.factories import WORKFLOWS
 
 SVG = "{http://www.w3.org/2000/svg}"

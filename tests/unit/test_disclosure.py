@@ -8,7 +8,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from referral_engine.disclosure import Cell, Dashboard, Protection, Relation, protect, publish
+from referral_engine.application.disclosure import (
+    Cell,
+    Dashboard,
+    Protection,
+    Relation,
+    protect,
+    publish,
+)
 
 K = 5
 DECISIONS = Dashboard(

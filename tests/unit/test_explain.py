@@ -8,14 +8,14 @@ from datetime import date, datetime
 
 import pytest
 
-from referral_engine.dashboards import DashboardNotFound
+from referral_engine.adapters.security import UserExists
+from referral_engine.application.dashboards import DashboardNotFound
 from referral_engine.domain import errors
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
-from referral_engine.security import UserExists
-from referral_engine.web import explain
-from referral_engine.web.i18n import translator
-from referral_engine.web.workflow_text import WorkflowText
+from referral_engine.entrypoints.web import explain
+from referral_engine.entrypoints.web.i18n import translator
+from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from tests.factories import ukraine
 
 UK, EN = translator("uk"), translator("en")

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
-from referral_engine.store import FastJSONTranscoder
+from referral_engine.adapters.store import FastJSONTranscoder
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

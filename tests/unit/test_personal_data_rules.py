@@ -7,12 +7,12 @@ from uuid import uuid4
 
 import pytest
 
-from referral_engine.crypto import MasterKey, MasterKeyError, Sealer
+from referral_engine.adapters.crypto import MasterKey, MasterKeyError, Sealer
+from referral_engine.application.engine import Engine
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidData, PersonalDataErased
 from referral_engine.domain.personal import ERASED, NOT_PERMITTED, Disclosure
-from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
+from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import LSA, WORKFLOWS, case_in, open_case, step, ukraine
 
 OPERATOR = Actor("operator", "admin", "it")

@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError
 from referral_engine.domain.views import CaseView
-from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
+from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import WORKFLOWS, FixedClock
 from tests.unit.workflow_oracle import Expected, Rules, Step, valid
 

@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from referral_engine.adapters.readmodels.engine import discover
+from referral_engine.application.readmodel import Changes, Event
 from referral_engine.config import Settings
-from referral_engine.projections import discover
-from referral_engine.readmodel import Changes, Event
 
 MODELS = discover(Settings().projections_dir)
 CASE = uuid4()

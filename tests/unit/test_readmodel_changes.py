@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from referral_engine.readmodel import Changes
+from referral_engine.application.readmodel import Changes
 
 
 def folded(changes: Changes) -> dict[str, dict[tuple[object, ...], object]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from referral_engine.security import Throttle
+from referral_engine.adapters.security import Throttle
 
 ADDRESS = "203.0.113.7"
 

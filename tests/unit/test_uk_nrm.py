@@ -8,7 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from referral_engine import demo
+from referral_engine.application import demo
+from referral_engine.application.engine import Engine
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
     ConditionNotMet,
@@ -18,8 +19,7 @@ from referral_engine.domain.errors import (
     TooEarly,
 )
 from referral_engine.domain.views import StepResult
-from referral_engine.engine import Engine
-from referral_engine.workflows import WorkflowRegistry
+from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import WORKFLOWS, FixedClock, data_for, path_to
 
 UK = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm")

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
@@ -26,7 +27,6 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec
-from referral_engine.engine import Engine
 from tests.factories import (
     ACTORS_BY_ROLE,
     CLINIC,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from referral_engine.domain.errors import InvalidWorkflow
-from referral_engine.web.workflow_text import WorkflowText
-from referral_engine.workflows import WorkflowRegistry, lint_file, load_file, parse
+from referral_engine.entrypoints.web.workflow_text import WorkflowText
+from referral_engine.workflows.loader import WorkflowRegistry, lint_file, load_file, parse
 from tests.factories import WORKFLOWS
 from tests.unit.test_workflow_loader import shipped, write
 

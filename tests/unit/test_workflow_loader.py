@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from referral_engine.domain.errors import InvalidWorkflow
-from referral_engine.workflows import WorkflowRegistry, load_file, parse
+from referral_engine.workflows.loader import WorkflowRegistry, load_file, parse
 from tests.factories import WORKFLOWS
 
 SHIPPED = WORKFLOWS / "ukraine-nrm.yaml"

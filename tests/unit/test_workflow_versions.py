@@ -11,14 +11,14 @@ from uuid import UUID
 import pytest
 import yaml
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.engine import Engine
-from referral_engine.workflow_checks import lint
-from referral_engine.workflows import WorkflowModel, WorkflowRegistry, lint_file, parse
+from referral_engine.workflows.checks import lint
+from referral_engine.workflows.loader import WorkflowModel, WorkflowRegistry, lint_file, parse
 from tests.factories import (
     SCREENER,
     UKRAINE,

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from .commands import Context, fingerprint
-from .errors import (
+from referral_engine.domain.commands import Context, fingerprint
+from referral_engine.domain.errors import (
     ConditionNotMet,
     FieldProblem,
     IdempotencyKeyReused,
@@ -25,9 +25,9 @@ from .errors import (
     TooEarly,
     VersionConflict,
 )
-from .fields import check_data
-from .personal import ERASED, erase, is_marker
-from .rules import (
+from referral_engine.domain.fields import check_data
+from referral_engine.domain.personal import ERASED, erase, is_marker
+from referral_engine.domain.rules import (
     NOT_BEFORE,
     allowed_referral_steps,
     allowed_steps,
@@ -37,7 +37,7 @@ from .rules import (
     too_early,
     unmet_conditions,
 )
-from .workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
+from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 REGION_MAX = 100
 REASON_MAX = 500

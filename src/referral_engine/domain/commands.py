@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .errors import FieldProblem, InvalidData
+from referral_engine.domain.errors import FieldProblem, InvalidData
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a stated `occurred_at` may lie before it is refused (clock skew)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from .errors import FieldProblem, InvalidData
+from referral_engine.domain.errors import FieldProblem, InvalidData
 
 FieldType = Literal["string", "text", "date", "datetime", "int", "bool", "enum", "enum_list"]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)

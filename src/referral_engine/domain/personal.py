@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # views import the case, which imports these markers
-    from .views import CaseView, HistoryEntry, Referral
+    from referral_engine.domain.views import CaseView, HistoryEntry, Referral
 
 ERASED: Mapping[str, str] = {"redacted": "erased"}
 """What a personal field reads as once its case's key is destroyed."""

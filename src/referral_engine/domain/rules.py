@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .commands import Actor
-from .workflow import ConditionSpec, TransitionSpec, WorkflowDefinition
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.workflow import ConditionSpec, TransitionSpec, WorkflowDefinition
 
 if TYPE_CHECKING:
-    from .case import Case
+    from referral_engine.domain.case import Case
 
 
 NOT_BEFORE = "not_before"

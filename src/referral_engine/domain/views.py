@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from .case import Case
-from .commands import Actor
-from .fields import FieldSpec
-from .rules import allowed_referral_steps, allowed_steps
-from .workflow import TransitionSpec, WorkflowDefinition
+from referral_engine.domain.case import Case
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
+from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 
 from transitions import Machine
 
-from .calendar import WorkCalendar
-from .fields import FieldSpec
+from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.fields import FieldSpec
 
 MILESTONES = (
     "applied",

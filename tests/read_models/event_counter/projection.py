@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from referral_engine.readmodel import Changes, Event
+from referral_engine.application.readmodel import Changes, Event
 
 VERSION = 1
 

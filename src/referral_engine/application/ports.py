@@ -1,0 +1,80 @@
+"""What the application needs from the outside, as protocols: the adapters implement them and
+`bootstrap.build` wires them in, so the application imports no adapter."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import Repository
+from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording
+
+
+class CaseKeys(Protocol):
+    """Where case keys live: `key` returns None once the case's key is destroyed."""
+
+    def key(self, case_id: UUID, *, create: bool = False) -> bytes | None: ...
+
+    def destroy(self, case_id: UUID) -> bool: ...
+
+
+class CaseStore(Protocol):
+    """The event store holding every case's stream (an eventsourcing application)."""
+
+    @property
+    def repository(self) -> Repository[UUID]: ...
+
+    @property
+    def events(self) -> EventStore[UUID]: ...
+
+    @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+    @property
+    def keys(self) -> CaseKeys: ...
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]: ...
+
+    def close(self) -> None: ...
+
+
+class ReadModels(Protocol):
+    """The read models' named queries and the dashboards they declare."""
+
+    def query(self, name: str, query: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def dashboards(self) -> dict[str, Any]: ...
+
+
+class UserDirectory(Protocol):
+    """The users the demo seeds: created once, then given a fresh token and password."""
+
+    @property
+    def known_roles(self) -> set[str]: ...
+
+    def get(self, name: str) -> object | None: ...
+
+    def add(self, name: str, role: str, agency: str, regions: list[str]) -> object: ...
+
+    def revoke_all(self, name: str) -> int: ...
+
+    def set_password(self, name: str, password: str) -> None: ...
+
+    def issue_token(self, name: str, label: str = "") -> str: ...
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch of events is decoded: the batch's many
+    small containers live to its end, and the collector's repeated scans of them cost more
+    than the decoding itself (measured: 17 against 5 us per event for a 34k-event batch)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,341 @@
+"""Request and response bodies. Requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from referral_engine.adapters.audit import AuditEntry
+from referral_engine.domain.case import REASON_MAX
+from referral_engine.domain.views import AllowedStep, CaseView, HistoryEntry, StepResult
+from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
+
+Data = dict[str, Any]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseCreate(Request):
+    workflow: str = Field(min_length=1, max_length=100)
+    region: str = Field(min_length=1, max_length=100)
+    data: Data = {}
+    occurred_at: AwareDatetime | None = None
+
+
+class StepCreate(Request):
+    trigger: str = Field(min_length=1, max_length=100)
+    data: Data = {}
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+    occurred_at: AwareDatetime | None = None
+
+
+class ErasureCreate(Request):
+    reason: str = Field(
+        min_length=1,
+        max_length=REASON_MAX,
+        description="The lawful ground and the request's reference, e.g. 'GDPR Art. 17, request "
+        "2026-041'. Must not contain personal data (no names, no document numbers): it is kept "
+        f"in clear in the event log and the audit log, and erasure cannot remove it. At most "
+        f"{REASON_MAX} characters.",
+    )
+
+
+class ReferralCreate(Request):
+    agency: str = Field(min_length=1, max_length=200)
+    service: str = Field(min_length=1, max_length=100)
+    data: Data = {}
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+    occurred_at: AwareDatetime | None = None
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FieldOut(Response):
+    name: str
+    type: str
+    required: bool
+    pii: bool
+    title: str
+    values: list[str]
+    minimum: int | None
+    maximum: int | None
+
+
+class AllowedStepOut(Response):
+    trigger: str
+    event: str
+    title: str
+    referral_id: str | None
+    required_fields: list[str]
+    fields: list[FieldOut]
+
+    @classmethod
+    def of(cls, step: AllowedStep) -> AllowedStepOut:
+        return cls.model_validate(step)
+
+
+class DeadlineOut(Response):
+    name: str
+    referral_id: str | None
+    started_on: date
+    due_on: date
+    service_target: bool
+    overdue: bool
+    days_left: int
+
+
+class NotYetAllowedOut(Response):
+    """A step held back by an earliest-date guard (e.g. no Conclusive Grounds decision before
+    day 30 of the recovery period): legal from `earliest_on`."""
+
+    trigger: str
+    earliest_on: date
+    after: str
+    started_on: date
+
+
+class ReferralOut(Response):
+    id: str
+    agency: str
+    service: str
+    state: str
+    data: Data
+    steps: list[Data]
+
+
+class WorkflowRef(BaseModel):
+    id: str
+    version: int
+
+
+class CaseOut(Response):
+    id: UUID
+    workflow: WorkflowRef
+    region: str
+    state: str
+    version: int
+    data: Data
+    flags: list[str]
+    referrals: list[ReferralOut]
+    deadlines: list[DeadlineOut]
+    allowed_steps: list[AllowedStepOut]
+    not_yet_allowed: list[NotYetAllowedOut]
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, view: CaseView) -> CaseOut:
+        return cls(
+            id=view.id,
+            workflow=WorkflowRef(id=view.workflow_id, version=view.workflow_version),
+            region=view.region,
+            state=view.state,
+            version=view.version,
+            data=view.data,
+            flags=list(view.flags),
+            referrals=[ReferralOut.model_validate(r) for r in view.referrals],
+            deadlines=[DeadlineOut.model_validate(d) for d in view.deadlines],
+            allowed_steps=[AllowedStepOut.of(s) for s in view.allowed_steps],
+            not_yet_allowed=[NotYetAllowedOut.model_validate(w) for w in view.not_yet_allowed],
+            recorded_at=view.recorded_at,
+        )
+
+
+class StepOut(Response):
+    case_id: UUID
+    version: int
+    state: str
+    event: str
+    referral_id: str | None
+    replayed: bool
+
+    @classmethod
+    def of(cls, result: StepResult) -> StepOut:
+        return cls.model_validate(result)
+
+
+class ActorOut(BaseModel):
+    user_id: str
+    role: str
+    agency: str
+
+
+class HistoryEntryOut(Response):
+    version: int
+    event: str
+    trigger: str | None
+    referral_id: str | None
+    from_state: str | None
+    to_state: str
+    data: Data
+    actor: ActorOut
+    occurred_at: datetime
+    recorded_at: datetime
+    correlation_id: str
+    causation_id: str | None
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> HistoryEntryOut:
+        return cls.model_validate(entry)
+
+
+class ConditionOut(BaseModel):
+    """The step is legal only while the case's recorded `field` equals `equals`."""
+
+    field: str
+    equals: bool | int | str
+
+
+class TransitionOut(BaseModel):
+    trigger: str
+    event: str
+    title: str
+    sources: list[str]
+    dest: str | None
+    roles: list[str]
+    requires: list[str]
+    sets: list[str]
+    clears: list[str]
+    receiving_agency_only: bool
+    when: list[ConditionOut]
+    fields: list[FieldOut]
+
+    @classmethod
+    def of(cls, t: TransitionSpec) -> TransitionOut:
+        return cls(
+            trigger=t.trigger,
+            event=t.event,
+            title=t.title,
+            sources=list(t.sources),
+            dest=t.dest,
+            roles=sorted(t.roles),
+            requires=list(t.requires),
+            sets=list(t.sets),
+            clears=list(t.clears),
+            receiving_agency_only=t.receiving_agency_only,
+            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
+            fields=[FieldOut.model_validate(f) for f in t.fields],
+        )
+
+
+class StateOut(BaseModel):
+    name: str
+    title: str
+    terminal: bool
+
+
+class DeadlineSpecOut(BaseModel):
+    name: str
+    title: str
+    starts_on: list[str]
+    stops_on: list[str]
+    days: int
+    working_days: bool
+    service_target: bool
+    source: str
+
+
+class ReferralsOut(BaseModel):
+    allowed_in: list[str]
+    send: TransitionOut
+    states: list[StateOut]
+    transitions: list[TransitionOut]
+
+
+class WorkflowSummary(BaseModel):
+    id: str
+    version: int
+    title: str
+    source: str
+
+
+class WorkflowOut(WorkflowSummary):
+    description: str
+    roles: dict[str, str]
+    states: list[StateOut]
+    opening: TransitionOut
+    transitions: list[TransitionOut]
+    referrals: ReferralsOut | None
+    deadlines: list[DeadlineSpecOut]
+    mermaid: str
+
+    @classmethod
+    def of(cls, w: WorkflowDefinition, mermaid: str) -> WorkflowOut:
+        opening = TransitionSpec(
+            trigger="open",
+            event=w.opening.event,
+            sources=(),
+            dest=w.opening.state,
+            roles=w.opening.roles,
+            fields=w.opening.fields,
+            title=w.opening.title,
+            sets=w.opening.sets,
+        )
+        referrals = None
+        if w.referrals is not None:
+            referrals = ReferralsOut(
+                allowed_in=sorted(w.referrals.allowed_in),
+                send=TransitionOut.of(w.referrals.send),
+                states=[StateOut(**vars(s)) for s in w.referrals.states.values()],
+                transitions=[TransitionOut.of(t) for t in w.referrals.transitions],
+            )
+        return cls(
+            id=w.id,
+            version=w.version,
+            title=w.title,
+            source=w.source,
+            description=w.description,
+            roles=dict(w.roles),
+            states=[StateOut(**vars(s)) for s in w.states.values()],
+            opening=TransitionOut.of(opening),
+            transitions=[TransitionOut.of(t) for t in w.transitions],
+            referrals=referrals,
+            deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
+            mermaid=mermaid,
+        )
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; extra members depend on the `type`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class QueueItem(BaseModel):
+    case_id: UUID
+    region: str | None
+    workflow_id: str | None
+    workflow_version: int | None
+    state: str | None
+    assigned_agency: str | None
+    last_step: str | None
+    last_step_on: date | None
+    opened_on: date | None
+    next_deadline: date | None
+    overdue: bool
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    next_cursor: UUID | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: int | None
+    """The cursor of the next (older) page; None on the last page."""

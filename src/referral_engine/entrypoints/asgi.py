@@ -1,0 +1,74 @@
+"""The ASGI app: the HTTP base with the JSON API and the pages installed on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from referral_engine.adapters.readmodels.worker import LiveWorker
+from referral_engine.adapters.security import Throttle
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import Settings
+from referral_engine.entrypoints.api import docs
+from referral_engine.entrypoints.api.routers import (
+    cases,
+    dashboards,
+    deadlines,
+    projections,
+    service,
+)
+from referral_engine.entrypoints.http import problems
+from referral_engine.entrypoints.http.headers import SecurityHeaders
+from referral_engine.entrypoints.http.middleware import BodyLimit, Observe
+from referral_engine.entrypoints.web import install as install_pages
+
+
+def create_app(runtime: Runtime | None = None, *, live_projections: bool | None = None) -> FastAPI:
+    """The app on a given runtime, or on one built from the environment at startup.
+
+    With live projections (the default when built from the environment) a worker thread keeps
+    the read models caught up in this process.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = None
+        if getattr(app.state, "runtime", None) is None:
+            owned = app.state.runtime = await run_in_threadpool(build, Settings())
+        rt: Runtime = app.state.runtime
+        live = rt.settings.run_projections if live_projections is None else live_projections
+        worker = LiveWorker(rt.projections) if live and (owned or live_projections) else None
+        if worker is not None:
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+        if owned is not None:
+            owned.close()
+
+    app = FastAPI(
+        title="referral-engine",
+        summary="Event-sourced referral workflows for National Referral Mechanisms",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # served by .docs from local files, not from a CDN
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.throttle = Throttle()
+    problems.install(app)
+    app.include_router(cases.router)
+    app.include_router(service.router)
+    app.include_router(projections.router)
+    app.include_router(dashboards.router)
+    app.include_router(deadlines.router)
+    install_pages(app)
+    docs.install(app)
+    app.add_middleware(Observe)
+    app.add_middleware(SecurityHeaders)
+    limit = (runtime.settings if runtime else Settings()).max_body_bytes
+    app.add_middleware(BodyLimit, limit=limit)
+    return app

@@ -1,0 +1,160 @@
+"""The HTTP middleware shared by the API and the pages: body limit, metrics and the audit entry."""
+
+from __future__ import annotations
+
+import logging
+from time import perf_counter
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from referral_engine.bootstrap import Runtime
+from referral_engine.domain.errors import DomainError
+from referral_engine.entrypoints.api import deps
+from referral_engine.entrypoints.http import problems
+from referral_engine.entrypoints.http.headers import HTTPMiddleware, secured
+from referral_engine.entrypoints.http.metrics import observe
+from referral_engine.entrypoints.web.render import too_large_page, wants_page
+
+log = logging.getLogger("referral_engine.api")
+
+
+class Observe(HTTPMiddleware):
+    """Count and time each request, and write its audit entry once the status is known and
+    before the response leaves: a request the audit log cannot record is answered 503 (one that
+    failed inside is answered 500 by the outermost layer either way)."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = perf_counter()
+        request = Request(scope)
+        status: int | None = None
+        refused = False
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status, refused
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if not await _audited(request, status):
+                    refused = True
+                    await problems.problem(
+                        503,
+                        "service-unavailable",
+                        "The audit log is unavailable",
+                        "try again shortly",
+                    )(scope, receive, send)
+                    return
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            if status is None:  # an exception, answered 500 by the outermost layer
+                await _audited(request, 500)
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            observe(request.method, path, status or 500, perf_counter() - started)
+
+
+async def _audited(request: Request, status: int) -> bool:
+    """Write the request's audit entry if its route asks for one; False if that failed."""
+    action = getattr(request.state, "audit_action", None)
+    if action is None:
+        return True
+    try:
+        await run_in_threadpool(_audit, request, action, status)
+    except Exception as exc:
+        log.error("audit log write failed\n%s", problems.stack_without_messages(exc))
+        return False
+    return True
+
+
+def _audit(request: Request, action: str, status: int) -> None:
+    runtime: Runtime = request.app.state.runtime
+    case_id: UUID | None = getattr(request.state, "audit_case", None)
+    region: str | None = getattr(request.state, "audit_region", None)
+    if region is None and case_id is not None:
+        # A refused request never reached the case: file it under the case's region anyway, so
+        # that region's supervisors see attempts on their cases (the caller learns nothing).
+        region = _region_of(runtime, case_id)
+    runtime.audit.record(
+        user=getattr(request.state, "user", None),
+        action=action,
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        case_id=case_id,
+        region=region,
+        address=request.client.host if request.client else None,
+        detail=_detail(request),
+    )
+
+
+def _detail(request: Request) -> dict[str, Any] | None:
+    detail: dict[str, Any] | None = getattr(request.state, "audit_detail", None)
+    personal = deps.disclosed_fields(request)
+    if personal:  # a read of personal data: who saw which fields of which case, and when
+        detail = {**(detail or {}), "personal_fields": personal}
+    return detail
+
+
+def _region_of(runtime: Runtime, case_id: UUID) -> str | None:
+    try:
+        return runtime.engine.case(case_id).region
+    except DomainError:
+        return None
+
+
+class BodyLimit(HTTPMiddleware):
+    """Refuse request bodies over `limit` bytes with 413, declared or streamed.
+
+    The body is read here, before any other layer, and handed on whole: raising from inside a
+    wrapped `receive` would reach the routes wrapped in an exception group and turn into a 400.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        super().__init__(app)
+        self.limit = limit
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending its whole body
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        handed_on = False
+
+        async def whole_body() -> Message:
+            nonlocal handed_on
+            if handed_on:
+                return await receive()
+            handed_on = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, whole_body, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A problem document for API clients; an error page for a browser posting a form."""
+        if wants_page(scope):
+            response: Response = too_large_page(Request(scope), self.limit)
+        else:
+            response = problems.problem(
+                413,
+                "payload-too-large",
+                "Payload too large",
+                f"request bodies are limited to {self.limit} bytes",
+            )
+        await secured(response, https=scope.get("scheme") == "https")(scope, receive, send)

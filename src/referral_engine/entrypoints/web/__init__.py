@@ -1,0 +1,30 @@
+"""Server-rendered pages for caseworkers, supervisors and analysts (Jinja2, no JS build step).
+
+Pages call the same engine, read models, audit log and dashboards as the JSON API; they sign in
+with a session cookie instead of a bearer token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from referral_engine.entrypoints.web.routes import (
+    analytics,
+    auth,
+    cases,
+    oversight,
+    queue,
+    workflows,
+)
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages and their static files on the app."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, queue, cases, oversight, analytics, workflows):
+        app.include_router(module.router)

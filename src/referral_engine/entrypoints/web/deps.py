@@ -1,0 +1,193 @@
+"""What every page needs: the session, the signed-in user, CSRF-checked form posts, errors as
+pages (never a problem document or a stack trace in the browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+
+from referral_engine.adapters.readmodels.engine import ReadModelNotReady
+from referral_engine.adapters.security import User, grants_of
+from referral_engine.bootstrap import Runtime, master_key
+from referral_engine.domain.errors import DomainError
+from referral_engine.entrypoints.api.deps import (
+    AUDIT_READERS,
+    CASE_READERS_DENIED,
+    DEADLINE_READERS,
+    PROJECTION_OPERATORS,
+    get_runtime,
+)
+from referral_engine.entrypoints.http.problems import status_of
+from referral_engine.entrypoints.web import explain
+from referral_engine.entrypoints.web.session import (
+    COOKIE,
+    Session,
+    Sessions,
+    derive_key,
+    same_token,
+)
+
+
+class SignInRequired(Exception):
+    """No signed-in user: the page redirects to the sign-in form."""
+
+
+class Refused(HTTPException):
+    """An HTTP error whose page says the catalogue's message `key` (filled with `values`)."""
+
+    def __init__(self, status: int, key: str, **values: object) -> None:
+        super().__init__(status, key)
+        self.key, self.values = key, values
+
+
+def sessions(request: Request) -> Sessions:
+    """The app's session signer, made once from the runtime's master key."""
+    found: Sessions | None = getattr(request.app.state, "sessions", None)
+    if found is None:
+        runtime: Runtime = request.app.state.runtime
+        key = master_key(runtime.settings, embedded=runtime.embedded is not None)
+        found = request.app.state.sessions = Sessions(derive_key(key.key))
+    return found
+
+
+def session(request: Request) -> Session:
+    """The visitor's session; an anonymous one (set on the response) when there is none."""
+    found: Session | None = getattr(request.state, "session", None)
+    if found is None:
+        found = sessions(request).load(request.cookies.get(COOKIE))
+        if found is None:
+            found = sessions(request).anonymous()
+            request.state.new_session = found
+        request.state.session = found
+    return found
+
+
+def set_session(request: Request, response: Response, new: Session | None) -> None:
+    """Write the session cookie (or clear it when `new` is None)."""
+    secure = request.url.scheme == "https"
+    if new is None:
+        response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+        return
+    response.set_cookie(
+        COOKIE,
+        sessions(request).dump(new),
+        max_age=new.expires - int(sessions(request).clock()),
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def current_user(request: Request, runtime: Runtime) -> User | None:
+    """The session's user while it holds: the credential it was opened with is still live and
+    the user's role, agency and regions are those it was opened under."""
+    found = session(request)
+    if not (found.user and found.user_id and found.credential):
+        return None
+    try:
+        user_id = UUID(found.user_id)
+    except ValueError:
+        return None
+    user = runtime.users.session_user(user_id, found.credential)
+    if user is None or user.name != found.user or grants_of(user) != found.grants:
+        return None
+    return user
+
+
+def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> User:
+    """The signed-in user (the page redirects to sign-in otherwise)."""
+    user = current_user(request, runtime)
+    if user is None:
+        raise SignInRequired
+    request.state.user = user
+    return user
+
+
+def case_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    """Anyone who works cases; analysts see aggregates only."""
+    if user.role in CASE_READERS_DENIED:
+        raise Refused(403, "error.no_case_access")
+    return user
+
+
+def audit_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role not in AUDIT_READERS:
+        raise Refused(403, "error.no_audit_access")
+    return user
+
+
+def deadline_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role not in DEADLINE_READERS:
+        raise Refused(403, "error.no_board_access")
+    return user
+
+
+def operator_page_user(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role not in PROJECTION_OPERATORS:
+        raise Refused(403, "error.no_rebuild_access")
+    return user
+
+
+async def posted(request: Request) -> FormData:
+    """The submitted form, refused (403) unless it carries the session's CSRF token."""
+    form = await request.form()
+    token = form.get("csrf")
+    if not same_token(session(request).csrf, token if isinstance(token, str) else None):
+        raise Refused(403, "error.form_expired")
+    return form
+
+
+NO_NUL = r"^[^\x00]*$"
+"""Pages' text in addresses: PostgreSQL refuses a NUL character in a string, so it never gets in."""
+Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+"""A free-text filter in a page's address (a region, an agency, a state, a user name)."""
+PageUser = Annotated[User, Depends(page_user)]
+CasePageUser = Annotated[User, Depends(case_page_user)]
+AuditPageUser = Annotated[User, Depends(audit_page_user)]
+DeadlinePageUser = Annotated[User, Depends(deadline_page_user)]
+OperatorPageUser = Annotated[User, Depends(operator_page_user)]
+Posted = Annotated[FormData, Depends(posted)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+class PageRoute(APIRoute):
+    """Routes whose errors are pages: sign-in redirects, 403/404/409/422 as HTML."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            from referral_engine.entrypoints.web.render import (  # render imports this module
+                error_page,
+                words_of,
+            )
+
+            try:
+                return await handler(request)
+            except SignInRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+            except DomainError as exc:
+                return error_page(request, status_of(exc), explain.error(exc, words_of(request)))
+            except Refused as exc:
+                text = words_of(request)(exc.key, **exc.values)
+                return error_page(request, exc.status_code, text, exc.headers)
+            except HTTPException as exc:
+                return error_page(request, exc.status_code, str(exc.detail), exc.headers)
+            except ReadModelNotReady as exc:
+                text = words_of(request)("error.not_ready", name=str(exc))
+                return error_page(request, 503, text, {"Retry-After": "5"})
+            except RequestValidationError as exc:
+                where = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+                return error_page(request, 422, words_of(request)("error.bad_address", where=where))
+
+        return page_handler

@@ -1,0 +1,163 @@
+"""Errors in the reader's language: field problems worded by their stable `code`, domain errors
+by their class or `type`, each filled in from the error's own facts (workflow names in the
+workflow's words). English is the engine's own text (the API says the same) unless a page needs
+other words; a code with no wording here falls back to that text, so nothing is ever hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from referral_engine.domain import errors
+from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.entrypoints.web.i18n import Translator
+from referral_engine.entrypoints.web.workflow_text import WorkflowText
+
+FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
+    # code: (English, or "" for the engine's own words; Ukrainian)
+    "required": ("", "обов'язкове поле"),
+    "unknown_field": ("", "це поле не належить до цього кроку"),
+    "not_text": ("", "має бути текстом"),
+    "blank": ("", "не може бути порожнім"),
+    "too_long": ("", "має містити не більше {limit} символів"),
+    "date_not_datetime": ("", "має бути датою (РРРР-ММ-ДД), без часу"),
+    "date": ("", "має бути датою у форматі РРРР-ММ-ДД"),
+    "datetime": ("", "має бути датою й часом ISO-8601 з часовим поясом"),
+    "time_zone": ("", "має містити часовий пояс (наприклад, +02:00 або Z)"),
+    "not_int": ("", "має бути цілим числом"),
+    "below_min": ("", "має бути не менше {min}"),
+    "above_max": ("", "має бути не більше {max}"),
+    "not_bool": ("", "має бути «так» або «ні»"),
+    "not_one_of": ("", "має бути одним із значень: {values}"),
+    "not_list_of": ("", "оберіть хоча б одне зі значень: {values}"),
+    "unknown_values": ("", "невідомі значення на позиціях {at}; дозволені: {values}"),
+    "repeated": ("", "значення не можуть повторюватися"),
+    "not_month": ("", "має бути місяцем (РРРР-ММ)"),
+    "not_day": ("", "має бути датою (РРРР-ММ-ДД)"),
+    "not_case_id": ("", "не є ідентифікатором справи"),
+    "from_after_to": ("", "початок не може бути пізніше кінця"),
+    "no_period": ("", "цей показник не має виміру за місяцями, тож період задати не можна"),
+}
+
+ERRORS: dict[str, tuple[str, str]] = {
+    # error class or type: (English, or "" for the engine's own words; Ukrainian)
+    "CaseNotFound": ("", "Справу {case_id} не знайдено"),
+    "ReferralNotFound": ("", "Направлення {referral_id} не знайдено"),
+    "WorkflowNotFound": ("", "Процедуру {workflow_id} не знайдено"),
+    "DashboardNotFound": ("", "Показника «{name}» немає"),
+    "not-found": ("", "Не знайдено"),
+    "illegal-transition": (
+        "",
+        "Крок «{trigger}» неможливий у стані «{state}»; зараз можливі: {legal}",
+    ),
+    "too-early": ("", "Крок «{trigger}» дозволено не раніше {earliest_on} (відлік від {after})"),
+    "forbidden-role": ("", "Роль «{role}» не може виконати крок «{trigger}»; можуть: {allowed}"),
+    "forbidden-region": ("", "Ви не можете {action} «{region}»"),
+    "condition-not-met": ("", "Крок «{trigger}» можливий лише для справ, де {wanted}"),
+    "not-receiving-agency": (
+        "",
+        "Крок «{trigger}» може виконати лише установа, що приймає («{receiving_agency}»), "
+        "а не «{agency}»",
+    ),
+    "precondition-missing": ("", "Для кроку «{trigger}» спершу потрібно: {missing}"),
+    "version-conflict": (
+        "",
+        "Очікувалася версія справи {expected}, але справа вже у версії {current}",
+    ),
+    "idempotency-key-reused": (
+        "This form was already sent with other values (from another tab, or after going back), "
+        "so nothing new was recorded. Check the queue before sending this fresh form again.",
+        "Цю форму вже надсилали з іншими значеннями (з іншої вкладки або після повернення "
+        "назад), тому нічого нового не записано. Перевірте чергу, перш ніж надіслати цю нову "
+        "форму ще раз.",
+    ),
+    "personal-data-erased": (
+        "",
+        "Особисті дані цієї справи стерто на вимогу; особисті поля більше не можна записати: "
+        "{fields}",
+    ),
+    "personal-data-erased-retry": (
+        "",
+        "Особисті дані цієї справи стерто на вимогу; повторний запит з особистими полями вже "
+        "не можна зіставити з першою відповіддю, тож нічого не записано: {fields}",
+    ),
+    "validation": ("", "Деякі значення відсутні або неприпустимі: {problems}"),
+    "migration-refused": ("", "Справу {case_id} не можна перевести на нову версію: {problems}"),
+    "invalid-workflow": ("", "Файл процедури {source} містить помилки: {problems}"),
+    "user-exists": ("", "Користувач з таким іменем уже існує"),
+    "domain-error": ("", "Цю дію неможливо виконати"),
+}
+REGION_ACTIONS: dict[str, str] = {
+    # RegionNotAllowed.action: its Ukrainian words
+    "open cases in": "відкривати справи в області",
+    "see the deadlines of": "переглядати строки області",
+}
+
+
+def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | None = None) -> str:
+    """One field's problem, as shown next to it."""
+    english, other = FIELD_PROBLEMS.get(problem.code, ("", ""))
+    template = other if t.lang != "en" else english
+    if not template:
+        return problem.message
+    facts = {k: _listed(v, text) if k == "values" else v for k, v in problem.params.items()}
+    return _filled(template, facts, problem.message)
+
+
+def error(exc: DomainError, t: Translator, text: WorkflowText | None = None) -> str:
+    """A domain error as a sentence for the page."""
+    key = exc.type + ("-retry" if getattr(exc, "retry", False) else "")
+    english, other = ERRORS.get(type(exc).__name__) or ERRORS.get(key, ("", ""))
+    template = other if t.lang != "en" else english
+    if not template:
+        return str(exc)
+    return _filled(template, _facts(exc, t, text), str(exc))
+
+
+def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[str, Any]:
+    """The error's attributes, with workflow names in the workflow's words."""
+    facts: dict[str, Any] = dict(vars(exc))
+    if text is not None and isinstance(facts.get("trigger"), str):
+        facts["trigger"] = text.step(facts["trigger"])
+    if isinstance(exc, errors.IllegalTransition):
+        facts["state"] = text.state(exc.state) if text else exc.state
+        steps = [text.step(s) if text else s for s in exc.legal_triggers]
+        facts["legal"] = ", ".join(steps) or t("none")
+    if isinstance(exc, errors.RoleNotAllowed):
+        facts["allowed"] = ", ".join(exc.allowed_roles)
+    if isinstance(exc, errors.RegionNotAllowed):
+        facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
+    if isinstance(exc, errors.ConditionNotMet):
+        facts["wanted"] = ", ".join(
+            f"{text.data_title(name) if text else name} = {_said(value, t, text)}"
+            for name, value in exc.unmet
+        )
+    if isinstance(exc, errors.InvalidData):
+        facts["problems"] = "; ".join(
+            f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
+        )
+    for name in ("missing", "fields", "problems"):
+        if isinstance(facts.get(name), tuple):
+            facts[name] = ", ".join(facts[name])
+    return facts
+
+
+def _said(value: object, t: Translator, text: WorkflowText | None) -> str:
+    """A condition's value: yes or no for a flag, else the value in the workflow's words."""
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    return text.value(str(value)) if text else str(value)
+
+
+def _listed(values: object, text: WorkflowText | None) -> str:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return str(values)
+    names = [str(v) for v in values]
+    return text.values(names) if text else ", ".join(names)
+
+
+def _filled(template: str, facts: dict[str, Any], fallback: str) -> str:
+    try:
+        return template.format(**facts)
+    except (KeyError, IndexError, ValueError):  # a fact this error lacks: say it as it is
+        return fallback

@@ -1,0 +1,30 @@
+"""The one place case data leaves the engine for a page: every view goes through the reader's
+disclosure (personal fields they may not see are replaced by markers, and the request's audit
+entry lists the personal fields shown). Add redaction rules here, not in the routes."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import Request
+
+from referral_engine.adapters.security import User
+from referral_engine.application.engine import Engine
+from referral_engine.domain.views import CaseView, HistoryEntry
+from referral_engine.entrypoints.api.deps import disclosure
+
+
+def case_shown(request: Request, user: User, engine: Engine, view: CaseView) -> CaseView:
+    """The case as `user` may see it."""
+    workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
+    request.state.audit_region = view.region
+    return disclosure(request, user, workflow).case(view)
+
+
+def history_shown(
+    request: Request, user: User, engine: Engine, case_id: UUID
+) -> list[HistoryEntry]:
+    """Every event of the case as `user` may see it."""
+    history = engine.history(case_id, scope=user.scope)
+    workflow = engine.workflow_of(case_id, scope=user.scope)
+    return disclosure(request, user, workflow).history(history)

@@ -1,0 +1,158 @@
+"""Rendering pages: one Jinja2 environment (autoescaped), the interface language, the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from referral_engine.adapters.security import User
+from referral_engine.domain.personal import is_marker
+from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.entrypoints.api.deps import (
+    AUDIT_READERS,
+    CASE_READERS_DENIED,
+    DEADLINE_READERS,
+)
+from referral_engine.entrypoints.web import explain
+from referral_engine.entrypoints.web.deps import session, set_session
+from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
+from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
+
+TEMPLATES = Path(__file__).parent / "templates"
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "svg"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGS else DEFAULT
+
+
+def words_of(request: Request) -> Translator:
+    """The interface's words in the request's language."""
+    return translator(language(request))
+
+
+def workflow_words(request: Request, workflow: WorkflowDefinition) -> WorkflowText:
+    """A workflow's words in the request's language."""
+    return text_of(workflow, language(request))
+
+
+def nav(user: User | None) -> list[tuple[str, str]]:
+    """The sections this user's role may use: (path, message key)."""
+    if user is None:
+        return []
+    items = []
+    if user.role not in CASE_READERS_DENIED:
+        items.append(("/cases", "nav.cases"))
+    if user.role in DEADLINE_READERS:
+        items.append(("/deadlines", "nav.deadlines"))
+    if user.role in AUDIT_READERS:
+        items.append(("/audit", "nav.audit"))
+    items += [
+        ("/dashboards", "nav.dashboards"),
+        ("/projections", "nav.projections"),
+        ("/workflows", "nav.workflows"),
+    ]
+    return items
+
+
+def shown(value: Any, t: Any) -> str:
+    """A stored value as text: lists joined, booleans in words, redaction markers explained."""
+    if is_marker(value):
+        return str(t("redacted." + str(value["redacted"])))
+    if isinstance(value, bool):
+        return str(t("yes" if value else "no"))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def query(params: Mapping[str, Any], **changes: Any) -> str:
+    """A query string from `params` with `changes`, leaving out empty values."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render `template` inside the frame; writes the session cookie when one was just made."""
+    lang = language(request)
+    t = translator(lang)
+    user: User | None = getattr(request.state, "user", None)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = ENV.get_template(template).render(
+        request=request,
+        user=user,
+        t=t,
+        words=lambda workflow: text_of(workflow, lang),
+        explain=lambda error, wt=None: explain.error(error, t, wt),
+        lang=lang,
+        langs=LANGS,
+        here=quote(here, safe=""),
+        csrf=session(request).csrf,
+        nav=nav(user),
+        path=request.url.path,
+        shown=lambda v: shown(v, t),
+        query=query,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    new = getattr(request.state, "new_session", None)
+    if new is not None:
+        set_session(request, response, new)
+    return response
+
+
+def error_page(
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
+    response = page(request, "error.html", status=status, status_code=status, detail=detail)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+
+
+def wants_page(scope: Mapping[str, Any]) -> bool:
+    """Whether a request comes from a browser on the pages (a form post, or asking for HTML)
+    rather than from an API client, which keeps getting problem documents."""
+    if str(scope.get("path", "")).startswith("/api/"):
+        return False
+    headers = dict(scope.get("headers") or [])
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return kind in FORMS or b"text/html" in headers.get(b"accept", b"")
+
+
+def too_large_page(request: Request, limit: int) -> HTMLResponse:
+    """The error page for a form over the body limit (what was typed cannot be kept)."""
+    detail = translator(language(request))("error.too_large", kb=limit // 1024)
+    return error_page(request, 413, detail)
+
+
+def no_such_page(request: Request) -> HTMLResponse:
+    """The error page for an address that is no page (a stale link, a typo)."""
+    return error_page(request, 404, translator(language(request))("error.no_page"))
+
+
+def svg(markup: str) -> Markup:
+    """SVG this package generated itself (every text in it escaped when it was made)."""
+    return Markup(markup)

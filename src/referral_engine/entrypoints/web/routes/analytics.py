@@ -1,0 +1,169 @@
+"""Analysts' pages: dashboards with charts and CSV downloads, read models with live rebuilds."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+
+from referral_engine.application.dashboards import Report, dashboards, report, to_csv
+from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.entrypoints.api.routers.projections import start_rebuild
+from referral_engine.entrypoints.web import charts
+from referral_engine.entrypoints.web.deps import (
+    NO_NUL,
+    OperatorPageUser,
+    PageRoute,
+    PageUser,
+    Posted,
+    Refused,
+    RuntimeDep,
+    Text,
+)
+from referral_engine.entrypoints.web.render import page, query
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Name = Annotated[str, Path(max_length=100, pattern=NO_NUL)]
+Month = Annotated[str | None, Query(max_length=10, pattern=NO_NUL)]
+
+
+@router.get("/dashboards", response_class=HTMLResponse)
+def dashboard_list(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
+    """The dashboards the read models publish."""
+    return page(request, "dashboards.html", dashboards=dashboards(runtime.projections))
+
+
+@router.get("/dashboards/{name}", response_class=HTMLResponse)
+def dashboard(
+    name: Name,
+    request: Request,
+    user: PageUser,
+    runtime: RuntimeDep,
+    region: Text = None,
+    start: Month = None,
+    end: Month = None,
+    measure: Text = None,
+) -> HTMLResponse:
+    """A dashboard as charts and a table; suppressed cells marked, CSV to download."""
+    found = _report(runtime, name, region, start, end)
+    choices = charts.measures(found)
+    chosen = measure if measure in choices else (choices[0] if choices else "")
+    filters = {"region": region or "", "start": start or "", "end": end or ""}
+    line = charts.line_chart(found, chosen) if chosen else None
+    return page(
+        request,
+        "dashboard.html",
+        report=found,
+        filters=filters,
+        measures=choices,
+        measure=chosen,
+        bars=charts.bar_chart(found, chosen) if chosen else None,
+        line=line,
+        too_many_lines=bool(found.dashboard.period and line is None and found.published.rows),
+        suppressed=found.published.reasons,
+        chart_csv=lambda kind: (
+            f"/dashboards/{name}/charts/{kind}.csv?" + query(filters, measure=chosen)
+        ),
+    )
+
+
+@router.get("/dashboards/{name}/csv", response_class=PlainTextResponse)
+def dashboard_csv(
+    name: Name,
+    user: PageUser,
+    runtime: RuntimeDep,
+    region: Text = None,
+    start: Month = None,
+    end: Month = None,
+) -> PlainTextResponse:
+    """The dashboard as published, as CSV (suppressed cells read `x`)."""
+    found = _report(runtime, name, region, start, end)
+    return PlainTextResponse(
+        to_csv(found),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/dashboards/{name}/charts/{kind}.csv", response_class=PlainTextResponse)
+def chart_csv(
+    name: Name,
+    kind: Annotated[str, Path(pattern="^(bars|lines)$")],
+    user: PageUser,
+    runtime: RuntimeDep,
+    measure: Annotated[str, Query(max_length=100, pattern=NO_NUL)],
+    region: Text = None,
+    start: Month = None,
+    end: Month = None,
+) -> PlainTextResponse:
+    """The cells one chart draws, as CSV, after the same disclosure control as the dashboard."""
+    found = _report(runtime, name, region, start, end)
+    text = charts.chart_csv(found, measure, kind) if measure in charts.measures(found) else None
+    if text is None:
+        raise Refused(404, "error.no_chart", name=name, measure=measure)
+    filename = f"{name}-{measure}-{kind}.csv"
+    return PlainTextResponse(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _report(
+    runtime: RuntimeDep, name: str, region: str | None, start: str | None, end: str | None
+) -> Report:
+    return report(
+        runtime.projections,
+        name,
+        k=runtime.settings.suppression_k,
+        today=runtime.engine.clock().date(),
+        region=region or None,
+        start=_month(start, "start"),
+        end=_month(end, "end"),
+    )
+
+
+def _month(text: str | None, field: str) -> date | None:
+    """A month (YYYY-MM, as month inputs send it) or a day, as a date."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text if len(text) > 7 else f"{text}-01")
+    except ValueError:
+        problem = FieldProblem(field, "must be a month (YYYY-MM)", "not_month")
+        raise InvalidData([problem]) from None
+
+
+@router.get("/projections", response_class=HTMLResponse)
+def projections_page(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
+    """Each read model's position, lag and rebuild progress (updated live)."""
+    started = request.query_params.get("started")
+    statuses = runtime.projections.status()
+    return page(
+        request,
+        "projections.html",
+        statuses=statuses,
+        started=started if started in {s.name for s in statuses} else None,
+    )
+
+
+@router.get("/projections/rows", response_class=HTMLResponse)
+def projection_rows(request: Request, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
+    """The status table's rows alone, for the page to refresh in place."""
+    return page(request, "_projection_rows.html", statuses=runtime.projections.status())
+
+
+@router.post("/projections/{name}/rebuild", response_class=RedirectResponse)
+def rebuild(
+    name: Name, user: OperatorPageUser, runtime: RuntimeDep, form: Posted
+) -> RedirectResponse:
+    """Start a blue/green rebuild; the page then shows its progress."""
+    if name not in runtime.projections.models:
+        raise Refused(404, "error.no_read_model", name=name)
+    try:
+        start_rebuild(runtime.projections, name)
+    except HTTPException as exc:  # 409: one is running already
+        raise Refused(exc.status_code, "error.rebuild_running", name=name) from None
+    return RedirectResponse(f"/projections?started={name}", status_code=303)

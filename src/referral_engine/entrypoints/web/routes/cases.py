@@ -1,0 +1,243 @@
+"""Caseworkers' pages: opening a case, the case page and its step forms (the queue: queue.py)."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from referral_engine.adapters.security import User
+from referral_engine.application.engine import Engine
+from referral_engine.domain.errors import (
+    DomainError,
+    InvalidData,
+    RegionNotAllowed,
+    VersionConflict,
+)
+from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.views import CaseView, StepResult
+from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.entrypoints.api.deps import audited
+from referral_engine.entrypoints.http.metrics import count_command
+from referral_engine.entrypoints.http.problems import status_of
+from referral_engine.entrypoints.web import explain, forms
+from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, RuntimeDep, Text
+from referral_engine.entrypoints.web.present import case_shown, history_shown
+from referral_engine.entrypoints.web.render import page, words_of, workflow_words
+from referral_engine.workflows.loader import WorkflowRegistry
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def openable(workflows: WorkflowRegistry, user: User) -> list[WorkflowDefinition]:
+    """The newest version of each workflow this user's role may open cases under."""
+    newest: dict[str, WorkflowDefinition] = {}
+    for w in workflows:
+        if user.role in w.opening.roles and w.version > getattr(newest.get(w.id), "version", 0):
+            newest[w.id] = w
+    return list(newest.values())
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+def new_case(
+    request: Request, user: CasePageUser, runtime: RuntimeDep, workflow: Text = None
+) -> HTMLResponse:
+    """The form that opens a case, generated from the workflow's opening fields."""
+    choices = openable(runtime.engine.workflows, user)
+    if workflow is None and choices:
+        return _new_case_page(request, user, choices[0])
+    chosen = runtime.engine.workflows.get(workflow or "")
+    return _new_case_page(request, user, chosen)
+
+
+def _new_case_page(
+    request: Request,
+    user: User,
+    workflow: WorkflowDefinition,
+    *,
+    values: dict[str, object] | None = None,
+    region: str = "",
+    error: DomainError | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    problems = error.problems if isinstance(error, InvalidData) else ()
+    form = forms.Form(workflow_words(request, workflow), words_of(request), "opening")
+    region_errors = [explain.field_problem(p, form.t) for p in problems if p.path == "region"]
+    if isinstance(error, RegionNotAllowed):
+        region_errors.append(explain.error(error, form.t))
+    return page(
+        request,
+        "new_case.html",
+        status=status,
+        workflow=workflow,
+        widgets=forms.widgets(workflow.opening.fields, "open", form, values, problems),
+        regions=[] if user.scope is None else sorted(user.scope),
+        region=region,
+        region_errors=region_errors,
+        error=error,
+        key=uuid4(),
+    )
+
+
+@router.post("/cases/new", response_model=None, dependencies=[audited("case.open")])
+def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: Posted) -> Response:
+    """Open a case from the submitted form; errors are shown next to their fields."""
+    workflow = runtime.engine.workflows.get(str(form.get("workflow", "")))
+    data = forms.read(workflow.opening.fields, form)
+    region = str(form.get("region", "")).strip()
+    try:
+        result = runtime.engine.open_case(
+            workflow.id,
+            region,
+            data,
+            actor=user.actor,
+            idempotency_key=_key(form),
+            scope=user.scope,
+        )
+    except DomainError as exc:  # each error its own status: 422, 403 (role, region), ...
+        return _new_case_page(
+            request, user, workflow, values=data, region=region, error=exc, status=status_of(exc)
+        )
+    _mark(request, result)
+    count_command("open")
+    return _done(result)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse, dependencies=[audited("case.read")])
+def case_page(
+    case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep
+) -> HTMLResponse:
+    """The case: state, data, referrals, deadlines, and a form per step this user may take."""
+    view = runtime.engine.case(case_id, reader=user.actor, scope=user.scope)
+    return _case_page(request, user, runtime.engine, view)
+
+
+@router.post("/cases/{case_id}/steps", response_model=None, dependencies=[audited("case.step")])
+def take_step(
+    case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep, form: Posted
+) -> Response:
+    """Take one step (case, referral or sending a referral) from its generated form."""
+    engine = runtime.engine
+    workflow = engine.workflow_of(case_id, scope=user.scope)
+    trigger = str(form.get("trigger", ""))
+    referral_id = str(form.get("referral_id", "")) or None
+    data = forms.read(_fields(workflow, trigger), form)
+    request.state.audit_detail = {"trigger": trigger}
+    try:
+        result = _command(engine, user, case_id, workflow, form, trigger, referral_id, data)
+    except DomainError as exc:
+        view = engine.case(case_id, reader=user.actor, scope=user.scope)
+        failed = (trigger, referral_id, data, exc)
+        return _case_page(request, user, engine, view, failed=failed, status=status_of(exc))
+    _mark(request, result)
+    count_command(trigger)
+    return _done(result)
+
+
+def _command(
+    engine: Engine,
+    user: User,
+    case_id: UUID,
+    workflow: WorkflowDefinition,
+    form: FormData,
+    trigger: str,
+    referral_id: str | None,
+    data: dict[str, object],
+) -> StepResult:
+    """The same engine command the JSON API's route for this kind of step calls."""
+    try:
+        version = int(str(form.get("expected_version", "")))
+    except ValueError:
+        version = 0
+    actor, key, scope = user.actor, _key(form), user.scope
+    if referral_id is not None:
+        return engine.take_referral_step(
+            case_id,
+            referral_id,
+            trigger,
+            data,
+            actor=actor,
+            expected_version=version,
+            idempotency_key=key,
+            scope=scope,
+        )
+    if workflow.referrals is not None and trigger == workflow.referrals.send.trigger:
+        return engine.send_referral(
+            case_id, data, actor=actor, expected_version=version, idempotency_key=key, scope=scope
+        )
+    return engine.take_step(
+        case_id,
+        trigger,
+        data,
+        actor=actor,
+        expected_version=version,
+        idempotency_key=key,
+        scope=scope,
+    )
+
+
+def _fields(workflow: WorkflowDefinition, trigger: str) -> tuple[FieldSpec, ...]:
+    spec = next((t for t in workflow.all_transitions() if t.trigger == trigger), None)
+    return spec.fields if spec is not None else ()
+
+
+def _key(form: FormData) -> str | None:
+    key = form.get("idempotency_key")
+    return key[:200] if isinstance(key, str) and key else None
+
+
+def _mark(request: Request, result: StepResult) -> None:
+    request.state.audit_region = result.region
+    request.state.audit_case = result.case_id
+
+
+def _done(result: StepResult) -> RedirectResponse:
+    """After a command, the case page (a reload does not post the form again)."""
+    target = f"/cases/{result.case_id}?done={result.event}&version={result.version}"
+    return RedirectResponse(target, status_code=303)
+
+
+Failed = tuple[str, str | None, dict[str, object], DomainError]
+
+
+def _case_page(
+    request: Request,
+    user: User,
+    engine: Engine,
+    view: CaseView,
+    *,
+    failed: Failed | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    shown = case_shown(request, user, engine, view)
+    workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
+    text, t = workflow_words(request, workflow), words_of(request)
+    step_forms = []
+    for i, step in enumerate(shown.allowed_steps):
+        mine = failed is not None and (failed[0], failed[1]) == (step.trigger, step.referral_id)
+        error = failed[3] if mine and failed else None
+        problems = error.problems if isinstance(error, InvalidData) else ()
+        values = failed[2] if mine and failed else None
+        form = forms.Form(text, t, text.step_key(step.trigger, step.referral_id is not None))
+        widgets = forms.widgets(step.fields, f"step{i}", form, values, problems)
+        step_forms.append((step, widgets, error, uuid4()))
+    error = failed[3] if failed else None
+    changes = []
+    if isinstance(error, VersionConflict):
+        changes = [
+            h for h in history_shown(request, user, engine, view.id) if h.version > error.expected
+        ]
+    return page(
+        request,
+        "case.html",
+        status=status,
+        case=shown,
+        workflow=workflow,
+        step_forms=step_forms,
+        error=error,
+        unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
+        changes=changes,
+        done=done if (done := request.query_params.get("done")) in workflow.event_names() else None,
+    )

@@ -1,0 +1,99 @@
+"""The caseworker's queue: cases of their regions from the case_queue read model, filtered by
+state, region and overdue deadlines, a page at a time.
+
+Pages are keyset-paginated by case id: a page starts after the last case of the one before.
+The read model's query goes forward only, so the way back is carried in the links: `back`
+lists the starts of the pages before this one (`-` for the first), at most MAX_BACK of them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from referral_engine.domain.errors import DomainError
+from referral_engine.entrypoints.api.deps import audited
+from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, RuntimeDep, Text
+from referral_engine.entrypoints.web.render import page, workflow_words
+from referral_engine.entrypoints.web.routes.cases import openable
+from referral_engine.workflows.loader import WorkflowRegistry
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PAGE_SIZE = 25
+MAX_BACK = 50
+FIRST = "-"
+Back = Annotated[str, Query(max_length=MAX_BACK * 37, pattern=r"^[-0-9a-f,]*$")]
+
+
+@router.get("/cases", response_class=HTMLResponse, dependencies=[audited("case.list")])
+def queue(
+    request: Request,
+    user: CasePageUser,
+    runtime: RuntimeDep,
+    state: Text = None,
+    region: Text = None,
+    overdue: Literal["", "yes", "no"] = "",
+    cursor: UUID | None = None,
+    back: Back = "",
+) -> HTMLResponse:
+    """The caseworker's queue (case_queue read model), filtered, a page at a time."""
+    filters = {"state": state or None, "region": region or None, "overdue": overdue}
+    rows = runtime.projections.query(
+        "case_queue",
+        "queue",
+        {
+            **filters,
+            "overdue": {"yes": True, "no": False}.get(overdue),
+            "today": runtime.engine.clock().date(),
+            "regions": None if user.scope is None else sorted(user.scope),
+            "from": None,
+            "to": None,
+            "after": cursor,
+            "limit": PAGE_SIZE + 1,  # one more tells whether there is a next page
+        },
+    )
+    workflows = runtime.engine.workflows
+    return page(
+        request,
+        "queue.html",
+        rows=rows[:PAGE_SIZE],
+        filters=filters,
+        pager=_pager(
+            cursor, back, rows[PAGE_SIZE - 1]["case_id"] if len(rows) > PAGE_SIZE else None
+        ),
+        states=_states(request, workflows),
+        state_of=lambda row: _state_label(request, workflows, row),
+        openable=openable(workflows, user),
+    )
+
+
+def _pager(cursor: UUID | None, back: str, last: UUID | None) -> dict[str, dict[str, Any] | None]:
+    """The query changes of the links to the previous and the next page (None: no such page)."""
+    trail = [b for b in back.split(",") if b][-MAX_BACK:]
+    previous = None
+    if cursor is not None:
+        start = trail[-1] if trail else FIRST
+        previous = {"cursor": "" if start == FIRST else start, "back": ",".join(trail[:-1])}
+    following = None
+    if last is not None:
+        here = str(cursor) if cursor is not None else FIRST
+        following = {"cursor": str(last), "back": ",".join([*trail, here][-MAX_BACK:])}
+    return {"previous": previous, "next": following}
+
+
+def _states(request: Request, workflows: WorkflowRegistry) -> list[tuple[str, str]]:
+    """Every state of the newest version of each workflow, in words, alphabetically."""
+    newest = {w.id: w for w in workflows}  # the registry lists each id's versions in order
+    words = {s: workflow_words(request, w).state(s) for w in newest.values() for s in w.states}
+    return sorted(words.items(), key=lambda item: item[1].casefold())
+
+
+def _state_label(request: Request, workflows: WorkflowRegistry, row: dict[str, Any]) -> str:
+    """A queue row's state in the words of the workflow version its case runs under."""
+    try:
+        workflow = workflows.get(str(row["workflow_id"]), int(row["workflow_version"]))
+    except DomainError:
+        return str(row["state"])
+    return workflow_words(request, workflow).state(str(row["state"]))

@@ -1,0 +1,407 @@
+"""The meaning checks of a workflow file, run after its structure has been validated.
+
+Each problem names the path in the file (`transitions[3].dest`) and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from referral_engine.domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
+from referral_engine.workflows.labels import label_findings, label_problems
+
+if TYPE_CHECKING:
+    from referral_engine.workflows.loader import TransitionModel, WorkflowModel
+
+ANY_STATE = "*"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def sources_of(source: list[str] | str, live_states: Sequence[str]) -> tuple[str, ...]:
+    """A transition's source states; `*` means every non-terminal state."""
+    if source == ANY_STATE:
+        return tuple(live_states)
+    return (source,) if isinstance(source, str) else tuple(source)
+
+
+def semantic_problems(model: WorkflowModel) -> list[str]:
+    """Every meaning problem of a structurally valid workflow, in file order."""
+    problems: list[str] = []
+    roles = set(model.roles)
+    states = model.states
+    problems += _unknown("opening.state", [model.opening.state], states, "state")
+    problems += _unknown("opening.roles", model.opening.roles, roles, "role")
+    problems += _fields_problems("opening.fields", model.opening.fields)
+    problems += _machine_problems("", model.transitions, states, roles, model.opening.state)
+    flags_set = set(model.opening.sets) | {f for t in model.transitions for f in t.sets}
+    if model.referrals is not None:
+        r = model.referrals
+        problems += _unknown("referrals.allowed_in", r.allowed_in, states, "state")
+        problems += _unknown("referrals.active_in", r.active_in or [], states, "state")
+        problems += _unknown("referrals.send.roles", r.send.roles, roles, "role")
+        problems += _unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
+        problems += _fields_problems("referrals.send.fields", r.send.fields)
+        for key in (r.agency_field, r.service_field):
+            field = r.send.fields.get(key)
+            if field is None or not field.required:
+                problems.append(f"referrals.send.fields: needs a required field '{key}'")
+        problems += _machine_problems("referrals.", r.transitions, r.states, roles, r.send.dest)
+        flags_set |= {f for t in r.transitions for f in t.sets}
+        problems += _requires_problems("referrals.send", r.send.requires, flags_set)
+        for i, t in enumerate(r.transitions):
+            problems += _requires_problems(f"referrals.transitions[{i}]", t.requires, flags_set)
+    for i, t in enumerate(model.transitions):
+        problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
+    problems += _deadline_problems(model)
+    problems += _not_before_problems(model)
+    problems += _condition_problems(model)
+    problems += _reporting_problems(model)
+    problems += _personal_data_problems(model)
+    problems += label_problems(model)
+    return problems
+
+
+def _personal_data_problems(model: WorkflowModel) -> list[str]:
+    """Readers of personal data must be workflow roles or supervisors, on personal fields only."""
+    readers = {*model.roles, "supervisor"}
+    problems: list[str] = []
+    if model.personal_data is not None:
+        path = "personal_data.readers"
+        problems += _unknown(path, model.personal_data.readers, readers, "role")
+    for prefix, name, f in _declared_fields(model):
+        path = f"{prefix}.fields.{name}.readers"
+        if f.readers and not f.pii:
+            problems.append(f"{path}: only personal (pii: true) fields have readers")
+        problems += _unknown(path, f.readers, readers, "role")
+    return problems
+
+
+def _declared_fields(model: WorkflowModel) -> list[tuple[str, str, Any]]:
+    """Every field declaration as (path of its step, name, declaration), in file order."""
+    steps: list[tuple[str, Any]] = [("opening", model.opening)]
+    steps += [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
+    if model.referrals is not None:
+        steps.append(("referrals.send", model.referrals.send))
+        steps += [
+            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
+        ]
+    return [(prefix, name, f) for prefix, step in steps for name, f in step.fields.items()]
+
+
+REFERENCE_WORDS = frozenset({"number", "reference", "ref", "no", "id"})
+"""A string field whose name ends in one of these words holds a document number or reference."""
+
+
+def _unmarked_personal(model: WorkflowModel) -> list[str]:
+    """Free text, and strings named like a document number or reference, can identify or
+    describe the person, so they must be `pii: true` (encrypted, shown only to readers)."""
+    findings: list[str] = []
+    for prefix, name, f in _declared_fields(model):
+        path = f"{prefix}.fields.{name}"
+        if f.pii:
+            continue
+        if f.type == "text":
+            findings.append(f"{path}: free text is not marked `pii: true`")
+        elif f.type == "string" and name.lower().rsplit("_", 1)[-1] in REFERENCE_WORDS:
+            findings.append(f"{path}: a number or reference is not marked `pii: true`")
+    return findings
+
+
+def _machine_problems(
+    prefix: str,
+    transitions: Sequence[TransitionModel],
+    states: Mapping[str, Any],
+    roles: set[str],
+    initial: str,
+) -> list[str]:
+    problems: list[str] = []
+    live = [n for n, s in states.items() if not s.terminal]
+    pairs: Counter[tuple[str, str]] = Counter()
+    for i, t in enumerate(transitions):
+        path = f"{prefix}transitions[{i}]"
+        sources = sources_of(t.source, live)
+        if t.dest == PREVIOUS and prefix:
+            problems.append(f"{path}.dest: {PREVIOUS} is only supported in case transitions")
+        problems += _unknown(f"{path}.source", sources, states, "state")
+        if t.dest not in (None, PREVIOUS):
+            problems += _unknown(f"{path}.dest", [t.dest], states, "state")
+        problems += _unknown(f"{path}.roles", t.roles, roles, "role")
+        problems += _fields_problems(f"{path}.fields", t.fields)
+        for s in sources:
+            if s in states and states[s].terminal:
+                problems.append(f"{path}.source: terminal state '{s}' cannot have a way out")
+            pairs[(t.trigger, s)] += 1
+    for (trigger, state), count in pairs.items():
+        if count > 1:
+            problems.append(
+                f"{prefix}transitions: trigger '{trigger}' is declared {count} times from "
+                f"state '{state}'"
+            )
+    if problems:
+        return problems
+    edges = _edges(transitions, live)
+    reachable = _reachable(initial, edges)
+    returns = {s for t in transitions if t.dest == PREVIOUS for s in sources_of(t.source, live)}
+    for name, state in states.items():
+        if name not in reachable:
+            problems.append(f"{prefix}states.{name}: unreachable from '{initial}'")
+        if not state.terminal and not (edges.get(name, set()) - {name}) and name not in returns:
+            problems.append(
+                f"{prefix}states.{name}: not terminal, yet no step leads out of it "
+                "(mark it `terminal: true` or add a transition)"
+            )
+    return problems
+
+
+def _edges(transitions: Iterable[TransitionModel], live: Sequence[str]) -> dict[str, set[str]]:
+    """The state graph. A `$previous` step only returns to a state already visited, so it
+    counts as a way out of its source but never makes another state reachable."""
+    edges: dict[str, set[str]] = {}
+    for t in transitions:
+        for s in sources_of(t.source, live):
+            if t.dest not in (None, PREVIOUS):
+                edges.setdefault(s, set()).add(t.dest)
+    return edges
+
+
+def _reachable(initial: str, edges: Mapping[str, set[str]]) -> set[str]:
+    seen, todo = {initial}, [initial]
+    while todo:
+        for nxt in edges.get(todo.pop(), set()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _unknown(path: str, names: Iterable[str], known: Iterable[str], what: str) -> list[str]:
+    known = set(known)
+    return [f"{path}: unknown {what} '{n}'" for n in names if n not in known]
+
+
+def _fields_problems(path: str, fields: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for name, f in fields.items():
+        if f.type in ("enum", "enum_list") and not f.values:
+            problems.append(f"{path}.{name}.values: an {f.type} field needs a list of values")
+        if f.type not in ("enum", "enum_list") and f.values:
+            problems.append(f"{path}.{name}.values: only enum fields take values")
+    return problems
+
+
+def _requires_problems(path: str, requires: Iterable[str], flags_set: set[str]) -> list[str]:
+    return [
+        f"{path}.requires: no step ever sets '{flag}', so this step could never be taken"
+        for flag in requires
+        if flag not in flags_set
+    ]
+
+
+def _deadline_problems(model: WorkflowModel) -> list[str]:
+    events = _all_events(model)
+    problems: list[str] = []
+    names: Counter[str] = Counter()
+    for i, d in enumerate(model.deadlines):
+        names[d.name] += 1
+        for key, listed in (("starts_on", d.starts_on), ("stops_on", d.stops_on)):
+            problems += _unknown(f"deadlines[{i}].{key}", listed, events, "event")
+    problems += [f"deadlines: name '{n}' is used {c} times" for n, c in names.items() if c > 1]
+    return problems
+
+
+def _not_before_problems(model: WorkflowModel) -> list[str]:
+    """Earliest dates count from known events, on case steps only; migrations name real states."""
+    events = _all_events(model)
+    problems: list[str] = []
+    for i, t in enumerate(model.transitions):
+        if t.not_before is not None:
+            path = f"transitions[{i}].not_before.after"
+            problems += _unknown(path, t.not_before.after, events, "event")
+    if model.referrals is not None:
+        for i, t in enumerate(model.referrals.transitions):
+            if t.not_before is not None:
+                path = f"referrals.transitions[{i}].not_before"
+                problems.append(f"{path}: only case steps may have an earliest date")
+    m = model.migration
+    if m is not None:
+        if m.from_version >= model.version:
+            problems.append(f"migration.from_version: must be below this version ({model.version})")
+        problems += _unknown("migration.states", m.states.values(), model.states, "state")
+        ref_states = model.referrals.states if model.referrals else {}
+        path = "migration.referral_states"
+        problems += _unknown(path, m.referral_states.values(), ref_states, "referral state")
+    return problems
+
+
+def _condition_problems(model: WorkflowModel) -> list[str]:
+    """A condition compares one recorded, non-personal case field with a value of its type."""
+    declared: dict[str, list[Any]] = {}
+    case_steps: list[Any] = [model.opening, *model.transitions]
+    for step in case_steps:
+        for name, f in step.fields.items():
+            declared.setdefault(name, []).append(f)
+    steps = [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
+    if model.referrals is not None:
+        steps += [
+            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
+        ]
+    problems: list[str] = []
+    for prefix, t in steps:
+        for j, condition in enumerate(t.when):
+            fields = declared.get(condition.field)
+            if not fields:
+                found = f"field: '{condition.field}' is not recorded by the opening or a case step"
+            else:
+                found = next(filter(None, (_comparable(f, condition.equals) for f in fields)), "")
+            if found:
+                problems.append(f"{prefix}.when[{j}].{found}")
+    return problems
+
+
+def _comparable(field: Any, value: object) -> str | None:
+    """Why `value` can never equal a recorded value of `field`, or None when it can."""
+    if field.pii:
+        return "field: personal data may not decide a step (erasing it would change the rule)"
+    if field.type == "enum_list":
+        return "field: an enum_list field holds a list; a condition compares one value"
+    wanted = {"bool": bool, "int": int}.get(field.type, str)
+    if type(value) is not wanted:
+        return f"equals: {json.dumps(value)} is not a {field.type} value"
+    if field.type == "enum" and value not in field.values:
+        return "equals: not one of the field's values: " + ", ".join(field.values)
+    return None
+
+
+def _all_events(model: WorkflowModel) -> set[str]:
+    events = {model.opening.event, *(t.event for t in model.transitions)}
+    if model.referrals is not None:
+        events.add(model.referrals.send.event)
+        events.update(t.event for t in model.referrals.transitions)
+    return events
+
+
+def _reporting_problems(model: WorkflowModel) -> list[str]:
+    """Milestones must be known and name real events; report fields must never be personal."""
+    problems: list[str] = []
+    events = _all_events(model)
+    for milestone, listed in model.reporting.milestones.items():
+        path = f"reporting.milestones.{milestone}"
+        if milestone not in MILESTONES:
+            problems.append(f"{path}: unknown milestone; known: " + ", ".join(MILESTONES))
+        problems += _unknown(path, listed, events, "event")
+    steps: list[Any] = [model.opening, *model.transitions]
+    if model.referrals is not None:
+        steps += [model.referrals.send, *model.referrals.transitions]
+    declared = {name: f for step in steps for name, f in step.fields.items()}
+    for key, field_name in model.reporting.fields.items():
+        path = f"reporting.fields.{key}"
+        if key not in REPORT_FIELDS:
+            problems.append(f"{path}: unknown report field; known: " + ", ".join(REPORT_FIELDS))
+        if field_name not in declared:
+            problems.append(f"{path}: no step declares a field '{field_name}'")
+        elif declared[field_name].pii:
+            problems.append(f"{path}: '{field_name}' is personal data and may not be reported")
+    return problems
+
+
+def lint(model: WorkflowModel) -> list[str]:
+    """Authoring findings, also on a file that does not validate: dead ends, unreachable states,
+    roles that can never act, triggers shadowed by an earlier declaration, personal-looking
+    fields not marked personal."""
+    findings = _graph_findings("", model.transitions, model.states, model.opening.state)
+    findings += _shadowed("", model.transitions, model.states)
+    if model.referrals is not None:
+        r = model.referrals
+        findings += _graph_findings("referrals.", r.transitions, r.states, r.send.dest)
+        findings += _shadowed("referrals.", r.transitions, r.states)
+    findings += _idle_roles(model)
+    findings += _unmarked_personal(model)
+    weekend = {WEEKDAYS.index(day) for day in model.calendar.weekend}
+    findings += [
+        f"calendar.holidays: {day.isoformat()} is a {WEEKDAYS[day.weekday()]}, already a day off "
+        "(a typo, or a substitute day missing?)"
+        for day in model.calendar.holidays
+        if day.weekday() in weekend
+    ]
+    return findings + label_findings(model)
+
+
+def _idle_roles(model: WorkflowModel) -> list[str]:
+    """Roles no step names, and roles whose every step starts from a state no case reaches."""
+    live = [n for n, s in model.states.items() if not s.terminal]
+    reached = _reachable(model.opening.state, _edges(model.transitions, live))
+    starts: dict[str, set[str]] = {role: {"(opening)"} for role in model.opening.roles}
+    acting = set(model.opening.roles)
+
+    def note(roles: Iterable[str], sources: Iterable[str], reachable: set[str], what: str) -> None:
+        for role in roles:
+            starts.setdefault(role, set()).update(f"{what}{s}" for s in sources)
+            acting.update([role] if set(sources) & reachable else [])
+
+    for t in model.transitions:
+        note(t.roles, sources_of(t.source, live), reached, "")
+    if model.referrals is not None:
+        r = model.referrals
+        note(r.send.roles, r.allowed_in, reached, "")
+        ref_live = [n for n, s in r.states.items() if not s.terminal]
+        ref_reached = set()
+        if reached & set(r.allowed_in):
+            ref_reached = _reachable(r.send.dest, _edges(r.transitions, ref_live))
+        for t in r.transitions:
+            note(t.roles, sources_of(t.source, ref_live), ref_reached, "referral ")
+    return [
+        f"roles.{role}: can never act ("
+        + (
+            "its steps start only from unreachable states: " + ", ".join(sorted(starts[role]))
+            if role in starts
+            else "no step names this role"
+        )
+        + ")"
+        for role in model.roles
+        if role not in acting
+    ]
+
+
+def _graph_findings(
+    prefix: str, transitions: Sequence[TransitionModel], states: Mapping[str, Any], initial: str
+) -> list[str]:
+    live = [n for n, s in states.items() if not s.terminal]
+    edges = _edges(transitions, live)
+    reachable = _reachable(initial, edges) if initial in states else set()
+    returns = {s for t in transitions if t.dest == PREVIOUS for s in sources_of(t.source, live)}
+    terminal = {n for n, s in states.items() if s.terminal}
+    findings: list[str] = []
+    for name, state in states.items():
+        path = f"{prefix}states.{name}"
+        if name not in reachable:
+            findings.append(f"{path}: unreachable from '{initial}'")
+        if state.terminal or name in returns:
+            continue
+        if not edges.get(name, set()) - {name}:
+            findings.append(f"{path}: dead end: not terminal, yet no step leads out of it")
+        elif terminal and not _reachable(name, edges) & (terminal | returns):
+            # a `$previous` step may lead anywhere, so reaching one counts as a way out
+            findings.append(f"{path}: dead end: no terminal state can be reached from it")
+    return findings
+
+
+def _shadowed(
+    prefix: str, transitions: Sequence[TransitionModel], states: Mapping[str, Any]
+) -> list[str]:
+    """A trigger declared again for a state it already leaves from never fires there: the
+    first declaration wins."""
+    live = [n for n, s in states.items() if not s.terminal]
+    first: dict[tuple[str, str], int] = {}
+    findings: list[str] = []
+    for i, t in enumerate(transitions):
+        for s in sources_of(t.source, live):
+            earlier = first.setdefault((t.trigger, s), i)
+            if earlier != i:
+                findings.append(
+                    f"{prefix}transitions[{i}]: trigger '{t.trigger}' from '{s}' is shadowed by "
+                    f"{prefix}transitions[{earlier}]"
+                )
+    return findings
