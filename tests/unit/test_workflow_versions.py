@@ -17,7 +17,7 @@ from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.workflows.checks import lint
+from referral_engine.workflows.lint import lint
 from referral_engine.workflows.loader import WorkflowModel, WorkflowRegistry, lint_file, parse
 from tests.factories import (
     SCREENER,
