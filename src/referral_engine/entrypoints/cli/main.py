@@ -21,6 +21,8 @@ from referral_engine.entrypoints.cli.cases import print_case
 from referral_engine.entrypoints.cli.console import err, out, runtime
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+APP_FACTORY = "referral_engine.entrypoints.asgi:create_app"
+"""What each of several uvicorn workers imports and calls to build its own app and runtime."""
 
 
 def run_demo(
@@ -66,8 +68,7 @@ def serve(
             app_ = create_app(rt, live_projections=rt.settings.run_projections)
             uvicorn.run(app_, host=host, port=port, log_level="info")
         else:
-            factory = "referral_engine.api.app:create_app"
-            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers)
+            uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
 
 
 # `--help` lists the commands in this order, then the groups in theirs
