@@ -18,40 +18,49 @@ from referral_engine.domain.errors import InvalidWorkflow, WorkflowNotFound
 from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
 from referral_engine.workflows.build import build
 from referral_engine.workflows.checks import semantic_problems
+from referral_engine.workflows.documents import SAFE_LOADER, Documents, workflow_files
 from referral_engine.workflows.labels import label_gaps
 from referral_engine.workflows.lint import lint
 from referral_engine.workflows.mermaid import mermaid, referral_mermaid
 from referral_engine.workflows.model import WorkflowModel
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it (about eight times faster), else the pure one."""
-
 
 def load_file(path: Path) -> WorkflowDefinition:
-    """Read, validate and build one workflow file; raise InvalidWorkflow naming every problem."""
-    name = str(path)
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except OSError as exc:
-        raise InvalidWorkflow(name, [f"cannot read: {exc.strerror}"]) from None
-    except yaml.YAMLError as exc:
-        raise InvalidWorkflow(name, [f"not valid YAML: {exc}"]) from None
-    return parse(raw, name)
+    """Read, resolve (a version written as changes, from the files beside it), validate and
+    build one workflow file; raise InvalidWorkflow naming every problem."""
+    return _load(Documents.around(path), path)
 
 
 def lint_file(path: Path, labels: bool = False) -> list[str]:
-    """Authoring findings of one file (see workflow_checks.lint), with `labels` also what its
-    languages do not label yet; InvalidWorkflow when its structure cannot even be read."""
+    """Authoring findings of one file (see workflows.lint), resolved like `load_file`, with
+    `labels` also what its languages do not label yet; InvalidWorkflow when its structure cannot
+    even be read."""
     name = str(path)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise InvalidWorkflow(name, [f"cannot read: {exc}"]) from None
+    resolved = Documents.around(path, {path: raw}).resolved(path)
     try:
-        model = WorkflowModel.model_validate(raw)
+        model = WorkflowModel.model_validate(resolved)
     except ValidationError as exc:
         raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
     return lint(model) + (label_gaps(model) if labels else [])
+
+
+def resolved_document(directory: Path, workflow_id: str, version: int) -> dict[str, Any]:
+    """The full document of one workflow version in `directory`, every `extends:` resolved (what
+    `workflows show --resolved` prints)."""
+    documents = Documents(workflow_files(directory))
+    path = documents.find(workflow_id, version)
+    if path is None:
+        raise WorkflowNotFound(workflow_id, version)
+    resolved: dict[str, Any] = documents.resolved(path)
+    return resolved
+
+
+def _load(documents: Documents, path: Path) -> WorkflowDefinition:
+    return parse(documents.resolved(path), str(path))
 
 
 def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
@@ -91,7 +100,8 @@ class WorkflowRegistry:
     @classmethod
     def from_directory(cls, directory: Path) -> WorkflowRegistry:
         """Load every `*.yaml` file in `directory`; any invalid file stops the load."""
-        return cls([load_file(p) for p in workflow_files(directory)])
+        documents = Documents(workflow_files(directory))
+        return cls([_load(documents, p) for p in documents.paths])
 
     def get(self, workflow_id: str, version: int | None = None) -> WorkflowDefinition:
         if version is None:
@@ -108,13 +118,6 @@ class WorkflowRegistry:
         return iter(sorted(self._by_ref.values(), key=lambda d: (d.id, d.version)))
 
 
-def workflow_files(path: Path) -> list[Path]:
-    """The workflow files at `path`: the file itself, or the YAML files in the directory."""
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-    return [path]
-
-
 __all__ = [
     "PREVIOUS",
     "WorkflowModel",
@@ -125,4 +128,6 @@ __all__ = [
     "mermaid",
     "parse",
     "referral_mermaid",
+    "resolved_document",
+    "workflow_files",
 ]

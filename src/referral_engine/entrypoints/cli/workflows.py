@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +12,16 @@ from rich.table import Table
 from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidWorkflow
-from referral_engine.domain.workflow import TransitionSpec
+from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 from referral_engine.entrypoints.cli.console import err, out, runtime
 from referral_engine.workflows.diagram import workflow_svg
+from referral_engine.workflows.documents import dump_document
 from referral_engine.workflows.loader import (
     WorkflowRegistry,
     lint_file,
     load_file,
     mermaid,
+    resolved_document,
     workflow_files,
 )
 
@@ -52,9 +55,29 @@ def validate(
 
 
 @app.command("show")
-def show(workflow_id: str, version: Annotated[int | None, typer.Option()] = None) -> None:
+def show(
+    workflow_id: str,
+    version: Annotated[int | None, typer.Option()] = None,
+    resolved: Annotated[
+        bool,
+        typer.Option(
+            "--resolved",
+            help="Print the whole definition as YAML instead, a version written as changes "
+            "merged onto the versions it extends",
+        ),
+    ] = False,
+) -> None:
     """Print a workflow's states and transitions as tables."""
-    w = WorkflowRegistry.from_directory(Settings().workflows_dir).get(workflow_id, version)
+    folder = Settings().workflows_dir
+    w = WorkflowRegistry.from_directory(folder).get(workflow_id, version)
+    if resolved:
+        sys.stdout.write(dump_document(resolved_document(folder, w.id, w.version)))
+        return
+    _print_tables(w)
+
+
+def _print_tables(w: WorkflowDefinition) -> None:
+    """The workflow's states, steps (with their conditions) and deadlines as three tables."""
     out.print(f"[bold]{w.title}[/bold] ({w.ref})\n{w.source}\n")
     states = Table("state", "title", "terminal", title="States")
     for s in w.states.values():
