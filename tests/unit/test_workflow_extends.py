@@ -234,7 +234,7 @@ def test_a_version_not_greater_than_its_parents_is_refused(tmp_path: Path) -> No
         ({"transitions": [{"event": "X"}]}, "transitions[0]: needs a `trigger` to be merged by"),
         (
             {"deadlines": [{"name": "nope"}]},
-            "deadlines[0]: the version extended has no name 'nope'",
+            "deadlines[0]: ukraine-nrm@1 has no name 'nope'",
         ),
         ({"remove": ["states"]}, "remove: a mapping of what to remove"),
         ({"remove": {"title": ["x"]}}, "remove.title: 'title' has no named entries to remove"),

@@ -61,7 +61,8 @@ class Documents:
     @classmethod
     def around(cls, path: Path, read: Mapping[Path, Any] | None = None) -> Documents:
         """The file and the workflow files beside it (where the version it extends is)."""
-        return cls([path, *workflow_files(path.parent)], read)
+        beside = workflow_files(path.parent) if path.parent.is_dir() else []
+        return cls([path, *beside], read)
 
     def raw(self, path: Path) -> Any:
         """The file's document as written."""
@@ -97,11 +98,8 @@ class Documents:
             problems = [f"version: {declared[1]} must be greater than {ref}'s version"]
         if problems:
             raise InvalidWorkflow(name, problems)
-        parent = self.resolved(parent_path)
-        if not isinstance(parent, dict):
-            raise InvalidWorkflow(name, [f"extends: {ref} ({parent_path}) holds no mapping"])
         try:
-            return resolve(parent, raw, ref)
+            return resolve(self.resolved(parent_path), raw, ref)
         except ValueError as exc:
             raise InvalidWorkflow(name, list(exc.args[0])) from None
 

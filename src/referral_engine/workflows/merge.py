@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 NAMED_LISTS: dict[tuple[str, ...], str] = {
@@ -51,61 +52,64 @@ def resolve(parent: Mapping[str, Any], child: Mapping[str, Any], parent_ref: str
     if "remove" in child:
         problems += _remove(base, child["remove"], ("remove",), parent_ref)
     changes = {k: copy.deepcopy(v) for k, v in child.items() if k not in META}
-    merged = _merge_mapping(base, changes, (), problems)
+    merge = _Merge(parent_ref, problems)
+    merged = merge.mapping(base, changes, ())
     if problems:
         raise ValueError(problems)
     return merged
 
 
-def _merge(parent: Any, child: Any, path: tuple[str, ...], problems: list[str]) -> Any:
-    if path in NAMED_LISTS and isinstance(parent, list) and isinstance(child, list):
-        return _merge_named(parent, child, path, problems)
-    if isinstance(parent, dict) and isinstance(child, dict):
-        return _merge_mapping(parent, child, path, problems)
-    return child
+@dataclass
+class _Merge:
+    """One merge of a child onto its parent, collecting the problems it meets."""
 
+    parent_ref: str
+    problems: list[str]
 
-def _merge_mapping(
-    parent: dict[str, Any], child: dict[str, Any], path: tuple[str, ...], problems: list[str]
-) -> dict[str, Any]:
-    entries = list(parent.items())
-    cursor: int | None = None
-    for key, value in child.items():
-        known = next((i for i, (k, _) in enumerate(entries) if k == key), None)
-        if known is not None:
-            entries[known] = (key, _merge(entries[known][1], value, (*path, key), problems))
-            cursor = known
-        else:
-            cursor = _insert(entries, cursor, (key, value))
-    return dict(entries)
+    def value(self, parent: Any, child: Any, path: tuple[str, ...]) -> Any:
+        if path in NAMED_LISTS and isinstance(parent, list) and isinstance(child, list):
+            return self.named(parent, child, path)
+        if isinstance(parent, dict) and isinstance(child, dict):
+            return self.mapping(parent, child, path)
+        return child
 
+    def mapping(
+        self, parent: dict[str, Any], child: dict[str, Any], path: tuple[str, ...]
+    ) -> dict[str, Any]:
+        entries = list(parent.items())
+        cursor: int | None = None
+        for key, value in child.items():
+            known = next((i for i, (k, _) in enumerate(entries) if k == key), None)
+            if known is not None:
+                entries[known] = (key, self.value(entries[known][1], value, (*path, key)))
+                cursor = known
+            else:
+                cursor = _insert(entries, cursor, (key, value))
+        return dict(entries)
 
-def _merge_named(
-    parent: list[Any], child: list[Any], path: tuple[str, ...], problems: list[str]
-) -> list[Any]:
-    key = NAMED_LISTS[path]
-    where = ".".join(path)
-    items = list(parent)
-    given: set[str] = set()
-    cursor: int | None = None
-    for i, item in enumerate(child):
-        name = item.get(key) if isinstance(item, dict) else None
-        if not isinstance(name, str):
-            problems.append(f"{where}[{i}]: needs a `{key}` to be merged by")
-            continue
-        places = [j for j, old in enumerate(items) if _key(old, key) == name]
-        if set(item) == {key}:  # only the key: the parent's stays; the next new item follows it
-            if not places:
-                problems.append(f"{where}[{i}]: the version extended has no {key} '{name}'")
-            cursor = places[-1] if places else cursor
-        elif places and name not in given:
-            items[places[0]] = item
-            items = [old for j, old in enumerate(items) if j not in places[1:]]
-            cursor = places[0]
-        else:
-            cursor = _insert(items, cursor, item)
-        given.add(name)
-    return items
+    def named(self, parent: list[Any], child: list[Any], path: tuple[str, ...]) -> list[Any]:
+        key, where = NAMED_LISTS[path], ".".join(path)
+        items, given = list(parent), set()
+        cursor: int | None = None
+        for i, item in enumerate(child):
+            name = _key(item, key)
+            if not isinstance(name, str):
+                self.problems.append(f"{where}[{i}]: needs a `{key}` to be merged by")
+                continue
+            places = [j for j, old in enumerate(items) if _key(old, key) == name]
+            if set(item) == {key}:  # only the key: the parent's stays; the next new one follows
+                if not places:
+                    found = f"{self.parent_ref} has no {key} '{_shown(name)}'"
+                    self.problems.append(f"{where}[{i}]: {found}")
+                cursor = places[-1] if places else cursor
+            elif places and name not in given:
+                items[places[0]] = item
+                items = [old for j, old in enumerate(items) if j not in places[1:]]
+                cursor = places[0]
+            else:
+                cursor = _insert(items, cursor, item)
+            given.add(name)
+        return items
 
 
 def _key(item: Any, key: str) -> Any:
