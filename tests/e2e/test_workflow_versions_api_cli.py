@@ -3,6 +3,7 @@ too-early step refused with its date, each case's workflow version, and the auth
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
+from referral_engine.workflows.loader import resolved_document
 from tests.e2e.conftest import Callers, assert_problem
 from tests.e2e.test_cli import cli, pg_env
 from tests.factories import UKRAINE, WORKFLOWS, FixedClock, case_in, data_for, engine_on_version
@@ -103,6 +105,25 @@ def test_diagram_and_lint_from_the_command_line(tmp_path: Path) -> None:
     assert "roles.observer: can never act" in result.stderr
 
 
+def test_a_version_written_as_changes_shown_resolved_and_validated(tmp_path: Path) -> None:
+    shown = cli("workflows", "show", UKRAINE, "--version", "2", "--resolved")
+    assert shown.returncode == 0, shown.stderr
+    assert "extends" not in shown.stdout and "*id" not in shown.stdout  # written out in full
+    assert yaml.safe_load(shown.stdout) == resolved_document(WORKFLOWS, UKRAINE, 2)
+
+    shutil.copy(WORKFLOWS / "ukraine-nrm.yaml", tmp_path / "ukraine-nrm.yaml")
+    v2 = yaml.safe_load((WORKFLOWS / "ukraine-nrm-v2.yaml").read_text(encoding="utf-8"))
+    v2["remove"] = {"states": ["extension_pending"]}
+    (tmp_path / "v2.yaml").write_text(yaml.safe_dump(v2, allow_unicode=True), encoding="utf-8")
+    result = cli("workflows", "validate", str(tmp_path))
+    assert result.returncode == 1
+    assert "ok" in result.stdout and f"{UKRAINE}@1" in result.stdout
+    assert (
+        f"{tmp_path / 'v2.yaml'}: remove.states: {UKRAINE}@1 has no 'extension_pending' to remove"
+        in " ".join(result.stderr.split())
+    )
+
+
 def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     pg_settings: Settings, tmp_path: Path
 ) -> None:
@@ -126,9 +147,8 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     folder.mkdir()
     for shipped in WORKFLOWS.glob("*.yaml"):
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
-    v3 = yaml.safe_load(
-        (WORKFLOWS / "ukraine-nrm-v2.yaml").read_text("utf-8").replace("under_appeal", "appealed")
-    )
+    v2 = yaml.safe_dump(resolved_document(WORKFLOWS, UKRAINE, 2), allow_unicode=True)
+    v3 = yaml.safe_load(v2.replace("under_appeal", "appealed"))
     v3.update(version=3, migration={"from_version": 2})
     (folder / "ukraine-nrm-v3.yaml").write_text(yaml.safe_dump(v3), encoding="utf-8")
     env["REFERRAL_ENGINE_WORKFLOWS_DIR"] = str(folder)

@@ -17,8 +17,14 @@ from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.workflows.checks import lint
-from referral_engine.workflows.loader import WorkflowModel, WorkflowRegistry, lint_file, parse
+from referral_engine.workflows.lint import lint
+from referral_engine.workflows.loader import (
+    WorkflowModel,
+    WorkflowRegistry,
+    lint_file,
+    parse,
+    resolved_document,
+)
 from tests.factories import (
     SCREENER,
     UKRAINE,
@@ -31,7 +37,7 @@ from tests.factories import (
 )
 
 ADMIN = Actor("ops", "admin", "operations")
-V1_FILE, V2_FILE = WORKFLOWS / "ukraine-nrm.yaml", WORKFLOWS / "ukraine-nrm-v2.yaml"
+V1_FILE = WORKFLOWS / "ukraine-nrm.yaml"
 
 
 def raw(path: Path) -> dict[str, Any]:
@@ -41,7 +47,8 @@ def raw(path: Path) -> dict[str, Any]:
 
 def renamed_v3(mapping: dict[str, str] | None = None) -> dict[str, Any]:
     """Version 3: version 2 with `under_appeal` renamed `appeal_pending`."""
-    text = V2_FILE.read_text(encoding="utf-8").replace("under_appeal", "appeal_pending")
+    v2 = yaml.safe_dump(resolved_document(WORKFLOWS, UKRAINE, 2), allow_unicode=True)
+    text = v2.replace("under_appeal", "appeal_pending")
     document: dict[str, Any] = yaml.safe_load(text)
     document["version"] = 3
     document["migration"] = {"from_version": 2, "states": mapping or {}}
@@ -170,7 +177,7 @@ def test_a_state_mapping_in_the_new_file_lets_those_cases_move(
 def test_clocks_the_new_version_does_not_have_stop_on_migration(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    document = raw(V2_FILE)
+    document = resolved_document(WORKFLOWS, UKRAINE, 2)
     document["version"] = 3
     document["deadlines"] = [d for d in document["deadlines"] if d["name"] != "extension_decision"]
     three = with_v3(tmp_path, clock, document)

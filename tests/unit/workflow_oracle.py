@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from referral_engine.workflows.documents import Documents
+
 PREVIOUS = "$previous"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIMITS = {"string": 500, "text": 20_000}
@@ -50,6 +52,8 @@ class Rules:
 
     def __init__(self, path: Path) -> None:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if "extends" in doc:  # the merge itself is pinned against a written-out copy elsewhere
+            doc = Documents.around(path).resolved(path)
         self.id: str = doc["id"]
         self.version: int = doc["version"]
         self.roles: list[str] = sorted(doc["roles"])

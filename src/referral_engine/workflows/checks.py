@@ -8,23 +8,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from referral_engine.domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
-from referral_engine.workflows.labels import label_findings, label_problems
-
-if TYPE_CHECKING:
-    from referral_engine.workflows.loader import TransitionModel, WorkflowModel
-
-ANY_STATE = "*"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def sources_of(source: list[str] | str, live_states: Sequence[str]) -> tuple[str, ...]:
-    """A transition's source states; `*` means every non-terminal state."""
-    if source == ANY_STATE:
-        return tuple(live_states)
-    return (source,) if isinstance(source, str) else tuple(source)
+from referral_engine.workflows.graph import (
+    declared_fields,
+    edges_of,
+    reachable_from,
+    sources_of,
+    unknown,
+)
+from referral_engine.workflows.labels import label_problems
+from referral_engine.workflows.model import TransitionModel, WorkflowModel
 
 
 def semantic_problems(model: WorkflowModel) -> list[str]:
@@ -32,17 +27,17 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems: list[str] = []
     roles = set(model.roles)
     states = model.states
-    problems += _unknown("opening.state", [model.opening.state], states, "state")
-    problems += _unknown("opening.roles", model.opening.roles, roles, "role")
+    problems += unknown("opening.state", [model.opening.state], states, "state")
+    problems += unknown("opening.roles", model.opening.roles, roles, "role")
     problems += _fields_problems("opening.fields", model.opening.fields)
     problems += _machine_problems("", model.transitions, states, roles, model.opening.state)
     flags_set = set(model.opening.sets) | {f for t in model.transitions for f in t.sets}
     if model.referrals is not None:
         r = model.referrals
-        problems += _unknown("referrals.allowed_in", r.allowed_in, states, "state")
-        problems += _unknown("referrals.active_in", r.active_in or [], states, "state")
-        problems += _unknown("referrals.send.roles", r.send.roles, roles, "role")
-        problems += _unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
+        problems += unknown("referrals.allowed_in", r.allowed_in, states, "state")
+        problems += unknown("referrals.active_in", r.active_in or [], states, "state")
+        problems += unknown("referrals.send.roles", r.send.roles, roles, "role")
+        problems += unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
         problems += _fields_problems("referrals.send.fields", r.send.fields)
         for key in (r.agency_field, r.service_field):
             field = r.send.fields.get(key)
@@ -70,44 +65,13 @@ def _personal_data_problems(model: WorkflowModel) -> list[str]:
     problems: list[str] = []
     if model.personal_data is not None:
         path = "personal_data.readers"
-        problems += _unknown(path, model.personal_data.readers, readers, "role")
-    for prefix, name, f in _declared_fields(model):
+        problems += unknown(path, model.personal_data.readers, readers, "role")
+    for prefix, name, f in declared_fields(model):
         path = f"{prefix}.fields.{name}.readers"
         if f.readers and not f.pii:
             problems.append(f"{path}: only personal (pii: true) fields have readers")
-        problems += _unknown(path, f.readers, readers, "role")
+        problems += unknown(path, f.readers, readers, "role")
     return problems
-
-
-def _declared_fields(model: WorkflowModel) -> list[tuple[str, str, Any]]:
-    """Every field declaration as (path of its step, name, declaration), in file order."""
-    steps: list[tuple[str, Any]] = [("opening", model.opening)]
-    steps += [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
-    if model.referrals is not None:
-        steps.append(("referrals.send", model.referrals.send))
-        steps += [
-            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
-        ]
-    return [(prefix, name, f) for prefix, step in steps for name, f in step.fields.items()]
-
-
-REFERENCE_WORDS = frozenset({"number", "reference", "ref", "no", "id"})
-"""A string field whose name ends in one of these words holds a document number or reference."""
-
-
-def _unmarked_personal(model: WorkflowModel) -> list[str]:
-    """Free text, and strings named like a document number or reference, can identify or
-    describe the person, so they must be `pii: true` (encrypted, shown only to readers)."""
-    findings: list[str] = []
-    for prefix, name, f in _declared_fields(model):
-        path = f"{prefix}.fields.{name}"
-        if f.pii:
-            continue
-        if f.type == "text":
-            findings.append(f"{path}: free text is not marked `pii: true`")
-        elif f.type == "string" and name.lower().rsplit("_", 1)[-1] in REFERENCE_WORDS:
-            findings.append(f"{path}: a number or reference is not marked `pii: true`")
-    return findings
 
 
 def _machine_problems(
@@ -125,10 +89,10 @@ def _machine_problems(
         sources = sources_of(t.source, live)
         if t.dest == PREVIOUS and prefix:
             problems.append(f"{path}.dest: {PREVIOUS} is only supported in case transitions")
-        problems += _unknown(f"{path}.source", sources, states, "state")
+        problems += unknown(f"{path}.source", sources, states, "state")
         if t.dest not in (None, PREVIOUS):
-            problems += _unknown(f"{path}.dest", [t.dest], states, "state")
-        problems += _unknown(f"{path}.roles", t.roles, roles, "role")
+            problems += unknown(f"{path}.dest", [t.dest], states, "state")
+        problems += unknown(f"{path}.roles", t.roles, roles, "role")
         problems += _fields_problems(f"{path}.fields", t.fields)
         for s in sources:
             if s in states and states[s].terminal:
@@ -142,8 +106,8 @@ def _machine_problems(
             )
     if problems:
         return problems
-    edges = _edges(transitions, live)
-    reachable = _reachable(initial, edges)
+    edges = edges_of(transitions, live)
+    reachable = reachable_from(initial, edges)
     returns = {s for t in transitions if t.dest == PREVIOUS for s in sources_of(t.source, live)}
     for name, state in states.items():
         if name not in reachable:
@@ -154,32 +118,6 @@ def _machine_problems(
                 "(mark it `terminal: true` or add a transition)"
             )
     return problems
-
-
-def _edges(transitions: Iterable[TransitionModel], live: Sequence[str]) -> dict[str, set[str]]:
-    """The state graph. A `$previous` step only returns to a state already visited, so it
-    counts as a way out of its source but never makes another state reachable."""
-    edges: dict[str, set[str]] = {}
-    for t in transitions:
-        for s in sources_of(t.source, live):
-            if t.dest not in (None, PREVIOUS):
-                edges.setdefault(s, set()).add(t.dest)
-    return edges
-
-
-def _reachable(initial: str, edges: Mapping[str, set[str]]) -> set[str]:
-    seen, todo = {initial}, [initial]
-    while todo:
-        for nxt in edges.get(todo.pop(), set()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
-def _unknown(path: str, names: Iterable[str], known: Iterable[str], what: str) -> list[str]:
-    known = set(known)
-    return [f"{path}: unknown {what} '{n}'" for n in names if n not in known]
 
 
 def _fields_problems(path: str, fields: Mapping[str, Any]) -> list[str]:
@@ -207,7 +145,7 @@ def _deadline_problems(model: WorkflowModel) -> list[str]:
     for i, d in enumerate(model.deadlines):
         names[d.name] += 1
         for key, listed in (("starts_on", d.starts_on), ("stops_on", d.stops_on)):
-            problems += _unknown(f"deadlines[{i}].{key}", listed, events, "event")
+            problems += unknown(f"deadlines[{i}].{key}", listed, events, "event")
     problems += [f"deadlines: name '{n}' is used {c} times" for n, c in names.items() if c > 1]
     return problems
 
@@ -219,7 +157,7 @@ def _not_before_problems(model: WorkflowModel) -> list[str]:
     for i, t in enumerate(model.transitions):
         if t.not_before is not None:
             path = f"transitions[{i}].not_before.after"
-            problems += _unknown(path, t.not_before.after, events, "event")
+            problems += unknown(path, t.not_before.after, events, "event")
     if model.referrals is not None:
         for i, t in enumerate(model.referrals.transitions):
             if t.not_before is not None:
@@ -229,10 +167,10 @@ def _not_before_problems(model: WorkflowModel) -> list[str]:
     if m is not None:
         if m.from_version >= model.version:
             problems.append(f"migration.from_version: must be below this version ({model.version})")
-        problems += _unknown("migration.states", m.states.values(), model.states, "state")
+        problems += unknown("migration.states", m.states.values(), model.states, "state")
         ref_states = model.referrals.states if model.referrals else {}
         path = "migration.referral_states"
-        problems += _unknown(path, m.referral_states.values(), ref_states, "referral state")
+        problems += unknown(path, m.referral_states.values(), ref_states, "referral state")
     return problems
 
 
@@ -291,7 +229,7 @@ def _reporting_problems(model: WorkflowModel) -> list[str]:
         path = f"reporting.milestones.{milestone}"
         if milestone not in MILESTONES:
             problems.append(f"{path}: unknown milestone; known: " + ", ".join(MILESTONES))
-        problems += _unknown(path, listed, events, "event")
+        problems += unknown(path, listed, events, "event")
     steps: list[Any] = [model.opening, *model.transitions]
     if model.referrals is not None:
         steps += [model.referrals.send, *model.referrals.transitions]
@@ -305,103 +243,3 @@ def _reporting_problems(model: WorkflowModel) -> list[str]:
         elif declared[field_name].pii:
             problems.append(f"{path}: '{field_name}' is personal data and may not be reported")
     return problems
-
-
-def lint(model: WorkflowModel) -> list[str]:
-    """Authoring findings, also on a file that does not validate: dead ends, unreachable states,
-    roles that can never act, triggers shadowed by an earlier declaration, personal-looking
-    fields not marked personal."""
-    findings = _graph_findings("", model.transitions, model.states, model.opening.state)
-    findings += _shadowed("", model.transitions, model.states)
-    if model.referrals is not None:
-        r = model.referrals
-        findings += _graph_findings("referrals.", r.transitions, r.states, r.send.dest)
-        findings += _shadowed("referrals.", r.transitions, r.states)
-    findings += _idle_roles(model)
-    findings += _unmarked_personal(model)
-    weekend = {WEEKDAYS.index(day) for day in model.calendar.weekend}
-    findings += [
-        f"calendar.holidays: {day.isoformat()} is a {WEEKDAYS[day.weekday()]}, already a day off "
-        "(a typo, or a substitute day missing?)"
-        for day in model.calendar.holidays
-        if day.weekday() in weekend
-    ]
-    return findings + label_findings(model)
-
-
-def _idle_roles(model: WorkflowModel) -> list[str]:
-    """Roles no step names, and roles whose every step starts from a state no case reaches."""
-    live = [n for n, s in model.states.items() if not s.terminal]
-    reached = _reachable(model.opening.state, _edges(model.transitions, live))
-    starts: dict[str, set[str]] = {role: {"(opening)"} for role in model.opening.roles}
-    acting = set(model.opening.roles)
-
-    def note(roles: Iterable[str], sources: Iterable[str], reachable: set[str], what: str) -> None:
-        for role in roles:
-            starts.setdefault(role, set()).update(f"{what}{s}" for s in sources)
-            acting.update([role] if set(sources) & reachable else [])
-
-    for t in model.transitions:
-        note(t.roles, sources_of(t.source, live), reached, "")
-    if model.referrals is not None:
-        r = model.referrals
-        note(r.send.roles, r.allowed_in, reached, "")
-        ref_live = [n for n, s in r.states.items() if not s.terminal]
-        ref_reached = set()
-        if reached & set(r.allowed_in):
-            ref_reached = _reachable(r.send.dest, _edges(r.transitions, ref_live))
-        for t in r.transitions:
-            note(t.roles, sources_of(t.source, ref_live), ref_reached, "referral ")
-    return [
-        f"roles.{role}: can never act ("
-        + (
-            "its steps start only from unreachable states: " + ", ".join(sorted(starts[role]))
-            if role in starts
-            else "no step names this role"
-        )
-        + ")"
-        for role in model.roles
-        if role not in acting
-    ]
-
-
-def _graph_findings(
-    prefix: str, transitions: Sequence[TransitionModel], states: Mapping[str, Any], initial: str
-) -> list[str]:
-    live = [n for n, s in states.items() if not s.terminal]
-    edges = _edges(transitions, live)
-    reachable = _reachable(initial, edges) if initial in states else set()
-    returns = {s for t in transitions if t.dest == PREVIOUS for s in sources_of(t.source, live)}
-    terminal = {n for n, s in states.items() if s.terminal}
-    findings: list[str] = []
-    for name, state in states.items():
-        path = f"{prefix}states.{name}"
-        if name not in reachable:
-            findings.append(f"{path}: unreachable from '{initial}'")
-        if state.terminal or name in returns:
-            continue
-        if not edges.get(name, set()) - {name}:
-            findings.append(f"{path}: dead end: not terminal, yet no step leads out of it")
-        elif terminal and not _reachable(name, edges) & (terminal | returns):
-            # a `$previous` step may lead anywhere, so reaching one counts as a way out
-            findings.append(f"{path}: dead end: no terminal state can be reached from it")
-    return findings
-
-
-def _shadowed(
-    prefix: str, transitions: Sequence[TransitionModel], states: Mapping[str, Any]
-) -> list[str]:
-    """A trigger declared again for a state it already leaves from never fires there: the
-    first declaration wins."""
-    live = [n for n, s in states.items() if not s.terminal]
-    first: dict[tuple[str, str], int] = {}
-    findings: list[str] = []
-    for i, t in enumerate(transitions):
-        for s in sources_of(t.source, live):
-            earlier = first.setdefault((t.trigger, s), i)
-            if earlier != i:
-                findings.append(
-                    f"{prefix}transitions[{i}]: trigger '{t.trigger}' from '{s}' is shadowed by "
-                    f"{prefix}transitions[{earlier}]"
-                )
-    return findings

@@ -11,51 +11,12 @@ still lacks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:
-    from referral_engine.workflows.loader import WorkflowModel
+from referral_engine.workflows.model import LanguageLabels, StepLabels, WorkflowModel
 
 BASE_LANGUAGE = "en"
 """The language of the file's own titles."""
-LANGUAGE = r"^[a-z]{2,3}$"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StepLabels(_Model):
-    title: str = ""
-    fields: dict[str, str] = {}
-
-
-class DeadlineLabels(_Model):
-    title: str = ""
-    source: str = ""
-
-
-class ReferralLabels(_Model):
-    send: StepLabels = StepLabels()
-    states: dict[str, str] = {}
-    transitions: dict[str, StepLabels] = {}
-
-
-class LanguageLabels(_Model):
-    """One language's words for a workflow (every key optional)."""
-
-    title: str = ""
-    description: str = ""
-    source: str = ""
-    roles: dict[str, str] = {}
-    states: dict[str, str] = {}
-    opening: StepLabels = StepLabels()
-    transitions: dict[str, StepLabels] = {}
-    referrals: ReferralLabels = ReferralLabels()
-    deadlines: dict[str, DeadlineLabels] = {}
-    values: dict[str, str] = Field(default={}, description="enum value: its label")
 
 
 def label_problems(model: WorkflowModel) -> list[str]:

@@ -1,0 +1,101 @@
+"""`referral-engine projections ...`: read-model status, blue/green rebuilds, live workers."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from referral_engine.entrypoints.cli.console import out, runtime
+
+app = typer.Typer(no_args_is_help=True, help="Read models: status, rebuild, run.")
+
+
+@app.command("status")
+def projections_status() -> None:
+    """Each read model's version, position, lag and rebuild progress."""
+    with runtime() as rt:
+        table = Table(
+            "read model", "version", "schema", "position", "lag (events)", "lag (s)", "rebuild"
+        )
+        for st in rt.projections.status():
+            rebuild = (
+                f"at {st.rebuild_position}" if st.rebuilding else ("stale" if st.stale else "")
+            )
+            table.add_row(
+                st.name,
+                str(st.version),
+                st.active_schema or "(not built)",
+                str(st.position),
+                str(st.lag_events),
+                f"{st.lag_seconds:.1f}",
+                rebuild,
+            )
+        out.print(table)
+
+
+@app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="Read model to rebuild")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Rebuild every read model")] = False,
+) -> None:
+    """Rebuild read models blue/green from the event log, with a progress bar."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with runtime() as rt:
+        names = list(rt.projections.models) if all_ else [name] if name else []
+        if not names:
+            raise typer.BadParameter("name a read model or give --all")
+        unknown = [n for n in names if n not in rt.projections.models]
+        if unknown:
+            raise typer.BadParameter(f"no read model named {', '.join(unknown)}")
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>9.0f} events/s"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=out) as bar:
+            task = bar.add_task(", ".join(names), total=None, rate=0.0)
+            started = time.perf_counter()
+
+            def show(done: int, total: int) -> None:
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                bar.update(task, completed=done, total=total, rate=rate)
+
+            schemas = rt.projections.rebuild_many(names, show)
+        for n, schema in schemas.items():
+            out.print(f"{n}: now serving from {schema}", highlight=False)
+
+
+@app.command("run")
+def projections_run(
+    poll: Annotated[float, typer.Option(help="Seconds between polls when not woken")] = 1.0,
+) -> None:
+    """Run the live projection workers in the foreground (until interrupted)."""
+    from referral_engine.adapters.readmodels.worker import LiveWorker
+
+    with runtime() as rt:
+        worker = LiveWorker(rt.projections, poll_seconds=poll)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        worker.start()
+        out.print(f"projection workers running on {rt.display_url}; Ctrl-C to stop")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.stop()

@@ -1,0 +1,154 @@
+"""Build a validated workflow file (its pydantic model) into the domain's WorkflowDefinition."""
+
+from __future__ import annotations
+
+from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.workflow import (
+    ConditionSpec,
+    DeadlineSpec,
+    MigrationSpec,
+    NotBeforeSpec,
+    OpeningSpec,
+    ReferralSpec,
+    StateSpec,
+    TransitionSpec,
+    WorkflowDefinition,
+)
+from referral_engine.workflows.graph import sources_of
+from referral_engine.workflows.labels import all_labels
+from referral_engine.workflows.model import (
+    WEEKDAYS,
+    FieldModel,
+    MigrationModel,
+    NotBeforeModel,
+    TransitionModel,
+    WorkflowModel,
+)
+
+
+def build(model: WorkflowModel) -> WorkflowDefinition:
+    """The domain definition of a file whose structure and meaning were checked."""
+    states = {n: StateSpec(n, s.title, s.terminal) for n, s in model.states.items()}
+    live = tuple(n for n, s in model.states.items() if not s.terminal)
+    referrals = None
+    if model.referrals is not None:
+        r = model.referrals
+        send = TransitionSpec(
+            trigger=r.send.trigger,
+            event=r.send.event,
+            sources=(),
+            dest=r.send.dest,
+            roles=frozenset(r.send.roles),
+            fields=_fields(r.send.fields),
+            title=r.send.title,
+            requires=tuple(r.send.requires),
+        )
+        ref_live = tuple(n for n, s in r.states.items() if not s.terminal)
+        referrals = ReferralSpec(
+            allowed_in=frozenset(r.allowed_in),
+            active_in=None if r.active_in is None else frozenset(r.active_in),
+            send=send,
+            states={n: StateSpec(n, s.title, s.terminal) for n, s in r.states.items()},
+            transitions=tuple(_transition(t, ref_live) for t in r.transitions),
+            agency_field=r.agency_field,
+            service_field=r.service_field,
+        )
+    weekend = frozenset(WEEKDAYS.index(d) for d in model.calendar.weekend)
+    return WorkflowDefinition(
+        id=model.id,
+        version=model.version,
+        title=model.title,
+        source=model.source,
+        description=model.description,
+        roles=dict(model.roles),
+        states=states,
+        opening=OpeningSpec(
+            event=model.opening.event,
+            state=model.opening.state,
+            roles=frozenset(model.opening.roles),
+            fields=_fields(model.opening.fields),
+            title=model.opening.title,
+            sets=tuple(model.opening.sets),
+        ),
+        transitions=tuple(_transition(t, live) for t in model.transitions),
+        referrals=referrals,
+        deadlines=tuple(
+            DeadlineSpec(
+                name=d.name,
+                title=d.title,
+                starts_on=tuple(d.starts_on),
+                stops_on=tuple(d.stops_on),
+                days=d.days,
+                working_days=d.calendar == "working",
+                source=d.source,
+                service_target=d.service_target,
+            )
+            for d in model.deadlines
+        ),
+        calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
+        milestones=_milestones_by_event(model.reporting.milestones),
+        report_fields=dict(model.reporting.fields),
+        personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
+        migrations=_migrations(model.migration),
+        labels=all_labels(model),
+    )
+
+
+def _migrations(migration: MigrationModel | None) -> tuple[MigrationSpec, ...]:
+    if migration is None:
+        return ()
+    return (
+        MigrationSpec(
+            migration.from_version, dict(migration.states), dict(migration.referral_states)
+        ),
+    )
+
+
+def _not_before(rule: NotBeforeModel | None) -> NotBeforeSpec | None:
+    if rule is None:
+        return None
+    return NotBeforeSpec(tuple(rule.after), rule.days, rule.calendar == "working", rule.source)
+
+
+def _milestones_by_event(milestones: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    by_event: dict[str, set[str]] = {}
+    for milestone, events in milestones.items():
+        for event in events:
+            by_event.setdefault(event, set()).add(milestone)
+    return {event: frozenset(names) for event, names in by_event.items()}
+
+
+def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionSpec:
+    return TransitionSpec(
+        trigger=t.trigger,
+        event=t.event,
+        sources=sources_of(t.source, live_states),
+        dest=t.dest,
+        roles=frozenset(t.roles),
+        fields=_fields(t.fields),
+        title=t.title,
+        requires=tuple(t.requires),
+        sets=tuple(t.sets),
+        clears=tuple(t.clears),
+        receiving_agency_only=t.receiving_agency_only,
+        not_before=_not_before(t.not_before),
+        when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
+    )
+
+
+def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
+    return tuple(
+        FieldSpec(
+            name=name,
+            type=f.type,  # type: ignore[arg-type]
+            required=f.required,
+            pii=f.pii,
+            title=f.title,
+            values=tuple(f.values),
+            minimum=f.min,
+            maximum=f.max,
+            readers=tuple(f.readers),
+        )
+        for name, f in fields.items()
+    )

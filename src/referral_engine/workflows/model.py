@@ -1,0 +1,191 @@
+"""The structure of a workflow file as pydantic models: unknown keys refused, every key typed.
+
+The meaning checks (checks.py), the labels (labels.py) and the build into a domain definition
+(build.py) all read these models; this module imports none of them, so the imports form a tree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+
+from referral_engine.domain.fields import FIELD_TYPES
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LANGUAGE = r"^[a-z]{2,3}$"
+"""A language code of the `labels:` block."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StepLabels(_Model):
+    title: str = ""
+    fields: dict[str, str] = {}
+
+
+class DeadlineLabels(_Model):
+    title: str = ""
+    source: str = ""
+
+
+class ReferralLabels(_Model):
+    send: StepLabels = StepLabels()
+    states: dict[str, str] = {}
+    transitions: dict[str, StepLabels] = {}
+
+
+class LanguageLabels(_Model):
+    """One language's words for a workflow (every key optional)."""
+
+    title: str = ""
+    description: str = ""
+    source: str = ""
+    roles: dict[str, str] = {}
+    states: dict[str, str] = {}
+    opening: StepLabels = StepLabels()
+    transitions: dict[str, StepLabels] = {}
+    referrals: ReferralLabels = ReferralLabels()
+    deadlines: dict[str, DeadlineLabels] = {}
+    values: dict[str, str] = Field(default={}, description="enum value: its label")
+
+
+class FieldModel(_Model):
+    type: str
+    required: bool = False
+    pii: bool = False
+    title: str = ""
+    values: list[str] = []
+    min: int | None = None
+    max: int | None = None
+    readers: list[str] = []
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in FIELD_TYPES:
+            raise ValueError(f"unknown field type '{value}'; known: " + ", ".join(FIELD_TYPES))
+        return value
+
+
+class StateModel(_Model):
+    title: str = ""
+    terminal: bool = False
+
+
+class OpeningModel(_Model):
+    event: str
+    state: str
+    roles: list[str] = Field(min_length=1)
+    title: str = ""
+    sets: list[str] = []
+    fields: dict[str, FieldModel] = {}
+
+
+class NotBeforeModel(_Model):
+    after: list[str] = Field(min_length=1)
+    days: int = Field(gt=0, le=3660)
+    calendar: Literal["calendar", "working"] = "calendar"
+    source: str = Field(min_length=1)
+
+
+class ConditionModel(_Model):
+    field: str = Field(min_length=1)
+    equals: StrictBool | StrictInt | StrictStr
+
+
+class MigrationModel(_Model):
+    from_version: int = Field(ge=1)
+    states: dict[str, str] = {}
+    referral_states: dict[str, str] = {}
+
+
+class TransitionModel(_Model):
+    trigger: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    source: list[str] | str = Field(min_length=1)
+    dest: str | None = None
+    roles: list[str] = Field(min_length=1)
+    title: str = ""
+    requires: list[str] = []
+    sets: list[str] = []
+    clears: list[str] = []
+    receiving_agency_only: bool = False
+    not_before: NotBeforeModel | None = None
+    when: list[ConditionModel] = []
+    fields: dict[str, FieldModel] = {}
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """`when:` takes one condition or a list of them (all must hold)."""
+        return [value] if isinstance(value, dict) else value
+
+
+class SendModel(_Model):
+    trigger: str = Field(default="send_referral", pattern=r"^[a-z][a-z0-9_]*$")
+    event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    dest: str
+    roles: list[str] = Field(min_length=1)
+    title: str = ""
+    requires: list[str] = []
+    fields: dict[str, FieldModel] = {}
+
+
+class ReferralsModel(_Model):
+    allowed_in: list[str] = Field(min_length=1)
+    active_in: list[str] | None = None
+    agency_field: str = "agency"
+    service_field: str = "service"
+    send: SendModel
+    states: dict[str, StateModel] = Field(min_length=1)
+    transitions: list[TransitionModel] = []
+
+
+class DeadlineModel(_Model):
+    name: str
+    title: str = ""
+    starts_on: list[str] = Field(min_length=1)
+    stops_on: list[str] = Field(min_length=1)
+    days: int = Field(gt=0, le=3660)
+    calendar: Literal["calendar", "working"] = "calendar"
+    source: str = Field(min_length=1)
+    service_target: bool = False
+
+
+class CalendarModel(_Model):
+    weekend: list[Literal[WEEKDAYS]] = ["saturday", "sunday"]  # type: ignore[valid-type]
+    holidays: list[date] = []
+
+
+class PersonalDataModel(_Model):
+    readers: list[str] = Field(min_length=1)
+
+
+class ReportingModel(_Model):
+    milestones: dict[str, list[str]] = {}
+    fields: dict[str, str] = {}
+
+
+class WorkflowModel(_Model):
+    """The file format. See docs/workflows.md for the meaning of each key."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    title: str
+    description: str = ""
+    source: str = Field(min_length=1)
+    roles: dict[str, str] = Field(min_length=1)
+    states: dict[str, StateModel] = Field(min_length=1)
+    opening: OpeningModel
+    transitions: list[TransitionModel] = Field(min_length=1)
+    referrals: ReferralsModel | None = None
+    deadlines: list[DeadlineModel] = []
+    calendar: CalendarModel = CalendarModel()
+    reporting: ReportingModel = ReportingModel()
+    personal_data: PersonalDataModel | None = None
+    migration: MigrationModel | None = None
+    labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
