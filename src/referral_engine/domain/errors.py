@@ -44,8 +44,13 @@ class NotFound(DomainError):
 
 
 class CaseNotFound(NotFound):
-    def __init__(self, case_id: object, detail: str | None = None) -> None:
+    def __init__(
+        self, case_id: object, detail: str | None = None, *, region: str | None = None
+    ) -> None:
         self.case_id = case_id
+        # Where the case lies when it exists outside the reader's regions: for the audit log
+        # only (the answer never says, so existence does not leak).
+        self.region = region
         super().__init__(detail or f"case {case_id} not found")
 
 
