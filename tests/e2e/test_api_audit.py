@@ -98,6 +98,62 @@ def test_refused_requests_are_recorded_under_the_cases_region(
     assert {e["region"] for e in refused} == {"Kyivska"}
 
 
+@pytest.fixture
+def case_reads(pg_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The case streams read from the event store from now on (a case, its history, a past
+    view: every read of a case goes through this one call)."""
+    reads: list[str] = []
+    events = pg_runtime.engine.store.events
+    get = events.get
+
+    def counted(originator_id: Any, *args: Any, **kwargs: Any) -> Any:
+        reads.append(str(originator_id))
+        return get(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(events, "get", counted)
+    return reads
+
+
+def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
+    client: TestClient, callers: Callers, case_reads: list[str]
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+    missing = "00000000-0000-4000-8000-000000000000"
+    requests = [
+        ("police", f"/api/cases/{case_id}"),
+        ("supervisor", f"/api/cases/{case_id}/history"),
+        ("lviv-lsa", f"/api/cases/{case_id}"),  # another region's case: 404 after the read
+        ("lviv-lsa", f"/api/cases/{case_id}/history"),
+        ("analyst", f"/api/cases/{case_id}"),  # refused before any read: the audit looks
+        ("lsa", f"/api/cases/{missing}/history"),
+    ]
+
+    answered = []
+    for name, path in requests:
+        case_reads.clear()
+        response = client.get(path, headers=callers[name].auth)
+        answered.append((name, response.status_code, len(case_reads)))
+
+    assert answered == [
+        ("police", 200, 1),
+        ("supervisor", 200, 1),
+        ("lviv-lsa", 404, 1),
+        ("lviv-lsa", 404, 1),
+        ("analyst", 403, 1),
+        ("lsa", 404, 1),
+    ]
+    entries = audit(client, callers["supervisor"], case=case_id)[1:]
+    assert [(e["user_name"], e["status"], e["region"]) for e in entries] == [
+        ("police", 200, "Kyivska"),
+        ("supervisor", 200, "Kyivska"),
+        ("lviv-lsa", 404, "Kyivska"),
+        ("lviv-lsa", 404, "Kyivska"),
+        ("analyst", 403, "Kyivska"),
+    ]
+    (probe,) = audit(client, callers["admin"], case=missing)
+    assert (probe["user_name"], probe["status"], probe["region"]) == ("lsa", 404, None)
+
+
 def test_probing_a_case_that_does_not_exist_is_recorded_for_admins(
     client: TestClient, callers: Callers
 ) -> None:
