@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     send_referral,
     take_step,
 )
+from tests.e2e.pages import sign_in
 
 
 def audit(client: TestClient, reader: Caller, **filters: str) -> list[dict[str, Any]]:
@@ -152,6 +153,20 @@ def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
     ]
     (probe,) = audit(client, callers["admin"], case=missing)
     assert (probe["user_name"], probe["status"], probe["region"]) == ("lsa", 404, None)
+
+
+def test_a_page_refused_for_another_regions_case_reads_it_once_and_files_it_there(
+    client: TestClient, callers: Callers, case_reads: list[str]
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+    sign_in(client, callers["lviv-lsa"].token)
+
+    case_reads.clear()
+    response = client.get(f"/cases/{case_id}")
+
+    assert (response.status_code, len(case_reads)) == (404, 1)
+    (entry,) = audit(client, callers["supervisor"], case=case_id, user="lviv-lsa")
+    assert (entry["action"], entry["region"]) == ("case.read", "Kyivska")
 
 
 def test_probing_a_case_that_does_not_exist_is_recorded_for_admins(

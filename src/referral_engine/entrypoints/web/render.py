@@ -104,6 +104,8 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         here=quote(here, safe=""),
         csrf=session(request).csrf,
         nav=nav(user),
+        gates=gates,
+        may=lambda gate: user is not None and gate.admits(user.role),
         path=request.url.path,
         shown=lambda v: shown(v, t),
         query=query,
