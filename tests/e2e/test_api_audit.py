@@ -155,6 +155,20 @@ def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
     assert (probe["user_name"], probe["status"], probe["region"]) == ("lsa", 404, None)
 
 
+def test_a_refused_step_is_filed_under_its_cases_region_from_the_read_that_refused_it(
+    client: TestClient, callers: Callers, case_reads: list[str]
+) -> None:
+    case_id, version = case_in(client, callers, "screened")
+
+    case_reads.clear()
+    stale = take_step(client, callers["lsa"], case_id, "register_application", version - 1)
+    illegal = take_step(client, callers["lsa"], case_id, "grant_status", version)
+
+    assert (stale.status_code, illegal.status_code, len(case_reads)) == (409, 409, 2)
+    refused = [e for e in audit(client, callers["supervisor"], case=case_id) if e["status"] >= 400]
+    assert [(e["action"], e["region"]) for e in refused] == [("case.step", "Kyivska")] * 2
+
+
 def test_a_page_refused_for_another_regions_case_reads_it_once_and_files_it_there(
     client: TestClient, callers: Callers, case_reads: list[str]
 ) -> None:

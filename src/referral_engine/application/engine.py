@@ -18,6 +18,7 @@ from referral_engine.domain.case import Case, open_fingerprint
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
     CaseNotFound,
+    DomainError,
     FieldProblem,
     InvalidData,
     MigrationRefused,
@@ -258,7 +259,11 @@ class Engine:
         decide: Callable[[Case, WorkflowDefinition], Any],
     ) -> StepResult:
         case = self._get(case_id, scope)
-        outcome = decide(case, self._workflow(case))
+        try:
+            outcome = decide(case, self._workflow(case))
+        except DomainError as exc:
+            exc.region = case.region
+            raise
         if outcome["replayed"]:
             return StepResult.of(case.id, outcome)
         try:

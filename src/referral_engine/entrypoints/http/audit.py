@@ -40,7 +40,10 @@ class AuditMark:
 
     def refused(self, exc: DomainError) -> None:
         """A refusal after the engine read the case: it says where the case lies, if anywhere."""
-        if isinstance(exc, CaseNotFound) and exc.case_id == self.case_id:
+        if isinstance(exc, CaseNotFound):
+            if exc.case_id == self.case_id:
+                self.place(exc.region)
+        elif exc.region is not None and self.case_id is not None:
             self.place(exc.region)
 
     def personal_fields(self) -> list[str]:
