@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     send_referral,
     take_step,
 )
+from tests.e2e.pages import sign_in
 
 
 def audit(client: TestClient, reader: Caller, **filters: str) -> list[dict[str, Any]]:
@@ -96,6 +97,90 @@ def test_refused_requests_are_recorded_under_the_cases_region(
         ("lsa", "case.step", 409),
     ]
     assert {e["region"] for e in refused} == {"Kyivska"}
+
+
+@pytest.fixture
+def case_reads(pg_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The case streams read from the event store from now on (a case, its history, a past
+    view: every read of a case goes through this one call)."""
+    reads: list[str] = []
+    events = pg_runtime.engine.store.events
+    get = events.get
+
+    def counted(originator_id: Any, *args: Any, **kwargs: Any) -> Any:
+        reads.append(str(originator_id))
+        return get(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(events, "get", counted)
+    return reads
+
+
+def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
+    client: TestClient, callers: Callers, case_reads: list[str]
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+    missing = "00000000-0000-4000-8000-000000000000"
+    requests = [
+        ("police", f"/api/cases/{case_id}"),
+        ("supervisor", f"/api/cases/{case_id}/history"),
+        ("lviv-lsa", f"/api/cases/{case_id}"),  # another region's case: 404 after the read
+        ("lviv-lsa", f"/api/cases/{case_id}/history"),
+        ("analyst", f"/api/cases/{case_id}"),  # refused before any read: the audit looks
+        ("lsa", f"/api/cases/{missing}/history"),
+    ]
+
+    answered = []
+    for name, path in requests:
+        case_reads.clear()
+        response = client.get(path, headers=callers[name].auth)
+        answered.append((name, response.status_code, len(case_reads)))
+
+    assert answered == [
+        ("police", 200, 1),
+        ("supervisor", 200, 1),
+        ("lviv-lsa", 404, 1),
+        ("lviv-lsa", 404, 1),
+        ("analyst", 403, 1),
+        ("lsa", 404, 1),
+    ]
+    entries = audit(client, callers["supervisor"], case=case_id)[1:]
+    assert [(e["user_name"], e["status"], e["region"]) for e in entries] == [
+        ("police", 200, "Kyivska"),
+        ("supervisor", 200, "Kyivska"),
+        ("lviv-lsa", 404, "Kyivska"),
+        ("lviv-lsa", 404, "Kyivska"),
+        ("analyst", 403, "Kyivska"),
+    ]
+    (probe,) = audit(client, callers["admin"], case=missing)
+    assert (probe["user_name"], probe["status"], probe["region"]) == ("lsa", 404, None)
+
+
+def test_a_refused_step_is_filed_under_its_cases_region_from_the_read_that_refused_it(
+    client: TestClient, callers: Callers, case_reads: list[str]
+) -> None:
+    case_id, version = case_in(client, callers, "screened")
+
+    case_reads.clear()
+    stale = take_step(client, callers["lsa"], case_id, "register_application", version - 1)
+    illegal = take_step(client, callers["lsa"], case_id, "grant_status", version)
+
+    assert (stale.status_code, illegal.status_code, len(case_reads)) == (409, 409, 2)
+    refused = [e for e in audit(client, callers["supervisor"], case=case_id) if e["status"] >= 400]
+    assert [(e["action"], e["region"]) for e in refused] == [("case.step", "Kyivska")] * 2
+
+
+def test_a_page_refused_for_another_regions_case_reads_it_once_and_files_it_there(
+    client: TestClient, callers: Callers, case_reads: list[str]
+) -> None:
+    case_id = open_case(client, callers["screener"])["id"]
+    sign_in(client, callers["lviv-lsa"].token)
+
+    case_reads.clear()
+    response = client.get(f"/cases/{case_id}")
+
+    assert (response.status_code, len(case_reads)) == (404, 1)
+    (entry,) = audit(client, callers["supervisor"], case=case_id, user="lviv-lsa")
+    assert (entry["action"], entry["region"]) == ("case.read", "Kyivska")
 
 
 def test_probing_a_case_that_does_not_exist_is_recorded_for_admins(

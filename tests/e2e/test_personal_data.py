@@ -145,7 +145,7 @@ def test_the_server_log_never_receives_personal_values(
     assert bad.status_code in (409, 422)
     assert NAME not in bad.text  # nor echoed back in the problem document
     # an error nobody expected, whose message quotes a personal value: logged, but not the value
-    monkeypatch.setattr(pg_runtime.engine, "history", _fails_quoting(NAME))
+    monkeypatch.setattr(pg_runtime.engine, "case_history", _fails_quoting(NAME))
     crashed = client.get(f"/api/cases/{case_id}/history", headers=callers["lsa"].auth)
     assert_problem(crashed, 500, "internal")
     assert NAME not in crashed.text

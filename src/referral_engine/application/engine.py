@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import reduce
 from typing import Any
@@ -18,6 +18,7 @@ from referral_engine.domain.case import Case, open_fingerprint
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
     CaseNotFound,
+    DomainError,
     FieldProblem,
     InvalidData,
     MigrationRefused,
@@ -38,6 +39,15 @@ Scope = frozenset[str] | None
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """A case's history with where the case lies and the workflow version it runs under."""
+
+    region: str
+    workflow: WorkflowDefinition
+    entries: list[HistoryEntry]
 
 
 class Engine:
@@ -205,14 +215,21 @@ class Engine:
         """The case as the system knew it at `as_of` (by recording time)."""
         if as_of.tzinfo is None:
             raise InvalidData([FieldProblem("as_of", "must include a time zone")])
-        events = [e for e in self._events(case_id, scope) if e.timestamp <= as_of]
+        every = self._events(case_id, scope)
+        events = [e for e in every if e.timestamp <= as_of]
         if not events:
-            raise CaseNotFound(case_id, f"case {case_id} did not exist yet at {as_of.isoformat()}")
+            detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
+            raise CaseNotFound(case_id, detail, region=every[0].region)
         return self._view(_project(events), reader, today=as_of)
 
     def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
+        return self.case_history(case_id, scope=scope).entries
+
+    def case_history(self, case_id: UUID, *, scope: Scope = None) -> CaseHistory:
+        """The case's history, region and workflow version, from one read of its events."""
         events = self._events(case_id, scope)
+        case = _project(events)
         entries: list[HistoryEntry] = []
         for event in events:
             entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
@@ -220,7 +237,7 @@ class Engine:
         if erasure is not None:  # erased everywhere, even where a key was still cached
             personal = dict.fromkeys(erasure.fields, frozenset[str]())
             entries = [replace(e, data=erase(e.data, personal)) for e in entries]
-        return entries
+        return CaseHistory(case.region, self._workflow(case), entries)
 
     def workflow_of(self, case_id: UUID, *, scope: Scope = None) -> WorkflowDefinition:
         """The workflow version the case runs under."""
@@ -242,7 +259,11 @@ class Engine:
         decide: Callable[[Case, WorkflowDefinition], Any],
     ) -> StepResult:
         case = self._get(case_id, scope)
-        outcome = decide(case, self._workflow(case))
+        try:
+            outcome = decide(case, self._workflow(case))
+        except DomainError as exc:
+            exc.region = case.region
+            raise
         if outcome["replayed"]:
             return StepResult.of(case.id, outcome)
         try:
@@ -306,14 +327,16 @@ class Engine:
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         if scope is not None and case.region not in scope:
-            raise CaseNotFound(case_id)
+            raise CaseNotFound(case_id, region=case.region)
         return case
 
     def _events(self, case_id: UUID, scope: Scope = None) -> list[Any]:
         with paused_gc():  # decoding a long stream allocates many short-lived containers
             events: list[Any] = list(self.store.events.get(case_id))
-        if not events or (scope is not None and events[0].region not in scope):
+        if not events:
             raise CaseNotFound(case_id)
+        if scope is not None and events[0].region not in scope:
+            raise CaseNotFound(case_id, region=events[0].region)
         return events
 
     def _workflow(self, case: Case) -> WorkflowDefinition:

@@ -13,6 +13,9 @@ class DomainError(Exception):
 
     type = "domain-error"
     title = "The request cannot be carried out"
+    # Where the case the error concerns lies, once the engine has read it: for the audit log
+    # only, never part of an answer (a case's existence must not leak).
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,11 @@ class NotFound(DomainError):
 
 
 class CaseNotFound(NotFound):
-    def __init__(self, case_id: object, detail: str | None = None) -> None:
+    def __init__(
+        self, case_id: object, detail: str | None = None, *, region: str | None = None
+    ) -> None:
         self.case_id = case_id
+        self.region = region
         super().__init__(detail or f"case {case_id} not found")
 
 

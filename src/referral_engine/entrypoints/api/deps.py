@@ -1,35 +1,21 @@
-"""Dependencies declared once: the runtime, the signed-in user, role gates, audit marks."""
+"""The API's dependencies: the bearer token's user and the role gates (declared in http.gates)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from uuid import UUID
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from referral_engine.adapters.security import Throttle, User
-from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
-from referral_engine.domain.personal import Disclosure
-from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.entrypoints.http import gates
+from referral_engine.entrypoints.http.deps import get_runtime
 
 BEARER = HTTPBearer(
     auto_error=False, bearerFormat="opaque", description="A token from `referral-engine users add`"
 )
-CASE_READERS_DENIED = ("analyst",)
-AUDIT_READERS = ("supervisor", "admin")
-DEADLINE_READERS = ("supervisor", "admin")
-PROJECTION_OPERATORS = ("admin", "analyst")
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def get_engine(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Engine:
-    return runtime.engine
 
 
 def current_user(
@@ -56,72 +42,21 @@ def current_user(
     return user
 
 
-def case_worker(user: Annotated[User, Depends(current_user)]) -> User:
-    """Anyone who works cases; analysts see aggregates only, never a case."""
-    if user.role in CASE_READERS_DENIED:
-        raise HTTPException(403, "analysts have no access to individual cases")
-    return user
+def passing(gate: gates.Gate) -> Callable[[User], User]:
+    """The dependency letting through the users `gate` admits (403 for the others)."""
+
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if not gate.admits(user.role):
+            raise HTTPException(403, gate.refusal)
+        return user
+
+    return check
 
 
-def admin(user: Annotated[User, Depends(current_user)]) -> User:
-    if user.role != "admin":
-        raise HTTPException(403, "only admins may do this")
-    return user
-
-
-def audit_reader(user: Annotated[User, Depends(current_user)]) -> User:
-    if user.role not in AUDIT_READERS:
-        raise HTTPException(403, "only supervisors and admins may read the audit log")
-    return user
-
-
-def deadline_reader(user: Annotated[User, Depends(current_user)]) -> User:
-    if user.role not in DEADLINE_READERS:
-        raise HTTPException(403, "only supervisors and admins may read the deadline board")
-    return user
-
-
-def projection_operator(user: Annotated[User, Depends(current_user)]) -> User:
-    if user.role not in PROJECTION_OPERATORS:
-        raise HTTPException(403, "only admins and analysts may rebuild read models")
-    return user
-
-
-def disclosure(request: Request, user: User, workflow: WorkflowDefinition) -> Disclosure:
-    """What `user` may see of the workflow's personal fields. Every route or page showing case
-    data goes through one; the audit entry of the request lists the personal fields it showed."""
-    found = Disclosure(workflow.personal, user.role)
-    if not hasattr(request.state, "disclosures"):
-        request.state.disclosures = []
-    request.state.disclosures.append(found)
-    return found
-
-
-def disclosed_fields(request: Request) -> list[str]:
-    """The personal fields the request's response showed (for its audit entry)."""
-    return sorted({f for d in getattr(request.state, "disclosures", ()) for f in d.disclosed})
-
-
-def audited(action: str) -> Any:
-    """Mark the request for the audit log (written once the response status is known)."""
-
-    def mark(request: Request) -> None:
-        request.state.audit_action = action
-        case_id = request.path_params.get("case_id")
-        try:
-            request.state.audit_case = UUID(str(case_id)) if case_id else None
-        except ValueError:
-            request.state.audit_case = None
-
-    return Depends(mark)
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-CaseWorker = Annotated[User, Depends(case_worker)]
 AnyUser = Annotated[User, Depends(current_user)]
-AuditReader = Annotated[User, Depends(audit_reader)]
-DeadlineReader = Annotated[User, Depends(deadline_reader)]
-Admin = Annotated[User, Depends(admin)]
+CaseWorker = Annotated[User, Depends(passing(gates.CASES))]
+AuditReader = Annotated[User, Depends(passing(gates.AUDIT))]
+DeadlineReader = Annotated[User, Depends(passing(gates.DEADLINES))]
+ProjectionOperator = Annotated[User, Depends(passing(gates.PROJECTIONS))]
+Admin = Annotated[User, Depends(passing(gates.ADMINS))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-ProjectionOperator = Annotated[User, Depends(projection_operator)]

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import logging
 from time import perf_counter
-from typing import Any
-from uuid import UUID
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from referral_engine.bootstrap import Runtime
-from referral_engine.domain.errors import DomainError
-from referral_engine.entrypoints.api import deps
-from referral_engine.entrypoints.http import problems
+from referral_engine.entrypoints.http import audit, problems
 from referral_engine.entrypoints.http.headers import HTTPMiddleware, secured
 from referral_engine.entrypoints.http.metrics import observe
-from referral_engine.entrypoints.web.render import too_large_page, wants_page
+from referral_engine.entrypoints.http.pages import error_pages
 
 log = logging.getLogger("referral_engine.api")
 
@@ -61,51 +56,14 @@ class Observe(HTTPMiddleware):
 
 async def _audited(request: Request, status: int) -> bool:
     """Write the request's audit entry if its route asks for one; False if that failed."""
-    action = getattr(request.state, "audit_action", None)
-    if action is None:
+    if audit.current(request) is None:
         return True
     try:
-        await run_in_threadpool(_audit, request, action, status)
+        await run_in_threadpool(audit.write, request, status)
     except Exception as exc:
         log.error("audit log write failed\n%s", problems.stack_without_messages(exc))
         return False
     return True
-
-
-def _audit(request: Request, action: str, status: int) -> None:
-    runtime: Runtime = request.app.state.runtime
-    case_id: UUID | None = getattr(request.state, "audit_case", None)
-    region: str | None = getattr(request.state, "audit_region", None)
-    if region is None and case_id is not None:
-        # A refused request never reached the case: file it under the case's region anyway, so
-        # that region's supervisors see attempts on their cases (the caller learns nothing).
-        region = _region_of(runtime, case_id)
-    runtime.audit.record(
-        user=getattr(request.state, "user", None),
-        action=action,
-        method=request.method,
-        path=request.url.path,
-        status=status,
-        case_id=case_id,
-        region=region,
-        address=request.client.host if request.client else None,
-        detail=_detail(request),
-    )
-
-
-def _detail(request: Request) -> dict[str, Any] | None:
-    detail: dict[str, Any] | None = getattr(request.state, "audit_detail", None)
-    personal = deps.disclosed_fields(request)
-    if personal:  # a read of personal data: who saw which fields of which case, and when
-        detail = {**(detail or {}), "personal_fields": personal}
-    return detail
-
-
-def _region_of(runtime: Runtime, case_id: UUID) -> str | None:
-    try:
-        return runtime.engine.case(case_id).region
-    except DomainError:
-        return None
 
 
 class BodyLimit(HTTPMiddleware):
@@ -148,8 +106,9 @@ class BodyLimit(HTTPMiddleware):
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A problem document for API clients; an error page for a browser posting a form."""
-        if wants_page(scope):
-            response: Response = too_large_page(Request(scope), self.limit)
+        pages = error_pages(scope)
+        if pages is not None:
+            response: Response = pages.too_large(Request(scope), self.limit)
         else:
             response = problems.problem(
                 413,

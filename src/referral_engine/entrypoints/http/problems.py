@@ -19,8 +19,10 @@ from referral_engine.adapters.crypto import MasterKeyError, MasterKeyRotated
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.adapters.store import DatabaseUnavailable
 from referral_engine.domain import errors
+from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
 from referral_engine.entrypoints.http.metrics import count_conflict
+from referral_engine.entrypoints.http.pages import error_pages
 
 log = logging.getLogger("referral_engine.api")
 UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -138,6 +140,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.DomainError)
     def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        audit.refused(request, exc)
         if isinstance(exc, errors.VersionConflict):
             count_conflict()
         return domain_problem(exc)
@@ -155,14 +158,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     def _http(request: Request, exc: HTTPException) -> Response:
-        if exc.status_code == 404 and "route" not in request.scope:
-            from referral_engine.entrypoints.web.render import (  # the pages build on this module
-                no_such_page,
-                wants_page,
-            )
-
-            if wants_page(request.scope):  # a browser at an address that is no page
-                return no_such_page(request)
+        pages = error_pages(request.scope)
+        if exc.status_code == 404 and "route" not in request.scope and pages is not None:
+            return pages.no_such_page(request)  # a browser at an address that is no page
         slug = HTTP_TYPES.get(exc.status_code, "http-error")
         response = problem(
             exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)

@@ -11,6 +11,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from referral_engine.entrypoints.http import pages
+from referral_engine.entrypoints.web.render import ErrorPages
 from referral_engine.entrypoints.web.routes import (
     analytics,
     auth,
@@ -24,7 +26,9 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages and their static files on the app."""
+    """Mount the pages and their static files on the app; browsers get pages for the errors
+    the HTTP base answers itself."""
+    pages.register(app, ErrorPages())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, queue, cases, oversight, analytics, workflows):
         app.include_router(module.router)

@@ -18,13 +18,8 @@ from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.adapters.security import User, grants_of
 from referral_engine.bootstrap import Runtime, master_key
 from referral_engine.domain.errors import DomainError
-from referral_engine.entrypoints.api.deps import (
-    AUDIT_READERS,
-    CASE_READERS_DENIED,
-    DEADLINE_READERS,
-    PROJECTION_OPERATORS,
-    get_runtime,
-)
+from referral_engine.entrypoints.http import audit, gates
+from referral_engine.entrypoints.http.deps import get_runtime
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.session import (
@@ -112,29 +107,18 @@ def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)
     return user
 
 
-def case_page_user(user: Annotated[User, Depends(page_user)]) -> User:
-    """Anyone who works cases; analysts see aggregates only."""
-    if user.role in CASE_READERS_DENIED:
-        raise Refused(403, "error.no_case_access")
-    return user
+def passing(gate: gates.Gate) -> Callable[[User], User]:
+    """The dependency letting through the signed-in users `gate` admits (a 403 page for the
+    others, in their language)."""
 
+    def check(user: Annotated[User, Depends(page_user)]) -> User:
+        if not gate.admits(user.role):
+            if gate.page_refusal is None:
+                raise HTTPException(403, gate.refusal)
+            raise Refused(403, gate.page_refusal)
+        return user
 
-def audit_page_user(user: Annotated[User, Depends(page_user)]) -> User:
-    if user.role not in AUDIT_READERS:
-        raise Refused(403, "error.no_audit_access")
-    return user
-
-
-def deadline_page_user(user: Annotated[User, Depends(page_user)]) -> User:
-    if user.role not in DEADLINE_READERS:
-        raise Refused(403, "error.no_board_access")
-    return user
-
-
-def operator_page_user(user: Annotated[User, Depends(page_user)]) -> User:
-    if user.role not in PROJECTION_OPERATORS:
-        raise Refused(403, "error.no_rebuild_access")
-    return user
+    return check
 
 
 async def posted(request: Request) -> FormData:
@@ -151,12 +135,11 @@ NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 """A free-text filter in a page's address (a region, an agency, a state, a user name)."""
 PageUser = Annotated[User, Depends(page_user)]
-CasePageUser = Annotated[User, Depends(case_page_user)]
-AuditPageUser = Annotated[User, Depends(audit_page_user)]
-DeadlinePageUser = Annotated[User, Depends(deadline_page_user)]
-OperatorPageUser = Annotated[User, Depends(operator_page_user)]
+CasePageUser = Annotated[User, Depends(passing(gates.CASES))]
+AuditPageUser = Annotated[User, Depends(passing(gates.AUDIT))]
+DeadlinePageUser = Annotated[User, Depends(passing(gates.DEADLINES))]
+OperatorPageUser = Annotated[User, Depends(passing(gates.PROJECTIONS))]
 Posted = Annotated[FormData, Depends(posted)]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 class PageRoute(APIRoute):
@@ -177,6 +160,7 @@ class PageRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
             except DomainError as exc:
+                audit.refused(request, exc)
                 return error_page(request, status_of(exc), explain.error(exc, words_of(request)))
             except Refused as exc:
                 text = words_of(request)(exc.key, **exc.values)

@@ -11,13 +11,13 @@ from fastapi import Request
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
 from referral_engine.domain.views import CaseView, HistoryEntry
-from referral_engine.entrypoints.api.deps import disclosure
+from referral_engine.entrypoints.http.audit import disclosure, mark_of
 
 
 def case_shown(request: Request, user: User, engine: Engine, view: CaseView) -> CaseView:
     """The case as `user` may see it."""
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
-    request.state.audit_region = view.region
+    mark_of(request).place(view.region)
     return disclosure(request, user, workflow).case(view)
 
 
@@ -25,6 +25,6 @@ def history_shown(
     request: Request, user: User, engine: Engine, case_id: UUID
 ) -> list[HistoryEntry]:
     """Every event of the case as `user` may see it."""
-    history = engine.history(case_id, scope=user.scope)
-    workflow = engine.workflow_of(case_id, scope=user.scope)
-    return disclosure(request, user, workflow).history(history)
+    found = engine.case_history(case_id, scope=user.scope)
+    mark_of(request).place(found.region)
+    return disclosure(request, user, found.workflow).history(found.entries)

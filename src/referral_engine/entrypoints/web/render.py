@@ -16,11 +16,7 @@ from markupsafe import Markup
 from referral_engine.adapters.security import User
 from referral_engine.domain.personal import is_marker
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.api.deps import (
-    AUDIT_READERS,
-    CASE_READERS_DENIED,
-    DEADLINE_READERS,
-)
+from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.deps import session, set_session
 from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
@@ -56,11 +52,11 @@ def nav(user: User | None) -> list[tuple[str, str]]:
     if user is None:
         return []
     items = []
-    if user.role not in CASE_READERS_DENIED:
+    if gates.CASES.admits(user.role):
         items.append(("/cases", "nav.cases"))
-    if user.role in DEADLINE_READERS:
+    if gates.DEADLINES.admits(user.role):
         items.append(("/deadlines", "nav.deadlines"))
-    if user.role in AUDIT_READERS:
+    if gates.AUDIT.admits(user.role):
         items.append(("/audit", "nav.audit"))
     items += [
         ("/dashboards", "nav.dashboards"),
@@ -108,6 +104,8 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         here=quote(here, safe=""),
         csrf=session(request).csrf,
         nav=nav(user),
+        gates=gates,
+        may=lambda gate: user is not None and gate.admits(user.role),
         path=request.url.path,
         shown=lambda v: shown(v, t),
         query=query,
@@ -129,28 +127,18 @@ def error_page(
     return response
 
 
-FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+class ErrorPages:
+    """The pages the HTTP base shows a browser for the errors it answers itself
+    (registered with it as its `http.pages.ErrorPages`)."""
 
+    def too_large(self, request: Request, limit: int) -> HTMLResponse:
+        """The error page for a form over the body limit (what was typed cannot be kept)."""
+        detail = translator(language(request))("error.too_large", kb=limit // 1024)
+        return error_page(request, 413, detail)
 
-def wants_page(scope: Mapping[str, Any]) -> bool:
-    """Whether a request comes from a browser on the pages (a form post, or asking for HTML)
-    rather than from an API client, which keeps getting problem documents."""
-    if str(scope.get("path", "")).startswith("/api/"):
-        return False
-    headers = dict(scope.get("headers") or [])
-    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-    return kind in FORMS or b"text/html" in headers.get(b"accept", b"")
-
-
-def too_large_page(request: Request, limit: int) -> HTMLResponse:
-    """The error page for a form over the body limit (what was typed cannot be kept)."""
-    detail = translator(language(request))("error.too_large", kb=limit // 1024)
-    return error_page(request, 413, detail)
-
-
-def no_such_page(request: Request) -> HTMLResponse:
-    """The error page for an address that is no page (a stale link, a typo)."""
-    return error_page(request, 404, translator(language(request))("error.no_page"))
+    def no_such_page(self, request: Request) -> HTMLResponse:
+        """The error page for an address that is no page (a stale link, a typo)."""
+        return error_page(request, 404, translator(language(request))("error.no_page"))
 
 
 def svg(markup: str) -> Markup:

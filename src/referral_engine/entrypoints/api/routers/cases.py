@@ -13,16 +13,7 @@ from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.views import CaseView, StepResult
-from referral_engine.entrypoints.api.deps import (
-    Admin,
-    AuditReader,
-    CaseWorker,
-    EngineDep,
-    IdempotencyKey,
-    RuntimeDep,
-    audited,
-    disclosure,
-)
+from referral_engine.entrypoints.api.deps import Admin, AuditReader, CaseWorker, IdempotencyKey
 from referral_engine.entrypoints.api.models import (
     AuditPage,
     CaseCreate,
@@ -35,6 +26,8 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
+from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of
+from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import problem_responses
 
@@ -86,8 +79,8 @@ def list_cases(
 
 
 def _mark(request: Request, result: StepResult | CaseView) -> None:
-    request.state.audit_region = result.region
-    request.state.audit_case = result.case_id if isinstance(result, StepResult) else result.id
+    case_id = result.case_id if isinstance(result, StepResult) else result.id
+    mark_of(request).concerns(case_id, result.region)
 
 
 @router.post(
@@ -160,11 +153,10 @@ def read_history(
     case_id: UUID, user: CaseWorker, engine: EngineDep, request: Request
 ) -> list[HistoryEntryOut]:
     """Every event of the case: who, role, agency, when, what changed."""
-    history = engine.history(case_id, scope=user.scope)
-    case = engine.case(case_id, scope=user.scope)
-    request.state.audit_region = case.region
-    workflow = engine.workflows.get(case.workflow_id, case.workflow_version)
-    return [HistoryEntryOut.of(h) for h in disclosure(request, user, workflow).history(history)]
+    found = engine.case_history(case_id, scope=user.scope)
+    mark_of(request).place(found.region)
+    entries = disclosure(request, user, found.workflow).history(found.entries)
+    return [HistoryEntryOut.of(h) for h in entries]
 
 
 @router.post(
@@ -179,7 +171,7 @@ def erase_personal_data(
     """Erase the case's personal data on a lawful request (admin): records an erasure event
     and destroys the case's key. History, states and statistics stay; personal fields read as
     erased everywhere. Repeating it is harmless (`replayed` is then true)."""
-    request.state.audit_detail = {"reason": body.reason}
+    mark_of(request).detail = {"reason": body.reason}
     result = engine.erase_personal_data(case_id, body.reason, actor=user.actor, scope=user.scope)
     _mark(request, result)
     return StepOut.of(result)
@@ -202,7 +194,7 @@ def personal_data_reads(
     """Who saw which personal fields of this case, and when (supervisors and admins): newest
     first, a page at a time (pass `next_cursor` back as `cursor` for the older ones)."""
     case = runtime.engine.case(case_id, scope=user.scope)
-    request.state.audit_region = case.region
+    mark_of(request).place(case.region)
     found = runtime.audit.query(
         case_id=case_id, personal_only=True, limit=limit + 1, newest_first=True, before=cursor
     )
@@ -225,7 +217,7 @@ def take_step(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Fire one workflow trigger, decided on `expected_version`."""
-    request.state.audit_detail = {"trigger": body.trigger}
+    mark_of(request).detail = {"trigger": body.trigger}
     result = engine.take_step(
         case_id,
         body.trigger,
@@ -294,7 +286,7 @@ def take_referral_step(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Fire a trigger on one referral (accept, reject, revoke, deliver assistance, complete)."""
-    request.state.audit_detail = {"trigger": body.trigger, "referral_id": referral_id}
+    mark_of(request).detail = {"trigger": body.trigger, "referral_id": referral_id}
     result = engine.take_referral_step(
         case_id,
         referral_id,

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from referral_engine.application.dashboards import Report, dashboards, report, to_csv
 from referral_engine.application.disclosure import Value
-from referral_engine.entrypoints.api.deps import AnyUser, RuntimeDep
+from referral_engine.entrypoints.api.deps import AnyUser
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import problem_responses
 
 router = APIRouter(prefix="/api/dashboards", tags=["dashboards"])

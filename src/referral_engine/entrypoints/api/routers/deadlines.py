@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from referral_engine.application.deadline_board import Board, BoardFilter, Kind, deadline_board
-from referral_engine.entrypoints.api.deps import DeadlineReader, RuntimeDep, audited
+from referral_engine.entrypoints.api.deps import DeadlineReader
+from referral_engine.entrypoints.http.audit import audited
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import problem_responses
 
 router = APIRouter(prefix="/api/deadlines", tags=["deadlines"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
+from fastapi import APIRouter
 
-from fastapi import APIRouter, HTTPException
-
-from referral_engine.adapters.readmodels.engine import Projections, Status
-from referral_engine.entrypoints.api.deps import AnyUser, ProjectionOperator, RuntimeDep
+from referral_engine.adapters.readmodels.engine import Status
+from referral_engine.entrypoints.api.deps import AnyUser, ProjectionOperator
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import problem_responses
+from referral_engine.entrypoints.http.rebuilds import start_rebuild
 
 router = APIRouter(prefix="/api/projections", tags=["projections"])
 PROBLEMS = problem_responses(
@@ -20,8 +20,6 @@ PROBLEMS = problem_responses(
         503: "Database unavailable",
     }
 )
-_running: dict[str, threading.Thread] = {}
-_lock = threading.Lock()
 
 
 @router.get("", response_model=list[Status], responses=PROBLEMS)
@@ -35,18 +33,3 @@ def rebuild(name: str, user: ProjectionOperator, runtime: RuntimeDep) -> Status:
     """Start a blue/green rebuild; the current version keeps serving until the switch."""
     start_rebuild(runtime.projections, name)
     return next(s for s in runtime.projections.status() if s.name == name)
-
-
-def start_rebuild(projections: Projections, name: str) -> None:
-    """Rebuild a read model in a background thread (404: no such model; 409: one running)."""
-    if name not in projections.models:
-        raise HTTPException(404, f"no read model named '{name}'")
-    with _lock:
-        running = _running.get(name)
-        if running is not None and running.is_alive():
-            raise HTTPException(409, f"a rebuild of '{name}' is already running")
-        thread = threading.Thread(
-            target=projections.rebuild, args=(name,), name=f"rebuild-{name}", daemon=True
-        )
-        _running[name] = thread
-        thread.start()

@@ -12,8 +12,9 @@ from pydantic import AwareDatetime
 
 from referral_engine.adapters.audit import AuditEntry
 from referral_engine.adapters.store import DatabaseUnavailable, connect
-from referral_engine.entrypoints.api.deps import AnyUser, AuditReader, RuntimeDep
+from referral_engine.entrypoints.api.deps import AnyUser, AuditReader
 from referral_engine.entrypoints.api.models import Health, WorkflowOut, WorkflowSummary
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.metrics import exposition
 from referral_engine.entrypoints.http.problems import problem, problem_responses
 from referral_engine.workflows.diagram import workflow_svg

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from referral_engine.application.dashboards import Report, dashboards, report, to_csv
 from referral_engine.domain.errors import FieldProblem, InvalidData
-from referral_engine.entrypoints.api.routers.projections import start_rebuild
+from referral_engine.entrypoints.http.deps import RuntimeDep
+from referral_engine.entrypoints.http.rebuilds import start_rebuild
 from referral_engine.entrypoints.web import charts
 from referral_engine.entrypoints.web.deps import (
     NO_NUL,
@@ -19,7 +20,6 @@ from referral_engine.entrypoints.web.deps import (
     PageUser,
     Posted,
     Refused,
-    RuntimeDep,
     Text,
 )
 from referral_engine.entrypoints.web.render import page, query

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.adapters.security import Throttle, User, grants_of
-from referral_engine.entrypoints.api.deps import CASE_READERS_DENIED
+from referral_engine.entrypoints.http import audit, gates
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import (
     NO_NUL,
     PageRoute,
     Posted,
-    RuntimeDep,
     current_user,
     sessions,
     set_session,
@@ -29,7 +29,7 @@ def safe_next(target: str | None, user: User | None = None) -> str:
     """A local path to go on to (never another site); a role's home page by default."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    if user is not None and user.role in CASE_READERS_DENIED:
+    if user is not None and not gates.CASES.admits(user.role):
         return "/dashboards"
     return "/cases"
 
@@ -50,7 +50,7 @@ def sign_in_form(request: Request, next: Next = "") -> HTMLResponse:
 @router.post("/sign-in", response_model=None)
 def sign_in(request: Request, runtime: RuntimeDep, form: Posted) -> Response:
     """Check the name and password (or the token); start a session on success."""
-    request.state.audit_action = "sign_in"
+    audit.begin(request, "sign_in")  # once the form passed its CSRF check
     address = request.client.host if request.client else "unknown"
     throttle: Throttle = request.app.state.throttle
     next_ = str(form.get("next", ""))[:2000]

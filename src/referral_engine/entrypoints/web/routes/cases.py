@@ -19,11 +19,12 @@ from referral_engine.domain.errors import (
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.api.deps import audited
+from referral_engine.entrypoints.http.audit import audited, mark_of
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import explain, forms
-from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, RuntimeDep, Text
+from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -124,7 +125,7 @@ def take_step(
     trigger = str(form.get("trigger", ""))
     referral_id = str(form.get("referral_id", "")) or None
     data = forms.read(_fields(workflow, trigger), form)
-    request.state.audit_detail = {"trigger": trigger}
+    mark_of(request).detail = {"trigger": trigger}
     try:
         result = _command(engine, user, case_id, workflow, form, trigger, referral_id, data)
     except DomainError as exc:
@@ -189,8 +190,7 @@ def _key(form: FormData) -> str | None:
 
 
 def _mark(request: Request, result: StepResult) -> None:
-    request.state.audit_region = result.region
-    request.state.audit_case = result.case_id
+    mark_of(request).concerns(result.case_id, result.region)
 
 
 def _done(result: StepResult) -> RedirectResponse:

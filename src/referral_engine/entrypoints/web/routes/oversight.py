@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse
 from referral_engine.application.deadline_board import Board, BoardFilter
 from referral_engine.application.deadline_board import deadline_board as deadline_board_of
 from referral_engine.domain.errors import FieldProblem, InvalidData, WorkflowNotFound
-from referral_engine.entrypoints.api.deps import audited
+from referral_engine.entrypoints.http.audit import audited
+from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import (
     AuditPageUser,
     CasePageUser,
     DeadlinePageUser,
     PageRoute,
-    RuntimeDep,
     Text,
 )
 from referral_engine.entrypoints.web.present import case_shown, history_shown

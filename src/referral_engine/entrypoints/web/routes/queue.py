@@ -14,8 +14,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from referral_engine.domain.errors import DomainError
-from referral_engine.entrypoints.api.deps import audited
-from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, RuntimeDep, Text
+from referral_engine.entrypoints.http.audit import audited
+from referral_engine.entrypoints.http.deps import RuntimeDep
+from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Text
 from referral_engine.entrypoints.web.render import page, workflow_words
 from referral_engine.entrypoints.web.routes.cases import openable
 from referral_engine.workflows.loader import WorkflowRegistry

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.web.deps import NO_NUL, PageRoute, PageUser, RuntimeDep
+from referral_engine.entrypoints.http.deps import RuntimeDep
+from referral_engine.entrypoints.web.deps import NO_NUL, PageRoute, PageUser
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.workflows.diagram import Words, workflow_svg
 from referral_engine.workflows.loader import mermaid, referral_mermaid

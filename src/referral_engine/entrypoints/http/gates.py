@@ -1,0 +1,43 @@
+"""The role gates, declared once for the API and the pages: which roles pass each one, and how
+each side words a refusal (a problem's detail, a page's message key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A role check: the roles in `allowed` pass (every role when None) unless `denied`."""
+
+    refusal: str
+    page_refusal: str | None = None
+    allowed: frozenset[str] | None = None
+    denied: frozenset[str] = frozenset()
+
+    def admits(self, role: str) -> bool:
+        """Whether a user with this role passes."""
+        return role not in self.denied and (self.allowed is None or role in self.allowed)
+
+
+CASES = Gate(
+    "analysts have no access to individual cases",
+    "error.no_case_access",
+    denied=frozenset({"analyst"}),  # analysts see aggregates only, never a case
+)
+AUDIT = Gate(
+    "only supervisors and admins may read the audit log",
+    "error.no_audit_access",
+    allowed=frozenset({"supervisor", "admin"}),
+)
+DEADLINES = Gate(
+    "only supervisors and admins may read the deadline board",
+    "error.no_board_access",
+    allowed=frozenset({"supervisor", "admin"}),
+)
+PROJECTIONS = Gate(
+    "only admins and analysts may rebuild read models",
+    "error.no_rebuild_access",
+    allowed=frozenset({"admin", "analyst"}),
+)
+ADMINS = Gate("only admins may do this", allowed=frozenset({"admin"}))
