@@ -11,7 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from referral_engine.adapters.audit import AuditEntry
 from referral_engine.domain.case import REASON_MAX
 from referral_engine.domain.views import AllowedStep, CaseView, HistoryEntry, StepResult
-from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
+from referral_engine.domain.workflow import ReferralSpec, TransitionSpec, WorkflowDefinition
+from referral_engine.entrypoints.api.steps import StepLink, link
 
 Data = dict[str, Any]
 
@@ -68,6 +69,17 @@ class FieldOut(Response):
     maximum: int | None
 
 
+class StepBodyOut(BaseModel):
+    """The JSON body the step's `href` takes: `trigger` as its `trigger` member (null: the
+    route takes none), the case's `version` as `expected_version`, optionally `occurred_at`,
+    and each declared field at its place (`field_paths`, e.g. `data.reason` or `agency`)."""
+
+    trigger: str | None
+    field_paths: dict[str, str] = Field(
+        description="Each declared field (see the step's `fields`) and where in the body it goes"
+    )
+
+
 class AllowedStepOut(Response):
     trigger: str
     event: str
@@ -75,10 +87,23 @@ class AllowedStepOut(Response):
     referral_id: str | None
     required_fields: list[str]
     fields: list[FieldOut]
+    method: str = Field(description="The HTTP method that takes the step")
+    href: str = Field(description="The path that takes the step")
+    body: StepBodyOut
 
     @classmethod
-    def of(cls, step: AllowedStep) -> AllowedStepOut:
-        return cls.model_validate(step)
+    def of(cls, step: AllowedStep, how: StepLink) -> AllowedStepOut:
+        return cls(
+            trigger=step.trigger,
+            event=step.event,
+            title=step.title,
+            referral_id=step.referral_id,
+            required_fields=list(step.required_fields),
+            fields=[FieldOut.model_validate(f) for f in step.fields],
+            method=how.method,
+            href=how.href,
+            body=StepBodyOut(trigger=how.trigger, field_paths=how.field_paths),
+        )
 
 
 class DeadlineOut(Response):
@@ -130,7 +155,8 @@ class CaseOut(Response):
     recorded_at: datetime
 
     @classmethod
-    def of(cls, view: CaseView) -> CaseOut:
+    def of(cls, view: CaseView, referrals: ReferralSpec | None) -> CaseOut:
+        """The case; `referrals` (its workflow's) tells where each allowed step is taken."""
         return cls(
             id=view.id,
             workflow=WorkflowRef(id=view.workflow_id, version=view.workflow_version),
@@ -141,7 +167,9 @@ class CaseOut(Response):
             flags=list(view.flags),
             referrals=[ReferralOut.model_validate(r) for r in view.referrals],
             deadlines=[DeadlineOut.model_validate(d) for d in view.deadlines],
-            allowed_steps=[AllowedStepOut.of(s) for s in view.allowed_steps],
+            allowed_steps=[
+                AllowedStepOut.of(s, link(view.id, s, referrals)) for s in view.allowed_steps
+            ],
             not_yet_allowed=[NotYetAllowedOut.model_validate(w) for w in view.not_yet_allowed],
             recorded_at=view.recorded_at,
         )

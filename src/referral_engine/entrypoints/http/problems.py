@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -67,6 +68,21 @@ HTTP_TYPES = {
 }
 
 
+class IllegalOnRoute(errors.IllegalTransition):
+    """An illegal step as the route that refused it answers: only the legal triggers that route
+    takes (each posted with `method` to `href`), so that a refusal never offers a step its own
+    route would refuse again."""
+
+    def __init__(
+        self, refused: errors.IllegalTransition, legal: Sequence[str], href: str, method: str
+    ) -> None:
+        super().__init__(refused.trigger, refused.state, legal)
+        self.href = href
+        self.method = method
+        self.region = refused.region  # the read that refused it placed the case
+        self.workflow_ref = refused.workflow_ref
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem document response."""
     body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
@@ -107,6 +123,10 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
         extra["errors"] = [{"path": p.path, "message": p.message} for p in exc.problems]
     elif isinstance(exc, errors.IllegalTransition):
         extra.update(state=exc.state, trigger=exc.trigger, legal_triggers=list(exc.legal_triggers))
+        if isinstance(exc, IllegalOnRoute):
+            extra["legal_steps"] = [
+                {"trigger": t, "method": exc.method, "href": exc.href} for t in exc.legal_triggers
+            ]
     elif isinstance(exc, errors.VersionConflict):
         extra.update(current_version=exc.current, expected_version=exc.expected)
     elif isinstance(exc, errors.RoleNotAllowed):

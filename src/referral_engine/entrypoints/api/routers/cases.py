@@ -26,6 +26,15 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
+from referral_engine.entrypoints.api.steps import (
+    any_accepted,
+    case_step_accepted,
+    case_steps_path,
+    referral_steps_path,
+    referrals_path,
+    refusals_for_route,
+    sending_accepted,
+)
 from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
@@ -38,7 +47,8 @@ PROBLEMS = problem_responses(
         401: "No valid bearer token",
         403: "Role, agency or region not allowed",
         404: "No such case in your regions",
-        409: "Illegal transition, version conflict or missing precondition",
+        409: "Illegal transition (listing the legal steps this route takes, each with its "
+        "`href`), version conflict or missing precondition",
         413: "Body too large",
         422: "Invalid input",
         503: "The database or the audit log is unavailable",
@@ -140,7 +150,7 @@ def read_case(
 def _case_out(request: Request, user: User, engine: Engine, view: CaseView) -> CaseOut:
     """The case with the personal fields `user` may not see marked as redacted."""
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
-    return CaseOut.of(disclosure(request, user, workflow).case(view))
+    return CaseOut.of(disclosure(request, user, workflow).case(view), workflow.referrals)
 
 
 @router.get(
@@ -218,16 +228,18 @@ def take_step(
 ) -> StepOut:
     """Fire one workflow trigger, decided on `expected_version`."""
     mark_of(request).detail = {"trigger": body.trigger}
-    result = engine.take_step(
-        case_id,
-        body.trigger,
-        body.data,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        occurred_at=body.occurred_at,
-        idempotency_key=idempotency_key,
-        scope=user.scope,
-    )
+    accepts = case_step_accepted(engine.workflows.get)
+    with refusals_for_route(case_steps_path(case_id), accepts):
+        result = engine.take_step(
+            case_id,
+            body.trigger,
+            body.data,
+            actor=user.actor,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+            idempotency_key=idempotency_key,
+            scope=user.scope,
+        )
     _mark(request, result)
     count_command(body.trigger)
     return StepOut.of(result)
@@ -256,15 +268,16 @@ def send_referral(
         else ("agency", "service")
     )
     data = {**body.data, names[0]: body.agency, names[1]: body.service}
-    result = engine.send_referral(
-        case_id,
-        data,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        occurred_at=body.occurred_at,
-        idempotency_key=idempotency_key,
-        scope=user.scope,
-    )
+    with refusals_for_route(referrals_path(case_id), sending_accepted(workflow)):
+        result = engine.send_referral(
+            case_id,
+            data,
+            actor=user.actor,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+            idempotency_key=idempotency_key,
+            scope=user.scope,
+        )
     _mark(request, result)
     count_command("send_referral")
     return StepOut.of(result)
@@ -287,17 +300,19 @@ def take_referral_step(
 ) -> StepOut:
     """Fire a trigger on one referral (accept, reject, revoke, deliver assistance, complete)."""
     mark_of(request).detail = {"trigger": body.trigger, "referral_id": referral_id}
-    result = engine.take_referral_step(
-        case_id,
-        referral_id,
-        body.trigger,
-        body.data,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        occurred_at=body.occurred_at,
-        idempotency_key=idempotency_key,
-        scope=user.scope,
-    )
+    # the domain already lists only this referral's steps
+    with refusals_for_route(referral_steps_path(case_id, referral_id), any_accepted):
+        result = engine.take_referral_step(
+            case_id,
+            referral_id,
+            body.trigger,
+            body.data,
+            actor=user.actor,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+            idempotency_key=idempotency_key,
+            scope=user.scope,
+        )
     _mark(request, result)
     count_command(body.trigger)
     return StepOut.of(result)
