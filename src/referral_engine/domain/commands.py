@@ -12,6 +12,8 @@ from referral_engine.domain.errors import FieldProblem, InvalidData
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a stated `occurred_at` may lie before it is refused (clock skew)."""
+IDEMPOTENCY_KEY_MAX = 200
+"""The longest idempotency key a command carries (the API refuses longer; pages cut theirs)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from referral_engine.adapters.security import Throttle, User
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.commands import IDEMPOTENCY_KEY_MAX
 from referral_engine.domain.personal import Disclosure
 from referral_engine.domain.workflow import WorkflowDefinition
 
@@ -123,5 +124,7 @@ AnyUser = Annotated[User, Depends(current_user)]
 AuditReader = Annotated[User, Depends(audit_reader)]
 DeadlineReader = Annotated[User, Depends(deadline_reader)]
 Admin = Annotated[User, Depends(admin)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)
+]
 ProjectionOperator = Annotated[User, Depends(projection_operator)]
