@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Mapper
@@ -19,6 +20,7 @@ from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
 )
+from eventsourcing.utils import retry
 from psycopg_pool import PoolTimeout
 
 from referral_engine.adapters.crypto import PersonalDataMapper
@@ -54,6 +56,7 @@ ASSUMED: list[tuple[Callable[..., Any], list[str]]] = [
     (Application.construct_mapper, ["self"]),
     (Application.construct_transcoder, ["self"]),
     (Application.register_transcodings, ["self", "transcoder"]),
+    (retry, ["exc", "max_attempts", "wait", "stall"]),
 ]
 
 
@@ -167,3 +170,16 @@ def test_a_pool_timeout_still_reaches_us_as_an_operational_error_caused_by_it(
         release.set()
         holder.join(30)
         store.close()
+
+
+def test_typed_values_are_still_encoded_as_the_fast_decoder_expects(pg_runtime: Runtime) -> None:
+    """FastJSONTranscoder converts `{"_type_": ..., "_data_": ...}` objects at the top level."""
+    engine = pg_runtime.engine
+    case_id = open_case(engine).case_id
+    opened = next(iter(engine.store.events.get(case_id)))
+    transcoder = engine.store.mapper.transcoder
+    stored = engine.store.mapper.to_stored_event(opened)
+
+    raw = orjson.loads(stored.state)
+    assert set(raw["occurred_at"]) == {"_type_", "_data_"}
+    assert transcoder.decode(stored.state) == JSONTranscoder.decode(transcoder, stored.state)
