@@ -146,6 +146,7 @@ def waiting_steps(guards: Mapping[str, Clock], today: date) -> list[EarliestDate
 
 
 def deadline_key(name: str, referral_id: str | None) -> str:
+    """The key a running deadline is kept under: one per name and referral."""
     return f"{name}|{referral_id or ''}"
 
 
