@@ -6,8 +6,11 @@ import random
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+import yaml
 
 from referral_engine.application.demo import synthetic_data
 from referral_engine.application.engine import Engine
@@ -160,3 +163,23 @@ def referral_step(
 
 def today() -> date:
     return START.date()
+
+
+def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
+    """The shipped workflow files, copied into `folder`, with the Ukraine ones naming a
+    referral's agency and service by the send fields `agency` and `service` (their `agency_field`
+    and `service_field`) instead of the defaults."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for shipped in WORKFLOWS.glob("*.yaml"):
+        document = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+        # a version written as changes (`extends:`) inherits the renamed block from its parent
+        if document["id"] == UKRAINE and "send" in document.get("referrals", {}):
+            renamed = {"agency": agency, "service": service}
+            referrals = document["referrals"]
+            referrals.update(agency_field=agency, service_field=service)
+            sends = [referrals["send"]]
+            sends += [lang["referrals"]["send"] for lang in document.get("labels", {}).values()]
+            for send in sends:
+                send["fields"] = {renamed.get(k, k): v for k, v in send["fields"].items()}
+        (folder / shipped.name).write_text(yaml.safe_dump(document), encoding="utf-8")
+    return folder

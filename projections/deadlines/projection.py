@@ -8,9 +8,9 @@ from typing import Any
 
 from referral_engine.application.disclosure import Dashboard
 from referral_engine.application.readmodel import Changes, Event
+from referral_engine.domain.records import NOT_BEFORE
 
 VERSION = 4
-NOT_BEFORE = "not_before"
 DASHBOARD = Dashboard(
     title="Open and overdue deadlines by region, responsible agency and deadline",
     dimensions=("region", "agency", "deadline"),

@@ -666,3 +666,26 @@ def test_referrals_do_not_move_while_the_case_is_closed(engine: Engine) -> None:
     assert refused.value.state == "closed"
     assert engine.case(case_id).version == version
     assert engine.case(case_id, reader=SHELTER).allowed_steps == ()
+
+
+def test_a_referral_sent_before_events_named_its_agency_replays_from_its_data(
+    engine: Engine,
+) -> None:
+    """Version 1 of the step event left the agency and service in the send data only."""
+    case_id = case_in(engine, "application_registered")
+    send_referral(engine, case_id, agency="shelter-kyiv", service="medical")
+    mapper = engine.store.mapper
+    sent = list(engine.store.events.get(case_id))[-1]
+    stored = mapper.to_stored_event(sent)
+    state = mapper.transcoder.decode(stored.state)
+    assert (state.pop("class_version"), state.pop("agency"), state.pop("service")) == (
+        2,
+        "shelter-kyiv",
+        "medical",
+    )
+    version_1 = replace(stored, state=mapper.transcoder.encode(state))
+
+    replayed = mapper.to_domain_event(version_1)
+
+    assert (replayed.agency, replayed.service) == ("shelter-kyiv", "medical")
+    assert vars(replayed) == vars(sent)

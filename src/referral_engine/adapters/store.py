@@ -171,6 +171,11 @@ class CaseStore(Application[UUID]):
         if datastore is not None:
             datastore.get_connection = _fail_fast(datastore.get_connection)
 
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the given environment: settings come from config.Settings (through
+        `eventsourcing_env`), never from os.environ, which the base class would merge in."""
+        return Environment(name, {**type(self).env, **(env or {})})
+
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
 
@@ -222,10 +227,6 @@ class FastJSONTranscoder(JSONTranscoder):
                     found[key] = self._decode_obj(value)
                     converted += 1
         return found if converted == expected else super().decode(data)
-
-    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
-        """Only the given environment: settings come from config.Settings, never os.environ."""
-        return Environment(name, dict(env or {}))
 
 
 class Database:

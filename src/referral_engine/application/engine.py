@@ -14,7 +14,8 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from referral_engine.application.ports import CaseStore, paused_gc
-from referral_engine.domain.case import Case, open_fingerprint
+from referral_engine.domain import steps
+from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
     CaseNotFound,
@@ -25,7 +26,9 @@ from referral_engine.domain.errors import (
     RegionNotAllowed,
     VersionConflict,
 )
-from referral_engine.domain.personal import erase
+from referral_engine.domain.markers import erase
+from referral_engine.domain.records import StepOutcome
+from referral_engine.domain.steps import open_fingerprint
 from referral_engine.domain.views import CaseView, HistoryEntry, MigrationReport, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -78,13 +81,13 @@ class Engine:
         case_id = uuid5(IDEMPOTENT_OPEN, str(ctx.key())) if ctx.key() else None
         if case_id is not None and case_id in self.store.repository:
             return self._first_open(case_id, workflow_id, region, data, ctx)
-        case = Case.open(self.workflows.get(workflow_id), region, data, ctx, case_id)
+        case = steps.open_case(self.workflows.get(workflow_id), region, data, ctx, case_id)
         try:
             self.store.save(case)
         except IntegrityError:
             assert case_id is not None  # a fresh random id cannot collide
             return self._first_open(case_id, workflow_id, region, data, ctx)
-        return StepResult.of(case.id, case.idempotency_outcome())
+        return StepResult.of(case.id, case.last_outcome())
 
     def take_step(
         self,
@@ -101,7 +104,10 @@ class Engine:
         """Fire one workflow trigger on a case."""
         ctx = self._context(actor, occurred_at, idempotency_key)
         return self._command(
-            case_id, ctx, scope, lambda c, w: c.take_step(w, trigger, data, ctx, expected_version)
+            case_id,
+            ctx,
+            scope,
+            lambda c, w: steps.take_step(c, w, trigger, data, ctx, expected_version),
         )
 
     def send_referral(
@@ -118,7 +124,10 @@ class Engine:
         """Refer the person to an agency for a service (data names the agency and service)."""
         ctx = self._context(actor, occurred_at, idempotency_key)
         return self._command(
-            case_id, ctx, scope, lambda c, w: c.send_referral(w, data, ctx, expected_version)
+            case_id,
+            ctx,
+            scope,
+            lambda c, w: steps.send_referral(c, w, data, ctx, expected_version),
         )
 
     def take_referral_step(
@@ -140,7 +149,9 @@ class Engine:
             case_id,
             ctx,
             scope,
-            lambda c, w: c.take_referral_step(w, referral_id, trigger, data, ctx, expected_version),
+            lambda c, w: steps.take_referral_step(
+                c, w, referral_id, trigger, data, ctx, expected_version
+            ),
         )
 
     def erase_personal_data(
@@ -153,16 +164,15 @@ class Engine:
             case = self._get(case_id, scope)
             replayed = case.erased
             if not replayed:
-                case.erase_personal_data(self._workflow(case), reason, ctx)
+                steps.erase_personal_data(case, self._workflow(case), reason, ctx)
                 try:
                     self.store.save(case)
                 except IntegrityError:
                     continue
             self.store.keys.destroy(case_id)
-            outcome = {**case.idempotency_outcome(), "version": case.version}
-            return StepResult.of(
-                case.id, {**outcome, "name": "PersonalDataErased", "replayed": replayed}
-            )
+            erasure = "PersonalDataErased"
+            outcome = replace(case.last_outcome(), version=case.version, event=erasure)
+            return StepResult.of(case.id, replace(outcome, replayed=replayed))
         raise VersionConflict(case.version, self._get(case_id).version)
 
     def migrate_cases(
@@ -256,7 +266,7 @@ class Engine:
         case_id: UUID,
         ctx: Context,
         scope: Scope,
-        decide: Callable[[Case, WorkflowDefinition], Any],
+        decide: Callable[[Case, WorkflowDefinition], StepOutcome],
     ) -> StepResult:
         case = self._get(case_id, scope)
         try:
@@ -265,7 +275,7 @@ class Engine:
             exc.region = case.region
             exc.workflow_ref = (case.workflow_id, case.workflow_version)
             raise
-        if outcome["replayed"]:
+        if outcome.replayed:
             return StepResult.of(case.id, outcome)
         try:
             self.store.save(case)
@@ -275,7 +285,7 @@ class Engine:
             key = ctx.key()
             if key is not None and key in current.idempotency:
                 return StepResult.of(case_id, decide(current, self._workflow(current)))
-            raise VersionConflict(outcome["version"] - 1, current.version) from None
+            raise VersionConflict(outcome.version - 1, current.version) from None
         return StepResult.of(case.id, outcome)
 
     def _migrate(
@@ -294,7 +304,7 @@ class Engine:
             elsewhere = scope is not None and case.region not in scope
             if not on_source or elsewhere or source.states[case.state].terminal:
                 return False
-            case.migrate(source, target, self._context(actor, None, None))
+            steps.migrate(case, source, target, self._context(actor, None, None))
             if dry_run:
                 return True
             try:

@@ -12,6 +12,8 @@ from referral_engine.domain.errors import FieldProblem, InvalidData
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a stated `occurred_at` may lie before it is refused (clock skew)."""
+IDEMPOTENCY_KEY_MAX = 200
+"""The longest idempotency key a command carries (the API refuses longer; pages cut theirs)."""
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,19 @@ def fingerprint(*parts: Any) -> str:
     """A stable digest of a command's content, to tell a true retry from a reused key."""
     blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def recorded(
+    ctx: Context, occurred: datetime, print_: str, causation_id: str | None = None
+) -> dict[str, Any]:
+    """The fields a step's event carries about who recorded it, when, why, and its digest
+    (`causation_id` when the command names no cause)."""
+    return {
+        "timestamp": ctx.now,
+        "actor": ctx.actor.as_dict(),
+        "occurred_at": occurred,
+        "correlation_id": ctx.correlation_id,
+        "causation_id": ctx.causation_id or causation_id,
+        "idempotency_key": ctx.idempotency_key,
+        "fingerprint": print_,
+    }

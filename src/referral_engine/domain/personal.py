@@ -1,38 +1,36 @@
 """Personal data rules: who may read which personal field, and what an erased field reads as.
 
-Pure: the keys and the ciphers live in `referral_engine.crypto`; this module only decides what a
-reader is shown. A personal field a reader may not see is replaced by a marker saying why, so a
-client can tell "not yours to see" from "erased" from "never given".
+Pure: the keys and the ciphers live in `referral_engine.adapters.crypto`; this module only
+decides what a reader is shown. A personal field a reader may not see is replaced by a marker
+saying why, so a client can tell "not yours to see" from "erased" from "never given".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # views import the case, which imports these markers
-    from referral_engine.domain.views import CaseView, HistoryEntry, Referral
+from referral_engine.domain.markers import (
+    ERASED,
+    NOT_PERMITTED,
+    erase,
+    is_marker,
+    shown_personal,
+)
+from referral_engine.domain.views import CaseView, HistoryEntry, Referral
 
-ERASED: Mapping[str, str] = {"redacted": "erased"}
-"""What a personal field reads as once its case's key is destroyed."""
-NOT_PERMITTED: Mapping[str, str] = {"redacted": "not-permitted"}
-"""What a personal field reads as for a reader whose role or region may not see it."""
+__all__ = [
+    "ERASED",
+    "NOT_PERMITTED",
+    "SUPERVISOR",
+    "Disclosure",
+    "erase",
+    "is_marker",
+    "shown_personal",
+]
+
 SUPERVISOR = "supervisor"
-
-
-def is_marker(value: object) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"redacted"}
-
-
-def shown_personal(data: Mapping[str, Any], personal: Mapping[str, Any]) -> set[str]:
-    """The personal fields of `data` that hold a value (not a redaction marker)."""
-    return {name for name, value in data.items() if name in personal and not is_marker(value)}
-
-
-def erase(data: Mapping[str, Any], personal: Mapping[str, frozenset[str]]) -> dict[str, Any]:
-    """`data` with every personal field replaced by the erased marker."""
-    return {k: dict(ERASED) if k in personal else v for k, v in data.items()}
 
 
 class Disclosure:

@@ -8,10 +8,23 @@ from typing import Any
 from uuid import UUID
 
 from referral_engine.domain.case import Case
+from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.records import Referral, RunningDeadline, StepOutcome
 from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
+
+__all__ = [
+    "AllowedStep",
+    "CaseView",
+    "Deadline",
+    "HistoryEntry",
+    "MigrationReport",
+    "NotYetAllowed",
+    "Referral",
+    "StepResult",
+]
 
 
 @dataclass(frozen=True)
@@ -27,15 +40,16 @@ class StepResult:
     replayed: bool = False
 
     @classmethod
-    def of(cls, case_id: UUID, outcome: dict[str, Any]) -> StepResult:
+    def of(cls, case_id: UUID, outcome: StepOutcome) -> StepResult:
+        """The result of the command on `case_id` that produced `outcome`."""
         return cls(
             case_id=case_id,
-            version=outcome["version"],
-            state=outcome["state"],
-            event=outcome["name"],
-            region=outcome["region"],
-            referral_id=outcome["referral_id"],
-            replayed=outcome["replayed"],
+            version=outcome.version,
+            state=outcome.state,
+            event=outcome.event,
+            region=outcome.region,
+            referral_id=outcome.referral_id,
+            replayed=outcome.replayed,
         )
 
 
@@ -70,6 +84,8 @@ class AllowedStep:
 
 @dataclass(frozen=True)
 class Deadline:
+    """A running deadline as a reader sees it on a given day."""
+
     name: str
     referral_id: str | None
     started_on: date
@@ -87,16 +103,6 @@ class NotYetAllowed:
     earliest_on: date
     after: str
     started_on: date
-
-
-@dataclass(frozen=True)
-class Referral:
-    id: str
-    agency: str
-    service: str
-    state: str
-    data: dict[str, Any]
-    steps: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -137,38 +143,26 @@ class CaseView:
             version=case.version,
             data=dict(case.data),
             flags=tuple(case.flags),
-            referrals=tuple(
-                Referral(
-                    r["id"], r["agency"], r["service"], r["state"], r["data"], tuple(r["steps"])
-                )
-                for r in case.referrals.values()
-            ),
+            referrals=tuple(case.referrals.values()),
             deadlines=tuple(_deadline(d, today) for d in case.open_deadlines()),
             allowed_steps=tuple(steps),
             recorded_at=case.modified_on,
             not_yet_allowed=tuple(
-                NotYetAllowed(
-                    g["name"],
-                    date.fromisoformat(g["earliest_on"]),
-                    g["after"],
-                    date.fromisoformat(g["started_on"]),
-                )
-                for g in sorted(case.guards.values(), key=lambda g: (g["earliest_on"], g["name"]))
-                if date.fromisoformat(g["earliest_on"]) > today
+                NotYetAllowed(g.trigger, g.earliest_on, g.after, g.started_on)
+                for g in waiting_steps(case.guards, today)
             ),
         )
 
 
-def _deadline(d: dict[str, Any], today: date) -> Deadline:
-    due = date.fromisoformat(d["due_on"])
+def _deadline(d: RunningDeadline, today: date) -> Deadline:
     return Deadline(
-        name=d["name"],
-        referral_id=d["referral_id"],
-        started_on=date.fromisoformat(d["started_on"]),
-        due_on=due,
-        service_target=d["service_target"],
-        overdue=today > due,
-        days_left=(due - today).days,
+        name=d.name,
+        referral_id=d.referral_id,
+        started_on=d.started_on,
+        due_on=d.due_on,
+        service_target=d.service_target,
+        overdue=today > d.due_on,
+        days_left=(d.due_on - today).days,
     )
 
 

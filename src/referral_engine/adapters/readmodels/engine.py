@@ -136,7 +136,7 @@ class Decoder:
         if not topic.endswith(PROJECTED):
             return None
         d = orjson.loads(state)
-        if "class_version" in d:
+        if d.get("class_version", 1) > KNOWN_VERSIONS.get(topic.rpartition(".")[2], 1):
             raise ValueError(f"no upcaster for {topic} version {d['class_version']}")
         workflow = d["workflow_id"], d["workflow_version"]
         facts = self._cache.get(workflow) or self._facts(*workflow)
@@ -149,8 +149,9 @@ class Decoder:
             trigger, referral_id, from_state = d["trigger"], d["referral_id"], d["from_state"]
             to_state = d["to_state"]
             sends = from_state is None and agency_field is not None
-            agency = data.get(agency_field) if sends else None
-            service = data.get(service_field) if sends else None
+            # StepTaken version 2 names a sent referral's agency and service itself
+            agency = d.get("agency", data.get(agency_field)) if sends else None
+            service = d.get("service", data.get(service_field)) if sends else None
         return Event(
             position,
             case_id,
@@ -179,6 +180,8 @@ class Decoder:
 _NONE: frozenset[str] = frozenset()
 PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated")
 """The case events read models see (by topic suffix); others only move their position."""
+KNOWN_VERSIONS = {"StepTaken": 2}
+"""Event versions read here (StepTaken 2 only added the referral's agency and service)."""
 
 
 @dataclass(frozen=True)

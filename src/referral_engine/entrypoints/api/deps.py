@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from referral_engine.adapters.security import Throttle, User
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.commands import IDEMPOTENCY_KEY_MAX
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.deps import get_runtime
 
@@ -59,4 +60,6 @@ AuditReader = Annotated[User, Depends(passing(gates.AUDIT))]
 DeadlineReader = Annotated[User, Depends(passing(gates.DEADLINES))]
 ProjectionOperator = Annotated[User, Depends(passing(gates.PROJECTIONS))]
 Admin = Annotated[User, Depends(passing(gates.ADMINS))]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)
+]

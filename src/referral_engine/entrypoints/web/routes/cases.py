@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
+from referral_engine.domain.commands import IDEMPOTENCY_KEY_MAX
 from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
@@ -186,7 +187,7 @@ def _fields(workflow: WorkflowDefinition, trigger: str) -> tuple[FieldSpec, ...]
 
 def _key(form: FormData) -> str | None:
     key = form.get("idempotency_key")
-    return key[:200] if isinstance(key, str) and key else None
+    return key[:IDEMPOTENCY_KEY_MAX] if isinstance(key, str) and key else None
 
 
 def _mark(request: Request, result: StepResult) -> None:

@@ -1,0 +1,88 @@
+"""Checks every command makes before it records anything: who may act, on what, when, and
+whether it is a retry of a command already recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+
+from referral_engine.domain.clocks import too_early
+from referral_engine.domain.commands import Context
+from referral_engine.domain.errors import (
+    ConditionNotMet,
+    FieldProblem,
+    IdempotencyKeyReused,
+    InvalidData,
+    NotReceivingAgency,
+    PersonalDataErased,
+    PreconditionMissing,
+    RoleNotAllowed,
+    TooEarly,
+)
+from referral_engine.domain.markers import is_marker
+from referral_engine.domain.records import CaseFacts, FirstOutcome, StepOutcome
+from referral_engine.domain.rules import unmet_conditions
+from referral_engine.domain.workflow import TransitionSpec
+
+REGION_MAX = 100
+REASON_MAX = 500
+
+
+def retried(
+    idempotency: Mapping[str, FirstOutcome], ctx: Context, print_: str
+) -> StepOutcome | None:
+    """The first outcome of a retried command, or None when this key is new.
+
+    A command that carried personal data left only a sealed digest, unreadable once the
+    case is erased: its retry can no longer be matched, so it is refused, writing nothing."""
+    key = ctx.key()
+    if key is None or key not in idempotency:
+        return None
+    first = idempotency[key]
+    if is_marker(first.fingerprint):
+        raise PersonalDataErased(sorted(first.fields), retry=True)
+    if first.fingerprint != print_:
+        raise IdempotencyKeyReused(str(ctx.idempotency_key))
+    return replace(first.outcome, replayed=True)
+
+
+def check_actor(
+    spec: TransitionSpec, case: CaseFacts, ctx: Context, receiving_agency: str | None = None
+) -> None:
+    """The actor's role, agency, the case's data and flags allow the step."""
+    if ctx.actor.role not in spec.roles:
+        raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
+    if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
+        raise NotReceivingAgency(spec.trigger, ctx.actor.agency, str(receiving_agency))
+    if unmet := unmet_conditions(spec, case):
+        raise ConditionNotMet(spec.trigger, [(c.field, c.equals) for c in unmet])
+    missing = [flag for flag in spec.requires if flag not in case.flags]
+    if missing:
+        raise PreconditionMissing(spec.trigger, missing)
+
+
+def check_not_before(case: CaseFacts, spec: TransitionSpec, on: date) -> None:
+    """The step's earliest date, if it has one running, has come by `on`."""
+    guard = too_early(case, spec, on)
+    if guard is not None:
+        raise TooEarly(spec.trigger, guard.earliest_on, guard.after, guard.started_on)
+
+
+def check_region(region: object) -> str:
+    """The region a case is opened in: required, at most REGION_MAX characters."""
+    if not isinstance(region, str) or not region.strip():
+        raise InvalidData([FieldProblem("region", "is required", "required")])
+    if len(region) > REGION_MAX:
+        problem = f"must be at most {REGION_MAX} characters"
+        raise InvalidData([FieldProblem("region", problem, "too_long", {"limit": REGION_MAX})])
+    return region.strip()
+
+
+def check_reason(reason: str) -> str:
+    """The reason of an erasure: required, at most REASON_MAX characters."""
+    reason = reason.strip()
+    if not reason or len(reason) > REASON_MAX:
+        problem = f"is required, at most {REASON_MAX} characters"
+        raise InvalidData([FieldProblem("reason", problem)])
+    return reason

@@ -1,0 +1,246 @@
+"""The case's commands: each checks a request against the workflow and the case, then records
+one event on it (or returns the first outcome of a retried request, recording nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from referral_engine.domain import clocks, decisions, migration, referrals
+from referral_engine.domain.case import Case
+from referral_engine.domain.commands import Context, fingerprint, recorded
+from referral_engine.domain.errors import (
+    IllegalTransition,
+    MigrationRefused,
+    PersonalDataErased,
+    RoleNotAllowed,
+    VersionConflict,
+)
+from referral_engine.domain.fields import check_data
+from referral_engine.domain.records import StepOutcome
+from referral_engine.domain.rules import allowed_steps
+from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
+
+
+def open_case(
+    workflow: WorkflowDefinition,
+    region: str,
+    data: Mapping[str, object],
+    ctx: Context,
+    case_id: UUID | None = None,
+) -> Case:
+    """Open a case with the workflow's opening event, checked like any other step."""
+    opening = workflow.opening
+    if ctx.actor.role not in opening.roles:
+        raise RoleNotAllowed("open", ctx.actor.role, sorted(opening.roles))
+    region = decisions.check_region(region)
+    clean = check_data(opening.fields, data)
+    occurred = ctx.occurred()
+    return Case.opened(
+        case_id,
+        workflow_id=workflow.id,
+        workflow_version=workflow.version,
+        region=region,
+        name=opening.event,
+        state=opening.state,
+        data=clean,
+        flags_set=list(opening.sets),
+        deadlines_started=clocks.opening_clocks(workflow, occurred.date(), ctx.actor.agency),
+        **recorded(ctx, occurred, open_fingerprint(workflow.id, region, data, ctx)),
+    )
+
+
+def open_fingerprint(
+    workflow_id: str, region: str, data: Mapping[str, object], ctx: Context
+) -> str:
+    """The digest of an open-case command (also used to answer a retried open)."""
+    return fingerprint("open", workflow_id, region, data, ctx.occurred_at)
+
+
+def take_step(
+    case: Case,
+    workflow: WorkflowDefinition,
+    trigger: str,
+    data: Mapping[str, object],
+    ctx: Context,
+    expected_version: int,
+) -> StepOutcome:
+    """Fire one workflow trigger; returns the outcome (version, state, event name)."""
+    print_ = fingerprint("step", str(case.id), trigger, data, ctx.occurred_at)
+    if (seen := case.retried(ctx, print_)) is not None:
+        return seen
+    _check_version(case, expected_version)
+    spec = workflow.guard.step(case.state, trigger)
+    if spec is None:
+        legal = [s.trigger for s in allowed_steps(workflow, case, ctx.actor.role)]
+        raise IllegalTransition(trigger, case.state, legal)
+    decisions.check_actor(spec, case, ctx)
+    decisions.check_not_before(case, spec, _occurred(case, ctx).date())
+    clean = check_data(spec.fields, data)
+    dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
+    _record_step(case, workflow, spec, (None, case.state, dest or case.state), clean, ctx, print_)
+    return case.last_outcome()
+
+
+def send_referral(
+    case: Case,
+    workflow: WorkflowDefinition,
+    data: Mapping[str, object],
+    ctx: Context,
+    expected_version: int,
+) -> StepOutcome:
+    """Refer the person to an agency for a service: starts a referral sub-workflow."""
+    print_ = fingerprint("referral", str(case.id), data, ctx.occurred_at)
+    if (seen := case.retried(ctx, print_)) is not None:
+        return seen
+    _check_version(case, expected_version)
+    block = referrals.sending(workflow, case, ctx.actor.role)
+    decisions.check_actor(block.send, case, ctx)
+    clean = check_data(block.send.fields, data)
+    moves = (f"r{len(case.referrals) + 1}", None, block.initial)
+    sent = referrals.named(block, clean)
+    _record_step(case, workflow, block.send, moves, clean, ctx, print_, sent)
+    return case.last_outcome()
+
+
+def take_referral_step(
+    case: Case,
+    workflow: WorkflowDefinition,
+    referral_id: str,
+    trigger: str,
+    data: Mapping[str, object],
+    ctx: Context,
+    expected_version: int,
+) -> StepOutcome:
+    """Fire a trigger of one referral's sub-workflow (accept, reject, deliver assistance...)."""
+    print_ = fingerprint("referral-step", str(case.id), referral_id, trigger, data, ctx.occurred_at)
+    if (seen := case.retried(ctx, print_)) is not None:
+        return seen
+    _check_version(case, expected_version)
+    referral, spec = referrals.step_on(workflow, case, referral_id, trigger, ctx.actor)
+    decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency)
+    clean = check_data(spec.fields, data)
+    moves = (referral_id, referral.state, spec.dest or referral.state)
+    _record_step(case, workflow, spec, moves, clean, ctx, print_)
+    return case.last_outcome()
+
+
+def migrate(
+    case: Case, source: WorkflowDefinition, target: WorkflowDefinition, ctx: Context
+) -> None:
+    """Move the case from its workflow version to `target`, mapping its states as the
+    target file says; refuse when the case is elsewhere or a state has no counterpart."""
+    if (case.workflow_id, case.workflow_version) != (source.id, source.version):
+        on = f"{case.workflow_id} version {case.workflow_version}"
+        raise MigrationRefused(case.id, [f"runs {on}, not {source.ref}"])
+    moves = migration.plan(
+        case.id,
+        (case.state, case.previous_state),
+        case.referrals,
+        (case.deadlines, case.guards),
+        source,
+        target,
+    )
+    print_ = fingerprint("migrate", str(case.id), source.ref, target.ref)
+    case.trigger_event(
+        Case.WorkflowMigrated,
+        name="WorkflowMigrated",
+        trigger=None,
+        referral_id=None,
+        from_state=case.state,
+        to_state=moves.to_state,
+        previous_state=moves.previous_state,
+        referral_states=moves.referral_states,
+        data={"from_version": source.version, "to_version": target.version},
+        deadlines_started=[],
+        deadlines_stopped=moves.stopped,
+        **{**recorded(ctx, ctx.now, print_), "idempotency_key": None},
+        workflow_id=target.id,
+        workflow_version=target.version,
+        region=case.region,
+    )
+
+
+def erase_personal_data(
+    case: Case, workflow: WorkflowDefinition, reason: str, ctx: Context
+) -> None:
+    """Record that the case's personal data is erased (the caller then destroys its key)."""
+    case.trigger_event(
+        Case.PersonalDataErased,
+        timestamp=ctx.now,
+        fields=sorted(workflow.personal),
+        reason=decisions.check_reason(reason),
+        actor=ctx.actor.as_dict(),
+        occurred_at=ctx.occurred(not_before=case.opened_at),
+        correlation_id=ctx.correlation_id,
+    )
+
+
+def _check_version(case: Case, expected_version: int) -> None:
+    if expected_version != case.version:
+        raise VersionConflict(expected_version, case.version)
+
+
+def _occurred(case: Case, ctx: Context) -> datetime:
+    """When a step happened: as stated, not in the future, and not before the previous step
+    (so the history reads in order and a date counted from an earlier step stays put)."""
+    return ctx.occurred(case.last_occurred_at, f"the previous step, {case.last_step}")
+
+
+def _record_step(
+    case: Case,
+    workflow: WorkflowDefinition,
+    spec: TransitionSpec,
+    moves: tuple[str | None, str | None, str],
+    data: dict[str, Any],
+    ctx: Context,
+    print_: str,
+    sent: tuple[str, str] | None = None,
+) -> None:
+    """Record a step: `moves` is the referral it moves (None: the case), from which state to
+    which; `sent` the agency and service of a referral it sends."""
+    referral_id, from_state, to_state = moves
+    if case.erased and (personal := sorted(set(data) & set(workflow.personal))):
+        raise PersonalDataErased(personal)
+    occurred = _occurred(case, ctx)
+    started, stopped = clocks.step_changes(
+        workflow,
+        spec,
+        referral_id,
+        (case.state, to_state),
+        occurred.date(),
+        (case.deadlines, case.guards),
+        (_responsible_agency(case, referral_id, sent, ctx), ctx.actor.agency),
+    )
+    case.trigger_event(
+        Case.StepTaken,
+        name=spec.event,
+        trigger=spec.trigger,
+        referral_id=referral_id,
+        agency=sent[0] if sent else None,
+        service=sent[1] if sent else None,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+        flags_set=list(spec.sets),
+        flags_cleared=list(spec.clears),
+        deadlines_started=started,
+        deadlines_stopped=stopped,
+        **recorded(ctx, occurred, print_, f"{case.id}:{case.version}"),
+        workflow_id=case.workflow_id,
+        workflow_version=case.workflow_version,
+        region=case.region,
+    )
+
+
+def _responsible_agency(
+    case: Case, referral_id: str | None, sent: tuple[str, str] | None, ctx: Context
+) -> str:
+    """Who answers for a clock a step starts: a referral's receiving agency, else the agency
+    of the user taking the step."""
+    if sent is not None:
+        return sent[0] or ctx.actor.agency
+    referral = case.referrals.get(referral_id or "")
+    return referral.agency if referral is not None else ctx.actor.agency

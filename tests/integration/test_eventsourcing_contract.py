@@ -1,0 +1,185 @@
+"""What our overrides of eventsourcing assume of it (pinned ~=9.5.6): each override's base
+method still exists with the signature it was written against, the private parts it reaches
+into still exist, and it behaves as the base does. A release that changes any of this fails
+here, not in production."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Mapper
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from eventsourcing.utils import retry
+from psycopg_pool import PoolTimeout
+
+from referral_engine.adapters.crypto import PersonalDataMapper
+from referral_engine.adapters.store import (
+    CaseStore,
+    DatabaseUnavailable,
+    FastJSONTranscoder,
+    OneTripRecorder,
+    ensure_schema,
+    eventsourcing_env,
+)
+from referral_engine.bootstrap import Runtime
+from referral_engine.config import Settings
+from referral_engine.domain.case import Case
+from tests.factories import LSA, open_case, step
+
+# (base method, the parameters our override or call assumes)
+ASSUMED: list[tuple[Callable[..., Any], list[str]]] = [
+    (PostgresApplicationRecorder.insert_events, ["self", "stored_events", "kwargs"]),
+    (PostgresApplicationRecorder._lock_table, ["self", "curs"]),
+    (
+        PostgresApplicationRecorder._fetch_ids_after_insert_events,
+        ["self", "curs", "stored_events", "_"],
+    ),
+    (PostgresAggregateRecorder._insert_stored_events, ["self", "curs", "stored_events", "_"]),
+    (PostgresDatastore.get_connection, ["self"]),
+    (Mapper.__init__, ["self", "transcoder", "compressor", "cipher"]),
+    (Mapper.to_stored_event, ["self", "domain_event"]),
+    (Mapper.to_domain_event, ["self", "stored_event"]),
+    (JSONTranscoder.decode, ["self", "data"]),
+    (JSONTranscoder._decode_obj, ["self", "d"]),
+    (Application.construct_env, ["self", "name", "env"]),
+    (Application.construct_mapper, ["self"]),
+    (Application.construct_transcoder, ["self"]),
+    (Application.register_transcodings, ["self", "transcoder"]),
+    (retry, ["exc", "max_attempts", "wait", "stall"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "params"), ASSUMED, ids=lambda m: getattr(m, "__qualname__", "")
+)
+def test_the_overridden_and_called_methods_keep_their_signatures(
+    method: Callable[..., Any], params: list[str]
+) -> None:
+    assert list(inspect.signature(method).parameters) == params
+
+
+def test_the_overrides_still_override_something() -> None:
+    for cls, name in [
+        (OneTripRecorder, "insert_events"),
+        (PersonalDataMapper, "to_stored_event"),
+        (PersonalDataMapper, "to_domain_event"),
+        (FastJSONTranscoder, "decode"),
+        (CaseStore, "construct_env"),
+        (CaseStore, "construct_mapper"),
+        (CaseStore, "construct_transcoder"),
+    ]:
+        base = cls.__mro__[1]
+        assert callable(getattr(base, name, None)), f"{base.__qualname__}.{name} is gone"
+        assert name in vars(cls), f"{cls.__qualname__} no longer defines {name}"
+
+
+def test_the_library_reads_the_environment_only_through_construct_env() -> None:
+    """Our construct_env keeps os.environ out; the base still builds `env` through it."""
+    source = inspect.getsource(Application.__init__)
+    assert "self.construct_env(" in source
+    assert "os.environ" not in source
+
+
+def test_the_store_reaches_the_parts_it_patches(pg_runtime: Runtime) -> None:
+    store = pg_runtime.engine.store
+    assert isinstance(store, CaseStore)
+    recorder = store.recorder
+    assert type(recorder) is OneTripRecorder
+    datastore = store.factory.datastore  # type: ignore[attr-defined]
+    assert isinstance(datastore, PostgresDatastore)
+    assert recorder.datastore is datastore  # the patched get_connection is the one it calls
+    assert "get_connection" in vars(datastore)
+    assert not datastore.enable_db_functions
+    assert isinstance(store.mapper, PersonalDataMapper)
+    assert isinstance(store.mapper.transcoder, FastJSONTranscoder)
+
+
+def test_a_round_trip_through_the_recorder_on_postgresql(pg_runtime: Runtime) -> None:
+    engine = pg_runtime.engine
+    before = engine.store.recorder.max_notification_id() or 0
+    case_id = open_case(engine).case_id
+    step(engine, case_id, "record_consent", actor=LSA)
+
+    notifications = engine.store.recorder.select_notifications(before + 1, 10)
+    assert [(n.originator_id, n.originator_version) for n in notifications] == [
+        (case_id, 1),
+        (case_id, 2),
+    ]
+    assert [n.id for n in notifications] == [before + 1, before + 2]
+    events = list(engine.store.events.get(case_id))
+    assert [type(e) for e in events] == [Case.Opened, Case.StepTaken]
+    assert engine.case(case_id).version == 2
+
+
+def test_the_mapper_stores_a_non_personal_event_as_the_base_mapper_does(
+    pg_runtime: Runtime,
+) -> None:
+    engine = pg_runtime.engine
+    case_id = open_case(engine).case_id
+    step(engine, case_id, "record_consent", actor=LSA)
+    consent = list(engine.store.events.get(case_id))[-1]
+    ours = engine.store.mapper
+    base: Mapper[Any] = Mapper(ours.transcoder)
+
+    stored, expected = ours.to_stored_event(consent), base.to_stored_event(consent)
+
+    assert stored == expected
+    assert vars(ours.to_domain_event(stored)) == vars(base.to_domain_event(expected))
+
+
+def test_a_pool_timeout_still_reaches_us_as_an_operational_error_caused_by_it(
+    pg_settings: Settings, pg_database_url: str
+) -> None:
+    """_fail_fast recognises an exhausted pool by the PoolTimeout behind the library's error."""
+    settings = pg_settings.model_copy(update={"pool_size": 1, "connect_timeout_seconds": 1})
+    env = {**eventsourcing_env(pg_database_url, settings), "POSTGRES_MAX_OVERFLOW": "0"}
+    ensure_schema(pg_database_url, settings.database_schema)
+    store = CaseStore(env=env)
+    datastore = store.factory.datastore  # type: ignore[attr-defined]
+    base_get = PostgresDatastore.get_connection.__get__(datastore)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with base_get():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        with pytest.raises(StoreOperationalError) as raised, base_get():
+            pass
+        assert isinstance(raised.value.__cause__, PoolTimeout)
+        with pytest.raises(DatabaseUnavailable), store.recorder.datastore.get_connection():
+            pass
+        with pytest.raises(DatabaseUnavailable):
+            store.recorder.max_notification_id()
+    finally:
+        release.set()
+        holder.join(30)
+        store.close()
+
+
+def test_typed_values_are_still_encoded_as_the_fast_decoder_expects(pg_runtime: Runtime) -> None:
+    """FastJSONTranscoder converts `{"_type_": ..., "_data_": ...}` objects at the top level."""
+    engine = pg_runtime.engine
+    case_id = open_case(engine).case_id
+    opened = next(iter(engine.store.events.get(case_id)))
+    transcoder = engine.store.mapper.transcoder
+    stored = engine.store.mapper.to_stored_event(opened)
+
+    raw = orjson.loads(stored.state)
+    assert set(raw["occurred_at"]) == {"_type_", "_data_"}
+    assert transcoder.decode(stored.state) == JSONTranscoder.decode(transcoder, stored.state)
