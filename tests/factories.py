@@ -59,7 +59,7 @@ def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> 
     return data
 
 
-def open_case(engine: Engine, region: str = REGION, **overrides: object) -> StepResult:
+def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
     """Screen a synthetic person (an adult unless told otherwise) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
     overrides.setdefault("is_child", False)
@@ -116,7 +116,7 @@ def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
     return Engine(engine.store, only, engine.clock)
 
 
-def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: object) -> UUID:
+def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: Any) -> UUID:
     """A fresh case walked to `state`, with consent recorded first unless told otherwise."""
     case_id = open_case(engine, **opening).case_id
     if consent:
@@ -142,7 +142,7 @@ def referral_step(
     referral_id: str,
     trigger: str,
     actor: Actor = SHELTER,
-    **overrides: object,
+    **overrides: Any,
 ) -> StepResult:
     workflow = engine.workflows.get(UKRAINE)
     assert workflow.referrals is not None
