@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -45,6 +46,17 @@ class FixedClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+def wait_until(predicate: Callable[[], object], *, what: str, timeout: float = 60.0) -> None:
+    """Poll `predicate` until it holds; fail naming `what` after `timeout` seconds.
+
+    Another thread or process is waited for by what it does, never by a fixed sleep: on a busy
+    machine a process can take many seconds to start."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.05)
 
 
 def ukraine() -> WorkflowDefinition:
