@@ -48,15 +48,17 @@ class FixedClock:
         return self.now
 
 
-def wait_until(predicate: Callable[[], object], *, what: str, timeout: float = 60.0) -> None:
-    """Poll `predicate` until it holds; fail naming `what` after `timeout` seconds.
+def wait_until(
+    predicate: Callable[[], object], *, what: str, timeout: float = 60.0, every: float = 0.05
+) -> None:
+    """Poll `predicate` every `every` seconds until it holds; fail naming `what` after `timeout`.
 
     Another thread or process is waited for by what it does, never by a fixed sleep: on a busy
     machine a process can take many seconds to start."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def ukraine() -> WorkflowDefinition:
