@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from hypothesis import settings
+
 from referral_engine.application.demo import synthetic_data
 from referral_engine.application.engine import Engine
 from referral_engine.config import PROJECT_ROOT
@@ -46,6 +48,12 @@ class FixedClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+def examples(thorough: int) -> int:
+    """A Hypothesis test's example count: `thorough` under the thorough profile (CI), scaled
+    down with the loaded profile's own count under the quick one (a developer's run)."""
+    return max(1, thorough * settings.default.max_examples // 100)
 
 
 def wait_until(
