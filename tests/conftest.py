@@ -11,7 +11,6 @@ from referral_engine.adapters.crypto import MasterKey
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from tests.factories import FixedClock
-from tests.pg import CI
 
 pytest_plugins = ["tests.pg"]
 
@@ -23,6 +22,8 @@ settings.register_profile("quick", max_examples=10)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from tests.pg import CI  # here, once the plugin is registered (and its asserts rewritten)
+
     if not config.getoption("--hypothesis-profile", None):
         chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("thorough" if CI else "quick")
         settings.load_profile(chosen)
