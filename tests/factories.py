@@ -53,7 +53,7 @@ class FixedClock:
 def examples(thorough: int) -> int:
     """A Hypothesis test's example count: `thorough` under the thorough profile (CI), scaled
     down with the loaded profile's own count under the quick one (a developer's run)."""
-    return max(1, thorough * settings.default.max_examples // 100)
+    return max(1, thorough * settings().max_examples // 100)
 
 
 def wait_until(
