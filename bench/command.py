@@ -24,7 +24,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, ukraine
 
-from common import machine, scratch_runtime
+from common import Tracked, machine, scratch_runtime
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -64,7 +64,7 @@ def engine_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
 
     def work(client: int) -> Callable[[], None]:
         cases = [
-            [engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1]
+            Tracked(engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1)
             for _ in range(CASES_PER_CLIENT)
         ]
         turn = [0]
@@ -73,9 +73,9 @@ def engine_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
             result = engine.take_step(
-                case[0], "record_consent", consent, actor=LSA, expected_version=case[1]
+                case.id, "record_consent", consent, actor=LSA, expected_version=case.version
             )
-            case[1] = result.version
+            case.version = result.version
 
         return step
 
@@ -104,15 +104,15 @@ def raw_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
 
     def work(client: int) -> Callable[[], None]:
         conn = psycopg.connect(runtime.database_url)
-        cases = [[uuid.uuid4(), 0] for _ in range(CASES_PER_CLIENT)]
+        cases = [Tracked(uuid.uuid4(), 0) for _ in range(CASES_PER_CLIENT)]
         turn = [0]
 
         def step() -> None:
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
-            conn.execute(select, [case[0]]).fetchall()
-            case[1] += 1
-            conn.execute(insert, [case[0], case[1], "bench:Event", state])
+            conn.execute(select, [case.id]).fetchall()
+            case.version += 1
+            conn.execute(insert, [case.id, case.version, "bench:Event", state])
             conn.commit()
 
         return step

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -19,6 +20,14 @@ from referral_engine.adapters.store import EmbeddedPostgres
 from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime, build, build_in_memory
 from referral_engine.config import Settings
+
+
+@dataclass
+class Tracked:
+    """A case a load loop steps on, with the version its next step is decided on."""
+
+    id: uuid.UUID
+    version: int
 
 
 @contextmanager
@@ -66,7 +75,7 @@ def seed_events(runtime: Runtime, target: int, templates: int = 120, seed: int =
     engine = build_in_memory()
     demo.seed(engine, "ukraine-nrm", templates, seed=seed)
     stored = engine.store.recorder.select_notifications(start=1, limit=10**9)
-    by_case: dict[uuid.UUID, list[Any]] = {}
+    by_case: dict[uuid.UUID | str, list[Any]] = {}
     for note in stored:
         by_case.setdefault(note.originator_id, []).append(note)
     regions = [r.encode() for r in demo.REGIONS]

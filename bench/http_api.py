@@ -24,7 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, ukraine
 
-from common import machine, process_env, scratch_runtime
+from common import Tracked, machine, process_env, scratch_runtime
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -61,14 +61,14 @@ def measure(clients: int, seconds: float, make: Callable[[int], Step]) -> tuple[
     return len(every) / elapsed, every
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
-def open_cases(runtime: Runtime, count: int) -> list[list[object]]:
+def open_cases(runtime: Runtime, count: int) -> list[Tracked]:
     opening = data_for(ukraine().opening)
     return [
-        [runtime.engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1]
+        Tracked(runtime.engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1)
         for _ in range(count)
     ]
 
@@ -83,13 +83,9 @@ def engine_client(runtime: Runtime) -> Callable[[int], Step]:
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
             result = runtime.engine.take_step(
-                case[0],  # type: ignore[arg-type]
-                "record_consent",
-                consent,
-                actor=LSA,
-                expected_version=case[1],  # type: ignore[arg-type]
+                case.id, "record_consent", consent, actor=LSA, expected_version=case.version
             )
-            case[1] = result.version
+            case.version = result.version
 
         return step
 
@@ -107,11 +103,11 @@ def http_client(runtime: Runtime, base: str, token: str) -> Callable[[int], Step
         def step() -> None:
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
-            body = {"trigger": "record_consent", "data": consent, "expected_version": case[1]}
-            response = session.post(f"/api/cases/{case[0]}/steps", json=body)
+            body = {"trigger": "record_consent", "data": consent, "expected_version": case.version}
+            response = session.post(f"/api/cases/{case.id}/steps", json=body)
             if response.status_code != 200:
                 raise RuntimeError(f"step refused: {response.status_code} {response.text}")
-            case[1] = response.json()["version"]
+            case.version = response.json()["version"]
 
         return step
 

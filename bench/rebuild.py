@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from psycopg import sql
@@ -46,7 +47,7 @@ def dashboards(runtime: Runtime, repeats: int = 15) -> dict[str, float]:
         if "dashboard" not in model.queries:
             continue
         samples = [
-            timed(lambda n=name: runtime.projections.query(n, "dashboard", params))[0]
+            timed(partial(runtime.projections.query, name, "dashboard", params))[0]
             for _ in range(repeats)
         ]
         found[name] = median_ms(samples)
@@ -70,7 +71,7 @@ def main() -> None:
         )
         total = 0.0
         for name in runtime.projections.models:
-            seconds, _ = timed(lambda n=name: runtime.projections.rebuild(n))
+            seconds, _ = timed(partial(runtime.projections.rebuild, name))
             total += seconds
             rate = rows / seconds
             print(

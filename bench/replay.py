@@ -8,9 +8,12 @@ Baseline, same run: raw psycopg selecting the same stream's rows. Target: under 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -34,6 +37,10 @@ def case_with(runtime: Runtime, events: int) -> UUID:
     return case_id.case_id
 
 
+def _fetch_all(conn: psycopg.Connection[Any], query: sql.Composed, case_id: UUID) -> list[Any]:
+    return conn.execute(query, [case_id]).fetchall()
+
+
 def main() -> None:
     with scratch_runtime(run_projections=False) as runtime:
         print(f"machine: {machine()}; database: {runtime.display_url}")
@@ -45,12 +52,9 @@ def main() -> None:
         for events in (20, 200, 2000):
             case_id = case_with(runtime, events)
             with runtime.projections._connect() as conn:
-                raw = [
-                    timed(lambda c=case_id: conn.execute(select, [c]).fetchall())[0]
-                    for _ in range(30)
-                ]
+                raw = [timed(partial(_fetch_all, conn, select, case_id))[0] for _ in range(30)]
             replay = [
-                timed(lambda c=case_id, n=events: runtime.engine.case_at_version(c, n))[0]
+                timed(partial(runtime.engine.case_at_version, case_id, events))[0]
                 for _ in range(30)
             ]
             print(

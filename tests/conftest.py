@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 from referral_engine.adapters.crypto import MasterKey
 from referral_engine.application.engine import Engine
@@ -12,6 +13,21 @@ from referral_engine.bootstrap import build_in_memory
 from tests.factories import FixedClock
 
 pytest_plugins = ["tests.pg"]
+
+# Hypothesis: CI runs the thorough profile (Hypothesis' 100 examples, and each test's own count);
+# a developer's run the quick one, a tenth of each. Tests that set a count scale it with
+# `factories.examples`. `--hypothesis-profile` or HYPOTHESIS_PROFILE chooses either.
+settings.register_profile("thorough", max_examples=100)
+settings.register_profile("quick", max_examples=10)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.pg import CI  # here, once the plugin is registered (and its asserts rewritten)
+
+    if not config.getoption("--hypothesis-profile", None):
+        chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("thorough" if CI else "quick")
+        settings.load_profile(chosen)
+
 
 # One master key for the test run, in the environment so that servers and workers the tests start
 # as processes (on a test database, never embedded) wrap and unwrap case keys alike.

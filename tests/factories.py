@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import yaml
+from hypothesis import settings
 
 from referral_engine.application.demo import synthetic_data
 from referral_engine.application.engine import Engine
@@ -50,6 +52,25 @@ class FixedClock:
         return self.now
 
 
+def examples(thorough: int) -> int:
+    """A Hypothesis test's example count: `thorough` under the thorough profile (CI), scaled
+    down with the loaded profile's own count under the quick one (a developer's run)."""
+    return max(1, thorough * settings().max_examples // 100)
+
+
+def wait_until(
+    predicate: Callable[[], object], *, what: str, timeout: float = 60.0, every: float = 0.05
+) -> None:
+    """Poll `predicate` every `every` seconds until it holds; fail naming `what` after `timeout`.
+
+    Another thread or process is waited for by what it does, never by a fixed sleep: on a busy
+    machine a process can take many seconds to start."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(every)
+
+
 def ukraine() -> WorkflowDefinition:
     """The newest Ukraine version: the one new cases are opened under."""
     return WorkflowRegistry.from_directory(WORKFLOWS).get(UKRAINE)
@@ -62,7 +83,7 @@ def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> 
     return data
 
 
-def open_case(engine: Engine, region: str = REGION, **overrides: object) -> StepResult:
+def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
     """Screen a synthetic person (an adult unless told otherwise) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
     overrides.setdefault("is_child", False)
@@ -119,7 +140,7 @@ def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
     return Engine(engine.store, only, engine.clock)
 
 
-def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: object) -> UUID:
+def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: Any) -> UUID:
     """A fresh case walked to `state`, with consent recorded first unless told otherwise."""
     case_id = open_case(engine, **opening).case_id
     if consent:
@@ -145,7 +166,7 @@ def referral_step(
     referral_id: str,
     trigger: str,
     actor: Actor = SHELTER,
-    **overrides: object,
+    **overrides: Any,
 ) -> StepResult:
     workflow = engine.workflows.get(UKRAINE)
     assert workflow.referrals is not None

@@ -4,6 +4,8 @@ A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from referral_engine.application.readmodel import Changes, Event
 
 VERSION = 1
@@ -33,7 +35,7 @@ def handle(event: Event, changes: Changes) -> None:
             )
 
 
-def _deadline_key(event: Event, deadline: dict[str, object]) -> dict[str, object]:
+def _deadline_key(event: Event, deadline: Mapping[str, object]) -> dict[str, object]:
     return {
         "case_id": event.case_id,
         "name": deadline["name"],

@@ -7,12 +7,11 @@ import os
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
@@ -20,6 +19,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.entrypoints.asgi import create_app
+from tests.e2e.test_serve import answers_health
+from tests.factories import wait_until
 from tests.pg import CI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,12 +56,13 @@ class Server:
         self.runtime.users.set_password(name, PASSWORD)
         return name
 
-    def caught_up(self, timeout: float = 10.0) -> None:
+    def caught_up(self, timeout: float = 60.0) -> None:
         """Until every read model has folded every event (the live worker runs in the server)."""
-        deadline = time.monotonic() + timeout
-        while any(s.lag_events for s in self.runtime.projections.status()):
-            assert time.monotonic() < deadline, "the read models did not catch up"
-            time.sleep(0.05)
+        wait_until(
+            lambda: not any(s.lag_events for s in self.runtime.projections.status()),
+            what="the read models to catch up",
+            timeout=timeout,
+        )
 
 
 def free_port() -> int:
@@ -79,12 +81,7 @@ def server(pg_runtime: Runtime) -> Iterator[Server]:
     thread = threading.Thread(target=running.run, name="uvicorn", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
+    wait_until(partial(answers_health, url), what=f"{url}/healthz")
     yield Server(url, pg_runtime)
     running.should_exit = True
     thread.join(timeout=10)

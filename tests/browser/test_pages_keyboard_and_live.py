@@ -4,7 +4,6 @@ progress followed live, and the API docs under the strict Content-Security-Polic
 from __future__ import annotations
 
 import re
-import time
 
 import psycopg
 from playwright.sync_api import Locator, Page, expect
@@ -12,7 +11,7 @@ from psycopg import sql
 
 from tests import factories
 from tests.browser.conftest import PASSWORD, Server, Shots, Visitors
-from tests.factories import FixedClock
+from tests.factories import FixedClock, wait_until
 
 KYIV = "Kyivska"
 FOCUS_RING = "rgb(245, 158, 11)"  # --focus in style.css
@@ -170,17 +169,20 @@ class Held:
         self.name = name
 
     def __enter__(self) -> Held:
-        for _ in range(200):
-            row = self.conn.execute(
-                "select building_schema from projection_registry where name = %s", [self.name]
-            ).fetchone()
-            if row and row[0]:
-                tracking = sql.Identifier(row[0], "_tracking")
-                self.conn.execute(sql.SQL("lock table {} in share mode").format(tracking))
-                return self
-            self.conn.rollback()
-            time.sleep(0.01)
-        raise AssertionError(f"no rebuild of {self.name} started")
+        wait_until(self._lock, what=f"a rebuild of {self.name} to begin", every=0.01)
+        return self
+
+    def _lock(self) -> bool:
+        """Lock the running rebuild's position row in this transaction, if a rebuild runs."""
+        row = self.conn.execute(
+            "select building_schema from projection_registry where name = %s", [self.name]
+        ).fetchone()
+        if not (row and row[0]):
+            self.conn.rollback()  # a fresh snapshot for the next look
+            return False
+        tracking = sql.Identifier(row[0], "_tracking")
+        self.conn.execute(sql.SQL("lock table {} in share mode").format(tracking))
+        return True
 
     def __exit__(self, *exc: object) -> None:
         self.conn.commit()  # the rebuild goes on
@@ -190,11 +192,11 @@ def progress_after(page: Page, at_least: int) -> int:
     """The value of the page's progress bar once it shows `at_least` or more."""
     bar = page.locator("#progress-case_queue")
     expect(bar).to_have_attribute("value", re.compile(r"\d+"))
-    deadline = time.monotonic() + 10
-    while (value := int(bar.get_attribute("value") or 0)) < at_least:
-        assert time.monotonic() < deadline, f"the page stayed at {value}"
-        time.sleep(0.05)
-    return value
+    wait_until(
+        lambda: int(bar.get_attribute("value") or 0) >= at_least,
+        what=f"the page's progress to reach {at_least}",
+    )
+    return int(bar.get_attribute("value") or 0)
 
 
 def test_a_rebuild_shows_its_progress_live_until_it_ends(
@@ -215,8 +217,8 @@ def test_a_rebuild_shows_its_progress_live_until_it_ends(
         first = progress_after(page, 0)
         assert first < head
         shots(page, "rebuild-in-progress")
-    while rebuilt(server) <= first:  # let it move on a little, then hold it again
-        time.sleep(0.005)
+    # let it move on a little, then hold it again
+    wait_until(lambda: rebuilt(server) > first, what="the rebuild to move on", every=0.005)
     with Held(server, "case_queue"):
         second = progress_after(page, first + 1)
         assert second < head

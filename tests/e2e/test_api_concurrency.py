@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
+from threading import Barrier, Event
 from typing import Any
 
 import httpx
@@ -54,12 +53,17 @@ def test_a_clash_found_only_when_saving_is_a_conflict_too(
     case_id, version = case_in(client, callers, "screened", consent=False)
     store = pg_runtime.engine.store
     save = store.save
+    saving: list[object] = []
+    both = Event()  # set once both commands have decided and reached the store
 
-    def slow_save(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.2)
+    def save_once_both_decided(*args: Any, **kwargs: Any) -> Any:
+        saving.append(args)
+        if len(saving) >= 2:
+            both.set()
+        both.wait(timeout=60)
         return save(*args, **kwargs)
 
-    monkeypatch.setattr(store, "save", slow_save)
+    monkeypatch.setattr(store, "save", save_once_both_decided)
 
     outcome = race(client, [callers["lsa"], callers["screener"]], case_id, version)
 

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 from fastapi.testclient import TestClient
 
@@ -17,7 +16,7 @@ from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import Callers, case_in, open_case, take_step
 from tests.e2e.pages import csrf_of, post_form, sign_in
 from tests.e2e.test_cli import pg_env
-from tests.factories import SUPERVISOR, UKRAINE, engine_on_version
+from tests.factories import SUPERVISOR, UKRAINE, engine_on_version, wait_until
 from tests.factories import case_in as case_in_engine
 
 
@@ -287,12 +286,12 @@ def test_the_interface_speaks_ukrainian_on_request(client: TestClient, callers: 
 def wait_for_rebuild(runtime: Runtime, name: str) -> None:
     """Until the read model is rebuilt and caught up (its thread outlives the request); without
     a live worker, only the rebuild can catch it up."""
-    for _ in range(100):
+
+    def done() -> bool:
         status = next(s for s in runtime.projections.status() if s.name == name)
-        if not status.rebuilding and status.lag_events == 0:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{name} was not rebuilt")
+        return not status.rebuilding and status.lag_events == 0
+
+    wait_until(done, what=f"the rebuild of {name}")
 
 
 def test_users_add_with_a_password_from_the_command_line(

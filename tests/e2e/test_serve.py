@@ -6,19 +6,28 @@ import os
 import socket
 import subprocess
 import sys
-import time
+from functools import partial
 
 import httpx
 import psycopg
 from psycopg import sql
 
 from referral_engine.config import Settings
+from tests.factories import wait_until
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def answers_health(base: str) -> bool:
+    """The server at `base` answers its health check with 200."""
+    try:
+        return httpx.get(f"{base}/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def test_serve_with_demo_seeds_cases_and_prints_working_tokens(pg_settings: Settings) -> None:
@@ -46,12 +55,7 @@ def test_serve_with_demo_seeds_cases_and_prints_working_tokens(pg_settings: Sett
                 assert f"http://127.0.0.1:{port}" in line
                 break
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until(partial(answers_health, base), what=f"{base}/healthz")
         headers = {"Authorization": f"Bearer {tokens['lsa_official']}"}
         assert httpx.get(f"{base}/api/workflows", headers=headers).status_code == 200
         audit = httpx.get(

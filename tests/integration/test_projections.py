@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from referral_engine.adapters.readmodels.engine import Projections, RebuildConfl
 from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import PROJECT_ROOT, Settings
-from tests.factories import FixedClock, case_in, step
+from tests.factories import FixedClock, case_in, step, wait_until
 
 COUNTER = Path(__file__).parents[1] / "read_models" / "event_counter"
 
@@ -273,6 +274,17 @@ def test_status_reports_lag_in_events_and_seconds(runtime: Runtime) -> None:
     assert all(s.lag_events == 0 for s in runtime.projections.status())
 
 
+def counter_position(runtime: Runtime) -> int:
+    """How far the event counter has folded the log (0 before a worker built it)."""
+    return next(s.position for s in runtime.projections.status() if s.name == "event_counter")
+
+
+def counting_past(runtime: Runtime, worker: subprocess.Popen[bytes], position: int) -> bool:
+    """The worker process runs and the event counter has folded events beyond `position`."""
+    assert worker.poll() is None, f"the worker exited: {worker.stderr and worker.stderr.read()!r}"
+    return counter_position(runtime) > position
+
+
 def test_a_worker_killed_at_random_points_neither_loses_nor_double_counts(
     runtime: Runtime, pg_settings: Settings, models_dir: Path
 ) -> None:
@@ -285,6 +297,7 @@ def test_a_worker_killed_at_random_points_neither_loses_nor_double_counts(
     rng = random.Random(7)
     command = [sys.executable, "-m", "referral_engine", "projections", "run", "--poll", "0.05"]
     for round_ in range(4):
+        before = counter_position(runtime)
         worker = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -292,7 +305,14 @@ def test_a_worker_killed_at_random_points_neither_loses_nor_double_counts(
             target=demo.seed, args=(runtime.engine, "ukraine-nrm", 3, 100 + round_)
         )
         writer.start()
-        time.sleep(rng.uniform(1.0, 2.5))  # start-up takes about a second
+        # killed once it is at work (start-up alone can take seconds on a busy machine), then at
+        # a random point of that work: mid-batch, between batches or idle
+        wait_until(
+            partial(counting_past, runtime, worker, before),
+            what="the worker to fold events",
+            timeout=120,
+        )
+        time.sleep(rng.uniform(0.0, 0.5))
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=20)
         writer.join()

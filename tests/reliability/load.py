@@ -10,7 +10,7 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +157,16 @@ def writing(
             thread.join()
     if failures:
         raise failures[0]
+
+
+def acked_since(record: Record, since: float) -> int:
+    """How many commands were acknowledged after `since` (a time.monotonic() reading)."""
+    return sum(ack.at > since for ack in list(record.acks))
+
+
+def acknowledged(record: Record, since: float, count: int) -> Callable[[], bool]:
+    """A condition for wait_until: `count` commands acknowledged after `since`."""
+    return lambda: acked_since(record, since) >= count
 
 
 def logged(runtime: Runtime, case_id: str) -> list[tuple[int, str | None]]:

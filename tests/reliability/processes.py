@@ -11,6 +11,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from uuid import uuid4
 
 import httpx
 
@@ -37,6 +39,7 @@ class EngineProcess:
         self.env = env
         self.port = port
         self.process: subprocess.Popen[bytes] | None = None
+        self.stderr = Path(env["REFERRAL_ENGINE_HOME"]) / "stderr" / f"{args[0]}-{uuid4().hex[:8]}"
 
     @classmethod
     def api(cls, settings: Settings, **extra: str) -> EngineProcess:
@@ -58,9 +61,15 @@ class EngineProcess:
         return self
 
     def launch(self) -> None:
-        self.process = subprocess.Popen(
-            self.args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self.stderr.parent.mkdir(parents=True, exist_ok=True)
+        with self.stderr.open("ab") as errors:  # the process keeps its own copy of the file
+            self.process = subprocess.Popen(
+                self.args, env=self.env, stdout=subprocess.DEVNULL, stderr=errors
+            )
+
+    def said(self) -> str:
+        """The end of what the process wrote to stderr (read back if it dies on its own)."""
+        return self.stderr.read_bytes()[-3000:].decode(errors="replace")
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         assert self.process is not None
@@ -69,7 +78,8 @@ class EngineProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.args[3:]} exited with {self.process.returncode}")
+                code = self.process.returncode
+                raise RuntimeError(f"{self.args[3:]} exited with {code}:\n{self.said()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return

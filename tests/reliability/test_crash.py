@@ -13,8 +13,10 @@ import time
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from tests.e2e.conftest import Callers
+from tests.factories import wait_until
 from tests.reliability.load import (
     Record,
+    acknowledged,
     assert_log_holds_exactly,
     assert_read_models_equal_a_fresh_rebuild,
     wait_until_caught_up,
@@ -32,11 +34,19 @@ def test_an_api_killed_mid_burst_and_restarted_keeps_every_acknowledged_step_onc
     api = EngineProcess.api(pg_settings, REFERRAL_ENGINE_RUN_PROJECTIONS="true")
     with running(api):
         with writing(WRITERS, [api.url], callers["screener"], callers["lsa"], record):
+            since = 0.0
             for _ in range(KILLS):
-                time.sleep(rng.uniform(0.5, 1.5))
+                # mid-burst: once the writers' steps are being acknowledged, at a random moment
+                wait_until(acknowledged(record, since, WRITERS), what="steps acknowledged")
+                time.sleep(rng.uniform(0.0, 0.5))
                 api.kill()
                 api.start()
-            time.sleep(1.0)  # and write on the last one for a while
+                since = time.monotonic()
+            # and write on the last one for a while
+            wait_until(
+                acknowledged(record, since, WRITERS * 5), what="steps after the last restart"
+            )
+            wait_until(lambda: len(record.acks) > WRITERS * 10, what="steps acknowledged in all")
 
         assert record.transport_errors > 0  # the kills did cut requests short
         assert set(record.statuses) <= {200, 201, 503}

@@ -17,8 +17,11 @@ import pytest
 from referral_engine.bootstrap import build
 from referral_engine.config import Settings
 from tests.e2e.conftest import Callers, assert_problem
+from tests.factories import wait_until
 from tests.reliability.load import (
     Record,
+    acked_since,
+    acknowledged,
     assert_log_holds_exactly,
     assert_read_models_equal_a_fresh_rebuild,
     wait_until_caught_up,
@@ -83,13 +86,13 @@ def test_a_database_restart_answers_503_with_retry_after_then_resumes_losing_not
     )
     with running(api):
         with writing(WRITERS, [api.url], screener, lsa, record):
-            time.sleep(1.0)
+            wait_until(acknowledged(record, 0.0, WRITERS * 2), what="the writers at work")
             private_postgres.stop()
             told = wait_for(lambda: record.statuses[503] >= WRITERS, 5 * TIMEOUT)
             health = httpx.get(f"{api.url}/healthz", timeout=10)
             private_postgres.start()
             back = time.monotonic()
-            wait_for(lambda: resumed(record, back) >= WRITERS * 5, 30)
+            wait_for(acknowledged(record, back, WRITERS * 5), 30)
 
         assert told, record.statuses  # clients were told while it was down, not left hanging
         assert_problem(health, 503, "service-unavailable")
@@ -98,15 +101,11 @@ def test_a_database_restart_answers_503_with_retry_after_then_resumes_losing_not
             assert int(response.headers["Retry-After"]) > 0
         assert set(record.statuses) <= {200, 201, 503}  # never a 500
         assert record.transport_errors == 0  # the API process itself stayed up
-        assert resumed(record, back) >= WRITERS * 5  # by itself, no restart of the API
+        assert acked_since(record, back) >= WRITERS * 5  # by itself, no restart of the API
         with build(settings) as runtime:
             assert_log_holds_exactly(runtime, record.acks)
             wait_until_caught_up(runtime)  # the API's live projection worker restarted too
             assert_read_models_equal_a_fresh_rebuild(runtime)
-
-
-def resumed(record: Record, since: float) -> int:
-    return sum(ack.at > since for ack in record.acks)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float) -> bool:

@@ -9,21 +9,23 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from tests.e2e.conftest import CALLER_FOR_ROLE, Callers, step_data, step_spec, workflow
-from tests.factories import path_to
+from tests.factories import path_to, wait_until
 from tests.reliability.load import (
     Client,
     Record,
+    acknowledged,
     assert_log_holds_exactly,
     assert_read_models_equal_a_fresh_rebuild,
     wait_until_caught_up,
 )
 from tests.reliability.processes import EngineProcess, running
 
-OFFICES, SECONDS = 4, 5.0
+OFFICES = 4
 TARGETS = ["identified", "status_granted", "status_refused", "returned_incomplete"]
 READER = "supervisor"
 
@@ -82,6 +84,11 @@ class Office:
             client.close()
 
 
+def folding(runtime: Runtime) -> bool:
+    """Every read model is built and has folded events: both workers are at work."""
+    return all(s.active_schema and s.position > 0 for s in runtime.projections.status())
+
+
 def test_two_apis_and_two_workers_under_mixed_load_end_with_read_models_equal_a_rebuild(
     pg_runtime: Runtime, pg_settings: Settings, callers: Callers
 ) -> None:
@@ -101,10 +108,12 @@ def test_two_apis_and_two_workers_under_mixed_load_end_with_read_models_equal_a_
 
         with ThreadPoolExecutor(OFFICES) as pool:
             done = [pool.submit(office, seed) for seed in range(OFFICES)]
-            time.sleep(SECONDS / 2)
+            wait_until(partial(folding, pg_runtime), what="both workers folding", timeout=120)
+            wait_until(acknowledged(record, 0.0, OFFICES * 10), what="the offices at work")
             workers[0].kill()  # mid-batch, as likely as not; the other one carries on
             workers[0].start()
-            time.sleep(SECONDS / 2)
+            restarted = time.monotonic()
+            wait_until(acknowledged(record, restarted, OFFICES * 10), what="work after the kill")
             stop.set()
             cases = sum(f.result() for f in done)
 

@@ -16,6 +16,7 @@ from referral_engine.application.disclosure import (
     protect,
     publish,
 )
+from tests.factories import examples
 
 K = 5
 DECISIONS = Dashboard(
@@ -188,7 +189,7 @@ def tables(draw: st.DrawFn) -> tuple[dict[Cell, int], list[Relation], int]:
     return counts, relations, draw(st.integers(2, 6))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(tables())
 def test_no_shown_cell_is_below_k_and_no_suppressed_cell_can_be_recomputed(
     table: tuple[dict[Cell, int], list[Relation], int],
@@ -211,7 +212,7 @@ rows_of_decisions = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rows_of_decisions)
 def test_published_rows_hide_every_small_count_and_stand_alone(
     cells: list[tuple[int, int, int]],
@@ -245,7 +246,7 @@ def row_with_breakdown(draw: st.DrawFn) -> tuple[dict[Cell, int], list[Relation]
     return counts, relations, draw(st.integers(2, 6))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(row_with_breakdown())
 def test_a_breakdown_inside_a_row_total_never_lets_a_suppressed_cell_be_solved(
     table: tuple[dict[Cell, int], list[Relation], int],

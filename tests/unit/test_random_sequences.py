@@ -26,7 +26,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError
 from referral_engine.domain.views import CaseView
 from referral_engine.workflows.loader import WorkflowRegistry
-from tests.factories import WORKFLOWS, FixedClock
+from tests.factories import WORKFLOWS, FixedClock, examples
 from tests.unit.workflow_oracle import Expected, Rules, Step, valid
 
 SHIPPED = [Rules(path) for path in sorted(WORKFLOWS.glob("*.yaml"))]
@@ -348,7 +348,7 @@ def machine_for(rules: Rules) -> type[CaseMachine]:
     name = f"{rules.id.replace('-', '_')}_v{rules.version}"
     machine = type(f"CaseMachine_{name}", (CaseMachine,), {"RULES": rules})
     machine.TestCase.settings = settings(
-        max_examples=25,
+        max_examples=examples(25),
         stateful_step_count=60,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
