@@ -16,19 +16,15 @@ from starlette.datastructures import FormData
 
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.adapters.security import User, grants_of
-from referral_engine.bootstrap import Runtime, master_key
+from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import DomainError
 from referral_engine.entrypoints.http import audit, gates
 from referral_engine.entrypoints.http.deps import get_runtime
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import explain
-from referral_engine.entrypoints.web.session import (
-    COOKIE,
-    Session,
-    Sessions,
-    derive_key,
-    same_token,
-)
+from referral_engine.entrypoints.web.cookies import session
+from referral_engine.entrypoints.web.render import error_page, words_of
+from referral_engine.entrypoints.web.session import same_token
 
 
 class SignInRequired(Exception):
@@ -41,45 +37,6 @@ class Refused(HTTPException):
     def __init__(self, status: int, key: str, **values: object) -> None:
         super().__init__(status, key)
         self.key, self.values = key, values
-
-
-def sessions(request: Request) -> Sessions:
-    """The app's session signer, made once from the runtime's master key."""
-    found: Sessions | None = getattr(request.app.state, "sessions", None)
-    if found is None:
-        runtime: Runtime = request.app.state.runtime
-        key = master_key(runtime.settings, embedded=runtime.embedded is not None)
-        found = request.app.state.sessions = Sessions(derive_key(key.key))
-    return found
-
-
-def session(request: Request) -> Session:
-    """The visitor's session; an anonymous one (set on the response) when there is none."""
-    found: Session | None = getattr(request.state, "session", None)
-    if found is None:
-        found = sessions(request).load(request.cookies.get(COOKIE))
-        if found is None:
-            found = sessions(request).anonymous()
-            request.state.new_session = found
-        request.state.session = found
-    return found
-
-
-def set_session(request: Request, response: Response, new: Session | None) -> None:
-    """Write the session cookie (or clear it when `new` is None)."""
-    secure = request.url.scheme == "https"
-    if new is None:
-        response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
-        return
-    response.set_cookie(
-        COOKIE,
-        sessions(request).dump(new),
-        max_age=new.expires - int(sessions(request).clock()),
-        path="/",
-        secure=secure,
-        httponly=True,
-        samesite="lax",
-    )
 
 
 def current_user(request: Request, runtime: Runtime) -> User | None:
@@ -149,11 +106,6 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            from referral_engine.entrypoints.web.render import (  # render imports this module
-                error_page,
-                words_of,
-            )
-
             try:
                 return await handler(request)
             except SignInRequired:

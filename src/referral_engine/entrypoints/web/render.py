@@ -18,7 +18,7 @@ from referral_engine.domain.personal import is_marker
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.web import explain
-from referral_engine.entrypoints.web.deps import session, set_session
+from referral_engine.entrypoints.web.cookies import session, set_session
 from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
 

@@ -10,13 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from referral_engine.adapters.security import Throttle, User, grants_of
 from referral_engine.entrypoints.http import audit, gates
 from referral_engine.entrypoints.http.deps import RuntimeDep
+from referral_engine.entrypoints.web.cookies import sessions, set_session
 from referral_engine.entrypoints.web.deps import (
     NO_NUL,
     PageRoute,
     Posted,
     current_user,
-    sessions,
-    set_session,
 )
 from referral_engine.entrypoints.web.i18n import LANG_COOKIE, LANGS
 from referral_engine.entrypoints.web.render import page
