@@ -33,6 +33,7 @@ from referral_engine.domain.errors import DomainError, InvalidWorkflow
 from referral_engine.domain.personal import Disclosure, is_marker, shown_personal
 from referral_engine.domain.views import CaseView, HistoryEntry
 from referral_engine.domain.workflow import TransitionSpec
+from referral_engine.entrypoints.cli import maintenance
 from referral_engine.workflows.diagram import workflow_svg
 from referral_engine.workflows.loader import (
     WorkflowRegistry,
@@ -53,6 +54,7 @@ app.add_typer(workflows_app, name="workflows")
 app.add_typer(users_app, name="users")
 keys_app = typer.Typer(no_args_is_help=True, help="The master key and the per-case keys.")
 app.add_typer(keys_app, name="keys")
+app.add_typer(maintenance.app, name="maintenance")
 out = Console(width=None if Console().is_terminal else 140)
 err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
 
