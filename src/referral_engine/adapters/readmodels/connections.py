@@ -29,6 +29,9 @@ class ReadModelDatabase:
             max_size=size,
             kwargs={"options": self._options, "connect_timeout": timeout},
             timeout=timeout,
+            # checked on checkout (one round trip): after a restart of the server, a stale
+            # connection is replaced at once instead of failing a dashboard or a worker round
+            check=ConnectionPool.check_connection,
             name="read-models",
             open=True,
         )

@@ -61,25 +61,15 @@ class BlueGreen:
             pool = stack.enter_context(ThreadPoolExecutor(len(models), "rebuild-writer"))
             pending: dict[str, Future[None]] = {}
             for rows in self._prefetched(stack, min(positions.values())):
-                last = rows[-1][0]
                 with paused_gc():
-                    events = p._decoded(rows)
-                    for m in models:
-                        after = positions[m.name]
-                        if after >= last:
-                            continue  # resumed: this model already holds the batch
-                        mine = (
-                            events
-                            if rows[0][0] > after
-                            else [e for e in events if e.position > after]
-                        )
-                        changes = p._changes(m, mine)
+                    for m, changes in self._folded(rows, models, positions):
                         if m.name in pending:
                             pending[m.name].result()  # one write in flight per model
-                        pending[m.name] = pool.submit(writers[m.name].write, changes, last, p._info)
-                        positions[m.name] = last
+                        pending[m.name] = pool.submit(
+                            writers[m.name].write, changes, rows[-1][0], p._info
+                        )
                 if progress is not None:
-                    progress(last, max(head, last))
+                    progress(rows[-1][0], max(head, rows[-1][0]))
             for future in pending.values():
                 future.result()
         with p._connect() as conn:
@@ -88,6 +78,21 @@ class BlueGreen:
         if progress is not None:
             progress(p.head(), p.head())
         return schemas
+
+    def _folded(
+        self, rows: list[Any], models: list[ReadModel], positions: dict[str, int]
+    ) -> Iterator[tuple[ReadModel, Changes]]:
+        """The batch decoded once and folded into each model that does not hold it yet (a
+        resumed one may hold some of it); each model's position moves to the batch's end."""
+        events = self.p._decoded(rows)
+        last = rows[-1][0]
+        for m in models:
+            after = positions[m.name]
+            if after >= last:
+                continue
+            mine = events if rows[0][0] > after else [e for e in events if e.position > after]
+            positions[m.name] = last
+            yield m, self.p._changes(m, mine)
 
     def _prefetched(self, stack: ExitStack, after: int) -> Iterator[list[Any]]:
         """Batches of rows after `after` up to the head, each fetched while the previous one is
