@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from referral_engine.adapters.crypto import MasterKey
-from referral_engine.adapters.store import EmbeddedPostgres
+from referral_engine.adapters.database import EmbeddedPostgres
 from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime, build, build_in_memory
 from referral_engine.config import Settings

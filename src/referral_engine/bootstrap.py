@@ -11,17 +11,17 @@ from referral_engine.adapters import audit, case_keys, security
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
-from referral_engine.adapters.readmodels.engine import Projections, discover
-from referral_engine.adapters.security import Users
-from referral_engine.adapters.store import (
-    CaseStore,
+from referral_engine.adapters.database import (
     Database,
     EmbeddedPostgres,
     connect,
     ensure_schema,
-    eventsourcing_env,
     mask_url,
 )
+from referral_engine.adapters.readmodels.connections import ReadModelDatabase
+from referral_engine.adapters.readmodels.engine import Projections, discover
+from referral_engine.adapters.security import Users
+from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.config import Settings
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -51,6 +51,7 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.store.close()
+        self.projections.close()
         self.db.close()
         if self.embedded is not None:
             self.embedded.stop()
@@ -88,10 +89,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         store = CaseStore(
             env=eventsourcing_env(url, settings), keys=keys, personal=_personal(workflows)
         )
-        models = discover(settings.projections_dir)
-        projections = Projections(url, settings.database_schema, models, workflows)
-        projections.migrate()
-        projections.ensure_built()
+        projections = _projections(url, settings, workflows, store)
     except BaseException:
         if embedded is not None:
             embedded.stop()
@@ -101,6 +99,29 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
     users, audit_log = Users(db, roles), AuditLog(db)
     master_file = _master_file(settings) if embedded is not None else None
     return Runtime(engine, settings, url, db, users, audit_log, projections, embedded, master_file)
+
+
+def _projections(
+    url: str, settings: Settings, workflows: WorkflowRegistry, store: CaseStore
+) -> Projections:
+    """The read models, on a pool of their own with the commands' timeouts, decoding events
+    with the store's transcoder (and its events' upcasters)."""
+    db = ReadModelDatabase(
+        url,
+        settings.database_schema,
+        timeout=settings.connect_timeout_seconds,
+        size=settings.pool_size,
+    )
+    projections = Projections(
+        db, discover(settings.projections_dir), workflows, store.mapper.transcoder
+    )
+    try:
+        projections.migrate()
+        projections.ensure_built()
+    except BaseException:
+        projections.close()
+        raise
+    return projections
 
 
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:

@@ -1,11 +1,18 @@
-"""Case keys on PostgreSQL: erasure leaves no copy in the table's file; rotating the master key
-re-wraps them all, and a process still on the old key wraps no new one."""
+"""Case keys on PostgreSQL: erasure answers at once and compaction (the live worker's, or
+`maintenance compact`) leaves no copy in the table's file; rotating the master key re-wraps them
+all, and a process still on the old key wraps no new one."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -14,6 +21,7 @@ from pydantic import SecretStr
 
 from referral_engine.adapters.case_keys import PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError, MasterKeyRotated
+from referral_engine.adapters.readmodels.worker import LiveWorker
 from referral_engine.bootstrap import Runtime, build, rotate_master
 from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
@@ -27,51 +35,101 @@ ERASED = {"redacted": "erased"}
 OPERATOR = Actor("operator", "admin", "it")
 
 
-def test_erasure_leaves_no_copy_of_the_wrapped_key_in_the_tables_file(
+def test_the_live_worker_compacts_the_table_so_no_copy_of_an_erased_key_stays_in_its_file(
     pg_runtime: Runtime,
 ) -> None:
     erased = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
     kept = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
     wrapped = {case_id: _wrapped_key(pg_runtime, case_id) for case_id in (erased, kept)}
+    worker = LiveWorker(pg_runtime.projections, poll_seconds=0.1, compact_seconds=0.1)
+    worker.start()
+    try:
+        pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 5", actor=OPERATOR)
 
-    pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 5", actor=OPERATOR)
-
-    on_disk = _case_keys_file(pg_runtime)
+        on_disk = _case_keys_file_once(pg_runtime, lambda data: wrapped[erased] not in data)
+    finally:
+        worker.stop()
     assert wrapped[erased] not in on_disk  # not even in a dead row version
     assert wrapped[kept] in on_disk  # the file is the right one, and live keys are seen
 
 
 @pytest.mark.parametrize("elsewhere", [False, True], ids=["a-report-here", "a-write-elsewhere"])
-def test_erasure_waits_for_a_transaction_that_could_still_read_the_old_key(
+def test_erasure_answers_at_once_and_compaction_waits_for_an_older_transaction(
     pg_runtime: Runtime, pg_server_url: str, elsewhere: bool
 ) -> None:
     """VACUUM FULL keeps the old row version while a transaction begun before the erasure runs:
     a report or a `pg_dump` of this database (it could still read it), or any transaction that
     writes, even in another database of the server (VACUUM's own snapshot counts it as running).
-    The erasure waits for it to end."""
+    The erasure request does not wait for it; `maintenance compact` does, and only then rewrites
+    the table's file."""
     erased = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
     wrapped = _wrapped_key(pg_runtime, erased)
     report = psycopg.connect(pg_server_url if elsewhere else pg_runtime.database_url)
-    if elsewhere:
-        report.execute("select txid_current()")  # a write's transaction id, begun before
-    else:
-        report.execute("begin isolation level repeatable read")
-        report.execute("select count(*) from pg_class")  # its snapshot predates the erasure
-    done = threading.Event()
-
-    def erase() -> None:
-        pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 6", actor=OPERATOR)
-        done.set()
-
-    eraser = threading.Thread(target=erase)
-    eraser.start()
     try:
-        assert not done.wait(1.0)  # still waiting for the report
+        if elsewhere:
+            report.execute("select txid_current()")  # a write's transaction id, begun before
+        else:
+            report.execute("begin isolation level repeatable read")
+            report.execute("select count(*) from pg_class")  # its snapshot predates the erasure
+        started = time.monotonic()
+        response = _erase_through_the_api(pg_runtime, erased)
+        assert time.monotonic() - started < 1.0
+        assert response.status_code == 200, response.text
+        assert PostgresCaseKeys(pg_runtime.db, _master(pg_runtime)).key(erased) is None
+
+        waited = _maintenance(pg_runtime, "compact", "--wait", "0")
+        assert waited.returncode == 1 and "1 erasures still due" in waited.stderr
+        assert wrapped in _case_keys_file(pg_runtime)  # kept: the report could still read it
     finally:
         report.close()
-    eraser.join(10)
-    assert done.is_set()
+    compacted = _maintenance(pg_runtime, "compact")
+    assert compacted.returncode == 0, compacted.stderr
+    assert "after 1 erasures" in compacted.stdout
     assert wrapped not in _case_keys_file(pg_runtime)
+
+
+def _erase_through_the_api(runtime: Runtime, case_id: uuid.UUID) -> Any:
+    if runtime.users.get("eraser") is None:
+        runtime.users.add("eraser", "admin", "it", ["*"])
+    token = runtime.users.issue_token("eraser")
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        return client.post(
+            f"/api/cases/{case_id}/erase",
+            json={"reason": "Art. 17 request 6"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+
+def _master(runtime: Runtime) -> MasterKey:
+    keys = runtime.engine.store.keys
+    assert isinstance(keys, PostgresCaseKeys)
+    return keys.master
+
+
+def _maintenance(runtime: Runtime, *args: str) -> subprocess.CompletedProcess[str]:
+    """`referral-engine maintenance ...` run as an operator runs it, on this runtime's schema."""
+    env = {
+        **os.environ,
+        "REFERRAL_ENGINE_DATABASE_URL": runtime.database_url,
+        "REFERRAL_ENGINE_DATABASE_SCHEMA": runtime.settings.database_schema,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "referral_engine", "maintenance", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def _case_keys_file_once(
+    runtime: Runtime, holds: Callable[[bytes], bool], deadline: float = 60.0
+) -> bytes:
+    """The table's file as soon as `holds` is true of it (within `deadline` seconds)."""
+    until = time.monotonic() + deadline
+    while not holds(data := _case_keys_file(runtime)) and time.monotonic() < until:
+        time.sleep(0.1)  # polling an observable condition, with a deadline
+    return data
 
 
 def _wrapped_key(runtime: Runtime, case_id: uuid.UUID) -> bytes:

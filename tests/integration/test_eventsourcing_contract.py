@@ -24,12 +24,11 @@ from eventsourcing.utils import retry
 from psycopg_pool import PoolTimeout
 
 from referral_engine.adapters.crypto import PersonalDataMapper
+from referral_engine.adapters.database import DatabaseUnavailable, ensure_schema
 from referral_engine.adapters.store import (
     CaseStore,
-    DatabaseUnavailable,
     FastJSONTranscoder,
     OneTripRecorder,
-    ensure_schema,
     eventsourcing_env,
 )
 from referral_engine.bootstrap import Runtime

@@ -5,26 +5,35 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import orjson
 import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from referral_engine.adapters.readmodels.engine import Projections, RebuildConflict
+from referral_engine.adapters.database import DatabaseUnavailable
+from referral_engine.adapters.readmodels.connections import ReadModelDatabase
+from referral_engine.adapters.readmodels.engine import Projections, RebuildConflict, discover
+from referral_engine.adapters.store import CaseStore
 from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import PROJECT_ROOT, Settings
-from tests.factories import FixedClock, case_in, step, wait_until
+from referral_engine.domain.case import Case
+from referral_engine.workflows.loader import WorkflowRegistry
+from tests.factories import WORKFLOWS, FixedClock, case_in, step, wait_until
 
 COUNTER = Path(__file__).parents[1] / "read_models" / "event_counter"
 
@@ -354,3 +363,105 @@ def test_deadline_counts_agree_with_the_open_deadlines_listed(runtime: Runtime) 
         (r["region"], r["agency"], r["deadline"]): [r["open"], r["overdue"]] for r in counted_rows
     } == expected
     assert listed  # the walk leaves clocks running
+
+
+def _trigger_was_called_command(state: dict[str, Any]) -> None:
+    """The upcaster from a test-only older shape of StepTaken, which named its trigger
+    `command`."""
+    state["trigger"] = state.pop("command")
+
+
+@pytest.fixture
+def steps_at_a_later_class_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """StepTaken as if its class had moved one version on, with an upcaster from today's."""
+    assert Case.StepTaken.class_version == 2  # a real change of shape would bump this fixture
+    monkeypatch.setattr(Case.StepTaken, "class_version", 3)
+    upcaster = staticmethod(_trigger_was_called_command)
+    monkeypatch.setattr(Case.StepTaken, "upcast_v2_v3", upcaster, raising=False)
+
+
+def store_in_older_shape(runtime: Runtime, case_id: UUID, version: int) -> None:
+    """Rewrite one stored step of the case the way the older version of StepTaken recorded it."""
+    events = sql.Identifier(runtime.settings.database_schema, "cases_events")
+    with psycopg.connect(runtime.database_url) as conn:
+        where = sql.SQL("where originator_id = %s and originator_version = %s")
+        (state,) = conn.execute(
+            sql.SQL("select state from {} ").format(events) + where, [case_id, version]
+        ).fetchone()  # type: ignore[misc]
+        old = orjson.loads(state)
+        assert old["class_version"] == 3
+        old["class_version"] = 2
+        old["command"] = old.pop("trigger")
+        conn.execute(
+            sql.SQL("update {} set state = %s ").format(events) + where,
+            [orjson.dumps(old), case_id, version],
+        )
+
+
+def test_a_step_stored_under_an_older_class_version_is_upcast_for_read_models_and_replay(
+    steps_at_a_later_class_version: None, pg_settings: Settings, models_dir: Path
+) -> None:
+    settings = pg_settings.model_copy(update={"projections_dir": models_dir})
+    with build(settings) as runtime:
+        case_id = case_in(runtime.engine, "application_registered")  # steps stored at version 3
+        store_in_older_shape(runtime, case_id, version=2)
+
+        runtime.projections.catch_up()
+        assert counted(runtime) == (1, runtime.projections.head())  # the older step counted
+        runtime.projections.rebuild("event_counter")
+        assert counted(runtime) == (1, runtime.projections.head())
+    with build(settings) as fresh:  # nothing cached: the case is replayed from the store
+        assert fresh.engine.case(case_id).state == "application_registered"
+
+
+@contextmanager
+def server_that_never_answers() -> Iterator[str]:
+    """The URL of a socket on 127.0.0.1 that accepts connections and never says a word."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as listener:
+        yield f"postgresql://postgres@127.0.0.1:{listener.getsockname()[1]}/silent"
+
+
+def read_models_at(url: str, timeout: int) -> Projections:
+    """The shipped read models on the database at `url`, with the commands' timeout."""
+    store = CaseStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return Projections(
+        ReadModelDatabase(url, "public", timeout=timeout),
+        discover(PROJECT_ROOT / "projections"),
+        WorkflowRegistry.from_directory(WORKFLOWS),
+        store.mapper.transcoder,
+    )
+
+
+def failure_within(seconds: float, read: Callable[[], object]) -> BaseException | None:
+    """What `read` raised, if it ended within `seconds` (a thread waited on, never slept on)."""
+    outcome: list[BaseException | None] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            read()
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(seconds), f"still waiting after {seconds} s"
+    return outcome[0]
+
+
+def test_read_models_give_up_on_a_server_that_never_answers_as_commands_do() -> None:
+    params = {"region": None, "from": None, "to": None, "today": None}
+    with server_that_never_answers() as url:
+        projections = read_models_at(url, timeout=2)
+        try:
+            for read in (
+                projections.head,
+                lambda: projections.query("funnel", "dashboard", params),
+            ):
+                started = time.monotonic()
+                failure = failure_within(10.0, read)
+                assert isinstance(failure, DatabaseUnavailable), failure
+                assert time.monotonic() - started < 3.0
+        finally:
+            projections.close()

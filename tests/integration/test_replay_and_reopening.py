@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from referral_engine.adapters.store import DatabaseUnavailable
+from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.domain.errors import CaseNotFound

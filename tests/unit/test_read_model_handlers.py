@@ -1,4 +1,5 @@
-"""Read-model handlers are pure: events in, folded row changes out, no personal data."""
+"""Read-model handlers are pure: events in, folded row changes out, no personal data; stored
+events are decoded for them as the store's mapper reads them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from referral_engine.adapters.readmodels import decoding
+from referral_engine.adapters.readmodels.decoding import Decoder
 from referral_engine.adapters.readmodels.engine import discover
+from referral_engine.adapters.store import CaseStore
+from referral_engine.application.engine import Engine
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.config import Settings
+from tests.factories import case_in, send_referral
 
 MODELS = discover(Settings().projections_dir)
 CASE = uuid4()
@@ -208,3 +214,27 @@ def test_a_summary_naming_a_table_the_schema_lacks_is_refused_at_discovery(tmp_p
     )
     with pytest.raises(ValueError, match="SUMMARIES names table 'fatcs'"):
         discover(tmp_path)
+
+
+def stored_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    """Every stored event as the projection engine reads it from the events table."""
+    return [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        for n in engine.store.recorder.select_notifications(start=1, limit=10_000)
+    ]
+
+
+def test_the_decoders_fast_path_reads_events_as_the_stores_mapper_does(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = case_in(engine, "interviewed", person_name="Synthetic Qzxwv")
+    send_referral(engine, case_id, agency="shelter-kyiv", service="shelter")
+    store = engine.store
+    assert isinstance(store, CaseStore)
+    decoder = Decoder(engine.workflows, store.mapper.transcoder)
+    fast = [decoder(row) for row in stored_rows(engine)]
+
+    monkeypatch.setattr(decoding, "_stored_times", lambda d, state: None)  # the mapper only
+    assert [decoder(row) for row in stored_rows(engine)] == fast
+    assert ("shelter-kyiv", "shelter") in {(e.agency, e.service) for e in fast if e is not None}
+    assert "Qzxwv" not in repr(fast)  # personal values stay sealed, and are not copied

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from referral_engine.adapters.store import Database
+from referral_engine.adapters.database import Database
 
 SCHEMA = (
     """create table if not exists audit_log (

@@ -7,11 +7,12 @@ running on a rotated key wraps no new case key (see `PostgresCaseKeys`).
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -22,17 +23,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
 
 if TYPE_CHECKING:
-    from referral_engine.adapters.store import Database
-
-log = logging.getLogger("referral_engine.case_keys")
+    from referral_engine.adapters.database import Database
 
 KEY_CACHE = 10_000
 KEY_CACHE_SECONDS = 30.0
 """How long a process keeps an unwrapped case key. Erasure also records an event, which every
 process reads before it shows or changes the case, so a cached key never outlives what it shows."""
-ERASURE_WAIT_SECONDS = 10.0
-"""How long an erasure waits for older transactions, and for the table, before it rewrites
-case_keys' file (see `_compact_case_keys`)."""
+COMPACTION_LOCK = "referral_engine.compact_case_keys"
+"""One compaction at a time across processes (every live worker schedules it)."""
 
 SCHEMA = (
     """create table if not exists case_keys (
@@ -48,6 +46,13 @@ SCHEMA = (
         singleton boolean primary key default true check (singleton),
         master_id text not null,
         changed_at timestamptz not null default now()
+    )""",
+    # Erasures whose old row version may still hold the wrapped key in case_keys' file, with the
+    # erasure's transaction id: `compact` rewrites the file once no older transaction runs.
+    """create table if not exists case_keys_compaction_due (
+        case_id uuid primary key,
+        erasure_txid bigint not null,
+        erased_at timestamptz not null default now()
     )""",
 )
 
@@ -136,30 +141,28 @@ class PostgresCaseKeys:
         return self.master.unwrap(case_id, bytes(row[0]))
 
     def destroy(self, case_id: UUID) -> bool:
-        """Destroy the case's key, then rewrite the table's file so that no old row version
-        keeps it there (what may remain elsewhere, and how to finish: docs/operations.md)."""
+        """Destroy the case's key; its old row version stays in the table's file until `compact`
+        (maintenance: the live worker, or `referral-engine maintenance compact`) rewrites it."""
         with self.db.pool.connection() as conn:
             destroyed = conn.execute(
                 "update case_keys set wrapped = null, erased_at = now() "
                 "where case_id = %s and wrapped is not null",
                 [case_id],
             ).rowcount
-            (xid,) = conn.execute("select txid_current() % 4294967296").fetchone()  # type: ignore[misc]
-            conn.commit()
-            with self._lock:
-                self._cache.pop(case_id, None)
-            conn.autocommit = True
-            try:
-                if not _compact_case_keys(conn, int(xid), ERASURE_WAIT_SECONDS):
-                    log.warning(
-                        "erasure of case %s: a transaction older than it still runs, so the old "
-                        "row version stays in case_keys' file until the next VACUUM FULL "
-                        "(docs/operations.md, section 4)",
-                        case_id,
-                    )
-            finally:
-                conn.autocommit = False
+            if destroyed:
+                conn.execute(
+                    "insert into case_keys_compaction_due (case_id, erasure_txid) "
+                    "values (%s, txid_current()) on conflict (case_id) do nothing",
+                    [case_id],
+                )
+        with self._lock:
+            self._cache.pop(case_id, None)
         return destroyed == 1
+
+    def compact(self, wait: float = 0.0) -> Compaction:
+        """Rewrite case_keys' file if erasures are due (see `compact_case_keys`)."""
+        with self.db.pool.connection() as conn:
+            return compact_case_keys(conn, wait)
 
     def rotate(self, new: MasterKey) -> int:
         """Re-wrap every live case key under `new` and make it the current master key, in one
@@ -194,36 +197,87 @@ class PostgresCaseKeys:
         return row[0] if row else None
 
 
-def _compact_case_keys(conn: Any, xid: int, wait: float) -> bool:
-    """Rewrite case_keys into a new file, so that no row version keeps an erased key; False if
-    a transaction older than the erasure (`xid`) still ran when the rewrite began.
+@dataclass(frozen=True)
+class Compaction:
+    """What one compaction did: erasures whose old key bytes left the file, and those still due."""
+
+    compacted: int
+    due: int
+
+
+def compact_case_keys(conn: psycopg.Connection[Any], wait: float) -> Compaction:
+    """Rewrite case_keys into a new file once erasures are due, so that no row version keeps an
+    erased key; one process at a time (another one compacting means nothing is done here).
 
     An UPDATE leaves the old row version, wrapped key and all, in the table's file (so
     overwriting the value first would only add another copy). VACUUM FULL writes the rows into a
     new file and drops the old one, but it keeps every row version that a transaction begun
-    before the erasure may still read: so it first waits (up to `wait` seconds) for those
-    transactions (a report, a `pg_dump`, autovacuum's ANALYZE) to end; one begun later is never
-    older, so a check just before the rewrite holds for it. The table is small (one short row per
-    case), so the rewrite takes a moment; while other transactions hold the table it is tried
-    again, a moment apart, and if that lasts past `wait`, a plain VACUUM frees the dead row's
-    space for reuse instead."""
+    before the erasure may still read: so it runs only once those transactions (a report, a
+    `pg_dump`, autovacuum's ANALYZE) have ended, waiting up to `wait` seconds for them; one
+    begun later is never older, so a check just before the rewrite holds for it. The rewrite
+    takes an exclusive lock on a small table for a moment, which is why it runs as maintenance
+    and not inside the erasure's request; erasures still due are compacted by a later call."""
+    with _autocommit(conn):
+        (locked,) = conn.execute(  # type: ignore[misc]
+            "select pg_try_advisory_lock(hashtext(%s || current_schema()))", [COMPACTION_LOCK]
+        ).fetchone()
+        if not locked:
+            return Compaction(0, _due(conn))
+        try:
+            return _compact_due(conn, wait)
+        finally:
+            conn.execute(
+                "select pg_advisory_unlock(hashtext(%s || current_schema()))", [COMPACTION_LOCK]
+            )
+
+
+def _compact_due(conn: psycopg.Connection[Any], wait: float) -> Compaction:
+    due = conn.execute("select case_id, erasure_txid from case_keys_compaction_due").fetchall()
+    if not due:
+        return Compaction(0, 0)
+    newest = max(txid for _, txid in due) % 4294967296  # the 32-bit xid age() compares
+    if not _rewrite(conn, newest, wait):
+        return Compaction(0, _due(conn))
+    conn.execute(
+        "delete from case_keys_compaction_due where case_id = any(%s)", [[c for c, _ in due]]
+    )
+    return Compaction(len(due), _due(conn))
+
+
+def _rewrite(conn: psycopg.Connection[Any], xid: int, wait: float) -> bool:
+    """VACUUM FULL case_keys as soon as no transaction older than `xid` runs; False if one
+    still did, or other transactions held the table, for `wait` seconds."""
     deadline = time.monotonic() + wait
-    while (older := _older_transactions(conn, xid)) and time.monotonic() < deadline:
-        time.sleep(0.05)
     conn.execute("set lock_timeout = '1s'")
     try:
         while True:
-            try:
-                conn.execute("vacuum (full) case_keys")
-                return older == 0
-            except psycopg.errors.LockNotAvailable:
-                if time.monotonic() >= deadline:
-                    conn.execute("vacuum case_keys")
-                    return False
-                time.sleep(0.2)  # let the readers queued behind the attempt through
-                older = _older_transactions(conn, xid)
+            if not _older_transactions(conn, xid):
+                try:
+                    conn.execute("vacuum (full) case_keys")
+                    return True
+                except psycopg.errors.LockNotAvailable:
+                    time.sleep(0.2)  # let the readers queued behind the attempt through
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
     finally:
         conn.execute("reset lock_timeout")
+
+
+def _due(conn: psycopg.Connection[Any]) -> int:
+    (count,) = conn.execute("select count(*) from case_keys_compaction_due").fetchone()  # type: ignore[misc]
+    return int(count)
+
+
+@contextmanager
+def _autocommit(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """VACUUM runs outside a transaction: the connection in autocommit, then as it was."""
+    conn.commit()
+    conn.autocommit = True
+    try:
+        yield
+    finally:
+        conn.autocommit = False
 
 
 def _older_transactions(conn: Any, xid: int) -> int:

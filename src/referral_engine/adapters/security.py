@@ -19,7 +19,7 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from referral_engine.adapters.store import Database
+from referral_engine.adapters.database import Database
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
 

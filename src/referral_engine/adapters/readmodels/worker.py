@@ -1,26 +1,39 @@
-"""The live projection worker: woken by NOTIFY, polling as a fallback, restarted on failure."""
+"""The live projection worker: woken by NOTIFY, polling as a fallback, restarted on failure.
+
+Between rounds it also runs the maintenance that must not hold up a request: after erasures, the
+rewrite of case_keys' file (see `case_keys.compact_case_keys`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
-import psycopg
 from psycopg import sql
 
+from referral_engine.adapters.case_keys import compact_case_keys
 from referral_engine.adapters.readmodels.engine import CHANNEL, Projections
 
 log = logging.getLogger("referral_engine.projections")
+COMPACT_SECONDS = 5.0
+"""How often the worker looks for erasures whose key bytes are still in case_keys' file."""
 
 
 class LiveWorker:
     """Keeps every read model caught up with the event log, in a thread of its own."""
 
-    def __init__(self, projections: Projections, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        projections: Projections,
+        poll_seconds: float = 1.0,
+        compact_seconds: float = COMPACT_SECONDS,
+    ) -> None:
         self.projections = projections
         self.poll_seconds = poll_seconds
+        self.compact_seconds = compact_seconds
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_compaction = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="projections-live", daemon=True)
@@ -44,9 +57,27 @@ class LiveWorker:
                 backoff = min(backoff * 2, 30.0)
 
     def _tail(self) -> None:
-        with psycopg.connect(self.projections.url, autocommit=True) as listener:
+        with self.projections.db.dedicated(autocommit=True) as listener:
             listener.execute(sql.SQL("listen {}").format(sql.Identifier(CHANNEL)))
             while not self.stopping.is_set():
                 self.projections.catch_up()
+                self._maintain()
                 for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
                     pass
+
+    def _maintain(self) -> None:
+        """Compact case_keys' file if erasures are due, now and then; never stops the tailing."""
+        now = time.monotonic()
+        if now < self._next_compaction:
+            return
+        self._next_compaction = now + self.compact_seconds
+        try:
+            with self.projections.db.connection() as conn:
+                done = compact_case_keys(conn, wait=0.0)
+        except Exception:
+            log.exception(
+                "compacting case_keys failed; trying again in %.0f s", self.compact_seconds
+            )
+            return
+        if done.compacted:
+            log.info("case_keys compacted after %d erasures", done.compacted)

@@ -11,12 +11,12 @@ from typing import Annotated
 import typer
 
 from referral_engine.adapters.crypto import MasterKeyError
+from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
-from referral_engine.adapters.store import DatabaseUnavailable
 from referral_engine.application import demo
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
 from referral_engine.entrypoints.cli import cases as case_commands
-from referral_engine.entrypoints.cli import export, keys, projections, users, workflows
+from referral_engine.entrypoints.cli import export, keys, maintenance, projections, users, workflows
 from referral_engine.entrypoints.cli.cases import print_case
 from referral_engine.entrypoints.cli.console import err, out, runtime
 
@@ -81,6 +81,7 @@ app.add_typer(projections.app, name="projections")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(maintenance.app, name="maintenance")
 
 
 def main() -> None:

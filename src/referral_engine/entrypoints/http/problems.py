@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from referral_engine.adapters.crypto import MasterKeyError, MasterKeyRotated
+from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
-from referral_engine.adapters.store import DatabaseUnavailable
 from referral_engine.domain import errors
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured

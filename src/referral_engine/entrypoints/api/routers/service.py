@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import AwareDatetime
 
 from referral_engine.adapters.audit import AuditEntry
-from referral_engine.adapters.store import DatabaseUnavailable, connect
+from referral_engine.adapters.database import DatabaseUnavailable, connect
 from referral_engine.entrypoints.api.deps import AnyUser, AuditReader
 from referral_engine.entrypoints.api.models import Health, WorkflowOut, WorkflowSummary
 from referral_engine.entrypoints.http.deps import RuntimeDep

@@ -1,0 +1,156 @@
+"""Stored case events turned into read-model Events, as the event store's mapper reads them.
+
+An event stored under an older `class_version` than its class's goes through eventsourcing's
+mapper with the store's transcoder, which applies the class's upcasters (`upcast_v1_v2`, ...), so
+a change of an event's shape never stops a read model. An event at its class's current version
+whose only typed values are its two times takes the hot path of a rebuild (JSON and those two
+times read directly); any other goes through the mapper too. Neither path opens sealed values
+(the mapper here holds no case keys), and only the workflow's non-personal reporting fields
+reach an Event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import DatetimeAsISO, Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import resolve_topic
+
+from referral_engine.application.readmodel import Event
+from referral_engine.workflows.loader import WorkflowRegistry
+
+TIMES = 2
+"""Typed values a case event holds at its current class version: `occurred_at`, `timestamp`."""
+PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated")
+"""The case events read models see (by topic suffix); others only move their position."""
+_NONE: frozenset[str] = frozenset()
+DATETIME = DatetimeAsISO.name
+
+
+class Decoder:
+    """Turns stored rows into read-model Events, keeping only non-personal reporting fields."""
+
+    def __init__(self, workflows: WorkflowRegistry, transcoder: Transcoder) -> None:
+        self.workflows = workflows
+        self.transcoder = transcoder
+        # a plain mapper: upcasts, but never opens a sealed value (it holds no case keys)
+        self.mapper: Mapper[UUID] = Mapper(transcoder)
+        self._cache: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self._classes: dict[str, type] = {}
+
+    def __call__(self, row: tuple[Any, ...]) -> Event | None:
+        """The event as read models see it; None for events they do not see (an erasure)."""
+        position, case_id, version, topic, state = row
+        if not topic.endswith(PROJECTED):
+            return None
+        cls = self._classes.get(topic) or self._class(topic)
+        d = orjson.loads(state)
+        if d.get("class_version", 1) == getattr(cls, "class_version", 1):
+            times = _stored_times(d, state)
+            if times is not None:
+                return self._event(position, case_id, version, topic, d, *times)
+        d = self.upcast(row)
+        return self._event(
+            position, case_id, version, topic, d, d["occurred_at"].date(), d["timestamp"]
+        )
+
+    def upcast(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """The event through the library's full path: the store's transcoder, then the event
+        class's upcasters for an event stored under an older class version."""
+        _, case_id, version, topic, state = row
+        stored = StoredEvent(
+            originator_id=case_id, originator_version=version, topic=topic, state=state
+        )
+        return dict(vars(self.mapper.to_domain_event(stored)))
+
+    def recorded_at(self, state: bytes) -> Any:
+        """When an event was recorded (its eventsourcing `timestamp`)."""
+        return self.transcoder.decode(state)["timestamp"]
+
+    def _class(self, topic: str) -> type:
+        cls: type = resolve_topic(topic)
+        self._classes[topic] = cls
+        return cls
+
+    def _facts(self, workflow_id: str, version: int) -> tuple[Any, ...]:
+        """What decoding needs from a workflow version, looked up once."""
+        facts = self._cache.get((workflow_id, version))
+        if facts is None:
+            w = self.workflows.get(workflow_id, version)
+            r = w.referrals
+            personal = set(w.personal)  # never copied into a read model, even sealed
+            facts = self._cache[(workflow_id, version)] = (
+                w.milestones,
+                tuple((k, f) for k, f in w.report_fields.items() if f not in personal),
+                r.agency_field if r and r.agency_field not in personal else None,
+                r.service_field if r and r.service_field not in personal else None,
+            )
+        return facts
+
+    def _event(
+        self,
+        position: int,
+        case_id: UUID,
+        version: int,
+        topic: str,
+        d: dict[str, Any],
+        occurred_on: date,
+        recorded_at: datetime,
+    ) -> Event:
+        workflow = d["workflow_id"], d["workflow_version"]
+        facts = self._cache.get(workflow) or self._facts(*workflow)
+        milestones, report_fields, agency_field, service_field = facts
+        name, data, actor = d["name"], d["data"], d["actor"]
+        if topic.endswith(".Opened"):
+            trigger = referral_id = from_state = None
+            to_state, agency, service = d["state"], None, None
+        else:
+            trigger, referral_id, from_state = d["trigger"], d["referral_id"], d["from_state"]
+            to_state = d["to_state"]
+            sends = from_state is None and agency_field is not None
+            # events that name the agency themselves (a later class version) are taken at
+            # their word; older ones name it through the workflow's referral fields
+            agency = d.get("agency", data.get(agency_field)) if sends else None
+            service = d.get("service", data.get(service_field)) if sends else None
+        return Event(
+            position,
+            case_id,
+            version,
+            name,
+            trigger,
+            referral_id,
+            from_state,
+            to_state,
+            d["region"],
+            workflow[0],
+            workflow[1],
+            occurred_on,
+            recorded_at,
+            actor["role"],
+            actor["agency"],
+            milestones.get(name, _NONE),
+            {k: data[f] for k, f in report_fields if f in data} if report_fields else {},
+            agency,
+            service,
+            d["deadlines_started"],
+            d.get("deadlines_stopped", ()),
+        )
+
+
+def _stored_times(d: dict[str, Any], state: bytes) -> tuple[date, datetime] | None:
+    """The hot path of a rebuild: when the only typed values stored are the event's two times
+    as the transcoder writes datetimes, the day it occurred and when it was recorded, read
+    straight from them (the transcoder's whole decode costs a quarter of the rebuild's decoding,
+    measured); None sends any other event through the transcoder."""
+    occurred, stamp = d.get("occurred_at"), d.get("timestamp")
+    if (
+        type(occurred) is dict
+        and type(stamp) is dict
+        and occurred.get("_type_") == stamp.get("_type_") == DATETIME
+        and state.count(b'"_type_"') == TIMES
+    ):
+        return date.fromisoformat(occurred["_data_"][:10]), datetime.fromisoformat(stamp["_data_"])
+    return None
