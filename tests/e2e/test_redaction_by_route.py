@@ -252,10 +252,12 @@ def test_the_opening_answer_is_redacted_like_any_read(
     """No shipped workflow lets a role open a case with a field it may not read; one may."""
     folder = tmp_path / "workflows"
     shutil.copytree(pg_settings.workflows_dir, folder)
-    path = folder / "ukraine-nrm-v2.yaml"
     shipped = "readers: &case_file_readers [nrm_actor, lsa_official, "
-    assert shipped in path.read_text()
-    path.write_text(path.read_text().replace(shipped, "readers: &case_file_readers ["))
+    # v2 is written as changes on v1 and inherits v1's narrative field: change both files
+    for name in ("ukraine-nrm.yaml", "ukraine-nrm-v2.yaml"):
+        path = folder / name
+        assert shipped in path.read_text()
+        path.write_text(path.read_text().replace(shipped, "readers: &case_file_readers ["))
     with build(pg_settings.model_copy(update={"workflows_dir": folder}), clock=clock) as runtime:
         runtime.users.add("screener", "nrm_actor", "ngo-synthetic", [KYIV])
         screener = Caller("screener", "nrm_actor", "ngo", runtime.users.issue_token("screener"))
