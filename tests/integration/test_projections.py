@@ -465,3 +465,28 @@ def test_read_models_give_up_on_a_server_that_never_answers_as_commands_do() -> 
                 assert time.monotonic() - started < 3.0
         finally:
             projections.close()
+
+
+def test_status_read_while_a_rebuild_drops_the_schema_it_named_reads_the_registry_again(
+    pg_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A status request that read the registry just before a rebuild switched and dropped the
+    old schema answered 500 (UndefinedTable) once under two concurrent suites."""
+    case_in(pg_runtime.engine, "application_registered")
+    projections = pg_runtime.projections
+    projections.catch_up()
+    registry = projections._registry
+    named_before_the_switch: list[str] = []
+
+    def registry_naming_a_dropped_schema_once(name: str, conn: Any = None) -> dict[str, Any]:
+        found = registry(name, conn)
+        if not named_before_the_switch:
+            named_before_the_switch.append(name)
+            return {**found, "active_schema": "rm_dropped_by_a_rebuild"}
+        return found
+
+    monkeypatch.setattr(projections, "_registry", registry_naming_a_dropped_schema_once)
+    status = {s.name: s for s in projections.status()}
+    assert named_before_the_switch  # the first read did name the dropped schema
+    assert status["case_queue"].position == projections.head()
+    assert all(s.lag_events == 0 for s in status.values())

@@ -271,9 +271,18 @@ class Projections:
 
     def status(self) -> list[Status]:
         """Each read model's version, position, lag (events and seconds) and rebuild progress."""
-        head = self.head()
-        with self._connect() as conn:
-            return [self._status(conn, name, model, head) for name, model in self.models.items()]
+        attempts = 3
+        while True:
+            attempts -= 1
+            head = self.head()
+            try:
+                with self._connect() as conn:
+                    return [self._status(conn, n, model, head) for n, model in self.models.items()]
+            except psycopg.errors.UndefinedTable:
+                # a rebuild switched and dropped the schema the registry had just named: read
+                # the registry again (a status request must not fail because a rebuild ended)
+                if not attempts:
+                    raise
 
     def _status(
         self, conn: psycopg.Connection[Any], name: str, model: ReadModel, head: int
