@@ -192,22 +192,39 @@ def test_a_parent_of_another_workflow_is_refused(tmp_path: Path) -> None:
 
 
 def test_versions_extending_each_other_in_a_circle_are_refused(tmp_path: Path) -> None:
+    """A circle always has a version extending a later one, and is refused there."""
     folder = folder_with(
         tmp_path,
         v2=change(extends=f"{UKRAINE}@3"),
         v3=change(extends=f"{UKRAINE}@2", version=3),
     )
-    problems = refused(folder, "v2")
-    assert problems == [
-        f"{folder / 'v2.yaml'}: extends: the versions extend each other in a circle: "
-        f"{UKRAINE}@2 -> {UKRAINE}@3 -> {UKRAINE}@2"
+    assert refused(folder, "v2") == [
+        f"{folder / 'v2.yaml'}: version: 2 must be greater than {UKRAINE}@3's version"
     ]
 
 
-def test_a_version_extending_itself_is_a_circle(tmp_path: Path) -> None:
+def test_a_version_extending_itself_is_refused_as_not_greater(tmp_path: Path) -> None:
+    """Not found as its own parent and called a circle (the reason was wrong)."""
     folder = folder_with(tmp_path, v2=change(extends=f"{UKRAINE}@2"))
-    (problem,) = refused(folder, "v2")
-    assert problem.endswith(f"in a circle: {UKRAINE}@2 -> {UKRAINE}@2")
+    assert refused(folder, "v2") == [
+        f"{folder / 'v2.yaml'}: version: 2 must be greater than {UKRAINE}@2's version"
+    ]
+
+
+@pytest.mark.parametrize("written", ["2", 2.0])
+def test_a_version_written_as_text_or_a_float_is_read_as_the_structure_check_reads_it(
+    tmp_path: Path, written: object
+) -> None:
+    """`version: "2"` loaded as version 2 but could not be extended, and `version: "1"`
+    extending @1 was let through by `workflows validate`."""
+    folder = folder_with(
+        tmp_path, v2=change(version=written), v3=change(extends=f"{UKRAINE}@2", version=3)
+    )
+    assert load_file(folder / "v3.yaml").version == 3
+    (folder / "v2.yaml").write_text(yaml.safe_dump(change(version="1")), encoding="utf-8")
+    with pytest.raises(InvalidWorkflow) as error:
+        load_file(folder / "v2.yaml")
+    assert f"version: 1 must be greater than {UKRAINE}@1's version" in str(error.value)
 
 
 def test_removing_what_the_parent_does_not_have_is_refused(tmp_path: Path) -> None:

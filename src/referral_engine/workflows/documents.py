@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.workflows.merge import parse_reference, resolve
@@ -90,12 +91,15 @@ class Documents:
 
     def _resolve(self, path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         name = str(path)
-        parent_path = self._parent(path, raw)
-        problems = self._chain_problems(path)
         ref = str(raw["extends"])
-        declared, parent_version = _declared(raw), self.raw(parent_path)["version"]
-        if not problems and declared is not None and declared[1] <= parent_version:
-            problems = [f"version: {declared[1]} must be greater than {ref}'s version"]
+        parent_path = self._parent(path, raw)
+        declared, extended = _declared(raw), parse_reference(raw["extends"])
+        if declared is not None and extended is not None and declared[1] <= extended[1]:
+            # judged before the chain: a file naming its own version is found as its own
+            # parent, and would otherwise be reported as a circle
+            problem = f"version: {declared[1]} must be greater than {ref}'s version"
+            raise InvalidWorkflow(name, [problem])
+        problems = self._chain_problems(path)
         if problems:
             raise InvalidWorkflow(name, problems)
         try:
@@ -144,12 +148,17 @@ class Documents:
 
 
 def _declared(raw: Any) -> tuple[str, int] | None:
-    """The (id, version) a document declares, when it declares both."""
+    """The (id, version) a document declares, when it declares both: the version read as the
+    file's structure check reads it (`"2"` or `2.0` is version 2 there, so it is here too)."""
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        version = raw.get("version")
-        if isinstance(version, int) and not isinstance(version, bool):
-            return raw["id"], version
+        try:
+            return raw["id"], _VERSION.validate_python(raw.get("version"))
+        except ValidationError:
+            return None
     return None
+
+
+_VERSION: TypeAdapter[int] = TypeAdapter(int)  # the structure check's `version: int`, lax as there
 
 
 def _text(raw: Any) -> str:
