@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import KYIV, WORKFLOW, assert_problem, opening_data
 from tests.factories import open_case as open_in_engine
+from tests.factories import wait_until
 from tests.pg import CI
 
 NAME = "Synthetic Keyholder Qzxwk"
@@ -46,7 +46,11 @@ def test_the_live_worker_compacts_the_table_so_no_copy_of_an_erased_key_stays_in
     try:
         pg_runtime.engine.erase_personal_data(erased, "Art. 17 request 5", actor=OPERATOR)
 
-        on_disk = _case_keys_file_once(pg_runtime, lambda data: wrapped[erased] not in data)
+        wait_until(
+            lambda: wrapped[erased] not in _case_keys_file(pg_runtime),
+            what="the live worker to compact case_keys",
+        )
+        on_disk = _case_keys_file(pg_runtime)
     finally:
         worker.stop()
     assert wrapped[erased] not in on_disk  # not even in a dead row version
@@ -120,16 +124,6 @@ def _maintenance(runtime: Runtime, *args: str) -> subprocess.CompletedProcess[st
         env=env,
         timeout=120,
     )
-
-
-def _case_keys_file_once(
-    runtime: Runtime, holds: Callable[[bytes], bool], deadline: float = 60.0
-) -> bytes:
-    """The table's file as soon as `holds` is true of it (within `deadline` seconds)."""
-    until = time.monotonic() + deadline
-    while not holds(data := _case_keys_file(runtime)) and time.monotonic() < until:
-        time.sleep(0.1)  # polling an observable condition, with a deadline
-    return data
 
 
 def _wrapped_key(runtime: Runtime, case_id: uuid.UUID) -> bytes:
