@@ -69,7 +69,9 @@ def ensure_schema(url: str, schema: str, timeout: int = 5) -> None:
 class Database:
     """A connection pool for the engine's own tables (users, tokens, audit) in the case schema."""
 
-    def __init__(self, url: str, schema: str, size: int, timeout: int = 5) -> None:
+    def __init__(
+        self, url: str, schema: str, size: int, timeout: int = 5, *, checked: bool = False
+    ) -> None:
         from psycopg_pool import ConnectionPool
 
         self.schema = schema
@@ -79,6 +81,9 @@ class Database:
             max_size=size,
             kwargs={"options": f"-c search_path={schema}", "connect_timeout": timeout},
             timeout=timeout,
+            # checked on checkout (one round trip): after a restart of the server, a stale
+            # connection is replaced at once instead of failing the work that took it
+            check=ConnectionPool.check_connection if checked else None,
             open=True,
         )
 
