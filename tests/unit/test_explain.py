@@ -13,7 +13,6 @@ from referral_engine.application.dashboards import DashboardNotFound
 from referral_engine.domain import errors
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
-from referral_engine.entrypoints.http.problems import IllegalOnRoute
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -77,12 +76,6 @@ EXAMPLES: list[errors.DomainError] = [
     errors.WorkflowNotFound("atlantis-nrm"),
     DashboardNotFound("nope"),
     errors.IllegalTransition("grant_status", "screened", ["record_consent"]),
-    IllegalOnRoute(
-        errors.IllegalTransition("send_referral", "screened", ["record_consent"]),
-        ["record_consent"],
-        "/api/cases/c1/steps",
-        "POST",
-    ),
     errors.TooEarly("decide", date(2026, 4, 1), "RecoveryStarted", date(2026, 3, 2)),
     errors.MigrationRefused("c1", ["state 'x' has no counterpart"]),
     errors.RoleNotAllowed("grant_status", "police", ["decision_maker"]),

@@ -273,7 +273,6 @@ class Engine:
             outcome = decide(case, self._workflow(case))
         except DomainError as exc:
             exc.region = case.region
-            exc.workflow_ref = (case.workflow_id, case.workflow_version)
             raise
         if outcome.replayed:
             return StepResult.of(case.id, outcome)

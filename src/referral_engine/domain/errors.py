@@ -16,9 +16,6 @@ class DomainError(Exception):
     # Where the case the error concerns lies, once the engine has read it: for the audit log
     # only, never part of an answer (a case's existence must not leak).
     region: str | None = None
-    # The workflow version (id, version) the refused case runs under, for the route that
-    # narrows the steps it lists (also never part of an answer by itself).
-    workflow_ref: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)

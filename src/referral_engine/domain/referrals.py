@@ -11,7 +11,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import IllegalTransition, ReferralNotFound
 from referral_engine.domain.markers import erase
 from referral_engine.domain.records import CaseFacts, Referral
-from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
+from referral_engine.domain.rules import allowed_referral_steps
 from referral_engine.domain.workflow import ReferralSpec, TransitionSpec, WorkflowDefinition
 
 
@@ -19,9 +19,9 @@ def sending(workflow: WorkflowDefinition, case: CaseFacts, role: str) -> Referra
     """The workflow's referral block, if a referral may be sent from the case's state."""
     referrals = workflow.referrals
     if referrals is None or case.state not in referrals.allowed_in:
+        # sending is the only step this command takes, and it is not legal here
         trigger = referrals.send.trigger if referrals else "send_referral"
-        legal = [s.trigger for s in allowed_steps(workflow, case, role)]
-        raise IllegalTransition(trigger, case.state, legal)
+        raise IllegalTransition(trigger, case.state, [])
     return referrals
 
 

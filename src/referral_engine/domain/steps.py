@@ -74,7 +74,9 @@ def take_step(
     _check_version(case, expected_version)
     spec = workflow.guard.step(case.state, trigger)
     if spec is None:
-        legal = [s.trigger for s in allowed_steps(workflow, case, ctx.actor.role)]
+        # only what this command takes: sending a referral is a command of its own
+        send = workflow.referrals.send if workflow.referrals else None
+        legal = [s.trigger for s in allowed_steps(workflow, case, ctx.actor.role) if s is not send]
         raise IllegalTransition(trigger, case.state, legal)
     decisions.check_actor(spec, case, ctx)
     decisions.check_not_before(case, spec, _occurred(case, ctx).date())

@@ -1,28 +1,21 @@
-"""Where each step is taken: the route, method and body a legal step is posted with, and the
-illegal-step refusal narrowed to what the route that refused it accepts.
+"""Where each step is taken: the route, method and body a legal step is posted with.
 
 A case's legal steps are taken at three routes (case steps, sending a referral, one referral's
-steps). A client that follows the API's own offers must be told which route takes which step,
-and a refusal must never offer a step that its own route would refuse again.
+steps). A client that follows the API's own offers must be told which route takes which step
+(a refusal lists only what its own command takes, to be posted to the route that refused it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 from uuid import UUID
 
-from referral_engine.domain.errors import IllegalTransition
 from referral_engine.domain.views import AllowedStep
-from referral_engine.domain.workflow import ReferralSpec, WorkflowDefinition
-from referral_engine.entrypoints.http.problems import IllegalOnRoute
+from referral_engine.domain.workflow import ReferralSpec
 
 CASES = "/api/cases"
 METHOD = "POST"
-Accepts = Callable[[IllegalTransition, str], bool]
-"""Whether a route takes a trigger from the state the refusal names."""
 
 
 def case_steps_path(case_id: UUID) -> str:
@@ -73,45 +66,3 @@ def link(case_id: UUID, step: AllowedStep, referrals: ReferralSpec | None) -> St
     else:
         href = case_steps_path(case_id)
     return StepLink(METHOD, href, step.trigger, in_data)
-
-
-@contextmanager
-def refusals_for_route(href: str, accepts: Accepts) -> Iterator[None]:
-    """Within: an illegal step is refused listing only the legal triggers this route accepts,
-    each to be posted to `href`; the detail names the same ones."""
-    try:
-        yield
-    except IllegalTransition as refused:
-        legal = [t for t in refused.legal_triggers if accepts(refused, t)]
-        raise IllegalOnRoute(refused, legal, href, METHOD) from None
-
-
-def case_step_accepted(workflow: Callable[[str, int], WorkflowDefinition]) -> Accepts:
-    """Whether the case-step route takes a trigger: a step of the refused case's own workflow
-    version (named by the refusal, so the case is not read again)."""
-
-    def accepts(refused: IllegalTransition, trigger: str) -> bool:
-        if refused.workflow_ref is None:
-            return True
-        return workflow(*refused.workflow_ref).guard.step(refused.state, trigger) is not None
-
-    return accepts
-
-
-def sending_accepted(workflow: WorkflowDefinition) -> Accepts:
-    """Whether the referral-sending route takes a trigger from a state: only the sending one."""
-
-    def accepts(refused: IllegalTransition, trigger: str) -> bool:
-        referrals = workflow.referrals
-        return (
-            referrals is not None
-            and trigger == referrals.send.trigger
-            and refused.state in referrals.allowed_in
-        )
-
-    return accepts
-
-
-def any_accepted(refused: IllegalTransition, trigger: str) -> bool:
-    """A route whose refusals already list only its own steps (one referral's)."""
-    return True

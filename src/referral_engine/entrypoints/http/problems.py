@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -68,21 +67,6 @@ HTTP_TYPES = {
 }
 
 
-class IllegalOnRoute(errors.IllegalTransition):
-    """An illegal step as the route that refused it answers: only the legal triggers that route
-    takes (each posted with `method` to `href`), so that a refusal never offers a step its own
-    route would refuse again."""
-
-    def __init__(
-        self, refused: errors.IllegalTransition, legal: Sequence[str], href: str, method: str
-    ) -> None:
-        super().__init__(refused.trigger, refused.state, legal)
-        self.href = href
-        self.method = method
-        self.region = refused.region  # the read that refused it placed the case
-        self.workflow_ref = refused.workflow_ref
-
-
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem document response."""
     body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
@@ -116,16 +100,16 @@ def status_of(exc: errors.DomainError) -> int:
     return 400
 
 
-def domain_problem(exc: errors.DomainError) -> JSONResponse:
+def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResponse:
     """The problem document of a domain error, with the facts a client needs to recover."""
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.InvalidData):
         extra["errors"] = [{"path": p.path, "message": p.message} for p in exc.problems]
     elif isinstance(exc, errors.IllegalTransition):
         extra.update(state=exc.state, trigger=exc.trigger, legal_triggers=list(exc.legal_triggers))
-        if isinstance(exc, IllegalOnRoute):
+        if href is not None:  # each command lists only what its own route takes
             extra["legal_steps"] = [
-                {"trigger": t, "method": exc.method, "href": exc.href} for t in exc.legal_triggers
+                {"trigger": t, "method": "POST", "href": href} for t in exc.legal_triggers
             ]
     elif isinstance(exc, errors.VersionConflict):
         extra.update(current_version=exc.current, expected_version=exc.expected)
@@ -163,7 +147,7 @@ def install(app: FastAPI) -> None:
         audit.refused(request, exc)
         if isinstance(exc, errors.VersionConflict):
             count_conflict()
-        return domain_problem(exc)
+        return domain_problem(exc, href=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,15 +26,6 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
-from referral_engine.entrypoints.api.steps import (
-    any_accepted,
-    case_step_accepted,
-    case_steps_path,
-    referral_steps_path,
-    referrals_path,
-    refusals_for_route,
-    sending_accepted,
-)
 from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
@@ -228,18 +219,16 @@ def take_step(
 ) -> StepOut:
     """Fire one workflow trigger, decided on `expected_version`."""
     mark_of(request).detail = {"trigger": body.trigger}
-    accepts = case_step_accepted(engine.workflows.get)
-    with refusals_for_route(case_steps_path(case_id), accepts):
-        result = engine.take_step(
-            case_id,
-            body.trigger,
-            body.data,
-            actor=user.actor,
-            expected_version=body.expected_version,
-            occurred_at=body.occurred_at,
-            idempotency_key=idempotency_key,
-            scope=user.scope,
-        )
+    result = engine.take_step(
+        case_id,
+        body.trigger,
+        body.data,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
     _mark(request, result)
     count_command(body.trigger)
     return StepOut.of(result)
@@ -268,16 +257,15 @@ def send_referral(
         else ("agency", "service")
     )
     data = {**body.data, names[0]: body.agency, names[1]: body.service}
-    with refusals_for_route(referrals_path(case_id), sending_accepted(workflow)):
-        result = engine.send_referral(
-            case_id,
-            data,
-            actor=user.actor,
-            expected_version=body.expected_version,
-            occurred_at=body.occurred_at,
-            idempotency_key=idempotency_key,
-            scope=user.scope,
-        )
+    result = engine.send_referral(
+        case_id,
+        data,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
     _mark(request, result)
     count_command("send_referral")
     return StepOut.of(result)
@@ -300,19 +288,17 @@ def take_referral_step(
 ) -> StepOut:
     """Fire a trigger on one referral (accept, reject, revoke, deliver assistance, complete)."""
     mark_of(request).detail = {"trigger": body.trigger, "referral_id": referral_id}
-    # the domain already lists only this referral's steps
-    with refusals_for_route(referral_steps_path(case_id, referral_id), any_accepted):
-        result = engine.take_referral_step(
-            case_id,
-            referral_id,
-            body.trigger,
-            body.data,
-            actor=user.actor,
-            expected_version=body.expected_version,
-            occurred_at=body.occurred_at,
-            idempotency_key=idempotency_key,
-            scope=user.scope,
-        )
+    result = engine.take_referral_step(
+        case_id,
+        referral_id,
+        body.trigger,
+        body.data,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+        idempotency_key=idempotency_key,
+        scope=user.scope,
+    )
     _mark(request, result)
     count_command(body.trigger)
     return StepOut.of(result)
