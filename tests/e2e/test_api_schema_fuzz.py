@@ -2,7 +2,9 @@
 
 Each operation gets valid and invalid requests (schemathesis' positive and negative modes), half
 of them aimed at a real case with a referral so that the deeper paths run too, as a caller who
-may use the operation. Bounded: 25 examples per operation, derandomized for a stable CI run.
+may use the operation (25 examples per operation), and then as every other role of the workflow
+with a token of its own (10 examples per operation and role): a role refused or kept out of a
+case is answered as documented too, never with a 5xx. Derandomized for a stable CI run.
 """
 
 from __future__ import annotations
@@ -36,12 +38,42 @@ OPERATIONS = [
 ]
 
 
+# Every caller of the e2e fixtures but the two used above: each role, a service provider with and
+# one without the referral (shelter-kyiv has r1, clinic-kyiv none), another region's caseworker.
+OTHER_CALLERS = [
+    "screener",
+    "police",
+    "decider",
+    "shelter",
+    "clinic",
+    "analyst",
+    "lviv-lsa",
+    "admin",
+]
+
+
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_no_request_gets_a_5xx_or_an_undocumented_answer(
     client: TestClient, callers: Callers, method: str, path: str
 ) -> None:
+    caller = "supervisor" if path.startswith("/api/audit") else "lsa"
+    fuzz(client, callers, method, path, caller, examples=25)
+
+
+@pytest.mark.parametrize("caller", OTHER_CALLERS)
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_no_role_gets_a_5xx_or_an_undocumented_answer(
+    client: TestClient, callers: Callers, method: str, path: str, caller: str
+) -> None:
+    fuzz(client, callers, method, path, caller, examples=10)
+
+
+def fuzz(
+    client: TestClient, callers: Callers, method: str, path: str, caller_name: str, examples: int
+) -> None:
+    """Valid and invalid requests to one operation as one caller, checked against the schema."""
     operation = schemathesis.openapi.from_asgi("/openapi.json", client.app)[path][method]
-    caller = callers["supervisor" if path.startswith("/api/audit") else "lsa"]
+    caller = callers[caller_name]
     existing = existing_things(client, callers, path)
     requests = st.one_of(
         *(
@@ -53,7 +85,7 @@ def test_no_request_gets_a_5xx_or_an_undocumented_answer(
 
     @given(requests)
     @settings(
-        max_examples=25,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
