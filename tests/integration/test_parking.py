@@ -221,5 +221,7 @@ def test_retry_after_a_fix_refolds_the_parked_events_in_order(runtime: Runtime) 
     head = runtime.projections.head()
     assert folded(runtime) == set(range(1, head + 1))
     assert status(runtime, "fragile").parked == 0
-    rows = {r["position"]: r["agency"] for r in runtime.projections.query("fragile", "positions", {})}
+    rows = {
+        r["position"]: r["agency"] for r in runtime.projections.query("fragile", "positions", {})
+    }
     assert rows[bad["nul"]] == "shelterkyiv"
