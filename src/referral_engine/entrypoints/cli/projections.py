@@ -23,7 +23,14 @@ def projections_status() -> None:
     """Each read model's version, position, lag and rebuild progress."""
     with runtime() as rt:
         table = Table(
-            "read model", "version", "schema", "position", "lag (events)", "lag (s)", "rebuild"
+            "read model",
+            "version",
+            "schema",
+            "position",
+            "lag (events)",
+            "lag (s)",
+            "parked",
+            "rebuild",
         )
         for st in rt.projections.status():
             rebuild = (
@@ -36,6 +43,7 @@ def projections_status() -> None:
                 str(st.position),
                 str(st.lag_events),
                 f"{st.lag_seconds:.1f}",
+                str(st.parked),
                 rebuild,
             )
         out.print(table)
