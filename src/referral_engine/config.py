@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,10 +56,31 @@ class Settings(BaseSettings):
         "database (`referral-engine keys generate`); the embedded one keeps its own under `home`.",
     )
 
-    @field_validator("master_key", mode="before")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=24,
+        description="Bearer token of the Prometheus scraper; /metrics is off unless this or "
+        "`metrics_allow` is set (both set: both are needed).",
+    )
+    metrics_allow: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (comma-separated) that may read /metrics, matched "
+        "against the connecting address (forwarded headers are not used).",
+    )
+
+    @field_validator("master_key", "metrics_token", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -35,7 +35,6 @@ ROUTES_NEEDING_A_TOKEN = [
     ("GET", "/api/workflows"),
     ("GET", "/api/workflows/ukraine-nrm"),
     ("GET", "/api/audit"),
-    ("GET", "/metrics"),
 ]
 
 

@@ -1,20 +1,15 @@
-"""Health, workflows and metrics."""
+"""Health and workflows (metrics: test_metrics.py)."""
 
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from referral_engine.bootstrap import Runtime
 from tests.e2e.conftest import (
     WORKFLOW,
-    Caller,
     Callers,
     assert_problem,
-    case_in,
-    open_case,
-    take_step,
 )
 
 
@@ -80,67 +75,3 @@ def test_an_unknown_workflow_is_not_found(client: TestClient, callers: Callers) 
     response = client.get("/api/workflows/atlantis-nrm", headers=callers["lsa"].auth)
 
     assert_problem(response, 404, "not-found")
-
-
-# -- metrics: counters are process-wide, so each test measures what it adds -----------------------
-
-
-def sample(client: TestClient, reader: Caller, name: str, **labels: str) -> float:
-    """The current value of one Prometheus sample (0 when not yet exported)."""
-    response = client.get("/metrics", headers=reader.auth)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    for family in text_string_to_metric_families(response.text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return float(s.value)
-    return 0.0
-
-
-def test_metrics_need_a_token(client: TestClient) -> None:
-    assert_problem(client.get("/metrics"), 401, "unauthorized")
-
-
-def test_requests_are_counted_and_timed_by_route_and_status(
-    client: TestClient, callers: Callers
-) -> None:
-    reader = callers["admin"]
-    route = {"method": "GET", "route": "/api/cases/{case_id}"}
-    requests = "referral_engine_http_requests_total"
-    timed = "referral_engine_http_request_duration_seconds_count"
-    before = (
-        sample(client, reader, requests, **route, status="200"),
-        sample(client, reader, requests, **route, status="404"),
-        sample(client, reader, timed, **route),
-    )
-    case_id = open_case(client, callers["screener"])["id"]
-
-    client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth)
-    client.get(f"/api/cases/{case_id}", headers=callers["lviv-lsa"].auth)
-    client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth)
-
-    after = (
-        sample(client, reader, requests, **route, status="200"),
-        sample(client, reader, requests, **route, status="404"),
-        sample(client, reader, timed, **route),
-    )
-    assert [a - b for a, b in zip(after, before, strict=True)] == [2, 1, 3]
-
-
-def test_commands_are_counted_by_trigger(client: TestClient, callers: Callers) -> None:
-    reader, name = callers["admin"], "referral_engine_commands_total"
-    before = sample(client, reader, name, trigger="register_application")
-
-    case_in(client, callers, "application_registered")
-
-    assert sample(client, reader, name, trigger="register_application") == before + 1
-
-
-def test_version_conflicts_are_counted(client: TestClient, callers: Callers) -> None:
-    reader, name = callers["admin"], "referral_engine_version_conflicts_total"
-    case_id, version = case_in(client, callers, "screened")
-    before = sample(client, reader, name)
-
-    take_step(client, callers["lsa"], case_id, "register_application", version - 1)
-
-    assert sample(client, reader, name) == before + 1

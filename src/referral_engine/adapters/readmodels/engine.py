@@ -12,8 +12,6 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -21,11 +19,15 @@ from eventsourcing.persistence import Transcoder
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.decoding import PROJECTED, Decoder
 from referral_engine.adapters.readmodels.discovery import ReadModel, discover
+from referral_engine.adapters.readmodels.parking import Parked
 from referral_engine.adapters.readmodels.rebuild import BlueGreen, RebuildConflict
+from referral_engine.adapters.readmodels.retry import Retried, retry
 from referral_engine.adapters.readmodels.sql import TableInfo, write
+from referral_engine.adapters.readmodels.status import Status, statuses
 from referral_engine.application.ports import paused_gc
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -33,10 +35,12 @@ from referral_engine.workflows.loader import WorkflowRegistry
 __all__ = [
     "CHANNEL",
     "PROJECTED",
+    "Parked",
     "Projections",
     "ReadModel",
     "ReadModelNotReady",
     "RebuildConflict",
+    "Retried",
     "Status",
     "discover",
 ]
@@ -56,21 +60,8 @@ SCHEMA = (
         building_started_at timestamptz,
         switched_at timestamptz)""",
     "create sequence if not exists projection_schema_seq",
+    *parking.SCHEMA,
 )
-
-
-@dataclass(frozen=True)
-class Status:
-    name: str
-    version: int
-    active_schema: str | None
-    position: int
-    head: int
-    lag_events: int
-    lag_seconds: float
-    rebuilding: bool
-    rebuild_position: int | None
-    stale: bool
 
 
 class Projections:
@@ -167,6 +158,17 @@ class Projections:
         return BlueGreen(self).run(names, progress)
 
     def _live_batch(self, conn: psycopg.Connection[Any], model: ReadModel) -> int:
+        """One batch; a batch that failed for one of its events is done again, parking it."""
+        try:
+            return self._locked_batch(conn, model, careful=False)
+        except Exception as exc:
+            if not parking.refused(exc):
+                raise
+        return self._locked_batch(conn, model, careful=True)
+
+    def _locked_batch(
+        self, conn: psycopg.Connection[Any], model: ReadModel, *, careful: bool
+    ) -> int:
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
             schema = conn.execute(
@@ -174,18 +176,28 @@ class Projections:
             ).fetchone()
             if schema is None or schema[0] is None:
                 return 0
-            return self._batch(conn, model, schema[0], self.live_batch)
+            return self._batch(conn, model, schema[0], self.live_batch, careful=careful)
 
     def _batch(
-        self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, limit: int
+        self,
+        conn: psycopg.Connection[Any],
+        model: ReadModel,
+        schema: str,
+        limit: int,
+        *,
+        careful: bool = False,
     ) -> int:
-        """Read, fold and write one batch after the schema's position (caller's transaction)."""
+        """Read, fold and write one batch after the schema's position (caller's transaction);
+        `careful` parks the events that cannot be folded instead of failing the batch."""
         tracking = sql.Identifier(schema, "_tracking")
         row = conn.execute(sql.SQL("select position from {}").format(tracking)).fetchone()
         rows = self._fetch(conn, int(row[0]) if row else 0, limit)
         if rows:
             with paused_gc():
-                self._fold(conn, model, schema, self._decoded(rows), rows[-1][0])
+                if careful:
+                    self._fold_parking(conn, model, schema, rows)
+                else:
+                    self._fold(conn, model, schema, self._decoded(rows), rows[-1][0])
         return len(rows)
 
     def _decoded(self, rows: list[Any]) -> list[Event]:
@@ -216,6 +228,25 @@ class Projections:
         conn.execute(
             sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
             [position],
+        )
+
+    def _fold_parking(
+        self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, rows: list[Any]
+    ) -> None:
+        """Fold and write what can be, park the rest, record the position past them all."""
+        events, failures = parking.decoded(self.decode, rows)
+        changes, kept, unfolded = parking.folded(model.handle, events)
+        info = self._info.setdefault(schema, {})
+        refused = parking.written(
+            conn, model.handle, kept, changes, lambda c: write(conn, schema, c, info)
+        )
+        failures += unfolded + refused
+        if failures:
+            parking.park(conn, model.name, model.version, schema, failures, rows)
+            parking.log_parked(model.name, failures)
+        conn.execute(
+            sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
+            [rows[-1][0]],
         )
 
     def _changes(self, model: ReadModel, events: list[Event]) -> Changes:
@@ -261,6 +292,21 @@ class Projections:
             raise ReadModelNotReady(name)
         return str(row[0])
 
+    def parked(self, name: str | None = None, position: int | None = None) -> list[Parked]:
+        """The events parked in the active version of one read model (or of every one)."""
+        with self._connect() as conn:
+            schemas = {}
+            for n in [name] if name else list(self.models):
+                schema = self._registry(n, conn)["active_schema"]
+                if schema is not None:
+                    schemas[n] = schema
+            return parking.listed(conn, schemas, position)
+
+    def retry(self, name: str, position: int | None = None) -> Retried:
+        """Fold the parked events again after a fix: by a blue/green rebuild, in log order,
+        run only if a parked event (the one at `position`, if given) now folds."""
+        return retry(self, name, position)
+
     def head(self) -> int:
         """The position of the newest event in the log."""
         with self._connect() as conn:
@@ -270,52 +316,9 @@ class Projections:
         return int(row[0] or 0) if row else 0
 
     def status(self) -> list[Status]:
-        """Each read model's version, position, lag (events and seconds) and rebuild progress."""
-        attempts = 3
-        while True:
-            attempts -= 1
-            head = self.head()
-            try:
-                with self._connect() as conn:
-                    return [self._status(conn, n, model, head) for n, model in self.models.items()]
-            except psycopg.errors.UndefinedTable:
-                # a rebuild switched and dropped the schema the registry had just named: read
-                # the registry again (a status request must not fail because a rebuild ended)
-                if not attempts:
-                    raise
-
-    def _status(
-        self, conn: psycopg.Connection[Any], name: str, model: ReadModel, head: int
-    ) -> Status:
-        reg = self._registry(name, conn)
-        position = self._position(conn, reg["active_schema"]) if reg["active_schema"] else 0
-        building = reg["building_schema"]
-        return Status(
-            name=name,
-            version=model.version,
-            active_schema=reg["active_schema"],
-            position=position,
-            head=head,
-            lag_events=max(head - position, 0),
-            lag_seconds=self._lag_seconds(conn, position, head),
-            rebuilding=building is not None,
-            rebuild_position=self._position(conn, building) if building else None,
-            stale=reg["active_version"] not in (None, model.version),
-        )
-
-    def _lag_seconds(self, conn: psycopg.Connection[Any], position: int, head: int) -> float:
-        if position >= head:
-            return 0.0
-        row = conn.execute(
-            sql.SQL(
-                "select state from {} where notification_id > %s order by notification_id limit 1"
-            ).format(self.events),
-            [position],
-        ).fetchone()
-        if row is None:
-            return 0.0
-        recorded: datetime = self.decode.recorded_at(row[0])
-        return max((datetime.now(UTC) - recorded).total_seconds(), 0.0)
+        """Each read model's version, position, lag (events and seconds), parked events and
+        rebuild progress."""
+        return statuses(self)
 
     # -- plumbing -------------------------------------------------------------------------------
 

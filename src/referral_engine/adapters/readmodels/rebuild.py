@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import psycopg
 from psycopg import sql
 
+from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
+from referral_engine.adapters.readmodels.decoding import Decoder
 from referral_engine.adapters.readmodels.discovery import ReadModel
+from referral_engine.adapters.readmodels.parking import Failure
 from referral_engine.adapters.readmodels.sql import TableInfo, summary_triggers, write
 from referral_engine.application.ports import paused_gc
 from referral_engine.application.readmodel import Changes, Event
@@ -28,6 +31,7 @@ class Source(Protocol):
     db: ReadModelDatabase
     models: dict[str, ReadModel]
     rebuild_batch: int
+    decode: Decoder
     _info: dict[str, dict[str, TableInfo]]
 
     @property
@@ -38,14 +42,18 @@ class Source(Protocol):
     def _connect(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
 
     def _batch(
-        self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, limit: int
+        self,
+        conn: psycopg.Connection[Any],
+        model: ReadModel,
+        schema: str,
+        limit: int,
+        *,
+        careful: bool = False,
     ) -> int: ...
 
     def _decoded(self, rows: list[Any]) -> list[Event]: ...
 
     def _fetch(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]: ...
-
-    def _changes(self, model: ReadModel, events: list[Event]) -> Changes: ...
 
     def _lock_key(self, name: str) -> int: ...
 
@@ -89,12 +97,10 @@ class BlueGreen:
             pending: dict[str, Future[None]] = {}
             for rows in self._prefetched(stack, min(positions.values())):
                 with paused_gc():
-                    for m, changes in self._folded(rows, models, positions):
+                    for m, batch in self._folded(rows, models, positions):
                         if m.name in pending:
                             pending[m.name].result()  # one write in flight per model
-                        pending[m.name] = pool.submit(
-                            writers[m.name].write, changes, rows[-1][0], p._info
-                        )
+                        pending[m.name] = pool.submit(writers[m.name].write, batch, p._info)
                 if progress is not None:
                     progress(rows[-1][0], max(head, rows[-1][0]))
             for future in pending.values():
@@ -108,18 +114,24 @@ class BlueGreen:
 
     def _folded(
         self, rows: list[Any], models: list[ReadModel], positions: dict[str, int]
-    ) -> Iterator[tuple[ReadModel, Changes]]:
+    ) -> Iterator[tuple[ReadModel, _Batch]]:
         """The batch decoded once and folded into each model that does not hold it yet (a
-        resumed one may hold some of it); each model's position moves to the batch's end."""
-        events = self.p._decoded(rows)
+        resumed one may hold some of it); each model's position moves to the batch's end.
+        Events that cannot be decoded or folded go with the batch, to be parked."""
+        try:
+            events, undecoded = self.p._decoded(rows), list[Failure]()
+        except Exception:
+            events, undecoded = parking.decoded(self.p.decode, rows)
         last = rows[-1][0]
         for m in models:
             after = positions[m.name]
             if after >= last:
                 continue
             mine = events if rows[0][0] > after else [e for e in events if e.position > after]
+            changes, kept, unfolded = parking.folded(m.handle, mine)
+            lost = [f for f in undecoded if f.position > after]
             positions[m.name] = last
-            yield m, self.p._changes(m, mine)
+            yield m, _Batch(rows, kept, changes, lost + unfolded)
 
     def _prefetched(self, stack: ExitStack, after: int) -> Iterator[list[Any]]:
         """Batches of rows after `after` up to the head, each fetched while the previous one is
@@ -216,8 +228,9 @@ class BlueGreen:
                 conn.execute(sql.SQL("alter table {} set logged").format(table))
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", [p._lock_key(model.name)])
-            while p._batch(conn, model, schema, p.rebuild_batch):
+            while p._batch(conn, model, schema, p.rebuild_batch, careful=True):
                 pass
+            parking.forget(conn, model.name, keep=schema)  # what the old version had parked
             old = conn.execute(
                 "select active_schema from projection_registry where name = %s", [model.name]
             ).fetchone()
@@ -249,6 +262,16 @@ def _exists(conn: psycopg.Connection[Any], schema: str) -> bool:
     )
 
 
+class _Batch(NamedTuple):
+    """One model's share of a rebuild batch: the rows read, the events folded into `changes`,
+    and the events that could not be decoded or folded."""
+
+    rows: list[Any]
+    events: list[Event]
+    changes: Changes
+    failures: list[Failure]
+
+
 class _Writer:
     """Writes one read model's folded batches during a rebuild, on its own connection."""
 
@@ -264,17 +287,44 @@ class _Writer:
         # resumed rebuild (or one with too many keys to remember) upserts every row.
         self.known: dict[str, set[tuple[Any, ...]]] | None = {} if fresh else None
 
-    def write(self, changes: Changes, position: int, info: dict[str, dict[str, TableInfo]]) -> None:
-        with self.conn.transaction():
-            write(self.conn, self.schema, changes, info.setdefault(self.schema, {}), self.known)
-            moved = self.conn.execute(
+    def write(self, batch: _Batch, info: dict[str, dict[str, TableInfo]]) -> None:
+        """Write the batch with its position; if the database refused it for one of its
+        events, write it again, parking that event."""
+        try:
+            self._commit(batch, info.setdefault(self.schema, {}), careful=False)
+        except RebuildConflict:
+            raise
+        except Exception as exc:
+            if not parking.refused(exc):
+                raise
+            self._commit(batch, info.setdefault(self.schema, {}), careful=True)
+
+    def _commit(self, batch: _Batch, tables: dict[str, TableInfo], *, careful: bool) -> None:
+        conn, schema, model = self.conn, self.schema, self.model
+        position = batch.rows[-1][0]
+        with conn.transaction():
+            failures = batch.failures
+            if careful:
+                failures = failures + parking.written(
+                    conn,
+                    model.handle,
+                    batch.events,
+                    batch.changes,
+                    lambda c: write(conn, schema, c, tables, self.known),
+                )
+            else:
+                write(conn, schema, batch.changes, tables, self.known)
+            if failures:
+                parking.park(conn, model.name, model.version, schema, failures, batch.rows)
+                parking.log_parked(model.name, failures)
+            moved = conn.execute(
                 sql.SQL("update {} set position = %s where position = %s").format(
-                    sql.Identifier(self.schema, "_tracking")
+                    sql.Identifier(schema, "_tracking")
                 ),
                 [position, self.position],
             ).rowcount
             if moved != 1:  # rolls the batch back: never write a batch twice
-                raise RebuildConflict(self.model.name)
+                raise RebuildConflict(model.name)
         self.position = position
         if self.known is not None and sum(map(len, self.known.values())) > KNOWN_KEYS_LIMIT:
             self.known = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from typing import Annotated
 
 import typer
@@ -12,7 +13,9 @@ from rich.table import Table
 
 from referral_engine.entrypoints.cli.console import out, runtime
 
-app = typer.Typer(no_args_is_help=True, help="Read models: status, rebuild, run.")
+app = typer.Typer(
+    no_args_is_help=True, help="Read models: status, rebuild, run, parked events, retry."
+)
 
 
 @app.command("status")
@@ -20,7 +23,14 @@ def projections_status() -> None:
     """Each read model's version, position, lag and rebuild progress."""
     with runtime() as rt:
         table = Table(
-            "read model", "version", "schema", "position", "lag (events)", "lag (s)", "rebuild"
+            "read model",
+            "version",
+            "schema",
+            "position",
+            "lag (events)",
+            "lag (s)",
+            "parked",
+            "rebuild",
         )
         for st in rt.projections.status():
             rebuild = (
@@ -33,6 +43,7 @@ def projections_status() -> None:
                 str(st.position),
                 str(st.lag_events),
                 f"{st.lag_seconds:.1f}",
+                str(st.parked),
                 rebuild,
             )
         out.print(table)
@@ -77,6 +88,54 @@ def projections_rebuild(
             schemas = rt.projections.rebuild_many(names, show)
         for n, schema in schemas.items():
             out.print(f"{n}: now serving from {schema}", highlight=False)
+
+
+@app.command("parked")
+def projections_parked(
+    name: Annotated[str | None, typer.Argument(help="Read model (default: every one)")] = None,
+) -> None:
+    """The events read models could not fold and set aside: where, which case, what failed."""
+    with runtime() as rt:
+        _known(rt.projections.models, name)
+        parked = rt.projections.parked(name)
+        if not parked:
+            out.print("nothing parked")
+        for p in parked:
+            out.print(
+                f"{p.name}  position {p.position}  case {p.case_id} v{p.case_version}  "
+                f"{p.kind or p.topic.rpartition('.')[2]}  {p.error_class}: {p.error_message}  "
+                f"first seen {p.first_seen:%Y-%m-%d %H:%M:%S %Z}  attempts {p.attempts}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
+
+
+@app.command("retry")
+def projections_retry(
+    name: Annotated[str | None, typer.Argument(help="Read model (default: every one)")] = None,
+    position: Annotated[
+        int | None, typer.Option(help="Rebuild only if the event at this position now folds")
+    ] = None,
+) -> None:
+    """Fold parked events again after a fix: a blue/green rebuild, in log order, run only if
+    a parked event now folds; those that still fail stay parked."""
+    with runtime() as rt:
+        _known(rt.projections.models, name)
+        for n in [name] if name else list(rt.projections.models):
+            done = rt.projections.retry(n, position)
+            rebuilt = "rebuilt" if done.rebuilt else "not rebuilt: nothing parked folds yet"
+            refolded = ", ".join(map(str, done.refolded)) or "none"
+            out.print(
+                f"{n}: {rebuilt}; folded again: {refolded}; still parked: {len(done.still_parked)}",
+                soft_wrap=True,
+                highlight=False,
+            )
+
+
+def _known(models: Mapping[str, object], name: str | None) -> None:
+    if name is not None and name not in models:
+        raise typer.BadParameter(f"no read model named {name}")
 
 
 @app.command("run")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
+
 LANGS = ("en", "uk")
 DEFAULT = "en"
 LANG_COOKIE = "re_lang"
@@ -239,19 +241,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} more rows are in the table below.",
         "Ще {n} рядків — у таблиці нижче.",
     ),
-    "proj.title": ("Read models", "Моделі читання"),
-    "proj.live": ("This table updates itself.", "Таблиця оновлюється сама."),
-    "proj.started": (
-        "Rebuilding {name}: the current version serves until the new one has caught up.",
-        "Перебудова {name}: поточна версія працює, доки нова не наздожене.",
-    ),
-    "proj.name": ("Read model", "Модель читання"),
-    "proj.position": ("Position / head", "Позиція / остання подія"),
-    "proj.lag": ("Lag", "Відставання"),
-    "proj.events": ("events", "подій"),
-    "proj.rebuild": ("Rebuild", "Перебудувати"),
-    "proj.rebuilding": ("Rebuilding", "Перебудова"),
-    "proj.stale": ("new version waiting", "очікує нова версія"),
+    **PROJECTIONS,
     "wf.title": ("Workflows", "Процедури"),
     "wf.source": ("Legal source", "Правова основа"),
     "wf.diagram_alt": ("State diagram of {title}", "Діаграма станів: {title}"),
@@ -373,6 +363,16 @@ class Translator:
         found = MESSAGES.get(key)
         text = (found[self.index] or found[0]) if found else key
         return text.format(**values) if values else text
+
+    def plural(self, key: str, n: int) -> str:
+        """`key.one`, `key.few` or `key.many` for the count `n`, as this language says it."""
+        if self.lang == "uk" and n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+            form = "few"
+        elif n % 10 == 1 and (n % 100 != 11 if self.lang == "uk" else n == 1):
+            form = "one"
+        else:
+            form = "many"
+        return self(f"{key}.{form}", n=n)
 
     def has(self, key: str) -> bool:
         return key in MESSAGES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import AwareDatetime
@@ -15,7 +15,7 @@ from referral_engine.adapters.database import DatabaseUnavailable, connect
 from referral_engine.entrypoints.api.deps import AnyUser, AuditReader
 from referral_engine.entrypoints.api.models import Health, WorkflowOut, WorkflowSummary
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.metrics import exposition
+from referral_engine.entrypoints.http.metrics import exposition, scraper
 from referral_engine.entrypoints.http.problems import problem, problem_responses
 from referral_engine.workflows.diagram import workflow_svg
 from referral_engine.workflows.loader import mermaid
@@ -46,11 +46,14 @@ def healthz(runtime: RuntimeDep) -> Health | JSONResponse:
     "/metrics",
     response_class=PlainTextResponse,
     tags=["service"],
-    responses=problem_responses(UNAUTHORIZED),
+    responses=problem_responses({404: "Not the configured scraper, or metrics are off"}),
 )
-def metrics(user: AnyUser) -> PlainTextResponse:
-    """Prometheus metrics: requests, latencies, commands by trigger, conflicts."""
-    return PlainTextResponse(exposition(), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request, runtime: RuntimeDep) -> Response:
+    """Prometheus metrics for the configured scraper: requests, commands, read models."""
+    if not scraper(request, runtime.settings):
+        return problem(404, "not-found", "Not found", "no such resource")
+    text = exposition(runtime.settings.suppression_k, runtime.projections.status())
+    return PlainTextResponse(text, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get(

@@ -1,0 +1,2 @@
+-- name: positions
+select position, agency from folded order by position
