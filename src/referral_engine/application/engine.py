@@ -216,7 +216,7 @@ class Engine:
         if not 1 <= version <= len(events):
             problem = f"must be between 1 and {len(events)}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
-        case = _project(events[:version])
+        case = _project(events[:version], erasure=_erasure(events))
         return self._view(case, reader, today=case.modified_on)
 
     def case_as_of(
@@ -230,7 +230,7 @@ class Engine:
         if not events:
             detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
             raise CaseNotFound(case_id, detail, region=every[0].region)
-        return self._view(_project(events), reader, today=as_of)
+        return self._view(_project(events, erasure=_erasure(every)), reader, today=as_of)
 
     def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
@@ -243,7 +243,7 @@ class Engine:
         entries: list[HistoryEntry] = []
         for event in events:
             entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
-        erasure = next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)
+        erasure = _erasure(events)
         if erasure is not None:  # erased everywhere, even where a key was still cached
             personal = dict.fromkeys(erasure.fields, frozenset[str]())
             entries = [replace(e, data=erase(e.data, personal)) for e in entries]
@@ -357,7 +357,17 @@ class Engine:
         return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
 
 
-def _project(events: list[Any]) -> Case:
-    """Fold events into a case without running any rule (replay never re-decides)."""
+def _project(events: list[Any], erasure: Case.PersonalDataErased | None = None) -> Case:
+    """Fold events into a case without running any rule (replay never re-decides). A past
+    view of an erased case is erased too (`erasure`, recorded later than the view's events):
+    the personal data is gone now, whichever moment of the case is shown, even where this
+    process still held the case's key when the erasure committed elsewhere."""
     case: Case = reduce(lambda agg, event: event.mutate(agg), events, None)
+    if erasure is not None and not case.erased:
+        erasure.apply(case)
     return case
+
+
+def _erasure(events: list[Any]) -> Case.PersonalDataErased | None:
+    """The erasure the case's stream records, if any."""
+    return next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)
