@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 
 from referral_engine.bootstrap import Runtime, build
-from tests.e2e.conftest import Callers, send_referral
+from tests.e2e.conftest import Callers
 from tests.e2e.pages import sign_in
 from tests.e2e.test_personal_data import NAME, OPERATOR, personal_case
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
-from psycopg import sql
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import sql
 
 from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
 

@@ -195,7 +195,7 @@ class PersonalDataMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)
         if stored_event.topic == ERASURE:  # erased: this process keeps no copy of the key
-            self.keys.forget(stored_event.originator_id)
+            self.keys.forget(UUID(str(stored_event.originator_id)))
         data = getattr(event, "data", None)
         if data and any(is_sealed(v) for v in data.values()):
             case_id = event.originator_id

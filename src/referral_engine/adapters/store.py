@@ -88,7 +88,7 @@ class OneTripRecorder(PostgresApplicationRecorder):
             curs.execute("begin")
             self._lock_table(curs)
             PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
-            if erased := [e.originator_id for e in stored_events if e.topic == ERASURE]:
+            if erased := [UUID(str(e.originator_id)) for e in stored_events if e.topic == ERASURE]:
                 destroy_keys(conn, self.datastore.schema, erased)  # with the event, or not at all
             conn.execute("commit")
             pipeline.sync()

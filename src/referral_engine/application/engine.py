@@ -100,9 +100,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        backdating_reason: str | None = None,
     ) -> StepResult:
         """Fire one workflow trigger on a case."""
-        ctx = self._context(actor, occurred_at, idempotency_key)
+        ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
         return self._command(
             case_id,
             ctx,
@@ -120,9 +121,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        backdating_reason: str | None = None,
     ) -> StepResult:
         """Refer the person to an agency for a service (data names the agency and service)."""
-        ctx = self._context(actor, occurred_at, idempotency_key)
+        ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
         return self._command(
             case_id,
             ctx,
@@ -142,9 +144,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        backdating_reason: str | None = None,
     ) -> StepResult:
         """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
-        ctx = self._context(actor, occurred_at, idempotency_key)
+        ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
         return self._command(
             case_id,
             ctx,
@@ -256,10 +259,17 @@ class Engine:
     # -- plumbing -------------------------------------------------------------------------------
 
     def _context(
-        self, actor: Actor, occurred_at: datetime | None, idempotency_key: str | None
+        self,
+        actor: Actor,
+        occurred_at: datetime | None,
+        idempotency_key: str | None,
+        backdating_reason: str | None = None,
     ) -> Context:
         correlation = str(uuid4())
-        return Context(actor, self.clock(), occurred_at, correlation, None, idempotency_key)
+        now = self.clock()
+        return Context(
+            actor, now, occurred_at, correlation, None, idempotency_key, backdating_reason
+        )
 
     def _command(
         self,
