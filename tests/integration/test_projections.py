@@ -374,10 +374,10 @@ def _trigger_was_called_command(state: dict[str, Any]) -> None:
 @pytest.fixture
 def steps_at_a_later_class_version(monkeypatch: pytest.MonkeyPatch) -> None:
     """StepTaken as if its class had moved one version on, with an upcaster from today's."""
-    assert Case.StepTaken.class_version == 2  # a real change of shape would bump this fixture
-    monkeypatch.setattr(Case.StepTaken, "class_version", 3)
+    assert Case.StepTaken.class_version == 3  # a real change of shape would bump this fixture
+    monkeypatch.setattr(Case.StepTaken, "class_version", 4)
     upcaster = staticmethod(_trigger_was_called_command)
-    monkeypatch.setattr(Case.StepTaken, "upcast_v2_v3", upcaster, raising=False)
+    monkeypatch.setattr(Case.StepTaken, "upcast_v3_v4", upcaster, raising=False)
 
 
 def store_in_older_shape(runtime: Runtime, case_id: UUID, version: int) -> None:
@@ -389,8 +389,8 @@ def store_in_older_shape(runtime: Runtime, case_id: UUID, version: int) -> None:
             sql.SQL("select state from {} ").format(events) + where, [case_id, version]
         ).fetchone()  # type: ignore[misc]
         old = orjson.loads(state)
-        assert old["class_version"] == 3
-        old["class_version"] = 2
+        assert old["class_version"] == 4
+        old["class_version"] = 3
         old["command"] = old.pop("trigger")
         conn.execute(
             sql.SQL("update {} set state = %s ").format(events) + where,

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import sql
 
 from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
 
@@ -72,6 +73,9 @@ class MemoryCaseKeys:
         existed = self._keys.get(case_id) is not None
         self._keys[case_id] = None
         return existed
+
+    def forget(self, case_id: UUID) -> None:
+        """Nothing to forget: the dict is the store."""
 
 
 class PostgresCaseKeys:
@@ -142,22 +146,19 @@ class PostgresCaseKeys:
 
     def destroy(self, case_id: UUID) -> bool:
         """Destroy the case's key; its old row version stays in the table's file until `compact`
-        (maintenance: the live worker, or `referral-engine maintenance compact`) rewrites it."""
+        (maintenance: the live worker, or `referral-engine maintenance compact`) rewrites it.
+
+        The erasure's event destroys the key in its own transaction (see `destroy_keys`); this
+        call forgets this process's copy, and destroys a key an older erasure left live."""
         with self.db.pool.connection() as conn:
-            destroyed = conn.execute(
-                "update case_keys set wrapped = null, erased_at = now() "
-                "where case_id = %s and wrapped is not null",
-                [case_id],
-            ).rowcount
-            if destroyed:
-                conn.execute(
-                    "insert into case_keys_compaction_due (case_id, erasure_txid) "
-                    "values (%s, txid_current()) on conflict (case_id) do nothing",
-                    [case_id],
-                )
+            row = destroy_keys(conn, "", [case_id]).fetchone()
+        self.forget(case_id)
+        return row is not None and row[0] == 1
+
+    def forget(self, case_id: UUID) -> None:
+        """Drop this process's copy of the case's key (its erasure was read)."""
         with self._lock:
             self._cache.pop(case_id, None)
-        return destroyed == 1
 
     def compact(self, wait: float = 0.0) -> Compaction:
         """Rewrite case_keys' file if erasures are due (see `compact_case_keys`)."""
@@ -195,6 +196,31 @@ class PostgresCaseKeys:
                 "select erased_at from case_keys where case_id = %s", [case_id]
             ).fetchone()
         return row[0] if row else None
+
+
+def destroy_keys(
+    conn: psycopg.Connection[Any], schema: str, case_ids: list[UUID]
+) -> psycopg.Cursor[Any]:
+    """Destroy the keys of `case_ids` in the connection's transaction (the erasure event's own,
+    so that the event and the destruction commit together or not at all), marking them due for
+    compaction; the cursor returned has one row: how many keys were live. `schema` qualifies
+    the tables ("": the search path). Nothing is fetched: the recorder runs it in a pipeline."""
+    keys = sql.Identifier(schema, "case_keys") if schema else sql.Identifier("case_keys")
+    due = (
+        sql.Identifier(schema, "case_keys_compaction_due")
+        if schema
+        else sql.Identifier("case_keys_compaction_due")
+    )
+    return conn.execute(
+        sql.SQL(
+            "with destroyed as (update {} set wrapped = null, erased_at = now() "
+            "where case_id = any(%s) and wrapped is not null returning case_id), "
+            "due as (insert into {} (case_id, erasure_txid) "
+            "select case_id, txid_current() from destroyed on conflict (case_id) do nothing) "
+            "select count(*) from destroyed"
+        ).format(keys, due),
+        [case_ids],
+    )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from referral_engine.domain.case import Case
 from referral_engine.domain.personal import ERASED
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ SEALED = "_sealed_"
 FINGERPRINT = "\0fingerprint"
 """What a command's sealed digest is bound to instead of a field name (no field has a NUL)."""
 NONCE = 12
+ERASURE = get_topic(Case.PersonalDataErased)
 
 
 class MasterKeyError(ValueError):
@@ -192,6 +194,8 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)
+        if stored_event.topic == ERASURE:  # erased: this process keeps no copy of the key
+            self.keys.forget(UUID(str(stored_event.originator_id)))
         data = getattr(event, "data", None)
         if data and any(is_sealed(v) for v in data.values()):
             case_id = event.originator_id

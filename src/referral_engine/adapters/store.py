@@ -24,8 +24,8 @@ from eventsourcing.utils import Environment, EnvType, get_topic, retry
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
-from referral_engine.adapters.case_keys import MemoryCaseKeys
-from referral_engine.adapters.crypto import PersonalDataMapper
+from referral_engine.adapters.case_keys import MemoryCaseKeys, destroy_keys
+from referral_engine.adapters.crypto import ERASURE, PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.application.ports import CaseKeys
 from referral_engine.config import Settings
@@ -88,6 +88,8 @@ class OneTripRecorder(PostgresApplicationRecorder):
             curs.execute("begin")
             self._lock_table(curs)
             PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+            if erased := [UUID(str(e.originator_id)) for e in stored_events if e.topic == ERASURE]:
+                destroy_keys(conn, self.datastore.schema, erased)  # with the event, or not at all
             conn.execute("commit")
             pipeline.sync()
             return list(self._fetch_ids_after_insert_events(curs, stored_events))  # type: ignore[arg-type]

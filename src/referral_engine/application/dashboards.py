@@ -8,12 +8,11 @@ dashboard, and a period is widened to whole months of the dashboard's month dime
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
 from referral_engine.application.disclosure import Dashboard, Published, publish
+from referral_engine.application.exports import csv_text
 from referral_engine.application.ports import ReadModels
 from referral_engine.domain.errors import FieldProblem, InvalidData, NotFound
 
@@ -87,12 +86,13 @@ def whole_months(
 def to_csv(report: Report) -> str:
     """The published rows as CSV: suppressed cells read `x`, measures with no value are empty."""
     published = report.published
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(published.columns)
-    for i, row in enumerate(published.rows):
-        writer.writerow(
-            SUPPRESSED if (i, column) in published.reasons else row[column]
-            for column in published.columns
-        )
-    return buffer.getvalue()
+    return csv_text(
+        published.columns,
+        (
+            [
+                SUPPRESSED if (i, column) in published.reasons else row[column]
+                for column in published.columns
+            ]
+            for i, row in enumerate(published.rows)
+        ),
+    )

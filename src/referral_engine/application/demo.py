@@ -78,13 +78,17 @@ class Walker:
         self.engine = engine
         self.workflow = workflow
         self.rng = rng
+        self.clock = engine.clock()
+        # Each step is recorded at the walk's own time, as if entered when it happened: a step
+        # stated earlier than its recording would count its earliest dates from today.
+        self.recorder = Engine(engine.store, engine.workflows, clock=lambda: self.clock)
 
     def run(self, region: str, started: datetime, max_steps: int) -> UUID:
         """Open a case backdated to `started` and walk it until nothing new is left to do."""
         opening = self.workflow.opening
         self.clock = started
         who = actor(sorted(opening.roles)[0])
-        result = self.engine.open_case(
+        result = self.recorder.open_case(
             self.workflow.id,
             region,
             synthetic_data(opening.fields, self.rng, on=started.date()),
@@ -110,15 +114,15 @@ class Walker:
             referrals = {r.id: r for r in self.engine.case(case_id).referrals}
             agency = referrals[step.referral_id].agency
             who = actor(role, agency if self._spec(step).receiving_agency_only else None)
-            self.engine.take_referral_step(
+            self.recorder.take_referral_step(
                 case_id, step.referral_id, step.trigger, data, actor=who, **kwargs
             )
         elif step.trigger == self._send_trigger():
             data["agency"] = self.rng.choice(AGENCIES)
-            self.engine.send_referral(case_id, data, actor=actor(role), **kwargs)
+            self.recorder.send_referral(case_id, data, actor=actor(role), **kwargs)
         else:
             try:
-                result = self.engine.take_step(
+                result = self.recorder.take_step(
                     case_id, step.trigger, data, actor=actor(role), **kwargs
                 )
             except TooEarly as early:  # offered today, yet too early on the walk's own day
@@ -127,7 +131,7 @@ class Walker:
                     return False
                 self.clock = max(self.clock, start)
                 kwargs["occurred_at"] = self.clock
-                result = self.engine.take_step(
+                result = self.recorder.take_step(
                     case_id, step.trigger, data, actor=actor(role), **kwargs
                 )
             self.visited.add(result.state)

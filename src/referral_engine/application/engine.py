@@ -100,9 +100,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        backdating_reason: str | None = None,
     ) -> StepResult:
         """Fire one workflow trigger on a case."""
-        ctx = self._context(actor, occurred_at, idempotency_key)
+        ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
         return self._command(
             case_id,
             ctx,
@@ -120,9 +121,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        backdating_reason: str | None = None,
     ) -> StepResult:
         """Refer the person to an agency for a service (data names the agency and service)."""
-        ctx = self._context(actor, occurred_at, idempotency_key)
+        ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
         return self._command(
             case_id,
             ctx,
@@ -142,9 +144,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        backdating_reason: str | None = None,
     ) -> StepResult:
         """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
-        ctx = self._context(actor, occurred_at, idempotency_key)
+        ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
         return self._command(
             case_id,
             ctx,
@@ -216,7 +219,7 @@ class Engine:
         if not 1 <= version <= len(events):
             problem = f"must be between 1 and {len(events)}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
-        case = _project(events[:version])
+        case = _project(events[:version], erasure=_erasure(events))
         return self._view(case, reader, today=case.modified_on)
 
     def case_as_of(
@@ -230,7 +233,7 @@ class Engine:
         if not events:
             detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
             raise CaseNotFound(case_id, detail, region=every[0].region)
-        return self._view(_project(events), reader, today=as_of)
+        return self._view(_project(events, erasure=_erasure(every)), reader, today=as_of)
 
     def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
@@ -243,7 +246,7 @@ class Engine:
         entries: list[HistoryEntry] = []
         for event in events:
             entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
-        erasure = next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)
+        erasure = _erasure(events)
         if erasure is not None:  # erased everywhere, even where a key was still cached
             personal = dict.fromkeys(erasure.fields, frozenset[str]())
             entries = [replace(e, data=erase(e.data, personal)) for e in entries]
@@ -256,10 +259,17 @@ class Engine:
     # -- plumbing -------------------------------------------------------------------------------
 
     def _context(
-        self, actor: Actor, occurred_at: datetime | None, idempotency_key: str | None
+        self,
+        actor: Actor,
+        occurred_at: datetime | None,
+        idempotency_key: str | None,
+        backdating_reason: str | None = None,
     ) -> Context:
         correlation = str(uuid4())
-        return Context(actor, self.clock(), occurred_at, correlation, None, idempotency_key)
+        now = self.clock()
+        return Context(
+            actor, now, occurred_at, correlation, None, idempotency_key, backdating_reason
+        )
 
     def _command(
         self,
@@ -357,7 +367,17 @@ class Engine:
         return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
 
 
-def _project(events: list[Any]) -> Case:
-    """Fold events into a case without running any rule (replay never re-decides)."""
+def _project(events: list[Any], erasure: Case.PersonalDataErased | None = None) -> Case:
+    """Fold events into a case without running any rule (replay never re-decides). A past
+    view of an erased case is erased too (`erasure`, recorded later than the view's events):
+    the personal data is gone now, whichever moment of the case is shown, even where this
+    process still held the case's key when the erasure committed elsewhere."""
     case: Case = reduce(lambda agg, event: event.mutate(agg), events, None)
+    if erasure is not None and not case.erased:
+        erasure.apply(case)
     return case
+
+
+def _erasure(events: list[Any]) -> Case.PersonalDataErased | None:
+    """The erasure the case's stream records, if any."""
+    return next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)

@@ -20,6 +20,8 @@ class CaseKeys(Protocol):
 
     def destroy(self, case_id: UUID) -> bool: ...
 
+    def forget(self, case_id: UUID) -> None: ...
+
 
 class CaseStore(Protocol):
     """The event store holding every case's stream (an eventsourcing application)."""

@@ -70,7 +70,7 @@ class Case(Aggregate):
 
         Sending a referral records its agency and service (named by the workflow's fields)."""
 
-        class_version = 2
+        class_version = 3
         name: str
         trigger: str
         referral_id: str | None
@@ -83,6 +83,8 @@ class Case(Aggregate):
         flags_cleared: list[str]
         deadlines_started: list[dict[str, Any]]
         deadlines_stopped: list[dict[str, Any]]
+        backdating: dict[str, str] | None
+        """A confirmed stated date: the reason, the confirming role and user (backdating.py)."""
         actor: dict[str, str]
         occurred_at: datetime
         correlation_id: str
@@ -116,6 +118,11 @@ class Case(Aggregate):
             data = state["data"]
             state["agency"] = referrals.text(data, DEFAULT_AGENCY_FIELD) if sends else None
             state["service"] = referrals.text(data, DEFAULT_SERVICE_FIELD) if sends else None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 2 knew no confirmed stated dates: its guards counted from the stated one."""
+            state["backdating"] = None
 
     class WorkflowMigrated(Aggregate.Event):
         """The case moved to another version of its workflow (states mapped as that version's

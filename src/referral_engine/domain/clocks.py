@@ -158,22 +158,27 @@ def step_changes(
     on: date,
     running: tuple[Mapping[str, Clock], Mapping[str, Clock]],
     agencies: tuple[str, str],
+    guards_on: date | None = None,
 ) -> tuple[list[Clock], list[Clock]]:
     """The clocks a step starts and stops. `states` is the case's state after a case step,
     else now; `running` its deadlines and guards; `agencies` who answers for a deadline it
-    starts and for a guard."""
+    starts and for a guard. Deadlines count from `on`, guards from `guards_on` (default `on`;
+    see backdating.py)."""
     deadlines, guards = running
     event = spec.event
     started, stopped = deadline_changes(workflow, event, referral_id, on, deadlines, agencies[0])
     case_step = referral_id is None
     trigger = spec.trigger if case_step else None
     to_state = states[1] if case_step else states[0]
-    more = guard_changes(workflow, event, trigger, to_state, on, guards, agencies[1])
+    more = guard_changes(workflow, event, trigger, to_state, guards_on or on, guards, agencies[1])
     return started + more[0], stopped + more[1]
 
 
-def opening_clocks(workflow: WorkflowDefinition, on: date, agency: str) -> list[Clock]:
-    """The clocks a case's opening starts."""
+def opening_clocks(
+    workflow: WorkflowDefinition, on: date, agency: str, guards_on: date | None = None
+) -> list[Clock]:
+    """The clocks a case's opening starts (deadlines from `on`, guards from `guards_on`)."""
     event, state = workflow.opening.event, workflow.opening.state
     started, _ = deadline_changes(workflow, event, None, on, None, agency)
-    return started + guard_changes(workflow, event, None, state, on, {}, agency)[0]
+    guards = guard_changes(workflow, event, None, state, guards_on or on, {}, agency)[0]
+    return started + guards

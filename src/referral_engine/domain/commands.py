@@ -38,6 +38,8 @@ class Context:
     correlation_id: str = ""
     causation_id: str | None = None
     idempotency_key: str | None = None
+    backdating_reason: str | None = None
+    """Why the stated `occurred_at` may count for earliest dates (see backdating.py)."""
 
     def occurred(
         self, not_before: datetime | None = None, earlier: str = "the case began"

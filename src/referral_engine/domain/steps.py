@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from referral_engine.domain import clocks, decisions, migration, referrals
+from referral_engine.domain import backdating, clocks, decisions, migration, referrals
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
 from referral_engine.domain.errors import (
@@ -38,6 +38,9 @@ def open_case(
     region = decisions.check_region(region)
     clean = check_data(opening.fields, data)
     occurred = ctx.occurred()
+    confirmed = backdating.check(ctx, occurred, workflow.backdating)
+    guards_on = backdating.guards_from(ctx, occurred, confirmed)
+    agency = ctx.actor.agency
     return Case.opened(
         case_id,
         workflow_id=workflow.id,
@@ -47,7 +50,7 @@ def open_case(
         state=opening.state,
         data=clean,
         flags_set=list(opening.sets),
-        deadlines_started=clocks.opening_clocks(workflow, occurred.date(), ctx.actor.agency),
+        deadlines_started=clocks.opening_clocks(workflow, occurred.date(), agency, guards_on),
         **recorded(ctx, occurred, open_fingerprint(workflow.id, region, data, ctx)),
     )
 
@@ -207,6 +210,7 @@ def _record_step(
     if case.erased and (personal := sorted(set(data) & set(workflow.personal))):
         raise PersonalDataErased(personal)
     occurred = _occurred(case, ctx)
+    confirmed = backdating.check(ctx, occurred, spec.backdating)
     started, stopped = clocks.step_changes(
         workflow,
         spec,
@@ -215,6 +219,7 @@ def _record_step(
         occurred.date(),
         (case.deadlines, case.guards),
         (_responsible_agency(case, referral_id, sent, ctx), ctx.actor.agency),
+        backdating.guards_from(ctx, occurred, confirmed),
     )
     case.trigger_event(
         Case.StepTaken,
@@ -230,6 +235,7 @@ def _record_step(
         flags_cleared=list(spec.clears),
         deadlines_started=started,
         deadlines_stopped=stopped,
+        backdating=confirmed,
         **recorded(ctx, occurred, print_, f"{case.id}:{case.version}"),
         workflow_id=case.workflow_id,
         workflow_version=case.workflow_version,

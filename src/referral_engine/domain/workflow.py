@@ -53,6 +53,15 @@ class NotBeforeSpec:
 
 
 @dataclass(frozen=True)
+class BackdatingSpec:
+    """A step stated before it is recorded: at most `max_days` earlier (None: no limit), and
+    only a role of `confirmed_by` may confirm the stated date for earliest-date guards."""
+
+    max_days: int | None = None
+    confirmed_by: frozenset[str] = frozenset({"supervisor"})
+
+
+@dataclass(frozen=True)
 class ConditionSpec:
     """A condition on the case's recorded data: the step is legal only while `field` holds
     exactly `equals` (a field not recorded holds nothing)."""
@@ -84,6 +93,8 @@ class TransitionSpec:
     clears: tuple[str, ...] = ()
     receiving_agency_only: bool = False
     not_before: NotBeforeSpec | None = None
+    backdating: BackdatingSpec | None = None
+    """The transition's own backdating rule, or the workflow's (None: neither declares one)."""
     when: tuple[ConditionSpec, ...] = ()
     """Conditions on the case's recorded data, all of which must hold."""
 
@@ -223,6 +234,9 @@ class WorkflowDefinition:
     """Roles that may read personal fields with no `readers` of their own (None: every workflow
     role and supervisors)."""
     migrations: tuple[MigrationSpec, ...] = ()
+    backdating: BackdatingSpec | None = None
+    """The workflow's backdating rule (opening a case, sending a referral, and any step
+    declaring none of its own)."""
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Language -> label key (`state.screened`, `step.grant_status.valid_until`, ...) -> its
     words there; the titles themselves are the English ones (see workflow_labels)."""

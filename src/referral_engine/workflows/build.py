@@ -5,6 +5,7 @@ from __future__ import annotations
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.workflow import (
+    BackdatingSpec,
     ConditionSpec,
     DeadlineSpec,
     MigrationSpec,
@@ -19,6 +20,7 @@ from referral_engine.workflows.graph import sources_of
 from referral_engine.workflows.labels import all_labels
 from referral_engine.workflows.model import (
     WEEKDAYS,
+    BackdatingModel,
     FieldModel,
     MigrationModel,
     NotBeforeModel,
@@ -31,6 +33,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
     """The domain definition of a file whose structure and meaning were checked."""
     states = {n: StateSpec(n, s.title, s.terminal) for n, s in model.states.items()}
     live = tuple(n for n, s in model.states.items() if not s.terminal)
+    backdating = _backdating(model.backdating)
     referrals = None
     if model.referrals is not None:
         r = model.referrals
@@ -43,6 +46,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             fields=_fields(r.send.fields),
             title=r.send.title,
             requires=tuple(r.send.requires),
+            backdating=backdating,
         )
         ref_live = tuple(n for n, s in r.states.items() if not s.terminal)
         referrals = ReferralSpec(
@@ -50,7 +54,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             active_in=None if r.active_in is None else frozenset(r.active_in),
             send=send,
             states={n: StateSpec(n, s.title, s.terminal) for n, s in r.states.items()},
-            transitions=tuple(_transition(t, ref_live) for t in r.transitions),
+            transitions=tuple(_transition(t, ref_live, backdating) for t in r.transitions),
             agency_field=r.agency_field,
             service_field=r.service_field,
         )
@@ -71,7 +75,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             title=model.opening.title,
             sets=tuple(model.opening.sets),
         ),
-        transitions=tuple(_transition(t, live) for t in model.transitions),
+        transitions=tuple(_transition(t, live, backdating) for t in model.transitions),
         referrals=referrals,
         deadlines=tuple(
             DeadlineSpec(
@@ -91,6 +95,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         report_fields=dict(model.reporting.fields),
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
         migrations=_migrations(model.migration),
+        backdating=backdating,
         labels=all_labels(model),
     )
 
@@ -119,7 +124,13 @@ def _milestones_by_event(milestones: dict[str, list[str]]) -> dict[str, frozense
     return {event: frozenset(names) for event, names in by_event.items()}
 
 
-def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionSpec:
+def _backdating(rule: BackdatingModel | None) -> BackdatingSpec | None:
+    return None if rule is None else BackdatingSpec(rule.max_days, frozenset(rule.confirmed_by))
+
+
+def _transition(
+    t: TransitionModel, live_states: tuple[str, ...], backdating: BackdatingSpec | None
+) -> TransitionSpec:
     return TransitionSpec(
         trigger=t.trigger,
         event=t.event,
@@ -133,6 +144,7 @@ def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionS
         clears=tuple(t.clears),
         receiving_agency_only=t.receiving_agency_only,
         not_before=_not_before(t.not_before),
+        backdating=_backdating(t.backdating) or backdating,
         when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
     )
 

@@ -55,8 +55,29 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _condition_problems(model)
     problems += _reporting_problems(model)
     problems += _personal_data_problems(model)
+    problems += _backdating_problems(model)
     problems += label_problems(model)
     return problems
+
+
+def _backdating_problems(model: WorkflowModel) -> list[str]:
+    """Who confirms a stated date must be a workflow role or a supervisor."""
+    roles = {*model.roles, "supervisor"}
+    rules = [("backdating", model.backdating)]
+    rules += [
+        (f"transitions[{i}].backdating", t.backdating) for i, t in enumerate(model.transitions)
+    ]
+    if model.referrals is not None:
+        rules += [
+            (f"referrals.transitions[{i}].backdating", t.backdating)
+            for i, t in enumerate(model.referrals.transitions)
+        ]
+    return [
+        problem
+        for path, rule in rules
+        if rule is not None
+        for problem in unknown(f"{path}.confirmed_by", rule.confirmed_by, roles, "role")
+    ]
 
 
 def _personal_data_problems(model: WorkflowModel) -> list[str]:

@@ -92,6 +92,13 @@ class NotBeforeModel(_Model):
     source: str = Field(min_length=1)
 
 
+class BackdatingModel(_Model):
+    """How far before its recording a step may be stated, and who confirms such a date."""
+
+    max_days: int | None = Field(default=None, gt=0, le=3660)
+    confirmed_by: list[str] = ["supervisor"]
+
+
 class ConditionModel(_Model):
     field: str = Field(min_length=1)
     equals: StrictBool | StrictInt | StrictStr
@@ -115,6 +122,7 @@ class TransitionModel(_Model):
     clears: list[str] = []
     receiving_agency_only: bool = False
     not_before: NotBeforeModel | None = None
+    backdating: BackdatingModel | None = None
     when: list[ConditionModel] = []
     fields: dict[str, FieldModel] = {}
 
@@ -188,4 +196,5 @@ class WorkflowModel(_Model):
     reporting: ReportingModel = ReportingModel()
     personal_data: PersonalDataModel | None = None
     migration: MigrationModel | None = None
+    backdating: BackdatingModel | None = None
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}

@@ -33,6 +33,14 @@ class StepCreate(Request):
     data: Data = {}
     expected_version: int = Field(ge=1, le=2**31 - 1)
     occurred_at: AwareDatetime | None = None
+    backdating_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=REASON_MAX,
+        description="Why `occurred_at`, an earlier day than today, is the true date: earliest "
+        "dates (e.g. a recovery period) then count from it. Only the workflow's confirming roles "
+        "(supervisors by default) may give it; without it they count from today.",
+    )
 
 
 class ErasureCreate(Request):
@@ -52,6 +60,14 @@ class ReferralCreate(Request):
     data: Data = {}
     expected_version: int = Field(ge=1, le=2**31 - 1)
     occurred_at: AwareDatetime | None = None
+    backdating_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=REASON_MAX,
+        description="Why `occurred_at`, an earlier day than today, is the true date: earliest "
+        "dates (e.g. a recovery period) then count from it. Only the workflow's confirming roles "
+        "(supervisors by default) may give it; without it they count from today.",
+    )
 
 
 class Response(BaseModel):

@@ -6,13 +6,12 @@ forbids figures across rows), and a suppressed cell is drawn as a marker, never 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from referral_engine.application.dashboards import SUPPRESSED, Report
+from referral_engine.application.exports import csv_text
 
 WIDTH = 760
 LABEL_WIDTH = 260
@@ -203,11 +202,9 @@ def chart_csv(report: Report, measure: str, kind: str) -> str | None:
         rows.sort(key=lambda i: [str(report.published.rows[i].get(d)) for d in dims])
     else:
         return None
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*dims, measure])
+    cells = []
     for i in rows:
         row = report.published.rows[i]
         value = SUPPRESSED if _suppressed(report, i, measure) else row.get(measure)
-        writer.writerow([*(row.get(d) for d in dims), "" if value is None else value])
-    return buffer.getvalue()
+        cells.append([*(row.get(d) for d in dims), "" if value is None else value])
+    return csv_text([*dims, measure], cells)

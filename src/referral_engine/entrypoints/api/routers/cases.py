@@ -228,6 +228,7 @@ def take_step(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        backdating_reason=body.backdating_reason,
     )
     _mark(request, result)
     count_command(body.trigger)
@@ -265,6 +266,7 @@ def send_referral(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        backdating_reason=body.backdating_reason,
     )
     _mark(request, result)
     count_command("send_referral")
@@ -298,6 +300,7 @@ def take_referral_step(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        backdating_reason=body.backdating_reason,
     )
     _mark(request, result)
     count_command(body.trigger)

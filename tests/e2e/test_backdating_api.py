@@ -1,0 +1,139 @@
+"""Backdating through the API on uk-nrm: a reasonable-grounds decision stated 35 days ago does
+not open the conclusive decision the same day (the issue's finding); beyond the workflow's
+limit a stated date is refused; a supervisor's confirmed date counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi.testclient import TestClient
+
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.entrypoints.asgi import create_app
+from tests.e2e.conftest import Caller, Callers, assert_problem
+from tests.factories import START, WORKFLOWS, FixedClock, data_for
+from tests.unit.test_uk_nrm import UK
+
+
+def uk_callers(runtime: Runtime) -> Callers:
+    found = Callers()
+    found.add(runtime, "fr", "first_responder", "police-met", ["London"])
+    found.add(runtime, "ca", "competent_authority", "sca", ["London"])
+    found.add(runtime, "sup", "supervisor", "sca", ["London"])
+    return found
+
+
+def post_step(
+    client: TestClient, caller: Caller, case_id: str, trigger: str, version: int, **body: Any
+) -> Any:
+    spec = UK.guard.step(UK.transitions[0].sources[0], trigger) or next(
+        t for t in UK.transitions if t.trigger == trigger
+    )
+    payload = {"trigger": trigger, "data": data_for(spec), "expected_version": version, **body}
+    return client.post(f"/api/cases/{case_id}/steps", json=payload, headers=caller.auth)
+
+
+def referred(client: TestClient, callers: Callers, days_ago: int) -> tuple[str, int]:
+    """An adult referred into the NRM, every step stated `days_ago` days before now."""
+    at = (START - timedelta(days=days_ago)).isoformat()
+    opened = client.post(
+        "/api/cases",
+        json={
+            "workflow": "uk-nrm",
+            "region": "London",
+            "data": data_for(UK.opening, is_child=False),
+            "occurred_at": at,
+        },
+        headers=callers["fr"].auth,
+    )
+    assert opened.status_code == 201, opened.text
+    case_id, version = opened.json()["id"], opened.json()["version"]
+    for trigger in ("record_consent", "refer_adult"):
+        response = post_step(client, callers["fr"], case_id, trigger, version, occurred_at=at)
+        assert response.status_code == 200, response.text
+        version = response.json()["version"]
+    return case_id, version
+
+
+def test_a_backdated_rg_decision_does_not_open_the_cg_decision_the_same_day(
+    client: TestClient, pg_runtime: Runtime
+) -> None:
+    callers = uk_callers(pg_runtime)
+    case_id, version = referred(client, callers, days_ago=36)
+    stated = (START - timedelta(days=35)).isoformat()
+    rg = post_step(
+        client, callers["ca"], case_id, "decide_rg_positive", version, occurred_at=stated
+    )
+    assert rg.status_code == 200, rg.text
+
+    cg = post_step(client, callers["ca"], case_id, "decide_cg_positive", version + 1)
+
+    body = assert_problem(cg, 409, "too-early")
+    assert (START.date() + timedelta(days=30)).isoformat() in body["detail"]
+
+
+def test_a_date_beyond_the_workflows_backdating_limit_is_refused_naming_it(
+    client: TestClient, pg_runtime: Runtime
+) -> None:
+    callers = uk_callers(pg_runtime)
+    referred(client, callers, days_ago=90)  # at the limit: taken
+    opened = client.post(
+        "/api/cases",
+        json={
+            "workflow": "uk-nrm",
+            "region": "London",
+            "data": data_for(UK.opening, is_child=False),
+            "occurred_at": (START - timedelta(days=91)).isoformat(),
+        },
+        headers=callers["fr"].auth,
+    )
+    body = assert_problem(opened, 422, "validation")
+    assert body["errors"][0]["path"] == "occurred_at" and "90 days" in body["detail"]
+
+
+def test_only_a_confirming_role_may_give_a_backdating_reason(
+    client: TestClient, pg_runtime: Runtime
+) -> None:
+    callers = uk_callers(pg_runtime)
+    case_id, version = referred(client, callers, days_ago=36)
+    stated = (START - timedelta(days=35)).isoformat()
+    rg = post_step(
+        client,
+        callers["ca"],
+        case_id,
+        "decide_rg_positive",
+        version,
+        occurred_at=stated,
+        backdating_reason="Paper file",
+    )
+    body = assert_problem(rg, 422, "validation")
+    assert "backdating_reason" in str(body) and "supervisor" in str(body)
+
+
+def test_a_supervisor_confirmed_date_counts_for_the_recovery_period(
+    pg_runtime: Runtime, tmp_path: Path, clock: FixedClock
+) -> None:
+    document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text("utf-8"))
+    rg_spec = next(t for t in document["transitions"] if t["trigger"] == "decide_rg_positive")
+    rg_spec["roles"] = ["competent_authority", "supervisor"]
+    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    settings = pg_runtime.settings.model_copy(update={"workflows_dir": tmp_path})
+    with build(settings, clock=clock) as runtime, TestClient(create_app(runtime)) as client:
+        callers = uk_callers(runtime)
+        case_id, version = referred(client, callers, days_ago=36)
+        stated = (START - timedelta(days=35)).isoformat()
+        rg = post_step(
+            client,
+            callers["sup"],
+            case_id,
+            "decide_rg_positive",
+            version,
+            occurred_at=stated,
+            backdating_reason="Paper decision of the SCA, file 2026-17",
+        )
+        assert rg.status_code == 200, rg.text
+        cg = post_step(client, callers["ca"], case_id, "decide_cg_positive", version + 1)
+        assert cg.status_code == 200, cg.text

@@ -1,0 +1,142 @@
+"""Steps stated earlier than they are recorded (paper records entered later): an earliest-date
+guard counts from the later of the stated and the recorded time unless a confirming role gives a
+reason, deadlines count from the stated time, and the workflow's limit refuses older dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+import yaml
+
+from referral_engine.application.engine import Engine
+from referral_engine.bootstrap import build_in_memory
+from referral_engine.config import Settings
+from referral_engine.domain.case import Case
+from referral_engine.domain.errors import InvalidData, TooEarly
+from referral_engine.workflows.loader import WorkflowRegistry
+from tests.factories import WORKFLOWS, FixedClock, data_for
+from tests.unit.test_uk_nrm import CA, FR, SUPERVISOR, UK, take
+
+
+def found_on_paper(engine: Engine, clock: FixedClock, days_ago: int) -> UUID:
+    """An adult's case whose opening and consent are stated `days_ago` days before now."""
+    at = clock.now - timedelta(days=days_ago)
+    data = data_for(UK.opening, is_child=False)
+    case_id = engine.open_case("uk-nrm", "London", data, actor=FR, occurred_at=at).case_id
+    take(engine, case_id, "record_consent", occurred_at=at)
+    return case_id
+
+
+def rg_decided(engine: Engine, clock: FixedClock, days_ago: int, **step: object) -> UUID:
+    """A referred adult whose positive RG decision is stated `days_ago` days before now."""
+    case_id = found_on_paper(engine, clock, days_ago + 1)
+    take(engine, case_id, "refer_adult", occurred_at=clock.now - timedelta(days=days_ago + 1))
+    take(
+        engine,
+        case_id,
+        "decide_rg_positive",
+        occurred_at=clock.now - timedelta(days=days_ago),
+        **step,
+    )
+    return case_id
+
+
+def test_a_backdated_rg_decision_holds_the_cg_decision_30_days_from_its_recording(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)
+    with pytest.raises(TooEarly) as refused:
+        take(engine, case_id, "decide_cg_positive")
+    assert refused.value.earliest_on == clock.now.date() + timedelta(days=30)
+    clock.advance(days=30)
+    assert take(engine, case_id, "decide_cg_positive").state == "move_on_support"
+
+
+def test_a_backdated_guarded_step_is_judged_on_its_stated_day(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=0)
+    clock.advance(days=40)
+    with pytest.raises(TooEarly):  # stated 20 days after the RG decision: still too early
+        take(engine, case_id, "decide_cg_positive", occurred_at=clock.now - timedelta(days=20))
+
+
+def test_deadlines_count_from_the_stated_time(engine: Engine, clock: FixedClock) -> None:
+    case_id = found_on_paper(engine, clock, 20)
+    take(engine, case_id, "refer_adult", occurred_at=clock.now - timedelta(days=20))
+    due = next(d.due_on for d in engine.case(case_id).deadlines if d.name == "reasonable_grounds")
+    assert due < clock.now.date()  # overdue at once: the person has waited since the referral
+
+
+def test_backdating_beyond_the_workflows_limit_is_refused_naming_occurred_at_and_the_limit(
+    engine: Engine, clock: FixedClock
+) -> None:
+    found_on_paper(engine, clock, 90)
+    with pytest.raises(InvalidData) as refused:
+        found_on_paper(engine, clock, 91)
+    (problem,) = refused.value.problems
+    assert problem.path == "occurred_at" and problem.params == {"limit": 90}
+    assert "90 days" in problem.message
+
+
+def test_a_reason_from_a_role_that_may_not_confirm_backdating_is_refused(
+    engine: Engine, clock: FixedClock
+) -> None:
+    with pytest.raises(InvalidData) as refused:
+        rg_decided(engine, clock, days_ago=35, backdating_reason="Paper file from the 3rd")
+    (problem,) = refused.value.problems
+    assert problem.path == "backdating_reason" and "supervisor" in problem.message
+
+
+def supervisor_decides(tmp_path: Path, clock: FixedClock) -> Engine:
+    """uk-nrm where a supervisor may also record the RG decision (so may confirm its date)."""
+    document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text("utf-8"))
+    rg = next(t for t in document["transitions"] if t["trigger"] == "decide_rg_positive")
+    rg["roles"] = ["competent_authority", "supervisor"]
+    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    return build_in_memory(Settings(workflows_dir=tmp_path), clock=clock)
+
+
+def test_a_supervisor_confirming_the_backdating_with_a_reason_counts_from_the_stated_day(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    engine = supervisor_decides(tmp_path, clock)
+    case_id = rg_decided(
+        engine, clock, days_ago=35, actor=SUPERVISOR, backdating_reason="  Paper file, 3 March "
+    )
+    assert take(engine, case_id, "decide_cg_positive", actor=CA).state == "move_on_support"
+    rg = next(e for e in engine.store.events.get(case_id) if e.name == "PositiveReasonableGrounds")
+    assert isinstance(rg, Case.StepTaken)
+    assert rg.backdating == {
+        "reason": "Paper file, 3 March",
+        "confirmed_by": "supervisor",
+        "user_id": SUPERVISOR.user_id,
+    }
+    guard = next(c for c in rg.deadlines_started if c.get("kind") == "not_before")
+    assert date.fromisoformat(guard["started_on"]) == clock.now.date() - timedelta(days=35)
+
+
+def test_a_confirmation_needs_a_step_stated_on_an_earlier_day(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    engine = supervisor_decides(tmp_path, clock)
+    with pytest.raises(InvalidData) as refused:
+        rg_decided(engine, clock, days_ago=0, actor=SUPERVISOR, backdating_reason="Paper file")
+    assert [p.path for p in refused.value.problems] == ["backdating_reason"]
+
+
+def test_validate_refuses_an_unknown_confirming_role_and_a_limit_that_is_not_positive(
+    tmp_path: Path,
+) -> None:
+    document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text("utf-8"))
+    document["backdating"] = {"max_days": 90, "confirmed_by": ["nobody"]}
+    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    with pytest.raises(Exception, match=r"backdating\.confirmed_by.*nobody"):
+        WorkflowRegistry.from_directory(tmp_path)
+    document["backdating"] = {"max_days": 0}
+    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    with pytest.raises(Exception, match="max_days"):
+        WorkflowRegistry.from_directory(tmp_path)

@@ -1,0 +1,38 @@
+"""CSV cells a spreadsheet would run as formulas are written as text (OWASP's rule)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from referral_engine.application.exports import csv_text, spreadsheet_safe
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_starting_like_a_formula_gets_a_leading_quote(start: str) -> None:
+    assert spreadsheet_safe(f"{start}SUM(A1:A9)") == f"'{start}SUM(A1:A9)"
+
+
+def test_numbers_stay_numbers_and_plain_text_stays_as_it_is() -> None:
+    assert [spreadsheet_safe(v) for v in (-3, -0.5, 0, 12, None, True)] == [
+        -3,
+        -0.5,
+        0,
+        12,
+        None,
+        True,
+    ]
+    assert spreadsheet_safe("shelter-kyiv") == "shelter-kyiv"
+    assert spreadsheet_safe("") == ""
+    assert spreadsheet_safe("a=b") == "a=b"  # only the first character counts
+
+
+def test_csv_text_escapes_header_and_rows_and_writes_negative_numbers_plainly() -> None:
+    text = csv_text(["agency", "change"], [["@cmd", -2], ["ngo", 3]])
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["agency", "change"],
+        ["'@cmd", "-2"],
+        ["ngo", "3"],
+    ]
