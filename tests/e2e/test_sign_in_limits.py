@@ -44,6 +44,7 @@ def test_an_account_stays_locked_after_215_wrong_passwords_even_from_a_new_addre
         refused = sign_in(elsewhere, name=olena, password=PASSWORD)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
         assert "text/html" in refused.headers["content-type"]
+        assert "Too many failed sign-ins: try again in" in refused.text
         with pg_runtime.db.pool.connection() as conn:  # as if the lock had run out
             conn.execute("update sign_in_failures set locked_until = now() - interval '1 s'")
         assert sign_in(elsewhere, name=olena, password=PASSWORD).status_code == 303

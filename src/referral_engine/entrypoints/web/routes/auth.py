@@ -45,7 +45,7 @@ def home(request: Request, runtime: RuntimeDep) -> RedirectResponse:
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request, next: Next = "") -> HTMLResponse:
     """The sign-in form: name and password, or a token."""
-    return page(request, "sign_in.html", next=next, failed=False, name="")
+    return page(request, "sign_in.html", next=next, failed=False, name="", wait=0)
 
 
 @router.post("/sign-in", response_model=None)
@@ -57,7 +57,9 @@ def sign_in(request: Request, runtime: RuntimeDep, form: Posted) -> Response:
     found, wait = _checked(request, runtime, form, name)
     if found is None:
         status = 429 if wait else 401
-        response = page(request, "sign_in.html", status=status, next=next_, failed=True, name=name)
+        response = page(
+            request, "sign_in.html", status=status, next=next_, failed=True, name=name, wait=wait
+        )
         if wait:
             response.headers["Retry-After"] = str(wait)
         return response
