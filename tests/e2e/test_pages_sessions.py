@@ -8,10 +8,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
+from referral_engine.config import Settings
 from referral_engine.entrypoints.asgi import create_app
 from referral_engine.entrypoints.web.session import COOKIE, Session
 from tests.e2e.conftest import Callers, case_in
 from tests.e2e.pages import post_form, sign_in
+from tests.e2e.test_cli import cli, pg_env
 
 PASSWORD = "synthetic password 1"
 
@@ -154,3 +156,19 @@ def test_revoking_a_token_marks_the_sessions_opened_with_it_ended_on_the_server(
     with pg_runtime.db.pool.connection() as conn:
         ended = conn.execute("select ended_at is not null, end_reason from sessions").fetchall()
     assert ended == [(True, "token revoked")]
+
+
+def test_an_administrator_lists_ends_and_disables_from_the_command_line(
+    client: TestClient, callers: Callers, pg_runtime: Runtime, pg_settings: Settings
+) -> None:
+    env = pg_env(pg_settings)
+    sign_in(client, callers["lsa"].token)
+    listed = cli("users", "sessions", "lsa", env=env)
+    assert listed.returncode == 0 and "testclient" in listed.stdout
+    ended = cli("users", "sessions", "lsa", "--end", env=env)
+    assert "ended 1 session(s) of lsa" in ended.stdout
+    assert signed_out(client)
+    assert cli("users", "disable", "lsa", env=env).returncode == 0
+    assert client.get("/api/cases", headers=callers["lsa"].auth).status_code == 401
+    unknown = cli("users", "disable", "nobody", env=env)
+    assert unknown.returncode == 1 and "no user named 'nobody'" in unknown.stderr
