@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from referral_engine.adapters import audit, case_keys, security
+from referral_engine.adapters import audit, case_keys, lockout, security, sessions
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
@@ -18,9 +18,11 @@ from referral_engine.adapters.database import (
     ensure_schema,
     mask_url,
 )
+from referral_engine.adapters.lockout import Limits, SignInLimits
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import Projections, discover
 from referral_engine.adapters.security import Users
+from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.config import Settings
@@ -41,6 +43,8 @@ class Runtime:
     users: Users
     audit: AuditLog
     projections: Projections
+    sessions: ServerSessions
+    limits: SignInLimits
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
     master_file: Path | None = None
     """Where the master key came from when it is the embedded demo's generated file."""
@@ -96,9 +100,23 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         raise
     roles = {role for w in workflows for role in w.roles}
     engine = Engine(store, workflows, clock)
-    users, audit_log = Users(db, roles), AuditLog(db)
+    users, audit_log = Users(db, roles, settings.token_days), AuditLog(db)
+    signed_in = ServerSessions(db, settings.session_idle_minutes, settings.session_hours)
+    limits = SignInLimits(db, Limits.of(settings))
     master_file = _master_file(settings) if embedded is not None else None
-    return Runtime(engine, settings, url, db, users, audit_log, projections, embedded, master_file)
+    return Runtime(
+        engine,
+        settings,
+        url,
+        db,
+        users,
+        audit_log,
+        projections,
+        signed_in,
+        limits,
+        embedded,
+        master_file,
+    )
 
 
 def _projections(
@@ -127,7 +145,13 @@ def _projections(
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
     """The case key store, refusing to start on a master key that is not the current one."""
     try:
-        db.migrate(*security.SCHEMA, *audit.SCHEMA, *case_keys.SCHEMA)
+        db.migrate(
+            *security.SCHEMA,
+            *sessions.SCHEMA,
+            *lockout.SCHEMA,
+            *audit.SCHEMA,
+            *case_keys.SCHEMA,
+        )
         keys = PostgresCaseKeys(db, master)
         keys.ensure_current()
     except BaseException:

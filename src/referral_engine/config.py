@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -12,6 +13,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TOKEN_DAYS_MAX = 5 * 366
+"""The longest a bearer token may live: a token is a password that never changes by itself."""
 
 
 def _shipped(folder: str) -> Path:
@@ -67,6 +70,59 @@ class Settings(BaseSettings):
         description="Addresses or networks (comma-separated) that may read /metrics, matched "
         "against the connecting address (forwarded headers are not used).",
     )
+
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A page session ends after this long unused."
+    )
+    session_hours: int = Field(
+        default=8, ge=1, le=7 * 24, description="A page session ends this long after sign-in."
+    )
+    token_days: int = Field(
+        default=90, ge=1, le=TOKEN_DAYS_MAX, description="Lifetime of a new bearer token."
+    )
+    lockout_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed passwords before an account is locked."
+    )
+    lockout_seconds: int = Field(
+        default=60, ge=1, le=86400, description="The first lock; each further failure doubles it."
+    )
+    lockout_max_seconds: int = Field(default=3600, ge=1, le=7 * 86400)
+    lockout_forget_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 90,
+        description="An account's failures are forgotten after this long without one.",
+    )
+    address_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed sign-ins from one address in the "
+        "window before its further failures are answered 429.",
+    )
+    address_window_seconds: int = Field(default=600, ge=1, le=86400)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose forwarded header names the "
+        "client (comma-separated); none by default: the peer is the client.",
+    )
+    proxy_header: Literal["x-forwarded-for", "forwarded"] = Field(
+        default="x-forwarded-for", description="The header the trusted proxies set."
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        networks = [str(item).strip() for item in items if str(item).strip()]
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"'{network}' is not an IP address or network") from None
+        return networks
 
     @field_validator("master_key", "metrics_token", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from tests.factories import wait_until
 
@@ -72,3 +73,34 @@ def test_serve_with_demo_seeds_cases_and_prints_working_tokens(pg_settings: Sett
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_serve_believes_no_forwarded_header_unless_a_proxy_is_configured(
+    pg_settings: Settings, pg_runtime: Runtime
+) -> None:
+    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["Kyivska"])
+    auth = {"Authorization": f"Bearer {pg_runtime.users.issue_token('olena')}"}
+    port = free_port()
+    env = {
+        **os.environ,
+        "REFERRAL_ENGINE_DATABASE_URL": str(pg_settings.database_url),
+        "REFERRAL_ENGINE_DATABASE_SCHEMA": pg_settings.database_schema,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "referral_engine", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(partial(answers_health, base), what=f"{base}/healthz")
+        for n in range(3):
+            forged = {**auth, "X-Forwarded-For": f"10.66.0.{n}"}
+            assert httpx.get(f"{base}/api/cases", headers=forged).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    with pg_runtime.db.pool.connection() as conn:
+        addresses = conn.execute("select distinct address from audit_log").fetchall()
+    assert addresses == [("127.0.0.1",)]

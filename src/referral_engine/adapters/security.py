@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
-import math
+import re
 import secrets
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -20,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from referral_engine.adapters.database import Database
+from referral_engine.config import TOKEN_DAYS_MAX
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
 
@@ -45,7 +43,17 @@ SCHEMA = (
         created_at timestamptz not null default now(),
         revoked_at timestamptz)""",
     "alter table users add column if not exists password_hash text",
+    "alter table users add column if not exists disabled_at timestamptz",
+    "alter table tokens add column if not exists expires_at timestamptz",
+    # tokens issued before tokens expired get the default lifetime from the upgrade on
+    "update tokens set expires_at = now() + interval '90 days' where expires_at is null",
+    "alter table tokens alter column expires_at set not null",
 )
+END_SESSIONS = (
+    "update sessions set ended_at = now(), end_reason = %s where ended_at is null and user_id = "
+    "(select id from users where name = %s)"
+)
+"""End a user's live page sessions (the sessions table is adapters/sessions.py's)."""
 
 
 class UserExists(DomainError):
@@ -88,6 +96,7 @@ class TokenInfo:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
 def hash_token(token: str) -> bytes:
@@ -98,9 +107,10 @@ def hash_token(token: str) -> bytes:
 class Users:
     """The user and token store on PostgreSQL."""
 
-    def __init__(self, db: Database, known_roles: set[str]) -> None:
+    def __init__(self, db: Database, known_roles: set[str], token_days: int = 90) -> None:
         self.db = db
         self.known_roles = known_roles | set(STAFF_ROLES)
+        self.token_days = token_days
 
     def add(self, name: str, role: str, agency: str, regions: list[str]) -> User:
         """Create a user; the role must be a workflow role or supervisor, analyst or admin."""
@@ -135,16 +145,18 @@ class Users:
             ).fetchone()
         return None if row is None else User.of(row)
 
-    def issue_token(self, name: str, label: str = "") -> str:
-        """A new bearer token for the user, returned once; only its hash is kept."""
+    def issue_token(self, name: str, label: str = "", expires_at: datetime | None = None) -> str:
+        """A new bearer token for the user, returned once; only its hash is kept. It expires
+        at `expires_at`, or after the configured number of days."""
         user = self.get(name)
         if user is None:
             raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.pool.connection() as conn:
             conn.execute(
-                "insert into tokens (id, user_id, token_hash, label) values (%s, %s, %s, %s)",
-                [uuid4(), user.id, hash_token(token), label],
+                "insert into tokens (id, user_id, token_hash, label, expires_at) values "
+                "(%s, %s, %s, %s, coalesce(%s, now() + make_interval(days => %s)))",
+                [uuid4(), user.id, hash_token(token), label, expires_at, self.token_days],
             )
         return token
 
@@ -161,41 +173,48 @@ class Users:
             row = conn.execute(
                 "select u.id, u.name, u.role, u.agency, u.regions, t.id from tokens t "
                 "join users u on u.id = t.user_id "
-                "where t.token_hash = %s and t.revoked_at is null",
+                "where t.token_hash = %s and t.revoked_at is null and t.expires_at > now() "
+                "and u.disabled_at is null",
                 [hash_token(token)],
             ).fetchone()
         if row is None:
             return None
         return User.of(row), f"token:{row[5]}"
 
-    def session_user(self, user_id: UUID, credential: str) -> User | None:
-        """The user a page session belongs to, while the credential it was opened with holds:
-        the token is not revoked, or the password has not been set again since."""
-        kind, _, ref = credential.partition(":")
-        with self.db.pool.connection() as conn:
-            row = conn.execute(
-                "select id, name, role, agency, regions, password_hash, exists(select from tokens "
-                "where id::text = %s and user_id = users.id and revoked_at is null) "
-                "from users where id = %s",
-                [ref, user_id],
-            ).fetchone()
-        if row is None:
-            return None
-        live = row[6] if kind == "token" else kind == "password" and bool(row[5])
-        if kind == "password" and live:
-            live = hmac.compare_digest(password_mark(row[5]), ref)
-        return User.of(row) if live else None
-
     def set_password(self, name: str, password: str) -> None:
-        """Set the user's password for the pages' sign-in (only an argon2 hash is kept)."""
+        """Set the user's password for the pages' sign-in (only an argon2 hash is kept); the
+        sessions opened with the old one end."""
         check_password(password)
         with self.db.pool.connection() as conn:
             cursor = conn.execute(
                 "update users set password_hash = %s where name = %s",
                 [_HASHER.hash(password), name],
             )
-        if cursor.rowcount != 1:
-            raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
+            if cursor.rowcount != 1:
+                raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
+            conn.execute(
+                END_SESSIONS + " and credential like 'password:%%'", ["password set", name]
+            )
+
+    def disable(self, name: str) -> None:
+        """Stop a user signing in: their tokens and password are refused, their sessions end."""
+        self._set_disabled(name, True)
+
+    def enable(self, name: str) -> None:
+        """Let a disabled user sign in again with their tokens and password."""
+        self._set_disabled(name, False)
+
+    def _set_disabled(self, name: str, disabled: bool) -> None:
+        with self.db.pool.connection() as conn:
+            cursor = conn.execute(
+                "update users set disabled_at = case when %s then coalesce(disabled_at, now()) "
+                "end where name = %s",
+                [disabled, name],
+            )
+            if cursor.rowcount != 1:
+                raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
+            if disabled:
+                conn.execute(END_SESSIONS, ["user disabled", name])
 
     def sign_in(self, name: str, password: str) -> User | None:
         """The user whose name and password these are, or None (unknown users cost the same)."""
@@ -207,7 +226,8 @@ class Users:
         (a mark of this password hash, so setting the password again ends such sessions)."""
         with self.db.pool.connection() as conn:
             row = conn.execute(
-                "select id, name, role, agency, regions, password_hash from users where name = %s",
+                "select id, name, role, agency, regions, password_hash from users "
+                "where name = %s and disabled_at is null",
                 [name[:200].replace("\x00", "")],
             ).fetchone()
         stored = row[5] if row is not None and row[5] else _no_such_user()
@@ -222,7 +242,8 @@ class Users:
     def tokens(self, name: str | None = None) -> list[TokenInfo]:
         with self.db.pool.connection() as conn:
             rows = conn.execute(
-                "select t.id, u.name, t.label, t.created_at, t.revoked_at from tokens t "
+                "select t.id, u.name, t.label, t.created_at, t.revoked_at, t.expires_at "
+                "from tokens t "
                 "join users u on u.id = t.user_id where %s::text is null or u.name = %s "
                 "order by t.created_at",
                 [name, name],
@@ -230,21 +251,29 @@ class Users:
         return [TokenInfo(*row) for row in rows]
 
     def revoke(self, token_id: UUID) -> bool:
-        """Revoke one token; False when there is no such live token."""
+        """Revoke one token (the sessions opened with it end); False when there is no such
+        live token."""
         with self.db.pool.connection() as conn:
             cursor = conn.execute(
                 "update tokens set revoked_at = now() where id = %s and revoked_at is null",
                 [token_id],
             )
+            conn.execute(
+                "update sessions set ended_at = now(), end_reason = 'token revoked' "
+                "where ended_at is null and credential = %s",
+                [f"token:{token_id}"],
+            )
             return cursor.rowcount == 1
 
     def revoke_all(self, name: str) -> int:
+        """Revoke every token of a user (the sessions opened with them end)."""
         with self.db.pool.connection() as conn:
             cursor = conn.execute(
                 "update tokens set revoked_at = now() where revoked_at is null and user_id = "
                 "(select id from users where name = %s)",
                 [name],
             )
+            conn.execute(END_SESSIONS + " and credential like 'token:%%'", ["token revoked", name])
             return cursor.rowcount
 
 
@@ -274,44 +303,28 @@ def _no_such_user() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-class Throttle:
-    """Slows down guessing: after `limit` failed sign-ins from one address within `window`
-    seconds, that address is refused until the window has passed (per process).
+DURATION = re.compile(r"^(\d{1,6})([hdw])$")
+UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
-    Each failure is counted against the address with the user name it tried (None for a
-    token). A success forgives only the failures against that same name, so signing in to one's
-    own account does not wipe the guesses at others, and a valid token forgives nothing."""
 
-    def __init__(
-        self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, list[tuple[float, str | None]]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, address: str) -> int:
-        """Seconds until `address` may try again; 0 when it may now."""
-        with self._lock:
-            recent = self._recent(address)
-            if len(recent) < self.limit:
-                return 0
-            return max(1, math.ceil(recent[0][0] + self.window - self.clock()))
-
-    def failed(self, address: str, name: str | None = None) -> None:
-        """A failed sign-in from `address` as user `name` (None: a bad token)."""
-        with self._lock:
-            self._recent(address).append((self.clock(), name))
-            if len(self._failures) > 100_000:  # forget the oldest addresses, never grow unbounded
-                for stale in list(self._failures)[:50_000]:
-                    del self._failures[stale]
-
-    def succeeded(self, address: str, name: str) -> None:
-        """User `name` signed in from `address`: forget their own failed attempts only."""
-        with self._lock:
-            self._failures[address] = [f for f in self._recent(address) if f[1] != name]
-
-    def _recent(self, address: str) -> list[tuple[float, str | None]]:
-        cutoff = self.clock() - self.window
-        recent = [f for f in self._failures.get(address, []) if f[0] > cutoff]
-        self._failures[address] = recent
-        return recent
+def token_expiry(text: str, now: datetime) -> datetime:
+    """When a token given `--expires text` at `now` expires: a duration (`12h`, `90d`, `8w`)
+    from now, or a date (YYYY-MM-DD: to the end of that day, UTC)."""
+    text = text.strip()
+    found = DURATION.match(text)
+    try:
+        if found:
+            at = now + int(found.group(1)) * UNITS[found.group(2)]
+        else:
+            at = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+            at += timedelta(days=1)
+    except ValueError:
+        at = None
+    if at is None or (not found and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)):
+        problem = "must be a date (YYYY-MM-DD) or a duration such as 12h, 90d or 8w"
+        raise InvalidData([FieldProblem("expires", problem)])
+    if at <= now:
+        raise InvalidData([FieldProblem("expires", f"'{text}' is in the past")])
+    if at - now > timedelta(days=TOKEN_DAYS_MAX):
+        raise InvalidData([FieldProblem("expires", f"is at most {TOKEN_DAYS_MAX} days away")])
+    return at

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from referral_engine.adapters.readmodels.worker import LiveWorker
-from referral_engine.adapters.security import Throttle
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
@@ -21,6 +20,7 @@ from referral_engine.entrypoints.api.routers import (
     service,
 )
 from referral_engine.entrypoints.http import problems
+from referral_engine.entrypoints.http.clients import ForwardedClient
 from referral_engine.entrypoints.http.headers import SecurityHeaders
 from referral_engine.entrypoints.http.middleware import BodyLimit, Observe
 from referral_engine.entrypoints.web import install as install_pages
@@ -58,7 +58,6 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.state.throttle = Throttle()
     problems.install(app)
     app.include_router(cases.router)
     app.include_router(service.router)
@@ -71,4 +70,5 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.add_middleware(SecurityHeaders)
     limit = (runtime.settings if runtime else Settings()).max_body_bytes
     app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(ForwardedClient)  # outermost: every layer sees the one client address
     return app

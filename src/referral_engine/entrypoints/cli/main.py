@@ -64,11 +64,20 @@ def serve(
         out.print(f"pages: http://{host}:{port}/  (sign in with a user's name and password)")
         out.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
         out.print(f"database: {rt.display_url}", highlight=False)
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides whom to believe
+        # (REFERRAL_ENGINE_TRUSTED_PROXIES, http/clients.py)
         if workers == 1:
             app_ = create_app(rt, live_projections=rt.settings.run_projections)
-            uvicorn.run(app_, host=host, port=port, log_level="info")
+            uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
         else:
-            uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
+            uvicorn.run(
+                APP_FACTORY,
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                proxy_headers=False,
+            )
 
 
 # `--help` lists the commands in this order, then the groups in theirs

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 import typer
 from rich.table import Table
 
-from referral_engine.adapters.security import check_password
+from referral_engine.adapters.security import check_password, token_expiry
 from referral_engine.entrypoints.cli.console import err, out, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Users and their bearer tokens.")
@@ -55,22 +56,81 @@ def _ask_password() -> str:
     return secret
 
 
+Expires = Annotated[
+    str | None,
+    typer.Option(
+        help="A duration (12h, 90d, 8w) or a date (YYYY-MM-DD, valid to its end, UTC); "
+        "default: REFERRAL_ENGINE_TOKEN_DAYS (90 days)"
+    ),
+]
+
+
 @app.command("token")
-def users_token(name: str, label: Annotated[str, typer.Option()] = "") -> None:
-    """Issue another token for a user (shown once)."""
+def users_token(
+    name: str, label: Annotated[str, typer.Option()] = "", expires: Expires = None
+) -> None:
+    """Issue another token for a user (shown once), expiring as given or by default."""
+    at = token_expiry(expires, datetime.now(UTC)) if expires is not None else None
     with runtime() as rt:
-        out.print(f"token: {rt.users.issue_token(name, label)}", highlight=False)
+        out.print(f"token: {rt.users.issue_token(name, label, at)}", highlight=False)
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 @app.command("tokens")
 def users_tokens(name: Annotated[str | None, typer.Argument()] = None) -> None:
-    """List tokens (never their values): id, user, label, created, revoked."""
+    """List tokens (never their values): id, user, label, created, expires, revoked (UTC)."""
     with runtime() as rt:
-        table = Table("id", "user", "label", "created", "revoked")
+        table = Table("id", "user", "label", "created", "expires", "revoked")
         for t in rt.users.tokens(name):
-            revoked = t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else ""
             table.add_row(
-                str(t.id), t.user, t.label, t.created_at.strftime("%Y-%m-%d %H:%M"), revoked
+                str(t.id),
+                t.user,
+                t.label,
+                _when(t.created_at),
+                _when(t.expires_at),
+                _when(t.revoked_at),
+            )
+        out.print(table)
+
+
+@app.command("disable")
+def users_disable(name: str) -> None:
+    """Stop a user signing in: tokens and password refused, page sessions ended at once."""
+    with runtime() as rt:
+        rt.users.disable(name)
+    out.print(f"disabled {name}; their sessions have ended")
+
+
+@app.command("enable")
+def users_enable(name: str) -> None:
+    """Let a disabled user sign in again."""
+    with runtime() as rt:
+        rt.users.enable(name)
+    out.print(f"enabled {name}")
+
+
+@app.command("sessions")
+def users_sessions(
+    name: str, end: Annotated[bool, typer.Option("--end", help="End every live one")] = False
+) -> None:
+    """List a user's page sessions (UTC), or end them all with --end."""
+    with runtime() as rt:
+        if end:
+            out.print(f"ended {rt.sessions.end_all(name)} session(s) of {name}")
+            return
+        table = Table("id", "signed in", "last seen", "expires", "ended", "from")
+        for s in rt.sessions.of_user(name):
+            ended = f"{_when(s.ended_at)} ({s.end_reason})" if s.ended_at else ""
+            table.add_row(
+                str(s.id),
+                _when(s.created_at),
+                _when(s.last_seen_at),
+                _when(s.expires_at),
+                ended,
+                s.address or "",
             )
         out.print(table)
 

@@ -15,7 +15,8 @@ def sessions(request: Request) -> Sessions:
     if found is None:
         runtime: Runtime = request.app.state.runtime
         key = master_key(runtime.settings, embedded=runtime.embedded is not None)
-        found = request.app.state.sessions = Sessions(derive_key(key.key))
+        lifetime = runtime.settings.session_hours * 3600
+        found = request.app.state.sessions = Sessions(derive_key(key.key), lifetime=lifetime)
     return found
 
 

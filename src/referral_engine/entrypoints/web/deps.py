@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
-from uuid import UUID
 
 from fastapi import Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +14,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
-from referral_engine.adapters.security import User, grants_of
+from referral_engine.adapters.security import User
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import DomainError
 from referral_engine.entrypoints.http import audit, gates
@@ -40,19 +39,15 @@ class Refused(HTTPException):
 
 
 def current_user(request: Request, runtime: Runtime) -> User | None:
-    """The session's user while it holds: the credential it was opened with is still live and
-    the user's role, agency and regions are those it was opened under."""
-    found = session(request)
-    if not (found.user and found.user_id and found.credential):
-        return None
-    try:
-        user_id = UUID(found.user_id)
-    except ValueError:
-        return None
-    user = runtime.users.session_user(user_id, found.credential)
-    if user is None or user.name != found.user or grants_of(user) != found.grants:
-        return None
-    return user
+    """The user of the server session the cookie names, while it is live (see
+    adapters/sessions.py); looked up once per request."""
+    if hasattr(request.state, "session_user"):
+        found: User | None = request.state.session_user
+        return found
+    sid = session(request).sid
+    found = runtime.sessions.user_of(sid) if sid else None
+    request.state.session_user = found
+    return found
 
 
 def page_user(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> User:

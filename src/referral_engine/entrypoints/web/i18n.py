@@ -42,6 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sign-in failed: check the name and password, or the token.",
         "Не вдалося увійти: перевірте ім'я і пароль або токен.",
     ),
+    "signin.wait": (
+        "Too many failed sign-ins: try again in {minutes} min.",
+        "Забагато невдалих спроб входу: спробуйте ще раз за {minutes} хв.",
+    ),
     "error.title": ("Something is not right", "Щось не так"),
     "error.401": ("Please sign in", "Будь ласка, увійдіть"),
     "error.403": ("Not allowed", "Не дозволено"),

@@ -1,12 +1,12 @@
-"""Signed session cookies and CSRF tokens for the pages (no session store of their own).
+"""Signed session cookies and CSRF tokens for the pages.
 
-A session is a small JSON payload (user name and id, the credential signed in with, a digest of
-the user's grants then, CSRF token, expiry) signed with HMAC-SHA256 under a key derived from the
-master key, so every API process of one deployment accepts it and no new secret has to be
-configured. Each request checks the credential and the grants against the user store, so
-revoking the token, setting the password again or changing the user's role or regions ends the
-session at once. A signed-out or anonymous visitor has a session too: its CSRF token protects
-the sign-in form.
+The cookie is a small JSON payload (CSRF token, expiry and, once signed in, the handle of the
+server's session: its id and secret) signed with HMAC-SHA256 under a key derived from the master
+key, so every API process of one deployment accepts it and no new secret has to be configured.
+Who is signed in is the server's to say (adapters/sessions.py): signing out, idling, revoking
+the token, setting the password again, disabling the user or changing their role or regions
+ends the session there, whatever copies of the cookie exist. A signed-out or anonymous visitor
+has a cookie too: its CSRF token protects the sign-in form.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 
 COOKIE = "re_session"
 LIFETIME = 8 * 3600
-"""Seconds a session lasts from sign-in (a working day), then the user signs in again."""
+"""Seconds a cookie lasts (the server's session ends by the configured lifetime anyway)."""
 MAX_COOKIE = 4096
 
 
@@ -31,17 +31,12 @@ MAX_COOKIE = 4096
 class Session:
     csrf: str
     expires: int
-    user: str | None = None
-    user_id: str | None = None
-    credential: str | None = None
-    """What the user signed in with (`token:<id>` or `password:<mark>`), checked on each
-    request: revoking the token or setting the password again ends the session."""
-    grants: str | None = None
-    """The user's role, agency and regions when signing in (security.grants_of)."""
+    sid: str | None = None
+    """The server session's handle (`<id>.<secret>`), once signed in."""
 
     @property
     def signed_in(self) -> bool:
-        return self.user is not None
+        return self.sid is not None
 
 
 def derive_key(master_key: bytes) -> bytes:
@@ -52,18 +47,19 @@ def derive_key(master_key: bytes) -> bytes:
 class Sessions:
     """Issues, signs and checks sessions."""
 
-    def __init__(self, key: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, key: bytes, clock: Callable[[], float] = time.time, lifetime: int = LIFETIME
+    ) -> None:
         self.key = key
         self.clock = clock
+        self.lifetime = lifetime
 
     def anonymous(self) -> Session:
-        return Session(csrf=secrets.token_urlsafe(24), expires=int(self.clock()) + LIFETIME)
+        return Session(csrf=secrets.token_urlsafe(24), expires=int(self.clock()) + self.lifetime)
 
-    def signed_in(self, name: str, user_id: str, credential: str, grants: str) -> Session:
-        """A fresh session (new CSRF token) for a user who just signed in."""
-        return replace(
-            self.anonymous(), user=name, user_id=user_id, credential=credential, grants=grants
-        )
+    def signed_in(self, sid: str) -> Session:
+        """A fresh cookie (new CSRF token) for the server session `sid` just opened."""
+        return replace(self.anonymous(), sid=sid)
 
     def dump(self, session: Session) -> str:
         payload = base64.urlsafe_b64encode(json.dumps(asdict(session)).encode()).rstrip(b"=")
