@@ -127,7 +127,8 @@ def _projections(
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
     """The case key store, refusing to start on a master key that is not the current one."""
     try:
-        db.migrate(*security.SCHEMA, *audit.SCHEMA, *case_keys.SCHEMA)
+        db.migrate(*security.SCHEMA, *case_keys.SCHEMA)
+        audit.migrate(db)
         keys = PostgresCaseKeys(db, master)
         keys.ensure_current()
     except BaseException:

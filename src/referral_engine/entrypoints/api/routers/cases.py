@@ -12,6 +12,7 @@ from pydantic import AwareDatetime
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.personal import Disclosure
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.entrypoints.api.deps import Admin, AuditReader, CaseWorker, IdempotencyKey
 from referral_engine.entrypoints.api.models import (
@@ -26,7 +27,7 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
-from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of
+from referral_engine.entrypoints.http.audit import audited, command, disclosure, done, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import problem_responses
@@ -82,6 +83,8 @@ def list_cases(
 def _mark(request: Request, result: StepResult | CaseView) -> None:
     case_id = result.case_id if isinstance(result, StepResult) else result.id
     mark_of(request).concerns(case_id, result.region)
+    if isinstance(result, StepResult):
+        done(request, result)
 
 
 @router.post(
@@ -99,6 +102,9 @@ def open_case(
     idempotency_key: IdempotencyKey = None,
 ) -> CaseOut:
     """Open a case with the workflow's opening event."""
+    # the answer shows the opening data as this user may see it: known before the command
+    shown = Disclosure(engine.workflows.get(body.workflow).personal, user.role)
+    shown.data(body.data)
     result = engine.open_case(
         body.workflow,
         body.region,
@@ -107,6 +113,7 @@ def open_case(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        audit=command(request, 201, sorted(shown.disclosed)),
     )
     _mark(request, result)
     count_command("open")
@@ -173,7 +180,9 @@ def erase_personal_data(
     and destroys the case's key. History, states and statistics stay; personal fields read as
     erased everywhere. Repeating it is harmless (`replayed` is then true)."""
     mark_of(request).detail = {"reason": body.reason}
-    result = engine.erase_personal_data(case_id, body.reason, actor=user.actor, scope=user.scope)
+    result = engine.erase_personal_data(
+        case_id, body.reason, actor=user.actor, scope=user.scope, audit=command(request, 200)
+    )
     _mark(request, result)
     return StepOut.of(result)
 
@@ -228,6 +237,7 @@ def take_step(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        audit=command(request, 200),
     )
     _mark(request, result)
     count_command(body.trigger)
@@ -265,6 +275,7 @@ def send_referral(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        audit=command(request, 201),
     )
     _mark(request, result)
     count_command("send_referral")
@@ -298,6 +309,7 @@ def take_referral_step(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        audit=command(request, 200),
     )
     _mark(request, result)
     count_command(body.trigger)
