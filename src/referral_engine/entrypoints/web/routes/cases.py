@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
+from referral_engine.application.ports import AuditNote
 from referral_engine.domain.commands import IDEMPOTENCY_KEY_MAX
 from referral_engine.domain.errors import (
     DomainError,
@@ -20,7 +21,6 @@ from referral_engine.domain.errors import (
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.application.ports import AuditNote
 from referral_engine.entrypoints.http.audit import audited, command, done, mark_of
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
