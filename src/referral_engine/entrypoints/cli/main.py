@@ -10,11 +10,13 @@ from typing import Annotated
 
 import typer
 
+from referral_engine.adapters.audit_chain import AuditSchemaOutdated
 from referral_engine.adapters.crypto import MasterKeyError
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.application import demo
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
+from referral_engine.entrypoints.cli import audit as audit_commands
 from referral_engine.entrypoints.cli import cases as case_commands
 from referral_engine.entrypoints.cli import export, keys, maintenance, projections, users, workflows
 from referral_engine.entrypoints.cli.cases import print_case
@@ -81,6 +83,7 @@ app.add_typer(projections.app, name="projections")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit_commands.app, name="audit")
 app.add_typer(maintenance.app, name="maintenance")
 
 
@@ -98,6 +101,9 @@ def main() -> None:
         err.print(f"error: {exc}", highlight=False)
         raise SystemExit(1) from None
     except MasterKeyError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except AuditSchemaOutdated as exc:
         err.print(f"error: {exc}", highlight=False)
         raise SystemExit(2) from None
     except ReadModelNotReady as exc:
