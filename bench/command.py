@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 import psycopg
 from psycopg import sql
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, ukraine
 
 from common import Tracked, machine, scratch_runtime
+from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -61,7 +61,6 @@ def run_clients(clients: int, seconds: float, work: Callable[[int], Callable[[],
 def engine_work(runtime: Runtime, audited: bool = False) -> Callable[[int], Callable[[], None]]:
     """The engine's command; `audited` also writes its audit entry as the HTTP path does."""
     engine = runtime.engine
-    record = audit_entry(runtime) if audited else None
     consent = data_for(ukraine().guard.step("screened", "record_consent"))
     opening = data_for(ukraine().opening)
 
@@ -76,10 +75,13 @@ def engine_work(runtime: Runtime, audited: bool = False) -> Callable[[int], Call
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
             result = engine.take_step(
-                case.id, "record_consent", consent, actor=LSA, expected_version=case.version
+                case.id,
+                "record_consent",
+                consent,
+                actor=LSA,
+                expected_version=case.version,
+                audit=audit_note(case.id) if audited else None,
             )
-            if record is not None:
-                record(case.id, result.region)
             case.version = result.version
 
         return step
@@ -87,23 +89,20 @@ def engine_work(runtime: Runtime, audited: bool = False) -> Callable[[int], Call
     return work
 
 
-def audit_entry(runtime: Runtime) -> Callable[[uuid.UUID, str], None]:
-    """The audit entry of one step, written after the command in its own transaction."""
-
-    def record(case_id: uuid.UUID, region: str) -> None:
-        runtime.audit.record(
-            user=SimpleNamespace(name=LSA.user_id, role=LSA.role, agency=LSA.agency),
-            action="case.step",
-            method="POST",
-            path=f"/api/cases/{case_id}/steps",
-            status=200,
-            case_id=case_id,
-            region=region,
-            address="127.0.0.1",
-            detail={"trigger": "record_consent"},
-        )
-
-    return record
+def audit_note(case_id: uuid.UUID) -> AuditNote:
+    """The audit entry of one step, as the API hands it to the engine (written in the
+    command's own transaction, chained to the entry before it)."""
+    return AuditNote(
+        "case.step",
+        "POST",
+        f"/api/cases/{case_id}/steps",
+        200,
+        LSA.user_id,
+        LSA.role,
+        LSA.agency,
+        "127.0.0.1",
+        {"trigger": "record_consent"},
+    )
 
 
 def raw_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
