@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
-from referral_engine.adapters import audit, case_keys, security
+from referral_engine.adapters import audit, case_keys, erasures, security
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
@@ -18,11 +19,13 @@ from referral_engine.adapters.database import (
     ensure_schema,
     mask_url,
 )
+from referral_engine.adapters.erasures import PostgresErasureRequests
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import Projections, discover
 from referral_engine.adapters.security import Users
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.application.engine import Clock, Engine, utc_now
+from referral_engine.application.erasures import Erasures
 from referral_engine.config import Settings
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -44,6 +47,11 @@ class Runtime:
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
     master_file: Path | None = None
     """Where the master key came from when it is the embedded demo's generated file."""
+
+    @cached_property
+    def erasures(self) -> Erasures:
+        """Erasure requests and their approval by a second person."""
+        return Erasures(self.engine, PostgresErasureRequests(self.db))
 
     @property
     def display_url(self) -> str:
@@ -127,7 +135,7 @@ def _projections(
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
     """The case key store, refusing to start on a master key that is not the current one."""
     try:
-        db.migrate(*security.SCHEMA, *case_keys.SCHEMA)
+        db.migrate(*security.SCHEMA, *case_keys.SCHEMA, *erasures.SCHEMA)
         audit.migrate(db)
         keys = PostgresCaseKeys(db, master)
         keys.ensure_current()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -48,6 +49,11 @@ class Settings(BaseSettings):
     )
     case_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    erasure_approval: Literal["one-person", "two-person"] = Field(
+        default="one-person",
+        description="two-person: erasing a case's personal data is a request that another "
+        "admin or supervisor approves (or refuses); one-person: an admin erases at once.",
+    )
     master_key: SecretStr | None = Field(
         default=None,
         description="Base64 key (32 bytes) wrapping every case key; required with an external "

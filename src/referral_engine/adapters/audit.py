@@ -75,6 +75,10 @@ class AuditLog:
             case_id,
             region,
         )
+        self.write(note)
+
+    def write(self, note: AuditNote) -> None:
+        """Append one entry to the chain, in a transaction (one round trip) of its own."""
         with self.db.pool.connection() as conn, conn.pipeline():
             with conn.cursor() as cursor:
                 append(cursor, self.db.schema, note)

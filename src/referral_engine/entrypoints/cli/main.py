@@ -18,7 +18,15 @@ from referral_engine.application import demo
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
 from referral_engine.entrypoints.cli import audit as audit_commands
 from referral_engine.entrypoints.cli import cases as case_commands
-from referral_engine.entrypoints.cli import export, keys, maintenance, projections, users, workflows
+from referral_engine.entrypoints.cli import (
+    erasures,
+    export,
+    keys,
+    maintenance,
+    projections,
+    users,
+    workflows,
+)
 from referral_engine.entrypoints.cli.cases import print_case
 from referral_engine.entrypoints.cli.console import err, out, runtime
 
@@ -78,6 +86,7 @@ app.command("demo")(run_demo)
 app.command("replay")(case_commands.replay)
 app.command("serve")(serve)
 app.command("erase")(case_commands.erase)
+app.add_typer(erasures.app, name="erasures")
 app.add_typer(export.app, name="export")
 app.add_typer(projections.app, name="projections")
 app.add_typer(workflows.app, name="workflows")

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
 from referral_engine.adapters.security import User
@@ -27,6 +27,7 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
+from referral_engine.entrypoints.api.routers.erasures import ErasureRequestOut
 from referral_engine.entrypoints.http.audit import audited, command, disclosure, done, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
@@ -169,18 +170,37 @@ def read_history(
 
 @router.post(
     "/{case_id}/erase",
-    response_model=StepOut,
-    responses=PROBLEMS,
+    response_model=StepOut | ErasureRequestOut,
+    responses={
+        **PROBLEMS,
+        202: {
+            "model": ErasureRequestOut,
+            "description": "Two-person erasure: the request, for another person to approve",
+        },
+    },
     dependencies=[audited("case.erase")],
 )
 def erase_personal_data(
-    case_id: UUID, body: ErasureCreate, user: Admin, engine: EngineDep, request: Request
-) -> StepOut:
+    case_id: UUID,
+    body: ErasureCreate,
+    user: Admin,
+    runtime: RuntimeDep,
+    request: Request,
+    response: Response,
+) -> StepOut | ErasureRequestOut:
     """Erase the case's personal data on a lawful request (admin): records an erasure event
     and destroys the case's key. History, states and statistics stay; personal fields read as
-    erased everywhere. Repeating it is harmless (`replayed` is then true)."""
+    erased everywhere. Repeating it is harmless (`replayed` is then true). When the
+    configuration asks for two persons, this only requests it (202): another admin or
+    supervisor approves at `/api/erasures/{id}/approve`."""
     mark_of(request).detail = {"reason": body.reason}
-    result = engine.erase_personal_data(
+    if runtime.settings.erasure_approval == "two-person":
+        asked = runtime.erasures.request(case_id, body.reason, actor=user.actor, scope=user.scope)
+        mark_of(request).concerns(case_id, asked.region)
+        mark_of(request).detail = {"reason": body.reason, "erasure_request": str(asked.id)}
+        response.status_code = 202
+        return ErasureRequestOut.of(asked)
+    result = runtime.engine.erase_personal_data(
         case_id, body.reason, actor=user.actor, scope=user.scope, audit=command(request, 200)
     )
     _mark(request, result)
