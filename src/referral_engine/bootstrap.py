@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
-from referral_engine.adapters import audit, case_keys, erasures, security
+from referral_engine.adapters import audit, case_keys, demo_marker, erasures, security
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
@@ -135,7 +135,7 @@ def _projections(
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
     """The case key store, refusing to start on a master key that is not the current one."""
     try:
-        db.migrate(*security.SCHEMA, *case_keys.SCHEMA, *erasures.SCHEMA)
+        db.migrate(*security.SCHEMA, *case_keys.SCHEMA, *erasures.SCHEMA, *demo_marker.SCHEMA)
         audit.migrate(db)
         keys = PostgresCaseKeys(db, master)
         keys.ensure_current()
