@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, ukraine
 
 from common import Tracked, machine, scratch_runtime
+from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -57,7 +58,8 @@ def run_clients(clients: int, seconds: float, work: Callable[[int], Callable[[],
     return sum(counts) / (time.perf_counter() - started)
 
 
-def engine_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
+def engine_work(runtime: Runtime, audited: bool = False) -> Callable[[int], Callable[[], None]]:
+    """The engine's command; `audited` also writes its audit entry as the HTTP path does."""
     engine = runtime.engine
     consent = data_for(ukraine().guard.step("screened", "record_consent"))
     opening = data_for(ukraine().opening)
@@ -73,13 +75,34 @@ def engine_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
             result = engine.take_step(
-                case.id, "record_consent", consent, actor=LSA, expected_version=case.version
+                case.id,
+                "record_consent",
+                consent,
+                actor=LSA,
+                expected_version=case.version,
+                audit=audit_note(case.id) if audited else None,
             )
             case.version = result.version
 
         return step
 
     return work
+
+
+def audit_note(case_id: uuid.UUID) -> AuditNote:
+    """The audit entry of one step, as the API hands it to the engine (written in the
+    command's own transaction, chained to the entry before it)."""
+    return AuditNote(
+        "case.step",
+        "POST",
+        f"/api/cases/{case_id}/steps",
+        200,
+        LSA.user_id,
+        LSA.role,
+        LSA.agency,
+        "127.0.0.1",
+        {"trigger": "record_consent"},
+    )
 
 
 def raw_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
@@ -129,9 +152,11 @@ def main() -> None:
         for clients in (1, 4, 16):
             raw = run_clients(clients, args.seconds, raw_work(runtime))
             engine = run_clients(clients, args.seconds, engine_work(runtime))
+            audited = run_clients(clients, args.seconds, engine_work(runtime, audited=True))
             print(
                 f"{clients:>2} client(s): raw psycopg {raw:8,.0f} commands/s, engine "
-                f"{engine:8,.0f} commands/s, ratio {engine / raw:.2f}"
+                f"{engine:8,.0f} commands/s, ratio {engine / raw:.2f}; with its audit entry "
+                f"{audited:8,.0f} commands/s, ratio {audited / raw:.2f}"
             )
 
 

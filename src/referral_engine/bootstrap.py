@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
-from referral_engine.adapters import audit, case_keys, lockout, security, sessions
+from referral_engine.adapters import (
+    audit,
+    case_keys,
+    demo_marker,
+    erasures,
+    lockout,
+    security,
+    sessions,
+)
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
@@ -18,6 +27,7 @@ from referral_engine.adapters.database import (
     ensure_schema,
     mask_url,
 )
+from referral_engine.adapters.erasures import PostgresErasureRequests
 from referral_engine.adapters.lockout import Limits, SignInLimits
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import Projections, discover
@@ -25,6 +35,7 @@ from referral_engine.adapters.security import Users
 from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.application.engine import Clock, Engine, utc_now
+from referral_engine.application.erasures import Erasures
 from referral_engine.config import Settings
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -48,6 +59,11 @@ class Runtime:
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
     master_file: Path | None = None
     """Where the master key came from when it is the embedded demo's generated file."""
+
+    @cached_property
+    def erasures(self) -> Erasures:
+        """Erasure requests and their approval by a second person."""
+        return Erasures(self.engine, PostgresErasureRequests(self.db))
 
     @property
     def display_url(self) -> str:
@@ -149,9 +165,11 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *security.SCHEMA,
             *sessions.SCHEMA,
             *lockout.SCHEMA,
-            *audit.SCHEMA,
             *case_keys.SCHEMA,
+            *erasures.SCHEMA,
+            *demo_marker.SCHEMA,
         )
+        audit.migrate(db)
         keys = PostgresCaseKeys(db, master)
         keys.ensure_current()
     except BaseException:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     )
     case_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    erasure_approval: Literal["one-person", "two-person"] = Field(
+        default="one-person",
+        description="two-person: erasing a case's personal data is a request that another "
+        "admin or supervisor approves (or refuses); one-person: an admin erases at once.",
+    )
     master_key: SecretStr | None = Field(
         default=None,
         description="Base64 key (32 bytes) wrapping every case key; required with an external "

@@ -54,6 +54,8 @@ def test_reading_a_case_records_who_what_when_and_from_where(
         "region": "Kyivska",
         "address": "testclient",
         "detail": {"personal_fields": ["person_name"]},  # what the police officer saw
+        "channel": "http",
+        "os_user": None,
     }
     assert before <= datetime.fromisoformat(entry["at"]) <= datetime.now(UTC)
 

@@ -219,12 +219,16 @@ def test_erase_and_rotate_the_master_key_from_the_command_line(
     with build(pg_settings) as runtime:
         case_id = open_case(runtime.engine, person_name="Synthetic Cli Person").case_id
         other = open_case(runtime.engine, person_name="Synthetic Kept Person").case_id
+        runtime.users.add("ops", "admin", "it", ["*"])
     env = pg_env(pg_settings)
 
-    erased = cli("erase", str(case_id), "--reason", "Art. 17 request 9", env=env)
+    erased = cli(
+        "erase", str(case_id), "--reason", "Art. 17 request 9", "--operator", "ops", env=env
+    )
     assert erased.returncode == 0, erased.stderr
     assert "personal data erased" in erased.stdout
-    assert "already erased" in cli("erase", str(case_id), "--reason", "again", env=env).stdout
+    again = cli("erase", str(case_id), "--reason", "again", "--operator", "ops", env=env)
+    assert "already erased" in again.stdout
     help_text = " ".join(cli("erase", "--help").stdout.replace("│", " ").split())
     assert "Must not contain personal data" in help_text
 

@@ -7,33 +7,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg.types.json import Jsonb
 
+from referral_engine.adapters import audit_chain
+from referral_engine.adapters.audit_chain import ChainReport
 from referral_engine.adapters.database import Database
-
-SCHEMA = (
-    """create table if not exists audit_log (
-        id bigint generated always as identity primary key,
-        at timestamptz not null default now(),
-        user_name text,
-        role text,
-        agency text,
-        action text not null,
-        method text not null,
-        path text not null,
-        status int not null,
-        case_id uuid,
-        region text,
-        address text,
-        detail jsonb not null default '{}')""",
-    "create index if not exists audit_log_case on audit_log (case_id, at)",
-    "create index if not exists audit_log_user on audit_log (user_name, at)",
-    """create or replace function audit_log_is_append_only() returns trigger
-        language plpgsql as $$ begin raise exception 'the audit log is append-only'; end $$""",
-    "drop trigger if exists audit_log_append_only on audit_log",
-    """create trigger audit_log_append_only before update or delete or truncate on audit_log
-        for each statement execute function audit_log_is_append_only()""",
-)
+from referral_engine.application.ports import AuditNote
 
 
 @dataclass(frozen=True)
@@ -52,6 +32,10 @@ class AuditEntry:
     region: str | None
     address: str | None
     detail: dict[str, Any]
+    channel: str | None = None
+    """`http` (the API and the pages) or `cli` (the command line)."""
+    os_user: str | None = None
+    """The operating system user who ran a command-line action."""
 
 
 class AuditLog:
@@ -72,26 +56,38 @@ class AuditLog:
         region: str | None,
         address: str | None,
         detail: dict[str, Any] | None = None,
+        channel: str = "http",
+        os_user: str | None = None,
     ) -> None:
+        """Append one entry to the chain, in a transaction (one round trip) of its own."""
+        note = AuditNote(
+            action,
+            method,
+            path,
+            status,
+            getattr(user, "name", None),
+            getattr(user, "role", None),
+            getattr(user, "agency", None),
+            address,
+            detail,
+            channel,
+            os_user,
+            case_id,
+            region,
+        )
+        self.write(note)
+
+    def write(self, note: AuditNote) -> None:
+        """Append one entry to the chain, in a transaction (one round trip) of its own."""
+        with self.db.pool.connection() as conn, conn.pipeline():
+            with conn.cursor() as cursor:
+                append(cursor, self.db.schema, note)
+            conn.commit()
+
+    def verify(self) -> ChainReport:
+        """Walk the chain from the oldest entry and report the first broken link, if any."""
         with self.db.pool.connection() as conn:
-            conn.execute(
-                "insert into audit_log (user_name, role, agency, action, method, path, status, "
-                "case_id, region, address, detail) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                "%s, %s)",
-                [
-                    getattr(user, "name", None),
-                    getattr(user, "role", None),
-                    getattr(user, "agency", None),
-                    action,
-                    _storable(method),
-                    _storable(path),
-                    status,
-                    case_id,
-                    _storable(region),
-                    _storable(address),
-                    Jsonb(_storable(detail or {})),
-                ],
-            )
+            return audit_chain.verify(conn, self.db.schema)
 
     def query(
         self,
@@ -111,7 +107,7 @@ class AuditLog:
         with self.db.pool.connection() as conn:
             rows = conn.execute(
                 "select id, at, user_name, role, agency, action, method, path, status, case_id, "
-                "region, address, detail from audit_log where "
+                "region, address, detail, channel, os_user from audit_log where "
                 "(%(before)s::bigint is null or id < %(before)s) and "
                 "(%(case)s::uuid is null or case_id = %(case)s) and "
                 "(%(user)s::text is null or user_name = %(user)s) and "
@@ -132,6 +128,34 @@ class AuditLog:
                 },
             ).fetchall()
         return [AuditEntry(*row) for row in rows]
+
+
+def append(cursor: psycopg.Cursor[Any], schema: str, note: AuditNote) -> None:
+    """Queue `note` as the next entry of the chain on `cursor`'s transaction (the store calls
+    this inside a command's transaction, the log inside one of its own)."""
+    row = [
+        audit_chain.now(),
+        _storable(note.user_name),
+        _storable(note.role),
+        _storable(note.agency),
+        note.action,
+        _storable(note.method),
+        _storable(note.path),
+        note.status,
+        note.case_id,
+        _storable(note.region),
+        _storable(note.address),
+        note.channel,
+        _storable(note.os_user),
+    ]
+    audit_chain.append(cursor, schema, row, Jsonb(_storable(dict(note.detail or {}))))
+
+
+def migrate(db: Database) -> None:
+    """Create or upgrade the audit log (one process at a time), unless another role owns it."""
+    with db.pool.connection() as conn, conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))")
+        audit_chain.migrate(conn, db.schema)
 
 
 def _storable(value: Any) -> Any:

@@ -24,10 +24,11 @@ from eventsourcing.utils import Environment, EnvType, get_topic, retry
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
+from referral_engine.adapters import audit as audit_log
 from referral_engine.adapters.case_keys import MemoryCaseKeys, destroy_keys
 from referral_engine.adapters.crypto import ERASURE, PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable
-from referral_engine.application.ports import CaseKeys
+from referral_engine.application.ports import AuditNote, CaseKeys
 from referral_engine.config import Settings
 
 
@@ -73,16 +74,22 @@ class OneTripRecorder(PostgresApplicationRecorder):
     """
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Any, **kwargs: Any) -> list[int] | None:
+    def insert_events(
+        self, stored_events: Any, *, audit: AuditNote | None = None, **kwargs: Any
+    ) -> list[int] | None:
+        """Insert the events, and the command's audit entry (if given) in their transaction."""
         if not stored_events:
             return []
         # A refused insert leaves the transaction aborted; leaving the pool's connection block
         # rolls it back (psycopg's Connection.__exit__), so the connection is reusable.
         with self.datastore.get_connection() as conn:
-            return self._insert_in_one_trip(conn, stored_events)
+            return self._insert_in_one_trip(conn, stored_events, audit)
 
     def _insert_in_one_trip(
-        self, conn: psycopg.Connection[Any], stored_events: list[StoredEvent]
+        self,
+        conn: psycopg.Connection[Any],
+        stored_events: list[StoredEvent],
+        audit: AuditNote | None,
     ) -> list[int]:
         with conn.pipeline() as pipeline, conn.cursor() as curs:
             curs.execute("begin")
@@ -90,6 +97,11 @@ class OneTripRecorder(PostgresApplicationRecorder):
             PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
             if erased := [UUID(str(e.originator_id)) for e in stored_events if e.topic == ERASURE]:
                 destroy_keys(conn, self.datastore.schema, erased)  # with the event, or not at all
+            if audit is not None:
+                # After the events (the chain's lock is only ever taken under the table's), on a
+                # cursor of its own: `curs` keeps the insert's result, the new ids.
+                with conn.cursor() as audit_curs:
+                    audit_log.append(audit_curs, self.datastore.schema, audit)
             conn.execute("commit")
             pipeline.sync()
             return list(self._fetch_ids_after_insert_events(curs, stored_events))  # type: ignore[arg-type]

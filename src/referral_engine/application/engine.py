@@ -13,7 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from referral_engine.application.ports import CaseStore, paused_gc
+from referral_engine.application.ports import AuditNote, CaseStore, paused_gc
 from referral_engine.domain import steps
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
@@ -73,8 +73,10 @@ class Engine:
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: Scope = None,
+        audit: AuditNote | None = None,
     ) -> StepResult:
-        """Open a case under the newest version of a workflow with its opening event."""
+        """Open a case under the newest version of a workflow with its opening event (and its
+        audit entry, in the same transaction, when given one)."""
         if scope is not None and region not in scope:
             raise RegionNotAllowed(region)
         ctx = self._context(actor, occurred_at, idempotency_key)
@@ -83,7 +85,7 @@ class Engine:
             return self._first_open(case_id, workflow_id, region, data, ctx)
         case = steps.open_case(self.workflows.get(workflow_id), region, data, ctx, case_id)
         try:
-            self.store.save(case)
+            self.store.save(case, audit=_noted(audit, case))
         except IntegrityError:
             assert case_id is not None  # a fresh random id cannot collide
             return self._first_open(case_id, workflow_id, region, data, ctx)
@@ -101,6 +103,7 @@ class Engine:
         idempotency_key: str | None = None,
         scope: Scope = None,
         backdating_reason: str | None = None,
+        audit: AuditNote | None = None,
     ) -> StepResult:
         """Fire one workflow trigger on a case."""
         ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
@@ -108,6 +111,7 @@ class Engine:
             case_id,
             ctx,
             scope,
+            audit,
             lambda c, w: steps.take_step(c, w, trigger, data, ctx, expected_version),
         )
 
@@ -122,6 +126,7 @@ class Engine:
         idempotency_key: str | None = None,
         scope: Scope = None,
         backdating_reason: str | None = None,
+        audit: AuditNote | None = None,
     ) -> StepResult:
         """Refer the person to an agency for a service (data names the agency and service)."""
         ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
@@ -129,6 +134,7 @@ class Engine:
             case_id,
             ctx,
             scope,
+            audit,
             lambda c, w: steps.send_referral(c, w, data, ctx, expected_version),
         )
 
@@ -145,6 +151,7 @@ class Engine:
         idempotency_key: str | None = None,
         scope: Scope = None,
         backdating_reason: str | None = None,
+        audit: AuditNote | None = None,
     ) -> StepResult:
         """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
         ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
@@ -152,13 +159,20 @@ class Engine:
             case_id,
             ctx,
             scope,
+            audit,
             lambda c, w: steps.take_referral_step(
                 c, w, referral_id, trigger, data, ctx, expected_version
             ),
         )
 
     def erase_personal_data(
-        self, case_id: UUID, reason: str, *, actor: Actor, scope: Scope = None
+        self,
+        case_id: UUID,
+        reason: str,
+        *,
+        actor: Actor,
+        scope: Scope = None,
+        audit: AuditNote | None = None,
     ) -> StepResult:
         """Erase the case's personal data on a lawful request: record the erasure, then destroy
         the case key. The stream, its states and its statistics stay. Repeating it is harmless."""
@@ -169,7 +183,7 @@ class Engine:
             if not replayed:
                 steps.erase_personal_data(case, self._workflow(case), reason, ctx)
                 try:
-                    self.store.save(case)
+                    self.store.save(case, audit=_noted(audit, case))
                 except IntegrityError:
                     continue
             self.store.keys.destroy(case_id)
@@ -276,6 +290,7 @@ class Engine:
         case_id: UUID,
         ctx: Context,
         scope: Scope,
+        audit: AuditNote | None,
         decide: Callable[[Case, WorkflowDefinition], StepOutcome],
     ) -> StepResult:
         case = self._get(case_id, scope)
@@ -287,7 +302,7 @@ class Engine:
         if outcome.replayed:
             return StepResult.of(case.id, outcome)
         try:
-            self.store.save(case)
+            self.store.save(case, audit=_noted(audit, case))
         except IntegrityError:
             # Someone else wrote this version first: a true retry returns the first answer.
             current = self._get(case_id)
@@ -365,6 +380,11 @@ class Engine:
     def _view(self, case: Case, reader: Actor | None, today: datetime | None = None) -> CaseView:
         """Deadlines are judged as of `today`: now, or the moment a past view is taken at."""
         return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
+
+
+def _noted(audit: AuditNote | None, case: Case) -> AuditNote | None:
+    """The command's audit note, naming the case it acted on (written with its events)."""
+    return None if audit is None else audit.about(case.id, case.region)
 
 
 def _project(events: list[Any], erasure: Case.PersonalDataErased | None = None) -> Case:

@@ -4,13 +4,39 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording
+
+
+@dataclass(frozen=True)
+class AuditNote:
+    """A command's audit entry, handed in with the command: the store writes it in the same
+    transaction as the command's events, so no crash leaves a step without its entry (or an
+    entry without its step). `case_id` and `region` are the engine's to fill."""
+
+    action: str
+    method: str
+    path: str
+    status: int
+    user_name: str | None = None
+    role: str | None = None
+    agency: str | None = None
+    address: str | None = None
+    detail: Mapping[str, Any] | None = None
+    channel: str = "http"
+    os_user: str | None = None
+    case_id: UUID | None = None
+    region: str | None = None
+
+    def about(self, case_id: UUID, region: str) -> AuditNote:
+        """The note of the case the command acted on, where that case lies."""
+        return replace(self, case_id=case_id, region=region)
 
 
 class CaseKeys(Protocol):

@@ -213,3 +213,30 @@ class PersonalDataErased(DomainError):
             "the personal data of this case was erased on request; personal fields cannot be "
             "recorded on it again: " + ", ".join(self.fields)
         )
+
+
+class ErasureRequestNotFound(NotFound):
+    def __init__(self, request_id: object) -> None:
+        self.request_id = request_id
+        super().__init__(f"no erasure request {request_id} in your regions")
+
+
+class ErasureRequestDecided(DomainError):
+    type = "erasure-request-decided"
+    title = "This erasure request has been decided already"
+
+    def __init__(self, request_id: object, state: str) -> None:
+        self.request_id = request_id
+        self.state = state
+        super().__init__(f"erasure request {request_id} is {state}, no longer pending")
+
+
+class OwnErasureRequest(DomainError):
+    type = "own-erasure-request"
+    title = "Another person must approve an erasure you requested"
+
+    def __init__(self, request_id: object) -> None:
+        self.request_id = request_id
+        super().__init__(
+            f"you requested erasure {request_id}: another admin or supervisor must approve it"
+        )

@@ -16,6 +16,7 @@ from referral_engine.entrypoints.api.routers import (
     cases,
     dashboards,
     deadlines,
+    erasures,
     projections,
     service,
 )
@@ -60,6 +61,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.state.runtime = runtime
     problems.install(app)
     app.include_router(cases.router)
+    app.include_router(erasures.router)
     app.include_router(service.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)

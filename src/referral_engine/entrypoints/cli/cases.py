@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 from dataclasses import replace
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Annotated
 from uuid import UUID
 
@@ -15,10 +12,10 @@ import typer
 from rich.table import Table
 
 from referral_engine.bootstrap import Runtime
-from referral_engine.domain.commands import Actor
 from referral_engine.domain.personal import Disclosure, is_marker, shown_personal
 from referral_engine.domain.views import CaseView, HistoryEntry
-from referral_engine.entrypoints.cli.console import err, out, runtime
+from referral_engine.entrypoints.cli import console
+from referral_engine.entrypoints.cli.console import err, mark, out, record, runtime
 
 
 def replay(
@@ -49,9 +46,10 @@ def replay(
             view = engine.case(case_id)
         history = [h for h in engine.history(case_id) if h.version <= view.version]
         personal = engine.workflows.get(view.workflow_id, view.workflow_version).personal
-        if personal_data:
-            _audit_cli_read(rt, view, sorted(shown_personal(view.data, personal)))
-        else:
+        mark.case_id, mark.region = view.id, view.region
+        shown = sorted(shown_personal(view.data, personal)) if personal_data else []
+        _audit_cli_read(rt, view, shown)
+        if not personal_data:
             view = replace(view, data=Disclosure(personal, None).data(view.data))
         print_case(view, history, with_data=True)
     if not personal_data and any(name in personal for name in view.data):
@@ -60,20 +58,10 @@ def replay(
 
 def _audit_cli_read(rt: Runtime, view: CaseView, fields: list[str]) -> None:
     """Record who read which personal fields through the command line, before showing them."""
-    if not fields:
-        return
-    user = getpass.getuser()
-    rt.audit.record(
-        user=SimpleNamespace(name=f"os:{user}", role="operator", agency="command-line"),
-        action="cli.replay",
-        method="CLI",
-        path=f"referral-engine replay {view.id}",
-        status=0,
-        case_id=view.id,
-        region=view.region,
-        address=socket.gethostname(),
-        detail={"personal_fields": fields, "version": view.version},
-    )
+    mark.detail = {"version": view.version}
+    if fields:
+        mark.detail["personal_fields"] = fields
+    record(rt)
 
 
 def print_case(view: CaseView, history: list[HistoryEntry], *, with_data: bool = False) -> None:
@@ -114,11 +102,31 @@ def erase(
             "personal data (no names, no document numbers): it is kept in clear in the event log"
         ),
     ],
-    operator: Annotated[str, typer.Option(help="Who erases (recorded in the event)")] = "admin",
+    operator: Annotated[
+        str,
+        typer.Option(
+            help="Your user name: a known admin (recorded in the event and the audit log, with "
+            "your operating system user)"
+        ),
+    ],
 ) -> None:
-    """Erase a case's personal data: record the erasure, destroy the case key."""
+    """Erase a case's personal data: record the erasure, destroy the case key (or, when the
+    configuration asks for two persons, request the erasure for another person to approve)."""
     with runtime() as rt:
-        actor = Actor(user_id=operator, role="admin", agency="operations")
-        result = rt.engine.erase_personal_data(case_id, reason, actor=actor)
+        user = console.operator(rt, operator, ("admin",))
+        mark.case_id, mark.detail = case_id, {"reason": reason}
+        if rt.settings.erasure_approval == "two-person":
+            asked = rt.erasures.request(case_id, reason, actor=user.actor)
+            mark.region = asked.region
+            out.print(
+                f"erasure of case {case_id} requested ({asked.id}); another admin or supervisor "
+                f"approves it: referral-engine erasures approve {asked.id} --operator NAME",
+                highlight=False,
+            )
+            return
+        result = rt.engine.erase_personal_data(
+            case_id, reason, actor=user.actor, audit=mark.note(0)
+        )
+        mark.written = not result.replayed
     done = "was already erased" if result.replayed else "erased"
     out.print(f"case {case_id}: personal data {done} (version {result.version})")

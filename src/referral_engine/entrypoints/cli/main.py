@@ -10,15 +10,26 @@ from typing import Annotated
 
 import typer
 
+from referral_engine.adapters import demo_marker
+from referral_engine.adapters.audit_chain import AuditSchemaOutdated
 from referral_engine.adapters.crypto import MasterKeyError
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.application import demo
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
+from referral_engine.entrypoints.cli import audit as audit_commands
 from referral_engine.entrypoints.cli import cases as case_commands
-from referral_engine.entrypoints.cli import export, keys, maintenance, projections, users, workflows
+from referral_engine.entrypoints.cli import (
+    erasures,
+    export,
+    keys,
+    maintenance,
+    projections,
+    users,
+    workflows,
+)
 from referral_engine.entrypoints.cli.cases import print_case
-from referral_engine.entrypoints.cli.console import err, out, runtime
+from referral_engine.entrypoints.cli.console import err, mark, out, record, runtime
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 APP_FACTORY = "referral_engine.entrypoints.asgi:create_app"
@@ -33,6 +44,8 @@ def run_demo(
     """Open synthetic cases, walk them through a workflow and print each case's history."""
     with runtime() as rt:
         out.print(f"database: {rt.display_url}")
+        has_cases = bool(rt.engine.store.recorder.max_notification_id())
+        demo_marker.claim(rt.db, has_cases, refuse=False)  # an empty database becomes the demo's
         for case_id in demo.seed(rt.engine, workflow, cases, seed):
             print_case(rt.engine.case(case_id), rt.engine.history(case_id))
 
@@ -50,11 +63,15 @@ def serve(
 
     from referral_engine.entrypoints.asgi import create_app
 
-    with runtime() as rt:
+    with runtime(audited=False) as rt:
         if with_demo:
-            if not rt.engine.store.recorder.max_notification_id():
+            has_cases = bool(rt.engine.store.recorder.max_notification_id())
+            demo_marker.claim(rt.db, has_cases)  # refuses a database with real users or cases
+            if not has_cases:
                 demo.seed(rt.engine, "ukraine-nrm", 12)
             issued = demo.demo_users(rt.users)
+            mark.detail = {"demo_users": [name for name, *_ in issued]}
+            record(rt)
             out.print("demo users (tokens are shown once; rerun to get new ones):")
             for name, role, token, _ in issued:
                 out.print(f"  {name:<28} {role:<17} {token}", highlight=False)
@@ -85,11 +102,13 @@ app.command("demo")(run_demo)
 app.command("replay")(case_commands.replay)
 app.command("serve")(serve)
 app.command("erase")(case_commands.erase)
+app.add_typer(erasures.app, name="erasures")
 app.add_typer(export.app, name="export")
 app.add_typer(projections.app, name="projections")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit_commands.app, name="audit")
 app.add_typer(maintenance.app, name="maintenance")
 
 
@@ -107,6 +126,9 @@ def main() -> None:
         err.print(f"error: {exc}", highlight=False)
         raise SystemExit(1) from None
     except MasterKeyError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except (AuditSchemaOutdated, demo_marker.NotADemoDatabase) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise SystemExit(2) from None
     except ReadModelNotReady as exc:

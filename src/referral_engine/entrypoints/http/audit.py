@@ -1,6 +1,11 @@
 """The audit mark: what a request's audit entry records beyond the request itself, put on the
 request once by `audited` (or `begin`), filled by the route, and written by `write` once the
-response status is known (the `Observe` middleware calls it)."""
+response status is known (the `Observe` middleware calls it).
+
+A command's entry is written with the command instead, in the transaction of its events: the
+route hands the engine `command(request, status)`, and `done(request, result)` tells `write`
+that the entry is already in the log (unless the command wrote nothing: a retry's first answer,
+which is then recorded like a read)."""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from referral_engine.adapters.security import User
+from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import CaseNotFound, DomainError
 from referral_engine.domain.personal import Disclosure
+from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 
 
@@ -28,6 +35,7 @@ class AuditMark:
     placed: bool = False  # whether `region` is known (a case that does not exist has none)
     detail: dict[str, Any] | None = None
     disclosures: list[Disclosure] = field(default_factory=list)
+    written: bool = False  # whether the entry went into the log with the request's command
 
     def concerns(self, case_id: UUID, region: str) -> None:
         """The case the request acted on or read, and its region (from that very read)."""
@@ -110,10 +118,36 @@ def refused(request: Request, exc: DomainError) -> None:
         mark.refused(exc)
 
 
+def command(request: Request, status: int, personal_fields: list[str] | None = None) -> AuditNote:
+    """The request's entry for its command to write in its own transaction: `status` is the
+    route's answer when the command is done, `personal_fields` what that answer will show."""
+    mark = mark_of(request)
+    user = getattr(request.state, "user", None)
+    detail = mark.detail
+    if personal_fields:
+        detail = {**(detail or {}), "personal_fields": sorted(personal_fields)}
+    return AuditNote(
+        action=mark.action,
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        user_name=getattr(user, "name", None),
+        role=getattr(user, "role", None),
+        agency=getattr(user, "agency", None),
+        address=request.client.host if request.client else None,
+        detail=detail,
+    )
+
+
+def done(request: Request, result: StepResult) -> None:
+    """The command of the request is done: its entry is in the log unless it wrote nothing."""
+    mark_of(request).written = not result.replayed
+
+
 def write(request: Request, status: int) -> None:
-    """Write the request's audit entry, if it is marked for one."""
+    """Write the request's audit entry, if it is marked for one and its command did not."""
     mark = current(request)
-    if mark is None:
+    if mark is None or mark.written:
         return
     runtime: Runtime = request.app.state.runtime
     if not mark.placed and mark.case_id is not None:

@@ -50,6 +50,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.TooEarly: 409,
     errors.MigrationRefused: 409,
     errors.PersonalDataErased: 409,
+    errors.ErasureRequestDecided: 409,
+    errors.OwnErasureRequest: 403,
 }
 
 HTTP_TYPES = {

@@ -6,12 +6,13 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.personal import Disclosure
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.entrypoints.api.deps import Admin, AuditReader, CaseWorker, IdempotencyKey
 from referral_engine.entrypoints.api.models import (
@@ -26,7 +27,8 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
-from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of
+from referral_engine.entrypoints.api.routers.erasures import ErasureRequestOut
+from referral_engine.entrypoints.http.audit import audited, command, disclosure, done, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import problem_responses
@@ -82,6 +84,8 @@ def list_cases(
 def _mark(request: Request, result: StepResult | CaseView) -> None:
     case_id = result.case_id if isinstance(result, StepResult) else result.id
     mark_of(request).concerns(case_id, result.region)
+    if isinstance(result, StepResult):
+        done(request, result)
 
 
 @router.post(
@@ -99,6 +103,9 @@ def open_case(
     idempotency_key: IdempotencyKey = None,
 ) -> CaseOut:
     """Open a case with the workflow's opening event."""
+    # the answer shows the opening data as this user may see it: known before the command
+    shown = Disclosure(engine.workflows.get(body.workflow).personal, user.role)
+    shown.data(body.data)
     result = engine.open_case(
         body.workflow,
         body.region,
@@ -107,6 +114,7 @@ def open_case(
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
         scope=user.scope,
+        audit=command(request, 201, sorted(shown.disclosed)),
     )
     _mark(request, result)
     count_command("open")
@@ -162,18 +170,39 @@ def read_history(
 
 @router.post(
     "/{case_id}/erase",
-    response_model=StepOut,
-    responses=PROBLEMS,
+    response_model=StepOut | ErasureRequestOut,
+    responses={
+        **PROBLEMS,
+        202: {
+            "model": ErasureRequestOut,
+            "description": "Two-person erasure: the request, for another person to approve",
+        },
+    },
     dependencies=[audited("case.erase")],
 )
 def erase_personal_data(
-    case_id: UUID, body: ErasureCreate, user: Admin, engine: EngineDep, request: Request
-) -> StepOut:
+    case_id: UUID,
+    body: ErasureCreate,
+    user: Admin,
+    runtime: RuntimeDep,
+    request: Request,
+    response: Response,
+) -> StepOut | ErasureRequestOut:
     """Erase the case's personal data on a lawful request (admin): records an erasure event
     and destroys the case's key. History, states and statistics stay; personal fields read as
-    erased everywhere. Repeating it is harmless (`replayed` is then true)."""
+    erased everywhere. Repeating it is harmless (`replayed` is then true). When the
+    configuration asks for two persons, this only requests it (202): another admin or
+    supervisor approves at `/api/erasures/{id}/approve`."""
     mark_of(request).detail = {"reason": body.reason}
-    result = engine.erase_personal_data(case_id, body.reason, actor=user.actor, scope=user.scope)
+    if runtime.settings.erasure_approval == "two-person":
+        asked = runtime.erasures.request(case_id, body.reason, actor=user.actor, scope=user.scope)
+        mark_of(request).concerns(case_id, asked.region)
+        mark_of(request).detail = {"reason": body.reason, "erasure_request": str(asked.id)}
+        response.status_code = 202
+        return ErasureRequestOut.of(asked)
+    result = runtime.engine.erase_personal_data(
+        case_id, body.reason, actor=user.actor, scope=user.scope, audit=command(request, 200)
+    )
     _mark(request, result)
     return StepOut.of(result)
 
@@ -229,6 +258,7 @@ def take_step(
         idempotency_key=idempotency_key,
         scope=user.scope,
         backdating_reason=body.backdating_reason,
+        audit=command(request, 200),
     )
     _mark(request, result)
     count_command(body.trigger)
@@ -267,6 +297,7 @@ def send_referral(
         idempotency_key=idempotency_key,
         scope=user.scope,
         backdating_reason=body.backdating_reason,
+        audit=command(request, 201),
     )
     _mark(request, result)
     count_command("send_referral")
@@ -301,6 +332,7 @@ def take_referral_step(
         idempotency_key=idempotency_key,
         scope=user.scope,
         backdating_reason=body.backdating_reason,
+        audit=command(request, 200),
     )
     _mark(request, result)
     count_command(body.trigger)

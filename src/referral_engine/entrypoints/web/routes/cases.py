@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
+from referral_engine.application.ports import AuditNote
 from referral_engine.domain.commands import IDEMPOTENCY_KEY_MAX
 from referral_engine.domain.errors import (
     DomainError,
@@ -20,7 +21,7 @@ from referral_engine.domain.errors import (
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.http.audit import audited, mark_of
+from referral_engine.entrypoints.http.audit import audited, command, done, mark_of
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import status_of
@@ -97,6 +98,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             actor=user.actor,
             idempotency_key=_key(form),
             scope=user.scope,
+            audit=command(request, 303),
         )
     except DomainError as exc:  # each error its own status: 422, 403 (role, region), ...
         return _new_case_page(
@@ -128,7 +130,8 @@ def take_step(
     data = forms.read(_fields(workflow, trigger), form)
     mark_of(request).detail = {"trigger": trigger}
     try:
-        result = _command(engine, user, case_id, workflow, form, trigger, referral_id, data)
+        note = command(request, 303)
+        result = _command(engine, user, case_id, workflow, form, (trigger, referral_id), data, note)
     except DomainError as exc:
         view = engine.case(case_id, reader=user.actor, scope=user.scope)
         failed = (trigger, referral_id, data, exc)
@@ -144,11 +147,13 @@ def _command(
     case_id: UUID,
     workflow: WorkflowDefinition,
     form: FormData,
-    trigger: str,
-    referral_id: str | None,
+    step: tuple[str, str | None],
     data: dict[str, object],
+    audit: AuditNote,
 ) -> StepResult:
-    """The same engine command the JSON API's route for this kind of step calls."""
+    """The same engine command the JSON API's route for this kind of step calls (the trigger
+    and the referral it concerns, if any), with the request's audit entry."""
+    trigger, referral_id = step
     try:
         version = int(str(form.get("expected_version", "")))
     except ValueError:
@@ -164,10 +169,17 @@ def _command(
             expected_version=version,
             idempotency_key=key,
             scope=scope,
+            audit=audit,
         )
     if workflow.referrals is not None and trigger == workflow.referrals.send.trigger:
         return engine.send_referral(
-            case_id, data, actor=actor, expected_version=version, idempotency_key=key, scope=scope
+            case_id,
+            data,
+            actor=actor,
+            expected_version=version,
+            idempotency_key=key,
+            scope=scope,
+            audit=audit,
         )
     return engine.take_step(
         case_id,
@@ -177,6 +189,7 @@ def _command(
         expected_version=version,
         idempotency_key=key,
         scope=scope,
+        audit=audit,
     )
 
 
@@ -192,6 +205,7 @@ def _key(form: FormData) -> str | None:
 
 def _mark(request: Request, result: StepResult) -> None:
     mark_of(request).concerns(result.case_id, result.region)
+    done(request, result)
 
 
 def _done(result: StepResult) -> RedirectResponse:
