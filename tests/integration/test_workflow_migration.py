@@ -27,6 +27,8 @@ ADMIN = Actor("ops", "admin", "operations")
 STATES = ("screened", "interviewed", "identified", "status_granted", "under_appeal")
 QUEUE = {
     "regions": None,
+    "whole": None,
+    "marks": [],
     "region": None,
     "state": None,
     "from": None,

@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 
 from referral_engine.application.ports import CaseStore, paused_gc
 from referral_engine.domain import steps
+from referral_engine.domain.access import WHOLE, Scope, Sight, sight
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
@@ -23,10 +24,12 @@ from referral_engine.domain.errors import (
     FieldProblem,
     InvalidData,
     MigrationRefused,
+    ReferralNotFound,
     RegionNotAllowed,
     VersionConflict,
 )
 from referral_engine.domain.markers import erase
+from referral_engine.domain.personal import history_within_sight, within_sight
 from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.steps import open_fingerprint
 from referral_engine.domain.views import CaseView, HistoryEntry, MigrationReport, StepResult
@@ -36,8 +39,7 @@ from referral_engine.workflows.loader import WorkflowRegistry
 IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 
 Clock = Callable[[], datetime]
-Scope = frozenset[str] | None
-"""The regions a caller may see; None means every region."""
+__all__ = ["CaseHistory", "Engine", "Scope"]
 
 
 def utc_now() -> datetime:
@@ -72,10 +74,10 @@ class Engine:
         actor: Actor,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
     ) -> StepResult:
         """Open a case under the newest version of a workflow with its opening event."""
-        if scope is not None and region not in scope:
+        if scope is not None and not scope.covers(region):
             raise RegionNotAllowed(region)
         ctx = self._context(actor, occurred_at, idempotency_key)
         case_id = uuid5(IDEMPOTENT_OPEN, str(ctx.key())) if ctx.key() else None
@@ -99,7 +101,7 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
     ) -> StepResult:
         """Fire one workflow trigger on a case."""
         ctx = self._context(actor, occurred_at, idempotency_key)
@@ -119,7 +121,7 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
     ) -> StepResult:
         """Refer the person to an agency for a service (data names the agency and service)."""
         ctx = self._context(actor, occurred_at, idempotency_key)
@@ -141,21 +143,23 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
     ) -> StepResult:
         """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
         ctx = self._context(actor, occurred_at, idempotency_key)
-        return self._command(
-            case_id,
-            ctx,
-            scope,
-            lambda c, w: steps.take_referral_step(
-                c, w, referral_id, trigger, data, ctx, expected_version
-            ),
-        )
+
+        def decide(case: Case, workflow: WorkflowDefinition) -> StepOutcome:
+            seen = sight(workflow.access, case, scope)
+            if seen is not None and not seen.whole and referral_id not in (seen.referrals or ()):
+                raise ReferralNotFound(referral_id)  # another agency's referral: not theirs to see
+            return steps.take_referral_step(
+                case, workflow, referral_id, trigger, data, ctx, expected_version
+            )
+
+        return self._command(case_id, ctx, scope, decide)
 
     def erase_personal_data(
-        self, case_id: UUID, reason: str, *, actor: Actor, scope: Scope = None
+        self, case_id: UUID, reason: str, *, actor: Actor, scope: Scope | None = None
     ) -> StepResult:
         """Erase the case's personal data on a lawful request: record the erasure, then destroy
         the case key. The stream, its states and its statistics stay. Repeating it is harmless."""
@@ -183,7 +187,7 @@ class Engine:
         *,
         actor: Actor,
         dry_run: bool = False,
-        scope: Scope = None,
+        scope: Scope | None = None,
     ) -> MigrationReport:
         """Move every open case of one workflow version (in `scope`'s regions) to another through
         a recorded event; cases whose state has no counterpart are refused and listed (a dry run
@@ -204,41 +208,55 @@ class Engine:
 
     # -- queries --------------------------------------------------------------------------------
 
-    def case(self, case_id: UUID, *, reader: Actor | None = None, scope: Scope = None) -> CaseView:
-        """The case now, with the steps `reader` may take next."""
-        return self._view(self._get(case_id, scope), reader)
+    def case(
+        self, case_id: UUID, *, reader: Actor | None = None, scope: Scope | None = None
+    ) -> CaseView:
+        """The case now (as far as `scope` sees it), with the steps `reader` may take next."""
+        case = self._get(case_id)
+        return self._within(case, self._view(case, reader), self._sight(case, scope))
 
     def case_at_version(
-        self, case_id: UUID, version: int, *, reader: Actor | None = None, scope: Scope = None
+        self,
+        case_id: UUID,
+        version: int,
+        *,
+        reader: Actor | None = None,
+        scope: Scope | None = None,
     ) -> CaseView:
         """The case as it was right after event number `version`."""
-        events = self._events(case_id, scope)
+        events, seen = self._events(case_id, scope)
         if not 1 <= version <= len(events):
             problem = f"must be between 1 and {len(events)}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
         case = _project(events[:version])
-        return self._view(case, reader, today=case.modified_on)
+        return self._within(case, self._view(case, reader, today=case.modified_on), seen)
 
     def case_as_of(
-        self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None, scope: Scope = None
+        self,
+        case_id: UUID,
+        as_of: datetime,
+        *,
+        reader: Actor | None = None,
+        scope: Scope | None = None,
     ) -> CaseView:
         """The case as the system knew it at `as_of` (by recording time)."""
         if as_of.tzinfo is None:
             raise InvalidData([FieldProblem("as_of", "must include a time zone")])
-        every = self._events(case_id, scope)
+        every, seen = self._events(case_id, scope)
         events = [e for e in every if e.timestamp <= as_of]
         if not events:
             detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
             raise CaseNotFound(case_id, detail, region=every[0].region)
-        return self._view(_project(events), reader, today=as_of)
+        case = _project(events)
+        return self._within(case, self._view(case, reader, today=as_of), seen)
 
-    def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
+    def history(self, case_id: UUID, *, scope: Scope | None = None) -> list[HistoryEntry]:
         """Every event of the case: who did what, when it happened and when it was recorded."""
         return self.case_history(case_id, scope=scope).entries
 
-    def case_history(self, case_id: UUID, *, scope: Scope = None) -> CaseHistory:
+    def case_history(self, case_id: UUID, *, scope: Scope | None = None) -> CaseHistory:
         """The case's history, region and workflow version, from one read of its events."""
-        events = self._events(case_id, scope)
+        events, seen = self._events(case_id, scope)
         case = _project(events)
         entries: list[HistoryEntry] = []
         for event in events:
@@ -247,9 +265,10 @@ class Engine:
         if erasure is not None:  # erased everywhere, even where a key was still cached
             personal = dict.fromkeys(erasure.fields, frozenset[str]())
             entries = [replace(e, data=erase(e.data, personal)) for e in entries]
-        return CaseHistory(case.region, self._workflow(case), entries)
+        workflow = self._workflow(case)
+        return CaseHistory(case.region, workflow, history_within_sight(entries, seen, workflow))
 
-    def workflow_of(self, case_id: UUID, *, scope: Scope = None) -> WorkflowDefinition:
+    def workflow_of(self, case_id: UUID, *, scope: Scope | None = None) -> WorkflowDefinition:
         """The workflow version the case runs under."""
         return self._workflow(self._get(case_id, scope))
 
@@ -265,7 +284,7 @@ class Engine:
         self,
         case_id: UUID,
         ctx: Context,
-        scope: Scope,
+        scope: Scope | None,
         decide: Callable[[Case, WorkflowDefinition], StepOutcome],
     ) -> StepResult:
         case = self._get(case_id, scope)
@@ -294,13 +313,13 @@ class Engine:
         target: WorkflowDefinition,
         actor: Actor,
         dry_run: bool,
-        scope: Scope,
+        scope: Scope | None,
     ) -> bool:
         """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
         for _ in range(5):
             case = self._get(case_id)
             on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
-            elsewhere = scope is not None and case.region not in scope
+            elsewhere = scope is not None and not scope.covers(case.region)
             if not on_source or elsewhere or source.states[case.state].terminal:
                 return False
             steps.migrate(case, source, target, self._context(actor, None, None))
@@ -330,27 +349,39 @@ class Engine:
         assert first is not None  # the case's id was derived from this very key
         return StepResult.of(case_id, first)
 
-    def _get(self, case_id: UUID, scope: Scope = None) -> Case:
-        """The case, if it exists and lies in `scope` (else not found: existence must not leak)."""
+    def _get(self, case_id: UUID, scope: Scope | None = None) -> Case:
+        """The case, if it exists and `scope` reaches it (else not found: existence must not
+        leak; the region is kept for the audit log only)."""
         try:
             case: Case = self.store.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
-        if scope is not None and case.region not in scope:
-            raise CaseNotFound(case_id, region=case.region)
+        self._sight(case, scope)
         return case
 
-    def _events(self, case_id: UUID, scope: Scope = None) -> list[Any]:
+    def _sight(self, case: Case, scope: Scope | None) -> Sight:
+        """How much of the case `scope` sees; not found when it lies outside its reach."""
+        if scope is None:
+            return WHOLE
+        seen = sight(self._workflow(case).access, case, scope)
+        if seen is None:
+            raise CaseNotFound(case.id, region=case.region)
+        return seen
+
+    def _events(self, case_id: UUID, scope: Scope | None = None) -> tuple[list[Any], Sight]:
+        """The case's events, and how much of it `scope` sees (judged on the case now)."""
         with paused_gc():  # decoding a long stream allocates many short-lived containers
             events: list[Any] = list(self.store.events.get(case_id))
         if not events:
             raise CaseNotFound(case_id)
-        if scope is not None and events[0].region not in scope:
-            raise CaseNotFound(case_id, region=events[0].region)
-        return events
+        seen = WHOLE if scope is None else self._sight(_project(events), scope)
+        return events, seen
 
     def _workflow(self, case: Case) -> WorkflowDefinition:
         return self.workflows.get(case.workflow_id, case.workflow_version)
+
+    def _within(self, case: Case, view: CaseView, seen: Sight) -> CaseView:
+        return within_sight(view, seen, self._workflow(case))
 
     def _view(self, case: Case, reader: Actor | None, today: datetime | None = None) -> CaseView:
         """Deadlines are judged as of `today`: now, or the moment a past view is taken at."""

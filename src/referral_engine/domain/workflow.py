@@ -86,6 +86,9 @@ class TransitionSpec:
     not_before: NotBeforeSpec | None = None
     when: tuple[ConditionSpec, ...] = ()
     """Conditions on the case's recorded data, all of which must hold."""
+    names_agency: str | None = None
+    """The field naming the agency the step sends the case to (e.g. the police unit asked to
+    verify it): that agency's users with the `named` reach see the case from then on."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -174,6 +177,8 @@ class ReferralSpec:
     """Case states in which referrals may move at all (None: every state)."""
     agency_field: str = "agency"
     service_field: str = "service"
+    shared_fields: frozenset[str] = frozenset()
+    """The case fields a receiving agency reads on a case referred to it."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -223,6 +228,9 @@ class WorkflowDefinition:
     """Roles that may read personal fields with no `readers` of their own (None: every workflow
     role and supervisors)."""
     migrations: tuple[MigrationSpec, ...] = ()
+    access: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Role -> how its users reach cases (domain/access.py: region, acted, named, referred);
+    a role not listed reaches every case of its users' regions."""
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Language -> label key (`state.screened`, `step.grant_status.valid_until`, ...) -> its
     words there; the titles themselves are the English ones (see workflow_labels)."""

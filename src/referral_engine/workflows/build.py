@@ -53,6 +53,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             transitions=tuple(_transition(t, ref_live) for t in r.transitions),
             agency_field=r.agency_field,
             service_field=r.service_field,
+            shared_fields=frozenset(r.shared_fields),
         )
     weekend = frozenset(WEEKDAYS.index(d) for d in model.calendar.weekend)
     return WorkflowDefinition(
@@ -90,6 +91,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields=dict(model.reporting.fields),
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
+        access={role: frozenset(reaches) for role, reaches in model.access.items()},
         migrations=_migrations(model.migration),
         labels=all_labels(model),
     )
@@ -134,6 +136,7 @@ def _transition(t: TransitionModel, live_states: tuple[str, ...]) -> TransitionS
         receiving_agency_only=t.receiving_agency_only,
         not_before=_not_before(t.not_before),
         when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
+        names_agency=t.names_agency,
     )
 
 

@@ -26,6 +26,7 @@ from referral_engine.entrypoints.api.models import (
     StepCreate,
     StepOut,
 )
+from referral_engine.entrypoints.http.access import reach_of
 from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
@@ -66,6 +67,7 @@ def list_cases(
         {
             "today": runtime.engine.clock().date(),
             "regions": None if user.scope is None else sorted(user.scope),
+            **reach_of(runtime.engine.workflows, user.reach),
             "region": region,
             "state": state,
             "overdue": overdue,
@@ -106,11 +108,11 @@ def open_case(
         actor=user.actor,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
     )
     _mark(request, result)
     count_command("open")
-    view = engine.case(result.case_id, reader=user.actor, scope=user.scope)
+    view = engine.case(result.case_id, reader=user.actor, scope=user.reach)
     return _case_out(request, user, engine, view)
 
 
@@ -129,11 +131,11 @@ def read_case(
     if version is not None and as_of is not None:
         raise InvalidData([FieldProblem("query", "give version or as_of, not both")])
     if version is not None:
-        view = engine.case_at_version(case_id, version, reader=user.actor, scope=user.scope)
+        view = engine.case_at_version(case_id, version, reader=user.actor, scope=user.reach)
     elif as_of is not None:
-        view = engine.case_as_of(case_id, as_of, reader=user.actor, scope=user.scope)
+        view = engine.case_as_of(case_id, as_of, reader=user.actor, scope=user.reach)
     else:
-        view = engine.case(case_id, reader=user.actor, scope=user.scope)
+        view = engine.case(case_id, reader=user.actor, scope=user.reach)
     _mark(request, view)
     return _case_out(request, user, engine, view)
 
@@ -154,7 +156,7 @@ def read_history(
     case_id: UUID, user: CaseWorker, engine: EngineDep, request: Request
 ) -> list[HistoryEntryOut]:
     """Every event of the case: who, role, agency, when, what changed."""
-    found = engine.case_history(case_id, scope=user.scope)
+    found = engine.case_history(case_id, scope=user.reach)
     mark_of(request).place(found.region)
     entries = disclosure(request, user, found.workflow).history(found.entries)
     return [HistoryEntryOut.of(h) for h in entries]
@@ -173,7 +175,7 @@ def erase_personal_data(
     and destroys the case's key. History, states and statistics stay; personal fields read as
     erased everywhere. Repeating it is harmless (`replayed` is then true)."""
     mark_of(request).detail = {"reason": body.reason}
-    result = engine.erase_personal_data(case_id, body.reason, actor=user.actor, scope=user.scope)
+    result = engine.erase_personal_data(case_id, body.reason, actor=user.actor, scope=user.reach)
     _mark(request, result)
     return StepOut.of(result)
 
@@ -194,7 +196,7 @@ def personal_data_reads(
 ) -> AuditPage:
     """Who saw which personal fields of this case, and when (supervisors and admins): newest
     first, a page at a time (pass `next_cursor` back as `cursor` for the older ones)."""
-    case = runtime.engine.case(case_id, scope=user.scope)
+    case = runtime.engine.case(case_id, scope=user.reach)
     mark_of(request).place(case.region)
     found = runtime.audit.query(
         case_id=case_id, personal_only=True, limit=limit + 1, newest_first=True, before=cursor
@@ -227,7 +229,7 @@ def take_step(
         expected_version=body.expected_version,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
     )
     _mark(request, result)
     count_command(body.trigger)
@@ -250,7 +252,7 @@ def send_referral(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Refer the person to an agency for a service."""
-    workflow = engine.workflow_of(case_id, scope=user.scope)
+    workflow = engine.workflow_of(case_id, scope=user.reach)
     names = (
         (workflow.referrals.agency_field, workflow.referrals.service_field)
         if (workflow.referrals)
@@ -264,7 +266,7 @@ def send_referral(
         expected_version=body.expected_version,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
     )
     _mark(request, result)
     count_command("send_referral")
@@ -297,7 +299,7 @@ def take_referral_step(
         expected_version=body.expected_version,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
     )
     _mark(request, result)
     count_command(body.trigger)

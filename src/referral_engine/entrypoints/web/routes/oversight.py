@@ -47,7 +47,7 @@ def history(
     engine = runtime.engine
     entries = history_shown(request, user, engine, case_id)
     at = min(at or len(entries), len(entries))
-    replayed = engine.case_at_version(case_id, at, scope=user.scope)
+    replayed = engine.case_at_version(case_id, at, scope=user.reach)
     shown = case_shown(request, user, engine, replayed)
     workflow = engine.workflows.get(shown.workflow_id, shown.workflow_version)
     return page(
