@@ -1,6 +1,10 @@
-"""case_queue: one row per case (state, region, workflow, assigned agency, last step, deadlines).
+"""case_queue: one row per case (state, region, workflow, assigned agency, last step, deadlines),
+and the agencies each case is shared with, for the queues of roles that reach only those.
 
-A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version follows the case."""
+A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version follows the case.
+A reach mark is `reach:agency` (domain/access.py): `acted` for every agency whose user opened the
+case or took a step on it, `referred` for a referral's receiving agency, `named` for the agency a
+case step sent the case to (e.g. the police unit asked to verify it)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Mapping
 
 from referral_engine.application.readmodel import Changes, Event
 
-VERSION = 1
+VERSION = 2
 
 
 def handle(event: Event, changes: Changes) -> None:
@@ -25,6 +29,10 @@ def handle(event: Event, changes: Changes) -> None:
         row["state"] = event.to_state
         row["assigned_agency"] = event.actor_agency
     changes.upsert("case_queue", key, set=row, first={"opened_on": event.occurred_on})
+    if event.name != "WorkflowMigrated":  # an administrator's migration is not work on the case
+        _reach(changes, event, "acted", event.actor_agency)
+    if event.agency:
+        _reach(changes, event, "named" if event.referral_id is None else "referred", event.agency)
     for stopped in event.deadlines_stopped:
         if "due_on" in stopped:  # earliest-date guards (no due date) are not deadlines
             changes.delete("case_deadlines", _deadline_key(event, stopped))
@@ -33,6 +41,10 @@ def handle(event: Event, changes: Changes) -> None:
             changes.upsert(
                 "case_deadlines", _deadline_key(event, started), set={"due_on": started["due_on"]}
             )
+
+
+def _reach(changes: Changes, event: Event, reach: str, agency: str) -> None:
+    changes.upsert("case_reach", {"case_id": event.case_id, "mark": f"{reach}:{agency}"})
 
 
 def _deadline_key(event: Event, deadline: Mapping[str, object]) -> dict[str, object]:

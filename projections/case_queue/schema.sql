@@ -23,3 +23,12 @@ create table case_deadlines (
     primary key (case_id, name, referral_id)
 );
 create index case_deadlines_due on case_deadlines (due_on);
+
+-- Who a case is shared with beyond its region (`acted:`, `referred:` or `named:` and the agency):
+-- the queue of a role that reaches only such cases lists those carrying one of its marks.
+create table case_reach (
+    case_id uuid not null,
+    mark text not null,
+    primary key (case_id, mark)
+);
+create index case_reach_mark on case_reach (mark, case_id);

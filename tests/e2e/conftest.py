@@ -56,7 +56,7 @@ def callers(pg_runtime: Runtime) -> Callers:
     found = Callers()
     found.add(pg_runtime, "screener", "nrm_actor", "ngo-synthetic", [KYIV])
     found.add(pg_runtime, "lsa", "lsa_official", "lsa-kyivska", [KYIV])
-    found.add(pg_runtime, "police", "police", "police-kyivska", [KYIV])
+    found.add(pg_runtime, "police", "police", POLICE_UNIT, [KYIV])
     found.add(pg_runtime, "decider", "decision_maker", "msp-kyivska", [KYIV])
     found.add(pg_runtime, "shelter", "service_provider", "shelter-kyiv", [KYIV])
     found.add(pg_runtime, "clinic", "service_provider", "clinic-kyiv", [KYIV])
@@ -90,8 +90,15 @@ def step_spec(trigger: str) -> TransitionSpec:
     return next(s for s in specs if s.trigger == trigger)
 
 
+POLICE_UNIT = "police-kyivska"
+"""The police caller's unit: verification is requested from it unless a test says otherwise, so
+that the police caller reaches the cases it is asked to verify (`names_agency`)."""
+
+
 def step_data(trigger: str, **overrides: object) -> dict[str, Any]:
     """Valid data for a trigger (every required field), with overrides."""
+    if trigger == "request_verification":
+        overrides.setdefault("police_unit", POLICE_UNIT)
     return data_for(step_spec(trigger), **overrides)
 
 

@@ -74,11 +74,17 @@ class GenericClient:
     def offers(self, case_id: str) -> tuple[dict[str, Any], list[Offer]]:
         """The case, and every step the API offers each of the client's users."""
         found: list[Offer] = []
-        case: dict[str, Any] = {}
+        whole: dict[str, Any] = {}
         for user in self.users:
-            case = read(self.client, user, case_id)
+            response = self.client.get(f"/api/cases/{case_id}", headers=user.auth)
+            if response.status_code == 404:
+                continue  # not this user's case to see (need-to-know): offered nothing
+            assert response.status_code == 200, response.text
+            case: dict[str, Any] = response.json()
             found += [Offer(user, s, case["version"]) for s in case["allowed_steps"]]
-        return case, found
+            if user.role == "supervisor" or not whole:  # a supervisor sees the whole case
+                whole = case
+        return whole, found
 
     def choose(
         self,

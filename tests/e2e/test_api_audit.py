@@ -37,15 +37,15 @@ def test_reading_a_case_records_who_what_when_and_from_where(
     case_id = open_case(client, callers["screener"])["id"]
     before = datetime.now(UTC)
 
-    client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
+    client.get(f"/api/cases/{case_id}", headers=callers["decider"].auth)
 
-    (entry,) = audit(client, callers["supervisor"], case=case_id, user="police")
+    (entry,) = audit(client, callers["supervisor"], case=case_id, user="decider")
     assert entry | {"id": None, "at": None} == {
         "id": None,
         "at": None,
-        "user_name": "police",
-        "role": "police",
-        "agency": "police-kyivska",
+        "user_name": "decider",
+        "role": "decision_maker",
+        "agency": "msp-kyivska",
         "action": "case.read",
         "method": "GET",
         "path": f"/api/cases/{case_id}",
@@ -53,7 +53,7 @@ def test_reading_a_case_records_who_what_when_and_from_where(
         "case_id": case_id,
         "region": "Kyivska",
         "address": "testclient",
-        "detail": {"personal_fields": ["person_name"]},  # what the police officer saw
+        "detail": {"personal_fields": ["person_name"]},  # what the decision-maker saw
         "channel": "http",
         "os_user": None,
     }
@@ -123,8 +123,9 @@ def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
     case_id = open_case(client, callers["screener"])["id"]
     missing = "00000000-0000-4000-8000-000000000000"
     requests = [
-        ("police", f"/api/cases/{case_id}"),
+        ("decider", f"/api/cases/{case_id}"),
         ("supervisor", f"/api/cases/{case_id}/history"),
+        ("clinic", f"/api/cases/{case_id}"),  # not referred to it: 404 after the read
         ("lviv-lsa", f"/api/cases/{case_id}"),  # another region's case: 404 after the read
         ("lviv-lsa", f"/api/cases/{case_id}/history"),
         ("analyst", f"/api/cases/{case_id}"),  # refused before any read: the audit looks
@@ -138,8 +139,9 @@ def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
         answered.append((name, response.status_code, len(case_reads)))
 
     assert answered == [
-        ("police", 200, 1),
+        ("decider", 200, 1),
         ("supervisor", 200, 1),
+        ("clinic", 404, 1),
         ("lviv-lsa", 404, 1),
         ("lviv-lsa", 404, 1),
         ("analyst", 403, 1),
@@ -147,8 +149,9 @@ def test_each_case_request_reads_the_case_once_and_files_it_under_its_region(
     ]
     entries = audit(client, callers["supervisor"], case=case_id)[1:]
     assert [(e["user_name"], e["status"], e["region"]) for e in entries] == [
-        ("police", 200, "Kyivska"),
+        ("decider", 200, "Kyivska"),
         ("supervisor", 200, "Kyivska"),
+        ("clinic", 404, "Kyivska"),  # filed for the region's supervisors; the clinic learns nothing
         ("lviv-lsa", 404, "Kyivska"),
         ("lviv-lsa", 404, "Kyivska"),
         ("analyst", 403, "Kyivska"),
@@ -302,7 +305,7 @@ def test_a_request_the_log_cannot_record_is_answered_503_without_its_data(
         raise psycopg.OperationalError("the audit log's disk is full")
 
     monkeypatch.setattr(pg_runtime.audit, "record", unavailable)
-    response = client.get(f"/api/cases/{case_id}", headers=callers["police"].auth)
+    response = client.get(f"/api/cases/{case_id}", headers=callers["decider"].auth)
 
     assert_problem(response, 503, "service-unavailable")
     assert case_id not in response.text and "disk" not in response.text

@@ -87,7 +87,9 @@ def test_only_the_receiving_agency_is_offered_its_referral_steps(
         return {(s["trigger"], s["referral_id"]) for s in case["allowed_steps"]}
 
     assert offered("shelter") == {("accept", "r1"), ("reject", "r1")}
-    assert offered("clinic") == set()
+    # another agency does not even reach the case (need-to-know)
+    clinic = client.get(f"/api/cases/{case_id}", headers=callers["clinic"].auth)
+    assert clinic.status_code == 404
 
 
 def test_a_step_answers_200_with_the_new_state_and_version(

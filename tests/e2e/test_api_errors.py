@@ -43,14 +43,14 @@ def test_the_legal_steps_named_are_those_of_the_caller(
     case_id, version = case_in(client, callers, "screened")
 
     as_supervisor = take_step(client, callers["supervisor"], case_id, "grant_status", version)
-    as_police = take_step(client, callers["police"], case_id, "grant_status", version)
+    as_decider = take_step(client, callers["decider"], case_id, "grant_status", version)
 
     assert assert_problem(as_supervisor, 409, "illegal-transition")["legal_triggers"] == [
         "withdraw_consent",
         "override_consent",
         "close_case",
     ]
-    assert assert_problem(as_police, 409, "illegal-transition")["legal_triggers"] == []
+    assert assert_problem(as_decider, 409, "illegal-transition")["legal_triggers"] == []
 
 
 def test_a_step_for_children_only_is_refused_for_an_adult_naming_the_condition(

@@ -70,9 +70,23 @@ def test_another_agency_may_not_answer_the_referral(client: TestClient, callers:
 
     response = referral_step(client, callers["clinic"], case_id, "r1", "accept", version + 1)
 
-    body = assert_problem(response, 403, "not-receiving-agency")
-    assert "shelter-kyiv" in body["detail"]
+    # the case is not referred to the clinic: it does not even learn that it exists
+    body = assert_problem(response, 404, "not-found")
+    assert "shelter-kyiv" not in body["detail"]
     assert len(history(client, callers["lsa"], case_id)) == version + 1
+
+
+def test_an_agency_may_not_answer_another_agencys_referral_on_a_case_it_sees(
+    client: TestClient, callers: Callers
+) -> None:
+    case_id, version = case_in(client, callers, "application_registered")
+    send_referral(client, callers["lsa"], case_id, version, agency="shelter-kyiv")
+    send_referral(client, callers["lsa"], case_id, version + 1, agency="clinic-kyiv")
+
+    response = referral_step(client, callers["clinic"], case_id, "r1", "accept", version + 2)
+
+    assert_problem(response, 404, "not-found")  # r1 is not the clinic's to see
+    assert len(history(client, callers["lsa"], case_id)) == version + 2
 
 
 def test_a_referral_without_consent_is_refused(client: TestClient, callers: Callers) -> None:

@@ -13,7 +13,7 @@ from referral_engine.application import demo
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from referral_engine.entrypoints.asgi import create_app
-from tests.e2e.conftest import Callers, case_in, open_case, take_step
+from tests.e2e.conftest import Callers, case_in, open_case, send_referral, take_step, walk
 from tests.e2e.pages import csrf_of, post_form, sign_in
 from tests.e2e.test_cli import pg_env
 from tests.factories import SUPERVISOR, UKRAINE, engine_on_version, wait_until
@@ -164,6 +164,9 @@ def test_personal_fields_a_role_may_not_read_are_not_shown(
     client: TestClient, callers: Callers
 ) -> None:
     case = open_case(client, callers["screener"], narrative="Synthetic story, not to be shown")
+    version = walk(client, callers, case["id"], case["version"], "record_consent",
+                   "register_application")  # fmt: skip
+    assert send_referral(client, callers["lsa"], case["id"], version).status_code == 201
     sign_in(client, callers["shelter"].token)
     page = client.get(f"/cases/{case['id']}").text
     assert "Synthetic story" not in page

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
 from tests.factories import (
     LSA,
@@ -27,6 +28,8 @@ ADMIN = Actor("ops", "admin", "operations")
 STATES = ("screened", "interviewed", "identified", "status_granted", "under_appeal")
 QUEUE = {
     "regions": None,
+    "whole": None,
+    "marks": [],
     "region": None,
     "state": None,
     "from": None,
@@ -62,7 +65,7 @@ def test_some_cases_move_to_v2_others_stay_on_v1_and_both_replay_and_count(
     clock.advance(days=1)
 
     report = engine.migrate_cases(
-        UKRAINE, 1, 2, actor=ADMIN, scope=frozenset({"Kyivska"})
+        UKRAINE, 1, 2, actor=ADMIN, scope=Scope(frozenset({"Kyivska"}))
     )  # a pilot region first
     assert report.refused == () and set(report.moved) == set(kyiv)
 

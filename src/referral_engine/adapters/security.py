@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from referral_engine.adapters.database import Database
 from referral_engine.config import TOKEN_DAYS_MAX
+from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
 
@@ -79,6 +80,11 @@ class User:
     def scope(self) -> frozenset[str] | None:
         """The regions this user may see, or None for every region."""
         return None if ALL_REGIONS in self.regions else frozenset(self.regions)
+
+    @property
+    def reach(self) -> Scope:
+        """What the engine's need-to-know rules judge this user by: regions, role, agency."""
+        return Scope(self.scope, self.role, self.agency)
 
     def covers(self, region: str) -> bool:
         return ALL_REGIONS in self.regions or region in self.regions

@@ -3,63 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from functools import reduce
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from referral_engine.application.ports import AuditNote, CaseStore, paused_gc
+from referral_engine.application.ports import AuditNote
+from referral_engine.application.reading import CaseHistory, CaseReader, Clock, utc_now
 from referral_engine.domain import steps
+from referral_engine.domain.access import Scope, sight
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
-    CaseNotFound,
     DomainError,
-    FieldProblem,
-    InvalidData,
     MigrationRefused,
+    ReferralNotFound,
     RegionNotAllowed,
     VersionConflict,
 )
-from referral_engine.domain.markers import erase
 from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.steps import open_fingerprint
-from referral_engine.domain.views import CaseView, HistoryEntry, MigrationReport, StepResult
+from referral_engine.domain.views import MigrationReport, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.workflows.loader import WorkflowRegistry
 
 IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 
-Clock = Callable[[], datetime]
-Scope = frozenset[str] | None
-"""The regions a caller may see; None means every region."""
+__all__ = ["CaseHistory", "Clock", "Engine", "Scope", "utc_now"]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class CaseHistory:
-    """A case's history with where the case lies and the workflow version it runs under."""
-
-    region: str
-    workflow: WorkflowDefinition
-    entries: list[HistoryEntry]
-
-
-class Engine:
-    """Open cases, take steps, refer; read a case now, at a version, as of a time, its history."""
-
-    def __init__(self, store: CaseStore, workflows: WorkflowRegistry, clock: Clock = utc_now):
-        self.store = store
-        self.workflows = workflows
-        self.clock = clock
+class Engine(CaseReader):
+    """Open cases, take steps, refer, migrate, erase; and read them (`CaseReader`)."""
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -72,12 +47,12 @@ class Engine:
         actor: Actor,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
         audit: AuditNote | None = None,
     ) -> StepResult:
         """Open a case under the newest version of a workflow with its opening event (and its
         audit entry, in the same transaction, when given one)."""
-        if scope is not None and region not in scope:
+        if scope is not None and not scope.covers(region):
             raise RegionNotAllowed(region)
         ctx = self._context(actor, occurred_at, idempotency_key)
         case_id = uuid5(IDEMPOTENT_OPEN, str(ctx.key())) if ctx.key() else None
@@ -101,7 +76,7 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
         backdating_reason: str | None = None,
         audit: AuditNote | None = None,
     ) -> StepResult:
@@ -124,7 +99,7 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
         backdating_reason: str | None = None,
         audit: AuditNote | None = None,
     ) -> StepResult:
@@ -149,21 +124,22 @@ class Engine:
         expected_version: int,
         occurred_at: datetime | None = None,
         idempotency_key: str | None = None,
-        scope: Scope = None,
+        scope: Scope | None = None,
         backdating_reason: str | None = None,
         audit: AuditNote | None = None,
     ) -> StepResult:
         """Fire a trigger on one referral: accept, reject, revoke, deliver assistance, complete."""
         ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
-        return self._command(
-            case_id,
-            ctx,
-            scope,
-            audit,
-            lambda c, w: steps.take_referral_step(
-                c, w, referral_id, trigger, data, ctx, expected_version
-            ),
-        )
+
+        def decide(case: Case, workflow: WorkflowDefinition) -> StepOutcome:
+            seen = sight(workflow.access, case, scope)
+            if seen is not None and not seen.whole and referral_id not in (seen.referrals or ()):
+                raise ReferralNotFound(referral_id)  # another agency's referral: not theirs to see
+            return steps.take_referral_step(
+                case, workflow, referral_id, trigger, data, ctx, expected_version
+            )
+
+        return self._command(case_id, ctx, scope, audit, decide)
 
     def erase_personal_data(
         self,
@@ -171,7 +147,7 @@ class Engine:
         reason: str,
         *,
         actor: Actor,
-        scope: Scope = None,
+        scope: Scope | None = None,
         audit: AuditNote | None = None,
     ) -> StepResult:
         """Erase the case's personal data on a lawful request: record the erasure, then destroy
@@ -200,7 +176,7 @@ class Engine:
         *,
         actor: Actor,
         dry_run: bool = False,
-        scope: Scope = None,
+        scope: Scope | None = None,
     ) -> MigrationReport:
         """Move every open case of one workflow version (in `scope`'s regions) to another through
         a recorded event; cases whose state has no counterpart are refused and listed (a dry run
@@ -218,57 +194,6 @@ class Engine:
         return MigrationReport(
             workflow_id, from_version, to_version, dry_run, tuple(moved), tuple(refused)
         )
-
-    # -- queries --------------------------------------------------------------------------------
-
-    def case(self, case_id: UUID, *, reader: Actor | None = None, scope: Scope = None) -> CaseView:
-        """The case now, with the steps `reader` may take next."""
-        return self._view(self._get(case_id, scope), reader)
-
-    def case_at_version(
-        self, case_id: UUID, version: int, *, reader: Actor | None = None, scope: Scope = None
-    ) -> CaseView:
-        """The case as it was right after event number `version`."""
-        events = self._events(case_id, scope)
-        if not 1 <= version <= len(events):
-            problem = f"must be between 1 and {len(events)}, the case's current version"
-            raise InvalidData([FieldProblem("version", problem)])
-        case = _project(events[:version], erasure=_erasure(events))
-        return self._view(case, reader, today=case.modified_on)
-
-    def case_as_of(
-        self, case_id: UUID, as_of: datetime, *, reader: Actor | None = None, scope: Scope = None
-    ) -> CaseView:
-        """The case as the system knew it at `as_of` (by recording time)."""
-        if as_of.tzinfo is None:
-            raise InvalidData([FieldProblem("as_of", "must include a time zone")])
-        every = self._events(case_id, scope)
-        events = [e for e in every if e.timestamp <= as_of]
-        if not events:
-            detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
-            raise CaseNotFound(case_id, detail, region=every[0].region)
-        return self._view(_project(events, erasure=_erasure(every)), reader, today=as_of)
-
-    def history(self, case_id: UUID, *, scope: Scope = None) -> list[HistoryEntry]:
-        """Every event of the case: who did what, when it happened and when it was recorded."""
-        return self.case_history(case_id, scope=scope).entries
-
-    def case_history(self, case_id: UUID, *, scope: Scope = None) -> CaseHistory:
-        """The case's history, region and workflow version, from one read of its events."""
-        events = self._events(case_id, scope)
-        case = _project(events)
-        entries: list[HistoryEntry] = []
-        for event in events:
-            entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
-        erasure = _erasure(events)
-        if erasure is not None:  # erased everywhere, even where a key was still cached
-            personal = dict.fromkeys(erasure.fields, frozenset[str]())
-            entries = [replace(e, data=erase(e.data, personal)) for e in entries]
-        return CaseHistory(case.region, self._workflow(case), entries)
-
-    def workflow_of(self, case_id: UUID, *, scope: Scope = None) -> WorkflowDefinition:
-        """The workflow version the case runs under."""
-        return self._workflow(self._get(case_id, scope))
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -289,7 +214,7 @@ class Engine:
         self,
         case_id: UUID,
         ctx: Context,
-        scope: Scope,
+        scope: Scope | None,
         audit: AuditNote | None,
         decide: Callable[[Case, WorkflowDefinition], StepOutcome],
     ) -> StepResult:
@@ -319,13 +244,13 @@ class Engine:
         target: WorkflowDefinition,
         actor: Actor,
         dry_run: bool,
-        scope: Scope,
+        scope: Scope | None,
     ) -> bool:
         """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
         for _ in range(5):
             case = self._get(case_id)
             on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
-            elsewhere = scope is not None and case.region not in scope
+            elsewhere = scope is not None and not scope.covers(case.region)
             if not on_source or elsewhere or source.states[case.state].terminal:
                 return False
             steps.migrate(case, source, target, self._context(actor, None, None))
@@ -355,49 +280,7 @@ class Engine:
         assert first is not None  # the case's id was derived from this very key
         return StepResult.of(case_id, first)
 
-    def _get(self, case_id: UUID, scope: Scope = None) -> Case:
-        """The case, if it exists and lies in `scope` (else not found: existence must not leak)."""
-        try:
-            case: Case = self.store.repository.get(case_id)
-        except AggregateNotFoundError:
-            raise CaseNotFound(case_id) from None
-        if scope is not None and case.region not in scope:
-            raise CaseNotFound(case_id, region=case.region)
-        return case
-
-    def _events(self, case_id: UUID, scope: Scope = None) -> list[Any]:
-        with paused_gc():  # decoding a long stream allocates many short-lived containers
-            events: list[Any] = list(self.store.events.get(case_id))
-        if not events:
-            raise CaseNotFound(case_id)
-        if scope is not None and events[0].region not in scope:
-            raise CaseNotFound(case_id, region=events[0].region)
-        return events
-
-    def _workflow(self, case: Case) -> WorkflowDefinition:
-        return self.workflows.get(case.workflow_id, case.workflow_version)
-
-    def _view(self, case: Case, reader: Actor | None, today: datetime | None = None) -> CaseView:
-        """Deadlines are judged as of `today`: now, or the moment a past view is taken at."""
-        return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
-
 
 def _noted(audit: AuditNote | None, case: Case) -> AuditNote | None:
     """The command's audit note, naming the case it acted on (written with its events)."""
     return None if audit is None else audit.about(case.id, case.region)
-
-
-def _project(events: list[Any], erasure: Case.PersonalDataErased | None = None) -> Case:
-    """Fold events into a case without running any rule (replay never re-decides). A past
-    view of an erased case is erased too (`erasure`, recorded later than the view's events):
-    the personal data is gone now, whichever moment of the case is shown, even where this
-    process still held the case's key when the erasure committed elsewhere."""
-    case: Case = reduce(lambda agg, event: event.mutate(agg), events, None)
-    if erasure is not None and not case.erased:
-        erasure.apply(case)
-    return case
-
-
-def _erasure(events: list[Any]) -> Case.PersonalDataErased | None:
-    """The erasure the case's stream records, if any."""
-    return next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID, uuid4
 
-from referral_engine.application.engine import Engine, Scope
+from referral_engine.application.engine import Engine
 from referral_engine.application.ports import AuditNote
+from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import (
     ErasureRequestDecided,
@@ -44,7 +45,7 @@ class ErasureRequestStore(Protocol):
 
     def get(self, request_id: UUID) -> ErasureRequest | None: ...
 
-    def listed(self, state: str | None, regions: Scope) -> list[ErasureRequest]: ...
+    def listed(self, state: str | None, regions: frozenset[str] | None) -> list[ErasureRequest]: ...
 
     def decide(self, request_id: UUID, state: str, by: str, at: datetime) -> bool: ...
 
@@ -57,7 +58,7 @@ class Erasures:
         self.store = store
 
     def request(
-        self, case_id: UUID, reason: str, *, actor: Actor, scope: Scope = None
+        self, case_id: UUID, reason: str, *, actor: Actor, scope: Scope | None = None
     ) -> ErasureRequest:
         """Ask for the case's personal data to be erased (nothing is erased yet)."""
         case = self.engine.case(case_id, scope=scope)
@@ -65,16 +66,18 @@ class Erasures:
         self.store.add(found)
         return found
 
-    def listed(self, state: str | None = PENDING, *, scope: Scope = None) -> list[ErasureRequest]:
+    def listed(
+        self, state: str | None = PENDING, *, scope: Scope | None = None
+    ) -> list[ErasureRequest]:
         """The requests in `scope`'s regions, oldest first (pending ones unless told)."""
-        return self.store.listed(state, scope)
+        return self.store.listed(state, None if scope is None else scope.regions)
 
     def approve(
         self,
         request_id: UUID,
         *,
         actor: Actor,
-        scope: Scope = None,
+        scope: Scope | None = None,
         audit: AuditNote | None = None,
     ) -> tuple[ErasureRequest, StepResult]:
         """Approve another person's request: the case's personal data is erased now."""
@@ -88,22 +91,24 @@ class Erasures:
         self.store.decide(request_id, APPROVED, actor.user_id, self._now())
         return self._get(request_id, scope), result
 
-    def refuse(self, request_id: UUID, *, actor: Actor, scope: Scope = None) -> ErasureRequest:
+    def refuse(
+        self, request_id: UUID, *, actor: Actor, scope: Scope | None = None
+    ) -> ErasureRequest:
         """Refuse a request (the requester may withdraw their own): nothing is erased."""
         self._pending(request_id, scope)
         if not self.store.decide(request_id, REFUSED, actor.user_id, self._now()):
             raise ErasureRequestDecided(request_id, self._get(request_id, scope).state)
         return self._get(request_id, scope)
 
-    def _pending(self, request_id: UUID, scope: Scope) -> ErasureRequest:
+    def _pending(self, request_id: UUID, scope: Scope | None) -> ErasureRequest:
         found = self._get(request_id, scope)
         if found.state != PENDING:
             raise ErasureRequestDecided(request_id, found.state)
         return found
 
-    def _get(self, request_id: UUID, scope: Scope) -> ErasureRequest:
+    def _get(self, request_id: UUID, scope: Scope | None) -> ErasureRequest:
         found = self.store.get(request_id)
-        if found is None or (scope is not None and found.region not in scope):
+        if found is None or (scope is not None and not scope.covers(found.region)):
             raise ErasureRequestNotFound(request_id)
         return found
 

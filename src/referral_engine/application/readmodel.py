@@ -38,7 +38,8 @@ class Event(NamedTuple):
     report: Mapping[str, Any]
     """Reporting fields (never personal) the workflow maps, e.g. `assistance_type`."""
     agency: str | None
-    """The receiving agency, on the event that sends a referral."""
+    """The receiving agency, on the event that sends a referral; on a case step, the agency
+    it sends the case to (its transition's `names_agency`, e.g. the police unit asked)."""
     service: str | None
     deadlines_started: Sequence[Mapping[str, Any]]
     deadlines_stopped: Sequence[Mapping[str, Any]]

@@ -62,13 +62,17 @@ class Case(Aggregate):
             case.idempotency = {}
             case.opened_at = case.last_occurred_at = self.occurred_at
             case.last_step = self.name
+            case.acting_agencies = [self.actor["agency"]]
+            case.named_agencies = []
             case._record_outcome(self, None)
             clocks.start(case.deadlines, case.guards, self.deadlines_started)
 
     class StepTaken(Aggregate.Event):
         """A workflow step on the case, or on one of its referrals when `referral_id` is set.
 
-        Sending a referral records its agency and service (named by the workflow's fields)."""
+        Sending a referral records its agency and service (named by the workflow's fields); a
+        case step that sends the case to an agency (its transition's `names_agency`) records
+        that agency."""
 
         class_version = 3
         name: str
@@ -101,9 +105,13 @@ class Case(Aggregate):
                     case.previous_state = self.from_state
                 case.state = self.to_state
                 case.data.update(self.data)
+                if self.agency and self.agency not in case.named_agencies:
+                    case.named_agencies.append(self.agency)
             else:
                 case._apply_referral_step(self)
             case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
+            if self.actor["agency"] not in case.acting_agencies:
+                case.acting_agencies.append(self.actor["agency"])
             if self.occurred_at >= case.last_occurred_at:
                 case.last_occurred_at, case.last_step = self.occurred_at, self.name
             clocks.stop(case.deadlines, case.guards, self.deadlines_stopped)
@@ -199,6 +207,15 @@ class Case(Aggregate):
         self.last_occurred_at: datetime
         """When the latest step happened (as stated): no later step may be stated earlier."""
         self.last_step: str
+        self.acting_agencies: list[str]
+        """The agencies whose users opened the case or took a step on it."""
+        self.named_agencies: list[str]
+        """The agencies case steps sent the case to (e.g. the police unit asked to verify)."""
+
+    @property
+    def referral_agencies(self) -> dict[str, str]:
+        """Each referral's receiving agency, by referral id."""
+        return {rid: r.agency for rid, r in self.referrals.items()}
 
     @classmethod
     def opened(cls, case_id: UUID | None, **fields: Any) -> Case:

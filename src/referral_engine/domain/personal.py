@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from referral_engine.domain.access import Sight
 from referral_engine.domain.markers import (
     ERASED,
     NOT_PERMITTED,
@@ -19,6 +20,7 @@ from referral_engine.domain.markers import (
     shown_personal,
 )
 from referral_engine.domain.views import CaseView, HistoryEntry, Referral
+from referral_engine.domain.workflow import WorkflowDefinition
 
 __all__ = [
     "ERASED",
@@ -28,6 +30,7 @@ __all__ = [
     "erase",
     "is_marker",
     "shown_personal",
+    "within_sight",
 ]
 
 SUPERVISOR = "supervisor"
@@ -67,3 +70,46 @@ class Disclosure:
     def _referral(self, referral: Referral) -> Referral:
         steps = tuple({**s, "data": self.data(s.get("data", {}))} for s in referral.steps)
         return replace(referral, data=self.data(referral.data), steps=steps)
+
+
+def within_sight(view: CaseView, sight: Sight, workflow: WorkflowDefinition) -> CaseView:
+    """The case as far as a reader who reaches it through referrals sees it: the case fields
+    the workflow shares with a referral (other personal fields as not permitted, other fields
+    left out), their own referrals, those referrals' deadlines and steps."""
+    if sight.referrals is None:
+        return view
+    mine = sight.referrals
+    return replace(
+        view,
+        data=_shared(view.data, workflow),
+        referrals=tuple(r for r in view.referrals if r.id in mine),
+        deadlines=tuple(d for d in view.deadlines if d.referral_id in mine),
+        allowed_steps=tuple(
+            s for s in view.allowed_steps if s.referral_id is None or s.referral_id in mine
+        ),
+    )
+
+
+def history_within_sight(
+    entries: list[HistoryEntry], sight: Sight, workflow: WorkflowDefinition
+) -> list[HistoryEntry]:
+    """The history as far as such a reader sees it: the steps of their referrals and the case
+    steps their own agency took."""
+    if sight.referrals is None:
+        return entries
+    mine = sight.referrals
+    return [
+        e
+        for e in entries
+        if e.referral_id in mine
+        or (e.referral_id is None and e.actor.get("agency") == sight.agency)
+    ]
+
+
+def _shared(data: Mapping[str, Any], workflow: WorkflowDefinition) -> dict[str, Any]:
+    shared = workflow.referrals.shared_fields if workflow.referrals else frozenset()
+    return {
+        name: value if name in shared else dict(NOT_PERMITTED)
+        for name, value in data.items()
+        if name in shared or name in workflow.personal
+    }

@@ -85,7 +85,9 @@ def take_step(
     decisions.check_not_before(case, spec, _occurred(case, ctx).date())
     clean = check_data(spec.fields, data)
     dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
-    _record_step(case, workflow, spec, (None, case.state, dest or case.state), clean, ctx, print_)
+    moves = (None, case.state, dest or case.state)
+    named = referrals.text(clean, spec.names_agency) if spec.names_agency else None
+    _record_step(case, workflow, spec, moves, clean, ctx, print_, named=named or None)
     return case.last_outcome()
 
 
@@ -203,9 +205,12 @@ def _record_step(
     ctx: Context,
     print_: str,
     sent: tuple[str, str] | None = None,
+    *,
+    named: str | None = None,
 ) -> None:
     """Record a step: `moves` is the referral it moves (None: the case), from which state to
-    which; `sent` the agency and service of a referral it sends."""
+    which; `sent` the agency and service of a referral it sends; `named` the agency a case step
+    sends the case to."""
     referral_id, from_state, to_state = moves
     if case.erased and (personal := sorted(set(data) & set(workflow.personal))):
         raise PersonalDataErased(personal)
@@ -226,7 +231,7 @@ def _record_step(
         name=spec.event,
         trigger=spec.trigger,
         referral_id=referral_id,
-        agency=sent[0] if sent else None,
+        agency=sent[0] if sent else named,
         service=sent[1] if sent else None,
         from_state=from_state,
         to_state=to_state,

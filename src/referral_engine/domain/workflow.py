@@ -97,6 +97,9 @@ class TransitionSpec:
     """The transition's own backdating rule, or the workflow's (None: neither declares one)."""
     when: tuple[ConditionSpec, ...] = ()
     """Conditions on the case's recorded data, all of which must hold."""
+    names_agency: str | None = None
+    """The field naming the agency the step sends the case to (e.g. the police unit asked to
+    verify it): that agency's users with the `named` reach see the case from then on."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -185,6 +188,8 @@ class ReferralSpec:
     """Case states in which referrals may move at all (None: every state)."""
     agency_field: str = "agency"
     service_field: str = "service"
+    shared_fields: frozenset[str] = frozenset()
+    """The case fields a receiving agency reads on a case referred to it."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -237,6 +242,9 @@ class WorkflowDefinition:
     backdating: BackdatingSpec | None = None
     """The workflow's backdating rule (opening a case, sending a referral, and any step
     declaring none of its own)."""
+    access: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Role -> how its users reach cases (domain/access.py: region, acted, named, referred);
+    a role not listed reaches every case of its users' regions."""
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Language -> label key (`state.screened`, `step.grant_status.valid_until`, ...) -> its
     words there; the titles themselves are the English ones (see workflow_labels)."""

@@ -57,6 +57,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             transitions=tuple(_transition(t, ref_live, backdating) for t in r.transitions),
             agency_field=r.agency_field,
             service_field=r.service_field,
+            shared_fields=frozenset(r.shared_fields),
         )
     weekend = frozenset(WEEKDAYS.index(d) for d in model.calendar.weekend)
     return WorkflowDefinition(
@@ -94,6 +95,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields=dict(model.reporting.fields),
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
+        access={role: frozenset(reaches) for role, reaches in model.access.items()},
         migrations=_migrations(model.migration),
         backdating=backdating,
         labels=all_labels(model),
@@ -146,6 +148,7 @@ def _transition(
         not_before=_not_before(t.not_before),
         backdating=_backdating(t.backdating) or backdating,
         when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
+        names_agency=t.names_agency,
     )
 
 

@@ -124,6 +124,7 @@ class TransitionModel(_Model):
     not_before: NotBeforeModel | None = None
     backdating: BackdatingModel | None = None
     when: list[ConditionModel] = []
+    names_agency: str | None = None
     fields: dict[str, FieldModel] = {}
 
     @field_validator("when", mode="before")
@@ -148,6 +149,7 @@ class ReferralsModel(_Model):
     active_in: list[str] | None = None
     agency_field: str = "agency"
     service_field: str = "service"
+    shared_fields: list[str] = []
     send: SendModel
     states: dict[str, StateModel] = Field(min_length=1)
     transitions: list[TransitionModel] = []
@@ -195,6 +197,17 @@ class WorkflowModel(_Model):
     calendar: CalendarModel = CalendarModel()
     reporting: ReportingModel = ReportingModel()
     personal_data: PersonalDataModel | None = None
+    access: dict[str, list[str]] = Field(
+        default={}, description="role: how its users reach cases (region, acted, named, referred)"
+    )
     migration: MigrationModel | None = None
     backdating: BackdatingModel | None = None
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
+
+    @field_validator("access", mode="before")
+    @classmethod
+    def _reach_or_reaches(cls, value: object) -> object:
+        """A role takes one reach or a list of them."""
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value

@@ -128,8 +128,9 @@ class Decoder:
             to_state = d["to_state"]
             sends = from_state is None and agency_field is not None
             # events that name the agency themselves (a later class version) are taken at
-            # their word; older ones name it through the workflow's referral fields
-            agency = d.get("agency", data.get(agency_field)) if sends else None
+            # their word, a case step's too (the agency it sends the case to); older ones name
+            # a referral's through the workflow's referral fields
+            agency = d.get("agency", data.get(agency_field)) if sends else d.get("agency")
             service = d.get("service", data.get(service_field)) if sends else None
         return Event(
             position,

@@ -45,7 +45,7 @@ def erasures_approve(request_id: UUID, operator: Operator) -> None:
         user = console.operator(rt, operator, DECIDERS)
         mark.detail = {"erasure_request": str(request_id)}
         asked, result = rt.erasures.approve(
-            request_id, actor=user.actor, scope=user.scope, audit=mark.note(0)
+            request_id, actor=user.actor, scope=user.reach, audit=mark.note(0)
         )
         mark.case_id, mark.region, mark.written = asked.case_id, asked.region, not result.replayed
     out.print(f"approved {request_id}: case {asked.case_id} personal data erased")
@@ -57,6 +57,6 @@ def erasures_refuse(request_id: UUID, operator: Operator) -> None:
     with runtime() as rt:
         user = console.operator(rt, operator, DECIDERS)
         mark.detail = {"erasure_request": str(request_id)}
-        asked = rt.erasures.refuse(request_id, actor=user.actor, scope=user.scope)
+        asked = rt.erasures.refuse(request_id, actor=user.actor, scope=user.reach)
         mark.case_id, mark.region = asked.case_id, asked.region
     out.print(f"refused {request_id}: case {asked.case_id} keeps its personal data")

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from referral_engine.config import Settings
+from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
@@ -188,7 +189,7 @@ def migrate(
     """Move the open cases of one workflow version to another, case by case."""
     with runtime() as rt:
         actor = Actor(user_id=operator, role="admin", agency="operations")
-        scope = frozenset(region) if region else None
+        scope = Scope(frozenset(region)) if region else None
         report = rt.engine.migrate_cases(
             workflow_id, from_version, to_version, actor=actor, dry_run=dry_run, scope=scope
         )

@@ -25,6 +25,6 @@ def history_shown(
     request: Request, user: User, engine: Engine, case_id: UUID
 ) -> list[HistoryEntry]:
     """Every event of the case as `user` may see it."""
-    found = engine.case_history(case_id, scope=user.scope)
+    found = engine.case_history(case_id, scope=user.reach)
     mark_of(request).place(found.region)
     return disclosure(request, user, found.workflow).history(found.entries)

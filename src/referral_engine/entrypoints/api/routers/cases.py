@@ -28,6 +28,7 @@ from referral_engine.entrypoints.api.models import (
     StepOut,
 )
 from referral_engine.entrypoints.api.routers.erasures import ErasureRequestOut
+from referral_engine.entrypoints.http.access import reach_of
 from referral_engine.entrypoints.http.audit import audited, command, disclosure, done, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
@@ -68,6 +69,7 @@ def list_cases(
         {
             "today": runtime.engine.clock().date(),
             "regions": None if user.scope is None else sorted(user.scope),
+            **reach_of(runtime.engine.workflows, user.reach),
             "region": region,
             "state": state,
             "overdue": overdue,
@@ -113,12 +115,12 @@ def open_case(
         actor=user.actor,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
         audit=command(request, 201, sorted(shown.disclosed)),
     )
     _mark(request, result)
     count_command("open")
-    view = engine.case(result.case_id, reader=user.actor, scope=user.scope)
+    view = engine.case(result.case_id, reader=user.actor, scope=user.reach)
     return _case_out(request, user, engine, view)
 
 
@@ -137,11 +139,11 @@ def read_case(
     if version is not None and as_of is not None:
         raise InvalidData([FieldProblem("query", "give version or as_of, not both")])
     if version is not None:
-        view = engine.case_at_version(case_id, version, reader=user.actor, scope=user.scope)
+        view = engine.case_at_version(case_id, version, reader=user.actor, scope=user.reach)
     elif as_of is not None:
-        view = engine.case_as_of(case_id, as_of, reader=user.actor, scope=user.scope)
+        view = engine.case_as_of(case_id, as_of, reader=user.actor, scope=user.reach)
     else:
-        view = engine.case(case_id, reader=user.actor, scope=user.scope)
+        view = engine.case(case_id, reader=user.actor, scope=user.reach)
     _mark(request, view)
     return _case_out(request, user, engine, view)
 
@@ -162,7 +164,7 @@ def read_history(
     case_id: UUID, user: CaseWorker, engine: EngineDep, request: Request
 ) -> list[HistoryEntryOut]:
     """Every event of the case: who, role, agency, when, what changed."""
-    found = engine.case_history(case_id, scope=user.scope)
+    found = engine.case_history(case_id, scope=user.reach)
     mark_of(request).place(found.region)
     entries = disclosure(request, user, found.workflow).history(found.entries)
     return [HistoryEntryOut.of(h) for h in entries]
@@ -195,13 +197,13 @@ def erase_personal_data(
     supervisor approves at `/api/erasures/{id}/approve`."""
     mark_of(request).detail = {"reason": body.reason}
     if runtime.settings.erasure_approval == "two-person":
-        asked = runtime.erasures.request(case_id, body.reason, actor=user.actor, scope=user.scope)
+        asked = runtime.erasures.request(case_id, body.reason, actor=user.actor, scope=user.reach)
         mark_of(request).concerns(case_id, asked.region)
         mark_of(request).detail = {"reason": body.reason, "erasure_request": str(asked.id)}
         response.status_code = 202
         return ErasureRequestOut.of(asked)
     result = runtime.engine.erase_personal_data(
-        case_id, body.reason, actor=user.actor, scope=user.scope, audit=command(request, 200)
+        case_id, body.reason, actor=user.actor, scope=user.reach, audit=command(request, 200)
     )
     _mark(request, result)
     return StepOut.of(result)
@@ -223,7 +225,7 @@ def personal_data_reads(
 ) -> AuditPage:
     """Who saw which personal fields of this case, and when (supervisors and admins): newest
     first, a page at a time (pass `next_cursor` back as `cursor` for the older ones)."""
-    case = runtime.engine.case(case_id, scope=user.scope)
+    case = runtime.engine.case(case_id, scope=user.reach)
     mark_of(request).place(case.region)
     found = runtime.audit.query(
         case_id=case_id, personal_only=True, limit=limit + 1, newest_first=True, before=cursor
@@ -256,7 +258,7 @@ def take_step(
         expected_version=body.expected_version,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
         backdating_reason=body.backdating_reason,
         audit=command(request, 200),
     )
@@ -281,7 +283,7 @@ def send_referral(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Refer the person to an agency for a service."""
-    workflow = engine.workflow_of(case_id, scope=user.scope)
+    workflow = engine.workflow_of(case_id, scope=user.reach)
     names = (
         (workflow.referrals.agency_field, workflow.referrals.service_field)
         if (workflow.referrals)
@@ -295,7 +297,7 @@ def send_referral(
         expected_version=body.expected_version,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
         backdating_reason=body.backdating_reason,
         audit=command(request, 201),
     )
@@ -330,7 +332,7 @@ def take_referral_step(
         expected_version=body.expected_version,
         occurred_at=body.occurred_at,
         idempotency_key=idempotency_key,
-        scope=user.scope,
+        scope=user.reach,
         backdating_reason=body.backdating_reason,
         audit=command(request, 200),
     )

@@ -76,7 +76,7 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ErasureRequestOut]:
     """Erasure requests in your regions, oldest first (pending ones unless asked)."""
-    found = runtime.erasures.listed(None if state == "all" else state, scope=user.scope)
+    found = runtime.erasures.listed(None if state == "all" else state, scope=user.reach)
     return [ErasureRequestOut.of(r) for r in found[:limit]]
 
 
@@ -90,7 +90,7 @@ def approve(request_id: UUID, user: Decider, runtime: RuntimeDep, request: Reque
     """Approve another person's request: the case's personal data is erased now."""
     mark_of(request).detail = {"erasure_request": str(request_id)}
     asked, result = runtime.erasures.approve(
-        request_id, actor=user.actor, scope=user.scope, audit=command(request, 200)
+        request_id, actor=user.actor, scope=user.reach, audit=command(request, 200)
     )
     mark_of(request).concerns(asked.case_id, asked.region)
     done(request, result)
@@ -108,6 +108,6 @@ def refuse(
 ) -> ErasureRequestOut:
     """Refuse a request (the requester may withdraw their own): nothing is erased."""
     mark_of(request).detail = {"erasure_request": str(request_id)}
-    asked = runtime.erasures.refuse(request_id, actor=user.actor, scope=user.scope)
+    asked = runtime.erasures.refuse(request_id, actor=user.actor, scope=user.reach)
     mark_of(request).concerns(asked.case_id, asked.region)
     return ErasureRequestOut.of(asked)

@@ -97,7 +97,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             data,
             actor=user.actor,
             idempotency_key=_key(form),
-            scope=user.scope,
+            scope=user.reach,
             audit=command(request, 303),
         )
     except DomainError as exc:  # each error its own status: 422, 403 (role, region), ...
@@ -114,7 +114,7 @@ def case_page(
     case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep
 ) -> HTMLResponse:
     """The case: state, data, referrals, deadlines, and a form per step this user may take."""
-    view = runtime.engine.case(case_id, reader=user.actor, scope=user.scope)
+    view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
     return _case_page(request, user, runtime.engine, view)
 
 
@@ -124,7 +124,7 @@ def take_step(
 ) -> Response:
     """Take one step (case, referral or sending a referral) from its generated form."""
     engine = runtime.engine
-    workflow = engine.workflow_of(case_id, scope=user.scope)
+    workflow = engine.workflow_of(case_id, scope=user.reach)
     trigger = str(form.get("trigger", ""))
     referral_id = str(form.get("referral_id", "")) or None
     data = forms.read(_fields(workflow, trigger), form)
@@ -133,7 +133,7 @@ def take_step(
         note = command(request, 303)
         result = _command(engine, user, case_id, workflow, form, (trigger, referral_id), data, note)
     except DomainError as exc:
-        view = engine.case(case_id, reader=user.actor, scope=user.scope)
+        view = engine.case(case_id, reader=user.actor, scope=user.reach)
         failed = (trigger, referral_id, data, exc)
         return _case_page(request, user, engine, view, failed=failed, status=status_of(exc))
     _mark(request, result)
@@ -158,7 +158,7 @@ def _command(
         version = int(str(form.get("expected_version", "")))
     except ValueError:
         version = 0
-    actor, key, scope = user.actor, _key(form), user.scope
+    actor, key, scope = user.actor, _key(form), user.reach
     if referral_id is not None:
         return engine.take_referral_step(
             case_id,

@@ -46,8 +46,9 @@ def history(
     """Every event of the case, and the case replayed as it was right after event `at`."""
     engine = runtime.engine
     entries = history_shown(request, user, engine, case_id)
-    at = min(at or len(entries), len(entries))
-    replayed = engine.case_at_version(case_id, at, scope=user.scope)
+    last = entries[-1].version if entries else 1  # a receiving agency sees some events only
+    at = min(at or last, last)
+    replayed = engine.case_at_version(case_id, at, scope=user.reach)
     shown = case_shown(request, user, engine, replayed)
     workflow = engine.workflows.get(shown.workflow_id, shown.workflow_version)
     return page(

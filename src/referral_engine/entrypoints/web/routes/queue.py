@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from referral_engine.domain.errors import DomainError
+from referral_engine.entrypoints.http.access import reach_of
 from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Text
@@ -49,6 +50,7 @@ def queue(
             "overdue": {"yes": True, "no": False}.get(overdue),
             "today": runtime.engine.clock().date(),
             "regions": None if user.scope is None else sorted(user.scope),
+            **reach_of(runtime.engine.workflows, user.reach),
             "from": None,
             "to": None,
             "after": cursor,

@@ -1,0 +1,170 @@
+"""Reading cases: now, at a version, as of a time, their history; as far as a reader's reach
+sees them. The engine's commands (`engine.py`) build on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import reduce
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from referral_engine.application.ports import CaseStore, paused_gc
+from referral_engine.domain.access import WHOLE, Scope, Sight, sight
+from referral_engine.domain.case import Case
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.errors import CaseNotFound, FieldProblem, InvalidData
+from referral_engine.domain.markers import erase
+from referral_engine.domain.personal import history_within_sight, within_sight
+from referral_engine.domain.views import CaseView, HistoryEntry
+from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.workflows.loader import WorkflowRegistry
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """A case's history with where the case lies and the workflow version it runs under."""
+
+    region: str
+    workflow: WorkflowDefinition
+    entries: list[HistoryEntry]
+
+
+class CaseReader:
+    """Read a case now, at a version, as of a time, and its history."""
+
+    def __init__(self, store: CaseStore, workflows: WorkflowRegistry, clock: Clock = utc_now):
+        self.store = store
+        self.workflows = workflows
+        self.clock = clock
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def case(
+        self, case_id: UUID, *, reader: Actor | None = None, scope: Scope | None = None
+    ) -> CaseView:
+        """The case now (as far as `scope` sees it), with the steps `reader` may take next."""
+        case = self._get(case_id)
+        return self._within(case, self._view(case, reader), self._sight(case, scope))
+
+    def case_at_version(
+        self,
+        case_id: UUID,
+        version: int,
+        *,
+        reader: Actor | None = None,
+        scope: Scope | None = None,
+    ) -> CaseView:
+        """The case as it was right after event number `version`."""
+        events, seen = self._events(case_id, scope)
+        if not 1 <= version <= len(events):
+            problem = f"must be between 1 and {len(events)}, the case's current version"
+            raise InvalidData([FieldProblem("version", problem)])
+        case = project(events[:version], erasure=erasure_of(events))
+        return self._within(case, self._view(case, reader, today=case.modified_on), seen)
+
+    def case_as_of(
+        self,
+        case_id: UUID,
+        as_of: datetime,
+        *,
+        reader: Actor | None = None,
+        scope: Scope | None = None,
+    ) -> CaseView:
+        """The case as the system knew it at `as_of` (by recording time)."""
+        if as_of.tzinfo is None:
+            raise InvalidData([FieldProblem("as_of", "must include a time zone")])
+        every, seen = self._events(case_id, scope)
+        events = [e for e in every if e.timestamp <= as_of]
+        if not events:
+            detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
+            raise CaseNotFound(case_id, detail, region=every[0].region)
+        case = project(events, erasure=erasure_of(every))
+        return self._within(case, self._view(case, reader, today=as_of), seen)
+
+    def history(self, case_id: UUID, *, scope: Scope | None = None) -> list[HistoryEntry]:
+        """Every event of the case: who did what, when it happened and when it was recorded."""
+        return self.case_history(case_id, scope=scope).entries
+
+    def case_history(self, case_id: UUID, *, scope: Scope | None = None) -> CaseHistory:
+        """The case's history, region and workflow version, from one read of its events."""
+        events, seen = self._events(case_id, scope)
+        case = project(events)
+        entries: list[HistoryEntry] = []
+        for event in events:
+            entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
+        erasure = erasure_of(events)
+        if erasure is not None:  # erased everywhere, even where a key was still cached
+            personal = dict.fromkeys(erasure.fields, frozenset[str]())
+            entries = [replace(e, data=erase(e.data, personal)) for e in entries]
+        workflow = self._workflow(case)
+        return CaseHistory(case.region, workflow, history_within_sight(entries, seen, workflow))
+
+    def workflow_of(self, case_id: UUID, *, scope: Scope | None = None) -> WorkflowDefinition:
+        """The workflow version the case runs under."""
+        return self._workflow(self._get(case_id, scope))
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _get(self, case_id: UUID, scope: Scope | None = None) -> Case:
+        """The case, if it exists and `scope` reaches it (else not found: existence must not
+        leak; the region is kept for the audit log only)."""
+        try:
+            case: Case = self.store.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(case_id) from None
+        self._sight(case, scope)
+        return case
+
+    def _sight(self, case: Case, scope: Scope | None) -> Sight:
+        """How much of the case `scope` sees; not found when it lies outside its reach."""
+        if scope is None:
+            return WHOLE
+        seen = sight(self._workflow(case).access, case, scope)
+        if seen is None:
+            raise CaseNotFound(case.id, region=case.region)
+        return seen
+
+    def _events(self, case_id: UUID, scope: Scope | None = None) -> tuple[list[Any], Sight]:
+        """The case's events, and how much of it `scope` sees (judged on the case now)."""
+        with paused_gc():  # decoding a long stream allocates many short-lived containers
+            events: list[Any] = list(self.store.events.get(case_id))
+        if not events:
+            raise CaseNotFound(case_id)
+        seen = WHOLE if scope is None else self._sight(project(events), scope)
+        return events, seen
+
+    def _workflow(self, case: Case) -> WorkflowDefinition:
+        return self.workflows.get(case.workflow_id, case.workflow_version)
+
+    def _within(self, case: Case, view: CaseView, seen: Sight) -> CaseView:
+        return within_sight(view, seen, self._workflow(case))
+
+    def _view(self, case: Case, reader: Actor | None, today: datetime | None = None) -> CaseView:
+        """Deadlines are judged as of `today`: now, or the moment a past view is taken at."""
+        return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
+
+
+def project(events: list[Any], erasure: Case.PersonalDataErased | None = None) -> Case:
+    """Fold events into a case without running any rule (replay never re-decides). A past
+    view of an erased case is erased too (`erasure`, recorded later than the view's events):
+    the personal data is gone now, whichever moment of the case is shown, even where this
+    process still held the case's key when the erasure committed elsewhere."""
+    case: Case = reduce(lambda agg, event: event.mutate(agg), events, None)
+    if erasure is not None and not case.erased:
+        erasure.apply(case)
+    return case
+
+
+def erasure_of(events: list[Any]) -> Case.PersonalDataErased | None:
+    """The erasure the case's stream records, if any."""
+    return next((e for e in events if isinstance(e, Case.PersonalDataErased)), None)
