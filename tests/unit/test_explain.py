@@ -91,6 +91,9 @@ EXAMPLES: list[errors.DomainError] = [
     errors.PersonalDataErased(["person_name"], retry=True),
     InvalidData([FieldProblem("data.a", "is required", "required")]),
     UserExists("olena"),
+    errors.ErasureRequestNotFound("r1"),
+    errors.ErasureRequestDecided("r1", "approved"),
+    errors.OwnErasureRequest("r1"),
 ]
 
 

@@ -45,7 +45,16 @@ ERRORS: dict[str, tuple[str, str]] = {
     "ReferralNotFound": ("", "Направлення {referral_id} не знайдено"),
     "WorkflowNotFound": ("", "Процедуру {workflow_id} не знайдено"),
     "DashboardNotFound": ("", "Показника «{name}» немає"),
+    "ErasureRequestNotFound": ("", "Запиту на стирання {request_id} у ваших регіонах немає"),
     "not-found": ("", "Не знайдено"),
+    "erasure-request-decided": (
+        "",
+        "Запит на стирання {request_id} уже розглянуто, він більше не очікує рішення",
+    ),
+    "own-erasure-request": (
+        "",
+        "Стирання за вашим запитом {request_id} має схвалити інший адміністратор або керівник",
+    ),
     "illegal-transition": (
         "",
         "Крок «{trigger}» неможливий у стані «{state}»; зараз можливі: {legal}",
