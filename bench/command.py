@@ -64,7 +64,7 @@ def engine_work(runtime: Runtime) -> Callable[[int], Callable[[], None]]:
 
     def work(client: int) -> Callable[[], None]:
         cases = [
-            Tracked(engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1)
+            Tracked(engine.open_case("ukraine-nrm", "UA-32", opening, actor=LSA).case_id, 1)
             for _ in range(CASES_PER_CLIENT)
         ]
         turn = [0]

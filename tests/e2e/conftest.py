@@ -16,8 +16,8 @@ from referral_engine.domain.workflow import TransitionSpec
 from referral_engine.entrypoints.asgi import create_app
 from tests.factories import data_for, path_to, ukraine
 
-KYIV = "Kyivska"
-LVIV = "Lvivska"
+KYIV = "UA-32"
+LVIV = "UA-46"
 
 
 @dataclass(frozen=True)

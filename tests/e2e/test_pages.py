@@ -56,7 +56,7 @@ def test_signing_in_to_ones_own_account_does_not_reset_guesses_at_another(
     client: TestClient, pg_runtime: Runtime, callers: Callers
 ) -> None:
     for name in ("olena", "victim"):
-        pg_runtime.users.add(name, "lsa_official", "lsa-kyivska", ["Kyivska"])
+        pg_runtime.users.add(name, "lsa_official", "lsa-kyivska", ["UA-32"])
         pg_runtime.users.set_password(name, f"{name} correct horse")
     for guess in range(9):
         assert sign_in(client, name="victim", password=f"guess {guess:04}").status_code == 401
@@ -77,7 +77,7 @@ def test_a_valid_token_does_not_reset_guessed_tokens(client: TestClient, callers
 
 
 def test_sign_in_with_a_password(client: TestClient, pg_runtime: Runtime) -> None:
-    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["Kyivska"])
+    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["UA-32"])
     pg_runtime.users.set_password("olena", "correct horse battery")
     assert sign_in(client, name="olena", password="wrong horse battery").status_code == 401
     assert sign_in(client, name="nobody", password="correct horse battery").status_code == 401
@@ -298,7 +298,7 @@ def test_users_add_with_a_password_from_the_command_line(
     client: TestClient, pg_settings: Settings
 ) -> None:
     def add(name: str, password: str) -> subprocess.CompletedProcess[str]:
-        who = ["--role", "lsa_official", "--agency", "lsa-kyivska", "--region", "Kyivska"]
+        who = ["--role", "lsa_official", "--agency", "lsa-kyivska", "--region", "UA-32"]
         return subprocess.run(
             [sys.executable, "-m", "referral_engine", "users", "add", name, "--password", *who],
             input=password + "\n",

@@ -28,6 +28,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.markers import erase
 from referral_engine.domain.records import StepOutcome
+from referral_engine.domain.regions import check_region
 from referral_engine.domain.steps import open_fingerprint
 from referral_engine.domain.views import CaseView, HistoryEntry, MigrationReport, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
@@ -75,6 +76,7 @@ class Engine:
         scope: Scope = None,
     ) -> StepResult:
         """Open a case under the newest version of a workflow with its opening event."""
+        region = check_region(region, self.workflows.get(workflow_id).regions)
         if scope is not None and region not in scope:
             raise RegionNotAllowed(region)
         ctx = self._context(actor, occurred_at, idempotency_key)

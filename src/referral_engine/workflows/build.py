@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.regions import Region
 from referral_engine.domain.workflow import (
     ConditionSpec,
     DeadlineSpec,
@@ -92,6 +93,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
         migrations=_migrations(model.migration),
         labels=all_labels(model),
+        regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from referral_engine.domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
+from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
     declared_fields,
     edges_of,
@@ -56,6 +57,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _reporting_problems(model)
     problems += _personal_data_problems(model)
     problems += label_problems(model)
+    problems += region_problems(model)
     return problems
 
 
