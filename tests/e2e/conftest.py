@@ -52,7 +52,7 @@ def client(pg_runtime: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def callers(pg_runtime: Runtime) -> Callers:
-    """One user per role in Kyivska, plus a Lviv caseworker and an all-regions admin."""
+    """One user per role in Kyiv Oblast (UA-32), plus a Lviv caseworker and an all-regions admin."""
     found = Callers()
     found.add(pg_runtime, "screener", "nrm_actor", "ngo-synthetic", [KYIV])
     found.add(pg_runtime, "lsa", "lsa_official", "lsa-kyivska", [KYIV])

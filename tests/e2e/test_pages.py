@@ -36,7 +36,7 @@ def test_sign_in_with_a_token_sets_a_protected_session_cookie(
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     queue = client.get("/cases")
     assert queue.status_code == 200
-    assert "lsa · lsa_official · Kyivska" in queue.text
+    assert "lsa · lsa_official · Kyiv Oblast" in queue.text
 
 
 def test_the_session_cookie_is_secure_over_https(pg_runtime: Runtime, callers: Callers) -> None:

@@ -217,7 +217,9 @@ def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> 
     rng = random.Random(seed)
     workflow = engine.workflows.get(workflow_id)
     walker = Walker(engine, workflow, rng)
-    regions = [r for r in REGIONS if r in workflow.regions] or sorted(workflow.regions) or list(REGIONS)
+    regions = (
+        [r for r in REGIONS if r in workflow.regions] or sorted(workflow.regions) or list(REGIONS)
+    )
     now = engine.clock()
     return [
         walker.run(

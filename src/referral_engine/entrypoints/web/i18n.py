@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
+
 LANGS = ("en", "uk")
 DEFAULT = "en"
 LANG_COOKIE = "re_lang"
@@ -359,6 +361,7 @@ MESSAGES |= {
     "column.referred_rate": ("share referred", "частка перенаправлених"),
     "column.granted_rate": ("share granted", "частка зі статусом"),
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
+    **INPUT_MESSAGES,
 }
 
 
