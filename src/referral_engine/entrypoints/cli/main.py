@@ -6,6 +6,7 @@ module and are registered below, in the order `--help` lists them.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -17,6 +18,7 @@ from referral_engine.application import demo
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
 from referral_engine.entrypoints.cli import cases as case_commands
 from referral_engine.entrypoints.cli import export, keys, maintenance, projections, users, workflows
+from referral_engine.entrypoints.cli.arguments import refused_argument
 from referral_engine.entrypoints.cli.cases import print_case
 from referral_engine.entrypoints.cli.console import err, out, runtime
 
@@ -86,6 +88,9 @@ app.add_typer(maintenance.app, name="maintenance")
 
 def main() -> None:
     """Entry point: run the app, turning expected failures into one line and an exit code."""
+    if (refused := refused_argument(sys.argv[1:])) is not None:
+        err.print(f"error: {refused}", highlight=False, markup=False)
+        raise SystemExit(2)  # as a usage error
     try:
         app()
     except DatabaseUnavailable as exc:
