@@ -133,3 +133,19 @@ def test_without_a_registry_a_region_must_still_be_a_well_formed_code() -> None:
     for refused in ["Kyivska", "UA-32\u200b", "ua-32", ""]:
         with pytest.raises(InvalidData):
             check_region(refused, {})
+
+
+def test_a_later_version_changes_the_registry_by_code() -> None:
+    changes = {
+        "extends": "ukraine-nrm@1",
+        "id": "ukraine-nrm",
+        "version": 3,
+        "remove": {"regions": ["UA-40"]},
+        "regions": [{"code": "UA-32", "names": {"en": "Kyiv Region", "uk": "Київщина"}}],
+    }
+    from referral_engine.workflows.merge import resolve
+
+    resolved = resolve(shipped(), changes, "ukraine-nrm@1")
+    regions = parse(resolved).regions
+    assert "UA-40" not in regions and len(regions) == 26
+    assert regions["UA-32"].name("uk") == "Київщина"
