@@ -270,25 +270,24 @@ def test_sql_cannot_rewrite_or_erase_the_log(
     assert audit(client, callers["admin"])[: len(entries)] == entries
 
 
-def test_what_a_client_sent_is_recorded_even_if_postgres_text_cannot_hold_it(
+def test_a_trigger_postgres_text_cannot_hold_is_refused_before_it_reaches_anything(
     client: TestClient, callers: Callers
 ) -> None:
     case_id, version = case_in(client, callers, "screened")
 
     response = take_step(client, callers["lsa"], case_id, "grant\x00status", version, data={})
 
-    assert_problem(response, 409, "illegal-transition")
-    (entry,) = [e for e in audit(client, callers["supervisor"], case=case_id) if e["status"] == 409]
-    assert entry["detail"] == {"trigger": "grant\\x00status"}
+    body = assert_problem(response, 422, "validation")
+    assert [e["path"] for e in body["errors"]] == ["trigger"]
 
 
-def test_filtering_by_a_name_postgres_text_cannot_hold_finds_nothing(
+def test_filtering_by_a_name_postgres_text_cannot_hold_is_refused(
     client: TestClient, callers: Callers
 ) -> None:
     response = client.get("/api/audit", params={"user": "ls\x00a"}, headers=callers["admin"].auth)
 
-    assert response.status_code == 200
-    assert response.json() == []
+    body = assert_problem(response, 422, "validation")
+    assert [e["path"] for e in body["errors"]] == ["query.user"]
 
 
 def test_a_request_the_log_cannot_record_is_answered_503_without_its_data(

@@ -52,10 +52,10 @@ def _string(spec: FieldSpec, value: object) -> JSONValue:
     limit = TEXT_MAX if spec.type == "text" else STRING_MAX
     if not isinstance(value, str):
         raise FieldInvalid("not_text", "must be a string")
-    if (found := text_problem(value, free_text=spec.type == "text")) is not None:
-        raise FieldInvalid(found.code, found.message, **found.params)
     if not value.strip():
         raise FieldInvalid("blank", "must not be blank")
+    if (found := text_problem(value, free_text=spec.type == "text")) is not None:
+        raise FieldInvalid(found.code, found.message, **found.params)
     if len(value) > limit:
         raise FieldInvalid("too_long", f"must be at most {limit} characters", limit=limit)
     return value

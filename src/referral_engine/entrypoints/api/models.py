@@ -296,6 +296,11 @@ class WorkflowSummary(BaseModel):
     source: str
 
 
+class RegionOut(BaseModel):
+    code: str = Field(description="ISO 3166-2 code, what a case's `region` holds")
+    names: dict[str, str] = Field(description="language: the region's name there")
+
+
 class WorkflowOut(WorkflowSummary):
     description: str
     roles: dict[str, str]
@@ -304,6 +309,9 @@ class WorkflowOut(WorkflowSummary):
     transitions: list[TransitionOut]
     referrals: ReferralsOut | None
     deadlines: list[DeadlineSpecOut]
+    regions: list[RegionOut] = Field(
+        description="Where a case may be opened (empty: any well-formed ISO 3166-2 code)"
+    )
     mermaid: str
 
     @classmethod
@@ -338,6 +346,7 @@ class WorkflowOut(WorkflowSummary):
             transitions=[TransitionOut.of(t) for t in w.transitions],
             referrals=referrals,
             deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
+            regions=[RegionOut(code=r.code, names=dict(r.names)) for r in w.regions.values()],
             mermaid=mermaid,
         )
 
