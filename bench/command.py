@@ -66,7 +66,7 @@ def engine_work(runtime: Runtime, audited: bool = False) -> Callable[[int], Call
 
     def work(client: int) -> Callable[[], None]:
         cases = [
-            Tracked(engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1)
+            Tracked(engine.open_case("ukraine-nrm", "UA-32", opening, actor=LSA).case_id, 1)
             for _ in range(CASES_PER_CLIENT)
         ]
         turn = [0]

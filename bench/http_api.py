@@ -68,7 +68,7 @@ def percentile(values: list[float], q: int) -> float:
 def open_cases(runtime: Runtime, count: int) -> list[Tracked]:
     opening = data_for(ukraine().opening)
     return [
-        Tracked(runtime.engine.open_case("ukraine-nrm", "Kyivska", opening, actor=LSA).case_id, 1)
+        Tracked(runtime.engine.open_case("ukraine-nrm", "UA-32", opening, actor=LSA).case_id, 1)
         for _ in range(count)
     ]
 
@@ -157,7 +157,7 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_runtime(run_projections=False, pool_size=20) as runtime:
         print(f"machine: {machine()}; database: {runtime.display_url}; {args.clients} clients")
-        runtime.users.add("bench-lsa", "lsa_official", "lsa-bench", ["Kyivska"])
+        runtime.users.add("bench-lsa", "lsa_official", "lsa-bench", ["UA-32"])
         token = runtime.users.issue_token("bench-lsa")
         engine_rate, engine_latencies = measure(args.clients, args.seconds, engine_client(runtime))
         report("engine (direct calls)", engine_rate, engine_latencies)

@@ -63,7 +63,7 @@ def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignor
     cases = [
         [
             engine.open_case(
-                "ukraine-nrm", "Kyivska", data_for(ukraine().opening), actor=LSA
+                "ukraine-nrm", "UA-32", data_for(ukraine().opening), actor=LSA
             ).case_id,
             1,
         ]

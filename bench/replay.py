@@ -28,7 +28,7 @@ LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
 
 def case_with(runtime: Runtime, events: int) -> UUID:
     engine = runtime.engine
-    case_id = engine.open_case("ukraine-nrm", "Kyivska", data_for(ukraine().opening), actor=LSA)
+    case_id = engine.open_case("ukraine-nrm", "UA-32", data_for(ukraine().opening), actor=LSA)
     consent = data_for(ukraine().guard.step("screened", "record_consent"))
     for version in range(1, events):
         engine.take_step(

@@ -24,7 +24,7 @@ from referral_engine.workflows.loader import WorkflowRegistry
 
 WORKFLOWS = PROJECT_ROOT / "workflows"
 UKRAINE = "ukraine-nrm"
-REGION = "Kyivska"
+REGION = "UA-32"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 SCREENER = Actor("olena.ngo", "nrm_actor", "ngo-la-strada-synthetic")

@@ -14,7 +14,7 @@ from tests import factories
 from tests.browser.conftest import PASSWORD, Server, Shots, Visitors
 from tests.factories import FixedClock, wait_until
 
-KYIV = "Kyivska"
+KYIV = "UA-32"
 FOCUS_RING = "rgb(245, 158, 11)"  # --focus in style.css
 RED = "rgb(180, 35, 24)"  # --bad in style.css
 EVENTS = 1500

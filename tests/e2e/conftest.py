@@ -16,8 +16,9 @@ from referral_engine.domain.workflow import TransitionSpec
 from referral_engine.entrypoints.asgi import create_app
 from tests.factories import data_for, path_to, ukraine
 
-KYIV = "Kyivska"
-LVIV = "Lvivska"
+KYIV = "UA-32"
+LVIV = "UA-46"
+ENGLAND = "GB-ENG"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def client(pg_runtime: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def callers(pg_runtime: Runtime) -> Callers:
-    """One user per role in Kyivska, plus a Lviv caseworker and an all-regions admin."""
+    """One user per role in Kyiv Oblast (UA-32; the supervisor also in England), plus a Lviv
+    caseworker and an all-regions admin."""
     found = Callers()
     found.add(pg_runtime, "screener", "nrm_actor", "ngo-synthetic", [KYIV])
     found.add(pg_runtime, "lsa", "lsa_official", "lsa-kyivska", [KYIV])
@@ -60,7 +62,7 @@ def callers(pg_runtime: Runtime) -> Callers:
     found.add(pg_runtime, "decider", "decision_maker", "msp-kyivska", [KYIV])
     found.add(pg_runtime, "shelter", "service_provider", "shelter-kyiv", [KYIV])
     found.add(pg_runtime, "clinic", "service_provider", "clinic-kyiv", [KYIV])
-    found.add(pg_runtime, "supervisor", "supervisor", "lsa-kyivska", [KYIV])
+    found.add(pg_runtime, "supervisor", "supervisor", "lsa-kyivska", [KYIV, ENGLAND])
     found.add(pg_runtime, "analyst", "analyst", "msp-analytics", [KYIV])
     found.add(pg_runtime, "lviv-lsa", "lsa_official", "lsa-lvivska", [LVIV])
     found.add(pg_runtime, "admin", "admin", "it", ["*"])

@@ -65,7 +65,9 @@ class GenericClient:
     def open(self) -> str:
         opening = self.served["opening"]
         opener = next(u for u in self.users if u.role in opening["roles"])
-        body = {"workflow": self.served["id"], "region": KYIV, "data": self.fill(opening)}
+        codes = [r["code"] for r in self.served["regions"]]
+        region = KYIV if KYIV in codes or not codes else codes[0]
+        body = {"workflow": self.served["id"], "region": region, "data": self.fill(opening)}
         response = self.client.post("/api/cases", json=body, headers=opener.auth)
         assert response.status_code == 201, response.text
         case_id: str = response.json()["id"]

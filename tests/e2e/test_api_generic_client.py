@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
 from tests.e2e.conftest import (
-    KYIV,
+    ENGLAND,
     Callers,
     assert_problem,
     case_in,
@@ -168,10 +168,10 @@ def test_a_generic_client_reaches_a_granted_status_and_delivered_assistance_from
 
 
 def add_uk_users(runtime: Runtime, callers: Callers) -> None:
-    """The UK roles, in the region the Ukrainian ones work in."""
-    callers.add(runtime, "responder", "first_responder", "police-synthetic", [KYIV])
-    callers.add(runtime, "sca", "competent_authority", "sca-synthetic", [KYIV])
-    callers.add(runtime, "provider", "support_provider", "provider-synthetic", [KYIV])
+    """The UK roles, in England (the first region of the UK workflow's registry)."""
+    callers.add(runtime, "responder", "first_responder", "police-synthetic", [ENGLAND])
+    callers.add(runtime, "sca", "competent_authority", "sca-synthetic", [ENGLAND])
+    callers.add(runtime, "provider", "support_provider", "provider-synthetic", [ENGLAND])
 
 
 def legal_in_detail(body: dict[str, Any]) -> list[str]:

@@ -28,7 +28,7 @@ def record(runtime: Runtime, action: str, **extra: Any) -> None:
         path="/api/test",
         status=200,
         case_id=None,
-        region="Kyivska",
+        region="UA-32",
         address="127.0.0.1",
         detail={"n": 1, "text": "ünï\\x00"},
         **extra,
@@ -110,7 +110,7 @@ def test_appends_from_many_threads_and_commands_make_one_chain(
             else:
                 note = AuditNote("case.open", "CLI", "test", 0, channel="cli", os_user="tester")
                 pg_runtime.engine.open_case(
-                    "ukraine-nrm", "Kyivska", _opening(), actor=_actor(), audit=note
+                    "ukraine-nrm", "UA-32", _opening(), actor=_actor(), audit=note
                 )
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]

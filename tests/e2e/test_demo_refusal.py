@@ -14,7 +14,7 @@ def test_serve_demo_refuses_a_database_with_users_the_demo_did_not_make(
     pg_settings: Settings,
 ) -> None:
     with build(pg_settings) as runtime:
-        runtime.users.add("real-lsa", "lsa_official", "lsa-kyivska", ["Kyivska"])
+        runtime.users.add("real-lsa", "lsa_official", "lsa-kyivska", ["UA-32"])
 
     served = cli("serve", "--demo", "--port", "1", env=pg_env(pg_settings))
 

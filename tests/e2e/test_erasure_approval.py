@@ -114,7 +114,7 @@ def test_erasure_by_two_persons_from_the_command_line(pg_settings: Settings) -> 
     with build(pg_settings) as runtime:
         case_id = open_in_engine(runtime.engine, person_name="Synthetic Cli Two").case_id
         runtime.users.add("ops-admin", "admin", "it", ["*"])
-        runtime.users.add("ops-supervisor", "supervisor", "lsa-kyivska", ["Kyivska"])
+        runtime.users.add("ops-supervisor", "supervisor", "lsa-kyivska", ["UA-32"])
     env = {**pg_env(pg_settings), "REFERRAL_ENGINE_ERASURE_APPROVAL": "two-person"}
 
     asked = cli(
@@ -157,7 +157,7 @@ def test_command_line_actions_on_users_and_keys_are_audited(pg_settings: Setting
         "--agency",
         "lsa-kyivska",
         "--region",
-        "Kyivska",
+        "UA-32",
         env=env,
     )
     assert added.returncode == 0, added.stderr

@@ -48,7 +48,7 @@ def test_a_clinic_with_no_referral_neither_lists_nor_reads_a_kyiv_case(
         assert value not in read.text
     (refusal,) = pg_runtime.audit.query(user_name="clinic", limit=1, newest_first=True)
     assert (refusal.status, str(refusal.case_id), refusal.action) == (404, case["id"], "case.read")
-    assert refusal.region == "Kyivska"  # filed for the region's supervisors, told to no one
+    assert refusal.region == "UA-32"  # filed for the region's supervisors, told to no one
 
 
 def test_a_receiving_agency_reads_only_what_is_shared_with_its_referral(

@@ -36,7 +36,7 @@ def test_sign_in_with_a_token_sets_a_protected_session_cookie(
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     queue = client.get("/cases")
     assert queue.status_code == 200
-    assert "lsa · lsa_official · Kyivska" in queue.text
+    assert "lsa · lsa_official · Kyiv Oblast" in queue.text
 
 
 def test_the_session_cookie_is_secure_over_https(pg_runtime: Runtime, callers: Callers) -> None:
@@ -46,7 +46,7 @@ def test_the_session_cookie_is_secure_over_https(pg_runtime: Runtime, callers: C
 
 
 def test_sign_in_with_a_password(client: TestClient, pg_runtime: Runtime) -> None:
-    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["Kyivska"])
+    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["UA-32"])
     pg_runtime.users.set_password("olena", "correct horse battery")
     assert sign_in(client, name="olena", password="wrong horse battery").status_code == 401
     assert sign_in(client, name="nobody", password="correct horse battery").status_code == 401
@@ -270,7 +270,7 @@ def test_users_add_with_a_password_from_the_command_line(
     client: TestClient, pg_settings: Settings
 ) -> None:
     def add(name: str, password: str) -> subprocess.CompletedProcess[str]:
-        who = ["--role", "lsa_official", "--agency", "lsa-kyivska", "--region", "Kyivska"]
+        who = ["--role", "lsa_official", "--agency", "lsa-kyivska", "--region", "UA-32"]
         return subprocess.run(
             [sys.executable, "-m", "referral_engine", "users", "add", name, "--password", *who],
             input=password + "\n",

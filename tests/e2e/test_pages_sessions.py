@@ -66,7 +66,7 @@ def test_changing_the_users_regions_or_role_ends_the_session(
             conn.execute(sql + " where name = 'lsa'")
 
     sign_in(client, callers["lsa"].token)
-    change("update users set regions = array['Kyivska', 'Lvivska']")
+    change("update users set regions = array['UA-32', 'UA-46']")
     assert signed_out(client)
     sign_in(client, callers["lsa"].token)
     assert not signed_out(client)

@@ -78,7 +78,7 @@ def test_serve_with_demo_seeds_cases_and_prints_working_tokens(pg_settings: Sett
 def test_serve_believes_no_forwarded_header_unless_a_proxy_is_configured(
     pg_settings: Settings, pg_runtime: Runtime
 ) -> None:
-    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["Kyivska"])
+    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["UA-32"])
     auth = {"Authorization": f"Bearer {pg_runtime.users.issue_token('olena')}"}
     port = free_port()
     env = {

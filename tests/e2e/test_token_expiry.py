@@ -17,7 +17,7 @@ from tests.e2e.test_cli import cli, pg_env
 
 @pytest.fixture
 def olena(pg_runtime: Runtime) -> str:
-    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["Kyivska"])
+    pg_runtime.users.add("olena", "lsa_official", "lsa-kyivska", ["UA-32"])
     return "olena"
 
 

@@ -18,7 +18,7 @@ from tests.e2e.conftest import Callers, assert_problem
 from tests.e2e.test_cli import cli, pg_env
 from tests.factories import UKRAINE, WORKFLOWS, FixedClock, case_in, data_for, engine_on_version
 
-LONDON = "London"
+LONDON = "GB-ENG"
 
 
 def uk_data(runtime: Runtime, trigger: str | None = None) -> dict[str, Any]:

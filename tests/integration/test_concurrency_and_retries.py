@@ -147,8 +147,8 @@ def test_concurrent_retries_with_the_same_key_all_get_the_first_answer(
 def test_a_retried_open_with_the_same_key_opens_one_case(pg_runtime: Runtime) -> None:
     engine = pg_runtime.engine
     data = data_for(ukraine().opening)
-    first = engine.open_case("ukraine-nrm", "Lvivska", data, actor=LSA, idempotency_key="open-1")
-    again = engine.open_case("ukraine-nrm", "Lvivska", data, actor=LSA, idempotency_key="open-1")
+    first = engine.open_case("ukraine-nrm", "UA-46", data, actor=LSA, idempotency_key="open-1")
+    again = engine.open_case("ukraine-nrm", "UA-46", data, actor=LSA, idempotency_key="open-1")
     assert again.case_id == first.case_id and again.replayed
     assert len(engine.history(first.case_id)) == 1
 
@@ -183,7 +183,7 @@ def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
     number = data_for(spec, application_number="KV-SYNTH-0042")  # a personal document number
 
     def open_(engine: Engine, given: dict[str, Any]) -> StepResult:
-        return engine.open_case("ukraine-nrm", "Kyivska", given, actor=LSA, idempotency_key="o-7")
+        return engine.open_case("ukraine-nrm", "UA-32", given, actor=LSA, idempotency_key="o-7")
 
     def register(engine: Engine, given: dict[str, Any]) -> StepResult:
         return engine.take_step(
@@ -203,7 +203,7 @@ def test_a_personal_retry_is_told_apart_by_a_sealed_digest_across_restarts(
         consent(runtime.engine)
         registered = register(runtime.engine, number)
     for digest in (
-        fingerprint("open", "ukraine-nrm", "Kyivska", data, None),
+        fingerprint("open", "ukraine-nrm", "UA-32", data, None),
         fingerprint("step", str(first.case_id), "register_application", number, None),
     ):
         assert stored_events_hold(pg_settings, digest) is False  # sealed with the case key

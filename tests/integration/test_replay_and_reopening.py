@@ -68,7 +68,7 @@ from referral_engine.bootstrap import build
 from referral_engine.domain.commands import Actor
 from tests.factories import data_for, ukraine
 with build() as rt:
-    result = rt.engine.open_case("ukraine-nrm", "Odeska", data_for(ukraine().opening),
+    result = rt.engine.open_case("ukraine-nrm", "UA-51", data_for(ukraine().opening),
                                  actor=Actor("u", "nrm_actor", "ngo"))
     print(result.case_id)
 """
@@ -86,7 +86,7 @@ def test_cases_persist_across_processes(pg_settings: Settings, clock: FixedClock
     case_id = UUID(out.stdout.strip())
     with build(pg_settings, clock=clock) as runtime:
         case = runtime.engine.case(case_id)
-        assert (case.state, case.region, case.version) == ("screened", "Odeska", 1)
+        assert (case.state, case.region, case.version) == ("screened", "UA-51", 1)
 
 
 def test_an_embedded_server_is_started_reused_and_stopped(

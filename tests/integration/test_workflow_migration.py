@@ -58,14 +58,14 @@ def test_some_cases_move_to_v2_others_stay_on_v1_and_both_replay_and_count(
     engine = pg_runtime.engine
     v1 = engine_on_version(engine, UKRAINE, 1)
     kyiv = [case_in(v1, state) for state in STATES]
-    lviv = [case_in_region(v1, state, "Lvivska") for state in STATES]
+    lviv = [case_in_region(v1, state, "UA-46") for state in STATES]
     step(v1, kyiv[-1], "close_case")  # closed, yet open for migration: it may be reopened
     before = {c: (engine.case(c).version, engine.history(c)) for c in kyiv + lviv}
     replayed = {c: replays(engine, c, v) for c, (v, _) in before.items()}
     clock.advance(days=1)
 
     report = engine.migrate_cases(
-        UKRAINE, 1, 2, actor=ADMIN, scope=Scope(frozenset({"Kyivska"}))
+        UKRAINE, 1, 2, actor=ADMIN, scope=Scope(frozenset({"UA-32"}))
     )  # a pilot region first
     assert report.refused == () and set(report.moved) == set(kyiv)
 
@@ -97,13 +97,13 @@ def test_the_deadline_board_lists_a_step_held_back_until_its_earliest_date(
     uk = engine.workflows.get("uk-nrm")
     fr, ca = Actor("fr", "first_responder", "police-met"), Actor("ca", "competent_authority", "sca")
     adult = data_for(uk.opening, is_child=False)
-    case_id = engine.open_case("uk-nrm", "London", adult, actor=fr).case_id
+    case_id = engine.open_case("uk-nrm", "GB-ENG", adult, actor=fr).case_id
     for trigger, actor in [("record_consent", fr), ("refer_adult", fr), ("decide_rg_positive", ca)]:
         spec = next(t for t in uk.transitions if t.trigger == trigger)
         version = engine.case(case_id).version
         engine.take_step(case_id, trigger, data_for(spec), actor=actor, expected_version=version)
     pg_runtime.projections.catch_up()
-    board = {"regions": None, "region": "London", "agency": None, "limit": 10}
+    board = {"regions": None, "region": "GB-ENG", "agency": None, "limit": 10}
 
     waiting = pg_runtime.projections.query(
         "deadlines", "waiting", {**board, "today": clock.now.date()}

@@ -98,7 +98,7 @@ class Client:
                 raise AssertionError(f"{method} {path} unanswered for {self.patience} s")
             time.sleep(0.05)
 
-    def open_case(self, region: str = "Kyivska") -> tuple[str, int]:
+    def open_case(self, region: str = "UA-32") -> tuple[str, int]:
         """Screen a synthetic person; the new case's id and version."""
         body = {"workflow": WORKFLOW, "region": region, "data": opening_data()}
         response = self.command("/api/cases", body)

@@ -75,8 +75,8 @@ def test_a_database_restart_answers_503_with_retry_after_then_resumes_losing_not
     )
     callers = Callers()
     with build(settings) as runtime:
-        screener = callers.add(runtime, "screener", "nrm_actor", "ngo-synthetic", ["Kyivska"])
-        lsa = callers.add(runtime, "lsa", "lsa_official", "lsa-kyivska", ["Kyivska"])
+        screener = callers.add(runtime, "screener", "nrm_actor", "ngo-synthetic", ["UA-32"])
+        lsa = callers.add(runtime, "lsa", "lsa_official", "lsa-kyivska", ["UA-32"])
     record = Record()
     api = EngineProcess.api(
         settings,

@@ -79,8 +79,8 @@ EXAMPLES: list[errors.DomainError] = [
     errors.TooEarly("decide", date(2026, 4, 1), "RecoveryStarted", date(2026, 3, 2)),
     errors.MigrationRefused("c1", ["state 'x' has no counterpart"]),
     errors.RoleNotAllowed("grant_status", "police", ["decision_maker"]),
-    errors.RegionNotAllowed("Lvivska"),
-    errors.RegionNotAllowed("Lvivska", "see the deadlines of"),
+    errors.RegionNotAllowed("UA-46"),
+    errors.RegionNotAllowed("UA-46", "see the deadlines of"),
     errors.NotReceivingAgency("accept", "clinic-kyiv", "shelter-kyiv"),
     errors.PreconditionMissing("register_application", ["consent"]),
     errors.ConditionNotMet("refer_child", [("is_child", True)]),
@@ -113,8 +113,8 @@ def test_every_error_a_page_can_meet_has_ukrainian_words(error: errors.DomainErr
 
 
 def test_the_region_refused_and_a_retry_after_erasure_have_their_own_words() -> None:
-    board = explain.error(errors.RegionNotAllowed("Lvivska", "see the deadlines of"), UK)
-    assert board == "Ви не можете переглядати строки області «Lvivska»"
+    board = explain.error(errors.RegionNotAllowed("UA-46", "see the deadlines of"), UK)
+    assert board == "Ви не можете переглядати строки області «UA-46»"
     retry = explain.error(errors.PersonalDataErased(["person_name"], retry=True), UK)
     assert "повторний запит" in retry
 

@@ -101,7 +101,8 @@ class CaseMachine(RuleBasedStateMachine):
         # an engine that knows only this version opens the case under it
         definition = self.engine.workflows.get(rules.id, rules.version)
         opener = Engine(self.engine.store, WorkflowRegistry([definition]), self.clock)
-        result = opener.open_case(rules.id, "Kyivska", body, actor=Actor("opener", role, "agency"))
+        region = min(definition.regions, default="UA-32")  # the first of its registry, if any
+        result = opener.open_case(rules.id, region, body, actor=Actor("opener", role, "agency"))
         self.case_id: UUID = result.case_id
         self.expected = Expected(
             rules, opening["state"], dict(body), set(opening.get("sets", [])), now

@@ -42,7 +42,7 @@ def event(
         "referral_id": referral_id,
         "from_state": None if opened or referral_id else "screened",
         "to_state": "screened",
-        "region": "Kyivska",
+        "region": "UA-32",
         "workflow_id": "ukraine-nrm",
         "workflow_version": 1,
         "occurred_on": on,
@@ -101,7 +101,7 @@ def test_referrals_record_agency_service_and_the_day_of_each_answer() -> None:
     )
     rows = fold("referrals", sent, accepted, done, rejected)["referrals"]
     assert rows[(CASE, "r1")] == {
-        "region": "Kyivska",
+        "region": "UA-32",
         "agency": "shelter-kyiv",
         "service": "shelter",
         "sent_on": date(2026, 3, 2),
@@ -135,7 +135,7 @@ def test_assistance_counts_deliveries_per_person_and_keeps_each_first_service_da
     granted = event("StatusGranted", ("status_granted",), on=date(2026, 3, 3))
     tables = fold("assistance", granted, *delivered)
     assert tables["deliveries"][(CASE, "accommodation", date(2026, 3, 1))] == {
-        "region": "Kyivska",
+        "region": "UA-32",
         "deliveries": 2,
     }
     assert tables["deliveries"][(CASE, "accommodation", date(2026, 4, 1))]["deliveries"] == 1
@@ -165,7 +165,7 @@ def test_a_registered_application_is_pending_until_a_decision() -> None:
         "status_decisions",
         event("StatusApplicationRegistered", ("applied",)),
     )["applications"][(CASE,)]
-    assert rows == {"region": "Kyivska", "applied_on": date(2026, 3, 2), "outcome": "pending"}
+    assert rows == {"region": "UA-32", "applied_on": date(2026, 3, 2), "outcome": "pending"}
 
 
 GUARD = {

@@ -33,7 +33,7 @@ THURSDAY_BEFORE_EASTER = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)
 
 def uk_case(engine: Engine, *, child: bool = False) -> UUID:
     data = data_for(UK.opening, is_child=child)
-    return engine.open_case("uk-nrm", "London", data, actor=FR).case_id
+    return engine.open_case("uk-nrm", "GB-ENG", data, actor=FR).case_id
 
 
 def take(

@@ -345,7 +345,7 @@ def test_a_workflow_version_opened_by_an_old_engine_replays_identically(
     engine: Engine, v1_engine: Engine
 ) -> None:
     opened = v1_engine.open_case(
-        UKRAINE, "Kyivska", data_for(engine.workflows.get(UKRAINE, 1).opening), actor=SCREENER
+        UKRAINE, "UA-32", data_for(engine.workflows.get(UKRAINE, 1).opening), actor=SCREENER
     )
     for trigger in ["record_consent", *path_to(engine.workflows.get(UKRAINE, 1), "verified")]:
         step(v1_engine, opened.case_id, trigger)

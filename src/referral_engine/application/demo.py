@@ -23,7 +23,7 @@ from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDe
 FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa", "Yurii")
 LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi", "Uyavna")
 AGENCIES = ("shelter-kyiv", "clinic-odesa", "legal-aid-lviv", "employment-centre-dnipro")
-REGIONS = ("Kyivska", "Lvivska", "Odeska", "Kharkivska", "Dnipropetrovska")
+REGIONS = ("UA-32", "UA-46", "UA-51", "UA-63", "UA-12")
 
 
 def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None) -> JSONValue:
@@ -219,11 +219,15 @@ def demo_users(users: UserDirectory) -> list[tuple[str, str, str, str]]:
 def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> list[UUID]:
     """Open `cases` synthetic cases and walk each through the workflow; returns their ids."""
     rng = random.Random(seed)
-    walker = Walker(engine, engine.workflows.get(workflow_id), rng)
+    workflow = engine.workflows.get(workflow_id)
+    walker = Walker(engine, workflow, rng)
+    regions = (
+        [r for r in REGIONS if r in workflow.regions] or sorted(workflow.regions) or list(REGIONS)
+    )
     now = engine.clock()
     return [
         walker.run(
-            rng.choice(REGIONS), now - timedelta(days=rng.randint(20, 120)), rng.randint(4, 30)
+            rng.choice(regions), now - timedelta(days=rng.randint(20, 120)), rng.randint(4, 30)
         )
         for _ in range(cases)
     ]

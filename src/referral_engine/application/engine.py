@@ -24,6 +24,7 @@ from referral_engine.domain.errors import (
     VersionConflict,
 )
 from referral_engine.domain.records import StepOutcome
+from referral_engine.domain.regions import check_region
 from referral_engine.domain.steps import open_fingerprint
 from referral_engine.domain.views import MigrationReport, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
@@ -52,6 +53,7 @@ class Engine(CaseReader):
     ) -> StepResult:
         """Open a case under the newest version of a workflow with its opening event (and its
         audit entry, in the same transaction, when given one)."""
+        region = check_region(region, self.workflows.get(workflow_id).regions)
         if scope is not None and not scope.covers(region):
             raise RegionNotAllowed(region)
         ctx = self._context(actor, occurred_at, idempotency_key)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.text import text_problem
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a stated `occurred_at` may lie before it is refused (clock skew)."""
@@ -40,6 +41,12 @@ class Context:
     idempotency_key: str | None = None
     backdating_reason: str | None = None
     """Why the stated `occurred_at` may count for earliest dates (see backdating.py)."""
+
+    def __post_init__(self) -> None:
+        key = self.idempotency_key
+        if key is not None and (found := text_problem(key)) is not None:
+            problem = FieldProblem("idempotency_key", found.message, found.code, found.params)
+            raise InvalidData([problem])
 
     def occurred(
         self, not_before: datetime | None = None, earlier: str = "the case began"

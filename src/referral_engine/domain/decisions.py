@@ -23,6 +23,7 @@ from referral_engine.domain.errors import (
 from referral_engine.domain.markers import is_marker
 from referral_engine.domain.records import CaseFacts, FirstOutcome, StepOutcome
 from referral_engine.domain.rules import unmet_conditions
+from referral_engine.domain.text import text_problem
 from referral_engine.domain.workflow import TransitionSpec
 
 REGION_MAX = 100
@@ -69,18 +70,10 @@ def check_not_before(case: CaseFacts, spec: TransitionSpec, on: date) -> None:
         raise TooEarly(spec.trigger, guard.earliest_on, guard.after, guard.started_on)
 
 
-def check_region(region: object) -> str:
-    """The region a case is opened in: required, at most REGION_MAX characters."""
-    if not isinstance(region, str) or not region.strip():
-        raise InvalidData([FieldProblem("region", "is required", "required")])
-    if len(region) > REGION_MAX:
-        problem = f"must be at most {REGION_MAX} characters"
-        raise InvalidData([FieldProblem("region", problem, "too_long", {"limit": REGION_MAX})])
-    return region.strip()
-
-
 def check_reason(reason: str) -> str:
-    """The reason of an erasure: required, at most REASON_MAX characters."""
+    """The reason of an erasure: required, at most REASON_MAX characters, free text."""
+    if (found := text_problem(reason, free_text=True)) is not None:
+        raise InvalidData([FieldProblem("reason", found.message, found.code, found.params)])
     reason = reason.strip()
     if not reason or len(reason) > REASON_MAX:
         problem = f"is required, at most {REASON_MAX} characters"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.text import shown_safely, text_problem
 
 FieldType = Literal["string", "text", "date", "datetime", "int", "bool", "enum", "enum_list"]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
@@ -53,6 +54,8 @@ def _string(spec: FieldSpec, value: object) -> JSONValue:
         raise FieldInvalid("not_text", "must be a string")
     if not value.strip():
         raise FieldInvalid("blank", "must not be blank")
+    if (found := text_problem(value, free_text=spec.type == "text")) is not None:
+        raise FieldInvalid(found.code, found.message, **found.params)
     if len(value) > limit:
         raise FieldInvalid("too_long", f"must be at most {limit} characters", limit=limit)
     return value
@@ -149,7 +152,9 @@ def check_data(
     for name in data:
         if name not in declared:
             problems.append(
-                FieldProblem(f"{prefix}.{name}", "unknown field for this step", "unknown_field")
+                FieldProblem(
+                    f"{prefix}.{shown_safely(name)}", "unknown field for this step", "unknown_field"
+                )
             )
     for spec in fields:
         value = data.get(spec.name)

@@ -20,6 +20,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.fields import check_data
 from referral_engine.domain.records import StepOutcome
+from referral_engine.domain.regions import check_region
 from referral_engine.domain.rules import allowed_steps
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
@@ -35,7 +36,7 @@ def open_case(
     opening = workflow.opening
     if ctx.actor.role not in opening.roles:
         raise RoleNotAllowed("open", ctx.actor.role, sorted(opening.roles))
-    region = decisions.check_region(region)
+    region = check_region(region, workflow.regions)
     clean = check_data(opening.fields, data)
     occurred = ctx.occurred()
     confirmed = backdating.check(ctx, occurred, workflow.backdating)

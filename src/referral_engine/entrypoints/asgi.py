@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from referral_engine.adapters.readmodels.worker import LiveWorker
@@ -24,6 +24,7 @@ from referral_engine.entrypoints.http import problems
 from referral_engine.entrypoints.http.clients import ForwardedClient
 from referral_engine.entrypoints.http.headers import SecurityHeaders
 from referral_engine.entrypoints.http.middleware import BodyLimit, Observe
+from referral_engine.entrypoints.http.text import check_request
 from referral_engine.entrypoints.web import install as install_pages
 
 
@@ -57,6 +58,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
         lifespan=lifespan,
         docs_url=None,  # served by .docs from local files, not from a CDN
         redoc_url=None,
+        dependencies=[Depends(check_request)],  # every route's addresses and headers (422)
     )
     app.state.runtime = runtime
     problems.install(app)

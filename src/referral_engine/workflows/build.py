@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.regions import Region
 from referral_engine.domain.workflow import (
     BackdatingSpec,
     ConditionSpec,
@@ -99,6 +100,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         migrations=_migrations(model.migration),
         backdating=backdating,
         labels=all_labels(model),
+        regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
     )
 
 

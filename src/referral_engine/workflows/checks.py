@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
 from referral_engine.workflows.access import access_problems
+from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
     declared_fields,
     edges_of,
@@ -59,6 +60,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _backdating_problems(model)
     problems += access_problems(model)
     problems += label_problems(model)
+    problems += region_problems(model)
     return problems
 
 

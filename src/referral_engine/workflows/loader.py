@@ -19,6 +19,7 @@ from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
 from referral_engine.workflows.build import build
 from referral_engine.workflows.checks import semantic_problems
 from referral_engine.workflows.documents import SAFE_LOADER, Documents, workflow_files
+from referral_engine.workflows.entries import text_problems
 from referral_engine.workflows.labels import label_gaps
 from referral_engine.workflows.lint import lint
 from referral_engine.workflows.mermaid import mermaid, referral_mermaid
@@ -41,6 +42,8 @@ def lint_file(path: Path, labels: bool = False) -> list[str]:
     except (OSError, yaml.YAMLError) as exc:
         raise InvalidWorkflow(name, [f"cannot read: {exc}"]) from None
     resolved = Documents.around(path, {path: raw}).resolved(path)
+    if problems := text_problems(resolved):
+        raise InvalidWorkflow(name, problems)
     try:
         model = WorkflowModel.model_validate(resolved)
     except ValidationError as exc:
@@ -67,6 +70,8 @@ def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
     """Validate a decoded workflow document and build its definition."""
     if not isinstance(raw, dict):
         raise InvalidWorkflow(name, ["the file must hold a mapping at the top level"])
+    if problems := text_problems(raw):
+        raise InvalidWorkflow(name, problems)
     try:
         model = WorkflowModel.model_validate(raw)
     except ValidationError as exc:

@@ -5,10 +5,11 @@ checked exactly like a file written out in full. The rules (docs/workflows.md, "
 written as changes"):
 
 - mappings merge key by key, recursively; a scalar or a plain list given replaces the parent's;
-- the lists of named steps and deadlines (`transitions`, `referrals.transitions` by `trigger`,
-  `deadlines` by `name`) merge by that key: an item given in full replaces every item of the
-  parent with its key, in the place of the first; an item giving only its key keeps the parent's
-  unchanged; a key given again in the same file adds another declaration;
+- the lists of named steps, deadlines and regions (`transitions`, `referrals.transitions` by
+  `trigger`, `deadlines` by `name`, `regions` by `code`) merge by that key: an item given in
+  full replaces every item of the parent with its key, in the place of the first; an item giving
+  only its key keeps the parent's unchanged; a key given again in the same file adds another
+  declaration;
 - entries keep the parent's order; a new one follows the entry written before it in the file
   (so `status_granted: {}` or `{trigger: extend_status}` says where the next new entry goes),
   and one written before any known entry goes at the end;
@@ -29,6 +30,7 @@ NAMED_LISTS: dict[tuple[str, ...], str] = {
     ("transitions",): "trigger",
     ("referrals", "transitions"): "trigger",
     ("deadlines",): "name",
+    ("regions",): "code",
 }
 """The lists merged by a key of their items, by their place in the document."""
 META = ("extends", "remove")

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from referral_engine.domain.fields import FIELD_TYPES
+from referral_engine.domain.regions import CODE as REGION_CODE
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LANGUAGE = r"^[a-z]{2,3}$"
@@ -180,6 +181,13 @@ class ReportingModel(_Model):
     fields: dict[str, str] = {}
 
 
+class RegionModel(_Model):
+    """One region of the registry: its ISO 3166-2 code and its name in each language."""
+
+    code: str = Field(pattern=REGION_CODE.pattern)
+    names: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+
+
 class WorkflowModel(_Model):
     """The file format. See docs/workflows.md for the meaning of each key."""
 
@@ -203,6 +211,7 @@ class WorkflowModel(_Model):
     migration: MigrationModel | None = None
     backdating: BackdatingModel | None = None
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
+    regions: list[RegionModel] = []
 
     @field_validator("access", mode="before")
     @classmethod

@@ -3,35 +3,48 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from referral_engine.adapters.audit import AuditEntry
 from referral_engine.domain.case import REASON_MAX
 from referral_engine.domain.views import AllowedStep, CaseView, HistoryEntry, StepResult
 from referral_engine.domain.workflow import ReferralSpec, TransitionSpec, WorkflowDefinition
 from referral_engine.entrypoints.api.steps import StepLink, link
+from referral_engine.entrypoints.http.text import Data, FreeText, Name, unchecked_fields
 
-Data = dict[str, Any]
+Values = dict[str, Any]
+"""Data as a response shows it."""
+Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+"""A case version as a JSON integer: "3", true and 3.0 are refused."""
 
 
 class Request(BaseModel):
+    """A request body: unknown fields refused; every string a Name or FreeText, every number
+    strict, refused when a model is declared otherwise (entrypoints/http/text.py)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if problems := unchecked_fields(cls):
+            raise TypeError("; ".join(problems))
 
 
 class CaseCreate(Request):
-    workflow: str = Field(min_length=1, max_length=100)
-    region: str = Field(min_length=1, max_length=100)
+    workflow: Name = Field(min_length=1, max_length=100)
+    region: Name = Field(min_length=1, max_length=100)
     data: Data = {}
     occurred_at: AwareDatetime | None = None
 
 
 class StepCreate(Request):
-    trigger: str = Field(min_length=1, max_length=100)
+    trigger: Name = Field(min_length=1, max_length=100)
     data: Data = {}
-    expected_version: int = Field(ge=1, le=2**31 - 1)
+    expected_version: Version
     occurred_at: AwareDatetime | None = None
     backdating_reason: str | None = Field(
         default=None,
@@ -44,7 +57,7 @@ class StepCreate(Request):
 
 
 class ErasureCreate(Request):
-    reason: str = Field(
+    reason: FreeText = Field(
         min_length=1,
         max_length=REASON_MAX,
         description="The lawful ground and the request's reference, e.g. 'GDPR Art. 17, request "
@@ -55,10 +68,10 @@ class ErasureCreate(Request):
 
 
 class ReferralCreate(Request):
-    agency: str = Field(min_length=1, max_length=200)
-    service: str = Field(min_length=1, max_length=100)
+    agency: Name = Field(min_length=1, max_length=200)
+    service: Name = Field(min_length=1, max_length=100)
     data: Data = {}
-    expected_version: int = Field(ge=1, le=2**31 - 1)
+    expected_version: Version
     occurred_at: AwareDatetime | None = None
     backdating_reason: str | None = Field(
         default=None,
@@ -147,8 +160,8 @@ class ReferralOut(Response):
     agency: str
     service: str
     state: str
-    data: Data
-    steps: list[Data]
+    data: Values
+    steps: list[Values]
 
 
 class WorkflowRef(BaseModel):
@@ -162,7 +175,7 @@ class CaseOut(Response):
     region: str
     state: str
     version: int
-    data: Data
+    data: Values
     flags: list[str]
     referrals: list[ReferralOut]
     deadlines: list[DeadlineOut]
@@ -217,7 +230,7 @@ class HistoryEntryOut(Response):
     referral_id: str | None
     from_state: str | None
     to_state: str
-    data: Data
+    data: Values
     actor: ActorOut
     occurred_at: datetime
     recorded_at: datetime
@@ -299,6 +312,11 @@ class WorkflowSummary(BaseModel):
     source: str
 
 
+class RegionOut(BaseModel):
+    code: str = Field(description="ISO 3166-2 code, what a case's `region` holds")
+    names: dict[str, str] = Field(description="language: the region's name there")
+
+
 class WorkflowOut(WorkflowSummary):
     description: str
     roles: dict[str, str]
@@ -307,6 +325,9 @@ class WorkflowOut(WorkflowSummary):
     transitions: list[TransitionOut]
     referrals: ReferralsOut | None
     deadlines: list[DeadlineSpecOut]
+    regions: list[RegionOut] = Field(
+        description="Where a case may be opened (empty: any well-formed ISO 3166-2 code)"
+    )
     mermaid: str
 
     @classmethod
@@ -341,6 +362,7 @@ class WorkflowOut(WorkflowSummary):
             transitions=[TransitionOut.of(t) for t in w.transitions],
             referrals=referrals,
             deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
+            regions=[RegionOut(code=r.code, names=dict(r.names)) for r in w.regions.values()],
             mermaid=mermaid,
         )
 

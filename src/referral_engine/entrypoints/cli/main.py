@@ -6,6 +6,7 @@ module and are registered below, in the order `--help` lists them.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -28,6 +29,7 @@ from referral_engine.entrypoints.cli import (
     users,
     workflows,
 )
+from referral_engine.entrypoints.cli.arguments import refused_argument
 from referral_engine.entrypoints.cli.cases import print_case
 from referral_engine.entrypoints.cli.console import err, mark, out, record, runtime
 
@@ -114,6 +116,9 @@ app.add_typer(maintenance.app, name="maintenance")
 
 def main() -> None:
     """Entry point: run the app, turning expected failures into one line and an exit code."""
+    if (refused := refused_argument(sys.argv[1:])) is not None:
+        err.print(f"error: {refused}", highlight=False, markup=False)
+        raise SystemExit(2)  # as a usage error
     try:
         app()
     except DatabaseUnavailable as exc:

@@ -11,7 +11,9 @@ import typer
 from rich.table import Table
 
 from referral_engine.adapters.security import check_password, token_expiry
+from referral_engine.domain.regions import CODE, Region, close_matches
 from referral_engine.entrypoints.cli.console import err, out, runtime
+from referral_engine.workflows.loader import WorkflowRegistry
 
 app = typer.Typer(no_args_is_help=True, help="Users and their bearer tokens.")
 
@@ -31,12 +33,26 @@ def users_add(
     if secret is not None:
         check_password(secret)  # before the user exists: no user half made
     with runtime() as rt:
+        _check_regions(region, rt.engine.workflows)
         user = rt.users.add(name, role, agency, region)
         if secret is not None:
             rt.users.set_password(user.name, secret)
         token = rt.users.issue_token(user.name, "created with the user")
     out.print(f"user {user.name} ({user.role}, {user.agency}; {', '.join(user.regions)})")
     out.print(f"token: {token}", highlight=False)
+
+
+def _check_regions(regions: list[str], workflows: WorkflowRegistry) -> None:
+    """Each region a code of some workflow's registry (`*`: all); exit 2 naming close matches."""
+    known: dict[str, Region] = {}
+    for workflow in workflows:
+        known.update(workflow.regions)
+    for code in regions:
+        if code != "*" and (code not in known if known else not CODE.match(code)):
+            close = ", ".join(f"{r.code} ({r.name('en')})" for r in close_matches(code, known))
+            hint = f"; close matches: {close}" if close else ""
+            err.print(f"error: --region: '{code}' is in no workflow's regions{hint}", markup=False)
+            raise typer.Exit(2)
 
 
 @app.command("password")

@@ -19,6 +19,7 @@ from referral_engine.adapters.crypto import MasterKeyError, MasterKeyRotated
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.domain import errors
+from referral_engine.domain.text import shown_safely
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
 from referral_engine.entrypoints.http.metrics import count_conflict
@@ -137,7 +138,7 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
 def _path(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return "body"  # its location ends with a character offset, not a field
-    parts = [str(p) for p in error.get("loc", ()) if p not in ("body",)]
+    parts = [shown_safely(str(p)) for p in error.get("loc", ()) if p not in ("body",)]
     return ".".join(parts) or "body"
 
 

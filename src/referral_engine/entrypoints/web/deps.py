@@ -17,10 +17,11 @@ from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.adapters.security import User
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import DomainError
+from referral_engine.domain.text import shown_safely, text_problem
 from referral_engine.entrypoints.http import audit, gates
 from referral_engine.entrypoints.http.deps import get_runtime
 from referral_engine.entrypoints.http.problems import status_of
-from referral_engine.entrypoints.web import explain
+from referral_engine.entrypoints.web import explain, forms
 from referral_engine.entrypoints.web.cookies import session
 from referral_engine.entrypoints.web.render import error_page, words_of
 from referral_engine.entrypoints.web.session import same_token
@@ -79,7 +80,18 @@ async def posted(request: Request) -> FormData:
     token = form.get("csrf")
     if not same_token(session(request).csrf, token if isinstance(token, str) else None):
         raise Refused(403, "error.form_expired")
+    for name, value in form.multi_items():
+        if name.startswith(forms.PREFIX) or name in SHOWN_BESIDE or name in SECRET:
+            continue  # the domain's checks name these beside their fields; a password is hashed
+        for text in (name, value) if isinstance(value, str) else (name,):
+            if (found := text_problem(text)) is not None:
+                raise Refused(422, "error.bad_text", field=shown_safely(name), **found.params)
     return form
+
+
+SHOWN_BESIDE = frozenset({"region"})
+"""Form values the domain checks and the page shows its message beside, like each `data.` field."""
+SECRET = frozenset({"password"})
 
 
 NO_NUL = r"^[^\x00]*$"

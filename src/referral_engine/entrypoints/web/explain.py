@@ -37,6 +37,14 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "not_case_id": ("", "не є ідентифікатором справи"),
     "from_after_to": ("", "початок не може бути пізніше кінця"),
     "no_period": ("", "цей показник не має виміру за місяцями, тож період задати не можна"),
+    "control_character": ("", "не може містити керівний символ ({character}, позиція {position})"),
+    "invisible_character": (
+        "",
+        "не може містити невидимий символ форматування ({character}, позиція {position})",
+    ),
+    "lone_surrogate": ("", "не може містити одинокий сурогат ({character}, позиція {position})"),
+    "region_code": ("", "має бути кодом області за ISO 3166-2, наприклад UA-32"),
+    "unknown_region": ("", "такої області немає в цій процедурі; схожі: {close}"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -110,6 +118,10 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
     if not template:
         return problem.message
     facts = {k: _listed(v, text) if k == "values" else v for k, v in problem.params.items()}
+    close = problem.params.get("close")
+    if isinstance(close, tuple | list):  # regions near what was typed, named in this language
+        said = text.region if text else str
+        facts["close"] = ", ".join(f"{c} ({said(c)})" for c in close)
     return _filled(template, facts, problem.message)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 
 LANGS = ("en", "uk")
@@ -353,6 +354,7 @@ MESSAGES |= {
     "column.referred_rate": ("share referred", "частка перенаправлених"),
     "column.granted_rate": ("share granted", "частка зі статусом"),
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
+    **INPUT_MESSAGES,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from referral_engine.adapters.security import User
 from referral_engine.domain.personal import is_marker
+from referral_engine.domain.regions import Region
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.web import explain
@@ -81,6 +82,23 @@ def shown(value: Any, t: Any) -> str:
     return "" if value is None else str(value)
 
 
+def region_names(request: Request, t: Translator) -> Callable[[str | None], str]:
+    """A region's name in the page's language, from the registries of the loaded workflows
+    (`*`: all regions; a code no registry holds is shown as it is)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    known: dict[str, Region] = {}
+    for workflow in runtime.engine.workflows if runtime is not None else ():
+        known.update(workflow.regions)  # the newest version's names last
+
+    def name(code: str | None) -> str:
+        if code == "*":
+            return t("regions.all")
+        found = known.get(code or "")
+        return found.name(t.lang) if found else (code or "")
+
+    return name
+
+
 def query(params: Mapping[str, Any], **changes: Any) -> str:
     """A query string from `params` with `changes`, leaving out empty values."""
     merged = {**params, **changes}
@@ -109,6 +127,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         path=request.url.path,
         shown=lambda v: shown(v, t),
         query=query,
+        region_name=region_names(request, t),
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -16,6 +16,7 @@ class WorkflowText:
 
     def __init__(self, workflow: WorkflowDefinition, lang: str) -> None:
         self.workflow = workflow
+        self.lang = lang
         self.words = workflow.labels.get(lang, {})
         self._fields = _fields_by_name(workflow)
 
@@ -33,6 +34,11 @@ class WorkflowText:
     @property
     def source(self) -> str:
         return self._say("source", self.workflow.source)
+
+    def region(self, code: str) -> str:
+        """A region's name in this language (its code where the registry has none)."""
+        found = self.workflow.regions.get(code)
+        return found.name(self.lang) if found else code
 
     def role(self, name: str) -> str:
         """A role's description (the role's name where the workflow has none)."""

@@ -17,6 +17,7 @@ PROBLEMS = problem_responses(
         403: "Not an admin or analyst",
         404: "No such read model",
         409: "A rebuild of this read model is already running",
+        422: "The read model's name holds a control or invisible formatting character",
         503: "Database unavailable",
     }
 )

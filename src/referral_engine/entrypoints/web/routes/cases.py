@@ -29,6 +29,7 @@ from referral_engine.entrypoints.web import explain, forms
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
+from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from referral_engine.workflows.loader import WorkflowRegistry
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -67,7 +68,9 @@ def _new_case_page(
 ) -> HTMLResponse:
     problems = error.problems if isinstance(error, InvalidData) else ()
     form = forms.Form(workflow_words(request, workflow), words_of(request), "opening")
-    region_errors = [explain.field_problem(p, form.t) for p in problems if p.path == "region"]
+    region_errors = [
+        explain.field_problem(p, form.t, form.text) for p in problems if p.path == "region"
+    ]
     if isinstance(error, RegionNotAllowed):
         region_errors.append(explain.error(error, form.t))
     return page(
@@ -76,12 +79,19 @@ def _new_case_page(
         status=status,
         workflow=workflow,
         widgets=forms.widgets(workflow.opening.fields, "open", form, values, problems),
-        regions=[] if user.scope is None else sorted(user.scope),
+        regions=_regions(workflow, user, form.text),
         region=region,
         region_errors=region_errors,
         error=error,
         key=uuid4(),
     )
+
+
+def _regions(workflow: WorkflowDefinition, user: User, text: WorkflowText) -> list[tuple[str, str]]:
+    """The regions this user may open a case of this workflow in: (code, name), by name."""
+    codes = list(workflow.regions) or sorted(user.scope or ())
+    mine = [c for c in codes if user.scope is None or c in user.scope]
+    return sorted(((c, text.region(c)) for c in mine), key=lambda r: r[1].casefold())
 
 
 @router.post("/cases/new", response_model=None, dependencies=[audited("case.open")])
