@@ -20,9 +20,9 @@ from tests.unit.test_uk_nrm import UK
 
 def uk_callers(runtime: Runtime) -> Callers:
     found = Callers()
-    found.add(runtime, "fr", "first_responder", "police-met", ["London"])
-    found.add(runtime, "ca", "competent_authority", "sca", ["London"])
-    found.add(runtime, "sup", "supervisor", "sca", ["London"])
+    found.add(runtime, "fr", "first_responder", "police-met", ["GB-ENG"])
+    found.add(runtime, "ca", "competent_authority", "sca", ["GB-ENG"])
+    found.add(runtime, "sup", "supervisor", "sca", ["GB-ENG"])
     return found
 
 
@@ -43,7 +43,7 @@ def referred(client: TestClient, callers: Callers, days_ago: int) -> tuple[str, 
         "/api/cases",
         json={
             "workflow": "uk-nrm",
-            "region": "London",
+            "region": "GB-ENG",
             "data": data_for(UK.opening, is_child=False),
             "occurred_at": at,
         },
@@ -84,7 +84,7 @@ def test_a_date_beyond_the_workflows_backdating_limit_is_refused_naming_it(
         "/api/cases",
         json={
             "workflow": "uk-nrm",
-            "region": "London",
+            "region": "GB-ENG",
             "data": data_for(UK.opening, is_child=False),
             "occurred_at": (START - timedelta(days=91)).isoformat(),
         },

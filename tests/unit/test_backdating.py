@@ -25,7 +25,7 @@ def found_on_paper(engine: Engine, clock: FixedClock, days_ago: int) -> UUID:
     """An adult's case whose opening and consent are stated `days_ago` days before now."""
     at = clock.now - timedelta(days=days_ago)
     data = data_for(UK.opening, is_child=False)
-    case_id = engine.open_case("uk-nrm", "London", data, actor=FR, occurred_at=at).case_id
+    case_id = engine.open_case("uk-nrm", "GB-ENG", data, actor=FR, occurred_at=at).case_id
     take(engine, case_id, "record_consent", occurred_at=at)
     return case_id
 

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 from referral_engine.adapters.audit import AuditEntry
 from referral_engine.domain.case import REASON_MAX
 from referral_engine.domain.views import AllowedStep, CaseView, HistoryEntry, StepResult
-from referral_engine.domain.workflow import ReferralSpec, TransitionSpec, WorkflowDefinition
+from referral_engine.domain.workflow import ReferralSpec
 from referral_engine.entrypoints.api.steps import StepLink, link
 from referral_engine.entrypoints.http.text import Data, FreeText, Name, unchecked_fields
 
@@ -41,19 +41,20 @@ class CaseCreate(Request):
     occurred_at: AwareDatetime | None = None
 
 
+BackdatingReason = Annotated[FreeText, Field(min_length=1, max_length=REASON_MAX)]
+BACKDATING = (
+    "Why `occurred_at`, an earlier day than today, is the true date: earliest dates (e.g. a "
+    "recovery period) then count from it. Only the workflow's confirming roles (supervisors by "
+    "default) may give it; without it they count from today."
+)
+
+
 class StepCreate(Request):
     trigger: Name = Field(min_length=1, max_length=100)
     data: Data = {}
     expected_version: Version
     occurred_at: AwareDatetime | None = None
-    backdating_reason: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=REASON_MAX,
-        description="Why `occurred_at`, an earlier day than today, is the true date: earliest "
-        "dates (e.g. a recovery period) then count from it. Only the workflow's confirming roles "
-        "(supervisors by default) may give it; without it they count from today.",
-    )
+    backdating_reason: BackdatingReason | None = Field(default=None, description=BACKDATING)
 
 
 class ErasureCreate(Request):
@@ -73,14 +74,7 @@ class ReferralCreate(Request):
     data: Data = {}
     expected_version: Version
     occurred_at: AwareDatetime | None = None
-    backdating_reason: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=REASON_MAX,
-        description="Why `occurred_at`, an earlier day than today, is the true date: earliest "
-        "dates (e.g. a recovery period) then count from it. Only the workflow's confirming roles "
-        "(supervisors by default) may give it; without it they count from today.",
-    )
+    backdating_reason: BackdatingReason | None = Field(default=None, description=BACKDATING)
 
 
 class Response(BaseModel):
@@ -240,131 +234,6 @@ class HistoryEntryOut(Response):
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryEntryOut:
         return cls.model_validate(entry)
-
-
-class ConditionOut(BaseModel):
-    """The step is legal only while the case's recorded `field` equals `equals`."""
-
-    field: str
-    equals: bool | int | str
-
-
-class TransitionOut(BaseModel):
-    trigger: str
-    event: str
-    title: str
-    sources: list[str]
-    dest: str | None
-    roles: list[str]
-    requires: list[str]
-    sets: list[str]
-    clears: list[str]
-    receiving_agency_only: bool
-    when: list[ConditionOut]
-    fields: list[FieldOut]
-
-    @classmethod
-    def of(cls, t: TransitionSpec) -> TransitionOut:
-        return cls(
-            trigger=t.trigger,
-            event=t.event,
-            title=t.title,
-            sources=list(t.sources),
-            dest=t.dest,
-            roles=sorted(t.roles),
-            requires=list(t.requires),
-            sets=list(t.sets),
-            clears=list(t.clears),
-            receiving_agency_only=t.receiving_agency_only,
-            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
-            fields=[FieldOut.model_validate(f) for f in t.fields],
-        )
-
-
-class StateOut(BaseModel):
-    name: str
-    title: str
-    terminal: bool
-
-
-class DeadlineSpecOut(BaseModel):
-    name: str
-    title: str
-    starts_on: list[str]
-    stops_on: list[str]
-    days: int
-    working_days: bool
-    service_target: bool
-    source: str
-
-
-class ReferralsOut(BaseModel):
-    allowed_in: list[str]
-    send: TransitionOut
-    states: list[StateOut]
-    transitions: list[TransitionOut]
-
-
-class WorkflowSummary(BaseModel):
-    id: str
-    version: int
-    title: str
-    source: str
-
-
-class RegionOut(BaseModel):
-    code: str = Field(description="ISO 3166-2 code, what a case's `region` holds")
-    names: dict[str, str] = Field(description="language: the region's name there")
-
-
-class WorkflowOut(WorkflowSummary):
-    description: str
-    roles: dict[str, str]
-    states: list[StateOut]
-    opening: TransitionOut
-    transitions: list[TransitionOut]
-    referrals: ReferralsOut | None
-    deadlines: list[DeadlineSpecOut]
-    regions: list[RegionOut] = Field(
-        description="Where a case may be opened (empty: any well-formed ISO 3166-2 code)"
-    )
-    mermaid: str
-
-    @classmethod
-    def of(cls, w: WorkflowDefinition, mermaid: str) -> WorkflowOut:
-        opening = TransitionSpec(
-            trigger="open",
-            event=w.opening.event,
-            sources=(),
-            dest=w.opening.state,
-            roles=w.opening.roles,
-            fields=w.opening.fields,
-            title=w.opening.title,
-            sets=w.opening.sets,
-        )
-        referrals = None
-        if w.referrals is not None:
-            referrals = ReferralsOut(
-                allowed_in=sorted(w.referrals.allowed_in),
-                send=TransitionOut.of(w.referrals.send),
-                states=[StateOut(**vars(s)) for s in w.referrals.states.values()],
-                transitions=[TransitionOut.of(t) for t in w.referrals.transitions],
-            )
-        return cls(
-            id=w.id,
-            version=w.version,
-            title=w.title,
-            source=w.source,
-            description=w.description,
-            roles=dict(w.roles),
-            states=[StateOut(**vars(s)) for s in w.states.values()],
-            opening=TransitionOut.of(opening),
-            transitions=[TransitionOut.of(t) for t in w.transitions],
-            referrals=referrals,
-            deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
-            regions=[RegionOut(code=r.code, names=dict(r.names)) for r in w.regions.values()],
-            mermaid=mermaid,
-        )
 
 
 class Problem(BaseModel):

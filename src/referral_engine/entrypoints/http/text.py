@@ -62,7 +62,8 @@ def unchecked_fields(model: type[BaseModel]) -> list[str]:
     that is no Name, FreeText or Data key, an integer, number or boolean that is not strict."""
     found = []
     for name, field in model.model_fields.items():
-        kinds, meta = _leaves(field.annotation), field.metadata
+        kinds = _leaves(field.annotation)  # an Annotated inside a union brings its checks along
+        meta = [*field.metadata, *kinds]
         if str in kinds and not any(m in (NAME_CHECK, FREE_TEXT_CHECK, DATA_CHECK) for m in meta):
             found.append(f"{model.__name__}.{name}: a string must be a Name, FreeText or Data")
         if kinds & {int, bool, float} and not any(getattr(m, "strict", False) for m in meta):

@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
+from referral_engine.entrypoints.web.i18n_signin import SIGN_IN
 
 LANGS = ("en", "uk")
 DEFAULT = "en"
@@ -32,21 +33,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lang.en": ("English", "English"),
     "lang.uk": ("Українська", "Українська"),
     "sign_out": ("Sign out", "Вийти"),
-    "signin.title": ("Sign in", "Вхід"),
-    "signin.with_password": ("With your name and password", "За іменем і паролем"),
-    "signin.with_token": ("With a token", "За токеном"),
-    "signin.name": ("User name", "Ім'я користувача"),
-    "signin.password": ("Password", "Пароль"),
-    "signin.token": ("Token", "Токен"),
-    "signin.submit": ("Sign in", "Увійти"),
-    "signin.failed": (
-        "Sign-in failed: check the name and password, or the token.",
-        "Не вдалося увійти: перевірте ім'я і пароль або токен.",
-    ),
-    "signin.wait": (
-        "Too many failed sign-ins: try again in {minutes} min.",
-        "Забагато невдалих спроб входу: спробуйте ще раз за {minutes} хв.",
-    ),
     "error.title": ("Something is not right", "Щось не так"),
     "error.401": ("Please sign in", "Будь ласка, увійдіть"),
     "error.403": ("Not allowed", "Не дозволено"),
@@ -355,6 +341,7 @@ MESSAGES |= {
     "column.granted_rate": ("share granted", "частка зі статусом"),
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
     **INPUT_MESSAGES,
+    **SIGN_IN,
 }
 
 

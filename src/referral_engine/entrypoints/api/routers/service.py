@@ -13,7 +13,8 @@ from pydantic import AwareDatetime
 from referral_engine.adapters.audit import AuditEntry
 from referral_engine.adapters.database import DatabaseUnavailable, connect
 from referral_engine.entrypoints.api.deps import AnyUser, AuditReader
-from referral_engine.entrypoints.api.models import Health, WorkflowOut, WorkflowSummary
+from referral_engine.entrypoints.api.models import Health
+from referral_engine.entrypoints.api.workflow_models import WorkflowOut, WorkflowSummary
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.metrics import exposition, scraper
 from referral_engine.entrypoints.http.problems import problem, problem_responses

@@ -1,0 +1,134 @@
+"""The workflow document's response bodies (GET /api/workflows/{id}): its states, steps,
+fields, deadlines, referrals and regions, as a client draws forms and diagrams from them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
+from referral_engine.entrypoints.api.models import FieldOut
+
+
+class ConditionOut(BaseModel):
+    """The step is legal only while the case's recorded `field` equals `equals`."""
+
+    field: str
+    equals: bool | int | str
+
+
+class TransitionOut(BaseModel):
+    trigger: str
+    event: str
+    title: str
+    sources: list[str]
+    dest: str | None
+    roles: list[str]
+    requires: list[str]
+    sets: list[str]
+    clears: list[str]
+    receiving_agency_only: bool
+    when: list[ConditionOut]
+    fields: list[FieldOut]
+
+    @classmethod
+    def of(cls, t: TransitionSpec) -> TransitionOut:
+        return cls(
+            trigger=t.trigger,
+            event=t.event,
+            title=t.title,
+            sources=list(t.sources),
+            dest=t.dest,
+            roles=sorted(t.roles),
+            requires=list(t.requires),
+            sets=list(t.sets),
+            clears=list(t.clears),
+            receiving_agency_only=t.receiving_agency_only,
+            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
+            fields=[FieldOut.model_validate(f) for f in t.fields],
+        )
+
+
+class StateOut(BaseModel):
+    name: str
+    title: str
+    terminal: bool
+
+
+class DeadlineSpecOut(BaseModel):
+    name: str
+    title: str
+    starts_on: list[str]
+    stops_on: list[str]
+    days: int
+    working_days: bool
+    service_target: bool
+    source: str
+
+
+class ReferralsOut(BaseModel):
+    allowed_in: list[str]
+    send: TransitionOut
+    states: list[StateOut]
+    transitions: list[TransitionOut]
+
+
+class WorkflowSummary(BaseModel):
+    id: str
+    version: int
+    title: str
+    source: str
+
+
+class RegionOut(BaseModel):
+    code: str = Field(description="ISO 3166-2 code, what a case's `region` holds")
+    names: dict[str, str] = Field(description="language: the region's name there")
+
+
+class WorkflowOut(WorkflowSummary):
+    description: str
+    roles: dict[str, str]
+    states: list[StateOut]
+    opening: TransitionOut
+    transitions: list[TransitionOut]
+    referrals: ReferralsOut | None
+    deadlines: list[DeadlineSpecOut]
+    regions: list[RegionOut] = Field(
+        description="Where a case may be opened (empty: any well-formed ISO 3166-2 code)"
+    )
+    mermaid: str
+
+    @classmethod
+    def of(cls, w: WorkflowDefinition, mermaid: str) -> WorkflowOut:
+        opening = TransitionSpec(
+            trigger="open",
+            event=w.opening.event,
+            sources=(),
+            dest=w.opening.state,
+            roles=w.opening.roles,
+            fields=w.opening.fields,
+            title=w.opening.title,
+            sets=w.opening.sets,
+        )
+        referrals = None
+        if w.referrals is not None:
+            referrals = ReferralsOut(
+                allowed_in=sorted(w.referrals.allowed_in),
+                send=TransitionOut.of(w.referrals.send),
+                states=[StateOut(**vars(s)) for s in w.referrals.states.values()],
+                transitions=[TransitionOut.of(t) for t in w.referrals.transitions],
+            )
+        return cls(
+            id=w.id,
+            version=w.version,
+            title=w.title,
+            source=w.source,
+            description=w.description,
+            roles=dict(w.roles),
+            states=[StateOut(**vars(s)) for s in w.states.values()],
+            opening=TransitionOut.of(opening),
+            transitions=[TransitionOut.of(t) for t in w.transitions],
+            referrals=referrals,
+            deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
+            regions=[RegionOut(code=r.code, names=dict(r.names)) for r in w.regions.values()],
+            mermaid=mermaid,
+        )
