@@ -69,7 +69,8 @@ def test_the_api_shows_a_read_model_behind_as_stale_then_its_parked_event(
         now["referrals"]["lag_events"] == 0
         and now["referrals"]["position"] == now["referrals"]["head"]
     )
-    assert now["case_queue"]["parked"] == 0  # it does not write the agency
+    # the queue folds the agencies a case is shared with (need-to-know): it parks it too
+    assert (now["case_queue"]["parked"], now["case_queue"]["stale"]) == (1, False)
 
 
 def test_metrics_show_parked_events_and_lag_per_read_model(
