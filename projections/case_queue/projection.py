@@ -2,17 +2,19 @@
 and the agencies each case is shared with, for the queues of roles that reach only those.
 
 A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version follows the case.
-A reach mark is `reach:agency` (domain/access.py): `acted` for every agency whose user opened the
-case or took a step on it, `referred` for a referral's receiving agency, `named` for the agency a
-case step sent the case to (e.g. the police unit asked to verify it)."""
+A reach mark is `workflow|reach|agency` (domain/access.py `reach_mark`): `acted` for every agency
+whose user opened the case or took a step on it, `referred` for a referral's receiving agency,
+`named` for the agency a case step sent the case to (e.g. the police unit asked to verify it).
+It names the workflow, as a reach is a role's in its own workflow only."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from referral_engine.application.readmodel import Changes, Event
+from referral_engine.domain.access import reach_mark
 
-VERSION = 2
+VERSION = 3
 
 
 def handle(event: Event, changes: Changes) -> None:
@@ -44,7 +46,8 @@ def handle(event: Event, changes: Changes) -> None:
 
 
 def _reach(changes: Changes, event: Event, reach: str, agency: str) -> None:
-    changes.upsert("case_reach", {"case_id": event.case_id, "mark": f"{reach}:{agency}"})
+    mark = reach_mark(event.workflow_id, reach, agency)
+    changes.upsert("case_reach", {"case_id": event.case_id, "mark": mark})
 
 
 def _deadline_key(event: Event, deadline: Mapping[str, object]) -> dict[str, object]:

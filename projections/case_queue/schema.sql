@@ -24,7 +24,8 @@ create table case_deadlines (
 );
 create index case_deadlines_due on case_deadlines (due_on);
 
--- Who a case is shared with beyond its region (`acted:`, `referred:` or `named:` and the agency):
+-- Who a case is shared with beyond its region (`workflow|reach|agency`, reach acted, referred
+-- or named; domain/access.py reach_mark):
 -- the queue of a role that reaches only such cases lists those carrying one of its marks.
 create table case_reach (
     case_id uuid not null,

@@ -101,3 +101,18 @@ def test_a_police_unit_reaches_only_the_cases_whose_verification_it_was_asked_fo
     assert queue_ids(client, callers, "police") == {asked}
     answer = take_step(client, police, asked, "record_verification", sent.json()["version"])
     assert answer.status_code == 200, answer.text
+
+
+def test_a_role_of_another_workflow_lists_no_case_through_an_agency_of_the_same_name(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    """Found by a review: the queue's marks named no workflow, so a UK first responder of the
+    Ukraine screener's agency listed the Ukraine cases that agency opened."""
+    callers.add(pg_runtime, "fr", "first_responder", callers["screener"].agency, ["UA-32"])
+    case = open_case(client, callers["screener"], person_name=NAME)
+    pg_runtime.projections.catch_up()
+
+    assert case["id"] in queue_ids(client, callers, "screener")
+    assert case["id"] not in queue_ids(client, callers, "fr")
+    read = client.get(f"/api/cases/{case['id']}", headers=callers["fr"].auth)
+    assert_problem(read, 404, "not-found")

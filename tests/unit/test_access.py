@@ -228,10 +228,10 @@ def test_the_queue_folds_who_each_case_is_shared_with() -> None:
     )
     marks = {key[1] for key in rows["case_reach"]}
     assert marks == {
-        "acted:ngo-synthetic",
-        "acted:lsa-kyivska",
-        "referred:shelter-kyiv",
-        "named:police-kyivska",
+        "ukraine-nrm|acted|ngo-synthetic",
+        "ukraine-nrm|acted|lsa-kyivska",
+        "ukraine-nrm|referred|shelter-kyiv",
+        "ukraine-nrm|named|police-kyivska",
     }
 
 
@@ -241,7 +241,10 @@ def test_the_queue_lists_a_workflow_whole_only_for_roles_that_reach_its_region()
     both = [(ukraine.id, ukraine.access), (uk.id, uk.access)]
 
     assert queue_filter(both, scope_of(LSA)) == (["ukraine-nrm"], [])
-    assert queue_filter(both, scope_of(SHELTER)) == ([], ["referred:shelter-kyiv"])
+    assert queue_filter(both, scope_of(SHELTER)) == ([], ["ukraine-nrm|referred|shelter-kyiv"])
+    # a role of one workflow reaches no case of another through an agency of the same name
+    first_responder = Scope(KYIV, "first_responder", "ngo-synthetic")
+    assert queue_filter(both, first_responder) == ([], ["uk-nrm|acted|ngo-synthetic"])
     assert queue_filter(both, Scope(KYIV, "supervisor", "lsa")) == (None, [])
     assert queue_filter(both, Scope(None, None, "")) == (None, [])
 

@@ -107,8 +107,8 @@ def queue_filter(
 ) -> tuple[list[str] | None, list[str]]:
     """What the queue lists for `scope` (the regions aside), from each loaded workflow version's
     id and `access`: the ids of workflows whose every case of the regions it lists (None: every
-    workflow's), and the `reach:agency` marks a case of the others must carry (as the
-    case_queue read model folds them)."""
+    workflow's), and the marks a case of the others must carry (as the case_queue read model
+    folds them, `reach_mark`): a reach is a role's in its own workflow only."""
     if scope.role is None:
         return None, []
     whole: dict[str, bool] = {}
@@ -116,7 +116,14 @@ def queue_filter(
     for workflow_id, access in workflows:
         reaches = reaches_of(access, scope.role)
         whole[workflow_id] = whole.get(workflow_id, True) and REGION in reaches
-        marks.update(f"{r}:{scope.agency}" for r in reaches if r != REGION)
+        marks.update(reach_mark(workflow_id, r, scope.agency) for r in reaches if r != REGION)
     if all(whole.values()):
         return None, []
     return sorted(w for w, listed in whole.items() if listed), sorted(marks)
+
+
+def reach_mark(workflow_id: str, reach: str, agency: str) -> str:
+    """The mark a case of `workflow_id` carries once it is shared with `agency` that way
+    (`ukraine-nrm|referred|shelter-kyiv`): a role of another workflow with the same agency name
+    finds no case through it."""
+    return f"{workflow_id}|{reach}|{agency}"
