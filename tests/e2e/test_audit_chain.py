@@ -13,11 +13,13 @@ import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
+from psycopg.types.json import Jsonb
 
+from referral_engine.adapters import audit, audit_chain
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from tests.e2e.test_cli import cli, pg_env
-from tests.factories import open_case
+from tests.factories import open_case, wait_until
 
 
 def record(runtime: Runtime, action: str, **extra: Any) -> None:
@@ -141,6 +143,53 @@ OLD_TABLE = """create table audit_log (
     user_name text, role text, agency text,
     action text not null, method text not null, path text not null, status int not null,
     case_id uuid, region text, address text, detail jsonb not null default '{}')"""
+
+
+def test_a_process_starting_waits_for_a_running_append_instead_of_deadlocking_with_it(
+    pg_settings: Settings, pg_runtime: Runtime
+) -> None:
+    """Found by a review: a start altered the log (its table's lock) before it took the chain's
+    lock, which an append takes before it writes to the log: a start and a running command
+    deadlocked (1 start in 6 under load), and PostgreSQL could cancel the command."""
+    record(pg_runtime, "before")
+    schema = pg_settings.database_schema
+    failed: list[BaseException] = []
+
+    def start() -> None:  # what every process does as it starts
+        try:
+            audit.migrate(pg_runtime.db)
+        except BaseException as exc:
+            failed.append(exc)
+
+    with psycopg.connect(str(pg_settings.database_url)) as command:
+        command.execute(sql.SQL("set search_path = {}").format(sql.Identifier(schema)))
+        command.execute("select pg_advisory_xact_lock(%s)", [audit_chain.chain_lock(schema)])
+        starting = threading.Thread(target=start)
+        starting.start()
+        wait_until(lambda: waiting_on_a_lock(pg_settings) > 0, what="the start to wait")
+        with command.cursor() as cursor:  # the command writes its entry, then commits
+            audit_chain.append(cursor, schema, entry_row(), Jsonb({"n": 2}))
+        command.commit()
+    starting.join(timeout=60)
+    assert not starting.is_alive() and failed == []
+    report = pg_runtime.audit.verify()
+    assert (report.entries, report.broken) == (2, None)
+
+
+def waiting_on_a_lock(settings: Settings) -> int:
+    (row,) = as_superuser(
+        settings,
+        "select count(*) from pg_stat_activity where datname = current_database() "
+        "and wait_event_type = 'Lock'",
+    )
+    return int(row[0])
+
+
+def entry_row() -> list[Any]:
+    return [
+        audit_chain.now(), "tester", "admin", "it", "test.append", "GET", "/api/test", 200,
+        None, "UA-32", "127.0.0.1", "http", None,
+    ]  # fmt: skip
 
 
 def test_entries_written_before_the_chain_join_it_on_upgrade(pg_settings: Settings) -> None:

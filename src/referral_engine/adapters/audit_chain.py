@@ -69,6 +69,8 @@ TABLE = (
     "drop trigger if exists audit_log_append_only on audit_log",
     """create trigger audit_log_append_only before update or delete or truncate on audit_log
         for each statement execute function audit_log_is_append_only()""",
+    # entries still to chain (written before the chain): found at each start without a scan
+    "create index if not exists audit_log_unchained on audit_log (id) where hash is null",
 )
 
 
@@ -142,9 +144,31 @@ def migrate(conn: psycopg.Connection[Any], schema: str) -> None:
                 "`referral-engine maintenance audit-owner` as that role (see docs/operations.md)"
             )
         return
-    for statement in TABLE:
-        conn.execute(statement)
+    # The chain's lock first, as every append takes it before it writes to the log: taken after
+    # the table's (as a start's DDL did), a start and a running command could deadlock.
+    conn.execute("select pg_advisory_xact_lock(%s)", [chain_lock(schema)])
+    if not _current(conn, schema):  # a start on an upgraded log takes no table lock at all
+        for statement in TABLE:
+            conn.execute(statement)
     chain_unchained(conn, schema)
+
+
+def _current(conn: psycopg.Connection[Any], schema: str) -> bool:
+    """Whether the log has every column, index and the append-only trigger `TABLE` makes."""
+    found = conn.execute(
+        "select (select count(*) from information_schema.columns where table_schema = %(s)s "
+        "and table_name = 'audit_log' and column_name = any(%(c)s)) = cardinality(%(c)s) "
+        "and exists (select from pg_trigger where tgrelid = to_regclass(%(t)s) "
+        "and tgname = 'audit_log_append_only') "
+        "and to_regclass(%(i)s) is not null",
+        {
+            "s": schema,
+            "c": ["detail", "prev_hash", "hash", *COLUMNS],
+            "t": f"{schema}.audit_log",
+            "i": f"{schema}.audit_log_unchained",
+        },
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def chain_unchained(conn: psycopg.Connection[Any], schema: str) -> int:
@@ -185,6 +209,7 @@ def hand_over(conn: psycopg.Connection[Any], schema: str, owner: str, app_role: 
     ident = sql.Identifier
     conn.execute(sql.SQL("create schema if not exists {}").format(ident(schema)))
     conn.execute(sql.SQL("set local search_path = {}").format(ident(schema)))
+    conn.execute("select pg_advisory_xact_lock(%s)", [chain_lock(schema)])  # as `migrate`
     for statement in TABLE:
         conn.execute(statement)
     chain_unchained(conn, schema)
