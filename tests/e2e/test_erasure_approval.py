@@ -146,6 +146,28 @@ def test_erasure_by_two_persons_from_the_command_line(pg_settings: Settings) -> 
     assert view.data["person_name"] == ERASED
 
 
+def test_a_disabled_user_cannot_be_named_as_the_operator(pg_settings: Settings) -> None:
+    """Found by a review: `--operator` took a disabled admin, erased, and audited it as theirs."""
+    from tests.factories import open_case as open_in_engine
+
+    with build(pg_settings) as runtime:
+        case_id = open_in_engine(runtime.engine, person_name="Synthetic Cli Gone").case_id
+        runtime.users.add("ops-admin", "admin", "it", ["*"])
+        runtime.users.disable("ops-admin")
+    env = pg_env(pg_settings)
+
+    refused = cli(
+        "erase", str(case_id), "--reason", "Art. 17 request 10", "--operator", "ops-admin", env=env
+    )
+
+    assert (
+        refused.returncode == 1
+        and "operator: must name a known user, not disabled" in refused.stderr
+    )
+    with build(pg_settings) as runtime:
+        assert runtime.engine.case(case_id).data["person_name"] != ERASED
+
+
 def test_command_line_actions_on_users_and_keys_are_audited(pg_settings: Settings) -> None:
     env = pg_env(pg_settings)
     added = cli(

@@ -151,6 +151,16 @@ class Users:
             ).fetchone()
         return None if row is None else User.of(row)
 
+    def active(self, name: str) -> User | None:
+        """The user, unless unknown or disabled (who may act, or be named as acting)."""
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select id, name, role, agency, regions from users "
+                "where name = %s and disabled_at is null",
+                [name],
+            ).fetchone()
+        return None if row is None else User.of(row)
+
     def issue_token(self, name: str, label: str = "", expires_at: datetime | None = None) -> str:
         """A new bearer token for the user, returned once; only its hash is kept. It expires
         at `expires_at`, or after the configured number of days."""
