@@ -57,6 +57,19 @@ class StepCreate(Request):
     backdating_reason: BackdatingReason | None = Field(default=None, description=BACKDATING)
 
 
+class StatedDateConfirm(Request):
+    """A supervisor's confirmation of the stated date of another person's backdated step."""
+
+    version: Version = Field(description="The case version the backdated step recorded")
+    reason: FreeText = Field(
+        min_length=1,
+        max_length=REASON_MAX,
+        description="Why the stated date is the true one (e.g. the paper file it comes from). "
+        f"Kept in clear in the event log: no personal data. At most {REASON_MAX} characters.",
+    )
+    expected_version: Version
+
+
 class ErasureCreate(Request):
     reason: FreeText = Field(
         min_length=1,
