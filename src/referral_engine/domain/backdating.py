@@ -59,7 +59,8 @@ def check(ctx: Context, occurred: datetime, rule: BackdatingSpec | None) -> Conf
     elif ctx.actor.role not in confirmers:
         problem = (
             f"only {', '.join(sorted(confirmers))} may confirm a stated date; without it, "
-            "earliest dates count from the day the step is recorded"
+            "earliest dates count from the day the step is recorded until one of them "
+            "confirms the date afterwards"
         )
     elif not reason or len(reason) > REASON_MAX or not reason.isprintable():
         problem = f"is required, at most {REASON_MAX} characters, on one line"

@@ -45,7 +45,8 @@ BackdatingReason = Annotated[FreeText, Field(min_length=1, max_length=REASON_MAX
 BACKDATING = (
     "Why `occurred_at`, an earlier day than today, is the true date: earliest dates (e.g. a "
     "recovery period) then count from it. Only the workflow's confirming roles (supervisors by "
-    "default) may give it; without it they count from today."
+    "default) may give it; without it they count from today, until another confirming user "
+    "confirms the date at `POST /api/cases/{id}/stated-dates`."
 )
 
 
