@@ -1,20 +1,18 @@
 """Backdating through the API on uk-nrm: a reasonable-grounds decision stated 35 days ago does
 not open the conclusive decision the same day (the issue's finding); beyond the workflow's
-limit a stated date is refused; a supervisor's confirmed date counts."""
+limit a stated date is refused; a supervisor confirms another person's stated date afterwards,
+on the workflow as shipped."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi.testclient import TestClient
 
-from referral_engine.bootstrap import Runtime, build
-from referral_engine.entrypoints.asgi import create_app
+from referral_engine.bootstrap import Runtime
 from tests.e2e.conftest import Caller, Callers, assert_problem
-from tests.factories import START, WORKFLOWS, FixedClock, data_for
+from tests.factories import START, data_for
 from tests.unit.test_uk_nrm import UK
 
 
@@ -113,27 +111,59 @@ def test_only_a_confirming_role_may_give_a_backdating_reason(
     assert "backdating_reason" in str(body) and "supervisor" in str(body)
 
 
-def test_a_supervisor_confirmed_date_counts_for_the_recovery_period(
-    pg_runtime: Runtime, tmp_path: Path, clock: FixedClock
+def test_a_supervisor_confirms_the_cas_backdated_rg_decision_on_the_shipped_workflow(
+    client: TestClient, pg_runtime: Runtime
 ) -> None:
-    document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text("utf-8"))
-    rg_spec = next(t for t in document["transitions"] if t["trigger"] == "decide_rg_positive")
-    rg_spec["roles"] = ["competent_authority", "supervisor"]
-    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
-    settings = pg_runtime.settings.model_copy(update={"workflows_dir": tmp_path})
-    with build(settings, clock=clock) as runtime, TestClient(create_app(runtime)) as client:
-        callers = uk_callers(runtime)
-        case_id, version = referred(client, callers, days_ago=36)
-        stated = (START - timedelta(days=35)).isoformat()
-        rg = post_step(
-            client,
-            callers["sup"],
-            case_id,
-            "decide_rg_positive",
-            version,
-            occurred_at=stated,
-            backdating_reason="Paper decision of the SCA, file 2026-17",
-        )
-        assert rg.status_code == 200, rg.text
-        cg = post_step(client, callers["ca"], case_id, "decide_cg_positive", version + 1)
-        assert cg.status_code == 200, cg.text
+    """The issue's finding on uk-nrm as shipped: only the competent authority takes the RG
+    decision, and a supervisor confirms its stated date afterwards, as a second person."""
+    callers = uk_callers(pg_runtime)
+    case_id, version = referred(client, callers, days_ago=36)
+    stated = (START - timedelta(days=35)).isoformat()
+    rg = post_step(
+        client, callers["ca"], case_id, "decide_rg_positive", version, occurred_at=stated
+    )
+    assert rg.status_code == 200, rg.text
+    rg_version = rg.json()["version"]
+    cg = post_step(client, callers["ca"], case_id, "decide_cg_positive", rg_version)
+    assert_problem(cg, 409, "too-early")
+
+    body = {"version": rg_version, "reason": "Paper decision, file 2026-17"}
+    by_ca = client.post(
+        f"/api/cases/{case_id}/stated-dates",
+        json={**body, "expected_version": rg_version},
+        headers=callers["ca"].auth,
+    )
+    assert_problem(by_ca, 403, "forbidden-role")
+    confirmed = client.post(
+        f"/api/cases/{case_id}/stated-dates",
+        json={**body, "expected_version": rg_version},
+        headers=callers["sup"].auth,
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["event"] == "StatedDateConfirmed"
+
+    cg = post_step(client, callers["ca"], case_id, "decide_cg_positive", rg_version + 1)
+    assert cg.status_code == 200, cg.text
+    history = client.get(f"/api/cases/{case_id}/history", headers=callers["sup"].auth)
+    entry = next(h for h in history.json() if h["event"] == "StatedDateConfirmed")
+    assert entry["data"]["reason"] == "Paper decision, file 2026-17"
+    assert entry["data"]["step_version"] == rg_version
+    assert entry["actor"]["role"] == "supervisor"
+
+
+def test_a_confirmation_with_nothing_to_confirm_is_a_clear_problem(
+    client: TestClient, pg_runtime: Runtime
+) -> None:
+    callers = uk_callers(pg_runtime)
+    case_id, version = referred(client, callers, days_ago=0)
+    rg = post_step(client, callers["ca"], case_id, "decide_rg_positive", version)
+    assert rg.status_code == 200, rg.text
+    url = f"/api/cases/{case_id}/stated-dates"
+    sup = callers["sup"].auth
+    ask = {"version": version + 1, "expected_version": version + 1}
+    assert_problem(
+        client.post(url, json={**ask, "reason": "Paper"}, headers=sup), 409, "date-not-confirmable"
+    )
+    assert_problem(client.post(url, json={**ask, "reason": ""}, headers=sup), 422, "validation")
+    wrong = {**ask, "reason": "Paper", "version": "3"}
+    assert_problem(client.post(url, json=wrong, headers=sup), 422, "validation")

@@ -81,6 +81,7 @@ GATES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/cases/{case_id}/erase"): frozenset({"admin"}),
     ("GET", "/api/cases/{case_id}/personal-data-reads"): frozenset({"supervisor", "admin"}),
     ("POST", "/api/cases/{case_id}/steps"): None,
+    ("POST", "/api/cases/{case_id}/stated-dates"): None,
     ("POST", "/api/cases/{case_id}/referrals"): None,
     ("POST", "/api/cases/{case_id}/referrals/{referral_id}/steps"): None,
     ("GET", "/cases"): None,
@@ -160,6 +161,7 @@ def api_request(
         "/api/cases/{case_id}/referrals": {"agency": "x-kyiv", "service": "medical"},
         "/api/cases/{case_id}/referrals/{referral_id}/steps": {"trigger": "accept"},
         "/api/cases/{case_id}/erase": {"reason": ""},  # refused as invalid once reached
+        "/api/cases/{case_id}/stated-dates": {"version": 1, "reason": "Paper file"},
     }
     if method == "GET":
         return client.get(url, headers=auth)

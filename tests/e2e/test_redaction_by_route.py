@@ -167,6 +167,8 @@ READS = [r for r in ROUTES.values() if r.shows_data]
 ROUTES_WITHOUT_CASE_DATA = {
     ("GET", "/api/cases"): "the queue: a read model, which holds no personal data",
     ("POST", "/api/cases/{case_id}/erase"): "admin only; answers an outcome, like a command",
+    ("POST", "/api/cases/{case_id}/stated-dates"): "answers an outcome (version, state, event), "
+    "like a command; it takes and shows no personal data",
     ("GET", "/api/cases/{case_id}/personal-data-reads"): "audit entries: field names, no values",
     ("GET", "/cases"): "the queue page: the case_queue read model",
     ("GET", "/cases/new"): "an empty form",

@@ -15,7 +15,15 @@ from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.config import Settings
 from referral_engine.domain.case import Case
-from referral_engine.domain.errors import InvalidData, TooEarly
+from referral_engine.domain.commands import Actor
+from referral_engine.domain.errors import (
+    DateNotConfirmable,
+    InvalidData,
+    OwnStatedDate,
+    RoleNotAllowed,
+    TooEarly,
+)
+from referral_engine.domain.views import StepResult
 from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import WORKFLOWS, FixedClock, data_for
 from tests.unit.test_uk_nrm import CA, FR, SUPERVISOR, UK, take
@@ -140,3 +148,124 @@ def test_validate_refuses_an_unknown_confirming_role_and_a_limit_that_is_not_pos
     (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
     with pytest.raises(Exception, match="max_days"):
         WorkflowRegistry.from_directory(tmp_path)
+
+
+OTHER_SUPERVISOR = Actor("ana.supervisor", "supervisor", "sca")
+
+
+def confirm(
+    engine: Engine, case_id: UUID, version: int, actor: Actor = SUPERVISOR, **kw: str
+) -> StepResult:
+    reason = kw.get("reason", "Paper decision of the SCA, file 2026-17")
+    current = engine.case(case_id).version
+    return engine.confirm_stated_date(
+        case_id, version, reason, actor=actor, expected_version=current
+    )
+
+
+def rg_version(engine: Engine, case_id: UUID) -> int:
+    return next(
+        h.version for h in engine.history(case_id) if h.event == "PositiveReasonableGrounds"
+    )
+
+
+def test_a_supervisor_confirms_another_persons_backdated_rg_decision_after_it_was_recorded(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)  # by the competent authority, unconfirmed
+    with pytest.raises(TooEarly):
+        take(engine, case_id, "decide_cg_positive")
+    version = rg_version(engine, case_id)
+
+    result = confirm(engine, case_id, version, reason="  Paper file, 3 March ")
+
+    assert result.event == "StatedDateConfirmed" and result.version == version + 1
+    assert engine.case(case_id).not_yet_allowed == ()
+    assert take(engine, case_id, "decide_cg_positive").state == "move_on_support"
+    confirmed = next(
+        e for e in engine.store.events.get(case_id) if isinstance(e, Case.StatedDateConfirmed)
+    )
+    assert (confirmed.step_version, confirmed.step, confirmed.reason) == (
+        version,
+        "PositiveReasonableGrounds",
+        "Paper file, 3 March",
+    )
+    assert (
+        confirmed.actor["role"] == "supervisor" and confirmed.actor["user_id"] == SUPERVISOR.user_id
+    )
+    stated = (clock.now.date() - timedelta(days=35)).isoformat()
+    assert {g["name"] for g in confirmed.guards_started} == {
+        "decide_cg_positive",
+        "decide_cg_negative",
+    }
+    assert {g["started_on"] for g in confirmed.guards_started} == {stated}
+    entry = next(h for h in engine.history(case_id) if h.event == "StatedDateConfirmed")
+    assert entry.data["reason"] == "Paper file, 3 March" and entry.data["step_version"] == version
+
+
+def test_a_confirmation_replays_to_the_same_earliest_dates(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=20)
+    confirm(engine, case_id, rg_version(engine, case_id))
+    waiting = engine.case(case_id).not_yet_allowed
+    assert {w.started_on for w in waiting} == {clock.now.date() - timedelta(days=20)}
+    assert {w.earliest_on for w in waiting} == {clock.now.date() + timedelta(days=10)}
+
+
+def test_a_step_stated_on_the_day_it_is_recorded_has_no_date_to_confirm(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=0)
+    with pytest.raises(DateNotConfirmable) as refused:
+        confirm(engine, case_id, rg_version(engine, case_id))
+    assert refused.value.code == "not-backdated"
+
+
+def test_a_date_confirmed_already_is_not_confirmed_again(engine: Engine, clock: FixedClock) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)
+    confirm(engine, case_id, rg_version(engine, case_id))
+    with pytest.raises(DateNotConfirmable) as refused:
+        confirm(engine, case_id, rg_version(engine, case_id), actor=OTHER_SUPERVISOR)
+    assert refused.value.code == "confirmed"
+
+
+def test_a_backdated_step_that_holds_back_no_step_has_nothing_to_confirm(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)
+    refer = next(h.version for h in engine.history(case_id) if h.trigger == "refer_adult")
+    with pytest.raises(DateNotConfirmable) as refused:
+        confirm(engine, case_id, refer)
+    assert refused.value.code == "no-guard"
+    with pytest.raises(DateNotConfirmable) as refused:
+        confirm(engine, case_id, 99)
+    assert refused.value.code == "not-a-step"
+
+
+def test_only_a_confirming_role_confirms_and_never_a_step_of_its_own(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)
+    version = rg_version(engine, case_id)
+    with pytest.raises(RoleNotAllowed) as refused:
+        confirm(engine, case_id, version, actor=CA)
+    assert refused.value.allowed_roles == ("supervisor",)
+    same_person = Actor(CA.user_id, "supervisor", "sca")
+    with pytest.raises(OwnStatedDate):
+        confirm(engine, case_id, version, actor=same_person)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 501, "line\u0000break"])
+def test_a_confirmation_needs_a_reason(engine: Engine, clock: FixedClock, reason: str) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)
+    with pytest.raises(InvalidData) as refused:
+        confirm(engine, case_id, rg_version(engine, case_id), reason=reason)
+    assert [p.path for p in refused.value.problems] == ["reason"]
+
+
+def test_validate_takes_admin_as_a_confirming_role(tmp_path: Path) -> None:
+    document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text("utf-8"))
+    document["backdating"] = {"max_days": 90, "confirmed_by": ["supervisor", "admin"]}
+    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    assert WorkflowRegistry.from_directory(tmp_path).get("uk-nrm").backdating is not None

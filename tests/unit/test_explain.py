@@ -94,6 +94,8 @@ EXAMPLES: list[errors.DomainError] = [
     errors.ErasureRequestNotFound("r1"),
     errors.ErasureRequestDecided("r1", "approved"),
     errors.OwnErasureRequest("r1"),
+    errors.OwnStatedDate(4),
+    *(errors.DateNotConfirmable(4, code) for code in errors.DateNotConfirmable.WHY),
 ]
 
 

@@ -12,7 +12,7 @@ from eventsourcing.utils import get_topic
 
 from referral_engine.application.ports import AuditNote
 from referral_engine.application.reading import CaseHistory, CaseReader, Clock, utc_now
-from referral_engine.domain import steps
+from referral_engine.domain import backdating, steps
 from referral_engine.domain.access import Scope, sight
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
@@ -142,6 +142,31 @@ class Engine(CaseReader):
             )
 
         return self._command(case_id, ctx, scope, audit, decide)
+
+    def confirm_stated_date(
+        self,
+        case_id: UUID,
+        step_version: int,
+        reason: str,
+        *,
+        actor: Actor,
+        expected_version: int,
+        idempotency_key: str | None = None,
+        scope: Scope | None = None,
+        audit: AuditNote | None = None,
+    ) -> StepResult:
+        """Confirm, as a second person in a confirming role, the stated date of a backdated step:
+        its earliest dates count from that day from now on (domain/backdating.py)."""
+        ctx = self._context(actor, None, idempotency_key)
+        return self._command(
+            case_id,
+            ctx,
+            scope,
+            audit,
+            lambda c, w: backdating.confirm_later(
+                c, w, step_version, reason, ctx, expected_version
+            ),
+        )
 
     def erase_personal_data(
         self,

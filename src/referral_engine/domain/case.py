@@ -17,9 +17,11 @@ from referral_engine.domain.markers import ERASED, erase
 from referral_engine.domain.records import (
     DEFAULT_AGENCY_FIELD,
     DEFAULT_SERVICE_FIELD,
+    NOT_BEFORE,
     FirstOutcome,
     Referral,
     RunningDeadline,
+    StatedStep,
     StepOutcome,
 )
 
@@ -64,6 +66,8 @@ class Case(Aggregate):
             case.last_step = self.name
             case.acting_agencies = [self.actor["agency"]]
             case.named_agencies = []
+            case.stated_steps = {}
+            case._note_stated(self, confirmed=False)
             case._record_outcome(self, None)
             clocks.start(case.deadlines, case.guards, self.deadlines_started)
 
@@ -116,6 +120,7 @@ class Case(Aggregate):
                 case.last_occurred_at, case.last_step = self.occurred_at, self.name
             clocks.stop(case.deadlines, case.guards, self.deadlines_stopped)
             clocks.start(case.deadlines, case.guards, self.deadlines_started)
+            case._note_stated(self, confirmed=self.backdating is not None)
             case._record_outcome(self, self.referral_id)
 
         @staticmethod
@@ -131,6 +136,34 @@ class Case(Aggregate):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """Version 2 knew no confirmed stated dates: its guards counted from the stated one."""
             state["backdating"] = None
+
+    class StatedDateConfirmed(Aggregate.Event):
+        """A confirming role (a supervisor) vouched for the stated date of another person's
+        backdated step, with a reason: the earliest dates that step started count from its
+        stated day from now on. The event records the guards it moved (backdating.py)."""
+
+        class_version = 1
+        name: str
+        step_version: int
+        step: str
+        stated_on: str
+        reason: str
+        guards_started: list[dict[str, Any]]
+        guards_stopped: list[dict[str, Any]]
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+        causation_id: str | None
+        idempotency_key: str | None
+        fingerprint: str
+
+        def apply(self, case: Case) -> None:
+            clocks.stop(case.deadlines, case.guards, self.guards_stopped)
+            clocks.start(case.deadlines, case.guards, self.guards_started)
+            stated = case.stated_steps.get(self.step_version)
+            if stated is not None:
+                case.stated_steps[self.step_version] = replace(stated, confirmed=True)
+            case._record_outcome(self, None)
 
     class WorkflowMigrated(Aggregate.Event):
         """The case moved to another version of its workflow (states mapped as that version's
@@ -211,6 +244,8 @@ class Case(Aggregate):
         """The agencies whose users opened the case or took a step on it."""
         self.named_agencies: list[str]
         """The agencies case steps sent the case to (e.g. the police unit asked to verify)."""
+        self.stated_steps: dict[int, StatedStep]
+        """The steps stated on an earlier day than recorded, by version (backdating.py)."""
 
     @property
     def referral_agencies(self) -> dict[str, str]:
@@ -239,6 +274,17 @@ class Case(Aggregate):
         moved = referrals.moved(self.referrals[rid], event.name, event.to_state, event.data, at)
         self.referrals[rid] = moved
 
+    def _note_stated(self, event: Any, *, confirmed: bool) -> None:
+        stated_on = event.occurred_at.date()
+        if stated_on < event.timestamp.date():
+            guards = tuple(c for c in event.deadlines_started if c.get("kind") == NOT_BEFORE)
+            user_id = event.actor["user_id"]
+            trigger = getattr(event, "trigger", None)
+            noted = StatedStep(
+                event.originator_version, event.name, trigger, user_id, stated_on, guards, confirmed
+            )
+            self.stated_steps[event.originator_version] = noted
+
     def _record_outcome(self, event: Any, referral_id: str | None) -> None:
         # kept as a plain tuple: replay applies every event, and a frozen dataclass per event
         # cost about 5 % of replaying a 200-event case; the record is built when asked for
@@ -246,7 +292,8 @@ class Case(Aggregate):
         self._last_outcome = last
         if event.idempotency_key is not None:
             key = f"{event.actor['user_id']}:{event.idempotency_key}"
-            first = FirstOutcome(StepOutcome(*last), event.fingerprint, tuple(sorted(event.data)))
+            fields = tuple(sorted(getattr(event, "data", ())))
+            first = FirstOutcome(StepOutcome(*last), event.fingerprint, fields)
             self.idempotency[key] = first
 
     def last_outcome(self) -> StepOutcome:

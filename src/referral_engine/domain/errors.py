@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import ClassVar
 
 
 class DomainError(Exception):
@@ -239,4 +240,34 @@ class OwnErasureRequest(DomainError):
         self.request_id = request_id
         super().__init__(
             f"you requested erasure {request_id}: another admin or supervisor must approve it"
+        )
+
+
+class DateNotConfirmable(DomainError):
+    """A supervisor's confirmation of a stated date that has nothing to confirm; `code` says
+    why: `not-a-step`, `not-backdated`, `confirmed` or `no-guard`."""
+
+    type = "date-not-confirmable"
+    title = "There is no stated date to confirm on this step"
+    WHY: ClassVar[Mapping[str, str]] = {
+        "not-a-step": "names no step of the case",
+        "not-backdated": "is not a step stated on an earlier day than it was recorded",
+        "confirmed": "has its stated date confirmed already",
+        "no-guard": "holds back no later step (no earliest date counts from it now)",
+    }
+
+    def __init__(self, version: int, code: str) -> None:
+        self.version = version
+        self.code = code
+        super().__init__(f"version {version} of the case {self.WHY[code]}")
+
+
+class OwnStatedDate(DomainError):
+    type = "own-stated-date"
+    title = "Another person must confirm the date of a step you took"
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"you took the step at version {version}: another supervisor must confirm its date"
         )

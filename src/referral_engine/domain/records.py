@@ -120,3 +120,17 @@ class CaseFacts(Protocol):
 
     @property
     def guards(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class StatedStep:
+    """A step stated on an earlier day than it was recorded (backdating.py): whose, what, and
+    the earliest-date guards it started; `confirmed` once a confirming role vouched for it."""
+
+    version: int
+    event: str
+    trigger: str | None
+    user_id: str
+    stated_on: date
+    guards: tuple[Mapping[str, Any], ...]
+    confirmed: bool

@@ -199,6 +199,14 @@ class HistoryEntry:
                 state_before,
                 state_before or "",
             )
+        data = dict(getattr(event, "data", {}))
+        if isinstance(event, Case.StatedDateConfirmed):
+            data = {
+                "step_version": event.step_version,
+                "step": event.step,
+                "stated_on": event.stated_on,
+                "reason": event.reason,
+            }
         return cls(
             version=event.originator_version,
             event=getattr(event, "name", type(event).__name__),
@@ -206,7 +214,7 @@ class HistoryEntry:
             referral_id=referral_id,
             from_state=from_state,
             to_state=to_state,
-            data=dict(getattr(event, "data", {})),
+            data=data,
             actor=dict(event.actor),
             occurred_at=event.occurred_at,
             recorded_at=event.timestamp,

@@ -65,8 +65,8 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
 
 
 def _backdating_problems(model: WorkflowModel) -> list[str]:
-    """Who confirms a stated date must be a workflow role or a supervisor."""
-    roles = {*model.roles, "supervisor"}
+    """Who confirms a stated date must be a workflow role, a supervisor or an admin."""
+    roles = {*model.roles, "supervisor", "admin"}
     rules = [("backdating", model.backdating)]
     rules += [
         (f"transitions[{i}].backdating", t.backdating) for i, t in enumerate(model.transitions)

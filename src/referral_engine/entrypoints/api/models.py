@@ -45,7 +45,8 @@ BackdatingReason = Annotated[FreeText, Field(min_length=1, max_length=REASON_MAX
 BACKDATING = (
     "Why `occurred_at`, an earlier day than today, is the true date: earliest dates (e.g. a "
     "recovery period) then count from it. Only the workflow's confirming roles (supervisors by "
-    "default) may give it; without it they count from today."
+    "default) may give it; without it they count from today, until another confirming user "
+    "confirms the date at `POST /api/cases/{id}/stated-dates`."
 )
 
 
@@ -55,6 +56,19 @@ class StepCreate(Request):
     expected_version: Version
     occurred_at: AwareDatetime | None = None
     backdating_reason: BackdatingReason | None = Field(default=None, description=BACKDATING)
+
+
+class StatedDateConfirm(Request):
+    """A supervisor's confirmation of the stated date of another person's backdated step."""
+
+    version: Version = Field(description="The case version the backdated step recorded")
+    reason: FreeText = Field(
+        min_length=1,
+        max_length=REASON_MAX,
+        description="Why the stated date is the true one (e.g. the paper file it comes from). "
+        f"Kept in clear in the event log: no personal data. At most {REASON_MAX} characters.",
+    )
+    expected_version: Version
 
 
 class ErasureCreate(Request):

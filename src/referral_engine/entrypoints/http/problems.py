@@ -53,6 +53,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.PersonalDataErased: 409,
     errors.ErasureRequestDecided: 409,
     errors.OwnErasureRequest: 403,
+    errors.DateNotConfirmable: 409,
+    errors.OwnStatedDate: 403,
 }
 
 HTTP_TYPES = {

@@ -63,6 +63,11 @@ ERRORS: dict[str, tuple[str, str]] = {
         "",
         "Стирання за вашим запитом {request_id} має схвалити інший адміністратор або керівник",
     ),
+    "own-stated-date": (
+        "",
+        "Ви виконали крок версії {version}: його дату має підтвердити інший керівник",
+    ),
+    "date-not-confirmable": ("", "Крок версії {version} {why}"),
     "illegal-transition": (
         "",
         "Крок «{trigger}» неможливий у стані «{state}»; зараз можливі: {legal}",
@@ -103,6 +108,13 @@ ERRORS: dict[str, tuple[str, str]] = {
     "invalid-workflow": ("", "Файл процедури {source} містить помилки: {problems}"),
     "user-exists": ("", "Користувач з таким іменем уже існує"),
     "domain-error": ("", "Цю дію неможливо виконати"),
+}
+NOT_CONFIRMABLE: dict[str, str] = {
+    # DateNotConfirmable.code: its Ukrainian words
+    "not-a-step": "не є кроком цієї справи",
+    "not-backdated": "не записано пізніше від дня, коли його зроблено: підтверджувати нічого",
+    "confirmed": "уже має підтверджену дату",
+    "no-guard": "не стримує жодного наступного кроку: підтверджувати нічого",
 }
 REGION_ACTIONS: dict[str, str] = {
     # RegionNotAllowed.action: its Ukrainian words
@@ -146,6 +158,8 @@ def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[s
         facts["legal"] = ", ".join(steps) or t("none")
     if isinstance(exc, errors.RoleNotAllowed):
         facts["allowed"] = ", ".join(exc.allowed_roles)
+    if isinstance(exc, errors.DateNotConfirmable):
+        facts["why"] = NOT_CONFIRMABLE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):

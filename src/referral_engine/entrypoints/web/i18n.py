@@ -175,6 +175,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.later": ("Later", "Пізніше"),
     # events the engine records itself, not a workflow step
     "event.PersonalDataErased": ("Personal data erased", "Персональні дані стерто"),
+    "event.StatedDateConfirmed": ("Stated date confirmed", "Заявлену дату підтверджено"),
     "event.WorkflowMigrated": (
         "Moved to another version of the workflow",
         "Переведено на іншу версію процесу",

@@ -24,6 +24,7 @@ from referral_engine.entrypoints.api.models import (
     QueueItem,
     QueuePage,
     ReferralCreate,
+    StatedDateConfirm,
     StepCreate,
     StepOut,
 )
@@ -264,6 +265,39 @@ def take_step(
     )
     _mark(request, result)
     count_command(body.trigger)
+    return StepOut.of(result)
+
+
+@router.post(
+    "/{case_id}/stated-dates",
+    response_model=StepOut,
+    responses=PROBLEMS,
+    dependencies=[audited("case.confirm_date")],
+)
+def confirm_stated_date(
+    case_id: UUID,
+    body: StatedDateConfirm,
+    user: CaseWorker,
+    engine: EngineDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> StepOut:
+    """Confirm the stated date of another person's backdated step (the workflow's confirming
+    roles, supervisors by default): the earliest dates it started, e.g. a recovery period,
+    count from that day from now on. The event records the reason, the role and the user."""
+    mark_of(request).detail = {"step_version": body.version, "reason": body.reason}
+    result = engine.confirm_stated_date(
+        case_id,
+        body.version,
+        body.reason,
+        actor=user.actor,
+        expected_version=body.expected_version,
+        idempotency_key=idempotency_key,
+        scope=user.reach,
+        audit=command(request, 200),
+    )
+    _mark(request, result)
+    count_command("confirm_stated_date")
     return StepOut.of(result)
 
 
