@@ -41,8 +41,8 @@ CONFLICTS = Counter(
 )
 
 
-def count_command(trigger: str | None = None) -> None:
-    """Count one command carried out (its trigger is not published: see the module)."""
+def count_command() -> None:
+    """Count one command carried out (not by trigger: see the module)."""
     COMMANDS.inc()
 
 

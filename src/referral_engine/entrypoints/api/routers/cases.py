@@ -120,7 +120,7 @@ def open_case(
         audit=command(request, 201, sorted(shown.disclosed)),
     )
     _mark(request, result)
-    count_command("open")
+    count_command()
     view = engine.case(result.case_id, reader=user.actor, scope=user.reach)
     return _case_out(request, user, engine, view)
 
@@ -264,7 +264,7 @@ def take_step(
         audit=command(request, 200),
     )
     _mark(request, result)
-    count_command(body.trigger)
+    count_command()
     return StepOut.of(result)
 
 
@@ -297,7 +297,7 @@ def confirm_stated_date(
         audit=command(request, 200),
     )
     _mark(request, result)
-    count_command("confirm_stated_date")
+    count_command()
     return StepOut.of(result)
 
 
@@ -336,7 +336,7 @@ def send_referral(
         audit=command(request, 201),
     )
     _mark(request, result)
-    count_command("send_referral")
+    count_command()
     return StepOut.of(result)
 
 
@@ -371,5 +371,5 @@ def take_referral_step(
         audit=command(request, 200),
     )
     _mark(request, result)
-    count_command(body.trigger)
+    count_command()
     return StepOut.of(result)

@@ -115,7 +115,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             request, user, workflow, values=data, region=region, error=exc, status=status_of(exc)
         )
     _mark(request, result)
-    count_command("open")
+    count_command()
     return _done(result)
 
 
@@ -147,7 +147,7 @@ def take_step(
         failed = (trigger, referral_id, data, exc)
         return _case_page(request, user, engine, view, failed=failed, status=status_of(exc))
     _mark(request, result)
-    count_command(trigger)
+    count_command()
     return _done(result)
 
 
