@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
@@ -118,16 +117,9 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: object) -> object:
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, list):
-            return value
-        networks = [str(item).strip() for item in items if str(item).strip()]
-        for network in networks:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ValueError(f"'{network}' is not an IP address or network") from None
-        return networks
+        return (
+            [str(n) for n, _ in networks] if (networks := _networks(value)) is not None else value
+        )
 
     @field_validator("master_key", "metrics_token", mode="before")
     @classmethod
@@ -136,12 +128,8 @@ class Settings(BaseSettings):
 
     @field_validator("metrics_allow", mode="before")
     @classmethod
-    def _networks(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list):
-            return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value]
-        return value
+    def _allowed(cls, value: object) -> object:
+        return [n for _, n in networks] if (networks := _networks(value)) is not None else value
 
     @field_validator("database_url")
     @classmethod
@@ -153,3 +141,21 @@ class Settings(BaseSettings):
         except psycopg.ProgrammingError:
             raise ValueError("must be a PostgreSQL URL (postgresql://user@host:port/db)") from None
         return value
+
+
+def _networks(value: object) -> list[tuple[object, IPv4Network | IPv6Network]] | None:
+    """A setting's addresses or networks, comma-separated (or a list): each as given and as a
+    network, a bad one refused by name; None for a value of another kind (pydantic says why)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return None
+    found = []
+    for item in items:
+        given = item.strip() if isinstance(item, str) else item
+        if given == "":
+            continue
+        try:
+            found.append((given, ip_network(given, strict=False)))
+        except (TypeError, ValueError):
+            raise ValueError(f"'{given}' is not an IP address or network") from None
+    return found
