@@ -144,20 +144,14 @@ class Users:
             raise UserExists(f"user '{user.name}' already exists") from None
         return user
 
-    def get(self, name: str) -> User | None:
-        with self.db.pool.connection() as conn:
-            row = conn.execute(
-                "select id, name, role, agency, regions from users where name = %s", [name]
-            ).fetchone()
-        return None if row is None else User.of(row)
-
-    def active(self, name: str) -> User | None:
-        """The user, unless unknown or disabled (who may act, or be named as acting)."""
+    def get(self, name: str, *, active: bool = False) -> User | None:
+        """The user, if known (and, when `active`, not disabled: who may act, or be named as
+        acting)."""
         with self.db.pool.connection() as conn:
             row = conn.execute(
                 "select id, name, role, agency, regions from users "
-                "where name = %s and disabled_at is null",
-                [name],
+                "where name = %s and (not %s or disabled_at is null)",
+                [name, active],
             ).fetchone()
         return None if row is None else User.of(row)
 

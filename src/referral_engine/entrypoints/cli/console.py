@@ -98,7 +98,7 @@ def operator(rt: Runtime, name: str, roles: tuple[str, ...]) -> User:
     """The user an operator declares to be: a known user with one of `roles` (the entry also
     records the OS user, so a false name is at least traceable to an account); a disabled
     user may not act here any more than through the API or the pages."""
-    user = rt.users.active(name)
+    user = rt.users.get(name, active=True)
     if user is None or user.role not in roles:
         problem = f"must name a known user, not disabled, with role {' or '.join(roles)}"
         raise InvalidData([FieldProblem("operator", problem)])
