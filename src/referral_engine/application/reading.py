@@ -65,7 +65,7 @@ class CaseReader:
         scope: Scope | None = None,
     ) -> CaseView:
         """The case as it was right after event number `version`."""
-        events, seen = self._events(case_id, scope)
+        events, _, seen = self._events(case_id, scope)
         if not 1 <= version <= len(events):
             problem = f"must be between 1 and {len(events)}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
@@ -83,7 +83,7 @@ class CaseReader:
         """The case as the system knew it at `as_of` (by recording time)."""
         if as_of.tzinfo is None:
             raise InvalidData([FieldProblem("as_of", "must include a time zone")])
-        every, seen = self._events(case_id, scope)
+        every, _, seen = self._events(case_id, scope)
         events = [e for e in every if e.timestamp <= as_of]
         if not events:
             detail = f"case {case_id} did not exist yet at {as_of.isoformat()}"
@@ -97,8 +97,8 @@ class CaseReader:
 
     def case_history(self, case_id: UUID, *, scope: Scope | None = None) -> CaseHistory:
         """The case's history, region and workflow version, from one read of its events."""
-        events, seen = self._events(case_id, scope)
-        case = project(events)
+        events, now, seen = self._events(case_id, scope)
+        case = now if now is not None else project(events)
         entries: list[HistoryEntry] = []
         for event in events:
             entries.append(HistoryEntry.of(event, entries[-1].to_state if entries else None))
@@ -134,14 +134,19 @@ class CaseReader:
             raise CaseNotFound(case.id, region=case.region)
         return seen
 
-    def _events(self, case_id: UUID, scope: Scope | None = None) -> tuple[list[Any], Sight]:
-        """The case's events, and how much of it `scope` sees (judged on the case now)."""
+    def _events(
+        self, case_id: UUID, scope: Scope | None = None
+    ) -> tuple[list[Any], Case | None, Sight]:
+        """The case's events, the case now where it was folded to judge `scope` (None when no
+        scope asked for it), and how much of it `scope` sees (judged on the case now)."""
         with paused_gc():  # decoding a long stream allocates many short-lived containers
             events: list[Any] = list(self.store.events.get(case_id))
         if not events:
             raise CaseNotFound(case_id)
-        seen = WHOLE if scope is None else self._sight(project(events), scope)
-        return events, seen
+        if scope is None:
+            return events, None, WHOLE
+        now = project(events)
+        return events, now, self._sight(now, scope)
 
     def _workflow(self, case: Case) -> WorkflowDefinition:
         return self.workflows.get(case.workflow_id, case.workflow_version)
