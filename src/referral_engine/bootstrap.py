@@ -14,6 +14,7 @@ from referral_engine.adapters import (
     demo_marker,
     erasures,
     lockout,
+    publications,
     security,
     sessions,
 )
@@ -29,13 +30,16 @@ from referral_engine.adapters.database import (
 )
 from referral_engine.adapters.erasures import PostgresErasureRequests
 from referral_engine.adapters.lockout import Limits, SignInLimits
+from referral_engine.adapters.publications import PostgresPublications
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import Projections, discover
+from referral_engine.adapters.readmodels.tallies import ReportTallies
 from referral_engine.adapters.security import Users
 from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
+from referral_engine.application.publications import Statistics
 from referral_engine.config import Settings
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -64,6 +68,16 @@ class Runtime:
     def erasures(self) -> Erasures:
         """Erasure requests and their approval by a second person."""
         return Erasures(self.engine, PostgresErasureRequests(self.db))
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        """Official reports: read, published, reproduced and revised."""
+        return Statistics(
+            ReportTallies(self.projections),
+            self.projections,
+            PostgresPublications(self.db),
+            self.engine.clock,
+        )
 
     @property
     def display_url(self) -> str:
@@ -167,6 +181,7 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *lockout.SCHEMA,
             *case_keys.SCHEMA,
             *erasures.SCHEMA,
+            *publications.SCHEMA,
             *demo_marker.SCHEMA,
         )
         audit.migrate(db)

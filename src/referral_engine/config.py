@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     suppression_k: int = Field(
         default=5, ge=2, le=1000, description="Counts below k are suppressed on dashboards."
     )
+    official_reports: list[str] = Field(
+        default=["status", "identification", "assistance"],
+        description="Reports whose exact figures statisticians read (audited) and publish.",
+    )
     case_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
     erasure_approval: Literal["one-person", "two-person"] = Field(

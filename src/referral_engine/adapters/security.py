@@ -22,7 +22,7 @@ from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
 
-STAFF_ROLES = ("supervisor", "analyst", "admin")
+STAFF_ROLES = ("supervisor", "analyst", "statistician", "admin")
 ALL_REGIONS = "*"
 TOKEN_PREFIX = "ret_"
 PASSWORD_MIN = 10

@@ -271,3 +271,30 @@ class OwnStatedDate(DomainError):
         super().__init__(
             f"you took the step at version {version}: another supervisor must confirm its date"
         )
+
+
+class ReportNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"no report named '{name}'")
+
+
+class PublicationNotFound(NotFound):
+    def __init__(self, publication: object) -> None:
+        self.publication = publication
+        super().__init__(f"no publication {publication}")
+
+
+class FiguresNotReproduced(DomainError):
+    """Published figures read again as of their moment differ from their digest: something
+    rewrote the past (a read model built wrongly, events removed) and must be looked into."""
+
+    type = "figures-not-reproduced"
+    title = "The published figures could not be reproduced"
+
+    def __init__(self, publication: object, digest: str, published: str) -> None:
+        self.publication = publication
+        super().__init__(
+            f"publication {publication} reads {digest[:12]}… now; it was published as "
+            f"{published[:12]}…"
+        )

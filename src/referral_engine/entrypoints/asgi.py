@@ -18,6 +18,7 @@ from referral_engine.entrypoints.api.routers import (
     deadlines,
     erasures,
     projections,
+    reports,
     service,
 )
 from referral_engine.entrypoints.http import problems
@@ -67,6 +68,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(service.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)
+    app.include_router(reports.router)
     app.include_router(deadlines.router)
     install_pages(app)
     docs.install(app)

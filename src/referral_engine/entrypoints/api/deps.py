@@ -57,6 +57,7 @@ AuditReader = Annotated[User, Depends(passing(gates.AUDIT))]
 DeadlineReader = Annotated[User, Depends(passing(gates.DEADLINES))]
 ProjectionOperator = Annotated[User, Depends(passing(gates.PROJECTIONS))]
 Admin = Annotated[User, Depends(passing(gates.ADMINS))]
+Publisher = Annotated[User, Depends(passing(gates.PUBLISHERS))]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)
 ]

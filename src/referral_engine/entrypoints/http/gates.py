@@ -21,9 +21,9 @@ class Gate:
 
 
 CASES = Gate(
-    "analysts have no access to individual cases",
+    "analysts and statisticians have no access to individual cases",
     "error.no_case_access",
-    denied=frozenset({"analyst"}),  # analysts see aggregates only, never a case
+    denied=frozenset({"analyst", "statistician"}),  # aggregates only, never a case
 )
 AUDIT = Gate(
     "only supervisors and admins may read the audit log",
@@ -39,5 +39,10 @@ PROJECTIONS = Gate(
     "only admins and analysts may rebuild read models",
     "error.no_rebuild_access",
     allowed=frozenset({"admin", "analyst"}),
+)
+PUBLISHERS = Gate(
+    "only statisticians may publish official figures",
+    "error.no_publish_access",
+    allowed=frozenset({"statistician"}),
 )
 ADMINS = Gate("only admins may do this", allowed=frozenset({"admin"}))

@@ -52,6 +52,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.MigrationRefused: 409,
     errors.PersonalDataErased: 409,
     errors.ErasureRequestDecided: 409,
+    errors.FiguresNotReproduced: 409,
     errors.OwnErasureRequest: 403,
     errors.DateNotConfirmable: 409,
     errors.OwnStatedDate: 403,

@@ -53,6 +53,12 @@ ERRORS: dict[str, tuple[str, str]] = {
     "ReferralNotFound": ("", "Направлення {referral_id} не знайдено"),
     "WorkflowNotFound": ("", "Процедуру {workflow_id} не знайдено"),
     "DashboardNotFound": ("", "Показника «{name}» немає"),
+    "ReportNotFound": ("", "Звіту «{name}» немає"),
+    "PublicationNotFound": ("", "Публікації {publication} немає"),
+    "figures-not-reproduced": (
+        "",
+        "Опубліковані показники {publication} не вдалося відтворити: їх треба перевірити",
+    ),
     "ErasureRequestNotFound": ("", "Запиту на стирання {request_id} у ваших регіонах немає"),
     "not-found": ("", "Не знайдено"),
     "erasure-request-decided": (

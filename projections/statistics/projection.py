@@ -1,0 +1,290 @@
+"""statistics: the facts official statistics count, kept so that any figure can be given exactly
+as the event log stood at a recorded moment (docs/statistics.md).
+
+Each case's coded profile (sex, age group, citizenship, form of exploitation, first responder)
+and every counted occurrence (screened, identified, applied, decided, status ended, referred,
+answered, assisted) carry the log position and time of the event that recorded them. The reports
+below are data: which named query of queries.sql each measure counts, on what basis, and by
+which dimensions it can be cut.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from referral_engine.application.readmodel import Changes, Event
+from referral_engine.application.statistics import Measure, ReportSpec
+
+VERSION = 1
+
+OCCURRENCES = {
+    "identified": "identified",
+    "applied": "applied",
+    "status_granted": "granted",
+    "status_refused": "refused",
+    "returned_incomplete": "incomplete",
+    "status_ended": "status_ended",
+}
+"""Reporting milestone -> the kind of occurrence it counts as."""
+PROFILE = {
+    "sex": "sex",
+    "citizenship": "citizenship",
+    "age_at_identification": "age_group",
+    "age_at_exploitation": "age_at_exploitation",
+    "screening_actor": "screening_actor",
+    "child": "child",
+}
+"""Report field -> profile column (the forms of exploitation are folded into one `form`)."""
+CHILD_BANDS = frozenset({"0-11", "12-14", "15-17"})
+
+DIMENSIONS = {
+    "year": "to_char(on_date, 'YYYY')",
+    "quarter": "to_char(on_date, 'YYYY-\"Q\"Q')",
+    "month": "to_char(on_date, 'YYYY-MM')",
+    "region": "region",
+    "sex": "sex",
+    "age_group": "age_group",
+    "age_at_exploitation": "age_at_exploitation",
+    "child": "case when child then 'child' when not child then 'adult' end",
+    "form": "form",
+    "citizenship": "citizenship",
+    "screening_actor": "screening_actor",
+    "indicator": "indicator",
+    "service": "service",
+    "agency": "agency",
+}
+"""Each dimension a report can be cut by, as an expression over its query's rows."""
+
+PERSON = ("region", "sex", "age_group", "age_at_exploitation", "child", "form", "citizenship")
+TIME = ("year", "quarter", "month")
+
+
+def _title(en: str, uk: str) -> dict[str, str]:
+    return {"en": en, "uk": uk}
+
+
+REPORTS = (
+    ReportSpec(
+        name="status",
+        title=_title(
+            "Status of a person affected by trafficking: applications and decisions",
+            "Статус особи, яка постраждала від торгівлі людьми: заяви й рішення",
+        ),
+        measures=(
+            Measure(
+                "applications",
+                "applications",
+                "applications",
+                TIME + PERSON,
+                _title("Applications received", "Заяв отримано"),
+            ),
+            Measure(
+                "granted",
+                "granted",
+                "decisions",
+                TIME + PERSON,
+                _title("Status granted", "Статус установлено"),
+            ),
+            Measure(
+                "refused",
+                "refused",
+                "decisions",
+                TIME + PERSON,
+                _title("Status refused", "У статусі відмовлено"),
+            ),
+            Measure(
+                "incomplete",
+                "incomplete",
+                "decisions",
+                TIME + PERSON,
+                _title("Returned as incomplete", "Повернуто як неповні"),
+            ),
+            Measure(
+                "pending_at_end",
+                "pending_at_end",
+                "applications",
+                PERSON,
+                _title("Pending at the end of the period", "Не розглянуто на кінець періоду"),
+                stock=True,
+            ),
+            Measure(
+                "holding_at_end",
+                "holding_at_end",
+                "cases",
+                PERSON,
+                _title(
+                    "Holding the status at the end of the period", "Мають статус на кінець періоду"
+                ),
+                stock=True,
+            ),
+        ),
+    ),
+    ReportSpec(
+        name="identification",
+        title=_title(
+            "Identification: cases screened and identified",
+            "Виявлення: осіб перевірено й ідентифіковано",
+        ),
+        measures=(
+            Measure(
+                "screened",
+                "screened",
+                "cases",
+                TIME + PERSON + ("screening_actor",),
+                _title("Cases screened", "Осіб перевірено"),
+            ),
+            Measure(
+                "identified",
+                "identified",
+                "cases",
+                TIME + PERSON + ("screening_actor",),
+                _title("Cases identified", "Осіб ідентифіковано"),
+            ),
+            Measure(
+                "indicators",
+                "indicator_mentions",
+                "mentions",
+                TIME + PERSON + ("screening_actor", "indicator"),
+                _title("Indicators observed at screening", "Ознаки, виявлені під час перевірки"),
+            ),
+        ),
+    ),
+    ReportSpec(
+        name="assistance",
+        title=_title("Referrals and assistance", "Перенаправлення й допомога"),
+        measures=(
+            Measure(
+                "referrals_sent",
+                "referrals_sent",
+                "referrals",
+                TIME + PERSON + ("service", "agency"),
+                _title("Referrals sent", "Перенаправлень надіслано"),
+            ),
+            Measure(
+                "referrals_accepted",
+                "referral_answers",
+                "referrals",
+                TIME + PERSON + ("service", "agency"),
+                _title("Referrals accepted", "Перенаправлень прийнято"),
+                where=("answer", "accepted"),
+            ),
+            Measure(
+                "referrals_rejected",
+                "referral_answers",
+                "referrals",
+                TIME + PERSON + ("service", "agency"),
+                _title("Referrals rejected", "Перенаправлень відхилено"),
+                where=("answer", "rejected"),
+            ),
+            Measure(
+                "days_to_answer",
+                "referral_answers",
+                "referrals",
+                TIME + PERSON + ("service", "agency"),
+                _title(
+                    "Days to answer a referral (median)",
+                    "Днів до відповіді на перенаправлення (медіана)",
+                ),
+                value="median_days",
+            ),
+            Measure(
+                "assistance_delivered",
+                "assistance_delivered",
+                "services",
+                TIME + PERSON + ("service",),
+                _title("Assistance delivered", "Допомогу надано"),
+            ),
+            Measure(
+                "days_to_first_assistance",
+                "first_assistance",
+                "cases",
+                TIME + PERSON,
+                _title(
+                    "Days from application to first assistance (median)",
+                    "Днів від заяви до першої допомоги (медіана)",
+                ),
+                value="median_days",
+            ),
+        ),
+    ),
+)
+
+
+def form_of(forms: Any) -> str | None:
+    """One form per case: the one recorded, or `mixed` for several (the Ministry's rule)."""
+    values = {str(f) for f in forms or ()}
+    if not values:
+        return None
+    return values.pop() if len(values) == 1 else "mixed"
+
+
+def handle(event: Event, changes: Changes) -> None:
+    report, on = event.report, event.occurred_on
+    profile: dict[str, Any] = {
+        column: report[field] for field, column in PROFILE.items() if field in report
+    }
+    if "exploitation_forms" in report:
+        profile["form"] = form_of(report["exploitation_forms"])
+    if profile.get("age_group") is not None:
+        profile["child"] = profile["age_group"] in CHILD_BANDS
+    if event.opened:
+        profile.update(region=event.region, workflow_id=event.workflow_id, screened_on=on)
+        _occurrence(event, changes, "screened")
+        for indicator in report.get("indicators") or ():
+            _occurrence(event, changes, "indicator", str(indicator))
+    if profile:
+        changes.upsert("stat_cases", {"case_id": event.case_id}, set=profile)
+        changes.upsert(
+            "stat_case_changes",
+            {"position": event.position},
+            set={"case_id": event.case_id, "recorded_at": event.recorded_at, **profile},
+        )
+    milestones = event.milestones
+    for milestone, kind in OCCURRENCES.items():
+        if milestone in milestones:
+            _occurrence(event, changes, kind)
+    if "assistance_delivered" in milestones:
+        _occurrence(event, changes, "assistance", str(report.get("assistance_type") or ""))
+    if event.referral_id is not None:
+        _referral(event, changes)
+
+
+def _occurrence(event: Event, changes: Changes, kind: str, item: str = "") -> None:
+    changes.upsert(
+        "stat_events",
+        {"position": event.position, "kind": kind, "item": item},
+        set={
+            "case_id": event.case_id,
+            "recorded_at": event.recorded_at,
+            "occurred_on": event.occurred_on,
+            "region": event.region,
+        },
+    )
+
+
+def _referral(event: Event, changes: Changes) -> None:
+    milestones = event.milestones
+    key = {"case_id": event.case_id, "referral_id": event.referral_id}
+    if "referral_sent" in milestones:
+        changes.upsert(
+            "stat_referrals",
+            key,
+            set={"region": event.region, "service": event.service, "agency": event.agency},
+            first={
+                "sent_on": event.occurred_on,
+                "sent_at": event.recorded_at,
+                "sent_position": event.position,
+            },
+        )
+    for milestone, answer in (("referral_accepted", "accepted"), ("referral_rejected", "rejected")):
+        if milestone in milestones:
+            changes.upsert(
+                "stat_referrals",
+                key,
+                first={
+                    "answer": answer,
+                    "answered_on": event.occurred_on,
+                    "answered_at": event.recorded_at,
+                    "answered_position": event.position,
+                },
+            )

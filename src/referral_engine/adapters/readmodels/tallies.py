@@ -1,0 +1,101 @@
+"""Statistics' tallies: a read model's report queries grouped by the dimensions asked for, with
+every margin (grouping sets), all read in one snapshot together with the read model's position."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from referral_engine.adapters.readmodels.engine import Projections
+from referral_engine.application.statistics import ReportSpec, Tally
+
+NOT_RECORDED = "not_recorded"
+"""The value a dimension takes for a fact whose case has not recorded it."""
+
+
+class ReportTallies:
+    """The reports the read models declare (`REPORTS`, cut by their `DIMENSIONS`), tallied."""
+
+    def __init__(self, projections: Projections) -> None:
+        self.projections = projections
+
+    def reports(self) -> dict[str, tuple[str, ReportSpec]]:
+        return {
+            spec.name: (name, spec)
+            for name, model in self.projections.models.items()
+            for spec in getattr(model.module, "REPORTS", ())
+        }
+
+    def tally(
+        self, model: str, tallies: Sequence[Tally], params: Mapping[str, Any]
+    ) -> tuple[list[list[dict[str, Any]]], int]:
+        read_model = self.projections.models[model]
+        dimensions: Mapping[str, str] = read_model.module.DIMENSIONS
+        statements = [_statement(read_model.queries[t.query], t, dimensions) for t in tallies]
+        for attempt in range(2):
+            try:
+                with self.projections._connect() as conn, conn.transaction():
+                    conn.execute("set transaction isolation level repeatable read, read only")
+                    schema = self.projections.active_schema(conn, model)
+                    conn.execute(
+                        sql.SQL("set local search_path = {}").format(sql.Identifier(schema))
+                    )
+                    row = conn.execute(
+                        sql.SQL("select position from {}").format(
+                            sql.Identifier(schema, "_tracking")
+                        )
+                    ).fetchone()
+                    position = int(row[0]) if row else 0
+                    found = []
+                    with conn.cursor(row_factory=dict_row) as cur:
+                        for statement, t in zip(statements, tallies, strict=True):
+                            values = {**params, "where_value": t.where[1] if t.where else None}
+                            found.append(cur.execute(statement, values).fetchall())
+                    return found, position
+            except psycopg.errors.UndefinedTable:
+                if attempt:
+                    raise  # switched twice while we read: let the caller retry
+        raise AssertionError("unreachable")
+
+
+def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.Composed:
+    """`select dims, total flags, n[, median] from (query) group by grouping sets`: every
+    combination of the dimensions, so each row total, column total and the grand total come
+    from the same facts as the cells."""
+    by = tally.by
+    columns = [
+        sql.SQL("coalesce(({})::text, {}) as {}").format(
+            sql.SQL(dimensions[d]), sql.Literal(NOT_RECORDED), sql.Identifier(d)
+        )
+        for d in by
+    ]
+    filters: list[sql.Composable] = [sql.SQL("(%(region)s::text is null or region = %(region)s)")]
+    if tally.where:
+        filters.append(sql.SQL("{} = %(where_value)s").format(sql.Identifier(tally.where[0])))
+    inner = sql.SQL("select {} from ({}) f where {}").format(
+        sql.SQL(", ").join([*columns, sql.SQL("days" if tally.median else "null::int as days")]),
+        sql.SQL(query),  # the read model's own named query
+        sql.SQL(" and ").join(filters),
+    )
+    ids = [sql.Identifier(d) for d in by]
+    sets = [
+        sql.SQL("({})").format(sql.SQL(", ").join(ids[i] for i in range(len(by)) if mask >> i & 1))
+        for mask in range(2 ** len(by) - 1, -1, -1)
+    ]
+    flags = [
+        sql.SQL("grouping({}) = 1 as {}").format(sql.Identifier(d), sql.Identifier(f"total_{d}"))
+        for d in by
+    ]
+    median = sql.SQL(
+        ", percentile_cont(0.5) within group (order by days) as median" if tally.median else ""
+    )
+    return sql.SQL("select {} count(*) as n{} from ({}) g group by grouping sets ({})").format(
+        sql.SQL("").join(sql.SQL("{}, ").format(c) for c in [*ids, *flags]),
+        median,
+        inner,
+        sql.SQL(", ").join(sets),
+    )

@@ -1,0 +1,45 @@
+"""What the API, the pages and the CLI share about reports: who reads exact figures, and how a
+request's parameters become a report request (defaults, whole months, the moment of the log)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime
+
+from referral_engine.application.statistics import Request
+from referral_engine.config import Settings
+from referral_engine.domain.errors import FieldProblem, InvalidData
+
+
+def exact_for(role: str, report: str, settings: Settings) -> bool:
+    """Statisticians read the exact figures of the reports the configuration calls official."""
+    return role == "statistician" and report in settings.official_reports
+
+
+def asked(
+    name: str,
+    start: date | None,
+    end: date | None,
+    by: str | None,
+    region: str | None,
+    as_of: datetime | None,
+    exact: bool,
+    now: datetime,
+) -> Request:
+    """The report request: `to` defaults to the day of `as_of` (or today), `from` to the first
+    of January of that year; protected figures are read for whole months; `as_of` without a
+    zone is UTC and may not lie in the future (it names a moment the log has reached)."""
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=UTC)
+        if as_of > now:
+            raise InvalidData(
+                [FieldProblem("as_of", "must not be in the future", "as_of_in_future")]
+            )
+    end = end or (as_of or now).date()
+    start = start or end.replace(month=1, day=1)
+    if not exact:
+        start = start.replace(day=1)
+        end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    dims = tuple(d.strip() for d in (by or "").split(",") if d.strip())
+    return Request(name, start, end, dims, region, as_of=as_of, exact=exact)
