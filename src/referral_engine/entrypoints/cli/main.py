@@ -26,6 +26,7 @@ from referral_engine.entrypoints.cli import (
     keys,
     maintenance,
     projections,
+    reports,
     users,
     workflows,
 )
@@ -102,6 +103,7 @@ def serve(
 # `--help` lists the commands in this order, then the groups in theirs
 app.command("demo")(run_demo)
 app.command("replay")(case_commands.replay)
+app.command("report")(reports.report)
 app.command("serve")(serve)
 app.command("erase")(case_commands.erase)
 app.add_typer(erasures.app, name="erasures")
