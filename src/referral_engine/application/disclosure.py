@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
+from math import gcd
 from typing import Any, Literal
 
 Cell = tuple[int, str]
@@ -196,42 +196,56 @@ def _has_cycle(group: Sequence[Relation]) -> bool:
 def _fixed_cells(
     group: list[Relation], counts: Mapping[Cell, int], hidden: Mapping[Cell, Reason]
 ) -> list[Cell]:
-    """Suppressed cells whose value the group's equations determine (RREF over the rationals)."""
+    """Suppressed cells whose value the group's equations determine (exact elimination)."""
     unknowns = sorted({c for r in group for c in r.cells if c in hidden})
     if not unknowns:
         return []
     index = {c: i for i, c in enumerate(unknowns)}
-    rows: list[list[Fraction]] = []
+    rows: list[dict[int, int]] = []
     for relation in group:
-        row = [Fraction(0)] * len(unknowns)
+        row: dict[int, int] = {}
         for cell, sign in ((relation.total, 1), *((p, -1) for p in relation.parts)):
             if cell in index:
-                row[index[cell]] += sign
-        if any(row):
+                row[index[cell]] = row.get(index[cell], 0) + sign
+        if row := {j: v for j, v in row.items() if v}:
             rows.append(row)
-    return [unknowns[j] for j in _determined(rows, len(unknowns))]
+    return [unknowns[j] for j in _determined(rows)]
 
 
-def _determined(rows: list[list[Fraction]], width: int) -> list[int]:
-    """Columns j such that the unit vector e_j lies in the row space: an RREF row equal to it."""
-    pivot_row = 0
-    for col in range(width):
-        found = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
-        if found is None:
+def _determined(rows: list[dict[int, int]]) -> list[int]:
+    """Columns j such that the unit vector e_j lies in the row space of `rows` (sparse rows of
+    integers, column -> coefficient): exactly those whose reduced row is a multiple of e_j.
+
+    Gauss-Jordan elimination without fractions: a row is combined as `lead * row - factor *
+    pivot` and divided by the gcd of its coefficients, so every number stays an exact integer
+    (and small: the relations' coefficients are 1 and -1). A reduced row with one entry is a
+    multiple of a unit vector; the other unknowns of a reduced row are free, so no other unit
+    vector is in the row space. Only the cells a row touches are visited, which keeps a 30 x 12
+    table with its margins at a few milliseconds per pass.
+    """
+    pivots: list[tuple[int, dict[int, int]]] = []
+    for row in rows:
+        row = dict(row)
+        for col, pivot in pivots:  # earlier pivot columns are eliminated from the new row
+            if col in row:
+                row = _combine(row, pivot, col)
+        if not row:
             continue
-        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
-        lead = rows[pivot_row][col]
-        rows[pivot_row] = [v / lead for v in rows[pivot_row]]
-        for r in range(len(rows)):
-            if r != pivot_row and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
-        pivot_row += 1
-    return [
-        next(j for j, v in enumerate(row) if v != 0)
-        for row in rows[:pivot_row]
-        if sum(1 for v in row if v != 0) == 1
-    ]
+        col = min(row)
+        pivots = [(c, _combine(p, row, col) if col in p else p) for c, p in pivots]
+        pivots.append((col, row))
+    return sorted(col for col, row in pivots if len(row) == 1)
+
+
+def _combine(row: dict[int, int], pivot: dict[int, int], col: int) -> dict[int, int]:
+    """`row` with column `col` eliminated by `pivot`, divided by the gcd of what is left."""
+    lead, factor = pivot[col], row[col]
+    out = {j: lead * v for j, v in row.items()}
+    for j, v in pivot.items():
+        out[j] = out.get(j, 0) - factor * v
+    out = {j: v for j, v in out.items() if v}
+    divisor = gcd(*out.values()) if out else 1
+    return {j: v // divisor for j, v in out.items()}
 
 
 # -- tables published from query rows ----------------------------------------------------------
