@@ -9,7 +9,9 @@ The rule, with threshold k:
    suppressed mark always hides a non-zero count.
 2. Secondary: no relation may keep exactly one suppressed cell (its total minus its shown parts
    would give it back), nor a shown total whose suppressed parts are all ones (as each hides at
-   least 1, a difference equal to their number gives every one of them away). The partner is
+   least 1, a difference equal to their number gives every one of them away), also once its
+   suppressed parts that are totals are written as their parts (a shown grand total over
+   suppressed row totals whose suppressed cells are all ones gives every one of them away). The partner is
    the relation's smallest non-zero shown cell, parts before the total on a tie, then by column
    name: a choice made from the relation's own cells, so a row is protected alike in every
    response that shows it. A relation needing a partner always has a non-zero shown cell (at
@@ -101,23 +103,58 @@ def _partner_lines(
     while changed:
         changed = False
         for relation in relations:
-            if _needs_partner(relation, counts, hidden):
-                partner = _smallest_shown(relation, counts, hidden)
+            exposed = _exposed(relation, counts, relations, hidden)
+            if exposed is not None:
+                partner = _smallest_shown(exposed, counts, hidden)
                 if partner is None:
                     raise ValueError(f"no partner left in {relation}")
                 hidden[partner] = "secondary"
                 changed = True
 
 
-def _needs_partner(
-    relation: Relation, counts: Mapping[Cell, int], hidden: Mapping[Cell, Reason]
-) -> bool:
+def _exposed(
+    relation: Relation,
+    counts: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    hidden: Mapping[Cell, Reason],
+) -> Relation | None:
+    """The relation that gives a suppressed cell away (None: none does): this one when it keeps
+    one suppressed cell or its shown total leaves only ones for its suppressed parts; or this
+    one with its suppressed parts that are totals written as their own parts (a grand total
+    over suppressed row totals is also the sum of those rows' cells) when that leaves ones."""
     suppressed = [c for c in relation.cells if c in hidden]
     if len(suppressed) == 1:
-        return True
+        return relation
     if relation.total in hidden or not suppressed:
-        return False
-    return sum(counts[c] for c in suppressed) == len(suppressed)
+        return None
+    if sum(counts[c] for c in suppressed) == len(suppressed):
+        return relation
+    expanded = _expand(relation, relations, hidden)
+    inner = [c for c in expanded.parts if c in hidden]
+    if expanded != relation and inner and sum(counts[c] for c in inner) == len(inner):
+        return expanded
+    return None
+
+
+def _expand(
+    relation: Relation, relations: Sequence[Relation], hidden: Mapping[Cell, Reason]
+) -> Relation:
+    """The relation with each suppressed part that totals another relation replaced by that
+    relation's parts, recursively (each total once)."""
+    totals: dict[Cell, Relation] = {}
+    for other in relations:
+        totals.setdefault(other.total, other)
+    seen = {relation.total}
+    parts: list[Cell] = []
+    pending = list(reversed(relation.parts))
+    while pending:
+        cell = pending.pop()
+        if cell in hidden and cell in totals and cell not in seen:
+            seen.add(cell)
+            pending.extend(reversed(totals[cell].parts))
+        else:
+            parts.append(cell)
+    return Relation(relation.total, tuple(parts))
 
 
 def _smallest_shown(
