@@ -11,11 +11,11 @@ The rule, with threshold k:
    would give it back), nor a shown total whose suppressed parts are all ones (as each hides at
    least 1, a difference equal to their number gives every one of them away), also once its
    suppressed parts that are totals are written as their parts (a shown grand total over
-   suppressed row totals whose suppressed cells are all ones gives every one of them away). The partner is
-   the relation's smallest non-zero shown cell, parts before the total on a tie, then by column
-   name: a choice made from the relation's own cells, so a row is protected alike in every
-   response that shows it. A relation needing a partner always has a non-zero shown cell (at
-   worst its total), so a zero is never needed as a partner.
+   suppressed row totals whose suppressed cells are all ones gives every one of them away).
+   The partner is the relation's smallest non-zero shown cell, parts before the total on a tie,
+   then by column name: a choice made from the relation's own cells, so a row is protected
+   alike in every response that shows it. A relation needing a partner always has a non-zero
+   shown cell (at worst its total), so a zero is never needed as a partner.
 3. Exactness: where relations share cells (a row total and a breakdown of one of its parts, or
    a table with row and column totals), the suppressed cells of each connected group are solved
    as unknowns of its equations; a cell the equations fix (a unit vector in their row space)
