@@ -122,6 +122,15 @@ def test_a_cell_that_several_shown_totals_fix_together_gets_another_partner() ->
     assert len(protection.suppressed) == 7  # the pairwise rule alone stops at 6
 
 
+def test_a_shown_grand_total_over_suppressed_rows_of_ones_is_suppressed_too() -> None:
+    # Each row total and column total is 2 (< k), the grand total 4 is not: shown, it would say
+    # that the four suppressed cells it is the sum of (through the row totals) are all 1.
+    values = {(0, "a"): 1, (0, "b"): 1, (1, "a"): 1, (1, "b"): 1}
+    counts, relations = with_margins(values, rows=2, columns="ab")
+    protection = protect(counts, relations, k=3)
+    assert protection.suppressed[(-1, "total")] == "secondary"
+
+
 # -- properties ----------------------------------------------------------------------------------
 
 

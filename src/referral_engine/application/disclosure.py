@@ -9,11 +9,13 @@ The rule, with threshold k:
    suppressed mark always hides a non-zero count.
 2. Secondary: no relation may keep exactly one suppressed cell (its total minus its shown parts
    would give it back), nor a shown total whose suppressed parts are all ones (as each hides at
-   least 1, a difference equal to their number gives every one of them away). The partner is
-   the relation's smallest non-zero shown cell, parts before the total on a tie, then by column
-   name: a choice made from the relation's own cells, so a row is protected alike in every
-   response that shows it. A relation needing a partner always has a non-zero shown cell (at
-   worst its total), so a zero is never needed as a partner.
+   least 1, a difference equal to their number gives every one of them away), also once its
+   suppressed parts that are totals are written as their parts (a shown grand total over
+   suppressed row totals whose suppressed cells are all ones gives every one of them away).
+   The partner is the relation's smallest non-zero shown cell, parts before the total on a tie,
+   then by column name: a choice made from the relation's own cells, so a row is protected
+   alike in every response that shows it. A relation needing a partner always has a non-zero
+   shown cell (at worst its total), so a zero is never needed as a partner.
 3. Exactness: where relations share cells (a row total and a breakdown of one of its parts, or
    a table with row and column totals), the suppressed cells of each connected group are solved
    as unknowns of its equations; a cell the equations fix (a unit vector in their row space)
@@ -32,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
+from math import gcd
 from typing import Any, Literal
 
 Cell = tuple[int, str]
@@ -101,23 +103,58 @@ def _partner_lines(
     while changed:
         changed = False
         for relation in relations:
-            if _needs_partner(relation, counts, hidden):
-                partner = _smallest_shown(relation, counts, hidden)
+            exposed = _exposed(relation, counts, relations, hidden)
+            if exposed is not None:
+                partner = _smallest_shown(exposed, counts, hidden)
                 if partner is None:
                     raise ValueError(f"no partner left in {relation}")
                 hidden[partner] = "secondary"
                 changed = True
 
 
-def _needs_partner(
-    relation: Relation, counts: Mapping[Cell, int], hidden: Mapping[Cell, Reason]
-) -> bool:
+def _exposed(
+    relation: Relation,
+    counts: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    hidden: Mapping[Cell, Reason],
+) -> Relation | None:
+    """The relation that gives a suppressed cell away (None: none does): this one when it keeps
+    one suppressed cell or its shown total leaves only ones for its suppressed parts; or this
+    one with its suppressed parts that are totals written as their own parts (a grand total
+    over suppressed row totals is also the sum of those rows' cells) when that leaves ones."""
     suppressed = [c for c in relation.cells if c in hidden]
     if len(suppressed) == 1:
-        return True
+        return relation
     if relation.total in hidden or not suppressed:
-        return False
-    return sum(counts[c] for c in suppressed) == len(suppressed)
+        return None
+    if sum(counts[c] for c in suppressed) == len(suppressed):
+        return relation
+    expanded = _expand(relation, relations, hidden)
+    inner = [c for c in expanded.parts if c in hidden]
+    if expanded != relation and inner and sum(counts[c] for c in inner) == len(inner):
+        return expanded
+    return None
+
+
+def _expand(
+    relation: Relation, relations: Sequence[Relation], hidden: Mapping[Cell, Reason]
+) -> Relation:
+    """The relation with each suppressed part that totals another relation replaced by that
+    relation's parts, recursively (each total once)."""
+    totals: dict[Cell, Relation] = {}
+    for other in relations:
+        totals.setdefault(other.total, other)
+    seen = {relation.total}
+    parts: list[Cell] = []
+    pending = list(reversed(relation.parts))
+    while pending:
+        cell = pending.pop()
+        if cell in hidden and cell in totals and cell not in seen:
+            seen.add(cell)
+            pending.extend(reversed(totals[cell].parts))
+        else:
+            parts.append(cell)
+    return Relation(relation.total, tuple(parts))
 
 
 def _smallest_shown(
@@ -196,42 +233,56 @@ def _has_cycle(group: Sequence[Relation]) -> bool:
 def _fixed_cells(
     group: list[Relation], counts: Mapping[Cell, int], hidden: Mapping[Cell, Reason]
 ) -> list[Cell]:
-    """Suppressed cells whose value the group's equations determine (RREF over the rationals)."""
+    """Suppressed cells whose value the group's equations determine (exact elimination)."""
     unknowns = sorted({c for r in group for c in r.cells if c in hidden})
     if not unknowns:
         return []
     index = {c: i for i, c in enumerate(unknowns)}
-    rows: list[list[Fraction]] = []
+    rows: list[dict[int, int]] = []
     for relation in group:
-        row = [Fraction(0)] * len(unknowns)
+        row: dict[int, int] = {}
         for cell, sign in ((relation.total, 1), *((p, -1) for p in relation.parts)):
             if cell in index:
-                row[index[cell]] += sign
-        if any(row):
+                row[index[cell]] = row.get(index[cell], 0) + sign
+        if row := {j: v for j, v in row.items() if v}:
             rows.append(row)
-    return [unknowns[j] for j in _determined(rows, len(unknowns))]
+    return [unknowns[j] for j in _determined(rows)]
 
 
-def _determined(rows: list[list[Fraction]], width: int) -> list[int]:
-    """Columns j such that the unit vector e_j lies in the row space: an RREF row equal to it."""
-    pivot_row = 0
-    for col in range(width):
-        found = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
-        if found is None:
+def _determined(rows: list[dict[int, int]]) -> list[int]:
+    """Columns j such that the unit vector e_j lies in the row space of `rows` (sparse rows of
+    integers, column -> coefficient): exactly those whose reduced row is a multiple of e_j.
+
+    Gauss-Jordan elimination without fractions: a row is combined as `lead * row - factor *
+    pivot` and divided by the gcd of its coefficients, so every number stays an exact integer
+    (and small: the relations' coefficients are 1 and -1). A reduced row with one entry is a
+    multiple of a unit vector; the other unknowns of a reduced row are free, so no other unit
+    vector is in the row space. Only the cells a row touches are visited, which keeps a 30 x 12
+    table with its margins at a few milliseconds per pass.
+    """
+    pivots: list[tuple[int, dict[int, int]]] = []
+    for row in rows:
+        row = dict(row)
+        for col, pivot in pivots:  # earlier pivot columns are eliminated from the new row
+            if col in row:
+                row = _combine(row, pivot, col)
+        if not row:
             continue
-        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
-        lead = rows[pivot_row][col]
-        rows[pivot_row] = [v / lead for v in rows[pivot_row]]
-        for r in range(len(rows)):
-            if r != pivot_row and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
-        pivot_row += 1
-    return [
-        next(j for j, v in enumerate(row) if v != 0)
-        for row in rows[:pivot_row]
-        if sum(1 for v in row if v != 0) == 1
-    ]
+        col = min(row)
+        pivots = [(c, _combine(p, row, col) if col in p else p) for c, p in pivots]
+        pivots.append((col, row))
+    return sorted(col for col, row in pivots if len(row) == 1)
+
+
+def _combine(row: dict[int, int], pivot: dict[int, int], col: int) -> dict[int, int]:
+    """`row` with column `col` eliminated by `pivot`, divided by the gcd of what is left."""
+    lead, factor = pivot[col], row[col]
+    out = {j: lead * v for j, v in row.items()}
+    for j, v in pivot.items():
+        out[j] = out.get(j, 0) - factor * v
+    out = {j: v for j, v in out.items() if v}
+    divisor = gcd(*out.values()) if out else 1
+    return {j: v // divisor for j, v in out.items()}
 
 
 # -- tables published from query rows ----------------------------------------------------------
