@@ -54,7 +54,7 @@ def client(pg_runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def callers(pg_runtime: Runtime) -> Callers:
     """One user per role in Kyiv Oblast (UA-32; the supervisor also in England), plus a Lviv
-    caseworker and an all-regions admin."""
+    caseworker, an all-regions statistician and an all-regions admin."""
     found = Callers()
     found.add(pg_runtime, "screener", "nrm_actor", "ngo-synthetic", [KYIV])
     found.add(pg_runtime, "lsa", "lsa_official", "lsa-kyivska", [KYIV])
@@ -64,6 +64,7 @@ def callers(pg_runtime: Runtime) -> Callers:
     found.add(pg_runtime, "clinic", "service_provider", "clinic-kyiv", [KYIV])
     found.add(pg_runtime, "supervisor", "supervisor", "lsa-kyivska", [KYIV, ENGLAND])
     found.add(pg_runtime, "analyst", "analyst", "msp-analytics", [KYIV])
+    found.add(pg_runtime, "statistician", "statistician", "msp-statistics", ["*"])
     found.add(pg_runtime, "lviv-lsa", "lsa_official", "lsa-lvivska", [LVIV])
     found.add(pg_runtime, "admin", "admin", "it", ["*"])
     return found

@@ -289,7 +289,8 @@ def _slice(table: Table, axis: int, pick: str, *, keep: bool) -> Table:
         return (pick, other) if axis == 0 else (other, pick)
 
     others = table.columns if axis == 0 else table.rows
-    line = {o: table.cells.get(at(o)) for o in (*others, TOTAL)}
+    none = 0 if table.measure.value == "count" else None  # a region with no fact: zeros
+    line = {o: table.cells.get(at(o), none) for o in (*others, TOTAL)}
     hidden = {o for o in (*others, TOTAL) if at(o) in table.suppressed}
     if not keep:
         cells: dict[Cell, int | float | None] = {(o, TOTAL): v for o, v in line.items()}
