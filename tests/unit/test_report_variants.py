@@ -52,7 +52,7 @@ class Facts:
             found.append(
                 [
                     {
-                        **{d: v for d, v in zip(t.by, key, strict=True)},
+                        **dict(zip(t.by, key, strict=True)),
                         **{f"total_{d}": v is None for d, v in zip(t.by, key, strict=True)},
                         "n": n,
                     }

@@ -26,6 +26,7 @@ from referral_engine.entrypoints.http.text import Name
 router = APIRouter(tags=["reports"])
 PROBLEMS = problem_responses(
     {
+        400: "The body is not UTF-8 text",
         401: "No valid bearer token",
         403: "Only statisticians may publish",
         404: "No such report or publication",
