@@ -16,6 +16,9 @@ from referral_engine.entrypoints.web.i18n_reporting import REPORTING_LABELS
 
 NOT_RECORDED = "not_recorded"
 """The value a dimension takes where a case did not record it (adapters/readmodels/tallies.py)."""
+TIME = frozenset({"year", "quarter", "month"})
+"""Dimensions whose values are in time order as they are (2026-Q1 before 2026-Q2)."""
+UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
 VOCABULARY = {"age_at_exploitation": "age_group", "form": "exploitation_forms"}
 """Dimensions worded from another dimension's vocabulary in REPORTING_LABELS."""
 
@@ -27,6 +30,12 @@ def readable(code: str) -> str:
         return code
     text = code.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def alphabetical(name: str) -> list[int]:
+    """A sort key in alphabetical order for Latin and Ukrainian names (by code point, І, Ї, Є
+    and Ґ would come before А)."""
+    return [UKRAINIAN.index(c) + 0x400 if c in UKRAINIAN else ord(c) for c in name.casefold()]
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,15 @@ class Words:
         if value in labels:
             return labels[value][self.t.index] or labels[value][0]
         return readable(value)
+
+    def ordered(self, dimension: str | None, values: tuple[str, ...]) -> list[str]:
+        """A dimension's values in reading order: time in time order, anything else by its
+        name in words; "Not recorded" last."""
+        if dimension in TIME:
+            key: Callable[[str], Any] = str
+        else:
+            key = lambda v: alphabetical(self.value(dimension, v))  # noqa: E731
+        return sorted(values, key=lambda v: (v == NOT_RECORDED, key(v)))
 
     def basis(self, name: str) -> str:
         return self.t.label(f"basis.{name}", readable(name))
@@ -113,7 +131,9 @@ def _table(table: Table, by: tuple[str, ...], words: Words) -> TableView:
         counted += f" · {t('rep.median')}"
     if m.stock:
         counted += f" · {t('rep.stock')}"
-    columns = [words.value(second, c) for c in table.columns]
+    row_keys = words.ordered(first, table.rows)
+    column_keys = words.ordered(second, table.columns)
+    columns = [words.value(second, c) for c in column_keys]
     columns.append(t("value.total") if table.columns else t("rep.figure"))
 
     def cell(row: str, column: str) -> Figure:
@@ -125,16 +145,16 @@ def _table(table: Table, by: tuple[str, ...], words: Words) -> TableView:
     lines = [
         Line(
             words.value(first, r) if r != TOTAL else t("value.total"),
-            [cell(r, c) for c in (*table.columns, TOTAL)],
+            [cell(r, c) for c in (*column_keys, TOTAL)],
             r == TOTAL,
         )
-        for r in (*table.rows, TOTAL)
+        for r in (*row_keys, TOTAL)
     ]
     chart = None
     if table.rows:
         items = [
             (words.value(first, r), table.value(r), (r, TOTAL) in table.suppressed)
-            for r in table.rows
+            for r in row_keys
         ]
         chart = charts.bars_of(m.name, items)
     title = m.title.get(lang) or m.title["en"]

@@ -208,16 +208,9 @@ def _words(request: Request) -> report_view.Words:
 
 def _regions(runtime: Runtime, words: report_view.Words) -> list[tuple[str, str]]:
     codes = {code for w in runtime.engine.workflows for code in w.regions}
-    return sorted(((c, words.region(c)) for c in codes), key=lambda item: _alphabetical(item[1]))
-
-
-UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
-
-
-def _alphabetical(name: str) -> list[int]:
-    """A sort key in alphabetical order for Latin and Ukrainian names (code points put І, Ї,
-    Є and Ґ before А)."""
-    return [UKRAINIAN.index(ch) + 0x400 if ch in UKRAINIAN else ord(ch) for ch in name.casefold()]
+    return sorted(
+        ((c, words.region(c)) for c in codes), key=lambda item: report_view.alphabetical(item[1])
+    )
 
 
 def _detail(r: Asked) -> dict[str, Any]:
