@@ -137,7 +137,7 @@ def _table(table: Table, by: tuple[str, ...], words: Words) -> TableView:
     columns.append(t("value.total") if table.columns else t("rep.figure"))
 
     def cell(row: str, column: str) -> Figure:
-        total = TOTAL in (row, column)
+        total = row == TOTAL or (column == TOTAL and bool(table.columns))
         if (row, column) in table.suppressed:
             return Figure("x", suppressed=True, total=total)
         return Figure(number(table.value(row, column)), total=total)
