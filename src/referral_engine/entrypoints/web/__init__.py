@@ -19,6 +19,7 @@ from referral_engine.entrypoints.web.routes import (
     cases,
     oversight,
     queue,
+    reports,
     workflows,
 )
 
@@ -30,5 +31,5 @@ def install(app: FastAPI) -> None:
     the HTTP base answers itself."""
     pages.register(app, ErrorPages())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, queue, cases, oversight, analytics, workflows):
+    for module in (auth, queue, cases, oversight, analytics, reports, workflows):
         app.include_router(module.router)

@@ -7,6 +7,7 @@ forbids figures across rows), and a suppressed cell is drawn as a marker, never 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,17 +110,27 @@ def _tick_label(value: float) -> str:
 def bar_chart(report: Report, measure: str) -> BarChart:
     """One bar per published row for `measure`; suppressed cells marked."""
     dims = report.dashboard.dimensions
-    rows = report.published.rows[:MAX_BARS]
-    values = [_number(r.get(measure)) for r in rows]
+    items = [
+        (
+            " · ".join(str(r.get(d, "")) for d in dims),
+            r.get(measure),
+            _suppressed(report, i, measure),
+        )
+        for i, r in enumerate(report.published.rows)
+    ]
+    return bars_of(measure, items)
+
+
+def bars_of(measure: str, items: Sequence[tuple[str, Any, bool]]) -> BarChart:
+    """One bar per (label, value, suppressed) item, the first MAX_BARS of them."""
+    shown = items[:MAX_BARS]
+    values = [_number(value) for _, value, _ in shown]
     top, ticks = _scale([v for v in values if v is not None])
     span = WIDTH - LABEL_WIDTH - PAD
     bars = []
-    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
-        label = " · ".join(str(row.get(d, "")) for d in dims)
-        hidden = _suppressed(report, i, measure)
+    for i, ((label, raw, hidden), value) in enumerate(zip(shown, values, strict=True)):
         width = 0.0 if value is None else span * value / top
-        top_y = PAD / 2 + i * (BAR_HEIGHT + BAR_GAP)
-        bars.append(Bar(label, top_y, width, row.get(measure), hidden))
+        bars.append(Bar(label, PAD / 2 + i * (BAR_HEIGHT + BAR_GAP), width, raw, hidden))
     height = int(PAD + len(bars) * (BAR_HEIGHT + BAR_GAP) + 10)
     return BarChart(
         measure,
@@ -128,7 +139,7 @@ def bar_chart(report: Report, measure: str) -> BarChart:
         LABEL_WIDTH,
         bars,
         [(LABEL_WIDTH + span * t / top, _tick_label(t)) for t in ticks],
-        len(report.published.rows) - len(rows),
+        len(items) - len(shown),
     )
 
 

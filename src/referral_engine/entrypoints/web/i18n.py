@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
+from referral_engine.entrypoints.web.i18n_reports import REPORTS
 from referral_engine.entrypoints.web.i18n_signin import SIGN_IN
 
 LANGS = ("en", "uk")
@@ -342,6 +343,7 @@ MESSAGES |= {
     "column.granted_rate": ("share granted", "частка зі статусом"),
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
     **INPUT_MESSAGES,
+    **REPORTS,
     **SIGN_IN,
 }
 

@@ -61,6 +61,7 @@ def nav(user: User | None) -> list[tuple[str, str]]:
         items.append(("/audit", "nav.audit"))
     items += [
         ("/dashboards", "nav.dashboards"),
+        ("/reports", "nav.reports"),
         ("/projections", "nav.projections"),
         ("/workflows", "nav.workflows"),
     ]
