@@ -32,7 +32,7 @@ from tests.unit.test_uk_nrm import CA, FR, SUPERVISOR, UK, take
 def found_on_paper(engine: Engine, clock: FixedClock, days_ago: int) -> UUID:
     """An adult's case whose opening and consent are stated `days_ago` days before now."""
     at = clock.now - timedelta(days=days_ago)
-    data = data_for(UK.opening, is_child=False)
+    data = data_for(engine.workflows.get(UK.id).opening, is_child=False)
     case_id = engine.open_case("uk-nrm", "GB-ENG", data, actor=FR, occurred_at=at).case_id
     take(engine, case_id, "record_consent", occurred_at=at)
     return case_id

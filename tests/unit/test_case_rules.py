@@ -583,6 +583,7 @@ def test_history_lists_every_event_with_who_did_what_and_when(
                 "withdraw_consent",
                 "conduct_interview",
                 "waive_interview",
+                "record_reportable_facts",
                 "send_referral",
                 "revoke",
             },
@@ -595,7 +596,13 @@ def test_history_lists_every_event_with_who_did_what_and_when(
         ),
         pytest.param(
             ACTORS_BY_ROLE["nrm_actor"],
-            {"record_consent", "withdraw_consent", "send_referral", "revoke"},
+            {
+                "record_consent",
+                "withdraw_consent",
+                "record_reportable_facts",
+                "send_referral",
+                "revoke",
+            },
             id="nrm_actor",
         ),
         pytest.param(POLICE, set(), id="police"),
@@ -621,7 +628,13 @@ def test_a_reader_is_not_offered_a_referral_without_consent(engine: Engine) -> N
 
     offered = {s.trigger for s in engine.case(case_id, reader=LSA).allowed_steps}
 
-    assert offered == {"record_consent", "withdraw_consent", "conduct_interview", "waive_interview"}
+    assert offered == {
+        "record_consent",
+        "withdraw_consent",
+        "conduct_interview",
+        "waive_interview",
+        "record_reportable_facts",
+    }
 
 
 def try_step(engine: Engine, case_id: UUID, trigger: str, actor: Actor) -> bool:

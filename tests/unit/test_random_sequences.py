@@ -47,6 +47,10 @@ def value(data: st.DataObject, spec: dict[str, Any], today: date) -> Any:
         )
     if kind == "bool":
         return data.draw(st.booleans())
+    if kind == "country":
+        return data.draw(st.sampled_from(["UA", "MD", "GB", "stateless", "unknown"]))
+    if kind == "date" and "birth" in spec.get("title", "").lower():
+        return "1990-02-28"  # before any day a case is opened on
     if kind == "int":
         low = spec.get("min", 1)
         return data.draw(st.integers(low, min(spec.get("max", low + 100), low + 100)))

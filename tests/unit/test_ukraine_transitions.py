@@ -128,6 +128,7 @@ def wrong_value(field: FieldSpec) -> object:
         "bool": "yes",
         "enum": "not_a_declared_value",
         "enum_list": ["not_a_declared_value"],
+        "country": "Ukraine",
     }[field.type]
 
 

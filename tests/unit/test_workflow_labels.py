@@ -69,7 +69,7 @@ def test_lint_with_labels_lists_what_a_language_does_not_label_yet(tmp_path: Pat
 
 
 def test_a_workflow_without_labels_reads_in_english_in_any_language() -> None:
-    uk_nrm = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm")
+    uk_nrm = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm", 1)
     assert uk_nrm.labels == {}
     words = WorkflowText(uk_nrm, "uk")
     first = next(iter(uk_nrm.states.values()))

@@ -73,13 +73,14 @@ def v1_engine(engine: Engine) -> Engine:
     return engine_on(engine, engine.workflows.get(UKRAINE, 1))
 
 
-def test_both_versions_load_and_new_cases_open_under_the_newest(engine: Engine) -> None:
+def test_every_version_loads_and_new_cases_open_under_the_newest(engine: Engine) -> None:
     assert [(w.id, w.version) for w in engine.workflows if w.id == UKRAINE] == [
         (UKRAINE, 1),
         (UKRAINE, 2),
+        (UKRAINE, 3),
     ]
     case_id = case_in(engine, "status_granted")
-    assert engine.case(case_id).workflow_version == 2
+    assert engine.case(case_id).workflow_version == 3
     assert step(engine, case_id, "request_extension").state == "extension_requested"
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from referral_engine.domain.reporting import CITIZENSHIPS
+
 from referral_engine.workflows.documents import Documents
 
 PREVIOUS = "$previous"
@@ -129,6 +131,8 @@ def _fits(spec: dict[str, Any], value: Any) -> bool:
         return distinct and set(value) <= set(values)
     if kind == "bool":
         return isinstance(value, bool)
+    if kind == "country":
+        return value in CITIZENSHIPS
     if kind == "int":
         low, high = spec.get("min"), spec.get("max")
         return (

@@ -24,11 +24,19 @@ FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa
 LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi", "Uyavna")
 AGENCIES = ("shelter-kyiv", "clinic-odesa", "legal-aid-lviv", "employment-centre-dnipro")
 REGIONS = ("UA-32", "UA-46", "UA-51", "UA-63", "UA-12")
+CITIZENSHIPS = ("UA", "UA", "UA", "MD", "BY", "RU", "GE", "VN", "GB", "AL", "stateless", "unknown")
+"""Synthetic citizenships, weighted towards the countries NRM reports name most."""
 
 
 def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None) -> JSONValue:
     """A plausible synthetic value for one declared field."""
     on = on or date(2026, 1, 15)
+    if spec.type == "country":
+        return rng.choice(CITIZENSHIPS)
+    if spec.type == "date" and spec.name == "date_of_birth":  # ages from 8 to 70
+        return (on - timedelta(days=rng.randint(8 * 365, 70 * 365))).isoformat()
+    if spec.type == "date" and spec.name.startswith("exploitation"):  # up to 3 years before
+        return (on - timedelta(days=rng.randint(30, 3 * 365))).isoformat()
     if spec.type in ("enum", "enum_list"):
         if spec.type == "enum":
             return rng.choice(spec.values)

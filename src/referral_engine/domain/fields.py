@@ -8,9 +8,12 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.reporting import CITIZENSHIP_OTHER, CITIZENSHIPS
 from referral_engine.domain.text import shown_safely, text_problem
 
-FieldType = Literal["string", "text", "date", "datetime", "int", "bool", "enum", "enum_list"]
+FieldType = Literal[
+    "string", "text", "date", "datetime", "int", "bool", "enum", "enum_list", "country"
+]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 
 JSONValue = str | int | bool | list[str]
@@ -130,6 +133,15 @@ def _enum_list(spec: FieldSpec, value: object) -> JSONValue:
     return [str(v) for v in value]
 
 
+def _country(spec: FieldSpec, value: object) -> JSONValue:
+    # the value is never repeated back: a name typed here instead of a code may be personal
+    if not isinstance(value, str) or value not in CITIZENSHIPS:
+        others = " or ".join(CITIZENSHIP_OTHER)
+        message = f"must be an ISO 3166-1 alpha-2 country code in upper case (e.g. UA), or {others}"
+        raise FieldInvalid("not_country", message)
+    return value
+
+
 _CHECKS = {
     "string": _string,
     "text": _string,
@@ -139,6 +151,7 @@ _CHECKS = {
     "bool": _bool,
     "enum": _enum,
     "enum_list": _enum_list,
+    "country": _country,
 }
 
 

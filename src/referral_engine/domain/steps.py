@@ -11,6 +11,7 @@ from uuid import UUID
 from referral_engine.domain import backdating, clocks, decisions, migration, referrals
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
+from referral_engine.domain.derivation import derive
 from referral_engine.domain.errors import (
     IllegalTransition,
     MigrationRefused,
@@ -39,6 +40,7 @@ def open_case(
     region = check_region(region, workflow.regions)
     clean = check_data(opening.fields, data)
     occurred = ctx.occurred()
+    clean |= derive(workflow.derived, {}, clean, occurred.date())
     confirmed = backdating.check(ctx, occurred, workflow.backdating)
     guards_on = backdating.guards_from(ctx, occurred, confirmed)
     agency = ctx.actor.agency
@@ -85,6 +87,7 @@ def take_step(
     decisions.check_actor(spec, case, ctx)
     decisions.check_not_before(case, spec, _occurred(case, ctx).date())
     clean = check_data(spec.fields, data)
+    clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
     dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
     moves = (None, case.state, dest or case.state)
     named = referrals.text(clean, spec.names_agency) if spec.names_agency else None

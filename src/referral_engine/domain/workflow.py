@@ -29,8 +29,23 @@ MILESTONES = (
 )
 """The reporting vocabulary: read models count milestones; each workflow maps its events to them."""
 
-REPORT_FIELDS = ("rejection_reason", "assistance_type")
-"""Non-personal fields read models may copy, each mapped by the workflow to one of its fields."""
+REPORT_FIELDS = (
+    "rejection_reason",
+    "assistance_type",
+    "sex",
+    "citizenship",
+    "exploitation_forms",
+    "age_at_identification",
+    "age_at_exploitation",
+    "child",
+    "screening_actor",
+    "indicators",
+)
+"""Non-personal fields read models may copy, each mapped by the workflow to one of its fields
+(and its values to the vocabulary's where domain/reporting.py has one for the field)."""
+
+OPENED = "$opened"
+"""A derived age's `on`: the day the case was opened (the screening, the identification)."""
 
 PREVIOUS = "$previous"
 """A `dest` meaning: back to the state the case was in before it entered the source state."""
@@ -119,6 +134,16 @@ class DeadlineSpec:
     source: str
     title: str = ""
     service_target: bool = False
+
+
+@dataclass(frozen=True)
+class DerivedSpec:
+    """A non-personal fact the engine derives when a step records its sources: the age band of
+    a person born on the date in field `born`, on the date in field `on` (or `$opened`)."""
+
+    name: str
+    born: str
+    on: str
 
 
 @dataclass(frozen=True)
@@ -236,6 +261,11 @@ class WorkflowDefinition:
     """Event name -> the reporting milestones it marks."""
     report_fields: Mapping[str, str] = field(default_factory=dict)
     """Reporting field -> the workflow's field holding it."""
+    report_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Reporting field -> its workflow value -> the vocabulary's value (a field not listed
+    keeps its values)."""
+    derived: tuple[DerivedSpec, ...] = ()
+    """Facts derived by the engine and recorded, non-personal, in the step's data."""
     personal_readers: frozenset[str] | None = None
     """Roles that may read personal fields with no `readers` of their own (None: every workflow
     role and supervisors)."""

@@ -9,6 +9,7 @@ from referral_engine.domain.workflow import (
     BackdatingSpec,
     ConditionSpec,
     DeadlineSpec,
+    DerivedSpec,
     MigrationSpec,
     NotBeforeSpec,
     OpeningSpec,
@@ -94,7 +95,15 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         ),
         calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
         milestones=_milestones_by_event(model.reporting.milestones),
-        report_fields=dict(model.reporting.fields),
+        report_fields={
+            k: f if isinstance(f, str) else f.field for k, f in model.reporting.fields.items()
+        },
+        report_values={
+            k: dict(f.values)
+            for k, f in model.reporting.fields.items()
+            if not isinstance(f, str) and f.values
+        },
+        derived=tuple(DerivedSpec(n, d.age_band_of, d.at) for n, d in model.derived.items()),
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
         access={role: frozenset(reaches) for role, reaches in model.access.items()},
         migrations=_migrations(model.migration),

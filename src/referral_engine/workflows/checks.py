@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from referral_engine.domain.workflow import MILESTONES, PREVIOUS, REPORT_FIELDS
+from referral_engine.domain.workflow import PREVIOUS
 from referral_engine.workflows.access import access_problems
 from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
@@ -22,6 +22,7 @@ from referral_engine.workflows.graph import (
 )
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
+from referral_engine.workflows.reporting import derived_problems, reporting_problems
 
 
 def semantic_problems(model: WorkflowModel) -> list[str]:
@@ -55,7 +56,8 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _deadline_problems(model)
     problems += _not_before_problems(model)
     problems += _condition_problems(model)
-    problems += _reporting_problems(model)
+    problems += reporting_problems(model, _all_events(model))
+    problems += derived_problems(model)
     problems += _personal_data_problems(model)
     problems += _backdating_problems(model)
     problems += access_problems(model)
@@ -244,27 +246,3 @@ def _all_events(model: WorkflowModel) -> set[str]:
         events.add(model.referrals.send.event)
         events.update(t.event for t in model.referrals.transitions)
     return events
-
-
-def _reporting_problems(model: WorkflowModel) -> list[str]:
-    """Milestones must be known and name real events; report fields must never be personal."""
-    problems: list[str] = []
-    events = _all_events(model)
-    for milestone, listed in model.reporting.milestones.items():
-        path = f"reporting.milestones.{milestone}"
-        if milestone not in MILESTONES:
-            problems.append(f"{path}: unknown milestone; known: " + ", ".join(MILESTONES))
-        problems += unknown(path, listed, events, "event")
-    steps: list[Any] = [model.opening, *model.transitions]
-    if model.referrals is not None:
-        steps += [model.referrals.send, *model.referrals.transitions]
-    declared = {name: f for step in steps for name, f in step.fields.items()}
-    for key, field_name in model.reporting.fields.items():
-        path = f"reporting.fields.{key}"
-        if key not in REPORT_FIELDS:
-            problems.append(f"{path}: unknown report field; known: " + ", ".join(REPORT_FIELDS))
-        if field_name not in declared:
-            problems.append(f"{path}: no step declares a field '{field_name}'")
-        elif declared[field_name].pii:
-            problems.append(f"{path}: '{field_name}' is personal data and may not be reported")
-    return problems

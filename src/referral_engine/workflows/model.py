@@ -176,9 +176,25 @@ class PersonalDataModel(_Model):
     readers: list[str] = Field(min_length=1)
 
 
+class ReportFieldModel(_Model):
+    """A report field read from a workflow field whose values are mapped to the vocabulary's."""
+
+    field: str
+    values: dict[str, str] = {}
+
+
 class ReportingModel(_Model):
     milestones: dict[str, list[str]] = {}
-    fields: dict[str, str] = {}
+    fields: dict[str, str | ReportFieldModel] = Field(
+        default={}, description="report field: the workflow field, or {field, values}"
+    )
+
+
+class DerivedModel(_Model):
+    """A fact derived when a step records its sources: an age band (domain/reporting.py)."""
+
+    age_band_of: str = Field(description="the date-of-birth field")
+    at: str = Field(description="the date field the age is taken on, or $opened")
 
 
 class RegionModel(_Model):
@@ -204,6 +220,7 @@ class WorkflowModel(_Model):
     deadlines: list[DeadlineModel] = []
     calendar: CalendarModel = CalendarModel()
     reporting: ReportingModel = ReportingModel()
+    derived: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], DerivedModel] = {}
     personal_data: PersonalDataModel | None = None
     access: dict[str, list[str]] = Field(
         default={}, description="role: how its users reach cases (region, acted, named, referred)"

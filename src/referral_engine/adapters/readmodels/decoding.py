@@ -14,6 +14,7 @@ non-personal reporting fields reach an Event.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -100,7 +101,11 @@ class Decoder:
             personal = set(w.personal)  # never copied into a read model, even sealed
             facts = self._cache[(workflow_id, version)] = (
                 w.milestones,
-                tuple((k, f) for k, f in w.report_fields.items() if f not in personal),
+                tuple(
+                    (k, f, w.report_values.get(k))
+                    for k, f in w.report_fields.items()
+                    if f not in personal
+                ),
                 r.agency_field if r and r.agency_field not in personal else None,
                 r.service_field if r and r.service_field not in personal else None,
             )
@@ -149,9 +154,28 @@ class Decoder:
             actor["role"],
             actor["agency"],
             milestones.get(name, _NONE),
-            {k: data[f] for k, f in report_fields if f in data} if report_fields else {},
+            _report(report_fields, data) if report_fields else {},
             agency,
             service,
             d["deadlines_started"],
             d.get("deadlines_stopped", ()),
         )
+
+
+def _report(
+    fields: tuple[tuple[str, str, Mapping[str, str] | None], ...], data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The event's reporting fields, each value mapped to the vocabulary where the workflow
+    maps its values (a list stays a list, without repeats the mapping makes)."""
+    report: dict[str, Any] = {}
+    for key, name, values in fields:
+        if name not in data:
+            continue
+        value = data[name]
+        if values is not None:
+            if type(value) is list:
+                value = list(dict.fromkeys(values.get(v, v) for v in value))
+            elif type(value) is str:
+                value = values.get(value, value)
+        report[key] = value
+    return report

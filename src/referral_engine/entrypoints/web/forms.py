@@ -17,6 +17,7 @@ from referral_engine.domain.errors import FieldProblem
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import Translator
+from referral_engine.entrypoints.web.i18n_reporting import citizenship_options
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 PREFIX = "data."
@@ -39,6 +40,8 @@ class Widget:
 
     @property
     def options(self) -> tuple[str, ...]:
+        if self.spec.type == "country":
+            return tuple(self.option_labels)
         return ("true", "false") if self.spec.type == "bool" else self.spec.values
 
     @property
@@ -94,11 +97,13 @@ def widgets(
 def _option_labels(spec: FieldSpec, form: Form) -> dict[str, str]:
     if spec.type == "bool":
         return {"true": form.t("yes"), "false": form.t("no")}
+    if spec.type == "country":
+        return citizenship_options(form.t.lang)
     return {v: form.text.value(v) for v in spec.values}
 
 
 def _kind(spec: FieldSpec) -> str:
-    if spec.type in ("enum", "bool"):
+    if spec.type in ("enum", "bool", "country"):
         return "select"
     if spec.type == "enum_list":
         return "checkboxes"

@@ -19,7 +19,7 @@ NOT_RECORDED = "not_recorded"
 TIME = frozenset({"year", "quarter", "month"})
 """Dimensions whose values are in time order as they are (2026-Q1 before 2026-Q2)."""
 UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
-VOCABULARY = {"age_at_exploitation": "age_group", "form": "exploitation_forms"}
+VOCABULARY = {"age_group": "age_at_identification", "form": "exploitation_forms"}
 """Dimensions worded from another dimension's vocabulary in REPORTING_LABELS."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
+from referral_engine.entrypoints.web.i18n_reporting import DIMENSIONS, reporting_label
 
 
 class WorkflowText:
@@ -99,7 +100,8 @@ class WorkflowText:
         """The label of stored data `name`, from the first step that declares the field."""
         found = self._fields.get(name)
         if found is None:
-            return name
+            derived = DIMENSIONS.get(name) if self._derived(name) else None
+            return derived[1 if self.lang == "uk" else 0] if derived else name
         key, spec = found
         return self._say(f"{key}.{name}", spec.title or name)
 
@@ -112,11 +114,18 @@ class WorkflowText:
     def data_value(self, name: str, value: Any) -> Any:
         """Stored data with its enum values in words (other values as they are)."""
         found = self._fields.get(name)
+        if isinstance(value, str) and (found and found[1].type == "country"):
+            return reporting_label("citizenship", value, self.lang)
+        if isinstance(value, str) and found is None and self._derived(name):
+            return reporting_label(name, value, self.lang)
         if found is None or found[1].type not in ("enum", "enum_list"):
             return value
         if isinstance(value, list):
             return [self.value(v) if isinstance(v, str) else v for v in value]
         return self.value(value) if isinstance(value, str) else value
+
+    def _derived(self, name: str) -> bool:
+        return any(d.name == name for d in self.workflow.derived)
 
     def deadline(self, name: str) -> str:
         spec = next((d for d in self.workflow.deadlines if d.name == name), None)
