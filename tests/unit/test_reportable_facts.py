@@ -146,7 +146,7 @@ def test_a_derived_fact_reads_declared_dates_and_is_named_apart_from_fields() ->
     assert "derived.age_at_identification.age_band_of: 'citizenship' is not a date field" in found
 
 
-# -- derived age bands ------------------------------------------------------------------------------
+# -- derived age bands --------------------------------------------------------------------
 
 
 def facts(engine: Engine, case_id: UUID, actor: Actor = LSA, **data: object) -> None:

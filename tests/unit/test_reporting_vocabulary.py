@@ -25,7 +25,17 @@ from referral_engine.entrypoints.web.i18n_reporting import (
 
 def test_the_vocabulary_holds_the_agreed_values() -> None:
     assert SEXES == ("female", "male", "other_unknown")
-    assert AGE_BANDS == ("0-11", "12-14", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+    assert AGE_BANDS == (
+        "0-11",
+        "12-14",
+        "15-17",
+        "18-24",
+        "25-34",
+        "35-44",
+        "45-54",
+        "55-64",
+        "65+",
+    )
     assert CHILD_BANDS == ("0-11", "12-14", "15-17")
     assert set(FORMS) == {
         "labour", "sexual", "begging", "criminal_activity", "organ_removal", "armed_conflict",

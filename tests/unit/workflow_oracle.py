@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 
 from referral_engine.domain.reporting import CITIZENSHIPS
-
 from referral_engine.workflows.documents import Documents
 
 PREVIOUS = "$previous"
