@@ -71,7 +71,7 @@ def plant(runtime: Runtime, clock: FixedClock, seed: int = 15) -> list[Planted]:
         case_id = engine.open_case("ukraine-nrm", region, opening, actor=SCREENER).case_id
         step(engine, case_id, "record_consent", actor=LSA)
         applied_on = decided_on = None
-        target = outcome or "application_registered"
+        target = outcome or "identified"  # pending: identified, awaiting the decision
         for trigger in path_to(workflow, target):
             clock.advance(days=1)
             step(engine, case_id, trigger)
@@ -249,16 +249,8 @@ def test_a_publication_is_reproduced_after_a_backdated_decision_which_its_revisi
     clock.advance(days=1)
     case_id = _case_applied_on(pg_runtime, pending)
     engine = pg_runtime.engine
-    for trigger in path_to(engine.workflow_of(case_id), "status_granted"):
-        state = engine.case(case_id).state
-        if trigger in {s.trigger for s in engine.workflow_of(case_id).guard.steps_from(state)}:
-            step(
-                engine,
-                case_id,
-                trigger,
-                occurred_at=datetime(2025, 12, 30, 12, tzinfo=UTC),
-                backdating_reason="paper file entered late",
-            )
+    stated = datetime(2025, 12, 30, 12, tzinfo=UTC)  # within the workflow's 90 days
+    step(engine, case_id, "grant_status", occurred_at=stated)
     pg_runtime.projections.catch_up()
 
     again = client.get(f"/api/publications/{publication['id']}", headers=statistician.auth)
@@ -292,7 +284,7 @@ def _case_applied_on(runtime: Runtime, planted: Planted) -> UUID:
     )
     candidates = [r["case_id"] for r in rows if r["region"] == planted.region]
     for case_id in candidates:
-        if runtime.engine.case(case_id).state == "application_registered":
+        if runtime.engine.case(case_id).state == "identified":
             return UUID(str(case_id))
     raise AssertionError("the planted pending case is not found")
 
@@ -300,15 +292,23 @@ def _case_applied_on(runtime: Runtime, planted: Planted) -> UUID:
 def test_an_as_of_moment_ignores_what_was_recorded_later(
     pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
 ) -> None:
-    plant(pg_runtime, clock)
+    planted = plant(pg_runtime, clock)
     moment = clock.now
     params = {"from": "2023-01-01", "to": "2025-12-31", "by": "year"}
     then = get(client, callers["statistician"], **params).json()
+    # recorded an hour later: a decision stated as taken in December 2025, and a new case
     clock.advance(hours=1)
-    plant(pg_runtime, clock, seed=16)  # more cases, dated in the same years, recorded later
+    pending = next(p for p in planted if p.outcome is None and p.applied_on.year == 2025)
+    stated = datetime(2025, 12, 30, 12, tzinfo=UTC)
+    step(
+        pg_runtime.engine, _case_applied_on(pg_runtime, pending), "grant_status", occurred_at=stated
+    )
+    pg_runtime.projections.catch_up()
+    now = get(client, callers["statistician"], **params).json()
+    assert figures_of(now)["granted"][("2025",)] == figures_of(then)["granted"][("2025",)] + 1
     later = get(client, callers["statistician"], **params, as_of=moment.isoformat()).json()
     assert figures_of(later) == figures_of(then)
-    assert get(client, callers["statistician"], **params).json()["digest"] != then["digest"]
+    assert later["digest"] != now["digest"]
 
 
 def test_analysts_read_protected_figures_and_statisticians_exact_ones_audited(

@@ -19,6 +19,7 @@ MILESTONES = (
     "status_granted",
     "status_refused",
     "returned_incomplete",
+    "status_ended",
     "referral_sent",
     "referral_accepted",
     "referral_rejected",
