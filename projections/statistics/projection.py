@@ -15,7 +15,7 @@ from typing import Any
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.application.statistics import Measure, ReportSpec
 
-VERSION = 1
+VERSION = 2
 
 OCCURRENCES = {
     "identified": "identified",

@@ -104,7 +104,10 @@ language sql stable set search_path from current as $$
 $$;
 
 -- The occurrences of some kinds dated in a period, each with its case's profile as recorded up to
--- `as_of` and `upto`: what most measures count.
+-- `as_of` and `upto`: what most measures count. Kinds and period are applied to stat_events
+-- first (its index), and current figures join the current profiles: a function with a SET clause
+-- is never inlined, so a filter applied to another function's result would come after that
+-- function had read every fact and every case (docs/benchmarks.md, #15 reports).
 create function stat_facts(kinds text[], start date, finish date, as_of timestamptz, upto bigint)
 returns table (
     kind text, item text, on_date date, case_id uuid, region text, screening_actor text,
@@ -112,9 +115,18 @@ returns table (
 ) language sql stable set search_path from current as $$
     select e.kind, e.item, e.occurred_on, e.case_id, e.region, p.screening_actor, p.sex,
            p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
-    from stat_occurrences(as_of, upto) e
+    from stat_events e
+    left join stat_cases p on p.case_id = e.case_id
+    where as_of is null and upto is null
+      and e.kind = any(kinds) and e.occurred_on between start and finish
+    union all
+    select e.kind, e.item, e.occurred_on, e.case_id, e.region, p.screening_actor, p.sex,
+           p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
+    from stat_events e
     left join stat_profiles(as_of, upto) p on p.case_id = e.case_id
-    where e.kind = any(kinds) and e.occurred_on between start and finish
+    where (as_of is not null or upto is not null)
+      and e.kind = any(kinds) and e.occurred_on between start and finish
+      and (as_of is null or e.recorded_at <= as_of) and (upto is null or e.position <= upto)
 $$;
 
 -- Each case's latest occurrence among `kinds` dated up to `finish`, with its profile: what stock
@@ -128,9 +140,23 @@ returns table (
            p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
     from (
         select distinct on (case_id) case_id, kind, item, occurred_on, region
-        from stat_occurrences(as_of, upto)
+        from stat_events
         where kind = any(kinds) and occurred_on <= finish
+          and (as_of is null or recorded_at <= as_of) and (upto is null or position <= upto)
+        order by case_id, occurred_on desc, position desc
+    ) l
+    left join stat_cases p on p.case_id = l.case_id
+    where as_of is null and upto is null
+    union all
+    select l.kind, l.item, l.occurred_on, l.case_id, l.region, p.screening_actor, p.sex,
+           p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
+    from (
+        select distinct on (case_id) case_id, kind, item, occurred_on, region
+        from stat_events
+        where kind = any(kinds) and occurred_on <= finish
+          and (as_of is null or recorded_at <= as_of) and (upto is null or position <= upto)
         order by case_id, occurred_on desc, position desc
     ) l
     left join stat_profiles(as_of, upto) p on p.case_id = l.case_id
+    where as_of is not null or upto is not null
 $$;

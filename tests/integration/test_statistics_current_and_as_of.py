@@ -1,0 +1,39 @@
+"""Statistics: current figures (read from the current profiles) and figures as of now or at the
+read model's position (folded from the recorded changes) are the same figures."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from referral_engine.application import demo
+from referral_engine.application.statistics import Request
+from referral_engine.bootstrap import Runtime
+
+SHAPES = (
+    ("region",),
+    ("year",),
+    ("sex", "age_group"),
+)
+
+
+@pytest.mark.parametrize("exact", [True, False])
+@pytest.mark.parametrize("report", ["status", "identification", "assistance"])
+def test_current_figures_are_the_figures_as_of_now(
+    pg_runtime: Runtime, report: str, exact: bool
+) -> None:
+    demo.seed(pg_runtime.engine, "ukraine-nrm", 25, seed=15)
+    pg_runtime.projections.catch_up()
+    today = pg_runtime.engine.clock().date()
+    now = pg_runtime.engine.clock()
+    for by in SHAPES:
+        for start in (today - timedelta(days=60), date(2000, 1, 1)):
+            request = Request(report, start, today, by, exact=exact)
+            current = pg_runtime.statistics.figures(request, k=5)
+            assert current.tables and any(t.cells for t in current.tables)
+            as_of = pg_runtime.statistics.figures(replace(request, as_of=now), k=5)
+            pinned = pg_runtime.statistics.figures(replace(request, upto=current.position), k=5)
+            assert as_of.digest == current.digest, (by, start)
+            assert pinned.digest == current.digest, (by, start)
