@@ -34,7 +34,7 @@ def test_opening_a_case_answers_201_with_the_case_in_its_first_state(
     assert response.status_code == 201
     case = response.json()
     assert UUID(case["id"])
-    assert case["workflow"] == {"id": WORKFLOW, "version": 2}  # the newest version shipped
+    assert case["workflow"] == {"id": WORKFLOW, "version": 3}  # the newest version shipped
     assert (case["state"], case["version"], case["region"]) == ("screened", 1, KYIV)
     assert case["data"]["person_name"] == "Iryna T."
     assert case["referrals"] == []

@@ -33,7 +33,11 @@ def test_an_illegal_step_names_the_state_and_what_the_caller_may_do_instead(
 
     body = assert_problem(response, 409, "illegal-transition")
     assert (body["state"], body["trigger"]) == ("screened", "grant_status")
-    assert body["legal_triggers"] == ["record_consent", "withdraw_consent"]
+    assert body["legal_triggers"] == [
+        "record_consent",
+        "withdraw_consent",
+        "record_reportable_facts",
+    ]
     assert len(history(client, callers["lsa"], case_id)) == version
 
 

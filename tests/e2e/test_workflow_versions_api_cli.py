@@ -16,7 +16,15 @@ from referral_engine.config import Settings
 from referral_engine.workflows.loader import resolved_document
 from tests.e2e.conftest import Callers, assert_problem
 from tests.e2e.test_cli import cli, pg_env
-from tests.factories import UKRAINE, WORKFLOWS, FixedClock, case_in, data_for, engine_on_version
+from tests.factories import (
+    LSA,
+    UKRAINE,
+    WORKFLOWS,
+    FixedClock,
+    case_in,
+    data_for,
+    engine_on_version,
+)
 
 LONDON = "GB-ENG"
 
@@ -57,7 +65,7 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
     body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
     case = client.post("/api/cases", json=body, headers=fr.auth).json()
-    assert case["workflow"] == {"id": "uk-nrm", "version": 1}
+    assert case["workflow"] == {"id": "uk-nrm", "version": 2}
     version = case["version"]
     for trigger, caller in [
         ("record_consent", fr),
@@ -164,3 +172,22 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     assert again.returncode == 0, again.stderr
     assert f"moved {appealing}" in again.stdout and "1 moved, 0 refused" in again.stdout
     assert "not all or nothing" in " ".join(cli("workflows", "migrate", "--help").stdout.split())
+
+
+def test_the_shipped_versions_recording_reportable_facts_migrate_from_the_command_line(
+    pg_settings: Settings,
+) -> None:
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        engine = runtime.engine
+        on_2 = case_in(engine_on_version(engine, UKRAINE, 2), "identified")
+    env = pg_env(pg_settings)
+
+    moved = cli("workflows", "migrate", UKRAINE, "--from", "2", "--to", "3", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert f"moved {on_2}" in moved.stdout and "0 refused" in moved.stdout
+    uk = cli("workflows", "migrate", "uk-nrm", "--from", "1", "--to", "2", env=env)
+    assert uk.returncode == 0, uk.stderr
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        case = runtime.engine.case(on_2, reader=LSA)
+        assert case.workflow_version == 3
+        assert "record_reportable_facts" in {s.trigger for s in case.allowed_steps}
