@@ -48,6 +48,7 @@ create table stat_events (
     primary key (position, kind, item)
 );
 create index stat_events_kind_on on stat_events (kind, occurred_on) include (case_id, recorded_at, region, item);
+create index stat_events_case on stat_events (case_id);
 
 -- One row per referral: sent (when, where, to whom, for what) and its first answer.
 create table stat_referrals (
@@ -96,67 +97,197 @@ create function stat_profiles(as_of timestamptz, upto bigint) returns table (
     group by case_id
 $$;
 
--- The occurrences recorded up to `as_of` and `upto`.
-create function stat_occurrences(as_of timestamptz, upto bigint) returns setof stat_events
-language sql stable set search_path from current as $$
-    select * from stat_events
-    where (as_of is null or recorded_at <= as_of) and (upto is null or position <= upto)
+-- What each case contributes to the figures, with the case's profile: one row per counted
+-- occurrence (n = 1), and for the stocks (pending, holding the status) the change it makes on its
+-- day (n = +1 or -1: the stock at the end of a day is the sum of the changes up to it). Current
+-- figures read these summed in stat_cube; figures as of a past moment compute them from the facts
+-- recorded by then with the same function, so both count alike.
+create function stat_contributions(
+    cases uuid[], kinds text[], start date, finish date, as_of timestamptz, upto bigint
+) returns table (
+    case_id uuid, kind text, item text, agency text, on_date date, days int, region text,
+    sex text, age_group text, age_at_exploitation text, child text, form text, citizenship text,
+    screening_actor text, n int
+) language sql stable set search_path from current as $$
+    with events as (
+        select e.* from stat_events e
+        where (cases is null or e.case_id = any(cases))
+          and (as_of is null or e.recorded_at <= as_of) and (upto is null or e.position <= upto)
+          and e.occurred_on <= finish
+    ), referrals as (
+        select r.case_id, r.region, r.service, r.agency, r.sent_on,
+               case when (as_of is null or r.answered_at <= as_of)
+                     and (upto is null or r.answered_position <= upto) then r.answer end as answer,
+               r.answered_on
+        from stat_referrals r
+        where (cases is null or r.case_id = any(cases))
+          and (as_of is null or r.sent_at <= as_of) and (upto is null or r.sent_position <= upto)
+    ), stocks as (
+        select s.case_id, s.stock, s.occurred_on, s.region, s.state,
+               lag(s.state, 1, 0) over w as before, lag(s.region) over w as region_before
+        from (
+            select e.case_id, 'pending' as stock, e.occurred_on, e.position, e.region,
+                   (e.kind = 'applied')::int as state
+            from events e
+            where e.kind in ('applied', 'granted', 'refused', 'incomplete') and 'pending' = any(kinds)
+            union all
+            select e.case_id, 'holding', e.occurred_on, e.position, e.region,
+                   (e.kind = 'granted')::int
+            from events e
+            where e.kind in ('granted', 'status_ended') and 'holding' = any(kinds)
+        ) s
+        window w as (partition by s.case_id, s.stock order by s.occurred_on, s.position)
+    ), firsts as (
+        select e.case_id,
+               min(e.occurred_on) filter (where e.kind = 'assistance') as assisted_on,
+               min(e.occurred_on) filter (where e.kind = 'applied') as applied_on,
+               (array_agg(e.region order by e.occurred_on, e.position)
+                   filter (where e.kind = 'assistance'))[1] as region
+        from events e
+        where e.kind in ('assistance', 'applied') and 'first_assistance' = any(kinds)
+        group by e.case_id
+    ), counted as (
+        select e.case_id, e.kind, e.item, '' as agency, e.occurred_on as on_date, -1 as days,
+               e.region, 1 as n
+        from events e
+        where e.kind = any(kinds) and e.occurred_on >= start
+        union all
+        select s.case_id, s.stock, '', '', s.occurred_on, -1, s.region, s.state
+        from stocks s where s.state <> 0
+        union all
+        select s.case_id, s.stock, '', '', s.occurred_on, -1, s.region_before, -s.before
+        from stocks s where s.before <> 0
+        union all
+        select r.case_id, 'referral_sent', coalesce(r.service, ''), coalesce(r.agency, ''),
+               r.sent_on, -1, r.region, 1
+        from referrals r
+        where 'referral_sent' = any(kinds) and r.sent_on between start and finish
+        union all
+        select r.case_id, 'referral_' || r.answer, coalesce(r.service, ''), coalesce(r.agency, ''),
+               r.answered_on, coalesce(r.answered_on - r.sent_on, -1), r.region, 1
+        from referrals r
+        where r.answer is not null and 'referral_' || r.answer = any(kinds)
+          and r.answered_on between start and finish
+        union all
+        select f.case_id, 'first_assistance', '', '', f.assisted_on,
+               coalesce(f.assisted_on - f.applied_on, -1), f.region, 1
+        from firsts f
+        where f.assisted_on between start and finish
+    )
+    select c.case_id, c.kind, c.item, c.agency, c.on_date, c.days, coalesce(c.region, ''),
+           coalesce(p.sex, ''), coalesce(p.age_group, ''), coalesce(p.age_at_exploitation, ''),
+           case when p.child then 'child' when not p.child then 'adult' else '' end,
+           coalesce(p.form, ''), coalesce(p.citizenship, ''), coalesce(p.screening_actor, ''),
+           c.n
+    from counted c
+    left join stat_profiles(as_of, upto) p on p.case_id = c.case_id
 $$;
 
--- The occurrences of some kinds dated in a period, each with its case's profile as recorded up to
--- `as_of` and `upto`: what most measures count. Kinds and period are applied to stat_events
--- first (its index), and current figures join the current profiles: a function with a SET clause
--- is never inlined, so a filter applied to another function's result would come after that
--- function had read every fact and every case (docs/benchmarks.md, #15 reports).
-create function stat_facts(kinds text[], start date, finish date, as_of timestamptz, upto bigint)
-returns table (
-    kind text, item text, on_date date, case_id uuid, region text, screening_actor text,
-    sex text, citizenship text, form text, age_group text, age_at_exploitation text, child boolean
-) language sql stable set search_path from current as $$
-    select e.kind, e.item, e.occurred_on, e.case_id, e.region, p.screening_actor, p.sex,
-           p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
-    from stat_events e
-    left join stat_cases p on p.case_id = e.case_id
-    where as_of is null and upto is null
-      and e.kind = any(kinds) and e.occurred_on between start and finish
-    union all
-    select e.kind, e.item, e.occurred_on, e.case_id, e.region, p.screening_actor, p.sex,
-           p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
-    from stat_events e
-    left join stat_profiles(as_of, upto) p on p.case_id = e.case_id
-    where (as_of is not null or upto is not null)
-      and e.kind = any(kinds) and e.occurred_on between start and finish
-      and (as_of is null or e.recorded_at <= as_of) and (upto is null or e.position <= upto)
+-- Every kind a case contributes, for keeping stat_contrib.
+create function stat_kinds() returns text[] language sql immutable as $$
+    select array['screened', 'indicator', 'identified', 'applied', 'granted', 'refused',
+                 'incomplete', 'assistance', 'pending', 'holding', 'referral_sent',
+                 'referral_accepted', 'referral_rejected', 'first_assistance']
 $$;
 
--- Each case's latest occurrence among `kinds` dated up to `finish`, with its profile: what stock
--- measures (pending, holding the status) count at the end of a period.
-create function stat_latest(kinds text[], finish date, as_of timestamptz, upto bigint)
+-- The current contributions of every case, kept by the triggers below as its facts change.
+create table stat_contrib (
+    case_id uuid not null,
+    kind text not null,
+    item text not null,
+    agency text not null,
+    on_date date not null,
+    days int not null,
+    region text not null,
+    sex text not null,
+    age_group text not null,
+    age_at_exploitation text not null,
+    child text not null,
+    form text not null,
+    citizenship text not null,
+    screening_actor text not null,
+    n int not null
+);
+create index stat_contrib_case on stat_contrib (case_id);
+
+-- The contributions summed by everything a figure can be cut by: what current figures read.
+create table stat_cube (
+    kind text not null,
+    item text not null,
+    agency text not null,
+    on_date date not null,
+    days int not null,
+    region text not null,
+    sex text not null,
+    age_group text not null,
+    age_at_exploitation text not null,
+    child text not null,
+    form text not null,
+    citizenship text not null,
+    screening_actor text not null,
+    n bigint not null,
+    primary key (kind, on_date, region, item, agency, days, sex, age_group, age_at_exploitation,
+                 child, form, citizenship, screening_actor)
+);
+
+-- Recompute the contributions of the cases a write statement touched (SUMMARIES in
+-- projection.py: the engine calls these after each statement on the fact tables).
+create function stat_recompute(cases uuid[]) returns void language sql
+set search_path from current as $$
+    delete from stat_contrib where case_id = any(cases);
+    insert into stat_contrib
+    select * from stat_contributions(cases, stat_kinds(), '-infinity', 'infinity', null, null);
+$$;
+create function stat_events_touch(changed stat_events[], n int) returns void language sql
+set search_path from current as $$
+    select stat_recompute(array(select distinct c.case_id from unnest(changed) c))
+$$;
+create function stat_referrals_touch(changed stat_referrals[], n int) returns void language sql
+set search_path from current as $$
+    select stat_recompute(array(select distinct c.case_id from unnest(changed) c))
+$$;
+create function stat_cases_touch(changed stat_cases[], n int) returns void language sql
+set search_path from current as $$
+    select stat_recompute(array(select distinct c.case_id from unnest(changed) c))
+$$;
+
+-- Folded per write statement on stat_contrib: the rows it wrote (+1) or removed (-1), summed.
+create function stat_cube_add(changed stat_contrib[], sign int) returns void language sql
+set search_path from current as $$
+    merge into stat_cube s
+    using (
+        select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation,
+               child, form, citizenship, screening_actor, sum(n) * sign as n
+        from unnest(changed)
+        group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+    ) v
+    on (s.kind, s.on_date, s.region, s.item, s.agency, s.days, s.sex, s.age_group,
+        s.age_at_exploitation, s.child, s.form, s.citizenship, s.screening_actor)
+     = (v.kind, v.on_date, v.region, v.item, v.agency, v.days, v.sex, v.age_group,
+        v.age_at_exploitation, v.child, v.form, v.citizenship, v.screening_actor)
+    when matched and s.n + v.n = 0 then delete
+    when matched then update set n = s.n + v.n
+    when not matched and v.n <> 0 then insert values (v.kind, v.item, v.agency, v.on_date,
+        v.days, v.region, v.sex, v.age_group, v.age_at_exploitation, v.child, v.form,
+        v.citizenship, v.screening_actor, v.n)
+$$;
+
+-- A measure's rows: the cube's (current figures) or the contributions computed from the facts
+-- recorded up to `as_of` and `upto`; dates from `start` (stocks: all of them) to `finish`.
+create function stat_rows(kinds text[], start date, finish date, as_of timestamptz, upto bigint)
 returns table (
-    kind text, item text, on_date date, case_id uuid, region text, screening_actor text,
-    sex text, citizenship text, form text, age_group text, age_at_exploitation text, child boolean
+    kind text, item text, agency text, on_date date, days int, region text, sex text,
+    age_group text, age_at_exploitation text, child text, form text, citizenship text,
+    screening_actor text, n bigint
 ) language sql stable set search_path from current as $$
-    select l.kind, l.item, l.occurred_on, l.case_id, l.region, p.screening_actor, p.sex,
-           p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
-    from (
-        select distinct on (case_id) case_id, kind, item, occurred_on, region
-        from stat_events
-        where kind = any(kinds) and occurred_on <= finish
-          and (as_of is null or recorded_at <= as_of) and (upto is null or position <= upto)
-        order by case_id, occurred_on desc, position desc
-    ) l
-    left join stat_cases p on p.case_id = l.case_id
+    select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation, child,
+           form, citizenship, screening_actor, n
+    from stat_cube
     where as_of is null and upto is null
+      and kind = any(kinds) and on_date between start and finish
     union all
-    select l.kind, l.item, l.occurred_on, l.case_id, l.region, p.screening_actor, p.sex,
-           p.citizenship, p.form, p.age_group, p.age_at_exploitation, p.child
-    from (
-        select distinct on (case_id) case_id, kind, item, occurred_on, region
-        from stat_events
-        where kind = any(kinds) and occurred_on <= finish
-          and (as_of is null or recorded_at <= as_of) and (upto is null or position <= upto)
-        order by case_id, occurred_on desc, position desc
-    ) l
-    left join stat_profiles(as_of, upto) p on p.case_id = l.case_id
+    select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation, child,
+           form, citizenship, screening_actor, n
+    from stat_contributions(null, kinds, start, finish, as_of, upto)
     where as_of is not null or upto is not null
 $$;

@@ -37,7 +37,6 @@ class Measure:
     value: Literal["count", "median_days"] = "count"
     stock: bool = False
     """Counted at the end of the period (pending, holding the status), not over it."""
-    where: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,6 @@ class Tally:
 
     query: str
     by: tuple[str, ...]
-    where: tuple[str, str] | None
     median: bool
 
 
@@ -178,7 +176,7 @@ def figures(source: Tallies, request: Request, *, k: int) -> Figures:
         "region": request.region if request.exact else None,
     }
     tallies = [
-        Tally(m.query, tuple(d for d in base if d in m.dimensions), m.where, m.value != "count")
+        Tally(m.query, tuple(d for d in base if d in m.dimensions), m.value != "count")
         for m in measures
     ]
     results, position = source.tally(model, tallies, params)

@@ -53,8 +53,7 @@ class ReportTallies:
                     found = []
                     with conn.cursor(row_factory=dict_row) as cur:
                         for statement, t in zip(statements, tallies, strict=True):
-                            values = {**params, "where_value": t.where[1] if t.where else None}
-                            found.append(cur.execute(statement, values).fetchall())
+                            found.append(cur.execute(statement, dict(params)).fetchall())
                     return found, position
             except psycopg.errors.UndefinedTable:
                 if attempt:
@@ -74,10 +73,8 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
         for d in by
     ]
     filters: list[sql.Composable] = [sql.SQL("(%(region)s::text is null or region = %(region)s)")]
-    if tally.where:
-        filters.append(sql.SQL("{} = %(where_value)s").format(sql.Identifier(tally.where[0])))
     inner = sql.SQL("select {} from ({}) f where {}").format(
-        sql.SQL(", ").join([*columns, sql.SQL("days" if tally.median else "null::int as days")]),
+        sql.SQL(", ").join([*columns, sql.SQL("n, nullif(days, -1) as days")]),
         sql.SQL(query),  # the read model's own named query
         sql.SQL(" and ").join(filters),
     )
@@ -90,12 +87,18 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
         sql.SQL("grouping({}) = 1 as {}").format(sql.Identifier(d), sql.Identifier(f"total_{d}"))
         for d in by
     ]
-    median = sql.SQL(
-        ", percentile_cont(0.5) within group (order by days) as median" if tally.median else ""
+    # a count sums the rows' weights (a stock's changes cancel out: a group summing to nothing
+    # is no figure); a median takes its rows one by one (its query gives one row per fact)
+    measure = sql.SQL(
+        "count(*) as n, percentile_cont(0.5) within group (order by days) as median"
+        if tally.median
+        else "sum(n)::bigint as n"
     )
-    return sql.SQL("select {} count(*) as n{} from ({}) g group by grouping sets ({})").format(
+    having = sql.SQL("" if tally.median else " having sum(n) <> 0")
+    return sql.SQL("select {} {} from ({}) g group by grouping sets ({}){}").format(
         sql.SQL("").join(sql.SQL("{}, ").format(c) for c in [*ids, *flags]),
-        median,
+        measure,
         inner,
         sql.SQL(", ").join(sets),
+        having,
     )
