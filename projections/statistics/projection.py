@@ -24,6 +24,9 @@ SUMMARIES = {
 }
 """Fact table -> the schema.sql function run after each write statement on it: a case's
 contributions are recomputed when its facts change, and the cube sums them (docs/statistics.md)."""
+REBUILT = "stat_rebuilt"
+"""Run once a rebuild has written every fact: every contribution and the cube in one pass (the
+triggers above, kept from then on, would recompute each case batch after batch)."""
 
 OCCURRENCES = {
     "identified": "identified",

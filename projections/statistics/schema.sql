@@ -291,3 +291,17 @@ returns table (
     from stat_contributions(null, kinds, start, finish, as_of, upto)
     where as_of is not null or upto is not null
 $$;
+
+-- Once a rebuild has written every fact: every case's contributions and the cube, in one pass.
+create function stat_rebuilt() returns void language sql set search_path from current as $$
+    truncate stat_contrib, stat_cube;
+    insert into stat_contrib
+    select * from stat_contributions(null, stat_kinds(), '-infinity', 'infinity', null, null);
+    insert into stat_cube
+    select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation, child,
+           form, citizenship, screening_actor, sum(n)
+    from stat_contrib
+    group by kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation,
+             child, form, citizenship, screening_actor
+    having sum(n) <> 0;
+$$;

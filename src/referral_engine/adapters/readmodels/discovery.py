@@ -28,6 +28,9 @@ class ReadModel:
     summaries: dict[str, str]
     """Fact table -> the SQL function `(changed <table>[], n int)` that folds changed rows
     (n = 1 for new rows, -1 for old ones) into a summary; the engine creates the triggers."""
+    rebuilt: str | None = None
+    """A schema.sql function computing in one pass, once a rebuild has written every fact, what
+    the summaries then keep (their triggers are created after it, not while the bulk writes)."""
 
 
 def discover(directory: Path) -> dict[str, ReadModel]:
@@ -52,6 +55,7 @@ def discover(directory: Path) -> dict[str, ReadModel]:
             else {},
             module=module,
             summaries=_summaries(folder.name, schema_sql, getattr(module, "SUMMARIES", {})),
+            rebuilt=_rebuilt(folder.name, schema_sql, getattr(module, "REBUILT", None)),
         )
     return found
 
@@ -66,6 +70,14 @@ def _summaries(name: str, schema_sql: str, declared: dict[str, str]) -> dict[str
                     "which its schema.sql does not create"
                 )
     return dict(declared)
+
+
+def _rebuilt(name: str, schema_sql: str, function: str | None) -> str | None:
+    if function is not None and not re.search(
+        rf"create\s+function\s+{re.escape(function)}\b", schema_sql, re.I
+    ):
+        raise ValueError(f"read model {name}: REBUILT names {function!r}, not in its schema.sql")
+    return function
 
 
 def _named_queries(text: str) -> dict[str, str]:

@@ -160,6 +160,23 @@ class BlueGreen:
             conn.commit()
             self.p._info.pop(old, None)
 
+    def _finish(self, conn: psycopg.Connection[Any], model: ReadModel, schema: str) -> None:
+        """The summaries computed in one pass over the written facts, then kept by their
+        triggers: once (a rebuild resumed after this committed finds the triggers there)."""
+        assert model.rebuilt is not None
+        with conn.transaction():
+            conn.execute(sql.SQL("set local search_path = {}").format(sql.Identifier(schema)))
+            done = conn.execute(
+                "select exists (select from pg_trigger t join pg_class c on c.oid = t.tgrelid "
+                "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s "
+                "and not t.tgisinternal)",
+                [schema],
+            ).fetchone()
+            if done is None or not done[0]:
+                conn.execute(sql.SQL("select {}()").format(sql.Identifier(model.rebuilt)))
+                for fact, function in model.summaries.items():
+                    conn.execute(summary_triggers(fact, function))
+
     def _building_schema(
         self, conn: psycopg.Connection[Any], model: ReadModel, *, unlogged: bool
     ) -> str:
@@ -208,8 +225,9 @@ class BlueGreen:
         conn.execute(sql.SQL("create schema {}").format(ident))
         conn.execute(sql.SQL("set local search_path = {}").format(ident))
         conn.execute(model.schema_sql)
-        for fact, function in model.summaries.items():
-            conn.execute(summary_triggers(fact, function))
+        if model.rebuilt is None:  # else created once the facts are written (_finish)
+            for fact, function in model.summaries.items():
+                conn.execute(summary_triggers(fact, function))
         conn.execute("create table _tracking (position bigint not null)")
         conn.execute("insert into _tracking values (0)")
         # Built unlogged (no WAL for millions of row writes), made logged before the switch.
@@ -223,6 +241,8 @@ class BlueGreen:
     def _switch(self, conn: psycopg.Connection[Any], model: ReadModel, schema: str) -> str | None:
         """Under the live lock: catch up the last events, then point readers at the new schema."""
         p = self.p
+        if model.rebuilt is not None:
+            self._finish(conn, model, schema)
         with conn.transaction():
             for table in _tables(conn, schema, unlogged=True):
                 conn.execute(sql.SQL("alter table {} set logged").format(table))
