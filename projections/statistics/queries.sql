@@ -59,18 +59,14 @@ select * from stat_rows(array['pending'], '-infinity', %(to)s, %(as_of)s, %(upto
 select * from stat_rows(array['holding'], '-infinity', %(to)s, %(as_of)s, %(upto)s)
 
 -- name: days_to_answer
--- Days from sending a referral to its first answer, for those answered in the period: one row
--- per referral (a median needs them one by one).
-select r.*, r.item as service, 1 as weight
+-- Days from sending a referral to its first answer, for those answered in the period.
+select r.*, r.item as service
 from stat_rows(array['referral_accepted', 'referral_rejected'], %(from)s, %(to)s, %(as_of)s, %(upto)s) r
-cross join generate_series(1, r.n::int)
 where r.days >= 0
 
 -- name: first_assistance
 -- Days from the first application to the first assistance, for cases first assisted in the period.
-select r.*, 1 as weight
-from stat_rows(array['first_assistance'], %(from)s, %(to)s, %(as_of)s, %(upto)s) r
-cross join generate_series(1, r.n::int)
+select * from stat_rows(array['first_assistance'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
 
 -- name: revisions
 -- What was recorded after a publication (position > upto) that falls in its period: the events

@@ -53,7 +53,8 @@ class ReportTallies:
                     found = []
                     with conn.cursor(row_factory=dict_row) as cur:
                         for statement, t in zip(statements, tallies, strict=True):
-                            found.append(cur.execute(statement, dict(params)).fetchall())
+                            rows = cur.execute(statement, dict(params)).fetchall()
+                            found.append(_medians(rows, t.by) if t.median else rows)
                     return found, position
             except psycopg.errors.UndefinedTable:
                 if attempt:
@@ -79,8 +80,11 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
         sql.SQL(" and ").join(filters),
     )
     ids = [sql.Identifier(d) for d in by]
+    days = [sql.Identifier("days")] if tally.median else []
     sets = [
-        sql.SQL("({})").format(sql.SQL(", ").join(ids[i] for i in range(len(by)) if mask >> i & 1))
+        sql.SQL("({})").format(
+            sql.SQL(", ").join([*(ids[i] for i in range(len(by)) if mask >> i & 1), *days])
+        )
         for mask in range(2 ** len(by) - 1, -1, -1)
     ]
     flags = [
@@ -88,17 +92,45 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
         for d in by
     ]
     # a count sums the rows' weights (a stock's changes cancel out: a group summing to nothing
-    # is no figure); a median takes its rows one by one (its query gives one row per fact)
-    measure = sql.SQL(
-        "count(*) as n, percentile_cont(0.5) within group (order by days) as median"
-        if tally.median
-        else "sum(n)::bigint as n"
-    )
-    having = sql.SQL("" if tally.median else " having sum(n) <> 0")
-    return sql.SQL("select {} {} from ({}) g group by grouping sets ({}){}").format(
-        sql.SQL("").join(sql.SQL("{}, ").format(c) for c in [*ids, *flags]),
-        measure,
+    # is no figure); a median's rows are summed by days too, and weighed in _medians
+    return sql.SQL(
+        "select {} sum(n)::bigint as n from ({}) g group by grouping sets ({}) having sum(n) <> 0"
+    ).format(
+        sql.SQL("").join(sql.SQL("{}, ").format(c) for c in [*ids, *flags, *days]),
         inner,
         sql.SQL(", ").join(sets),
-        having,
     )
+
+
+def _medians(rows: list[dict[str, Any]], by: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows summed by days folded into one row per group: its count, and the median of its
+    days (as percentile_cont(0.5): the middle value, or the mean of the middle two; facts with
+    no duration count but have no days)."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        key = tuple((row[d], row[f"total_{d}"]) for d in by)
+        groups.setdefault(key, []).append(row)
+    folded = []
+    for key, found in groups.items():
+        weighed = sorted((r["days"], r["n"]) for r in found if r["days"] is not None)
+        folded.append(
+            {
+                **{d: value for d, (value, _) in zip(by, key, strict=True)},
+                **{f"total_{d}": total for d, (_, total) in zip(by, key, strict=True)},
+                "n": sum(r["n"] for r in found),
+                "median": _middle(weighed),
+            }
+        )
+    return folded
+
+
+def _middle(weighed: list[tuple[int, int]]) -> float | None:
+    count = sum(n for _, n in weighed)
+    if not count:
+        return None
+    wanted = ((count - 1) // 2, count // 2)  # the middle rank, or the two middle ones
+    found, seen = [], 0
+    for value, n in weighed:
+        found += [value for rank in wanted if seen <= rank < seen + n]
+        seen += n
+    return sum(found) / 2
