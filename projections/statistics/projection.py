@@ -15,7 +15,7 @@ from typing import Any
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.application.statistics import Measure, ReportSpec
 
-VERSION = 3
+VERSION = 4
 SUMMARIES = {
     "stat_events": "stat_events_touch",
     "stat_referrals": "stat_referrals_touch",
@@ -242,7 +242,12 @@ def handle(event: Event, changes: Changes) -> None:
         for indicator in report.get("indicators") or ():
             _occurrence(event, changes, "indicator", str(indicator))
     if profile:
-        changes.upsert("stat_cases", {"case_id": event.case_id}, set=profile)
+        changes.upsert(
+            "stat_cases",
+            {"case_id": event.case_id},
+            set=profile,
+            greatest={"changed_at": event.recorded_at, "changed_position": event.position},
+        )
         changes.upsert(
             "stat_case_changes",
             {"position": event.position},

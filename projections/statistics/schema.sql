@@ -14,7 +14,11 @@ create table stat_cases (
     form text,
     age_group text,
     age_at_exploitation text,
-    child boolean
+    child boolean,
+    changed_at timestamptz,
+    changed_position bigint
+    -- the latest change's recording time and log position: a profile not changed since a
+    -- moment is, as of that moment, the current one
 );
 
 -- Every change of a profile, as recorded: `as_of` folds the changes recorded up to that moment.
@@ -67,8 +71,9 @@ create table stat_referrals (
     primary key (case_id, referral_id)
 );
 
--- The profiles as recorded up to `as_of` (every change when null: the current profiles are read
--- from stat_cases directly) and `upto` (a log position: a published report pins both).
+-- The profiles as recorded up to `as_of` and `upto` (a log position: a published report pins
+-- both; both null: the current profiles): those not changed since are the current ones, the
+-- others are folded from their changes recorded by then.
 create function stat_profiles(as_of timestamptz, upto bigint) returns table (
     case_id uuid, region text, workflow_id text, screened_on date, screening_actor text,
     sex text, citizenship text, form text, age_group text, age_at_exploitation text, child boolean
@@ -76,7 +81,7 @@ create function stat_profiles(as_of timestamptz, upto bigint) returns table (
     select case_id, region, workflow_id, screened_on, screening_actor, sex, citizenship, form,
            age_group, age_at_exploitation, child
     from stat_cases
-    where as_of is null and upto is null
+    where (as_of is null or changed_at <= as_of) and (upto is null or changed_position <= upto)
     union all
     select case_id,
            (array_agg(region order by position desc) filter (where region is not null))[1],
@@ -91,9 +96,13 @@ create function stat_profiles(as_of timestamptz, upto bigint) returns table (
            (array_agg(age_at_exploitation order by position desc)
                filter (where age_at_exploitation is not null))[1],
            (array_agg(child order by position desc) filter (where child is not null))[1]
-    from stat_case_changes
+    from stat_case_changes h
     where (as_of is not null or upto is not null)
       and (as_of is null or recorded_at <= as_of) and (upto is null or position <= upto)
+      and case_id in (  -- only the profiles changed since: the others are the current ones
+          select c.case_id from stat_cases c
+          where c.changed_at > as_of or c.changed_position > upto
+      )
     group by case_id
 $$;
 

@@ -284,18 +284,30 @@ def test_an_as_of_moment_ignores_what_was_recorded_later(
     planted = plant(pg_runtime, clock)
     moment = clock.now
     params = {"from": "2023-01-01", "to": "2025-12-31", "by": "year"}
+    by_sex = {**params, "by": "sex"}
     then = get(client, callers["statistician"], **params).json()
-    # recorded an hour later: a decision stated as taken in December 2025, and a new case
+    then_by_sex = get(client, callers["statistician"], **by_sex).json()
+    # recorded an hour later: a decision stated as taken in December 2025, and a case's sex
+    # corrected
     clock.advance(hours=1)
     pending = next(p for p in planted if p.outcome is None and p.applied_on.year == 2025)
     stated = datetime(2025, 12, 30, 12, tzinfo=UTC)
     step(pg_runtime.engine, pending.case_id, "grant_status", occurred_at=stated)
+    corrected = planted[0]
+    other = "male" if corrected.sex == "female" else "female"
+    step(pg_runtime.engine, corrected.case_id, "record_reportable_facts", data={"sex": other})
     pg_runtime.projections.catch_up()
     now = get(client, callers["statistician"], **params).json()
     assert figures_of(now)["granted"][("2025",)] == figures_of(then)["granted"][("2025",)] + 1
     later = get(client, callers["statistician"], **params, as_of=moment.isoformat()).json()
     assert figures_of(later) == figures_of(then)
     assert later["digest"] != now["digest"]
+    sexes_now = figures_of(get(client, callers["statistician"], **by_sex).json())
+    assert sexes_now["applications"][(other,)] == (
+        figures_of(then_by_sex)["applications"][(other,)] + 1
+    )
+    sexes_then = get(client, callers["statistician"], **by_sex, as_of=moment.isoformat()).json()
+    assert figures_of(sexes_then) == figures_of(then_by_sex)
 
 
 def test_analysts_read_protected_figures_and_statisticians_exact_ones_audited(
