@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime
+from typing import Any
 
 from referral_engine.application.statistics import Request
 from referral_engine.config import Settings
@@ -43,3 +44,15 @@ def asked(
         end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
     dims = tuple(d.strip() for d in (by or "").split(",") if d.strip())
     return Request(name, start, end, dims, region, as_of=as_of, exact=exact)
+
+
+def audit_detail(r: Request) -> dict[str, Any]:
+    """What an audit entry records of a report read or published: its parameters."""
+    return {
+        "report": r.name,
+        "from": r.start.isoformat(),
+        "to": r.end.isoformat(),
+        "by": list(r.by),
+        "region": r.region,
+        "as_of": r.as_of.isoformat() if r.as_of else None,
+    }

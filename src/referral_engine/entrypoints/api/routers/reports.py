@@ -14,13 +14,12 @@ from pydantic import BaseModel, Field
 from referral_engine.application.publications import Publication, Revisions
 from referral_engine.application.report_formats import to_csv, to_xlsx
 from referral_engine.application.statistics import Figures, reports
-from referral_engine.application.statistics import Request as Asked
 from referral_engine.entrypoints.api.deps import AnyUser, Publisher
 from referral_engine.entrypoints.api.models import Request as Body
 from referral_engine.entrypoints.http.audit import begin
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import problem_responses
-from referral_engine.entrypoints.http.statistics import asked, exact_for
+from referral_engine.entrypoints.http.statistics import asked, audit_detail, exact_for
 from referral_engine.entrypoints.http.text import Name
 
 router = APIRouter(tags=["reports"])
@@ -261,7 +260,7 @@ def read_report(
     found = runtime.statistics.figures(wanted, k=runtime.settings.suppression_k)
     if exact:
         mark = begin(request, "report.read_exact")
-        mark.detail = {**_params(found.request), "format": format, "digest": found.digest}
+        mark.detail = {**audit_detail(found.request), "format": format, "digest": found.digest}
     if format == "csv":
         return PlainTextResponse(
             to_csv(found),
@@ -294,7 +293,7 @@ def publish(
     )
     mark = begin(request, "report.publish")
     publication, _ = runtime.statistics.publish(wanted, by=user.name)
-    mark.detail = {**_params(publication.request), "digest": publication.digest}
+    mark.detail = {**audit_detail(publication.request), "digest": publication.digest}
     return PublicationOut.of(publication)
 
 
@@ -328,14 +327,3 @@ def revisions(id: UUID, user: AnyUser, runtime: RuntimeDep) -> RevisionsOut:
     """Which published figures read differently now, and what was recorded since in the
     publication's period that changed them."""
     return RevisionsOut.of(runtime.statistics.revisions(id))
-
-
-def _params(r: Asked) -> dict[str, Any]:
-    return {
-        "report": r.name,
-        "from": r.start.isoformat(),
-        "to": r.end.isoformat(),
-        "by": list(r.by),
-        "region": r.region,
-        "as_of": r.as_of.isoformat() if r.as_of else None,
-    }

@@ -21,7 +21,7 @@ from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.audit import begin
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.statistics import asked, exact_for
+from referral_engine.entrypoints.http.statistics import asked, audit_detail, exact_for
 from referral_engine.entrypoints.web import report_view
 from referral_engine.entrypoints.web.deps import NO_NUL, PageRoute, PageUser, Posted, passing
 from referral_engine.entrypoints.web.render import page, query, region_names, words_of
@@ -169,7 +169,7 @@ def _figures(
     found = runtime.statistics.figures(wanted, k=runtime.settings.suppression_k)
     if exact:
         mark = begin(request, "report.read_exact")
-        mark.detail = {**_detail(found.request), "format": kind, "digest": found.digest}
+        mark.detail = {**audit_detail(found.request), "format": kind, "digest": found.digest}
     return found
 
 
@@ -211,14 +211,3 @@ def _regions(runtime: Runtime, words: report_view.Words) -> list[tuple[str, str]
     return sorted(
         ((c, words.region(c)) for c in codes), key=lambda item: report_view.alphabetical(item[1])
     )
-
-
-def _detail(r: Asked) -> dict[str, Any]:
-    return {
-        "report": r.name,
-        "from": r.start.isoformat(),
-        "to": r.end.isoformat(),
-        "by": list(r.by),
-        "region": r.region,
-        "as_of": r.as_of.isoformat() if r.as_of else None,
-    }
