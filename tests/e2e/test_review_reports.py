@@ -125,3 +125,26 @@ def test_odd_dates_and_moments_are_never_a_500(
             "/api/reports/status", params={**params, "by": "sex"}, headers=callers[who].auth
         )
         assert response.status_code in (200, 422), (who, response.status_code, response.text)
+
+
+def test_revisions_name_only_profile_changes_in_the_publications_region(
+    pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
+) -> None:
+    """The revisions query filters occurrences by the publication's period and region, but lists
+    every profile change of every case recorded before it, from any region and any year."""
+    planted = plant(pg_runtime, clock)
+    period = {"start": "2025-01-01", "end": "2025-12-31", "by": ["sex"], "region": "UA-32"}
+    statistician = callers["statistician"]
+    published = client.post(
+        "/api/reports/status/publications", json=period, headers=statistician.auth
+    )
+    assert published.status_code == 201, published.text
+    other = next(p for p in planted if p.region != "UA-32" and p.applied_on.year == 2023)
+    clock.advance(hours=1)
+    sex = "male" if other.sex == "female" else "female"
+    step(pg_runtime.engine, other.case_id, "record_reportable_facts", data={"sex": sex})
+    pg_runtime.projections.catch_up()
+    revisions = client.get(
+        f"/api/publications/{published.json()['id']}/revisions", headers=statistician.auth
+    ).json()
+    assert [e for e in revisions["recorded_later"] if e["region"] != "UA-32"] == []
