@@ -77,7 +77,14 @@ where position > %(upto)s and occurred_on <= %(to)s
   and (%(from)s::date is null or occurred_on >= %(from)s)
   and (%(region)s::text is null or region = %(region)s)
 union all
-select position, 'profile_changed', '', screened_on, recorded_at, region
-from stat_case_changes
-where position > %(upto)s and case_id in (select case_id from stat_events where position <= %(upto)s)
+-- and the profile changes of the cases with an occurrence in its period and region
+select h.position, 'profile_changed', '', h.screened_on, h.recorded_at, c.region
+from stat_case_changes h
+join stat_cases c on c.case_id = h.case_id
+where h.position > %(upto)s and h.case_id in (
+    select e.case_id from stat_events e
+    where e.occurred_on <= %(to)s
+      and (%(from)s::date is null or e.occurred_on >= %(from)s)
+      and (%(region)s::text is null or e.region = %(region)s)
+)
 order by position

@@ -19,8 +19,8 @@ def words(lang: str) -> Words:
 def test_values_are_named_in_the_pages_language() -> None:
     uk = words("uk")
     assert uk.value("region", "UA-26") == "Івано-Франківська область"
-    assert uk.value("sex", "female") == "Жінка" and words("en").value("sex", "male") == "Male"
-    assert uk.value("age_at_exploitation", "65+") == "65 і більше"
+    assert uk.value("sex", "female") == "Жіноча" and words("en").value("sex", "male") == "Male"
+    assert uk.value("age_at_exploitation", "65+") == "65 і старше"
     assert uk.value("child", "adult") == "Дорослі" and uk.value("sex", "total") == "Усього"
     assert words("en").value("form", "not_recorded") == "Not recorded"
     assert words("en").dimension("screening_actor") == "First responder"

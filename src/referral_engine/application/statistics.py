@@ -21,6 +21,11 @@ from referral_engine.domain.errors import FieldProblem, InvalidData, ReportNotFo
 
 MAX_DIMENSIONS = 2
 """A table has at most two dimensions: one down, one across."""
+NOT_RECORDED = "not_recorded"
+"""The value a dimension takes for a fact whose case has not recorded it."""
+AS_RECORDED = " (as recorded)"
+"""Appended to a recorded value that reads like `total` or `not_recorded` (a free-text agency,
+say), so that it is never taken for a margin or for a missing value."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,7 @@ def _table(
     counts: dict[Cell, int] = {}
     medians: dict[Cell, float | None] = {}
     for row in rows:
-        keys = [TOTAL if row.get(f"total_{d}") else str(row[d]) for d in base]
+        keys = [TOTAL if row.get(f"total_{d}") else _key(row[d]) for d in base]
         cell = (keys[0] if keys else TOTAL, keys[1] if len(keys) > 1 else TOTAL)
         counts[cell] = int(row["n"])
         medians[cell] = None if row.get("median") is None else float(row["median"])
@@ -253,6 +258,13 @@ def _table(
             values.setdefault((r, c), 0 if measure.value == "count" else None)
     table = Table(measure, tuple(row_keys), tuple(column_keys), values, suppressed)
     return table if request.exact else _shown(table, base, request)
+
+
+def _key(value: object) -> str:
+    if value is None:
+        return NOT_RECORDED
+    text = str(value)
+    return text + AS_RECORDED if text in (TOTAL, NOT_RECORDED) else text
 
 
 def _protect(counts: Mapping[Cell, int], row_keys: list[str], dims: int, k: int) -> frozenset[Cell]:

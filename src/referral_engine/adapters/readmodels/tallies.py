@@ -13,9 +13,6 @@ from psycopg.rows import dict_row
 from referral_engine.adapters.readmodels.engine import Projections
 from referral_engine.application.statistics import ReportSpec, Tally
 
-NOT_RECORDED = "not_recorded"
-"""The value a dimension takes for a fact whose case has not recorded it."""
-
 
 class ReportTallies:
     """The reports the read models declare (`REPORTS`, cut by their `DIMENSIONS`), tallied."""
@@ -68,10 +65,7 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
     from the same facts as the cells."""
     by = tally.by
     columns = [
-        sql.SQL("coalesce(({})::text, {}) as {}").format(
-            sql.SQL(dimensions[d]), sql.Literal(NOT_RECORDED), sql.Identifier(d)
-        )
-        for d in by
+        sql.SQL("({})::text as {}").format(sql.SQL(dimensions[d]), sql.Identifier(d)) for d in by
     ]
     filters: list[sql.Composable] = [sql.SQL("(%(region)s::text is null or region = %(region)s)")]
     inner = sql.SQL("select {} from ({}) f where {}").format(

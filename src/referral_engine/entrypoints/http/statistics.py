@@ -3,7 +3,6 @@ request's parameters become a report request (defaults, whole months, the moment
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,8 +27,11 @@ def asked(
     now: datetime,
 ) -> Request:
     """The report request: `to` defaults to the day of `as_of` (or today), `from` to the first
-    of January of that year; protected figures are read for whole months; `as_of` without a
-    zone is UTC and may not lie in the future (it names a moment the log has reached)."""
+    of January of that year; `as_of` without a zone is UTC and may not lie in the future (it
+    names a moment the log has reached). Protected figures cover one whole calendar year: two
+    overlapping periods would give the difference of their figures (a month hidden alone is
+    one year's figure minus the other eleven months'), so every protected read is one of the
+    years' tables, never a window cut anywhere."""
     if as_of is not None:
         if as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=UTC)
@@ -39,9 +41,16 @@ def asked(
             )
     end = end or (as_of or now).date()
     start = start or end.replace(month=1, day=1)
+    if start > end:
+        raise InvalidData([FieldProblem("from", "must not be after 'to'", "from_after_to")])
     if not exact:
-        start = start.replace(day=1)
-        end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+        if start.year != end.year:
+            problem = (
+                "protected figures cover one calendar year at a time: ask for one year "
+                "(exact figures over longer periods are the statisticians')"
+            )
+            raise InvalidData([FieldProblem("from", problem, "one_year")])
+        start, end = date(end.year, 1, 1), date(end.year, 12, 31)
     dims = tuple(d.strip() for d in (by or "").split(",") if d.strip())
     return Request(name, start, end, dims, region, as_of=as_of, exact=exact)
 

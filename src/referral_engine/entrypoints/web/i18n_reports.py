@@ -9,6 +9,10 @@ REPORTS: dict[str, tuple[str, str]] = {
         "Only statisticians may publish official figures.",
         "Публікувати офіційні показники можуть лише статистики.",
     ),
+    "error.not_official": (
+        "This report is not official statistics: only official reports are published.",
+        "Цей звіт не є офіційною статистикою: публікують лише офіційні звіти.",
+    ),
     "rep.title": ("Reports", "Звіти"),
     "rep.none": ("No read model declares a report.", "Жодна модель читання не оголошує звітів."),
     "rep.official": ("official statistics", "офіційна статистика"),

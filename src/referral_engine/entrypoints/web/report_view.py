@@ -9,13 +9,11 @@ from typing import Any
 
 from referral_engine.application.disclosure_tables import TOTAL
 from referral_engine.application.publications import Change
-from referral_engine.application.statistics import Figures, Table
+from referral_engine.application.statistics import NOT_RECORDED, Figures, Table
 from referral_engine.entrypoints.web import charts
 from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.i18n_reporting import REPORTING_LABELS
 
-NOT_RECORDED = "not_recorded"
-"""The value a dimension takes where a case did not record it (adapters/readmodels/tallies.py)."""
 TIME = frozenset({"year", "quarter", "month"})
 """Dimensions whose values are in time order as they are (2026-Q1 before 2026-Q2)."""
 UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -287,6 +287,8 @@ def publish(
 ) -> PublicationOut:
     """Publish a report's exact figures as the log stands now (or as of an earlier moment):
     its parameters, that moment and a digest of its figures are kept for good."""
+    if not exact_for(user.role, name, runtime.settings):
+        raise HTTPException(403, f"'{name}' is not an official report: only those are published")
     clock = runtime.engine.clock()
     wanted = asked(
         name, body.start, body.end, ",".join(body.by), body.region, body.as_of, True, clock
@@ -323,7 +325,8 @@ def read_publication(
 
 
 @router.get("/api/publications/{id}/revisions", response_model=RevisionsOut, responses=PROBLEMS)
-def revisions(id: UUID, user: AnyUser, runtime: RuntimeDep) -> RevisionsOut:
+def revisions(id: UUID, user: Publisher, runtime: RuntimeDep) -> RevisionsOut:
     """Which published figures read differently now, and what was recorded since in the
-    publication's period that changed them."""
+    publication's period that changed them, event by event: for statisticians, who read the
+    exact figures (403 for others)."""
     return RevisionsOut.of(runtime.statistics.revisions(id))

@@ -23,7 +23,14 @@ from referral_engine.entrypoints.http.audit import begin
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.statistics import asked, audit_detail, exact_for
 from referral_engine.entrypoints.web import report_view
-from referral_engine.entrypoints.web.deps import NO_NUL, PageRoute, PageUser, Posted, passing
+from referral_engine.entrypoints.web.deps import (
+    NO_NUL,
+    PageRoute,
+    PageUser,
+    Posted,
+    Refused,
+    passing,
+)
 from referral_engine.entrypoints.web.render import page, query, region_names, words_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -114,6 +121,8 @@ def publish(
     form: Posted,
 ) -> RedirectResponse:
     """Publish the exact figures the form names, as the records stand now."""
+    if not exact_for(user.role, name, runtime.settings):
+        raise Refused(403, "error.not_official", name=name)
     values = [form.get(f) for f in ("from", "to", "by", "region", "as_of")]
     start, end, by, region, as_of = (v if isinstance(v, str) else None for v in values)
     wanted = _asked(runtime, name, (start, end, [by or ""], region, as_of), exact=True)
@@ -127,23 +136,26 @@ def publish(
 def publication_page(
     id: UUID, request: Request, user: PageUser, runtime: RuntimeDep
 ) -> HTMLResponse:
-    """A publication's figures read again as they were published, and what changed since."""
+    """A publication's figures read again as they were published, and (for statisticians, who
+    read exact figures) what changed since, event by event."""
     reproduced = runtime.statistics.reproduce(id)
-    revised = runtime.statistics.revisions(id)
+    publisher = gates.PUBLISHERS.admits(user.role)
+    revised = runtime.statistics.revisions(id) if publisher else None
     words = _words(request)
     titles = {
         t.measure.name: t.measure.title.get(words.t.lang) or t.measure.title["en"]
         for t in reproduced.tables
     }
-    p = revised.publication
+    p = runtime.statistics.publication(id)
     return page(
         request,
         "publication.html",
         publication=p,
         title=reproduced.spec.title.get(words.t.lang) or reproduced.spec.title["en"],
         tables=report_view.tables(reproduced, words),
-        changes=report_view.changes(revised.changes, p.by, titles, words),
-        later=report_view.recorded_later(revised.events, words),
+        revised=revised is not None,
+        changes=report_view.changes(revised.changes, p.by, titles, words) if revised else [],
+        later=report_view.recorded_later(revised.events, words) if revised else [],
         back=f"/reports/{p.report}?"
         + query(
             {
