@@ -73,3 +73,22 @@ def test_a_report_in_both_languages_with_its_downloads(
     book = load_workbook(io.BytesIO(downloaded(page, "Excel (XLSX)")))
     about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
     assert str(about["title"]).startswith("Статус особи")
+
+
+def test_hidden_figures_stay_inside_a_narrow_screen(
+    server: Server, shots: Shots, visitors: Visitors
+) -> None:
+    """An analyst's table of small counts at 375 px: the tables scroll in their own boxes, and
+    the hidden marks' spoken explanations (positioned off-screen) widen nothing (they widened
+    the page by 104 px before their box held them)."""
+    for region in (KYIV, LVIV, "UA-63", "UA-51"):
+        for _ in range(2):
+            factories.case_in(server.runtime.engine, "application_registered", region=region)
+    server.user("taras", "analyst", "msp-analytics", ["*"])
+    server.caught_up()
+    page = visitors.signed_in("taras")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/lang/uk?next=/reports/status%3Fby%3Dregion%2Csex")
+    expect(page.locator("#m-applications td.suppressed").first).to_be_attached()
+    shots(page, "report-analyst-narrow")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

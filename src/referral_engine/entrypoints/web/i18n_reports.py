@@ -34,9 +34,9 @@ REPORTS: dict[str, tuple[str, str]] = {
     ),
     "rep.protected": (
         "Counts below {k} are hidden (x), with the figures that would give them away; "
-        "periods are whole months.",
+        "the figures cover one whole calendar year.",
         "Кількості менші за {k} приховано (x) разом із числами, з яких їх можна обчислити; "
-        "періоди — цілі місяці.",
+        "показники охоплюють один повний календарний рік.",
     ),
     "rep.period": ("{start} – {end}", "{start} – {end}"),
     "rep.now": ("as the records stand now", "за записами на цей момент"),
