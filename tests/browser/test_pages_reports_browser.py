@@ -81,14 +81,19 @@ def test_hidden_figures_stay_inside_a_narrow_screen(
     """An analyst's table of small counts at 375 px: the tables scroll in their own boxes, and
     the hidden marks' spoken explanations (positioned off-screen) widen nothing (they widened
     the page by 104 px before their box held them)."""
-    for region in (KYIV, LVIV, "UA-63", "UA-51"):
-        for _ in range(2):
-            factories.case_in(server.runtime.engine, "application_registered", region=region)
+    born = ("1950-05-01", "1965-05-01", "1975-05-01", "1985-05-01", "1995-05-01", "2004-05-01")
+    for i, region in enumerate((KYIV, LVIV, "UA-63", "UA-51") * 3):  # a wide table: six ages
+        factories.case_in(
+            server.runtime.engine,
+            "application_registered",
+            region=region,
+            date_of_birth=born[i % len(born)],
+        )
     server.user("taras", "analyst", "msp-analytics", ["*"])
     server.caught_up()
     page = visitors.signed_in("taras")
     page.set_viewport_size({"width": 375, "height": 800})
-    page.goto("/lang/uk?next=/reports/status%3Fby%3Dregion%2Csex")
+    page.goto("/lang/uk?next=/reports/status%3Fby%3Dregion%2Cage_group")
     expect(page.locator("#m-applications td.suppressed").first).to_be_attached()
     shots(page, "report-analyst-narrow")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
