@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +22,15 @@ from openpyxl import load_workbook
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 from tests.e2e.conftest import Callers
-from tests.factories import LSA, FixedClock, data_for, path_to, step
+from tests.factories import (
+    LSA,
+    FixedClock,
+    data_for,
+    path_to,
+    referral_step,
+    send_referral,
+    step,
+)
 
 REGIONS = ("UA-32", "UA-46", "UA-63")
 YEARS = (2023, 2024, 2025)
@@ -43,6 +52,8 @@ class Planted:
     age_group: str
     child: str
     form: str
+    screened_on: date
+    assisted_on: date | None  # referred the day after applying, accepted, assisted
 
 
 def plant(runtime: Runtime, clock: FixedClock, seed: int = 15) -> list[Planted]:
@@ -70,14 +81,17 @@ def plant(runtime: Runtime, clock: FixedClock, seed: int = 15) -> list[Planted]:
             date_of_birth=born.isoformat(),
         )
         case_id = engine.open_case("ukraine-nrm", region, opening, actor=SCREENER).case_id
+        screened_on = clock.now.date()
         step(engine, case_id, "record_consent", actor=LSA)
-        applied_on = decided_on = None
+        applied_on = decided_on = assisted_on = None
         target = outcome or "identified"  # pending: identified, awaiting the decision
         for trigger in path_to(workflow, target):
             clock.advance(days=1)
             step(engine, case_id, trigger)
             if trigger == "register_application":
                 applied_on = clock.now.date()
+                if i % 2 == 0:  # referred, accepted and assisted on the three days after
+                    assisted_on = assist(engine, clock, case_id)
         decided_on = clock.now.date() if outcome else None
         assert applied_on is not None
         planted.append(
@@ -91,6 +105,8 @@ def plant(runtime: Runtime, clock: FixedClock, seed: int = 15) -> list[Planted]:
                 "15-17" if child else "25-34",
                 "child" if child else "adult",
                 "mixed" if len(forms) > 1 else forms[0],
+                screened_on,
+                assisted_on,
             )
         )
     clock.now = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -99,6 +115,25 @@ def plant(runtime: Runtime, clock: FixedClock, seed: int = 15) -> list[Planted]:
 
 
 SCREENER = Actor("screener-1", "nrm_actor", "ngo-synthetic")
+
+
+def assist(engine: Any, clock: FixedClock, case_id: UUID) -> date:
+    """A shelter referral sent, accepted the next day and accommodation given the day after."""
+    clock.advance(days=1)
+    referral_id = send_referral(engine, case_id, service="shelter").referral_id
+    assert referral_id is not None
+    clock.advance(days=1)
+    referral_step(engine, case_id, referral_id, "accept")
+    clock.advance(days=1)
+    referral_step(
+        engine,
+        case_id,
+        referral_id,
+        "deliver_assistance",
+        assistance_type="accommodation",
+        delivered_on=clock.now.date().isoformat(),
+    )
+    return clock.now.date()
 
 
 def expected(
@@ -360,3 +395,46 @@ def test_only_statisticians_publish_and_unknown_reports_are_404(
     assert client.get("/api/reports/nope", headers=callers["analyst"].auth).status_code == 404
     listed = client.get("/api/reports", headers=callers["analyst"].auth).json()
     assert {r["name"] for r in listed} >= {"status", "identification", "assistance"}
+
+
+def test_identification_and_assistance_count_the_planted_cases(
+    pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
+) -> None:
+    planted = plant(pg_runtime, clock)
+    identified = Counter(
+        (str(e.occurred_at.year), p.region)
+        for p in planted
+        for e in pg_runtime.engine.history(p.case_id)
+        if e.event == "VictimIdentified"
+    )
+    statistician = callers["statistician"]
+    params = {"from": "2023-01-01", "to": "2025-12-31", "by": "year,region"}
+    shown = figures_of(get(client, statistician, name="identification", **params).json())
+    screened = Counter((str(p.screened_on.year), p.region) for p in planted)
+    for measure, counted in (("screened", screened), ("identified", identified)):
+        got = {k: v for k, v in shown[measure].items() if v and "total" not in k}
+        assert got == dict(counted), measure
+        assert shown[measure][("total", "total")] == sum(counted.values())
+    by_form = figures_of(
+        get(client, statistician, name="identification", **{**params, "by": "form"}).json()
+    )["screened"]
+    assert {k[0]: v for k, v in by_form.items() if k != ("total",)} == dict(
+        Counter(p.form for p in planted)
+    )
+    assisted = [p for p in planted if p.assisted_on is not None]
+    shown = figures_of(get(client, statistician, name="assistance", **params).json())
+    for measure, days_after in (
+        ("referrals_sent", 2),
+        ("referrals_accepted", 1),
+        ("assistance_delivered", 0),
+    ):
+        counted = Counter(
+            (str((p.assisted_on - timedelta(days=days_after)).year), p.region)
+            for p in assisted
+            if p.assisted_on is not None
+        )
+        got = {k: v for k, v in shown[measure].items() if v and "total" not in k}
+        assert got == dict(counted), measure
+    assert shown["days_to_answer"][("total", "total")] == 1.0  # every referral answered next day
+    firsts = sorted((p.assisted_on - p.applied_on).days for p in assisted if p.assisted_on)
+    assert shown["days_to_first_assistance"][("total", "total")] == statistics.median(firsts)
