@@ -28,6 +28,8 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     worker.get_by_label("Who screened").select_option("ngo")
     worker.get_by_label("deception").check()
     worker.get_by_label("The person is a child").select_option("false")
+    worker.locator("#open-sex").select_option("female")
+    worker.get_by_label(re.compile("^Citizenship")).select_option("UA")
     worker.get_by_label("Full name").fill("Synthetic Person (browser test)")
     shots(worker, "open-case-form")
     worker.get_by_role("button", name="Open the case").click()

@@ -247,11 +247,13 @@ def test_every_string_of_every_operation_refuses_bad_characters(
     client: TestClient, callers: Callers
 ) -> None:
     """Each string parameter and body field of each operation, with each bad character: 422
-    naming it (one test, one set of users: about 180 requests)."""
+    naming it (one test, one set of users: about 200 requests)."""
     failed = []
     for method, path, where, name in TARGETS:
         for kind, char in (BAD if where == "body" else IN_ADDRESSES).items():
-            response = _request(client, method, path, where, name, char, callers["admin"].token)
+            # the admin passes every gate but publishing, which is the statisticians' own
+            who = "statistician" if path.endswith("/publications") and method == "post" else "admin"
+            response = _request(client, method, path, where, name, char, callers[who].token)
             expected = name if where == "body" else f"{where}.{name}"
             paths = [e.get("path", "") for e in response.json().get("errors", [])]
             if response.status_code != 422 or not any(

@@ -153,6 +153,7 @@ def test_the_live_worker_goes_on_past_a_poison_event(runtime: Runtime) -> None:
         "case_queue": 1,  # the NUL agency in the cases it is shared with (need-to-know)
         "fragile": 2,
         "referrals": 1,
+        "statistics": 1,  # the referral's agency
     }
     assert bad["nul"] not in folded(runtime)
 
