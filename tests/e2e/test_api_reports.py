@@ -183,27 +183,33 @@ def get(client: TestClient, caller: Any, **params: Any) -> Any:
     return response
 
 
-@pytest.mark.parametrize(
-    "by",
-    [
-        ("year",),
-        ("region",),
-        ("sex",),
-        ("age_group",),
-        ("child",),
-        ("form",),
-        ("year", "region"),
-        ("sex", "age_group"),
-    ],
+SHAPES = (
+    ("year",),
+    ("region",),
+    ("sex",),
+    ("age_group",),
+    ("child",),
+    ("form",),
+    ("year", "region"),
+    ("sex", "age_group"),
 )
+
+
 def test_a_planted_data_set_is_counted_exactly_with_every_total(
-    pg_runtime: Runtime,
-    clock: FixedClock,
-    client: TestClient,
-    callers: Callers,
-    by: tuple[str, ...],
+    pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
 ) -> None:
+    """Planted once (a few seconds): every report, shape and file format read from it."""
     planted = plant(pg_runtime, clock)
+    for by in SHAPES:
+        _status_as_planted(client, callers, planted, by)
+    _stocks_as_planted(client, callers, planted)
+    _identification_and_assistance_as_planted(pg_runtime, client, callers, planted)
+    _analysts_protected_and_statisticians_exact_audited(pg_runtime, client, callers)
+
+
+def _status_as_planted(
+    client: TestClient, callers: Callers, planted: list[Planted], by: tuple[str, ...]
+) -> None:
     start, end = date(2023, 1, 1), date(2025, 12, 31)
     statistician = callers["statistician"]
     params = {"from": start.isoformat(), "to": end.isoformat(), "by": ",".join(by)}
@@ -239,10 +245,7 @@ def test_a_planted_data_set_is_counted_exactly_with_every_total(
         assert got_xlsx == {k: v for k, v in counted.items() if v}, measure
 
 
-def test_pending_and_holding_at_the_end_of_a_year(
-    pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
-) -> None:
-    planted = plant(pg_runtime, clock)
+def _stocks_as_planted(client: TestClient, callers: Callers, planted: list[Planted]) -> None:
     for year in YEARS:
         end = date(year, 12, 31)
         body = get(
@@ -345,10 +348,9 @@ def test_an_as_of_moment_ignores_what_was_recorded_later(
     assert figures_of(sexes_then) == figures_of(then_by_sex)
 
 
-def test_analysts_read_protected_figures_and_statisticians_exact_ones_audited(
-    pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
+def _analysts_protected_and_statisticians_exact_audited(
+    pg_runtime: Runtime, client: TestClient, callers: Callers
 ) -> None:
-    plant(pg_runtime, clock)
     params = {"from": "2024-01-01", "to": "2024-12-31", "by": "region,sex"}
     analyst = get(client, callers["analyst"], **params).json()
     assert analyst["exact"] is False and analyst["k"] == pg_runtime.settings.suppression_k
@@ -361,9 +363,10 @@ def test_analysts_read_protected_figures_and_statisticians_exact_ones_audited(
         f["suppressed"] for t in exact["tables"] for f in t["figures"]
     )
     reads = client.get("/api/audit", params={"user": "statistician"}, headers=callers["admin"].auth)
-    (entry,) = [e for e in reads.json() if e["action"] == "report.read_exact"]
-    assert entry["detail"]["digest"] == exact["digest"]
-    assert entry["detail"]["by"] == ["region", "sex"]
+    entries = [e for e in reads.json() if e["action"] == "report.read_exact"]
+    assert len(entries) >= len(SHAPES) * 3  # every exact read: JSON, CSV and XLSX alike
+    (entry,) = [e for e in entries if e["detail"]["digest"] == exact["digest"]]
+    assert entry["detail"]["by"] == ["region", "sex"] and entry["detail"]["format"] == "json"
 
 
 @pytest.mark.parametrize(
@@ -397,10 +400,9 @@ def test_only_statisticians_publish_and_unknown_reports_are_404(
     assert {r["name"] for r in listed} >= {"status", "identification", "assistance"}
 
 
-def test_identification_and_assistance_count_the_planted_cases(
-    pg_runtime: Runtime, clock: FixedClock, client: TestClient, callers: Callers
+def _identification_and_assistance_as_planted(
+    pg_runtime: Runtime, client: TestClient, callers: Callers, planted: list[Planted]
 ) -> None:
-    planted = plant(pg_runtime, clock)
     identified = Counter(
         (str(e.occurred_at.year), p.region)
         for p in planted
