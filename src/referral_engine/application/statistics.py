@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
@@ -31,8 +31,8 @@ say), so that it is never taken for a margin or for a missing value."""
 @dataclass(frozen=True)
 class Measure:
     """One table of a report: the read model's named `query` whose rows it counts (or whose
-    `days` it takes the median of), the `basis` a row stands for, the dimensions its rows can be
-    cut by, and an optional filter on one of the query's columns."""
+    `days` it takes the median of), the `basis` a row stands for and the dimensions its rows
+    can be cut by."""
 
     name: str
     query: str
@@ -120,7 +120,6 @@ class Figures:
     k: int | None
     """The suppression threshold, None for exact figures."""
     tables: tuple[Table, ...]
-    dimensions: tuple[str, ...] = field(default=())
 
     @property
     def digest(self) -> str:
@@ -189,7 +188,7 @@ def figures(source: Tallies, request: Request, *, k: int) -> Figures:
         _table(m, t.by, rows, request, k)
         for m, t, rows in zip(measures, tallies, results, strict=True)
     )
-    return Figures(spec, request, position, None if request.exact else k, tables, base)
+    return Figures(spec, request, position, None if request.exact else k, tables)
 
 
 def _check(spec: ReportSpec, request: Request) -> None:

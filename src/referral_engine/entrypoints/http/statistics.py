@@ -1,14 +1,20 @@
-"""What the API, the pages and the CLI share about reports: who reads exact figures, and how a
-request's parameters become a report request (defaults, whole months, the moment of the log)."""
+"""What the API, the pages and the CLI share about reports: who reads exact figures, how a
+request's parameters become a report request (defaults, one calendar year, the moment of the
+log), and reading or publishing one with its audit entry."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-from referral_engine.application.statistics import Request
+from fastapi import Request as HttpRequest
+
+from referral_engine.application.publications import Publication
+from referral_engine.application.statistics import Figures, Request
+from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.entrypoints.http.audit import begin
 
 
 def exact_for(role: str, report: str, settings: Settings) -> bool:
@@ -65,3 +71,39 @@ def audit_detail(r: Request) -> dict[str, Any]:
         "region": r.region,
         "as_of": r.as_of.isoformat() if r.as_of else None,
     }
+
+
+def read(
+    http: HttpRequest,
+    runtime: Runtime,
+    role: str,
+    name: str,
+    params: tuple[date | None, date | None, str | None, str | None, datetime | None],
+    fmt: str,
+) -> Figures:
+    """A report as `role` may read it (params: from, to, by, region, as_of): exact for a
+    statistician reading an official report, and then audited with what was read; protected
+    for everyone else."""
+    exact = exact_for(role, name, runtime.settings)
+    wanted = asked(name, *params, exact, runtime.engine.clock())
+    found = runtime.statistics.figures(wanted, k=runtime.settings.suppression_k)
+    if exact:
+        mark = begin(http, "report.read_exact")
+        mark.detail = {**audit_detail(found.request), "format": fmt, "digest": found.digest}
+    return found
+
+
+def publish(
+    http: HttpRequest,
+    runtime: Runtime,
+    user: str,
+    name: str,
+    params: tuple[date | None, date | None, str | None, str | None, datetime | None],
+) -> Publication:
+    """Publish a report's exact figures (the caller has checked it is official and the user a
+    statistician), audited with its parameters and digest."""
+    wanted = asked(name, *params, True, runtime.engine.clock())
+    mark = begin(http, "report.publish")
+    publication, _ = runtime.statistics.publish(wanted, by=user)
+    mark.detail = {**audit_detail(publication.request), "digest": publication.digest}
+    return publication

@@ -16,10 +16,10 @@ from referral_engine.application.report_formats import to_csv, to_xlsx
 from referral_engine.application.statistics import Figures, reports
 from referral_engine.entrypoints.api.deps import AnyUser, Publisher
 from referral_engine.entrypoints.api.models import Request as Body
-from referral_engine.entrypoints.http.audit import begin
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import problem_responses
-from referral_engine.entrypoints.http.statistics import asked, audit_detail, exact_for
+from referral_engine.entrypoints.http.statistics import exact_for, read
+from referral_engine.entrypoints.http.statistics import publish as publish_report
 from referral_engine.entrypoints.http.text import Name
 
 router = APIRouter(tags=["reports"])
@@ -254,13 +254,8 @@ def read_report(
 ) -> FiguresOut | Response:
     """A report's tables with row, column and grand totals. Statisticians read the exact
     figures of official reports (audited); everyone else reads them with counts below k
-    suppressed (null / x) and periods of whole months."""
-    exact = exact_for(user.role, name, runtime.settings)
-    wanted = asked(name, from_, to, by, region, as_of, exact, runtime.engine.clock())
-    found = runtime.statistics.figures(wanted, k=runtime.settings.suppression_k)
-    if exact:
-        mark = begin(request, "report.read_exact")
-        mark.detail = {**audit_detail(found.request), "format": format, "digest": found.digest}
+    suppressed (null / x), one calendar year at a time."""
+    found = read(request, runtime, user.role, name, (from_, to, by, region, as_of), format)
     if format == "csv":
         return PlainTextResponse(
             to_csv(found),
@@ -289,14 +284,8 @@ def publish(
     its parameters, that moment and a digest of its figures are kept for good."""
     if not exact_for(user.role, name, runtime.settings):
         raise HTTPException(403, f"'{name}' is not an official report: only those are published")
-    clock = runtime.engine.clock()
-    wanted = asked(
-        name, body.start, body.end, ",".join(body.by), body.region, body.as_of, True, clock
-    )
-    mark = begin(request, "report.publish")
-    publication, _ = runtime.statistics.publish(wanted, by=user.name)
-    mark.detail = {**audit_detail(publication.request), "digest": publication.digest}
-    return PublicationOut.of(publication)
+    params = (body.start, body.end, ",".join(body.by), body.region, body.as_of)
+    return PublicationOut.of(publish_report(request, runtime, user.name, name, params))
 
 
 @router.get(

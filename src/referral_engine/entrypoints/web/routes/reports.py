@@ -15,13 +15,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from referral_engine.adapters.security import User
 from referral_engine.application.report_formats import to_csv, to_xlsx
 from referral_engine.application.statistics import Figures, reports
-from referral_engine.application.statistics import Request as Asked
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.entrypoints.http import gates
-from referral_engine.entrypoints.http.audit import begin
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.statistics import asked, audit_detail, exact_for
+from referral_engine.entrypoints.http.statistics import exact_for, read
+from referral_engine.entrypoints.http.statistics import publish as publish_report
 from referral_engine.entrypoints.web import report_view
 from referral_engine.entrypoints.web.deps import (
     NO_NUL,
@@ -125,10 +124,8 @@ def publish(
         raise Refused(403, "error.not_official", name=name)
     values = [form.get(f) for f in ("from", "to", "by", "region", "as_of")]
     start, end, by, region, as_of = (v if isinstance(v, str) else None for v in values)
-    wanted = _asked(runtime, name, (start, end, [by or ""], region, as_of), exact=True)
-    mark = begin(request, "report.publish")
-    publication, _ = runtime.statistics.publish(wanted, by=user.name)
-    mark.detail = {"report": name, "digest": publication.digest}
+    params = _parsed_params((start, end, [by or ""], region, as_of))
+    publication = publish_report(request, runtime, user.name, name, params)
     return RedirectResponse(f"/publications/{publication.id}", status_code=303)
 
 
@@ -176,30 +173,24 @@ def _figures(
 ) -> Figures:
     """The figures a page or a file shows: exact (and audited) for a statistician reading an
     official report, protected for everyone else."""
-    exact = exact_for(role, name, runtime.settings)
-    wanted = _asked(runtime, name, params, exact=exact)
-    found = runtime.statistics.figures(wanted, k=runtime.settings.suppression_k)
-    if exact:
-        mark = begin(request, "report.read_exact")
-        mark.detail = {**audit_detail(found.request), "format": kind, "digest": found.digest}
-    return found
+    return read(request, runtime, role, name, _parsed_params(params), kind)
 
 
-def _asked(runtime: Runtime, name: str, params: Params, *, exact: bool) -> Asked:
+def _parsed_params(
+    params: Params,
+) -> tuple[date | None, date | None, str, str | None, datetime | None]:
+    """The form's text fields as a report's parameters (from, to, by, region, as_of)."""
     start, end, by, region, as_of = params
     dims = ",".join(b for b in by or () if b)
     if not DIMENSIONS.match(dims):
         problem = FieldProblem("by", "must name dimensions of the report", "unknown_dimension")
         raise InvalidData([problem])
-    return asked(
-        name,
+    return (
         _parsed(start, "from", date.fromisoformat),
         _parsed(end, "to", date.fromisoformat),
         dims,
         region or None,
         _parsed(as_of, "as_of", datetime.fromisoformat),
-        exact,
-        runtime.engine.clock(),
     )
 
 
