@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.persistence import Transcoder
@@ -62,6 +62,8 @@ SCHEMA = (
     "create sequence if not exists projection_schema_seq",
     *parking.SCHEMA,
 )
+
+T = TypeVar("T")
 
 
 class Projections:
@@ -261,15 +263,33 @@ class Projections:
     def query(self, name: str, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run a read model's named query against its active schema."""
         text = self.models[name].queries[query]
+
+        def run(conn: psycopg.Connection[Any], schema: str) -> list[dict[str, Any]]:
+            with conn.cursor(row_factory=dict_row) as cur:
+                return cur.execute(text, params).fetchall()
+
+        return self.reading(name, run)
+
+    def reading(
+        self,
+        name: str,
+        work: Callable[[psycopg.Connection[Any], str], T],
+        *,
+        snapshot: bool = False,
+    ) -> T:
+        """`work(conn, schema)` in one transaction reading the read model's active schema (its
+        search_path), read only in one snapshot if asked; once more if a switch dropped the
+        schema meanwhile."""
         for attempt in range(2):
             try:
                 with self._connect() as conn, conn.transaction():
+                    if snapshot:
+                        conn.execute("set transaction isolation level repeatable read, read only")
                     schema = self.active_schema(conn, name)
                     conn.execute(
                         sql.SQL("set local search_path = {}").format(sql.Identifier(schema))
                     )
-                    with conn.cursor(row_factory=dict_row) as cur:
-                        return cur.execute(text, params).fetchall()
+                    return work(conn, schema)
             except psycopg.errors.UndefinedTable:
                 if attempt:
                     raise  # switched twice while we read: let the caller retry

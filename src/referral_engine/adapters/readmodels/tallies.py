@@ -33,30 +33,21 @@ class ReportTallies:
         read_model = self.projections.models[model]
         dimensions: Mapping[str, str] = read_model.module.DIMENSIONS
         statements = [_statement(read_model.queries[t.query], t, dimensions) for t in tallies]
-        for attempt in range(2):
-            try:
-                with self.projections._connect() as conn, conn.transaction():
-                    conn.execute("set transaction isolation level repeatable read, read only")
-                    schema = self.projections.active_schema(conn, model)
-                    conn.execute(
-                        sql.SQL("set local search_path = {}").format(sql.Identifier(schema))
-                    )
-                    row = conn.execute(
-                        sql.SQL("select position from {}").format(
-                            sql.Identifier(schema, "_tracking")
-                        )
-                    ).fetchone()
-                    position = int(row[0]) if row else 0
-                    found = []
-                    with conn.cursor(row_factory=dict_row) as cur:
-                        for statement, t in zip(statements, tallies, strict=True):
-                            rows = cur.execute(statement, dict(params)).fetchall()
-                            found.append(_medians(rows, t.by) if t.median else rows)
-                    return found, position
-            except psycopg.errors.UndefinedTable:
-                if attempt:
-                    raise  # switched twice while we read: let the caller retry
-        raise AssertionError("unreachable")
+
+        def run(
+            conn: psycopg.Connection[Any], schema: str
+        ) -> tuple[list[list[dict[str, Any]]], int]:
+            row = conn.execute(
+                sql.SQL("select position from {}").format(sql.Identifier(schema, "_tracking"))
+            ).fetchone()
+            found = []
+            with conn.cursor(row_factory=dict_row) as cur:
+                for statement, t in zip(statements, tallies, strict=True):
+                    rows = cur.execute(statement, dict(params)).fetchall()
+                    found.append(_medians(rows, t.by) if t.median else rows)
+            return found, int(row[0]) if row else 0
+
+        return self.projections.reading(model, run, snapshot=True)
 
 
 def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.Composed:
