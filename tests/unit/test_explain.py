@@ -98,6 +98,9 @@ EXAMPLES: list[errors.DomainError] = [
     errors.FiguresNotReproduced("p1", "a" * 64, "b" * 64),
     errors.OwnErasureRequest("r1"),
     errors.OwnStatedDate(4),
+    errors.ImportMappingInvalid(["register: required, one line of text"]),
+    errors.RowRefused([("Стать", "must be one of: female, male"), (None, "no region")]),
+    errors.RegisterUnreadable("the file is empty"),
     *(errors.DateNotConfirmable(4, code) for code in errors.DateNotConfirmable.WHY),
 ]
 

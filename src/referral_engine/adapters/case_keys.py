@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +69,10 @@ class MemoryCaseKeys:
             self._keys[case_id] = AESGCM.generate_key(bit_length=256)
         return self._keys.get(case_id)
 
+    def prepare(self, case_ids: Sequence[UUID]) -> None:
+        for case_id in case_ids:
+            self.key(case_id, create=True)
+
     def destroy(self, case_id: UUID) -> bool:
         existed = self._keys.get(case_id) is not None
         self._keys[case_id] = None
@@ -102,6 +106,30 @@ class PostgresCaseKeys:
             while len(self._cache) > KEY_CACHE:
                 self._cache.popitem(last=False)
         return key
+
+    def prepare(self, case_ids: Sequence[UUID]) -> None:
+        """Create (or find) the keys of many cases in one transaction and cache them: an
+        import's batch would otherwise spend three round trips per case on its key."""
+        fresh = {case_id: AESGCM.generate_key(bit_length=256) for case_id in case_ids}
+        with self.db.pool.connection() as conn:
+            with conn.transaction(), conn.cursor() as cur:  # committed before the events
+                self._check_current(conn, lock="for share")
+                cur.executemany(
+                    "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
+                    "on conflict (case_id) do nothing",
+                    [(i, self.master.wrap(i, k), self.master.id) for i, k in fresh.items()],
+                )
+            rows = conn.execute(
+                "select case_id, wrapped, master_id from case_keys where case_id = any(%s)",
+                [list(fresh)],
+            ).fetchall()
+        now = self.clock()
+        with self._lock:
+            for case_id, wrapped, master_id in rows:
+                key = self._unwrapped(case_id, wrapped, master_id)
+                self._cache[case_id] = (key, now)
+            while len(self._cache) > KEY_CACHE:
+                self._cache.popitem(last=False)
 
     def ensure_current(self) -> None:
         """Record the configured master key as current on first use (or the one the existing
@@ -138,11 +166,15 @@ class PostgresCaseKeys:
             row = conn.execute(
                 "select wrapped, master_id from case_keys where case_id = %s", [case_id]
             ).fetchone()
-        if row is None or row[0] is None:
+        return None if row is None else self._unwrapped(case_id, row[0], row[1])
+
+    def _unwrapped(self, case_id: UUID, wrapped: bytes | None, master_id: str) -> bytes | None:
+        """A stored case key opened (None: destroyed by an erasure)."""
+        if wrapped is None:
             return None
-        if row[1] != self.master.id:
-            raise MasterKeyRotated(row[1], self.master.id)
-        return self.master.unwrap(case_id, bytes(row[0]))
+        if master_id != self.master.id:
+            raise MasterKeyRotated(master_id, self.master.id)
+        return self.master.unwrap(case_id, bytes(wrapped))
 
     def destroy(self, case_id: UUID) -> bool:
         """Destroy the case's key; its old row version stays in the table's file until `compact`

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -44,6 +44,9 @@ class CaseKeys(Protocol):
 
     def key(self, case_id: UUID, *, create: bool = False) -> bytes | None: ...
 
+    def prepare(self, case_ids: Sequence[UUID]) -> None:
+        """Create the keys of many new cases at once (an import's batch)."""
+
     def destroy(self, case_id: UUID) -> bool: ...
 
     def forget(self, case_id: UUID) -> None: ...
@@ -65,6 +68,12 @@ class CaseStore(Protocol):
     def keys(self) -> CaseKeys: ...
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]: ...
+
+    def append(self, events: Sequence[Any]) -> None:
+        """Store new cases' events in one transaction (IntegrityError if any exists)."""
+
+    def known(self, case_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these cases exist (one query for a batch)."""
 
     def close(self) -> None: ...
 

@@ -5,7 +5,8 @@ guards count from the later of its stated and its recorded time, unless a role t
 names (`backdating.confirmed_by`, supervisors by default) confirms the stated date with a
 reason, which the event records. Deadlines count from the stated time: the obligation began
 when the step happened, and an earlier date only makes them more pressing. A step stated more
-than the workflow's `backdating.max_days` before its recording is refused.
+than the workflow's `backdating.max_days` before its recording is refused, unless it is imported
+from a past register (domain/imports.py): the register vouches for its dates.
 
 The confirmation comes with the step when a confirming role takes it, or later from a confirming
 role who did not take it (`confirm_later`, a second person): the guards the step started that
@@ -41,7 +42,12 @@ Confirmation = dict[str, str]
 
 def check(ctx: Context, occurred: datetime, rule: BackdatingSpec | None) -> Confirmation | None:
     """Refuse a date older than the rule's limit, and a confirmation that is not one; the
-    confirmation to record, if the step carries one."""
+    confirmation to record, if the step carries one. An imported step is dated by its register,
+    which vouches for the date as a confirming role would: no limit, and its guards count from
+    the stated day."""
+    if ctx.imported is not None:
+        reason = ctx.imported.reason()
+        return {"reason": reason, "confirmed_by": "import", "user_id": ctx.actor.user_id}
     limit = rule.max_days if rule is not None else None
     if limit is not None and ctx.now - occurred > timedelta(days=limit):
         problem = (

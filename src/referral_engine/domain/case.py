@@ -199,6 +199,27 @@ class Case(Aggregate):
             clocks.stop(case.deadlines, case.guards, self.deadlines_stopped)
             case._record_outcome(self, None)
 
+    class Imported(Aggregate.Event):
+        """The events before this one came from a row of a past register (domain/imports.py):
+        dated by the row, recorded at the import. `events` says how many they are, so that a
+        later import of the same row compares with them alone."""
+
+        class_version = 1
+        name: str
+        register: str
+        row: int
+        row_id: str
+        file_digest: str
+        mapping_digest: str
+        events: int
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+
+        def apply(self, case: Case) -> None:
+            case.imported_from = (self.register, self.row_id)
+            case.imported_events = self.events
+
     class PersonalDataErased(Aggregate.Event):
         """The case's personal data was erased on a lawful request (its key is destroyed next)."""
 
@@ -222,6 +243,9 @@ class Case(Aggregate):
 
     def __init__(self) -> None:
         self.erased = False
+        self.imported_from: tuple[str, str] | None = None
+        """The register and row id the case was imported from, if it was."""
+        self.imported_events = 0
         self.workflow_id: str
         self.workflow_version: int
         self.region: str

@@ -30,6 +30,21 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class ImportMark:
+    """Where an imported step comes from: a row of a register file (domain/imports.py)."""
+
+    register: str
+    row: int
+    """The row's number in its file, as a spreadsheet shows it (the header is row 1)."""
+    row_id: str
+    file_digest: str
+
+    def reason(self) -> str:
+        """Why the step's stated date counts: the register says so (see backdating.py)."""
+        return f"imported from register {self.register}, row {self.row} (id {self.row_id})"
+
+
+@dataclass(frozen=True)
 class Context:
     """Who issues a command and when: `now` is the recording time, `occurred_at` the stated one."""
 
@@ -41,6 +56,9 @@ class Context:
     idempotency_key: str | None = None
     backdating_reason: str | None = None
     """Why the stated `occurred_at` may count for earliest dates (see backdating.py)."""
+    imported: ImportMark | None = None
+    """Set when the step comes from a register's row: it is dated by the register, however long
+    ago, and stands for whichever role took it then (the importer is not that role)."""
 
     def __post_init__(self) -> None:
         key = self.idempotency_key

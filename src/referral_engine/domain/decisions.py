@@ -52,7 +52,7 @@ def check_actor(
     spec: TransitionSpec, case: CaseFacts, ctx: Context, receiving_agency: str | None = None
 ) -> None:
     """The actor's role, agency, the case's data and flags allow the step."""
-    if ctx.actor.role not in spec.roles:
+    if ctx.imported is None and ctx.actor.role not in spec.roles:
         raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
     if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
         raise NotReceivingAgency(spec.trigger, ctx.actor.agency, str(receiving_agency))

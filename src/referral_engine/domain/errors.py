@@ -298,3 +298,33 @@ class FiguresNotReproduced(DomainError):
             f"publication {publication} reads {digest[:12]}… now; it was published as "
             f"{published[:12]}…"
         )
+
+
+class ImportMappingInvalid(DomainError):
+    type = "import-mapping-invalid"
+    title = "The import's mapping does not fit the workflow or the file"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class RowRefused(DomainError):
+    """One register row that cannot become a case (the import reports it and goes on)."""
+
+    type = "import-row-refused"
+    title = "The row cannot be imported"
+
+    def __init__(self, problems: Sequence[tuple[str | None, str]]) -> None:
+        self.problems = tuple(problems)
+        """(column, problem): the column is None where the row as a whole is concerned."""
+        super().__init__("; ".join(f"{c or 'row'}: {p}" for c, p in self.problems))
+
+
+class RegisterUnreadable(DomainError):
+    type = "register-unreadable"
+    title = "The register file cannot be read"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

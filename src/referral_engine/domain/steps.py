@@ -35,7 +35,7 @@ def open_case(
 ) -> Case:
     """Open a case with the workflow's opening event, checked like any other step."""
     opening = workflow.opening
-    if ctx.actor.role not in opening.roles:
+    if ctx.imported is None and ctx.actor.role not in opening.roles:
         raise RoleNotAllowed("open", ctx.actor.role, sorted(opening.roles))
     region = check_region(region, workflow.regions)
     clean = check_data(opening.fields, data)

@@ -207,6 +207,8 @@ class HistoryEntry:
                 "stated_on": event.stated_on,
                 "reason": event.reason,
             }
+        if isinstance(event, Case.Imported):
+            data = {"register": event.register, "row": event.row, "row_id": event.row_id}
         return cls(
             version=event.originator_version,
             event=getattr(event, "name", type(event).__name__),

@@ -119,6 +119,12 @@ ERRORS: dict[str, tuple[str, str]] = {
     "migration-refused": ("", "Справу {case_id} не можна перевести на нову версію: {problems}"),
     "invalid-workflow": ("", "Файл процедури {source} містить помилки: {problems}"),
     "user-exists": ("", "Користувач з таким іменем уже існує"),
+    "import-mapping-invalid": (
+        "",
+        "Файл відповідності не підходить до процедури або до файлу реєстру: {problems}",
+    ),
+    "import-row-refused": ("", "Рядок реєстру не можна імпортувати: {problems}"),
+    "register-unreadable": ("", "Файл реєстру не вдається прочитати: {reason}"),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
 NOT_CONFIRMABLE: dict[str, str] = {
@@ -183,6 +189,8 @@ def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[s
         facts["problems"] = "; ".join(
             f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
         )
+    if isinstance(exc, errors.RowRefused):
+        facts["problems"] = "; ".join(f"{column or '—'}: {p}" for column, p in exc.problems)
     for name in ("missing", "fields", "problems"):
         if isinstance(facts.get(name), tuple):
             facts[name] = ", ".join(facts[name])

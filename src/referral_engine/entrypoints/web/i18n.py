@@ -177,6 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # events the engine records itself, not a workflow step
     "event.PersonalDataErased": ("Personal data erased", "Персональні дані стерто"),
     "event.StatedDateConfirmed": ("Stated date confirmed", "Заявлену дату підтверджено"),
+    "event.CaseImported": ("Imported from a past register", "Імпортовано з реєстру минулих років"),
     "event.WorkflowMigrated": (
         "Moved to another version of the workflow",
         "Переведено на іншу версію процесу",
