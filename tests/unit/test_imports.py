@@ -92,7 +92,7 @@ def test_the_same_file_again_adds_nothing_and_a_changed_row_is_reported_not_appl
 
 
 def test_a_dry_run_writes_nothing_and_reports_the_same() -> None:
-    data, expected = synthetic_register(40, bad=10)
+    data, _ = synthetic_register(40, bad=10)
     importer = imports()
     register = read_register(data, "r.csv")
     dry = importer.run(register, "ukraine-nrm", MAPPING, actor=ADMIN, dry_run=True)
@@ -103,7 +103,7 @@ def test_a_dry_run_writes_nothing_and_reports_the_same() -> None:
 
 
 def test_a_stopped_import_resumes_without_duplicates() -> None:
-    data, expected = synthetic_register(BATCH + 30)
+    data, _ = synthetic_register(BATCH + 30)
     importer = imports()
     register = read_register(data, "r.csv")
     calls = iter([False, True])
