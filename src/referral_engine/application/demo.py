@@ -166,6 +166,8 @@ class Walker:
         for kind in ("send", "move"):
             if found.get(kind):
                 onward = [o for o in found[kind] if self._onward(o[1])]
+                if not onward and kind == "move" and case.not_yet_allowed:
+                    return []  # a step is held back (a follow-up): wait for it, do not end
                 return onward or found[kind]
         return []
 
@@ -235,7 +237,10 @@ def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> 
     now = engine.clock()
     return [
         walker.run(
-            rng.choice(regions), now - timedelta(days=rng.randint(20, 120)), rng.randint(4, 30)
+            # up to eight months back: cases closed early enough are followed up a quarter later
+            rng.choice(regions),
+            now - timedelta(days=rng.randint(20, 240)),
+            rng.randint(4, 30),
         )
         for _ in range(cases)
     ]
