@@ -140,8 +140,8 @@ create function stat_contributions(
                case when (as_of is null or r.assisted_at <= as_of)
                      and (upto is null or r.assisted_position <= upto) then r.assisted_on
                end as assisted_on,
-               coalesce((as_of is null or r.feedback_at <= as_of)
-                        and (upto is null or r.feedback_position <= upto), false) as has_feedback
+               r.feedback_at is not null and (as_of is null or r.feedback_at <= as_of)
+                   and (upto is null or r.feedback_position <= upto) as has_feedback
         from stat_referrals r
         where (cases is null or r.case_id = any(cases))
           and (as_of is null or r.sent_at <= as_of) and (upto is null or r.sent_position <= upto)
