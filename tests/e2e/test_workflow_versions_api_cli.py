@@ -67,7 +67,7 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
     body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
     case = client.post("/api/cases", json=body, headers=fr.auth).json()
-    assert case["workflow"] == {"id": "uk-nrm", "version": 2}
+    assert case["workflow"] == {"id": "uk-nrm", "version": 3}
     version = case["version"]
     for trigger, caller in [
         ("record_consent", fr),
@@ -156,6 +156,8 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     folder = tmp_path / "workflows"
     folder.mkdir()
     for shipped in WORKFLOWS.glob("*.yaml"):
+        if shipped.name == "ukraine-nrm-v4.yaml":  # written as changes on the shipped 3
+            continue
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     v2 = yaml.safe_dump(resolved_document(WORKFLOWS, UKRAINE, 2), allow_unicode=True)
     v3 = yaml.safe_load(v2.replace("under_appeal", "appealed"))
