@@ -1,11 +1,11 @@
 """statistics: the facts official statistics count, kept so that any figure can be given exactly
 as the event log stood at a recorded moment (docs/statistics.md).
 
-Each case's coded profile (sex, age group, citizenship, form of exploitation, first responder)
-and every counted occurrence (screened, identified, applied, decided, status ended, referred,
-answered, assisted) carry the log position and time of the event that recorded them. The reports
-below are data: which named query of queries.sql each measure counts, on what basis, and by
-which dimensions it can be cut.
+Each case's profile (sex, age group, citizenship, form, first responder) and every counted
+occurrence (screened, identified, applied, decided, status ended, referred, answered, assisted,
+the outcome at closure and follow-up, a service's feedback) carry the log position and time of
+the event that recorded them. The reports below are data: which query each measure counts, on
+what basis, and by which dimensions it can be cut.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.application.statistics import Measure, ReportSpec
 
-VERSION = 4
+VERSION = 5
 SUMMARIES = {
     "stat_events": "stat_events_touch",
     "stat_referrals": "stat_referrals_touch",
@@ -63,6 +63,9 @@ DIMENSIONS = {
     "indicator": "nullif(indicator, '')",
     "service": "nullif(service, '')",
     "agency": "nullif(agency, '')",
+    "rating": "nullif(rating, '')",
+    "reason": "nullif(reason, '')",
+    "outcome": "nullif(outcome, '')",
 }
 """Each dimension a report can be cut by, as an expression over its query's rows."""
 
@@ -72,6 +75,35 @@ TIME = ("year", "quarter", "month")
 
 def _title(en: str, uk: str) -> dict[str, str]:
     return {"en": en, "uk": uk}
+
+
+SERVICES = TIME + PERSON + ("service", "agency")
+REFERRALS_SENT = Measure(
+    "referrals_sent",
+    "referrals_sent",
+    "referrals",
+    SERVICES,
+    _title("Referrals sent", "Перенаправлень надіслано"),
+)
+DAYS_TO_ANSWER = Measure(
+    "days_to_answer",
+    "days_to_answer",
+    "referrals",
+    SERVICES,
+    _title("Days to answer a referral (median)", "Днів до відповіді на перенаправлення (медіана)"),
+    value="median_days",
+)
+DAYS_TO_FIRST_ASSISTANCE = Measure(
+    "days_to_first_assistance",
+    "first_assistance",
+    "cases",
+    TIME + PERSON,
+    _title(
+        "Days from application to first assistance (median)",
+        "Днів від заяви до першої допомоги (медіана)",
+    ),
+    value="median_days",
+)
 
 
 REPORTS = (
@@ -164,13 +196,7 @@ REPORTS = (
         name="assistance",
         title=_title("Referrals and assistance", "Перенаправлення й допомога"),
         measures=(
-            Measure(
-                "referrals_sent",
-                "referrals_sent",
-                "referrals",
-                TIME + PERSON + ("service", "agency"),
-                _title("Referrals sent", "Перенаправлень надіслано"),
-            ),
+            REFERRALS_SENT,
             Measure(
                 "referrals_accepted",
                 "referrals_accepted",
@@ -185,17 +211,7 @@ REPORTS = (
                 TIME + PERSON + ("service", "agency"),
                 _title("Referrals rejected", "Перенаправлень відхилено"),
             ),
-            Measure(
-                "days_to_answer",
-                "days_to_answer",
-                "referrals",
-                TIME + PERSON + ("service", "agency"),
-                _title(
-                    "Days to answer a referral (median)",
-                    "Днів до відповіді на перенаправлення (медіана)",
-                ),
-                value="median_days",
-            ),
+            DAYS_TO_ANSWER,
             Measure(
                 "assistance_delivered",
                 "assistance_delivered",
@@ -203,20 +219,64 @@ REPORTS = (
                 TIME + PERSON + ("service",),
                 _title("Assistance delivered", "Допомогу надано"),
             ),
+            DAYS_TO_FIRST_ASSISTANCE,
+        ),
+    ),
+    ReportSpec(
+        name="quality",
+        title=_title("Quality of assistance", "Якість допомоги"),
+        measures=(
+            REFERRALS_SENT,
             Measure(
-                "days_to_first_assistance",
-                "first_assistance",
-                "cases",
-                TIME + PERSON,
-                _title(
-                    "Days from application to first assistance (median)",
-                    "Днів від заяви до першої допомоги (медіана)",
-                ),
-                value="median_days",
+                "acceptance_rate",
+                "acceptance",
+                "referrals",
+                SERVICES,
+                _title("Referrals accepted (% of answered)", "Прийнято (% відповідей)"),
+                value="percent",
+            ),
+            DAYS_TO_ANSWER,
+            DAYS_TO_FIRST_ASSISTANCE,
+            Measure(
+                "feedback_share",
+                "feedback_share",
+                "services",
+                SERVICES,
+                _title("Services with the person's feedback (%)", "Послуги з відгуком особи (%)"),
+                value="percent",
+            ),
+            Measure(
+                "feedback_ratings",
+                "feedback_ratings",
+                "feedback",
+                (*TIME, "region", "service", "agency", "rating"),
+                _title("The person's rating of the service", "Оцінка послуги особою"),
+            ),
+            Measure(
+                "feedback_reasons",
+                "feedback_reasons",
+                "mentions",
+                (*TIME, "region", "service", "agency", "reason"),
+                _title("Reasons given with the rating", "Причини, названі з оцінкою"),
+            ),
+            Measure(
+                "closure_outcomes",
+                "closure_outcomes",
+                "closures",
+                TIME + PERSON + ("outcome",),
+                _title("Where the person stood at closure", "Становище особи під час закриття"),
+            ),
+            Measure(
+                "follow_up_outcomes",
+                "follow_up_outcomes",
+                "follow_ups",
+                TIME + PERSON + ("outcome",),
+                _title("Where the person stood at follow-up", "Становище особи під час супроводу"),
             ),
         ),
     ),
 )
+"""`quality` reuses assistance's measures: the two never disagree on a shared figure."""
 
 
 def form_of(forms: Any) -> str | None:
@@ -259,15 +319,21 @@ def handle(event: Event, changes: Changes) -> None:
             _occurrence(event, changes, kind)
     if "assistance_delivered" in milestones:
         _occurrence(event, changes, "assistance", str(report.get("assistance_type") or ""))
+    for field, kind in (("closure_outcome", "outcome"), ("follow_up_outcome", "follow_up")):
+        if report.get(field) is not None:
+            _occurrence(event, changes, kind, str(report[field]))
     if event.referral_id is not None:
         _referral(event, changes)
 
 
-def _occurrence(event: Event, changes: Changes, kind: str, item: str = "") -> None:
+def _occurrence(
+    event: Event, changes: Changes, kind: str, item: str = "", referral_id: str = ""
+) -> None:
     changes.upsert(
         "stat_events",
         {"position": event.position, "kind": kind, "item": item},
         set={
+            "referral_id": referral_id,
             "case_id": event.case_id,
             "recorded_at": event.recorded_at,
             "occurred_on": event.occurred_on,
@@ -290,6 +356,19 @@ def _referral(event: Event, changes: Changes) -> None:
                 "sent_position": event.position,
             },
         )
+    if "assistance_delivered" in milestones:
+        changes.upsert(
+            "stat_referrals",
+            key,
+            first={
+                "assisted_on": event.occurred_on,
+                "assisted_at": event.recorded_at,
+                "assisted_position": event.position,
+            },
+        )
+    rating = event.report.get("feedback_rating")
+    if rating is not None:
+        _feedback(event, changes, str(rating))
     for milestone, answer in (("referral_accepted", "accepted"), ("referral_rejected", "rejected")):
         if milestone in milestones:
             changes.upsert(
@@ -302,3 +381,16 @@ def _referral(event: Event, changes: Changes) -> None:
                     "answered_position": event.position,
                 },
             )
+
+
+def _feedback(event: Event, changes: Changes, rating: str) -> None:
+    """A feedback on a referral: counted by its rating and each reason; the referral has one."""
+    referral_id = event.referral_id or ""
+    _occurrence(event, changes, "feedback", rating, referral_id)
+    for reason in event.report.get("feedback_reasons") or ():
+        _occurrence(event, changes, "feedback_reason", str(reason), referral_id)
+    changes.upsert(
+        "stat_referrals",
+        {"case_id": event.case_id, "referral_id": event.referral_id},
+        first={"feedback_at": event.recorded_at, "feedback_position": event.position},
+    )

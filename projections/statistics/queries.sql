@@ -68,6 +68,39 @@ where r.days >= 0
 -- Days from the first application to the first assistance, for cases first assisted in the period.
 select * from stat_rows(array['first_assistance'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
 
+-- name: acceptance
+-- Referrals answered in the period, days 1 where the (first) answer was to accept: the share
+-- accepted.
+select r.on_date, r.region, r.sex, r.age_group, r.age_at_exploitation, r.child, r.form,
+       r.citizenship, r.screening_actor, r.agency, r.item as service, r.n,
+       (r.kind = 'referral_accepted')::int as days
+from stat_rows(array['referral_accepted', 'referral_rejected'], %(from)s, %(to)s, %(as_of)s, %(upto)s) r
+
+-- name: feedback_share
+-- Referrals first assisted in the period, days 1 where feedback on them is recorded.
+select *, item as service
+from stat_rows(array['feedback_share'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
+
+-- name: feedback_ratings
+-- Each feedback recorded in the period, by its rating and the service and agency judged.
+select *, item as service, detail as rating
+from stat_rows(array['feedback'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
+
+-- name: feedback_reasons
+-- Each reason given with a feedback (a feedback may give several).
+select *, item as service, detail as reason
+from stat_rows(array['feedback_reason'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
+
+-- name: closure_outcomes
+-- Each closure in the period, by where the person stood.
+select *, item as outcome
+from stat_rows(array['outcome'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
+
+-- name: follow_up_outcomes
+-- Each follow-up in the period, by where the person stood.
+select *, item as outcome
+from stat_rows(array['follow_up'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
+
 -- name: revisions
 -- What was recorded after a publication (position > upto) that falls in its period: the events
 -- that can have changed its figures.

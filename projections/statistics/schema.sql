@@ -40,11 +40,14 @@ create table stat_case_changes (
 create index stat_case_changes_recorded on stat_case_changes (recorded_at);
 
 -- Every counted occurrence: screened, indicator, identified, applied, granted, refused,
--- incomplete, status_ended, assistance (item: the indicator or the assistance type).
+-- incomplete, status_ended, assistance (item: the indicator or the assistance type), outcome
+-- (at closure) and follow_up (item: the outcome), feedback (item: the rating) and feedback_reason
+-- (one per reason given; these two name their referral).
 create table stat_events (
     position bigint not null,
     kind text not null,
     item text not null default '',
+    referral_id text not null default '',
     case_id uuid not null,
     recorded_at timestamptz not null,
     occurred_on date not null,
@@ -54,7 +57,8 @@ create table stat_events (
 create index stat_events_kind_on on stat_events (kind, occurred_on) include (case_id, recorded_at, region, item);
 create index stat_events_case on stat_events (case_id);
 
--- One row per referral: sent (when, where, to whom, for what) and its first answer.
+-- One row per referral: sent (when, where, to whom, for what), its first answer, its first
+-- assistance and the first feedback on it.
 create table stat_referrals (
     case_id uuid not null,
     referral_id text not null,
@@ -68,6 +72,11 @@ create table stat_referrals (
     answered_on date,
     answered_at timestamptz,
     answered_position bigint,
+    assisted_on date,
+    assisted_at timestamptz,
+    assisted_position bigint,
+    feedback_at timestamptz,
+    feedback_position bigint,
     primary key (case_id, referral_id)
 );
 
@@ -114,9 +123,9 @@ $$;
 create function stat_contributions(
     cases uuid[], kinds text[], start date, finish date, as_of timestamptz, upto bigint
 ) returns table (
-    case_id uuid, kind text, item text, agency text, on_date date, days int, region text,
-    sex text, age_group text, age_at_exploitation text, child text, form text, citizenship text,
-    screening_actor text, n int
+    case_id uuid, kind text, item text, agency text, detail text, on_date date, days int,
+    region text, sex text, age_group text, age_at_exploitation text, child text, form text,
+    citizenship text, screening_actor text, n int
 ) language sql stable set search_path from current as $$
     with events as (
         select e.* from stat_events e
@@ -124,10 +133,15 @@ create function stat_contributions(
           and (as_of is null or e.recorded_at <= as_of) and (upto is null or e.position <= upto)
           and e.occurred_on <= finish
     ), referrals as (
-        select r.case_id, r.region, r.service, r.agency, r.sent_on,
+        select r.case_id, r.referral_id, r.region, r.service, r.agency, r.sent_on,
                case when (as_of is null or r.answered_at <= as_of)
                      and (upto is null or r.answered_position <= upto) then r.answer end as answer,
-               r.answered_on
+               r.answered_on,
+               case when (as_of is null or r.assisted_at <= as_of)
+                     and (upto is null or r.assisted_position <= upto) then r.assisted_on
+               end as assisted_on,
+               r.feedback_at is not null and (as_of is null or r.feedback_at <= as_of)
+                   and (upto is null or r.feedback_position <= upto) as has_feedback
         from stat_referrals r
         where (cases is null or r.case_id = any(cases))
           and (as_of is null or r.sent_at <= as_of) and (upto is null or r.sent_position <= upto)
@@ -156,34 +170,49 @@ create function stat_contributions(
         where e.kind in ('assistance', 'applied') and 'first_assistance' = any(kinds)
         group by e.case_id
     ), counted as (
-        select e.case_id, e.kind, e.item, '' as agency, e.occurred_on as on_date, -1 as days,
-               e.region, 1 as n
+        select e.case_id, e.kind, e.item, '' as agency, '' as detail, e.occurred_on as on_date,
+               -1 as days, e.region, 1 as n
         from events e
-        where e.kind = any(kinds) and e.occurred_on >= start
+        where e.kind = any(kinds) and e.occurred_on >= start and e.referral_id = ''
         union all
-        select s.case_id, s.stock, '', '', s.occurred_on, -1, s.region, s.state
+        select s.case_id, s.stock, '', '', '', s.occurred_on, -1, s.region, s.state
         from stocks s where s.state <> 0
         union all
-        select s.case_id, s.stock, '', '', s.occurred_on, -1, s.region_before, -s.before
+        select s.case_id, s.stock, '', '', '', s.occurred_on, -1, s.region_before, -s.before
         from stocks s where s.before <> 0
         union all
-        select r.case_id, 'referral_sent', coalesce(r.service, ''), coalesce(r.agency, ''),
+        select r.case_id, 'referral_sent', coalesce(r.service, ''), coalesce(r.agency, ''), '',
                r.sent_on, -1, r.region, 1
         from referrals r
         where 'referral_sent' = any(kinds) and r.sent_on between start and finish
         union all
         select r.case_id, 'referral_' || r.answer, coalesce(r.service, ''), coalesce(r.agency, ''),
-               r.answered_on, coalesce(r.answered_on - r.sent_on, -1), r.region, 1
+               '', r.answered_on, coalesce(r.answered_on - r.sent_on, -1), r.region, 1
         from referrals r
         where r.answer is not null and 'referral_' || r.answer = any(kinds)
           and r.answered_on between start and finish
         union all
-        select f.case_id, 'first_assistance', '', '', f.assisted_on,
+        select f.case_id, 'first_assistance', '', '', '', f.assisted_on,
                coalesce(f.assisted_on - f.applied_on, -1), f.region, 1
         from firsts f
         where f.assisted_on between start and finish
+        union all
+        -- each feedback (detail: the rating) and each reason given (detail: the reason), by the
+        -- service and agency of the referral it judges
+        select e.case_id, e.kind, coalesce(r.service, ''), coalesce(r.agency, ''), e.item,
+               e.occurred_on, -1, e.region, 1
+        from events e
+        left join referrals r on r.case_id = e.case_id and r.referral_id = e.referral_id
+        where e.referral_id <> '' and e.kind = any(kinds) and e.occurred_on >= start
+        union all
+        -- each referral assisted, by the day of its first assistance: days 1 if it has feedback
+        select r.case_id, 'feedback_share', coalesce(r.service, ''), coalesce(r.agency, ''), '',
+               r.assisted_on, r.has_feedback::int, r.region, 1
+        from referrals r
+        where 'feedback_share' = any(kinds) and r.assisted_on between start and finish
     )
-    select c.case_id, c.kind, c.item, c.agency, c.on_date, c.days, coalesce(c.region, ''),
+    select c.case_id, c.kind, c.item, c.agency, c.detail, c.on_date, c.days,
+           coalesce(c.region, ''),
            coalesce(p.sex, ''), coalesce(p.age_group, ''), coalesce(p.age_at_exploitation, ''),
            case when p.child then 'child' when not p.child then 'adult' else '' end,
            coalesce(p.form, ''), coalesce(p.citizenship, ''), coalesce(p.screening_actor, ''),
@@ -196,7 +225,8 @@ $$;
 create function stat_kinds() returns text[] language sql immutable as $$
     select array['screened', 'indicator', 'identified', 'applied', 'granted', 'refused',
                  'incomplete', 'assistance', 'pending', 'holding', 'referral_sent',
-                 'referral_accepted', 'referral_rejected', 'first_assistance']
+                 'referral_accepted', 'referral_rejected', 'first_assistance', 'outcome',
+                 'follow_up', 'feedback', 'feedback_reason', 'feedback_share']
 $$;
 
 -- The current contributions of every case, kept by the triggers below as its facts change.
@@ -205,6 +235,7 @@ create table stat_contrib (
     kind text not null,
     item text not null,
     agency text not null,
+    detail text not null,
     on_date date not null,
     days int not null,
     region text not null,
@@ -224,6 +255,7 @@ create table stat_cube (
     kind text not null,
     item text not null,
     agency text not null,
+    detail text not null,
     on_date date not null,
     days int not null,
     region text not null,
@@ -235,8 +267,8 @@ create table stat_cube (
     citizenship text not null,
     screening_actor text not null,
     n bigint not null,
-    primary key (kind, on_date, region, item, agency, days, sex, age_group, age_at_exploitation,
-                 child, form, citizenship, screening_actor)
+    primary key (kind, on_date, region, item, agency, detail, days, sex, age_group,
+                 age_at_exploitation, child, form, citizenship, screening_actor)
 );
 
 -- Recompute the contributions of the cases a write statement touched (SUMMARIES in
@@ -265,19 +297,19 @@ create function stat_cube_add(changed stat_contrib[], sign int) returns void lan
 set search_path from current as $$
     merge into stat_cube s
     using (
-        select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation,
-               child, form, citizenship, screening_actor, sum(n) * sign as n
+        select kind, item, agency, detail, on_date, days, region, sex, age_group,
+               age_at_exploitation, child, form, citizenship, screening_actor, sum(n) * sign as n
         from unnest(changed)
-        group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+        group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
     ) v
-    on (s.kind, s.on_date, s.region, s.item, s.agency, s.days, s.sex, s.age_group,
+    on (s.kind, s.on_date, s.region, s.item, s.agency, s.detail, s.days, s.sex, s.age_group,
         s.age_at_exploitation, s.child, s.form, s.citizenship, s.screening_actor)
-     = (v.kind, v.on_date, v.region, v.item, v.agency, v.days, v.sex, v.age_group,
+     = (v.kind, v.on_date, v.region, v.item, v.agency, v.detail, v.days, v.sex, v.age_group,
         v.age_at_exploitation, v.child, v.form, v.citizenship, v.screening_actor)
     when matched and s.n + v.n = 0 then delete
     when matched then update set n = s.n + v.n
-    when not matched and v.n <> 0 then insert values (v.kind, v.item, v.agency, v.on_date,
-        v.days, v.region, v.sex, v.age_group, v.age_at_exploitation, v.child, v.form,
+    when not matched and v.n <> 0 then insert values (v.kind, v.item, v.agency, v.detail,
+        v.on_date, v.days, v.region, v.sex, v.age_group, v.age_at_exploitation, v.child, v.form,
         v.citizenship, v.screening_actor, v.n)
 $$;
 
@@ -285,18 +317,18 @@ $$;
 -- recorded up to `as_of` and `upto`; dates from `start` (stocks: all of them) to `finish`.
 create function stat_rows(kinds text[], start date, finish date, as_of timestamptz, upto bigint)
 returns table (
-    kind text, item text, agency text, on_date date, days int, region text, sex text,
-    age_group text, age_at_exploitation text, child text, form text, citizenship text,
+    kind text, item text, agency text, detail text, on_date date, days int, region text,
+    sex text, age_group text, age_at_exploitation text, child text, form text, citizenship text,
     screening_actor text, n bigint
 ) language sql stable set search_path from current as $$
-    select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation, child,
-           form, citizenship, screening_actor, n
+    select kind, item, agency, detail, on_date, days, region, sex, age_group, age_at_exploitation,
+           child, form, citizenship, screening_actor, n
     from stat_cube
     where as_of is null and upto is null
       and kind = any(kinds) and on_date between start and finish
     union all
-    select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation, child,
-           form, citizenship, screening_actor, n
+    select kind, item, agency, detail, on_date, days, region, sex, age_group, age_at_exploitation,
+           child, form, citizenship, screening_actor, n
     from stat_contributions(null, kinds, start, finish, as_of, upto)
     where as_of is not null or upto is not null
 $$;
@@ -307,10 +339,10 @@ create function stat_rebuilt() returns void language sql set search_path from cu
     insert into stat_contrib
     select * from stat_contributions(null, stat_kinds(), '-infinity', 'infinity', null, null);
     insert into stat_cube
-    select kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation, child,
-           form, citizenship, screening_actor, sum(n)
+    select kind, item, agency, detail, on_date, days, region, sex, age_group,
+           age_at_exploitation, child, form, citizenship, screening_actor, sum(n)
     from stat_contrib
-    group by kind, item, agency, on_date, days, region, sex, age_group, age_at_exploitation,
-             child, form, citizenship, screening_actor
+    group by kind, item, agency, detail, on_date, days, region, sex, age_group,
+             age_at_exploitation, child, form, citizenship, screening_actor
     having sum(n) <> 0;
 $$;

@@ -38,9 +38,11 @@ def test_the_loaded_workflows_are_listed(client: TestClient, callers: Callers) -
     assert [(w["id"], w["version"]) for w in response.json()] == [
         ("uk-nrm", 1),
         ("uk-nrm", 2),
+        ("uk-nrm", 3),
         (WORKFLOW, 1),
         (WORKFLOW, 2),
         (WORKFLOW, 3),
+        (WORKFLOW, 4),
     ]
 
 
@@ -50,7 +52,7 @@ def test_a_workflow_comes_with_its_definition_and_a_mermaid_diagram(
     response = client.get(f"/api/workflows/{WORKFLOW}", headers=callers["lsa"].auth)
 
     workflow = response.json()
-    assert (workflow["id"], workflow["version"]) == (WORKFLOW, 3)  # the newest by default
+    assert (workflow["id"], workflow["version"]) == (WORKFLOW, 4)  # the newest by default
     assert workflow["opening"]["dest"] == "screened"
     grant = next(t for t in workflow["transitions"] if t["trigger"] == "grant_status")
     assert (grant["sources"], grant["dest"], grant["roles"]) == (

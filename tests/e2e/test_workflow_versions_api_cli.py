@@ -18,12 +18,14 @@ from tests.e2e.conftest import Callers, assert_problem
 from tests.e2e.test_cli import cli, pg_env
 from tests.factories import (
     LSA,
+    SUPERVISOR,
     UKRAINE,
     WORKFLOWS,
     FixedClock,
     case_in,
     data_for,
     engine_on_version,
+    step,
 )
 
 LONDON = "GB-ENG"
@@ -65,7 +67,7 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
     body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
     case = client.post("/api/cases", json=body, headers=fr.auth).json()
-    assert case["workflow"] == {"id": "uk-nrm", "version": 2}
+    assert case["workflow"] == {"id": "uk-nrm", "version": 3}
     version = case["version"]
     for trigger, caller in [
         ("record_consent", fr),
@@ -154,6 +156,8 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     folder = tmp_path / "workflows"
     folder.mkdir()
     for shipped in WORKFLOWS.glob("*.yaml"):
+        if shipped.name == "ukraine-nrm-v4.yaml":  # written as changes on the shipped 3
+            continue
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     v2 = yaml.safe_dump(resolved_document(WORKFLOWS, UKRAINE, 2), allow_unicode=True)
     v3 = yaml.safe_load(v2.replace("under_appeal", "appealed"))
@@ -191,3 +195,28 @@ def test_the_shipped_versions_recording_reportable_facts_migrate_from_the_comman
         case = runtime.engine.case(on_2, reader=LSA)
         assert case.workflow_version == 3
         assert "record_reportable_facts" in {s.trigger for s in case.allowed_steps}
+
+
+def test_the_shipped_versions_recording_quality_migrate_from_the_command_line(
+    pg_settings: Settings,
+) -> None:
+    """ukraine-nrm 3 -> 4 moves an open and a closed case (it may be reopened, and is now
+    followed up); uk-nrm 2 -> 3 runs clean."""
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        on_3 = engine_on_version(runtime.engine, UKRAINE, 3)
+        open_one = case_in(on_3, "identified")
+        closed = case_in(on_3, "status_granted")
+        step(on_3, closed, "close_case", actor=SUPERVISOR)
+    env = pg_env(pg_settings)
+
+    moved = cli("workflows", "migrate", UKRAINE, "--from", "3", "--to", "4", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert f"moved {open_one}" in moved.stdout and f"moved {closed}" in moved.stdout
+    assert "0 refused" in moved.stdout
+    uk = cli("workflows", "migrate", "uk-nrm", "--from", "2", "--to", "3", env=env)
+    assert uk.returncode == 0, uk.stderr
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        case = runtime.engine.case(closed, reader=LSA)
+        assert case.workflow_version == 4 and case.state == "closed"
+        # its closure under version 3 started no guard: it may be followed up at once
+        assert "record_follow_up" in {s.trigger for s in case.allowed_steps}

@@ -31,5 +31,22 @@ def test_groups_fold_their_days_and_count_facts_without_days() -> None:
         {"region": None, "total_region": True, "days": None, "n": 2},
     ]
     folded = {r["total_region"]: r for r in _medians(rows, ["region"])}
-    assert folded[False] == {"region": "UA-32", "total_region": False, "n": 6, "median": 2.0}
+    assert folded[False] == {
+        "region": "UA-32",
+        "total_region": False,
+        "n": 6,
+        "median": 2.0,
+        "hits": 0,
+        "share": 0.0,
+    }
     assert folded[True]["n"] == 6 and folded[True]["median"] == 2.0
+
+
+def test_a_share_is_the_percentage_of_facts_whose_days_are_1() -> None:
+    rows = [
+        {"days": 1, "n": 3},
+        {"days": 0, "n": 1},
+        {"days": None, "n": 5},  # not counted in the share
+    ]
+    (folded,) = _medians(rows, [])
+    assert (folded["n"], folded["hits"], folded["share"]) == (9, 3, 75.0)

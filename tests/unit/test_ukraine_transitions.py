@@ -148,9 +148,13 @@ CASE_SPECS = {spec.trigger: spec for spec in WORKFLOW.transitions}
 REFERRAL_SOURCES = _sources_by_trigger(REFERRALS.transitions)
 REFERRAL_SPECS = {spec.trigger: spec for spec in REFERRALS.transitions}
 
+# A step held back by an earliest date (the follow-up, 90 days after closure) is refused on this
+# module's fixed clock before its data is looked at: test_quality_rules.py moves the clock for it.
+UNGUARDED = tuple(spec for spec in WORKFLOW.transitions if spec.not_before is None)
+
 LEGAL_STEPS = [
     pytest.param(spec, source, role, id=f"{spec.trigger}-from-{source}-as-{role}")
-    for spec in WORKFLOW.transitions
+    for spec in UNGUARDED
     for source in spec.sources
     for role in sorted(spec.roles)
 ]
@@ -162,18 +166,18 @@ ILLEGAL_STEPS = [
 ]
 FORBIDDEN_ROLES = [
     pytest.param(spec, role, id=f"{spec.trigger}-as-{role}")
-    for spec in WORKFLOW.transitions
+    for spec in UNGUARDED
     for role in ROLES
     if role not in spec.roles
 ]
 REQUIRED_FIELDS = [
     pytest.param(spec, name, id=f"{spec.trigger}-without-{name}")
-    for spec in WORKFLOW.transitions
+    for spec in UNGUARDED
     for name in spec.required_fields
 ]
 ALL_FIELDS = [
     pytest.param(spec, field, id=f"{spec.trigger}-{field.name}-{field.type}")
-    for spec in WORKFLOW.transitions
+    for spec in UNGUARDED
     for field in spec.fields
 ]
 
@@ -306,7 +310,7 @@ def test_a_step_with_a_mistyped_field_is_refused(
     assert version_of(engine, case_id) == version
 
 
-@pytest.mark.parametrize("spec", WORKFLOW.transitions, ids=lambda spec: spec.trigger)
+@pytest.mark.parametrize("spec", UNGUARDED, ids=lambda spec: spec.trigger)
 def test_a_step_with_an_undeclared_field_is_refused(engine: Engine, spec: TransitionSpec) -> None:
     case_id = case_in(engine, spec.sources[0], **meeting(spec))
     version = version_of(engine, case_id)
@@ -589,7 +593,7 @@ def test_assistance_can_be_delivered_again_and_again(engine: Engine) -> None:
         referral_step(engine, case_id, "r1", "deliver_assistance", seed=seed)
 
     referral = engine.case(case_id).referrals[0]
-    assert referral.state == "accepted"
+    assert referral.state == "delivered"  # from version 4: feedback may be recorded from here
     assert [s["name"] for s in referral.steps].count("AssistanceDelivered") == 3
     assert version_of(engine, case_id) == version + 3
 

@@ -163,9 +163,13 @@ class Walker:
             by_agency = [o for o in found["referral"] if self._spec(o[1]).receiving_agency_only]
             keep_open = [o for o in by_agency if not self._ends_referral(o[1])]
             return (keep_open if self.rng.random() < 0.8 else []) or by_agency or found["referral"]
+        if found.get("held"):  # a step that was held back (a follow-up) and is due
+            return found["held"][:1]
         for kind in ("send", "move"):
             if found.get(kind):
                 onward = [o for o in found[kind] if self._onward(o[1])]
+                if not onward and kind == "move" and case.not_yet_allowed:
+                    return []  # a step is held back (a follow-up): wait for it, do not end
                 return onward or found[kind]
         return []
 
@@ -192,6 +196,8 @@ class Walker:
             return "consent"
         if step.referral_id is not None:
             return "referral" if self.rng.random() < 0.6 else "other"
+        if spec.not_before is not None and spec.dest is None:
+            return "held"
         if step.trigger == self._send_trigger():
             return "send" if referrals < 2 and self.rng.random() < 0.5 else "other"
         if spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited and not spec.clears:
@@ -235,7 +241,10 @@ def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> 
     now = engine.clock()
     return [
         walker.run(
-            rng.choice(regions), now - timedelta(days=rng.randint(20, 120)), rng.randint(4, 30)
+            # up to eight months back: cases closed early enough are followed up a quarter later
+            rng.choice(regions),
+            now - timedelta(days=rng.randint(20, 240)),
+            rng.randint(4, 30),
         )
         for _ in range(cases)
     ]

@@ -31,15 +31,15 @@ say), so that it is never taken for a margin or for a missing value."""
 @dataclass(frozen=True)
 class Measure:
     """One table of a report: the read model's named `query` whose rows it counts (or whose
-    `days` it takes the median of), the `basis` a row stands for and the dimensions its rows
-    can be cut by."""
+    `days` it takes the median of, or, for a `percent`, whose `days` of 1 it takes the share
+    of), the `basis` a row stands for and the dimensions its rows can be cut by."""
 
     name: str
     query: str
     basis: str
     dimensions: tuple[str, ...]
     title: Mapping[str, str]
-    value: Literal["count", "median_days"] = "count"
+    value: Literal["count", "median_days", "percent"] = "count"
     stock: bool = False
     """Counted at the end of the period (pending, holding the status), not over it."""
 
@@ -58,12 +58,14 @@ class ReportSpec:
 
 @dataclass(frozen=True)
 class Tally:
-    """What the read model is asked for one measure: counts (and medians) grouped by `by`, with
-    the margins (a dimension absent from a row is that row's total)."""
+    """What the read model is asked for one measure: counts (and medians, or shares) grouped by
+    `by`, with the margins (a dimension absent from a row is that row's total)."""
 
     query: str
     by: tuple[str, ...]
-    median: bool
+    value: str = "count"
+    """`count`, `median_days` or `percent` (each row then also has `median` or `share`, and
+    `hits`: how many of its facts are in the share)."""
 
 
 class Tallies(Protocol):
@@ -180,8 +182,7 @@ def figures(source: Tallies, request: Request, *, k: int) -> Figures:
         "region": request.region if request.exact else None,
     }
     tallies = [
-        Tally(m.query, tuple(d for d in base if d in m.dimensions), m.value != "count")
-        for m in measures
+        Tally(m.query, tuple(d for d in base if d in m.dimensions), m.value) for m in measures
     ]
     results, position = source.tally(model, tallies, params)
     tables = tuple(
@@ -236,17 +237,26 @@ def _table(
     """Counts (and medians) keyed by (row, column) with margins, protected unless exact, then
     cut to what the request shows (a region's slice, or the national margins)."""
     counts: dict[Cell, int] = {}
+    hits: dict[Cell, int] = {}
     medians: dict[Cell, float | None] = {}
+    found = "share" if measure.value == "percent" else "median"
     for row in rows:
         keys = [TOTAL if row.get(f"total_{d}") else _key(row[d]) for d in base]
         cell = (keys[0] if keys else TOTAL, keys[1] if len(keys) > 1 else TOTAL)
         counts[cell] = int(row["n"])
-        medians[cell] = None if row.get("median") is None else float(row["median"])
+        hits[cell] = int(row.get("hits") or 0)
+        medians[cell] = None if row.get(found) is None else float(row[found])
     row_keys = sorted({r for r, _ in counts if r != TOTAL})
     column_keys = sorted({c for _, c in counts if c != TOTAL})
     suppressed: frozenset[Cell] = frozenset()
     if not request.exact:
         suppressed = _protect(counts, row_keys, len(base), k)
+        if measure.value == "percent":
+            # a share times its count gives the facts in it and those not: both are protected
+            # as tables of their own, so that no hidden count is recomputed from a share
+            rest = {c: n - hits.get(c, 0) for c, n in counts.items()}
+            suppressed |= _protect(hits, row_keys, len(base), k)
+            suppressed |= _protect(rest, row_keys, len(base), k)
     values: dict[Cell, int | float | None] = {}
     for cell in {*counts, (TOTAL, TOTAL)}:
         value: int | float | None

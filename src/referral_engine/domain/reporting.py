@@ -58,12 +58,48 @@ COUNTRIES = (
 CITIZENSHIP_OTHER = ("stateless", "unknown")
 CITIZENSHIPS = COUNTRIES + CITIZENSHIP_OTHER
 
+OUTCOMES = (
+    "living_independently",
+    "employed",
+    "in_education_or_training",
+    "returned_to_family",
+    "in_other_support",
+    "moved_abroad",
+    "lost_contact",
+    "other",
+)
+"""Where a person stands at the closure of their case and at each follow-up after it: the same
+list for both, so that a follow-up can be compared with the closure."""
+
+RATINGS = ("very_poor", "poor", "fair", "good", "very_good")
+"""The person's rating of one service, from worst to best."""
+
+FEEDBACK_REASONS = (
+    "timely",
+    "met_needs",
+    "respectful",
+    "understood_language",
+    "easy_to_reach",
+    "delayed",
+    "needs_not_met",
+    "disrespectful",
+    "language_barrier",
+    "hard_to_reach",
+    "other",
+)
+"""Why the person rated a service as they did (several may apply): what went well, then what
+did not."""
+
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "sex": SEXES,
     "citizenship": CITIZENSHIPS,
     "exploitation_forms": FORMS,
     "age_at_identification": AGE_BANDS,
     "age_at_exploitation": AGE_BANDS,
+    "closure_outcome": OUTCOMES,
+    "follow_up_outcome": OUTCOMES,
+    "feedback_rating": RATINGS,
+    "feedback_reasons": FEEDBACK_REASONS,
 }
 """Report field -> the values it may hold (report fields not listed keep the workflow's own)."""
 

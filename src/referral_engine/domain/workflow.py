@@ -41,6 +41,10 @@ REPORT_FIELDS = (
     "child",
     "screening_actor",
     "indicators",
+    "closure_outcome",
+    "follow_up_outcome",
+    "feedback_rating",
+    "feedback_reasons",
 )
 """Non-personal fields read models may copy, each mapped by the workflow to one of its fields
 (and its values to the vocabulary's where domain/reporting.py has one for the field)."""

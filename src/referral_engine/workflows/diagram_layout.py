@@ -5,7 +5,7 @@ ordered within a layer by where their predecessors sit; wide steps, steps that k
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from itertools import pairwise
 
@@ -137,6 +137,8 @@ def _classify(
             wide.append(t)
         else:
             regular += [(s, t.dest, t.trigger) for s in t.sources if s != t.dest]
+            if t.dest in t.sources:  # from its destination too: there it keeps the state
+                in_place.append(replace(t, sources=(t.dest,)))
     return regular, wide, in_place, back
 
 

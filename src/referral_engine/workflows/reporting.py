@@ -23,6 +23,10 @@ TYPES: dict[str, tuple[str, ...]] = {
     "child": ("bool",),
     "screening_actor": ("enum",),
     "indicators": ("enum_list",),
+    "closure_outcome": ("enum",),
+    "follow_up_outcome": ("enum",),
+    "feedback_rating": ("enum",),
+    "feedback_reasons": ("enum_list",),
 }
 """The field types each report field may be read from (fields not listed: any type)."""
 

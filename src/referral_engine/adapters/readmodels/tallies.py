@@ -44,7 +44,7 @@ class ReportTallies:
             with conn.cursor(row_factory=dict_row) as cur:
                 for statement, t in zip(statements, tallies, strict=True):
                     rows = cur.execute(statement, dict(params)).fetchall()
-                    found.append(_medians(rows, t.by) if t.median else rows)
+                    found.append(rows if t.value == "count" else _medians(rows, t.by))
             return found, int(row[0]) if row else 0
 
         return self.projections.reading(model, run, snapshot=True)
@@ -65,7 +65,7 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
         sql.SQL(" and ").join(filters),
     )
     ids = [sql.Identifier(d) for d in by]
-    days = [sql.Identifier("days")] if tally.median else []
+    days = [sql.Identifier("days")] if tally.value != "count" else []
     sets = [
         sql.SQL("({})").format(
             sql.SQL(", ").join([*(ids[i] for i in range(len(by)) if mask >> i & 1), *days])
@@ -88,9 +88,10 @@ def _statement(query: str, tally: Tally, dimensions: Mapping[str, str]) -> sql.C
 
 
 def _medians(rows: list[dict[str, Any]], by: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows summed by days folded into one row per group: its count, and the median of its
-    days (as percentile_cont(0.5): the middle value, or the mean of the middle two; facts with
-    no duration count but have no days)."""
+    """Rows summed by days folded into one row per group: its count, the median of its days
+    (as percentile_cont(0.5): the middle value, or the mean of the middle two; facts with no
+    duration count but have no days), and for a share the facts whose days are 1 (`hits`) and
+    their percentage of those with days (`share`)."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         key = tuple((row[d], row[f"total_{d}"]) for d in by)
@@ -98,12 +99,16 @@ def _medians(rows: list[dict[str, Any]], by: Sequence[str]) -> list[dict[str, An
     folded = []
     for key, found in groups.items():
         weighed = sorted((r["days"], r["n"]) for r in found if r["days"] is not None)
+        measured = sum(n for _, n in weighed)
+        hits = sum(n for days, n in weighed if days == 1)
         folded.append(
             {
                 **{d: value for d, (value, _) in zip(by, key, strict=True)},
                 **{f"total_{d}": total for d, (_, total) in zip(by, key, strict=True)},
                 "n": sum(r["n"] for r in found),
                 "median": _middle(weighed),
+                "hits": hits,
+                "share": round(100 * hits / measured, 1) if measured else None,
             }
         )
     return folded

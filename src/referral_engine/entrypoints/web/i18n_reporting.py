@@ -13,7 +13,10 @@ from referral_engine.domain.reporting import (
     AGE_BANDS,
     CITIZENSHIP_OTHER,
     COUNTRIES,
+    FEEDBACK_REASONS,
     FORMS,
+    OUTCOMES,
+    RATINGS,
     SEXES,
 )
 
@@ -34,6 +37,36 @@ _FORMS = {
     "other": ("Other", "Інше"),
     "domestic_servitude": ("Domestic servitude", "Домашнє підневільне становище"),
     "unknown": ("Unknown", "Невідомо"),
+}
+_OUTCOMES = {
+    "living_independently": ("Living independently", "Живе самостійно"),
+    "employed": ("Employed", "Працює"),
+    "in_education_or_training": ("In education or training", "Навчається або проходить підготовку"),
+    "returned_to_family": ("Returned to family", "Повернулася до родини"),
+    "in_other_support": ("In other support", "Отримує іншу підтримку"),
+    "moved_abroad": ("Moved abroad", "Виїхала за кордон"),
+    "lost_contact": ("Contact lost", "Зв'язок втрачено"),
+    "other": ("Other", "Інше"),
+}
+_RATINGS = {
+    "very_poor": ("Very poor", "Дуже погано"),
+    "poor": ("Poor", "Погано"),
+    "fair": ("Fair", "Задовільно"),
+    "good": ("Good", "Добре"),
+    "very_good": ("Very good", "Дуже добре"),
+}
+_REASONS = {
+    "timely": ("Timely", "Вчасно"),
+    "met_needs": ("Met the person's needs", "Відповідала потребам"),
+    "respectful": ("Respectful", "Шанобливе ставлення"),
+    "understood_language": ("In a language understood", "Зрозумілою мовою"),
+    "easy_to_reach": ("Easy to reach", "Легко дістатися"),
+    "delayed": ("Delayed", "Із запізненням"),
+    "needs_not_met": ("Needs not met", "Не відповідала потребам"),
+    "disrespectful": ("Disrespectful", "Неповажне ставлення"),
+    "language_barrier": ("Language barrier", "Мовний бар'єр"),
+    "hard_to_reach": ("Hard to reach", "Важко дістатися"),
+    "other": ("Other", "Інше"),
 }
 _CITIZENSHIP_OTHER = {
     "stateless": ("Stateless", "Без громадянства"),
@@ -62,6 +95,10 @@ REPORTING_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "age_at_exploitation": AGE_LABELS,
     "child": {"true": ("Child", "Дитина"), "false": ("Adult", "Доросла особа")},
     "citizenship": CITIZENSHIP_LABELS,
+    "closure_outcome": {o: _OUTCOMES[o] for o in OUTCOMES},
+    "follow_up_outcome": {o: _OUTCOMES[o] for o in OUTCOMES},
+    "feedback_rating": {r: _RATINGS[r] for r in RATINGS},
+    "feedback_reasons": {r: _REASONS[r] for r in FEEDBACK_REASONS},
 }
 """Dimension -> value -> (English, Ukrainian) for every value of the reporting vocabulary."""
 
@@ -75,6 +112,13 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "child": ("Child or adult", "Дитина чи доросла особа"),
     "screening_actor": ("First responder", "Хто виявив"),
     "indicators": ("Indicators", "Індикатори"),
+    "closure_outcome": ("Where the person stood at closure", "Становище особи під час закриття"),
+    "follow_up_outcome": (
+        "Where the person stood at follow-up",
+        "Становище особи під час супроводу",
+    ),
+    "feedback_rating": ("Rating of the service", "Оцінка послуги"),
+    "feedback_reasons": ("Reasons given", "Названі причини"),
 }
 """The title of each reportable fact (a report's dimension, a derived fact on a case page)."""
 

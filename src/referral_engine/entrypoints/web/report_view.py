@@ -17,8 +17,16 @@ from referral_engine.entrypoints.web.i18n_reporting import REPORTING_LABELS
 TIME = frozenset({"year", "quarter", "month"})
 """Dimensions whose values are in time order as they are (2026-Q1 before 2026-Q2)."""
 UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
-VOCABULARY = {"age_group": "age_at_identification", "form": "exploitation_forms"}
+VOCABULARY = {
+    "age_group": "age_at_identification",
+    "form": "exploitation_forms",
+    "rating": "feedback_rating",
+    "reason": "feedback_reasons",
+    "outcome": "closure_outcome",
+}
 """Dimensions worded from another dimension's vocabulary in REPORTING_LABELS."""
+SCALES = frozenset({"rating"})
+"""Dimensions whose values are in the order of their scale (very poor .. very good)."""
 
 
 def readable(code: str) -> str:
@@ -65,6 +73,9 @@ class Words:
         name in words; "Not recorded" last."""
         if dimension in TIME:
             key: Callable[[str], Any] = str
+        elif dimension in SCALES:
+            scale = list(REPORTING_LABELS[VOCABULARY[dimension]])
+            key = lambda v: scale.index(v) if v in scale else len(scale)  # noqa: E731
         else:
             key = lambda v: alphabetical(self.value(dimension, v))  # noqa: E731
         return sorted(values, key=lambda v: (v == NOT_RECORDED, key(v)))
@@ -127,6 +138,8 @@ def _table(table: Table, by: tuple[str, ...], words: Words) -> TableView:
     counted = t("rep.counted", basis=words.basis(m.basis))
     if m.value == "median_days":
         counted += f" · {t('rep.median')}"
+    if m.value == "percent":
+        counted += f" · {t('rep.percent')}"
     if m.stock:
         counted += f" · {t('rep.stock')}"
     row_keys = words.ordered(first, table.rows)

@@ -57,7 +57,7 @@ class MeasureInfo(BaseModel):
     basis: str
     """What one counted fact is: cases, applications, decisions, referrals, services, mentions."""
     value: str
-    """`count`, or `median_days`."""
+    """`count`, `median_days` or `percent` (a share of the counted facts)."""
     stock: bool
     """Counted at the end of the period rather than over it."""
     dimensions: list[str]
