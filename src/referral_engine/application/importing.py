@@ -17,13 +17,14 @@ from typing import Any
 import yaml
 from eventsourcing.persistence import IntegrityError
 
+from referral_engine.application.exports import csv_text
 from referral_engine.application.ports import CaseStore
 from referral_engine.application.reading import Clock
 from referral_engine.application.registers import Register
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, ImportMark
 from referral_engine.domain.errors import ImportMappingInvalid, RowRefused
-from referral_engine.domain.import_mapping import ImportMapping, check_mapping
+from referral_engine.domain.import_mapping import ImportMapping, PathStep, check_mapping
 from referral_engine.domain.imports import Cell, build_case, differences, row_id_of
 from referral_engine.domain.regions import check_region
 from referral_engine.domain.workflow import WorkflowDefinition
@@ -96,6 +97,17 @@ class ImportReport:
 
 
 Progress = Callable[[int, int], None]
+REPORT_COLUMNS = ("row", "row_id", "outcome", "column", "problem")
+
+
+def report_csv(report: ImportReport) -> bytes:
+    """Every row not imported, one line per problem (UTF-8 with a BOM, as Excel opens it)."""
+    lines = [
+        (r.row, r.row_id or "", r.outcome, column or "", problem)
+        for r in report.listed
+        for column, problem in r.problems
+    ]
+    return csv_text(REPORT_COLUMNS, lines).encode("utf-8-sig")
 
 
 class Imports:
@@ -217,12 +229,36 @@ class Imports:
             return RowResult(number, row_id, "erased", ((None, problem),))
         mark = next((e for e in stored if isinstance(e, Case.Imported)), None)
         again = case.collect_events()[:-1]
-        changed = ["steps"] if mark is None else differences(stored[: mark.events], again)
-        if not changed:
+        fields: list[str]
+        dates: list[int]
+        if mark is None:
+            fields, dates = ["steps"], []
+        else:
+            fields, dates = differences(stored[: mark.events], again)
+        if not fields and not dates:
             return RowResult(number, row_id, "unchanged")
-        columns = [mapping.column_of(name) or name for name in changed]
-        problem = "differs from its case as imported; the case is left as it is"
-        return RowResult(number, row_id, "changed", tuple((c, problem) for c in columns))
+        path = mapping.paths.get(case.state, ())
+        columns: list[str | None] = [
+            mapping.date_column(path[n].on) for n in dates if n < len(path)
+        ]
+        columns += [_column(mapping, path, name) for name in fields]
+        named = ", ".join(c for c in dict.fromkeys(columns) if c)
+        problem = f"differs from its case as imported ({named}); the case is left as it is"
+        return RowResult(number, row_id, "changed", ((None, problem),))
+
+
+def _column(mapping: ImportMapping, path: Sequence[PathStep], field_name: str) -> str | None:
+    """The column a changed field comes from: its own, or the date column a constant of the
+    path names (`$applied`); None for a field derived from others (an age band)."""
+    if field_name == "steps":
+        return mapping.state_column
+    if (column := mapping.column_of(field_name)) is not None:
+        return column
+    for step in path:
+        value = step.data.get(field_name)
+        if isinstance(value, str) and value.startswith("$"):
+            return mapping.date_column(value[1:])
+    return None
 
 
 Build = tuple[ImportMapping, WorkflowDefinition, tuple[Actor, datetime, str], str | None, str]

@@ -53,6 +53,12 @@ class PathStep:
     on: str
     data: Mapping[str, Any]
     fields: tuple[FieldSpec, ...]
+    title: str = ""
+    """The step's title in the workflow, to name it in a row's problems."""
+
+    @property
+    def named(self) -> str:
+        return f"“{self.title}”" if self.title else self.trigger
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,7 @@ def _paths(
         problems.append("opening: required, with `on` (the date column of the opening)")
         return {}
     first = _step(OPEN, opening, workflow.opening.fields, aliases, "opening", problems)
+    first = replace(first, title=workflow.opening.title or "Open the case")
     paths: dict[str, tuple[PathStep, ...]] = {workflow.opening.state: (first,)}
     declared = raw.get("paths") or {}
     if not isinstance(declared, Mapping):
@@ -221,7 +228,8 @@ def _paths(
             if spec.dest == PREVIOUS:
                 problems.append(f"{where}, step {n}: {trigger} returns to an earlier state")
                 break
-            taken.append(_step(spec.trigger, item, spec.fields, aliases, where, problems))
+            step = _step(spec.trigger, item, spec.fields, aliases, where, problems)
+            taken.append(replace(step, title=spec.title))
             state = spec.dest or state
         else:
             if state != target:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
+from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -29,6 +30,8 @@ Cell = str | int | float | bool | date | datetime | None
 """A cell as a file gives it: text from CSV; numbers, dates and booleans from XLSX."""
 NOON = time(12, tzinfo=UTC)
 """The time given to a step the register dates by the day (the same day in every European zone)."""
+KNOWN_SHOWN = 12
+"""A refused word lists the mapping's words up to this many, else the closest three."""
 TRUE_WORDS = frozenset({"true", "yes", "1", "так", "y", "+"})
 FALSE_WORDS = frozenset({"false", "no", "0", "ні", "n", "-"})
 
@@ -58,7 +61,7 @@ def build_case(
     for step in path:
         column = mapping.date_column(step.on)
         if dates.get(step.on) is None and all(c != column for c, _ in problems):
-            problems.append((column, f"is empty: it dates the step {step.trigger}"))
+            problems.append((column, f"is empty: it dates the step {step.named}"))
     if problems:
         raise RowRefused(problems)
     fields = {c.field: (c.name, values[c.name]) for c in mapping.columns if c.field}
@@ -113,19 +116,21 @@ def row_id_of(mapping: ImportMapping, row: Mapping[str, Cell]) -> str:
     return text
 
 
-def differences(earlier: Sequence[Any], again: Sequence[Any]) -> list[str]:
-    """What a row's case says differently now from when it was imported: the fields (by name)
-    and `dates` or `steps` (the events before `CaseImported`, as each import made them)."""
+def differences(earlier: Sequence[Any], again: Sequence[Any]) -> tuple[list[str], list[int]]:
+    """What a row's case says differently now from when it was imported (the events before
+    `CaseImported`, as each import made them): the fields by name, and the steps (by their
+    place on the path) whose dates differ; None for the fields when the steps themselves do."""
     if [_step_of(e) for e in earlier] != [_step_of(e) for e in again]:
-        return ["steps"]
-    changed: set[str] = set()
-    for old, new in zip(earlier, again, strict=True):
+        return ["steps"], []
+    fields: set[str] = set()
+    dates: list[int] = []
+    for n, (old, new) in enumerate(zip(earlier, again, strict=True)):
         if old.occurred_at != new.occurred_at:
-            changed.add("dates")
+            dates.append(n)
         old_data, new_data = dict(old.data), dict(new.data)
         keys = old_data.keys() | new_data.keys()
-        changed |= {k for k in keys if old_data.get(k) != new_data.get(k)}
-    return sorted(changed)
+        fields |= {k for k in keys if old_data.get(k) != new_data.get(k)}
+    return sorted(fields), dates
 
 
 def _step_of(event: Any) -> tuple[object, ...]:
@@ -157,16 +162,19 @@ def _located(
     """A step's refusal, each problem placed in the column it comes from."""
     date_column = mapping.date_column(step.on)
     if not isinstance(exc, InvalidData):
-        return [(date_column, f"{step.trigger}: {exc}")]
+        return [(date_column, f"the step {step.named}: {exc}")]
     located: list[tuple[str | None, str]] = []
     for problem in exc.problems:
         name = problem.path.removeprefix("data.")
+        column = mapping.column_of(name)
         if name == "occurred_at":
-            located.append((date_column, f"{step.trigger}: {problem.message}"))
+            located.append((date_column, f"the step {step.named}: {problem.message}"))
         elif name == "region":
             located.append((mapping.region_column, problem.message))
-        else:
-            located.append((mapping.column_of(name), f"{name}: {problem.message}"))
+        elif column is not None:
+            located.append((column, problem.message))
+        else:  # a constant of the mapping's, or a field no column fills
+            located.append((None, f"the step {step.named}: {name} {problem.message}"))
     return located
 
 
@@ -185,9 +193,14 @@ def _word(
     text = "" if raw is None else str(raw).strip()
     code = words.get(text.casefold())
     if code is None:
-        known = ", ".join(sorted(words))
+        known = sorted(words)
+        if len(known) > KNOWN_SHOWN:
+            known = get_close_matches(text.casefold(), known, n=3, cutoff=0.5)
+            hint = f"; close: {', '.join(known)}" if known else ""
+        else:
+            hint = f"; the mapping knows: {', '.join(known)}"
         shown = repr(text) if text_problem(text) is None else "this value"
-        problems.append((column, f"unknown {what} {shown}; the mapping knows: {known}"))
+        problems.append((column, f"unknown {what} {shown}{hint}"))
     return code
 
 

@@ -23,6 +23,7 @@ from referral_engine.entrypoints.cli import cases as case_commands
 from referral_engine.entrypoints.cli import (
     erasures,
     export,
+    imports,
     keys,
     maintenance,
     projections,
@@ -106,6 +107,7 @@ app.command("replay")(case_commands.replay)
 app.command("report")(reports.report)
 app.command("serve")(serve)
 app.command("erase")(case_commands.erase)
+app.command("import")(imports.import_register)
 app.add_typer(erasures.app, name="erasures")
 app.add_typer(export.app, name="export")
 app.add_typer(projections.app, name="projections")
