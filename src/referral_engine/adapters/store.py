@@ -158,6 +158,30 @@ class CaseStore(Application[UUID]):
         else:
             self.recorder.insert_events(stored)
 
+    def streams(self, case_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+        """These cases' events, each case's in order, read in one query (an import comparing a
+        batch of rows with their cases read each case on its own: 1 ms a row)."""
+        datastore = getattr(self.factory, "datastore", None)
+        if datastore is None:
+            return {i: list(self.events.get(i)) for i in case_ids}
+        table = sql.Identifier(datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]
+        query = sql.SQL(
+            "select originator_id, originator_version, topic, state from {} "
+            "where originator_id = any(%s) order by originator_id, originator_version"
+        )
+        with datastore.get_connection() as conn:
+            rows = conn.execute(query.format(table), [list(case_ids)]).fetchall()
+        found: dict[UUID, list[Any]] = {i: [] for i in case_ids}
+        for row in rows:
+            stored = StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            found[UUID(str(row["originator_id"]))].append(self.mapper.to_domain_event(stored))
+        return found
+
     def known(self, case_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these cases have events (one query; the in-memory store asks each)."""
         datastore = getattr(self.factory, "datastore", None)

@@ -192,9 +192,10 @@ class Imports:
         known = self.store.known([case.id for _, _, case in built])
         results: list[RowResult] = []
         fresh: list[tuple[int, str, Case]] = []
+        streams = self.store.streams([case.id for _, _, case in built if case.id in known])
         for number, row_id, case in built:
             if case.id in known:
-                results.append(self._compare(number, row_id, case, mapping))
+                results.append(self._compare(number, row_id, case, mapping, streams[case.id]))
             else:
                 fresh.append((number, row_id, case))
                 results.append(RowResult(number, row_id, "imported"))
@@ -221,9 +222,10 @@ class Imports:
                 lost.add(number)
         return lost
 
-    def _compare(self, number: int, row_id: str, case: Case, mapping: ImportMapping) -> RowResult:
-        """What an existing case says against the row made again."""
-        stored = list(self.store.events.get(case.id))
+    def _compare(
+        self, number: int, row_id: str, case: Case, mapping: ImportMapping, stored: list[Any]
+    ) -> RowResult:
+        """What an existing case (its `stored` events) says against the row made again."""
         if any(isinstance(e, Case.PersonalDataErased) for e in stored):
             problem = "its case's personal data was erased after the import: not imported again"
             return RowResult(number, row_id, "erased", ((None, problem),))

@@ -75,6 +75,9 @@ class CaseStore(Protocol):
     def known(self, case_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these cases exist (one query for a batch)."""
 
+    def streams(self, case_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+        """These cases' events, each case's in order (one query for a batch)."""
+
     def close(self) -> None: ...
 
 
