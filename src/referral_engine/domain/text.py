@@ -54,8 +54,8 @@ class TextProblem:
 def text_problem(value: str, *, free_text: bool = False) -> TextProblem | None:
     """The first character `value` may not hold (None: it is acceptable); `free_text` also
     allows tab, carriage return and line feed."""
-    if value.isascii() and value.isprintable():  # the common case, without a loop in Python
-        return None
+    if value.isprintable():  # the common case, without a loop in Python: every refused
+        return None  # category is one `isprintable` refuses (Cyrillic names took the loop)
     for position, char in enumerate(value):
         category = unicodedata.category(char)
         if category in REFUSED_CATEGORIES and not (free_text and char in FREE_TEXT_ALLOWED):
