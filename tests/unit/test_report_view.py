@@ -46,3 +46,11 @@ def test_values_are_in_reading_order_and_not_recorded_last() -> None:
         "2026-Q2",
         "not_recorded",
     ]
+
+
+def test_a_workflows_value_is_named_in_its_words_and_a_bare_code_is_at_least_capitalised() -> None:
+    services = {"shelter": "притулок"}
+    uk = Words(translator("uk"), lambda code: code or "", services.get)
+    assert uk.value("service", "shelter") == "притулок"
+    assert uk.value("service", "employment") == "Employment"  # no workflow words it
+    assert readable("UA") == "UA" and readable("2026-Q1") == "2026-Q1"

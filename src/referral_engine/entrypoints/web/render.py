@@ -83,6 +83,18 @@ def shown(value: Any, t: Any) -> str:
     return "" if value is None else str(value)
 
 
+def workflow_values(request: Request, t: Translator) -> Callable[[str], str | None]:
+    """A coded value's words in the page's language from the labels of the loaded workflows
+    (a referral's service in a report, say); None where no workflow words it."""
+    runtime = getattr(request.app.state, "runtime", None)
+    texts = [WorkflowText(w, t.lang) for w in (runtime.engine.workflows if runtime else ())]
+
+    def worded(code: str) -> str | None:
+        return next((said for text in texts if (said := text.value(code)) != code), None)
+
+    return worded
+
+
 def region_names(request: Request, t: Translator) -> Callable[[str | None], str]:
     """A region's name in the page's language, from the registries of the loaded workflows
     (`*`: all regions; a code no registry holds is shown as it is)."""

@@ -33,7 +33,7 @@ def readable(code: str) -> str:
     """The last resort for a value no catalogue words: a code's underscores as spaces, its first
     letter capitalised; a code without them (a country code, a year, 2026-Q1) as it is."""
     if "_" not in code:
-        return code
+        return code.capitalize() if code.isalpha() and code.islower() else code
     text = code.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
@@ -50,6 +50,8 @@ class Words:
 
     t: Translator
     region: Callable[[str | None], str]
+    coded: Callable[[str], str | None] = lambda code: None
+    """A value's words from the workflows' labels (a referral's service), if they have any."""
 
     def dimension(self, name: str) -> str:
         return self.t.label(f"dim.{name}", readable(name))
@@ -66,7 +68,7 @@ class Words:
         labels = REPORTING_LABELS.get(VOCABULARY.get(dimension or "", dimension or ""), {})
         if value in labels:
             return labels[value][self.t.index] or labels[value][0]
-        return readable(value)
+        return self.coded(value) or readable(value)
 
     def ordered(self, dimension: str | None, values: tuple[str, ...]) -> list[str]:
         """A dimension's values in reading order: time in time order, anything else by its

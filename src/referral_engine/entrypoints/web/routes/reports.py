@@ -30,7 +30,13 @@ from referral_engine.entrypoints.web.deps import (
     Refused,
     passing,
 )
-from referral_engine.entrypoints.web.render import page, query, region_names, words_of
+from referral_engine.entrypoints.web.render import (
+    page,
+    query,
+    region_names,
+    words_of,
+    workflow_values,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ReportName = Annotated[str, Path(max_length=100, pattern=r"^[a-z_][a-z0-9_]*$")]
@@ -206,7 +212,7 @@ def _parsed(text: str | None, field: str, parse: Any) -> Any:
 
 def _words(request: Request) -> report_view.Words:
     t = words_of(request)
-    return report_view.Words(t, region_names(request, t))
+    return report_view.Words(t, region_names(request, t), workflow_values(request, t))
 
 
 def _regions(runtime: Runtime, words: report_view.Words) -> list[tuple[str, str]]:
