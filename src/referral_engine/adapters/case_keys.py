@@ -73,6 +73,9 @@ class MemoryCaseKeys:
         for case_id in case_ids:
             self.key(case_id, create=True)
 
+    def warm(self, case_ids: Sequence[UUID]) -> None:
+        """Nothing to read ahead: the dict is the store."""
+
     def destroy(self, case_id: UUID) -> bool:
         existed = self._keys.get(case_id) is not None
         self._keys[case_id] = None
@@ -111,17 +114,22 @@ class PostgresCaseKeys:
         """Create (or find) the keys of many cases in one transaction and cache them: an
         import's batch would otherwise spend three round trips per case on its key."""
         fresh = {case_id: AESGCM.generate_key(bit_length=256) for case_id in case_ids}
+        with self.db.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            self._check_current(conn, lock="for share")  # committed before the events
+            cur.executemany(
+                "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
+                "on conflict (case_id) do nothing",
+                [(i, self.master.wrap(i, k), self.master.id) for i, k in fresh.items()],
+            )
+        self.warm(list(fresh))
+
+    def warm(self, case_ids: Sequence[UUID]) -> None:
+        """Read many cases' keys in one query and cache them (a destroyed one as None): an
+        import comparing a batch with its cases read each key on its own."""
         with self.db.pool.connection() as conn:
-            with conn.transaction(), conn.cursor() as cur:  # committed before the events
-                self._check_current(conn, lock="for share")
-                cur.executemany(
-                    "insert into case_keys (case_id, wrapped, master_id) values (%s, %s, %s) "
-                    "on conflict (case_id) do nothing",
-                    [(i, self.master.wrap(i, k), self.master.id) for i, k in fresh.items()],
-                )
             rows = conn.execute(
                 "select case_id, wrapped, master_id from case_keys where case_id = any(%s)",
-                [list(fresh)],
+                [list(case_ids)],
             ).fetchall()
         now = self.clock()
         with self._lock:

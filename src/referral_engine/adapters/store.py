@@ -171,6 +171,7 @@ class CaseStore(Application[UUID]):
         )
         with datastore.get_connection() as conn:
             rows = conn.execute(query.format(table), [list(case_ids)]).fetchall()
+        self.keys.warm(case_ids)
         found: dict[UUID, list[Any]] = {i: [] for i in case_ids}
         for row in rows:
             stored = StoredEvent(

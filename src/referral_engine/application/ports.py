@@ -47,6 +47,9 @@ class CaseKeys(Protocol):
     def prepare(self, case_ids: Sequence[UUID]) -> None:
         """Create the keys of many new cases at once (an import's batch)."""
 
+    def warm(self, case_ids: Sequence[UUID]) -> None:
+        """Read the keys of many cases at once, ahead of decoding their events."""
+
     def destroy(self, case_id: UUID) -> bool: ...
 
     def forget(self, case_id: UUID) -> None: ...
