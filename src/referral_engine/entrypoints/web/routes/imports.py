@@ -77,8 +77,10 @@ def _page(
     t = words_of(request)
     name = region_names(request, t)
     newest: dict[str, WorkflowDefinition] = {w.id: w for w in runtime.engine.workflows}
-    codes = {code for w in newest.values() for code in w.regions}
-    regions = sorted(((c, name(c)) for c in codes), key=lambda item: alphabetical(item[1]))
+    regions = [  # each workflow's regions under its title (a Ukrainian register has no England)
+        (w, sorted(((c, name(c)) for c in w.regions), key=lambda item: alphabetical(item[1])))
+        for w in newest.values()
+    ]
     return page(
         request,
         "imports.html",
