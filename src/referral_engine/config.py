@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     )
     case_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    max_import_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        le=500 * 1024 * 1024,
+        description="The body limit of a register upload (POST /api/imports, the import page) "
+        "only; every other request keeps `max_body_bytes`.",
+    )
     erasure_approval: Literal["one-person", "two-person"] = Field(
         default="one-person",
         description="two-person: erasing a case's personal data is a request that another "

@@ -17,6 +17,7 @@ from referral_engine.entrypoints.api.routers import (
     dashboards,
     deadlines,
     erasures,
+    imports,
     projections,
     reports,
     service,
@@ -24,6 +25,8 @@ from referral_engine.entrypoints.api.routers import (
 from referral_engine.entrypoints.http import problems
 from referral_engine.entrypoints.http.clients import ForwardedClient
 from referral_engine.entrypoints.http.headers import SecurityHeaders
+from referral_engine.entrypoints.http.imports import API_PATH as IMPORT_API
+from referral_engine.entrypoints.http.imports import PAGE_PATH as IMPORT_PAGE
 from referral_engine.entrypoints.http.middleware import BodyLimit, Observe
 from referral_engine.entrypoints.http.text import check_request
 from referral_engine.entrypoints.web import install as install_pages
@@ -70,11 +73,13 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(dashboards.router)
     app.include_router(reports.router)
     app.include_router(deadlines.router)
+    app.include_router(imports.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)
     app.add_middleware(SecurityHeaders)
-    limit = (runtime.settings if runtime else Settings()).max_body_bytes
-    app.add_middleware(BodyLimit, limit=limit)
+    settings = runtime.settings if runtime else Settings()
+    registers = dict.fromkeys((IMPORT_API, IMPORT_PAGE), settings.max_import_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=registers)
     app.add_middleware(ForwardedClient)  # outermost: every layer sees the one client address
     return app

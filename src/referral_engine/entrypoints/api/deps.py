@@ -56,6 +56,7 @@ CaseWorker = Annotated[User, Depends(passing(gates.CASES))]
 AuditReader = Annotated[User, Depends(passing(gates.AUDIT))]
 DeadlineReader = Annotated[User, Depends(passing(gates.DEADLINES))]
 ProjectionOperator = Annotated[User, Depends(passing(gates.PROJECTIONS))]
+Importer = Annotated[User, Depends(passing(gates.IMPORTS))]
 Admin = Annotated[User, Depends(passing(gates.ADMINS))]
 Publisher = Annotated[User, Depends(passing(gates.PUBLISHERS))]
 IdempotencyKey = Annotated[

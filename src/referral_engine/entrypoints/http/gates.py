@@ -45,4 +45,9 @@ PUBLISHERS = Gate(
     "error.no_publish_access",
     allowed=frozenset({"statistician"}),
 )
+IMPORTS = Gate(
+    "only admins may import registers",
+    "error.no_import_access",
+    allowed=frozenset({"admin"}),  # an import writes many cases under one actor, in any region
+)
 ADMINS = Gate("only admins may do this", allowed=frozenset({"admin"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from time import perf_counter
 
 from fastapi import Request, Response
@@ -67,20 +68,30 @@ async def _audited(request: Request, status: int) -> bool:
 
 
 class BodyLimit(HTTPMiddleware):
-    """Refuse request bodies over `limit` bytes with 413, declared or streamed.
+    """Refuse request bodies over `limit` bytes with 413, declared or streamed; the POSTs to the
+    paths in `larger` (a register upload) may send up to their own limit instead, so that one
+    route's large files do not raise the limit of every other one.
 
     The body is read here, before any other layer, and handed on whole: raising from inside a
     wrapped `receive` would reach the routes wrapped in an exception group and turn into a 400.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None) -> None:
         super().__init__(app)
         self.limit = limit
+        self.larger = dict(larger or {})
+
+    def limit_of(self, scope: Scope) -> int:
+        """The limit of this request: its route's own for a POST to a path in `larger`."""
+        if scope.get("method") == "POST":
+            return self.larger.get(str(scope.get("path", "")), self.limit)
+        return self.limit
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limit_of(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
             return
         body = bytearray()
         while True:
@@ -88,8 +99,8 @@ class BodyLimit(HTTPMiddleware):
             if message["type"] != "http.request":
                 return  # the client went away before sending its whole body
             body += message.get("body", b"")
-            if len(body) > self.limit:
-                await self._refuse(scope, receive, send)
+            if len(body) > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -104,16 +115,16 @@ class BodyLimit(HTTPMiddleware):
 
         await self.app(scope, whole_body, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """A problem document for API clients; an error page for a browser posting a form."""
         pages = error_pages(scope)
         if pages is not None:
-            response: Response = pages.too_large(Request(scope), self.limit)
+            response: Response = pages.too_large(Request(scope), limit)
         else:
             response = problems.problem(
                 413,
                 "payload-too-large",
                 "Payload too large",
-                f"request bodies are limited to {self.limit} bytes",
+                f"request bodies are limited to {limit} bytes",
             )
         await secured(response, https=scope.get("scheme") == "https")(scope, receive, send)

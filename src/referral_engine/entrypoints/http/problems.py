@@ -56,6 +56,9 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.OwnErasureRequest: 403,
     errors.DateNotConfirmable: 409,
     errors.OwnStatedDate: 403,
+    errors.ImportMappingInvalid: 422,
+    errors.RegisterUnreadable: 422,
+    errors.RowRefused: 422,
 }
 
 HTTP_TYPES = {
@@ -111,6 +114,10 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.InvalidData):
         extra["errors"] = [{"path": p.path, "message": p.message} for p in exc.problems]
+    elif isinstance(exc, errors.ImportMappingInvalid):
+        extra["problems"] = list(exc.problems)
+    elif isinstance(exc, errors.RowRefused):
+        extra["problems"] = [{"column": c, "problem": p} for c, p in exc.problems]
     elif isinstance(exc, errors.IllegalTransition):
         extra.update(state=exc.state, trigger=exc.trigger, legal_triggers=list(exc.legal_triggers))
         if href is not None:  # each command lists only what its own route takes

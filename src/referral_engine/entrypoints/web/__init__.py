@@ -17,6 +17,7 @@ from referral_engine.entrypoints.web.routes import (
     analytics,
     auth,
     cases,
+    imports,
     oversight,
     queue,
     reports,
@@ -31,5 +32,5 @@ def install(app: FastAPI) -> None:
     the HTTP base answers itself."""
     pages.register(app, ErrorPages())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, queue, cases, oversight, analytics, reports, workflows):
+    for module in (auth, queue, cases, oversight, analytics, reports, workflows, imports):
         app.include_router(module.router)

@@ -102,6 +102,7 @@ PageUser = Annotated[User, Depends(page_user)]
 CasePageUser = Annotated[User, Depends(passing(gates.CASES))]
 AuditPageUser = Annotated[User, Depends(passing(gates.AUDIT))]
 DeadlinePageUser = Annotated[User, Depends(passing(gates.DEADLINES))]
+ImporterPageUser = Annotated[User, Depends(passing(gates.IMPORTS))]
 OperatorPageUser = Annotated[User, Depends(passing(gates.PROJECTIONS))]
 Posted = Annotated[FormData, Depends(posted)]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
@@ -344,6 +345,7 @@ MESSAGES |= {
     "column.granted_rate": ("share granted", "частка зі статусом"),
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
     **INPUT_MESSAGES,
+    **IMPORTS,
     **REPORTS,
     **SIGN_IN,
 }

@@ -59,6 +59,8 @@ def nav(user: User | None) -> list[tuple[str, str]]:
         items.append(("/deadlines", "nav.deadlines"))
     if gates.AUDIT.admits(user.role):
         items.append(("/audit", "nav.audit"))
+    if gates.IMPORTS.admits(user.role):
+        items.append(("/imports", "nav.imports"))
     items += [
         ("/dashboards", "nav.dashboards"),
         ("/reports", "nav.reports"),
@@ -164,8 +166,13 @@ class ErrorPages:
     (registered with it as its `http.pages.ErrorPages`)."""
 
     def too_large(self, request: Request, limit: int) -> HTMLResponse:
-        """The error page for a form over the body limit (what was typed cannot be kept)."""
-        detail = translator(language(request))("error.too_large", kb=limit // 1024)
+        """The error page for a form over the body limit (what was typed cannot be kept); a
+        limit of megabytes is a file upload's (a register), said as such."""
+        t = translator(language(request))
+        if limit >= 1024 * 1024:
+            detail = t("error.file_too_large", mb=limit // (1024 * 1024))
+        else:
+            detail = t("error.too_large", kb=limit // 1024)
         return error_page(request, 413, detail)
 
     def no_such_page(self, request: Request) -> HTMLResponse:
