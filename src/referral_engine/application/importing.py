@@ -72,6 +72,12 @@ class ImportReport:
         if result.outcome not in ("imported", "unchanged"):
             self.listed.append(result)
 
+    def summary(self) -> dict[str, Any]:
+        """What an audit entry keeps of an import: the file and the counts, no row's content."""
+        whole = self.as_dict()
+        whole.pop("rows_listed")
+        return whole
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "register": self.register,

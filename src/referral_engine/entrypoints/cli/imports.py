@@ -59,7 +59,7 @@ def import_register(
             imports = Imports(rt.engine.store, rt.engine.workflows, rt.engine.clock)
             report = _with_bar(imports, register, workflow, text, actor, dry_run, region, version,
                                stopping)  # fmt: skip
-            mark.detail = _audited(report)
+            mark.detail = report.summary()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -131,13 +131,6 @@ def _read(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise InvalidData([FieldProblem(str(path.name), f"is larger than {limit:,} bytes")])
     return data
-
-
-def _audited(report: ImportReport) -> dict[str, object]:
-    """What the audit entry keeps of an import: the file and the counts, no row's content."""
-    summary = report.as_dict()
-    summary.pop("rows_listed")
-    return summary
 
 
 def _print(report: ImportReport) -> None:

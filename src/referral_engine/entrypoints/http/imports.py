@@ -57,7 +57,7 @@ def run_import(request: Request, runtime: Runtime, user: User, upload: Upload) -
         region=upload.region,
         version=upload.version,
     )
-    mark.detail = audited(report)
+    mark.detail = report.summary()
     return report
 
 
@@ -74,13 +74,6 @@ def mapping_text(data: bytes) -> str:
     if (found := text_problem(text, free_text=True)) is not None:
         raise ImportMappingInvalid([f"the mapping {found.message}"])
     return text
-
-
-def audited(report: ImportReport) -> dict[str, object]:
-    """What the audit entry keeps of an import: the file and the counts, no row's content."""
-    summary = report.as_dict()
-    summary.pop("rows_listed")
-    return summary
 
 
 def _file_name(name: str) -> str:
