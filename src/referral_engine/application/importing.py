@@ -18,6 +18,7 @@ import yaml
 from eventsourcing.persistence import IntegrityError
 
 from referral_engine.application.exports import csv_text
+from referral_engine.application.mapping_yaml import MappingTooLarge, load_mapping
 from referral_engine.application.ports import CaseStore
 from referral_engine.application.reading import Clock
 from referral_engine.application.registers import Register
@@ -126,11 +127,15 @@ class Imports:
         if len(text) > MAPPING_MAX:
             raise ImportMappingInvalid([f"the mapping is longer than {MAPPING_MAX} characters"])
         try:
-            raw = yaml.safe_load(text)
+            raw = load_mapping(text)
+        except MappingTooLarge as exc:
+            raise ImportMappingInvalid([str(exc)]) from None
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
             line = f" at line {where.line + 1}" if where is not None else ""
-            raise ImportMappingInvalid([f"the mapping is not readable YAML{line}"]) from None
+            problem = getattr(exc, "problem", None)
+            said = f": {problem}" if isinstance(problem, str) else ""
+            raise ImportMappingInvalid([f"the mapping is not readable YAML{line}{said}"]) from None
         digest = hashlib.sha256(text.encode()).hexdigest()
         return workflow, check_mapping(raw, workflow), digest
 
