@@ -8,11 +8,14 @@ import time
 
 import pytest
 
+from referral_engine.application.demo_register import synthetic_register
 from referral_engine.application.importing import Imports
+from referral_engine.application.registers import read_register
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import ImportMappingInvalid
+from referral_engine.domain.imports import case_id_of
 from tests.factories import FixedClock
 
 MAPPING = (PROJECT_ROOT / "docs" / "import" / "ministry-register.yaml").read_text()
@@ -65,3 +68,57 @@ def test_anchors_and_aliases_of_a_small_mapping_still_work() -> None:
     assert "*who," in shared
     _, checked, _ = imports().mapping("ukraine-nrm", shared)
     assert checked.paths["application_registered"][2].data["applicant"] == "person"
+
+
+# -- the mapping's meaning ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('"ПІБ": person_name', '"ПІБ": {field: [person_name]}', "'ПІБ': field must be"),
+        ("{date: screened}", "{date: [screened]}", "'Дата виявлення': date must be"),
+        ("opening: {on: screened}", "opening: {on: [screened]}", "`on` must name a date column"),
+        ('"Стать": {field: sex,', '"Стать": {field: sex, separator: [","],', "separator must be"),
+    ],
+)
+def test_a_list_where_a_name_belongs_is_refused_not_a_type_error(
+    old: str, new: str, problem: str
+) -> None:
+    assert any(problem in p for p in refusal(spoiled(old, new)))
+
+
+def test_a_field_filled_by_two_columns_is_refused() -> None:
+    both = spoiled('"Підрозділ поліції": police_unit', '"Підрозділ поліції": application_number')
+    twice = (
+        "columns: application_number is filled by two columns: 'Номер заяви', 'Підрозділ поліції'"
+    )
+    assert twice in refusal(both)
+
+
+def test_row_ids_from_a_personal_column_are_refused() -> None:
+    """A row's id is kept in the clear (the case's id derives from it, its CaseImported event and
+    every step's confirmation name it): an application number must not be it."""
+    personal = spoiled('row_id: "№ з/п"', 'row_id: "Номер заяви"')
+    problems = refusal(personal)
+    assert any(p.startswith("row_id: 'Номер заяви' fills application_number") for p in problems)
+
+
+@pytest.mark.parametrize("value", ["femme", "[female]", "{a: 1}", "null", "5"])
+def test_a_word_mapped_to_a_value_the_field_refuses_is_refused_before_any_row(value: str) -> None:
+    problems = refusal(spoiled('"ж": female', f'"ж": {value}'))
+    assert any(p.startswith("columns: 'Стать': 'ж' maps to a value sex refuses") for p in problems)
+
+
+def test_an_empty_cell_takes_the_word_the_mapping_gives_to_empty() -> None:
+    """The shipped mapping says `"": other_unknown` for the sex column: it was never used, as an
+    empty cell was no value before its words were looked up (the row was refused: required)."""
+    data, _ = synthetic_register(3)
+    lines = data.decode("utf-8-sig").split("\n")
+    lines[1] = lines[1].replace(";ж;", ";;", 1).replace(";чол.;", ";;", 1).replace(";ч;", ";;", 1)
+    importer = imports()
+    register = read_register("\n".join(lines).encode(), "r.csv")
+    report = importer.run(register, "ukraine-nrm", MAPPING, actor=ADMIN)
+    assert dict(report.counts) == {"imported": 3}, report.listed
+    case = importer.store.repository.get(case_id_of("mlsp-status-register", "1"))
+    assert case.data["sex"] == "other_unknown"
