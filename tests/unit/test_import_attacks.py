@@ -5,6 +5,7 @@ is a defect found by attacking the import; it failed before its fix."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,42 @@ def test_an_empty_cell_takes_the_word_the_mapping_gives_to_empty() -> None:
     assert dict(report.counts) == {"imported": 3}, report.listed
     case = importer.store.repository.get(case_id_of("mlsp-status-register", "1"))
     assert case.data["sex"] == "other_unknown"
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+
+def test_a_constant_naming_a_date_column_empty_on_the_row_refuses_that_row_only() -> None:
+    """Consent signed on the interview's date: rows not yet interviewed crashed the whole
+    import (AttributeError on the empty date), after earlier batches were written."""
+    dated = spoiled("signed_on: $applied", "signed_on: $interviewed")
+    data, expected = synthetic_register(60)
+    report = imports().run(read_register(data, "r.csv"), "ukraine-nrm", dated, actor=ADMIN)
+    not_interviewed = expected.states["application_registered"]
+    assert not_interviewed and report.counts["refused"] == not_interviewed
+    problems = {p for r in report.listed for p in r.problems}
+    consent = "“Record informed consent to referral and data sharing”"
+    assert problems == {
+        ("Дата співбесіди", f"is empty: the step {consent} takes signed_on from it")
+    }
+
+
+def test_an_unexpected_error_in_one_row_refuses_that_row_and_the_others_go_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from referral_engine.application import importing
+
+    real = importing.build_case
+
+    def fragile(*args: Any, **kwargs: Any) -> Any:
+        if args[3].row_id == "2":
+            raise KeyError("a defect in the engine")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "build_case", fragile)
+    data, _ = synthetic_register(3)
+    report = imports().run(read_register(data, "r.csv"), "ukraine-nrm", MAPPING, actor=ADMIN)
+    assert dict(report.counts) == {"imported": 2, "refused": 1}
+    (row,) = report.listed
+    assert row.row_id == "2"
+    assert row.problems == ((None, "could not be checked (an error in the engine: KeyError)"),)

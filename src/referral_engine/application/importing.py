@@ -7,6 +7,7 @@ compared with it (unchanged, changed, or erased since), never written twice (doc
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +40,7 @@ OUTCOMES = ("imported", "unchanged", "changed", "erased", "refused")
 interrupted import); there but the row now says otherwise (reported, not applied); there but its
 personal data erased since (never imported again); refused (nothing written)."""
 MAPPING_MAX = 200_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,12 @@ def _built(
         except RowRefused as exc:
             ident = _shown_id(cells.get(mapping.row_id))
             refused.append(RowResult(number, ident, "refused", exc.problems))
+        except Exception as exc:  # a defect must not abort the file: this row, and only it, out
+            # the type alone is logged: a message may quote a cell, and cells may be personal
+            log.error("import: row %d could not be checked (%s)", number, type(exc).__name__)
+            problem = f"could not be checked (an error in the engine: {type(exc).__name__})"
+            ident = _shown_id(cells.get(mapping.row_id))
+            refused.append(RowResult(number, ident, "refused", ((None, problem),)))
     return built, refused
 
 

@@ -62,6 +62,11 @@ def build_case(
         column = mapping.date_column(step.on)
         if dates.get(step.on) is None and all(c != column for c, _ in problems):
             problems.append((column, f"is empty: it dates the step {step.named}"))
+        for name, value in step.data.items():  # a `$date` constant from another column
+            alias = value[1:] if isinstance(value, str) and value.startswith("$") else None
+            column = mapping.date_column(alias) if alias else ""
+            if alias and dates.get(alias) is None and all(c != column for c, _ in problems):
+                problems.append((column, f"is empty: the step {step.named} takes {name} from it"))
     if problems:
         raise RowRefused(problems)
     fields = {c.field: (c.name, values[c.name]) for c in mapping.columns if c.field}
