@@ -15,7 +15,7 @@ from referral_engine.application.registers import read_register
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
-from referral_engine.domain.errors import ImportMappingInvalid
+from referral_engine.domain.errors import ImportMappingInvalid, RegisterUnreadable
 from referral_engine.domain.imports import case_id_of
 from tests.factories import FixedClock
 
@@ -162,3 +162,36 @@ def test_an_unexpected_error_in_one_row_refuses_that_row_and_the_others_go_in(
     (row,) = report.listed
     assert row.row_id == "2"
     assert row.problems == ((None, "could not be checked (an error in the engine: KeyError)"),)
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def test_commas_inside_quoted_column_names_do_not_make_comma_the_delimiter() -> None:
+    text = '"Прізвище, ім\'я";"Дата, виявлення";"Область, район";№\nА;01.01.2020;Київ;1\n'
+    register = read_register(text.encode(), "r.csv")
+    assert register.columns == ("Прізвище, ім'я", "Дата, виявлення", "Область, район", "№")
+    assert register.rows[0][1]["№"] == "1"
+
+
+def test_a_column_name_on_two_lines_reads() -> None:
+    register = read_register('"ПІБ\nповністю";Стан;№\nА;виявлено;1\n'.encode(), "r.csv")
+    assert register.columns == ("ПІБ повністю", "Стан", "№")
+
+
+def test_a_csv_saved_as_unicode_text_by_excel_reads_like_utf8() -> None:
+    """Excel's "Unicode text" is UTF-16 with a byte-order mark, tab-separated: it read as
+    Windows-1251 garbage ("column 1 of the first row has no name")."""
+    text = "№ з/п\tСтан\n1\tвиявлено\n"
+    utf16 = read_register(text.encode("utf-16"), "r.csv")
+    assert utf16.rows == read_register(text.encode(), "r.csv").rows
+
+
+def test_a_utf8_file_with_one_broken_byte_is_refused_not_read_as_windows_1251() -> None:
+    """Read as Windows-1251, every name of the file became mojibake, stored as given."""
+    data = "№;ПІБ\n1;Олена Петренко\n2;Ірина\n".encode() + b"3;\xd0\n"
+    with pytest.raises(
+        RegisterUnreadable,
+        match=r"UTF-8 text but for 1 byte sequence\(s\) that are not \(the first on line 4\)",
+    ):
+        read_register(data, "r.csv")
