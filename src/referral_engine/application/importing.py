@@ -7,6 +7,7 @@ compared with it (unchanged, changed, or erased since), never written twice (doc
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +19,7 @@ import yaml
 from eventsourcing.persistence import IntegrityError
 
 from referral_engine.application.exports import csv_text
+from referral_engine.application.mapping_yaml import MappingTooLarge, load_mapping
 from referral_engine.application.ports import CaseStore
 from referral_engine.application.reading import Clock
 from referral_engine.application.registers import Register
@@ -38,6 +40,7 @@ OUTCOMES = ("imported", "unchanged", "changed", "erased", "refused")
 interrupted import); there but the row now says otherwise (reported, not applied); there but its
 personal data erased since (never imported again); refused (nothing written)."""
 MAPPING_MAX = 200_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -132,11 +135,15 @@ class Imports:
         if len(text) > MAPPING_MAX:
             raise ImportMappingInvalid([f"the mapping is longer than {MAPPING_MAX} characters"])
         try:
-            raw = yaml.safe_load(text)
+            raw = load_mapping(text)
+        except MappingTooLarge as exc:
+            raise ImportMappingInvalid([str(exc)]) from None
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
             line = f" at line {where.line + 1}" if where is not None else ""
-            raise ImportMappingInvalid([f"the mapping is not readable YAML{line}"]) from None
+            problem = getattr(exc, "problem", None)
+            said = f": {problem}" if isinstance(problem, str) else ""
+            raise ImportMappingInvalid([f"the mapping is not readable YAML{line}{said}"]) from None
         digest = hashlib.sha256(text.encode()).hexdigest()
         return workflow, check_mapping(raw, workflow), digest
 
@@ -293,6 +300,12 @@ def _built(
         except RowRefused as exc:
             ident = _shown_id(cells.get(mapping.row_id))
             refused.append(RowResult(number, ident, "refused", exc.problems))
+        except Exception as exc:  # a defect must not abort the file: this row, and only it, out
+            # the type alone is logged: a message may quote a cell, and cells may be personal
+            log.error("import: row %d could not be checked (%s)", number, type(exc).__name__)
+            problem = f"could not be checked (an error in the engine: {type(exc).__name__})"
+            ident = _shown_id(cells.get(mapping.row_id))
+            refused.append(RowResult(number, ident, "refused", ((None, problem),)))
     return built, refused
 
 

@@ -4,9 +4,11 @@ columns. Its digest marks every case imported from it."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ from referral_engine.domain.text import text_problem
 
 MAX_COLUMNS = 200
 FORMATS = ("csv", "xlsx")
+QUOTED = re.compile('"[^"]*"')
+HEADER_MAX = 64 * 1024
+"""How much of a CSV file its header (with line breaks in quoted names) may take."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ def read_register(data: bytes, name: str) -> Register:
 
 
 def _columns(header: Sequence[Any]) -> tuple[str, ...]:
-    names = [("" if c is None else str(c)).strip() for c in header]
+    # a name typed on two lines in its cell (Alt+Enter) is read on one
+    names = [" ".join(("" if c is None else str(c)).split()) for c in header]
     while names and not names[-1]:
         names.pop()
     if not names or len(names) > MAX_COLUMNS:
@@ -69,21 +75,43 @@ def _columns(header: Sequence[Any]) -> tuple[str, ...]:
 
 
 def _csv(data: bytes) -> Iterator[list[Cell]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1251")
-        except UnicodeDecodeError:
-            unreadable = "the CSV file is neither UTF-8 nor Windows-1251 text"
-            raise RegisterUnreadable(unreadable) from None
-    first = text.split("\n", 1)[0]
+    text = _decoded(data)
+    # the header's delimiters, not the commas inside its quoted names ("Прізвище, ім'я"), nor
+    # a line break inside one: quoted parts stand aside
+    first = QUOTED.sub('""', text[:HEADER_MAX]).split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     try:
         for line in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
             yield list(line)
     except csv.Error as exc:
         raise RegisterUnreadable(f"not a readable CSV file ({exc})") from None
+
+
+def _decoded(data: bytes) -> str:
+    """The file as text: UTF-16 with its byte-order mark (Excel's "Unicode text"), UTF-8, or
+    Windows-1251 (older Excel's CSV). A UTF-8 file with a few broken bytes is refused: read
+    as Windows-1251, its every name would have become mojibake."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RegisterUnreadable("the CSV file begins as UTF-16 text but is not") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        read = data.decode("utf-8", "replace")
+        broken = read.count("\ufffd")
+        if sum(1 for ch in read if ord(ch) > 127) - broken > 10 * broken:
+            line = data[: exc.start].count(b"\n") + 1
+            raise RegisterUnreadable(
+                f"the CSV file is UTF-8 text but for {broken} byte sequence(s) that are not "
+                f"(the first on line {line}): save it again as UTF-8"
+            ) from None
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError:
+        unreadable = "the CSV file is neither UTF-8 nor Windows-1251 text"
+        raise RegisterUnreadable(unreadable) from None
 
 
 def _xlsx(data: bytes) -> Iterator[list[Cell]]:

@@ -20,7 +20,7 @@ from dataclasses import field as declared
 from typing import Any
 
 from referral_engine.domain.errors import ImportMappingInvalid
-from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.fields import FieldInvalid, FieldSpec
 from referral_engine.domain.text import shown_safely, text_problem
 from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
 
@@ -124,6 +124,7 @@ def check_mapping(raw: object, workflow: WorkflowDefinition) -> ImportMapping:
         if state not in paths:
             problems.append(f"state: {_shown(word)} maps to {_shown(state)}, which no path reaches")
     columns = _check_columns(columns, paths, problems)
+    _check_words(columns, row_id, problems)
     if problems:
         raise ImportMappingInvalid(list(dict.fromkeys(problems)))
     return ImportMapping(
@@ -157,13 +158,18 @@ def _columns(raw: object, default_format: str, problems: list[str]) -> list[Colu
         if not isinstance(values, Mapping):
             problems.append(f"{where}: values must map the register's words to the field's")
             values = {}
+        names = {k: spec.get(k) for k in ("field", "date", "format", "separator")}
+        wrong = [k for k, v in names.items() if v is not None and not isinstance(v, str)]
+        if wrong:  # a list or a number here made a set of names fail (TypeError: unhashable)
+            problems += [f"{where}: {k} must be one name (text)" for k in wrong]
+            continue
         column = Column(
             name,
-            spec.get("field"),
-            spec.get("date"),
+            names["field"],
+            names["date"],
             {str(k).strip().casefold(): v for k, v in values.items()},
-            str(spec.get("format") or default_format),
-            str(spec.get("separator") or ";"),
+            names["format"] or default_format,
+            names["separator"] or ";",
         )
         if column.field is None and column.date is None:
             problems.append(f"{where}: names neither a field nor a date")
@@ -172,6 +178,10 @@ def _columns(raw: object, default_format: str, problems: list[str]) -> list[Colu
     problems += [
         f"columns: the date {_shown(d)} is named twice" for d in set(dates) if dates.count(d) > 1
     ]
+    for name in dict.fromkeys(c.field for c in columns if c.field):
+        twice = [_shown(c.name) for c in columns if c.field == name]
+        if len(twice) > 1:  # each row's value would have been the last column's, silently
+            problems.append(f"columns: {name} is filled by two columns: {', '.join(twice)}")
     return columns
 
 
@@ -264,7 +274,7 @@ def _step(
     problems: list[str],
 ) -> PathStep:
     on = raw.get("on", raw.get(True))  # YAML 1.1 reads a bare `on:` key as true
-    if on not in aliases:
+    if not isinstance(on, str) or on not in aliases:
         problems.append(f"{where}, {trigger}: `on` must name a date column ({_shown(on)} is none)")
     data = raw.get("data") or {}
     if not isinstance(data, Mapping):
@@ -301,6 +311,31 @@ def _check_columns(
         if c.field and c.field not in taken
     ]
     return [replace(c, spec=taken.get(c.field or "")) for c in columns]
+
+
+def _check_words(columns: Sequence[Column], row_id: str, problems: list[str]) -> None:
+    """Each word of a coded field maps to a value the field accepts (else every row with the
+    word was refused, one by one); the row's id is not personal (it is kept in the clear: the
+    case's id derives from it, and the import's marks on the case name it)."""
+    for column in columns:
+        spec = column.spec
+        if spec is None:
+            continue
+        if column.name == row_id and spec.pii:
+            problems.append(
+                f"row_id: {_shown(row_id)} fills {spec.name}, a personal field: row ids are "
+                "kept in the clear; name the register's own numbering"
+            )
+        if spec.type not in ("enum", "enum_list", "country"):
+            continue  # other values are read through the column's format first
+        for word, value in column.values.items():
+            try:
+                spec.check([value] if spec.type == "enum_list" else value)
+            except FieldInvalid as exc:
+                problems.append(
+                    f"columns: {_shown(column.name)}: {_shown(word)} maps to a value "
+                    f"{spec.name} refuses ({exc})"
+                )
 
 
 def _text(raw: Mapping[str, Any], key: str, problems: list[str], *, required: bool = True) -> str:

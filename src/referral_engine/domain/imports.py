@@ -62,6 +62,11 @@ def build_case(
         column = mapping.date_column(step.on)
         if dates.get(step.on) is None and all(c != column for c, _ in problems):
             problems.append((column, f"is empty: it dates the step {step.named}"))
+        for name, value in step.data.items():  # a `$date` constant from another column
+            alias = value[1:] if isinstance(value, str) and value.startswith("$") else None
+            column = mapping.date_column(alias) if alias else ""
+            if alias and dates.get(alias) is None and all(c != column for c, _ in problems):
+                problems.append((column, f"is empty: the step {step.named} takes {name} from it"))
     if problems:
         raise RowRefused(problems)
     fields = {c.field: (c.name, values[c.name]) for c in mapping.columns if c.field}
@@ -209,12 +214,14 @@ def _value(
     raw: Cell,
     problems: list[tuple[str | None, str]],
 ) -> Any:
-    """The cell as the field's (or the date's) value; None when empty."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    """The cell as the field's (or the date's) value; None when empty, unless the mapping
+    gives empty cells a word (`"": other_unknown`)."""
+    empty = raw is None or (isinstance(raw, str) and not raw.strip())
+    if empty and "" not in column.values:
         return None
     spec = column.spec
     try:
-        value = _converted(column, spec, raw)
+        value = _converted(column, spec, "" if empty else raw)
         if spec is not None:
             value = spec.check(value)
         if column.date and not isinstance(value, date):
@@ -237,7 +244,7 @@ def _converted(column: Column, spec: FieldSpec | None, raw: Cell) -> Any:
         raw = raw.strip()
     kind = spec.type if spec is not None else "date"
     if kind == "enum_list" and isinstance(raw, str):
-        parts = [p.strip() for p in raw.split(column.separator) if p.strip()]
+        parts = [p.strip() for p in raw.split(column.separator) if p.strip()] or [raw]
         return [_mapped(column, p) for p in parts]
     mapped = _mapped(column, raw) if isinstance(raw, str | int) else raw
     if kind == "date":
