@@ -20,8 +20,13 @@ from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 
+from referral_engine.domain.errors import ImportMappingInvalid
+from referral_engine.domain.text import text_problem
+
 DEPTH_MAX = 32
 """No mapping needs more than a handful of levels (paths -> state -> steps -> step -> data)."""
+MAPPING_BYTES = 1024 * 1024
+"""The largest mapping file read (the importer then refuses more than 200,000 characters)."""
 EXPANDED_MAX = 50_000
 """Values in the mapping once its aliases expand; the shipped example has about 400."""
 
@@ -75,3 +80,19 @@ def _count(value: object, budget: list[int]) -> None:
     elif isinstance(value, list):
         for item in value:
             _count(item, budget)
+
+
+def mapping_text(data: bytes) -> str:
+    """A mapping file's bytes as text: UTF-8, within MAPPING_BYTES, no character a text may not
+    hold (the CLI and HTTP both read it so)."""
+    if len(data) > MAPPING_BYTES:
+        raise ImportMappingInvalid([f"the mapping is larger than {MAPPING_BYTES:,} bytes"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportMappingInvalid(["the mapping is not UTF-8 text"]) from None
+    if not text.strip():
+        raise ImportMappingInvalid(["the mapping is empty"])
+    if (found := text_problem(text, free_text=True)) is not None:
+        raise ImportMappingInvalid([f"the mapping {found.message}"])
+    return text

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from referral_engine.application.importing import ImportReport, Imports, report_csv
+from referral_engine.application.mapping_yaml import MAPPING_BYTES, mapping_text
 from referral_engine.application.registers import Register, read_register
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import FieldProblem, InvalidData
@@ -46,7 +47,7 @@ def import_register(
     ] = None,
 ) -> None:
     """Import a past register: each row a backdated case, refused rows listed with their column."""
-    data, text = _read(file, FILE_MAX), _read(mapping, 1024 * 1024).decode("utf-8", "replace")
+    data, text = _read(file, FILE_MAX), mapping_text(_read(mapping, MAPPING_BYTES))
     register = read_register(data, file.name)
     stopping = threading.Event()
     previous = {s: signal.signal(s, _stop_on(stopping)) for s in (signal.SIGINT, signal.SIGTERM)}

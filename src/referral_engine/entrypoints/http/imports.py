@@ -13,16 +13,15 @@ from fastapi import Request
 
 from referral_engine.adapters.security import User
 from referral_engine.application.importing import ImportReport, Imports
+from referral_engine.application.mapping_yaml import mapping_text
 from referral_engine.application.registers import read_register
 from referral_engine.bootstrap import Runtime
-from referral_engine.domain.errors import ImportMappingInvalid, RegisterUnreadable
+from referral_engine.domain.errors import RegisterUnreadable
 from referral_engine.domain.text import shown_safely, text_problem
 from referral_engine.entrypoints.http.audit import mark_of
 
 API_PATH, PAGE_PATH = "/api/imports", "/imports"
 """The two routes that take a register: the body limit lets them send `max_import_bytes`."""
-MAPPING_BYTES = 1024 * 1024
-"""The CLI's limit on a mapping file (the importer then refuses more than 200,000 characters)."""
 
 
 @dataclass(frozen=True)
@@ -59,21 +58,6 @@ def run_import(request: Request, runtime: Runtime, user: User, upload: Upload) -
     )
     mark.detail = report.summary()
     return report
-
-
-def mapping_text(data: bytes) -> str:
-    """The mapping as text: UTF-8, within the CLI's limit, no character a text may not hold."""
-    if len(data) > MAPPING_BYTES:
-        raise ImportMappingInvalid([f"the mapping is larger than {MAPPING_BYTES:,} bytes"])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportMappingInvalid(["the mapping is not UTF-8 text"]) from None
-    if not text.strip():
-        raise ImportMappingInvalid(["the mapping is empty"])
-    if (found := text_problem(text, free_text=True)) is not None:
-        raise ImportMappingInvalid([f"the mapping {found.message}"])
-    return text
 
 
 def _file_name(name: str) -> str:
