@@ -202,3 +202,22 @@ def _topic(cls: type) -> str:
     from eventsourcing.utils import get_topic
 
     return get_topic(cls)
+
+
+def test_a_row_imported_as_it_stands_is_settled_without_being_built_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from referral_engine.application import importing
+
+    data, _ = synthetic_register(20)
+    importer = imports()
+    register = read_register(data, "r.csv")
+    importer.run(register, "ukraine-nrm", MAPPING, actor=ADMIN)
+    built: list[int] = []
+    real = importing.build_case
+    monkeypatch.setattr(importing, "build_case", lambda *a: built.append(1) or real(*a))
+    again = importer.run(register, "ukraine-nrm", MAPPING, actor=ADMIN)
+    assert dict(again.counts) == {"unchanged": 20} and not built
+    with_region = importer.run(register, "ukraine-nrm", MAPPING, actor=ADMIN, region="UA-32")
+    assert len(built) == 20  # another region for the file: every row compared in full
+    assert with_region.counts["changed"] > 0

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 SEALED = "_sealed_"
 FINGERPRINT = "\0fingerprint"
+ROW_DIGEST = "\0row_digest"
+IMPORTED = get_topic(Case.Imported)
 """What a command's sealed digest is bound to instead of a field name (no field has a NUL)."""
 NONCE = 12
 ERASURE = get_topic(Case.PersonalDataErased)
@@ -182,6 +184,11 @@ class PersonalDataMapper(Mapper[UUID]):
                     state["fingerprint"] = Sealer.seal(
                         key, case_id, FINGERPRINT, state["fingerprint"]
                     )
+        if "row_digest" in state:  # an imported row's digest: as personal as the row
+            key = self.keys.key(case_id, create=True)
+            if key is None:
+                raise MasterKeyError(f"the personal data of case {case_id} has been erased")
+            state["row_digest"] = Sealer.seal(key, case_id, ROW_DIGEST, state["row_digest"])
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -196,6 +203,13 @@ class PersonalDataMapper(Mapper[UUID]):
         event = super().to_domain_event(stored_event)
         if stored_event.topic == ERASURE:  # erased: this process keeps no copy of the key
             self.keys.forget(UUID(str(stored_event.originator_id)))
+        if stored_event.topic == IMPORTED:
+            case_id = event.originator_id
+            assert isinstance(case_id, UUID)
+            sealed = vars(event)["row_digest"]
+            vars(event)["row_digest"] = Sealer.open(
+                self.keys.key(case_id), case_id, ROW_DIGEST, sealed
+            )
         data = getattr(event, "data", None)
         if data and any(is_sealed(v) for v in data.values()):
             case_id = event.originator_id

@@ -32,6 +32,7 @@ from referral_engine.adapters.crypto import ERASURE, PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.application.ports import AuditNote, CaseKeys
 from referral_engine.config import Settings
+from referral_engine.domain.case import Case
 
 
 def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
@@ -158,19 +159,44 @@ class CaseStore(Application[UUID]):
         else:
             self.recorder.insert_events(stored)
 
+    def imported(self, case_ids: Sequence[UUID]) -> dict[UUID, tuple[bool, Any]]:
+        """Of these cases, those that exist: whether erased, and their `CaseImported` event
+        (None for a case not imported), read in one query of those two kinds of event."""
+        kinds = [get_topic(Case.Imported), get_topic(Case.PersonalDataErased)]
+        known = self.known(case_ids)
+        found: dict[UUID, tuple[bool, Any]] = {}
+        for case_id, events in self._events_of(list(known), kinds).items():
+            erased = any(isinstance(e, Case.PersonalDataErased) for e in events)
+            mark = next((e for e in events if isinstance(e, Case.Imported)), None)
+            found[case_id] = (erased, mark)
+        return found
+
     def streams(self, case_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
         """These cases' events, each case's in order, read in one query (an import comparing a
         batch of rows with their cases read each case on its own: 1 ms a row)."""
+        return self._events_of(case_ids)
+
+    def _events_of(
+        self, case_ids: Sequence[UUID], topics: Sequence[str] | None = None
+    ) -> dict[UUID, list[Any]]:
+        """These cases' events (of these topics only, if given), each case's in order."""
+        if not case_ids:
+            return {}
         datastore = getattr(self.factory, "datastore", None)
         if datastore is None:
-            return {i: list(self.events.get(i)) for i in case_ids}
+            return {
+                i: [e for e in self.events.get(i) if topics is None or get_topic(type(e)) in topics]
+                for i in case_ids
+            }
         table = sql.Identifier(datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]
+        which = sql.SQL("" if topics is None else " and topic = any(%s)")
         query = sql.SQL(
             "select originator_id, originator_version, topic, state from {} "
-            "where originator_id = any(%s) order by originator_id, originator_version"
-        )
+            "where originator_id = any(%s){} order by originator_id, originator_version"
+        ).format(table, which)
+        params: list[Any] = [list(case_ids)] + ([] if topics is None else [list(topics)])
         with datastore.get_connection() as conn:
-            rows = conn.execute(query.format(table), [list(case_ids)]).fetchall()
+            rows = conn.execute(query, params).fetchall()
         self.keys.warm(case_ids)
         found: dict[UUID, list[Any]] = {i: [] for i in case_ids}
         for row in rows:
@@ -185,6 +211,8 @@ class CaseStore(Application[UUID]):
 
     def known(self, case_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these cases have events (one query; the in-memory store asks each)."""
+        if not case_ids:
+            return set()
         datastore = getattr(self.factory, "datastore", None)
         if datastore is None:
             return {i for i in case_ids if i in self.repository}

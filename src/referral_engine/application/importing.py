@@ -27,7 +27,14 @@ from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, ImportMark
 from referral_engine.domain.errors import ImportMappingInvalid, RowRefused
 from referral_engine.domain.import_mapping import ImportMapping, PathStep, check_mapping
-from referral_engine.domain.imports import Cell, build_case, differences, row_id_of
+from referral_engine.domain.imports import (
+    Cell,
+    build_case,
+    case_id_of,
+    differences,
+    row_digest,
+    row_id_of,
+)
 from referral_engine.domain.regions import check_region
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -40,6 +47,7 @@ OUTCOMES = ("imported", "unchanged", "changed", "erased", "refused")
 interrupted import); there but the row now says otherwise (reported, not applied); there but its
 personal data erased since (never imported again); refused (nothing written)."""
 MAPPING_MAX = 200_000
+ERASED = "its case's personal data was erased after the import: not imported again"
 log = logging.getLogger(__name__)
 
 
@@ -189,14 +197,37 @@ class Imports:
                     report.stopped = True
                     break
                 batch = register.rows[start : start + BATCH]
-                built, refused = _built(batch, build, seen)
+                rows, refused = _identified(batch, mapping, seen)
+                settled = self._settled(rows, mapping, digest, region)
+                built, failed = _built([r for r in rows if r[0] not in settled], build)
                 if waiting is not None:
                     _finished(*waiting, report, progress)
                 job = writer.submit(self._write, built, mapping, dry_run)
-                waiting = (job, refused, len(batch))
+                waiting = (job, [*refused, *failed, *settled.values()], len(batch))
             if waiting is not None:
                 _finished(*waiting, report, progress)
         return report
+
+    def _settled(
+        self, rows: Sequence[Row], mapping: ImportMapping, digest: str, region: str | None
+    ) -> dict[int, RowResult]:
+        """The rows already imported as they stand (same cells, same mapping), or whose case
+        was erased since, by row number: decided from their `CaseImported` events alone, so
+        that importing a file again (or going on after a stop) builds none of them."""
+        ids = {case_id_of(mapping.register, row_id): (number, cells, row_id)
+               for number, cells, row_id in rows}  # fmt: skip
+        settled: dict[int, RowResult] = {}
+        for case_id, (erased, mark) in self.store.imported(list(ids)).items():
+            number, cells, row_id = ids[case_id]
+            if erased:
+                settled[number] = RowResult(number, row_id, "erased", ((None, ERASED),))
+            elif (
+                mark is not None
+                and mark.mapping_digest == digest
+                and mark.row_digest == row_digest(mapping, cells, region)
+            ):
+                settled[number] = RowResult(number, row_id, "unchanged")
+        return settled
 
     def _write(
         self, built: Sequence[tuple[int, str, Case]], mapping: ImportMapping, dry_run: bool
@@ -240,8 +271,7 @@ class Imports:
     ) -> RowResult:
         """What an existing case (its `stored` events) says against the row made again."""
         if any(isinstance(e, Case.PersonalDataErased) for e in stored):
-            problem = "its case's personal data was erased after the import: not imported again"
-            return RowResult(number, row_id, "erased", ((None, problem),))
+            return RowResult(number, row_id, "erased", ((None, ERASED),))
         mark = next((e for e in stored if isinstance(e, Case.Imported)), None)
         again = case.collect_events()[:-1]
         fields: list[str]
@@ -281,12 +311,16 @@ Build = tuple[ImportMapping, WorkflowDefinition, tuple[Actor, datetime, str], st
 file's one region if given, the file's digest."""
 
 
-def _built(
-    batch: Sequence[tuple[int, dict[str, Cell]]], build: Build, seen: dict[str, int]
-) -> tuple[list[tuple[int, str, Case]], list[RowResult]]:
-    """The batch's cases, and its refused rows (`seen` holds the row ids met so far)."""
-    mapping, workflow, ctx, region, file_digest = build
-    built: list[tuple[int, str, Case]] = []
+Row = tuple[int, dict[str, Cell], str]
+"""A row with its id: its number in the file, its cells, its id in the register."""
+
+
+def _identified(
+    batch: Sequence[tuple[int, dict[str, Cell]]], mapping: ImportMapping, seen: dict[str, int]
+) -> tuple[list[Row], list[RowResult]]:
+    """The batch's rows with their ids, and those refused for theirs (missing, or met before:
+    `seen` holds the ids met so far)."""
+    rows: list[Row] = []
     refused: list[RowResult] = []
     for number, cells in batch:
         try:
@@ -294,18 +328,33 @@ def _built(
             if row_id in seen:
                 same = f"the same id as row {seen[row_id]}: each row needs its own"
                 raise RowRefused([(mapping.row_id, same)])
-            seen[row_id] = number
-            mark = ImportMark(mapping.register, number, row_id, file_digest)
-            built.append((number, row_id, build_case(mapping, workflow, cells, mark, ctx, region)))
         except RowRefused as exc:
             ident = _shown_id(cells.get(mapping.row_id))
             refused.append(RowResult(number, ident, "refused", exc.problems))
+            continue
+        seen[row_id] = number
+        rows.append((number, cells, row_id))
+    return rows, refused
+
+
+def _built(
+    rows: Sequence[Row], build: Build
+) -> tuple[list[tuple[int, str, Case]], list[RowResult]]:
+    """The rows' cases, and the rows refused."""
+    mapping, workflow, ctx, region, file_digest = build
+    built: list[tuple[int, str, Case]] = []
+    refused: list[RowResult] = []
+    for number, cells, row_id in rows:
+        try:
+            mark = ImportMark(mapping.register, number, row_id, file_digest)
+            built.append((number, row_id, build_case(mapping, workflow, cells, mark, ctx, region)))
+        except RowRefused as exc:
+            refused.append(RowResult(number, row_id, "refused", exc.problems))
         except Exception as exc:  # a defect must not abort the file: this row, and only it, out
             # the type alone is logged: a message may quote a cell, and cells may be personal
             log.error("import: row %d could not be checked (%s)", number, type(exc).__name__)
             problem = f"could not be checked (an error in the engine: {type(exc).__name__})"
-            ident = _shown_id(cells.get(mapping.row_id))
-            refused.append(RowResult(number, ident, "refused", ((None, problem),)))
+            refused.append(RowResult(number, row_id, "refused", ((None, problem),)))
     return built, refused
 
 

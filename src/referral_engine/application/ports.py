@@ -78,6 +78,9 @@ class CaseStore(Protocol):
     def known(self, case_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these cases exist (one query for a batch)."""
 
+    def imported(self, case_ids: Sequence[UUID]) -> dict[UUID, tuple[bool, Any]]:
+        """Of these cases, those that exist: whether erased, and their `CaseImported` event."""
+
     def streams(self, case_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
         """These cases' events, each case's in order (one query for a batch)."""
 

@@ -211,6 +211,9 @@ class Case(Aggregate):
         row_id: str
         file_digest: str
         mapping_digest: str
+        row_digest: str
+        """A digest of the row's mapped cells: sealed with the case's key like personal data
+        (adapters/crypto.py), so that importing the row again compares without rebuilding."""
         events: int
         actor: dict[str, str]
         occurred_at: datetime

@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from referral_engine.domain import steps
 from referral_engine.domain.case import Case
-from referral_engine.domain.commands import Actor, Context, ImportMark
+from referral_engine.domain.commands import Actor, Context, ImportMark, fingerprint
 from referral_engine.domain.errors import DomainError, InvalidData, RowRefused
 from referral_engine.domain.fields import FieldInvalid, FieldSpec
 from referral_engine.domain.import_mapping import OPEN, Column, ImportMapping, PathStep
@@ -52,6 +52,7 @@ def build_case(
     """The case `row` makes (its events pending), or RowRefused; `ctx` is who imports, when,
     and the mapping's digest; `region` the one region of the whole file, if given."""
     actor, now, mapping_digest = ctx
+    digest = row_digest(mapping, row, region)
     problems: list[tuple[str | None, str]] = []
     values = {c.name: _value(c, row.get(c.name), problems) for c in mapping.columns}
     dates = {c.date: values[c.name] for c in mapping.columns if c.date}
@@ -100,6 +101,7 @@ def build_case(
         row_id=mark.row_id,
         file_digest=mark.file_digest,
         mapping_digest=mapping_digest,
+        row_digest=digest,
         events=case.version,
         actor=actor.as_dict(),
         occurred_at=now,
@@ -107,6 +109,13 @@ def build_case(
         correlation_id=f"import:{mark.file_digest[:16]}",
     )
     return case
+
+
+def row_digest(mapping: ImportMapping, row: Mapping[str, Cell], region: str | None) -> str:
+    """A digest of what the mapping reads of a row (its cells as text, and the file's region
+    if one was given): the same row imported again under the same mapping has the same one."""
+    cells = [(c, "" if row.get(c) is None else str(row.get(c))) for c in mapping.needed_columns]
+    return fingerprint("row", cells, region)
 
 
 def row_id_of(mapping: ImportMapping, row: Mapping[str, Cell]) -> str:
