@@ -19,7 +19,7 @@ from tests.e2e.conftest import (
     take_step,
     walk,
 )
-from tests.factories import FixedClock
+from tests.factories import FixedClock, ukraine
 
 
 def test_opening_a_case_answers_201_with_the_case_in_its_first_state(
@@ -34,7 +34,7 @@ def test_opening_a_case_answers_201_with_the_case_in_its_first_state(
     assert response.status_code == 201
     case = response.json()
     assert UUID(case["id"])
-    assert case["workflow"] == {"id": WORKFLOW, "version": 3}  # the newest version shipped
+    assert case["workflow"] == {"id": WORKFLOW, "version": ukraine().version}  # the newest
     assert (case["state"], case["version"], case["region"]) == ("screened", 1, KYIV)
     assert case["data"]["person_name"] == "Iryna T."
     assert case["referrals"] == []
