@@ -93,8 +93,12 @@ def pg_settings(pg_database_url: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings pointing at a fresh schema of the session database (dropped after the test)."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield Settings(database_url=pg_database_url, database_schema=schema, home=tmp_path / "home")
-    with psycopg.connect(pg_database_url, autocommit=True) as conn:
-        # the read models live in schemas named after the engine's schema
+    drop_schemas(pg_database_url, schema)
+
+
+def drop_schemas(database_url: str, schema: str) -> None:
+    """Drop the engine's schema and the read models' schemas named after it."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
         owned = conn.execute(
             "select nspname from pg_namespace where nspname = %s or nspname like %s",
             [schema, schema + "\\_\\_%"],

@@ -34,6 +34,7 @@ from referral_engine.domain.case import Case
 from referral_engine.domain.imports import case_id_of
 from tests.factories import FixedClock
 from tests.integration.test_backup_restore import client_tools
+from tests.pg import drop_schemas
 from tests.unit.test_imports import ADMIN, BAD_COLUMNS, MAPPING
 
 ROWS = 10_000
@@ -67,16 +68,6 @@ def fresh_runtime(database_url: str, home: Path) -> Iterator[Runtime]:
             yield runtime
     finally:
         drop_schemas(database_url, schema)
-
-
-def drop_schemas(database_url: str, schema: str) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        owned = conn.execute(
-            "select nspname from pg_namespace where nspname = %s or nspname like %s",
-            [schema, schema + "\\_\\_%"],
-        ).fetchall()
-        for (name,) in owned:
-            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name)))
 
 
 def run_import(
