@@ -29,7 +29,7 @@ from rebuild import raw_scan
 from referral_engine.application.statistics import Figures, Request
 from referral_engine.bootstrap import Runtime
 
-REPORTS = ("status", "identification", "assistance")
+REPORTS = ("status", "identification", "assistance", "quality")
 CURRENT_MS, AS_OF_S, K = 50.0, 10.0, 5
 RECORDED = "(convert_from(state, 'UTF8')::jsonb -> 'timestamp' ->> '_data_')::timestamptz"
 """An event's recorded time (its eventsourcing `timestamp`) read from its stored state."""
