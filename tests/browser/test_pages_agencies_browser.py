@@ -11,13 +11,29 @@ from tests.browser.conftest import Server, Shots, Visitors
 from tests.browser.test_pages_imports_browser import no_sideways_scroll
 
 WORDS = {
-    "en": {"nav": "Agencies", "name": "Name in English", "id": "Registry id", "kind": "Kind",
-           "ngo": "Non-governmental organisation", "register": "Register an agency",
-           "record": "Record an agreement", "in_force": "in force", "done": "Saved."},
-    "uk": {"nav": "Організації", "name": "Назва англійською", "id": "Ідентифікатор у реєстрі",
-           "kind": "Тип", "ngo": "Громадська організація", "register": "Зареєструвати організацію",
-           "record": "Записати угоду", "in_force": "чинна", "done": "Збережено."},
-}  # fmt: skip
+    "en": {
+        "nav": "Agencies",
+        "name": "Name in English",
+        "id": "Registry id",
+        "kind": "Kind",
+        "ngo": "Non-governmental organisation",
+        "register": "Register an agency",
+        "record": "Record an agreement",
+        "in_force": "in force",
+        "done": "Saved.",
+    },
+    "uk": {
+        "nav": "Організації",
+        "name": "Назва англійською",
+        "id": "Ідентифікатор у реєстрі",
+        "kind": "Тип",
+        "ngo": "Громадська організація",
+        "register": "Зареєструвати організацію",
+        "record": "Записати угоду",
+        "in_force": "чинна",
+        "done": "Збережено.",
+    },
+}
 
 
 def register(page: Page, words: dict[str, str], slug: str, name: str) -> None:

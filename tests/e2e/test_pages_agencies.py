@@ -26,8 +26,14 @@ CODES = ("state_body", "police_unit", "legal_aid", "agreement_recorded", "UA-32"
 
 
 def lsa(runtime: Runtime) -> None:
-    runtime.agencies.register("lsa-kyivska", {"en": "LSA Kyiv Oblast", "uk": "МДА Київщини"},
-                              "state_body", [], ["UA-32"], actor=ADMIN)  # fmt: skip
+    runtime.agencies.register(
+        "lsa-kyivska",
+        {"en": "LSA Kyiv Oblast", "uk": "МДА Київщини"},
+        "state_body",
+        [],
+        ["UA-32"],
+        actor=ADMIN,
+    )
 
 
 def test_an_admin_registers_an_agency_and_an_agreement_on_the_pages(
@@ -35,19 +41,42 @@ def test_an_admin_registers_an_agency_and_an_agreement_on_the_pages(
 ) -> None:
     lsa(pg_runtime)
     assert sign_in(client, callers["admin"].token).status_code == 303
-    registered = post_form(client, "/agencies", "/agencies", {
-        "id": "shelter-kyiv", "name_en": "Shelter Kyiv", "name_uk": "Притулок Київ",
-        "kind": "ngo", "services": "shelter, legal_aid", "regions": ["UA-32", "UA-46"],
-    })  # fmt: skip
+    bad = {"id": "Shelter Kyiv", "name_en": "Shelter Kyiv", "kind": "ngo", "regions": ["UA-32"]}
+    refused = post_form(client, "/agencies", "/agencies", bad)
+    assert refused.status_code == 422 and 'value="Shelter Kyiv"' in refused.text
+    assert "Nothing was saved" in refused.text
+    registered = post_form(
+        client,
+        "/agencies",
+        "/agencies",
+        {
+            "id": "shelter-kyiv",
+            "name_en": "Shelter Kyiv",
+            "name_uk": "Притулок Київ",
+            "kind": "ngo",
+            "services": "shelter, legal_aid",
+            "regions": ["UA-32", "UA-46"],
+        },
+    )
     assert registered.headers["location"] == "/agencies/shelter-kyiv?done=registered"
-    recorded = post_form(client, "/agencies/shelter-kyiv", "/agencies/shelter-kyiv/agreements", {
-        "id": "2026-17", "with_agency": "lsa-kyivska", "services": "shelter",
-        "signed_on": "2026-01-15", "valid_until": "", "reference": "Order 17",
-    })  # fmt: skip
+    recorded = post_form(
+        client,
+        "/agencies/shelter-kyiv",
+        "/agencies/shelter-kyiv/agreements",
+        {
+            "id": "2026-17",
+            "with_agency": "lsa-kyivska",
+            "services": "shelter",
+            "signed_on": "2026-01-15",
+            "valid_until": "",
+            "reference": "Order 17",
+        },
+    )
     assert recorded.status_code == 303, recorded.text
     end = "/agencies/shelter-kyiv/agreements/2026-17/end"
-    early = post_form(client, "/agencies/shelter-kyiv", end, {"ended_on": "2025-01-01",
-                                                              "reason": "Merged"})  # fmt: skip
+    early = post_form(
+        client, "/agencies/shelter-kyiv", end, {"ended_on": "2025-01-01", "reason": "Merged"}
+    )
     assert early.status_code == 422 and "Nothing was saved" in early.text
     in_ukrainian(client)
     page = client.get("/agencies/shelter-kyiv").text

@@ -31,17 +31,24 @@ def paths(refused: pytest.ExceptionInfo[InvalidData]) -> set[str]:
 @pytest.fixture
 def registry() -> Agencies:
     found = build_agencies_in_memory()
-    found.register("shelter-kyiv", SHELTER, "ngo", ["accommodation", "legal_aid"], ["UA-32"],
-                   actor=ADMIN)  # fmt: skip
-    found.register("lsa-kyivska", {"en": "LSA Kyiv Oblast"}, "state_body", [], ["UA-32"],
-                   actor=ADMIN)  # fmt: skip
+    found.register(
+        "shelter-kyiv", SHELTER, "ngo", ["accommodation", "legal_aid"], ["UA-32"], actor=ADMIN
+    )
+    found.register(
+        "lsa-kyivska", {"en": "LSA Kyiv Oblast"}, "state_body", [], ["UA-32"], actor=ADMIN
+    )
     return found
 
 
 def agreement(**overrides: Any) -> dict[str, Any]:
-    return {"id": "2026-17", "with_agency": "lsa-kyivska", "services": ["accommodation"],
-            "signed_on": "2026-01-15", "valid_until": "2027-01-14",
-            "reference": "Model agreement, order 17"} | overrides  # fmt: skip
+    return {
+        "id": "2026-17",
+        "with_agency": "lsa-kyivska",
+        "services": ["accommodation"],
+        "signed_on": "2026-01-15",
+        "valid_until": "2027-01-14",
+        "reference": "Model agreement, order 17",
+    } | overrides
 
 
 def test_an_agency_is_registered_under_the_uuid5_of_its_id(registry: Agencies) -> None:
@@ -58,12 +65,14 @@ def test_an_agency_is_registered_under_the_uuid5_of_its_id(registry: Agencies) -
 
 def test_every_value_of_a_registration_is_checked(registry: Agencies) -> None:
     with pytest.raises(InvalidData) as refused:
-        registry.register("Shelter Kyiv", {"uk": "Притулок\u200b"}, "church", ["a b", "x"],
-                          ["Kyiv"], actor=ADMIN)  # fmt: skip
+        registry.register(
+            "Shelter Kyiv", {"uk": "Притулок\u200b"}, "church", ["a b", "x"], ["Kyiv"], actor=ADMIN
+        )
     assert paths(refused) == {"id", "names.en", "kind", "services[0]", "regions[0]"}
     with pytest.raises(InvalidData) as refused:
-        registry.register("ok-id", {"en": "A\u202eB", "de": "x"}, "ngo", ["a", "a"], [],
-                          actor=ADMIN)  # fmt: skip
+        registry.register(
+            "ok-id", {"en": "A\u202eB", "de": "x"}, "ngo", ["a", "a"], [], actor=ADMIN
+        )
     assert paths(refused) == {"names.en", "names.de", "services", "regions"}
 
 
@@ -106,8 +115,9 @@ def test_an_agreement_is_checked_before_it_is_recorded(registry: Agencies) -> No
     with pytest.raises(AgreementConflict) as again:
         registry.record_agreement("shelter-kyiv", agreement(), actor=ADMIN)
     assert again.value.code == "exists"
-    bad = agreement(id="a/b", with_agency="police-lviv", services=[], signed_on="2026-02-30",
-                    reference="\x00")  # fmt: skip
+    bad = agreement(
+        id="a/b", with_agency="police-lviv", services=[], signed_on="2026-02-30", reference="\x00"
+    )
     with pytest.raises(InvalidData) as refused:
         registry.record_agreement("shelter-kyiv", bad, actor=ADMIN)
     assert paths(refused) == {"id", "with_agency", "services", "signed_on", "reference"}
@@ -116,6 +126,7 @@ def test_an_agreement_is_checked_before_it_is_recorded(registry: Agencies) -> No
         registry.record_agreement("shelter-kyiv", backwards, actor=ADMIN)
     assert paths(refused) == {"valid_until"}
     with pytest.raises(InvalidData) as refused:
-        registry.record_agreement("shelter-kyiv", agreement(id="c", with_agency="shelter-kyiv"),
-                                  actor=ADMIN)  # fmt: skip
+        registry.record_agreement(
+            "shelter-kyiv", agreement(id="c", with_agency="shelter-kyiv"), actor=ADMIN
+        )
     assert paths(refused) == {"with_agency"}

@@ -49,13 +49,20 @@ class Agencies:
         self.clock = clock
 
     def register(
-        self, slug: str, names: object, kind: object, services: object, regions: object, *,
+        self,
+        slug: str,
+        names: object,
+        kind: object,
+        services: object,
+        regions: object,
+        *,
         actor: Actor,
-    ) -> AgencyView:  # fmt: skip
+    ) -> AgencyView:
         """Register a new agency under its id (AgencyExists when taken)."""
         exists = self._known(slug)
-        agency = commands.register(slug, names, kind, services, regions, self._ctx(actor),
-                                   exists=exists)  # fmt: skip
+        agency = commands.register(
+            slug, names, kind, services, regions, self._ctx(actor), exists=exists
+        )
         return self._save(agency)
 
     def change(self, slug: str, *, actor: Actor, **details: object) -> AgencyView:

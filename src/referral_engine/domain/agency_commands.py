@@ -212,8 +212,9 @@ def _text(
     if (found := text_problem(value, free_text=free)) is not None:
         problems.append(FieldProblem(path, found.message, found.code, found.params))
     elif len(value) > limit:
-        problems.append(FieldProblem(path, f"must be at most {limit} characters", "too_long",
-                                     {"limit": limit}))  # fmt: skip
+        problems.append(
+            FieldProblem(path, f"must be at most {limit} characters", "too_long", {"limit": limit})
+        )
     elif pattern is not None and not pattern.match(value):
         problems.append(FieldProblem(path, f"must be a code: {shape or pattern.pattern}", "code"))
     return value.strip() if free or pattern is None else value

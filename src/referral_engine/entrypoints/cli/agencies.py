@@ -29,9 +29,14 @@ Kind = Annotated[
 
 @app.command("add")
 def agencies_add(
-    agency: str, as_: Admin, kind: Kind = None, name_en: NameEn = None, name_uk: NameUk = None,
-    service: Services = None, region: Regions = None,
-) -> None:  # fmt: skip
+    agency: str,
+    as_: Admin,
+    kind: Kind = None,
+    name_en: NameEn = None,
+    name_uk: NameUk = None,
+    service: Services = None,
+    region: Regions = None,
+) -> None:
     """Register an agency under its id (e.g. shelter-kyiv)."""
     with runtime() as rt:
         actor = console.operator(rt, as_, MANAGERS).actor
@@ -43,9 +48,14 @@ def agencies_add(
 
 @app.command("change")
 def agencies_change(
-    agency: str, as_: Admin, kind: Kind = None, name_en: NameEn = None, name_uk: NameUk = None,
-    service: Services = None, region: Regions = None,
-) -> None:  # fmt: skip
+    agency: str,
+    as_: Admin,
+    kind: Kind = None,
+    name_en: NameEn = None,
+    name_uk: NameUk = None,
+    service: Services = None,
+    region: Regions = None,
+) -> None:
     """Give some of an agency's details anew (names, kind, services, regions)."""
     with runtime() as rt:
         actor = console.operator(rt, as_, MANAGERS).actor

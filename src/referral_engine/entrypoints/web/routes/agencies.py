@@ -23,6 +23,7 @@ from referral_engine.entrypoints.web.render import page, region_names, words_of
 from referral_engine.entrypoints.web.report_view import alphabetical, readable
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+FILTERS = ("kind", "service", "region")
 PageVersion = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
@@ -36,7 +37,7 @@ def agencies(
     region: Text = None,
 ) -> HTMLResponse:
     """Registered agencies, filtered by kind, service and region; admins may register one."""
-    filters = {"kind": kind or "", "service": service or "", "region": region or ""}
+    filters = dict(zip(FILTERS, (kind or "", service or "", region or ""), strict=True))
     return _list(request, runtime, filters, {})
 
 
@@ -48,11 +49,15 @@ def register(request: Request, user: AgencyPageUser, runtime: RuntimeDep, form: 
     mark_of(request).detail = {"agency": slug}
     try:
         runtime.agencies.register(
-            slug, _names(form), chosen["kind"] or None, _codes(form, "services"),
-            form.getlist("regions"), actor=user.actor,
-        )  # fmt: skip
+            slug,
+            _names(form),
+            chosen["kind"] or None,
+            _codes(form, "services"),
+            form.getlist("regions"),
+            actor=user.actor,
+        )
     except DomainError as exc:
-        return _list(request, runtime, {}, chosen, exc)
+        return _list(request, runtime, dict.fromkeys(FILTERS, ""), chosen, exc)
     return RedirectResponse(f"/agencies/{slug}?done=registered", status_code=303)
 
 
@@ -77,10 +82,19 @@ def change(
 ) -> Response:
     """Save the agency's details as the form gives them."""
     mark_of(request).detail = {"agency": agency}
-    return _acting(request, runtime, agency, lambda: runtime.agencies.change(
-        agency, actor=user.actor, names=_names(form), kind=_one(form, "kind") or None,
-        services=_codes(form, "services"), regions=form.getlist("regions"),
-    ))  # fmt: skip
+    return _acting(
+        request,
+        runtime,
+        agency,
+        lambda: runtime.agencies.change(
+            agency,
+            actor=user.actor,
+            names=_names(form),
+            kind=_one(form, "kind") or None,
+            services=_codes(form, "services"),
+            regions=form.getlist("regions"),
+        ),
+    )
 
 
 @router.post(
@@ -97,9 +111,12 @@ def record_agreement(
     }
     data |= {"services": _codes(form, "services"), "reference": _one(form, "reference")}
     mark_of(request).detail = {"agency": agency, "agreement": data["id"]}
-    return _acting(request, runtime, agency, lambda: runtime.agencies.record_agreement(
-        agency, data, actor=user.actor
-    ))  # fmt: skip
+    return _acting(
+        request,
+        runtime,
+        agency,
+        lambda: runtime.agencies.record_agreement(agency, data, actor=user.actor),
+    )
 
 
 @router.post(
@@ -117,9 +134,14 @@ def end_agreement(
 ) -> Response:
     """End an agreement in force."""
     mark_of(request).detail = {"agency": agency, "agreement": agreement_id}
-    return _acting(request, runtime, agency, lambda: runtime.agencies.end_agreement(
-        agency, agreement_id, _one(form, "ended_on"), _one(form, "reason"), actor=user.actor
-    ))  # fmt: skip
+    return _acting(
+        request,
+        runtime,
+        agency,
+        lambda: runtime.agencies.end_agreement(
+            agency, agreement_id, _one(form, "ended_on"), _one(form, "reason"), actor=user.actor
+        ),
+    )
 
 
 def _acting(
