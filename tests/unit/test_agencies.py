@@ -19,6 +19,7 @@ from referral_engine.domain.errors import (
     AgreementNotFound,
     InvalidData,
 )
+from referral_engine.entrypoints.web import explain
 
 ADMIN = Actor("admin", "admin", "it")
 SHELTER = {"en": "Shelter Kyiv", "uk": "Притулок Київ"}
@@ -130,3 +131,29 @@ def test_an_agreement_is_checked_before_it_is_recorded(registry: Agencies) -> No
             "shelter-kyiv", agreement(id="c", with_agency="shelter-kyiv"), actor=ADMIN
         )
     assert paths(refused) == {"with_agency"}
+
+
+def test_every_problem_the_registry_raises_has_ukrainian_words(registry: Agencies) -> None:
+    codes: set[str] = set()
+    attempts = [
+        lambda: registry.register("A", {"de": "x"}, "church", ["a", "a"], [], actor=ADMIN),
+        lambda: registry.record_agreement(
+            "shelter-kyiv",
+            agreement(id="x", signed_on="soon", with_agency="shelter-kyiv"),
+            actor=ADMIN,
+        ),
+        lambda: registry.record_agreement(
+            "shelter-kyiv", agreement(with_agency="nope", valid_until="2025-01-01"), actor=ADMIN
+        ),
+        lambda: registry.change("shelter-kyiv", actor=ADMIN, names={"en": "x" * 201}),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidData) as refused:
+            attempt()
+        codes |= {p.code for p in refused.value.problems}
+    registry.record_agreement("shelter-kyiv", agreement(), actor=ADMIN)
+    with pytest.raises(InvalidData) as early:
+        registry.end_agreement("shelter-kyiv", "2026-17", "2025-01-01", "x", actor=ADMIN)
+    codes |= {p.code for p in early.value.problems}
+    assert codes - set(explain.FIELD_PROBLEMS) == set()
+    assert {"unknown_agency", "same_agency", "not_after", "before_signed", "code"} <= codes
