@@ -27,6 +27,7 @@ Names = dict[Literal["en", "uk"], Annotated[Name, Field(max_length=200)]]
 Codes = Annotated[list[Annotated[Name, Field(max_length=64)]], Field(max_length=200)]
 PROBLEMS = problem_responses(
     {
+        400: "The body is not UTF-8 text or not JSON",
         401: "No valid bearer token",
         403: "Not an admin (for a change)",
         404: "No such agency or agreement",
