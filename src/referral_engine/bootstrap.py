@@ -18,6 +18,7 @@ from referral_engine.adapters import (
     security,
     sessions,
 )
+from referral_engine.adapters.agency_store import AgencyStore
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
@@ -37,6 +38,7 @@ from referral_engine.adapters.readmodels.tallies import ReportTallies
 from referral_engine.adapters.security import Users
 from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
+from referral_engine.application.agencies import Agencies
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
 from referral_engine.application.publications import Statistics
@@ -70,6 +72,15 @@ class Runtime:
         return Erasures(self.engine, PostgresErasureRequests(self.db))
 
     @cached_property
+    def agencies(self) -> Agencies:
+        """The agency registry, on its own event store (table `agencies_events`), opened when
+        first used: most commands never read it."""
+        env = eventsourcing_env(self.database_url, self.settings)
+        env["POSTGRES_POOL_SIZE"] = "1"  # a few admins' writes and page reads: no pool of its own
+        store = AgencyStore(env=env)
+        return Agencies(store, self.engine.clock)
+
+    @cached_property
     def statistics(self) -> Statistics:
         """Official reports: read, published, reproduced and revised."""
         return Statistics(
@@ -85,6 +96,8 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.store.close()
+        if "agencies" in self.__dict__:
+            self.agencies.store.close()
         self.projections.close()
         self.db.close()
         if self.embedded is not None:
@@ -214,6 +227,11 @@ def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now)
         personal=_personal(workflows),
     )
     return Engine(store, workflows, clock)
+
+
+def build_agencies_in_memory(*, clock: Clock = utc_now) -> Agencies:
+    """The agency registry on the in-memory event store, for fast unit tests of its rules."""
+    return Agencies(AgencyStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}), clock)
 
 
 def master_key(settings: Settings, *, embedded: bool) -> MasterKey:

@@ -235,7 +235,9 @@ def _request(
     if content is None:
         return client.request(method, url, headers=headers)
     model = _resolve(schema, content["schema"])
-    body = {k: _plausible(v) for k, v in model["properties"].items() if k in model["required"]}
+    body = {
+        k: _plausible(v) for k, v in model["properties"].items() if k in model.get("required", [])
+    }
     if where == "body":
         prop = model["properties"][name]
         body[name] = {f"field{bad}": "x"} if prop.get("type") == "object" else bad

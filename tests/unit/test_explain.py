@@ -102,6 +102,10 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RowRefused([("Стать", "must be one of: female, male"), (None, "no region")]),
     errors.RegisterUnreadable("the file is empty"),
     *(errors.DateNotConfirmable(4, code) for code in errors.DateNotConfirmable.WHY),
+    errors.AgencyNotFound("shelter-lviv"),
+    errors.AgencyExists("shelter-kyiv"),
+    errors.AgreementNotFound("shelter-kyiv", "2026-17"),
+    *(errors.AgreementConflict("shelter-kyiv", "2026-17", c) for c in errors.AgreementConflict.WHY),
 ]
 
 

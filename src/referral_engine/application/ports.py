@@ -87,6 +87,23 @@ class CaseStore(Protocol):
     def close(self) -> None: ...
 
 
+class AgencyStore(Protocol):
+    """The event store holding every registered agency's stream, apart from the cases."""
+
+    @property
+    def repository(self) -> Repository[UUID]: ...
+
+    @property
+    def events(self) -> EventStore[UUID]: ...
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]: ...
+
+    def ids(self) -> list[UUID]:
+        """Every agency's stream id, in the order they were registered."""
+
+    def close(self) -> None: ...
+
+
 class ReadModels(Protocol):
     """The read models' named queries and the dashboards they declare."""
 

@@ -328,3 +328,43 @@ class RegisterUnreadable(DomainError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class AgencyNotFound(NotFound):
+    def __init__(self, agency: str) -> None:
+        self.agency = agency
+        super().__init__(f"no agency '{agency}' in the registry")
+
+
+class AgencyExists(DomainError):
+    type = "agency-exists"
+    title = "An agency with this id is registered already"
+
+    def __init__(self, agency: str) -> None:
+        self.agency = agency
+        super().__init__(f"agency '{agency}' is registered already")
+
+
+class AgreementNotFound(NotFound):
+    def __init__(self, agency: str, agreement: str) -> None:
+        self.agency = agency
+        self.agreement = agreement
+        super().__init__(f"agency '{agency}' has no agreement '{agreement}'")
+
+
+class AgreementConflict(DomainError):
+    """An agreement that cannot be recorded or ended as asked; `code` says why: `exists` (its
+    id is taken on this agency) or `ended` (it has ended already)."""
+
+    type = "agreement-conflict"
+    title = "The agreement cannot be recorded or ended as asked"
+    WHY: ClassVar[Mapping[str, str]] = {
+        "exists": "is recorded already",
+        "ended": "has ended already",
+    }
+
+    def __init__(self, agency: str, agreement: str, code: str) -> None:
+        self.agency = agency
+        self.agreement = agreement
+        self.code = code
+        super().__init__(f"agreement '{agreement}' of agency '{agency}' {self.WHY[code]}")

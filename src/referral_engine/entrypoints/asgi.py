@@ -13,6 +13,7 @@ from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
 from referral_engine.entrypoints.api.routers import (
+    agencies,
     cases,
     dashboards,
     deadlines,
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(reports.router)
     app.include_router(deadlines.router)
     app.include_router(imports.router)
+    app.include_router(agencies.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)

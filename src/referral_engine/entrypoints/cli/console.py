@@ -58,7 +58,17 @@ class CliMark:
 
 
 GROUPS = frozenset(
-    {"audit", "erasures", "export", "keys", "maintenance", "projections", "users", "workflows"}
+    {
+        "agencies",
+        "audit",
+        "erasures",
+        "export",
+        "keys",
+        "maintenance",
+        "projections",
+        "users",
+        "workflows",
+    }
 )
 
 

@@ -18,9 +18,8 @@ from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.application import demo
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
-from referral_engine.entrypoints.cli import audit as audit_commands
-from referral_engine.entrypoints.cli import cases as case_commands
 from referral_engine.entrypoints.cli import (
+    agencies,
     erasures,
     export,
     imports,
@@ -31,6 +30,8 @@ from referral_engine.entrypoints.cli import (
     users,
     workflows,
 )
+from referral_engine.entrypoints.cli import audit as audit_commands
+from referral_engine.entrypoints.cli import cases as case_commands
 from referral_engine.entrypoints.cli.arguments import refused_argument
 from referral_engine.entrypoints.cli.cases import print_case
 from referral_engine.entrypoints.cli.console import err, mark, out, record, runtime
@@ -113,6 +114,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(projections.app, name="projections")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
+app.add_typer(agencies.app, name="agencies")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(maintenance.app, name="maintenance")

@@ -51,3 +51,8 @@ IMPORTS = Gate(
     allowed=frozenset({"admin"}),  # an import writes many cases under one actor, in any region
 )
 ADMINS = Gate("only admins may do this", allowed=frozenset({"admin"}))
+AGENCIES = Gate(
+    "only admins may manage the agency registry",
+    "error.no_agency_access",
+    allowed=frozenset({"admin"}),  # reading the registry is open to every signed-in user
+)

@@ -59,6 +59,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.ImportMappingInvalid: 422,
     errors.RegisterUnreadable: 422,
     errors.RowRefused: 422,
+    errors.AgencyExists: 409,
+    errors.AgreementConflict: 409,
 }
 
 HTTP_TYPES = {

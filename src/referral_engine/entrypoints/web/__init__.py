@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from referral_engine.entrypoints.http import pages
 from referral_engine.entrypoints.web.render import ErrorPages
 from referral_engine.entrypoints.web.routes import (
+    agencies,
     analytics,
     auth,
     cases,
@@ -32,5 +33,5 @@ def install(app: FastAPI) -> None:
     the HTTP base answers itself."""
     pages.register(app, ErrorPages())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, queue, cases, oversight, analytics, reports, workflows, imports):
+    for module in (auth, queue, cases, oversight, analytics, reports, workflows, imports, agencies):
         app.include_router(module.router)

@@ -103,6 +103,7 @@ CasePageUser = Annotated[User, Depends(passing(gates.CASES))]
 AuditPageUser = Annotated[User, Depends(passing(gates.AUDIT))]
 DeadlinePageUser = Annotated[User, Depends(passing(gates.DEADLINES))]
 ImporterPageUser = Annotated[User, Depends(passing(gates.IMPORTS))]
+AgencyPageUser = Annotated[User, Depends(passing(gates.AGENCIES))]
 OperatorPageUser = Annotated[User, Depends(passing(gates.PROJECTIONS))]
 Posted = Annotated[FormData, Depends(posted)]
 

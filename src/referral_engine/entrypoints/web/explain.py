@@ -51,6 +51,12 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "lone_surrogate": ("", "не може містити одинокий сурогат ({character}, позиція {position})"),
     "region_code": ("", "має бути кодом області за ISO 3166-2, наприклад UA-32"),
     "unknown_region": ("", "такої області немає в цій процедурі; схожі: {close}"),
+    "code": ("", "має бути кодом: латинські малі літери, цифри та дефіс"),
+    "unknown_language": ("", "реєстр веде назви лише англійською (en) та українською (uk)"),
+    "unknown_agency": ("", "такої організації немає в реєстрі"),
+    "same_agency": ("", "має бути інша організація"),
+    "not_after": ("", "має бути пізніше від дати підписання"),
+    "before_signed": ("", "не може бути раніше від дати підписання угоди"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -125,7 +131,16 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "import-row-refused": ("", "Рядок реєстру не можна імпортувати: {problems}"),
     "register-unreadable": ("", "Файл реєстру не вдається прочитати: {reason}"),
+    "AgencyNotFound": ("", "Організації «{agency}» немає в реєстрі"),
+    "AgreementNotFound": ("", "Організація «{agency}» не має угоди «{agreement}»"),
+    "agency-exists": ("", "Організацію «{agency}» уже зареєстровано"),
+    "agreement-conflict": ("", "Угода «{agreement}» організації «{agency}» {why}"),
     "domain-error": ("", "Цю дію неможливо виконати"),
+}
+AGREEMENT_CONFLICTS: dict[str, str] = {
+    # AgreementConflict.code: its Ukrainian words
+    "exists": "уже записана",
+    "ended": "уже припинена",
 }
 NOT_CONFIRMABLE: dict[str, str] = {
     # DateNotConfirmable.code: its Ukrainian words
@@ -178,6 +193,8 @@ def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[s
         facts["allowed"] = ", ".join(exc.allowed_roles)
     if isinstance(exc, errors.DateNotConfirmable):
         facts["why"] = NOT_CONFIRMABLE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, errors.AgreementConflict):
+        facts["why"] = AGREEMENT_CONFLICTS[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
@@ -346,6 +347,7 @@ MESSAGES |= {
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
     **INPUT_MESSAGES,
     **IMPORTS,
+    **AGENCIES,
     **REPORTS,
     **SIGN_IN,
 }

@@ -62,6 +62,7 @@ def nav(user: User | None) -> list[tuple[str, str]]:
     if gates.IMPORTS.admits(user.role):
         items.append(("/imports", "nav.imports"))
     items += [
+        ("/agencies", "nav.agencies"),
         ("/dashboards", "nav.dashboards"),
         ("/reports", "nav.reports"),
         ("/projections", "nav.projections"),
