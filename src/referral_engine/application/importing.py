@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import yaml
 from eventsourcing.persistence import IntegrityError
@@ -198,11 +199,11 @@ class Imports:
                     break
                 batch = register.rows[start : start + BATCH]
                 rows, refused = _identified(batch, mapping, seen)
-                settled = self._settled(rows, mapping, digest, region)
+                settled, existing = self._settled(rows, mapping, digest, region)
                 built, failed = _built([r for r in rows if r[0] not in settled], build)
                 if waiting is not None:
                     _finished(*waiting, report, progress)
-                job = writer.submit(self._write, built, mapping, dry_run)
+                job = writer.submit(self._write, built, existing, mapping, dry_run)
                 waiting = (job, [*refused, *failed, *settled.values()], len(batch))
             if waiting is not None:
                 _finished(*waiting, report, progress)
@@ -210,14 +211,16 @@ class Imports:
 
     def _settled(
         self, rows: Sequence[Row], mapping: ImportMapping, digest: str, region: str | None
-    ) -> dict[int, RowResult]:
+    ) -> tuple[dict[int, RowResult], set[UUID]]:
         """The rows already imported as they stand (same cells, same mapping), or whose case
         was erased since, by row number: decided from their `CaseImported` events alone, so
-        that importing a file again (or going on after a stop) builds none of them."""
+        that importing a file again (or going on after a stop) builds none of them; and the
+        ids of the rows' cases that exist (the writer compares the others' rows with them)."""
         ids = {case_id_of(mapping.register, row_id): (number, cells, row_id)
                for number, cells, row_id in rows}  # fmt: skip
         settled: dict[int, RowResult] = {}
-        for case_id, (erased, mark) in self.store.imported(list(ids)).items():
+        found = self.store.imported(list(ids))
+        for case_id, (erased, mark) in found.items():
             number, cells, row_id = ids[case_id]
             if erased:
                 settled[number] = RowResult(number, row_id, "erased", ((None, ERASED),))
@@ -227,13 +230,18 @@ class Imports:
                 and mark.row_digest == row_digest(mapping, cells, region)
             ):
                 settled[number] = RowResult(number, row_id, "unchanged")
-        return settled
+        return settled, set(found)
 
     def _write(
-        self, built: Sequence[tuple[int, str, Case]], mapping: ImportMapping, dry_run: bool
+        self,
+        built: Sequence[tuple[int, str, Case]],
+        known: set[UUID],
+        mapping: ImportMapping,
+        dry_run: bool,
     ) -> list[RowResult]:
-        """Write the batch's new cases in one transaction; compare the others with the row."""
-        known = self.store.known([case.id for _, _, case in built])
+        """Write the batch's new cases in one transaction; compare those whose case exists
+        (`known`) with it. A case written meanwhile by another import fails the batch's write,
+        which then goes one case at a time."""
         results: list[RowResult] = []
         fresh: list[tuple[int, str, Case]] = []
         streams = self.store.streams([case.id for _, _, case in built if case.id in known])
