@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import Transcoder
-from eventsourcing.utils import Environment, EnvType
-
-from referral_engine.adapters.store import FastJSONTranscoder
+from referral_engine.adapters.store import ConfiguredApplication
 
 PAGE = 1000
 
 
-class AgencyStore(Application[UUID]):
+class AgencyStore(ConfiguredApplication):
     """Every registered agency's stream."""
 
     name = "agencies"
@@ -32,12 +28,3 @@ class AgencyStore(Application[UUID]):
             if len(page) < PAGE:
                 return list(seen)
             start = page[-1].id + 1
-
-    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
-        """Only the given environment (config.Settings through `eventsourcing_env`)."""
-        return Environment(name, {**type(self).env, **(env or {})})
-
-    def construct_transcoder(self) -> Transcoder:
-        transcoder = FastJSONTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder

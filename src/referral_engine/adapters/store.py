@@ -129,7 +129,22 @@ class OneTripRecorder(PostgresApplicationRecorder):
             raise IntegrityError(str(exc)) from exc
 
 
-class CaseStore(Application[UUID]):
+class ConfiguredApplication(Application[UUID]):
+    """An eventsourcing application configured by Settings alone, decoding with orjson: the
+    cases' store and the agencies' store."""
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the given environment: settings come from config.Settings (through
+        `eventsourcing_env`), never from os.environ, which the base class would merge in."""
+        return Environment(name, {**type(self).env, **(env or {})})
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+
+class CaseStore(ConfiguredApplication):
     """The eventsourcing application holding every case's stream (table `cases_events`).
 
     Its mapper seals each event's personal fields with the case's key (see crypto.py)."""
@@ -222,18 +237,8 @@ class CaseStore(Application[UUID]):
             rows = conn.execute(query.format(table), [list(case_ids)]).fetchall()
         return {UUID(str(row["originator_id"])) for row in rows}
 
-    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
-        """Only the given environment: settings come from config.Settings (through
-        `eventsourcing_env`), never from os.environ, which the base class would merge in."""
-        return Environment(name, {**type(self).env, **(env or {})})
-
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
-
-    def construct_transcoder(self) -> Transcoder:
-        transcoder = FastJSONTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder
 
 
 def _fail_fast(
