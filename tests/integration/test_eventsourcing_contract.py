@@ -27,6 +27,7 @@ from referral_engine.adapters.crypto import PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable, ensure_schema
 from referral_engine.adapters.store import (
     CaseStore,
+    ConfiguredApplication,
     FastJSONTranscoder,
     OneTripRecorder,
     eventsourcing_env,
@@ -74,9 +75,9 @@ def test_the_overrides_still_override_something() -> None:
         (PersonalDataMapper, "to_stored_event"),
         (PersonalDataMapper, "to_domain_event"),
         (FastJSONTranscoder, "decode"),
-        (CaseStore, "construct_env"),
+        (ConfiguredApplication, "construct_env"),
         (CaseStore, "construct_mapper"),
-        (CaseStore, "construct_transcoder"),
+        (ConfiguredApplication, "construct_transcoder"),
     ]:
         base = cls.__mro__[1]
         assert callable(getattr(base, name, None)), f"{base.__qualname__}.{name} is gone"
