@@ -29,6 +29,15 @@ SHOTS = PROJECT_ROOT / "artifacts" / "browser"
 PASSWORD = "synthetic-password-1"
 
 
+def no_sideways_scroll(page: Page) -> None:
+    """The page is no wider than the screen, measured once its stylesheet applies: a test that
+    measured as soon as the new page's text appeared read the unstyled page on a busy machine
+    (84 px too wide at 375 px)."""
+    page.wait_for_load_state("load")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """The system's Chromium (installed by .ci/run); never skipped under CI=true. Stopped after

@@ -7,8 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from referral_engine.domain.commands import Actor
-from tests.browser.conftest import Server, Shots, Visitors
-from tests.browser.test_pages_imports_browser import no_sideways_scroll
+from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll
 
 WORDS = {
     "en": {

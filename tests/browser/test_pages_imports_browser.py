@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from referral_engine.application.demo_register import synthetic_register
 from referral_engine.config import PROJECT_ROOT
-from tests.browser.conftest import Server, Shots, Visitors
+from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll
 
 MAPPING = PROJECT_ROOT / "docs" / "import" / "ministry-register.yaml"
 WORDS = {
@@ -43,11 +43,6 @@ WORDS = {
         "same_id": "той самий ідентифікатор, що й у рядку",
     },
 }
-
-
-def no_sideways_scroll(page: Page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow == 0, f"{page.url} scrolls sideways by {overflow} px"
 
 
 def fill(page: Page, words: dict[str, str], register: bytes, name: str) -> None:

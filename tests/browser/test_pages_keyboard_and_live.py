@@ -11,7 +11,7 @@ from psycopg import sql
 
 from referral_engine.adapters.readmodels.engine import Status
 from tests import factories
-from tests.browser.conftest import PASSWORD, Server, Shots, Visitors
+from tests.browser.conftest import PASSWORD, Server, Shots, Visitors, no_sideways_scroll
 from tests.factories import FixedClock, wait_until
 
 KYIV = "UA-32"
@@ -67,11 +67,6 @@ def signed_in_by_keyboard(visitors: Visitors, name: str, width: int = 1280) -> P
     page.keyboard.press("Enter")
     expect(page.get_by_text(f"{name} ·")).to_be_visible()
     return page
-
-
-def no_overflow(page: Page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
 
 
 def test_a_step_form_is_walked_with_the_keyboard_alone(
@@ -138,13 +133,13 @@ def test_pages_fit_a_narrow_screen(server: Server, shots: Shots, visitors: Visit
         ("/workflows/ukraine-nrm/2", "workflow"),
     ):
         supervisor.goto(path)
-        no_overflow(supervisor)
+        no_sideways_scroll(supervisor)
         shots(supervisor, f"narrow-{name}")
     analyst = signed_in_by_keyboard(visitors, "ivan", width=375)
     analyst.set_viewport_size(narrow)
     for path, name in (("/dashboards/status_decisions", "dashboard"), ("/projections", "models")):
         analyst.goto(path)
-        no_overflow(analyst)
+        no_sideways_scroll(analyst)
         shots(analyst, f"narrow-{name}")
 
 

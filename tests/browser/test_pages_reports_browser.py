@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.browser.conftest import Server, Shots, Visitors
+from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll
 
 KYIV, LVIV = "UA-32", "UA-46"
 
@@ -96,4 +96,4 @@ def test_hidden_figures_stay_inside_a_narrow_screen(
     page.goto("/lang/uk?next=/reports/status%3Fby%3Dregion%2Cage_group")
     expect(page.locator("#m-applications td.suppressed").first).to_be_attached()
     shots(page, "report-analyst-narrow")
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    no_sideways_scroll(page)
