@@ -10,6 +10,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,12 +89,21 @@ def pg_database_url(pg_server_url: str) -> Iterator[str]:
             )
 
 
+@contextmanager
+def fresh_schema(database_url: str, home: Path) -> Iterator[Settings]:
+    """Settings pointing at a fresh schema of the session database, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        yield Settings(database_url=database_url, database_schema=schema, home=home)
+    finally:
+        drop_schemas(database_url, schema)
+
+
 @pytest.fixture
 def pg_settings(pg_database_url: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings pointing at a fresh schema of the session database (dropped after the test)."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield Settings(database_url=pg_database_url, database_schema=schema, home=tmp_path / "home")
-    drop_schemas(pg_database_url, schema)
+    with fresh_schema(pg_database_url, tmp_path / "home") as settings:
+        yield settings
 
 
 def drop_schemas(database_url: str, schema: str) -> None:

@@ -53,20 +53,24 @@ def client(pg_runtime: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def callers(pg_runtime: Runtime) -> Callers:
+    return callers_of(pg_runtime)
+
+
+def callers_of(runtime: Runtime) -> Callers:
     """One user per role in Kyiv Oblast (UA-32; the supervisor also in England), plus a Lviv
     caseworker, an all-regions statistician and an all-regions admin."""
     found = Callers()
-    found.add(pg_runtime, "screener", "nrm_actor", "ngo-synthetic", [KYIV])
-    found.add(pg_runtime, "lsa", "lsa_official", "lsa-kyivska", [KYIV])
-    found.add(pg_runtime, "police", "police", POLICE_UNIT, [KYIV])
-    found.add(pg_runtime, "decider", "decision_maker", "msp-kyivska", [KYIV])
-    found.add(pg_runtime, "shelter", "service_provider", "shelter-kyiv", [KYIV])
-    found.add(pg_runtime, "clinic", "service_provider", "clinic-kyiv", [KYIV])
-    found.add(pg_runtime, "supervisor", "supervisor", "lsa-kyivska", [KYIV, ENGLAND])
-    found.add(pg_runtime, "analyst", "analyst", "msp-analytics", [KYIV])
-    found.add(pg_runtime, "statistician", "statistician", "msp-statistics", ["*"])
-    found.add(pg_runtime, "lviv-lsa", "lsa_official", "lsa-lvivska", [LVIV])
-    found.add(pg_runtime, "admin", "admin", "it", ["*"])
+    found.add(runtime, "screener", "nrm_actor", "ngo-synthetic", [KYIV])
+    found.add(runtime, "lsa", "lsa_official", "lsa-kyivska", [KYIV])
+    found.add(runtime, "police", "police", POLICE_UNIT, [KYIV])
+    found.add(runtime, "decider", "decision_maker", "msp-kyivska", [KYIV])
+    found.add(runtime, "shelter", "service_provider", "shelter-kyiv", [KYIV])
+    found.add(runtime, "clinic", "service_provider", "clinic-kyiv", [KYIV])
+    found.add(runtime, "supervisor", "supervisor", "lsa-kyivska", [KYIV, ENGLAND])
+    found.add(runtime, "analyst", "analyst", "msp-analytics", [KYIV])
+    found.add(runtime, "statistician", "statistician", "msp-statistics", ["*"])
+    found.add(runtime, "lviv-lsa", "lsa_official", "lsa-lvivska", [LVIV])
+    found.add(runtime, "admin", "admin", "it", ["*"])
     return found
 
 

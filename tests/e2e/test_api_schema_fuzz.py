@@ -5,9 +5,16 @@ of them aimed at a real case with a referral so that the deeper paths run too, a
 may use the operation (25 examples per operation), and then as every other role of the workflow
 with a token of its own (10 examples per operation and role): a role refused or kept out of a
 case is answered as documented too, never with a 5xx. Derandomized for a stable CI run.
+
+The app, its schema, its database schema and its callers are made once per module (per xdist
+worker), not per operation: a fresh database schema per operation and role cost most of the
+suite's time. Each operation still gets a case and a referral of its own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -22,8 +29,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from referral_engine.bootstrap import Runtime, build
 from referral_engine.entrypoints.asgi import create_app
-from tests.e2e.conftest import WORKFLOW, Callers, case_in, send_referral
+from tests.e2e.conftest import WORKFLOW, Callers, callers_of, case_in, send_referral
+from tests.factories import FixedClock
+from tests.pg import fresh_schema
 
 CHECKS = [
     not_a_server_error,
@@ -36,6 +46,33 @@ OPERATIONS = [
     for path, methods in create_app(None).openapi()["paths"].items()
     for method in methods
 ]
+
+
+@pytest.fixture(scope="module")
+def module_runtime(
+    pg_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runtime]:
+    with (
+        fresh_schema(pg_database_url, tmp_path_factory.mktemp("home")) as settings,
+        build(settings, clock=FixedClock()) as runtime,
+    ):
+        yield runtime
+
+
+@pytest.fixture(scope="module")
+def client(module_runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(module_runtime), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def callers(module_runtime: Runtime) -> Callers:
+    return callers_of(module_runtime)
+
+
+@pytest.fixture(scope="module")
+def schema(client: TestClient) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
 
 
 # Every caller of the e2e fixtures but the two used above: each role, a service provider with and
@@ -54,25 +91,31 @@ OTHER_CALLERS = [
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_no_request_gets_a_5xx_or_an_undocumented_answer(
-    client: TestClient, callers: Callers, method: str, path: str
+    client: TestClient, schema: Any, callers: Callers, method: str, path: str
 ) -> None:
     caller = "supervisor" if path.startswith("/api/audit") else "lsa"
-    fuzz(client, callers, method, path, caller, examples=25)
+    fuzz(client, schema, callers, method, path, caller, examples=25)
 
 
 @pytest.mark.parametrize("caller", OTHER_CALLERS)
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_no_role_gets_a_5xx_or_an_undocumented_answer(
-    client: TestClient, callers: Callers, method: str, path: str, caller: str
+    client: TestClient, schema: Any, callers: Callers, method: str, path: str, caller: str
 ) -> None:
-    fuzz(client, callers, method, path, caller, examples=10)
+    fuzz(client, schema, callers, method, path, caller, examples=10)
 
 
 def fuzz(
-    client: TestClient, callers: Callers, method: str, path: str, caller_name: str, examples: int
+    client: TestClient,
+    schema: Any,
+    callers: Callers,
+    method: str,
+    path: str,
+    caller_name: str,
+    examples: int,
 ) -> None:
     """Valid and invalid requests to one operation as one caller, checked against the schema."""
-    operation = schemathesis.openapi.from_asgi("/openapi.json", client.app)[path][method]
+    operation = schema[path][method]
     caller = callers[caller_name]
     existing = existing_things(client, callers, path)
     requests = st.one_of(
