@@ -4,10 +4,11 @@ A referral is in its receiving agency's inbox from its sending until it ends (re
 or done, as the workflow's reporting milestones say): awaiting the answer until its first step,
 then accepted; its row stays, marked ended (the queries read the open ones). A case step that
 sends the case to an agency (its transition's `names_agency`, e.g. a police verification
-request) puts the case in that agency's inbox until the case moves to another state. Each item
-is due on the earliest deadline its sending event started for it. Each case's region, state and
-workflow version are kept too: the application shows an item only while the workflow lets the
-reader's role answer it from there (a closed case's referrals wait).
+request) puts the case in that agency's inbox while the case stays in the state that step put
+it in (nothing is deleted: a case's row keeps its last such step). Each item is due on the
+earliest deadline its sending event started for it. Each case's region, state and workflow
+version are kept too: the application shows an item only while the workflow lets the reader's
+role answer it from there (a closed case's referrals wait).
 """
 
 from __future__ import annotations
@@ -26,35 +27,32 @@ MIGRATED = "WorkflowMigrated"
 def handle(event: Event, changes: Changes) -> None:
     if event.referral_id is not None:
         _referral(event, changes)
-        return
-    case = {"case_id": event.case_id}
-    moved = event.from_state != event.to_state
-    if moved or event.from_state is None or event.name == MIGRATED:
-        changes.upsert(
-            "inbox_cases",
-            case,
-            set={
-                "region": event.region,
-                "workflow_id": event.workflow_id,
-                "workflow_version": event.workflow_version,
-                "state": event.to_state,
-            },
-        )
-    if event.agency:
+    elif event.agency:
         name, due = _due(event.deadlines_started, None)
         changes.upsert(
-            "inbox_requests",
-            case,
+            "inbox_cases",
+            {"case_id": event.case_id},
             set={
+                **_case(event),
                 "agency": event.agency,
                 "trigger": event.trigger,
+                "requested_state": event.to_state,
                 "deadline": name,
                 "sent_on": event.occurred_on,
                 "due_on": due,
             },
         )
-    elif moved and event.from_state is not None and event.name != MIGRATED:
-        changes.delete("inbox_requests", case)
+    elif event.from_state != event.to_state or event.name == MIGRATED:
+        changes.upsert("inbox_cases", {"case_id": event.case_id}, set=_case(event))
+
+
+def _case(event: Event) -> dict[str, object]:
+    return {
+        "region": event.region,
+        "workflow_id": event.workflow_id,
+        "workflow_version": event.workflow_version,
+        "state": event.to_state,
+    }
 
 
 def _referral(event: Event, changes: Changes) -> None:

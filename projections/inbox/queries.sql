@@ -12,13 +12,12 @@ order by r.answered_on is not null, r.due_on nulls last, r.answered_on, r.sent_o
 limit %(limit)s
 
 -- name: requests
--- Cases a step sent to an agency in the caller's regions (e.g. for police verification) and
--- not moved on since, soonest due first.
-select q.case_id, c.region, c.workflow_id, c.workflow_version, c.state as case_state,
-       q.trigger, q.deadline, q.sent_on, q.due_on
-from inbox_requests q
-join inbox_cases c using (case_id)
-where q.agency = %(agency)s
-  and (%(regions)s::text[] is null or c.region = any(%(regions)s))
-order by q.due_on nulls last, q.sent_on, q.case_id
+-- Cases a step sent to an agency in the caller's regions (e.g. for police verification), still
+-- in the state that step put them in, soonest due first.
+select case_id, region, workflow_id, workflow_version, state as case_state, trigger, deadline,
+       sent_on, due_on
+from inbox_cases
+where agency = %(agency)s and requested_state = state
+  and (%(regions)s::text[] is null or region = any(%(regions)s))
+order by due_on nulls last, sent_on, case_id
 limit %(limit)s

@@ -1,7 +1,7 @@
--- What waits for an agency's answer (the inbox): referrals sent to it, until they end, and cases a
--- step sent to it (a transition's `names_agency`, e.g. a police verification request), until the
--- case moves on; with each case's current state and workflow version, which say whether the
--- agency can still answer. No personal data: codes, states and days only.
+-- What waits for an agency's answer (the inbox): referrals sent to it until they end, and cases a
+-- step sent to it (a transition's `names_agency`, e.g. a police verification request) while they
+-- stay in the state that step put them in; with each case's current state and workflow version,
+-- which say whether the agency can still answer. No personal data: codes, states and days only.
 create table inbox_referrals (
     case_id uuid not null,
     referral_id text not null,
@@ -16,20 +16,18 @@ create table inbox_referrals (
 );
 create index inbox_referrals_open on inbox_referrals (agency, due_on) where ended_on is null;
 
-create table inbox_requests (
-    case_id uuid primary key,
-    agency text,
-    trigger text,       -- the step that sent the case to the agency
-    deadline text,      -- the deadline it started (its name), if any
-    sent_on date,
-    due_on date
-);
-create index inbox_requests_agency on inbox_requests (agency, due_on);
-
+-- One row per case; the request columns are those of the last step that sent it to an agency.
 create table inbox_cases (
     case_id uuid primary key,
     region text,
     workflow_id text,
     workflow_version int,
-    state text
+    state text,
+    agency text,        -- the agency the last such step sent the case to
+    trigger text,       -- that step
+    requested_state text, -- the state it put the case in: a request while the case is there
+    deadline text,      -- the deadline it started (its name), if any
+    sent_on date,
+    due_on date
 );
+create index inbox_cases_requests on inbox_cases (agency, due_on) where requested_state = state;
