@@ -82,7 +82,7 @@ def test_no_english_interface_text_is_left_on_the_pages_in_ukrainian(
             "/audit",
             "/deadlines",
         ],
-        "shelter": [f"/cases/{case_id}"],
+        "shelter": [f"/cases/{case_id}", "/inbox", f"/inbox/cases/{case_id}/referrals/r1"],
         "analyst": [
             "/dashboards",
             "/dashboards/status_decisions",
@@ -104,6 +104,7 @@ def test_no_english_interface_text_is_left_on_the_pages_in_ukrainian(
     assert not leftovers, leftovers
     board = pages["supervisor /deadlines"]
     assert "Провести співбесіду із заявником" in board  # the overdue deadline by its title
+    assert "Перенаправлення: притулок" in pages["shelter /inbox"]  # the service in words
     assert all('lang="uk"' in page for where, page in pages.items() if not where.endswith(".svg"))
 
 

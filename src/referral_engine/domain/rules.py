@@ -1,9 +1,11 @@
-"""Rules read from the workflow: which steps a role may take now on a case and its referrals."""
+"""Rules read from the workflow: which steps a role may take now on a case and its referrals, and
+what waits for a receiving agency's answer."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from referral_engine.domain.access import NAMED, REFERRED
 from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.records import CaseFacts
@@ -59,3 +61,34 @@ def unmet_conditions(spec: TransitionSpec, case: CaseFacts) -> list[ConditionSpe
 def flags_hold(spec: TransitionSpec, case: CaseFacts) -> bool:
     """Whether every flag the step requires is set on the case."""
     return all(flag in case.flags for flag in spec.requires)
+
+
+def answers_referral(
+    workflow: WorkflowDefinition, case_state: str, referral_state: str, role: str
+) -> bool:
+    """Whether the receiving agency's users of `role` have a step on a referral in
+    `referral_state` while its case is in `case_state` (what puts it in their inbox)."""
+    referrals = workflow.referrals
+    return (
+        referrals is not None
+        and referrals.active(case_state)
+        and any(
+            spec.receiving_agency_only and role in spec.roles
+            for spec in referrals.guard.steps_from(referral_state)
+        )
+    )
+
+
+def answers_case(workflow: WorkflowDefinition, case_state: str, role: str) -> bool:
+    """Whether `role` has a step on a case in `case_state` (a case sent to its agency)."""
+    return any(role in spec.roles for spec in workflow.guard.steps_from(case_state))
+
+
+def receiving_roles(workflow: WorkflowDefinition) -> frozenset[str]:
+    """The roles whose users receive work addressed to their agency: the receiving agency's
+    referral steps, and the reach of cases sent or referred to their agency."""
+    referrals = workflow.referrals
+    steps = referrals.transitions if referrals is not None else ()
+    answering = {role for spec in steps if spec.receiving_agency_only for role in spec.roles}
+    reached = {role for role, reach in workflow.access.items() if reach & {NAMED, REFERRED}}
+    return frozenset(answering | reached)

@@ -19,6 +19,7 @@ from referral_engine.entrypoints.api.routers import (
     deadlines,
     erasures,
     imports,
+    inbox,
     projections,
     reports,
     service,
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(dashboards.router)
     app.include_router(reports.router)
     app.include_router(deadlines.router)
+    app.include_router(inbox.router)
     app.include_router(imports.router)
     app.include_router(agencies.router)
     install_pages(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
@@ -334,6 +335,19 @@ class Projections:
                 sql.SQL("select max(notification_id) from {}").format(self.events)
             ).fetchone()
         return int(row[0] or 0) if row else 0
+
+    def caught_up(self, name: str, timeout: float = 2.0) -> bool:
+        """Whether read model `name` folds every event committed before the call within
+        `timeout` s (a page shown right after a command then shows it: read your writes)."""
+        head, give_up = self.head(), time.monotonic() + timeout
+        while True:
+            with self._connect() as conn:
+                schema = self._registry(name, conn)["active_schema"]
+                if schema is not None and self._position(conn, schema) >= head:
+                    return True
+            if time.monotonic() > give_up:
+                return False
+            time.sleep(0.02)  # the live worker, woken by the commit, folds it meanwhile
 
     def status(self) -> list[Status]:
         """Each read model's version, position, lag (events and seconds), parked events and

@@ -56,3 +56,8 @@ AGENCIES = Gate(
     "error.no_agency_access",
     allowed=frozenset({"admin"}),  # reading the registry is open to every signed-in user
 )
+INBOX = Gate(
+    "analysts, statisticians and admins have no inbox: it holds what an agency is asked to answer",
+    "error.no_inbox_access",
+    denied=frozenset({"analyst", "statistician", "admin"}),  # they answer no referral or request
+)

@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
+from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
@@ -348,6 +349,7 @@ MESSAGES |= {
     **INPUT_MESSAGES,
     **IMPORTS,
     **AGENCIES,
+    **INBOX,
     **REPORTS,
     **SIGN_IN,
 }

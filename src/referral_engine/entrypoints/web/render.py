@@ -16,6 +16,7 @@ from markupsafe import Markup
 from referral_engine.adapters.security import User
 from referral_engine.domain.personal import is_marker
 from referral_engine.domain.regions import Region
+from referral_engine.domain.rules import receiving_roles
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.web import explain
@@ -48,11 +49,14 @@ def workflow_words(request: Request, workflow: WorkflowDefinition) -> WorkflowTe
     return text_of(workflow, language(request))
 
 
-def nav(user: User | None) -> list[tuple[str, str]]:
-    """The sections this user's role may use: (path, message key)."""
+def nav(user: User | None, receiving: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """The sections this user's role may use: (path, message key); the inbox for the roles
+    that receive work addressed to their agency (`receiving`, from the loaded workflows)."""
     if user is None:
         return []
     items = []
+    if user.role in receiving and gates.INBOX.admits(user.role):
+        items.append(("/inbox", "nav.inbox"))
     if gates.CASES.admits(user.role):
         items.append(("/cases", "nav.cases"))
     if gates.DEADLINES.admits(user.role):
@@ -69,6 +73,13 @@ def nav(user: User | None) -> list[tuple[str, str]]:
         ("/workflows", "nav.workflows"),
     ]
     return items
+
+
+def receiving(request: Request) -> frozenset[str]:
+    """The roles the loaded workflows address work to (domain/rules.py `receiving_roles`)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    workflows = runtime.engine.workflows if runtime is not None else ()
+    return frozenset(role for w in workflows for role in receiving_roles(w))
 
 
 def shown(value: Any, t: Any) -> str:
@@ -137,7 +148,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         langs=LANGS,
         here=quote(here, safe=""),
         csrf=session(request).csrf,
-        nav=nav(user),
+        nav=nav(user, receiving(request)),
         gates=gates,
         may=lambda gate: user is not None and gate.admits(user.role),
         path=request.url.path,

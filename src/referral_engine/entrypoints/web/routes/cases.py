@@ -6,26 +6,21 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from referral_engine.adapters.security import User
 from referral_engine.application.engine import Engine
-from referral_engine.application.ports import AuditNote
-from referral_engine.domain.commands import IDEMPOTENCY_KEY_MAX
 from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
     RegionNotAllowed,
     VersionConflict,
 )
-from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.http.audit import audited, command, done, mark_of
+from referral_engine.entrypoints.http.audit import audited, command, mark_of
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import status_of
-from referral_engine.entrypoints.web import explain, forms
+from referral_engine.entrypoints.web import explain, forms, stepping
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
@@ -106,7 +101,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             region,
             data,
             actor=user.actor,
-            idempotency_key=_key(form),
+            idempotency_key=stepping.key_of(form),
             scope=user.reach,
             audit=command(request, 303),
         )
@@ -114,8 +109,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
         return _new_case_page(
             request, user, workflow, values=data, region=region, error=exc, status=status_of(exc)
         )
-    _mark(request, result)
-    count_command()
+    stepping.recorded(request, result)
     return _done(result)
 
 
@@ -135,87 +129,17 @@ def take_step(
     """Take one step (case, referral or sending a referral) from its generated form."""
     engine = runtime.engine
     workflow = engine.workflow_of(case_id, scope=user.reach)
-    trigger = str(form.get("trigger", ""))
-    referral_id = str(form.get("referral_id", "")) or None
-    data = forms.read(_fields(workflow, trigger), form)
+    trigger, referral_id = stepping.posted_step(form)
+    data = stepping.step_data(workflow, trigger, form)
     mark_of(request).detail = {"trigger": trigger}
     try:
-        note = command(request, 303)
-        result = _command(engine, user, case_id, workflow, form, (trigger, referral_id), data, note)
+        result = stepping.take(engine, user, case_id, workflow, form, data, command(request, 303))
     except DomainError as exc:
         view = engine.case(case_id, reader=user.actor, scope=user.reach)
         failed = (trigger, referral_id, data, exc)
         return _case_page(request, user, engine, view, failed=failed, status=status_of(exc))
-    _mark(request, result)
-    count_command()
+    stepping.recorded(request, result)
     return _done(result)
-
-
-def _command(
-    engine: Engine,
-    user: User,
-    case_id: UUID,
-    workflow: WorkflowDefinition,
-    form: FormData,
-    step: tuple[str, str | None],
-    data: dict[str, object],
-    audit: AuditNote,
-) -> StepResult:
-    """The same engine command the JSON API's route for this kind of step calls (the trigger
-    and the referral it concerns, if any), with the request's audit entry."""
-    trigger, referral_id = step
-    try:
-        version = int(str(form.get("expected_version", "")))
-    except ValueError:
-        version = 0
-    actor, key, scope = user.actor, _key(form), user.reach
-    if referral_id is not None:
-        return engine.take_referral_step(
-            case_id,
-            referral_id,
-            trigger,
-            data,
-            actor=actor,
-            expected_version=version,
-            idempotency_key=key,
-            scope=scope,
-            audit=audit,
-        )
-    if workflow.referrals is not None and trigger == workflow.referrals.send.trigger:
-        return engine.send_referral(
-            case_id,
-            data,
-            actor=actor,
-            expected_version=version,
-            idempotency_key=key,
-            scope=scope,
-            audit=audit,
-        )
-    return engine.take_step(
-        case_id,
-        trigger,
-        data,
-        actor=actor,
-        expected_version=version,
-        idempotency_key=key,
-        scope=scope,
-        audit=audit,
-    )
-
-
-def _fields(workflow: WorkflowDefinition, trigger: str) -> tuple[FieldSpec, ...]:
-    spec = next((t for t in workflow.all_transitions() if t.trigger == trigger), None)
-    return spec.fields if spec is not None else ()
-
-
-def _key(form: FormData) -> str | None:
-    key = form.get("idempotency_key")
-    return key[:IDEMPOTENCY_KEY_MAX] if isinstance(key, str) and key else None
-
-
-def _mark(request: Request, result: StepResult) -> None:
-    mark_of(request).concerns(result.case_id, result.region)
-    done(request, result)
 
 
 def _done(result: StepResult) -> RedirectResponse:
