@@ -31,6 +31,9 @@ from referral_engine.adapters.database import (
 )
 from referral_engine.adapters.erasures import PostgresErasureRequests
 from referral_engine.adapters.lockout import Limits, SignInLimits
+from referral_engine.adapters.notifications import store as notification_store
+from referral_engine.adapters.notifications.store import NotificationStore
+from referral_engine.adapters.notifications.worker import Notifier
 from referral_engine.adapters.publications import PostgresPublications
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import Projections, discover
@@ -79,6 +82,18 @@ class Runtime:
         env["POSTGRES_POOL_SIZE"] = "1"  # a few admins' writes and page reads: no pool of its own
         store = AgencyStore(env=env)
         return Agencies(store, self.engine.clock)
+
+    @cached_property
+    def notifications(self) -> NotificationStore:
+        """What each user was told, read and marked read."""
+        return NotificationStore(self.db)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """The notification worker's parts: notices of events and deadlines, and e-mail."""
+        return Notifier.of(
+            self.projections, self.db, self.settings, lambda: self.engine.clock().date()
+        )
 
     @cached_property
     def statistics(self) -> Statistics:
@@ -179,10 +194,22 @@ def _projections(
     try:
         projections.migrate()
         projections.ensure_built()
+        track_notifications(projections)
     except BaseException:
         projections.close()
         raise
     return projections
+
+
+def track_notifications(projections: Projections) -> None:
+    """Notifications begin at the head of the event log the first time this version runs."""
+    with projections.db.connection() as conn:
+        conn.execute(
+            "insert into notification_tracking (name, position) "
+            "select %s, coalesce(max(notification_id), 0) from cases_events "
+            "on conflict (name) do nothing",
+            [notification_store.EVENTS],
+        )
 
 
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
@@ -196,6 +223,7 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *erasures.SCHEMA,
             *publications.SCHEMA,
             *demo_marker.SCHEMA,
+            *notification_store.SCHEMA,
         )
         audit.migrate(db)
         keys = PostgresCaseKeys(db, master)

@@ -19,6 +19,7 @@ from referral_engine.entrypoints.web.routes import (
     auth,
     cases,
     imports,
+    notifications,
     oversight,
     queue,
     reports,
@@ -33,5 +34,16 @@ def install(app: FastAPI) -> None:
     the HTTP base answers itself."""
     pages.register(app, ErrorPages())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, queue, cases, oversight, analytics, reports, workflows, imports, agencies):
+    for module in (
+        auth,
+        queue,
+        cases,
+        oversight,
+        analytics,
+        reports,
+        workflows,
+        imports,
+        agencies,
+        notifications,
+    ):
         app.include_router(module.router)

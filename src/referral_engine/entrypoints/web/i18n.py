@@ -13,6 +13,7 @@ from typing import Any
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
+from referral_engine.entrypoints.web.i18n_notifications import NOTIFICATIONS
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
 from referral_engine.entrypoints.web.i18n_signin import SIGN_IN
@@ -350,6 +351,7 @@ MESSAGES |= {
     **AGENCIES,
     **REPORTS,
     **SIGN_IN,
+    **NOTIFICATIONS,
 }
 
 
