@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -151,7 +152,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         store = CaseStore(
             env=eventsourcing_env(url, settings), keys=keys, personal=_personal(workflows)
         )
-        projections = _projections(url, settings, workflows, store)
+        projections = _projections(url, settings, workflows, store, clock)
     except BaseException:
         if embedded is not None:
             embedded.stop()
@@ -178,7 +179,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
 
 
 def _projections(
-    url: str, settings: Settings, workflows: WorkflowRegistry, store: CaseStore
+    url: str, settings: Settings, workflows: WorkflowRegistry, store: CaseStore, clock: Clock
 ) -> Projections:
     """The read models, on a pool of their own with the commands' timeouts, decoding events
     with the store's transcoder (and its events' upcasters)."""
@@ -194,21 +195,22 @@ def _projections(
     try:
         projections.migrate()
         projections.ensure_built()
-        track_notifications(projections)
+        track_notifications(projections, clock().date())
     except BaseException:
         projections.close()
         raise
     return projections
 
 
-def track_notifications(projections: Projections) -> None:
-    """Notifications begin at the head of the event log the first time this version runs."""
+def track_notifications(projections: Projections, today: date) -> None:
+    """Notifications begin at the head of the event log, and today, the first time a version
+    with notifications runs: what happened before tells nobody."""
     with projections.db.connection() as conn:
         conn.execute(
-            "insert into notification_tracking (name, position) "
-            "select %s, coalesce(max(notification_id), 0) from cases_events "
+            "insert into notification_tracking (name, position, started_on) "
+            "select %s, coalesce(max(notification_id), 0), %s from cases_events "
             "on conflict (name) do nothing",
-            [notification_store.EVENTS],
+            [notification_store.EVENTS, today],
         )
 
 

@@ -53,7 +53,9 @@ def smtp_target(url: str) -> SmtpTarget:
     try:
         port = parts.port
     except ValueError:
-        raise ValueError("the port must be a number from 1 to 65535") from None
+        port = 0
+    if port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
     if not parts.hostname:
         raise ValueError("must name a host (smtp://host:port)")
     if parts.path not in ("", "/") or parts.fragment:
