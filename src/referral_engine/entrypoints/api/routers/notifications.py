@@ -23,6 +23,7 @@ from referral_engine.entrypoints.http.problems import problem_responses
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 PROBLEMS = problem_responses(
     {
+        400: "The body is not UTF-8 text or not JSON",
         401: "No valid bearer token",
         404: "No such notification of yours",
         422: "Invalid input",
