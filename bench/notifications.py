@@ -35,6 +35,7 @@ from referral_engine.domain.commands import Actor
 LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
 SHELTER = "shelter-bench"
 CHANNEL = "bench_notifications_baseline"
+WRITERS = 4
 Poll = Callable[[psycopg.Connection[Any], Any], bool]
 
 
@@ -124,11 +125,16 @@ def notifications(runtime: Runtime, rate: float, seconds: float) -> list[float]:
         )
         cases.append(Tracked(opened.case_id, step.version))
 
-    def write(n: int) -> Any:
-        case = cases[n % len(cases)]
-        sent = engine.send_referral(case.id, referral, actor=LSA, expected_version=case.version)
-        case.version = sent.version
-        return f"event:{case.id}:{sent.version}"
+    def writer(i: int) -> Callable[[int], Any]:
+        mine = cases[i::WRITERS]  # each writer its own cases: no version conflicts
+
+        def write(n: int) -> Any:
+            case = mine[n % len(mine)]
+            sent = engine.send_referral(case.id, referral, actor=LSA, expected_version=case.version)
+            case.version = sent.version
+            return f"event:{case.id}:{sent.version}"
+
+        return write
 
     def seen(conn: psycopg.Connection[Any], source: Any) -> bool:
         row = conn.execute(
@@ -136,58 +142,68 @@ def notifications(runtime: Runtime, rate: float, seconds: float) -> list[float]:
         ).fetchone()
         return bool(row and row[0] == 5)
 
-    return paced(runtime, rate, seconds, write, seen)
+    return paced(runtime, rate, seconds, writer, seen)
 
 
 def baseline(runtime: Runtime, rate: float, seconds: float) -> list[float]:
     """Rows inserted with a NOTIFY at `rate`; the lag until the listener wrote each back."""
     schema = runtime.settings.database_schema
-    writer = psycopg.connect(
-        runtime.database_url, autocommit=True, options=f"-c search_path={schema}"
-    )
+    connections: list[psycopg.Connection[Any]] = []
 
-    def write(n: int) -> Any:
-        with writer.transaction():
-            row = writer.execute("insert into bench_sent default values returning id").fetchone()
-            writer.execute("select pg_notify(%s, '')", [CHANNEL])
-        assert row is not None
-        return row[0]
+    def writer(i: int) -> Callable[[int], Any]:
+        conn = psycopg.connect(
+            runtime.database_url, autocommit=True, options=f"-c search_path={schema}"
+        )
+        connections.append(conn)
+
+        def write(n: int) -> Any:
+            with conn.transaction():
+                row = conn.execute("insert into bench_sent default values returning id").fetchone()
+                conn.execute("select pg_notify(%s, '')", [CHANNEL])
+            assert row is not None
+            return row[0]
+
+        return write
 
     def seen(conn: psycopg.Connection[Any], key: Any) -> bool:
         return conn.execute("select 1 from bench_seen where id = %s", [key]).fetchone() is not None
 
     try:
-        return paced(runtime, rate, seconds, write, seen)
+        return paced(runtime, rate, seconds, writer, seen)
     finally:
-        writer.close()
+        for conn in connections:
+            conn.close()
 
 
 def listen(url: str, schema: str) -> None:
-    """The baseline's worker: on each NOTIFY, select the new rows and write each back."""
+    """The baseline's worker: on each NOTIFY, write back each row not written back yet."""
     with psycopg.connect(url, autocommit=True, options=f"-c search_path={schema}") as conn:
         conn.execute(sql.SQL("listen {}").format(sql.Identifier(CHANNEL)))
-        last = 0
         while True:
-            with conn.transaction():
-                rows = conn.execute(
-                    "select id from bench_sent where id > %s order by id", [last]
-                ).fetchall()
-                if rows:
-                    conn.cursor().executemany("insert into bench_seen values (%s)", rows)
-                    last = rows[-1][0]
+            # every row not written back yet: with several writers, ids commit out of order
+            conn.execute(
+                "insert into bench_seen select s.id from bench_sent s "
+                "left join bench_seen x using (id) where x.id is null"
+            )
             for _ in conn.notifies(timeout=1.0, stop_after=1):
                 pass
 
 
 def paced(
-    runtime: Runtime, rate: float, seconds: float, write: Callable[[int], Any], seen: Poll
+    runtime: Runtime,
+    rate: float,
+    seconds: float,
+    writer: Callable[[int], Callable[[int], Any]],
+    seen: Poll,
 ) -> list[float]:
-    """Call `write` at `rate` for `seconds`; for every tenth, the time until `seen` holds."""
+    """Write at `rate` for `seconds` from WRITERS threads (one alone cannot keep 200 steps/s
+    on 2 cores); for every tenth write, the time until `seen` holds."""
     lags: list[float] = []
     pending: list[tuple[float, Any]] = []
     lock = threading.Lock()
     done = threading.Event()
     schema = runtime.settings.database_schema
+    written = [0] * WRITERS
 
     def watch() -> None:
         with psycopg.connect(
@@ -203,19 +219,30 @@ def paced(
                             pending.remove((written_at, key))
                 time.sleep(0.002)
 
+    def write(i: int, started: float) -> None:
+        step, n = writer(i), 0
+        interval = WRITERS / rate
+        while time.perf_counter() - started < seconds:
+            key = step(n)
+            if n % 10 == 0:
+                with lock:
+                    pending.append((time.perf_counter(), key))
+            n += 1
+            time.sleep(max(0.0, started + n * interval - time.perf_counter()))
+        written[i] = n
+
     watcher = threading.Thread(target=watch)
     watcher.start()
-    interval, started, n = 1 / rate, time.perf_counter(), 0
-    while time.perf_counter() - started < seconds:
-        key = write(n)
-        if n % 10 == 0:
-            with lock:
-                pending.append((time.perf_counter(), key))
-        n += 1
-        time.sleep(max(0.0, started + n * interval - time.perf_counter()))
+    started = time.perf_counter()
+    threads = [threading.Thread(target=write, args=(i, started)) for i in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
     done.set()
     watcher.join(timeout=60)
-    print(f"wrote {n} in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {sum(written)} in {elapsed:.1f} s ({sum(written) / elapsed:.0f}/s)")
     return lags
 
 
