@@ -89,6 +89,15 @@ class Worker:
                 found += event_notices(event, now, directory or Directory())
         return found
 
+    def events(self, case_id: UUID) -> list[Any]:
+        """The case's events as the worker decodes them."""
+        found = []
+        for n in self.engine.store.recorder.select_notifications(1, 1000):
+            if n.originator_id == case_id:
+                row = (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                found.append(self.decode(row))
+        return [e for e in found if e is not None]
+
     def deadline(self, case_id: UUID, name: str, today: date) -> list[Notice]:
         """The notices of a case's running deadline on `today` (after the events so far)."""
         self.new_notices()
@@ -112,7 +121,7 @@ class Worker:
         workflow: WorkflowDefinition = self.engine.workflows.get(
             case.workflow_id, case.workflow_version
         )
-        return CaseNow(case, workflow, fold.actor, fold.senders, fold.stopped)
+        return CaseNow(case, workflow, fold.actor, fold.senders, fold.stopped, fold.imported)
 
 
 def told(notices: list[Notice]) -> set[tuple[str, str]]:
@@ -204,3 +213,15 @@ def test_a_deadline_that_passed_before_notifications_began_tells_nobody(
     row = {"case_id": case_id, "name": "police_verification", "referral_id": None}
     row |= {"region": "UA-32", "agency": "lsa-kyivska", "due_on": date(2026, 3, 12)}
     assert deadline_notices(row, date(2026, 5, 1), date(2026, 4, 1), late, Directory()) == []
+
+
+def test_a_step_imported_from_a_past_register_tells_nobody(engine: Engine, worker: Worker) -> None:
+    case_id = case_in(engine, "awaiting_verification")
+    worker.new_notices()
+    send_referral(engine, case_id, agency="shelter-kyiv")
+    worker.new_notices()
+    fold = worker.folds[case_id]
+    assert not fold.imported
+    fold.imported = True  # as a step of an import, correlated `import:<file digest>`, marks it
+    (event,) = [e for e in worker.events(case_id) if e.referral_id and e.from_state is None]
+    assert event_notices(event, worker._now(case_id), Directory()) == []

@@ -91,6 +91,8 @@ class CaseNow:
     senders: Mapping[str, Asker]
     stopped: Mapping[tuple[str, str | None], Asker]
     """(deadline name, referral id) -> who started the clock this event stopped."""
+    imported: bool = False
+    """The event came from a past register (an import): history, which tells nobody."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def may_notify(event: Event, workflow: WorkflowDefinition) -> bool:
 def event_notices(event: Event, now: CaseNow, directory: Directory) -> list[Notice]:
     """What an event tells whom: a referral arrived (the receiving agency's users), a referral
     answered (whoever sent it), a request answered (whoever took the step that asked)."""
+    if now.imported:
+        return []
     sees = _seeing(now, directory, event.region)
     notice = _maker(event_source(event.case_id, event.version), event, now)
     found: list[Notice] = []

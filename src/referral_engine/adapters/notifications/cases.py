@@ -24,6 +24,8 @@ from referral_engine.workflows.loader import WorkflowRegistry
 
 KEPT = 2_000
 """How many cases' folds are kept."""
+IMPORTED = "import:"
+"""How the correlation id of a step imported from a past register begins (domain/imports.py)."""
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Fold:
     senders: dict[str, Asker] = field(default_factory=dict)
     starters: dict[tuple[str, str | None], Asker] = field(default_factory=dict)
     stopped: dict[tuple[str, str | None], Asker] = field(default_factory=dict)
+    imported: bool = False
 
     def apply(self, event: Any) -> None:
         """Move the fold by one event: the case, and the askers its clocks and referral name."""
@@ -43,6 +46,7 @@ class Fold:
         self.version = event.originator_version
         actor = getattr(event, "actor", None) or {}
         self.actor = actor.get("user_id", "")
+        self.imported = str(getattr(event, "correlation_id", "")).startswith(IMPORTED)
         asker = Asker(self.actor, actor.get("agency", ""))
         self.stopped = {}
         for clock in getattr(event, "deadlines_stopped", None) or ():
@@ -75,7 +79,8 @@ class CaseReader:
             return None
         case = fold.case
         workflow = self.workflows.get(case.workflow_id, case.workflow_version)
-        return CaseNow(case, workflow, fold.actor, dict(fold.senders), dict(fold.stopped))
+        senders, stopped = dict(fold.senders), dict(fold.stopped)
+        return CaseNow(case, workflow, fold.actor, senders, stopped, fold.imported)
 
     def _fold(self, conn: psycopg.Connection[Any], case_id: UUID, version: int | None) -> Fold:
         fold = self._folds.pop(case_id, None)
