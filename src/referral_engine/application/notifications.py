@@ -181,12 +181,12 @@ def deadline_notices(
         for r in _answering(spec, deadline, now.workflow, sees)
     ]
     if passed and spec.escalate_to:
-        roles = set(spec.escalate_to)
+        roles, told = set(spec.escalate_to), {n.recipient.id for n in found}
         found += [
             _notice(
                 source, "deadline_escalated", r, case_id, referral_id, now.workflow, spec.name, due
             )
-            for r in sees(lambda r: r.role in roles)
+            for r in sees(lambda r: r.role in roles and r.id not in told)
         ]
     return found
 

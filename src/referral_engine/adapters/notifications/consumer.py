@@ -14,7 +14,6 @@ would otherwise send years of notices at once).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import psycopg
@@ -31,12 +30,11 @@ from referral_engine.application.notifications import Notice, event_notices, may
 from referral_engine.application.readmodel import Event
 from referral_engine.workflows.loader import WorkflowRegistry
 
-log = logging.getLogger("referral_engine.notifications")
 NAME = "notifications"
 """The name its parked events are listed under (`referral-engine notifications status`)."""
 BATCH = 500
-LOCK = "select pg_advisory_xact_lock(hashtext('referral_engine.notifications'))"
-"""One worker at a time reads the log (several processes may run one)."""
+LOCK = "select pg_advisory_xact_lock(hashtext(%s))"
+"""One worker at a time reads a schema's log (several processes may run one)."""
 
 
 class EventNotices:
@@ -87,7 +85,7 @@ class EventNotices:
 
     def _locked(self, conn: psycopg.Connection[Any], *, careful: bool) -> int:
         with conn.transaction():
-            conn.execute(LOCK)
+            conn.execute(LOCK, [f"referral_engine.notifications:{self.db.schema}"])
             row = conn.execute(
                 "select position from notification_tracking where name = %s", [store.EVENTS]
             ).fetchone()
