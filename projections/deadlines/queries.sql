@@ -37,3 +37,12 @@ where earliest_on > %(today)s
   and (%(agency)s::text is null or agency = %(agency)s)
 order by earliest_on, case_id, trigger
 limit %(limit)s
+
+-- name: notices
+-- Open deadlines of every region due between two days (the notification worker's reminders and
+-- passed deadlines), soonest first.
+select case_id, name, nullif(referral_id, '') as referral_id, region, agency, workflow_id,
+       workflow_version, due_on
+from open_deadlines
+where due_on >= %(from)s and due_on <= %(to)s
+order by due_on, case_id, name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,9 @@ from referral_engine.adapters.database import (
 )
 from referral_engine.adapters.erasures import PostgresErasureRequests
 from referral_engine.adapters.lockout import Limits, SignInLimits
+from referral_engine.adapters.notifications import store as notification_store
+from referral_engine.adapters.notifications.store import NotificationStore
+from referral_engine.adapters.notifications.worker import Notifier
 from referral_engine.adapters.publications import PostgresPublications
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import Projections, discover
@@ -79,6 +83,18 @@ class Runtime:
         env["POSTGRES_POOL_SIZE"] = "1"  # a few admins' writes and page reads: no pool of its own
         store = AgencyStore(env=env)
         return Agencies(store, self.engine.clock)
+
+    @cached_property
+    def notifications(self) -> NotificationStore:
+        """What each user was told, read and marked read."""
+        return NotificationStore(self.db)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """The notification worker's parts: notices of events and deadlines, and e-mail."""
+        return Notifier.of(
+            self.projections, self.db, self.settings, lambda: self.engine.clock().date()
+        )
 
     @cached_property
     def statistics(self) -> Statistics:
@@ -136,7 +152,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         store = CaseStore(
             env=eventsourcing_env(url, settings), keys=keys, personal=_personal(workflows)
         )
-        projections = _projections(url, settings, workflows, store)
+        projections = _projections(url, settings, workflows, store, clock)
     except BaseException:
         if embedded is not None:
             embedded.stop()
@@ -163,7 +179,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
 
 
 def _projections(
-    url: str, settings: Settings, workflows: WorkflowRegistry, store: CaseStore
+    url: str, settings: Settings, workflows: WorkflowRegistry, store: CaseStore, clock: Clock
 ) -> Projections:
     """The read models, on a pool of their own with the commands' timeouts, decoding events
     with the store's transcoder (and its events' upcasters)."""
@@ -179,10 +195,23 @@ def _projections(
     try:
         projections.migrate()
         projections.ensure_built()
+        track_notifications(projections, clock().date())
     except BaseException:
         projections.close()
         raise
     return projections
+
+
+def track_notifications(projections: Projections, today: date) -> None:
+    """Notifications begin at the head of the event log, and today, the first time a version
+    with notifications runs: what happened before tells nobody."""
+    with projections.db.connection() as conn:
+        conn.execute(
+            "insert into notification_tracking (name, position, started_on) "
+            "select %s, coalesce(max(notification_id), 0), %s from cases_events "
+            "on conflict (name) do nothing",
+            [notification_store.EVENTS, today],
+        )
 
 
 def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
@@ -196,6 +225,7 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *erasures.SCHEMA,
             *publications.SCHEMA,
             *demo_marker.SCHEMA,
+            *notification_store.SCHEMA,
         )
         audit.migrate(db)
         keys = PostgresCaseKeys(db, master)

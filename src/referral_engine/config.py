@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from referral_engine.domain.addresses import ADDRESS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TOKEN_DAYS_MAX = 5 * 366
@@ -29,10 +33,56 @@ def _default_projections() -> Path:
     return _shipped("projections")
 
 
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where e-mail goes: `REFERRAL_ENGINE_SMTP_URL` read into its parts."""
+
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    security: Literal["plain", "starttls", "tls"]
+
+
+def smtp_target(url: str) -> SmtpTarget:
+    """`smtp://[user:password@]host[:port][?starttls=true]` (port 25) or `smtps://...` (TLS from
+    the first byte, port 465); ValueError saying what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("must start with smtp:// or smtps://")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
+    if not parts.hostname:
+        raise ValueError("must name a host (smtp://host:port)")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise ValueError("must be smtp://[user:password@]host[:port][?starttls=true]")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if set(query) - {"starttls"} or query.get("starttls", ["false"]) not in (["true"], ["false"]):
+        raise ValueError("the only option is ?starttls=true (or false)")
+    tls = parts.scheme == "smtps"
+    if tls and query.get("starttls") == ["true"]:
+        raise ValueError("smtps:// is TLS from the start: starttls does not apply")
+    starttls = query.get("starttls") == ["true"]
+    return SmtpTarget(
+        host=parts.hostname,
+        port=port or (465 if tls else 25),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        security="tls" if tls else "starttls" if starttls else "plain",
+    )
+
+
 class Settings(BaseSettings):
     """Where the database is and how to talk to it; where the workflow files are."""
 
-    model_config = SettingsConfigDict(env_prefix="REFERRAL_ENGINE_", extra="ignore")
+    # errors never echo a value: some are secrets (the master key, a password in the SMTP URL)
+    model_config = SettingsConfigDict(
+        env_prefix="REFERRAL_ENGINE_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str | None = Field(
         default=None, description="PostgreSQL URL; unset means an embedded server under `home`."
@@ -43,6 +93,33 @@ class Settings(BaseSettings):
     projections_dir: Path = Field(default_factory=_default_projections)
     run_projections: bool = Field(
         default=True, description="Run the live projection workers inside `serve`."
+    )
+    run_notifications: bool = Field(
+        default=True, description="Run the notification worker (and its e-mail) inside `serve`."
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Where e-mail notifications go: smtp://[user:password@]host[:port]"
+        "[?starttls=true] or smtps://...; unset: no e-mail (in-app notifications only).",
+    )
+    mail_from: str = Field(
+        default="referral-engine@localhost",
+        pattern=ADDRESS,
+        description="The From address of e-mail notifications.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The pages' address as users reach it: e-mails link to cases under it.",
+    )
+    notification_scan_seconds: int = Field(
+        default=60, ge=1, le=3600, description="How often due and passed deadlines are looked for."
+    )
+    mail_retry_seconds: int = Field(
+        default=30, ge=1, le=3600, description="The wait after a failed send; doubled each time."
+    )
+    mail_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="Attempts before an e-mail is set aside as failed."
     )
     lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
@@ -132,10 +209,22 @@ class Settings(BaseSettings):
             [str(n) for n, _ in networks] if (networks := _networks(value)) is not None else value
         )
 
-    @field_validator("master_key", "metrics_token", mode="before")
+    @field_validator("master_key", "metrics_token", "smtp_url", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            smtp_target(value.get_secret_value())  # refused at start, not at the first e-mail
+        return value
+
+    @property
+    def smtp(self) -> SmtpTarget | None:
+        """The SMTP server e-mail goes to, or None: no e-mail."""
+        return None if self.smtp_url is None else smtp_target(self.smtp_url.get_secret_value())
 
     @field_validator("metrics_allow", mode="before")
     @classmethod

@@ -103,6 +103,7 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RegisterUnreadable("the file is empty"),
     *(errors.DateNotConfirmable(4, code) for code in errors.DateNotConfirmable.WHY),
     errors.AgencyNotFound("shelter-lviv"),
+    errors.NotificationNotFound(42),
     errors.AgencyExists("shelter-kyiv"),
     errors.AgreementNotFound("shelter-kyiv", "2026-17"),
     *(errors.AgreementConflict("shelter-kyiv", "2026-17", c) for c in errors.AgreementConflict.WHY),

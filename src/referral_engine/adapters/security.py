@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from referral_engine.adapters.database import Database
 from referral_engine.config import TOKEN_DAYS_MAX
 from referral_engine.domain.access import Scope
+from referral_engine.domain.addresses import email_address
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
 
@@ -49,6 +50,8 @@ SCHEMA = (
     # tokens issued before tokens expired get the default lifetime from the upgrade on
     "update tokens set expires_at = now() + interval '90 days' where expires_at is null",
     "alter table tokens alter column expires_at set not null",
+    # where e-mail notifications go (none: in-app only); checked by domain/addresses.py
+    "alter table users add column if not exists email text",
 )
 END_SESSIONS = (
     "update sessions set ended_at = now(), end_reason = %s where ended_at is null and user_id = "
@@ -118,8 +121,12 @@ class Users:
         self.known_roles = known_roles | set(STAFF_ROLES)
         self.token_days = token_days
 
-    def add(self, name: str, role: str, agency: str, regions: list[str]) -> User:
-        """Create a user; the role must be a workflow role or supervisor, analyst or admin."""
+    def add(
+        self, name: str, role: str, agency: str, regions: list[str], email: str | None = None
+    ) -> User:
+        """Create a user; the role must be a workflow role or supervisor, analyst or admin; the
+        e-mail address (where notifications go) is optional."""
+        address = None if email is None else email_address(email)
         problems = []
         if not name.strip():
             problems.append(FieldProblem("name", "is required"))
@@ -136,9 +143,9 @@ class Users:
         try:
             with self.db.pool.connection() as conn:
                 conn.execute(
-                    "insert into users (id, name, role, agency, regions) "
-                    "values (%s, %s, %s, %s, %s)",
-                    [user.id, user.name, user.role, user.agency, list(user.regions)],
+                    "insert into users (id, name, role, agency, regions, email) "
+                    "values (%s, %s, %s, %s, %s, %s)",
+                    [user.id, user.name, user.role, user.agency, list(user.regions), address],
                 )
         except psycopg.errors.UniqueViolation:
             raise UserExists(f"user '{user.name}' already exists") from None
@@ -154,6 +161,21 @@ class Users:
                 [name, active],
             ).fetchone()
         return None if row is None else User.of(row)
+
+    def change_email(self, name: str, email: str | None) -> str | None:
+        """Set (or, with None, remove) the address the user's e-mail notifications go to."""
+        address = None if email is None else email_address(email)
+        with self.db.pool.connection() as conn:
+            cursor = conn.execute("update users set email = %s where name = %s", [address, name])
+            if cursor.rowcount != 1:
+                raise InvalidData([FieldProblem("name", f"no user named '{name}'")])
+        return address
+
+    def email_of(self, name: str) -> str | None:
+        """The address the user's e-mail notifications go to, if any."""
+        with self.db.pool.connection() as conn:
+            row = conn.execute("select email from users where name = %s", [name]).fetchone()
+        return None if row is None else row[0]
 
     def issue_token(self, name: str, label: str = "", expires_at: datetime | None = None) -> str:
         """A new bearer token for the user, returned once; only its hash is kept. It expires

@@ -26,3 +26,14 @@ class WorkCalendar:
             if self.is_working_day(current):
                 left -= 1
         return current
+
+    def before(self, end: date, days: int, *, working: bool) -> date:
+        """The day `days` calendar or working days before `end` (`add` backwards)."""
+        if not working:
+            return end - timedelta(days=days)
+        current, left = end, days
+        while left > 0:
+            current -= timedelta(days=1)
+            if self.is_working_day(current):
+                left -= 1
+        return current

@@ -368,3 +368,11 @@ class AgreementConflict(DomainError):
         self.agreement = agreement
         self.code = code
         super().__init__(f"agreement '{agreement}' of agency '{agency}' {self.WHY[code]}")
+
+
+class NotificationNotFound(NotFound):
+    """A notification that is not the reader's (or does not exist): the same answer for both."""
+
+    def __init__(self, notification_id: int) -> None:
+        self.notification_id = notification_id
+        super().__init__(f"no notification {notification_id} of yours")

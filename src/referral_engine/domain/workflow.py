@@ -139,6 +139,15 @@ class DeadlineSpec:
     source: str
     title: str = ""
     service_target: bool = False
+    # Notices, not rules: who is told what about the clock (application/notifications.py).
+    # No command, replay or read model reads them, so adding them to a version cases already
+    # run under changes nothing a case does (docs/workflows.md, "Notices").
+    remind_before: int | None = None
+    """Tell who answers for the deadline when it is due in this many working days."""
+    escalate_to: tuple[str, ...] = ()
+    """Roles told (once, in the case's region) when the deadline has passed."""
+    answered_on: tuple[str, ...] = ()
+    """Events (of `stops_on`) that answer what the starting step asked: its taker is told."""
 
 
 @dataclass(frozen=True)

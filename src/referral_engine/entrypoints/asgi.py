@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from referral_engine.adapters.readmodels.worker import LiveWorker
+from referral_engine.adapters.notifications.worker import NotificationWorker
+from referral_engine.adapters.readmodels.worker import Listening, LiveWorker
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
@@ -20,6 +21,7 @@ from referral_engine.entrypoints.api.routers import (
     erasures,
     imports,
     inbox,
+    notifications,
     projections,
     reports,
     service,
@@ -34,11 +36,17 @@ from referral_engine.entrypoints.http.text import check_request
 from referral_engine.entrypoints.web import install as install_pages
 
 
-def create_app(runtime: Runtime | None = None, *, live_projections: bool | None = None) -> FastAPI:
+def create_app(
+    runtime: Runtime | None = None,
+    *,
+    live_projections: bool | None = None,
+    live_notifications: bool = False,
+) -> FastAPI:
     """The app on a given runtime, or on one built from the environment at startup.
 
     With live projections (the default when built from the environment) a worker thread keeps
-    the read models caught up in this process.
+    the read models caught up in this process; with live notifications (the same default,
+    `REFERRAL_ENGINE_RUN_NOTIFICATIONS`) another tells users what concerns them.
     """
 
     @asynccontextmanager
@@ -48,11 +56,16 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
             owned = app.state.runtime = await run_in_threadpool(build, Settings())
         rt: Runtime = app.state.runtime
         live = rt.settings.run_projections if live_projections is None else live_projections
-        worker = LiveWorker(rt.projections) if live and (owned or live_projections) else None
-        if worker is not None:
+        workers: list[Listening] = []
+        if live and (owned or live_projections):
+            workers.append(LiveWorker(rt.projections))
+        if rt.settings.run_notifications and (owned or live_notifications):
+            scan = rt.settings.notification_scan_seconds
+            workers.append(NotificationWorker(rt.notifier, scan_seconds=scan))
+        for worker in workers:
             worker.start()
         yield
-        if worker is not None:
+        for worker in workers:
             worker.stop()
         if owned is not None:
             owned.close()
@@ -78,6 +91,7 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(inbox.router)
     app.include_router(imports.router)
     app.include_router(agencies.router)
+    app.include_router(notifications.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)

@@ -90,6 +90,9 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
                 working_days=d.calendar == "working",
                 source=d.source,
                 service_target=d.service_target,
+                remind_before=d.remind_before,
+                escalate_to=tuple(d.escalate_to),
+                answered_on=tuple(d.answered_on),
             )
             for d in model.deadlines
         ),

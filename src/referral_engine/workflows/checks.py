@@ -22,6 +22,7 @@ from referral_engine.workflows.graph import (
 )
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
+from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
 
 
@@ -54,6 +55,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     for i, t in enumerate(model.transitions):
         problems += _requires_problems(f"transitions[{i}]", t.requires, flags_set)
     problems += _deadline_problems(model)
+    problems += notice_problems(model)
     problems += _not_before_problems(model)
     problems += _condition_problems(model)
     problems += reporting_problems(model, _all_events(model))

@@ -165,6 +165,10 @@ class DeadlineModel(_Model):
     calendar: Literal["calendar", "working"] = "calendar"
     source: str = Field(min_length=1)
     service_target: bool = False
+    remind_before: int | None = Field(default=None, gt=0, le=365)
+    """Notices (never rules of a case): working days before the due date to remind."""
+    escalate_to: list[str] = []
+    answered_on: list[str] = []
 
 
 class CalendarModel(_Model):

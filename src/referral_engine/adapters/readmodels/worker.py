@@ -1,7 +1,9 @@
-"""The live projection worker: woken by NOTIFY, polling as a fallback, restarted on failure.
+"""Workers woken by the event log: NOTIFY when events are committed, polling as a fallback,
+restarted on failure. `Listening` is the loop; the live projection worker and the notification
+worker (adapters/notifications/worker.py) each say what one round does.
 
-Between rounds it also runs the maintenance that must not hold up a request: after erasures, the
-rewrite of case_keys' file (see `case_keys.compact_case_keys`)."""
+Between rounds the live projection worker also runs the maintenance that must not hold up a
+request: after erasures, the rewrite of case_keys' file (see `case_keys.compact_case_keys`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import time
 from psycopg import sql
 
 from referral_engine.adapters.case_keys import compact_case_keys
+from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.engine import CHANNEL, Projections
 
 log = logging.getLogger("referral_engine.projections")
@@ -19,24 +22,24 @@ COMPACT_SECONDS = 5.0
 """How often the worker looks for erasures whose key bytes are still in case_keys' file."""
 
 
-class LiveWorker:
-    """Keeps every read model caught up with the event log, in a thread of its own."""
+class Listening:
+    """Runs `round()` in a thread of its own whenever events are committed (or every
+    `poll_seconds`), listening on a connection of its own; restarts after a failure."""
 
-    def __init__(
-        self,
-        projections: Projections,
-        poll_seconds: float = 1.0,
-        compact_seconds: float = COMPACT_SECONDS,
-    ) -> None:
-        self.projections = projections
+    name = "listening"
+
+    def __init__(self, db: ReadModelDatabase, poll_seconds: float = 1.0) -> None:
+        self.db = db
         self.poll_seconds = poll_seconds
-        self.compact_seconds = compact_seconds
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._next_compaction = 0.0
+
+    def round(self) -> None:
+        """One round of work, after a wake-up or a poll."""
+        raise NotImplementedError
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="projections-live", daemon=True)
+        self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -45,25 +48,45 @@ class LiveWorker:
             self._thread.join(timeout)
 
     def run(self) -> None:
-        """Supervise the tailing loop: on any failure wait (backing off) and start again."""
+        """Supervise the listening loop: on any failure wait (backing off) and start again."""
         backoff = 0.5
         while not self.stopping.is_set():
             try:
-                self._tail()
+                self._listen()
                 backoff = 0.5
             except Exception:
-                log.exception("projection worker failed; restarting in %.1f s", backoff)
+                log.exception("%s worker failed; restarting in %.1f s", self.name, backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
-    def _tail(self) -> None:
-        with self.projections.db.dedicated(autocommit=True) as listener:
+    def _listen(self) -> None:
+        with self.db.dedicated(autocommit=True) as listener:
             listener.execute(sql.SQL("listen {}").format(sql.Identifier(CHANNEL)))
             while not self.stopping.is_set():
-                self.projections.catch_up()
-                self._maintain()
+                self.round()
                 for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
                     pass
+
+
+class LiveWorker(Listening):
+    """Keeps every read model caught up with the event log, in a thread of its own."""
+
+    name = "projections-live"
+
+    def __init__(
+        self,
+        projections: Projections,
+        poll_seconds: float = 1.0,
+        compact_seconds: float = COMPACT_SECONDS,
+    ) -> None:
+        super().__init__(projections.db, poll_seconds)
+        self.projections = projections
+        self.compact_seconds = compact_seconds
+        self._next_compaction = 0.0
+
+    def round(self) -> None:
+        self.projections.catch_up()
+        self._maintain()
 
     def _maintain(self) -> None:
         """Compact case_keys' file if erasures are due, now and then; never stops the tailing."""

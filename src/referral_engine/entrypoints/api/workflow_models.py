@@ -63,6 +63,12 @@ class DeadlineSpecOut(BaseModel):
     working_days: bool
     service_target: bool
     source: str
+    remind_before: int | None = None
+    """Working days before the due date when who answers for it is reminded."""
+    escalate_to: list[str] = []
+    """Roles told once, in the case's region, when the deadline has passed."""
+    answered_on: list[str] = []
+    """Events that answer what the starting step asked (its taker is told)."""
 
 
 class ReferralsOut(BaseModel):

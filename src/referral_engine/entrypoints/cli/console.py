@@ -65,6 +65,7 @@ GROUPS = frozenset(
         "export",
         "keys",
         "maintenance",
+        "notifications",
         "projections",
         "users",
         "workflows",

@@ -25,6 +25,7 @@ from referral_engine.entrypoints.cli import (
     imports,
     keys,
     maintenance,
+    notifications,
     projections,
     reports,
     users,
@@ -89,7 +90,11 @@ def serve(
         # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides whom to believe
         # (REFERRAL_ENGINE_TRUSTED_PROXIES, http/clients.py)
         if workers == 1:
-            app_ = create_app(rt, live_projections=rt.settings.run_projections)
+            app_ = create_app(
+                rt,
+                live_projections=rt.settings.run_projections,
+                live_notifications=rt.settings.run_notifications,
+            )
             uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
         else:
             uvicorn.run(
@@ -112,6 +117,7 @@ app.command("import")(imports.import_register)
 app.add_typer(erasures.app, name="erasures")
 app.add_typer(export.app, name="export")
 app.add_typer(projections.app, name="projections")
+app.add_typer(notifications.app, name="notifications")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
 app.add_typer(agencies.app, name="agencies")

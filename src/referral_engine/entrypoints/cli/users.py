@@ -27,6 +27,9 @@ def users_add(
     password: Annotated[
         bool, typer.Option("--password", help="Also ask for a password to sign in to the pages")
     ] = False,
+    email: Annotated[
+        str | None, typer.Option(help="Where e-mail notifications go (none: in-app only)")
+    ] = None,
 ) -> None:
     """Create a user and print their bearer token (shown once; only its hash is kept)."""
     secret = _ask_password() if password else None
@@ -34,7 +37,7 @@ def users_add(
         check_password(secret)  # before the user exists: no user half made
     with runtime() as rt:
         _check_regions(region, rt.engine.workflows)
-        user = rt.users.add(name, role, agency, region)
+        user = rt.users.add(name, role, agency, region, email)
         if secret is not None:
             rt.users.set_password(user.name, secret)
         token = rt.users.issue_token(user.name, "created with the user")
@@ -53,6 +56,25 @@ def _check_regions(regions: list[str], workflows: WorkflowRegistry) -> None:
             hint = f"; close matches: {close}" if close else ""
             err.print(f"error: --region: '{code}' is in no workflow's regions{hint}", markup=False)
             raise typer.Exit(2)
+
+
+@app.command("change")
+def users_change(
+    name: str,
+    email: Annotated[
+        str | None, typer.Option(help="The new address e-mail notifications go to")
+    ] = None,
+    no_email: Annotated[
+        bool, typer.Option("--no-email", help="Send this user no e-mail (in-app only)")
+    ] = False,
+) -> None:
+    """Change a user's e-mail address (where their notifications go), or remove it."""
+    if (email is None) == (not no_email):
+        err.print("error: give --email ADDRESS or --no-email", markup=False)
+        raise typer.Exit(2)
+    with runtime() as rt:
+        address = rt.users.change_email(name, None if no_email else email)
+    out.print(f"{name}: e-mail {address or 'none (in-app notifications only)'}", highlight=False)
 
 
 @app.command("password")

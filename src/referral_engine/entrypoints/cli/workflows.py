@@ -107,12 +107,24 @@ def _print_tables(w: WorkflowDefinition) -> None:
             _only_if(t),
         )
     out.print(steps)
-    deadlines = Table("deadline", "starts on", "stops on", "within", "source", title="Deadlines")
+    deadlines = Table(
+        "deadline", "starts on", "stops on", "within", "notices", "source", title="Deadlines"
+    )
     for d in w.deadlines:
         within = f"{d.days} {'working' if d.working_days else 'calendar'} days"
         if d.service_target:
             within += " (service target)"
-        deadlines.add_row(d.name, ", ".join(d.starts_on), ", ".join(d.stops_on), within, d.source)
+        notices = [f"reminder {d.remind_before} working days before"] if d.remind_before else []
+        notices += [f"overdue: tell {', '.join(d.escalate_to)}"] if d.escalate_to else []
+        notices += [f"answered on {', '.join(d.answered_on)}"] if d.answered_on else []
+        deadlines.add_row(
+            d.name,
+            ", ".join(d.starts_on),
+            ", ".join(d.stops_on),
+            within,
+            "; ".join(notices),
+            d.source,
+        )
     out.print(deadlines)
 
 

@@ -20,6 +20,7 @@ from referral_engine.entrypoints.web.routes import (
     cases,
     imports,
     inbox,
+    notifications,
     oversight,
     queue,
     reports,
@@ -34,6 +35,17 @@ def install(app: FastAPI) -> None:
     the HTTP base answers itself."""
     pages.register(app, ErrorPages())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    routes = (inbox, queue, cases, oversight, analytics, reports, workflows, imports, agencies)
-    for module in (auth, *routes):
+    for module in (
+        auth,
+        inbox,
+        queue,
+        cases,
+        oversight,
+        analytics,
+        reports,
+        workflows,
+        imports,
+        agencies,
+        notifications,
+    ):
         app.include_router(module.router)

@@ -57,6 +57,10 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "same_agency": ("", "має бути інша організація"),
     "not_after": ("", "має бути пізніше від дати підписання"),
     "before_signed": ("", "не може бути раніше від дати підписання угоди"),
+    "email": (
+        "",
+        "має бути адресою електронної пошти, наприклад name@example.org (латиниця, без пробілів)",
+    ),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -133,6 +137,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "register-unreadable": ("", "Файл реєстру не вдається прочитати: {reason}"),
     "AgencyNotFound": ("", "Організації «{agency}» немає в реєстрі"),
     "AgreementNotFound": ("", "Організація «{agency}» не має угоди «{agreement}»"),
+    "NotificationNotFound": ("", "Сповіщення {notification_id} серед ваших немає"),
     "agency-exists": ("", "Організацію «{agency}» уже зареєстровано"),
     "agreement-conflict": ("", "Угода «{agreement}» організації «{agency}» {why}"),
     "domain-error": ("", "Цю дію неможливо виконати"),

@@ -14,6 +14,7 @@ from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
+from referral_engine.entrypoints.web.i18n_notifications import NOTIFICATIONS
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
 from referral_engine.entrypoints.web.i18n_signin import SIGN_IN
@@ -352,6 +353,7 @@ MESSAGES |= {
     **INBOX,
     **REPORTS,
     **SIGN_IN,
+    **NOTIFICATIONS,
 }
 
 

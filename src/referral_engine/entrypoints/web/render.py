@@ -138,6 +138,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     t = translator(lang)
     user: User | None = getattr(request.state, "user", None)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context.setdefault("unread", unread(request, user))
     html = ENV.get_template(template).render(
         request=request,
         user=user,
@@ -162,6 +163,19 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     if new is not None:
         set_session(request, response, new)
     return response
+
+
+def unread(request: Request, user: User | None) -> int | None:
+    """How many of the user's notifications are unread, for the header; None when there is no
+    user or the count cannot be read (the header never fails a page)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if user is None or runtime is None:
+        return None
+    try:
+        count: int = runtime.notifications.unread(user.id)
+    except Exception:
+        return None
+    return count
 
 
 def error_page(
