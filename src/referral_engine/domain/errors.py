@@ -368,3 +368,16 @@ class AgreementConflict(DomainError):
         self.agreement = agreement
         self.code = code
         super().__init__(f"agreement '{agreement}' of agency '{agency}' {self.WHY[code]}")
+
+
+class SubscriptionNotFound(NotFound):
+    def __init__(self, subscription: object) -> None:
+        self.subscription = subscription
+        super().__init__(f"no webhook subscription {subscription}")
+
+
+class DeliveryNotFound(NotFound):
+    def __init__(self, subscription: object, delivery: str) -> None:
+        self.subscription = subscription
+        self.delivery = delivery
+        super().__init__(f"webhook subscription {subscription} has no delivery {delivery}")

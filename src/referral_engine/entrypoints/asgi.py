@@ -18,10 +18,12 @@ from referral_engine.entrypoints.api.routers import (
     dashboards,
     deadlines,
     erasures,
+    events,
     imports,
     projections,
     reports,
     service,
+    webhooks,
 )
 from referral_engine.entrypoints.http import problems
 from referral_engine.entrypoints.http.clients import ForwardedClient
@@ -33,11 +35,17 @@ from referral_engine.entrypoints.http.text import check_request
 from referral_engine.entrypoints.web import install as install_pages
 
 
-def create_app(runtime: Runtime | None = None, *, live_projections: bool | None = None) -> FastAPI:
+def create_app(
+    runtime: Runtime | None = None,
+    *,
+    live_projections: bool | None = None,
+    live_webhooks: bool | None = None,
+) -> FastAPI:
     """The app on a given runtime, or on one built from the environment at startup.
 
     With live projections (the default when built from the environment) a worker thread keeps
-    the read models caught up in this process.
+    the read models caught up in this process; with live webhooks (likewise, unless
+    `run_webhooks` is off) another feeds the webhook outbox and sends its deliveries.
     """
 
     @asynccontextmanager
@@ -48,11 +56,15 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
         rt: Runtime = app.state.runtime
         live = rt.settings.run_projections if live_projections is None else live_projections
         worker = LiveWorker(rt.projections) if live and (owned or live_projections) else None
-        if worker is not None:
-            worker.start()
+        hooks_on = rt.settings.run_webhooks if live_webhooks is None else live_webhooks
+        hooks = rt.webhook_worker() if hooks_on and (owned or live_webhooks) else None
+        for started in (worker, hooks):
+            if started is not None:
+                started.start()
         yield
-        if worker is not None:
-            worker.stop()
+        for running in (hooks, worker):
+            if running is not None:
+                running.stop()
         if owned is not None:
             owned.close()
 
@@ -76,6 +88,8 @@ def create_app(runtime: Runtime | None = None, *, live_projections: bool | None 
     app.include_router(deadlines.router)
     app.include_router(imports.router)
     app.include_router(agencies.router)
+    app.include_router(webhooks.router)
+    app.include_router(events.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)

@@ -67,6 +67,7 @@ GROUPS = frozenset(
         "maintenance",
         "projections",
         "users",
+        "webhooks",
         "workflows",
     }
 )

@@ -28,6 +28,7 @@ from referral_engine.entrypoints.cli import (
     projections,
     reports,
     users,
+    webhooks,
     workflows,
 )
 from referral_engine.entrypoints.cli import audit as audit_commands
@@ -89,7 +90,11 @@ def serve(
         # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides whom to believe
         # (REFERRAL_ENGINE_TRUSTED_PROXIES, http/clients.py)
         if workers == 1:
-            app_ = create_app(rt, live_projections=rt.settings.run_projections)
+            app_ = create_app(
+                rt,
+                live_projections=rt.settings.run_projections,
+                live_webhooks=rt.settings.run_webhooks,
+            )
             uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
         else:
             uvicorn.run(
@@ -115,6 +120,7 @@ app.add_typer(projections.app, name="projections")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
 app.add_typer(agencies.app, name="agencies")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(maintenance.app, name="maintenance")

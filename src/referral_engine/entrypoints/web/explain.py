@@ -57,6 +57,9 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "same_agency": ("", "має бути інша організація"),
     "not_after": ("", "має бути пізніше від дати підписання"),
     "before_signed": ("", "не може бути раніше від дати підписання угоди"),
+    "webhook_url": ("", "має бути адресою http:// або https:// без імені користувача й пароля"),
+    "webhook_secret": ("", "має бути whsec_ і від 24 до 64 байтів у base64"),
+    "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -135,6 +138,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "AgreementNotFound": ("", "Організація «{agency}» не має угоди «{agreement}»"),
     "agency-exists": ("", "Організацію «{agency}» уже зареєстровано"),
     "agreement-conflict": ("", "Угода «{agreement}» організації «{agency}» {why}"),
+    "SubscriptionNotFound": ("", "Підписки на вебхуки {subscription} немає"),
+    "DeliveryNotFound": ("", "Підписка {subscription} не має доставки {delivery}"),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
 AGREEMENT_CONFLICTS: dict[str, str] = {
