@@ -39,14 +39,14 @@ class Received:
 class Receiver:
     """Records the webhooks it receives, in a thread of its own."""
 
-    def __init__(self, fail_first: int = 0, fail_always: bool = False) -> None:
+    def __init__(self, fail_first: int = 0, fail_always: bool = False, delay: float = 0.0) -> None:
         self.fail_first = fail_first
         self.fail_always = fail_always
+        self.delay = delay  # a slow receiver: each answer this long after the request
         self.received: list[Received] = []
         self.attempts: Counter[str] = Counter()
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
+        self.server = Server(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -85,6 +85,14 @@ class Receiver:
         self.server.server_close()
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a sender's pool opens its connections all at once
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender killed mid-request resets its connection: nothing to report."""
+
+
 def _handler(receiver: Receiver | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -93,6 +101,8 @@ def _handler(receiver: Receiver | None) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status = receiver.answer(headers, body) if receiver is not None else 204
+            if receiver is not None and receiver.delay:
+                time.sleep(receiver.delay)
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -104,8 +114,7 @@ def _handler(receiver: Receiver | None) -> type[BaseHTTPRequestHandler]:
 
 
 def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(None))
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), _handler(None))
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()

@@ -103,21 +103,24 @@ def story(engine: Engine) -> UUID:
     return case_id
 
 
+def agency(slug: str, role: str, region: str = "UA-32") -> Audience:
+    return Audience.of_agency(slug, role, [region])
+
+
 def every(engine: Engine, case_id: UUID, audience: Audience) -> list[Any]:
     events = list(engine.store.events.get(case_id))
     versions = {e.originator_version for e in events}
     return [
-        e.payload()
-        for _, e in sorted(shown(events, versions, audience, engine.workflows).items())
+        e.payload() for _, e in sorted(shown(events, versions, audience, engine.workflows).items())
     ]
 
 
 def test_each_audience_gets_the_events_and_fields_its_need_to_know_allows(engine: Engine) -> None:
     case_id = story(engine)
-    lsa = every(engine, case_id, Audience.of_agency("lsa-kyivska", "lsa_official", ["UA-32"]))
-    shelter = every(engine, case_id, Audience.of_agency("shelter-kyiv", "service_provider", ["UA-32"]))  # fmt: skip
-    clinic = every(engine, case_id, Audience.of_agency("clinic-kyiv", "service_provider", ["UA-32"]))  # fmt: skip
-    lviv = every(engine, case_id, Audience.of_agency("lsa-lvivska", "lsa_official", ["UA-46"]))
+    lsa = every(engine, case_id, agency("lsa-kyivska", "lsa_official"))
+    shelter = every(engine, case_id, agency("shelter-kyiv", "service_provider"))
+    clinic = every(engine, case_id, agency("clinic-kyiv", "service_provider"))
+    lviv = every(engine, case_id, agency("lsa-lvivska", "lsa_official", "UA-46"))
     portal = every(engine, case_id, Audience.of_integration(None))
 
     assert len(lsa) == len(portal) == engine.case(case_id).version
@@ -145,7 +148,7 @@ def test_each_audience_gets_the_events_and_fields_its_need_to_know_allows(engine
 def test_an_erased_case_shows_no_personal_value_to_anyone(engine: Engine) -> None:
     case_id = story(engine)
     engine.erase_personal_data(case_id, "GDPR Art. 17, request 5", actor=LSA)
-    lsa = every(engine, case_id, Audience.of_agency("lsa-kyivska", "lsa_official", ["UA-32"]))
+    lsa = every(engine, case_id, agency("lsa-kyivska", "lsa_official"))
     assert NAME not in str(lsa) and "Synthetic notes" not in str(lsa)
     assert lsa[0]["data"]["fields"]["person_name"] == {"redacted": "erased"}
     assert lsa[-1]["type"] == "PersonalDataErased"

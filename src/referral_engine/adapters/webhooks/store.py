@@ -94,7 +94,7 @@ class PostgresWebhooks:
                 "%s, %s, %s, %s, %s, %s, (select coalesce(max(notification_id), 0) from "
                 "cases_events), %s, %s)",
                 [
-                    *(s.id, s.kind, s.name, s.role, s.regions, s.url, list(s.events)),
+                    *(s.id, s.kind, s.name, s.role, _list(s.regions), s.url, list(s.events)),
                     *(key.wrap(s.id, secret), key.id, s.created_at, s.created_by),
                 ],
             )
@@ -214,3 +214,7 @@ def _subscription(row: Any) -> Subscription:
         created_by,
         ended_at,
     )
+
+
+def _list(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
