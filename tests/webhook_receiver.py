@@ -45,6 +45,7 @@ class Receiver:
         self.delay = delay  # a slow receiver: each answer this long after the request
         self.received: list[Received] = []
         self.attempts: Counter[str] = Counter()
+        self.in_flight = 0  # received, not answered yet
         self.lock = threading.Lock()
         self.server = Server(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -61,6 +62,7 @@ class Receiver:
             failing = self.fail_always or self.attempts[msg] <= self.fail_first
             status = 500 if failing else 204
             self.received.append(Received(headers, body, status, time.monotonic()))
+            self.in_flight += 1
         return status
 
     def all(self) -> list[Received]:
@@ -98,14 +100,23 @@ def _handler(receiver: Receiver | None) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request: nothing was received
+                self.close_connection = True
+                return
             headers = {k.lower(): v for k, v in self.headers.items()}
             status = receiver.answer(headers, body) if receiver is not None else 204
-            if receiver is not None and receiver.delay:
-                time.sleep(receiver.delay)
-            self.send_response(status)
-            self.send_header("content-length", "0")
-            self.end_headers()
+            try:
+                if receiver is not None and receiver.delay:
+                    time.sleep(receiver.delay)
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+            finally:
+                if receiver is not None:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
