@@ -26,6 +26,7 @@ from referral_engine.domain.regions import CODE
 from referral_engine.domain.webhooks import (
     AGENCY,
     INTEGRATION,
+    MESSAGE_ID,
     SECRET_BYTES,
     Delivery,
     Subscription,
@@ -126,6 +127,8 @@ class Webhooks:
         """Send one delivery, or every parked one, again from a first attempt: how many."""
         if self.get(subscription_id).ended_at is not None:
             raise InvalidData([FieldProblem("subscription", "has ended: nothing is sent to it")])
+        if delivery is not None and not MESSAGE_ID.match(delivery):
+            raise DeliveryNotFound(subscription_id, delivery)
         done = self.store.redeliver(subscription_id, delivery)
         if delivery is not None and done == 0:
             raise DeliveryNotFound(subscription_id, delivery)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
 
+from referral_engine.domain.text import shown_safely
+
 
 class DomainError(Exception):
     """Base of every error a user can cause; `type` is stable and part of the interface."""
@@ -379,5 +381,5 @@ class SubscriptionNotFound(NotFound):
 class DeliveryNotFound(NotFound):
     def __init__(self, subscription: object, delivery: str) -> None:
         self.subscription = subscription
-        self.delivery = delivery
-        super().__init__(f"webhook subscription {subscription} has no delivery {delivery}")
+        self.delivery = shown_safely(delivery)
+        super().__init__(f"webhook subscription {subscription} has no delivery {self.delivery}")

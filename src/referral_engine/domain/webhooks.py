@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,6 +114,9 @@ class Delivery:
 def event_id(case_id: UUID, version: int) -> UUID:
     """The public id of the event at `version` of a case: the same in every copy of the log."""
     return uuid5(EVENT_NAMESPACE, f"{case_id}/{version}")
+
+
+MESSAGE_ID = re.compile(r"^msg_[0-9a-f]{32}$")
 
 
 def message_id(subscription_id: UUID, event: UUID) -> str:
