@@ -16,7 +16,6 @@ from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 import psycopg
-from psycopg import sql
 
 from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.decoding import PROJECTED, Decoder
@@ -32,7 +31,6 @@ class Log(Protocol):
     """What the outbox uses of the read-model engine (`engine.Projections`)."""
 
     decode: Decoder
-    events: sql.Identifier
 
     def _fetch(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]: ...
 
@@ -68,16 +66,12 @@ class Outbox:
             if not turn or not turn[0]:
                 return 0
             subscriptions = active()
-            row = conn.execute("select position from webhook_outbox").fetchone()
-            position = int(row[0]) if row else 0
-            if not subscriptions:  # nobody to send to: a subscription starts at the head
-                conn.execute(
-                    sql.SQL(
-                        "update webhook_outbox set position = greatest(position, "
-                        "(select coalesce(max(notification_id), 0) from {}))"
-                    ).format(self.log.events)
-                )
+            if not subscriptions:
                 return 0
+            row = conn.execute("select position from webhook_outbox").fetchone()
+            # no subscription wants an event before the earliest one's start: skip them
+            start = min(since for _, since in subscriptions)
+            position = max(int(row[0]) if row else 0, start)
             rows = self.log._fetch(conn, position, self.batch)
             if not rows:
                 return 0

@@ -50,6 +50,8 @@ class WebhookWorker(Tailing):
     def round(self) -> float | None:
         """Fan out and deliver until neither has a full batch left; then the wait till the
         next delivery is due (None: none is)."""
+        if not self.webhooks.active():
+            return None  # one query a round while nobody subscribes
         with self.db.connection() as conn:
             while not self.stopping.is_set():
                 fanned = self.outbox.fan_out(conn, self._since)
