@@ -149,9 +149,9 @@ class Deliverer:
                     "d.case_version, d.attempts from webhook_deliveries d join "
                     "webhook_subscriptions s on s.id = d.subscription_id "
                     "where d.state = 'pending' and d.next_attempt_at <= now() "
-                    "and s.ended_at is null order by d.next_attempt_at, d.position "
-                    "limit %s for update of d skip locked",
-                    [self.policy.batch],
+                    "and s.ended_at is null and s.id = any(%s) "
+                    "order by d.next_attempt_at, d.position limit %s for update of d skip locked",
+                    [list(active), self.policy.batch],
                 ).fetchall()
             ]
             if not claimed:
