@@ -42,10 +42,16 @@ from referral_engine.adapters.readmodels.tallies import ReportTallies
 from referral_engine.adapters.security import Users
 from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
+from referral_engine.adapters.webhooks import store as webhook_store
+from referral_engine.adapters.webhooks.delivery import Policy
+from referral_engine.adapters.webhooks.store import PostgresEventLog, PostgresWebhooks
+from referral_engine.adapters.webhooks.worker import WebhookWorker
 from referral_engine.application.agencies import Agencies
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
+from referral_engine.application.event_feed import EventFeed
 from referral_engine.application.publications import Statistics
+from referral_engine.application.webhooks import Webhooks
 from referral_engine.config import Settings
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -95,6 +101,43 @@ class Runtime:
         return Notifier.of(
             self.projections, self.db, self.settings, lambda: self.engine.clock().date()
         )
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Webhook subscriptions and their deliveries (the worker sends them: `webhook_worker`)."""
+        return Webhooks(
+            self._webhook_store, self.engine.workflows, lambda: self.agencies, self.engine.clock
+        )
+
+    @cached_property
+    def events(self) -> EventFeed:
+        """The event feed for other systems (`GET /api/events`)."""
+        return EventFeed(self.engine.store, self.engine.workflows, PostgresEventLog(self.db))
+
+    def webhook_worker(self, poll_seconds: float = 1.0) -> WebhookWorker:
+        """The worker that feeds the webhook outbox and sends its deliveries (not started)."""
+        s = self.settings
+        policy = Policy(
+            attempts=s.webhook_attempts,
+            first_retry=s.webhook_retry_seconds,
+            max_retry=s.webhook_retry_max_seconds,
+            timeout=s.webhook_timeout_seconds,
+            concurrency=s.webhook_concurrency,
+        )
+        return WebhookWorker(
+            self.projections,
+            self.engine.store,
+            self.engine.workflows,
+            self._webhook_store,
+            policy,
+            poll_seconds,
+        )
+
+    @cached_property
+    def _webhook_store(self) -> PostgresWebhooks:
+        keys = self.engine.store.keys
+        assert isinstance(keys, PostgresCaseKeys)
+        return PostgresWebhooks(self.db, lambda: keys.master)
 
     @cached_property
     def statistics(self) -> Statistics:
@@ -226,6 +269,7 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *publications.SCHEMA,
             *demo_marker.SCHEMA,
             *notification_store.SCHEMA,
+            *webhook_store.SCHEMA,
         )
         audit.migrate(db)
         keys = PostgresCaseKeys(db, master)
@@ -241,7 +285,7 @@ def rotate_master(runtime: Runtime, new: MasterKey) -> int:
     the next start opens the cases (the old key is gone from it). Returns how many keys."""
     keys = runtime.engine.store.keys
     assert isinstance(keys, PostgresCaseKeys)
-    count = keys.rotate(new)
+    count = keys.rotate(new, also=[webhook_store.rewrap_secrets])
     if runtime.master_file is not None:
         new.replace_file(runtime.master_file)
     return count

@@ -121,6 +121,28 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(
         default=10, ge=1, le=100, description="Attempts before an e-mail is set aside as failed."
     )
+    run_webhooks: bool = Field(
+        default=True, description="Run the webhook delivery worker inside `serve`."
+    )
+    webhook_attempts: int = Field(
+        default=10, ge=1, le=100, description="Attempts before a webhook delivery is parked."
+    )
+    webhook_retry_seconds: float = Field(
+        default=5.0,
+        ge=0.001,
+        le=3600,
+        description="The wait after a delivery's first failed attempt; doubled after each "
+        "further failure (times a random factor between 0.5 and 1).",
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=3600.0, ge=0.001, le=7 * 86400, description="The longest wait between attempts."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, ge=0.1, le=300, description="Each delivery request's timeout."
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Deliveries sent at once by each worker."
+    )
     lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
     pool_size: int = Field(default=10, ge=1, le=200)

@@ -152,6 +152,7 @@ def test_the_live_worker_goes_on_past_a_poison_event(runtime: Runtime) -> None:
     assert {s.name: s.parked for s in runtime.projections.status() if s.parked} == {
         "case_queue": 1,  # the NUL agency in the cases it is shared with (need-to-know)
         "fragile": 2,
+        "inbox": 1,  # the NUL agency addressed by the referral
         "referrals": 1,
         "statistics": 1,  # the referral's agency
     }

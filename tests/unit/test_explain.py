@@ -107,6 +107,8 @@ EXAMPLES: list[errors.DomainError] = [
     errors.AgencyExists("shelter-kyiv"),
     errors.AgreementNotFound("shelter-kyiv", "2026-17"),
     *(errors.AgreementConflict("shelter-kyiv", "2026-17", c) for c in errors.AgreementConflict.WHY),
+    errors.SubscriptionNotFound("3f0c8e1a-0000-4000-8000-000000000001"),
+    errors.DeliveryNotFound("3f0c8e1a-0000-4000-8000-000000000001", "msg_1"),
 ]
 
 

@@ -205,9 +205,15 @@ class PostgresCaseKeys:
         with self.db.pool.connection() as conn:
             return compact_case_keys(conn, wait)
 
-    def rotate(self, new: MasterKey) -> int:
+    def rotate(
+        self,
+        new: MasterKey,
+        also: Sequence[Callable[[psycopg.Connection[Any], MasterKey, MasterKey], int]] = (),
+    ) -> int:
         """Re-wrap every live case key under `new` and make it the current master key, in one
-        transaction; returns how many. Processes still on the old key wrap no new case key."""
+        transaction; returns how many. Processes still on the old key wrap no new case key.
+        `also` re-wraps other secrets the master key seals (webhook secrets) in that
+        transaction, each called with it, the old key and the new one."""
         with self.db.pool.connection() as conn, conn.transaction():
             self._check_current(conn, lock="for update")  # first: new keys wait for us
             rows = conn.execute(
@@ -222,6 +228,8 @@ class PostgresCaseKeys:
                     "update case_keys set wrapped = %s, master_id = %s where case_id = %s",
                     [new.wrap(case_id, key), new.id, case_id],
                 )
+            for rewrap in also:
+                rewrap(conn, self.master, new)
             conn.execute(
                 "update master_key_current set master_id = %s, changed_at = now()", [new.id]
             )

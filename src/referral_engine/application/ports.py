@@ -112,6 +112,36 @@ class ReadModels(Protocol):
     def dashboards(self) -> dict[str, Any]: ...
 
 
+class EventLog(Protocol):
+    """The log of every case event, in commit order (its positions are the feed's)."""
+
+    def after(self, position: int, limit: int) -> list[tuple[int, UUID, int]]:
+        """Up to `limit` entries after `position`: (position, case id, case version)."""
+
+
+class WebhookStore(Protocol):
+    """Webhook subscriptions (their secrets sealed) and their deliveries."""
+
+    def add(self, subscription: Any, secret: bytes) -> Any:
+        """Store a new subscription (a `domain.webhooks.Subscription`) and its secret; it
+        gets the events the outbox has not fanned out yet."""
+
+    def listed(self) -> list[Any]: ...
+
+    def get(self, subscription_id: UUID) -> Any | None: ...
+
+    def end(self, subscription_id: UUID, at: Any) -> Any | None:
+        """End a subscription: nothing more is sent to it (its pending deliveries are dropped)."""
+
+    def deliveries(self, subscription_id: UUID, state: str | None, limit: int) -> list[Any]: ...
+
+    def redeliver(self, subscription_id: UUID, delivery: str | None) -> int:
+        """Send a delivery (or every parked one) again, from its first attempt: how many."""
+
+    def counts(self, subscription_id: UUID) -> dict[str, int]:
+        """How many of its deliveries are in each state."""
+
+
 class UserDirectory(Protocol):
     """The users the demo seeds: created once, then given a fresh token and password."""
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
 
+from referral_engine.domain.text import shown_safely
+
 
 class DomainError(Exception):
     """Base of every error a user can cause; `type` is stable and part of the interface."""
@@ -376,3 +378,16 @@ class NotificationNotFound(NotFound):
     def __init__(self, notification_id: int) -> None:
         self.notification_id = notification_id
         super().__init__(f"no notification {notification_id} of yours")
+
+
+class SubscriptionNotFound(NotFound):
+    def __init__(self, subscription: object) -> None:
+        self.subscription = subscription
+        super().__init__(f"no webhook subscription {subscription}")
+
+
+class DeliveryNotFound(NotFound):
+    def __init__(self, subscription: object, delivery: str) -> None:
+        self.subscription = subscription
+        self.delivery = shown_safely(delivery)
+        super().__init__(f"webhook subscription {subscription} has no delivery {self.delivery}")

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from referral_engine.adapters.notifications.worker import NotificationWorker
-from referral_engine.adapters.readmodels.worker import Listening, LiveWorker
+from referral_engine.adapters.readmodels.worker import LiveWorker, Tailing
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
@@ -19,12 +19,14 @@ from referral_engine.entrypoints.api.routers import (
     dashboards,
     deadlines,
     erasures,
+    events,
     imports,
     inbox,
     notifications,
     projections,
     reports,
     service,
+    webhooks,
 )
 from referral_engine.entrypoints.http import problems
 from referral_engine.entrypoints.http.clients import ForwardedClient
@@ -40,13 +42,16 @@ def create_app(
     runtime: Runtime | None = None,
     *,
     live_projections: bool | None = None,
-    live_notifications: bool = False,
+    live_notifications: bool | None = None,
+    live_webhooks: bool | None = None,
 ) -> FastAPI:
     """The app on a given runtime, or on one built from the environment at startup.
 
     With live projections (the default when built from the environment) a worker thread keeps
-    the read models caught up in this process; with live notifications (the same default,
-    `REFERRAL_ENGINE_RUN_NOTIFICATIONS`) another tells users what concerns them.
+    the read models caught up in this process; with live notifications and live webhooks
+    (likewise, unless `run_notifications` or `run_webhooks` is off) two more tell users what
+    concerns them and feed the webhook outbox and send its deliveries. Given a runtime (tests),
+    only the workers asked for start.
     """
 
     @asynccontextmanager
@@ -56,16 +61,22 @@ def create_app(
             owned = app.state.runtime = await run_in_threadpool(build, Settings())
         rt: Runtime = app.state.runtime
         live = rt.settings.run_projections if live_projections is None else live_projections
-        workers: list[Listening] = []
+        notices = (
+            rt.settings.run_notifications if live_notifications is None else live_notifications
+        )
+        hooks = rt.settings.run_webhooks if live_webhooks is None else live_webhooks
+        workers: list[Tailing] = []
         if live and (owned or live_projections):
             workers.append(LiveWorker(rt.projections))
-        if rt.settings.run_notifications and (owned or live_notifications):
+        if notices and (owned or live_notifications):
             scan = rt.settings.notification_scan_seconds
             workers.append(NotificationWorker(rt.notifier, scan_seconds=scan))
+        if hooks and (owned or live_webhooks):
+            workers.append(rt.webhook_worker())
         for worker in workers:
             worker.start()
         yield
-        for worker in workers:
+        for worker in reversed(workers):
             worker.stop()
         if owned is not None:
             owned.close()
@@ -92,6 +103,8 @@ def create_app(
     app.include_router(imports.router)
     app.include_router(agencies.router)
     app.include_router(notifications.router)
+    app.include_router(webhooks.router)
+    app.include_router(events.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)

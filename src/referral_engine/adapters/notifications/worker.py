@@ -17,7 +17,7 @@ from referral_engine.adapters.notifications.deadlines import DeadlineNotices
 from referral_engine.adapters.notifications.mail import Mailer
 from referral_engine.adapters.readmodels.decoding import Decoder
 from referral_engine.adapters.readmodels.engine import Projections
-from referral_engine.adapters.readmodels.worker import Listening
+from referral_engine.adapters.readmodels.worker import Tailing
 from referral_engine.config import Settings
 
 log = logging.getLogger("referral_engine.notifications")
@@ -55,7 +55,7 @@ class Notifier:
         return cls(events, deadlines, mailer)
 
 
-class NotificationWorker(Listening):
+class NotificationWorker(Tailing):
     """Notices of new events at once; deadlines every `scan_seconds`; e-mail when due."""
 
     name = "notifications"
@@ -68,7 +68,7 @@ class NotificationWorker(Listening):
         self.scan_seconds = scan_seconds
         self._next_scan = 0.0
 
-    def round(self) -> None:
+    def round(self) -> float | None:
         self.notifier.events.catch_up()
         now = time.monotonic()
         if now >= self._next_scan:
@@ -76,6 +76,7 @@ class NotificationWorker(Listening):
             self._apart("looking at the deadlines", self.notifier.deadlines.scan)
         if self.notifier.mailer is not None:
             self._apart("sending e-mail", self.notifier.mailer.deliver)
+        return None
 
     def _apart(self, what: str, work: Callable[[], int]) -> None:
         """Deadlines and e-mail never hold up the event log's notices: a failure is logged and

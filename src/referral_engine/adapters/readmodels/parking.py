@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -44,6 +44,7 @@ SCHEMA = (
         primary key (schema_name, position))""",
 )
 MESSAGE_LIMIT = 500
+T = TypeVar("T")
 log = logging.getLogger("referral_engine.projections")
 
 
@@ -84,10 +85,10 @@ def refused(exc: Exception) -> bool:
 
 
 def decoded(
-    decode: Callable[[tuple[Any, ...]], Event | None], rows: list[Any]
-) -> tuple[list[Event], list[Failure]]:
+    decode: Callable[[tuple[Any, ...]], T | None], rows: list[Any]
+) -> tuple[list[T], list[Failure]]:
     """Each row decoded on its own: the events, and the rows that could not be."""
-    events: list[Event] = []
+    events: list[T] = []
     failed: list[Failure] = []
     for row in rows:
         try:

@@ -1,6 +1,6 @@
-"""Workers woken by the event log: NOTIFY when events are committed, polling as a fallback,
-restarted on failure. `Listening` is the loop; the live projection worker and the notification
-worker (adapters/notifications/worker.py) each say what one round does.
+"""Following the event log: a thread woken by NOTIFY, polling as a fallback, restarted on
+failure (`Tailing`), and the live projection worker on it; the notification worker
+(adapters/notifications/worker.py) and the webhook worker (adapters/webhooks/worker.py) too.
 
 Between rounds the live projection worker also runs the maintenance that must not hold up a
 request: after erasures, the rewrite of case_keys' file (see `case_keys.compact_case_keys`)."""
@@ -22,11 +22,14 @@ COMPACT_SECONDS = 5.0
 """How often the worker looks for erasures whose key bytes are still in case_keys' file."""
 
 
-class Listening:
-    """Runs `round()` in a thread of its own whenever events are committed (or every
-    `poll_seconds`), listening on a connection of its own; restarts after a failure."""
+class Tailing:
+    """A thread following the event log: `round()` at once, then whenever an event commits
+    (NOTIFY on `channels`) or at the latest after the wait `round` returns (`poll_seconds` when
+    it returns None); on any failure it waits, backing off, and starts again. The live
+    projection worker, the notification worker and the webhook outbox worker are three."""
 
-    name = "listening"
+    name = "tailing"
+    channels: tuple[str, ...] = (CHANNEL,)
 
     def __init__(self, db: ReadModelDatabase, poll_seconds: float = 1.0) -> None:
         self.db = db
@@ -34,8 +37,8 @@ class Listening:
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def round(self) -> None:
-        """One round of work, after a wake-up or a poll."""
+    def round(self) -> float | None:
+        """One round of work; how long to wait for a NOTIFY at most (None: `poll_seconds`)."""
         raise NotImplementedError
 
     def start(self) -> None:
@@ -52,23 +55,25 @@ class Listening:
         backoff = 0.5
         while not self.stopping.is_set():
             try:
-                self._listen()
+                self._tail()
                 backoff = 0.5
             except Exception:
-                log.exception("%s worker failed; restarting in %.1f s", self.name, backoff)
+                log.exception("%s failed; restarting in %.1f s", self.name, backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
-    def _listen(self) -> None:
+    def _tail(self) -> None:
         with self.db.dedicated(autocommit=True) as listener:
-            listener.execute(sql.SQL("listen {}").format(sql.Identifier(CHANNEL)))
+            for channel in self.channels:
+                listener.execute(sql.SQL("listen {}").format(sql.Identifier(channel)))
             while not self.stopping.is_set():
-                self.round()
-                for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
+                wait = self.round()
+                timeout = self.poll_seconds if wait is None else max(0.0, wait)
+                for _ in listener.notifies(timeout=timeout, stop_after=1):
                     pass
 
 
-class LiveWorker(Listening):
+class LiveWorker(Tailing):
     """Keeps every read model caught up with the event log, in a thread of its own."""
 
     name = "projections-live"
@@ -84,9 +89,10 @@ class LiveWorker(Listening):
         self.compact_seconds = compact_seconds
         self._next_compaction = 0.0
 
-    def round(self) -> None:
+    def round(self) -> float | None:
         self.projections.catch_up()
         self._maintain()
+        return None
 
     def _maintain(self) -> None:
         """Compact case_keys' file if erasures are due, now and then; never stops the tailing."""

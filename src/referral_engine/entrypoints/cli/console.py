@@ -68,6 +68,7 @@ GROUPS = frozenset(
         "notifications",
         "projections",
         "users",
+        "webhooks",
         "workflows",
     }
 )

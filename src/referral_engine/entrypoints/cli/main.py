@@ -29,6 +29,7 @@ from referral_engine.entrypoints.cli import (
     projections,
     reports,
     users,
+    webhooks,
     workflows,
 )
 from referral_engine.entrypoints.cli import audit as audit_commands
@@ -94,6 +95,7 @@ def serve(
                 rt,
                 live_projections=rt.settings.run_projections,
                 live_notifications=rt.settings.run_notifications,
+                live_webhooks=rt.settings.run_webhooks,
             )
             uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
         else:
@@ -121,6 +123,7 @@ app.add_typer(notifications.app, name="notifications")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(users.app, name="users")
 app.add_typer(agencies.app, name="agencies")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(maintenance.app, name="maintenance")

@@ -61,6 +61,9 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
         "",
         "має бути адресою електронної пошти, наприклад name@example.org (латиниця, без пробілів)",
     ),
+    "webhook_url": ("", "має бути адресою http:// або https:// без імені користувача й пароля"),
+    "webhook_secret": ("", "має бути whsec_ і від 24 до 64 байтів у base64"),
+    "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -140,6 +143,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "NotificationNotFound": ("", "Сповіщення {notification_id} серед ваших немає"),
     "agency-exists": ("", "Організацію «{agency}» уже зареєстровано"),
     "agreement-conflict": ("", "Угода «{agreement}» організації «{agency}» {why}"),
+    "SubscriptionNotFound": ("", "Підписки на вебхуки {subscription} немає"),
+    "DeliveryNotFound": ("", "Підписка {subscription} не має доставки {delivery}"),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
 AGREEMENT_CONFLICTS: dict[str, str] = {

@@ -1,0 +1,239 @@
+"""Deliveries: due ones claimed, their payloads built as the subscriber may see them, signed
+(Standard Webhooks, the `standardwebhooks` package) and POSTed concurrently, the outcome
+recorded.
+
+At least once: a batch of due deliveries is claimed with `for update skip locked` and its
+outcome written in the same transaction, after the requests. A worker killed mid-batch leaves
+the rows as they were (its connection's end releases them), so the next worker sends them again
+under the same `webhook-id`; several workers share the work without sending a row twice at once.
+A failed attempt (a connection error, a timeout, any answer but 2xx) is tried again after an
+exponential backoff with jitter and a cap, and parked after the configured number of attempts.
+The payload is built when it is sent, never stored: a case erased meanwhile is sent erased.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+import orjson
+import psycopg
+from standardwebhooks.webhooks import Webhook
+
+from referral_engine.application.event_feed import FeedEvent, shown
+from referral_engine.application.ports import CaseStore, paused_gc
+from referral_engine.domain.webhooks import (
+    DELIVERED,
+    NOT_SHOWN,
+    PARKED,
+    PENDING,
+    Subscription,
+    retry_delay,
+)
+from referral_engine.workflows.loader import WorkflowRegistry
+
+log = logging.getLogger("referral_engine.webhooks")
+ERROR_LIMIT = 300
+USER_AGENT = "referral-engine-webhooks/1"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How deliveries are tried: attempts before parking, backoff, timeout, concurrency."""
+
+    attempts: int = 10
+    first_retry: float = 5.0
+    max_retry: float = 3600.0
+    timeout: float = 10.0
+    concurrency: int = 16
+    batch: int = 500
+
+
+@dataclass(frozen=True)
+class Claimed:
+    subscription_id: UUID
+    position: int
+    message_id: str
+    case_id: UUID
+    case_version: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt: the HTTP status (None: no answer) and what went wrong, if anything."""
+
+    status: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Sender:
+    """Signs and POSTs payloads over a pool of kept-alive connections, every request timed out."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        limits = httpx.Limits(
+            max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
+        )
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(policy.timeout),
+            limits=limits,
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT, "content-type": "application/json"},
+        )
+        self.pool = ThreadPoolExecutor(policy.concurrency, thread_name_prefix="webhook")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()
+
+    def send_all(self, requests: Sequence[tuple[str, str, bytes, bytes]]) -> list[Outcome]:
+        """(url, webhook-id, secret, body) each signed and sent; outcomes in the same order."""
+        return list(self.pool.map(lambda r: self.send(*r), requests))
+
+    def send(self, url: str, msg_id: str, secret: bytes, body: bytes) -> Outcome:
+        now = datetime.now(UTC)
+        headers = {
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, now, body),
+        }
+        try:
+            response = self.client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return Outcome(None, f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT])
+        if 200 <= response.status_code < 300:
+            return Outcome(response.status_code, None)
+        return Outcome(response.status_code, f"answered {response.status_code}")
+
+
+class Deliverer:
+    """One round of due deliveries: claim, build, send, record."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        workflows: WorkflowRegistry,
+        sender: Sender,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.workflows = workflows
+        self.sender = sender
+        self.policy = sender.policy
+        self.draw = draw
+
+    def deliver(
+        self,
+        conn: psycopg.Connection[Any],
+        active: dict[UUID, tuple[Subscription, bytes]],
+    ) -> int:
+        """Send a batch of due deliveries of the `active` subscriptions (with their secrets):
+        how many were claimed."""
+        with conn.transaction():
+            claimed = [
+                Claimed(*row)
+                for row in conn.execute(
+                    "select d.subscription_id, d.position, d.message_id, d.case_id, "
+                    "d.case_version, d.attempts from webhook_deliveries d join "
+                    "webhook_subscriptions s on s.id = d.subscription_id "
+                    "where d.state = 'pending' and d.next_attempt_at <= now() "
+                    "and s.ended_at is null and s.id = any(%s) "
+                    "order by d.next_attempt_at, d.position limit %s for update of d skip locked",
+                    [list(active), self.policy.batch],
+                ).fetchall()
+            ]
+            if not claimed:
+                return 0
+            events = self._events(claimed, active)
+            sendable: list[tuple[Claimed, FeedEvent]] = [
+                (c, e) for c in claimed if (e := events.get(c.message_id)) is not None
+            ]
+            outcomes = self.sender.send_all(
+                [
+                    (
+                        active[c.subscription_id][0].url,
+                        c.message_id,
+                        active[c.subscription_id][1],
+                        orjson.dumps(e.payload()),
+                    )
+                    for c, e in sendable
+                ]
+            )
+            sent = dict(zip((c for c, _ in sendable), outcomes, strict=True))
+            self._record(conn, claimed, events, sent)
+        return len(claimed)
+
+    def _events(
+        self, claimed: list[Claimed], active: dict[UUID, tuple[Subscription, bytes]]
+    ) -> dict[str, FeedEvent | None]:
+        """Each claimed delivery's event as its subscriber sees it (None: it does not): the
+        cases read once, in one query, each folded once per subscription."""
+        with paused_gc():
+            streams = self.store.streams(list({c.case_id for c in claimed}))
+        wanted: dict[tuple[UUID, UUID], dict[int, Claimed]] = {}
+        for c in claimed:
+            wanted.setdefault((c.subscription_id, c.case_id), {})[c.case_version] = c
+        found: dict[str, FeedEvent | None] = {c.message_id: None for c in claimed}
+        for (subscription_id, case_id), versions in wanted.items():
+            audience = active[subscription_id][0].audience
+            seen = shown(streams.get(case_id) or [], versions, audience, self.workflows)
+            for version, one in seen.items():
+                c = versions[version]
+                found[c.message_id] = replace(one, position=c.position)
+        return found
+
+    def _record(
+        self,
+        conn: psycopg.Connection[Any],
+        claimed: list[Claimed],
+        events: dict[str, FeedEvent | None],
+        outcomes: dict[Claimed, Outcome],
+    ) -> None:
+        """Each claimed delivery's new state: delivered (with the personal fields it showed),
+        due again after a backoff, parked, or not shown (nothing sent)."""
+        now = datetime.now(UTC)
+        rows: list[tuple[Any, ...]] = []
+        for c in claimed:
+            event, outcome = events.get(c.message_id), outcomes.get(c)
+            key = (c.subscription_id, c.position)
+            if event is None or outcome is None:
+                rows.append((NOT_SHOWN, c.attempts, None, None, None, None, None, *key))
+                continue
+            attempts = c.attempts + 1
+            if outcome.ok:
+                shown_fields = sorted(event.disclosed)
+                rows.append(
+                    (DELIVERED, attempts, outcome.status, None, None, now, shown_fields, *key)
+                )
+            elif attempts >= self.policy.attempts:
+                rows.append(
+                    (PARKED, attempts, outcome.status, outcome.error, None, None, None, *key)
+                )
+                log.warning("webhook %s parked after %d attempts", c.message_id, attempts)
+            else:
+                wait = retry_delay(
+                    attempts, self.policy.first_retry, self.policy.max_retry, self.draw()
+                )
+                due = now + timedelta(seconds=wait)
+                rows.append(
+                    (PENDING, attempts, outcome.status, outcome.error, due, None, None, *key)
+                )
+        with conn.cursor() as cur:
+            cur.executemany(
+                "update webhook_deliveries set state = %s, attempts = %s, last_status = %s, "
+                "last_error = %s, next_attempt_at = coalesce(%s, next_attempt_at), "
+                "delivered_at = %s, disclosed = %s where subscription_id = %s and position = %s",
+                rows,
+            )

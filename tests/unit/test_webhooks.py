@@ -1,0 +1,159 @@
+"""Webhooks, the pure part and the payload: backoff with jitter and a cap, what a URL, a secret
+and event types may be, stable ids, and need-to-know in each event shown (as the pages decide
+it), on the in-memory store."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from referral_engine.application.engine import Engine
+from referral_engine.application.event_feed import event_types, shown
+from referral_engine.domain.errors import InvalidData
+from referral_engine.domain.webhooks import (
+    Audience,
+    check_secret,
+    check_types,
+    check_url,
+    event_id,
+    message_id,
+    retry_delay,
+    secret_text,
+)
+from tests.factories import LSA, case_in, referral_step, send_referral
+
+NAME = "Synthetic Hookperson Qzxv"
+NOT_PERMITTED = {"redacted": "not-permitted"}
+
+
+def test_the_wait_doubles_with_each_failure_up_to_the_cap_with_jitter() -> None:
+    lowest = [retry_delay(n, 1.0, 60.0, 0.0) for n in range(1, 10)]
+    highest = [retry_delay(n, 1.0, 60.0, 0.999999) for n in range(1, 10)]
+    assert lowest[:4] == [0.5, 1.0, 2.0, 4.0]
+    assert highest[:4] == pytest.approx([1.0, 2.0, 4.0, 8.0], rel=1e-5)
+    assert max(highest) <= 60.0 and highest[-1] == pytest.approx(60.0, rel=1e-5)
+    assert retry_delay(10_000, 1.0, 60.0, 0.5) == 45.0  # no overflow after many failures
+    with pytest.raises(ValueError, match="count from 1"):
+        retry_delay(0, 1.0, 60.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/hook", "https://agency.example/nrm?x=1", "HTTPS://A.EXAMPLE"]
+)
+def test_an_http_or_https_url_with_a_host_is_accepted(url: str) -> None:
+    assert check_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("ftp://agency.example/hook", "http:// or https://"),
+        ("https://user:pw@agency.example/hook", "user name or password"),
+        ("https://token@agency.example/", "user name or password"),
+        ("https:///hook", "host"),
+        ("https://agency.example/hook#part", "fragment"),
+        ("https://agency.example:port/", "not a valid URL"),
+        ("https://agency.example/\u202ehook", "control or invisible"),
+        ("https://agency.example/ hook", "spaces"),
+        ("", "1 to 2000"),
+    ],
+)
+def test_a_url_another_scheme_credentials_or_odd_characters_is_refused(url: str, said: str) -> None:
+    with pytest.raises(InvalidData, match=said) as refused:
+        check_url(url)
+    assert refused.value.problems[0].path == "url"
+
+
+def test_a_secret_is_whsec_and_24_to_64_bytes_in_base64() -> None:
+    raw = bytes(range(32))
+    assert check_secret(secret_text(raw)) == raw
+    for bad in ("whsec_" + secret_text(b"x" * 23)[6:], "secret", "whsec_!!!", secret_text(raw)[6:]):
+        with pytest.raises(InvalidData, match="whsec_"):
+            check_secret(bad)
+
+
+def test_event_types_must_be_known_and_close_ones_are_named() -> None:
+    known = {"ReferralSent", "ReferralAccepted", "PersonScreened"}
+    assert check_types(["ReferralSent", "PersonScreened", "ReferralSent"], known) == (
+        "PersonScreened",
+        "ReferralSent",
+    )
+    with pytest.raises(InvalidData, match="close: ReferralSent") as refused:
+        check_types(["PersonScreened", "RefferalSent"], known)
+    assert refused.value.problems[0].path == "events[1]"
+
+
+def test_ids_are_stable_per_event_and_subscription() -> None:
+    case, one, two = uuid4(), uuid4(), uuid4()
+    assert event_id(case, 3) == event_id(case, 3) != event_id(case, 4)
+    assert message_id(one, event_id(case, 3)) == message_id(one, event_id(case, 3))
+    assert message_id(one, event_id(case, 3)) != message_id(two, event_id(case, 3))
+
+
+def story(engine: Engine) -> UUID:
+    """A Kyiv case referred to shelter-kyiv, which accepts and delivers; the LSA records the
+    person's feedback on it (notes only caseworkers may read)."""
+    case_id = case_in(engine, "application_registered", person_name=NAME)
+    send_referral(engine, case_id)
+    referral_step(engine, case_id, "r1", "accept")
+    referral_step(engine, case_id, "r1", "deliver_assistance", assistance_notes="Synthetic notes")
+    referral_step(engine, case_id, "r1", "record_feedback", actor=LSA, feedback_notes="Private")
+    return case_id
+
+
+def agency(slug: str, role: str, region: str = "UA-32") -> Audience:
+    return Audience.of_agency(slug, role, [region])
+
+
+def every(engine: Engine, case_id: UUID, audience: Audience) -> list[Any]:
+    events = list(engine.store.events.get(case_id))
+    versions = {e.originator_version for e in events}
+    return [
+        e.payload() for _, e in sorted(shown(events, versions, audience, engine.workflows).items())
+    ]
+
+
+def test_each_audience_gets_the_events_and_fields_its_need_to_know_allows(engine: Engine) -> None:
+    case_id = story(engine)
+    lsa = every(engine, case_id, agency("lsa-kyivska", "lsa_official"))
+    shelter = every(engine, case_id, agency("shelter-kyiv", "service_provider"))
+    clinic = every(engine, case_id, agency("clinic-kyiv", "service_provider"))
+    lviv = every(engine, case_id, agency("lsa-lvivska", "lsa_official", "UA-46"))
+    portal = every(engine, case_id, Audience.of_integration(None))
+
+    assert len(lsa) == len(portal) == engine.case(case_id).version
+    assert lsa[0]["type"] == "PersonScreened" and lsa[0]["data"]["fields"]["person_name"] == NAME
+    assert clinic == [] and lviv == []
+    assert {e["data"]["referral_id"] for e in shelter} == {"r1"}
+    assert [e["type"] for e in shelter] == [
+        "ReferralSent",
+        "ReferralAccepted",
+        "AssistanceDelivered",
+        "AssistanceFeedbackRecorded",
+    ]
+    feedback = shelter[-1]["data"]["fields"]
+    assert feedback["feedback_notes"] == NOT_PERMITTED  # caseworkers' notes, not the agency's
+    assert shelter[2]["data"]["fields"]["assistance_notes"] == "Synthetic notes"
+    assert NAME not in str(shelter)
+    for e in portal:  # an integration: every event, never a personal value
+        personal = engine.workflows.get(e["data"]["case"]["workflow"]).personal
+        for name in set(e["data"]["fields"]) & set(personal):
+            assert e["data"]["fields"][name] == NOT_PERMITTED
+    assert NAME not in str(portal) and "Synthetic notes" not in str(portal)
+    assert lsa[-1]["data"]["actor"] == {"role": "lsa_official", "agency": LSA.agency}
+
+
+def test_an_erased_case_shows_no_personal_value_to_anyone(engine: Engine) -> None:
+    case_id = story(engine)
+    engine.erase_personal_data(case_id, "GDPR Art. 17, request 5", actor=LSA)
+    lsa = every(engine, case_id, agency("lsa-kyivska", "lsa_official"))
+    assert NAME not in str(lsa) and "Synthetic notes" not in str(lsa)
+    assert lsa[0]["data"]["fields"]["person_name"] == {"redacted": "erased"}
+    assert lsa[-1]["type"] == "PersonalDataErased"
+
+
+def test_every_event_name_of_the_loaded_workflows_is_a_public_type(engine: Engine) -> None:
+    types = event_types(engine.workflows)
+    assert {"PersonScreened", "ReferralSent", "PersonalDataErased", "WorkflowMigrated"} <= types
