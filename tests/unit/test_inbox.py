@@ -199,7 +199,8 @@ def test_overdue_items_come_first_then_by_due_date_and_only_what_the_role_answer
     assert [i.case_id for i in found.in_progress] == [accepted]
     asked = rows.asked[0]
     assert (asked["agency"], asked["regions"], asked["limit"]) == ("shelter-kyiv", ["UA-32"], 500)
-    assert "ukraine-nrm|1|sent" in asked["answered"] and "ukraine-nrm|1|closed" not in asked["moving"]
+    assert "ukraine-nrm|1|sent" in asked["answered"]
+    assert "ukraine-nrm|1|closed" not in asked["moving"]
     police = inbox(rows, REGISTRY, Scope(None, "police", "police-kyivska"), TODAY)
     assert [(i.kind, i.overdue, i.days_left) for i in police.waiting] == [("request", True, -8)]
     assert police.waiting[0].reference == str(overdue)[:8]
