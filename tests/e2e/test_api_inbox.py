@@ -183,3 +183,23 @@ def test_an_overlong_step_or_referral_posted_is_refused_before_it_reaches_the_au
     logged = pg_runtime.audit.query(user_name="shelter")
     assert [e.status for e in logged if e.action == "case.step"] == [422] * 4
     assert all(long not in repr(e.detail) for e in logged)
+
+
+def test_each_items_link_says_which_item_it_answers_to_a_screen_reader(
+    client: TestClient, callers: Callers, referred: str, pg_runtime: Runtime
+) -> None:
+    """Two referrals of one case sent to one agency are two rows, each with its own link: heard
+    out of the table, 'Answer, case 1a2b3c4d' twice would not say which is which."""
+    version = pg_runtime.engine.case(UUID(referred)).version
+    again = send_referral(client, callers["lsa"], referred, version, service="psychological")
+    assert again.status_code == 201, again.text
+    pg_runtime.projections.catch_up()
+    sign_in(client, callers["shelter"].token)
+    for lang in ("en", "uk"):
+        client.get(f"/lang/{lang}?next=/")
+        links = re.findall(
+            r'<a class="button" href="/inbox/cases/[^"]+">(.*?)</a>', client.get("/inbox").text
+        )
+        names = [" ".join(re.sub(r"<[^>]+>", " ", link).split()) for link in links]
+        assert len(names) == 2 and len(set(names)) == 2, names
+        assert all(referred[:8] in name for name in names), names
