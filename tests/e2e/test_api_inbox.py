@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from referral_engine.bootstrap import Runtime
 from tests.e2e.conftest import (
     KYIV,
+    WORKFLOW,
     Callers,
     assert_problem,
     case_in,
@@ -21,7 +22,12 @@ from tests.e2e.conftest import (
     send_referral,
 )
 from tests.e2e.pages import csrf_of, sign_in
-from tests.e2e.test_pages_ukrainian import seen
+from tests.e2e.test_pages_ukrainian import (
+    english_interface,
+    english_workflow,
+    left_in_english,
+    seen,
+)
 
 EN_CONFLICT = (
     "Someone else changed this case.",
@@ -163,6 +169,11 @@ def test_two_users_of_one_agency_answering_at_once_the_second_is_told_in_words(
         assert all(w in text for w in words), (words, text)
         assert "shelter2" in text and "version" not in text and "верс" not in text
         assert 'value="deliver_assistance"' in refused.text  # what is left to do now
+        if lang == "uk":
+            known = english_interface() | english_workflow(
+                pg_runtime.engine.workflows.get(WORKFLOW)
+            )
+            assert left_in_english(refused.text, known) == []
     assert [e.state for e in pg_runtime.engine.case(UUID(referred)).referrals] == ["accepted"]
 
 
