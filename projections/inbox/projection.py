@@ -9,6 +9,10 @@ it in (nothing is deleted: a case's row keeps its last such step). Each item is 
 earliest deadline its sending event started for it. Each case's region, state and workflow
 version are kept too: the application shows an item only while the workflow lets the reader's
 role answer it from there (a closed case's referrals wait).
+
+A migration to a version that renames states renames a referral's (the event names each one it
+moves) and the case's `state`, but not `entered_as`, the name its state had when the case
+entered it: a request waits while that is the state the request put the case in.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from referral_engine.application.readmodel import Changes, Event
 
-VERSION = 1
+VERSION = 2
 ENDS = frozenset({"referral_rejected", "referral_revoked", "referral_done"})
 """Milestones after which a referral waits for nothing more from its receiving agency."""
 MIGRATED = "WorkflowMigrated"
@@ -34,6 +38,7 @@ def handle(event: Event, changes: Changes) -> None:
             {"case_id": event.case_id},
             set={
                 **_case(event),
+                "entered_as": event.to_state,
                 "agency": event.agency,
                 "trigger": event.trigger,
                 "requested_state": event.to_state,
@@ -42,8 +47,17 @@ def handle(event: Event, changes: Changes) -> None:
                 "due_on": due,
             },
         )
-    elif event.from_state != event.to_state or event.name == MIGRATED:
+    elif event.name == MIGRATED:
         changes.upsert("inbox_cases", {"case_id": event.case_id}, set=_case(event))
+        for referral_id, state in event.referral_states.items():
+            key = {"case_id": event.case_id, "referral_id": referral_id}
+            changes.upsert("inbox_referrals", key, set={"state": state})
+    elif event.from_state != event.to_state:
+        changes.upsert(
+            "inbox_cases",
+            {"case_id": event.case_id},
+            set={**_case(event), "entered_as": event.to_state},
+        )
 
 
 def _case(event: Event) -> dict[str, object]:

@@ -23,6 +23,8 @@ create table inbox_cases (
     workflow_id text,
     workflow_version int,
     state text,
+    entered_as text,    -- the name the state had when the case entered it (a migration renames
+                        -- `state` only): the request waits while it is `requested_state`
     agency text,        -- the agency the last such step sent the case to
     trigger text,       -- that step
     requested_state text, -- the state it put the case in: a request while the case is there
@@ -30,4 +32,4 @@ create table inbox_cases (
     sent_on date,
     due_on date
 );
-create index inbox_cases_requests on inbox_cases (agency, due_on) where requested_state = state;
+create index inbox_cases_requests on inbox_cases (agency, due_on) where requested_state = entered_as;

@@ -1,14 +1,21 @@
 """The inbox in Chromium, in English and Ukrainian, wide and narrow: a shelter's user finds it in
 the navigation, sees the overdue referrals first, accepts one and rejects another from there (a
-rejection without its reason is refused beside the form) and is back in the inbox each time; the
-pages never scroll sideways at 375 px."""
+rejection without its reason is refused beside the form) and is back in the inbox each time; a
+rejection a colleague's acceptance overtook is told in words; the pages never scroll sideways at
+375 px."""
 
 from __future__ import annotations
 
+import re
+from uuid import UUID
+
 from playwright.sync_api import Page, expect
 
+from referral_engine.domain.commands import Actor
 from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll
-from tests.factories import SHELTER, FixedClock, case_in, send_referral
+from tests.factories import SHELTER, FixedClock, case_in, referral_step, send_referral
+
+COLLEAGUE = Actor("olena.shelter", SHELTER.role, SHELTER.agency)
 
 WORDS = {
     "en": {
@@ -65,6 +72,8 @@ def test_a_service_provider_answers_referrals_from_the_inbox(
             send_referral(engine, cases[-1], service="medical")
         if due_first:
             clock.advance(days=6)
+    cases.append(case_in(engine, "application_registered"))
+    send_referral(engine, cases[-1])  # left for last: a colleague accepts it first
     server.user("anna", SHELTER.role, SHELTER.agency, ["UA-32"])
     server.caught_up()
     for lang, width in (("en", 1280), ("en", 375), ("uk", 1280), ("uk", 375)):
@@ -82,5 +91,15 @@ def test_a_service_provider_answers_referrals_from_the_inbox(
         expect(page.locator("#inbox-in-progress")).to_contain_text(words["accepted"])
         answer_first(page, words, "reject", shots, f"reject-{lang}-{width}")
         shots(page, f"answered-{lang}-{width}")
+    page.locator("#inbox-waiting").get_by_role("link", name=words["answer"]).first.click()
+    found = re.search(r"/inbox/cases/([0-9a-f-]+)/referrals/(\w+)$", page.url)
+    assert found is not None, page.url
+    referral_step(engine, UUID(found.group(1)), found.group(2), "accept", actor=COLLEAGUE)
+    page.get_by_label(words["reason"]).first.select_option("no_capacity")
+    page.get_by_role("button", name=words["reject"]).click()
+    expect(page.get_by_role("alert")).to_contain_text("Хтось інший змінив цю справу")
+    expect(page.get_by_role("alert")).to_contain_text(COLLEAGUE.user_id)
+    no_sideways_scroll(page)
+    shots(page, "overtaken-uk-375")
     states = [r.state for c in cases for r in engine.case(c).referrals]
-    assert sorted(states) == ["accepted"] * 4 + ["rejected"] * 4
+    assert sorted(states) == ["accepted"] * 5 + ["rejected"] * 4

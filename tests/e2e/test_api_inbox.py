@@ -6,13 +6,39 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
-from tests.e2e.conftest import Callers, assert_problem, case_in, send_referral
+from tests.e2e.conftest import (
+    KYIV,
+    WORKFLOW,
+    Callers,
+    assert_problem,
+    case_in,
+    referral_step,
+    send_referral,
+)
 from tests.e2e.pages import csrf_of, sign_in
+from tests.e2e.test_pages_ukrainian import (
+    english_interface,
+    english_workflow,
+    left_in_english,
+    seen,
+)
+
+EN_CONFLICT = (
+    "Someone else changed this case.",
+    "Your answer was not recorded",
+    "Accept the referral",
+)
+UK_CONFLICT = (
+    "Хтось інший змінив цю справу.",
+    "Вашу відповідь не записано",
+    "Прийняти перенаправлення",
+)
 
 
 @pytest.fixture
@@ -113,3 +139,59 @@ def test_a_police_unit_answers_the_verification_request_addressed_to_it(
     assert done.headers["location"] == f"/inbox?answered={case_id}", done.text
     pg_runtime.projections.catch_up()
     assert inbox_of(client, callers["police"])["waiting"] == []
+
+
+def test_two_users_of_one_agency_answering_at_once_the_second_is_told_in_words(
+    client: TestClient, callers: Callers, referred: str, pg_runtime: Runtime
+) -> None:
+    """Both open the referral; the first accepts it; the second's rejection, decided on the
+    version they saw, is not recorded: they read what happened meanwhile, in words and in their
+    language, and the item as it is now (no version numbers, no codes)."""
+    colleague = callers.add(pg_runtime, "shelter2", "service_provider", "shelter-kyiv", [KYIV])
+    item = f"/inbox/cases/{referred}/referrals/r1"
+    sign_in(client, callers["shelter"].token)
+    client.get("/lang/uk?next=/")
+    html = client.get(item).text
+    version = re.search(r'name="expected_version" value="(\d+)"', html)
+    assert version is not None
+    stale = {"csrf": csrf_of(html), "referral_id": "r1", "expected_version": version.group(1)}
+    taken = referral_step(client, colleague, referred, "r1", "accept", int(version.group(1)))
+    assert taken.status_code == 200, taken.text
+
+    for lang, words in (("uk", UK_CONFLICT), ("en", EN_CONFLICT)):
+        client.get(f"/lang/{lang}?next=/")
+        refused = client.post(
+            f"/inbox/cases/{referred}/steps",
+            data={**stale, "trigger": "reject", "data.rejection_reason": "no_capacity"},
+        )
+        assert refused.status_code == 409
+        text = seen(refused.text)
+        assert all(w in text for w in words), (words, text)
+        assert "shelter2" in text and "version" not in text and "верс" not in text
+        assert 'value="deliver_assistance"' in refused.text  # what is left to do now
+        if lang == "uk":
+            known = english_interface() | english_workflow(
+                pg_runtime.engine.workflows.get(WORKFLOW)
+            )
+            assert left_in_english(refused.text, known) == []
+    assert [e.state for e in pg_runtime.engine.case(UUID(referred)).referrals] == ["accepted"]
+
+
+def test_each_items_link_says_which_item_it_answers_to_a_screen_reader(
+    client: TestClient, callers: Callers, referred: str, pg_runtime: Runtime
+) -> None:
+    """Two referrals of one case sent to one agency are two rows, each with its own link: heard
+    out of the table, 'Answer, case 1a2b3c4d' twice would not say which is which."""
+    version = pg_runtime.engine.case(UUID(referred)).version
+    again = send_referral(client, callers["lsa"], referred, version, service="psychological")
+    assert again.status_code == 201, again.text
+    pg_runtime.projections.catch_up()
+    sign_in(client, callers["shelter"].token)
+    for lang in ("en", "uk"):
+        client.get(f"/lang/{lang}?next=/")
+        links = re.findall(
+            r'<a class="button" href="/inbox/cases/[^"]+">(.*?)</a>', client.get("/inbox").text
+        )
+        names = [" ".join(re.sub(r"<[^>]+>", " ", link).split()) for link in links]
+        assert len(names) == 2 and len(set(names)) == 2, names
+        assert all(referred[:8] in name for name in names), names

@@ -148,3 +148,14 @@ def test_steps_and_states_in_errors_are_named_in_the_workflows_words() -> None:
         "Крок «Встановити статус» неможливий у стані «Виявлено за індикаторами, скеровано до "
         "МДА»; зараз можливі: Зафіксувати поінформовану згоду на перенаправлення й обмін даними"
     )
+
+
+def test_the_personal_fields_an_erasure_refuses_are_named_in_the_workflows_words() -> None:
+    """The inbox's rejection form on an erased case: its optional details are personal."""
+    for retry in (False, True):
+        error = errors.PersonalDataErased(["rejection_details", "police_reference"], retry=retry)
+        uk = explain.error(error, UK, WorkflowText(ukraine(), "uk"))
+        en = explain.error(error, EN, WorkflowText(ukraine(), "en"))
+        assert uk.endswith("Подробиці, Номер документа поліції"), uk
+        assert en.endswith("Details, Police reference number"), en
+        assert "_" not in uk + en

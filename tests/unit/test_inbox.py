@@ -99,6 +99,7 @@ def test_a_step_naming_an_agency_puts_the_case_in_its_inbox_while_the_case_stays
         "workflow_id": "ukraine-nrm",
         "workflow_version": 1,
         "state": "awaiting_verification",
+        "entered_as": "awaiting_verification",
         "agency": "police-kyivska",
         "trigger": "request_verification",
         "requested_state": "awaiting_verification",
@@ -196,7 +197,10 @@ def test_overdue_items_come_first_then_by_due_date_and_only_what_the_role_answer
         (False, None),
     ]
     assert [i.case_id for i in found.in_progress] == [accepted]
-    assert rows.asked[0] == {"agency": "shelter-kyiv", "regions": ["UA-32"], "limit": 500}
+    asked = rows.asked[0]
+    assert (asked["agency"], asked["regions"], asked["limit"]) == ("shelter-kyiv", ["UA-32"], 500)
+    assert "ukraine-nrm|1|sent" in asked["answered"]
+    assert "ukraine-nrm|1|closed" not in asked["moving"]
     police = inbox(rows, REGISTRY, Scope(None, "police", "police-kyivska"), TODAY)
     assert [(i.kind, i.overdue, i.days_left) for i in police.waiting] == [("request", True, -8)]
     assert police.waiting[0].reference == str(overdue)[:8]

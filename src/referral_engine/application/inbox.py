@@ -12,7 +12,7 @@ from uuid import UUID
 from referral_engine.application.ports import ReadModels
 from referral_engine.domain.access import Scope
 from referral_engine.domain.errors import WorkflowNotFound
-from referral_engine.domain.rules import answers_case, answers_referral
+from referral_engine.domain.rules import answers_case, answers_referral, answers_referral_in
 from referral_engine.workflows.loader import WorkflowRegistry
 
 LIMIT = 500
@@ -77,6 +77,7 @@ def inbox(
     params = {
         "agency": reader.agency,
         "regions": None if reader.regions is None else sorted(reader.regions),
+        **answerable_keys(workflows, role),
         "limit": LIMIT,
     }
     referrals = projections.query("inbox", "referrals", params)
@@ -96,6 +97,24 @@ def inbox(
     waiting = sorted((i for i in items if i.answered_on is None), key=_urgency)
     accepted = sorted((i for i in items if i.answered_on is not None), key=_age)
     return Inbox(reader.agency, waiting, accepted, LIMIT in (len(referrals), len(requests)))
+
+
+def answerable_keys(workflows: WorkflowRegistry, role: str) -> dict[str, list[str]]:
+    """What the read model's queries keep, as `workflow|version|state` keys of every loaded
+    workflow version: the case states in which referrals move (`moving`), the referral states
+    `role` answers from (`answered`) and the case states `role` has a step from (`requested`).
+    The queries filter on them before their limit: what nobody can answer takes no place."""
+    keys: dict[str, list[str]] = {"moving": [], "answered": [], "requested": []}
+    for w in workflows:
+        for state in w.states:
+            if w.referrals is not None and w.referrals.active(state):
+                keys["moving"].append(f"{w.id}|{w.version}|{state}")
+            if answers_case(w, state, role):
+                keys["requested"].append(f"{w.id}|{w.version}|{state}")
+        for state in w.referrals.states if w.referrals is not None else ():
+            if answers_referral_in(w, state, role):
+                keys["answered"].append(f"{w.id}|{w.version}|{state}")
+    return keys
 
 
 def _referral(row: dict[str, Any], today: date) -> InboxItem:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 Op = Literal["set", "add", "least", "greatest", "first"]
+NO_RENAMES: Mapping[str, str] = MappingProxyType({})
 
 
 class Event(NamedTuple):
@@ -43,6 +45,9 @@ class Event(NamedTuple):
     service: str | None
     deadlines_started: Sequence[Mapping[str, Any]]
     deadlines_stopped: Sequence[Mapping[str, Any]]
+    referral_states: Mapping[str, str] = NO_RENAMES
+    """On a migration: the referrals whose state the new version renames, with their new state
+    (the case's own state is `from_state` -> `to_state`)."""
 
     @property
     def opened(self) -> bool:

@@ -72,10 +72,17 @@ def answers_referral(
     return (
         referrals is not None
         and referrals.active(case_state)
-        and any(
-            spec.receiving_agency_only and role in spec.roles
-            for spec in referrals.guard.steps_from(referral_state)
-        )
+        and answers_referral_in(workflow, referral_state, role)
+    )
+
+
+def answers_referral_in(workflow: WorkflowDefinition, referral_state: str, role: str) -> bool:
+    """Whether the receiving agency's users of `role` have a step from `referral_state` (while
+    its case lets referrals move)."""
+    referrals = workflow.referrals
+    return referrals is not None and any(
+        spec.receiving_agency_only and role in spec.roles
+        for spec in referrals.guard.steps_from(referral_state)
     )
 
 

@@ -23,7 +23,7 @@ import orjson
 from eventsourcing.persistence import DatetimeAsISO, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import resolve_topic
 
-from referral_engine.application.readmodel import Event
+from referral_engine.application.readmodel import NO_RENAMES, Event
 from referral_engine.workflows.loader import WorkflowRegistry
 
 PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated")
@@ -159,6 +159,7 @@ class Decoder:
             service,
             d["deadlines_started"],
             d.get("deadlines_stopped", ()),
+            d.get("referral_states") or NO_RENAMES,  # a migration's
         )
 
 

@@ -119,12 +119,15 @@ ERRORS: dict[str, tuple[str, str]] = {
         "форму ще раз.",
     ),
     "personal-data-erased": (
-        "",
+        "The personal data of this case was erased on request; personal fields cannot be "
+        "recorded on it again: {fields}",
         "Особисті дані цієї справи стерто на вимогу; особисті поля більше не можна записати: "
         "{fields}",
     ),
     "personal-data-erased-retry": (
-        "",
+        "The personal data of this case was erased on request; a retried request that carried "
+        "personal fields can no longer be matched to its first answer, and nothing was "
+        "recorded: {fields}",
         "Особисті дані цієї справи стерто на вимогу; повторний запит з особистими полями вже "
         "не можна зіставити з першою відповіддю, тож нічого не записано: {fields}",
     ),
@@ -199,6 +202,8 @@ def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[s
         facts["state"] = text.state(exc.state) if text else exc.state
         steps = [text.step(s) if text else s for s in exc.legal_triggers]
         facts["legal"] = ", ".join(steps) or t("none")
+    if isinstance(exc, errors.PersonalDataErased) and text is not None:
+        facts["fields"] = ", ".join(text.data_title(name) for name in exc.fields)
     if isinstance(exc, errors.RoleNotAllowed):
         facts["allowed"] = ", ".join(exc.allowed_roles)
     if isinstance(exc, errors.DateNotConfirmable):

@@ -47,6 +47,16 @@ INBOX: dict[str, tuple[str, str]] = {
         "Only the first items are shown: answer these to see the others.",
         "Показано лише перші записи: дайте відповідь на них, щоб побачити решту.",
     ),
+    "inbox.conflict": (
+        "Your answer was not recorded: the item below is as it is now. Answer again if it still "
+        "waits for your answer.",
+        "Вашу відповідь не записано: нижче — те, що є зараз. Дайте відповідь ще раз, якщо на неї "
+        "досі чекають.",
+    ),
+    "inbox.conflict_changes": (
+        "Recorded since you opened it:",
+        "Записано відтоді, як ви відкрили сторінку:",
+    ),
     "inbox.back": ("Back to the inbox", "Назад до вхідних"),
     "inbox.open_case": ("Open the case page", "Відкрити сторінку справи"),
     "inbox.your_answer": ("Your answer", "Ваша відповідь"),

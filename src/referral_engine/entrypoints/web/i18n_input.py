@@ -13,4 +13,10 @@ INPUT_MESSAGES: dict[str, tuple[str, str]] = {
         "{position}): керівні й невидимі символи форматування не приймаються. Поверніться, "
         "введіть значення ще раз і надішліть форму знову.",
     ),
+    "error.too_long_name": (
+        "The form names a step or a referral in more than {limit} characters, which none is "
+        "named in: go back to the page and send its form again.",
+        "Форма називає крок чи перенаправлення довше ніж {limit} символів, а таких назв не "
+        "буває: поверніться на сторінку й надішліть її форму ще раз.",
+    ),
 }

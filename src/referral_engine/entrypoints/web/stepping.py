@@ -19,11 +19,19 @@ from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http.audit import done, mark_of
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.web import forms
+from referral_engine.entrypoints.web.deps import Refused
+
+NAME_MAX = 100
+"""The longest step name or referral id a form may post, as the API's step bodies take: no
+workflow names one longer, and a longer one is refused before it is echoed or logged."""
 
 
 def posted_step(form: FormData) -> tuple[str, str | None]:
     """The trigger a form posts, and the referral it moves (None: the case)."""
-    return str(form.get("trigger", "")), str(form.get("referral_id", "")) or None
+    trigger, referral_id = str(form.get("trigger", "")), str(form.get("referral_id", ""))
+    if max(len(trigger), len(referral_id)) > NAME_MAX:
+        raise Refused(422, "error.too_long_name", limit=NAME_MAX)
+    return trigger, referral_id or None
 
 
 def step_data(workflow: WorkflowDefinition, trigger: str, form: FormData) -> dict[str, object]:

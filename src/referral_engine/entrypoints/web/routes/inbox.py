@@ -19,8 +19,9 @@ from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
     ReferralNotFound,
+    VersionConflict,
 )
-from referral_engine.domain.views import AllowedStep, CaseView
+from referral_engine.domain.views import AllowedStep, CaseView, HistoryEntry
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http.audit import audited, command, mark_of
 from referral_engine.entrypoints.http.deps import RuntimeDep
@@ -141,6 +142,7 @@ def _item_page(
     return page(
         request,
         "inbox_item.html",
+        changes=_since(engine, user, view, error),
         status=status,
         case=view,
         reference=case_reference(view.id),
@@ -151,6 +153,17 @@ def _item_page(
         error=error,
         unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
     )
+
+
+def _since(
+    engine: Engine, user: User, view: CaseView, error: DomainError | None
+) -> list[HistoryEntry] | None:
+    """After an answer decided on an older version of the case (a colleague answered first):
+    what was recorded since, as far as the user sees the case's history (the page names each
+    step, who took it and when, never its data). None after any other outcome."""
+    if not isinstance(error, VersionConflict):
+        return None
+    return [h for h in engine.history(view.id, scope=user.reach) if h.version > error.expected]
 
 
 def _steps(
