@@ -1,0 +1,123 @@
+"""Notifications attacked as a careless or a hostile user would: a case that cannot be replayed
+among the deadlines, an address that a mail library reads as another, a user disabled or given
+another address after the notice was queued, an SMTP server that hangs, odd ids posted to the
+page, a user with hundreds of unread notices, a notice arriving while the page is read.
+
+One engine on PostgreSQL and one local SMTP server serve the whole module (each test works its
+own cases and users): a schema per test would cost more than the tests themselves."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from referral_engine.adapters.notifications.mail import Mailer
+from referral_engine.adapters.notifications.worker import NotificationWorker
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.domain.errors import InvalidData
+from referral_engine.entrypoints.asgi import create_app
+from tests.e2e.pages import csrf_of, sign_in
+from tests.factories import (
+    CLINIC,
+    LSA,
+    REGION,
+    FixedClock,
+    case_in,
+    send_referral,
+    wait_until,
+)
+from tests.integration.test_notifications import Inbox, bad_event, free_port
+from tests.pg import fresh_schema
+
+ENCODED = "=?utf-8?q?x=0D=0ABcc=3A_spy=40evil.example?=@clinic.example.org"
+"""An "address" a mail library decodes into a line break and a Bcc header."""
+REROUTED = "=?utf-8?q?spy=40evil.example=2C?=@clinic.example.org"
+"""One it decodes into another address and a comma (`To: spy@evil.example,@clinic...`)."""
+
+
+@pytest.fixture(scope="module")
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[Inbox]:
+    found = Inbox(free_port())
+    controller = Controller(found, hostname="127.0.0.1", port=found.port)
+    controller.start()
+    yield found
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def runtime(
+    pg_database_url: str, tmp_path_factory: pytest.TempPathFactory, clock: FixedClock, inbox: Inbox
+) -> Iterator[Runtime]:
+    home: Path = tmp_path_factory.mktemp("home")
+    with fresh_schema(pg_database_url, home) as settings:
+        mailing = {
+            "smtp_url": SecretStr(f"smtp://127.0.0.1:{inbox.port}"),
+            "mail_from": "engine@nrm.example.org",
+            "base_url": "https://nrm.example.org",
+        }
+        with build(settings.model_copy(update=mailing), clock=clock) as rt:
+            rt.users.add(LSA.user_id, LSA.role, LSA.agency, [REGION], "petro@lsa.example.org")
+            yield rt
+
+
+def add(rt: Runtime, name: str, agency: str, email: str | None = None) -> None:
+    rt.users.add(name, "service_provider", agency, [REGION], email)
+
+
+def referral_to(rt: Runtime, agency: str) -> UUID:
+    """A case referred to `agency`, its notices written (and e-mail queued)."""
+    case_id = case_in(rt.engine, "awaiting_verification")
+    send_referral(rt.engine, case_id, agency=agency)
+    rt.notifier.events.catch_up()
+    return case_id
+
+
+def outbox(rt: Runtime, case_id: UUID) -> dict[str, tuple[str, str | None]]:
+    """The case's e-mail by recipient: status and why it failed."""
+    with rt.db.pool.connection() as conn:
+        rows = conn.execute(
+            "select u.name, o.status, o.last_error from mail_outbox o "
+            "join notifications n on n.id = o.notification_id join users u on u.id = n.recipient "
+            "where n.case_id = %s",
+            [case_id],
+        ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def sent_since(inbox: Inbox, before: int) -> list[list[str]]:
+    return inbox.recipients[before:]
+
+
+def test_a_deadline_whose_case_cannot_be_replayed_holds_up_no_other(
+    runtime: Runtime, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = runtime.engine
+    broken = case_in(engine, "awaiting_verification")  # verification due on 12 March
+    clock.advance(days=1)
+    told = case_in(engine, "awaiting_verification")  # due on 13 March
+    bad_event(runtime, broken, engine.case(broken).version + 1)  # the case replays no more
+    runtime.projections.catch_up()  # the event parked; both deadlines listed
+    clock.advance(days=9)  # 12 March: both within their reminder
+    with caplog.at_level(logging.WARNING, "referral_engine.notifications"):
+        assert runtime.notifier.deadlines.scan() >= 1
+    with runtime.db.pool.connection() as conn:
+        kinds = conn.execute(
+            "select kind from notifications where case_id = any(%s)", [[broken, told]]
+        ).fetchall()
+    assert kinds == [("deadline_due",)]
+    assert f"deadline police_verification of case {broken} skipped" in caplog.text
+
