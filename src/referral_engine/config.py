@@ -221,6 +221,13 @@ class Settings(BaseSettings):
             smtp_target(value.get_secret_value())  # refused at start, not at the first e-mail
         return value
 
+    @field_validator("mail_from")
+    @classmethod
+    def _plain_sender(cls, value: str) -> str:
+        if "=?" in value:  # an encoded word: decoded in the From header (domain/addresses.py)
+            raise ValueError("must be a plain address such as name@example.org")
+        return value
+
     @property
     def smtp(self) -> SmtpTarget | None:
         """The SMTP server e-mail goes to, or None: no e-mail."""

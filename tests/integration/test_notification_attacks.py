@@ -121,3 +121,52 @@ def test_a_deadline_whose_case_cannot_be_replayed_holds_up_no_other(
     assert kinds == [("deadline_due",)]
     assert f"deadline police_verification of case {broken} skipped" in caplog.text
 
+
+def test_an_address_a_mail_library_reads_otherwise_is_refused_and_blocks_no_other_e_mail(
+    runtime: Runtime, inbox: Inbox
+) -> None:
+    with pytest.raises(InvalidData):
+        add(runtime, "mallory.clinic", CLINIC.agency, ENCODED)
+    add(runtime, "mallory.clinic", CLINIC.agency)
+    add(runtime, "nestor.clinic", CLINIC.agency)
+    add(runtime, "oleh.clinic", CLINIC.agency, "oleh@clinic.example.org")
+    with runtime.db.pool.connection() as conn:  # as a hand edit of the table might leave them
+        for name, address in (("mallory.clinic", ENCODED), ("nestor.clinic", REROUTED)):
+            conn.execute("update users set email = %s where name = %s", [address, name])
+    case_id = referral_to(runtime, CLINIC.agency)
+    before = len(inbox.recipients)
+    mailer = runtime.notifier.mailer
+    assert mailer is not None
+    mailer.deliver()  # raised at the first of them, every time, before
+    assert [r for r in sent_since(inbox, before) if "clinic" in r[0]] == [
+        ["oleh@clinic.example.org"]
+    ]
+    mail = outbox(runtime, case_id)
+    assert mail["oleh.clinic"] == ("sent", None)
+    for name in ("mallory.clinic", "nestor.clinic"):
+        status, error = mail[name]
+        assert status == "failed" and error and error.startswith("no message can be made")
+
+
+def test_e_mail_goes_to_the_address_of_now_never_to_a_user_disabled_since(
+    runtime: Runtime, inbox: Inbox
+) -> None:
+    agency = "legal-aid-kyiv"
+    for name in ("ira", "max", "zoe"):
+        add(runtime, f"{name}.legal", agency, f"{name}@legal.example.org")
+    case_id = referral_to(runtime, agency)  # three e-mails queued
+    runtime.users.change_email("ira.legal", "ira@new-legal.example.org")
+    runtime.users.disable("max.legal")
+    runtime.users.change_email("zoe.legal", None)
+    before = len(inbox.recipients)
+    mailer = runtime.notifier.mailer
+    assert mailer is not None
+    mailer.deliver()
+    assert sent_since(inbox, before) == [["ira@new-legal.example.org"]]
+    assert inbox.messages[-1]["To"] == "ira@new-legal.example.org"
+    assert outbox(runtime, case_id) == {
+        "ira.legal": ("sent", None),
+        "max.legal": ("failed", "the user was disabled"),
+        "zoe.legal": ("failed", "the user has no e-mail address now"),
+    }
+

@@ -98,11 +98,15 @@ def test_an_e_mail_address_is_plain_and_worded_in_both_languages() -> None:
         "anna@c.org\nBcc: x@y.org",
         "<a@b.org>",
         "a@b.org,c@d",
+        "=?utf-8?q?spy=40evil.example=2C?=@b.org",  # decoded: `To: spy@evil.example,@b.org`
+        "=?utf-8?q?x=0D=0ABcc=3A_spy=40evil.example?=@b.org",  # decoded: a Bcc header
     ):
         with pytest.raises(InvalidData) as refused:
             email_address(bad)
     (problem,) = refused.value.problems
     assert "латиниця" in explain.field_problem(problem, translator("uk"))
+    with pytest.raises(ValidationError, match="mail_from"):
+        Settings(mail_from="=?utf-8?q?spy=40evil.example?=@nrm.example.org")
 
 
 def test_an_e_mail_holds_a_case_reference_and_a_link_and_nothing_else() -> None:
