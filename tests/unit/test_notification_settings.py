@@ -89,6 +89,21 @@ def test_the_smtp_url_is_read_and_checked_without_echoing_it() -> None:
         assert "hidden" not in str(refused.value)
 
 
+def test_a_password_goes_to_the_smtp_server_only_over_tls_or_on_this_machine() -> None:
+    with pytest.raises(ValidationError, match="sent only over TLS") as refused:
+        Settings(smtp_url="smtp://mailer:hidden@mail.example.org:587")
+    assert "hidden" not in str(refused.value)
+    for fine in (
+        "smtp://mailer:pw@mail.example.org:587?starttls=true",
+        "smtps://mailer:pw@mail.example.org",
+        "smtp://mailer:pw@localhost:25",
+        "smtp://mailer:pw@127.0.0.1:25",
+        "smtp://mailer:pw@[::1]:25",
+        "smtp://mail.example.org",  # no password: nothing secret goes in the clear
+    ):
+        assert Settings(smtp_url=fine).smtp is not None
+
+
 def test_an_e_mail_address_is_plain_and_worded_in_both_languages() -> None:
     assert email_address(" anna@shelter.example.org ") == "anna@shelter.example.org"
     for bad in (
