@@ -170,3 +170,42 @@ def test_e_mail_goes_to_the_address_of_now_never_to_a_user_disabled_since(
         "zoe.legal": ("failed", "the user has no e-mail address now"),
     }
 
+
+class Stuck(Mailer):
+    """An SMTP server that answers nothing until it is let go."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        super().__init__(mailer.db, mailer.smtp, mailer.sender, mailer.base_url)
+        self.entered, self.released = threading.Event(), threading.Event()
+
+    def deliver(self, going: Callable[[], bool] = lambda: True) -> int:
+        self.entered.set()
+        self.released.wait(30)
+        return 0
+
+
+def test_a_hung_smtp_server_never_holds_up_the_notices_in_the_app(runtime: Runtime) -> None:
+    add(runtime, "rita.hostel", "hostel-kyiv")
+    assert runtime.notifier.mailer is not None
+    stuck = Stuck(runtime.notifier.mailer)
+    worker = NotificationWorker(replace(runtime.notifier, mailer=stuck), poll_seconds=0.05)
+    worker.start()
+    try:
+        wait_until(stuck.entered.is_set, what="the worker to send e-mail")
+        case_id = case_in(runtime.engine, "awaiting_verification")
+        send_referral(runtime.engine, case_id, agency="hostel-kyiv")
+        wait_until(
+            lambda: notices_of(runtime, case_id) == ["referral_arrived"],
+            what="the notice while the SMTP server hangs",
+            timeout=15,
+        )
+    finally:
+        stuck.released.set()
+        worker.stop()
+
+
+def notices_of(runtime: Runtime, case_id: UUID) -> list[str]:
+    with runtime.db.pool.connection() as conn:
+        rows = conn.execute("select kind from notifications where case_id = %s", [case_id])
+        return [r[0] for r in rows]
+

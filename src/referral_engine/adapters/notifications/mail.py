@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -104,12 +105,12 @@ class Mailer:
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
 
-    def deliver(self) -> int:
-        """Send every message due now; returns how many were sent."""
+    def deliver(self, going: Callable[[], bool] = lambda: True) -> int:
+        """Send every message due now (while `going()` holds); returns how many were sent."""
         sent = 0
         client: smtplib.SMTP | None = None
         try:
-            while True:
+            while going():
                 with self.db.pool.connection() as conn, conn.transaction():
                     row = conn.execute(CLAIM).fetchone()
                     if row is None:
@@ -133,6 +134,7 @@ class Mailer:
                         [row[1], row[0]],
                     )
                     sent += 1
+            return sent
         finally:
             _closed(client)
 
