@@ -12,12 +12,14 @@ from uuid import UUID
 import pytest
 import yaml
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from referral_engine.adapters.notifications.mail import message
 from referral_engine.config import Settings, SmtpTarget
 from referral_engine.domain.addresses import email_address
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.errors import InvalidData, InvalidWorkflow
+from referral_engine.entrypoints.cli.main import app
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.workflows.loader import WorkflowRegistry, parse
@@ -102,6 +104,15 @@ def test_a_password_goes_to_the_smtp_server_only_over_tls_or_on_this_machine() -
         "smtp://mail.example.org",  # no password: nothing secret goes in the clear
     ):
         assert Settings(smtp_url=fine).smtp is not None
+
+
+def test_a_worker_polls_at_a_sane_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFERRAL_ENGINE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    runner = CliRunner()
+    for command in ("notifications", "projections"):
+        for bad in ("0", "nan", "inf"):
+            ran = runner.invoke(app, [command, "run", "--poll", bad])
+            assert ran.exit_code == 2 and "--poll" in ran.output, (command, bad, ran.output)
 
 
 def test_an_e_mail_address_is_plain_and_worded_in_both_languages() -> None:
