@@ -209,3 +209,49 @@ def notices_of(runtime: Runtime, case_id: UUID) -> list[str]:
         rows = conn.execute("select kind from notifications where case_id = %s", [case_id])
         return [r[0] for r in rows]
 
+
+def notify(runtime: Runtime, name: str, n: int) -> None:
+    """`n` unread deadline notices for the user."""
+    user = runtime.users.get(name)
+    assert user is not None
+    with runtime.db.pool.connection() as conn:
+        conn.execute(
+            "insert into notifications (source, kind, recipient, case_id, workflow_id, "
+            "workflow_version, subject, due_on) select 'test:' || gen_random_uuid(), "
+            "'deadline_due', %s, %s, 'ukraine-nrm', 4, 'interview', '2026-03-12' "
+            "from generate_series(1, %s)",
+            [user.id, uuid4(), n],
+        )
+
+
+def header(page: str) -> str:
+    return page.split('id="unread-count">', 1)[1].split("<", 1)[0]
+
+
+def test_the_page_counts_to_99_refuses_odd_ids_and_marks_only_what_was_there(
+    runtime: Runtime,
+) -> None:
+    add(runtime, "lev.shelter", "shelter-lviv")
+    notify(runtime, "lev.shelter", 120)
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        token = runtime.users.issue_token("lev.shelter")
+        sign_in(client, token)
+        page = client.get("/notifications").text
+        assert header(page) == "99+"
+        csrf = csrf_of(page)
+        for odd in ("²", "١٢", "0", "1e3", "-1", " 1", "9" * 19):
+            for field in ("id", "upto"):
+                posted = client.post("/notifications/read", data={"csrf": csrf, field: odd})
+                assert posted.status_code == 404, (field, odd, posted.status_code)
+        notify(runtime, "lev.shelter", 1)  # arrives while the page is read
+        marked = client.post("/notifications/read", data={"csrf": csrf, "upto": upto(page)})
+        assert header(marked.text) == "1"
+        auth = {"Authorization": f"Bearer {token}"}
+        (newest,) = client.get("/api/notifications", headers=auth).json()["items"][:1]
+        notify(runtime, "lev.shelter", 1)
+        answer = client.post("/api/notifications/read", json={"up_to": newest["id"]}, headers=auth)
+        assert answer.json() == {"marked": [newest["id"]], "unread": 1}
+
+
+def upto(page: str) -> str:
+    return page.split('name="upto" value="', 1)[1].split('"', 1)[0]
