@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from referral_engine.adapters.notifications.mail import Mailer
 from referral_engine.adapters.notifications.worker import NotificationWorker
-from referral_engine.bootstrap import Runtime, build
+from referral_engine.bootstrap import Runtime, build, track_notifications
 from referral_engine.domain.errors import InvalidData
 from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.pages import csrf_of, sign_in
@@ -255,3 +255,19 @@ def test_the_page_counts_to_99_refuses_odd_ids_and_marks_only_what_was_there(
 
 def upto(page: str) -> str:
     return page.split('name="upto" value="', 1)[1].split('"', 1)[0]
+
+
+def test_events_from_before_notifications_began_tell_nobody_after_a_position_reset(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    add(runtime, "yana.archive", "archive-kyiv")
+    history = case_in(runtime.engine, "awaiting_verification")
+    send_referral(runtime.engine, history, agency="archive-kyiv")
+    with runtime.db.pool.connection() as conn:  # notifications begin now, as on an upgrade
+        conn.execute("delete from notification_tracking")
+    track_notifications(runtime.projections, clock().date())
+    new = referral_to(runtime, "archive-kyiv")
+    with runtime.db.pool.connection() as conn:  # the position set back by hand
+        conn.execute("update notification_tracking set position = 0")
+    runtime.notifier.events.catch_up()
+    assert (notices_of(runtime, history), notices_of(runtime, new)) == ([], ["referral_arrived"])

@@ -46,6 +46,10 @@ SCHEMA = (
         name text primary key,
         position bigint not null,
         started_on date not null default current_date)""",
+    # the head of the log when notifications began: events up to it tell nobody, even read
+    # again after the position was set back (0 where the table came before the column)
+    "alter table notification_tracking add column if not exists began_after bigint not null "
+    "default 0",
     """create table if not exists notification_marks (
         source text not null,
         kind text not null,
