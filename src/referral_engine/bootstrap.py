@@ -250,8 +250,9 @@ def track_notifications(projections: Projections, today: date) -> None:
     with notifications runs: what happened before tells nobody."""
     with projections.db.connection() as conn:
         conn.execute(
-            "insert into notification_tracking (name, position, started_on) "
-            "select %s, coalesce(max(notification_id), 0), %s from cases_events "
+            "insert into notification_tracking (name, position, began_after, started_on) "
+            "select %s, head, head, %s from "
+            "(select coalesce(max(notification_id), 0) as head from cases_events) as log "
             "on conflict (name) do nothing",
             [notification_store.EVENTS, today],
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -67,6 +67,11 @@ def smtp_target(url: str) -> SmtpTarget:
     if tls and query.get("starttls") == ["true"]:
         raise ValueError("smtps:// is TLS from the start: starttls does not apply")
     starttls = query.get("starttls") == ["true"]
+    if parts.username and not (tls or starttls) and not _loopback(parts.hostname):
+        raise ValueError(
+            "a user and password are sent only over TLS: use smtps:// or ?starttls=true "
+            "(or a server on this machine)"
+        )
     return SmtpTarget(
         host=parts.hostname,
         port=port or (465 if tls else 25),
@@ -74,6 +79,13 @@ def smtp_target(url: str) -> SmtpTarget:
         password=unquote(parts.password) if parts.password is not None else None,
         security="tls" if tls else "starttls" if starttls else "plain",
     )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -241,6 +253,13 @@ class Settings(BaseSettings):
     def _smtp(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             smtp_target(value.get_secret_value())  # refused at start, not at the first e-mail
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _plain_sender(cls, value: str) -> str:
+        if "=?" in value:  # an encoded word: decoded in the From header (domain/addresses.py)
+            raise ValueError("must be a plain address such as name@example.org")
         return value
 
     @property

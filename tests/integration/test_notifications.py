@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -42,8 +42,11 @@ class Inbox:
     port: int
     messages: list[Message] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+    """Each message's envelope recipients (RCPT TO), which decide where it goes."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.recipients.append(list(envelope.rcpt_tos))
         self.raw.append(envelope.content)
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
@@ -91,13 +94,14 @@ def kinds(rt: Runtime) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def bad_event(rt: Runtime) -> None:
-    """An event no decoder reads, as a bug or a hand edit of the log might leave one."""
+def bad_event(rt: Runtime, case_id: UUID | None = None, version: int = 1) -> None:
+    """An event no decoder reads, as a bug or a hand edit of the log might leave one (of a case
+    of its own, or the next of a case)."""
     with rt.db.pool.connection() as conn:
         conn.execute(
             "insert into cases_events (originator_id, originator_version, topic, state) "
-            "values (%s, 1, 'referral_engine.domain.case:Case.StepTaken', 'not json')",
-            [uuid4()],
+            "values (%s, %s, 'referral_engine.domain.case:Case.StepTaken', 'not json')",
+            [case_id or uuid4(), version],
         )
 
 

@@ -100,12 +100,21 @@ class Worker:
 
     def deadline(self, case_id: UUID, name: str, today: date) -> list[Notice]:
         """The notices of a case's running deadline on `today` (after the events so far)."""
+        return self.told_of(self.row(case_id, name), today)
+
+    def told_of(self, row: dict[str, Any], today: date) -> list[Notice]:
+        """The notices of a deadline the read model lists, on `today` (after the events so far)."""
+        self.new_notices()
+        return deadline_notices(row, today, SINCE, self._now(row["case_id"]), Directory())
+
+    def row(self, case_id: UUID, name: str) -> dict[str, Any]:
+        """A running deadline of the case as the deadlines read model lists it."""
         self.new_notices()
         now = self._now(case_id)
         (clock,) = [c for c in now.case.deadlines.values() if c["name"] == name]  # type: ignore[attr-defined]
         row = {**clock, "case_id": case_id, "region": "UA-32"}
         row["due_on"] = date.fromisoformat(clock["due_on"])
-        return deadline_notices(row, today, SINCE, now, Directory())
+        return row
 
     def _apply(self, case_id: UUID, version: int, topic: str, state: bytes) -> CaseNow:
         stored = StoredEvent(
@@ -202,6 +211,19 @@ def test_a_referral_deadline_reminds_only_the_receiving_agency(
     send_referral(engine, case_id, agency="shelter-kyiv")  # due in 3 working days: Thursday
     due = worker.deadline(case_id, "referral_response", date(2026, 3, 4))
     assert told(due) == {("deadline_due", "anna.shelter"), ("deadline_due", "bohdan.shelter")}
+
+
+def test_a_deadline_stopped_before_the_read_model_folded_the_stop_tells_nobody(
+    engine: Engine, worker: Worker
+) -> None:
+    case_id = case_in(engine, "awaiting_verification")
+    police = worker.row(case_id, "police_verification")  # due on 12 March
+    send_referral(engine, case_id, agency="shelter-kyiv")
+    referral = worker.row(case_id, "referral_response")  # due on Thursday 5 March
+    step(engine, case_id, "record_verification", actor=HALYNA)  # answered
+    referral_step(engine, case_id, "r1", "accept", actor=SHELTER)
+    for today in (date(2026, 3, 5), date(2026, 3, 11), date(2026, 3, 13)):  # due, then passed
+        assert worker.told_of(police, today) == worker.told_of(referral, today) == []
 
 
 def test_a_deadline_that_passed_before_notifications_began_tells_nobody(

@@ -12,12 +12,14 @@ from uuid import UUID
 import pytest
 import yaml
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from referral_engine.adapters.notifications.mail import message
 from referral_engine.config import Settings, SmtpTarget
 from referral_engine.domain.addresses import email_address
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.errors import InvalidData, InvalidWorkflow
+from referral_engine.entrypoints.cli.main import app
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.workflows.loader import WorkflowRegistry, parse
@@ -89,6 +91,30 @@ def test_the_smtp_url_is_read_and_checked_without_echoing_it() -> None:
         assert "hidden" not in str(refused.value)
 
 
+def test_a_password_goes_to_the_smtp_server_only_over_tls_or_on_this_machine() -> None:
+    with pytest.raises(ValidationError, match="sent only over TLS") as refused:
+        Settings(smtp_url="smtp://mailer:hidden@mail.example.org:587")
+    assert "hidden" not in str(refused.value)
+    for fine in (
+        "smtp://mailer:pw@mail.example.org:587?starttls=true",
+        "smtps://mailer:pw@mail.example.org",
+        "smtp://mailer:pw@localhost:25",
+        "smtp://mailer:pw@127.0.0.1:25",
+        "smtp://mailer:pw@[::1]:25",
+        "smtp://mail.example.org",  # no password: nothing secret goes in the clear
+    ):
+        assert Settings(smtp_url=fine).smtp is not None
+
+
+def test_a_worker_polls_at_a_sane_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFERRAL_ENGINE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    runner = CliRunner()
+    for command in ("notifications", "projections"):
+        for bad in ("0", "nan", "inf"):
+            ran = runner.invoke(app, [command, "run", "--poll", bad])
+            assert ran.exit_code == 2 and "--poll" in ran.output, (command, bad, ran.output)
+
+
 def test_an_e_mail_address_is_plain_and_worded_in_both_languages() -> None:
     assert email_address(" anna@shelter.example.org ") == "anna@shelter.example.org"
     for bad in (
@@ -98,11 +124,15 @@ def test_an_e_mail_address_is_plain_and_worded_in_both_languages() -> None:
         "anna@c.org\nBcc: x@y.org",
         "<a@b.org>",
         "a@b.org,c@d",
+        "=?utf-8?q?spy=40evil.example=2C?=@b.org",  # decoded: `To: spy@evil.example,@b.org`
+        "=?utf-8?q?x=0D=0ABcc=3A_spy=40evil.example?=@b.org",  # decoded: a Bcc header
     ):
         with pytest.raises(InvalidData) as refused:
             email_address(bad)
     (problem,) = refused.value.problems
     assert "латиниця" in explain.field_problem(problem, translator("uk"))
+    with pytest.raises(ValidationError, match="mail_from"):
+        Settings(mail_from="=?utf-8?q?spy=40evil.example?=@nrm.example.org")
 
 
 def test_an_e_mail_holds_a_case_reference_and_a_link_and_nothing_else() -> None:

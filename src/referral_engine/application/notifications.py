@@ -17,6 +17,7 @@ from uuid import UUID
 
 from referral_engine.application.readmodel import Event
 from referral_engine.domain.access import Reached, Scope, sight
+from referral_engine.domain.records import RunningDeadline
 from referral_engine.domain.workflow import DeadlineSpec, WorkflowDefinition
 
 Kind = Literal[
@@ -71,6 +72,12 @@ class Directory(Protocol):
         """The active user of this name, if any."""
 
 
+class Running(Reached, Protocol):
+    """A case as the rules need it: who may see it, and the deadlines running on it."""
+
+    def open_deadlines(self) -> list[RunningDeadline]: ...
+
+
 @dataclass(frozen=True)
 class Asker:
     """Who took a step that asked for something (sent a referral, started a deadline)."""
@@ -84,7 +91,7 @@ class CaseNow:
     """The case right after the event (or now, for a deadline), as the worker replayed it,
     with who sent each referral and who started each clock the event stopped."""
 
-    case: Reached
+    case: Running
     workflow: WorkflowDefinition
     actor: str
     """The user whose step this event is ('' for a deadline's notice)."""
@@ -159,10 +166,11 @@ def deadline_notices(
 ) -> list[Notice]:
     """What an open deadline tells whom today: due within its `remind_before` working days, or
     passed (since `since`, the day notices began) to who answers for it, and passed to the
-    roles it escalates to."""
+    roles it escalates to. Nothing once the case no longer runs it with that due date: the
+    deadlines read model may not have folded the step that stopped it (answered, case closed)."""
     spec = next((d for d in now.workflow.deadlines if d.name == deadline["name"]), None)
     due: date = deadline["due_on"]
-    if spec is None:
+    if spec is None or not _runs(now.case, spec.name, deadline["referral_id"], due):
         return []
     passed = due < today
     if passed and due < since:
@@ -192,6 +200,13 @@ def deadline_notices(
 
 
 Seeing = Callable[[Callable[[Recipient], bool]], list[Recipient]]
+
+
+def _runs(case: Running, name: str, referral_id: str | None, due: date) -> bool:
+    """Whether the case runs this deadline (of this referral) due on this day."""
+    return any(
+        (d.name, d.referral_id, d.due_on) == (name, referral_id, due) for d in case.open_deadlines()
+    )
 
 
 def _seeing(now: CaseNow, directory: Directory, region: str) -> Seeing:

@@ -9,7 +9,7 @@ the batch, which the worker tries again.
 
 Tracking begins at the head of the log the first time a version with notifications runs
 (`bootstrap.track_notifications`): events recorded before tell nobody (an upgraded installation
-would otherwise send years of notices at once).
+would otherwise send years of notices at once), also when the position is set back by hand.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ class EventNotices:
         with conn.transaction():
             conn.execute(LOCK, [f"referral_engine.notifications:{self.db.schema}"])
             row = conn.execute(
-                "select position from notification_tracking where name = %s", [store.EVENTS]
+                "select position, began_after from notification_tracking where name = %s",
+                [store.EVENTS],
             ).fetchone()
             if row is None:
                 return 0
@@ -96,7 +97,8 @@ class EventNotices:
                 return 0
             events, failures = parking.decoded(self.decode, rows)
             directory = RoundDirectory(conn)
-            failures += self._told(conn, events, directory, careful=careful)
+            news = [e for e in events if e.position > row[1]]  # older ones: history, told nobody
+            failures += self._told(conn, news, directory, careful=careful)
             if failures:
                 parking.park(conn, NAME, 1, NAME, sorted(failures), rows)
                 parking.log_parked(NAME, failures)

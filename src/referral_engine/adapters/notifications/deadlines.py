@@ -9,6 +9,7 @@ tells nobody: a new installation would otherwise announce every old overdue dead
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -18,11 +19,13 @@ import psycopg
 from referral_engine.adapters.notifications import store
 from referral_engine.adapters.notifications.cases import CaseReader
 from referral_engine.adapters.notifications.directory import RoundDirectory
+from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.engine import Projections, ReadModelNotReady
 from referral_engine.application.notifications import deadline_notices, deadline_source
 from referral_engine.workflows.loader import WorkflowRegistry
 
 DUE, PASSED = "due", "passed"
+log = logging.getLogger("referral_engine.notifications")
 
 
 class DeadlineNotices:
@@ -67,8 +70,13 @@ class DeadlineNotices:
                 source = _source(deadline)
                 if (source, stage) in looked:
                     continue
-                with conn.transaction():
-                    written += self._tell(conn, deadline, today, since, source, stage)
+                try:
+                    with conn.transaction():
+                        written += self._tell(conn, deadline, today, since, source, stage)
+                except Exception as exc:
+                    if not parking.refused(exc):
+                        raise  # the connection's or the server's: the scan is tried again
+                    _skipped(deadline, exc)
         return written
 
     def _tell(
@@ -113,6 +121,17 @@ class DeadlineNotices:
                     due = workflow.calendar.add(today, spec.remind_before, working=True)
                     furthest = max(furthest, due)
         return furthest + timedelta(days=1)
+
+
+def _skipped(deadline: dict[str, Any], exc: Exception) -> None:
+    """A deadline whose notices cannot be worked out (its case cannot be replayed: an event of
+    it is parked) is left for the next scan; the others are told meanwhile."""
+    log.warning(
+        "notifications: deadline %s of case %s skipped, tried again next time: %s",
+        deadline["name"],
+        deadline["case_id"],
+        type(exc).__name__,
+    )
 
 
 def _source(deadline: dict[str, Any]) -> str:

@@ -8,6 +8,9 @@ Each message is sent in its own transaction holding its outbox row locked (sever
 share the outbox), and recorded `sent` in it; a message recorded sent is never sent again. A
 refused send is tried again after `retry_seconds`, doubling each time (at most an hour), and set
 aside as `failed` after `max_attempts` or at once when the server refuses it for good (5xx).
+A message goes to the address its user has when it is sent (none: set aside), never to a user
+disabled since it was queued, and only to that address (the envelope is given, not read back
+from the headers).
 
 The crash window: a worker that dies after the server accepted a message and before the commit
 that records it sent sends it again after the restart, with the same Message-ID.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -45,8 +49,10 @@ SAID: dict[str, tuple[str, str]] = {
     ),
 }
 CLAIM = """
-select o.notification_id, o.address, o.message_id, o.attempts, n.kind, n.case_id, n.due_on
+select o.notification_id, u.email, o.message_id, o.attempts, n.kind, n.case_id, n.due_on,
+       u.disabled_at is not null
 from mail_outbox o join notifications n on n.id = o.notification_id
+join users u on u.id = n.recipient
 where o.status = 'pending' and o.next_attempt_at <= now()
 order by o.next_attempt_at, o.notification_id
 limit 1
@@ -58,7 +64,7 @@ def message(
     row: tuple[Any, ...], sender: str, base_url: str, now: datetime | None = None
 ) -> EmailMessage:
     """The e-mail of one outbox row: words, the case reference and a link, nothing else."""
-    _, address, message_id, _, kind, case_id, due_on = row
+    _, address, message_id, _, kind, case_id, due_on, *_ = row
     en, uk = SAID[kind]
     due = due_on.isoformat() if due_on else ""
     reference = str(case_id)[:8]
@@ -99,19 +105,22 @@ class Mailer:
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
 
-    def deliver(self) -> int:
-        """Send every message due now; returns how many were sent."""
+    def deliver(self, going: Callable[[], bool] = lambda: True) -> int:
+        """Send every message due now (while `going()` holds); returns how many were sent."""
         sent = 0
         client: smtplib.SMTP | None = None
         try:
-            while True:
+            while going():
                 with self.db.pool.connection() as conn, conn.transaction():
                     row = conn.execute(CLAIM).fetchone()
                     if row is None:
                         return sent
+                    mail = self._message(conn, row)
+                    if mail is None:
+                        continue
                     try:
                         client = client or self._connect()
-                        client.send_message(message(row, self.sender, self.base_url))
+                        client.send_message(mail, from_addr=self.sender, to_addrs=[row[1]])
                     except (smtplib.SMTPException, OSError) as exc:
                         self._failed(conn, row, exc)
                         _closed(client)
@@ -120,13 +129,39 @@ class Mailer:
                             return sent  # the server is unwell: the rest waits for the next round
                         continue
                     conn.execute(
-                        "update mail_outbox set status = 'sent', sent_at = now(), "
+                        "update mail_outbox set status = 'sent', sent_at = now(), address = %s, "
                         "attempts = attempts + 1, last_error = null where notification_id = %s",
-                        [row[0]],
+                        [row[1], row[0]],
                     )
                     sent += 1
+            return sent
         finally:
             _closed(client)
+
+    def _message(self, conn: Any, row: tuple[Any, ...]) -> EmailMessage | None:
+        """The message of a claimed row, or None when it is set aside instead: the user was
+        disabled or has no address now (it goes to the address they have when it is sent), or
+        no message can be made for the address (never one that holds up the rest)."""
+        if row[7] or row[1] is None:
+            why = "the user was disabled" if row[7] else "the user has no e-mail address now"
+            self._set_aside(conn, row, why)
+            return None
+        try:
+            mail = message(row, self.sender, self.base_url)
+            mail.as_bytes()  # the headers are checked as they are written out
+            if str(mail["To"]) != row[1]:  # the mail library read the address otherwise
+                raise ValueError("the To header would not name the address as it is")
+        except (ValueError, TypeError, LookupError) as exc:
+            self._set_aside(conn, row, f"no message can be made: {type(exc).__name__}: {exc}")
+            return None
+        return mail
+
+    def _set_aside(self, conn: Any, row: tuple[Any, ...], why: str) -> None:
+        conn.execute(
+            "update mail_outbox set status = 'failed', last_error = %s where notification_id = %s",
+            [why[:ERROR_MAX], row[0]],
+        )
+        log.warning("e-mail of notification %d set aside: %s", row[0], why.partition(":")[0])
 
     def _connect(self) -> smtplib.SMTP:
         target = self.smtp

@@ -46,6 +46,10 @@ SCHEMA = (
         name text primary key,
         position bigint not null,
         started_on date not null default current_date)""",
+    # the head of the log when notifications began: events up to it tell nobody, even read
+    # again after the position was set back (0 where the table came before the column)
+    "alter table notification_tracking add column if not exists began_after bigint not null "
+    "default 0",
     """create table if not exists notification_marks (
         source text not null,
         kind text not null,
@@ -154,23 +158,39 @@ class NotificationStore:
                 [user_id, unread, before, before, limit],
             ).fetchall()
 
-    def unread(self, user_id: UUID) -> int:
-        """How many of the user's notices are unread."""
+    def unread(self, user_id: UUID, *, at_most: int | None = None) -> int:
+        """How many of the user's notices are unread; counted only up to `at_most` if given
+        (the header's count on every page: a few index entries, never all of them)."""
         with self.db.pool.connection() as conn:
             row = conn.execute(
-                "select count(*) from notifications where recipient = %s and read_at is null",
-                [user_id],
+                "select count(*) from (select 1 from notifications where recipient = %s "
+                "and read_at is null limit %s) as unread",
+                [user_id, at_most],
             ).fetchone()
         return int(row[0]) if row else 0
 
-    def mark_read(self, user_id: UUID, ids: Sequence[int] | None = None) -> list[int]:
-        """Mark the user's notices read (the given ones, or every one); returns those marked
+    def newest_unread(self, user_id: UUID) -> int | None:
+        """The id of the user's newest unread notice, if any."""
+        with self.db.pool.connection() as conn:
+            row = conn.execute(
+                "select max(id) from notifications where recipient = %s and read_at is null",
+                [user_id],
+            ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def mark_read(
+        self, user_id: UUID, ids: Sequence[int] | None = None, *, up_to: int | None = None
+    ) -> list[int]:
+        """Mark the user's notices read (the given ones, or every one; only those up to id
+        `up_to` if given, so that one arriving meanwhile stays unread); returns those marked
         now. Another user's id is left alone, as one that does not exist."""
+        given = None if ids is None else list(ids)
         with self.db.pool.connection() as conn:
             rows = conn.execute(
                 "update notifications set read_at = now() where recipient = %s "
-                "and read_at is null and (%s::bigint[] is null or id = any(%s)) returning id",
-                [user_id, None if ids is None else list(ids), None if ids is None else list(ids)],
+                "and read_at is null and (%s::bigint[] is null or id = any(%s)) "
+                "and (%s::bigint is null or id <= %s) returning id",
+                [user_id, given, given, up_to, up_to],
             ).fetchall()
         return sorted(int(r[0]) for r in rows)
 

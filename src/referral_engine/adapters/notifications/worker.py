@@ -1,11 +1,13 @@
 """The notification worker: woken by the event log like the live projection worker, each round
 it writes the notices of new events, now and then looks at the deadlines, and sends the e-mail
-that is due. It runs inside `serve` and as `referral-engine notifications run`; several may run
-at once (one reads the log at a time, e-mail rows are locked as they are sent)."""
+that is due (in a thread of its own). It runs inside `serve` and as `referral-engine
+notifications run`; several may run at once (one reads the log at a time, e-mail rows are locked
+as they are sent)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,7 +58,8 @@ class Notifier:
 
 
 class NotificationWorker(Tailing):
-    """Notices of new events at once; deadlines every `scan_seconds`; e-mail when due."""
+    """Notices of new events at once; deadlines every `scan_seconds`; e-mail in a thread of its
+    own (a slow or unreachable SMTP server, or a long queue, never holds up the notices)."""
 
     name = "notifications"
 
@@ -67,21 +70,61 @@ class NotificationWorker(Tailing):
         self.notifier = notifier
         self.scan_seconds = scan_seconds
         self._next_scan = 0.0
+        mailer = notifier.mailer
+        self.mail = None if mailer is None else MailWorker(mailer, poll_seconds)
+
+    def start(self) -> None:
+        super().start()
+        if self.mail is not None:
+            self.mail.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.mail is not None:
+            self.mail.stopping.set()
+        super().stop(timeout)
+        if self.mail is not None:
+            self.mail.stop(timeout)
 
     def round(self) -> float | None:
         self.notifier.events.catch_up()
         now = time.monotonic()
         if now >= self._next_scan:
             self._next_scan = now + self.scan_seconds
-            self._apart("looking at the deadlines", self.notifier.deadlines.scan)
-        if self.notifier.mailer is not None:
-            self._apart("sending e-mail", self.notifier.mailer.deliver)
+            try:
+                self.notifier.deadlines.scan()
+            except Exception:  # never holds up the event log's notices: tried again next time
+                log.exception("notifications: looking at the deadlines failed; trying again later")
         return None
 
-    def _apart(self, what: str, work: Callable[[], int]) -> None:
-        """Deadlines and e-mail never hold up the event log's notices: a failure is logged and
-        tried again next time."""
-        try:
-            work()
-        except Exception:
-            log.exception("notifications: %s failed; trying again later", what)
+
+class MailWorker:
+    """Sends the e-mail that is due every `poll_seconds`, in a thread of its own; a failure is
+    logged and tried again next time."""
+
+    name = "notifications-mail"
+
+    def __init__(self, mailer: Mailer, poll_seconds: float = 1.0) -> None:
+        self.mailer = mailer
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def going(self) -> bool:
+        return not self.stopping.is_set()
+
+    def run(self) -> None:
+        while self.going():
+            try:
+                self.mailer.deliver(self.going)
+            except Exception:
+                log.exception("notifications: sending e-mail failed; trying again later")
+            self.stopping.wait(self.poll_seconds)

@@ -10,9 +10,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import typer
 from rich.console import Console
 
 from referral_engine.adapters.security import User
@@ -20,6 +21,22 @@ from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.domain.errors import FieldProblem, InvalidData
+
+POLL_MIN, POLL_MAX = 0.05, 60.0
+
+
+def _poll(value: float) -> float:
+    # not (a <= v <= b) also refuses nan, which every comparison fails
+    if not POLL_MIN <= value <= POLL_MAX:
+        raise typer.BadParameter(f"must be a number of seconds from {POLL_MIN} to {POLL_MAX:.0f}")
+    return value
+
+
+Poll = Annotated[
+    float,
+    typer.Option(help="Seconds between polls when not woken (0.05 to 60)", callback=_poll),
+]
+"""A worker's polling interval: 0, a negative number or nan would poll without waiting."""
 
 out = Console(width=None if Console().is_terminal else 140)
 err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)

@@ -165,17 +165,22 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     return response
 
 
-def unread(request: Request, user: User | None) -> int | None:
-    """How many of the user's notifications are unread, for the header; None when there is no
-    user or the count cannot be read (the header never fails a page)."""
+UNREAD_SHOWN = 99
+"""The header counts up to this many unread notifications, then says `99+`: every page asks,
+so the count reads a hundred index entries at most, never all of a user's notifications."""
+
+
+def unread(request: Request, user: User | None) -> str | None:
+    """How many of the user's notifications are unread, for the header (`99+` beyond 99); None
+    when there is no user or the count cannot be read (the header never fails a page)."""
     runtime = getattr(request.app.state, "runtime", None)
     if user is None or runtime is None:
         return None
     try:
-        count: int = runtime.notifications.unread(user.id)
+        count: int = runtime.notifications.unread(user.id, at_most=UNREAD_SHOWN + 1)
     except Exception:
         return None
-    return count
+    return f"{UNREAD_SHOWN}+" if count > UNREAD_SHOWN else str(count)
 
 
 def error_page(

@@ -68,6 +68,11 @@ class MarkRead(Body):
     ids: list[Id] | None = Field(
         default=None, max_length=500, description="The notifications to mark read; none: all"
     )
+    up_to: Id | None = Field(
+        default=None,
+        description="Only those up to this id (the newest you listed), so that one arriving "
+        "meanwhile stays unread; none: no limit",
+    )
 
 
 class MarkedOut(BaseModel):
@@ -112,6 +117,6 @@ def mark_read(request: Request, body: MarkRead, user: AnyUser, runtime: RuntimeD
     for notification_id in body.ids or ():
         if not store.owns(user.id, notification_id):
             raise NotificationNotFound(notification_id)
-    marked = store.mark_read(user.id, body.ids)
+    marked = store.mark_read(user.id, body.ids, up_to=body.up_to)
     mark_of(request).detail = {"notifications": marked}
     return MarkedOut(marked=marked, unread=store.unread(user.id))

@@ -3,6 +3,7 @@ case; marking one or all read. The header counts the unread ones on every page (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -23,6 +24,8 @@ from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 30
+ID = re.compile(r"[1-9][0-9]{0,17}")
+"""A notification's id in a form: ASCII digits only (`int` also reads `١٢`, and `²` not at all)."""
 Before = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 
 
@@ -61,6 +64,7 @@ def notifications(
         older=found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None,
         first=before is None,
         done=done,
+        upto=store.newest_unread(user.id),
     )
 
 
@@ -70,19 +74,28 @@ def notifications(
 def mark_read(
     request: Request, user: PageUser, runtime: RuntimeDep, form: Posted
 ) -> RedirectResponse:
-    """Mark one notification read (`id`), or every one; then back to the list."""
+    """Mark one notification read (`id`), or every one up to the newest the page showed
+    (`upto`: one arriving meanwhile stays unread); then back to the list."""
     store = runtime.notifications
-    given = form.get("id")
+    notification_id, upto = _id(form.get("id")), _id(form.get("upto"))
     ids = None
-    if isinstance(given, str) and given:
-        notification_id = int(given) if given.isdigit() and len(given) < 19 else 0
-        if not notification_id or not store.owns(user.id, notification_id):
+    if notification_id is not None:
+        if not store.owns(user.id, notification_id):
             raise NotificationNotFound(notification_id)
         ids = [notification_id]
-    marked = store.mark_read(user.id, ids)
+    marked = store.mark_read(user.id, ids, up_to=upto)
     mark_of(request).detail = {"notifications": marked}
     show = "unread" if form.get("show") == "unread" else "all"
     return RedirectResponse(f"/notifications?show={show}&done=marked", status_code=303)
+
+
+def _id(given: object) -> int | None:
+    """A notification's id as a form gives it (None: not given); any other text names none."""
+    if given is None or given == "":
+        return None
+    if isinstance(given, str) and ID.fullmatch(given):
+        return int(given)
+    raise NotificationNotFound(0)
 
 
 def _sayer(runtime: Runtime, t: Translator) -> Callable[[Notification], Shown]:
