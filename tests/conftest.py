@@ -10,7 +10,7 @@ from hypothesis import settings
 from referral_engine.adapters.crypto import MasterKey
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
-from tests.factories import FixedClock
+from tests.factories import FixedClock, with_synthetic_agencies
 
 pytest_plugins = ["tests.pg"]
 
@@ -41,5 +41,6 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def engine(clock: FixedClock) -> Engine:
-    """The engine on the in-memory event store with a fixed clock."""
-    return build_in_memory(clock=clock)
+    """The engine on the in-memory event store with a fixed clock, its agency registry holding
+    the synthetic agencies once first read."""
+    return with_synthetic_agencies(build_in_memory(clock=clock))

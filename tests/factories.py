@@ -6,7 +6,9 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,8 +16,10 @@ from uuid import UUID
 import yaml
 from hypothesis import settings
 
+from referral_engine.application import demo_agencies
 from referral_engine.application.demo import synthetic_data
 from referral_engine.application.engine import Engine
+from referral_engine.bootstrap import RegistryOpener
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.views import StepResult
@@ -77,8 +81,13 @@ def ukraine() -> WorkflowDefinition:
 
 
 def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> dict[str, Any]:
-    """Valid synthetic data for a step (all required fields), with overrides."""
+    """Valid synthetic data for a step (all required fields), with overrides. An agency field
+    names a synthetic agency of Kyiv Oblast (demo.default_agency); the service it must offer
+    is then the shelter's, `shelter-kyiv` offering it, unless told otherwise."""
     data: dict[str, Any] = synthetic_data(spec.fields, random.Random(seed), optional=0.0)
+    for field in spec.fields:
+        if field.type == "agency" and field.provides and field.provides in data:
+            data[field.provides] = "shelter"
     data.update(overrides)
     return data
 
@@ -105,11 +114,25 @@ def step(
     workflow = engine.workflow_of(case_id)
     spec = workflow.guard.step(case.state, trigger)
     assert spec is not None, f"{trigger} is not legal from {case.state}"
-    actor = actor or ACTORS_BY_ROLE[sorted(spec.roles)[0]]
+    if actor is None:
+        actor = ACTORS_BY_ROLE[sorted(spec.roles)[0]]
+        asked = next((t for t in workflow.transitions if t.trigger == spec.named_agency_only), None)
+        if asked is not None and asked.names_agency:  # a user of the agency that step asked
+            actor = replace(actor, agency=str(case.data.get(asked.names_agency)))
     kwargs.setdefault("expected_version", case.version)
-    return engine.take_step(
-        case_id, trigger, data if data is not None else data_for(spec), actor=actor, **kwargs
-    )
+    if data is None:
+        data = data_for(spec, 1, **police_unit_of(spec, case.region))
+    return engine.take_step(case_id, trigger, data, actor=actor, **kwargs)
+
+
+def police_unit_of(spec: TransitionSpec, region: str) -> dict[str, object]:
+    """The synthetic police unit of `region` for each police-unit field of the step."""
+    oblast = demo_agencies.OBLASTS.get(region)
+    return {
+        f.name: f"police-{oblast[0]}"
+        for f in spec.fields
+        if f.type == "agency" and "police_unit" in f.kinds and oblast is not None
+    }
 
 
 def path_to(workflow: WorkflowDefinition, state: str) -> list[str]:
@@ -134,10 +157,26 @@ def meeting(spec: TransitionSpec) -> dict[str, object]:
 
 
 def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
-    """An engine on the same store and clock that knows only this version of the workflow, so
-    that it opens cases under it (a full engine opens them under the newest)."""
+    """An engine on the same store, clock and agency registry that knows only this version of
+    the workflow, so that it opens cases under it (a full engine opens them under the newest)."""
     only = WorkflowRegistry([engine.workflows.get(workflow_id, version)])
-    return Engine(engine.store, only, engine.clock)
+    return Engine(engine.store, only, engine.clock, engine.open_agencies)
+
+
+def kyiv_shelter(slug: str) -> demo_agencies.Entry:
+    """A test's own synthetic shelter of Kyiv Oblast, registered with the synthetic agencies
+    (`with_synthetic_agencies(engine, kyiv_shelter("..."))`), with its agreement."""
+    return demo_agencies.Entry(slug, {"en": f"{slug} (synthetic)"}, "ngo", ("shelter",), (REGION,))
+
+
+def with_synthetic_agencies(engine: Engine, *more: demo_agencies.Entry) -> Engine:
+    """The engine, its agency registry filled with the synthetic agencies (demo_agencies.py:
+    `shelter-kyiv`, `clinic-kyiv`, `police-kyivska`, `lsa-kyivska`, ...) and `more` when first
+    opened, so that only tests naming an agency pay for it."""
+    opener = engine.open_agencies
+    assert isinstance(opener, RegistryOpener)
+    opener.seed = partial(demo_agencies.register, entries=(*demo_agencies.ENTRIES, *more))
+    return engine
 
 
 def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: Any) -> UUID:
@@ -151,13 +190,22 @@ def case_in(engine: Engine, state: str, *, consent: bool = True, **opening: Any)
 
 
 def send_referral(
-    engine: Engine, case_id: UUID, agency: str = "shelter-kyiv", service: str = "shelter"
+    engine: Engine, case_id: UUID, agency: str | None = None, service: str = "shelter"
 ) -> StepResult:
+    """Refer the person to `agency` for `service`: by default the Kyiv shelter where it offers
+    the service, else the first synthetic agency offering it in the case's region."""
     workflow = engine.workflows.get(UKRAINE)
     assert workflow.referrals is not None
+    case = engine.case(case_id)
+    if agency is None:
+        offering = [
+            e.slug
+            for e in demo_agencies.ENTRIES
+            if service in e.services and case.region in e.regions
+        ]
+        agency = "shelter-kyiv" if "shelter-kyiv" in offering else offering[0]
     data = data_for(workflow.referrals.send, agency=agency, service=service)
-    version = engine.case(case_id).version
-    return engine.send_referral(case_id, data, actor=LSA, expected_version=version)
+    return engine.send_referral(case_id, data, actor=LSA, expected_version=case.version)
 
 
 def referral_step(
@@ -165,13 +213,18 @@ def referral_step(
     case_id: UUID,
     referral_id: str,
     trigger: str,
-    actor: Actor = SHELTER,
+    actor: Actor | None = None,
     **overrides: Any,
 ) -> StepResult:
+    """A step on a referral, by default by the shelter's user, of the referral's agency."""
     workflow = engine.workflows.get(UKRAINE)
     assert workflow.referrals is not None
     spec = next(t for t in workflow.referrals.transitions if t.trigger == trigger)
-    version = engine.case(case_id).version
+    case = engine.case(case_id)
+    version = case.version
+    if actor is None:
+        sent = next((r.agency for r in case.referrals if r.id == referral_id), SHELTER.agency)
+        actor = replace(SHELTER, agency=sent)
     return engine.take_referral_step(
         case_id,
         referral_id,
@@ -199,8 +252,12 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
             referrals = document["referrals"]
             referrals.update(agency_field=agency, service_field=service)
             sends = [referrals["send"]]
-            sends += [lang["referrals"]["send"] for lang in document.get("labels", {}).values()]
+            labels = document.get("labels", {}).values()
+            sends += [lang["referrals"]["send"] for lang in labels if "referrals" in lang]
             for send in sends:
                 send["fields"] = {renamed.get(k, k): v for k, v in send["fields"].items()}
+                for field in send["fields"].values():  # an agency field offering the service
+                    if isinstance(field, dict) and field.get("provides") == "service":
+                        field["provides"] = service
         (folder / shipped.name).write_text(yaml.safe_dump(document), encoding="utf-8")
     return folder

@@ -21,7 +21,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from tests.factories import FixedClock
+from tests.factories import FixedClock, with_synthetic_agencies
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CI_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -119,6 +119,22 @@ def drop_schemas(database_url: str, schema: str) -> None:
 
 @pytest.fixture
 def pg_runtime(pg_settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
-    """The engine wired on PostgreSQL with a fixed clock."""
+    """The engine wired on PostgreSQL with a fixed clock; its agency registry holds the synthetic
+    agencies (application/demo_agencies.py) from when it is first opened."""
     with build(pg_settings, clock=clock) as runtime:
+        with_synthetic_agencies(runtime.engine)
         yield runtime
+
+
+@pytest.fixture
+def empty_registry(pg_runtime: Runtime) -> None:
+    """No synthetic agencies: for tests of the registry itself, which fill it as they go."""
+    pg_runtime.open_agencies.seed = None
+
+
+@pytest.fixture
+def synthetic_agencies(pg_runtime: Runtime) -> Runtime:
+    """The synthetic agencies written to this test's schema now, for the processes it starts
+    (`referral-engine users add ...` refuses an agency that is not registered)."""
+    pg_runtime.open_agencies()  # opening the registry fills it
+    return pg_runtime

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from types import TracebackType
 
@@ -19,7 +20,7 @@ from referral_engine.adapters import (
     security,
     sessions,
 )
-from referral_engine.adapters.agency_store import AgencyStore
+from referral_engine.adapters.agency_store import AgencyStore, open_agency_store
 from referral_engine.adapters.audit import AuditLog
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
@@ -59,6 +60,36 @@ MASTER_FILE = "master.key"
 """The embedded demo's generated master key, under `home`."""
 
 
+class RegistryOpener:
+    """Opens the agency registry's store when first needed (a command naming an agency, a page
+    of the registry): processes that never read it open no connection for it. `seed`, if set
+    before, is handed the registry once it is opened (tests fill it with synthetic agencies)."""
+
+    def __init__(self, open_store: Callable[[], AgencyStore], clock: Clock) -> None:
+        self.open_store = open_store
+        self.clock = clock
+        self.seed: Callable[[Agencies], object] | None = None
+        self.opened: Agencies | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Agencies:
+        opened = self.opened
+        if opened is not None:
+            return opened
+        with self._lock:  # two requests may ask first at once
+            if self.opened is None:
+                registry = Agencies(self.open_store(), self.clock)
+                if self.seed is not None:
+                    self.seed(registry)
+                self.opened = registry
+            return self.opened
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.store.close()
+            self.opened = None
+
+
 @dataclass
 class Runtime:
     """Everything wired for one process; close it to release the pool and the embedded server."""
@@ -72,6 +103,7 @@ class Runtime:
     projections: Projections
     sessions: ServerSessions
     limits: SignInLimits
+    open_agencies: RegistryOpener
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
     master_file: Path | None = None
     """Where the master key came from when it is the embedded demo's generated file."""
@@ -81,14 +113,11 @@ class Runtime:
         """Erasure requests and their approval by a second person."""
         return Erasures(self.engine, PostgresErasureRequests(self.db))
 
-    @cached_property
+    @property
     def agencies(self) -> Agencies:
         """The agency registry, on its own event store (table `agencies_events`), opened when
-        first used: most commands never read it."""
-        env = eventsourcing_env(self.database_url, self.settings)
-        env["POSTGRES_POOL_SIZE"] = "1"  # a few admins' writes and page reads: no pool of its own
-        store = AgencyStore(env=env)
-        return Agencies(store, self.engine.clock)
+        first used: commands naming no agency never read it."""
+        return self.open_agencies()
 
     @cached_property
     def notifications(self) -> NotificationStore:
@@ -155,8 +184,7 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.store.close()
-        if "agencies" in self.__dict__:
-            self.agencies.store.close()
+        self.open_agencies.close()
         self.projections.close()
         self.db.close()
         if self.embedded is not None:
@@ -201,7 +229,8 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
             embedded.stop()
         raise
     roles = {role for w in workflows for role in w.roles}
-    engine = Engine(store, workflows, clock)
+    agencies = RegistryOpener(partial(_agency_store, url, settings), clock)
+    engine = Engine(store, workflows, clock, agencies)
     users, audit_log = Users(db, roles, settings.token_days), AuditLog(db)
     signed_in = ServerSessions(db, settings.session_idle_minutes, settings.session_hours)
     limits = SignInLimits(db, Limits.of(settings))
@@ -216,9 +245,16 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
         projections,
         signed_in,
         limits,
+        agencies,
         embedded,
         master_file,
     )
+
+
+def _agency_store(url: str, settings: Settings) -> AgencyStore:
+    env = eventsourcing_env(url, settings)
+    env["POSTGRES_POOL_SIZE"] = "1"  # a few admins' writes and cached reads: no pool of its own
+    return open_agency_store(url, env, settings.connect_timeout_seconds)
 
 
 def _projections(
@@ -293,7 +329,8 @@ def rotate_master(runtime: Runtime, new: MasterKey) -> int:
 
 
 def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now) -> Engine:
-    """The engine on the in-memory event store, for fast unit tests of the rules."""
+    """The engine on the in-memory event store (and an in-memory agency registry, opened when
+    first needed: `engine.open_agencies`), for fast unit tests of the rules."""
     settings = settings or Settings()
     workflows = WorkflowRegistry.from_directory(settings.workflows_dir)
     store = CaseStore(
@@ -301,12 +338,16 @@ def build_in_memory(settings: Settings | None = None, *, clock: Clock = utc_now)
         keys=MemoryCaseKeys(),
         personal=_personal(workflows),
     )
-    return Engine(store, workflows, clock)
+    return Engine(store, workflows, clock, RegistryOpener(_memory_agency_store, clock))
 
 
 def build_agencies_in_memory(*, clock: Clock = utc_now) -> Agencies:
     """The agency registry on the in-memory event store, for fast unit tests of its rules."""
-    return Agencies(AgencyStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}), clock)
+    return Agencies(_memory_agency_store(), clock)
+
+
+def _memory_agency_store() -> AgencyStore:
+    return AgencyStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
 
 def master_key(settings: Settings, *, embedded: bool) -> MasterKey:

@@ -4,10 +4,13 @@ the pages never scroll sideways at 375 px."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from referral_engine.domain.commands import Actor
 from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll
+
+pytestmark = pytest.mark.usefixtures("empty_registry")  # the registry as the test makes it
 
 WORDS = {
     "en": {

@@ -62,7 +62,9 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     interview.get_by_role("button").click()
     expect(worker.get_by_role("status")).to_contain_text("InterviewConducted (Version 4)")
     verification = worker.locator("#form-request_verification")  # starts a 10-day deadline
-    verification.get_by_label("Police unit").fill("Synthetic police unit 1")
+    verification.get_by_label("Police unit").select_option(  # a unit of the registry, by name
+        label="National Police, main department in Kyiv Oblast (synthetic)"
+    )
     verification.get_by_role("button").click()
     expect(worker.locator(".summary [data-state]")).to_have_attribute(
         "data-state", "awaiting_verification"

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from referral_engine.application import demo_agencies
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.workflow import TransitionSpec
 from referral_engine.entrypoints.asgi import create_app
@@ -170,8 +171,12 @@ def send_referral(
     case_id: str,
     version: int,
     agency: str = "shelter-kyiv",
-    service: str = "shelter",
+    service: str | None = None,
 ) -> httpx.Response:
+    """Refer to `agency` for `service` (by default the first the synthetic agency offers)."""
+    if service is None:
+        offered = next((e.services for e in demo_agencies.ENTRIES if e.slug == agency), ())
+        service = offered[0] if offered else "shelter"
     body = {"agency": agency, "service": service, "data": {}, "expected_version": version}
     return client.post(f"/api/cases/{case_id}/referrals", json=body, headers=caller.auth)
 

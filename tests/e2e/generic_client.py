@@ -46,6 +46,9 @@ class GenericClient:
     refused: list[str] = field(default_factory=list)
     taken: list[tuple[str, str]] = field(default_factory=list)
     """Each step taken: its trigger and where it was posted."""
+    region: str = KYIV
+    named: set[str] = field(default_factory=set)
+    """The fields an agency of the registry was chosen for."""
 
     def walk(self, goal_state: str, goal_event: str, max_steps: int = 40) -> dict[str, Any]:
         """Take offered steps until the case is in `goal_state` with `goal_event` recorded."""
@@ -67,6 +70,7 @@ class GenericClient:
         opener = next(u for u in self.users if u.role in opening["roles"])
         codes = [r["code"] for r in self.served["regions"]]
         region = KYIV if KYIV in codes or not codes else codes[0]
+        self.region = region
         body = {"workflow": self.served["id"], "region": region, "data": self.fill(opening)}
         response = self.client.post("/api/cases", json=body, headers=opener.auth)
         assert response.status_code == 201, response.text
@@ -142,9 +146,13 @@ class GenericClient:
         body: dict[str, Any] = {"expected_version": offer.version, "data": {}}
         if how["trigger"] is not None:
             body["trigger"] = how["trigger"]
-        for name, value in self.fill(step).items():
+        filled = self.fill(step)
+        for f in step["fields"]:
+            if f["type"] == "agency":
+                self.name_agency(f, step["fields"], filled)
+        for name, value in filled.items():
             where = how["field_paths"][name]
-            value = self.agency if where == "agency" else value
+            value = self.agency if where == "agency" and f"{name}" not in self.named else value
             if where.startswith("data."):
                 body["data"][where.removeprefix("data.")] = value
             else:
@@ -156,6 +164,30 @@ class GenericClient:
         if response.status_code == 409 and "illegal-transition" in response.text:
             self.refused.append(f"{step['trigger']}: {response.json()['detail']}")
         assert response.status_code in (200, 201), (step["trigger"], response.text)
+
+    def name_agency(
+        self, field: dict[str, Any], fields: list[dict[str, Any]], filled: dict[str, Any]
+    ) -> None:
+        """An agency field: a registered agency that fits it, as the registry's API lists them
+        (the receiving users' own agency where it fits), with a service it offers."""
+        region = {"region": self.region} if field["serves_case_region"] else {}
+        found = [
+            agency
+            for kind in field["kinds"] or [None]
+            for agency in self.client.get(
+                "/api/agencies", params={**region, **({"kind": kind} if kind else {})},
+                headers=self.users[0].auth,
+            ).json()
+        ]  # fmt: skip
+        if field["provides"]:
+            values = next(f["values"] for f in fields if f["name"] == field["provides"])
+            found = [a for a in found if set(a["services"]) & set(values)]
+            chosen = next((a for a in found if a["id"] == self.agency), found[0])
+            filled[field["provides"]] = sorted(set(chosen["services"]) & set(values))[0]
+        else:
+            chosen = found[0]
+        filled[field["name"]] = chosen["id"]
+        self.named.add(field["name"])
 
     def wait_for(self, case: dict[str, Any]) -> None:
         """Nothing onwards yet: time passes until a held-back step may be taken."""

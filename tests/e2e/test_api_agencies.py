@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Callers, assert_problem
+
+pytestmark = pytest.mark.usefixtures("empty_registry")  # the registry as the test makes it
 
 SHELTER = {
     "id": "shelter-kyiv",

@@ -127,7 +127,7 @@ def test_the_board_page_shows_steps_not_allowed_yet_and_groups_by_region_and_age
     assert earliest.isoformat() in page
     assert 'id="board-groups"' in page and str(board["late"])[:8] in page
     assert str(board["hidden"])[:8] not in page
-    agency = callers["lsa"].agency  # who requested both verifications
+    agency = callers["police"].agency  # the unit asked: it answers for both verifications
     narrowed = client.get(f"/deadlines?agency={agency}").text
     assert str(board["late"])[:8] in narrowed and "Conclusive Grounds" not in narrowed
     assert client.get(f"/deadlines?region={LVIV}").status_code == 403

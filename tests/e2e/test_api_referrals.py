@@ -18,7 +18,7 @@ from tests.e2e.conftest import (
 def test_sending_a_referral_answers_201_with_its_id(client: TestClient, callers: Callers) -> None:
     case_id, version = case_in(client, callers, "application_registered")
 
-    response = send_referral(client, callers["lsa"], case_id, version, service="medical")
+    response = send_referral(client, callers["lsa"], case_id, version, "clinic-kyiv", "medical")
 
     assert response.status_code == 201
     assert response.json() == {

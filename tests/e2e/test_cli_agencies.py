@@ -3,9 +3,13 @@ and ends an agreement, each audited with the OS user; a mistake is one line and 
 
 from __future__ import annotations
 
+import pytest
+
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 from tests.e2e.test_cli import cli, pg_env
+
+pytestmark = pytest.mark.usefixtures("empty_registry")  # the registry as the test makes it
 
 ADMIN = Actor("ops", "admin", "it")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from referral_engine.bootstrap import build
 from referral_engine.config import PROJECT_ROOT, Settings
 from tests.e2e.test_cli import cli, pg_env
-from tests.factories import case_in, send_referral
+from tests.factories import case_in, kyiv_shelter, send_referral, with_synthetic_agencies
 
 FRAGILE = Path(__file__).parents[1] / "read_models" / "fragile"
 POISON = "agency-this-handler-cannot-fold"
@@ -39,6 +39,7 @@ def test_parked_events_are_listed_then_refolded_after_a_fix(
     broken = read_models(tmp_path / "broken", FRAGILE)
     settings = pg_settings.model_copy(update={"projections_dir": broken})
     with build(settings) as runtime:
+        with_synthetic_agencies(runtime.engine, kyiv_shelter(POISON))
         case_id = case_in(runtime.engine, "application_registered")
         send_referral(runtime.engine, case_id, agency=POISON)
         runtime.projections.catch_up()

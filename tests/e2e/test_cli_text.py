@@ -46,6 +46,7 @@ def test_an_argument_with_a_bad_character_is_refused_naming_its_place() -> None:
     assert "argument 3: must not contain an invisible formatting character" in result.stderr
 
 
+@pytest.mark.usefixtures("synthetic_agencies")  # the user's agency is a registered one
 def test_a_users_region_must_be_a_code_of_a_workflows_registry(pg_settings: Settings) -> None:
     refused = add_user(pg_settings, region="Kyivska")
     assert refused.returncode == 2, refused.stdout + refused.stderr

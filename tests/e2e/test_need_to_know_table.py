@@ -35,7 +35,7 @@ from tests.e2e.pages import csrf_of, sign_in
 
 NAME = "Synthetic Tablename Vqzx"
 NARRATIVE = "Synthetic screening story for the table: Zqxv dock"
-OTHER_NOTES = "Synthetic notes meant for the psychologist only: Xqvz"
+OTHER_NOTES = "Synthetic notes meant for the migration organisation only: Xqvz"
 WHOLE, REFERRED, NONE = "whole", "referred", "none"
 
 
@@ -125,8 +125,9 @@ def page_case_routes() -> list[tuple[str, str]]:
 
 @pytest.fixture
 def shared_case(client: TestClient, callers: Callers, pg_runtime: Runtime) -> str:
-    """A Kyiv case screened by the NGO, referred to the shelter (r1) and to a psychologist (r2,
-    with notes), with its verification requested from the Kyiv police unit."""
+    """A Kyiv case screened by the NGO, referred to the shelter (r1) and to a migration
+    organisation for medical care (r2, with notes), with its verification requested from the
+    Kyiv police unit."""
     for name, role, agency, region in EXTRA_USERS:
         callers.add(pg_runtime, name, role, agency, [region])
     data = opening_data(person_name=NAME, narrative=NARRATIVE)
@@ -140,7 +141,7 @@ def shared_case(client: TestClient, callers: Callers, pg_runtime: Runtime) -> st
     version = walk(client, callers, case_id, 1, "record_consent", "register_application")
     version = walk(client, callers, case_id, version, "conduct_interview")
     assert send_referral(client, callers["lsa"], case_id, version).status_code == 201
-    body = {"agency": "psych-kyiv", "service": "psychological", "expected_version": version + 1,
+    body = {"agency": "iom-synthetic", "service": "medical", "expected_version": version + 1,
             "data": {"referral_notes": OTHER_NOTES}}  # fmt: skip
     second = client.post(f"/api/cases/{case_id}/referrals", json=body, headers=callers["lsa"].auth)
     assert second.status_code == 201, second.text

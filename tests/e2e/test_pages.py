@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from fastapi.testclient import TestClient
 
 from referral_engine.application import demo
@@ -266,6 +267,7 @@ def wait_for_rebuild(runtime: Runtime, name: str) -> None:
     wait_until(done, what=f"the rebuild of {name}")
 
 
+@pytest.mark.usefixtures("synthetic_agencies")  # the users' agency is a registered one
 def test_users_add_with_a_password_from_the_command_line(
     client: TestClient, pg_settings: Settings
 ) -> None:
@@ -300,6 +302,7 @@ def test_referrals_are_sent_and_answered_through_their_forms(
 ) -> None:
     case_id, version = case_in(client, callers, "application_registered")
     sign_in(client, callers["lsa"].token)
+    assert '<option value="shelter/shelter-kyiv">' in client.get(f"/cases/{case_id}").text
     sent = post_form(
         client,
         f"/cases/{case_id}",
@@ -307,8 +310,7 @@ def test_referrals_are_sent_and_answered_through_their_forms(
         {
             "trigger": "send_referral",
             "expected_version": str(version),
-            "data.agency": "shelter-kyiv",
-            "data.service": "shelter",
+            "data.agency": "shelter/shelter-kyiv",  # the picker names the service and the agency
             "data.urgent": "true",
         },
     )

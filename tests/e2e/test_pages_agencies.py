@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
@@ -13,6 +14,8 @@ from referral_engine.domain.commands import Actor
 from tests.e2e.conftest import Callers
 from tests.e2e.pages import post_form, sign_in
 from tests.e2e.test_pages_ukrainian import english_interface, in_ukrainian, left_in_english, seen
+
+pytestmark = pytest.mark.usefixtures("empty_registry")  # the registry as the test makes it
 
 ADMIN = Actor("admin", "admin", "it")
 

@@ -13,6 +13,7 @@ ADMIN = Actor("admin", "admin", "it")
 
 
 def test_the_registry_is_kept_apart_and_read_back_by_a_fresh_runtime(pg_runtime: Runtime) -> None:
+    pg_runtime.open_agencies.seed = None  # a registry of this test's own making
     registry = pg_runtime.agencies
     registry.register("lsa-kyivska", {"en": "LSA Kyiv"}, "state_body", [], ["UA-32"], actor=ADMIN)
     registry.register(

@@ -24,7 +24,14 @@ from referral_engine.adapters.readmodels.worker import LiveWorker
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import PROJECT_ROOT, Settings
-from tests.factories import case_in, send_referral, step, wait_until
+from tests.factories import (
+    case_in,
+    kyiv_shelter,
+    send_referral,
+    step,
+    wait_until,
+    with_synthetic_agencies,
+)
 
 FRAGILE = Path(__file__).parents[1] / "read_models" / "fragile"
 _spec = importlib.util.spec_from_file_location("fragile_for_tests", FRAGILE / "projection.py")
@@ -43,6 +50,7 @@ def runtime(pg_settings: Settings, tmp_path: Path) -> Iterator[Runtime]:
             (folder / shipped.name).symlink_to(shipped)
     (folder / "fragile").symlink_to(FRAGILE)
     with build(pg_settings.model_copy(update={"projections_dir": folder})) as rt:
+        with_synthetic_agencies(rt.engine, kyiv_shelter(fragile.POISON))
         yield rt
 
 
@@ -84,7 +92,7 @@ def poison(runtime: Runtime) -> dict[str, int]:
     send_referral(engine, first, agency="shelter-kyiv")
     raising = send_referral(engine, first, agency=fragile.POISON)
     second = case_in(engine, "application_registered")
-    nul = send_referral(engine, second, agency="clinic-kyiv")
+    nul = send_referral(engine, second, agency="clinic-kyiv", service="medical")
     store_agency(runtime, second, nul.version, "shelter\x00kyiv")
     send_referral(engine, second, agency="clinic-kyiv", service="medical")
     step(engine, case_in(engine, "screened"), "register_application")

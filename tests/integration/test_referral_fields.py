@@ -21,6 +21,7 @@ from tests.factories import (
     case_in,
     data_for,
     referral_step,
+    with_synthetic_agencies,
     workflows_naming_referrals,
 )
 
@@ -33,6 +34,7 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def renamed_runtime(pg_settings: Settings, folder: Path, clock: FixedClock) -> Iterator[Runtime]:
     with build(pg_settings.model_copy(update={"workflows_dir": folder}), clock=clock) as runtime:
+        with_synthetic_agencies(runtime.engine)
         yield runtime
 
 
@@ -53,7 +55,7 @@ def refer_to_the_shelter(engine: Engine) -> UUID:
 
 
 def test_the_named_agency_accepts_and_assists(folder: Path, clock: FixedClock) -> None:
-    engine = build_in_memory(Settings(workflows_dir=folder), clock=clock)
+    engine = with_synthetic_agencies(build_in_memory(Settings(workflows_dir=folder), clock=clock))
     case_id = refer_to_the_shelter(engine)
 
     (referral,) = engine.case(case_id).referrals

@@ -11,7 +11,7 @@ from referral_engine.application import demo
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.domain.errors import InvalidData, TooEarly
-from tests.factories import LSA, FixedClock, case_in, send_referral, step
+from tests.factories import LSA, FixedClock, case_in, send_referral, step, with_synthetic_agencies
 from tests.unit.test_uk_nrm import take, uk_case
 
 
@@ -19,7 +19,7 @@ from tests.unit.test_uk_nrm import take, uk_case
 def engine(request: pytest.FixtureRequest, clock: FixedClock) -> Engine:
     """The same stories on the in-memory store and on PostgreSQL."""
     if request.param == "in-memory":
-        return build_in_memory(clock=clock)
+        return with_synthetic_agencies(build_in_memory(clock=clock))
     found: Engine = request.getfixturevalue("pg_runtime").engine
     return found
 

@@ -253,6 +253,6 @@ def test_a_named_agency_is_recorded_on_the_step_that_sends_the_case(engine: Engi
     case_id = case_in(engine, "interviewed")
     workflow = engine.workflows.get(UKRAINE)
     spec = next(t for t in workflow.transitions if t.trigger == "request_verification")
-    step(engine, case_id, "request_verification", data=data_for(spec, police_unit="police-x"))
+    step(engine, case_id, "request_verification", data=data_for(spec, police_unit="police-kyivska"))
     (last,) = list(engine.store.events.get(case_id))[-1:]
-    assert (last.agency, last.referral_id) == ("police-x", None)
+    assert (last.agency, last.referral_id) == ("police-kyivska", None)

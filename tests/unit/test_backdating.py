@@ -25,7 +25,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import StepResult
 from referral_engine.workflows.loader import WorkflowRegistry
-from tests.factories import WORKFLOWS, FixedClock, data_for
+from tests.factories import WORKFLOWS, FixedClock, data_for, with_synthetic_agencies
 from tests.unit.test_uk_nrm import CA, FR, SUPERVISOR, UK, take
 
 
@@ -105,7 +105,7 @@ def supervisor_decides(tmp_path: Path, clock: FixedClock) -> Engine:
     rg = next(t for t in document["transitions"] if t["trigger"] == "decide_rg_positive")
     rg["roles"] = ["competent_authority", "supervisor"]
     (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
-    return build_in_memory(Settings(workflows_dir=tmp_path), clock=clock)
+    return with_synthetic_agencies(build_in_memory(Settings(workflows_dir=tmp_path), clock=clock))
 
 
 def test_a_supervisor_confirming_the_backdating_with_a_reason_counts_from_the_stated_day(

@@ -686,7 +686,7 @@ def test_a_referral_sent_before_events_named_its_agency_replays_from_its_data(
 ) -> None:
     """Version 1 of the step event left the agency and service in the send data only."""
     case_id = case_in(engine, "application_registered")
-    send_referral(engine, case_id, agency="shelter-kyiv", service="medical")
+    send_referral(engine, case_id, agency="clinic-kyiv", service="medical")
     mapper = engine.store.mapper
     sent = list(engine.store.events.get(case_id))[-1]
     stored = mapper.to_stored_event(sent)
@@ -694,12 +694,12 @@ def test_a_referral_sent_before_events_named_its_agency_replays_from_its_data(
     state.pop("backdating")  # version 3's
     assert (state.pop("class_version"), state.pop("agency"), state.pop("service")) == (
         3,
-        "shelter-kyiv",
+        "clinic-kyiv",
         "medical",
     )
     version_1 = replace(stored, state=mapper.transcoder.encode(state))
 
     replayed = mapper.to_domain_event(version_1)
 
-    assert (replayed.agency, replayed.service) == ("shelter-kyiv", "medical")
+    assert (replayed.agency, replayed.service) == ("clinic-kyiv", "medical")
     assert vars(replayed) == vars(sent)

@@ -11,6 +11,13 @@ import pytest
 from referral_engine.adapters.security import UserExists
 from referral_engine.application.dashboards import DashboardNotFound
 from referral_engine.domain import errors
+from referral_engine.domain.agency_errors import (
+    REFERRER,
+    REGION_STATE_BODY,
+    AgencyUnsuitable,
+    AgreementMissing,
+    NotAddressedAgency,
+)
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
 from referral_engine.entrypoints.web import explain
@@ -36,6 +43,7 @@ BAD_VALUES = [
     (FieldSpec("a", "enum_list", values=("person",)), ["nobody"]),
     (FieldSpec("a", "enum_list", values=("person",)), ["person", "person"]),
     (FieldSpec("a", "string", required=True), None),
+    (FieldSpec("a", "agency"), "Police of Kyiv Oblast"),
 ]
 
 
@@ -109,6 +117,13 @@ EXAMPLES: list[errors.DomainError] = [
     *(errors.AgreementConflict("shelter-kyiv", "2026-17", c) for c in errors.AgreementConflict.WHY),
     errors.SubscriptionNotFound("3f0c8e1a-0000-4000-8000-000000000001"),
     errors.DeliveryNotFound("3f0c8e1a-0000-4000-8000-000000000001", "msg_1"),
+    *(
+        AgencyUnsuitable("agency", "shelter-kyiv", code, service="legal_aid", region="UA-32")
+        for code in AgencyUnsuitable.WHY
+    ),
+    AgreementMissing("shelter-kyiv", "shelter", date(2026, 3, 2), REGION_STATE_BODY, [], "UA-32"),
+    AgreementMissing("shelter-kyiv", "shelter", date(2026, 3, 2), REFERRER, ["ngo-x"], "UA-32"),
+    NotAddressedAgency("record_verification", "police-lvivska", "police-kyivska", "request"),
 ]
 
 

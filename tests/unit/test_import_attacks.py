@@ -17,14 +17,14 @@ from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import ImportMappingInvalid, RegisterUnreadable
 from referral_engine.domain.imports import case_id_of
-from tests.factories import FixedClock
+from tests.factories import FixedClock, with_synthetic_agencies
 
 MAPPING = (PROJECT_ROOT / "docs" / "import" / "ministry-register.yaml").read_text()
 ADMIN = Actor("admin.import", "admin", "mlsp")
 
 
 def imports() -> Imports:
-    engine = build_in_memory(clock=FixedClock())
+    engine = with_synthetic_agencies(build_in_memory(clock=FixedClock()))
     return Imports(engine.store, engine.workflows, engine.clock)
 
 
@@ -90,7 +90,8 @@ def test_a_list_where_a_name_belongs_is_refused_not_a_type_error(
 
 
 def test_a_field_filled_by_two_columns_is_refused() -> None:
-    both = spoiled('"Підрозділ поліції": police_unit', '"Підрозділ поліції": application_number')
+    police = '"Підрозділ поліції": {field: police_unit,'
+    both = spoiled(police, '"Підрозділ поліції": {field: application_number,')
     twice = (
         "columns: application_number is filled by two columns: 'Номер заяви', 'Підрозділ поліції'"
     )

@@ -11,6 +11,7 @@ from referral_engine.application.registers import read_register
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
+from tests.factories import with_synthetic_agencies
 
 DOCS = PROJECT_ROOT / "docs"
 
@@ -20,7 +21,7 @@ def test_the_documented_mapping_is_the_shipped_file_and_imports_a_register() -> 
     assert shown is not None
     mapping = (DOCS / "import" / "ministry-register.yaml").read_text()
     assert shown.group(1) == mapping
-    engine = build_in_memory()
+    engine = with_synthetic_agencies(build_in_memory())
     data, expected = synthetic_register(60, bad=10)
     report = Imports(engine.store, engine.workflows, engine.clock).run(
         read_register(data, "register.csv"),

@@ -17,7 +17,7 @@ from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import ImportMappingInvalid, RegisterUnreadable
 from referral_engine.domain.imports import case_id_of
-from tests.factories import START, FixedClock
+from tests.factories import START, FixedClock, with_synthetic_agencies
 
 MAPPING = (PROJECT_ROOT / "docs" / "import" / "ministry-register.yaml").read_text()
 ADMIN = Actor("admin.import", "admin", "mlsp")
@@ -36,7 +36,7 @@ BAD_COLUMNS = {
 
 
 def imports() -> Imports:
-    engine = build_in_memory(clock=FixedClock())
+    engine = with_synthetic_agencies(build_in_memory(clock=FixedClock()))
     return Imports(engine.store, engine.workflows, engine.clock)
 
 
@@ -119,7 +119,7 @@ def test_a_stopped_import_resumes_without_duplicates() -> None:
 
 def test_an_erased_case_is_never_imported_again() -> None:
     data, _ = synthetic_register(2)
-    engine = build_in_memory(clock=FixedClock())
+    engine = with_synthetic_agencies(build_in_memory(clock=FixedClock()))
     importer = Imports(engine.store, engine.workflows, engine.clock)
     importer.run(read_register(data, "r.csv"), "ukraine-nrm", MAPPING, actor=ADMIN)
     engine.erase_personal_data(case_id_of("mlsp-status-register", "1"), "request", actor=ADMIN)

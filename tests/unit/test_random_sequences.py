@@ -26,8 +26,8 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import DomainError
 from referral_engine.domain.views import CaseView
 from referral_engine.workflows.loader import WorkflowRegistry
-from tests.factories import WORKFLOWS, FixedClock, examples
-from tests.unit.workflow_oracle import Expected, Rules, Step, valid
+from tests.factories import WORKFLOWS, FixedClock, examples, with_synthetic_agencies
+from tests.unit.workflow_oracle import REGISTRY, Expected, Rules, Step, valid
 
 SHIPPED = [Rules(path) for path in sorted(WORKFLOWS.glob("*.yaml"))]
 AGENCIES = ("shelter-kyiv", "clinic-kyiv")
@@ -49,6 +49,9 @@ def value(data: st.DataObject, spec: dict[str, Any], today: date) -> Any:
         return data.draw(st.booleans())
     if kind == "country":
         return data.draw(st.sampled_from(["UA", "MD", "GB", "stateless", "unknown"]))
+    if kind == "agency":  # mostly Kyiv Oblast's unit, sometimes another region's, or no police
+        units = ["police-kyivska"] * 3 + ["police-lvivska", "shelter-kyiv", "no-such-unit"]
+        return data.draw(st.sampled_from(units if "police_unit" in spec["kinds"] else AGENCIES))
     if kind == "date" and "birth" in spec.get("title", "").lower():
         return "1990-02-28"  # before any day a case is opened on
     if kind == "int":
@@ -90,7 +93,7 @@ class CaseMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FixedClock()
-        self.engine: Engine = build_in_memory(clock=self.clock)
+        self.engine: Engine = with_synthetic_agencies(build_in_memory(clock=self.clock))
         self.seen: dict[int, CaseView] = {}
         self.visited: set[str] = set()
 
@@ -104,12 +107,16 @@ class CaseMachine(RuleBasedStateMachine):
         role = data.draw(st.sampled_from(sorted(opening["roles"])))
         # an engine that knows only this version opens the case under it
         definition = self.engine.workflows.get(rules.id, rules.version)
-        opener = Engine(self.engine.store, WorkflowRegistry([definition]), self.clock)
-        region = min(definition.regions, default="UA-32")  # the first of its registry, if any
+        opener = Engine(
+            self.engine.store, WorkflowRegistry([definition]), self.clock, self.engine.open_agencies
+        )
+        # Kyiv Oblast, where the synthetic agencies are; else the first of its registry, if any
+        region = "UA-32" if "UA-32" in definition.regions else min(definition.regions, default="")
+        region = region or "UA-32"
         result = opener.open_case(rules.id, region, body, actor=Actor("opener", role, "agency"))
         self.case_id: UUID = result.case_id
         self.expected = Expected(
-            rules, opening["state"], dict(body), set(opening.get("sets", [])), now
+            rules, opening["state"], dict(body), set(opening.get("sets", [])), now, region=region
         )
         self.expected.start_guards(opening["event"], now.date())
         self.expected.move_deadlines(opening["event"], None, now.date())
@@ -127,8 +134,9 @@ class CaseMachine(RuleBasedStateMachine):
         """A case step (or a referral sent): mostly one the file allows now, often one that
         makes progress, sometimes one from the current state by its roles, sometimes any."""
         today = self.clock.advance(hours=1).date()
+        agency = data.draw(st.sampled_from(self._agencies()))
         offered = {
-            role: sorted(t for r, t in self.expected.offered(role, AGENCIES[0], today) if r is None)
+            role: sorted(t for r, t in self.expected.offered(role, agency, today) if r is None)
             for role in self.current.roles
         }
         if data.draw(st.integers(0, 3)) < 3:  # mostly only steps that make progress
@@ -152,7 +160,9 @@ class CaseMachine(RuleBasedStateMachine):
             self._send(data, self.current.send, role)
             return
         step = self.current.step(self.expected.state, trigger)
-        legal = step is not None and self.expected.case_step(trigger, role, today) is not None
+        legal = (
+            step is not None and self.expected.case_step(trigger, role, today, agency) is not None
+        )
         self._attempt(
             data,
             step,
@@ -161,10 +171,23 @@ class CaseMachine(RuleBasedStateMachine):
             lambda body, actor, **kw: self.engine.take_step(
                 self.case_id, trigger, body, actor=actor, **kw
             ),
-            lambda body, occurred: self.expected.take(step, body, occurred),
+            lambda body, occurred: self.expected.take(step, body, occurred, agency),
+            agency=agency,
         )
 
+    def _agencies(self) -> list[str]:
+        """The agencies steps may be taken for: the referral ones, and those steps addressed."""
+        addressed = sorted({addressee for _, addressee in self.expected.addressed.values()})
+        return [*AGENCIES, *(a for a in addressed if a not in AGENCIES)]
+
     def _send(self, data: st.DataObject, send: Step, role: str) -> None:
+        """A referral, mostly to an agency offering the service (the registry's rules apply
+        from Ukraine's version 5; a free-text agency before)."""
+        service = data.draw(st.sampled_from(send.fields["service"]["values"]))
+        offering = [a for a in AGENCIES if service in REGISTRY[a].services]
+        agency = data.draw(
+            st.sampled_from(offering if offering and data.draw(st.booleans()) else AGENCIES)
+        )
         self._attempt(
             data,
             send,
@@ -174,7 +197,7 @@ class CaseMachine(RuleBasedStateMachine):
                 self.case_id, body, actor=actor, **kw
             ),
             self.expected.send_referral,
-            {"agency": data.draw(st.sampled_from(AGENCIES))},
+            {"agency": agency, "service": service},
         )
 
     @precondition(lambda self: bool(self.expected.referrals))
@@ -252,6 +275,7 @@ class CaseMachine(RuleBasedStateMachine):
         elif mistake is not None:
             spoil(body, fields, mistake)
         ok = legal and valid(fields, body) and version == expected.version
+        ok = ok and (step is None or expected.accepts(step, body))
         ok = ok and occurred >= expected.last_occurred
         actor = Actor(f"user-{role}", role, agency)
         what = f"{step and step.trigger} by {role} ({mistake=}, {legal=})"
@@ -329,7 +353,8 @@ class CaseMachine(RuleBasedStateMachine):
             trigger: day for trigger, day in expected.guards.items() if day > today
         }
         assert {(d.name, d.referral_id): d.due_on for d in case.deadlines} == expected.deadlines
-        agencies = AGENCIES if expected.referrals else AGENCIES[:1]  # only referrals tell apart
+        # only referrals and addressed steps tell agencies apart
+        agencies = self._agencies() if expected.referrals or expected.addressed else AGENCIES[:1]
         for role in (*expected.rules.roles, *OUTSIDERS):
             for agency in agencies:
                 view = self.engine.case(self.case_id, reader=Actor(f"user-{role}", role, agency))

@@ -42,6 +42,7 @@ from tests.factories import (
     send_referral,
     step,
     ukraine,
+    with_synthetic_agencies,
 )
 
 WORKFLOW = ukraine()
@@ -56,7 +57,7 @@ RECEIVING_AGENCY = SHELTER.agency  # factories.send_referral refers to the shelt
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     """One in-memory engine for the module; every test opens a case of its own."""
-    return build_in_memory(clock=FixedClock())
+    return with_synthetic_agencies(build_in_memory(clock=FixedClock()))
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -129,6 +130,7 @@ def wrong_value(field: FieldSpec) -> object:
         "enum": "not_a_declared_value",
         "enum_list": ["not_a_declared_value"],
         "country": "Ukraine",
+        "agency": "Police of Kyiv Oblast",  # a name, not a registry id
     }[field.type]
 
 

@@ -34,6 +34,7 @@ from tests.factories import (
     data_for,
     path_to,
     step,
+    with_synthetic_agencies,
 )
 
 ADMIN = Actor("ops", "admin", "operations")
@@ -59,16 +60,18 @@ def with_v3(tmp: Path, clock: FixedClock, document: dict[str, Any]) -> Engine:
     """An engine whose workflow folder holds the shipped files up to Ukraine's version 2 and
     this version 3 (the shipped later versions are written as changes on the shipped 3)."""
     for shipped in WORKFLOWS.glob("*.yaml"):
-        if shipped.name == "ukraine-nrm-v4.yaml":
+        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml"):
             continue
         (tmp / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp / "ukraine-nrm-v3.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    return build_in_memory(Settings(workflows_dir=tmp), clock=clock)
+    return with_synthetic_agencies(build_in_memory(Settings(workflows_dir=tmp), clock=clock))
 
 
 def engine_on(engine: Engine, *definitions: WorkflowDefinition) -> Engine:
     """An engine over the same store that knows only these workflow versions."""
-    return Engine(engine.store, WorkflowRegistry(list(definitions)), engine.clock)
+    return Engine(
+        engine.store, WorkflowRegistry(list(definitions)), engine.clock, engine.open_agencies
+    )
 
 
 @pytest.fixture
@@ -82,9 +85,10 @@ def test_every_version_loads_and_new_cases_open_under_the_newest(engine: Engine)
         (UKRAINE, 2),
         (UKRAINE, 3),
         (UKRAINE, 4),
+        (UKRAINE, 5),
     ]
     case_id = case_in(engine, "status_granted")
-    assert engine.case(case_id).workflow_version == 4
+    assert engine.case(case_id).workflow_version == 5
     assert step(engine, case_id, "request_extension").state == "extension_requested"
 
 

@@ -7,6 +7,7 @@ test.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,12 +15,16 @@ from typing import Any
 
 import yaml
 
+from referral_engine.application.demo_agencies import ENTRIES, agreements
 from referral_engine.domain.reporting import CITIZENSHIPS
 from referral_engine.workflows.documents import Documents
 
 PREVIOUS = "$previous"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIMITS = {"string": 500, "text": 20_000}
+REGISTRY = {e.slug: e for e in ENTRIES}
+"""The synthetic agencies the engine's registry holds in these tests (as data: id, kind,
+services, regions; their agreements with each oblast's state body)."""
 
 
 class Step:
@@ -39,6 +44,8 @@ class Step:
         when = raw.get("when") or []
         self.when: list[dict[str, Any]] = [when] if isinstance(when, dict) else when
         self.not_before: dict[str, Any] | None = raw.get("not_before")
+        self.names_agency: str | None = raw.get("names_agency")
+        self.answers: str | None = raw.get("named_agency_only")
 
     def holds(self, flags: set[str], data: dict[str, Any]) -> bool:
         """Its flags are set and its conditions on the case data hold."""
@@ -72,6 +79,7 @@ class Rules:
         self.ref_steps = [Step(t, ref_live) for t in refs.get("transitions", [])]
         self.allowed_in: set[str] = set(refs.get("allowed_in", []))
         self.active_in: set[str] | None = set(refs["active_in"]) if "active_in" in refs else None
+        self.agreement: dict[str, Any] | None = refs.get("agreement")
         calendar = doc.get("calendar") or {}
         self.weekend = {WEEKDAYS.index(d) for d in calendar.get("weekend", ["saturday", "sunday"])}
         self.holidays: set[date] = set(calendar.get("holidays", []))
@@ -109,6 +117,33 @@ class Rules:
         return day
 
 
+def fits(fields: dict[str, dict[str, Any]], data: dict[str, Any], region: str) -> bool:
+    """Each agency the (valid) data names is registered and of a kind, offering a service and
+    serving a region as its field asks."""
+    for name, spec in fields.items():
+        entry = REGISTRY.get(data.get(name, "")) if spec["type"] == "agency" else None
+        if spec["type"] != "agency" or name not in data:
+            continue
+        if entry is None or (spec.get("kinds") and entry.kind not in spec["kinds"]):
+            return False
+        if spec.get("provides") and data[spec["provides"]] not in entry.services:
+            return False
+        if spec.get("serves_case_region") and region not in entry.regions:
+            return False
+    return True
+
+
+def agreed(agency: str, service: str, region: str) -> bool:
+    """The agency is a state body of the region, or has an agreement with one for the service
+    (the synthetic ones run from 2024 with no end)."""
+    bodies = {e.slug for e in ENTRIES if e.kind == "state_body" and region in e.regions}
+    entry = REGISTRY.get(agency)
+    return agency in bodies or any(
+        a["with_agency"] in bodies and service in a["services"]  # type: ignore[operator]
+        for a in (agreements(entry) if entry else [])
+    )
+
+
 def valid(fields: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
     """Every required field given, nothing undeclared, each value of its declared type."""
     if set(data) - set(fields):
@@ -132,6 +167,8 @@ def _fits(spec: dict[str, Any], value: Any) -> bool:
         return isinstance(value, bool)
     if kind == "country":
         return value in CITIZENSHIPS
+    if kind == "agency":
+        return isinstance(value, str) and bool(re.fullmatch(r"[a-z0-9][a-z0-9-]*[a-z0-9]", value))
     if kind == "int":
         low, high = spec.get("min"), spec.get("max")
         return (
@@ -156,11 +193,16 @@ class Expected:
     """Trigger -> the earliest date it may be taken on."""
     deadlines: dict[tuple[str, str | None], date] = field(default_factory=dict)
     """(Deadline name, referral id or None) -> due date."""
+    region: str = "UA-32"
+    addressed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Trigger -> the sender's and the addressee's agency of its latest addressed step."""
 
-    def case_step(self, trigger: str, role: str, on: date) -> Step | None:
-        """The step `role` may take with `trigger` on day `on`, or None."""
+    def case_step(self, trigger: str, role: str, on: date, agency: str = "") -> Step | None:
+        """The step `role` of `agency` may take with `trigger` on day `on`, or None."""
         step = self.rules.step(self.state, trigger)
         if step is None or role not in step.roles or not step.holds(self.flags, self.data):
+            return None
+        if step.answers and self.addressed.get(step.answers, ("", ""))[1] != agency:
             return None
         held = self.guards.get(trigger) if step.not_before else None
         return None if held is not None and on < held else step
@@ -188,7 +230,11 @@ class Expected:
 
     def offered(self, role: str, agency: str, on: date) -> set[tuple[str | None, str]]:
         """(referral id or None, trigger) of every step `role` of `agency` may take now."""
-        found = {(None, s.trigger) for s in self.rules.steps if self.case_step(s.trigger, role, on)}
+        found = {
+            (None, s.trigger)
+            for s in self.rules.steps
+            if self.case_step(s.trigger, role, on, agency)
+        }
         if self.may_send(role):
             assert self.rules.send is not None
             found.add((None, self.rules.send.trigger))
@@ -229,7 +275,18 @@ class Expected:
             if event in d["starts_on"]:
                 self.deadlines[(d["name"], rid)] = self.rules.earliest(on, d)
 
-    def take(self, step: Step, data: dict[str, Any], occurred: datetime) -> None:
+    def accepts(self, step: Step, data: dict[str, Any]) -> bool:
+        """The agencies the step's data names fit, and a referral's has its agreement."""
+        if not fits(step.fields, data, self.region):
+            return False
+        rule = self.rules.agreement if step is self.rules.send else None
+        return rule is None or agreed(data["agency"], data["service"], self.region)
+
+    def take(self, step: Step, data: dict[str, Any], occurred: datetime, agency: str) -> None:
+        if step.names_agency:
+            self.addressed[step.trigger] = (agency, data[step.names_agency])
+        elif step.answers:
+            self.addressed[step.trigger] = (agency, self.addressed[step.answers][0])
         dest = self.previous if step.dest == PREVIOUS else step.dest
         dest = dest or self.state
         if dest != self.state:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from referral_engine.adapters.database import MIGRATION_LOCK, connect
 from referral_engine.adapters.store import ConfiguredApplication
 
 PAGE = 1000
@@ -28,3 +29,12 @@ class AgencyStore(ConfiguredApplication):
             if len(page) < PAGE:
                 return list(seen)
             start = page[-1].id + 1
+
+
+def open_agency_store(url: str, env: dict[str, str], timeout: int) -> AgencyStore:
+    """The registry's store, its table created (if need be) while no other process creates it:
+    two processes opening the registry at once for the first time would both create the table,
+    and PostgreSQL refuses the second `create table if not exists` that races the first."""
+    with connect(url, timeout) as conn:  # the lock is held until this transaction ends
+        conn.execute(MIGRATION_LOCK)
+        return AgencyStore(env=env)

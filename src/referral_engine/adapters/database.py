@@ -12,6 +12,8 @@ import psycopg
 from psycopg import sql
 
 EMBEDDED_DATABASE = "referral_engine"
+MIGRATION_LOCK = "select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))"
+"""Taken by whatever creates tables, so that two processes never create one at once."""
 
 
 class DatabaseUnavailable(Exception):
@@ -90,7 +92,7 @@ class Database:
     def migrate(self, *ddl: str) -> None:
         """Create the tables if missing; one process at a time (several may start together)."""
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))")
+            conn.execute(MIGRATION_LOCK)
             for statement in ddl:
                 conn.execute(statement)
 

@@ -4,7 +4,7 @@ them, read one as of any version, its history, and the ids close to a mistyped o
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,6 +47,7 @@ class Agencies:
     def __init__(self, store: AgencyStore, clock: Clock = utc_now) -> None:
         self.store = store
         self.clock = clock
+        self._now: tuple[int | None, dict[str, AgencyView]] | None = None
 
     def register(
         self,
@@ -64,6 +65,35 @@ class Agencies:
             slug, names, kind, services, regions, self._ctx(actor), exists=exists
         )
         return self._save(agency)
+
+    def register_all(
+        self,
+        entries: Sequence[tuple[str, Mapping[str, str], str, list[str], list[str]]],
+        agreements: Mapping[str, Sequence[Mapping[str, Any]]],
+        *,
+        actor: Actor,
+    ) -> int:
+        """Register those of `entries` (id, names, kind, services, regions) not registered yet,
+        with their `agreements` (by id), in one write; returns how many were new."""
+        ctx, known = self._ctx(actor), self._all()
+        new = {
+            slug: commands.register(slug, names, kind, services, regions, ctx)
+            for slug, names, kind, services, regions in entries
+            if slug not in known
+        }
+        for slug, agency in new.items():
+            for data in agreements.get(slug, ()):
+                with_agency = str(data.get("with_agency"))
+                partner = new.get(with_agency) or (
+                    self._get(with_agency) if with_agency in known else None
+                )
+                commands.record_agreement(agency, partner, data, ctx)
+        if new:
+            try:
+                self.store.save(*new.values())
+            except IntegrityError:  # registered meanwhile by another process
+                raise AgencyExists(next(iter(new))) from None
+        return len(new)
 
     def change(self, slug: str, *, actor: Actor, **details: object) -> AgencyView:
         """Give some of an agency's details (names, kind, services, regions) anew."""
@@ -95,11 +125,10 @@ class Agencies:
         self, *, kind: str | None = None, service: str | None = None, region: str | None = None
     ) -> list[AgencyView]:
         """Registered agencies, by id, of this kind, offering this service, serving this region."""
-        found = [AgencyView.of(self.store.repository.get(i)) for i in self.store.ids()]
         return sorted(
             (
                 a
-                for a in found
+                for a in self._all().values()
                 if (kind is None or a.kind == kind)
                 and (service is None or service in a.services)
                 and (region is None or region in a.regions)
@@ -116,6 +145,18 @@ class Agencies:
         """Registered ids that look like `slug` (for a mistyped agency)."""
         known = [a.slug for a in self.listed()]
         return difflib.get_close_matches(slug.casefold(), known, n=n, cutoff=0.6)
+
+    def _all(self) -> dict[str, AgencyView]:
+        """Every agency as it is now, read again only once the registry has changed (a case
+        page and every referral read it: one query while nothing changed)."""
+        position = self.store.recorder.max_notification_id()
+        now = self._now
+        if now is not None and now[0] == position:
+            return now[1]
+        views = [AgencyView.of(self.store.repository.get(i)) for i in self.store.ids()]
+        found = {a.slug: a for a in views}
+        self._now = (position, found)
+        return found
 
     def _known(self, slug: str) -> bool:
         return _well_formed(slug) and agency_id(slug) in self.store.repository

@@ -12,8 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from referral_engine.application.agencies import Agencies
+from referral_engine.application.demo_agencies import acting_agency
+from referral_engine.application.demo_agencies import register as register_agencies
 from referral_engine.application.engine import Engine
 from referral_engine.application.ports import UserDirectory
+from referral_engine.application.registry_checks import fitting
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import TooEarly
 from referral_engine.domain.fields import FieldSpec, JSONValue
@@ -22,7 +26,6 @@ from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDe
 
 FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa", "Yurii")
 LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi", "Uyavna")
-AGENCIES = ("shelter-kyiv", "clinic-odesa", "legal-aid-lviv", "employment-centre-dnipro")
 REGIONS = ("UA-32", "UA-46", "UA-51", "UA-63", "UA-12")
 CITIZENSHIPS = ("UA", "UA", "UA", "MD", "BY", "RU", "GE", "VN", "GB", "AL", "stateless", "unknown")
 """Synthetic citizenships, weighted towards the countries NRM reports name most."""
@@ -33,6 +36,8 @@ def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None)
     on = on or date(2026, 1, 15)
     if spec.type == "country":
         return rng.choice(CITIZENSHIPS)
+    if spec.type == "agency":  # a synthetic agency of Kyiv Oblast; the walker picks one that fits
+        return default_agency(spec)
     if spec.type == "date" and spec.name == "date_of_birth":  # ages from 8 to 70
         return (on - timedelta(days=rng.randint(8 * 365, 70 * 365))).isoformat()
     if spec.type == "date" and spec.name.startswith("exploitation"):  # up to 3 years before
@@ -73,9 +78,17 @@ def synthetic_data(
     }
 
 
-def actor(role: str, agency: str | None = None) -> Actor:
-    """The demo user acting in `role` (for `agency` when a step needs the receiving agency)."""
-    agency = agency or f"{role.replace('_', '-')}-agency"
+def default_agency(spec: FieldSpec) -> str:
+    """A synthetic registered agency of the kind an agency field takes (Kyiv Oblast's)."""
+    if "police_unit" in spec.kinds:
+        return "police-kyivska"
+    return "lsa-kyivska" if spec.kinds == ("state_body",) else "shelter-kyiv"
+
+
+def actor(role: str, agency: str | None = None, region: str = "UA-32") -> Actor:
+    """The demo user acting in `role` for a case of `region`: of the registered agency such a
+    user belongs to, or of `agency` when a step needs the agency a referral or request names."""
+    agency = agency or acting_agency(role, region)
     return Actor(f"demo-{role}-{agency}", role, agency)
 
 
@@ -89,13 +102,16 @@ class Walker:
         self.clock = engine.clock()
         # Each step is recorded at the walk's own time, as if entered when it happened: a step
         # stated earlier than its recording would count its earliest dates from today.
-        self.recorder = Engine(engine.store, engine.workflows, clock=lambda: self.clock)
+        self.recorder = Engine(
+            engine.store, engine.workflows, lambda: self.clock, engine.open_agencies
+        )
+        self.region = REGIONS[0]
 
     def run(self, region: str, started: datetime, max_steps: int) -> UUID:
         """Open a case backdated to `started` and walk it until nothing new is left to do."""
         opening = self.workflow.opening
-        self.clock = started
-        who = actor(sorted(opening.roles)[0])
+        self.clock, self.region = started, region
+        who = actor(sorted(opening.roles)[0], region=region)
         result = self.recorder.open_case(
             self.workflow.id,
             region,
@@ -113,54 +129,81 @@ class Walker:
         options = self._options(case_id)
         if not options:
             return False
-        role, step, version = self.rng.choice(options)
+        who, step, version = self.rng.choice(options)
         now = self.engine.clock()
         self.clock = min(self.clock + timedelta(hours=self.rng.randint(2, 72)), now)
         data = synthetic_data(step.fields, self.rng, on=self.clock.date())
         kwargs: dict[str, Any] = {"expected_version": version, "occurred_at": self.clock}
         if step.referral_id is not None:
-            referrals = {r.id: r for r in self.engine.case(case_id).referrals}
-            agency = referrals[step.referral_id].agency
-            who = actor(role, agency if self._spec(step).receiving_agency_only else None)
             self.recorder.take_referral_step(
                 case_id, step.referral_id, step.trigger, data, actor=who, **kwargs
             )
         elif step.trigger == self._send_trigger():
-            data["agency"] = self.rng.choice(AGENCIES)
-            self.recorder.send_referral(case_id, data, actor=actor(role), **kwargs)
+            if not self._refer(data):
+                return False
+            self.recorder.send_referral(case_id, data, actor=who, **kwargs)
         else:
+            self._name_agencies(step, data)
             try:
-                result = self.recorder.take_step(
-                    case_id, step.trigger, data, actor=actor(role), **kwargs
-                )
+                result = self.recorder.take_step(case_id, step.trigger, data, actor=who, **kwargs)
             except TooEarly as early:  # offered today, yet too early on the walk's own day
                 start = datetime.combine(early.earliest_on, time(9), tzinfo=UTC)
                 if start > now:
                     return False
                 self.clock = max(self.clock, start)
                 kwargs["occurred_at"] = self.clock
-                result = self.recorder.take_step(
-                    case_id, step.trigger, data, actor=actor(role), **kwargs
-                )
+                result = self.recorder.take_step(case_id, step.trigger, data, actor=who, **kwargs)
             self.visited.add(result.state)
         return True
 
-    def _options(self, case_id: UUID) -> list[tuple[str, AllowedStep, int]]:
+    def _refer(self, data: dict[str, Any]) -> bool:
+        """Name in the referral's data a registered agency offering a service in the case's
+        region (its service changed to one offered there if need be); False if there is none."""
+        referrals = self.workflow.referrals
+        assert referrals is not None
+        by_service: dict[str, list[str]] = {}
+        for agency in self.engine.agencies.listed(region=self.region):
+            for service in agency.services:
+                by_service.setdefault(service, []).append(agency.slug)
+        send = {f.name: f for f in referrals.send.fields}
+        offered = [s for s in send[referrals.service_field].values if by_service.get(s)]
+        if not offered:
+            return False
+        if data[referrals.service_field] not in offered:
+            data[referrals.service_field] = self.rng.choice(offered)
+        data[referrals.agency_field] = self.rng.choice(by_service[data[referrals.service_field]])
+        return True
+
+    def _name_agencies(self, step: AllowedStep, data: dict[str, Any]) -> None:
+        """Each agency the step names: a registered one that fits, where the registry has one."""
+        for spec in step.fields:
+            if spec.type == "agency":
+                fits = fitting(self.engine.agencies, spec, self.region)
+                data[spec.name] = self.rng.choice(fits).slug if fits else default_agency(spec)
+
+    def _options(self, case_id: UUID) -> list[tuple[Actor, AllowedStep, int]]:
         """What to do next, in order of preference: consent, referrals, a move to a new state."""
         case = self.engine.case(case_id)
-        found: dict[str, list[tuple[str, AllowedStep, int]]] = {}
+        found: dict[str, list[tuple[Actor, AllowedStep, int]]] = {}
+        named = [
+            str(case.data[t.names_agency])
+            for t in self.workflow.transitions
+            if t.names_agency and isinstance(case.data.get(t.names_agency), str)
+        ]
         for role in self.workflow.roles:
-            agencies: list[str | None] = [r.agency for r in case.referrals] or [None]
-            for agency in agencies:
-                view = self.engine.case(case_id, reader=actor(role, agency))
+            for agency in [None, *(r.agency for r in case.referrals), *named]:
+                who = actor(role, agency, self.region)
+                view = self.engine.case(case_id, reader=who)
                 for step in view.allowed_steps:
+                    if agency is not None and not self._addressed(step):
+                        continue  # offered to the role's own agency already
                     found.setdefault(self._kind(step, view.flags, len(view.referrals)), []).append(
-                        (role, step, view.version)
+                        (who, step, view.version)
                     )
         if found.get("consent"):
             return found["consent"][:1]  # the first consent step the file declares
         if found.get("referral"):
-            by_agency = [o for o in found["referral"] if self._spec(o[1]).receiving_agency_only]
+            by_agency = [o for o in found["referral"] if self._addressed(o[1])]
             keep_open = [o for o in by_agency if not self._ends_referral(o[1])]
             return (keep_open if self.rng.random() < 0.8 else []) or by_agency or found["referral"]
         if found.get("held"):  # a step that was held back (a follow-up) and is due
@@ -172,6 +215,11 @@ class Walker:
                     return []  # a step is held back (a follow-up): wait for it, do not end
                 return onward or found[kind]
         return []
+
+    def _addressed(self, step: AllowedStep) -> bool:
+        """Whether only the agency a referral or an earlier step named may take the step."""
+        spec = self._spec(step)
+        return spec.receiving_agency_only or spec.named_agency_only is not None
 
     def _spec(self, step: AllowedStep) -> TransitionSpec:
         return next(t for t in self.workflow.all_transitions() if t.trigger == step.trigger)
@@ -208,16 +256,15 @@ class Walker:
         return self.workflow.referrals.send.trigger if self.workflow.referrals else None
 
 
-DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp-analytics"), ("admin", "it"))
+DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp"), ("admin", "msp"))
+"""The demo's staff, each of a synthetic registered agency (application/demo_agencies.py)."""
 
 
 def demo_users(users: UserDirectory) -> list[tuple[str, str, str, str]]:
     """Demo users for every role (created once), each with a fresh token and a fresh password
     for the pages: (name, role, token, password)."""
     workflow_roles = sorted(users.known_roles - {r for r, _ in DEMO_STAFF})
-    wanted = [
-        (r, AGENCIES[0] if r == "service_provider" else f"{r}-agency") for r in workflow_roles
-    ]
+    wanted = [(r, acting_agency(r)) for r in workflow_roles]
     issued = []
     for role, agency in [*wanted, *DEMO_STAFF]:
         name = f"demo-{role.replace('_', '-')}"
@@ -231,7 +278,12 @@ def demo_users(users: UserDirectory) -> list[tuple[str, str, str, str]]:
 
 
 def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> list[UUID]:
-    """Open `cases` synthetic cases and walk each through the workflow; returns their ids."""
+    """Open `cases` synthetic cases and walk each through the workflow, referring people to the
+    synthetic registry's agencies (registered first where the engine's registry takes them);
+    returns their ids."""
+    registry = engine.agencies
+    if isinstance(registry, Agencies):
+        register_agencies(registry)
     rng = random.Random(seed)
     workflow = engine.workflows.get(workflow_id)
     walker = Walker(engine, workflow, rng)

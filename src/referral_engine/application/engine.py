@@ -10,10 +10,14 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from referral_engine.application.ports import AuditNote
+from referral_engine.application import registry_checks
+from referral_engine.application.ports import AgencyDirectory, AuditNote, CaseStore
 from referral_engine.application.reading import CaseHistory, CaseReader, Clock, utc_now
+from referral_engine.application.registry_checks import NoAgencies
 from referral_engine.domain import backdating, steps
 from referral_engine.domain.access import Scope, sight
+from referral_engine.domain.agency_errors import AgencyUnsuitable
+from referral_engine.domain.agency_rules import RegistryFacts, agency_fields
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
@@ -27,7 +31,8 @@ from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.regions import check_region
 from referral_engine.domain.steps import open_fingerprint
 from referral_engine.domain.views import MigrationReport, StepResult
-from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.domain.workflow import AgreementSpec, TransitionSpec, WorkflowDefinition
+from referral_engine.workflows.loader import WorkflowRegistry
 
 IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 
@@ -36,6 +41,22 @@ __all__ = ["CaseHistory", "Clock", "Engine", "Scope", "utc_now"]
 
 class Engine(CaseReader):
     """Open cases, take steps, refer, migrate, erase; and read them (`CaseReader`)."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        workflows: WorkflowRegistry,
+        clock: Clock = utc_now,
+        agencies: Callable[[], AgencyDirectory] | None = None,
+    ) -> None:
+        super().__init__(store, workflows, clock)
+        self.open_agencies: Callable[[], AgencyDirectory] = agencies or NoAgencies
+        """The agency registry, opened when a command first names an agency."""
+
+    @property
+    def agencies(self) -> AgencyDirectory:
+        """The agency registry the engine judges the agencies steps name on."""
+        return self.open_agencies()
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -84,13 +105,19 @@ class Engine(CaseReader):
     ) -> StepResult:
         """Fire one workflow trigger on a case."""
         ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
-        return self._command(
-            case_id,
-            ctx,
-            scope,
-            audit,
-            lambda c, w: steps.take_step(c, w, trigger, data, ctx, expected_version),
-        )
+
+        def decide(case: Case, workflow: WorkflowDefinition) -> StepOutcome:
+            spec = workflow.guard.step(case.state, trigger)
+            return self._judged(
+                spec,
+                data,
+                self._facts(spec, data, case),
+                lambda facts: steps.take_step(
+                    case, workflow, trigger, data, ctx, expected_version, facts
+                ),
+            )
+
+        return self._command(case_id, ctx, scope, audit, decide)
 
     def send_referral(
         self,
@@ -107,13 +134,21 @@ class Engine(CaseReader):
     ) -> StepResult:
         """Refer the person to an agency for a service (data names the agency and service)."""
         ctx = self._context(actor, occurred_at, idempotency_key, backdating_reason)
-        return self._command(
-            case_id,
-            ctx,
-            scope,
-            audit,
-            lambda c, w: steps.send_referral(c, w, data, ctx, expected_version),
-        )
+
+        def decide(case: Case, workflow: WorkflowDefinition) -> StepOutcome:
+            block = workflow.referrals
+            spec = block.send if block else None
+            rule = (block.agreement if block else None, actor.agency)
+            return self._judged(
+                spec,
+                data,
+                self._facts(spec, data, case, rule),
+                lambda facts: steps.send_referral(
+                    case, workflow, data, ctx, expected_version, facts
+                ),
+            )
+
+        return self._command(case_id, ctx, scope, audit, decide)
 
     def take_referral_step(
         self,
@@ -137,8 +172,16 @@ class Engine(CaseReader):
             seen = sight(workflow.access, case, scope)
             if seen is not None and not seen.whole and referral_id not in (seen.referrals or ()):
                 raise ReferralNotFound(referral_id)  # another agency's referral: not theirs to see
-            return steps.take_referral_step(
-                case, workflow, referral_id, trigger, data, ctx, expected_version
+            referral = case.referrals.get(referral_id)
+            guard = workflow.referrals.guard if workflow.referrals else None
+            spec = guard.step(referral.state, trigger) if guard and referral else None
+            return self._judged(
+                spec,
+                data,
+                self._facts(spec, data, case),
+                lambda facts: steps.take_referral_step(
+                    case, workflow, referral_id, trigger, data, ctx, expected_version, facts
+                ),
             )
 
         return self._command(case_id, ctx, scope, audit, decide)
@@ -223,6 +266,33 @@ class Engine(CaseReader):
         )
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _facts(
+        self,
+        spec: TransitionSpec | None,
+        data: Mapping[str, object],
+        case: Case,
+        agreement: tuple[AgreementSpec | None, str] = (None, ""),
+    ) -> RegistryFacts:
+        """What the registry says of the agencies the step names (unopened if it names none)."""
+        if spec is None or not agency_fields(spec):
+            return RegistryFacts()
+        return registry_checks.facts_for(self.agencies, spec, data, case.region, agreement)
+
+    def _judged(
+        self,
+        spec: TransitionSpec | None,
+        data: Mapping[str, object],
+        facts: RegistryFacts,
+        decide: Callable[[RegistryFacts], StepOutcome],
+    ) -> StepOutcome:
+        """The domain's decision on `facts`; an unsuitable agency is refused naming those
+        that fit (read from the registry only then)."""
+        try:
+            return decide(facts)
+        except AgencyUnsuitable as refused:
+            assert spec is not None  # only a step's own agency fields are judged
+            raise registry_checks.with_candidates(self.agencies, refused, spec, data) from None
 
     def _context(
         self,

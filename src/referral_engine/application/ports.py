@@ -13,6 +13,8 @@ from uuid import UUID
 from eventsourcing.application import Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording
 
+from referral_engine.domain.agencies import AgencyView
+
 
 @dataclass(frozen=True)
 class AuditNote:
@@ -94,6 +96,9 @@ class AgencyStore(Protocol):
     def repository(self) -> Repository[UUID]: ...
 
     @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+    @property
     def events(self) -> EventStore[UUID]: ...
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]: ...
@@ -102,6 +107,21 @@ class AgencyStore(Protocol):
         """Every agency's stream id, in the order they were registered."""
 
     def close(self) -> None: ...
+
+
+class AgencyDirectory(Protocol):
+    """What case commands and pages read of the agency registry (`Agencies` provides it)."""
+
+    def get(self, slug: str, version: int | None = None) -> AgencyView:
+        """The agency (AgencyNotFound when it is not registered)."""
+
+    def listed(
+        self, *, kind: str | None = None, service: str | None = None, region: str | None = None
+    ) -> list[AgencyView]:
+        """Registered agencies, by id, of this kind, offering this service, serving this region."""
+
+    def close_matches(self, slug: str, n: int = 3) -> list[str]:
+        """Registered ids that look like `slug`."""
 
 
 class ReadModels(Protocol):

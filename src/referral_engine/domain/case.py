@@ -66,6 +66,7 @@ class Case(Aggregate):
             case.last_step = self.name
             case.acting_agencies = [self.actor["agency"]]
             case.named_agencies = []
+            case.addressed = {}
             case.stated_steps = {}
             case._note_stated(self, confirmed=False)
             case._record_outcome(self, None)
@@ -75,8 +76,9 @@ class Case(Aggregate):
         """A workflow step on the case, or on one of its referrals when `referral_id` is set.
 
         Sending a referral records its agency and service (named by the workflow's fields); a
-        case step that sends the case to an agency (its transition's `names_agency`) records
-        that agency."""
+        case step addressed to an agency records that agency: the one its transition's
+        `names_agency` field names, or, for a step answering one (`named_agency_only`), the
+        agency that sent it. The sender is the actor's agency."""
 
         class_version = 3
         name: str
@@ -109,8 +111,10 @@ class Case(Aggregate):
                     case.previous_state = self.from_state
                 case.state = self.to_state
                 case.data.update(self.data)
-                if self.agency and self.agency not in case.named_agencies:
-                    case.named_agencies.append(self.agency)
+                if self.agency:
+                    case.addressed[self.trigger] = (self.actor["agency"], self.agency)
+                    if self.agency not in case.named_agencies:
+                        case.named_agencies.append(self.agency)
             else:
                 case._apply_referral_step(self)
             case.flags = sorted((set(case.flags) | set(self.flags_set)) - set(self.flags_cleared))
@@ -271,6 +275,8 @@ class Case(Aggregate):
         """The agencies whose users opened the case or took a step on it."""
         self.named_agencies: list[str]
         """The agencies case steps sent the case to (e.g. the police unit asked to verify)."""
+        self.addressed: dict[str, tuple[str, str]]
+        """Trigger -> the sender and the addressee of its latest step addressed to an agency."""
         self.stated_steps: dict[int, StatedStep]
         """The steps stated on an earlier day than recorded, by version (backdating.py)."""
 

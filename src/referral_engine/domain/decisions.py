@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
+from referral_engine.domain.agency_errors import NotAddressedAgency
 from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Context
 from referral_engine.domain.errors import (
@@ -22,7 +23,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.markers import is_marker
 from referral_engine.domain.records import CaseFacts, FirstOutcome, StepOutcome
-from referral_engine.domain.rules import unmet_conditions
+from referral_engine.domain.rules import addressed_agency, unmet_conditions
 from referral_engine.domain.text import text_problem
 from referral_engine.domain.workflow import TransitionSpec
 
@@ -56,6 +57,9 @@ def check_actor(
         raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
     if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
         raise NotReceivingAgency(spec.trigger, ctx.actor.agency, str(receiving_agency))
+    addressed = addressed_agency(spec, case)
+    if spec.named_agency_only and ctx.imported is None and addressed != ctx.actor.agency:
+        raise NotAddressedAgency(spec.trigger, ctx.actor.agency, addressed, spec.named_agency_only)
     if unmet := unmet_conditions(spec, case):
         raise ConditionNotMet(spec.trigger, [(c.field, c.equals) for c in unmet])
     missing = [flag for flag in spec.requires if flag not in case.flags]

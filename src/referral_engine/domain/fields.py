@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, get_args
 
+from referral_engine.domain.agencies import SLUG
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.reporting import CITIZENSHIP_OTHER, CITIZENSHIPS
 from referral_engine.domain.text import shown_safely, text_problem
 
 FieldType = Literal[
-    "string", "text", "date", "datetime", "int", "bool", "enum", "enum_list", "country"
+    "string", "text", "date", "datetime", "int", "bool", "enum", "enum_list", "country", "agency"
 ]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 
@@ -45,6 +46,12 @@ class FieldSpec:
     maximum: int | None = None
     readers: tuple[str, ...] = ()
     """For a personal field: the roles that may read it (empty: the workflow's default)."""
+    kinds: tuple[str, ...] = ()
+    """For an agency field: the kinds of agency it takes (empty: any kind)."""
+    provides: str | None = None
+    """For an agency field: the step's field naming a service the agency must offer."""
+    serves_case_region: bool = False
+    """For an agency field: the agency must serve the case's region."""
 
     def check(self, value: object) -> JSONValue:
         """The stored form of `value`; raises FieldInvalid (a ValueError) saying why not."""
@@ -142,6 +149,16 @@ def _country(spec: FieldSpec, value: object) -> JSONValue:
     return value
 
 
+def _agency(spec: FieldSpec, value: object) -> JSONValue:
+    # the shape only: whether it is registered and fits is the registry's (agency_rules.py)
+    if isinstance(value, str) and (found := text_problem(value)) is not None:
+        raise FieldInvalid(found.code, found.message, **found.params)
+    if not isinstance(value, str) or not SLUG.match(value):
+        message = "must be a registered agency's id (lower-case letters, digits and hyphens)"
+        raise FieldInvalid("agency_id", message)
+    return value
+
+
 _CHECKS = {
     "string": _string,
     "text": _string,
@@ -152,6 +169,7 @@ _CHECKS = {
     "enum": _enum,
     "enum_list": _enum_list,
     "country": _country,
+    "agency": _agency,
 }
 
 

@@ -121,6 +121,10 @@ class CaseFacts(Protocol):
     @property
     def guards(self) -> Mapping[str, Mapping[str, Any]]: ...
 
+    @property
+    def addressed(self) -> Mapping[str, tuple[str, str]]:
+        """Trigger -> the sender and the addressee agency of its latest addressed step."""
+
 
 @dataclass(frozen=True)
 class StatedStep:

@@ -13,14 +13,20 @@ from referral_engine.domain.workflow import ConditionSpec, TransitionSpec, Workf
 
 
 def allowed_steps(
-    workflow: WorkflowDefinition, case: CaseFacts, role: str, today: date | None = None
+    workflow: WorkflowDefinition,
+    case: CaseFacts,
+    role: str,
+    today: date | None = None,
+    agency: str | None = None,
 ) -> list[TransitionSpec]:
     """Case-level steps (and sending a referral) that `role` may take in the case's state now
-    (on `today`, when given: steps whose earliest date lies later are left out)."""
+    (on `today`, when given: steps whose earliest date lies later are left out); a step only
+    the agency addressed may take is offered to a user of `agency` alone."""
     steps = [
         spec
         for spec in workflow.guard.steps_from(case.state)
         if role in spec.roles
+        and (not spec.named_agency_only or addressed_agency(spec, case) == agency)
         and flags_hold(spec, case)
         and not unmet_conditions(spec, case)
         and (today is None or too_early(case, spec, today) is None)
@@ -51,6 +57,14 @@ def allowed_referral_steps(
         and flags_hold(spec, case)
         and not unmet_conditions(spec, case)
     ]
+
+
+def addressed_agency(spec: TransitionSpec, case: CaseFacts) -> str:
+    """The agency the case was sent to by the step `spec` answers (`named_agency_only`): the
+    addressee of that trigger's latest step ("" when none was taken)."""
+    if spec.named_agency_only is None:
+        return ""
+    return case.addressed.get(spec.named_agency_only, ("", ""))[1]
 
 
 def unmet_conditions(spec: TransitionSpec, case: CaseFacts) -> list[ConditionSpec]:

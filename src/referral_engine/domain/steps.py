@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from referral_engine.domain import backdating, clocks, decisions, migration, referrals
+from referral_engine.domain import agency_rules, backdating, clocks, decisions, migration, referrals
+from referral_engine.domain.agency_rules import RegistryFacts
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
 from referral_engine.domain.derivation import derive
@@ -72,8 +73,11 @@ def take_step(
     data: Mapping[str, object],
     ctx: Context,
     expected_version: int,
+    registry: RegistryFacts | None = None,
 ) -> StepOutcome:
-    """Fire one workflow trigger; returns the outcome (version, state, event name)."""
+    """Fire one workflow trigger; returns the outcome (version, state, event name). The agencies
+    its data names are judged on `registry` (None: not judged, as an imported register's past
+    steps stand as the register recorded them)."""
     print_ = fingerprint("step", str(case.id), trigger, data, ctx.occurred_at)
     if (seen := case.retried(ctx, print_)) is not None:
         return seen
@@ -82,15 +86,21 @@ def take_step(
     if spec is None:
         # only what this command takes: sending a referral is a command of its own
         send = workflow.referrals.send if workflow.referrals else None
-        legal = [s.trigger for s in allowed_steps(workflow, case, ctx.actor.role) if s is not send]
+        legal = [
+            s.trigger
+            for s in allowed_steps(workflow, case, ctx.actor.role, agency=ctx.actor.agency)
+            if s is not send
+        ]
         raise IllegalTransition(trigger, case.state, legal)
     decisions.check_actor(spec, case, ctx)
     decisions.check_not_before(case, spec, _occurred(case, ctx).date())
     clean = check_data(spec.fields, data)
+    if registry is not None:
+        agency_rules.check_named(spec, clean, registry, case.region)
     clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
     dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
     moves = (None, case.state, dest or case.state)
-    named = referrals.text(clean, spec.names_agency) if spec.names_agency else None
+    named = _addressee(case, spec, clean)
     _record_step(case, workflow, spec, moves, clean, ctx, print_, named=named or None)
     return case.last_outcome()
 
@@ -101,8 +111,10 @@ def send_referral(
     data: Mapping[str, object],
     ctx: Context,
     expected_version: int,
+    registry: RegistryFacts | None = None,
 ) -> StepOutcome:
-    """Refer the person to an agency for a service: starts a referral sub-workflow."""
+    """Refer the person to an agency for a service: starts a referral sub-workflow. The agency
+    is judged on `registry`, with the agreement the workflow asks for (None: not judged)."""
     print_ = fingerprint("referral", str(case.id), data, ctx.occurred_at)
     if (seen := case.retried(ctx, print_)) is not None:
         return seen
@@ -110,6 +122,10 @@ def send_referral(
     block = referrals.sending(workflow, case, ctx.actor.role)
     decisions.check_actor(block.send, case, ctx)
     clean = check_data(block.send.fields, data)
+    if registry is not None:
+        agency_rules.check_named(block.send, clean, registry, case.region)
+        on = _occurred(case, ctx).date()
+        agency_rules.check_agreement(block, clean, on, registry, (case.region, ctx.actor.agency))
     moves = (f"r{len(case.referrals) + 1}", None, block.initial)
     sent = referrals.named(block, clean)
     _record_step(case, workflow, block.send, moves, clean, ctx, print_, sent)
@@ -124,6 +140,7 @@ def take_referral_step(
     data: Mapping[str, object],
     ctx: Context,
     expected_version: int,
+    registry: RegistryFacts | None = None,
 ) -> StepOutcome:
     """Fire a trigger of one referral's sub-workflow (accept, reject, deliver assistance...)."""
     print_ = fingerprint("referral-step", str(case.id), referral_id, trigger, data, ctx.occurred_at)
@@ -133,6 +150,8 @@ def take_referral_step(
     referral, spec = referrals.step_on(workflow, case, referral_id, trigger, ctx.actor)
     decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency)
     clean = check_data(spec.fields, data)
+    if registry is not None:
+        agency_rules.check_named(spec, clean, registry, case.region)
     moves = (referral_id, referral.state, spec.dest or referral.state)
     _record_step(case, workflow, spec, moves, clean, ctx, print_)
     return case.last_outcome()
@@ -200,6 +219,16 @@ def _occurred(case: Case, ctx: Context) -> datetime:
     return ctx.occurred(case.last_occurred_at, f"the previous step, {case.last_step}")
 
 
+def _addressee(case: Case, spec: TransitionSpec, data: Mapping[str, Any]) -> str:
+    """The agency a case step is addressed to: the one its `names_agency` field names, or the
+    sender of the step it answers (`named_agency_only`); "" when it is addressed to none."""
+    if spec.names_agency:
+        return referrals.text(data, spec.names_agency)
+    if spec.named_agency_only:
+        return case.addressed.get(spec.named_agency_only, ("", ""))[0]
+    return ""
+
+
 def _record_step(
     case: Case,
     workflow: WorkflowDefinition,
@@ -227,7 +256,7 @@ def _record_step(
         (case.state, to_state),
         occurred.date(),
         (case.deadlines, case.guards),
-        (_responsible_agency(case, referral_id, sent, ctx), ctx.actor.agency),
+        (_responsible_agency(case, referral_id, sent, ctx, named), ctx.actor.agency),
         backdating.guards_from(ctx, occurred, confirmed),
     )
     case.trigger_event(
@@ -253,11 +282,17 @@ def _record_step(
 
 
 def _responsible_agency(
-    case: Case, referral_id: str | None, sent: tuple[str, str] | None, ctx: Context
+    case: Case,
+    referral_id: str | None,
+    sent: tuple[str, str] | None,
+    ctx: Context,
+    named: str | None,
 ) -> str:
-    """Who answers for a clock a step starts: a referral's receiving agency, else the agency
-    of the user taking the step."""
+    """Who answers for a clock a step starts: a referral's receiving agency, the agency a case
+    step is addressed to (the police unit asked), else the agency of the user taking the step."""
     if sent is not None:
         return sent[0] or ctx.actor.agency
+    if named:
+        return named
     referral = case.referrals.get(referral_id or "")
     return referral.agency if referral is not None else ctx.actor.agency

@@ -129,7 +129,7 @@ class CaseView:
     ) -> CaseView:
         steps: list[AllowedStep] = []
         if reader is not None:
-            legal = allowed_steps(workflow, case, reader.role, today)
+            legal = allowed_steps(workflow, case, reader.role, today, reader.agency)
             steps = [AllowedStep.of(s) for s in legal]
             for rid in case.referrals:
                 for spec in allowed_referral_steps(workflow, case, rid, reader):
@@ -182,6 +182,9 @@ class HistoryEntry:
     recorded_at: datetime
     correlation_id: str
     causation_id: str | None
+    addressee: str | None = None
+    """The agency the step was addressed to (a referral's receiving agency, the police unit a
+    request asks, the agency an answer goes back to); its sender is the actor's agency."""
 
     @classmethod
     def of(cls, event: Any, state_before: str | None = None) -> HistoryEntry:
@@ -222,4 +225,5 @@ class HistoryEntry:
             recorded_at=event.timestamp,
             correlation_id=event.correlation_id,
             causation_id=getattr(event, "causation_id", None),
+            addressee=getattr(event, "agency", None) or None,
         )

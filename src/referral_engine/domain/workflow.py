@@ -121,6 +121,9 @@ class TransitionSpec:
     names_agency: str | None = None
     """The field naming the agency the step sends the case to (e.g. the police unit asked to
     verify it): that agency's users with the `named` reach see the case from then on."""
+    named_agency_only: str | None = None
+    """A trigger whose step named an agency (`names_agency`): only that agency's users may
+    take this step, which answers it (e.g. the police unit records the verification asked)."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -217,6 +220,16 @@ def machine_transitions(transitions: Iterable[TransitionSpec]) -> list[dict[str,
 
 
 @dataclass(frozen=True)
+class AgreementSpec:
+    """A referral's receiving agency needs a co-operation agreement in force for the service,
+    on the day the referral is sent, with `party`: `region_state_body` (a state body serving
+    the case's region) or `referrer` (the referring user's agency)."""
+
+    party: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ReferralSpec:
     """The referral sub-workflow: when a referral may be sent, and the machine each one runs."""
 
@@ -230,6 +243,8 @@ class ReferralSpec:
     service_field: str = "service"
     shared_fields: frozenset[str] = frozenset()
     """The case fields a receiving agency reads on a case referred to it."""
+    agreement: AgreementSpec | None = None
+    """The agreement the receiving agency needs (None: none is asked for)."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

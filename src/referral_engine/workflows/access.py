@@ -39,7 +39,7 @@ def access_problems(model: WorkflowModel) -> list[str]:
 
 
 def _names_agency_problems(model: WorkflowModel) -> list[str]:
-    """`names_agency` names a required, non-personal text field of its own transition."""
+    """`names_agency` names a required, non-personal text or agency field of its own step."""
     problems: list[str] = []
     for i, t in enumerate(model.transitions):
         if t.names_agency is None:
@@ -48,8 +48,10 @@ def _names_agency_problems(model: WorkflowModel) -> list[str]:
         field = t.fields.get(t.names_agency)
         if field is None:
             problems.append(f"{path}: the step has no field '{t.names_agency}'")
-        elif field.type != "string" or field.pii or not field.required:
-            problems.append(f"{path}: '{t.names_agency}' must be a required, non-personal string")
+        elif field.type not in ("string", "agency") or field.pii or not field.required:
+            problems.append(
+                f"{path}: '{t.names_agency}' must be a required, non-personal string or agency"
+            )
     return problems
 
 

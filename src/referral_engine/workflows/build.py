@@ -6,6 +6,7 @@ from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.regions import Region
 from referral_engine.domain.workflow import (
+    AgreementSpec,
     BackdatingSpec,
     ConditionSpec,
     DeadlineSpec,
@@ -60,6 +61,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             agency_field=r.agency_field,
             service_field=r.service_field,
             shared_fields=frozenset(r.shared_fields),
+            agreement=AgreementSpec(r.agreement.party, r.agreement.source) if r.agreement else None,
         )
     weekend = frozenset(WEEKDAYS.index(d) for d in model.calendar.weekend)
     return WorkflowDefinition(
@@ -163,6 +165,7 @@ def _transition(
         backdating=_backdating(t.backdating) or backdating,
         when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
         names_agency=t.names_agency,
+        named_agency_only=t.named_agency_only,
     )
 
 
@@ -178,6 +181,9 @@ def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
             minimum=f.min,
             maximum=f.max,
             readers=tuple(f.readers),
+            kinds=tuple(f.kinds),
+            provides=f.provides,
+            serves_case_region=f.serves_case_region,
         )
         for name, f in fields.items()
     )

@@ -63,6 +63,13 @@ class FieldModel(_Model):
     min: int | None = None
     max: int | None = None
     readers: list[str] = []
+    kinds: list[str] = Field(default=[], description="agency field: the kinds it takes")
+    provides: str | None = Field(
+        default=None, description="agency field: the step's field naming the service it offers"
+    )
+    serves_case_region: bool = Field(
+        default=False, description="agency field: the agency serves the case's region"
+    )
 
     @field_validator("type")
     @classmethod
@@ -126,6 +133,9 @@ class TransitionModel(_Model):
     backdating: BackdatingModel | None = None
     when: list[ConditionModel] = []
     names_agency: str | None = None
+    named_agency_only: str | None = Field(
+        default=None, description="a trigger naming an agency: only that agency takes this step"
+    )
     fields: dict[str, FieldModel] = {}
 
     @field_validator("when", mode="before")
@@ -145,12 +155,21 @@ class SendModel(_Model):
     fields: dict[str, FieldModel] = {}
 
 
+class AgreementModel(_Model):
+    """The co-operation agreement a referral's receiving agency needs for the service."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    party: Literal["region_state_body", "referrer"] = Field(alias="with")
+    source: str = Field(min_length=1)
+
+
 class ReferralsModel(_Model):
     allowed_in: list[str] = Field(min_length=1)
     active_in: list[str] | None = None
     agency_field: str = "agency"
     service_field: str = "service"
     shared_fields: list[str] = []
+    agreement: AgreementModel | None = None
     send: SendModel
     states: dict[str, StateModel] = Field(min_length=1)
     transitions: list[TransitionModel] = []

@@ -104,6 +104,15 @@ class FieldOut(Response):
     values: list[str]
     minimum: int | None
     maximum: int | None
+    kinds: list[str] = Field(
+        default=[], description="An agency field: the kinds of agency it takes (empty: any)"
+    )
+    provides: str | None = Field(
+        default=None, description="An agency field: the step's field naming the service offered"
+    )
+    serves_case_region: bool = Field(
+        default=False, description="An agency field: the agency serves the case's region"
+    )
 
 
 class StepBodyOut(BaseModel):
@@ -244,6 +253,11 @@ class HistoryEntryOut(Response):
     recorded_at: datetime
     correlation_id: str
     causation_id: str | None
+    addressee: str | None = Field(
+        default=None,
+        description="The agency the step was addressed to (a referral's receiving agency, the "
+        "police unit asked, the agency an answer goes back to); the sender is the actor's agency",
+    )
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryEntryOut:

@@ -16,7 +16,7 @@ from referral_engine.adapters.audit_chain import AuditSchemaOutdated
 from referral_engine.adapters.crypto import MasterKeyError
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
-from referral_engine.application import demo
+from referral_engine.application import demo, demo_agencies
 from referral_engine.domain.errors import DomainError, InvalidWorkflow
 from referral_engine.entrypoints.cli import (
     agencies,
@@ -74,6 +74,7 @@ def serve(
         if with_demo:
             has_cases = bool(rt.engine.store.recorder.max_notification_id())
             demo_marker.claim(rt.db, has_cases)  # refuses a database with real users or cases
+            demo_agencies.register(rt.agencies)  # the demo users' agencies, and the referrals'
             if not has_cases:
                 demo.seed(rt.engine, "ukraine-nrm", 12)
             issued = demo.demo_users(rt.users)

@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 
 from referral_engine.adapters.security import check_password, token_expiry
+from referral_engine.bootstrap import Runtime
+from referral_engine.domain.errors import AgencyNotFound
 from referral_engine.domain.regions import CODE, Region, close_matches
 from referral_engine.entrypoints.cli.console import err, out, runtime
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -37,6 +39,7 @@ def users_add(
         check_password(secret)  # before the user exists: no user half made
     with runtime() as rt:
         _check_regions(region, rt.engine.workflows)
+        _check_agency(agency, role, rt)
         user = rt.users.add(name, role, agency, region, email)
         if secret is not None:
             rt.users.set_password(user.name, secret)
@@ -75,6 +78,28 @@ def users_change(
     with runtime() as rt:
         address = rt.users.change_email(name, None if no_email else email)
     out.print(f"{name}: e-mail {address or 'none (in-app notifications only)'}", highlight=False)
+
+
+def _check_agency(agency: str, role: str, rt: Runtime) -> None:
+    """A user of a workflow role belongs to a registered agency: exit 2 naming close matches.
+    The engine's own roles (admin, analyst, statistician) are not checked: the first admin
+    exists before any agency (admins register them), and no rule reads those roles' agency."""
+    if not any(role in w.roles for w in rt.engine.workflows):
+        return
+    try:
+        rt.agencies.get(agency)
+    except AgencyNotFound:
+        close = ", ".join(
+            f"{slug} ({rt.agencies.get(slug).name('en')})"
+            for slug in rt.agencies.close_matches(agency)
+        )
+        hint = f"; close matches: {close}" if close else ""
+        err.print(
+            f"error: --agency: '{agency}' is not a registered agency{hint} (register it with "
+            "`referral-engine agencies add`)",
+            markup=False,
+        )
+        raise typer.Exit(2) from None
 
 
 @app.command("password")

@@ -19,6 +19,11 @@ from referral_engine.adapters.crypto import MasterKeyError, MasterKeyRotated
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.readmodels.engine import ReadModelNotReady
 from referral_engine.domain import errors
+from referral_engine.domain.agency_errors import (
+    AgencyUnsuitable,
+    AgreementMissing,
+    NotAddressedAgency,
+)
 from referral_engine.domain.text import shown_safely
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
@@ -61,6 +66,9 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.RowRefused: 422,
     errors.AgencyExists: 409,
     errors.AgreementConflict: 409,
+    AgencyUnsuitable: 422,
+    AgreementMissing: 409,
+    NotAddressedAgency: 403,
 }
 
 HTTP_TYPES = {
@@ -144,7 +152,41 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
             counted_from=exc.after,
             started_on=exc.started_on.isoformat(),
         )
+    elif isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
+        extra.update(_agency_facts(exc))
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
+
+
+def _agency_facts(exc: AgencyUnsuitable | AgreementMissing | NotAddressedAgency) -> dict[str, Any]:
+    """What a client needs to choose again: the agencies that fit (with their names), or the
+    agreement that is missing (between whom, for which service, on which day)."""
+    if isinstance(exc, NotAddressedAgency):
+        return {"trigger": exc.trigger, "addressed_agency": exc.addressed}
+    named = [{"id": s, "names": dict(exc.names.get(s, {}))} for s in _agencies_of(exc)]
+    if isinstance(exc, AgreementMissing):
+        missing = {
+            "agency": exc.agency,
+            "with": exc.party,
+            "parties": list(exc.parties),
+            "service": exc.service,
+            "on": exc.on.isoformat(),
+            "region": exc.case_region,
+        }
+        return {"agreement_missing": missing, "agencies": named}
+    return {
+        "errors": [{"path": f"data.{exc.field}", "message": str(exc).split(": ", 1)[1]}],
+        "field": exc.field,
+        "agency": exc.agency,
+        "reason": exc.code,
+        "candidates": named,
+        "close_matches": list(exc.close),
+    }
+
+
+def _agencies_of(exc: AgencyUnsuitable | AgreementMissing) -> list[str]:
+    if isinstance(exc, AgreementMissing):
+        return [exc.agency, *exc.parties]
+    return list(exc.candidates)
 
 
 def _path(error: dict[str, Any]) -> str:

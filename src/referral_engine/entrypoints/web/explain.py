@@ -9,7 +9,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from referral_engine.domain import errors
+from referral_engine.domain.agency_errors import (
+    AgencyUnsuitable,
+    AgreementMissing,
+    NotAddressedAgency,
+)
 from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.entrypoints.web import agency_words
+from referral_engine.entrypoints.web.agency_words import Namer
 from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
@@ -54,6 +61,10 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "code": ("", "має бути кодом: латинські малі літери, цифри та дефіс"),
     "unknown_language": ("", "реєстр веде назви лише англійською (en) та українською (uk)"),
     "unknown_agency": ("", "такої організації немає в реєстрі"),
+    "agency_id": (
+        "",
+        "має бути ідентифікатором зареєстрованої організації (малі латинські літери, цифри, дефіс)",
+    ),
     "same_agency": ("", "має бути інша організація"),
     "not_after": ("", "має бути пізніше від дати підписання"),
     "before_signed": ("", "не може бути раніше від дати підписання угоди"),
@@ -148,6 +159,22 @@ ERRORS: dict[str, tuple[str, str]] = {
     "agreement-conflict": ("", "Угода «{agreement}» організації «{agency}» {why}"),
     "SubscriptionNotFound": ("", "Підписки на вебхуки {subscription} немає"),
     "DeliveryNotFound": ("", "Підписка {subscription} не має доставки {delivery}"),
+    "agency-unsuitable": (
+        "{named} {why}. Agencies that fit: {candidates}.",
+        "{named} {why}. Підходять: {candidates}.",
+    ),
+    "agreement-missing": (
+        "{named} has no co-operation agreement in force on {on} with {whom} for the service "
+        "“{service}”. Record the agreement in the agency registry, or choose another agency.",
+        "{named} не має чинної на {on} угоди про співпрацю з {whom} щодо послуги «{service}». "
+        "Запишіть угоду в реєстрі організацій або оберіть іншу організацію.",
+    ),
+    "not-addressed-agency": (
+        "Only {named}, to which the step “{by_trigger}” sent the case, may take the step "
+        "“{trigger}”.",
+        "Крок «{trigger}» може виконати лише {named}: саме туди справу надіслано кроком "
+        "«{by_trigger}».",
+    ),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
 AGREEMENT_CONFLICTS: dict[str, str] = {
@@ -183,19 +210,29 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
     return _filled(template, facts, problem.message)
 
 
-def error(exc: DomainError, t: Translator, text: WorkflowText | None = None) -> str:
-    """A domain error as a sentence for the page."""
+def error(
+    exc: DomainError,
+    t: Translator,
+    text: WorkflowText | None = None,
+    agencies: Namer | None = None,
+) -> str:
+    """A domain error as a sentence for the page (agencies named by `agencies`, the registry's
+    names in the page's language, where the error does not carry them)."""
     key = exc.type + ("-retry" if getattr(exc, "retry", False) else "")
     english, other = ERRORS.get(type(exc).__name__) or ERRORS.get(key, ("", ""))
     template = other if t.lang != "en" else english
     if not template:
         return str(exc)
-    return _filled(template, _facts(exc, t, text), str(exc))
+    return _filled(template, _facts(exc, t, text, agencies), str(exc))
 
 
-def _facts(exc: DomainError, t: Translator, text: WorkflowText | None) -> dict[str, Any]:
+def _facts(
+    exc: DomainError, t: Translator, text: WorkflowText | None, agencies: Namer | None = None
+) -> dict[str, Any]:
     """The error's attributes, with workflow names in the workflow's words."""
     facts: dict[str, Any] = dict(vars(exc))
+    if isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
+        facts.update(agency_words.facts(exc, t, text, agencies))
     if text is not None and isinstance(facts.get("trigger"), str):
         facts["trigger"] = text.step(facts["trigger"])
     if isinstance(exc, errors.IllegalTransition):

@@ -13,15 +13,24 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from referral_engine.application.ports import AgencyDirectory
+from referral_engine.application.registry_checks import fitting
+from referral_engine.domain.agencies import AgencyView
 from referral_engine.domain.errors import FieldProblem
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.i18n_reporting import citizenship_options
+from referral_engine.entrypoints.web.report_view import readable
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 PREFIX = "data."
 INPUT_TYPES = {"string": "text", "date": "date", "int": "number", "datetime": "text"}
+CHOSEN_WITH = "/"
+"""Between a service and an agency in a picker's option value (`shelter/shelter-kyiv`): one
+choice names both, so they cannot disagree (neither an id nor a service holds a `/`)."""
+Groups = tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+"""A picker's options: (service code or "", its words, ((value, agency name), ...))."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,9 @@ class Widget:
     errors: tuple[str, ...]
     label: str
     option_labels: Mapping[str, str]
+    groups: Groups = ()
+    """An agency picker's options, by service where the field names the service too."""
+    hint: str = ""
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -72,26 +84,94 @@ def widgets(
     form: Form,
     values: Mapping[str, Any] | None = None,
     problems: Iterable[FieldProblem] = (),
+    pickers: Mapping[str, Groups] | None = None,
 ) -> list[Widget]:
-    """The widgets of a step's fields, refilled with what was submitted and its errors."""
-    values = values or {}
+    """The widgets of a step's fields, refilled with what was submitted and its errors. An
+    agency field given a picker (`pickers`, by field) is a list of the agencies that fit; one
+    grouped by service chooses the service too, so that field gets no widget of its own."""
+    values, pickers = values or {}, pickers or {}
     errors: dict[str, list[str]] = {}
     for p in problems:
         worded = explain.field_problem(p, form.t, form.text)
         errors.setdefault(p.path.removeprefix(PREFIX), []).append(worded)
+    chosen_with = {f.provides: f.name for f in fields if f.provides and _by_service(pickers, f)}
+    for service, agency in chosen_with.items():
+        errors.setdefault(agency, []).extend(errors.pop(service, []))
     return [
         Widget(
             spec=f,
             name=PREFIX + f.name,
             id=f"{form_id}-{f.name}",
-            kind=_kind(f),
-            value=values.get(f.name),
+            kind="picker" if f.name in pickers else _kind(f),
+            value=_picked(f, values) if f.provides in chosen_with else values.get(f.name),
             errors=tuple(errors.get(f.name, ())),
             label=form.text.field(f, form.step_key),
             option_labels=_option_labels(f, form),
+            groups=pickers.get(f.name, ()),
+            hint=_hint(pickers[f.name], form) if f.name in pickers else "",
         )
         for f in fields
+        if f.name not in chosen_with
     ]
+
+
+def agency_pickers(
+    fields: Sequence[FieldSpec], directory: AgencyDirectory, region: str, form: Form
+) -> dict[str, Groups]:
+    """Each agency field's picker: the registered agencies that fit on a case of `region`, by
+    name in the page's language; grouped by service where the field must offer the one its
+    step names (an enum), each service with the agencies offering it there."""
+    by_name = {f.name: f for f in fields}
+    found: dict[str, Groups] = {}
+    for f in fields:
+        if f.type != "agency":
+            continue
+        service = by_name.get(f.provides) if f.provides else None
+        if service is not None and service.values:
+            groups = [
+                (v, _service(v, form.text), _options(fits, v, form))
+                for v in service.values
+                if (fits := fitting(directory, f, region, v))
+            ]
+            found[f.name] = tuple(groups)
+        else:
+            fits = fitting(directory, f, region)
+            found[f.name] = (("", "", _options(fits, None, form)),) if fits else ()
+    return found
+
+
+def _service(code: str, text: WorkflowText) -> str:
+    """A service in the workflow's words, else its code made readable (never as a code)."""
+    said = text.value(code)
+    return readable(code) if said == code else said
+
+
+def _options(
+    agencies: Sequence[AgencyView], service: str | None, form: Form
+) -> tuple[tuple[str, str], ...]:
+    said = [
+        (f"{service}{CHOSEN_WITH}{a.slug}" if service else a.slug, a.name(form.t.lang))
+        for a in agencies
+    ]
+    return tuple(sorted(said, key=lambda option: option[1].casefold()))
+
+
+def _by_service(pickers: Mapping[str, Groups], spec: FieldSpec) -> bool:
+    """Whether the field has a picker whose options are grouped by service."""
+    groups = pickers.get(spec.name) or ()
+    return len(groups) > 0 and groups[0][0] != ""
+
+
+def _picked(spec: FieldSpec, values: Mapping[str, Any]) -> str | None:
+    """What a picker by service showed chosen: the service and the agency submitted."""
+    service, agency = values.get(str(spec.provides)), values.get(spec.name)
+    return f"{service}{CHOSEN_WITH}{agency}" if service and agency else None
+
+
+def _hint(groups: Groups, form: Form) -> str:
+    if not groups:
+        return form.t("picker.none")
+    return form.t("picker.by_service" if groups[0][0] else "picker.fitting")
 
 
 def _option_labels(spec: FieldSpec, form: Form) -> dict[str, str]:
@@ -113,9 +193,17 @@ def _kind(spec: FieldSpec) -> str:
 
 
 def read(fields: Sequence[FieldSpec], form: FormData) -> dict[str, object]:
-    """The declared fields' values from a submitted form; empty inputs are left out."""
+    """The declared fields' values from a submitted form; empty inputs are left out. A
+    picker's choice of a service and an agency gives both fields."""
     data: dict[str, object] = {}
     for spec in fields:
+        raw = form.get(PREFIX + spec.name)
+        if spec.type == "agency" and spec.provides and isinstance(raw, str) and CHOSEN_WITH in raw:
+            service, _, agency = raw.strip().partition(CHOSEN_WITH)
+            data[spec.provides], data[spec.name] = service, agency
+    for spec in fields:
+        if spec.name in data:
+            continue
         name = PREFIX + spec.name
         if spec.type == "enum_list":
             chosen = [v for v in form.getlist(name) if isinstance(v, str) and v]

@@ -88,4 +88,20 @@ AGENCIES: dict[str, tuple[str, str]] = {
     "ag.event.details_changed": ("Details changed", "Відомості змінено"),
     "ag.event.agreement_recorded": ("Agreement recorded", "Угоду записано"),
     "ag.event.agreement_ended": ("Agreement ended", "Угоду припинено"),
+    "picker.by_service": (
+        "Registered agencies offering each service in this case's region, listed under the "
+        "service: choosing an agency chooses its service too.",
+        "Зареєстровані організації, що надають кожну послугу в області цієї справи, згруповано "
+        "за послугами: обравши організацію, ви обираєте й послугу.",
+    ),
+    "picker.fitting": (
+        "Registered agencies of the kind needed that serve this case's region.",
+        "Зареєстровані організації потрібного типу, що обслуговують область цієї справи.",
+    ),
+    "picker.none": (
+        "No registered agency fits here yet: an administrator registers agencies and their "
+        "agreements in the agency registry.",
+        "Жодна зареєстрована організація тут поки не підходить: організації та їхні угоди "
+        "реєструє адміністратор у реєстрі організацій.",
+    ),
 }

@@ -126,6 +126,22 @@ def region_names(request: Request, t: Translator) -> Callable[[str | None], str]
     return name
 
 
+def agency_names(request: Request, lang: str) -> Callable[[str], str]:
+    """A registered agency's name in `lang` (what is not registered as it is), the registry
+    read when a name is first asked for: most pages name no agency."""
+    runtime = getattr(request.app.state, "runtime", None)
+    known: dict[str, str] | None = None
+
+    def name(slug: str) -> str:
+        nonlocal known
+        if known is None:
+            listed = runtime.agencies.listed() if runtime is not None else []
+            known = {a.slug: a.name(lang) for a in listed}
+        return known.get(slug, slug)
+
+    return name
+
+
 def query(params: Mapping[str, Any], **changes: Any) -> str:
     """A query string from `params` with `changes`, leaving out empty values."""
     merged = {**params, **changes}
@@ -139,12 +155,14 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     user: User | None = getattr(request.state, "user", None)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context.setdefault("unread", unread(request, user))
+    agency_name = agency_names(request, lang)
     html = ENV.get_template(template).render(
         request=request,
         user=user,
         t=t,
         words=lambda workflow: text_of(workflow, lang),
-        explain=lambda error, wt=None: explain.error(error, t, wt),
+        explain=lambda error, wt=None: explain.error(error, t, wt, agency_name),
+        agency_name=agency_name,
         lang=lang,
         langs=LANGS,
         here=quote(here, safe=""),

@@ -124,6 +124,11 @@ class WorkflowText:
             return [self.value(v) if isinstance(v, str) else v for v in value]
         return self.value(value) if isinstance(value, str) else value
 
+    def is_agency(self, name: str) -> bool:
+        """Whether the field names a registered agency (pages show its name, not its id)."""
+        found = self._fields.get(name)
+        return found is not None and found[1].type == "agency"
+
     def _derived(self, name: str) -> bool:
         return any(d.name == name for d in self.workflow.derived)
 

@@ -170,7 +170,10 @@ def _case_page(
         problems = error.problems if isinstance(error, InvalidData) else ()
         values = failed[2] if mine and failed else None
         form = forms.Form(text, t, text.step_key(step.trigger, step.referral_id is not None))
-        widgets = forms.widgets(step.fields, f"step{i}", form, values, problems)
+        pickers = None
+        if any(f.type == "agency" for f in step.fields):  # the registry, only when asked
+            pickers = forms.agency_pickers(step.fields, engine.agencies, view.region, form)
+        widgets = forms.widgets(step.fields, f"step{i}", form, values, problems, pickers)
         step_forms.append((step, widgets, error, uuid4()))
     error = failed[3] if failed else None
     changes = []
