@@ -183,7 +183,7 @@ def test_each_items_link_says_which_item_it_answers_to_a_screen_reader(
     """Two referrals of one case sent to one agency are two rows, each with its own link: heard
     out of the table, 'Answer, case 1a2b3c4d' twice would not say which is which."""
     version = pg_runtime.engine.case(UUID(referred)).version
-    again = send_referral(client, callers["lsa"], referred, version, service="psychological")
+    again = send_referral(client, callers["lsa"], referred, version, service="shelter")
     assert again.status_code == 201, again.text
     pg_runtime.projections.catch_up()
     sign_in(client, callers["shelter"].token)

@@ -59,7 +59,7 @@ def test_a_user_reads_and_marks_only_their_own_notifications(
 
 
 def test_users_get_an_e_mail_address_from_the_command_line_checked(
-    pg_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    pg_settings: Settings, synthetic_agencies: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REFERRAL_ENGINE_DATABASE_URL", str(pg_settings.database_url))
     monkeypatch.setenv("REFERRAL_ENGINE_DATABASE_SCHEMA", pg_settings.database_schema)

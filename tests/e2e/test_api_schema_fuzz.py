@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import WORKFLOW, Callers, callers_of, case_in, send_referral
-from tests.factories import FixedClock
+from tests.factories import FixedClock, with_synthetic_agencies
 from tests.pg import fresh_schema
 
 CHECKS = [
@@ -56,6 +56,7 @@ def module_runtime(
         fresh_schema(pg_database_url, tmp_path_factory.mktemp("home")) as settings,
         build(settings, clock=FixedClock()) as runtime,
     ):
+        with_synthetic_agencies(runtime.engine)
         yield runtime
 
 

@@ -29,11 +29,14 @@ from tests.e2e.pages import csrf_of, sign_in
 from tests.factories import (
     CLINIC,
     LSA,
+    POLICE,
     REGION,
     FixedClock,
     case_in,
+    kyiv_shelter,
     send_referral,
     wait_until,
+    with_synthetic_agencies,
 )
 from tests.integration.test_notifications import Inbox, bad_event, free_port
 from tests.pg import fresh_schema
@@ -70,6 +73,9 @@ def runtime(
             "base_url": "https://nrm.example.org",
         }
         with build(settings.model_copy(update=mailing), clock=clock) as rt:
+            shelters = [kyiv_shelter(s) for s in ("hostel-kyiv", "archive-kyiv", "legal-aid-kyiv")]
+            with_synthetic_agencies(rt.engine, *shelters)
+            rt.users.add(POLICE.user_id, POLICE.role, POLICE.agency, [REGION])  # answers (v5)
             rt.users.add(LSA.user_id, LSA.role, LSA.agency, [REGION], "petro@lsa.example.org")
             yield rt
 
@@ -78,10 +84,10 @@ def add(rt: Runtime, name: str, agency: str, email: str | None = None) -> None:
     rt.users.add(name, "service_provider", agency, [REGION], email)
 
 
-def referral_to(rt: Runtime, agency: str) -> UUID:
+def referral_to(rt: Runtime, agency: str, service: str = "shelter") -> UUID:
     """A case referred to `agency`, its notices written (and e-mail queued)."""
     case_id = case_in(rt.engine, "awaiting_verification")
-    send_referral(rt.engine, case_id, agency=agency)
+    send_referral(rt.engine, case_id, agency=agency, service=service)
     rt.notifier.events.catch_up()
     return case_id
 
@@ -133,7 +139,7 @@ def test_an_address_a_mail_library_reads_otherwise_is_refused_and_blocks_no_othe
     with runtime.db.pool.connection() as conn:  # as a hand edit of the table might leave them
         for name, address in (("mallory.clinic", ENCODED), ("nestor.clinic", REROUTED)):
             conn.execute("update users set email = %s where name = %s", [address, name])
-    case_id = referral_to(runtime, CLINIC.agency)
+    case_id = referral_to(runtime, CLINIC.agency, service="medical")
     before = len(inbox.recipients)
     mailer = runtime.notifier.mailer
     assert mailer is not None

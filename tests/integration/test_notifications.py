@@ -23,6 +23,7 @@ from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from tests.factories import (
     LSA,
+    POLICE,
     SHELTER,
     SUPERVISOR,
     FixedClock,
@@ -30,6 +31,7 @@ from tests.factories import (
     referral_step,
     send_referral,
     wait_until,
+    with_synthetic_agencies,
 )
 
 NAME, BORN = "Oksana Synthetic-Testenko", "1990-04-17"
@@ -79,9 +81,11 @@ def runtime(pg_settings: Settings, clock: FixedClock, inbox: Inbox) -> Iterator[
         }
     )
     with build(settings, clock=clock) as rt:
+        with_synthetic_agencies(rt.engine)
         for actor, email in ((LSA, "petro@lsa.example.org"), (SHELTER, "anna@shelter.example.org")):
             rt.users.add(actor.user_id, actor.role, actor.agency, ["UA-32"], email)
         rt.users.add(SUPERVISOR.user_id, SUPERVISOR.role, SUPERVISOR.agency, ["UA-32"])
+        rt.users.add(POLICE.user_id, POLICE.role, POLICE.agency, ["UA-32"])  # answers (v5)
         yield rt
 
 
@@ -168,9 +172,9 @@ def test_deadlines_are_looked_at_once_and_escalate_once(
     assert scan() == 2
     assert scan() == 0
     assert kinds(runtime) == [
-        ("deadline_due", LSA.user_id),
-        ("deadline_passed", LSA.user_id),
-        ("deadline_escalated", SUPERVISOR.user_id),
+        ("deadline_due", POLICE.user_id),  # the unit asked answers the request
+        ("deadline_passed", POLICE.user_id),
+        ("deadline_escalated", SUPERVISOR.user_id),  # the LSA's supervisor, once
     ]
 
 

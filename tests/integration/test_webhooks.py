@@ -15,7 +15,7 @@ from referral_engine.adapters.crypto import MasterKey
 from referral_engine.bootstrap import Runtime, build, rotate_master
 from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
-from tests.factories import FixedClock, open_case, wait_until
+from tests.factories import FixedClock, open_case, wait_until, with_synthetic_agencies
 from tests.pg import drop_schemas
 from tests.unit.test_webhooks import NAME, NOT_PERMITTED, story
 from tests.webhook_receiver import Receiver
@@ -31,6 +31,7 @@ def shared(pg_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     home = tmp_path_factory.mktemp("hooks")
     settings = Settings(database_url=pg_database_url, database_schema=schema, home=home, **FAST)
     with build(settings, clock=FixedClock()) as rt:
+        with_synthetic_agencies(rt.engine)
         hooks = rt.webhook_worker(poll_seconds=0.05)
         hooks.start()
         try:

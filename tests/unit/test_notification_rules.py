@@ -25,6 +25,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.workflow import WorkflowDefinition
 from tests.factories import (
     LSA,
+    POLICE,
     SHELTER,
     case_in,
     referral_step,
@@ -175,16 +176,13 @@ def test_when_the_sender_has_gone_their_agency_is_told(engine: Engine, worker: W
     }
 
 
-def test_a_verification_answer_tells_who_asked_unless_they_recorded_it_themselves(
+def test_a_verification_answer_tells_who_asked_not_the_police_who_answered(
     engine: Engine, worker: Worker
 ) -> None:
     case_id = case_in(engine, "awaiting_verification")
     worker.new_notices()
-    step(engine, case_id, "record_verification", actor=HALYNA)
+    step(engine, case_id, "record_verification", actor=POLICE)  # only the unit asked answers
     assert told(worker.new_notices()) == {("request_answered", LSA.user_id)}
-    again = case_in(engine, "awaiting_verification")
-    step(engine, again, "record_verification", actor=LSA)
-    assert worker.new_notices() == []
 
 
 def test_a_deadline_reminds_who_answers_it_then_escalates_once_passed(
@@ -194,12 +192,11 @@ def test_a_deadline_reminds_who_answers_it_then_escalates_once_passed(
     worker.new_notices()
     assert worker.deadline(case_id, "police_verification", date(2026, 3, 9)) == []
     due = worker.deadline(case_id, "police_verification", date(2026, 3, 10))  # 2 working days
-    assert told(due) == {("deadline_due", "petro.lsa"), ("deadline_due", "halyna.lsa")}
+    assert told(due) == {("deadline_due", "ivan.police")}  # the unit asked answers it (v5)
     assert {(n.subject, n.due_on) for n in due} == {("police_verification", date(2026, 3, 12))}
     passed = worker.deadline(case_id, "police_verification", date(2026, 3, 13))
     assert told(passed) == {
-        ("deadline_passed", "petro.lsa"),
-        ("deadline_passed", "halyna.lsa"),
+        ("deadline_passed", "ivan.police"),
         ("deadline_escalated", "sofia.supervisor"),
     }
 
@@ -220,7 +217,7 @@ def test_a_deadline_stopped_before_the_read_model_folded_the_stop_tells_nobody(
     police = worker.row(case_id, "police_verification")  # due on 12 March
     send_referral(engine, case_id, agency="shelter-kyiv")
     referral = worker.row(case_id, "referral_response")  # due on Thursday 5 March
-    step(engine, case_id, "record_verification", actor=HALYNA)  # answered
+    step(engine, case_id, "record_verification", actor=POLICE)  # answered
     referral_step(engine, case_id, "r1", "accept", actor=SHELTER)
     for today in (date(2026, 3, 5), date(2026, 3, 11), date(2026, 3, 13)):  # due, then passed
         assert worker.told_of(police, today) == worker.told_of(referral, today) == []
