@@ -5,6 +5,7 @@ its own (docs/webhooks.md)."""
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from typing import Annotated
 from uuid import UUID
@@ -35,9 +36,17 @@ def webhooks_add(
     event: Annotated[
         list[str] | None, typer.Option("--event", help="An event type (repeat; none: all)")
     ] = None,
-    secret: Annotated[str | None, typer.Option(help="whsec_... (none: one is generated)")] = None,
+    secret: Annotated[
+        bool,
+        typer.Option(
+            "--secret",
+            help="Ask for the signing secret, whsec_... (hidden; read from standard input when "
+            "it is not a terminal). Without it one is generated",
+        ),
+    ] = False,
 ) -> None:
     """Register a subscription; prints its signing secret, this once."""
+    given = _ask_secret() if secret else None  # never on the command line: it is audited
     with runtime() as rt:
         actor = console.operator(rt, as_, MANAGERS).actor
         found, shown = rt.webhooks.subscribe(
@@ -47,7 +56,7 @@ def webhooks_add(
             role=role,
             regions=region,
             events=event or [],
-            secret=secret,
+            secret=given,
             actor=actor,
         )
         mark.detail = {"subscription": str(found.id), "kind": kind, "name": name, "url": url}
@@ -134,6 +143,14 @@ def webhooks_run(
             pass
         finally:
             worker.stop()
+
+
+def _ask_secret() -> str:
+    """The secret typed (hidden), or read from standard input when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    secret: str = typer.prompt("secret (whsec_...)", hide_input=True)
+    return secret
 
 
 def _print(s: Subscription, counts: dict[str, int]) -> None:

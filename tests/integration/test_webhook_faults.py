@@ -1,0 +1,76 @@
+"""Webhooks against what goes wrong, on PostgreSQL, one round of the worker at a time (no thread):
+a secret given to the command line reaches no audit entry."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from uuid import uuid4
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+from typer.testing import CliRunner
+
+from referral_engine.bootstrap import Runtime, build
+from referral_engine.config import Settings
+from referral_engine.domain.commands import Actor
+from referral_engine.entrypoints.cli import console
+from referral_engine.entrypoints.cli.main import app
+from tests.factories import FixedClock, open_case
+from tests.pg import drop_schemas
+from tests.webhook_receiver import Receiver
+
+ADMIN = Actor("hooks-admin", "admin", "it")
+
+
+@pytest.fixture(scope="module")
+def shared(pg_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """One runtime for the module (a runtime takes 2 s to build), parking after two attempts."""
+    schema = f"t_{uuid4().hex[:12]}"
+    home = tmp_path_factory.mktemp("hook-faults")
+    settings = Settings(
+        database_url=pg_database_url,
+        database_schema=schema,
+        home=home,
+        webhook_attempts=2,
+        webhook_retry_seconds=0.001,
+        webhook_retry_max_seconds=0.001,
+    )
+    with build(settings, clock=FixedClock()) as rt:
+        yield rt
+    drop_schemas(pg_database_url, schema)
+
+
+@pytest.fixture
+def runtime(shared: Runtime) -> Iterator[Runtime]:
+    """The shared runtime; the subscriptions a test adds end with it."""
+    yield shared
+    for subscription in shared.webhooks.listed():
+        shared.webhooks.end(subscription.id)
+
+
+def test_a_secret_given_to_the_command_line_is_read_hidden_and_never_audited(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = runtime.settings
+    monkeypatch.setenv("REFERRAL_ENGINE_DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("REFERRAL_ENGINE_DATABASE_SCHEMA", settings.database_schema)
+    runtime.users.add("ops", "admin", "it", ["*"])
+    secret = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"  # 27 bytes
+    with Receiver() as receiver:
+        line = ["webhooks", "add", "integration", "portal", receiver.url, "--as", "ops", "--secret"]
+        monkeypatch.setattr(sys, "argv", ["referral-engine", *line])  # what the audit records
+        monkeypatch.setattr(console.mark, "written", False)
+        added = CliRunner().invoke(app, line, input=secret + "\n")
+        assert added.exit_code == 0, added.output
+        assert f"secret (shown once): {secret}" in added.output
+        open_case(runtime.engine)
+        worker = runtime.webhook_worker()
+        try:
+            worker.round()
+        finally:
+            worker.sender.close()
+    (received,) = receiver.delivered()
+    Webhook(secret).verify(received.body, received.headers)  # the secret typed signs
+    (entry,) = [e for e in runtime.audit.query(user_name="ops") if e.action == "cli.webhooks.add"]
+    assert secret[6:] not in str(entry) and entry.path.endswith("--as ops --secret")
