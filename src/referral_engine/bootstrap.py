@@ -43,7 +43,7 @@ from referral_engine.adapters.security import Users
 from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.adapters.webhooks import store as webhook_store
-from referral_engine.adapters.webhooks.delivery import Policy
+from referral_engine.adapters.webhooks.sender import Policy
 from referral_engine.adapters.webhooks.store import PostgresEventLog, PostgresWebhooks
 from referral_engine.adapters.webhooks.worker import WebhookWorker
 from referral_engine.application.agencies import Agencies
@@ -106,7 +106,11 @@ class Runtime:
     def webhooks(self) -> Webhooks:
         """Webhook subscriptions and their deliveries (the worker sends them: `webhook_worker`)."""
         return Webhooks(
-            self._webhook_store, self.engine.workflows, lambda: self.agencies, self.engine.clock
+            self._webhook_store,
+            self.engine.workflows,
+            lambda: self.agencies,
+            self.engine.clock,
+            allowed=tuple(self.settings.webhook_allowed_networks),
         )
 
     @cached_property
@@ -123,6 +127,7 @@ class Runtime:
             max_retry=s.webhook_retry_max_seconds,
             timeout=s.webhook_timeout_seconds,
             concurrency=s.webhook_concurrency,
+            allowed=tuple(s.webhook_allowed_networks),
         )
         return WebhookWorker(
             self.projections,

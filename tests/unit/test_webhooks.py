@@ -4,6 +4,7 @@ it), on the in-memory store."""
 
 from __future__ import annotations
 
+from ipaddress import ip_address, ip_network
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,6 +15,7 @@ from referral_engine.application.event_feed import event_types, shown
 from referral_engine.domain.errors import InvalidData
 from referral_engine.domain.webhooks import (
     Audience,
+    address_problem,
     check_secret,
     check_types,
     check_url,
@@ -26,6 +28,7 @@ from tests.factories import LSA, case_in, referral_step, send_referral
 
 NAME = "Synthetic Hookperson Qzxv"
 NOT_PERMITTED = {"redacted": "not-permitted"}
+ALLOWED_NETWORKS = "REFERRAL_ENGINE_WEBHOOK_ALLOWED_NETWORKS"
 
 
 def test_the_wait_doubles_with_each_failure_up_to_the_cap_with_jitter() -> None:
@@ -39,11 +42,22 @@ def test_the_wait_doubles_with_each_failure_up_to_the_cap_with_jitter() -> None:
         retry_delay(0, 1.0, 60.0, 0.5)
 
 
+LOOPBACK = (ip_network("127.0.0.0/8"),)
+
+
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080/hook", "https://agency.example/nrm?x=1", "HTTPS://A.EXAMPLE"]
+    ("url", "allowed"),
+    [
+        ("https://agency.example/nrm?x=1", ()),
+        ("HTTPS://A.EXAMPLE", ()),
+        ("https://соцзахист.укр/hook", ()),
+        ("http://93.184.215.14:8080/hook", ()),
+        ("http://127.0.0.1:8080/hook", LOOPBACK),
+        ("http://localhost:8080/hook", LOOPBACK),
+    ],
 )
-def test_an_http_or_https_url_with_a_host_is_accepted(url: str) -> None:
-    assert check_url(url) == url
+def test_an_http_or_https_url_with_a_host_is_accepted(url: str, allowed: Any) -> None:
+    assert check_url(url, allowed) == url
 
 
 @pytest.mark.parametrize(
@@ -58,12 +72,32 @@ def test_an_http_or_https_url_with_a_host_is_accepted(url: str) -> None:
         ("https://agency.example/\u202ehook", "control or invisible"),
         ("https://agency.example/ hook", "spaces"),
         ("", "1 to 2000"),
+        ("https://agency.example:0/hook", "port from 1 to 65535"),
+        ("https://agency..example/hook", "valid host"),
+        ("https://-agency.example/hook", "valid host"),
+        ("http://127.0.0.1:8080/hook", ALLOWED_NETWORKS),
+        ("http://localhost/hook", ALLOWED_NETWORKS),
+        ("http://[::ffff:10.0.0.1]/hook", ALLOWED_NETWORKS),
+        ("http://192.168.1.10/hook", ALLOWED_NETWORKS),
+        ("http://2130706433/hook", "four decimal numbers"),  # 127.0.0.1 to a resolver
+        ("http://0x7f.1/hook", "four decimal numbers"),
+        ("http://169.254.169.254/latest/meta-data/", "never a receiver"),
+        ("http://[fe80::1]/hook", "never a receiver"),
+        ("http://0.0.0.0:8080/hook", "never a receiver"),
     ],
 )
 def test_a_url_another_scheme_credentials_or_odd_characters_is_refused(url: str, said: str) -> None:
     with pytest.raises(InvalidData, match=said) as refused:
         check_url(url)
     assert refused.value.problems[0].path == "url"
+
+
+def test_link_local_and_metadata_addresses_are_refused_even_in_an_allowed_network() -> None:
+    every = (ip_network("0.0.0.0/0"), ip_network("::/0"))
+    for url in ("http://169.254.169.254/", "http://[fd00:ec2::254]/", "http://[fe80::1]/"):
+        with pytest.raises(InvalidData, match="never a receiver"):
+            check_url(url, every)
+    assert address_problem(ip_address("10.1.2.3"), every) is None
 
 
 def test_a_secret_is_whsec_and_24_to_64_bytes_in_base64() -> None:

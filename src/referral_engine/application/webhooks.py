@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from uuid import UUID, uuid4
 
 from referral_engine.application.agencies import Agencies
@@ -29,6 +29,7 @@ from referral_engine.domain.webhooks import (
     MESSAGE_ID,
     SECRET_BYTES,
     Delivery,
+    Network,
     Subscription,
     check_secret,
     check_types,
@@ -51,11 +52,14 @@ class Webhooks:
         workflows: WorkflowRegistry,
         agencies: Callable[[], Agencies],
         clock: Clock = utc_now,
+        allowed: Collection[Network] = (),
     ) -> None:
         self.store = store
         self.workflows = workflows
         self.agencies = agencies
         self.clock = clock
+        self.allowed = allowed
+        """Networks whose non-public addresses may receive webhooks (the setting)."""
 
     def subscribe(
         self,
@@ -87,7 +91,7 @@ class Webhooks:
             name=name,
             role=role,
             regions=scope,
-            url=check_url(url),
+            url=check_url(url, self.allowed),
             events=check_types(events, event_types(self.workflows)),
             created_at=self.clock(),
             created_by=actor.user_id,

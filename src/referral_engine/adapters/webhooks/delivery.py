@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import httpx
 import orjson
 import psycopg
-from standardwebhooks.webhooks import Webhook
 
+from referral_engine.adapters.webhooks.sender import Outcome, Sender
 from referral_engine.application.event_feed import FeedEvent, shown
 from referral_engine.application.ports import CaseStore, paused_gc
 from referral_engine.domain.webhooks import (
@@ -40,20 +38,6 @@ from referral_engine.domain.webhooks import (
 from referral_engine.workflows.loader import WorkflowRegistry
 
 log = logging.getLogger("referral_engine.webhooks")
-ERROR_LIMIT = 300
-USER_AGENT = "referral-engine-webhooks/1"
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How deliveries are tried: attempts before parking, backoff, timeout, concurrency."""
-
-    attempts: int = 10
-    first_retry: float = 5.0
-    max_retry: float = 3600.0
-    timeout: float = 10.0
-    concurrency: int = 16
-    batch: int = 500
 
 
 @dataclass(frozen=True)
@@ -64,58 +48,6 @@ class Claimed:
     case_id: UUID
     case_version: int
     attempts: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One attempt: the HTTP status (None: no answer) and what went wrong, if anything."""
-
-    status: int | None
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-class Sender:
-    """Signs and POSTs payloads over a pool of kept-alive connections, every request timed out."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        limits = httpx.Limits(
-            max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
-        )
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(policy.timeout),
-            limits=limits,
-            follow_redirects=False,
-            headers={"user-agent": USER_AGENT, "content-type": "application/json"},
-        )
-        self.pool = ThreadPoolExecutor(policy.concurrency, thread_name_prefix="webhook")
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        self.client.close()
-
-    def send_all(self, requests: Sequence[tuple[str, str, bytes, bytes]]) -> list[Outcome]:
-        """(url, webhook-id, secret, body) each signed and sent; outcomes in the same order."""
-        return list(self.pool.map(lambda r: self.send(*r), requests))
-
-    def send(self, url: str, msg_id: str, secret: bytes, body: bytes) -> Outcome:
-        now = datetime.now(UTC)
-        headers = {
-            "webhook-id": msg_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, now, body),
-        }
-        try:
-            response = self.client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return Outcome(None, f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT])
-        if 200 <= response.status_code < 300:
-            return Outcome(response.status_code, None)
-        return Outcome(response.status_code, f"answered {response.status_code}")
 
 
 class Deliverer:
@@ -163,6 +95,7 @@ class Deliverer:
             outcomes = self.sender.send_all(
                 [
                     (
+                        c.subscription_id,
                         active[c.subscription_id][0].url,
                         c.message_id,
                         active[c.subscription_id][1],
