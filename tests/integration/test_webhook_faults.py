@@ -1,5 +1,6 @@
 """Webhooks against what goes wrong, on PostgreSQL, one round of the worker at a time (no thread):
-a secret given to the command line reaches no audit entry."""
+an event that cannot be read spoils no other delivery (it fails, is retried, is parked and shown)
+nor any page of the feed; a secret given to the command line reaches no audit entry."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.webhooks import Audience
 from referral_engine.entrypoints.cli import console
 from referral_engine.entrypoints.cli.main import app
 from tests.factories import FixedClock, open_case
@@ -47,6 +49,35 @@ def runtime(shared: Runtime) -> Iterator[Runtime]:
     yield shared
     for subscription in shared.webhooks.listed():
         shared.webhooks.end(subscription.id)
+
+
+def test_an_event_that_cannot_be_read_is_parked_and_every_other_delivery_goes_on(
+    runtime: Runtime,
+) -> None:
+    with Receiver() as receiver:
+        portal, _ = runtime.webhooks.subscribe("integration", "portal", receiver.url, actor=ADMIN)
+        broken = open_case(runtime.engine).case_id
+        with runtime.db.pool.connection() as conn:  # the case's next event, unreadable
+            conn.execute(
+                "insert into cases_events (originator_id, originator_version, topic, state) "
+                "values (%s, 2, 'referral_engine.domain.case:Case.StepTaken', 'not json')",
+                [broken],
+            )
+        fine = open_case(runtime.engine).case_id
+        worker = runtime.webhook_worker()
+        try:
+            worker.round()  # the first attempts: the readable case's event is sent
+            assert [r.json()["data"]["case"]["id"] for r in receiver.delivered()] == [str(fine)]
+            worker.round()  # the second attempt of the other one: parked
+        finally:
+            worker.sender.close()
+    states = {d.case_id: d for d in runtime.webhooks.deliveries(portal.id)}
+    assert states[fine].state == "delivered"
+    assert states[broken].state == "parked" and states[broken].attempts == 2
+    said = "not sent: the case's event 2 (MapperDeserialisationError) could not be read"
+    assert states[broken].last_error == said
+    page = runtime.events.page(0, 100, Audience.of_integration(None))  # no 500: it goes on
+    assert [e.case_id for e in page.events] == [fine] and page.next == 3
 
 
 def test_a_secret_given_to_the_command_line_is_read_hidden_and_never_audited(

@@ -4,7 +4,9 @@ it), on the in-memory store."""
 
 from __future__ import annotations
 
+import shutil
 from ipaddress import ip_address, ip_network
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,6 +14,9 @@ import pytest
 
 from referral_engine.application.engine import Engine
 from referral_engine.application.event_feed import event_types, shown
+from referral_engine.bootstrap import build_in_memory
+from referral_engine.config import Settings
+from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidData
 from referral_engine.domain.webhooks import (
     Audience,
@@ -24,7 +29,16 @@ from referral_engine.domain.webhooks import (
     retry_delay,
     secret_text,
 )
-from tests.factories import LSA, case_in, referral_step, send_referral
+from tests.factories import (
+    LSA,
+    UKRAINE,
+    WORKFLOWS,
+    FixedClock,
+    case_in,
+    engine_on_version,
+    referral_step,
+    send_referral,
+)
 
 NAME = "Synthetic Hookperson Qzxv"
 NOT_PERMITTED = {"redacted": "not-permitted"}
@@ -191,3 +205,33 @@ def test_an_erased_case_shows_no_personal_value_to_anyone(engine: Engine) -> Non
 def test_every_event_name_of_the_loaded_workflows_is_a_public_type(engine: Engine) -> None:
     types = event_types(engine.workflows)
     assert {"PersonScreened", "ReferralSent", "PersonalDataErased", "WorkflowMigrated"} <= types
+
+
+def test_an_agency_that_got_personal_values_of_a_case_gets_its_erasure(engine: Engine) -> None:
+    case_id = story(engine)  # the shelter got its referral's notes
+    engine.erase_personal_data(case_id, "GDPR Art. 17, request 6", actor=LSA)
+    shelter = every(engine, case_id, agency("shelter-kyiv", "service_provider"))
+    clinic = every(engine, case_id, agency("clinic-kyiv", "service_provider"))
+    assert shelter[-1]["type"] == "PersonalDataErased" and shelter[-1]["data"]["fields"] == {}
+    assert clinic == []  # never reached the case: not told of it either
+
+
+def test_a_later_workflow_version_narrowing_who_reads_a_field_narrows_the_events_shown(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    for path in WORKFLOWS.glob("ukraine-nrm*.yaml"):
+        shutil.copy(path, tmp_path)
+    (tmp_path / "ukraine-nrm-v5.yaml").write_text(
+        "extends: ukraine-nrm@4\nid: ukraine-nrm\nversion: 5\nmigration: {from_version: 4}\n"
+        "personal_data: {readers: [nrm_actor, lsa_official, police, decision_maker, supervisor]}\n"
+    )
+    engine = build_in_memory(Settings(workflows_dir=tmp_path), clock=clock)
+    case_id = story(engine_on_version(engine, UKRAINE, 4))
+    shelter = agency("shelter-kyiv", "service_provider")
+    notes = [e for e in every(engine, case_id, shelter) if e["type"] == "AssistanceDelivered"]
+    assert notes[0]["data"]["fields"]["assistance_notes"] == "Synthetic notes"  # under v4
+    engine.migrate_cases(UKRAINE, 4, 5, actor=Actor("ops", "admin", "it"))
+    shown = every(engine, case_id, shelter)  # the pages now refuse it: so do the events
+    notes = [e for e in shown if e["type"] == "AssistanceDelivered"]
+    assert notes[0]["data"]["fields"]["assistance_notes"] == NOT_PERMITTED
+    assert notes[0]["data"]["case"]["workflow_version"] == 4  # the version it was recorded under

@@ -84,6 +84,12 @@ class CaseStore(Protocol):
     def streams(self, case_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
         """These cases' events, each case's in order (one query for a batch)."""
 
+    def readable_streams(
+        self, case_ids: Sequence[UUID]
+    ) -> tuple[dict[UUID, list[Any]], dict[UUID, str]]:
+        """As `streams`, leaving out each case one of whose events cannot be decoded, named
+        with which event (a failure of the database still raises)."""
+
     def close(self) -> None: ...
 
 

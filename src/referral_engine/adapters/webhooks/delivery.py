@@ -88,10 +88,14 @@ class Deliverer:
             ]
             if not claimed:
                 return 0
-            events = self._events(claimed, active)
-            sendable: list[tuple[Claimed, FeedEvent]] = [
-                (c, e) for c in claimed if (e := events.get(c.message_id)) is not None
-            ]
+            events, broken = self._events(claimed, active)
+            sendable: list[tuple[Claimed, FeedEvent, bytes]] = []
+            for c in claimed:
+                if (e := events.get(c.message_id)) is not None:
+                    try:
+                        sendable.append((c, e, orjson.dumps(e.payload())))
+                    except (TypeError, ValueError) as exc:  # a value JSON cannot carry
+                        broken[c.message_id] = f"the event could not be written as JSON: {exc}"
             outcomes = self.sender.send_all(
                 [
                     (
@@ -99,33 +103,49 @@ class Deliverer:
                         active[c.subscription_id][0].url,
                         c.message_id,
                         active[c.subscription_id][1],
-                        orjson.dumps(e.payload()),
+                        body,
                     )
-                    for c, e in sendable
+                    for c, _, body in sendable
                 ]
             )
-            sent = dict(zip((c for c, _ in sendable), outcomes, strict=True))
+            sent = dict(zip((c for c, _, _ in sendable), outcomes, strict=True))
+            sent.update(
+                (c, Outcome(None, broken[c.message_id])) for c in claimed if c.message_id in broken
+            )
             self._record(conn, claimed, events, sent)
         return len(claimed)
 
     def _events(
         self, claimed: list[Claimed], active: dict[UUID, tuple[Subscription, bytes]]
-    ) -> dict[str, FeedEvent | None]:
-        """Each claimed delivery's event as its subscriber sees it (None: it does not): the
-        cases read once, in one query, each folded once per subscription."""
+    ) -> tuple[dict[str, FeedEvent | None], dict[str, str]]:
+        """Each claimed delivery's event as its subscriber sees it (None: it does not), the
+        cases read once, in one query, each folded once per subscription; and the deliveries
+        whose event could not be read or folded, with why (they fail, and are parked in the
+        end: one broken case holds up no other delivery)."""
         with paused_gc():
-            streams = self.store.streams(list({c.case_id for c in claimed}))
+            streams, unreadable = self.store.readable_streams(list({c.case_id for c in claimed}))
         wanted: dict[tuple[UUID, UUID], dict[int, Claimed]] = {}
         for c in claimed:
             wanted.setdefault((c.subscription_id, c.case_id), {})[c.case_version] = c
         found: dict[str, FeedEvent | None] = {c.message_id: None for c in claimed}
+        broken: dict[str, str] = {}
         for (subscription_id, case_id), versions in wanted.items():
-            audience = active[subscription_id][0].audience
-            seen = shown(streams.get(case_id) or [], versions, audience, self.workflows)
+            why = unreadable.get(case_id)
+            why = None if why is None else f"the case's {why} could not be read"
+            if why is None:
+                audience = active[subscription_id][0].audience
+                try:
+                    seen = shown(streams[case_id], versions, audience, self.workflows)
+                except Exception as exc:
+                    log.exception("case %s cannot be folded for webhook deliveries", case_id)
+                    why = f"the case could not be folded ({type(exc).__name__})"
+            if why is not None:
+                broken.update((c.message_id, f"not sent: {why}") for c in versions.values())
+                continue
             for version, one in seen.items():
                 c = versions[version]
                 found[c.message_id] = replace(one, position=c.position)
-        return found
+        return found, broken
 
     def _record(
         self,
@@ -141,11 +161,11 @@ class Deliverer:
         for c in claimed:
             event, outcome = events.get(c.message_id), outcomes.get(c)
             key = (c.subscription_id, c.position)
-            if event is None or outcome is None:
+            if outcome is None:
                 rows.append((NOT_SHOWN, c.attempts, None, None, None, None, None, *key))
                 continue
             attempts = c.attempts + 1
-            if outcome.ok:
+            if outcome.ok and event is not None:
                 shown_fields = sorted(event.disclosed)
                 rows.append(
                     (DELIVERED, attempts, outcome.status, None, None, now, shown_fields, *key)

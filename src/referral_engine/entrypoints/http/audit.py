@@ -19,7 +19,7 @@ from referral_engine.adapters.security import User
 from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import CaseNotFound, DomainError
-from referral_engine.domain.personal import Disclosure
+from referral_engine.domain.personal import Disclosure, narrowest
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 
@@ -101,10 +101,19 @@ def mark_of(request: Request) -> AuditMark:
     return found
 
 
-def disclosure(request: Request, user: User, workflow: WorkflowDefinition) -> Disclosure:
-    """What `user` may see of the workflow's personal fields. Every route or page showing case
+def disclosure(
+    request: Request,
+    user: User,
+    workflow: WorkflowDefinition,
+    narrowed_by: WorkflowDefinition | None = None,
+) -> Disclosure:
+    """What `user` may see of the workflow's personal fields (and of those another version,
+    the case's current one, lets them see: `narrowed_by`). Every route or page showing case
     data goes through one; the audit entry of the request lists the personal fields it showed."""
-    found = Disclosure(workflow.personal, user.role)
+    personal = workflow.personal
+    if narrowed_by is not None:
+        personal = narrowest(personal, narrowed_by.personal)
+    found = Disclosure(personal, user.role)
     mark = current(request)
     if mark is not None:
         mark.disclosures.append(found)

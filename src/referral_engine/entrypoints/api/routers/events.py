@@ -79,12 +79,12 @@ def read_events(
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100,
 ) -> EventPage:
     """Events after `after` that the caller may see, oldest first, and where to go on."""
-    shown: dict[tuple[str, int], Disclosure] = {}
+    shown: dict[tuple[str, int, int], Disclosure] = {}
 
-    def disclose(workflow: WorkflowDefinition) -> Disclosure:
-        key = (workflow.id, workflow.version)
+    def disclose(then: WorkflowDefinition, now: WorkflowDefinition) -> Disclosure:
+        key = (then.id, then.version, now.version)
         if key not in shown:
-            shown[key] = disclosure(request, user, workflow)
+            shown[key] = disclosure(request, user, then, narrowed_by=now)
         return shown[key]
 
     page = runtime.events.page(after, limit, Audience(user.reach, user.role), disclose)
