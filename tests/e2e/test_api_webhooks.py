@@ -125,8 +125,13 @@ def test_the_feed_pages_through_what_the_caller_may_see(
     assert seen[0]["data"]["case"]["id"] == case["id"]
     assert seen[0]["data"]["fields"]["person_name"] == NAME
     reads = [e for e in pg_runtime.audit.query(user_name="lsa") if e.action == "events.read"]
-    assert len(reads) == -(-len(seen) // 2) + 1  # each page, the last one empty
-    assert "person_name" in reads[0].detail["personal_fields"]  # what the first page showed
+    pages = [e for e in reads if e.case_id is None]
+    assert len(pages) == -(-len(seen) // 2) + 1  # each page, the last one empty
+    assert "person_name" in pages[0].detail["personal_fields"]  # what the first page showed
+    # and filed under the case whose personal data it showed, with the case's other reads
+    (read,) = [e for e in pg_runtime.audit.query(case_id=case["id"]) if e.action == "events.read"]
+    assert (read.user_name, read.region) == ("lsa", "UA-32")
+    assert "person_name" in read.detail["personal_fields"]
 
     shelter = feed(client, "shelter", callers)
     assert [e["type"] for e in shelter["events"]] == ["ReferralSent"]

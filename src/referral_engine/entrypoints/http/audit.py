@@ -36,6 +36,9 @@ class AuditMark:
     detail: dict[str, Any] | None = None
     disclosures: list[Disclosure] = field(default_factory=list)
     written: bool = False  # whether the entry went into the log with the request's command
+    cases: list[tuple[UUID, str, dict[str, Any]]] = field(default_factory=list)
+    """The other cases whose personal data the response showed, each with its region and the
+    detail of an entry of its own (a page of many cases: each case's audit lists the read)."""
 
     def concerns(self, case_id: UUID, region: str) -> None:
         """The case the request acted on or read, and its region (from that very read)."""
@@ -173,6 +176,7 @@ def write(request: Request, status: int) -> None:
         region=mark.region,
         address=request.client.host if request.client else None,
         detail=mark.entry_detail(),
+        cases=mark.cases,
     )
 
 
