@@ -1,10 +1,13 @@
 """Webhooks against what goes wrong, on PostgreSQL, one round of the worker at a time (no thread):
 an event that cannot be read spoils no other delivery (it fails, is retried, is parked and shown)
-nor any page of the feed; a secret given to the command line reaches no audit entry."""
+nor any page of the feed; a secret given to the command line reaches no audit entry; once a
+subscription is ended nothing more reaches its receiver."""
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from uuid import uuid4
 
@@ -18,7 +21,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.webhooks import Audience
 from referral_engine.entrypoints.cli import console
 from referral_engine.entrypoints.cli.main import app
-from tests.factories import FixedClock, open_case
+from tests.factories import FixedClock, open_case, wait_until
 from tests.pg import drop_schemas
 from tests.webhook_receiver import Receiver
 
@@ -27,7 +30,8 @@ ADMIN = Actor("hooks-admin", "admin", "it")
 
 @pytest.fixture(scope="module")
 def shared(pg_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    """One runtime for the module (a runtime takes 2 s to build), parking after two attempts."""
+    """One runtime for the module (a runtime takes 2 s to build), parking after two attempts,
+    sending two deliveries at once."""
     schema = f"t_{uuid4().hex[:12]}"
     home = tmp_path_factory.mktemp("hook-faults")
     settings = Settings(
@@ -37,6 +41,7 @@ def shared(pg_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         webhook_attempts=2,
         webhook_retry_seconds=0.001,
         webhook_retry_max_seconds=0.001,
+        webhook_concurrency=2,
     )
     with build(settings, clock=FixedClock()) as rt:
         yield rt
@@ -105,3 +110,22 @@ def test_a_secret_given_to_the_command_line_is_read_hidden_and_never_audited(
     Webhook(secret).verify(received.body, received.headers)  # the secret typed signs
     (entry,) = [e for e in runtime.audit.query(user_name="ops") if e.action == "cli.webhooks.add"]
     assert secret[6:] not in str(entry) and entry.path.endswith("--as ops --secret")
+
+
+def test_once_a_subscription_is_ended_nothing_more_reaches_its_receiver(runtime: Runtime) -> None:
+    with Receiver(delay=0.3) as receiver:
+        portal, _ = runtime.webhooks.subscribe("integration", "portal", receiver.url, actor=ADMIN)
+        for _ in range(4):  # two waves of two
+            open_case(runtime.engine)
+        worker = runtime.webhook_worker()
+        sending = threading.Thread(target=worker.round)
+        try:
+            sending.start()
+            wait_until(lambda: receiver.in_flight, what="the first wave being sent")
+            runtime.webhooks.end(portal.id)
+            ended = time.monotonic()
+            sending.join()
+        finally:
+            worker.sender.close()
+    assert all(r.at < ended for r in receiver.all())  # the end waited for the batch
+    assert runtime.webhooks.counts(portal.id) == {"delivered": 4}

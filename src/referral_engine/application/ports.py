@@ -137,7 +137,8 @@ class WebhookStore(Protocol):
     def get(self, subscription_id: UUID) -> Any | None: ...
 
     def end(self, subscription_id: UUID, at: Any) -> Any | None:
-        """End a subscription: nothing more is sent to it (its pending deliveries are dropped)."""
+        """End a subscription, once no batch of its deliveries is being sent: nothing more is
+        sent to it (its undelivered deliveries stay listed, never sent)."""
 
     def deliveries(self, subscription_id: UUID, state: str | None, limit: int) -> list[Any]: ...
 

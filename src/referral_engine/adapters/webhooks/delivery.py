@@ -73,6 +73,8 @@ class Deliverer:
     ) -> int:
         """Send a batch of due deliveries of the `active` subscriptions (with their secrets):
         how many were claimed."""
+        # The subscriptions' rows are held too (shared), until the outcomes are recorded: ending
+        # one waits for the batch being sent, so that nothing is sent once it answers.
         with conn.transaction():
             claimed = [
                 Claimed(*row)
@@ -82,7 +84,8 @@ class Deliverer:
                     "webhook_subscriptions s on s.id = d.subscription_id "
                     "where d.state = 'pending' and d.next_attempt_at <= now() "
                     "and s.ended_at is null and s.id = any(%s) "
-                    "order by d.next_attempt_at, d.position limit %s for update of d skip locked",
+                    "order by d.next_attempt_at, d.position limit %s "
+                    "for update of d skip locked for share of s",
                     [list(active), self.policy.batch],
                 ).fetchall()
             ]

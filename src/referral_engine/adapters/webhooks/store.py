@@ -111,6 +111,7 @@ class PostgresWebhooks:
         return None if row is None else _subscription(row)
 
     def end(self, subscription_id: UUID, at: datetime) -> Subscription | None:
+        """Waits for a batch of its deliveries being sent (the worker holds the row shared)."""
         with self.db.pool.connection() as conn:
             conn.execute(
                 "update webhook_subscriptions set ended_at = coalesce(ended_at, %s) where id = %s",
