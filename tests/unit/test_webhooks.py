@@ -16,8 +16,10 @@ from referral_engine.application.engine import Engine
 from referral_engine.application.event_feed import event_types, shown
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.config import Settings
+from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
-from referral_engine.domain.errors import InvalidData
+from referral_engine.domain.errors import CaseNotFound, InvalidData
+from referral_engine.domain.personal import Disclosure
 from referral_engine.domain.webhooks import (
     Audience,
     address_problem,
@@ -30,6 +32,8 @@ from referral_engine.domain.webhooks import (
     secret_text,
 )
 from tests.factories import (
+    ACTORS_BY_ROLE,
+    CLINIC,
     LSA,
     UKRAINE,
     WORKFLOWS,
@@ -38,6 +42,7 @@ from tests.factories import (
     engine_on_version,
     referral_step,
     send_referral,
+    step,
 )
 
 NAME = "Synthetic Hookperson Qzxv"
@@ -235,3 +240,36 @@ def test_a_later_workflow_version_narrowing_who_reads_a_field_narrows_the_events
     notes = [e for e in shown if e["type"] == "AssistanceDelivered"]
     assert notes[0]["data"]["fields"]["assistance_notes"] == NOT_PERMITTED
     assert notes[0]["data"]["case"]["workflow_version"] == 4  # the version it was recorded under
+
+
+READERS = [
+    *ACTORS_BY_ROLE.values(),
+    CLINIC,
+    Actor("olha.lviv", "lsa_official", "lsa-lvivska"),
+    Actor("ops", "admin", "it"),
+    Actor("another.police", "police", "police-lvivska"),
+]
+
+
+@pytest.mark.parametrize("reader", READERS, ids=lambda a: f"{a.role}:{a.agency}")
+def test_no_reader_gets_from_the_events_more_than_the_case_history_shows_them(
+    engine: Engine, reader: Actor
+) -> None:
+    case_id = story(engine)
+    step(engine, case_id, "record_consent", actor=LSA)  # a case step after the referral
+    engine.erase_personal_data(case_id, "GDPR Art. 17, request 7", actor=LSA)
+    scope = Scope(frozenset({"UA-32"}), reader.role, reader.agency)
+    events = every(engine, case_id, Audience(scope, reader.role))
+    try:
+        found = engine.case_history(case_id, scope=scope)
+    except CaseNotFound:
+        assert events == []
+        return
+    disclose = Disclosure(found.workflow.personal, reader.role)
+    page = {e.version: e for e in disclose.history(found.entries)}
+    for event in events:
+        if event["type"] == "PersonalDataErased":  # no data: told to every reader of the case
+            assert event["data"]["fields"] == {}
+            continue
+        entry = page[event["data"]["case"]["version"]]  # what the history shows them
+        assert (event["type"], event["data"]["fields"]) == (entry.event, entry.data)
