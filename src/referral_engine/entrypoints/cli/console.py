@@ -4,15 +4,17 @@ the audit entry of each command (the operating system user, the `cli` channel)."
 from __future__ import annotations
 
 import getpass
+import math
 import shlex
 import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import typer
 from rich.console import Console
 
 from referral_engine.adapters.security import User
@@ -79,6 +81,22 @@ def action(args: list[str]) -> str:
     words = args[:2] if args[:1] and args[0] in GROUPS else args[:1]
     return ".".join(["cli", *words]) if words else "cli"
 
+
+def _poll_seconds(value: float) -> float:
+    if not (math.isfinite(value) and POLL_RANGE[0] <= value <= POLL_RANGE[1]):
+        low, high = POLL_RANGE
+        raise typer.BadParameter(f"must be a number of seconds from {low} to {high:.0f}")
+    return value
+
+
+POLL_RANGE = (0.05, 3600.0)
+Poll = Annotated[
+    float,
+    typer.Option(
+        help="Seconds between polls when not woken (0.05 to 3600)", callback=_poll_seconds
+    ),
+]
+"""A worker's `--poll`: a nan, an infinity, zero or less made its loop spin or fail forever."""
 
 mark = CliMark()
 """The running command's mark (one command per process)."""

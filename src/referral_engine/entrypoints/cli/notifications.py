@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
 
 import typer
 
-from referral_engine.entrypoints.cli.console import out, runtime
+from referral_engine.entrypoints.cli.console import Poll, out, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Notifications: the worker, its status, its e-mail.")
 
 
 @app.command("run")
 def notifications_run(
-    poll: Annotated[float, typer.Option(help="Seconds between polls when not woken")] = 1.0,
+    poll: Poll = 1.0,
 ) -> None:
     """Run the notification worker in the foreground (until interrupted)."""
     from referral_engine.adapters.notifications.worker import NotificationWorker

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from referral_engine.entrypoints.cli.console import out, runtime
+from referral_engine.entrypoints.cli.console import Poll, out, runtime
 
 app = typer.Typer(
     no_args_is_help=True, help="Read models: status, rebuild, run, parked events, retry."
@@ -140,7 +140,7 @@ def _known(models: Mapping[str, object], name: str | None) -> None:
 
 @app.command("run")
 def projections_run(
-    poll: Annotated[float, typer.Option(help="Seconds between polls when not woken")] = 1.0,
+    poll: Poll = 1.0,
 ) -> None:
     """Run the live projection workers in the foreground (until interrupted)."""
     from referral_engine.adapters.readmodels.worker import LiveWorker

@@ -14,7 +14,7 @@ import typer
 
 from referral_engine.domain.webhooks import DELIVERY_STATES, Subscription
 from referral_engine.entrypoints.cli import console
-from referral_engine.entrypoints.cli.console import mark, out, runtime
+from referral_engine.entrypoints.cli.console import Poll, mark, out, runtime
 
 app = typer.Typer(
     no_args_is_help=True, help="Webhook subscriptions: add, list, end, deliveries, redeliver, run."
@@ -127,7 +127,7 @@ def webhooks_redeliver(
 
 @app.command("run")
 def webhooks_run(
-    poll: Annotated[float, typer.Option(help="Seconds between polls when not woken")] = 1.0,
+    poll: Poll = 1.0,
 ) -> None:
     """Run the webhook delivery worker in the foreground (until interrupted)."""
     with runtime() as rt:
