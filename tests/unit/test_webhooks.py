@@ -44,6 +44,7 @@ from tests.factories import (
     send_referral,
     step,
 )
+from tests.unit.test_backdating import confirm, rg_decided, rg_version
 
 NAME = "Synthetic Hookperson Qzxv"
 NOT_PERMITTED = {"redacted": "not-permitted"}
@@ -273,3 +274,15 @@ def test_no_reader_gets_from_the_events_more_than_the_case_history_shows_them(
             continue
         entry = page[event["data"]["case"]["version"]]  # what the history shows them
         assert (event["type"], event["data"]["fields"]) == (entry.event, entry.data)
+
+
+def test_an_integration_gets_no_free_text_the_engine_recorded_either(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = rg_decided(engine, clock, days_ago=35)  # backdated, then confirmed with a reason
+    confirm(engine, case_id, rg_version(engine, case_id), reason="Told by Synthetic Qzxv")
+    integration = every(engine, case_id, Audience.of_integration(None))
+    caseworkers = every(engine, case_id, Audience.of_agency("sca", "supervisor", ["GB-ENG"]))
+    assert integration[-1]["type"] == caseworkers[-1]["type"] == "StatedDateConfirmed"
+    assert integration[-1]["data"]["fields"]["reason"] == NOT_PERMITTED
+    assert caseworkers[-1]["data"]["fields"]["reason"] == "Told by Synthetic Qzxv"

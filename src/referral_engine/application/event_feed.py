@@ -20,10 +20,10 @@ from referral_engine.application.ports import CaseStore, EventLog, paused_gc
 from referral_engine.application.reading import erasure_of
 from referral_engine.domain.access import Sight, sight
 from referral_engine.domain.case import Case
-from referral_engine.domain.markers import erase, shown_personal
+from referral_engine.domain.markers import NOT_PERMITTED, erase, shown_personal
 from referral_engine.domain.personal import Disclosure, history_within_sight, narrowest
 from referral_engine.domain.views import HistoryEntry
-from referral_engine.domain.webhooks import ENGINE_EVENTS, Audience, event_id
+from referral_engine.domain.webhooks import ENGINE_EVENTS, ENGINE_TEXT, Audience, event_id
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -141,6 +141,9 @@ def shown(
             continue
         if erasure is not None:  # erased everywhere, even where a key was still cached
             entry = replace(entry, data=erase(entry.data, set(erasure.fields)))
+        if audience.role is None and (text := ENGINE_TEXT.get(entry.event)):
+            data = {k: dict(NOT_PERMITTED) if k in text else v for k, v in entry.data.items()}
+            entry = replace(entry, data=data)
         shows = disclose(workflow, current)
         data = shows.data(entry.data)
         found[version] = _feed_event(case, entry, workflow, data, shows.personal)

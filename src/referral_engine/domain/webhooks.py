@@ -27,6 +27,10 @@ KINDS = (AGENCY, INTEGRATION)
 ENGINE_EVENTS = ("WorkflowMigrated", "StatedDateConfirmed", "CaseImported", "PersonalDataErased")
 """Event types the engine records itself, whatever the workflow (the others are the workflows'
 event names)."""
+ENGINE_TEXT = {"StatedDateConfirmed": frozenset({"reason"}), "CaseImported": frozenset({"row_id"})}
+"""What the engine's own events carry that a person wrote (a reason) or that names a person's
+record elsewhere (a past register's row): no workflow declares it personal, yet it may be, so
+an integration, which gets no personal value, gets none of it."""
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = (24, 64)
 """A secret's length in bytes (Standard Webhooks: 24 to 64)."""
