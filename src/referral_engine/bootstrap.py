@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -111,6 +111,7 @@ class Runtime:
             lambda: self.agencies,
             self.engine.clock,
             allowed=tuple(self.settings.webhook_allowed_networks),
+            overlap=timedelta(hours=self.settings.webhook_secret_overlap_hours),
         )
 
     @cached_property

@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(
         default=16, ge=1, le=256, description="Deliveries sent at once by each worker."
     )
+    webhook_secret_overlap_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=30 * 24,
+        description="After a subscription's secret is rotated, how long the one before it also "
+        "signs each request (its receiver changes over meanwhile).",
+    )
     webhook_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
         default_factory=list,
         description="Networks (comma-separated, such as 10.20.0.0/16,127.0.0.0/8) whose "

@@ -66,8 +66,16 @@ def test_an_admin_subscribes_reads_deliveries_sends_them_again_and_ends_it(
         given = "whsec_" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"
         portal = subscribe(client, callers, **{**portal_hook, "url": down.url}, secret=given)
         assert portal.json()["secret"] == given
+        rotate = f"/api/webhooks/{shelter['id']}/secret"
+        rotated = client.post(rotate, json={}, headers=callers["admin"].auth)
+        assert rotated.status_code == 200, rotated.text
+        assert rotated.json()["secret"] not in ("", shelter["secret"])
+        assert rotated.json()["previous_secret_until"] is not None
+        bad = client.post(rotate, json={"secret": "whsec_x"}, headers=callers["admin"].auth)
+        assert assert_problem(bad, 422, "validation")["errors"][0]["path"] == "secret"
+        assert_problem(client.post(rotate, json={}, headers=callers["lsa"].auth), 403, "forbidden")
         listed = client.get("/api/webhooks", headers=callers["admin"].auth).json()
-        assert [s["name"] for s in listed] == ["shelter-kyiv", "portal"]
+        assert sorted(s["name"] for s in listed) == ["portal", "shelter-kyiv"]  # created at once
         assert all("secret" not in s for s in listed)
 
         case_id, version = case_in(client, callers, "application_registered")
@@ -81,7 +89,8 @@ def test_an_admin_subscribes_reads_deliveries_sends_them_again_and_ends_it(
     assert [d["event_type"] for d in parked] == ["ReferralSent"]
     assert parked[0]["last_status"] == 500, parked[0]["last_error"]
     assert parked[0]["next_attempt_at"] is None
-    counts = client.get("/api/webhooks", headers=admin).json()[0]["deliveries"]
+    listed = {s["name"]: s for s in client.get("/api/webhooks", headers=admin).json()}
+    counts = listed["shelter-kyiv"]["deliveries"]
     assert counts == {"parked": 1, "not_shown": version}  # the case's other events: not its own
 
     again = client.post(f"{hooks}/redeliver", json={"delivery": parked[0]["id"]}, headers=admin)
@@ -99,8 +108,8 @@ def test_an_admin_subscribes_reads_deliveries_sends_them_again_and_ends_it(
     missing = "/api/webhooks/00000000-0000-4000-8000-000000000000"
     assert_problem(client.delete(missing, headers=admin), 404, "not-found")
     actions = [e.action for e in pg_runtime.audit.query(user_name="admin")]
-    for action in ("webhook.subscribe", "webhook.redeliver", "webhook.end"):
-        assert action in actions
+    for action in ("subscribe", "rotate-secret", "redeliver", "end"):
+        assert f"webhook.{action}" in actions
 
 
 def feed(client: TestClient, caller: str, callers: Callers, **params: Any) -> Any:

@@ -1,7 +1,8 @@
 """Webhooks against what goes wrong, on PostgreSQL, one round of the worker at a time (no thread):
 an event that cannot be read spoils no other delivery (it fails, is retried, is parked and shown)
 nor any page of the feed; a secret given to the command line reaches no audit entry; once a
-subscription is ended nothing more reaches its receiver."""
+subscription is ended nothing more reaches its receiver; a rotated secret's predecessor signs
+too until the overlap ends."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from typer.testing import CliRunner
 
 from referral_engine.bootstrap import Runtime, build
@@ -129,3 +130,31 @@ def test_once_a_subscription_is_ended_nothing_more_reaches_its_receiver(runtime:
             worker.sender.close()
     assert all(r.at < ended for r in receiver.all())  # the end waited for the batch
     assert runtime.webhooks.counts(portal.id) == {"delivered": 4}
+
+
+def test_a_rotated_secret_signs_alongside_the_one_before_it_until_the_overlap_ends(
+    runtime: Runtime,
+) -> None:
+    with Receiver() as receiver:
+        portal, before = runtime.webhooks.subscribe(
+            "integration", "portal", receiver.url, actor=ADMIN
+        )
+        _, after = runtime.webhooks.rotate_secret(portal.id)
+        worker = runtime.webhook_worker()
+        try:
+            open_case(runtime.engine)
+            worker.round()
+            with runtime.db.pool.connection() as conn:  # the overlap is over
+                conn.execute("update webhook_subscriptions set previous_until = now()")
+            open_case(runtime.engine)
+            worker.round()
+        finally:
+            worker.sender.close()
+    during, later = sorted(receiver.delivered(), key=lambda r: r.at)
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    for secret in (before, after):
+        Webhook(secret).verify(during.body, during.headers)
+    Webhook(after).verify(later.body, later.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(before).verify(later.body, later.headers)
+    assert runtime.webhooks.get(portal.id).previous_secret_until is None

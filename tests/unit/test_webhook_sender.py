@@ -20,7 +20,7 @@ from referral_engine.adapters.webhooks.sender import Outcome, Policy, Sender
 from tests.webhook_receiver import Receiver
 
 LOOPBACK = (ip_network("127.0.0.0/8"),)
-SECRET = b"s" * 32
+SECRET = (b"s" * 32,)
 Answer = Callable[[socket.socket], None]
 
 

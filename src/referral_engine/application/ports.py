@@ -136,6 +136,9 @@ class WebhookStore(Protocol):
 
     def get(self, subscription_id: UUID) -> Any | None: ...
 
+    def rotate(self, subscription_id: UUID, secret: bytes, overlap: Any) -> Any | None:
+        """Its new secret; the one before it also signs for `overlap` (a timedelta)."""
+
     def end(self, subscription_id: UUID, at: Any) -> Any | None:
         """End a subscription, once no batch of its deliveries is being sent: nothing more is
         sent to it (its undelivered deliveries stay listed, never sent)."""

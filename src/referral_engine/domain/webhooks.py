@@ -82,6 +82,9 @@ class Subscription:
     created_at: datetime
     created_by: str
     ended_at: datetime | None = None
+    previous_secret_until: datetime | None = None
+    """After its secret was rotated: until when the one before it also signs (None: it does
+    not, or no longer)."""
 
     @property
     def audience(self) -> Audience:

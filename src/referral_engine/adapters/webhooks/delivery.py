@@ -69,9 +69,10 @@ class Deliverer:
     def deliver(
         self,
         conn: psycopg.Connection[Any],
-        active: dict[UUID, tuple[Subscription, bytes]],
+        active: dict[UUID, tuple[Subscription, tuple[bytes, ...]]],
     ) -> int:
-        """Send a batch of due deliveries of the `active` subscriptions (with their secrets):
+        """Send a batch of due deliveries of the `active` subscriptions (with the secrets that
+        sign for them):
         how many were claimed."""
         # The subscriptions' rows are held too (shared), until the outcomes are recorded: ending
         # one waits for the batch being sent, so that nothing is sent once it answers.
@@ -119,7 +120,7 @@ class Deliverer:
         return len(claimed)
 
     def _events(
-        self, claimed: list[Claimed], active: dict[UUID, tuple[Subscription, bytes]]
+        self, claimed: list[Claimed], active: dict[UUID, tuple[Subscription, tuple[bytes, ...]]]
     ) -> tuple[dict[str, FeedEvent | None], dict[str, str]]:
         """Each claimed delivery's event as its subscriber sees it (None: it does not), the
         cases read once, in one query, each folded once per subscription; and the deliveries

@@ -67,8 +67,9 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-Request = tuple[UUID, str, str, bytes, bytes]
-"""(subscription, url, webhook-id, secret, body)."""
+Request = tuple[UUID, str, str, tuple[bytes, ...], bytes]
+"""(subscription, url, webhook-id, secrets, body): signed with each secret (a new one and, while
+a rotation's overlap lasts, the one before it)."""
 
 
 class Sender:
@@ -94,22 +95,24 @@ class Sender:
         silent: set[UUID] = set()
 
         def send(request: Request) -> Outcome:
-            subscription, url, msg_id, secret, body = request
+            subscription, url, msg_id, secrets, body = request
             if subscription in silent:
                 return Outcome(None, "not sent: another delivery of the batch got no answer")
-            outcome = self.send(url, msg_id, secret, body)
+            outcome = self.send(url, msg_id, secrets, body)
             if outcome.status is None:
                 silent.add(subscription)
             return outcome
 
         return list(self.pool.map(send, requests))
 
-    def send(self, url: str, msg_id: str, secret: bytes, body: bytes) -> Outcome:
+    def send(self, url: str, msg_id: str, secrets: tuple[bytes, ...], body: bytes) -> Outcome:
+        """One request, signed with each of `secrets` (Standard Webhooks: signatures separated
+        by spaces, a receiver accepts the one its secret makes)."""
         now = datetime.now(UTC)
         headers = {
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, now, body),
+            "webhook-signature": " ".join(Webhook(k).sign(msg_id, now, body) for k in secrets),
         }
         _deadline.at = time.monotonic() + self.policy.timeout
         try:

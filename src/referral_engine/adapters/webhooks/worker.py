@@ -74,5 +74,5 @@ class WebhookWorker(Tailing):
     def _since(self) -> list[tuple[Subscription, int]]:
         return [(s, since) for s, _, since in self.webhooks.active()]
 
-    def _active(self) -> dict[UUID, tuple[Subscription, bytes]]:
-        return {s.id: (s, secret) for s, secret, _ in self.webhooks.active()}
+    def _active(self) -> dict[UUID, tuple[Subscription, tuple[bytes, ...]]]:
+        return {s.id: (s, secrets) for s, secrets, _ in self.webhooks.active()}

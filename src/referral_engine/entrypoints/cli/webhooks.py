@@ -17,7 +17,8 @@ from referral_engine.entrypoints.cli import console
 from referral_engine.entrypoints.cli.console import Poll, mark, out, runtime
 
 app = typer.Typer(
-    no_args_is_help=True, help="Webhook subscriptions: add, list, end, deliveries, redeliver, run."
+    no_args_is_help=True,
+    help="Webhook subscriptions: add, list, rotate-secret, end, deliveries, redeliver, run.",
 )
 MANAGERS = ("admin",)
 Admin = Annotated[str, typer.Option("--as", help="Your user name: a known admin (audited)")]
@@ -107,6 +108,31 @@ def webhooks_deliveries(
         )
     if not found:
         out.print("no deliveries")
+
+
+@app.command("rotate-secret")
+def webhooks_rotate_secret(
+    subscription: UUID,
+    as_: Admin,
+    secret: Annotated[
+        bool,
+        typer.Option(
+            "--secret",
+            help="Ask for the new secret, whsec_... (hidden; read from standard input when it "
+            "is not a terminal). Without it one is generated",
+        ),
+    ] = False,
+) -> None:
+    """Give a subscription a new signing secret, printed this once; the one before it also
+    signs for REFERRAL_ENGINE_WEBHOOK_SECRET_OVERLAP_HOURS."""
+    given = _ask_secret() if secret else None
+    with runtime() as rt:
+        console.operator(rt, as_, MANAGERS)
+        mark.detail = {"subscription": str(subscription)}
+        found, shown = rt.webhooks.rotate_secret(subscription, given)
+    until = found.previous_secret_until
+    before = f"; the one before it signs too until {until:%Y-%m-%d %H:%M:%S %Z}" if until else ""
+    out.print(f"new secret (shown once): {shown}{before}", highlight=False, markup=False)
 
 
 @app.command("redeliver")
