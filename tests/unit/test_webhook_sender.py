@@ -1,7 +1,8 @@
 """The webhook sender against receivers that misbehave, over real sockets on this machine: an
 answer trickled a byte at a time or without end is cut off at the timeout, or read only up to a
 limit; a host that is (or resolves to) a loopback address is not connected to unless its network
-is allowed; a receiver that never answers holds up its own deliveries only."""
+is allowed; a redirect is not followed; a receiver that never answers holds up its own
+deliveries only."""
 
 from __future__ import annotations
 
@@ -71,6 +72,13 @@ def endless(conn: socket.socket) -> None:
         conn.sendall(chunk)
 
 
+def to_metadata(conn: socket.socket) -> None:
+    conn.sendall(
+        b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://169.254.169.254/latest/\r\n"
+        b"content-length: 0\r\n\r\n"
+    )
+
+
 def silent(conn: socket.socket) -> None:
     time.sleep(30)
 
@@ -129,3 +137,10 @@ def test_a_receiver_that_never_answers_holds_up_only_the_first_of_its_deliveries
     assert all(o.status is None for o in outcomes[:-1])
     assert len(accepted) <= 2  # one timeout's worth, not twelve
     assert took < 1.5, took
+
+
+def test_a_redirect_is_a_failed_attempt_never_followed() -> None:
+    sender = Sender(Policy(timeout=2, allowed=LOOPBACK))
+    with raw_server(to_metadata) as (url, accepted):
+        outcome = sender.send(url, "msg_1", SECRET, b"{}")
+    assert outcome == Outcome(307, "answered 307") and len(accepted) == 1
