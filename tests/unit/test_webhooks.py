@@ -22,6 +22,7 @@ from referral_engine.domain.errors import CaseNotFound, InvalidData
 from referral_engine.domain.personal import Disclosure
 from referral_engine.domain.webhooks import (
     Audience,
+    Subscription,
     address_problem,
     check_secret,
     check_types,
@@ -35,6 +36,7 @@ from tests.factories import (
     ACTORS_BY_ROLE,
     CLINIC,
     LSA,
+    START,
     UKRAINE,
     WORKFLOWS,
     FixedClock,
@@ -211,6 +213,22 @@ def test_an_erased_case_shows_no_personal_value_to_anyone(engine: Engine) -> Non
 def test_every_event_name_of_the_loaded_workflows_is_a_public_type(engine: Engine) -> None:
     types = event_types(engine.workflows)
     assert {"PersonScreened", "ReferralSent", "PersonalDataErased", "WorkflowMigrated"} <= types
+
+
+def test_an_erasure_is_for_every_subscription_whatever_types_it_asked_for() -> None:
+    only = Subscription(
+        uuid4(),
+        "agency",
+        "shelter-kyiv",
+        "service_provider",
+        ("UA-32",),
+        "",
+        ("ReferralSent",),
+        START,
+        "admin",
+    )
+    assert only.wants("ReferralSent", "UA-32") and not only.wants("ReferralAccepted", "UA-32")
+    assert only.wants("PersonalDataErased", None)
 
 
 def test_an_agency_that_got_personal_values_of_a_case_gets_its_erasure(engine: Engine) -> None:

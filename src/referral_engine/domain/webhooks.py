@@ -27,6 +27,7 @@ KINDS = (AGENCY, INTEGRATION)
 ENGINE_EVENTS = ("WorkflowMigrated", "StatedDateConfirmed", "CaseImported", "PersonalDataErased")
 """Event types the engine records itself, whatever the workflow (the others are the workflows'
 event names)."""
+ERASED = "PersonalDataErased"
 ENGINE_TEXT = {"StatedDateConfirmed": frozenset({"reason"}), "CaseImported": frozenset({"row_id"})}
 """What the engine's own events carry that a person wrote (a reason) or that names a person's
 record elsewhere (a past register's row): no workflow declares it personal, yet it may be, so
@@ -94,8 +95,10 @@ class Subscription:
 
     def wants(self, event_type: str, region: str | None) -> bool:
         """Whether an event of this type, of a case in this region (None: not known from the
-        event itself), may be for it: the rest is decided when it is delivered."""
-        if self.events and event_type not in self.events:
+        event itself), may be for it: the rest is decided when it is delivered. An erasure is
+        for it whatever types it asked for: a recipient of personal data is told of its
+        erasure (GDPR Art. 19)."""
+        if self.events and event_type not in self.events and event_type != ERASED:
             return False
         return region is None or self.regions is None or region in self.regions
 
