@@ -8,7 +8,8 @@ only to an address the policy allows: the host is resolved here, each address it
 is checked (`domain.webhooks.address_problem`) and only an allowed one is connected to, so a
 name that points at a loopback, private or link-local address is refused when it is sent to,
 not only when it was subscribed (and a name resolved again in between cannot slip one in).
-Proxy settings of the environment are not used: deliveries go straight out.
+Proxy settings of the environment are not used: deliveries go straight out (its SSL_CERT_FILE
+and SSL_CERT_DIR are: the authorities a receiver's certificate may come from).
 
 Within one batch, once a request to a subscription got no answer at all (a timeout, a refused
 connection), its other requests of the batch are not sent: each would wait as long, holding up
@@ -141,7 +142,7 @@ def _transport(policy: Policy) -> httpx.HTTPTransport:
     """httpx's transport, its pool on a network backend that checks addresses and deadlines."""
     transport = httpx.HTTPTransport(trust_env=False)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=httpx.create_ssl_context(),  # SSL_CERT_FILE / _DIR: a private CA, say
         max_connections=policy.concurrency,
         max_keepalive_connections=policy.concurrency,
         network_backend=_Backend(policy.allowed),
