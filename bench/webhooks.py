@@ -16,9 +16,11 @@ baseline measured in the same run.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).parent))
 from common import machine, process_env, scratch_runtime, seed_events
 from lag import measure
-from referral_engine.adapters.webhooks.delivery import Policy, Sender
+from referral_engine.adapters.webhooks.sender import Policy, Sender
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
+    os.environ.setdefault("REFERRAL_ENGINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")  # receiver
     receiver = subprocess.Popen(
         [sys.executable, "-m", "tests.webhook_receiver"], stdout=subprocess.PIPE, text=True
     )
@@ -89,7 +92,7 @@ def throughput(runtime: Runtime, subscription: Any, events: int, url: str) -> No
 
 def raw_posts(url: str, body: bytes, count: int) -> float:
     """POSTs/s of `body` to the receiver from the worker's client pool, unsigned."""
-    sender = Sender(Policy())
+    sender = Sender(Policy(allowed=(ip_network("127.0.0.0/8"),)))  # the receiver: loopback
     try:
         list(sender.pool.map(lambda _: sender.client.post(url, content=body), range(200)))
         started = time.perf_counter()

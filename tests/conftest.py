@@ -32,6 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
 # One master key for the test run, in the environment so that servers and workers the tests start
 # as processes (on a test database, never embedded) wrap and unwrap case keys alike.
 os.environ.setdefault("REFERRAL_ENGINE_MASTER_KEY", MasterKey.generate().text())
+# Test receivers of webhooks listen on this machine: a loopback address, refused by default.
+os.environ.setdefault("REFERRAL_ENGINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
 
 
 @pytest.fixture

@@ -48,7 +48,10 @@ class Receiver:
         self.in_flight = 0  # received, not answered yet
         self.lock = threading.Lock()
         self.server = Server(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the loop's next poll: 0.5 s by default, in every test using one
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property, partial
 from pathlib import Path
 from types import TracebackType
@@ -44,7 +44,7 @@ from referral_engine.adapters.security import Users
 from referral_engine.adapters.sessions import ServerSessions
 from referral_engine.adapters.store import CaseStore, eventsourcing_env
 from referral_engine.adapters.webhooks import store as webhook_store
-from referral_engine.adapters.webhooks.delivery import Policy
+from referral_engine.adapters.webhooks.sender import Policy
 from referral_engine.adapters.webhooks.store import PostgresEventLog, PostgresWebhooks
 from referral_engine.adapters.webhooks.worker import WebhookWorker
 from referral_engine.application.agencies import Agencies
@@ -135,7 +135,12 @@ class Runtime:
     def webhooks(self) -> Webhooks:
         """Webhook subscriptions and their deliveries (the worker sends them: `webhook_worker`)."""
         return Webhooks(
-            self._webhook_store, self.engine.workflows, lambda: self.agencies, self.engine.clock
+            self._webhook_store,
+            self.engine.workflows,
+            lambda: self.agencies,
+            self.engine.clock,
+            allowed=tuple(self.settings.webhook_allowed_networks),
+            overlap=timedelta(hours=self.settings.webhook_secret_overlap_hours),
         )
 
     @cached_property
@@ -152,6 +157,7 @@ class Runtime:
             max_retry=s.webhook_retry_max_seconds,
             timeout=s.webhook_timeout_seconds,
             concurrency=s.webhook_concurrency,
+            allowed=tuple(s.webhook_allowed_networks),
         )
         return WebhookWorker(
             self.projections,

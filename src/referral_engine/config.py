@@ -155,6 +155,19 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(
         default=16, ge=1, le=256, description="Deliveries sent at once by each worker."
     )
+    webhook_secret_overlap_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=30 * 24,
+        description="After a subscription's secret is rotated, how long the one before it also "
+        "signs each request (its receiver changes over meanwhile).",
+    )
+    webhook_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (comma-separated, such as 10.20.0.0/16,127.0.0.0/8) whose "
+        "loopback, private or reserved addresses may receive webhooks; none by default. "
+        "Link-local (the cloud metadata service), multicast and unspecified addresses never may.",
+    )
     lock_timeout_seconds: int = Field(default=5, ge=1, le=600)
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
     pool_size: int = Field(default=10, ge=1, le=200)
@@ -267,7 +280,7 @@ class Settings(BaseSettings):
         """The SMTP server e-mail goes to, or None: no e-mail."""
         return None if self.smtp_url is None else smtp_target(self.smtp_url.get_secret_value())
 
-    @field_validator("metrics_allow", mode="before")
+    @field_validator("metrics_allow", "webhook_allowed_networks", mode="before")
     @classmethod
     def _allowed(cls, value: object) -> object:
         return [n for _, n in networks] if (networks := _networks(value)) is not None else value

@@ -182,11 +182,12 @@ def test_each_items_link_says_which_item_it_answers_to_a_screen_reader(
 ) -> None:
     """Two referrals of one case sent to one agency are two rows, each with its own link: heard
     out of the table, 'Answer, case 1a2b3c4d' twice would not say which is which."""
-    version = pg_runtime.engine.case(UUID(referred)).version
-    again = send_referral(client, callers["lsa"], referred, version, service="shelter")
-    assert again.status_code == 201, again.text
+    for service in ("medical", "psychological"):  # the clinic offers both
+        version = pg_runtime.engine.case(UUID(referred)).version
+        sent = send_referral(client, callers["lsa"], referred, version, "clinic-kyiv", service)
+        assert sent.status_code == 201, sent.text
     pg_runtime.projections.catch_up()
-    sign_in(client, callers["shelter"].token)
+    sign_in(client, callers["clinic"].token)
     for lang in ("en", "uk"):
         client.get(f"/lang/{lang}?next=/")
         links = re.findall(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -58,8 +59,11 @@ class AuditLog:
         detail: dict[str, Any] | None = None,
         channel: str = "http",
         os_user: str | None = None,
+        cases: Sequence[tuple[UUID, str, dict[str, Any]]] = (),
     ) -> None:
-        """Append one entry to the chain, in a transaction (one round trip) of its own."""
+        """Append one entry to the chain, in a transaction (one round trip) of its own, with
+        one more for each of `cases` (case, region, detail): a read of many cases' personal
+        data is filed under each of them."""
         note = AuditNote(
             action,
             method,
@@ -75,13 +79,14 @@ class AuditLog:
             case_id,
             region,
         )
-        self.write(note)
+        self.write(note, *(replace(note, case_id=c, region=r, detail=d) for c, r, d in cases))
 
-    def write(self, note: AuditNote) -> None:
-        """Append one entry to the chain, in a transaction (one round trip) of its own."""
+    def write(self, note: AuditNote, *more: AuditNote) -> None:
+        """Append entries to the chain, in a transaction (one round trip) of their own."""
         with self.db.pool.connection() as conn, conn.pipeline():
             with conn.cursor() as cursor:
-                append(cursor, self.db.schema, note)
+                for one in (note, *more):
+                    append(cursor, self.db.schema, one)
             conn.commit()
 
     def verify(self) -> ChainReport:

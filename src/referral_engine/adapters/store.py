@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -33,6 +34,8 @@ from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.application.ports import AuditNote, CaseKeys
 from referral_engine.config import Settings
 from referral_engine.domain.case import Case
+
+log = logging.getLogger("referral_engine.store")
 
 
 def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
@@ -191,18 +194,55 @@ class CaseStore(ConfiguredApplication):
         batch of rows with their cases read each case on its own: 1 ms a row)."""
         return self._events_of(case_ids)
 
+    def readable_streams(
+        self, case_ids: Sequence[UUID]
+    ) -> tuple[dict[UUID, list[Any]], dict[UUID, str]]:
+        """As `streams`, but a case one of whose events cannot be decoded is left out, named
+        with that event's version and the error's class: one broken event spoils no other
+        case (the webhook deliverer and the event feed read many cases at once). A failure of
+        the database itself still raises."""
+        unreadable: dict[UUID, str] = {}
+        found = self._events_of(case_ids, unreadable=unreadable)
+        for case_id in unreadable:
+            found.pop(case_id, None)
+        return found, unreadable
+
     def _events_of(
-        self, case_ids: Sequence[UUID], topics: Sequence[str] | None = None
+        self,
+        case_ids: Sequence[UUID],
+        topics: Sequence[str] | None = None,
+        unreadable: dict[UUID, str] | None = None,
     ) -> dict[UUID, list[Any]]:
-        """These cases' events (of these topics only, if given), each case's in order."""
+        """These cases' events (of these topics only, if given), each case's in order; with
+        `unreadable`, an event that cannot be decoded is noted there instead of raising."""
         if not case_ids:
             return {}
+        found: dict[UUID, list[Any]] = {i: [] for i in case_ids}
+        for stored in self._stored(case_ids, topics):
+            case_id = UUID(str(stored.originator_id))
+            if unreadable is not None and case_id in unreadable:
+                continue
+            try:
+                found[case_id].append(self.mapper.to_domain_event(stored))
+            except Exception as exc:
+                if unreadable is None or _database_failed(exc):
+                    raise
+                log.error(
+                    "case %s: event %d cannot be read: %s", case_id, stored.originator_version, exc
+                )
+                unreadable[case_id] = f"event {stored.originator_version} ({type(exc).__name__})"
+        return found
+
+    def _stored(self, case_ids: Sequence[UUID], topics: Sequence[str] | None) -> list[StoredEvent]:
+        """The cases' stored events, each case's in order, in one query on PostgreSQL."""
         datastore = getattr(self.factory, "datastore", None)
         if datastore is None:
-            return {
-                i: [e for e in self.events.get(i) if topics is None or get_topic(type(e)) in topics]
+            return [
+                e
                 for i in case_ids
-            }
+                for e in self.recorder.select_events(i)
+                if topics is None or e.topic in topics
+            ]
         table = sql.Identifier(datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]
         which = sql.SQL("" if topics is None else " and topic = any(%s)")
         query = sql.SQL(
@@ -213,16 +253,15 @@ class CaseStore(ConfiguredApplication):
         with datastore.get_connection() as conn:
             rows = conn.execute(query, params).fetchall()
         self.keys.warm(case_ids)
-        found: dict[UUID, list[Any]] = {i: [] for i in case_ids}
-        for row in rows:
-            stored = StoredEvent(
+        return [
+            StoredEvent(
                 originator_id=row["originator_id"],
                 originator_version=row["originator_version"],
                 topic=row["topic"],
                 state=bytes(row["state"]),
             )
-            found[UUID(str(row["originator_id"]))].append(self.mapper.to_domain_event(stored))
-        return found
+            for row in rows
+        ]
 
     def known(self, case_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these cases have events (one query; the in-memory store asks each)."""
@@ -239,6 +278,19 @@ class CaseStore(ConfiguredApplication):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(self.construct_transcoder(), self.keys, self.personal)
+
+
+def _database_failed(exc: BaseException) -> bool:
+    """Whether an error decoding an event was the database's (a case key that could not be
+    read), not the event's: that fails the whole read, to be tried again."""
+    failure: BaseException | None = exc
+    while failure is not None:
+        if isinstance(
+            failure, psycopg.Error | StoreOperationalError | DatabaseUnavailable | PoolTimeout
+        ):
+            return True
+        failure = failure.__cause__ or failure.__context__
+    return False
 
 
 def _fail_fast(

@@ -9,7 +9,8 @@ role may read (`Disclosure`) opened by the case key, and none of them once the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -17,16 +18,19 @@ from uuid import UUID
 
 from referral_engine.application.ports import CaseStore, EventLog, paused_gc
 from referral_engine.application.reading import erasure_of
-from referral_engine.domain.access import sight
-from referral_engine.domain.markers import erase, shown_personal
-from referral_engine.domain.personal import Disclosure, history_within_sight
+from referral_engine.domain.access import Sight, sight
+from referral_engine.domain.case import Case
+from referral_engine.domain.markers import NOT_PERMITTED, erase, shown_personal
+from referral_engine.domain.personal import Disclosure, history_within_sight, narrowest
 from referral_engine.domain.views import HistoryEntry
-from referral_engine.domain.webhooks import ENGINE_EVENTS, Audience, event_id
+from referral_engine.domain.webhooks import ENGINE_EVENTS, ENGINE_TEXT, Audience, event_id
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
 
-Disclose = Callable[[WorkflowDefinition], Disclosure]
-"""Makes the Disclosure of one workflow version (a route's records what a response showed)."""
+Disclose = Callable[[WorkflowDefinition, WorkflowDefinition], Disclosure]
+"""Makes the Disclosure of an event's workflow version narrowed by the case's current one (a
+route's records what a response showed)."""
+log = logging.getLogger("referral_engine.webhooks")
 LIMIT_MAX = 500
 SCAN_PER_PAGE = 20
 """A page reads at most this many times its limit of log entries looking for events it shows."""
@@ -104,54 +108,79 @@ def shown(
     disclose: Disclose | None = None,
 ) -> dict[int, FeedEvent]:
     """Of one case's events (its whole stream, in order), those at the `wanted` versions that
-    `audience` sees, by version (without a position: the caller knows it)."""
+    `audience` sees, by version (without a position: the caller knows it).
+
+    An event is shown when the audience reached the case right after it and still reaches it
+    now, as far as both sights go, with the personal fields that both the event's workflow
+    version and the case's current one let its role read: a later version can only narrow
+    what was shown (the pages judge on the case now). An erasure is shown to every audience
+    that reaches the case, so that one holding personal values from it can drop them."""
     erasure = erasure_of(list(events))
-    disclose = disclose or (lambda w: Disclosure(w.personal, audience.role))
-    found: dict[int, FeedEvent] = {}
+    disclose = disclose or _disclosing(audience.role)
+    then: dict[int, tuple[HistoryEntry, Sight, WorkflowDefinition, bool]] = {}
     case: Any = None
-    last = max(wanted, default=0)
     for event in events:
         before = case.state if case is not None else None
         case = event.mutate(case)
-        version = event.originator_version
-        if version in wanted:
-            one = _one(case, event, before, audience, workflows, disclose, erasure)
-            if one is not None:
-                found[version] = one
-        if version >= last:
-            break
+        if event.originator_version in wanted:
+            workflow = workflows.get(case.workflow_id, case.workflow_version)
+            seen = sight(workflow.access, case, audience.scope)
+            if seen is not None:
+                entry = HistoryEntry.of(event, before)
+                erases = isinstance(event, Case.PersonalDataErased)
+                then[event.originator_version] = (entry, seen, workflow, erases)
+    if case is None or not then:
+        return {}
+    current = workflows.get(case.workflow_id, case.workflow_version)
+    now = sight(current.access, case, audience.scope)
+    if now is None:
+        return {}
+    found: dict[int, FeedEvent] = {}
+    for version, (entry, seen, workflow, erases) in then.items():
+        if not erases and not (_within(entry, seen, workflow) and _within(entry, now, current)):
+            continue
+        if erasure is not None:  # erased everywhere, even where a key was still cached
+            entry = replace(entry, data=erase(entry.data, set(erasure.fields)))
+        if audience.role is None and (text := ENGINE_TEXT.get(entry.event)):
+            data = {k: dict(NOT_PERMITTED) if k in text else v for k, v in entry.data.items()}
+            entry = replace(entry, data=data)
+        shows = disclose(workflow, current)
+        data = shows.data(entry.data)
+        found[version] = _feed_event(case, entry, workflow, data, shows.personal)
     return found
 
 
-def _one(
+def _within(entry: HistoryEntry, seen: Sight, workflow: WorkflowDefinition) -> bool:
+    return bool(history_within_sight([entry], seen, workflow))
+
+
+def _disclosing(role: str | None) -> Disclose:
+    made: dict[tuple[str, int, int], Disclosure] = {}
+
+    def disclose(then: WorkflowDefinition, now: WorkflowDefinition) -> Disclosure:
+        key = (then.id, then.version, now.version)
+        if key not in made:
+            made[key] = Disclosure(narrowest(then.personal, now.personal), role)
+        return made[key]
+
+    return disclose
+
+
+def _feed_event(
     case: Any,
-    event: Any,
-    before: str | None,
-    audience: Audience,
-    workflows: WorkflowRegistry,
-    disclose: Disclose,
-    erasure: Any,
-) -> FeedEvent | None:
-    workflow = workflows.get(case.workflow_id, case.workflow_version)
-    seen = sight(workflow.access, case, audience.scope)
-    if seen is None:
-        return None
-    entries = history_within_sight([HistoryEntry.of(event, before)], seen, workflow)
-    if not entries:
-        return None
-    entry = entries[0]
-    if erasure is not None:  # erased everywhere, even where a key was still cached
-        entry = replace(entry, data=erase(entry.data, set(erasure.fields)))
-    shows = disclose(workflow)
-    data = shows.data(entry.data)
+    entry: HistoryEntry,
+    workflow: WorkflowDefinition,
+    data: dict[str, Any],
+    personal: Mapping[str, frozenset[str]],
+) -> FeedEvent:
     return FeedEvent(
         id=event_id(case.id, entry.version),
         type=entry.event,
         position=0,
         case_id=case.id,
         version=entry.version,
-        workflow=case.workflow_id,
-        workflow_version=case.workflow_version,
+        workflow=workflow.id,
+        workflow_version=workflow.version,
         region=case.region,
         referral_id=entry.referral_id,
         trigger=entry.trigger,
@@ -161,7 +190,7 @@ def _one(
         recorded_at=entry.recorded_at,
         actor={"role": entry.actor.get("role", ""), "agency": entry.actor.get("agency", "")},
         fields=data,
-        disclosed=frozenset(shown_personal(data, workflow.personal)),
+        disclosed=frozenset(shown_personal(data, personal)),
     )
 
 
@@ -173,16 +202,25 @@ def shown_at(
     disclose: Disclose | None = None,
 ) -> dict[int, FeedEvent]:
     """Log entries (position, case, version) as `audience` sees them, by position: the cases'
-    streams read in one query, each case folded once."""
+    streams read in one query, each case folded once. A case that cannot be read or folded
+    shows nothing (logged; the webhook outbox parks an event it cannot decode) and spoils no
+    other case."""
     wanted: dict[UUID, dict[int, int]] = {}
     for position, case_id, version in entries:
         wanted.setdefault(case_id, {})[version] = position
     with paused_gc():
-        streams = store.streams(list(wanted))
+        streams, _ = store.readable_streams(list(wanted))
+    disclose = disclose or _disclosing(audience.role)
     found: dict[int, FeedEvent] = {}
     for case_id, versions in wanted.items():
-        events = streams.get(case_id) or []
-        for version, one in shown(events, versions, audience, workflows, disclose).items():
+        if case_id not in streams:
+            continue  # unreadable: the store logged which event
+        try:
+            seen = shown(streams[case_id], versions, audience, workflows, disclose)
+        except Exception:
+            log.exception("case %s cannot be folded for the event feed", case_id)
+            continue
+        for version, one in seen.items():
             found[versions[version]] = replace(one, position=versions[version])
     return found
 

@@ -86,6 +86,12 @@ class CaseStore(Protocol):
     def streams(self, case_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
         """These cases' events, each case's in order (one query for a batch)."""
 
+    def readable_streams(
+        self, case_ids: Sequence[UUID]
+    ) -> tuple[dict[UUID, list[Any]], dict[UUID, str]]:
+        """As `streams`, leaving out each case one of whose events cannot be decoded, named
+        with which event (a failure of the database still raises)."""
+
     def close(self) -> None: ...
 
 
@@ -150,8 +156,12 @@ class WebhookStore(Protocol):
 
     def get(self, subscription_id: UUID) -> Any | None: ...
 
+    def rotate(self, subscription_id: UUID, secret: bytes, overlap: Any) -> Any | None:
+        """Its new secret; the one before it also signs for `overlap` (a timedelta)."""
+
     def end(self, subscription_id: UUID, at: Any) -> Any | None:
-        """End a subscription: nothing more is sent to it (its pending deliveries are dropped)."""
+        """End a subscription, once no batch of its deliveries is being sent: nothing more is
+        sent to it (its undelivered deliveries stay listed, never sent)."""
 
     def deliveries(self, subscription_id: UUID, state: str | None, limit: int) -> list[Any]: ...
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import difflib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from referral_engine.application.agencies import Agencies
@@ -29,6 +30,7 @@ from referral_engine.domain.webhooks import (
     MESSAGE_ID,
     SECRET_BYTES,
     Delivery,
+    Network,
     Subscription,
     check_secret,
     check_types,
@@ -51,11 +53,17 @@ class Webhooks:
         workflows: WorkflowRegistry,
         agencies: Callable[[], Agencies],
         clock: Clock = utc_now,
+        allowed: Collection[Network] = (),
+        overlap: timedelta = timedelta(hours=24),
     ) -> None:
         self.store = store
         self.workflows = workflows
         self.agencies = agencies
         self.clock = clock
+        self.allowed = allowed
+        """Networks whose non-public addresses may receive webhooks (the setting)."""
+        self.overlap = overlap
+        """How long a rotated secret's predecessor still signs (the setting)."""
 
     def subscribe(
         self,
@@ -87,7 +95,7 @@ class Webhooks:
             name=name,
             role=role,
             regions=scope,
-            url=check_url(url),
+            url=check_url(url, self.allowed),
             events=check_types(events, event_types(self.workflows)),
             created_at=self.clock(),
             created_by=actor.user_id,
@@ -122,6 +130,20 @@ class Webhooks:
         """A subscription's deliveries (in a state, if given), newest first."""
         self.get(subscription_id)
         return list(self.store.deliveries(subscription_id, state, limit))
+
+    def rotate_secret(
+        self, subscription_id: UUID, secret: str | None = None
+    ) -> tuple[Subscription, str]:
+        """Give a subscription a new secret (`whsec_...`, shown this once; generated unless
+        given): the one before it signs each request too for the overlap, so that the
+        receiver can change over without refusing anything."""
+        raw = check_secret(secret) if secret is not None else secrets.token_bytes(GENERATED_BYTES)
+        if self.get(subscription_id).ended_at is not None:
+            raise InvalidData([FieldProblem("subscription", "has ended: nothing is sent to it")])
+        found: Subscription | None = self.store.rotate(subscription_id, raw, self.overlap)
+        if found is None:
+            raise SubscriptionNotFound(subscription_id)
+        return found, secret_text(raw)
 
     def redeliver(self, subscription_id: UUID, delivery: str | None = None) -> int:
         """Send one delivery, or every parked one, again from a first attempt: how many."""

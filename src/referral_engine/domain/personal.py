@@ -29,6 +29,7 @@ __all__ = [
     "Disclosure",
     "erase",
     "is_marker",
+    "narrowest",
     "shown_personal",
     "within_sight",
 ]
@@ -70,6 +71,20 @@ class Disclosure:
     def _referral(self, referral: Referral) -> Referral:
         steps = tuple({**s, "data": self.data(s.get("data", {}))} for s in referral.steps)
         return replace(referral, data=self.data(referral.data), steps=steps)
+
+
+def narrowest(
+    *personal: Mapping[str, frozenset[str]],
+) -> Mapping[str, frozenset[str]]:
+    """The personal fields of several workflow versions (an event's and the case's now), each
+    readable only by the roles every version that declares it personal lets read it."""
+    first = personal[0]
+    if all(p is first or p == first for p in personal):
+        return first
+    names = {name for p in personal for name in p}
+    return {
+        name: frozenset.intersection(*(p[name] for p in personal if name in p)) for name in names
+    }
 
 
 def within_sight(view: CaseView, sight: Sight, workflow: WorkflowDefinition) -> CaseView:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import urlsplit
 from uuid import UUID, uuid5
 
@@ -26,6 +27,11 @@ KINDS = (AGENCY, INTEGRATION)
 ENGINE_EVENTS = ("WorkflowMigrated", "StatedDateConfirmed", "CaseImported", "PersonalDataErased")
 """Event types the engine records itself, whatever the workflow (the others are the workflows'
 event names)."""
+ERASED = "PersonalDataErased"
+ENGINE_TEXT = {"StatedDateConfirmed": frozenset({"reason"}), "CaseImported": frozenset({"row_id"})}
+"""What the engine's own events carry that a person wrote (a reason) or that names a person's
+record elsewhere (a past register's row): no workflow declares it personal, yet it may be, so
+an integration, which gets no personal value, gets none of it."""
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = (24, 64)
 """A secret's length in bytes (Standard Webhooks: 24 to 64)."""
@@ -77,6 +83,9 @@ class Subscription:
     created_at: datetime
     created_by: str
     ended_at: datetime | None = None
+    previous_secret_until: datetime | None = None
+    """After its secret was rotated: until when the one before it also signs (None: it does
+    not, or no longer)."""
 
     @property
     def audience(self) -> Audience:
@@ -86,8 +95,10 @@ class Subscription:
 
     def wants(self, event_type: str, region: str | None) -> bool:
         """Whether an event of this type, of a case in this region (None: not known from the
-        event itself), may be for it: the rest is decided when it is delivered."""
-        if self.events and event_type not in self.events:
+        event itself), may be for it: the rest is decided when it is delivered. An erasure is
+        for it whatever types it asked for: a recipient of personal data is told of its
+        erasure (GDPR Art. 19)."""
+        if self.events and event_type not in self.events and event_type != ERASED:
             return False
         return region is None or self.regions is None or region in self.regions
 
@@ -135,22 +146,60 @@ def retry_delay(attempt: int, first: float, cap: float, draw: float) -> float:
     return base * (0.5 + min(max(draw, 0.0), 1.0) / 2)
 
 
-def check_url(url: str) -> str:
-    """A receiver's URL: http or https, a host, no user or password in it, no fragment."""
-    problem = _url_problem(url)
+Network = IPv4Network | IPv6Network
+Address = IPv4Address | IPv6Address
+METADATA = frozenset({ip_address("fd00:ec2::254"), ip_address("100.100.100.200")})
+"""Cloud metadata services outside the link-local range (AWS over IPv6, Alibaba Cloud)."""
+NEVER = (
+    "is a link-local, multicast or unspecified address (cloud metadata services are there): "
+    "never a receiver"
+)
+NOT_PUBLIC = (
+    "is a loopback, private or reserved address: a receiver there needs its network in "
+    "REFERRAL_ENGINE_WEBHOOK_ALLOWED_NETWORKS"
+)
+LOCALHOST = ip_address("127.0.0.1")
+NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def address_problem(address: Address, allowed: Collection[Network] = ()) -> str | None:
+    """Why a receiver may not be at this address (None: it may be). Public addresses may;
+    loopback, private and reserved ones only inside an `allowed` network; link-local (the
+    cloud metadata service), multicast and unspecified ones never (docs/webhooks.md)."""
+    if isinstance(address, IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            return address_problem(embedded, allowed)
+    if (
+        address.is_link_local
+        or address.is_multicast
+        or address.is_unspecified
+        or address in METADATA
+    ):
+        return NEVER
+    if address.is_global or any(address in n for n in allowed if n.version == address.version):
+        return None
+    return NOT_PUBLIC
+
+
+def check_url(url: str, allowed: Collection[Network] = ()) -> str:
+    """A receiver's URL: http or https, a host that may be a receiver (`address_problem` for
+    an address or localhost), no user or password in it, no fragment."""
+    problem = _url_problem(url, allowed)
     if problem is not None:
         raise InvalidData([FieldProblem("url", problem, "webhook_url")])
     return url
 
 
-def _url_problem(url: str) -> str | None:
+def _url_problem(url: str, allowed: Collection[Network]) -> str | None:
     if not url or len(url) > URL_MAX:
         return f"must be a URL of 1 to {URL_MAX} characters"
     if text_problem(url) is not None or any(c.isspace() for c in url):
         return "must not contain spaces, control or invisible characters"
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - a port that is not a number raises
+        port = parts.port  # a port that is not a number raises
     except ValueError:
         return "is not a valid URL"
     if parts.scheme.lower() not in SCHEMES:
@@ -159,8 +208,34 @@ def _url_problem(url: str) -> str | None:
         return "must not hold a user name or password (the secret signs the request)"
     if not parts.hostname:
         return "must name a host"
+    if port == 0:
+        return "must name a port from 1 to 65535"
     if parts.fragment:
         return "must not have a fragment (#...)"
+    return _host_problem(parts.hostname, allowed)
+
+
+def _host_problem(host: str, allowed: Collection[Network]) -> str | None:
+    """A host name or address: an address (or localhost) checked as the sender checks the
+    addresses a name resolves to when it connects."""
+    try:
+        address: Address | None = ip_address(host)
+    except ValueError:
+        address = None
+    name = host.removesuffix(".")
+    if address is None and (name == "localhost" or name.endswith(".localhost")):
+        address = LOCALHOST
+    if address is not None:
+        problem = address_problem(address, allowed)
+        return None if problem is None else f"names a host that {problem}"
+    try:
+        labels = name.encode("idna").decode("ascii").split(".")
+    except UnicodeError:
+        return "must name a valid host"
+    if NUMERIC_LABEL.match(labels[-1]):
+        return "must write an IP address as four decimal numbers (such as 192.0.2.10)"
+    if len(name) > 253 or not all(HOST_LABEL.match(label) for label in labels):
+        return "must name a valid host"
     return None
 
 

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import httpx
 import orjson
 import psycopg
-from standardwebhooks.webhooks import Webhook
 
+from referral_engine.adapters.webhooks.sender import Outcome, Sender
 from referral_engine.application.event_feed import FeedEvent, shown
 from referral_engine.application.ports import CaseStore, paused_gc
 from referral_engine.domain.webhooks import (
@@ -40,20 +38,6 @@ from referral_engine.domain.webhooks import (
 from referral_engine.workflows.loader import WorkflowRegistry
 
 log = logging.getLogger("referral_engine.webhooks")
-ERROR_LIMIT = 300
-USER_AGENT = "referral-engine-webhooks/1"
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How deliveries are tried: attempts before parking, backoff, timeout, concurrency."""
-
-    attempts: int = 10
-    first_retry: float = 5.0
-    max_retry: float = 3600.0
-    timeout: float = 10.0
-    concurrency: int = 16
-    batch: int = 500
 
 
 @dataclass(frozen=True)
@@ -64,58 +48,6 @@ class Claimed:
     case_id: UUID
     case_version: int
     attempts: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One attempt: the HTTP status (None: no answer) and what went wrong, if anything."""
-
-    status: int | None
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-class Sender:
-    """Signs and POSTs payloads over a pool of kept-alive connections, every request timed out."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        limits = httpx.Limits(
-            max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
-        )
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(policy.timeout),
-            limits=limits,
-            follow_redirects=False,
-            headers={"user-agent": USER_AGENT, "content-type": "application/json"},
-        )
-        self.pool = ThreadPoolExecutor(policy.concurrency, thread_name_prefix="webhook")
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        self.client.close()
-
-    def send_all(self, requests: Sequence[tuple[str, str, bytes, bytes]]) -> list[Outcome]:
-        """(url, webhook-id, secret, body) each signed and sent; outcomes in the same order."""
-        return list(self.pool.map(lambda r: self.send(*r), requests))
-
-    def send(self, url: str, msg_id: str, secret: bytes, body: bytes) -> Outcome:
-        now = datetime.now(UTC)
-        headers = {
-            "webhook-id": msg_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, now, body),
-        }
-        try:
-            response = self.client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return Outcome(None, f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT])
-        if 200 <= response.status_code < 300:
-            return Outcome(response.status_code, None)
-        return Outcome(response.status_code, f"answered {response.status_code}")
 
 
 class Deliverer:
@@ -137,10 +69,13 @@ class Deliverer:
     def deliver(
         self,
         conn: psycopg.Connection[Any],
-        active: dict[UUID, tuple[Subscription, bytes]],
+        active: dict[UUID, tuple[Subscription, tuple[bytes, ...]]],
     ) -> int:
-        """Send a batch of due deliveries of the `active` subscriptions (with their secrets):
+        """Send a batch of due deliveries of the `active` subscriptions (with the secrets that
+        sign for them):
         how many were claimed."""
+        # The subscriptions' rows are held too (shared), until the outcomes are recorded: ending
+        # one waits for the batch being sent, so that nothing is sent once it answers.
         with conn.transaction():
             claimed = [
                 Claimed(*row)
@@ -150,49 +85,71 @@ class Deliverer:
                     "webhook_subscriptions s on s.id = d.subscription_id "
                     "where d.state = 'pending' and d.next_attempt_at <= now() "
                     "and s.ended_at is null and s.id = any(%s) "
-                    "order by d.next_attempt_at, d.position limit %s for update of d skip locked",
+                    "order by d.next_attempt_at, d.position limit %s "
+                    "for update of d skip locked for share of s",
                     [list(active), self.policy.batch],
                 ).fetchall()
             ]
             if not claimed:
                 return 0
-            events = self._events(claimed, active)
-            sendable: list[tuple[Claimed, FeedEvent]] = [
-                (c, e) for c in claimed if (e := events.get(c.message_id)) is not None
-            ]
+            events, broken = self._events(claimed, active)
+            sendable: list[tuple[Claimed, FeedEvent, bytes]] = []
+            for c in claimed:
+                if (e := events.get(c.message_id)) is not None:
+                    try:
+                        sendable.append((c, e, orjson.dumps(e.payload())))
+                    except (TypeError, ValueError) as exc:  # a value JSON cannot carry
+                        broken[c.message_id] = f"the event could not be written as JSON: {exc}"
             outcomes = self.sender.send_all(
                 [
                     (
+                        c.subscription_id,
                         active[c.subscription_id][0].url,
                         c.message_id,
                         active[c.subscription_id][1],
-                        orjson.dumps(e.payload()),
+                        body,
                     )
-                    for c, e in sendable
+                    for c, _, body in sendable
                 ]
             )
-            sent = dict(zip((c for c, _ in sendable), outcomes, strict=True))
+            sent = dict(zip((c for c, _, _ in sendable), outcomes, strict=True))
+            sent.update(
+                (c, Outcome(None, broken[c.message_id])) for c in claimed if c.message_id in broken
+            )
             self._record(conn, claimed, events, sent)
         return len(claimed)
 
     def _events(
-        self, claimed: list[Claimed], active: dict[UUID, tuple[Subscription, bytes]]
-    ) -> dict[str, FeedEvent | None]:
-        """Each claimed delivery's event as its subscriber sees it (None: it does not): the
-        cases read once, in one query, each folded once per subscription."""
+        self, claimed: list[Claimed], active: dict[UUID, tuple[Subscription, tuple[bytes, ...]]]
+    ) -> tuple[dict[str, FeedEvent | None], dict[str, str]]:
+        """Each claimed delivery's event as its subscriber sees it (None: it does not), the
+        cases read once, in one query, each folded once per subscription; and the deliveries
+        whose event could not be read or folded, with why (they fail, and are parked in the
+        end: one broken case holds up no other delivery)."""
         with paused_gc():
-            streams = self.store.streams(list({c.case_id for c in claimed}))
+            streams, unreadable = self.store.readable_streams(list({c.case_id for c in claimed}))
         wanted: dict[tuple[UUID, UUID], dict[int, Claimed]] = {}
         for c in claimed:
             wanted.setdefault((c.subscription_id, c.case_id), {})[c.case_version] = c
         found: dict[str, FeedEvent | None] = {c.message_id: None for c in claimed}
+        broken: dict[str, str] = {}
         for (subscription_id, case_id), versions in wanted.items():
-            audience = active[subscription_id][0].audience
-            seen = shown(streams.get(case_id) or [], versions, audience, self.workflows)
+            why = unreadable.get(case_id)
+            why = None if why is None else f"the case's {why} could not be read"
+            if why is None:
+                audience = active[subscription_id][0].audience
+                try:
+                    seen = shown(streams[case_id], versions, audience, self.workflows)
+                except Exception as exc:
+                    log.exception("case %s cannot be folded for webhook deliveries", case_id)
+                    why = f"the case could not be folded ({type(exc).__name__})"
+            if why is not None:
+                broken.update((c.message_id, f"not sent: {why}") for c in versions.values())
+                continue
             for version, one in seen.items():
                 c = versions[version]
                 found[c.message_id] = replace(one, position=c.position)
-        return found
+        return found, broken
 
     def _record(
         self,
@@ -208,11 +165,11 @@ class Deliverer:
         for c in claimed:
             event, outcome = events.get(c.message_id), outcomes.get(c)
             key = (c.subscription_id, c.position)
-            if event is None or outcome is None:
+            if outcome is None:
                 rows.append((NOT_SHOWN, c.attempts, None, None, None, None, None, *key))
                 continue
             attempts = c.attempts + 1
-            if outcome.ok:
+            if outcome.ok and event is not None:
                 shown_fields = sorted(event.disclosed)
                 rows.append(
                     (DELIVERED, attempts, outcome.status, None, None, now, shown_fields, *key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -51,6 +51,9 @@ SCHEMA = (
         created_at timestamptz not null default now(),
         delivered_at timestamptz,
         primary key (subscription_id, position))""",
+    # A rotated secret's predecessor, signing too until `previous_until` (sealed as `secret`).
+    "alter table webhook_subscriptions add column if not exists previous_secret bytea, "
+    "add column if not exists previous_until timestamptz",
     "create index if not exists webhook_deliveries_due on webhook_deliveries (next_attempt_at) "
     "where state = 'pending'",
     """create table if not exists webhook_outbox (
@@ -58,10 +61,11 @@ SCHEMA = (
         position bigint not null)""",
     "insert into webhook_outbox (position) values (0) on conflict do nothing",
 )
-_SUBSCRIPTION = (
-    "select id, kind, name, role, regions, url, events, created_at, created_by, ended_at "
-    "from webhook_subscriptions"
+_COLUMNS = (
+    "id, kind, name, role, regions, url, events, created_at, created_by, ended_at, "
+    "case when previous_until > now() then previous_until end"
 )
+_SUBSCRIPTION = f"select {_COLUMNS} from webhook_subscriptions"
 _DELIVERY = (
     "select message_id as id, subscription_id, position, case_id, case_version, event_type, "
     "state, attempts, case when state = 'pending' then next_attempt_at end as next_attempt_at, "
@@ -103,7 +107,9 @@ class PostgresWebhooks:
 
     def listed(self) -> list[Subscription]:
         with self.db.pool.connection() as conn:
-            return [_subscription(r) for r in conn.execute(_SUBSCRIPTION + " order by created_at")]
+            return [
+                _subscription(r) for r in conn.execute(_SUBSCRIPTION + " order by created_at, id")
+            ]
 
     def get(self, subscription_id: UUID) -> Subscription | None:
         with self.db.pool.connection() as conn:
@@ -111,6 +117,7 @@ class PostgresWebhooks:
         return None if row is None else _subscription(row)
 
     def end(self, subscription_id: UUID, at: datetime) -> Subscription | None:
+        """Waits for a batch of its deliveries being sent (the worker holds the row shared)."""
         with self.db.pool.connection() as conn:
             conn.execute(
                 "update webhook_subscriptions set ended_at = coalesce(ended_at, %s) where id = %s",
@@ -118,21 +125,46 @@ class PostgresWebhooks:
             )
         return self.get(subscription_id)
 
-    def active(self) -> list[tuple[Subscription, bytes, int]]:
-        """The subscriptions not ended, each with its secret opened and the position after
-        which it gets events."""
+    def rotate(
+        self, subscription_id: UUID, secret: bytes, overlap: timedelta
+    ) -> Subscription | None:
+        """Its new secret; the one before it signs too for `overlap`, then no longer."""
+        key = self.master()
+        with self.db.pool.connection() as conn, conn.transaction():
+            row = conn.execute(
+                "select secret, master_id from webhook_subscriptions where id = %s for update",
+                [subscription_id],
+            ).fetchone()
+            if row is None:
+                return None
+            if row[1] != key.id:
+                raise MasterKeyRotated(row[1], key.id)
+            conn.execute(
+                "update webhook_subscriptions set secret = %s, previous_secret = %s, "
+                "previous_until = now() + %s where id = %s",
+                [key.wrap(subscription_id, secret), row[0], overlap, subscription_id],
+            )
+            conn.execute("select pg_notify(%s, '')", [CHANNEL])
+        return self.get(subscription_id)
+
+    def active(self) -> list[tuple[Subscription, tuple[bytes, ...], int]]:
+        """The subscriptions not ended, each with its secrets opened (the current one first,
+        then the one before it while it still signs) and the position after which it gets
+        events."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(
-                "select id, kind, name, role, regions, url, events, created_at, created_by, "
-                "ended_at, secret, master_id, from_position from webhook_subscriptions "
-                "where ended_at is null order by created_at"
+                f"select {_COLUMNS}, master_id, from_position, secret, "
+                "case when previous_until > now() then previous_secret end "
+                "from webhook_subscriptions where ended_at is null order by created_at"
             ).fetchall()
         key = self.master()
         found = []
         for row in rows:
-            if row[11] != key.id:
-                raise MasterKeyRotated(row[11], key.id)
-            found.append((_subscription(row[:10]), key.unwrap(row[0], bytes(row[10])), row[12]))
+            subscription, (master_id, since, *sealed) = _subscription(row[:11]), row[11:]
+            if master_id != key.id:
+                raise MasterKeyRotated(master_id, key.id)
+            secrets = tuple(key.unwrap(subscription.id, bytes(s)) for s in sealed if s is not None)
+            found.append((subscription, secrets, since))
         return found
 
     def deliveries(self, subscription_id: UUID, state: str | None, limit: int) -> list[Delivery]:
@@ -168,15 +200,19 @@ class PostgresWebhooks:
 def rewrap_secrets(conn: psycopg.Connection[Any], old: MasterKey, new: MasterKey) -> int:
     """Re-wrap every subscription's secret under `new`, in the rotation's transaction."""
     rows = conn.execute(
-        "select id, secret, master_id from webhook_subscriptions for update"
+        "select id, secret, previous_secret, master_id from webhook_subscriptions for update"
     ).fetchall()
-    for subscription_id, secret, master_id in rows:
+    for subscription_id, secret, previous, master_id in rows:
         if master_id != old.id:
             raise MasterKeyRotated(master_id, old.id)
-        raw = old.unwrap(subscription_id, bytes(secret))
+        rewrapped = [
+            None if s is None else new.wrap(subscription_id, old.unwrap(subscription_id, bytes(s)))
+            for s in (secret, previous)
+        ]
         conn.execute(
-            "update webhook_subscriptions set secret = %s, master_id = %s where id = %s",
-            [new.wrap(subscription_id, raw), new.id, subscription_id],
+            "update webhook_subscriptions set secret = %s, previous_secret = %s, master_id = %s "
+            "where id = %s",
+            [*rewrapped, new.id, subscription_id],
         )
     return len(rows)
 
@@ -201,7 +237,7 @@ class PostgresEventLog:
 
 
 def _subscription(row: Any) -> Subscription:
-    sid, kind, name, role, regions, url, events, created_at, created_by, ended_at = row
+    sid, kind, name, role, regions, url, events, created_at, created_by, ended_at, until = row
     return Subscription(
         sid,
         kind,
@@ -213,6 +249,7 @@ def _subscription(row: Any) -> Subscription:
         created_at,
         created_by,
         ended_at,
+        until,
     )
 
 

@@ -11,8 +11,9 @@ from uuid import UUID
 from referral_engine.adapters.readmodels.engine import CHANNEL as EVENTS_CHANNEL
 from referral_engine.adapters.readmodels.engine import Projections
 from referral_engine.adapters.readmodels.worker import Tailing
-from referral_engine.adapters.webhooks.delivery import Deliverer, Policy, Sender
+from referral_engine.adapters.webhooks.delivery import Deliverer
 from referral_engine.adapters.webhooks.outbox import Outbox
+from referral_engine.adapters.webhooks.sender import Policy, Sender
 from referral_engine.adapters.webhooks.store import CHANNEL, PostgresWebhooks
 from referral_engine.application.ports import CaseStore
 from referral_engine.domain.webhooks import Subscription
@@ -73,5 +74,5 @@ class WebhookWorker(Tailing):
     def _since(self) -> list[tuple[Subscription, int]]:
         return [(s, since) for s, _, since in self.webhooks.active()]
 
-    def _active(self) -> dict[UUID, tuple[Subscription, bytes]]:
-        return {s.id: (s, secret) for s, secret, _ in self.webhooks.active()}
+    def _active(self) -> dict[UUID, tuple[Subscription, tuple[bytes, ...]]]:
+        return {s.id: (s, secrets) for s, secrets, _ in self.webhooks.active()}

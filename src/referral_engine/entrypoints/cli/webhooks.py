@@ -5,6 +5,7 @@ its own (docs/webhooks.md)."""
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from typing import Annotated
 from uuid import UUID
@@ -13,10 +14,11 @@ import typer
 
 from referral_engine.domain.webhooks import DELIVERY_STATES, Subscription
 from referral_engine.entrypoints.cli import console
-from referral_engine.entrypoints.cli.console import mark, out, runtime
+from referral_engine.entrypoints.cli.console import Poll, mark, out, runtime
 
 app = typer.Typer(
-    no_args_is_help=True, help="Webhook subscriptions: add, list, end, deliveries, redeliver, run."
+    no_args_is_help=True,
+    help="Webhook subscriptions: add, list, rotate-secret, end, deliveries, redeliver, run.",
 )
 MANAGERS = ("admin",)
 Admin = Annotated[str, typer.Option("--as", help="Your user name: a known admin (audited)")]
@@ -35,9 +37,17 @@ def webhooks_add(
     event: Annotated[
         list[str] | None, typer.Option("--event", help="An event type (repeat; none: all)")
     ] = None,
-    secret: Annotated[str | None, typer.Option(help="whsec_... (none: one is generated)")] = None,
+    secret: Annotated[
+        bool,
+        typer.Option(
+            "--secret",
+            help="Ask for the signing secret, whsec_... (hidden; read from standard input when "
+            "it is not a terminal). Without it one is generated",
+        ),
+    ] = False,
 ) -> None:
     """Register a subscription; prints its signing secret, this once."""
+    given = _ask_secret() if secret else None  # never on the command line: it is audited
     with runtime() as rt:
         actor = console.operator(rt, as_, MANAGERS).actor
         found, shown = rt.webhooks.subscribe(
@@ -47,7 +57,7 @@ def webhooks_add(
             role=role,
             regions=region,
             events=event or [],
-            secret=secret,
+            secret=given,
             actor=actor,
         )
         mark.detail = {"subscription": str(found.id), "kind": kind, "name": name, "url": url}
@@ -100,6 +110,31 @@ def webhooks_deliveries(
         out.print("no deliveries")
 
 
+@app.command("rotate-secret")
+def webhooks_rotate_secret(
+    subscription: UUID,
+    as_: Admin,
+    secret: Annotated[
+        bool,
+        typer.Option(
+            "--secret",
+            help="Ask for the new secret, whsec_... (hidden; read from standard input when it "
+            "is not a terminal). Without it one is generated",
+        ),
+    ] = False,
+) -> None:
+    """Give a subscription a new signing secret, printed this once; the one before it also
+    signs for REFERRAL_ENGINE_WEBHOOK_SECRET_OVERLAP_HOURS."""
+    given = _ask_secret() if secret else None
+    with runtime() as rt:
+        console.operator(rt, as_, MANAGERS)
+        mark.detail = {"subscription": str(subscription)}
+        found, shown = rt.webhooks.rotate_secret(subscription, given)
+    until = found.previous_secret_until
+    before = f"; the one before it signs too until {until:%Y-%m-%d %H:%M:%S %Z}" if until else ""
+    out.print(f"new secret (shown once): {shown}{before}", highlight=False, markup=False)
+
+
 @app.command("redeliver")
 def webhooks_redeliver(
     subscription: UUID,
@@ -118,7 +153,7 @@ def webhooks_redeliver(
 
 @app.command("run")
 def webhooks_run(
-    poll: Annotated[float, typer.Option(help="Seconds between polls when not woken")] = 1.0,
+    poll: Poll = 1.0,
 ) -> None:
     """Run the webhook delivery worker in the foreground (until interrupted)."""
     with runtime() as rt:
@@ -134,6 +169,14 @@ def webhooks_run(
             pass
         finally:
             worker.stop()
+
+
+def _ask_secret() -> str:
+    """The secret typed (hidden), or read from standard input when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    secret: str = typer.prompt("secret (whsec_...)", hide_input=True)
+    return secret
 
 
 def _print(s: Subscription, counts: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ from referral_engine.adapters.security import User
 from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import CaseNotFound, DomainError
-from referral_engine.domain.personal import Disclosure
+from referral_engine.domain.personal import Disclosure, narrowest
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 
@@ -36,6 +36,9 @@ class AuditMark:
     detail: dict[str, Any] | None = None
     disclosures: list[Disclosure] = field(default_factory=list)
     written: bool = False  # whether the entry went into the log with the request's command
+    cases: list[tuple[UUID, str, dict[str, Any]]] = field(default_factory=list)
+    """The other cases whose personal data the response showed, each with its region and the
+    detail of an entry of its own (a page of many cases: each case's audit lists the read)."""
 
     def concerns(self, case_id: UUID, region: str) -> None:
         """The case the request acted on or read, and its region (from that very read)."""
@@ -101,10 +104,19 @@ def mark_of(request: Request) -> AuditMark:
     return found
 
 
-def disclosure(request: Request, user: User, workflow: WorkflowDefinition) -> Disclosure:
-    """What `user` may see of the workflow's personal fields. Every route or page showing case
+def disclosure(
+    request: Request,
+    user: User,
+    workflow: WorkflowDefinition,
+    narrowed_by: WorkflowDefinition | None = None,
+) -> Disclosure:
+    """What `user` may see of the workflow's personal fields (and of those another version,
+    the case's current one, lets them see: `narrowed_by`). Every route or page showing case
     data goes through one; the audit entry of the request lists the personal fields it showed."""
-    found = Disclosure(workflow.personal, user.role)
+    personal = workflow.personal
+    if narrowed_by is not None:
+        personal = narrowest(personal, narrowed_by.personal)
+    found = Disclosure(personal, user.role)
     mark = current(request)
     if mark is not None:
         mark.disclosures.append(found)
@@ -164,6 +176,7 @@ def write(request: Request, status: int) -> None:
         region=mark.region,
         address=request.client.host if request.client else None,
         detail=mark.entry_detail(),
+        cases=mark.cases,
     )
 
 

@@ -79,14 +79,31 @@ def read_events(
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100,
 ) -> EventPage:
     """Events after `after` that the caller may see, oldest first, and where to go on."""
-    shown: dict[tuple[str, int], Disclosure] = {}
+    shown: dict[tuple[str, int, int], Disclosure] = {}
 
-    def disclose(workflow: WorkflowDefinition) -> Disclosure:
-        key = (workflow.id, workflow.version)
+    def disclose(then: WorkflowDefinition, now: WorkflowDefinition) -> Disclosure:
+        key = (then.id, then.version, now.version)
         if key not in shown:
-            shown[key] = disclosure(request, user, workflow)
+            shown[key] = disclosure(request, user, then, narrowed_by=now)
         return shown[key]
 
     page = runtime.events.page(after, limit, Audience(user.reach, user.role), disclose)
-    mark_of(request).detail = {"after": after, "next": page.next, "events": len(page.events)}
+    mark = mark_of(request)
+    mark.detail = {"after": after, "next": page.next, "events": len(page.events)}
+    mark.cases = _personal_reads(page.events)
     return EventPage(events=[EventOut.of(e) for e in page.events], next=page.next)
+
+
+def _personal_reads(events: list[FeedEvent]) -> list[tuple[UUID, str, dict[str, Any]]]:
+    """Each case whose personal fields the page showed, with its region and those fields: an
+    entry of its own in the audit log, found with the case's other reads."""
+    fields: dict[UUID, tuple[str, set[str], list[int]]] = {}
+    for e in events:
+        if e.disclosed:
+            _, names, versions = fields.setdefault(e.case_id, (e.region, set(), []))
+            names.update(e.disclosed)
+            versions.append(e.version)
+    return [
+        (case_id, region, {"versions": versions, "personal_fields": sorted(names)})
+        for case_id, (region, names, versions) in fields.items()
+    ]

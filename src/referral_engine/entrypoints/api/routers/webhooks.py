@@ -1,5 +1,6 @@
 """Webhook subscriptions (admins only, each change audited): register one for a registered
-agency or an integration, list them, end one, read its deliveries, send parked ones again.
+agency or an integration, list them, rotate one's secret, end one, read its deliveries, send
+parked ones again.
 Payloads, signatures and retries: docs/webhooks.md."""
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class SubscriptionOut(BaseModel):
     created_at: datetime
     created_by: str
     ended_at: datetime | None
+    previous_secret_until: datetime | None = Field(
+        description="After a rotation: until when the secret before the current one also signs"
+    )
     deliveries: dict[str, int] = Field(description="How many deliveries are in each state")
 
     @classmethod
@@ -104,6 +108,12 @@ class DeliveryOut(BaseModel):
     def of(cls, d: Delivery) -> DeliveryOut:
         fields = {k: v for k, v in vars(d).items() if k != "subscription_id"}
         return cls(**fields)
+
+
+class SecretIn(Body):
+    secret: Annotated[Name, Field(max_length=200)] | None = Field(
+        default=None, description="whsec_ and 24-64 bytes in base64; omitted: one is generated"
+    )
 
 
 class RedeliverIn(Body):
@@ -167,6 +177,22 @@ def end(
     mark_of(request).detail = {"subscription": str(subscription_id)}
     found = runtime.webhooks.end(subscription_id)
     return SubscriptionOut.of(found, runtime.webhooks.counts(subscription_id))
+
+
+@router.post(
+    "/{subscription_id}/secret",
+    response_model=SubscriptionCreated,
+    responses=PROBLEMS,
+    dependencies=[audited("webhook.rotate-secret")],
+)
+def rotate_secret(
+    subscription_id: UUID, body: SecretIn, user: Admin, runtime: RuntimeDep, request: Request
+) -> SubscriptionCreated:
+    """A new signing secret, in this answer only; the one before it also signs for a while."""
+    mark_of(request).detail = {"subscription": str(subscription_id)}
+    found, secret = runtime.webhooks.rotate_secret(subscription_id, body.secret)
+    counts = runtime.webhooks.counts(subscription_id)
+    return SubscriptionCreated(**SubscriptionOut.of(found, counts).model_dump(), secret=secret)
 
 
 @router.get("/{subscription_id}/deliveries", response_model=list[DeliveryOut], responses=PROBLEMS)
