@@ -17,7 +17,7 @@ from psycopg import sql
 
 from referral_engine.adapters.crypto import MasterKey
 from referral_engine.adapters.database import EmbeddedPostgres
-from referral_engine.application import demo
+from referral_engine.application import demo, demo_agencies
 from referral_engine.bootstrap import Runtime, build, build_in_memory
 from referral_engine.config import Settings
 
@@ -45,6 +45,9 @@ def scratch_runtime(**overrides: Any) -> Iterator[Runtime]:
     settings = Settings(database_url=url, database_schema=schema, **overrides)
     try:
         with build(settings) as runtime:
+            # the synthetic registry the demo registers: the benchmarks' referrals and requests
+            # name its agencies (ukraine-nrm 5 refuses an unregistered one)
+            demo_agencies.register(runtime.agencies)
             yield runtime
     finally:
         with psycopg.connect(url, autocommit=True) as conn:

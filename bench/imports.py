@@ -18,6 +18,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 from common import machine, scratch_runtime
+from referral_engine.application.demo_agencies import acting_agency
 from referral_engine.application.demo_register import synthetic_register
 from referral_engine.application.importing import Imports
 from referral_engine.application.registers import read_register
@@ -49,15 +50,21 @@ def by_commands(runtime: Runtime, rows: list[tuple[int, dict[str, Any]]]) -> flo
         declared = {f.name for f in workflow.opening.fields}
         data = {k: v for k, v in opened.data.items() if k in declared}  # not the derived ones
         result = engine.open_case("ukraine-nrm", opened.region, data, actor=Actor("b", role, "a"))
+        region = opened.region
         for event in events[1:]:
             assert isinstance(event, Case.StepTaken)
             spec = workflow.guard.step(result.state, event.trigger)
             assert spec is not None
-            actor = Actor("b", sorted(spec.roles)[0], "a")
+            role = sorted(spec.roles)[0]
+            # as the registry would have it: the police unit of the case's region is asked, and
+            # each step is taken by the synthetic agency of its role there
+            data = dict(event.data)
+            if "police_unit" in data:
+                data["police_unit"] = acting_agency("police", region)
+            actor = Actor("b", role, acting_agency(role, region))
             result = engine.take_step(
-                result.case_id, event.trigger, event.data, actor=actor,
-                expected_version=result.version,
-            )  # fmt: skip
+                result.case_id, event.trigger, data, actor=actor, expected_version=result.version
+            )
     return len(cases) / (time.perf_counter() - start)
 
 

@@ -32,8 +32,8 @@ from common import Tracked, machine, process_env, scratch_runtime
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
-LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
-SHELTER = "shelter-bench"
+LSA = Actor("bench-lsa", "lsa_official", "lsa-kyivska")
+SHELTER = "shelter-kyiv"  # of the synthetic registry (bench/common.py)
 CHANNEL = "bench_notifications_baseline"
 WRITERS = 4
 Poll = Callable[[psycopg.Connection[Any], Any], bool]
