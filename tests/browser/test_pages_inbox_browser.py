@@ -69,7 +69,7 @@ def test_a_service_provider_answers_referrals_from_the_inbox(
         for _ in range(2):
             cases.append(case_in(engine, "application_registered"))
             send_referral(engine, cases[-1])
-            send_referral(engine, cases[-1], service="medical")
+            send_referral(engine, cases[-1])  # two to the shelter: it offers only shelter
         if due_first:
             clock.advance(days=6)
     cases.append(case_in(engine, "application_registered"))

@@ -90,8 +90,10 @@ def folding(runtime: Runtime) -> bool:
 
 
 def test_two_apis_and_two_workers_under_mixed_load_end_with_read_models_equal_a_rebuild(
-    pg_runtime: Runtime, pg_settings: Settings, callers: Callers
+    pg_runtime: Runtime, pg_settings: Settings, callers: Callers, synthetic_agencies: Runtime
 ) -> None:
+    """(`synthetic_agencies`: the API processes read the registry the referrals name from the
+    database, so it is written before they start.)"""
     record, stop = Record(), threading.Event()
     apis = [EngineProcess.api(pg_settings, REFERRAL_ENGINE_RUN_PROJECTIONS="false") for _ in "ab"]
     workers = [EngineProcess.worker(pg_settings) for _ in "ab"]
