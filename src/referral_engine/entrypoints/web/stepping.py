@@ -4,6 +4,7 @@ step's fields, handed to the same engine command the JSON API's route for that s
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from uuid import UUID
 
 from fastapi import Request
@@ -37,6 +38,25 @@ def posted_step(form: FormData) -> tuple[str, str | None]:
 def step_data(workflow: WorkflowDefinition, trigger: str, form: FormData) -> dict[str, object]:
     """The step's declared fields as the form posted them."""
     return forms.read(fields_of(workflow, trigger), form)
+
+
+class PostedStep(NamedTuple):
+    workflow: WorkflowDefinition
+    trigger: str
+    referral_id: str | None
+    data: dict[str, object]
+
+
+def posted(
+    request: Request, engine: Engine, user: User, case_id: UUID, form: FormData
+) -> PostedStep:
+    """What a step form posted, read against the case's workflow (within the user's reach);
+    the request's audit entry names the trigger."""
+    workflow = engine.workflow_of(case_id, scope=user.reach)
+    trigger, referral_id = posted_step(form)
+    data = step_data(workflow, trigger, form)
+    mark_of(request).detail = {"trigger": trigger}
+    return PostedStep(workflow, trigger, referral_id, data)
 
 
 def take(

@@ -17,7 +17,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.http.audit import audited, command, mark_of
+from referral_engine.entrypoints.http.audit import audited, command
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import explain, forms, stepping
@@ -128,10 +128,7 @@ def take_step(
 ) -> Response:
     """Take one step (case, referral or sending a referral) from its generated form."""
     engine = runtime.engine
-    workflow = engine.workflow_of(case_id, scope=user.reach)
-    trigger, referral_id = stepping.posted_step(form)
-    data = stepping.step_data(workflow, trigger, form)
-    mark_of(request).detail = {"trigger": trigger}
+    workflow, trigger, referral_id, data = stepping.posted(request, engine, user, case_id, form)
     try:
         result = stepping.take(engine, user, case_id, workflow, form, data, command(request, 303))
     except DomainError as exc:

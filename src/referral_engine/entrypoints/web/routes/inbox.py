@@ -99,10 +99,7 @@ def answer(
 ) -> Response:
     """Take the step a form of an item's page posts; back to the inbox once it is recorded."""
     engine = runtime.engine
-    workflow = engine.workflow_of(case_id, scope=user.reach)
-    trigger, referral_id = stepping.posted_step(form)
-    data = stepping.step_data(workflow, trigger, form)
-    mark_of(request).detail = {"trigger": trigger}
+    workflow, trigger, referral_id, data = stepping.posted(request, engine, user, case_id, form)
     try:
         result = stepping.take(engine, user, case_id, workflow, form, data, command(request, 303))
     except DomainError as exc:
