@@ -20,6 +20,7 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -124,6 +125,7 @@ EXAMPLES: list[errors.DomainError] = [
     AgreementMissing("shelter-kyiv", "shelter", date(2026, 3, 2), REGION_STATE_BODY, [], "UA-32"),
     AgreementMissing("shelter-kyiv", "shelter", date(2026, 3, 2), REFERRER, ["ngo-x"], "UA-32"),
     NotAddressedAgency("record_verification", "police-lvivska", "police-kyivska", "request"),
+    *(QueryInvalid(code) for code in QueryInvalid.WHY),
 ]
 
 

@@ -24,6 +24,7 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
@@ -69,6 +70,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     AgencyUnsuitable: 422,
     AgreementMissing: 409,
     NotAddressedAgency: 403,
+    QueryInvalid: 422,
 }
 
 HTTP_TYPES = {

@@ -15,6 +15,7 @@ from referral_engine.domain.agency_errors import (
     NotAddressedAgency,
 )
 from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.entrypoints.web import agency_words
 from referral_engine.entrypoints.web.agency_words import Namer
 from referral_engine.entrypoints.web.i18n import Translator
@@ -175,7 +176,15 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Крок «{trigger}» може виконати лише {named}: саме туди справу надіслано кроком "
         "«{by_trigger}».",
     ),
+    "query-invalid": ("", "Пошук {why}"),
     "domain-error": ("", "Цю дію неможливо виконати"),
+}
+QUERY_INVALID: dict[str, str] = {
+    # QueryInvalid.code: its Ukrainian words
+    "empty": "не має за чим шукати: напишіть щонайменше дві літери імені чи прізвища, дату "
+    "народження, телефон або номер документа",
+    "too-long": "довший за {limit} символів",
+    "character": "містить символ, якого не може бути в тексті",
 }
 AGREEMENT_CONFLICTS: dict[str, str] = {
     # AgreementConflict.code: its Ukrainian words
@@ -247,6 +256,8 @@ def _facts(
         facts["why"] = NOT_CONFIRMABLE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.AgreementConflict):
         facts["why"] = AGREEMENT_CONFLICTS[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, QueryInvalid):
+        facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):
