@@ -22,6 +22,7 @@ from referral_engine.adapters import (
 )
 from referral_engine.adapters.agency_store import AgencyStore, open_agency_store
 from referral_engine.adapters.audit import AuditLog
+from referral_engine.adapters.blind_index import BlindIndex
 from referral_engine.adapters.case_keys import MemoryCaseKeys, PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey, MasterKeyError
 from referral_engine.adapters.database import (
@@ -52,10 +53,13 @@ from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
 from referral_engine.application.event_feed import EventFeed
 from referral_engine.application.publications import Statistics
+from referral_engine.application.search import Search
 from referral_engine.application.webhooks import Webhooks
 from referral_engine.config import Settings
 from referral_engine.workflows.loader import WorkflowRegistry
 
+PERSONS = "persons"
+"""The blind index's read model, rebuilt when the master key (and so the search key) rotates."""
 MASTER_FILE = "master.key"
 """The embedded demo's generated master key, under `home`."""
 
@@ -118,6 +122,13 @@ class Runtime:
         """The agency registry, on its own event store (table `agencies_events`), opened when
         first used: commands naming no agency never read it."""
         return self.open_agencies()
+
+    @cached_property
+    def search(self) -> Search:
+        """Search for persons in the blind index (the persons read model)."""
+        blind = self.projections.decode.blind
+        assert blind is not None
+        return Search(self.projections, blind, self.engine.workflows)
 
     @cached_property
     def notifications(self) -> NotificationStore:
@@ -274,9 +285,11 @@ def _projections(
         timeout=settings.connect_timeout_seconds,
         size=settings.pool_size,
     )
-    projections = Projections(
-        db, discover(settings.projections_dir), workflows, store.mapper.transcoder
-    )
+    keys = store.keys
+    assert isinstance(keys, PostgresCaseKeys)
+    blind = BlindIndex(keys.master, keys)  # the persons read model's search key
+    models = discover(settings.projections_dir)
+    projections = Projections(db, models, workflows, store.mapper.transcoder, blind)
     try:
         projections.migrate()
         projections.ensure_built()
@@ -331,6 +344,10 @@ def rotate_master(runtime: Runtime, new: MasterKey) -> int:
     count = keys.rotate(new, also=[webhook_store.rewrap_secrets])
     if runtime.master_file is not None:
         new.replace_file(runtime.master_file)
+    blind = runtime.projections.decode.blind
+    if blind is not None and PERSONS in runtime.projections.models:
+        blind.rekey(new)  # the search key is derived from the master key: index afresh
+        runtime.projections.rebuild(PERSONS)
     return count
 
 

@@ -21,6 +21,7 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 
+from referral_engine.adapters.blind_index import FORGET_PERSONS
 from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ SCHEMA = (
         erasure_txid bigint not null,
         erased_at timestamptz not null default now()
     )""",
+    *FORGET_PERSONS,  # called by destroy_keys
 )
 
 
@@ -251,7 +253,8 @@ def destroy_keys(
 ) -> psycopg.Cursor[Any]:
     """Destroy the keys of `case_ids` in the connection's transaction (the erasure event's own,
     so that the event and the destruction commit together or not at all), marking them due for
-    compaction; the cursor returned has one row: how many keys were live. `schema` qualifies
+    compaction, and the persons' entries in the blind index (blind_index.FORGET_PERSONS); the cursor
+    returned has one row: how many keys were live. `schema` qualifies
     the tables ("": the search path). Nothing is fetched: the recorder runs it in a pipeline."""
     keys = sql.Identifier(schema, "case_keys") if schema else sql.Identifier("case_keys")
     due = (
@@ -259,15 +262,18 @@ def destroy_keys(
         if schema
         else sql.Identifier("case_keys_compaction_due")
     )
+    forget = (
+        sql.Identifier(schema, "forget_persons") if schema else sql.Identifier("forget_persons")
+    )
     return conn.execute(
         sql.SQL(
             "with destroyed as (update {} set wrapped = null, erased_at = now() "
             "where case_id = any(%s) and wrapped is not null returning case_id), "
             "due as (insert into {} (case_id, erasure_txid) "
             "select case_id, txid_current() from destroyed on conflict (case_id) do nothing) "
-            "select count(*) from destroyed"
-        ).format(keys, due),
-        [case_ids],
+            "select count(*), {}(%s) from destroyed"
+        ).format(keys, due, forget),
+        [case_ids, case_ids],
     )
 
 

@@ -1,8 +1,9 @@
 """What a read model's handlers see and produce: pure data, no SQL, no personal data.
 
-A handler receives one `Event` (personal fields already removed) and records row changes on a
-`Changes` batch. The projection engine folds a whole batch of events in memory, then writes the
-folded rows in bulk together with its tracking position.
+A handler receives one `Event` (personal fields already removed; only the blind index's keyed
+hashes and sealed values of the fields that identify the person, in `persons`) and records row
+changes on a `Changes` batch. The projection engine folds a whole batch of events in memory,
+then writes the folded rows in bulk together with its tracking position.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from uuid import UUID
 
 Op = Literal["set", "add", "least", "greatest", "first"]
 NO_RENAMES: Mapping[str, str] = MappingProxyType({})
+
+
+class PersonValue(NamedTuple):
+    """One recorded value that says who a case's person is, as the blind index keeps it: the
+    keyed hashes of its search terms (adapters/blind_index.py) and the value as stored, sealed
+    with the case's key (opened only to rank and show a search's results)."""
+
+    terms: frozenset[bytes]
+    sealed: str
+
+
+NO_PERSONS: Mapping[str, PersonValue] = MappingProxyType({})
 
 
 class Event(NamedTuple):
@@ -48,6 +61,9 @@ class Event(NamedTuple):
     referral_states: Mapping[str, str] = NO_RENAMES
     """On a migration: the referrals whose state the new version renames, with their new state
     (the case's own state is `from_state` -> `to_state`)."""
+    persons: Mapping[str, PersonValue] = NO_PERSONS
+    """The values the event records of the workflow's `persons:` fields, by field, blind: only
+    where the decoder holds the search key and the case's key is not destroyed."""
 
     @property
     def opened(self) -> bool:

@@ -127,3 +127,30 @@ def reach_mark(workflow_id: str, reach: str, agency: str) -> str:
     (`ukraine-nrm|referred|shelter-kyiv`): a role of another workflow with the same agency name
     finds no case through it."""
     return f"{workflow_id}|{reach}|{agency}"
+
+
+def sight_by_marks(
+    access: Mapping[str, Collection[str]],
+    workflow_id: str,
+    region: str,
+    marks: Collection[str],
+    scope: Scope | None,
+) -> Sight | None:
+    """`sight` for a case known only by a read model's row (its region and the reach marks it
+    carries, as `reach_mark` makes them): WHOLE, a sight of only the reader's referrals (their
+    ids unknown here: empty), or None when the case lies outside the reader's reach."""
+    if scope is None:
+        return WHOLE
+    if not scope.covers(region):
+        return None
+    if scope.role is None:
+        return WHOLE
+    reaches = reaches_of(access, scope.role)
+    if REGION in reaches or any(
+        reach in reaches and reach_mark(workflow_id, reach, scope.agency) in marks
+        for reach in (ACTED, NAMED)
+    ):
+        return WHOLE
+    if REFERRED in reaches and reach_mark(workflow_id, REFERRED, scope.agency) in marks:
+        return Sight(frozenset(), scope.agency)
+    return None

@@ -11,6 +11,7 @@ from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region
 
 MILESTONES = (
@@ -310,6 +311,8 @@ class WorkflowDefinition:
     words there; the titles themselves are the English ones (see workflow_labels)."""
     regions: Mapping[str, Region] = field(default_factory=dict)
     """ISO 3166-2 code -> the region (empty: any well-formed code, see domain/regions.py)."""
+    persons: PersonFields = field(default_factory=PersonFields)
+    """The personal fields that identify the person (search, duplicate alerts)."""
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""

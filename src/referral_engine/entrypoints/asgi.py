@@ -25,6 +25,7 @@ from referral_engine.entrypoints.api.routers import (
     notifications,
     projections,
     reports,
+    search,
     service,
     webhooks,
 )
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(webhooks.router)
     app.include_router(events.router)
+    app.include_router(search.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region
 from referral_engine.domain.workflow import (
     AgreementSpec,
@@ -27,6 +28,7 @@ from referral_engine.workflows.model import (
     FieldModel,
     MigrationModel,
     NotBeforeModel,
+    PersonsModel,
     TransitionModel,
     WorkflowModel,
 )
@@ -115,6 +117,15 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         backdating=backdating,
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
+        persons=_persons(model.persons),
+    )
+
+
+def _persons(p: PersonsModel | None) -> PersonFields:
+    if p is None:
+        return PersonFields()
+    return PersonFields(
+        tuple(p.names), p.birth_date, tuple(p.phones), tuple(p.numbers), p.phone_country
     )
 
 

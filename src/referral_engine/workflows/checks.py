@@ -24,6 +24,7 @@ from referral_engine.workflows.graph import (
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
+from referral_engine.workflows.persons import persons_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
 
 
@@ -67,6 +68,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += agency_problems(model)
     problems += label_problems(model)
     problems += region_problems(model)
+    problems += persons_problems(model)
     return problems
 
 

@@ -220,6 +220,17 @@ class DerivedModel(_Model):
     at: str = Field(description="the date field the age is taken on, or $opened")
 
 
+class PersonsModel(_Model):
+    """The personal fields that say who the person is, for search and duplicate alerts
+    (docs/workflows.md, "Persons"): names, the date of birth, phones, numbers."""
+
+    names: list[str] = []
+    birth_date: str | None = None
+    phones: list[str] = []
+    numbers: list[str] = Field(default=[], description="document, application, certificate")
+    phone_country: str = Field(default="", pattern=r"^([1-9][0-9]{0,2})?$")
+
+
 class RegionModel(_Model):
     """One region of the registry: its ISO 3166-2 code and its name in each language."""
 
@@ -252,6 +263,7 @@ class WorkflowModel(_Model):
     backdating: BackdatingModel | None = None
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
     regions: list[RegionModel] = []
+    persons: PersonsModel | None = None
 
     @field_validator("access", mode="before")
     @classmethod

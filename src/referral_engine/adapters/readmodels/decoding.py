@@ -9,22 +9,26 @@ holds JSON values only (the domain's field types), so typed values come from the
 attributes, which change only with its class version: an event stored under another version, or
 whose times are not stored as the transcoder writes datetimes, goes through the mapper. Neither
 path opens sealed values (the mapper here holds no case keys), and only the workflow's
-non-personal reporting fields reach an Event.
+non-personal reporting fields reach an Event, with, where the decoder is given the blind index,
+the keyed hashes of the values that identify the person (`Event.persons`, adapters/blind_index.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import DatetimeAsISO, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import resolve_topic
 
-from referral_engine.application.readmodel import NO_RENAMES, Event
+from referral_engine.application.readmodel import NO_PERSONS, NO_RENAMES, Event
 from referral_engine.workflows.loader import WorkflowRegistry
+
+if TYPE_CHECKING:
+    from referral_engine.adapters.blind_index import BlindIndex
 
 PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated")
 """The case events read models see (by topic suffix); others only move their position."""
@@ -35,8 +39,11 @@ DATETIME = DatetimeAsISO.name
 class Decoder:
     """Turns stored rows into read-model Events, keeping only non-personal reporting fields."""
 
-    def __init__(self, workflows: WorkflowRegistry, transcoder: Transcoder) -> None:
+    def __init__(
+        self, workflows: WorkflowRegistry, transcoder: Transcoder, blind: BlindIndex | None = None
+    ) -> None:
         self.workflows = workflows
+        self.blind = blind
         self.transcoder = transcoder
         # a plain mapper: upcasts, but never opens a sealed value (it holds no case keys)
         self.mapper: Mapper[UUID] = Mapper(transcoder)
@@ -74,6 +81,11 @@ class Decoder:
             position, case_id, version, topic, d, d["occurred_at"].date(), d["timestamp"]
         )
 
+    def prepare(self, rows: list[Any]) -> None:
+        """Ready what decoding a batch needs in one go: the case keys of the blind index."""
+        if self.blind is not None:
+            self.blind.prepare(rows)
+
     def upcast(self, row: tuple[Any, ...]) -> dict[str, Any]:
         """The event through the library's full path: the store's transcoder, then the event
         class's upcasters for an event stored under an older class version."""
@@ -108,6 +120,7 @@ class Decoder:
                 ),
                 r.agency_field if r and r.agency_field not in personal else None,
                 r.service_field if r and r.service_field not in personal else None,
+                w.persons if self.blind is not None and w.persons.fields else None,
             )
         return facts
 
@@ -123,8 +136,11 @@ class Decoder:
     ) -> Event:
         workflow = d["workflow_id"], d["workflow_version"]
         facts = self._cache.get(workflow) or self._facts(*workflow)
-        milestones, report_fields, agency_field, service_field = facts
+        milestones, report_fields, agency_field, service_field, persons = facts
         name, data, actor = d["name"], d["data"], d["actor"]
+        blind = NO_PERSONS
+        if persons is not None and self.blind is not None and not persons.fields.isdisjoint(data):
+            blind = self.blind.values(case_id, persons, data)
         if topic.endswith(".Opened"):
             trigger = referral_id = from_state = None
             to_state, agency, service = d["state"], None, None
@@ -160,6 +176,7 @@ class Decoder:
             d["deadlines_started"],
             d.get("deadlines_stopped", ()),
             d.get("referral_states") or NO_RENAMES,  # a migration's
+            blind,
         )
 
 

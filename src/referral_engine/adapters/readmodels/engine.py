@@ -20,6 +20,7 @@ from eventsourcing.persistence import Transcoder
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from referral_engine.adapters.blind_index import BlindIndex
 from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.decoding import PROJECTED, Decoder
@@ -76,10 +77,11 @@ class Projections:
         models: dict[str, ReadModel],
         workflows: WorkflowRegistry,
         transcoder: Transcoder,
+        blind: BlindIndex | None = None,
     ) -> None:
         self.db = db
         self.models = models
-        self.decode = Decoder(workflows, transcoder)
+        self.decode = Decoder(workflows, transcoder, blind)
         self.events = sql.Identifier(db.schema, "cases_events")
         self.live_batch = LIVE_BATCH
         self.rebuild_batch = REBUILD_BATCH
@@ -205,6 +207,7 @@ class Projections:
 
     def _decoded(self, rows: list[Any]) -> list[Event]:
         decode = self.decode
+        decode.prepare(rows)
         return [e for e in map(decode, rows) if e is not None]
 
     def _fetch(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]:
@@ -237,6 +240,7 @@ class Projections:
         self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, rows: list[Any]
     ) -> None:
         """Fold and write what can be, park the rest, record the position past them all."""
+        self.decode.prepare(rows)
         events, failures = parking.decoded(self.decode, rows)
         changes, kept, unfolded = parking.folded(model.handle, events)
         info = self._info.setdefault(schema, {})

@@ -61,3 +61,9 @@ INBOX = Gate(
     "error.no_inbox_access",
     denied=frozenset({"analyst", "statistician", "admin"}),  # they answer no referral or request
 )
+SEARCH = Gate(
+    "only those who work on cases may search for persons: analysts, statisticians and admins "
+    "never read personal data",
+    "error.no_search_access",
+    denied=frozenset({"analyst", "statistician", "admin"}),  # a hit says a person is known
+)

@@ -24,6 +24,7 @@ from referral_engine.entrypoints.web.routes import (
     oversight,
     queue,
     reports,
+    search,
     workflows,
 )
 
@@ -47,5 +48,6 @@ def install(app: FastAPI) -> None:
         imports,
         agencies,
         notifications,
+        search,
     ):
         app.include_router(module.router)

@@ -17,6 +17,7 @@ from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_notifications import NOTIFICATIONS
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
+from referral_engine.entrypoints.web.i18n_search import SEARCH
 from referral_engine.entrypoints.web.i18n_signin import SIGN_IN
 
 LANGS = ("en", "uk")
@@ -133,17 +134,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "referral.none": ("No referrals yet.", "Направлень ще немає."),
     "redacted.not-permitted": ("(not shown to your role)", "(не показується вашій ролі)"),
     "redacted.erased": ("(erased)", "(стерто)"),
-    "queue.title": ("Case queue", "Черга справ"),
-    "queue.open": ("Open a case", "Відкрити справу"),
-    "queue.filters": ("Filter the queue", "Відбір справ"),
-    "queue.state": ("State", "Стан"),
-    "queue.overdue": ("Deadlines", "Строки"),
-    "queue.overdue_only": ("Overdue only", "Лише прострочені"),
-    "queue.on_time": ("Not overdue", "Не прострочені"),
-    "queue.last_step": ("Last step", "Останній крок"),
-    "queue.opened": ("Opened", "Відкрито"),
-    "queue.next_deadline": ("Next deadline", "Найближчий строк"),
-    "queue.empty": ("No cases match.", "Справ не знайдено."),
     "new.title": ("Open a case", "Відкрити справу"),
     "new.submit": ("Open the case", "Відкрити справу"),
     "step.not_recorded": ("Not recorded:", "Не записано:"),
@@ -354,6 +344,7 @@ MESSAGES |= {
     **REPORTS,
     **SIGN_IN,
     **NOTIFICATIONS,
+    **SEARCH,
 }
 
 

@@ -1,0 +1,44 @@
+"""persons: the blind index behind search and duplicate alerts (docs/persons.md).
+
+Each value an event records of the workflow's `persons:` fields arrives blind (`Event.persons`:
+the keyed hashes of its search terms and the value sealed with the case's key); the latest value
+of each field is kept, so a corrected name replaces the old one's terms. Each case's region,
+workflow, state and reach marks are kept as the queue keeps them, so a search answers within the
+searcher's need-to-know. An erasure deletes the case's rows at once (adapters/store.py); a
+rebuild after it finds the case's key destroyed and indexes nothing of it.
+"""
+
+from __future__ import annotations
+
+from referral_engine.application.readmodel import Changes, Event
+from referral_engine.domain.access import reach_mark
+
+VERSION = 1
+MIGRATED = "WorkflowMigrated"
+
+
+def handle(event: Event, changes: Changes) -> None:
+    case = {"case_id": event.case_id}
+    row: dict[str, object] = {
+        "region": event.region,
+        "workflow_id": event.workflow_id,
+        "workflow_version": event.workflow_version,
+    }
+    if event.referral_id is None:
+        row["state"] = event.to_state
+    changes.upsert("person_cases", case, set=row, first={"opened_on": event.occurred_on})
+    if event.name != MIGRATED:
+        _reach(changes, event, "acted", event.actor_agency)
+    if event.agency:
+        _reach(changes, event, "named" if event.referral_id is None else "referred", event.agency)
+    for field, value in event.persons.items():
+        changes.upsert(
+            "person_values",
+            {"case_id": event.case_id, "field": field},
+            set={"terms": sorted(value.terms), "sealed": value.sealed},
+        )
+
+
+def _reach(changes: Changes, event: Event, reach: str, agency: str) -> None:
+    mark = reach_mark(event.workflow_id, reach, agency)
+    changes.upsert("person_reach", {"case_id": event.case_id, "mark": mark})

@@ -1,0 +1,200 @@
+"""Search for a person across the cases a reader reaches (docs/persons.md).
+
+The query is parsed into parts (each name word, a date of birth, a phone or a number) and each
+part into clear search terms (domain/person_terms.py), hashed with the search key (the `Blind`
+port): the persons read model's index narrows the candidates to values sharing terms with the
+query, within the reader's regions and reach, best first by the parts they match. The
+candidates' values are then opened with their cases' keys (read afresh: an erased case's is
+gone) and ranked by name similarity (Jaro-Winkler) and the date of birth; each result shows the
+person's name only to a reader who may read it on that case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+from uuid import UUID
+
+from referral_engine.application.ports import ReadModels
+from referral_engine.domain import person_terms
+from referral_engine.domain.access import Scope, queue_filter, sight_by_marks
+from referral_engine.domain.persons import PersonFields
+from referral_engine.workflows.loader import WorkflowRegistry
+
+PERSONS = "persons"
+CANDIDATES = 60
+"""How many indexed values the index hands over for ranking (the best by parts matched)."""
+RESULTS = 20
+PAD = b"\0"
+
+
+class Blind(Protocol):
+    """The blind index's keys (adapters/blind_index.py)."""
+
+    def hashes(self, terms: Iterable[str]) -> frozenset[bytes]: ...
+
+    def open(self, case_id: UUID, field: str, sealed: str) -> Any | None: ...
+
+    def warm(self, case_ids: list[UUID]) -> None:
+        """Read these cases' keys afresh (an erasure in another process shows at once)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One case found: where it is, how well it matched, and the name if the reader may see it."""
+
+    case_id: UUID
+    region: str
+    workflow_id: str
+    workflow_version: int
+    state: str | None
+    opened_on: date | None
+    score: float
+    name: str | None
+    """The person's name as recorded, or None when the reader may not read it on this case."""
+    birth_date_matches: bool
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A search's parts, each with its hashed terms, and the query as ranking reads it."""
+
+    query: person_terms.Query
+    parts: tuple[frozenset[bytes], ...]
+
+    @property
+    def terms(self) -> list[bytes]:
+        return sorted(set().union(*self.parts))
+
+
+class Search:
+    """Finds people by name, date of birth, phone or number in the blind index."""
+
+    def __init__(self, models: ReadModels, blind: Blind, workflows: WorkflowRegistry) -> None:
+        self.models = models
+        self.blind = blind
+        self.workflows = workflows
+
+    def parse(self, q: str) -> Parsed:
+        """The query's parts and their hashed terms; QueryInvalid when nothing in it is
+        searchable."""
+        query = person_terms.parse_query(q)
+        parts: list[frozenset[str]] = [person_terms.name_terms(n) for n in query.names]
+        if query.birth_date:
+            parts.append(person_terms.birth_date_terms(query.birth_date))
+        rest = set(query.terms).difference(*parts) if parts else set(query.terms)
+        for country in self._countries():  # phones written as local numbers of each workflow
+            rest |= person_terms.parse_query(q, country).terms - set().union(*parts)
+        if rest:
+            parts.append(frozenset(rest))
+        return Parsed(query, tuple(self.blind.hashes(p) for p in parts if p))
+
+    def digest(self, q: str) -> str:
+        """What the audit log keeps of a query: its keyed hash (who searched for whom is itself
+        personal data), the same for the same words in any case or spacing."""
+        words = " ".join(q.casefold().split())
+        return next(iter(self.blind.hashes(["audit\0" + words]))).hex()
+
+    def find(self, q: str, scope: Scope, limit: int = RESULTS) -> list[Hit]:
+        """The cases within `scope` whose person matches `q`, best first."""
+        parsed = self.parse(q)
+        whole, marks = queue_filter(((w.id, w.access) for w in self.workflows), scope)
+        rows = self.models.query(
+            PERSONS,
+            "candidates",
+            {
+                "terms": parsed.terms,
+                "parts": _padded(parsed.parts),
+                "regions": None if scope.regions is None else sorted(scope.regions),
+                "whole": whole,
+                "marks": marks,
+                "limit": CANDIDATES,
+            },
+        )
+        return self.ranked(parsed, rows, scope)[:limit]
+
+    def ranked(self, parsed: Parsed, rows: list[dict[str, Any]], scope: Scope | None) -> list[Hit]:
+        """The candidate rows grouped by case, opened, and ranked; erased cases left out."""
+        if not rows:
+            return []
+        cases = list(dict.fromkeys(r["case_id"] for r in rows))
+        self.blind.warm(cases)
+        values = self.models.query(PERSONS, "values_of", {"cases": cases})
+        opened: dict[UUID, dict[str, Any]] = {}
+        for v in values:
+            clear = self.blind.open(v["case_id"], v["field"], v["sealed"])
+            if clear is not None:
+                opened.setdefault(v["case_id"], {})[v["field"]] = clear
+        best: dict[UUID, dict[str, Any]] = {}
+        for r in rows:
+            if r["case_id"] in opened and r["case_id"] not in best:
+                best[r["case_id"]] = r
+        hits = [self._hit(parsed, r, opened[c], scope) for c, r in best.items()]
+        return sorted((h for h in hits if h is not None), key=lambda h: (-h.score, str(h.case_id)))
+
+    def _hit(
+        self,
+        parsed: Parsed,
+        row: Mapping[str, Any],
+        clear: Mapping[str, Any],
+        scope: Scope | None,
+    ) -> Hit | None:
+        workflow = self.workflows.get(row["workflow_id"], row["workflow_version"])
+        persons = workflow.persons
+        sight = sight_by_marks(
+            workflow.access, row["workflow_id"], row["region"], row.get("marks") or (), scope
+        )
+        if scope is not None and sight is None:
+            return None
+        names = [str(clear[f]) for f in persons.names if isinstance(clear.get(f), str)]
+        similarity = max((person_terms.similarity(parsed.query, n) for n in names), default=0.0)
+        born = _born(persons, clear)
+        born_matches = bool(parsed.query.birth_date) and born == parsed.query.birth_date
+        matched = row["score"] / max(len(parsed.parts), 1)
+        score = round(0.6 * similarity + 0.3 * matched + (0.1 if born_matches else 0.0), 4)
+        if not parsed.query.names:  # a search by number, phone or date only: the parts decide
+            score = round(matched * 0.9 + (0.1 if born_matches else 0.0), 4)
+        shown = None
+        if names and (scope is None or _may_read(workflow, persons, scope, sight)):
+            shown = names[0]
+        return Hit(
+            row["case_id"],
+            row["region"],
+            row["workflow_id"],
+            row["workflow_version"],
+            row.get("state"),
+            row.get("opened_on"),
+            score,
+            shown,
+            born_matches,
+        )
+
+    def _countries(self) -> list[str]:
+        return sorted({w.persons.phone_country for w in self.workflows if w.persons.phone_country})
+
+
+def _may_read(workflow: Any, persons: PersonFields, scope: Scope, sight: Any) -> bool:
+    """Whether the reader may read the case's name: a role the workflow lets read it, and, for a
+    reader reaching the case only through a referral, a name the workflow shares with one."""
+    field = persons.names[0]
+    readers: Collection[str] = workflow.personal.get(field, frozenset())
+    if scope.role is None or scope.role not in readers:
+        return False
+    if sight is not None and not sight.whole:
+        shared = workflow.referrals.shared_fields if workflow.referrals else frozenset()
+        return field in shared
+    return True
+
+
+def _born(persons: PersonFields, clear: Mapping[str, Any]) -> str | None:
+    value = clear.get(persons.birth_date) if persons.birth_date else None
+    return str(value)[:10] if value else None
+
+
+def _padded(parts: tuple[frozenset[bytes], ...]) -> list[list[bytes]]:
+    """The parts as a rectangular array (PostgreSQL's arrays are), padded with a term no value
+    holds."""
+    width = max((len(p) for p in parts), default=1)
+    return [sorted(p) + [PAD] * (width - len(p)) for p in parts]
