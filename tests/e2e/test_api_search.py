@@ -17,8 +17,8 @@ from tests.e2e.conftest import (
     walk,
     workflow,
 )
-from tests.factories import path_to
 from tests.e2e.pages import post_form, sign_in
+from tests.factories import path_to
 
 OLENA = {"person_name": "Олена Шевченко", "date_of_birth": "1995-04-12"}
 
