@@ -13,7 +13,7 @@ from __future__ import annotations
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.domain.access import reach_mark
 
-VERSION = 1
+VERSION = 2
 MIGRATED = "WorkflowMigrated"
 
 

@@ -1,25 +1,50 @@
--- name: candidates
--- The recorded values sharing a term with a search, within the searcher's need-to-know, best
--- first: by how many of the query's parts each matches (`parts`: a row of hashed terms per
--- part, padded with `pad` to one length), then by case id; `limit` of them.
-select v.case_id, v.field, v.sealed, c.region, c.workflow_id, c.workflow_version, c.state,
-       c.opened_on, array(select r.mark from person_reach r where r.case_id = v.case_id) as marks,
-       (select count(*) from generate_subscripts(%(parts)s::bytea[], 1) as i
-        where v.terms && (%(parts)s::bytea[])[i:i]) as score
-from person_values v
-join person_cases c on c.case_id = v.case_id
+-- The candidates of a search, within the searcher's need-to-know (`person_visible`), at most
+-- `limit` cases: a value matching each of the given parts of a name (`p1`..`p4`, each the
+-- hashed terms of one word of the query: any of them), or one of `terms` (a date of birth, a
+-- phone, a number). Each part is a GIN index condition, so PostgreSQL intersects their
+-- bitmaps: a common first name alone never makes thousands of rows to score. (A case may come
+-- twice, once per value matching: the application keeps it once.)
+
+-- name: name_1
+select v.case_id from person_values v join person_cases c on c.case_id = v.case_id
+where v.terms && %(p1)s::bytea[]
+  and person_visible(c, %(regions)s, %(whole)s, %(marks)s)
+limit %(limit)s
+
+-- name: name_2
+select v.case_id from person_values v join person_cases c on c.case_id = v.case_id
+where v.terms && %(p1)s::bytea[] and v.terms && %(p2)s::bytea[]
+  and person_visible(c, %(regions)s, %(whole)s, %(marks)s)
+limit %(limit)s
+
+-- name: name_3
+select v.case_id from person_values v join person_cases c on c.case_id = v.case_id
+where v.terms && %(p1)s::bytea[] and v.terms && %(p2)s::bytea[] and v.terms && %(p3)s::bytea[]
+  and person_visible(c, %(regions)s, %(whole)s, %(marks)s)
+limit %(limit)s
+
+-- name: name_4
+select v.case_id from person_values v join person_cases c on c.case_id = v.case_id
+where v.terms && %(p1)s::bytea[] and v.terms && %(p2)s::bytea[] and v.terms && %(p3)s::bytea[]
+  and v.terms && %(p4)s::bytea[]
+  and person_visible(c, %(regions)s, %(whole)s, %(marks)s)
+limit %(limit)s
+
+-- name: any_term
+select v.case_id from person_values v join person_cases c on c.case_id = v.case_id
 where v.terms && %(terms)s::bytea[]
-  and (%(regions)s::text[] is null or c.region = any(%(regions)s))
-  and (%(whole)s::text[] is null or c.workflow_id = any(%(whole)s)
-       or exists (select from person_reach r where r.case_id = v.case_id and r.mark = any(%(marks)s)))
-order by score desc, v.case_id
+  and person_visible(c, %(regions)s, %(whole)s, %(marks)s)
 limit %(limit)s
 
 -- name: values_of
--- The recorded values of some cases (to rank and show a search's results, or compare two).
-select v.case_id, v.field, v.sealed
-from person_values v
-where v.case_id = any(%(cases)s::uuid[])
+-- The recorded values of some cases, with where each case is and who it is shared with (to
+-- rank and show a search's results, or compare two cases): one index look-up per case.
+select v.case_id, v.field, v.sealed, v.terms, c.region, c.workflow_id, c.workflow_version,
+       c.state, c.opened_on,
+       array(select r.mark from person_reach r where r.case_id = c.case_id) as marks
+from unnest(%(cases)s::uuid[]) as x(case_id)
+cross join lateral (select * from person_cases c where c.case_id = x.case_id) c
+cross join lateral (select * from person_values v where v.case_id = x.case_id) v
 
 -- name: matches
 -- Cases anywhere (no need-to-know: a duplicate check) whose values share a term with each of

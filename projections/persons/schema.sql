@@ -27,3 +27,14 @@ create table person_reach (
     mark text not null,
     primary key (case_id, mark)
 );
+
+-- Whether a case is within a searcher's need-to-know: their regions (null: every region), and
+-- a workflow they reach every case of (null: all) or a reach mark the case carries (as the
+-- case queue's filter). Inlined by the planner into each query.
+create function person_visible(c person_cases, regions text[], whole text[], marks text[])
+returns boolean language sql stable as $$
+    select (regions is null or c.region = any(regions))
+       and (whole is null or c.workflow_id = any(whole)
+            or exists (select from person_reach r where r.case_id = c.case_id
+                       and r.mark = any(marks)))
+$$;

@@ -25,9 +25,10 @@ from referral_engine.workflows.loader import WorkflowRegistry
 
 PERSONS = "persons"
 CANDIDATES = 60
-"""How many indexed values the index hands over for ranking (the best by parts matched)."""
+"""How many cases the index hands over for ranking at most."""
+NAME_PARTS = 4
+"""The longest words of a name searched for (the index intersects one condition per word)."""
 RESULTS = 20
-PAD = b"\0"
 
 
 class Blind(Protocol):
@@ -59,14 +60,17 @@ class Hit:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A search's parts, each with its hashed terms, and the query as ranking reads it."""
+    """A search's parts, each with its hashed terms, and the query as ranking reads it: a part
+    per name word (`names`, the longest first), and the rest (a date of birth, phones,
+    numbers: `other`)."""
 
     query: person_terms.Query
-    parts: tuple[frozenset[bytes], ...]
+    names: tuple[frozenset[bytes], ...]
+    other: frozenset[bytes]
 
     @property
-    def terms(self) -> list[bytes]:
-        return sorted(set().union(*self.parts))
+    def parts(self) -> tuple[frozenset[bytes], ...]:
+        return (*self.names, self.other) if self.other else self.names
 
 
 class Search:
@@ -81,15 +85,15 @@ class Search:
         """The query's parts and their hashed terms; QueryInvalid when nothing in it is
         searchable."""
         query = person_terms.parse_query(q)
-        parts: list[frozenset[str]] = [person_terms.name_terms(n) for n in query.names]
-        if query.birth_date:
-            parts.append(person_terms.birth_date_terms(query.birth_date))
-        rest = set(query.terms).difference(*parts) if parts else set(query.terms)
+        words = sorted(dict.fromkeys(query.names), key=len, reverse=True)[:NAME_PARTS]
+        names = [person_terms.name_terms(w) for w in words]
+        named = set().union(*names)
+        other = set(query.terms) - named
         for country in self._countries():  # phones written as local numbers of each workflow
-            rest |= person_terms.parse_query(q, country).terms - set().union(*parts)
-        if rest:
-            parts.append(frozenset(rest))
-        return Parsed(query, tuple(self.blind.hashes(p) for p in parts if p))
+            other |= person_terms.parse_query(q, country).terms - named
+        return Parsed(
+            query, tuple(self.blind.hashes(n) for n in names if n), self.blind.hashes(other)
+        )
 
     def digest(self, q: str) -> str:
         """What the audit log keeps of a query: its keyed hash (who searched for whom is itself
@@ -101,37 +105,46 @@ class Search:
         """The cases within `scope` whose person matches `q`, best first."""
         parsed = self.parse(q)
         whole, marks = queue_filter(((w.id, w.access) for w in self.workflows), scope)
-        rows = self.models.query(
-            PERSONS,
-            "candidates",
-            {
-                "terms": parsed.terms,
-                "parts": _padded(parsed.parts),
-                "regions": None if scope.regions is None else sorted(scope.regions),
-                "whole": whole,
-                "marks": marks,
-                "limit": CANDIDATES,
-            },
-        )
-        return self.ranked(parsed, rows, scope)[:limit]
+        reach = {
+            "regions": None if scope.regions is None else sorted(scope.regions),
+            "whole": whole,
+            "marks": marks,
+            "limit": CANDIDATES,
+        }
+        found: dict[UUID, None] = {}
+        names = parsed.names
+        if names:  # every word of the name, else every word but one
+            found.update(dict.fromkeys(self._with_every(names, reach)))
+            if len(found) < limit and len(names) > 1:
+                for left_out in range(len(names)):
+                    rest = names[:left_out] + names[left_out + 1 :]
+                    found.update(dict.fromkeys(self._with_every(rest, reach)))
+        if parsed.other and len(found) < CANDIDATES:
+            rows = self.models.query(PERSONS, "any_term", {**reach, "terms": sorted(parsed.other)})
+            found.update(dict.fromkeys(r["case_id"] for r in rows))
+        return self.ranked(parsed, list(found)[:CANDIDATES], scope)[:limit]
 
-    def ranked(self, parsed: Parsed, rows: list[dict[str, Any]], scope: Scope | None) -> list[Hit]:
-        """The candidate rows grouped by case, opened, and ranked; erased cases left out."""
-        if not rows:
+    def _with_every(self, parts: tuple[frozenset[bytes], ...], reach: dict[str, Any]) -> list[UUID]:
+        given = {f"p{i}": sorted(p) for i, p in enumerate(parts, 1)}
+        rows = self.models.query(PERSONS, f"name_{len(parts)}", {**reach, **given})
+        return [r["case_id"] for r in rows]
+
+    def ranked(self, parsed: Parsed, cases: list[UUID], scope: Scope | None) -> list[Hit]:
+        """The cases' values opened (keys read afresh: an erased case drops out) and ranked."""
+        if not cases:
             return []
-        cases = list(dict.fromkeys(r["case_id"] for r in rows))
         self.blind.warm(cases)
-        values = self.models.query(PERSONS, "values_of", {"cases": cases})
+        rows = self.models.query(PERSONS, "values_of", {"cases": cases})
         opened: dict[UUID, dict[str, Any]] = {}
-        for v in values:
+        terms: dict[UUID, set[bytes]] = {}
+        about: dict[UUID, dict[str, Any]] = {}
+        for v in rows:
             clear = self.blind.open(v["case_id"], v["field"], v["sealed"])
             if clear is not None:
                 opened.setdefault(v["case_id"], {})[v["field"]] = clear
-        best: dict[UUID, dict[str, Any]] = {}
-        for r in rows:
-            if r["case_id"] in opened and r["case_id"] not in best:
-                best[r["case_id"]] = r
-        hits = [self._hit(parsed, r, opened[c], scope) for c, r in best.items()]
+                terms.setdefault(v["case_id"], set()).update(bytes(t) for t in v["terms"] or ())
+                about[v["case_id"]] = v
+        hits = [self._hit(parsed, about[c], opened[c], terms[c], scope) for c in opened]
         return sorted((h for h in hits if h is not None), key=lambda h: (-h.score, str(h.case_id)))
 
     def _hit(
@@ -139,6 +152,7 @@ class Search:
         parsed: Parsed,
         row: Mapping[str, Any],
         clear: Mapping[str, Any],
+        terms: set[bytes],
         scope: Scope | None,
     ) -> Hit | None:
         workflow = self.workflows.get(row["workflow_id"], row["workflow_version"])
@@ -152,7 +166,8 @@ class Search:
         similarity = max((person_terms.similarity(parsed.query, n) for n in names), default=0.0)
         born = _born(persons, clear)
         born_matches = bool(parsed.query.birth_date) and born == parsed.query.birth_date
-        matched = row["score"] / max(len(parsed.parts), 1)
+        parts = parsed.parts
+        matched = sum(not terms.isdisjoint(p) for p in parts) / max(len(parts), 1)
         score = round(0.6 * similarity + 0.3 * matched + (0.1 if born_matches else 0.0), 4)
         if not parsed.query.names:  # a search by number, phone or date only: the parts decide
             score = round(matched * 0.9 + (0.1 if born_matches else 0.0), 4)
@@ -191,10 +206,3 @@ def _may_read(workflow: Any, persons: PersonFields, scope: Scope, sight: Any) ->
 def _born(persons: PersonFields, clear: Mapping[str, Any]) -> str | None:
     value = clear.get(persons.birth_date) if persons.birth_date else None
     return str(value)[:10] if value else None
-
-
-def _padded(parts: tuple[frozenset[bytes], ...]) -> list[list[bytes]]:
-    """The parts as a rectangular array (PostgreSQL's arrays are), padded with a term no value
-    holds."""
-    width = max((len(p) for p in parts), default=1)
-    return [sorted(p) + [PAD] * (width - len(p)) for p in parts]
