@@ -48,6 +48,10 @@ class Event(NamedTuple):
     referral_states: Mapping[str, str] = NO_RENAMES
     """On a migration: the referrals whose state the new version renames, with their new state
     (the case's own state is `from_state` -> `to_state`)."""
+    detail: Mapping[str, Any] = NO_RENAMES
+    """On a transfer (TransferRequested, -Accepted, -Refused, -Withdrawn): `from_region`,
+    `to_region` and the coded `reason`; on an assignment (CaseAssigned, CaseUnassigned): the
+    `user`. Never personal (a transfer's note stays sealed in the log)."""
 
     @property
     def opened(self) -> bool:

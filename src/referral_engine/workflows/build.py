@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
-from referral_engine.domain.regions import Region
+from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
     AgreementSpec,
     BackdatingSpec,
@@ -115,6 +115,19 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         backdating=backdating,
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
+        transfers=_transfers(model),
+    )
+
+
+def _transfers(model: WorkflowModel) -> TransferSpec | None:
+    t = model.transfers
+    if t is None:
+        return None
+    return TransferSpec(
+        frozenset(t.requested_by),
+        frozenset(t.answered_by),
+        tuple(t.reasons),
+        tuple(t.refusal_reasons),
     )
 
 

@@ -26,7 +26,7 @@ from eventsourcing.utils import resolve_topic
 from referral_engine.application.readmodel import NO_RENAMES, Event
 from referral_engine.workflows.loader import WorkflowRegistry
 
-PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated")
+PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated", ".RegionTransfer", ".Assigned")
 """The case events read models see (by topic suffix); others only move their position."""
 _NONE: frozenset[str] = frozenset()
 DATETIME = DatetimeAsISO.name
@@ -160,6 +160,7 @@ class Decoder:
             d["deadlines_started"],
             d.get("deadlines_stopped", ()),
             d.get("referral_states") or NO_RENAMES,  # a migration's
+            d.get("detail") or NO_RENAMES,  # a transfer's or an assignment's
         )
 
 
