@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from referral_engine.application.commanding import CaseCommands
@@ -109,3 +110,11 @@ class Transfers(CaseCommands):
             audit,
             lambda c, w: transfers.assign(c, w, chosen, ctx, expected_version, scope),
         )
+
+    def assignable(
+        self, case_id: UUID, users: Iterable[Assignee], *, scope: Scope | None = None
+    ) -> list[str]:
+        """Of `users`, those who can work on the case (a supervisor's choice to assign it)."""
+        case = self._get(case_id, scope)
+        workflow = self._workflow(case)
+        return [u.user_id for u in users if transfers.can_work(workflow, case, u.scope)]

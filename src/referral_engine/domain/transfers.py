@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from referral_engine.domain.access import Scope, sight
+from referral_engine.domain.access import Reached, Scope, sight
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
 from referral_engine.domain.errors import (
@@ -28,7 +28,7 @@ from referral_engine.domain.errors import (
     VersionConflict,
 )
 from referral_engine.domain.fields import FieldSpec, check_data
-from referral_engine.domain.records import StepOutcome
+from referral_engine.domain.records import PendingTransfer, StepOutcome
 from referral_engine.domain.regions import TRANSFER_NOTE, TransferSpec, check_region
 from referral_engine.domain.transfer_errors import (
     AssigneeUnsuitable,
@@ -167,24 +167,33 @@ def assign(
     if name is not None:
         if found is None:
             raise AssigneeUnsuitable(name, "unknown")
-        seen_by = sight(workflow.access, case, found.scope)
-        role = found.scope.role if found.scope else None
-        if seen_by is None or not seen_by.whole or seen_by.receiving or role not in workflow.roles:
+        if not can_work(workflow, case, found.scope):
             raise AssigneeUnsuitable(name, "cannot_work")
     _record(case, ASSIGNED if name else UNASSIGNED, {"user": name}, {}, ctx, print_)
     return case.last_outcome()
 
 
+def can_work(workflow: WorkflowDefinition, case: Reached, scope: Scope | None) -> bool:
+    """Whether a user of `scope` can work on the case: reaches all of it in its region, in a
+    role of its workflow."""
+    seen = sight(workflow.access, case, scope)
+    role = scope.role if scope is not None else None
+    return seen is not None and seen.whole and role in workflow.roles
+
+
 def transfer_actions(
-    workflow: WorkflowDefinition, case: Case, scope: Scope | None, role: str
+    workflow: WorkflowDefinition,
+    region: str,
+    waiting: PendingTransfer | None,
+    scope: Scope | None,
+    role: str,
 ) -> frozenset[str]:
-    """What `role` (with `scope`) may do about transfers of the case now: `request`,
-    `withdraw`, `answer` (accept or refuse)."""
+    """What `role` (with `scope`) may do about transfers of a case in `region` now (`waiting`:
+    its transfer waiting for an answer): `request`, `withdraw`, `answer` (accept or refuse)."""
     spec = workflow.transfers
     if spec is None:
         return frozenset()
-    waiting = case.transfer
-    here = scope is None or scope.covers(case.region)
+    here = scope is None or scope.covers(region)
     if waiting is not None:
         there = scope is None or scope.covers(waiting.to_region)
         answer = {"answer"} if there and role in spec.answered_by else set()
