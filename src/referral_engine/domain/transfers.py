@@ -13,7 +13,7 @@ gives it back. Each command records one event (`Case.RegionTransfer`, `Case.Assi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from referral_engine.domain.access import Reached, Scope, sight
@@ -229,7 +229,15 @@ def _working(case: Case, scope: Scope | None) -> None:
 
 def _reason(reason: str | None, reasons: tuple[str, ...]) -> str:
     spec = FieldSpec("reason", "enum", required=True, values=reasons)
-    return str(check_data([spec], {} if reason is None else {"reason": reason})["reason"])
+    return str(_checked(spec, reason, "reason"))
+
+
+def _checked(spec: FieldSpec, value: str | None, path: str) -> Any:
+    """One value checked as a field, its problems named by the command's own `path`."""
+    try:
+        return check_data([spec], {} if value is None else {spec.name: value})[spec.name]
+    except InvalidData as refused:
+        raise InvalidData([replace(p, path=path) for p in refused.problems]) from None
 
 
 def _note(case: Case, workflow: WorkflowDefinition, note: str | None) -> dict[str, Any]:
@@ -238,7 +246,7 @@ def _note(case: Case, workflow: WorkflowDefinition, note: str | None) -> dict[st
         return {}
     if case.erased:
         raise PersonalDataErased([TRANSFER_NOTE.name])
-    return check_data([TRANSFER_NOTE], {TRANSFER_NOTE.name: note})
+    return {TRANSFER_NOTE.name: _checked(TRANSFER_NOTE, note, "note")}
 
 
 def _record(
