@@ -24,6 +24,7 @@ from referral_engine.entrypoints.web.routes import (
     oversight,
     queue,
     reports,
+    transfers,
     workflows,
 )
 
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         inbox,
         queue,
         cases,
+        transfers,
         oversight,
         analytics,
         reports,
