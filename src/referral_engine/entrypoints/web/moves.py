@@ -75,7 +75,6 @@ def moves(
     receiving = not user.covers(view.region)
     spec = workflow.transfers
     working = not receiving and user.role in workflow.roles
-    refusals = spec.refusal_reasons if spec else ()
     candidates = None
     if user.role in ASSIGNERS and not receiving:
         found = [Assignee(u.name, u.reach) for u in users.working_in(view.region)]
