@@ -235,7 +235,7 @@ def _reason(reason: str | None, reasons: tuple[str, ...]) -> str:
 def _checked(spec: FieldSpec, value: str | None, path: str) -> Any:
     """One value checked as a field, its problems named by the command's own `path`."""
     try:
-        return check_data([spec], {} if value is None else {spec.name: value})[spec.name]
+        return check_data([spec], {spec.name: value} if value else {})[spec.name]
     except InvalidData as refused:
         raise InvalidData([replace(p, path=path) for p in refused.problems]) from None
 

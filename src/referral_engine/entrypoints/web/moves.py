@@ -24,8 +24,9 @@ from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 MOVING_EVENTS = frozenset({*TRANSFER_EVENTS, "CaseAssigned", "CaseUnassigned"})
-FORMS = ("request", "answer", "withdraw", "assign")
-"""The section's forms, as a failed one is named."""
+Failed = tuple[str, DomainError, Mapping[str, str]]
+"""A refused form of the section: its name (request, accept, refuse, withdraw, assign), the
+error, the values it posted."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Moves:
     error: str | None = None
     problems: dict[str, str] = field(default_factory=dict)
     """Field -> its problem, for the failed form."""
+    values: dict[str, str] = field(default_factory=dict)
+    """Field -> what the failed form posted."""
 
     @property
     def shown(self) -> bool:
@@ -66,9 +69,10 @@ def moves(
     engine: Engine,
     users: Users,
     words: tuple[Translator, WorkflowText],
-    failed: tuple[str, DomainError] | None = None,
+    failed: Failed | None = None,
 ) -> Moves:
-    """The section for `user` reading `view` (`failed`: the form that was refused, and why)."""
+    """The section for `user` reading `view` (`failed`: the form that was refused, why, and
+    what it posted, shown again)."""
     t, text = words
     scope = user.reach
     actions = transfer_actions(workflow, view.region, view.transfer, scope, user.role)
@@ -108,6 +112,7 @@ def moves(
         failed=failed[0] if failed else None,
         error=error,
         problems=problems,
+        values=dict(failed[2]) if failed else {},
     )
 
 

@@ -23,6 +23,7 @@ from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import explain, forms, stepping
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
+from referral_engine.entrypoints.web.moves import Failed as MovesFailed
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -145,7 +146,7 @@ def case_page_after(
     user: User,
     runtime: Runtime,
     case_id: UUID,
-    moved: tuple[str, DomainError],
+    moved: MovesFailed,
     status: int,
 ) -> HTMLResponse:
     """The case page again after a refused form moving the case (web/moves.py)."""
@@ -169,7 +170,7 @@ def _case_page(
     view: CaseView,
     *,
     failed: Failed | None = None,
-    moved: tuple[str, DomainError] | None = None,
+    moved: MovesFailed | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     engine = runtime.engine

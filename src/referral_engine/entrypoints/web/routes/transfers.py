@@ -47,7 +47,7 @@ def request_transfer(
             audit=command(request, 303),
         )
     except DomainError as exc:
-        return _refused(request, user, runtime, case_id, "request", exc)
+        return _refused(request, user, runtime, case_id, ("request", exc, form))
     return _recorded(request, result)
 
 
@@ -76,7 +76,7 @@ def answer_transfer(
             audit=command(request, 303),
         )
     except DomainError as exc:
-        return _refused(request, user, runtime, case_id, "answer", exc)
+        return _refused(request, user, runtime, case_id, ("accept" if accepted else "refuse", exc, form))
     return _recorded(request, result)
 
 
@@ -99,7 +99,7 @@ def withdraw_transfer(
             audit=command(request, 303),
         )
     except DomainError as exc:
-        return _refused(request, user, runtime, case_id, "withdraw", exc)
+        return _refused(request, user, runtime, case_id, ("withdraw", exc, form))
     return _recorded(request, result)
 
 
@@ -124,7 +124,7 @@ def assign(
             audit=command(request, 303),
         )
     except DomainError as exc:
-        return _refused(request, user, runtime, case_id, "assign", exc)
+        return _refused(request, user, runtime, case_id, ("assign", exc, form))
     return _recorded(request, result)
 
 
@@ -138,10 +138,14 @@ def _refused(
     user: User,
     runtime: RuntimeDep,
     case_id: UUID,
-    form: str,
-    exc: DomainError,
+    failed: tuple[str, DomainError, FormData],
 ) -> Response:
-    return case_page_after(request, user, runtime, case_id, (form, exc), status_of(exc))
+    """The case page again, the refused form keeping what was chosen and typed."""
+    name, exc, form = failed
+    kept = {k: _text(form, k) for k in ("region", "reason", "user")}
+    note = form.get("note")
+    kept["note"] = note if isinstance(note, str) else ""
+    return case_page_after(request, user, runtime, case_id, (name, exc, kept), status_of(exc))
 
 
 def _text(form: FormData, name: str) -> str:
