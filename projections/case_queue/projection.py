@@ -64,7 +64,11 @@ def _moved(event: Event) -> dict[str, object]:
             "transfer_asked_on": event.occurred_on,
         }
     if event.name in TRANSFER_ENDS:
-        ended = {"transfer_to": None, "transfer_reason": None, "transfer_asked_on": None}
+        ended: dict[str, object] = {
+            "transfer_to": None,
+            "transfer_reason": None,
+            "transfer_asked_on": None,
+        }
         return ended | ({"assigned_to": None} if event.name == "TransferAccepted" else {})
     if event.name in ASSIGNMENTS:
         return {"assigned_to": event.detail["user"]}

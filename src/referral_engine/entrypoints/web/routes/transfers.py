@@ -76,7 +76,8 @@ def answer_transfer(
             audit=command(request, 303),
         )
     except DomainError as exc:
-        return _refused(request, user, runtime, case_id, ("accept" if accepted else "refuse", exc, form))
+        failed = ("accept" if accepted else "refuse", exc, form)
+        return _refused(request, user, runtime, case_id, failed)
     return _recorded(request, result)
 
 
