@@ -5,7 +5,12 @@ A `WorkflowMigrated` event reaches it like a step, so a row's workflow_version f
 A reach mark is `workflow|reach|agency` (domain/access.py `reach_mark`): `acted` for every agency
 whose user opened the case or took a step on it, `referred` for a referral's receiving agency,
 `named` for the agency a case step sent the case to (e.g. the police unit asked to verify it).
-It names the workflow, as a reach is a role's in its own workflow only."""
+It names the workflow, as a reach is a role's in its own workflow only.
+
+A transfer keeps the row's `transfer_to` (and reason, day asked) while it waits for the receiving
+region's answer, whose queue lists the case then; its acceptance moves the row's region (every
+event carries the region the case is in after it) and ends its assignment. `assigned_to` is the
+user the case is assigned to ("my cases")."""
 
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ from collections.abc import Mapping
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.domain.access import reach_mark
 
-VERSION = 3
+VERSION = 4
+TRANSFER_ENDS = frozenset({"TransferAccepted", "TransferRefused", "TransferWithdrawn"})
+ASSIGNMENTS = frozenset({"CaseAssigned", "CaseUnassigned"})
 
 
 def handle(event: Event, changes: Changes) -> None:
@@ -29,9 +36,12 @@ def handle(event: Event, changes: Changes) -> None:
     }
     if event.referral_id is None:
         row["state"] = event.to_state
-        row["assigned_agency"] = event.actor_agency
+        if event.name not in ASSIGNMENTS:  # a supervisor's assignment is not work on the case
+            row["assigned_agency"] = event.actor_agency
+    row.update(_moved(event))
     changes.upsert("case_queue", key, set=row, first={"opened_on": event.occurred_on})
-    if event.name != "WorkflowMigrated":  # an administrator's migration is not work on the case
+    if event.name != "WorkflowMigrated" and event.name not in ASSIGNMENTS:
+        # neither an administrator's migration nor an assignment is work on the case
         _reach(changes, event, "acted", event.actor_agency)
     if event.agency:
         _reach(changes, event, "named" if event.referral_id is None else "referred", event.agency)
@@ -43,6 +53,26 @@ def handle(event: Event, changes: Changes) -> None:
             changes.upsert(
                 "case_deadlines", _deadline_key(event, started), set={"due_on": started["due_on"]}
             )
+
+
+def _moved(event: Event) -> dict[str, object]:
+    """What a transfer or an assignment changes on the row."""
+    if event.name == "TransferRequested":
+        return {
+            "transfer_to": event.detail["to_region"],
+            "transfer_reason": event.detail["reason"],
+            "transfer_asked_on": event.occurred_on,
+        }
+    if event.name in TRANSFER_ENDS:
+        ended: dict[str, object] = {
+            "transfer_to": None,
+            "transfer_reason": None,
+            "transfer_asked_on": None,
+        }
+        return ended | ({"assigned_to": None} if event.name == "TransferAccepted" else {})
+    if event.name in ASSIGNMENTS:
+        return {"assigned_to": event.detail["user"]}
+    return {}
 
 
 def _reach(changes: Changes, event: Event, reach: str, agency: str) -> None:

@@ -10,9 +10,15 @@ create table case_queue (
     last_step text,
     last_step_on date,
     opened_on date,
-    last_position bigint
+    last_position bigint,
+    assigned_to text,           -- the user the case is assigned to
+    transfer_to text,           -- the region a transfer waiting for an answer goes to
+    transfer_reason text,
+    transfer_asked_on date
 );
 create index case_queue_region_case on case_queue (region, case_id);
+create index case_queue_assigned on case_queue (assigned_to, case_id) where assigned_to is not null;
+create index case_queue_transfer on case_queue (transfer_to, case_id) where transfer_to is not null;
 create index case_queue_state on case_queue (state, case_id);
 
 create table case_deadlines (

@@ -1,5 +1,8 @@
 """deadlines: every open deadline with its due date, region and responsible agency, and every
-step not allowed yet (an earliest-date guard) with the date it becomes legal."""
+step not allowed yet (an earliest-date guard) with the date it becomes legal.
+
+A transfer's acceptance stops and restarts the case's clocks with their due dates: its rows
+move to the receiving region, counted out of the region the case left (`from_region`)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from referral_engine.application.disclosure import Dashboard
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.domain.records import NOT_BEFORE
 
-VERSION = 4
+VERSION = 5
 DASHBOARD = Dashboard(
     title="Open and overdue deadlines by region, responsible agency and deadline",
     dimensions=("region", "agency", "deadline"),
@@ -19,12 +22,13 @@ DASHBOARD = Dashboard(
 
 
 def handle(event: Event, changes: Changes) -> None:
+    left = event.detail.get("from_region", event.region)  # a transfer's, else where it is
     for stopped in event.deadlines_stopped:
         if stopped.get("kind") == NOT_BEFORE:
             changes.delete("not_yet_allowed", _step(event, stopped))
             continue
         changes.delete("open_deadlines", _key(event, stopped))
-        changes.upsert("deadline_counts", _bucket(event, stopped), add={"open": -1})
+        changes.upsert("deadline_counts", _bucket(left, stopped), add={"open": -1})
     for started in event.deadlines_started:
         if started.get("kind") == NOT_BEFORE:
             changes.upsert(
@@ -52,7 +56,7 @@ def handle(event: Event, changes: Changes) -> None:
                 "service_target": started["service_target"],
             },
         )
-        changes.upsert("deadline_counts", _bucket(event, started), add={"open": 1})
+        changes.upsert("deadline_counts", _bucket(event.region, started), add={"open": 1})
 
 
 def _workflow(event: Event) -> dict[str, object]:
@@ -73,9 +77,9 @@ def _key(event: Event, deadline: Mapping[str, Any]) -> dict[str, object]:
     }
 
 
-def _bucket(event: Event, deadline: Mapping[str, Any]) -> dict[str, object]:
+def _bucket(region: str, deadline: Mapping[str, Any]) -> dict[str, object]:
     return {
-        "region": event.region,
+        "region": region,
         "agency": deadline["agency"],
         "name": deadline["name"],
         "due_on": deadline["due_on"],

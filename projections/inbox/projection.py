@@ -10,6 +10,8 @@ earliest deadline its sending event started for it. Each case's region, state an
 version are kept too: the application shows an item only while the workflow lets the reader's
 role answer it from there (a closed case's referrals wait).
 
+A transfer's acceptance moves the case's row to the receiving region.
+
 A migration to a version that renames states renames a referral's (the event names each one it
 moves) and the case's `state`, but not `entered_as`, the name its state had when the case
 entered it: a request waits while that is the state the request put the case in.
@@ -22,7 +24,7 @@ from typing import Any
 
 from referral_engine.application.readmodel import Changes, Event
 
-VERSION = 2
+VERSION = 3
 ENDS = frozenset({"referral_rejected", "referral_revoked", "referral_done"})
 """Milestones after which a referral waits for nothing more from its receiving agency."""
 MIGRATED = "WorkflowMigrated"
@@ -52,6 +54,8 @@ def handle(event: Event, changes: Changes) -> None:
         for referral_id, state in event.referral_states.items():
             key = {"case_id": event.case_id, "referral_id": referral_id}
             changes.upsert("inbox_referrals", key, set={"state": state})
+    elif event.name == "TransferAccepted":  # the case, and what waits on it, changes region
+        changes.upsert("inbox_cases", {"case_id": event.case_id}, set=_case(event))
     elif event.from_state != event.to_state:
         changes.upsert(
             "inbox_cases",

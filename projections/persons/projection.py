@@ -4,7 +4,8 @@ Each value an event records of the workflow's `persons:` fields arrives blind (`
 the keyed hashes of its search terms and the value sealed with the case's key); the latest value
 of each field is kept, so a corrected name replaces the old one's terms. Each case's region,
 workflow, state and reach marks are kept as the queue keeps them, so a search answers within the
-searcher's need-to-know. An erasure deletes the case's rows at once (adapters/store.py); a
+searcher's need-to-know (a transfer's acceptance moves the case to its new region: the event
+carries it). An erasure deletes the case's rows at once (adapters/store.py); a
 rebuild after it finds the case's key destroyed and indexes nothing of it.
 """
 
@@ -14,7 +15,8 @@ from referral_engine.application.readmodel import Changes, Event
 from referral_engine.domain.access import reach_mark
 
 VERSION = 2
-MIGRATED = "WorkflowMigrated"
+NOT_WORK = frozenset({"WorkflowMigrated", "CaseAssigned", "CaseUnassigned"})
+"""Events that are no agency's work on the case (as the queue's reach marks: case_queue)."""
 
 
 def handle(event: Event, changes: Changes) -> None:
@@ -27,7 +29,7 @@ def handle(event: Event, changes: Changes) -> None:
     if event.referral_id is None:
         row["state"] = event.to_state
     changes.upsert("person_cases", case, set=row, first={"opened_on": event.occurred_on})
-    if event.name != MIGRATED:
+    if event.name not in NOT_WORK:
         _reach(changes, event, "acted", event.actor_agency)
     if event.agency:
         _reach(changes, event, "named" if event.referral_id is None else "referred", event.agency)

@@ -30,6 +30,8 @@ QUEUE = {
     "regions": None,
     "whole": None,
     "marks": [],
+    "answering": None,
+    "mine": None,
     "region": None,
     "state": None,
     "from": None,

@@ -21,6 +21,11 @@ from referral_engine.domain.agency_errors import (
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
 from referral_engine.domain.person_terms import QueryInvalid
+from referral_engine.domain.transfer_errors import (
+    AssigneeUnsuitable,
+    AssignmentRefused,
+    TransferNotPossible,
+)
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -126,6 +131,11 @@ EXAMPLES: list[errors.DomainError] = [
     AgreementMissing("shelter-kyiv", "shelter", date(2026, 3, 2), REFERRER, ["ngo-x"], "UA-32"),
     NotAddressedAgency("record_verification", "police-lvivska", "police-kyivska", "request"),
     *(QueryInvalid(code) for code in QueryInvalid.WHY),
+    *(TransferNotPossible(code) for code in TransferNotPossible.WHY),
+    *(AssignmentRefused(code) for code in AssignmentRefused.WHY),
+    *(AssigneeUnsuitable("taras.lsa", code) for code in AssigneeUnsuitable.WHY),
+    errors.RegionNotAllowed("UA-32", "answer transfers into"),
+    errors.RoleNotAllowed("request_transfer", "police", ["lsa_official"]),
 ]
 
 
@@ -142,6 +152,14 @@ def test_every_error_a_page_can_meet_has_ukrainian_words(error: errors.DomainErr
     worded = explain.error(error, UK)
     assert worded != str(error) and "{" not in worded
     assert not any(word in worded for word in ("open cases", "deadlines", "recorded"))
+
+
+def test_the_transfer_commands_are_named_in_words_not_codes() -> None:
+    error = errors.RoleNotAllowed("accept_transfer", "police", ["lsa_official"])
+    worded = explain.error(error, UK)
+    assert "accept_transfer" not in worded and "Прийняти передавання" in worded
+    same = InvalidData([FieldProblem("region", "must be another region", "same_region")])
+    assert "інша область" in explain.error(same, UK)
 
 
 def test_the_region_refused_and_a_retry_after_erasure_have_their_own_words() -> None:

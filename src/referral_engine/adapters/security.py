@@ -162,6 +162,17 @@ class Users:
             ).fetchone()
         return None if row is None else User.of(row)
 
+    def working_in(self, region: str, limit: int = 500) -> list[User]:
+        """The active users whose regions include `region` (or every region), by name: those
+        a case of that region may be assigned to, once its rules agree."""
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(
+                "select id, name, role, agency, regions from users where disabled_at is null "
+                "and (%s = any(regions) or %s = any(regions)) order by name limit %s",
+                [region, ALL_REGIONS, limit],
+            ).fetchall()
+        return [User.of(row) for row in rows]
+
     def change_email(self, name: str, email: str | None) -> str | None:
         """Set (or, with None, remove) the address the user's e-mail notifications go to."""
         address = None if email is None else email_address(email)

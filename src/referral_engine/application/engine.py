@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from referral_engine.application import registry_checks
+from referral_engine.application.commanding import noted
 from referral_engine.application.ports import AgencyDirectory, AuditNote, CaseStore
-from referral_engine.application.reading import CaseHistory, CaseReader, Clock, utc_now
+from referral_engine.application.reading import CaseHistory, Clock, utc_now
 from referral_engine.application.registry_checks import NoAgencies
+from referral_engine.application.transfers import Transfers
 from referral_engine.domain import backdating, steps
 from referral_engine.domain.access import Scope, sight
 from referral_engine.domain.agency_errors import AgencyUnsuitable
@@ -21,7 +23,6 @@ from referral_engine.domain.agency_rules import RegistryFacts, agency_fields
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context
 from referral_engine.domain.errors import (
-    DomainError,
     MigrationRefused,
     ReferralNotFound,
     RegionNotAllowed,
@@ -39,8 +40,9 @@ IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 __all__ = ["CaseHistory", "Clock", "Engine", "Scope", "utc_now"]
 
 
-class Engine(CaseReader):
-    """Open cases, take steps, refer, migrate, erase; and read them (`CaseReader`)."""
+class Engine(Transfers):
+    """Open cases, take steps, refer, migrate, erase; transfer and assign them (`Transfers`);
+    and read them (`CaseReader`)."""
 
     def __init__(
         self,
@@ -83,7 +85,7 @@ class Engine(CaseReader):
             return self._first_open(case_id, workflow_id, region, data, ctx)
         case = steps.open_case(self.workflows.get(workflow_id), region, data, ctx, case_id)
         try:
-            self.store.save(case, audit=_noted(audit, case))
+            self.store.save(case, audit=noted(audit, case))
         except IntegrityError:
             assert case_id is not None  # a fresh random id cannot collide
             return self._first_open(case_id, workflow_id, region, data, ctx)
@@ -229,7 +231,7 @@ class Engine(CaseReader):
             if not replayed:
                 steps.erase_personal_data(case, self._workflow(case), reason, ctx)
                 try:
-                    self.store.save(case, audit=_noted(audit, case))
+                    self.store.save(case, audit=noted(audit, case))
                 except IntegrityError:
                     continue
             self.store.keys.destroy(case_id)
@@ -294,46 +296,6 @@ class Engine(CaseReader):
             assert spec is not None  # only a step's own agency fields are judged
             raise registry_checks.with_candidates(self.agencies, refused, spec, data) from None
 
-    def _context(
-        self,
-        actor: Actor,
-        occurred_at: datetime | None,
-        idempotency_key: str | None,
-        backdating_reason: str | None = None,
-    ) -> Context:
-        correlation = str(uuid4())
-        now = self.clock()
-        return Context(
-            actor, now, occurred_at, correlation, None, idempotency_key, backdating_reason
-        )
-
-    def _command(
-        self,
-        case_id: UUID,
-        ctx: Context,
-        scope: Scope | None,
-        audit: AuditNote | None,
-        decide: Callable[[Case, WorkflowDefinition], StepOutcome],
-    ) -> StepResult:
-        case = self._get(case_id, scope)
-        try:
-            outcome = decide(case, self._workflow(case))
-        except DomainError as exc:
-            exc.region = case.region
-            raise
-        if outcome.replayed:
-            return StepResult.of(case.id, outcome)
-        try:
-            self.store.save(case, audit=_noted(audit, case))
-        except IntegrityError:
-            # Someone else wrote this version first: a true retry returns the first answer.
-            current = self._get(case_id)
-            key = ctx.key()
-            if key is not None and key in current.idempotency:
-                return StepResult.of(case_id, decide(current, self._workflow(current)))
-            raise VersionConflict(outcome.version - 1, current.version) from None
-        return StepResult.of(case.id, outcome)
-
     def _migrate(
         self,
         case_id: UUID,
@@ -376,8 +338,3 @@ class Engine(CaseReader):
         first = self._get(case_id).retried(ctx, open_fingerprint(workflow_id, region, data, ctx))
         assert first is not None  # the case's id was derived from this very key
         return StepResult.of(case_id, first)
-
-
-def _noted(audit: AuditNote | None, case: Case) -> AuditNote | None:
-    """The command's audit note, naming the case it acted on (written with its events)."""
-    return None if audit is None else audit.about(case.id, case.region)

@@ -129,7 +129,8 @@ class CaseReader:
         """How much of the case `scope` sees; not found when it lies outside its reach."""
         if scope is None:
             return WHOLE
-        seen = sight(self._workflow(case).access, case, scope)
+        workflow = self._workflow(case)
+        seen = sight(workflow.access, case, scope, workflow.transfer_answerers)
         if seen is None:
             raise CaseNotFound(case.id, region=case.region)
         return seen

@@ -64,6 +64,10 @@ class Event(NamedTuple):
     persons: Mapping[str, PersonValue] = NO_PERSONS
     """The values the event records of the workflow's `persons:` fields, by field, blind: only
     where the decoder holds the search key and the case's key is not destroyed."""
+    detail: Mapping[str, Any] = NO_RENAMES
+    """On a transfer (TransferRequested, -Accepted, -Refused, -Withdrawn): `from_region`,
+    `to_region` and the coded `reason`; on an assignment (CaseAssigned, CaseUnassigned): the
+    `user`. Never personal (a transfer's note stays sealed in the log)."""
 
     @property
     def opened(self) -> bool:

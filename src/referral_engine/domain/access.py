@@ -11,6 +11,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from referral_engine.domain.records import PendingTransfer
+
 REGION = "region"
 """Every case in the user's regions."""
 ACTED = "acted"
@@ -27,6 +29,8 @@ class Reached(Protocol):
     """What deciding reach needs of a case (the aggregate has it)."""
 
     region: str
+    transfer: PendingTransfer | None
+    """A transfer to another region waiting for an answer (its `to_region`), or None."""
     acting_agencies: list[str]
     named_agencies: list[str]
 
@@ -54,6 +58,9 @@ class Sight:
 
     referrals: frozenset[str] | None = None
     agency: str = ""
+    receiving: bool = False
+    """Seen only as the receiving region of a transfer waiting for the reader's answer: read
+    whole, to decide on it, but not worked on until accepted (domain/transfers.py)."""
 
     @property
     def whole(self) -> bool:
@@ -61,6 +68,7 @@ class Sight:
 
 
 WHOLE = Sight()
+RECEIVING = Sight(receiving=True)
 
 
 STAFF_ROLES = frozenset({"supervisor", "admin"})
@@ -78,12 +86,19 @@ def reaches_of(access: Mapping[str, Collection[str]], role: str) -> Collection[s
 
 
 def sight(
-    access: Mapping[str, Collection[str]], case: Reached, scope: Scope | None
+    access: Mapping[str, Collection[str]],
+    case: Reached,
+    scope: Scope | None,
+    answering: Collection[str] = (),
 ) -> Sight | None:
-    """How much of `case` the reader sees, or None when it lies outside their reach."""
+    """How much of `case` the reader sees, or None when it lies outside their reach; a role
+    of `answering` (who answers transfers) of the region a transfer waits for sees it too."""
     if scope is None:
         return WHOLE
     if not scope.covers(case.region):
+        waiting = case.transfer
+        if waiting is not None and scope.covers(waiting.to_region):
+            return RECEIVING if scope.role is None or scope.role in answering else None
         return None
     if scope.role is None:
         return WHOLE
@@ -120,6 +135,16 @@ def queue_filter(
     if all(whole.values()):
         return None, []
     return sorted(w for w, listed in whole.items() if listed), sorted(marks)
+
+
+def answering_workflows(
+    workflows: Iterable[tuple[str, Collection[str]]], scope: Scope
+) -> list[str] | None:
+    """The workflows whose transfers into the reader's regions they answer, from each loaded
+    version's id and answering roles (None: every workflow's, for an internal tool)."""
+    if scope.role is None:
+        return None
+    return sorted({w for w, answering in workflows if scope.role in answering})
 
 
 def reach_mark(workflow_id: str, reach: str, agency: str) -> str:

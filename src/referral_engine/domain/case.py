@@ -19,6 +19,7 @@ from referral_engine.domain.records import (
     DEFAULT_SERVICE_FIELD,
     NOT_BEFORE,
     FirstOutcome,
+    PendingTransfer,
     Referral,
     RunningDeadline,
     StatedStep,
@@ -248,8 +249,68 @@ class Case(Aggregate):
             for rid, referral in case.referrals.items():
                 case.referrals[rid] = referrals.erased(referral, names)
 
+    class CaseMoved(Aggregate.Event):
+        """An engine-level change of where the case lies or who works it: shaped as a step
+        that does not move the state, so read models follow it like one (`detail`: its coded,
+        non-personal facts; `data`: personal ones, sealed)."""
+
+        class_version = 1
+        name: str
+        trigger: str | None
+        referral_id: str | None
+        from_state: str
+        to_state: str
+        detail: dict[str, Any]
+        data: dict[str, Any]
+        deadlines_started: list[dict[str, Any]]
+        deadlines_stopped: list[dict[str, Any]]
+        actor: dict[str, str]
+        occurred_at: datetime
+        correlation_id: str
+        causation_id: str | None
+        idempotency_key: str | None
+        fingerprint: str
+        workflow_id: str
+        workflow_version: int
+        region: str
+
+    class RegionTransfer(CaseMoved):
+        """A step of a transfer to another region (`name`: TransferRequested, -Accepted,
+        -Refused or -Withdrawn; domain/transfers.py). `region` is where the case lies after it:
+        the receiving region from the acceptance on. `detail` holds the regions and the coded
+        reason; `data` only the optional note. The acceptance stops and restarts the running
+        clocks with their due dates, so read models move them too."""
+
+        def apply(self, case: Case) -> None:
+            if self.name == "TransferRequested":
+                who = self.actor
+                case.transfer = PendingTransfer(
+                    self.detail["to_region"], self.detail["reason"], who["user_id"],
+                    who["role"], self.occurred_at, self.originator_version,
+                )  # fmt: skip
+            else:
+                case.transfer = None
+            if self.region != case.region:  # accepted: the case and its clocks move
+                case.region, case.assigned_to = self.region, None
+                clocks.stop(case.deadlines, case.guards, self.deadlines_stopped)
+                clocks.start(case.deadlines, case.guards, self.deadlines_started)
+            case.last_occurred_at, case.last_step = self.occurred_at, self.name
+            case._record_outcome(self, None)
+
+    class Assigned(CaseMoved):
+        """The case's assigned caseworker changed (`detail.user`; None: nobody), by name
+        CaseAssigned or CaseUnassigned."""
+
+        def apply(self, case: Case) -> None:
+            case.assigned_to = self.detail["user"]
+            case._record_outcome(self, None)
+
     def __init__(self) -> None:
         self.erased = False
+        self.transfer: PendingTransfer | None = None
+        """The transfer to another region waiting for an answer, if any."""
+        self.assigned_to: str | None = None
+        """The user (caseworker) the case is assigned to, if any."""
         self.imported_from: tuple[str, str] | None = None
         """The register and row id the case was imported from, if it was."""
         self.imported_events = 0

@@ -90,7 +90,10 @@ def narrowest(
 def within_sight(view: CaseView, sight: Sight, workflow: WorkflowDefinition) -> CaseView:
     """The case as far as a reader who reaches it through referrals sees it: the case fields
     the workflow shares with a referral (other personal fields as not permitted, other fields
-    left out), their own referrals, those referrals' deadlines and steps."""
+    left out), their own referrals, those referrals' deadlines and steps. A receiving region
+    reading a case whose transfer waits for its answer sees it whole, but takes no step."""
+    if sight.receiving:
+        return replace(view, allowed_steps=())
     if sight.referrals is None:
         return view
     mine = sight.referrals

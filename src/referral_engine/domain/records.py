@@ -45,6 +45,19 @@ class FirstOutcome:
 
 
 @dataclass(frozen=True)
+class PendingTransfer:
+    """A transfer of the case to another region, waiting for the receiving region's answer."""
+
+    to_region: str
+    reason: str
+    requested_by: str
+    requested_role: str
+    requested_at: datetime
+    version: int
+    """The case version that recorded the request."""
+
+
+@dataclass(frozen=True)
 class Referral:
     """One referral of a case to an agency for a service, and the steps taken on it."""
 

@@ -1,5 +1,6 @@
 """Regions: ISO 3166-2 codes from the workflow's registry (its `regions:` block), with their names
-in each language; a case's region must be one of them."""
+in each language; a case's region must be one of them. A case moves to another region only by
+an accepted transfer, as the workflow's `transfers:` block allows (domain/transfers.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.text import text_problem
 
 CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 """An ISO 3166-2 subdivision code: the country's alpha-2 code, a hyphen, up to three letters or
 digits (UA-32, GB-ENG)."""
 DEFAULT_LANGUAGE = "en"
+TRANSFER_NOTE = FieldSpec("transfer_note", "text", pii=True, title="Note")
+"""A transfer's optional note: free text, so personal (sealed with the case's key)."""
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """Transfers between regions (`transfers:`): who requests them in the case's region, who
+    answers them in the receiving one, and the reasons each may give (domain/transfers.py)."""
+
+    requested_by: frozenset[str]
+    answered_by: frozenset[str]
+    reasons: tuple[str, ...]
+    refusal_reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)

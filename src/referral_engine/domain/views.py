@@ -11,7 +11,7 @@ from referral_engine.domain.case import Case
 from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.fields import FieldSpec
-from referral_engine.domain.records import Referral, RunningDeadline, StepOutcome
+from referral_engine.domain.records import PendingTransfer, Referral, RunningDeadline, StepOutcome
 from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 
@@ -122,6 +122,10 @@ class CaseView:
     allowed_steps: tuple[AllowedStep, ...]
     recorded_at: datetime
     not_yet_allowed: tuple[NotYetAllowed, ...] = ()
+    transfer: PendingTransfer | None = None
+    """A transfer to another region waiting for an answer."""
+    assigned_to: str | None = None
+    """The user the case is assigned to."""
 
     @classmethod
     def of(
@@ -151,6 +155,8 @@ class CaseView:
                 NotYetAllowed(g.trigger, g.earliest_on, g.after, g.started_on)
                 for g in waiting_steps(case.guards, today)
             ),
+            transfer=case.transfer,
+            assigned_to=case.assigned_to,
         )
 
 
@@ -192,7 +198,7 @@ class HistoryEntry:
         that do not move the case, such as an erasure)."""
         if isinstance(event, Case.Opened):
             trigger, referral_id, from_state, to_state = None, None, None, event.state
-        elif isinstance(event, Case.StepTaken | Case.WorkflowMigrated):
+        elif isinstance(event, Case.StepTaken | Case.WorkflowMigrated | Case.CaseMoved):
             trigger, referral_id = event.trigger, event.referral_id
             from_state, to_state = event.from_state, event.to_state
         else:
@@ -210,6 +216,8 @@ class HistoryEntry:
                 "stated_on": event.stated_on,
                 "reason": event.reason,
             }
+        if isinstance(event, Case.CaseMoved):  # the regions, reason or user; the note
+            data = {**event.detail, **event.data}
         if isinstance(event, Case.Imported):
             data = {"register": event.register, "row": event.row, "row_id": event.row_id}
         return cls(

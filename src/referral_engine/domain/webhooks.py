@@ -24,7 +24,18 @@ AGENCY = "agency"
 INTEGRATION = "integration"
 """A subscription of another system: the events of its regions, never any personal data."""
 KINDS = (AGENCY, INTEGRATION)
-ENGINE_EVENTS = ("WorkflowMigrated", "StatedDateConfirmed", "CaseImported", "PersonalDataErased")
+ENGINE_EVENTS = (
+    "WorkflowMigrated",
+    "StatedDateConfirmed",
+    "CaseImported",
+    "PersonalDataErased",
+    "TransferRequested",
+    "TransferAccepted",
+    "TransferRefused",
+    "TransferWithdrawn",
+    "CaseAssigned",
+    "CaseUnassigned",
+)
 """Event types the engine records itself, whatever the workflow (the others are the workflows'
 event names)."""
 ERASED = "PersonalDataErased"

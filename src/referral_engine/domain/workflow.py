@@ -12,7 +12,7 @@ from transitions import Machine
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.persons import PersonFields
-from referral_engine.domain.regions import Region
+from referral_engine.domain.regions import TRANSFER_NOTE, Region, TransferSpec
 
 MILESTONES = (
     "applied",
@@ -313,6 +313,7 @@ class WorkflowDefinition:
     """ISO 3166-2 code -> the region (empty: any well-formed code, see domain/regions.py)."""
     persons: PersonFields = field(default_factory=PersonFields)
     """The personal fields that identify the person (search, duplicate alerts)."""
+    transfers: TransferSpec | None = None
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""
@@ -328,7 +329,9 @@ class WorkflowDefinition:
         if default is None:
             default = frozenset({*self.roles, "supervisor"})
         personal: dict[str, frozenset[str]] = {}
-        for spec in (*self.opening.fields, *(f for t in self.all_transitions() for f in t.fields)):
+        notes = (TRANSFER_NOTE,) if self.transfers else ()
+        fields = (f for t in self.all_transitions() for f in t.fields)
+        for spec in (*self.opening.fields, *fields, *notes):
             if spec.pii:
                 readers = frozenset(spec.readers) if spec.readers else default
                 personal[spec.name] = personal.get(spec.name, readers) & readers
@@ -347,6 +350,11 @@ class WorkflowDefinition:
     def guards_started_by(self, event: str) -> list[TransitionSpec]:
         """Case steps whose earliest date counts from `event`."""
         return [t for t in self.transitions if t.not_before and event in t.not_before.after]
+
+    @property
+    def transfer_answerers(self) -> frozenset[str]:
+        """The roles that answer transfers into their regions (domain/access.py `sight`)."""
+        return self.transfers.answered_by if self.transfers else frozenset()
 
     def migration_from(self, version: int) -> MigrationSpec | None:
         return next((m for m in self.migrations if m.from_version == version), None)

@@ -27,6 +27,7 @@ from referral_engine.entrypoints.api.routers import (
     reports,
     search,
     service,
+    transfers,
     webhooks,
 )
 from referral_engine.entrypoints.http import problems
@@ -94,6 +95,7 @@ def create_app(
     app.state.runtime = runtime
     problems.install(app)
     app.include_router(cases.router)
+    app.include_router(transfers.router)
     app.include_router(erasures.router)
     app.include_router(service.router)
     app.include_router(projections.router)

@@ -1,5 +1,6 @@
 """The meaning checks of a workflow's need-to-know declarations: `access:` (how each role
-reaches cases), a referral block's `shared_fields` and a transition's `names_agency`."""
+reaches cases), a referral block's `shared_fields`, a transition's `names_agency`, and who
+requests and answers transfers between regions (`transfers:`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,22 @@ def access_problems(model: WorkflowModel) -> list[str]:
         for role in model.roles
         if role not in model.access
     ]
+    return problems
+
+
+def transfer_problems(model: WorkflowModel) -> list[str]:
+    """`transfers:` names workflow roles (or supervisors), and each reason once."""
+    t = model.transfers
+    if t is None:
+        return []
+    roles = {*model.roles, "supervisor"}
+    problems = unknown("transfers.requested_by", t.requested_by, roles, "role")
+    problems += unknown("transfers.answered_by", t.answered_by, roles, "role")
+    for key, reasons in (("reasons", t.reasons), ("refusal_reasons", t.refusal_reasons)):
+        problems += [
+            f"transfers.{key}: '{r}' is listed twice" for r in dict.fromkeys(reasons)
+            if reasons.count(r) > 1
+        ]  # fmt: skip
     return problems
 
 

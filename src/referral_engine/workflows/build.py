@@ -5,7 +5,7 @@ from __future__ import annotations
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.persons import PersonFields
-from referral_engine.domain.regions import Region
+from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
     AgreementSpec,
     BackdatingSpec,
@@ -118,6 +118,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
+        transfers=_transfers(model),
     )
 
 
@@ -126,6 +127,18 @@ def _persons(p: PersonsModel | None) -> PersonFields:
         return PersonFields()
     return PersonFields(
         tuple(p.names), p.birth_date, tuple(p.phones), tuple(p.numbers), p.phone_country
+    )
+
+
+def _transfers(model: WorkflowModel) -> TransferSpec | None:
+    t = model.transfers
+    if t is None:
+        return None
+    return TransferSpec(
+        frozenset(t.requested_by),
+        frozenset(t.answered_by),
+        tuple(t.reasons),
+        tuple(t.refusal_reasons),
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from referral_engine.domain.workflow import PREVIOUS
-from referral_engine.workflows.access import access_problems
+from referral_engine.workflows.access import access_problems, transfer_problems
 from referral_engine.workflows.agencies import agency_problems
 from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
@@ -65,6 +65,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _personal_data_problems(model)
     problems += _backdating_problems(model)
     problems += access_problems(model)
+    problems += transfer_problems(model)
     problems += agency_problems(model)
     problems += label_problems(model)
     problems += region_problems(model)

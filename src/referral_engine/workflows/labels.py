@@ -124,6 +124,9 @@ def _values(model: WorkflowModel) -> Iterator[str]:
     for step in _steps(model):
         for f in step.fields.values():
             yield from f.values
+    if model.transfers is not None:  # their reasons are labelled as values too
+        yield from model.transfers.reasons
+        yield from model.transfers.refusal_reasons
 
 
 def _named(

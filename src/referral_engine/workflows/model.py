@@ -107,6 +107,16 @@ class BackdatingModel(_Model):
     confirmed_by: list[str] = ["supervisor"]
 
 
+class TransfersModel(_Model):
+    """Transfers of a case to another region: who requests them (in the case's region), who
+    answers them (in the receiving one), and the coded reasons for asking and refusing."""
+
+    requested_by: list[str] = Field(min_length=1)
+    answered_by: list[str] = Field(min_length=1)
+    reasons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(min_length=1)
+    refusal_reasons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(min_length=1)
+
+
 class ConditionModel(_Model):
     field: str = Field(min_length=1)
     equals: StrictBool | StrictInt | StrictStr
@@ -261,6 +271,7 @@ class WorkflowModel(_Model):
     )
     migration: MigrationModel | None = None
     backdating: BackdatingModel | None = None
+    transfers: TransfersModel | None = None
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
     regions: list[RegionModel] = []
     persons: PersonsModel | None = None

@@ -30,7 +30,7 @@ from referral_engine.workflows.loader import WorkflowRegistry
 if TYPE_CHECKING:
     from referral_engine.adapters.blind_index import BlindIndex
 
-PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated")
+PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated", ".RegionTransfer", ".Assigned")
 """The case events read models see (by topic suffix); others only move their position."""
 _NONE: frozenset[str] = frozenset()
 DATETIME = DatetimeAsISO.name
@@ -177,6 +177,7 @@ class Decoder:
             d.get("deadlines_stopped", ()),
             d.get("referral_states") or NO_RENAMES,  # a migration's
             blind,
+            d.get("detail") or NO_RENAMES,  # a transfer's or an assignment's
         )
 
 

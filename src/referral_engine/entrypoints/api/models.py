@@ -186,6 +186,17 @@ class WorkflowRef(BaseModel):
     version: int
 
 
+class TransferOut(Response):
+    """A transfer to another region waiting for the receiving region's answer."""
+
+    to_region: str
+    reason: str
+    requested_by: str
+    requested_role: str
+    requested_at: datetime
+    version: int
+
+
 class CaseOut(Response):
     id: UUID
     workflow: WorkflowRef
@@ -199,6 +210,10 @@ class CaseOut(Response):
     allowed_steps: list[AllowedStepOut]
     not_yet_allowed: list[NotYetAllowedOut]
     recorded_at: datetime
+    assigned_to: str | None = Field(default=None, description="The user the case is assigned to")
+    transfer: TransferOut | None = Field(
+        default=None, description="A transfer to another region waiting for an answer"
+    )
 
     @classmethod
     def of(cls, view: CaseView, referrals: ReferralSpec | None) -> CaseOut:
@@ -217,6 +232,8 @@ class CaseOut(Response):
                 AllowedStepOut.of(s, link(view.id, s, referrals)) for s in view.allowed_steps
             ],
             not_yet_allowed=[NotYetAllowedOut.model_validate(w) for w in view.not_yet_allowed],
+            assigned_to=view.assigned_to,
+            transfer=TransferOut.model_validate(view.transfer) if view.transfer else None,
             recorded_at=view.recorded_at,
         )
 
@@ -286,6 +303,10 @@ class QueueItem(BaseModel):
     workflow_version: int | None
     state: str | None
     assigned_agency: str | None
+    assigned_to: str | None = None
+    transfer_to: str | None = None
+    transfer_reason: str | None = None
+    transfer_asked_on: date | None = None
     last_step: str | None
     last_step_on: date | None
     opened_on: date | None

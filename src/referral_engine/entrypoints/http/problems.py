@@ -26,6 +26,11 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
+from referral_engine.domain.transfer_errors import (
+    AssigneeUnsuitable,
+    AssignmentRefused,
+    TransferNotPossible,
+)
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
 from referral_engine.entrypoints.http.metrics import count_conflict
@@ -71,6 +76,9 @@ STATUS: dict[type[errors.DomainError], int] = {
     AgreementMissing: 409,
     NotAddressedAgency: 403,
     QueryInvalid: 422,
+    TransferNotPossible: 409,
+    AssignmentRefused: 409,
+    AssigneeUnsuitable: 422,
 }
 
 HTTP_TYPES = {
@@ -156,6 +164,10 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
         )
     elif isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
         extra.update(_agency_facts(exc))
+    elif isinstance(exc, TransferNotPossible | AssignmentRefused):
+        extra.update(reason=exc.code)
+    elif isinstance(exc, AssigneeUnsuitable):
+        extra.update(reason=exc.code, errors=[{"path": "user", "message": str(exc)}])
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
 
 

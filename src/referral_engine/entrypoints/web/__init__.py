@@ -25,6 +25,7 @@ from referral_engine.entrypoints.web.routes import (
     queue,
     reports,
     search,
+    transfers,
     workflows,
 )
 
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         inbox,
         queue,
         cases,
+        transfers,
         oversight,
         analytics,
         reports,

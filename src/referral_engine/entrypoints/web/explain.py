@@ -16,6 +16,11 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.errors import DomainError, FieldProblem
 from referral_engine.domain.person_terms import QueryInvalid
+from referral_engine.domain.transfer_errors import (
+    AssigneeUnsuitable,
+    AssignmentRefused,
+    TransferNotPossible,
+)
 from referral_engine.entrypoints.web import agency_words
 from referral_engine.entrypoints.web.agency_words import Namer
 from referral_engine.entrypoints.web.i18n import Translator
@@ -76,6 +81,7 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "webhook_url": ("", "має бути адресою http:// або https:// без імені користувача й пароля"),
     "webhook_secret": ("", "має бути whsec_ і від 24 до 64 байтів у base64"),
     "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
+    "same_region": ("", "має бути інша область, ніж та, де справа зараз"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -177,6 +183,9 @@ ERRORS: dict[str, tuple[str, str]] = {
         "«{by_trigger}».",
     ),
     "query-invalid": ("", "Пошук {why}"),
+    "transfer-not-possible": ("", "Передати справу зараз не можна: {why}"),
+    "assignment-refused": ("", "Призначення не змінено: {why}"),
+    "assignee-unsuitable": ("", "Користувача «{user}» не можна призначити: {why}"),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
 QUERY_INVALID: dict[str, str] = {
@@ -185,6 +194,17 @@ QUERY_INVALID: dict[str, str] = {
     "народження, телефон або номер документа",
     "too-long": "довший за {limit} символів",
     "character": "містить символ, якого не може бути в тексті",
+}
+MOVES: dict[str, str] = {
+    # TransferNotPossible, AssignmentRefused and AssigneeUnsuitable codes: their Ukrainian words
+    "undeclared": "процедура справи не передбачає передавання між областями",
+    "pending": "запит на передавання цієї справи вже очікує відповіді",
+    "none": "жоден запит на передавання цієї справи не очікує відповіді",
+    "receiving": "справа ще в іншій області, доки її передавання не прийнято",
+    "taken": "справу призначено іншому працівникові: перепризначає лише керівник",
+    "unchanged": "справу вже так призначено",
+    "unknown": "такого активного користувача немає",
+    "cannot_work": "він не може працювати з цією справою (інша область або роль без доступу)",
 }
 AGREEMENT_CONFLICTS: dict[str, str] = {
     # AgreementConflict.code: its Ukrainian words
@@ -198,10 +218,15 @@ NOT_CONFIRMABLE: dict[str, str] = {
     "confirmed": "уже має підтверджену дату",
     "no-guard": "не стримує жодного наступного кроку: підтверджувати нічого",
 }
+MOVING_STEPS = frozenset(
+    {"request_transfer", "accept_transfer", "refuse_transfer", "withdraw_transfer", "assign"}
+)
+"""The engine's transfer and assignment commands, as a refused role names them."""
 REGION_ACTIONS: dict[str, str] = {
     # RegionNotAllowed.action: its Ukrainian words
     "open cases in": "відкривати справи в області",
     "see the deadlines of": "переглядати строки області",
+    "answer transfers into": "відповідати на передавання справ до області",
 }
 
 
@@ -242,7 +267,9 @@ def _facts(
     facts: dict[str, Any] = dict(vars(exc))
     if isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
         facts.update(agency_words.facts(exc, t, text, agencies))
-    if text is not None and isinstance(facts.get("trigger"), str):
+    if facts.get("trigger") in MOVING_STEPS:  # the engine's own commands, in the page's words
+        facts["trigger"] = t(f"move.{facts['trigger']}")
+    elif text is not None and isinstance(facts.get("trigger"), str):
         facts["trigger"] = text.step(facts["trigger"])
     if isinstance(exc, errors.IllegalTransition):
         facts["state"] = text.state(exc.state) if text else exc.state
@@ -258,6 +285,8 @@ def _facts(
         facts["why"] = AGREEMENT_CONFLICTS[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, QueryInvalid):
         facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
+    if isinstance(exc, TransferNotPossible | AssignmentRefused | AssigneeUnsuitable):
+        facts["why"] = MOVES[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):

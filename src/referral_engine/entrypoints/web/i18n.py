@@ -19,6 +19,7 @@ from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
 from referral_engine.entrypoints.web.i18n_search import SEARCH
 from referral_engine.entrypoints.web.i18n_signin import SIGN_IN
+from referral_engine.entrypoints.web.i18n_transfers import TRANSFERS
 
 LANGS = ("en", "uk")
 DEFAULT = "en"
@@ -332,15 +333,13 @@ MESSAGES |= {
     "column.identified": ("identified", "ідентифіковано"),
     "column.referred": ("referred", "перенаправлено"),
     "column.assisted": ("assisted", "отримали допомогу"),
-    "column.applied_rate": ("share applied", "частка заяв"),
-    "column.identified_rate": ("share identified", "частка ідентифікованих"),
-    "column.referred_rate": ("share referred", "частка перенаправлених"),
     "column.granted_rate": ("share granted", "частка зі статусом"),
     "column.assisted_rate": ("share assisted", "частка з допомогою"),
     **INPUT_MESSAGES,
     **IMPORTS,
     **AGENCIES,
     **INBOX,
+    **TRANSFERS,
     **REPORTS,
     **SIGN_IN,
     **NOTIFICATIONS,

@@ -4,6 +4,10 @@ own text, and the names of the reports' dimensions, counting bases and recorded 
 from __future__ import annotations
 
 REPORTS: dict[str, tuple[str, str]] = {
+    # the funnel dashboard's rates (with the other column words in i18n.py)
+    "column.applied_rate": ("share applied", "частка заяв"),
+    "column.identified_rate": ("share identified", "частка ідентифікованих"),
+    "column.referred_rate": ("share referred", "частка перенаправлених"),
     "nav.reports": ("Reports", "Звіти"),
     "error.no_publish_access": (
         "Only statisticians may publish official figures.",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from uuid import uuid4
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,7 +20,7 @@ from referral_engine.domain.regions import Region
 from referral_engine.domain.rules import receiving_roles
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
-from referral_engine.entrypoints.web import explain
+from referral_engine.entrypoints.web import explain, moves
 from referral_engine.entrypoints.web.cookies import session, set_session
 from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
@@ -174,6 +175,8 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         shown=lambda v: shown(v, t),
         query=query,
         region_name=region_names(request, t),
+        move_words=lambda entry, wt: moves.history_words(entry, t, wt),
+        uuid=uuid4,
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -58,12 +58,15 @@ def list_cases(
     state: Annotated[str | None, Query(max_length=100)] = None,
     region: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool | None = None,
+    mine: bool = False,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: UUID | None = None,
 ) -> QueuePage:
-    """The caller's case queue from the `case_queue` read model, keyset-paginated."""
+    """The caller's case queue from the `case_queue` read model, keyset-paginated (`mine`:
+    only the cases assigned to the caller; transfers into the caller's regions that wait for
+    their role's answer are listed too)."""
     rows = runtime.projections.query(
         "case_queue",
         "queue",
@@ -74,6 +77,7 @@ def list_cases(
             "region": region,
             "state": state,
             "overdue": overdue,
+            "mine": user.name if mine else None,
             "from": from_,
             "to": to,
             "after": cursor,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.adapters.security import User
-from referral_engine.application.engine import Engine
+from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
@@ -22,6 +22,8 @@ from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import explain, forms, stepping
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
+from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
+from referral_engine.entrypoints.web.moves import Failed as MovesFailed
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -110,7 +112,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             request, user, workflow, values=data, region=region, error=exc, status=status_of(exc)
         )
     stepping.recorded(request, result)
-    return _done(result)
+    return done(result)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse, dependencies=[audited("case.read")])
@@ -119,7 +121,7 @@ def case_page(
 ) -> HTMLResponse:
     """The case: state, data, referrals, deadlines, and a form per step this user may take."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
-    return _case_page(request, user, runtime.engine, view)
+    return _case_page(request, user, runtime, view)
 
 
 @router.post("/cases/{case_id}/steps", response_model=None, dependencies=[audited("case.step")])
@@ -134,12 +136,25 @@ def take_step(
     except DomainError as exc:
         view = engine.case(case_id, reader=user.actor, scope=user.reach)
         failed = (trigger, referral_id, data, exc)
-        return _case_page(request, user, engine, view, failed=failed, status=status_of(exc))
+        return _case_page(request, user, runtime, view, failed=failed, status=status_of(exc))
     stepping.recorded(request, result)
-    return _done(result)
+    return done(result)
 
 
-def _done(result: StepResult) -> RedirectResponse:
+def case_page_after(
+    request: Request,
+    user: User,
+    runtime: Runtime,
+    case_id: UUID,
+    moved: MovesFailed,
+    status: int,
+) -> HTMLResponse:
+    """The case page again after a refused form moving the case (web/moves.py)."""
+    view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
+    return _case_page(request, user, runtime, view, moved=moved, status=status)
+
+
+def done(result: StepResult) -> RedirectResponse:
     """After a command, the case page (a reload does not post the form again)."""
     target = f"/cases/{result.case_id}?done={result.event}&version={result.version}"
     return RedirectResponse(target, status_code=303)
@@ -151,12 +166,14 @@ Failed = tuple[str, str | None, dict[str, object], DomainError]
 def _case_page(
     request: Request,
     user: User,
-    engine: Engine,
+    runtime: Runtime,
     view: CaseView,
     *,
     failed: Failed | None = None,
+    moved: MovesFailed | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    engine = runtime.engine
     shown = case_shown(request, user, engine, view)
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
     text, t = workflow_words(request, workflow), words_of(request)
@@ -188,5 +205,12 @@ def _case_page(
         error=error,
         unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
         changes=changes,
-        done=done if (done := request.query_params.get("done")) in workflow.event_names() else None,
+        done=_done_event(request, workflow),
+        moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
     )
+
+
+def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:
+    """The event a command just recorded, named in the page's address (a known one only)."""
+    event = request.query_params.get("done")
+    return event if event in workflow.event_names() | MOVING_EVENTS else None

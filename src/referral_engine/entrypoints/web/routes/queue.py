@@ -1,5 +1,6 @@
 """The caseworker's queue: cases of their regions from the case_queue read model, filtered by
-state, region and overdue deadlines, a page at a time.
+state, region, overdue deadlines and "my cases" (assigned to the reader), a page at a time, with
+the transfers into their regions waiting for their answer above it.
 
 Pages are keyset-paginated by case id: a page starts after the last case of the one before.
 The read model's query goes forward only, so the way back is carried in the links: `back`
@@ -18,6 +19,7 @@ from referral_engine.entrypoints.http.access import reach_of
 from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Text
+from referral_engine.entrypoints.web.moves import reason_words
 from referral_engine.entrypoints.web.render import page, workflow_words
 from referral_engine.entrypoints.web.routes.cases import openable
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -37,11 +39,14 @@ def queue(
     state: Text = None,
     region: Text = None,
     overdue: Literal["", "yes", "no"] = "",
+    mine: Literal["", "yes"] = "",
     cursor: UUID | None = None,
     back: Back = "",
 ) -> HTMLResponse:
     """The caseworker's queue (case_queue read model), filtered, a page at a time."""
-    filters = {"state": state or None, "region": region or None, "overdue": overdue}
+    filters = {"state": state or None, "region": region or None, "overdue": overdue, "mine": mine}
+    reach = reach_of(runtime.engine.workflows, user.reach)
+    regions = None if user.scope is None else sorted(user.scope)
     rows = runtime.projections.query(
         "case_queue",
         "queue",
@@ -49,8 +54,9 @@ def queue(
             **filters,
             "overdue": {"yes": True, "no": False}.get(overdue),
             "today": runtime.engine.clock().date(),
-            "regions": None if user.scope is None else sorted(user.scope),
-            **reach_of(runtime.engine.workflows, user.reach),
+            "regions": regions,
+            **reach,
+            "mine": user.name if mine else None,
             "from": None,
             "to": None,
             "after": cursor,
@@ -68,7 +74,15 @@ def queue(
         ),
         states=_states(request, workflows),
         state_of=lambda row: _state_label(request, workflows, row),
+        reason_of=lambda row: _reason_label(request, workflows, row),
         openable=openable(workflows, user),
+        waiting=runtime.projections.query(
+            "case_queue",
+            "transfers_waiting",
+            {"regions": regions, "answering": reach["answering"], "limit": PAGE_SIZE},
+        )
+        if reach["answering"] != []
+        else [],
     )
 
 
@@ -100,3 +114,12 @@ def _state_label(request: Request, workflows: WorkflowRegistry, row: dict[str, A
     except DomainError:
         return str(row["state"])
     return workflow_words(request, workflow).state(str(row["state"]))
+
+
+def _reason_label(request: Request, workflows: WorkflowRegistry, row: dict[str, Any]) -> str:
+    """A waiting transfer's reason in the words of the workflow version its case runs under."""
+    try:
+        workflow = workflows.get(str(row["workflow_id"]), int(row["workflow_version"]))
+    except DomainError:
+        return str(row["transfer_reason"])
+    return reason_words(workflow_words(request, workflow), str(row["transfer_reason"] or ""))
