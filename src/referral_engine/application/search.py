@@ -113,9 +113,9 @@ class Search:
         }
         found: dict[UUID, None] = {}
         names = parsed.names
-        if names:  # every word of the name, else every word but one
+        if names:  # every word of the name, else (none has them all) every word but one
             found.update(dict.fromkeys(self._with_every(names, reach)))
-            if len(found) < limit and len(names) > 1:
+            if not found and len(names) > 1:
                 for left_out in range(len(names)):
                     rest = names[:left_out] + names[left_out + 1 :]
                     found.update(dict.fromkeys(self._with_every(rest, reach)))
