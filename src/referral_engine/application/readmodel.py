@@ -30,6 +30,17 @@ class PersonValue(NamedTuple):
 NO_PERSONS: Mapping[str, PersonValue] = MappingProxyType({})
 
 
+class PairLink(NamedTuple):
+    """What an event about a pair of cases says (domain/person_links.py): which event
+    (`PossibleDuplicateFound`, `PersonLinked`, `DuplicateDismissed`, `PersonUnlinked`), the
+    other case and its region, and the reason chosen (a code; empty for an alert)."""
+
+    event: str
+    other_case: UUID
+    other_region: str
+    reason: str
+
+
 class Event(NamedTuple):
     """One recorded case event as read models see it (a named tuple: a rebuild builds millions,
     and a tuple is built several times faster than a frozen dataclass)."""
@@ -64,6 +75,9 @@ class Event(NamedTuple):
     persons: Mapping[str, PersonValue] = NO_PERSONS
     """The values the event records of the workflow's `persons:` fields, by field, blind: only
     where the decoder holds the search key and the case's key is not destroyed."""
+    link: PairLink | None = None
+    """Set on the events about a pair of cases (a possible duplicate, a link, ...), which only
+    read models declaring `LINKS = True` see; their state fields are empty."""
 
     @property
     def opened(self) -> bool:

@@ -253,6 +253,8 @@ class Case(Aggregate):
         self.imported_from: tuple[str, str] | None = None
         """The register and row id the case was imported from, if it was."""
         self.imported_events = 0
+        self.matches: dict[str, str] = {}
+        """Other case id -> where the pair stands: alerted, linked, ... (person_links.py)."""
         self.workflow_id: str
         self.workflow_version: int
         self.region: str
