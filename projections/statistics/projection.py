@@ -14,10 +14,14 @@ from typing import Any
 
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.application.statistics import Measure, ReportSpec
+from referral_engine.domain.person_links import LINK, UNLINK
 
-VERSION = 5
+VERSION = 6
+LINKS = True
+"""It sees links of cases to one person (domain/person_links.py): the persons basis."""
 SUMMARIES = {
     "stat_events": "stat_events_touch",
+    "stat_links": "stat_links_touch",
     "stat_referrals": "stat_referrals_touch",
     "stat_cases": "stat_cases_touch",
     "stat_contrib": "stat_cube_add",
@@ -120,6 +124,16 @@ REPORTS = (
                 "applications",
                 TIME + PERSON,
                 _title("Applications received", "Заяв отримано"),
+            ),
+            Measure(
+                "persons_applied",
+                "persons_applied",
+                "persons",
+                TIME + PERSON,
+                _title(
+                    "Persons applying (each once, at the first application)",
+                    "Осіб, які подали заяву (кожна один раз, за першою заявою)",
+                ),
             ),
             Measure(
                 "granted",
@@ -288,6 +302,9 @@ def form_of(forms: Any) -> str | None:
 
 
 def handle(event: Event, changes: Changes) -> None:
+    if event.link is not None:
+        _link(event, changes)
+        return
     report, on = event.report, event.occurred_on
     profile: dict[str, Any] = {
         column: report[field] for field, column in PROFILE.items() if field in report
@@ -393,4 +410,24 @@ def _feedback(event: Event, changes: Changes, rating: str) -> None:
         "stat_referrals",
         {"case_id": event.case_id, "referral_id": event.referral_id},
         first={"feedback_at": event.recorded_at, "feedback_position": event.position},
+    )
+
+
+def _link(event: Event, changes: Changes) -> None:
+    """Two cases linked to one person, or their link undone (each recorded on both cases: the
+    latest row of a pair by position says whether it is linked)."""
+    link = event.link
+    assert link is not None
+    if link.event not in (LINK, UNLINK):
+        return  # an alert or a dismissal changes no figure
+    low, high = sorted((event.case_id, link.other_case), key=str)
+    changes.upsert(
+        "stat_links",
+        {"position": event.position},
+        set={
+            "low": low,
+            "high": high,
+            "linked": link.event == LINK,
+            "recorded_at": event.recorded_at,
+        },
     )

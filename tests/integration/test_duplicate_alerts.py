@@ -5,13 +5,18 @@ with another name, raises nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
+from referral_engine.application.disclosure_tables import TOTAL
+from referral_engine.application.statistics import Request
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
-from tests.factories import open_case
+from tests.factories import FixedClock, case_in, open_case
 
 KHARKIV, KYIV, LVIV = "UA-63", "UA-32", "UA-46"
 BORN = "1995-04-12"
@@ -74,3 +79,51 @@ def test_link_dismiss_and_undo_are_recorded_on_both_cases(pg_runtime: Runtime) -
     assert [a.state for a in duplicates.of_case(first, kyiv)] == ["unlinked"]
     for case_id in (first, second):
         assert engine.case_history(case_id).entries[-1].event == "PersonUnlinked"
+
+
+def test_linked_cases_count_one_person_in_the_status_report_from_the_moment_linked(
+    pg_runtime: Runtime, clock: FixedClock
+) -> None:
+    engine, duplicates = pg_runtime.engine, pg_runtime.duplicates
+
+    def figures(**asked: object) -> tuple[int, int]:
+        """The status report's applications and persons this year, over those before."""
+        today = engine.clock().date()
+        request = Request("status", date(today.year, 1, 1), today, exact=True)
+        found = pg_runtime.statistics.figures(replace(request, **asked), k=5)
+        tables = {t.measure.name: t.value(TOTAL) for t in found.tables}
+        return int(tables["applications"] or 0) - base[0], int(
+            tables["persons_applied"] or 0
+        ) - base[1]
+
+    pg_runtime.projections.catch_up()
+    base = (0, 0)
+    base = figures()
+    olena = {"person_name": "Олена Шевченко", "date_of_birth": BORN}
+    first = case_in(engine, "application_registered", region=KHARKIV, **olena)
+    pg_runtime.projections.catch_up()
+    second = case_in(engine, "application_registered", region=KYIV, **olena)
+    case_in(engine, "application_registered", region=KYIV, person_name="Ivan Petrenko")
+    duplicates.check(second)
+    pg_runtime.projections.catch_up()
+    before_link = engine.clock()
+    clock.advance(minutes=5)
+    assert figures() == (3, 3)
+    duplicates.link(first, second, "same_document", actor=SUPERVISOR, scope=supervisor(KYIV))
+    pg_runtime.projections.catch_up()
+    assert figures() == (3, 2)  # two applications of one person, and another person's
+    assert figures(as_of=engine.clock()) == (3, 2)  # as of now: the same, to the digit
+    assert figures(as_of=before_link) == (3, 3)  # as of before the link: not linked yet
+    by_region = pg_runtime.statistics.figures(
+        Request("status", date(2000, 1, 1), engine.clock().date(), ("region",), exact=True), k=5
+    )
+    persons = next(t for t in by_region.tables if t.measure.name == "persons_applied")
+    applications = next(t for t in by_region.tables if t.measure.name == "applications")
+    # the person counts in Kharkivska, where she first applied
+    assert persons.value(KHARKIV) == applications.value(KHARKIV)
+    assert persons.value(KYIV) == (applications.value(KYIV) or 0) - 1
+    duplicates.unlink(first, second, actor=SUPERVISOR, scope=supervisor(KHARKIV))
+    pg_runtime.projections.catch_up()
+    assert figures() == (3, 3)
+    pg_runtime.projections.rebuild("statistics")
+    assert figures() == (3, 3) and figures(as_of=before_link) == (3, 3)
