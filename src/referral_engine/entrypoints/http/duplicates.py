@@ -60,7 +60,7 @@ def decided(
 ) -> None:
     """A supervisor's decision on a pair, its audit entry written with both cases' events."""
     mark_of(request).detail = {"other_case": str(pair[1]), "reason": reason}
-    note = command(request, 204 if action == UNLINK else 200)
+    note = command(request, 200)
     d = runtime.duplicates
     if action == LINK:
         d.link(*pair, reason, actor=user.actor, scope=user.reach, audit=note)

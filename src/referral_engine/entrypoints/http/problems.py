@@ -24,6 +24,7 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
 from referral_engine.entrypoints.http import audit
@@ -71,6 +72,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     AgreementMissing: 409,
     NotAddressedAgency: 403,
     QueryInvalid: 422,
+    PersonAlertClosed: 409,
 }
 
 HTTP_TYPES = {
