@@ -49,7 +49,6 @@ from referral_engine.adapters.webhooks.sender import Policy
 from referral_engine.adapters.webhooks.store import PostgresEventLog, PostgresWebhooks
 from referral_engine.adapters.webhooks.worker import WebhookWorker
 from referral_engine.application.agencies import Agencies
-from referral_engine.application.duplicates import Duplicates
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
 from referral_engine.application.event_feed import EventFeed
@@ -130,15 +129,6 @@ class Runtime:
         blind = self.projections.decode.blind
         assert blind is not None
         return Search(self.projections, blind, self.engine.workflows)
-
-    @cached_property
-    def duplicates(self) -> Duplicates:
-        """The duplicate check across regions, the supervisors' alerts and links of persons."""
-        blind = self.projections.decode.blind
-        assert blind is not None
-        return Duplicates(
-            self.engine.store, self.projections, blind, self.engine.workflows, self.engine.clock
-        )
 
     @cached_property
     def notifications(self) -> NotificationStore:

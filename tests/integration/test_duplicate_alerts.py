@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from referral_engine.application.disclosure_tables import TOTAL
+from referral_engine.application.duplicates import Duplicates
 from referral_engine.application.statistics import Request
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.access import Scope
@@ -23,12 +24,16 @@ BORN = "1995-04-12"
 SUPERVISOR = Actor("sup-kyiv", "supervisor", "lsa-kyivska")
 
 
+def of(runtime: Runtime) -> Duplicates:
+    return Duplicates.beside(runtime.search, runtime.engine)
+
+
 def supervisor(*regions: str) -> Scope:
     return Scope(frozenset(regions), "supervisor", "lsa-x")
 
 
 def test_the_same_person_in_two_regions_raises_one_alert_seen_by_both(pg_runtime: Runtime) -> None:
-    engine, duplicates = pg_runtime.engine, pg_runtime.duplicates
+    engine, duplicates = pg_runtime.engine, of(pg_runtime)
     first = open_case(engine, KHARKIV, person_name="Олена Шевченко", date_of_birth=BORN).case_id
     open_case(engine, KHARKIV, person_name="Олена Шевченко")  # no date of birth: never enough
     open_case(engine, LVIV, person_name="Ірина Шевченко", date_of_birth=BORN)  # another name
@@ -55,7 +60,7 @@ def test_the_same_person_in_two_regions_raises_one_alert_seen_by_both(pg_runtime
 
 
 def test_link_dismiss_and_undo_are_recorded_on_both_cases(pg_runtime: Runtime) -> None:
-    engine, duplicates = pg_runtime.engine, pg_runtime.duplicates
+    engine, duplicates = pg_runtime.engine, of(pg_runtime)
     first = open_case(engine, KHARKIV, person_name="Олена Шевченко", date_of_birth=BORN).case_id
     pg_runtime.projections.catch_up()
     second = open_case(engine, KYIV, person_name="Olena Shevchenco", date_of_birth=BORN).case_id
@@ -84,7 +89,7 @@ def test_link_dismiss_and_undo_are_recorded_on_both_cases(pg_runtime: Runtime) -
 def test_linked_cases_count_one_person_in_the_status_report_from_the_moment_linked(
     pg_runtime: Runtime, clock: FixedClock
 ) -> None:
-    engine, duplicates = pg_runtime.engine, pg_runtime.duplicates
+    engine, duplicates = pg_runtime.engine, of(pg_runtime)
 
     def figures(**asked: object) -> tuple[int, int]:
         """The status report's applications and persons this year, over those before."""

@@ -20,6 +20,7 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
@@ -126,6 +127,8 @@ EXAMPLES: list[errors.DomainError] = [
     AgreementMissing("shelter-kyiv", "shelter", date(2026, 3, 2), REFERRER, ["ngo-x"], "UA-32"),
     NotAddressedAgency("record_verification", "police-lvivska", "police-kyivska", "request"),
     *(QueryInvalid(code) for code in QueryInvalid.WHY),
+    PersonAlertNotFound("3f0c8e1a-0000-4000-8000-000000000001", "3f0c8e1a-0000-4000-8000-2"),
+    *(PersonAlertClosed(code) for code in PersonAlertClosed.WHY),
 ]
 
 

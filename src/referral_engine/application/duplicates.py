@@ -9,8 +9,9 @@ names at least `SIMILARITY` alike); each confirmed pair not known yet is recorde
 the check has run, and a second check of the same pair records nothing.
 
 If the read model is not ready (being built), the command still succeeds and the check is
-skipped (`check` returns None): `recheck` runs it again over the cases recorded since (the CLI's
-`persons recheck`, or any caller with the log positions).
+skipped (`check` returns None, the API answers `duplicate_check: pending`); `recheck` runs it
+again for given cases. Nothing calls `recheck` on its own yet: a worker following the log after
+the persons read model (crash or not-ready retries) is still to be wired (docs/persons.md).
 
 Supervisors list the open alerts of their regions (`alerts`), and link, dismiss or unlink a pair,
 each recorded on both cases in one transaction.
@@ -28,9 +29,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from referral_engine.application.engine import Engine
 from referral_engine.application.ports import AuditNote, CaseStore, ReadModels
 from referral_engine.application.reading import Clock, utc_now
-from referral_engine.application.search import PERSONS, Blind
+from referral_engine.application.search import PERSONS, Blind, Search
 from referral_engine.domain import person_links, person_terms
 from referral_engine.domain.access import Scope
 from referral_engine.domain.case import Case
@@ -89,6 +91,11 @@ class Duplicates:
             f for w in workflows for f in (*w.persons.names, w.persons.birth_date) if f
         )
         """The fields whose recording runs the check (a name, a date of birth)."""
+
+    @classmethod
+    def beside(cls, search: Search, engine: Engine) -> Duplicates:
+        """The duplicate check on the search's index, saving through the engine's store."""
+        return cls(engine.store, search.models, search.blind, search.workflows, engine.clock)
 
     # -- the check ------------------------------------------------------------------------------
 

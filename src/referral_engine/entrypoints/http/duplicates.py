@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Request
 
 from referral_engine.adapters.security import User
-from referral_engine.application.duplicates import Side
+from referral_engine.application.duplicates import Duplicates, Side
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import CaseNotFound
 from referral_engine.entrypoints.http.audit import command, mark_of
@@ -27,14 +27,19 @@ class Checked:
     pending: bool = False
 
 
+def duplicates(runtime: Runtime) -> Duplicates:
+    """The duplicate check and the alerts, on the runtime's search index and case store."""
+    return Duplicates.beside(runtime.search, runtime.engine)
+
+
 def after_command(
     runtime: Runtime, user: User, case_id: UUID, data: Mapping[str, object]
 ) -> Checked | None:
     """Run the check when the command recorded a name or a date of birth (None otherwise);
     the other cases are named only where `user` reaches them."""
-    if runtime.duplicates.fields.isdisjoint(data):
+    if duplicates(runtime).fields.isdisjoint(data):
         return None
-    sides = runtime.duplicates.check(case_id)
+    sides = duplicates(runtime).check(case_id)
     if sides is None:
         return Checked((), pending=True)
     return Checked(tuple(Side(s.region, _reached(runtime, user, s.case_id)) for s in sides))
@@ -61,7 +66,7 @@ def decided(
     """A supervisor's decision on a pair, its audit entry written with both cases' events."""
     mark_of(request).detail = {"other_case": str(pair[1]), "reason": reason}
     note = command(request, 200)
-    d = runtime.duplicates
+    d = duplicates(runtime)
     if action == LINK:
         d.link(*pair, reason, actor=user.actor, scope=user.reach, audit=note)
     elif action == DISMISS:

@@ -16,7 +16,7 @@ from referral_engine.entrypoints.api.deps import AlertReader
 from referral_engine.entrypoints.api.models import Request as Body
 from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.duplicates import DISMISS, LINK, UNLINK, decided
+from referral_engine.entrypoints.http.duplicates import DISMISS, LINK, UNLINK, decided, duplicates
 from referral_engine.entrypoints.http.problems import problem_responses
 
 router = APIRouter(prefix="/api/person-alerts", tags=["persons"])
@@ -91,7 +91,7 @@ def alerts(
 ) -> AlertPage:
     """The possible duplicates with a case in the caller's regions, newest first: each side's
     region, and its case only where the caller works."""
-    found = runtime.duplicates.alerts(user.reach, open_only=state == "open")
+    found = duplicates(runtime).alerts(user.reach, open_only=state == "open")
     return AlertPage(items=[_out(a) for a in found])
 
 
