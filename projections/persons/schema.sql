@@ -38,3 +38,23 @@ returns boolean language sql stable as $$
             or exists (select from person_reach r where r.case_id = c.case_id
                        and r.mark = any(marks)))
 $$;
+-- Possible duplicates: one row per pair of cases (`low` < `high` by their text), raised on
+-- `case_id` naming `other_case` (each with its region then); where the pair stands (`open`,
+-- `linked`, `dismissed`, `unlinked`), the reason code of the last decision and when.
+create table person_alerts (
+    low uuid not null,
+    high uuid not null,
+    case_id uuid,
+    region text,
+    other_case uuid,
+    other_region text,
+    state text,
+    reason text,
+    raised_at timestamptz,
+    raised_position bigint,
+    decided_at timestamptz,
+    decided_role text,
+    primary key (low, high)
+);
+create index person_alerts_open on person_alerts (state, raised_at);
+create index person_alerts_high on person_alerts (high);

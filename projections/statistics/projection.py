@@ -14,10 +14,13 @@ from typing import Any
 
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.application.statistics import Measure, ReportSpec
+from referral_engine.domain.person_links import LINK, UNLINK
 
-VERSION = 5
+VERSION = 6
+LINKS = True  # it sees links of cases to one person (domain/person_links.py): persons basis
 SUMMARIES = {
     "stat_events": "stat_events_touch",
+    "stat_links": "stat_links_touch",
     "stat_referrals": "stat_referrals_touch",
     "stat_cases": "stat_cases_touch",
     "stat_contrib": "stat_cube_add",
@@ -48,28 +51,15 @@ PROFILE = {
 """Report field -> profile column (the forms of exploitation are folded into one `form`)."""
 CHILD_BANDS = frozenset({"0-11", "12-14", "15-17"})
 
+PERSON = ("region", "sex", "age_group", "age_at_exploitation", "child", "form", "citizenship")
 DIMENSIONS = {
     "year": "to_char(on_date, 'YYYY')",
     "quarter": "to_char(on_date, 'YYYY-\"Q\"Q')",
     "month": "to_char(on_date, 'YYYY-MM')",
-    "region": "nullif(region, '')",
-    "sex": "nullif(sex, '')",
-    "age_group": "nullif(age_group, '')",
-    "age_at_exploitation": "nullif(age_at_exploitation, '')",
-    "child": "nullif(child, '')",
-    "form": "nullif(form, '')",
-    "citizenship": "nullif(citizenship, '')",
-    "screening_actor": "nullif(screening_actor, '')",
-    "indicator": "nullif(indicator, '')",
-    "service": "nullif(service, '')",
-    "agency": "nullif(agency, '')",
-    "rating": "nullif(rating, '')",
-    "reason": "nullif(reason, '')",
-    "outcome": "nullif(outcome, '')",
+    **{c: f"nullif({c}, '')" for c in (*PERSON, "screening_actor", "indicator", "service")},
+    **{c: f"nullif({c}, '')" for c in ("agency", "rating", "reason", "outcome")},
 }
 """Each dimension a report can be cut by, as an expression over its query's rows."""
-
-PERSON = ("region", "sex", "age_group", "age_at_exploitation", "child", "form", "citizenship")
 TIME = ("year", "quarter", "month")
 
 
@@ -106,6 +96,7 @@ DAYS_TO_FIRST_ASSISTANCE = Measure(
 )
 
 
+PERSONS = _title("Persons applying (once each)", "Осіб, які подали заяву (кожна один раз)")
 REPORTS = (
     ReportSpec(
         name="status",
@@ -121,6 +112,7 @@ REPORTS = (
                 TIME + PERSON,
                 _title("Applications received", "Заяв отримано"),
             ),
+            Measure("persons_applied", "persons_applied", "persons", TIME + PERSON, PERSONS),
             Measure(
                 "granted",
                 "granted",
@@ -288,6 +280,13 @@ def form_of(forms: Any) -> str | None:
 
 
 def handle(event: Event, changes: Changes) -> None:
+    if event.link is not None:  # a link of two cases to one person, or its undoing
+        if event.link.event in (LINK, UNLINK):
+            low, high = sorted((event.case_id, event.link.other_case), key=str)
+            row = {"low": low, "high": high, "linked": event.link.event == LINK}
+            row["recorded_at"] = event.recorded_at  # the latest row of a pair by position counts
+            changes.upsert("stat_links", {"position": event.position}, set=row)
+        return
     report, on = event.report, event.occurred_on
     profile: dict[str, Any] = {
         column: report[field] for field, column in PROFILE.items() if field in report

@@ -9,6 +9,12 @@
 select *
 from stat_rows(array['applied'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
 
+-- name: persons_applied
+-- Persons who applied, each once, by their first application: cases linked to one person
+-- (domain/person_links.py, as linked by then) count once.
+select *
+from stat_rows(array['person_applied'], %(from)s, %(to)s, %(as_of)s, %(upto)s)
+
 -- name: granted
 select *
 from stat_rows(array['granted'], %(from)s, %(to)s, %(as_of)s, %(upto)s)

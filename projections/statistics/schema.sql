@@ -80,6 +80,38 @@ create table stat_referrals (
     primary key (case_id, referral_id)
 );
 
+-- Links of two cases to one person, and their undoing (domain/person_links.py), as recorded:
+-- a pair is linked as of a moment when its latest row recorded by then says so. Linked cases,
+-- directly or through others, are one person for the persons basis.
+create table stat_links (
+    position bigint primary key,
+    low uuid not null,
+    high uuid not null,
+    linked boolean not null,
+    recorded_at timestamptz not null
+);
+create index stat_links_low on stat_links (low);
+create index stat_links_high on stat_links (high);
+
+-- The cases linked (now) to one person with any of `cases`, and those cases: what a change of
+-- a case's facts or links recomputes (its first application may be the person's, or stop being).
+create function stat_members(cases uuid[]) returns uuid[] language sql stable
+set search_path from current as $$
+    with recursive pairs as (
+        select distinct on (l.low, l.high) l.low, l.high, l.linked
+        from stat_links l order by l.low, l.high, l.position desc
+    ), edges as (
+        select low as a, high as b from pairs where linked
+        union all
+        select high, low from pairs where linked
+    ), reach(case_id) as (
+        select unnest(cases)
+        union
+        select e.b from reach r join edges e on e.a = r.case_id
+    )
+    select coalesce(array_agg(case_id), array[]::uuid[]) from reach
+$$;
+
 -- The profiles as recorded up to `as_of` and `upto` (a log position: a published report pins
 -- both; both null: the current profiles): those not changed since are the current ones, the
 -- others are folded from their changes recorded by then.
@@ -127,7 +159,7 @@ create function stat_contributions(
     region text, sex text, age_group text, age_at_exploitation text, child text, form text,
     citizenship text, screening_actor text, n int
 ) language sql stable set search_path from current as $$
-    with events as (
+    with recursive events as (
         select e.* from stat_events e
         where (cases is null or e.case_id = any(cases))
           and (as_of is null or e.recorded_at <= as_of) and (upto is null or e.position <= upto)
@@ -169,6 +201,29 @@ create function stat_contributions(
         from events e
         where e.kind in ('assistance', 'applied') and 'first_assistance' = any(kinds)
         group by e.case_id
+    ), pairs as (  -- the links as recorded by then (the persons basis)
+        select distinct on (l.low, l.high) l.low, l.high, l.linked
+        from stat_links l
+        where 'person_applied' = any(kinds)
+          and (as_of is null or l.recorded_at <= as_of) and (upto is null or l.position <= upto)
+        order by l.low, l.high, l.position desc
+    ), edges as (
+        select low as a, high as b from pairs where linked
+        union all
+        select high, low from pairs where linked
+    ), reach(case_id, other) as (
+        select a, b from edges
+        union
+        select r.case_id, e.b from reach r join edges e on e.a = r.other
+    ), persons as (  -- each linked case's person: the smallest case id linked to it
+        select r.case_id, least(r.case_id::text, min(r.other::text)) as person
+        from reach r group by r.case_id
+    ), person_firsts as (  -- each person's first application (by its day, then the log)
+        select distinct on (coalesce(p.person, e.case_id::text)) e.case_id, e.occurred_on, e.region
+        from events e
+        left join persons p on p.case_id = e.case_id
+        where e.kind = 'applied' and 'person_applied' = any(kinds)
+        order by coalesce(p.person, e.case_id::text), e.occurred_on, e.position
     ), counted as (
         select e.case_id, e.kind, e.item, '' as agency, '' as detail, e.occurred_on as on_date,
                -1 as days, e.region, 1 as n
@@ -210,6 +265,11 @@ create function stat_contributions(
                r.assisted_on, r.has_feedback::int, r.region, 1
         from referrals r
         where 'feedback_share' = any(kinds) and r.assisted_on between start and finish
+        union all
+        -- each person once, by their first application (linked cases are one person)
+        select f.case_id, 'person_applied', '', '', '', f.occurred_on, -1, f.region, 1
+        from person_firsts f
+        where f.occurred_on >= start
     )
     select c.case_id, c.kind, c.item, c.agency, c.detail, c.on_date, c.days,
            coalesce(c.region, ''),
@@ -226,7 +286,7 @@ create function stat_kinds() returns text[] language sql immutable as $$
     select array['screened', 'indicator', 'identified', 'applied', 'granted', 'refused',
                  'incomplete', 'assistance', 'pending', 'holding', 'referral_sent',
                  'referral_accepted', 'referral_rejected', 'first_assistance', 'outcome',
-                 'follow_up', 'feedback', 'feedback_reason', 'feedback_share']
+                 'follow_up', 'feedback', 'feedback_reason', 'feedback_share', 'person_applied']
 $$;
 
 -- The current contributions of every case, kept by the triggers below as its facts change.
@@ -273,11 +333,19 @@ create table stat_cube (
 
 -- Recompute the contributions of the cases a write statement touched (SUMMARIES in
 -- projection.py: the engine calls these after each statement on the fact tables).
-create function stat_recompute(cases uuid[]) returns void language sql
+-- (With every case linked to them: the persons basis counts a person by the first application
+-- of any of their cases.)
+create function stat_recompute(changed uuid[]) returns void language sql
 set search_path from current as $$
-    delete from stat_contrib where case_id = any(cases);
+    delete from stat_contrib where case_id = any(stat_members(changed));
     insert into stat_contrib
-    select * from stat_contributions(cases, stat_kinds(), '-infinity', 'infinity', null, null);
+    select * from stat_contributions(stat_members(changed), stat_kinds(), '-infinity',
+                                     'infinity', null, null);
+$$;
+create function stat_links_touch(changed stat_links[], n int) returns void language sql
+set search_path from current as $$
+    select stat_recompute(array(select c.low from unnest(changed) c
+                                union select c.high from unnest(changed) c))
 $$;
 create function stat_events_touch(changed stat_events[], n int) returns void language sql
 set search_path from current as $$

@@ -20,6 +20,7 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
     AssigneeUnsuitable,
@@ -136,6 +137,8 @@ EXAMPLES: list[errors.DomainError] = [
     *(AssigneeUnsuitable("taras.lsa", code) for code in AssigneeUnsuitable.WHY),
     errors.RegionNotAllowed("UA-32", "answer transfers into"),
     errors.RoleNotAllowed("request_transfer", "police", ["lsa_official"]),
+    PersonAlertNotFound("3f0c8e1a-0000-4000-8000-000000000001", "3f0c8e1a-0000-4000-8000-2"),
+    *(PersonAlertClosed(code) for code in PersonAlertClosed.WHY),
 ]
 
 

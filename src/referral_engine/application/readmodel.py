@@ -30,6 +30,17 @@ class PersonValue(NamedTuple):
 NO_PERSONS: Mapping[str, PersonValue] = MappingProxyType({})
 
 
+class PairLink(NamedTuple):
+    """What an event about a pair of cases says (domain/person_links.py): which event
+    (`PossibleDuplicateFound`, `PersonLinked`, `DuplicateDismissed`, `PersonUnlinked`), the
+    other case and its region, and the reason chosen (a code; empty for an alert)."""
+
+    event: str
+    other_case: UUID
+    other_region: str
+    reason: str
+
+
 class Event(NamedTuple):
     """One recorded case event as read models see it (a named tuple: a rebuild builds millions,
     and a tuple is built several times faster than a frozen dataclass)."""
@@ -68,6 +79,9 @@ class Event(NamedTuple):
     """On a transfer (TransferRequested, -Accepted, -Refused, -Withdrawn): `from_region`,
     `to_region` and the coded `reason`; on an assignment (CaseAssigned, CaseUnassigned): the
     `user`. Never personal (a transfer's note stays sealed in the log)."""
+    link: PairLink | None = None
+    """Set on the events about a pair of cases (a possible duplicate, a link, ...), which only
+    read models declaring `LINKS = True` see; their state fields are empty."""
 
     @property
     def opened(self) -> bool:

@@ -307,13 +307,13 @@ class Case(Aggregate):
 
     def __init__(self) -> None:
         self.erased = False
-        self.transfer: PendingTransfer | None = None
-        """The transfer to another region waiting for an answer, if any."""
-        self.assigned_to: str | None = None
-        """The user (caseworker) the case is assigned to, if any."""
+        self.transfer: PendingTransfer | None = None  # a transfer waiting for its answer
+        self.assigned_to: str | None = None  # the caseworker the case is assigned to
         self.imported_from: tuple[str, str] | None = None
         """The register and row id the case was imported from, if it was."""
         self.imported_events = 0
+        self.matches: dict[str, str] = {}
+        """Other case id -> where the pair stands: alerted, linked, ... (person_links.py)."""
         self.workflow_id: str
         self.workflow_version: int
         self.region: str

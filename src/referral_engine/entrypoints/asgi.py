@@ -23,6 +23,7 @@ from referral_engine.entrypoints.api.routers import (
     imports,
     inbox,
     notifications,
+    person_alerts,
     projections,
     reports,
     search,
@@ -109,6 +110,7 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(events.router)
     app.include_router(search.router)
+    app.include_router(person_alerts.router)
     install_pages(app)
     docs.install(app)
     app.add_middleware(Observe)

@@ -97,7 +97,8 @@ class EventNotices:
                 return 0
             events, failures = parking.decoded(self.decode, rows)
             directory = RoundDirectory(conn)
-            news = [e for e in events if e.position > row[1]]  # older ones: history, told nobody
+            # older ones: history, told nobody; a pair's events (duplicates) wait in their queue
+            news = [e for e in events if e.position > row[1] and e.link is None]
             failures += self._told(conn, news, directory, careful=careful)
             if failures:
                 parking.park(conn, NAME, 1, NAME, sorted(failures), rows)

@@ -24,7 +24,8 @@ import orjson
 from eventsourcing.persistence import DatetimeAsISO, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import resolve_topic
 
-from referral_engine.application.readmodel import NO_PERSONS, NO_RENAMES, Event
+from referral_engine.application.readmodel import NO_PERSONS, NO_RENAMES, Event, PairLink
+from referral_engine.domain.person_links import EVENT_NAMES
 from referral_engine.workflows.loader import WorkflowRegistry
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 PROJECTED = (".Opened", ".StepTaken", ".WorkflowMigrated", ".RegionTransfer", ".Assigned")
 """The case events read models see (by topic suffix); others only move their position."""
+PAIRS = tuple(f":{name}" for name in EVENT_NAMES)
+"""The events about a pair of cases (domain/person_links.py): seen only by the read models
+declaring `LINKS = True` (discovery.py)."""
 _NONE: frozenset[str] = frozenset()
 DATETIME = DatetimeAsISO.name
 
@@ -55,7 +59,7 @@ class Decoder:
         """The event as read models see it; None for events they do not see (an erasure)."""
         position, case_id, version, topic, state = row
         if not topic.endswith(PROJECTED):
-            return None
+            return self._pair(row) if topic.endswith(PAIRS) else None
         d = orjson.loads(state)
         current = self._current.get(topic) or self._current_version(topic)
         if self.hot and d.get("class_version", 1) == current:
@@ -98,6 +102,37 @@ class Decoder:
     def recorded_at(self, state: bytes) -> Any:
         """When an event was recorded (its eventsourcing `timestamp`)."""
         return self.transcoder.decode(state)["timestamp"]
+
+    def _pair(self, row: tuple[Any, ...]) -> Event:
+        """An event about a pair of cases, with the case's state fields left empty."""
+        position, case_id, version, _, _ = row
+        d = self.upcast(row)
+        link = PairLink(d["name"], UUID(d["other_case"]), d["other_region"], d["reason"])
+        actor = d["actor"]
+        return Event(
+            position,
+            case_id,
+            version,
+            d["name"],
+            None,
+            None,
+            None,
+            "",
+            d["region"],
+            d["workflow_id"],
+            d["workflow_version"],
+            d["occurred_at"].date(),
+            d["timestamp"],
+            actor["role"],
+            actor["agency"],
+            _NONE,
+            {},
+            None,
+            None,
+            (),
+            (),
+            link=link,
+        )
 
     def _current_version(self, topic: str) -> int:
         version: int = getattr(resolve_topic(topic), "class_version", 1)

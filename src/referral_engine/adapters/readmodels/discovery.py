@@ -31,6 +31,15 @@ class ReadModel:
     rebuilt: str | None = None
     """A schema.sql function computing in one pass, once a rebuild has written every fact, what
     the summaries then keep (their triggers are created after it, not while the bulk writes)."""
+    links: bool = False
+    """Whether its handler sees the events about pairs of cases (`Event.link`: a possible
+    duplicate, a link of two cases to one person...); the others never do."""
+
+    def seen(self, events: list[Event]) -> list[Event]:
+        """The events of a batch its handler sees."""
+        if self.links or not any(e.link is not None for e in events):
+            return events
+        return [e for e in events if e.link is None]
 
 
 def discover(directory: Path) -> dict[str, ReadModel]:
@@ -56,6 +65,7 @@ def discover(directory: Path) -> dict[str, ReadModel]:
             module=module,
             summaries=_summaries(folder.name, schema_sql, getattr(module, "SUMMARIES", {})),
             rebuilt=_rebuilt(folder.name, schema_sql, getattr(module, "REBUILT", None)),
+            links=bool(getattr(module, "LINKS", False)),
         )
     return found
 

@@ -242,7 +242,7 @@ class Projections:
         """Fold and write what can be, park the rest, record the position past them all."""
         self.decode.prepare(rows)
         events, failures = parking.decoded(self.decode, rows)
-        changes, kept, unfolded = parking.folded(model.handle, events)
+        changes, kept, unfolded = parking.folded(model.handle, model.seen(events))
         info = self._info.setdefault(schema, {})
         refused = parking.written(
             conn, model.handle, kept, changes, lambda c: write(conn, schema, c, info)
@@ -259,7 +259,7 @@ class Projections:
     def _changes(self, model: ReadModel, events: list[Event]) -> Changes:
         changes = Changes()
         handle = model.handle
-        for event in events:
+        for event in model.seen(events):
             handle(event, changes)
         return changes
 

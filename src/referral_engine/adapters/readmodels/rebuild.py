@@ -128,7 +128,7 @@ class BlueGreen:
             if after >= last:
                 continue
             mine = events if rows[0][0] > after else [e for e in events if e.position > after]
-            changes, kept, unfolded = parking.folded(m.handle, mine)
+            changes, kept, unfolded = parking.folded(m.handle, m.seen(mine))
             lost = [f for f in undecoded if f.position > after]
             positions[m.name] = last
             yield m, _Batch(rows, kept, changes, lost + unfolded)

@@ -68,6 +68,7 @@ def folds_now(p: Source, name: str, position: int) -> bool:
     with p._connect() as conn:
         rows = p._fetch(conn, position - 1, 1)
         events, failed = parking.decoded(p.decode, rows)
+        events = model.seen(events)
         changes, _, unfolded = parking.folded(model.handle, events)
         if failed or unfolded or not rows or rows[0][0] != position:
             return False

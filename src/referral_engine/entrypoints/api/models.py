@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
@@ -235,6 +235,41 @@ class CaseOut(Response):
             assigned_to=view.assigned_to,
             transfer=TransferOut.model_validate(view.transfer) if view.transfer else None,
             recorded_at=view.recorded_at,
+        )
+
+
+class PossibleDuplicateOut(BaseModel):
+    region: str = Field(description="Where the other case lies")
+    case_id: UUID | None = Field(
+        description="The other case, only where the caller reaches it (else null)"
+    )
+
+
+class CaseOpened(CaseOut):
+    possible_duplicates: list[PossibleDuplicateOut] = Field(
+        default_factory=list,
+        description="Cases anywhere whose person may be this one (same date of birth, a name "
+        "alike); their regions' supervisors are alerted",
+    )
+    duplicate_check: Literal["done", "pending", "not_run"] = Field(
+        default="not_run",
+        description="`pending`: the persons index is being built, the check runs later; "
+        "`not_run`: no name or date of birth recorded",
+    )
+
+    @classmethod
+    def of_checked(cls, case: CaseOut, checked: Any) -> CaseOpened:
+        """The opened case with what its duplicate check found (`Checked` or None)."""
+        found = [] if checked is None else checked.found
+        state: Literal["done", "pending", "not_run"] = "not_run"
+        if checked is not None:
+            state = "pending" if checked.pending else "done"
+        return cls(
+            **case.model_dump(),
+            possible_duplicates=[
+                PossibleDuplicateOut(region=s.region, case_id=s.case_id) for s in found
+            ],
+            duplicate_check=state,
         )
 
 

@@ -67,3 +67,8 @@ SEARCH = Gate(
     "error.no_search_access",
     denied=frozenset({"analyst", "statistician", "admin"}),  # a hit says a person is known
 )
+PERSON_ALERTS = Gate(
+    "only supervisors see and decide possible duplicates",
+    "error.no_alert_access",
+    allowed=frozenset({"supervisor"}),  # of a region holding one of the two cases
+)

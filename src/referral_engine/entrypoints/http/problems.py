@@ -24,6 +24,7 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
 from referral_engine.domain.transfer_errors import (
@@ -79,6 +80,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     TransferNotPossible: 409,
     AssignmentRefused: 409,
     AssigneeUnsuitable: 422,
+    PersonAlertClosed: 409,
 }
 
 HTTP_TYPES = {

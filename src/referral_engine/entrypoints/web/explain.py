@@ -15,6 +15,7 @@ from referral_engine.domain.agency_errors import (
     NotAddressedAgency,
 )
 from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
     AssigneeUnsuitable,
@@ -97,6 +98,8 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Опубліковані показники {publication} не вдалося відтворити: їх треба перевірити",
     ),
     "ErasureRequestNotFound": ("", "Запиту на стирання {request_id} у ваших регіонах немає"),
+    "PersonAlertNotFound": ("", "Можливого збігу цих двох справ у ваших регіонах немає"),
+    "person-alert-closed": ("", "Щодо цих двох справ уже вирішено: вони {why}"),
     "not-found": ("", "Не знайдено"),
     "erasure-request-decided": (
         "",
@@ -222,6 +225,13 @@ MOVING_STEPS = frozenset(
     {"request_transfer", "accept_transfer", "refuse_transfer", "withdraw_transfer", "assign"}
 )
 """The engine's transfer and assignment commands, as a refused role names them."""
+ALERT_CLOSED: dict[str, str] = {
+    # PersonAlertClosed.code: its Ukrainian words
+    "linked": "уже пов’язані з однією особою",
+    "dismissed": "мали збіг, який уже відхилено",
+    "unlinked": "мали зв’язок, який уже скасовано",
+    "open": "не пов’язані: їхній можливий збіг ще не розглянуто",
+}
 REGION_ACTIONS: dict[str, str] = {
     # RegionNotAllowed.action: its Ukrainian words
     "open cases in": "відкривати справи в області",
@@ -283,6 +293,8 @@ def _facts(
         facts["why"] = NOT_CONFIRMABLE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.AgreementConflict):
         facts["why"] = AGREEMENT_CONFLICTS[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, PersonAlertClosed):
+        facts["why"] = ALERT_CLOSED[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, QueryInvalid):
         facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
     if isinstance(exc, TransferNotPossible | AssignmentRefused | AssigneeUnsuitable):

@@ -172,6 +172,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # events the engine records itself, not a workflow step
     "event.PersonalDataErased": ("Personal data erased", "Персональні дані стерто"),
     "event.StatedDateConfirmed": ("Stated date confirmed", "Заявлену дату підтверджено"),
+    "event.PossibleDuplicateFound": ("Possible duplicate found", "Знайдено можливий збіг особи"),
+    "event.PersonLinked": ("Linked to one person", "Пов’язано з однією особою"),
+    "event.DuplicateDismissed": ("Possible duplicate dismissed", "Можливий збіг відхилено"),
+    "event.PersonUnlinked": ("Link to one person undone", "Зв’язок з однією особою скасовано"),
     "event.CaseImported": ("Imported from a past register", "Імпортовано з реєстру минулих років"),
     "event.WorkflowMigrated": (
         "Moved to another version of the workflow",

@@ -118,6 +118,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "dim.outcome": ("Where the person stood", "Становище особи"),
     "basis.cases": ("cases (one per person)", "справи (одна на особу)"),
     "basis.applications": ("applications", "заяви"),
+    "basis.persons": ("persons (linked cases once)", "особи (пов’язані справи один раз)"),
     "basis.decisions": ("decisions", "рішення"),
     "basis.referrals": ("referrals to services", "перенаправлення до послуг"),
     "basis.services": ("services delivered", "надані послуги"),

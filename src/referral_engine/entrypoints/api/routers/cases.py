@@ -18,6 +18,7 @@ from referral_engine.entrypoints.api.deps import Admin, AuditReader, CaseWorker,
 from referral_engine.entrypoints.api.models import (
     AuditPage,
     CaseCreate,
+    CaseOpened,
     CaseOut,
     ErasureCreate,
     HistoryEntryOut,
@@ -32,6 +33,7 @@ from referral_engine.entrypoints.api.routers.erasures import ErasureRequestOut
 from referral_engine.entrypoints.http.access import reach_of
 from referral_engine.entrypoints.http.audit import audited, command, disclosure, done, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
+from referral_engine.entrypoints.http.duplicates import after_command
 from referral_engine.entrypoints.http.metrics import count_command
 from referral_engine.entrypoints.http.problems import problem_responses
 
@@ -98,18 +100,21 @@ def _mark(request: Request, result: StepResult | CaseView) -> None:
 @router.post(
     "",
     status_code=201,
-    response_model=CaseOut,
+    response_model=CaseOpened,
     responses=PROBLEMS,
     dependencies=[audited("case.open")],
 )
 def open_case(
     body: CaseCreate,
     user: CaseWorker,
-    engine: EngineDep,
+    runtime: RuntimeDep,
     request: Request,
     idempotency_key: IdempotencyKey = None,
-) -> CaseOut:
-    """Open a case with the workflow's opening event."""
+) -> CaseOpened:
+    """Open a case with the workflow's opening event. The person is then checked against
+    every region's cases (`possible_duplicates`: a region, and the other case only where the
+    caller reaches it; `duplicate_check`: `pending` while the persons index is being built)."""
+    engine = runtime.engine
     # the answer shows the opening data as this user may see it: known before the command
     shown = Disclosure(engine.workflows.get(body.workflow).personal, user.role)
     shown.data(body.data)
@@ -125,8 +130,9 @@ def open_case(
     )
     _mark(request, result)
     count_command()
+    checked = after_command(runtime, user, result.case_id, body.data)
     view = engine.case(result.case_id, reader=user.actor, scope=user.reach)
-    return _case_out(request, user, engine, view)
+    return CaseOpened.of_checked(_case_out(request, user, engine, view), checked)
 
 
 @router.get(
@@ -249,13 +255,14 @@ def take_step(
     case_id: UUID,
     body: StepCreate,
     user: CaseWorker,
-    engine: EngineDep,
+    runtime: RuntimeDep,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
-    """Fire one workflow trigger, decided on `expected_version`."""
+    """Fire one workflow trigger, decided on `expected_version` (a step recording a name or a
+    date of birth checks the person against every region's cases again)."""
     mark_of(request).detail = {"trigger": body.trigger}
-    result = engine.take_step(
+    result = runtime.engine.take_step(
         case_id,
         body.trigger,
         body.data,
@@ -269,6 +276,8 @@ def take_step(
     )
     _mark(request, result)
     count_command()
+    if not result.replayed:
+        after_command(runtime, user, case_id, body.data)
     return StepOut.of(result)
 
 
