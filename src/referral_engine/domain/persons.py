@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,7 @@ class PersonFields:
     numbers: tuple[str, ...] = ()
     phone_country: str = ""
 
-    @property
+    @cached_property
     def fields(self) -> frozenset[str]:
         birth = (self.birth_date,) if self.birth_date else ()
         return frozenset((*self.names, *birth, *self.phones, *self.numbers))
