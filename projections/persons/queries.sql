@@ -38,13 +38,15 @@ limit %(limit)s
 
 -- name: values_of
 -- The recorded values of some cases, with where each case is and who it is shared with (to
--- rank and show a search's results, or compare two cases): one index look-up per case.
+-- rank and show a search's results, or compare two cases): one index look-up per case; only
+-- the `fields` asked for (null: all).
 select v.case_id, v.field, v.sealed, v.terms, c.region, c.workflow_id, c.workflow_version,
        c.state, c.opened_on,
        array(select r.mark from person_reach r where r.case_id = c.case_id) as marks
 from unnest(%(cases)s::uuid[]) as x(case_id)
 cross join lateral (select * from person_cases c where c.case_id = x.case_id) c
-cross join lateral (select * from person_values v where v.case_id = x.case_id) v
+cross join lateral (select * from person_values v where v.case_id = x.case_id
+                     and (%(fields)s::text[] is null or v.field = any(%(fields)s))) v
 
 -- name: matches
 -- Cases anywhere (no need-to-know: a duplicate check) recording a date of birth sharing a term

@@ -24,7 +24,7 @@ from referral_engine.domain.persons import PersonFields
 from referral_engine.workflows.loader import WorkflowRegistry
 
 PERSONS = "persons"
-CANDIDATES = 60
+CANDIDATES = 40
 """How many cases the index hands over for ranking at most."""
 NAME_PARTS = 4
 """The longest words of a name searched for (the index intersects one condition per word)."""
@@ -134,7 +134,8 @@ class Search:
         if not cases:
             return []
         self.blind.warm(cases)
-        rows = self.models.query(PERSONS, "values_of", {"cases": cases})
+        fields = None if parsed.other else self._who_fields()  # a phone or number: all
+        rows = self.models.query(PERSONS, "values_of", {"cases": cases, "fields": fields})
         opened: dict[UUID, dict[str, Any]] = {}
         terms: dict[UUID, set[bytes]] = {}
         about: dict[UUID, dict[str, Any]] = {}
@@ -185,6 +186,12 @@ class Search:
             shown,
             born_matches,
         )
+
+    def _who_fields(self) -> list[str]:
+        """The fields ranking reads when the query is a name: names and dates of birth."""
+        found = {n for w in self.workflows for n in w.persons.names}
+        found.update(w.persons.birth_date for w in self.workflows if w.persons.birth_date)
+        return sorted(found)
 
     def _countries(self) -> list[str]:
         return sorted({w.persons.phone_country for w in self.workflows if w.persons.phone_country})
