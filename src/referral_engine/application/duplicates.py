@@ -120,6 +120,10 @@ class Duplicates:
                 break
             except IntegrityError:
                 continue
+        return self.open_sides(case_id)
+
+    def open_sides(self, case_id: UUID) -> list[Side]:
+        """The other case of each open alert this case is part of, where it lies now."""
         case = self._case(case_id)
         return [
             Side(self._case(UUID(o)).region, UUID(o))
