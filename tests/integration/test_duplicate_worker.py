@@ -53,7 +53,7 @@ def test_the_worker_raises_the_alert_no_command_checked(pg_runtime: Runtime) -> 
         live.stop()
     [alert] = of(pg_runtime).alerts(supervisor(KHARKIV))
     assert {alert.low, alert.high} == {first, second}
-    assert checks.position() == pg_runtime.projections.head() - 1  # all but the alert's event
+    assert checks.position() >= pg_runtime.projections.head() - 1  # the alert's own event aside
 
 
 def test_the_worker_waits_for_the_index_and_keeps_its_place_while_not_ready(
