@@ -9,9 +9,9 @@ names at least `SIMILARITY` alike); each confirmed pair not known yet is recorde
 the check has run, and a second check of the same pair records nothing.
 
 If the read model is not ready (being built), the command still succeeds and the check is
-skipped (`check` returns None, the API answers `duplicate_check: pending`); `recheck` runs it
-again for given cases. Nothing calls `recheck` on its own yet: a worker following the log after
-the persons read model (crash or not-ready retries) is still to be wired (docs/persons.md).
+skipped (`check` returns None, the API answers `duplicate_check: pending`); the worker that
+follows the log behind the persons read model (adapters/duplicate_checks.py) runs it again, and
+`recheck` does for given cases.
 
 Supervisors list the open alerts of their regions (`alerts`), and link, dismiss or unlink a pair,
 each recorded on both cases in one transaction.
@@ -120,6 +120,10 @@ class Duplicates:
                 break
             except IntegrityError:
                 continue
+        return self.open_sides(case_id)
+
+    def open_sides(self, case_id: UUID) -> list[Side]:
+        """The other case of each open alert this case is part of, where it lies now."""
         case = self._case(case_id)
         return [
             Side(self._case(UUID(o)).region, UUID(o))

@@ -193,6 +193,30 @@ class Search:
         found.update(w.persons.birth_date for w in self.workflows if w.persons.birth_date)
         return sorted(found)
 
+    def names(self, cases: list[UUID], scope: Scope) -> dict[UUID, tuple[str, str]]:
+        """The person's name (and its field) of each of these cases that `scope` may read it
+        on (the others, and erased cases, left out): for pages listing cases by id, such as
+        duplicate alerts."""
+        if not cases:
+            return {}
+        self.blind.warm(cases)
+        shown: dict[UUID, tuple[str, str]] = {}
+        fields = self._who_fields()
+        for v in self.models.query(PERSONS, "values_of", {"cases": cases, "fields": fields}):
+            workflow = self.workflows.get(v["workflow_id"], v["workflow_version"])
+            persons = workflow.persons
+            if not persons.names or v["field"] != persons.names[0] or v["case_id"] in shown:
+                continue
+            sight = sight_by_marks(
+                workflow.access, v["workflow_id"], v["region"], v.get("marks") or (), scope
+            )
+            if sight is None or not _may_read(workflow, persons, scope, sight):
+                continue
+            clear = self.blind.open(v["case_id"], v["field"], v["sealed"])
+            if isinstance(clear, str) and clear.strip():
+                shown[v["case_id"]] = clear, v["field"]
+        return shown
+
     def _countries(self) -> list[str]:
         return sorted({w.persons.phone_country for w in self.workflows if w.persons.phone_country})
 

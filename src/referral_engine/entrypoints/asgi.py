@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from referral_engine.adapters.duplicate_checks import DuplicateWorker
 from referral_engine.adapters.notifications.worker import NotificationWorker
 from referral_engine.adapters.readmodels.worker import LiveWorker, Tailing
 from referral_engine.bootstrap import Runtime, build
@@ -33,6 +34,7 @@ from referral_engine.entrypoints.api.routers import (
 )
 from referral_engine.entrypoints.http import problems
 from referral_engine.entrypoints.http.clients import ForwardedClient
+from referral_engine.entrypoints.http.duplicates import duplicates
 from referral_engine.entrypoints.http.headers import SecurityHeaders
 from referral_engine.entrypoints.http.imports import API_PATH as IMPORT_API
 from referral_engine.entrypoints.http.imports import PAGE_PATH as IMPORT_PAGE
@@ -51,7 +53,8 @@ def create_app(
     """The app on a given runtime, or on one built from the environment at startup.
 
     With live projections (the default when built from the environment) a worker thread keeps
-    the read models caught up in this process; with live notifications and live webhooks
+    the read models caught up in this process, and another runs the duplicate checks behind the
+    persons read model; with live notifications and live webhooks
     (likewise, unless `run_notifications` or `run_webhooks` is off) two more tell users what
     concerns them and feed the webhook outbox and send its deliveries. Given a runtime (tests),
     only the workers asked for start.
@@ -71,6 +74,8 @@ def create_app(
         workers: list[Tailing] = []
         if live and (owned or live_projections):
             workers.append(LiveWorker(rt.projections))
+            # behind the persons read model: the duplicate checks a command could not run
+            workers.append(DuplicateWorker(rt.projections, duplicates(rt)))
         if notices and (owned or live_notifications):
             scan = rt.settings.notification_scan_seconds
             workers.append(NotificationWorker(rt.notifier, scan_seconds=scan))

@@ -142,14 +142,19 @@ def _known(models: Mapping[str, object], name: str | None) -> None:
 def projections_run(
     poll: Poll = 1.0,
 ) -> None:
-    """Run the live projection workers in the foreground (until interrupted)."""
+    """Run the live projection workers in the foreground (until interrupted), with the
+    duplicate checks behind the persons read model."""
+    from referral_engine.adapters.duplicate_checks import DuplicateWorker
     from referral_engine.adapters.readmodels.worker import LiveWorker
+    from referral_engine.entrypoints.http.duplicates import duplicates
 
     with runtime() as rt:
         worker = LiveWorker(rt.projections, poll_seconds=poll)
+        checks = DuplicateWorker(rt.projections, duplicates(rt), poll_seconds=poll)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         worker.start()
+        checks.start()
         out.print(f"projection workers running on {rt.display_url}; Ctrl-C to stop")
         try:
             while not stop.wait(0.5):
@@ -157,4 +162,5 @@ def projections_run(
         except KeyboardInterrupt:
             pass
         finally:
+            checks.stop()
             worker.stop()

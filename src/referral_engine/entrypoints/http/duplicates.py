@@ -17,6 +17,7 @@ from referral_engine.domain.errors import CaseNotFound
 from referral_engine.entrypoints.http.audit import command, mark_of
 
 LINK, DISMISS, UNLINK = "person.link", "person.dismiss", "person.unlink"
+ALERTS = "person.alerts"
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,18 @@ def after_command(
     sides = duplicates(runtime).check(case_id)
     if sides is None:
         return Checked((), pending=True)
-    return Checked(tuple(Side(s.region, _reached(runtime, user, s.case_id)) for s in sides))
+    return Checked(tuple(Side(s.region, reached(runtime, user, s.case_id)) for s in sides))
 
 
-def _reached(runtime: Runtime, user: User, case_id: UUID | None) -> UUID | None:
+def told(runtime: Runtime, user: User, case_id: UUID) -> tuple[Side, ...]:
+    """The case's open alerts as its opener is told of them (the page after the command):
+    each other case's region, and its id only where `user` reaches it."""
+    sides = duplicates(runtime).open_sides(case_id)
+    return tuple(Side(s.region, reached(runtime, user, s.case_id)) for s in sides)
+
+
+def reached(runtime: Runtime, user: User, case_id: UUID | None) -> UUID | None:
+    """The case id if `user` may read that case, else None ("a case in <region>")."""
     if case_id is None:
         return None
     try:
@@ -74,3 +83,17 @@ def decided(
     else:
         d.unlink(*pair, actor=user.actor, scope=user.reach, audit=note)
     mark_of(request).written = True
+
+
+def names_shown(
+    request: Request, runtime: Runtime, user: User, cases: list[tuple[UUID, str]]
+) -> dict[UUID, str]:
+    """The person's name of each of these cases (id, region) that `user` may read it on; each
+    case whose name is shown gets its own audit entry, as a search's results do."""
+    names = runtime.search.names([c for c, _ in cases], user.reach)
+    regions = dict(cases)
+    mark = mark_of(request)
+    for case_id, (_, field) in names.items():
+        read = {"via": ALERTS, "personal_fields": [field]}
+        mark.cases.append((case_id, regions[case_id], read))
+    return {case_id: name for case_id, (name, _) in names.items()}

@@ -22,6 +22,7 @@ from referral_engine.entrypoints.web.routes import (
     inbox,
     notifications,
     oversight,
+    person_alerts,
     queue,
     reports,
     search,
@@ -51,5 +52,6 @@ def install(app: FastAPI) -> None:
         agencies,
         notifications,
         search,
+        person_alerts,
     ):
         app.include_router(module.router)

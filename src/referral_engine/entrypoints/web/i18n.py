@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
+from referral_engine.entrypoints.web.i18n_alerts import ALERTS
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
@@ -348,6 +349,7 @@ MESSAGES |= {
     **SIGN_IN,
     **NOTIFICATIONS,
     **SEARCH,
+    **ALERTS,
 }
 
 

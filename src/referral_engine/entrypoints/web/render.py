@@ -20,6 +20,7 @@ from referral_engine.domain.regions import Region
 from referral_engine.domain.rules import receiving_roles
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
+from referral_engine.entrypoints.http.duplicates import duplicates
 from referral_engine.entrypoints.web import explain, moves
 from referral_engine.entrypoints.web.cookies import session, set_session
 from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
@@ -62,6 +63,8 @@ def nav(user: User | None, receiving: frozenset[str] = frozenset()) -> list[tupl
         items.append(("/cases", "nav.cases"))
     if gates.DEADLINES.admits(user.role):
         items.append(("/deadlines", "nav.deadlines"))
+    if gates.PERSON_ALERTS.admits(user.role):
+        items.append(("/person-alerts", "nav.person_alerts"))
     if gates.AUDIT.admits(user.role):
         items.append(("/audit", "nav.audit"))
     if gates.IMPORTS.admits(user.role):
@@ -156,6 +159,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     user: User | None = getattr(request.state, "user", None)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context.setdefault("unread", unread(request, user))
+    context.setdefault("alerts_open", alerts_open(request, user))
     agency_name = agency_names(request, lang)
     html = ENV.get_template(template).render(
         request=request,
@@ -202,6 +206,18 @@ def unread(request: Request, user: User | None) -> str | None:
     except Exception:
         return None
     return f"{UNREAD_SHOWN}+" if count > UNREAD_SHOWN else str(count)
+
+
+def alerts_open(request: Request, user: User | None) -> int | None:
+    """How many possible duplicates wait for a supervisor of the user's regions, for the
+    header; None for other roles, or when it cannot be read (the header never fails a page)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if user is None or runtime is None or not gates.PERSON_ALERTS.admits(user.role):
+        return None
+    try:
+        return len(duplicates(runtime).alerts(user.reach))
+    except Exception:
+        return None
 
 
 def error_page(

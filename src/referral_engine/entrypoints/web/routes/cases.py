@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
@@ -17,10 +18,12 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.audit import audited, command
 from referral_engine.entrypoints.http.deps import RuntimeDep
+from referral_engine.entrypoints.http.duplicates import Checked, after_command, duplicates, told
 from referral_engine.entrypoints.http.problems import status_of
-from referral_engine.entrypoints.web import explain, forms, stepping
+from referral_engine.entrypoints.web import alerts, explain, forms, stepping
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
@@ -112,7 +115,7 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
             request, user, workflow, values=data, region=region, error=exc, status=status_of(exc)
         )
     stepping.recorded(request, result)
-    return done(result)
+    return done(result, after_command(runtime, user, result.case_id, data))
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse, dependencies=[audited("case.read")])
@@ -138,7 +141,8 @@ def take_step(
         failed = (trigger, referral_id, data, exc)
         return _case_page(request, user, runtime, view, failed=failed, status=status_of(exc))
     stepping.recorded(request, result)
-    return done(result)
+    checked = None if result.replayed else after_command(runtime, user, case_id, data)
+    return done(result, checked)
 
 
 def case_page_after(
@@ -154,9 +158,12 @@ def case_page_after(
     return _case_page(request, user, runtime, view, moved=moved, status=status)
 
 
-def done(result: StepResult) -> RedirectResponse:
-    """After a command, the case page (a reload does not post the form again)."""
+def done(result: StepResult, checked: Checked | None = None) -> RedirectResponse:
+    """After a command, the case page (a reload does not post the form again); after the
+    duplicate check, saying whether it found a match (shown) or is to run later."""
     target = f"/cases/{result.case_id}?done={result.event}&version={result.version}"
+    if checked is not None and (checked.pending or checked.found):
+        target += "&duplicates=" + ("pending" if checked.pending else "found")
     return RedirectResponse(target, status_code=303)
 
 
@@ -207,7 +214,26 @@ def _case_page(
         changes=changes,
         done=_done_event(request, workflow),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
+        **_duplicates(request, user, runtime, view.id),
     )
+
+
+def _duplicates(request: Request, user: User, runtime: Runtime, case_id: UUID) -> dict[str, Any]:
+    """The opener's notice after the duplicate check (`?duplicates=`), and for a supervisor
+    the case's possible duplicates and links (while the persons index is built: none)."""
+    said = request.query_params.get("duplicates")
+    pairs = []
+    if gates.PERSON_ALERTS.admits(user.role):
+        try:
+            found = duplicates(runtime).of_case(case_id, user.reach)
+            pairs = alerts.shown(request, runtime, user, found)
+        except LookupError:
+            pairs = []
+    return {
+        "known": told(runtime, user, case_id) if said == "found" else (),
+        "pending": said == "pending",
+        "pairs": pairs,
+    }
 
 
 def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:
