@@ -84,12 +84,21 @@ GATES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/cases/{case_id}/stated-dates"): None,
     ("POST", "/api/cases/{case_id}/referrals"): None,
     ("POST", "/api/cases/{case_id}/referrals/{referral_id}/steps"): None,
+    ("POST", "/api/cases/{case_id}/transfers"): None,
+    ("POST", "/api/cases/{case_id}/transfers/accept"): None,
+    ("POST", "/api/cases/{case_id}/transfers/refuse"): None,
+    ("POST", "/api/cases/{case_id}/transfers/withdraw"): None,
+    ("POST", "/api/cases/{case_id}/assignment"): None,
     ("GET", "/cases"): None,
     ("GET", "/cases/new"): None,
     ("POST", "/cases/new"): None,
     ("GET", "/cases/{case_id}"): None,
     ("GET", "/cases/{case_id}/history"): None,
     ("POST", "/cases/{case_id}/steps"): None,
+    ("POST", "/cases/{case_id}/transfers"): None,
+    ("POST", "/cases/{case_id}/transfers/answer"): None,
+    ("POST", "/cases/{case_id}/transfers/withdraw"): None,
+    ("POST", "/cases/{case_id}/assignment"): None,
 }
 LISTS = {("GET", "/api/cases"), ("GET", "/cases")}
 OPENS = {("POST", "/api/cases"), ("GET", "/cases/new"), ("POST", "/cases/new")}  # no case yet
@@ -163,6 +172,11 @@ def api_request(
         "/api/cases/{case_id}/referrals/{referral_id}/steps": {"trigger": "accept"},
         "/api/cases/{case_id}/erase": {"reason": ""},  # refused as invalid once reached
         "/api/cases/{case_id}/stated-dates": {"version": 1, "reason": "Paper file"},
+        "/api/cases/{case_id}/transfers": {"region": LVIV, "reason": "person_moved"},
+        "/api/cases/{case_id}/transfers/accept": {},
+        "/api/cases/{case_id}/transfers/refuse": {"reason": "not_resident"},
+        "/api/cases/{case_id}/transfers/withdraw": {},
+        "/api/cases/{case_id}/assignment": {"user": None},
     }
     if method == "GET":
         return client.get(url, headers=auth)

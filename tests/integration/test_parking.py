@@ -161,6 +161,7 @@ def test_the_live_worker_goes_on_past_a_poison_event(runtime: Runtime) -> None:
         "case_queue": 1,  # the NUL agency in the cases it is shared with (need-to-know)
         "fragile": 2,
         "inbox": 1,  # the NUL agency addressed by the referral
+        "persons": 1,  # the NUL agency's reach mark (search keeps need-to-know as the queue)
         "referrals": 1,
         "statistics": 1,  # the referral's agency
     }

@@ -22,6 +22,7 @@ from referral_engine.entrypoints.http.problems import problem_responses
 router = APIRouter(prefix="/api/person-alerts", tags=["persons"])
 PROBLEMS = problem_responses(
     {
+        400: "The body is not UTF-8 text",
         401: "No valid bearer token",
         403: "Only supervisors see and decide possible duplicates",
         404: "No such pair of cases in the caller's regions",

@@ -19,9 +19,23 @@ from referral_engine.entrypoints.http.access import assignee, reach_of
 from referral_engine.entrypoints.http.audit import audited, command, done, mark_of
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
+from referral_engine.entrypoints.http.problems import problem_responses
 from referral_engine.entrypoints.http.text import FreeText, Name
 
 router = APIRouter(tags=["transfers"])
+PROBLEMS = problem_responses(
+    {
+        400: "The body is not UTF-8 text",
+        401: "No valid bearer token",
+        403: "Role or region not allowed to take this step",
+        404: "No such case in your regions",
+        409: "No transfer waiting (or one already), a stale version, an unchanged assignment",
+        413: "Body too large",
+        422: "Invalid input: a region or reason not in the workflow, a user who cannot work "
+        "on the case",
+        503: "The database or the audit log is unavailable",
+    }
+)
 Reason = Annotated[Name, Field(min_length=1, max_length=100)]
 Note = Annotated[
     FreeText,
@@ -82,6 +96,7 @@ def _answered(request: Request, result: StepResult) -> StepOut:
 
 @router.post(
     "/api/cases/{case_id}/transfers",
+    responses=PROBLEMS,
     status_code=201,
     response_model=StepOut,
     dependencies=[audited("case.transfer")],
@@ -112,6 +127,7 @@ def request_transfer(
 
 @router.post(
     "/api/cases/{case_id}/transfers/accept",
+    responses=PROBLEMS,
     response_model=StepOut,
     dependencies=[audited("case.transfer_answer")],
 )
@@ -142,6 +158,7 @@ def accept_transfer(
 
 @router.post(
     "/api/cases/{case_id}/transfers/refuse",
+    responses=PROBLEMS,
     response_model=StepOut,
     dependencies=[audited("case.transfer_answer")],
 )
@@ -171,6 +188,7 @@ def refuse_transfer(
 
 @router.post(
     "/api/cases/{case_id}/transfers/withdraw",
+    responses=PROBLEMS,
     response_model=StepOut,
     dependencies=[audited("case.transfer_withdraw")],
 )
@@ -196,6 +214,7 @@ def withdraw_transfer(
 
 @router.post(
     "/api/cases/{case_id}/assignment",
+    responses=PROBLEMS,
     response_model=StepOut,
     dependencies=[audited("case.assign")],
 )
@@ -225,6 +244,7 @@ def assign(
 
 @router.get(
     "/api/transfers",
+    responses=PROBLEMS,
     response_model=list[TransferWaiting],
     dependencies=[audited("case.transfers_waiting")],
 )
