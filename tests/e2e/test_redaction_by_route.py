@@ -170,10 +170,8 @@ ROUTES_WITHOUT_CASE_DATA = {
     ("POST", "/api/cases/{case_id}/stated-dates"): "answers an outcome (version, state, event), "
     "like a command; it takes and shows no personal data",
     ("GET", "/api/cases/{case_id}/personal-data-reads"): "audit entries: field names, no values",
-    **{
-        (method, path): "a transfer or an assignment: answers an outcome, like a command (a "
-        "transfer's note is taken, sealed, never shown back)"
-        for method, path in (
+    **dict.fromkeys(
+        (
             ("POST", "/api/cases/{case_id}/transfers"),
             ("POST", "/api/cases/{case_id}/transfers/accept"),
             ("POST", "/api/cases/{case_id}/transfers/refuse"),
@@ -183,8 +181,10 @@ ROUTES_WITHOUT_CASE_DATA = {
             ("POST", "/cases/{case_id}/transfers/answer"),
             ("POST", "/cases/{case_id}/transfers/withdraw"),
             ("POST", "/cases/{case_id}/assignment"),
-        )
-    },
+        ),
+        "a transfer or an assignment: answers an outcome, like a command (a transfer's note is "
+        "taken, sealed, never shown back)",
+    ),
     ("GET", "/cases"): "the queue page: the case_queue read model",
     ("GET", "/cases/new"): "an empty form",
     ("POST", "/cases/new"): "redirects; a failure shows only what the user typed",
