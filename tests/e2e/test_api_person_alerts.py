@@ -5,6 +5,7 @@ for others), link / dismiss / unlink with their statuses and audit entries."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
@@ -101,3 +102,17 @@ def test_a_decision_shows_neither_side_the_other_case_outside_its_regions(
         assert mine["id"] not in told.text, name
     seen = client.get(f"/api/cases/{mine['id']}/history", headers=callers["lsa"].auth)
     assert theirs["id"] not in seen.text
+
+
+def test_a_pair_with_an_unknown_case_is_refused_like_one_outside_the_regions(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    """A supervisor cannot tell, from the refusal, whether a case outside their regions
+    exists: a pair naming a case that does not exist is as unknown as one nobody alerted."""
+    callers.add(pg_runtime, "lviv-sup", "supervisor", "lsa-lvivska", ["UA-46"])
+    existing = open_case(client, callers["screener"], **OLENA)["id"]
+    lviv = callers["lviv-sup"].auth
+    body = {"reason": "same_document"}
+    for first, second in ((existing, uuid4()), (uuid4(), existing), (uuid4(), uuid4())):
+        refused = client.post(f"/api/person-alerts/{first}/{second}/link", json=body, headers=lviv)
+        assert_problem(refused, 404, "person-alert-not-found")

@@ -269,7 +269,10 @@ class Duplicates:
         decide: Any,
         reason: str,
     ) -> None:
-        a, b = self._case(case_id), self._case(other)
+        try:
+            a, b = self._case(case_id), self._case(other)
+        except CaseNotFound:  # as unknown as a pair outside the caller's regions: no oracle
+            raise PersonAlertNotFound(case_id, other) from None
         if not person_links.may_act(scope, (a.region, b.region)):
             raise PersonAlertNotFound(case_id, other)  # neither case is theirs: none exists
         # one correlation for both sides' events, naming neither case: each side's history is
