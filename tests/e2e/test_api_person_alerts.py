@@ -5,6 +5,7 @@ for others), link / dismiss / unlink with their statuses and audit entries."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
@@ -77,3 +78,41 @@ def test_the_opener_learns_the_region_and_both_supervisors_decide(
     assert ("person.link", 200, KYIV) in done and ("person.unlink", 200, KHARKIV) in done
     assert any(a == "person.dismiss" and s == 409 for a, s, _ in done)
     assert "Shevchenko" not in str(entries) and "Шевченко" not in str(entries)
+
+
+def test_a_decision_shows_neither_side_the_other_case_outside_its_regions(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    """The pair events recorded on both cases (and their correlation) name no case id: a
+    Kharkiv caseworker reading their case's history after a Kyiv supervisor's link, dismissal
+    or undo must not learn which Kyiv case it was."""
+    callers.add(pg_runtime, "kharkiv-screener", "nrm_actor", "ngo-synthetic", [KHARKIV])
+    callers.add(pg_runtime, "kharkiv-lsa", "lsa_official", "lsa-kharkivska", [KHARKIV])
+    theirs = open_case(client, callers["kharkiv-screener"], KHARKIV, **OLENA)
+    pg_runtime.projections.catch_up()
+    mine = open_case(client, callers["screener"], **OLENA)
+    pair = f"/api/person-alerts/{mine['id']}/{theirs['id']}"
+    sup = callers["supervisor"].auth
+    assert client.post(f"{pair}/link", json={"reason": "same_details"}, headers=sup).is_success
+    assert client.post(f"{pair}/unlink", headers=sup).is_success
+    for name in ("kharkiv-screener", "kharkiv-lsa"):
+        told = client.get(f"/api/cases/{theirs['id']}/history", headers=callers[name].auth)
+        assert told.status_code == 200, told.text
+        assert {"PersonLinked", "PersonUnlinked"} <= {e["event"] for e in told.json()}
+        assert mine["id"] not in told.text, name
+    seen = client.get(f"/api/cases/{mine['id']}/history", headers=callers["lsa"].auth)
+    assert theirs["id"] not in seen.text
+
+
+def test_a_pair_with_an_unknown_case_is_refused_like_one_outside_the_regions(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    """A supervisor cannot tell, from the refusal, whether a case outside their regions
+    exists: a pair naming a case that does not exist is as unknown as one nobody alerted."""
+    callers.add(pg_runtime, "lviv-sup", "supervisor", "lsa-lvivska", ["UA-46"])
+    existing = open_case(client, callers["screener"], **OLENA)["id"]
+    lviv = callers["lviv-sup"].auth
+    body = {"reason": "same_document"}
+    for first, second in ((existing, uuid4()), (uuid4(), existing), (uuid4(), uuid4())):
+        refused = client.post(f"/api/person-alerts/{first}/{second}/link", json=body, headers=lviv)
+        assert_problem(refused, 404, "person-alert-not-found")

@@ -101,3 +101,29 @@ def test_the_search_page_posts_the_query_and_words_everything(
     client.get("/lang/uk?next=/")
     ukrainian = post_form(client, "/search", "/search", {"q": "шевченко"})
     assert "Знайдені особи" in ukrainian.text and "Київська" in ukrainian.text
+
+
+def test_a_search_never_tests_a_value_the_reader_may_not_read(
+    client: TestClient, callers: Callers, pg_runtime: Runtime
+) -> None:
+    """A shelter reaches a case only through its referral, which does not share the
+    application number: searching that number must not find the case (the hit would confirm a
+    guess of a value the shelter may not read), while the shared name still finds it."""
+    case = open_case(client, callers["screener"], **OLENA)
+    case_id = case["id"]
+    path = ["record_consent", *path_to(workflow(), "application_registered")]
+    version = walk(client, callers, case_id, case["version"], *path)
+    assert send_referral(client, callers["lsa"], case_id, version).status_code == 201
+    pg_runtime.projections.catch_up()
+    seen = client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth).json()
+    number = seen["data"]["application_number"]
+    assert isinstance(number, str) and number
+    shelter = client.get(f"/api/cases/{case_id}", headers=callers["shelter"].auth).json()
+    assert shelter["data"]["application_number"] == {"redacted": "not-permitted"}
+
+    assert [i["case_id"] for i in search(client, callers["lsa"], number).json()["items"]] == [
+        case_id
+    ]
+    assert search(client, callers["shelter"], number).json()["items"] == []
+    found = search(client, callers["shelter"], "Olena Shevchenko").json()["items"]
+    assert [i["case_id"] for i in found] == [case_id]

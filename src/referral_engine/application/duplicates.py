@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -269,10 +269,15 @@ class Duplicates:
         decide: Any,
         reason: str,
     ) -> None:
-        a, b = self._case(case_id), self._case(other)
+        try:
+            a, b = self._case(case_id), self._case(other)
+        except CaseNotFound:  # as unknown as a pair outside the caller's regions: no oracle
+            raise PersonAlertNotFound(case_id, other) from None
         if not person_links.may_act(scope, (a.region, b.region)):
             raise PersonAlertNotFound(case_id, other)  # neither case is theirs: none exists
-        ctx = Context(actor, self.clock(), correlation_id=f"persons:{a.id}:{b.id}")
+        # one correlation for both sides' events, naming neither case: each side's history is
+        # read by its own region, which must not learn the other case's id from it
+        ctx = Context(actor, self.clock(), correlation_id=str(uuid4()))
         version = a.version, b.version
         decide(a, b, reason, ctx)
         here = a if scope.covers(a.region) else b

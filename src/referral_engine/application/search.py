@@ -137,13 +137,14 @@ class Search:
         fields = None if parsed.other else self._who_fields()  # a phone or number: all
         rows = self.models.query(PERSONS, "values_of", {"cases": cases, "fields": fields})
         opened: dict[UUID, dict[str, Any]] = {}
-        terms: dict[UUID, set[bytes]] = {}
+        terms: dict[UUID, dict[str, set[bytes]]] = {}
         about: dict[UUID, dict[str, Any]] = {}
         for v in rows:
             clear = self.blind.open(v["case_id"], v["field"], v["sealed"])
             if clear is not None:
                 opened.setdefault(v["case_id"], {})[v["field"]] = clear
-                terms.setdefault(v["case_id"], set()).update(bytes(t) for t in v["terms"] or ())
+                hashes = {bytes(t) for t in v["terms"] or ()}
+                terms.setdefault(v["case_id"], {})[v["field"]] = hashes
                 about[v["case_id"]] = v
         hits = [self._hit(parsed, about[c], opened[c], terms[c], scope) for c in opened]
         return sorted((h for h in hits if h is not None), key=lambda h: (-h.score, str(h.case_id)))
@@ -152,16 +153,23 @@ class Search:
         self,
         parsed: Parsed,
         row: Mapping[str, Any],
-        clear: Mapping[str, Any],
-        terms: set[bytes],
+        values: Mapping[str, Any],
+        by_field: Mapping[str, set[bytes]],
         scope: Scope | None,
     ) -> Hit | None:
+        """The case as a hit, judged only on the values the reader may read on it (a match on
+        another would confirm a guess of it); None when none of those matches."""
         workflow = self.workflows.get(row["workflow_id"], row["workflow_version"])
         persons = workflow.persons
         sight = sight_by_marks(
             workflow.access, row["workflow_id"], row["region"], row.get("marks") or (), scope
         )
         if scope is not None and sight is None:
+            return None
+        readable = [f for f in values if _matchable(workflow, f, scope, sight)]
+        clear = {f: values[f] for f in readable}
+        terms = set().union(*(by_field[f] for f in readable))
+        if not any(not terms.isdisjoint(p) for p in parsed.parts):
             return None
         names = [str(clear[f]) for f in persons.names if isinstance(clear.get(f), str)]
         similarity = max((person_terms.similarity(parsed.query, n) for n in names), default=0.0)
@@ -173,7 +181,7 @@ class Search:
         if not parsed.query.names:  # a search by number, phone or date only: the parts decide
             score = round(matched * 0.9 + (0.1 if born_matches else 0.0), 4)
         shown = None
-        if names and (scope is None or _may_read(workflow, persons, scope, sight)):
+        if names and (scope is None or _may_read(workflow, persons.names[0], scope, sight)):
             shown = names[0]
         return Hit(
             row["case_id"],
@@ -210,7 +218,7 @@ class Search:
             sight = sight_by_marks(
                 workflow.access, v["workflow_id"], v["region"], v.get("marks") or (), scope
             )
-            if sight is None or not _may_read(workflow, persons, scope, sight):
+            if sight is None or not _may_read(workflow, v["field"], scope, sight):
                 continue
             clear = self.blind.open(v["case_id"], v["field"], v["sealed"])
             if isinstance(clear, str) and clear.strip():
@@ -221,10 +229,10 @@ class Search:
         return sorted({w.persons.phone_country for w in self.workflows if w.persons.phone_country})
 
 
-def _may_read(workflow: Any, persons: PersonFields, scope: Scope, sight: Any) -> bool:
-    """Whether the reader may read the case's name: a role the workflow lets read it, and, for a
-    reader reaching the case only through a referral, a name the workflow shares with one."""
-    field = persons.names[0]
+def _may_read(workflow: Any, field: str, scope: Scope, sight: Any) -> bool:
+    """Whether the reader may read one of the case's person's fields: a role the workflow lets
+    read it, and, for a reader reaching the case only through a referral, a field the workflow
+    shares with one."""
     readers: Collection[str] = workflow.personal.get(field, frozenset())
     if scope.role is None or scope.role not in readers:
         return False
@@ -232,6 +240,12 @@ def _may_read(workflow: Any, persons: PersonFields, scope: Scope, sight: Any) ->
         shared = workflow.referrals.shared_fields if workflow.referrals else frozenset()
         return field in shared
     return True
+
+
+def _matchable(workflow: Any, field: str, scope: Scope | None, sight: Any) -> bool:
+    """Whether a search may match on the field: one the reader may read (an internal tool's
+    scope, with no role, matches on every field)."""
+    return scope is None or scope.role is None or _may_read(workflow, field, scope, sight)
 
 
 def _born(persons: PersonFields, clear: Mapping[str, Any]) -> str | None:

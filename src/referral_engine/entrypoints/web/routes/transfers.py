@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from referral_engine.adapters.security import User
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
+from referral_engine.domain.transfer_errors import AssigneeUnsuitable
 from referral_engine.domain.views import StepResult
 from referral_engine.entrypoints.http.access import assignee
 from referral_engine.entrypoints.http.audit import audited, command, mark_of
@@ -114,6 +115,7 @@ def assign(
     name = _text(form, "user") or None
     mark_of(request).detail = {"user": name}
     try:
+        _whole(form, "user")
         result = runtime.engine.assign(
             case_id,
             name,
@@ -154,6 +156,14 @@ def _text(form: FormData, name: str) -> str:
     if not isinstance(value, str) or len(value) > TEXT_MAX:
         return ""
     return value.strip()
+
+
+def _whole(form: FormData, name: str) -> None:
+    """Refuse a user `_text` would cut to nothing: an empty one means "nobody", so an over-long
+    one must not silently end the case's assignment (no user has such a name)."""
+    value = form.get(name)
+    if isinstance(value, str) and len(value) > TEXT_MAX:
+        raise AssigneeUnsuitable(value[:TEXT_MAX] + "…", "unknown")
 
 
 def _note(form: FormData) -> str | None:
