@@ -179,3 +179,24 @@ def test_assignment_and_my_cases(pg_runtime: Runtime, client: TestClient, caller
     took = post(client, other, path, {"user": "lsa-2", "expected_version": back.json()["version"]})
     assert took.status_code == 200, took.text
     assert client.get(f"/api/cases/{case['id']}", headers=lsa.auth).json()["assigned_to"] == "lsa-2"
+
+
+def test_a_refused_transfer_leaves_what_was_asked_out_of_the_audit(
+    pg_runtime: Runtime, client: TestClient, callers: Callers
+) -> None:
+    """A refusal's audit entry does not keep the unchecked text of the request (a region or a
+    reason is any text until the engine checks it); an accepted request's entry names both."""
+    kh = kharkiv_callers(pg_runtime, callers)
+    case = open_case(client, kh["screener"], region=KHARKIV)
+    typed = "Olena Shevchenko lives at 5 Synthetic St"
+    refused = post(client, kh["lsa"], f"/api/cases/{case['id']}/transfers",
+                   {"region": KYIV, "reason": typed, "expected_version": case["version"]})  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    asked = post(client, kh["lsa"], f"/api/cases/{case['id']}/transfers",
+                 {"region": KYIV, "reason": "person_moved", "expected_version": case["version"]})  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    entries = pg_runtime.audit.query(case_id=case["id"], user_name="kh-lsa")
+    transfers = [e for e in entries if e.action == "case.transfer"]
+    assert [e.status for e in transfers] == [422, 201]
+    assert typed not in str(transfers) and transfers[0].detail in (None, {})
+    assert transfers[1].detail == {"to_region": KYIV, "reason": "person_moved"}

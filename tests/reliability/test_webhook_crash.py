@@ -77,9 +77,10 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_under_the_same_i
             for kill in range(1, KILLS + 1):
                 wait_until(partial(mid_batch, 8 * kill), what=f"a batch being sent ({kill})")
                 workers[str(holder[0])].kill()
-            wait_until(
+            wait_until(  # the survivor may start late on a busy machine: a generous deadline
                 lambda: rt.webhooks.counts(found.id) == {"delivered": EVENTS},
                 what="every event delivered",
+                timeout=240,
             )
         finally:
             for worker in workers.values():

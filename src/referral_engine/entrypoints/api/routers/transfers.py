@@ -3,13 +3,16 @@ waiting for the caller's answer, and the case's assignment to a caseworker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from referral_engine.adapters.security import User
+from referral_engine.domain.errors import DomainError
 from referral_engine.domain.fields import TEXT_MAX
 from referral_engine.domain.views import StepResult
 from referral_engine.entrypoints.api.deps import CaseWorker, IdempotencyKey
@@ -87,9 +90,38 @@ class TransferWaiting(BaseModel):
     state: str
 
 
-def _answered(request: Request, result: StepResult) -> StepOut:
-    mark_of(request).concerns(result.case_id, result.region)
-    done(request, result)
+class _By(NamedTuple):
+    """Who takes a move and how: what every move command takes besides its own facts."""
+
+    user: User
+    request: Request
+    expected_version: int
+    idempotency_key: str | None
+    status: int = 200
+
+
+def _moved(
+    by: _By, detail: dict[str, Any] | None, move: Callable[..., StepResult], *args: Any
+) -> StepOut:
+    """Take a move (the engine's `move(*args, actor=..., ...)`) with its audit entry in the
+    command's transaction. The entry's `detail` names what was asked; a refusal leaves it out,
+    as what it names was not checked (any text, up to the field's limit)."""
+    mark = mark_of(by.request)
+    mark.detail = detail
+    try:
+        result = move(
+            *args,
+            actor=by.user.actor,
+            expected_version=by.expected_version,
+            idempotency_key=by.idempotency_key,
+            scope=by.user.reach,
+            audit=command(by.request, by.status),
+        )
+    except DomainError:
+        mark.detail = None
+        raise
+    mark.concerns(result.case_id, result.region)
+    done(by.request, result)
     count_command()
     return StepOut.of(result)
 
@@ -110,19 +142,9 @@ def request_transfer(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Ask the receiving region to take the case (its answering role accepts or refuses)."""
-    mark_of(request).detail = {"to_region": body.region, "reason": body.reason}
-    result = engine.request_transfer(
-        case_id,
-        body.region,
-        body.reason,
-        body.note,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        idempotency_key=idempotency_key,
-        scope=user.reach,
-        audit=command(request, 201),
-    )
-    return _answered(request, result)
+    by = _By(user, request, body.expected_version, idempotency_key, 201)
+    detail = {"to_region": body.region, "reason": body.reason}
+    return _moved(by, detail, engine.request_transfer, case_id, body.region, body.reason, body.note)
 
 
 @router.post(
@@ -141,19 +163,9 @@ def accept_transfer(
 ) -> StepOut:
     """Accept the waiting transfer: the case, its deadlines (same due dates) and everything
     after belong to your region; the old region's users no longer reach it."""
-    mark_of(request).detail = {"answer": "accepted"}
-    result = engine.answer_transfer(
-        case_id,
-        True,
-        None,
-        body.note,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        idempotency_key=idempotency_key,
-        scope=user.reach,
-        audit=command(request, 200),
-    )
-    return _answered(request, result)
+    by = _By(user, request, body.expected_version, idempotency_key)
+    detail = {"answer": "accepted"}
+    return _moved(by, detail, engine.answer_transfer, case_id, True, None, body.note)
 
 
 @router.post(
@@ -171,19 +183,9 @@ def refuse_transfer(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Refuse the waiting transfer with a reason: the case stays where it is."""
-    mark_of(request).detail = {"answer": "refused", "reason": body.reason}
-    result = engine.answer_transfer(
-        case_id,
-        False,
-        body.reason,
-        body.note,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        idempotency_key=idempotency_key,
-        scope=user.reach,
-        audit=command(request, 200),
-    )
-    return _answered(request, result)
+    by = _By(user, request, body.expected_version, idempotency_key)
+    detail = {"answer": "refused", "reason": body.reason}
+    return _moved(by, detail, engine.answer_transfer, case_id, False, body.reason, body.note)
 
 
 @router.post(
@@ -201,15 +203,8 @@ def withdraw_transfer(
     idempotency_key: IdempotencyKey = None,
 ) -> StepOut:
     """Take back the waiting transfer before the receiving region answers."""
-    result = engine.withdraw_transfer(
-        case_id,
-        actor=user.actor,
-        expected_version=body.expected_version,
-        idempotency_key=idempotency_key,
-        scope=user.reach,
-        audit=command(request, 200),
-    )
-    return _answered(request, result)
+    by = _By(user, request, body.expected_version, idempotency_key)
+    return _moved(by, None, engine.withdraw_transfer, case_id)
 
 
 @router.post(
@@ -228,18 +223,9 @@ def assign(
 ) -> StepOut:
     """Assign the case to a user who can work on it (supervisors), take it while nobody has
     it or give it back (your own name or null)."""
-    mark_of(request).detail = {"user": body.user}
-    result = runtime.engine.assign(
-        case_id,
-        body.user,
-        assignee(runtime.users, body.user),
-        actor=user.actor,
-        expected_version=body.expected_version,
-        idempotency_key=idempotency_key,
-        scope=user.reach,
-        audit=command(request, 200),
-    )
-    return _answered(request, result)
+    by = _By(user, request, body.expected_version, idempotency_key)
+    found = assignee(runtime.users, body.user)
+    return _moved(by, {"user": body.user}, runtime.engine.assign, case_id, body.user, found)
 
 
 @router.get(

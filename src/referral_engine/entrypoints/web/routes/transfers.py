@@ -143,7 +143,9 @@ def _refused(
     case_id: UUID,
     failed: tuple[str, DomainError, FormData],
 ) -> Response:
-    """The case page again, the refused form keeping what was chosen and typed."""
+    """The case page again, the refused form keeping what was chosen and typed. The audit
+    entry of the refusal leaves out what was asked: it was not checked (any text)."""
+    mark_of(request).detail = None
     name, exc, form = failed
     kept = {k: _text(form, k) for k in ("region", "reason", "user")}
     note = form.get("note")
