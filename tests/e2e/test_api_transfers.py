@@ -189,11 +189,12 @@ def test_a_refused_transfer_leaves_what_was_asked_out_of_the_audit(
     kh = kharkiv_callers(pg_runtime, callers)
     case = open_case(client, kh["screener"], region=KHARKIV)
     typed = "Olena Shevchenko lives at 5 Synthetic St"
-    refused = post(client, kh["lsa"], f"/api/cases/{case['id']}/transfers",
-                   {"region": KYIV, "reason": typed, "expected_version": case["version"]})  # fmt: skip
+    path, version = f"/api/cases/{case['id']}/transfers", case["version"]
+    refused = post(client, kh["lsa"], path,
+                   {"region": KYIV, "reason": typed, "expected_version": version})  # fmt: skip
     assert refused.status_code == 422, refused.text
-    asked = post(client, kh["lsa"], f"/api/cases/{case['id']}/transfers",
-                 {"region": KYIV, "reason": "person_moved", "expected_version": case["version"]})  # fmt: skip
+    body = {"region": KYIV, "reason": "person_moved", "expected_version": version}
+    asked = post(client, kh["lsa"], path, body)
     assert asked.status_code == 201, asked.text
     entries = pg_runtime.audit.query(case_id=case["id"], user_name="kh-lsa")
     transfers = [e for e in entries if e.action == "case.transfer"]
