@@ -192,7 +192,7 @@ def assert_log_holds_exactly(runtime: Runtime, acks: list[Ack]) -> int:
     return checked
 
 
-def wait_until_caught_up(runtime: Runtime, timeout: float = 60.0) -> None:
+def wait_until_caught_up(runtime: Runtime, timeout: float = 240.0) -> None:
     """Wait for the worker processes (not this one) to bring every read model to the head."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -110,13 +110,17 @@ def test_two_apis_and_two_workers_under_mixed_load_end_with_read_models_equal_a_
 
         with ThreadPoolExecutor(OFFICES) as pool:
             done = [pool.submit(office, seed) for seed in range(OFFICES)]
-            wait_until(partial(folding, pg_runtime), what="both workers folding", timeout=120)
-            wait_until(acknowledged(record, 0.0, OFFICES * 10), what="the offices at work")
-            workers[0].kill()  # mid-batch, as likely as not; the other one carries on
-            workers[0].start()
-            restarted = time.monotonic()
-            wait_until(acknowledged(record, restarted, OFFICES * 10), what="work after the kill")
-            stop.set()
+            try:  # generous deadlines: four offices and four processes share two busy cores
+                wait_until(partial(folding, pg_runtime), what="both workers folding", timeout=300)
+                at_work = acknowledged(record, 0.0, OFFICES * 10)
+                wait_until(at_work, what="the offices at work", timeout=300)
+                workers[0].kill()  # mid-batch, as likely as not; the other one carries on
+                workers[0].start()
+                restarted = time.monotonic()
+                after = acknowledged(record, restarted, OFFICES * 10)
+                wait_until(after, what="work after the kill", timeout=300)
+            finally:  # a failed wait must end the offices too, or leaving the pool waits forever
+                stop.set()
             cases = sum(f.result() for f in done)
 
         assert cases >= OFFICES

@@ -34,18 +34,8 @@ from referral_engine.application.ports import paused_gc
 from referral_engine.application.readmodel import Changes, Event
 from referral_engine.workflows.loader import WorkflowRegistry
 
-__all__ = [
-    "CHANNEL",
-    "PROJECTED",
-    "Parked",
-    "Projections",
-    "ReadModel",
-    "ReadModelNotReady",
-    "RebuildConflict",
-    "Retried",
-    "Status",
-    "discover",
-]
+__all__ = ["CHANNEL", "PROJECTED", "Parked", "Projections", "ReadModel", "ReadModelNotReady",
+           "RebuildConflict", "Retried", "Status", "discover"]  # fmt: skip
 
 log = logging.getLogger("referral_engine.projections")
 CHANNEL = "referral_engine_events"
@@ -143,13 +133,17 @@ class Projections:
         """Process every read model up to the head of the log; returns events processed."""
         done = 0
         with self._connect() as conn:  # one connection for the round
+            live = []  # then a batch of each in turn: a slow one never keeps the others waiting
             for name in names or list(self.models):
                 registry = self._registry(name, conn)
                 if registry["active_version"] != self.models[name].version:
                     self.rebuild(name)  # first build, or the definition changed: blue/green
-                    continue
-                while n := self._live_batch(conn, self.models[name]):
-                    done += n
+                else:
+                    live.append(self.models[name])
+            while live:
+                moved = [(m, self._live_batch(conn, m)) for m in live]
+                done += sum(n for _, n in moved)
+                live = [m for m, n in moved if n]
         return done
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> str:
@@ -271,9 +265,7 @@ class Projections:
 
         def run(conn: psycopg.Connection[Any], schema: str) -> list[dict[str, Any]]:
             with conn.cursor(row_factory=dict_row) as cur:
-                # named queries read a few rows by index: JIT compiling one the planner guessed
-                # costly took longer than the query (a search's look-up: 40 ms to 650 ms)
-                cur.execute("set local jit = off")
+                cur.execute("set local jit = off")  # JIT cost more than these small reads
                 return cur.execute(text, params).fetchall()
 
         return self.reading(name, run)
