@@ -161,12 +161,19 @@ class ConditionNotMet(DomainError):
     type = "condition-not-met"
     title = "The case's recorded data does not allow this step"
 
-    def __init__(self, trigger: str, unmet: Sequence[tuple[str, object]]) -> None:
+    def __init__(self, trigger: str, unmet: Sequence[Mapping[str, object]]) -> None:
         self.trigger = trigger
-        self.unmet = tuple(unmet)
-        """Each condition that does not hold: (field, the value it must have)."""
-        wanted = ", ".join(f"{name} = {json.dumps(value)}" for name, value in self.unmet)
+        self.unmet = tuple(dict(condition) for condition in unmet)
+        """Each condition not holding: `field` and `equals`, `not_equals` or `age_below`, `on`."""
+        wanted = ", ".join(_wanted(condition) for condition in self.unmet)
         super().__init__(f"'{trigger}' is only for cases where {wanted}")
+
+
+def _wanted(c: Mapping[str, object]) -> str:  # `is_child = true`, `citizenship != "UA"`
+    if "age_below" in c:
+        return f"{c['field']} is of a person under {c['age_below']} on {c.get('on', 'the day')}"
+    sign, value = ("!=", c["not_equals"]) if "not_equals" in c else ("=", c.get("equals"))
+    return f"{c['field']} {sign} {json.dumps(value)}"
 
 
 class VersionConflict(DomainError):

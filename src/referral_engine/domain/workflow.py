@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.conditions import ConditionSpec, LimitSpec
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import TRANSFER_NOTE, Region, TransferSpec
@@ -84,22 +84,6 @@ class BackdatingSpec:
 
 
 @dataclass(frozen=True)
-class ConditionSpec:
-    """A condition on the case's recorded data: the step is legal only while `field` holds
-    exactly `equals` (a field not recorded holds nothing)."""
-
-    field: str
-    equals: bool | int | str
-
-    def holds(self, data: Mapping[str, object]) -> bool:
-        value = data.get(self.field)
-        return type(value) is type(self.equals) and value == self.equals
-
-    def __str__(self) -> str:
-        return f"{self.field} = {json.dumps(self.equals)}"
-
-
-@dataclass(frozen=True)
 class TransitionSpec:
     """One step: which trigger moves from which states to where, who may fire it, with what data."""
 
@@ -125,6 +109,9 @@ class TransitionSpec:
     named_agency_only: str | None = None
     """A trigger whose step named an agency (`names_agency`): only that agency's users may
     take this step, which answers it (e.g. the police unit records the verification asked)."""
+    limits: tuple[LimitSpec, ...] = ()
+    """Bounds on the dates the step records (e.g. an extension at most one year after the
+    status's expiry)."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -152,6 +139,14 @@ class DeadlineSpec:
     """Roles told (once, in the case's region) when the deadline has passed."""
     answered_on: tuple[str, ...] = ()
     """Events (of `stops_on`) that answer what the starting step asked: its taker is told."""
+    months: int = 0
+    """A term in calendar months (then `days` is 0): due on the same day of the month that
+    many months later, or on the month's last day when it has no such day."""
+    when: tuple[ConditionSpec, ...] = ()
+    """Conditions on the case's data (and a referral's, for a referral's clock) as the starting
+    event leaves it: the clock starts only when all hold."""
+    within: str | None = None
+    """The deadline whose term this one runs inside (checked when the file is loaded)."""
 
 
 @dataclass(frozen=True)
@@ -246,6 +241,9 @@ class ReferralSpec:
     """The case fields a receiving agency reads on a case referred to it."""
     agreement: AgreementSpec | None = None
     """The agreement the receiving agency needs (None: none is asked for)."""
+    allowed_when: Mapping[str, tuple[ConditionSpec, ...]] = field(default_factory=dict)
+    """State of `allowed_in` -> conditions on the case's data under which a referral may be
+    sent from it (a state not listed: always)."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

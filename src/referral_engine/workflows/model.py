@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from referral_engine.domain.fields import FIELD_TYPES
 from referral_engine.domain.regions import CODE as REGION_CODE
@@ -70,6 +79,9 @@ class FieldModel(_Model):
     serves_case_region: bool = Field(
         default=False, description="agency field: the agency serves the case's region"
     )
+    source: str = Field(
+        default="", description="where the field's rule (its values, its being required) comes from"
+    )
 
     @field_validator("type")
     @classmethod
@@ -118,8 +130,59 @@ class TransfersModel(_Model):
 
 
 class ConditionModel(_Model):
+    """One condition on the case's data: `equals`, `not_equals` or `age_below` (exactly one)."""
+
     field: str = Field(min_length=1)
-    equals: StrictBool | StrictInt | StrictStr
+    equals: StrictBool | StrictInt | StrictStr | None = None
+    not_equals: StrictBool | StrictInt | StrictStr | None = None
+    age_below: int | None = Field(default=None, gt=0, le=150, description="a date of birth")
+    source: str = Field(default="", description="where the condition comes from (the law)")
+
+    @model_validator(mode="after")
+    def _one_test(self) -> ConditionModel:
+        given = [k for k in ("equals", "not_equals", "age_below") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of equals, not_equals, age_below")
+        return self
+
+
+def _one_or_many(value: object) -> object:
+    """`when:` takes one condition or a list of them (all must hold)."""
+    return [value] if isinstance(value, dict) else value
+
+
+class BoundModel(_Model):
+    """A reference date moved by a term: `after` a recorded date field, or `$step`."""
+
+    after: str = Field(min_length=1)
+    years: int = Field(default=0, ge=0, le=100)
+    months: int = Field(default=0, ge=0, le=1200)
+    days: int = Field(default=0, ge=0, le=36600)
+
+
+class LimitModel(_Model):
+    """Bounds on a date the step records: not later (`at_most`), not earlier (`at_least`)."""
+
+    field: str = Field(min_length=1)
+    at_most: BoundModel | None = None
+    at_least: BoundModel | None = None
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> LimitModel:
+        if self.at_most is None and self.at_least is None:
+            raise ValueError("give at_most, at_least or both")
+        return self
+
+
+class AllowedInModel(_Model):
+    """A state from which referrals may be sent only while conditions hold."""
+
+    state: str
+    when: list[ConditionModel] = Field(min_length=1)
+    source: str = ""
+
+    _when = field_validator("when", mode="before")(_one_or_many)
 
 
 class MigrationModel(_Model):
@@ -146,13 +209,10 @@ class TransitionModel(_Model):
     named_agency_only: str | None = Field(
         default=None, description="a trigger naming an agency: only that agency takes this step"
     )
+    limits: list[LimitModel] = []
     fields: dict[str, FieldModel] = {}
 
-    @field_validator("when", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        """`when:` takes one condition or a list of them (all must hold)."""
-        return [value] if isinstance(value, dict) else value
+    _when = field_validator("when", mode="before")(_one_or_many)
 
 
 class SendModel(_Model):
@@ -174,7 +234,7 @@ class AgreementModel(_Model):
 
 
 class ReferralsModel(_Model):
-    allowed_in: list[str] = Field(min_length=1)
+    allowed_in: list[str | AllowedInModel] = Field(min_length=1)
     active_in: list[str] | None = None
     agency_field: str = "agency"
     service_field: str = "service"
@@ -190,7 +250,8 @@ class DeadlineModel(_Model):
     title: str = ""
     starts_on: list[str] = Field(min_length=1)
     stops_on: list[str] = Field(min_length=1)
-    days: int = Field(gt=0, le=3660)
+    days: int | None = Field(default=None, gt=0, le=3660)
+    months: int | None = Field(default=None, gt=0, le=120, description="calendar months")
     calendar: Literal["calendar", "working"] = "calendar"
     source: str = Field(min_length=1)
     service_target: bool = False
@@ -198,6 +259,18 @@ class DeadlineModel(_Model):
     """Notices (never rules of a case): working days before the due date to remind."""
     escalate_to: list[str] = []
     answered_on: list[str] = []
+    when: list[ConditionModel] = []
+    within: str | None = Field(default=None, description="the deadline this one runs inside")
+
+    _when = field_validator("when", mode="before")(_one_or_many)
+
+    @model_validator(mode="after")
+    def _one_term(self) -> DeadlineModel:
+        if (self.days is None) == (self.months is None):
+            raise ValueError("give its term in days or in months (one of the two)")
+        if self.months is not None and self.calendar == "working":
+            raise ValueError("a term in months runs in calendar months, not working days")
+        return self
 
 
 class CalendarModel(_Model):

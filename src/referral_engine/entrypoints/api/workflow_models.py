@@ -10,10 +10,14 @@ from referral_engine.entrypoints.api.models import FieldOut
 
 
 class ConditionOut(BaseModel):
-    """The step is legal only while the case's recorded `field` equals `equals`."""
+    """The step is legal only while the case's recorded `field` equals `equals`, holds a value
+    other than `not_equals`, or (`age_below`) is the date of birth of a person younger than
+    that on the day of the step; one of the three is given."""
 
     field: str
-    equals: bool | int | str
+    equals: bool | int | str | None = None
+    not_equals: bool | int | str | None = None
+    age_below: int | None = None
 
 
 class TransitionOut(BaseModel):
@@ -43,7 +47,7 @@ class TransitionOut(BaseModel):
             sets=list(t.sets),
             clears=list(t.clears),
             receiving_agency_only=t.receiving_agency_only,
-            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
+            when=[ConditionOut.model_validate(c.facts()) for c in t.when],
             fields=[FieldOut.model_validate(f) for f in t.fields],
         )
 
@@ -60,6 +64,7 @@ class DeadlineSpecOut(BaseModel):
     starts_on: list[str]
     stops_on: list[str]
     days: int
+    months: int = Field(default=0, description="a term in calendar months (then `days` is 0)")
     working_days: bool
     service_target: bool
     source: str

@@ -52,6 +52,8 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
         "або stateless (без громадянства), або unknown (невідомо)",
     ),
     "born_after": ("", "дата народження пізніша за {on} ({date})"),
+    "after_limit": ("must be on or before {limit}", "має бути не пізніше {limit}"),
+    "before_limit": ("must be on or after {limit}", "має бути не раніше {limit}"),
     "not_month": ("", "має бути місяцем (РРРР-ММ)"),
     "not_day": ("", "має бути датою (РРРР-ММ-ДД)"),
     "not_case_id": ("", "не є ідентифікатором справи"),
@@ -121,7 +123,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "too-early": ("", "Крок «{trigger}» дозволено не раніше {earliest_on} (відлік від {after})"),
     "forbidden-role": ("", "Роль «{role}» не може виконати крок «{trigger}»; можуть: {allowed}"),
     "forbidden-region": ("", "Ви не можете {action} «{region}»"),
-    "condition-not-met": ("", "Крок «{trigger}» можливий лише для справ, де {wanted}"),
+    "condition-not-met": (
+        "The step “{trigger}” is only for cases where {wanted}",
+        "Крок «{trigger}» можливий лише для справ, де {wanted}",
+    ),
     "not-receiving-agency": (
         "",
         "Крок «{trigger}» може виконати лише установа, що приймає («{receiving_agency}»), "
@@ -302,10 +307,7 @@ def _facts(
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):
-        facts["wanted"] = ", ".join(
-            f"{text.data_title(name) if text else name} = {_said(value, t, text)}"
-            for name, value in exc.unmet
-        )
+        facts["wanted"] = ", ".join(_condition(c, t, text) for c in exc.unmet)
     if isinstance(exc, errors.InvalidData):
         facts["problems"] = "; ".join(
             f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
@@ -316,6 +318,18 @@ def _facts(
         if isinstance(facts.get(name), tuple):
             facts[name] = ", ".join(facts[name])
     return facts
+
+
+def _condition(c: dict[str, object], t: Translator, text: WorkflowText | None) -> str:
+    """One unmet condition in the page's words: `Title = value`, `Title ≠ value`, or the
+    age a date of birth must give."""
+    name = str(c["field"])
+    title = text.data_title(name) if text else name
+    if "age_below" in c:
+        words = t("condition.age_below").format(age=c["age_below"], on=c.get("on", ""))
+        return f"{title}: {words}"
+    sign, value = ("≠", c["not_equals"]) if "not_equals" in c else ("=", c.get("equals"))
+    return f"{title} {sign} {_said(value, t, text)}"
 
 
 def _said(value: object, t: Translator, text: WorkflowText | None) -> str:

@@ -268,6 +268,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wf.stops": ("Stops on", "Зупиняється на"),
     "wf.within": ("Within", "Протягом"),
     "wf.working_days": ("working days", "робочих днів"),
+    "wf.months": ("month(s)", "міс."),
+    "condition.age_below": ("younger than {age} on {on}", "молодше {age} років на {on}"),
 }
 
 # What the read models declare, in words: each dashboard's title (English: its own declared title)
