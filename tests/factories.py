@@ -22,6 +22,7 @@ from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import RegistryOpener
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.conditions import ConditionSpec
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -152,8 +153,41 @@ def path_to(workflow: WorkflowDefinition, state: str) -> list[str]:
 
 
 def meeting(spec: TransitionSpec) -> dict[str, object]:
-    """Opening data under which the step's conditions hold (e.g. `is_child=True`)."""
-    return {c.field: c.equals for c in spec.when}
+    """Opening data under which the step's conditions hold (e.g. `is_child=True`, a foreign
+    citizenship, a date of birth giving an age under 14 on the first day of the tests)."""
+    return {k: v for c in spec.when for k, v in _holding(c, holds=True).items()}
+
+
+def referable(workflow: WorkflowDefinition, state: str) -> dict[str, object]:
+    """Opening data under which a referral may be sent from `state` (a child's from the
+    screening: `referrals.allowed_in` with `when`)."""
+    assert workflow.referrals is not None
+    conditions = workflow.referrals.allowed_when.get(state, ())
+    return {k: v for c in conditions for k, v in _holding(c, holds=True).items()}
+
+
+def failing(spec: TransitionSpec) -> dict[str, object]:
+    """Opening data under which none of the step's conditions holds."""
+    return {k: v for c in spec.when for k, v in _holding(c, holds=False).items()}
+
+
+def born_aged(years: int, on: date | None = None) -> str:
+    """The date of birth of a person `years` old on `on` (default START), a day past their
+    birthday."""
+    on = on or START.date()
+    return (on.replace(year=on.year - years) - timedelta(days=1)).isoformat()
+
+
+def _holding(condition: ConditionSpec, *, holds: bool) -> dict[str, object]:
+    """Opening data under which `condition` holds (or does not): a yes/no, a citizenship other
+    than the one excluded (or it), an age just under the limit (or at it)."""
+    if condition.age_below is not None:
+        years = condition.age_below - 1 if holds else condition.age_below
+        return {condition.field: born_aged(years), "is_child": years < 18}
+    if condition.not_equals is not None:
+        other = "MD" if condition.not_equals == "UA" else "UA"
+        return {condition.field: other if holds else condition.not_equals}
+    return {condition.field: condition.equals if holds else not condition.equals}
 
 
 def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
