@@ -156,8 +156,8 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     folder = tmp_path / "workflows"
     folder.mkdir()
     for shipped in WORKFLOWS.glob("*.yaml"):
-        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml"):  # on the shipped 3
-            continue
+        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml", "ukraine-nrm-v6.yaml"):
+            continue  # written as changes on the shipped 3
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     v2 = yaml.safe_dump(resolved_document(WORKFLOWS, UKRAINE, 2), allow_unicode=True)
     v3 = yaml.safe_load(v2.replace("under_appeal", "appealed"))

@@ -119,7 +119,7 @@ class CaseMachine(RuleBasedStateMachine):
             rules, opening["state"], dict(body), set(opening.get("sets", [])), now, region=region
         )
         self.expected.start_guards(opening["event"], now.date())
-        self.expected.move_deadlines(opening["event"], None, now.date())
+        self.expected.move_deadlines(opening["event"], None, now.date(), body)
         self._remember()
 
     # -- commands -------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ class CaseMachine(RuleBasedStateMachine):
             data,
             send,
             role,
-            self.expected.may_send(role),
+            self.expected.may_send(role, self.clock.now.date()),
             lambda body, actor, **kw: self.engine.send_referral(
                 self.case_id, body, actor=actor, **kw
             ),
@@ -275,7 +275,7 @@ class CaseMachine(RuleBasedStateMachine):
         elif mistake is not None:
             spoil(body, fields, mistake)
         ok = legal and valid(fields, body) and version == expected.version
-        ok = ok and (step is None or expected.accepts(step, body))
+        ok = ok and (step is None or expected.accepts(step, body, occurred.date()))
         ok = ok and occurred >= expected.last_occurred
         actor = Actor(f"user-{role}", role, agency)
         what = f"{step and step.trigger} by {role} ({mistake=}, {legal=})"

@@ -275,9 +275,7 @@ def test_a_step_whose_condition_on_the_case_data_fails_is_refused_and_not_offere
 def test_only_a_child_under_14_may_have_the_interview_waived_for_being_a_child(
     engine: Engine,
 ) -> None:
-    fourteen = case_in(
-        engine, "application_registered", is_child=True, date_of_birth=born_aged(14)
-    )
+    fourteen = case_in(engine, "application_registered", is_child=True, date_of_birth=born_aged(14))
     with pytest.raises(ConditionNotMet) as refused:
         step(engine, fourteen, "waive_interview_for_child", actor=LSA)
     assert str(refused.value) == (
