@@ -94,9 +94,12 @@ def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> 
 
 
 def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
-    """Screen a synthetic person (an adult unless told otherwise) and open their case."""
+    """Screen a synthetic person (an adult citizen of Ukraine unless told otherwise: a
+    foreigner's case offers the steps version 6 gives foreigners) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
     overrides.setdefault("is_child", False)
+    if any(f.name == "citizenship" for f in workflow.opening.fields):
+        overrides.setdefault("citizenship", "UA")
     return engine.open_case(
         UKRAINE, region, data_for(workflow.opening, **overrides), actor=SCREENER
     )

@@ -49,7 +49,7 @@ class ConditionSpec:
 
     def __str__(self) -> str:
         if self.age_below is not None:
-            return f"{self.field} age < {self.age_below}"
+            return f"{self.field} younger than {self.age_below}"
         if self.not_equals is not None:
             return f"{self.field} != {json.dumps(self.not_equals)}"
         return f"{self.field} = {json.dumps(self.equals)}"

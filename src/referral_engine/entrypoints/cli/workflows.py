@@ -115,6 +115,10 @@ def _print_tables(w: WorkflowDefinition) -> None:
     )
     for d in w.deadlines:
         within = f"{d.days} {'working' if d.working_days else 'calendar'} days"
+        if d.months:
+            within = f"{d.months} calendar month{'s' if d.months != 1 else ''}"
+        if d.when:
+            within += " if " + " and ".join(str(c) for c in d.when)
         if d.service_target:
             within += " (service target)"
         notices = [f"reminder {d.remind_before} working days before"] if d.remind_before else []
