@@ -284,6 +284,16 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
     for shipped in WORKFLOWS.glob("*.yaml"):
         document = yaml.safe_load(shipped.read_text(encoding="utf-8"))
         # a version written as changes (`extends:`) inherits the renamed block from its parent
+        if document["id"] == UKRAINE:  # conditions on the send fields name them too
+            renamed = {"agency": agency, "service": service}
+            ruled = [
+                *document.get("referrals", {}).get("transitions", []),
+                *document.get("deadlines", []),
+            ]
+            for item in ruled:
+                when = item.get("when") or []
+                for condition in [when] if isinstance(when, dict) else when:
+                    condition["field"] = renamed.get(condition["field"], condition["field"])
         if document["id"] == UKRAINE and "send" in document.get("referrals", {}):
             renamed = {"agency": agency, "service": service}
             referrals = document["referrals"]
