@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.adapters.security import User
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.errors import (
     DomainError,
@@ -212,7 +213,8 @@ def _case_page(
         error=error,
         unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
         changes=changes,
-        done=_done_event(request, workflow),
+        done=(done := _done_event(request, workflow)),
+        done_step=_done_step(request, user, engine, view.id, done),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
         **_duplicates(request, user, runtime, view.id),
     )
@@ -234,6 +236,24 @@ def _duplicates(request: Request, user: User, runtime: Runtime, case_id: UUID) -
         "pending": said == "pending",
         "pairs": pairs,
     }
+
+
+def _done_step(
+    request: Request, user: User, engine: Engine, case_id: UUID, event: str | None
+) -> tuple[str, str | None] | None:
+    """The step (trigger, referral) that recorded `event` at the page address's `version`:
+    several steps may record one event (a waiver for a mental state, or for a child), and the
+    notice names the one taken."""
+    version = request.query_params.get("version", "")
+    if event is None or not version.isdigit():
+        return None
+    entry = next(
+        (h for h in history_shown(request, user, engine, case_id) if h.version == int(version)),
+        None,
+    )
+    if entry is None or entry.event != event or not entry.trigger:
+        return None
+    return entry.trigger, entry.referral_id
 
 
 def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:
