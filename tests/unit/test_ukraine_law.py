@@ -4,6 +4,7 @@ deadline with its due date. Children, foreigners and assistance: test_ukraine_la
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -337,3 +338,50 @@ def test_validate_refuses_a_trigger_declared_twice_by_mistake(tmp_path: Path) ->
         "(StatusExtended, StatusProlonged): a mistake, a trigger records one event; give the "
         "other step a trigger of its own"
     ) in refused.value.problems
+
+
+# -- every rule names its source ------------------------------------------------------------------
+
+ARTICLE = re.compile(r"(Law No\. 3739-VI, arts?\. [0-9]|Resolution No\. (417|660)\b)")
+
+
+def test_every_rule_version_6_adds_names_the_article_it_comes_from() -> None:
+    """Conditions, limits, referral entries, restricted values and legal terms: each with a
+    `source:` naming the article (a service target's source says why it is one)."""
+    raw = yaml.safe_load((WORKFLOWS / "ukraine-nrm-v6.yaml").read_text(encoding="utf-8"))
+    sources: dict[str, str] = {}
+    steps = [*raw["transitions"], *raw["referrals"]["transitions"]]
+    for t in steps:
+        when = t.get("when") or []
+        conditions = [when] if isinstance(when, dict) else when
+        if conditions:
+            sources[f"{t['trigger']}.when"] = " ".join(c.get("source", "") for c in conditions)
+        for limit in t.get("limits", []):
+            sources[f"{t['trigger']}.limits.{limit['field']}"] = limit["source"]
+    for entry in raw["referrals"]["allowed_in"]:
+        if isinstance(entry, dict):
+            sources[f"referrals.allowed_in.{entry['state']}"] = entry["source"]
+    ruled = {
+        ("waive_interview", "waiver_reason"),
+        ("register_application_for_child", "applicant"),
+        ("request_extension", "extension_ground"),
+        ("terminate_status", "termination_reason"),
+    }
+    for t in steps:
+        for name, field in (t.get("fields") or {}).items():
+            if (t["trigger"], name) in ruled:
+                sources[f"{t['trigger']}.{name}"] = field.get("source", "")
+    for d in raw["deadlines"]:
+        if "source" in d:
+            sources[f"deadlines.{d['name']}"] = d["source"]
+    assert len(sources) >= 25
+    unsourced = {where: said for where, said in sources.items() if not ARTICLE.search(said)}
+    assert unsourced == {}
+    legal = [d for d in WORKFLOW.deadlines if not d.service_target]
+    assert {d.name for d in legal} == {
+        "status_procedure",
+        "temporary_stay",
+        "temporary_accommodation",
+        "one_time_payment",
+    }
+    assert all(ARTICLE.search(d.source) for d in legal)
