@@ -22,7 +22,7 @@ from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import RegistryOpener
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
-from referral_engine.domain.conditions import ConditionSpec
+from referral_engine.domain.conditions import ConditionSpec, limit_problems
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -126,7 +126,20 @@ def step(
     kwargs.setdefault("expected_version", case.version)
     if data is None:
         data = data_for(spec, 1, **police_unit_of(spec, case.region))
+        on = (kwargs.get("occurred_at") or engine.clock()).date()
+        data = within_limits(spec, data, case.data, on)
     return engine.take_step(case_id, trigger, data, actor=actor, **kwargs)
+
+
+def within_limits(
+    spec: TransitionSpec, data: Mapping[str, Any], earlier: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    """`data` with each date the step bounds (`limits`) moved to its bound where it lies beyond
+    (a status granted in 2023 is valid until 2025 at most, not the synthetic 2026)."""
+    fitted = dict(data)
+    for problem in limit_problems(spec.limits, fitted, earlier, on):
+        fitted[problem.path.removeprefix("data.")] = problem.params["limit"]
+    return fitted
 
 
 def police_unit_of(spec: TransitionSpec, region: str) -> dict[str, object]:

@@ -248,7 +248,11 @@ class Walker:
             return "held"
         if step.trigger == self._send_trigger():
             return "send" if referrals < 2 and self.rng.random() < 0.5 else "other"
-        if spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited and not spec.clears:
+        # a move that clears a flag other steps need (consent) is no progress; one clearing a
+        # flag nothing needs (the protection from expulsion a decision ends) is
+        needed = {flag for t in self.workflow.all_transitions() for flag in t.requires}
+        onward = spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited
+        if onward and not set(spec.clears) & needed:
             return "move"
         return "other"
 
