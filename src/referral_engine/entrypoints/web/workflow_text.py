@@ -9,7 +9,7 @@ from typing import Any
 
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
-from referral_engine.entrypoints.web.i18n_reporting import DIMENSIONS, reporting_label
+from referral_engine.entrypoints.web.i18n_reporting import dimension_title, reporting_label
 
 
 class WorkflowText:
@@ -100,8 +100,8 @@ class WorkflowText:
         """The label of stored data `name`, from the first step that declares the field."""
         found = self._fields.get(name)
         if found is None:
-            derived = DIMENSIONS.get(name) if self._derived(name) else None
-            return derived[1 if self.lang == "uk" else 0] if derived else name
+            derived = dimension_title(name, self.lang) if self._derived(name) else None
+            return derived or name
         key, spec = found
         return self._say(f"{key}.{name}", spec.title or name)
 
