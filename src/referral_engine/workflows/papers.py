@@ -91,7 +91,9 @@ def papers_of(model: WorkflowModel, base: Path | None) -> tuple[tuple[PaperSpec,
         if not found:
             titles, fields = dict(paper.title), tuple(paper.fields)
             specs.append(
-                PaperSpec(paper.id, titles, templates, fields, tuple(paper.after), tuple(paper.until))
+                PaperSpec(
+                    paper.id, titles, templates, fields, tuple(paper.after), tuple(paper.until)
+                )
             )
     return tuple(specs), problems
 
