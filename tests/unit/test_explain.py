@@ -212,6 +212,8 @@ def test_a_paper_refused_names_its_steps_and_fields_in_the_workflows_words() -> 
     assert "«Встановити статус»" in explain.error(waiting, UK, words)
     hidden = PaperNotPermitted("case-summary", "personal", ["person_name"])
     worded = explain.error(hidden, EN, WorkflowText(ukraine(), "en"))
-    assert worded == "You may not print this paper: your role may not read personal data it " \
+    assert (
+        worded == "You may not print this paper: your role may not read personal data it "
         "prints: Full name."
+    )
     assert "person_name" not in explain.error(hidden, UK, words)
