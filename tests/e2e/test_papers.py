@@ -6,6 +6,7 @@ prints, outside need-to-know and after an erasure; every printing audited."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -24,7 +25,8 @@ from tests.e2e.conftest import (
     workflow,
 )
 from tests.e2e.pages import sign_in
-from tests.factories import path_to
+from tests.factories import FixedClock, path_to
+from tests.unit.test_uk_nrm import uk_case_in
 
 NAME = "Synthetic Printname Qzvx"
 NUMBER = "SYN-CERT-2026-0417"
@@ -150,3 +152,21 @@ def test_an_erased_case_prints_no_paper_with_personal_data(
     assert last_entry(pg_runtime, "lsa").detail.get("personal_fields") is None
     section = client.get(f"/cases/{granted}").text.split('id="h-papers"')[1]
     assert "personal data it prints was erased" in section.split("</section>")[0]
+
+
+def test_a_uk_decision_letter_prints_in_english_with_the_authority_in_words(
+    client: TestClient, callers: Callers, pg_runtime: Runtime, clock: FixedClock
+) -> None:
+    case_id = uk_case_in(pg_runtime.engine, clock, "recovery_period")
+    response = page(
+        client, callers, "supervisor", f"/cases/{case_id}/papers/reasonable-grounds-positive", "uk"
+    )
+    assert response.status_code == 200, response.text
+    letter = response.text.split('<article class="paper" lang="en">')[1]
+    assert "Reasonable Grounds decision: positive" in letter
+    assert "Competent Authority" in letter and "recovery period of at least 30 days" in letter
+    assert re.search(r"\b\d{1,2} [A-Z][a-z]+ 20\d\d\b", letter)  # 21 April 2026: a date in words
+    for code in ("PositiveReasonableGrounds", "competent_authority", "GB-ENG", ">sca<", ">ieca<"):
+        assert code not in letter, code
+    negative = client.get(f"/cases/{case_id}/papers/reasonable-grounds-negative")
+    assert negative.status_code == 409
