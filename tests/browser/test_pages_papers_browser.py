@@ -44,6 +44,8 @@ def test_papers_print_in_both_languages_and_only_the_paper_reaches_the_printer(
         page.goto(f"/cases/{case_id}")
         section = page.locator("section", has=page.locator("#h-papers"))
         expect(section.get_by_role("heading", name=words["print"])).to_be_visible()
+        section.scroll_into_view_if_needed()
+        section.screenshot(path=str(shots.folder / f"00-case-print-section-{lang}.png"))
         section.get_by_role("link", name="Довідка про встановлення статусу" if lang == "uk"
                             else "Certificate of the status").first.click()  # fmt: skip
         expect(page.locator("article.paper")).to_contain_text(NUMBER)

@@ -170,3 +170,14 @@ def test_a_uk_decision_letter_prints_in_english_with_the_authority_in_words(
         assert code not in letter, code
     negative = client.get(f"/cases/{case_id}/papers/reasonable-grounds-negative")
     assert negative.status_code == 409
+
+
+@pytest.mark.parametrize("paper", ["a%00b", "Status-Certificate", "x" * 61, "a%E2%80%AEb"])
+def test_a_paper_address_that_names_no_paper_is_refused_with_a_page(
+    client: TestClient, callers: Callers, paper: str
+) -> None:
+    case_id, _ = case_in(client, callers, "screened")
+    for suffix in ("", ".pdf"):
+        response = page(client, callers, "lsa", f"/cases/{case_id}/papers/{paper}{suffix}")
+        assert 400 <= response.status_code < 500, response.text[:300]
+        assert "text/html" in response.headers["content-type"]
