@@ -5,14 +5,17 @@ event, until the event that ends it, and only to readers of everything personal 
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from markupsafe import Markup
 
 from referral_engine.domain.papers import PaperNotAvailable, PaperSpec, moment_of, unreadable
 from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.entrypoints.web import printing
 from referral_engine.workflows.loader import WorkflowRegistry, load_file
 from referral_engine.workflows.papers import ENV, Printed, template_problems
 from tests.factories import UKRAINE, WORKFLOWS, ukraine
@@ -162,3 +165,29 @@ def test_a_paper_is_printed_in_the_readers_language_when_it_has_one_else_its_own
     bilingual = PaperSpec("s", {"en": "S", "uk": "З"}, {"en": "", "uk": ""}, ())
     assert bilingual.language("uk") == "uk" and bilingual.title("uk") == "З"
     assert bilingual.language("fr") == "en" and bilingual.title("fr") == "S"
+
+
+def test_a_pdf_fetches_nothing_but_the_papers_own_stylesheet(tmp_path: Path) -> None:
+    """A template naming an image or a stylesheet elsewhere never makes the server fetch it:
+    a listener on this machine sees no connection while the PDF is made."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        there = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        body = Markup(
+            f'<p>Довідка</p><img src="{there}/pixel.png">'
+            f'<link rel="stylesheet" href="{there}/x.css">'
+            f'<img src="file://{tmp_path}/secret.png">'
+        )
+        document = printing.DOCUMENT.format(
+            lang="uk", title="t", css=printing.STYLESHEET_PATH, body=body
+        )
+        made = printing.pdf(document)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert made.startswith(b"%PDF-")
+    fetcher = printing._own_stylesheet()(b"p { color: red }")
+    assert fetcher.fetch(printing.ORIGIN + printing.STYLESHEET_PATH).read() == b"p { color: red }"
+    with pytest.raises(ValueError, match="nothing but its stylesheet"):
+        fetcher.fetch(f"{there}/pixel.png")

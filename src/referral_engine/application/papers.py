@@ -1,5 +1,5 @@
 """Printing a case's papers (domain/papers.py): which ones a reader may print now, and the case
-as a paper shows it, within the reader's need-to-know. Rendering is the pages' (web/papers.py)."""
+as a paper shows it, within the reader's need-to-know. Rendering is the pages' (web/printing.py)."""
 
 from __future__ import annotations
 

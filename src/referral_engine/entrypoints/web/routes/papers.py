@@ -18,7 +18,7 @@ from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.entrypoints.http.audit import audited, disclosure, mark_of, refused
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import status_of
-from referral_engine.entrypoints.web import explain, papers
+from referral_engine.entrypoints.web import explain, printing
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute
 from referral_engine.entrypoints.web.render import error_page, language, page, words_of
 from referral_engine.entrypoints.web.workflow_text import text_of
@@ -49,9 +49,9 @@ def paper_pdf(
         found, markup = _printing(request, user, runtime, case_id, paper, "pdf")
     except NotPrinted as exc:
         return exc.response
-    document = papers.document(found, markup, language(request))
+    document = printing.document(found, markup, language(request))
     headers = {"Content-Disposition": f'inline; filename="{found.spec.id}.pdf"'}
-    return Response(papers.pdf(document), media_type="application/pdf", headers=headers)
+    return Response(printing.pdf(document), media_type="application/pdf", headers=headers)
 
 
 @router.get(
@@ -74,7 +74,7 @@ def paper_page(
         case_id=case_id,
         paper_id=found.spec.id,
         paper_lang=paper_lang,
-        language=papers.language_name(paper_lang, lang),
+        language=printing.language_name(paper_lang, lang),
         body=markup,
     )
 
@@ -97,4 +97,4 @@ def _printing(
     mark.place(found.case.region)
     printed = {f: found.case.data[f] for f in found.spec.fields if f in found.case.data}
     shown = disclosure(request, user, found.workflow).data(printed)
-    return found, papers.body(found, shown, language(request))
+    return found, printing.body(found, shown, language(request))
