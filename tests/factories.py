@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -239,6 +240,13 @@ def today() -> date:
     return START.date()
 
 
+def with_papers(folder: Path) -> Path:
+    """`folder` holding the shipped papers' templates (workflows/papers/): a copy of a shipped
+    workflow file loads only beside the templates its papers name."""
+    shutil.copytree(WORKFLOWS / "papers", folder / "papers", dirs_exist_ok=True)
+    return folder
+
+
 def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
     """The shipped workflow files, copied into `folder`, with the Ukraine ones naming a
     referral's agency and service by the send fields `agency` and `service` (their `agency_field`
@@ -260,4 +268,4 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
                     if isinstance(field, dict) and field.get("provides") == "service":
                         field["provides"] = service
         (folder / shipped.name).write_text(yaml.safe_dump(document), encoding="utf-8")
-    return folder
+    return with_papers(folder)

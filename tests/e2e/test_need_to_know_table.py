@@ -71,6 +71,7 @@ EXTRA_USERS = [
     ("other-police", "police", "police-kyivska-unit-2", KYIV),
 ]
 
+PAPER_PRINTERS = frozenset({"lsa_official", "decision_maker", "supervisor", "nrm_actor", "police"})
 # Which role gate each case route has (entrypoints/http/gates.py): a route not listed here fails
 # the coverage test below until it is given one.
 GATES: dict[tuple[str, str], frozenset[str] | None] = {
@@ -99,6 +100,10 @@ GATES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/cases/{case_id}/transfers/answer"): None,
     ("POST", "/cases/{case_id}/transfers/withdraw"): None,
     ("POST", "/cases/{case_id}/assignment"): None,
+    # a paper (the summary, below) prints personal data: only the roles that read all it prints
+    # and see the whole case (not the service providers, who see only their referrals) get it
+    ("GET", "/cases/{case_id}/papers/{paper}"): PAPER_PRINTERS,
+    ("GET", "/cases/{case_id}/papers/{paper}.pdf"): PAPER_PRINTERS,
 }
 LISTS = {("GET", "/api/cases"), ("GET", "/cases")}
 OPENS = {("POST", "/api/cases"), ("GET", "/cases/new"), ("POST", "/cases/new")}  # no case yet
@@ -185,7 +190,7 @@ def api_request(
 
 
 def page_request(client: TestClient, method: str, path: str, case: str) -> httpx.Response:
-    url = path.format(case_id=case)
+    url = path.format(case_id=case, paper="case-summary")
     if method == "GET":
         return client.get(url)
     form = {"csrf": csrf_of(client.get("/workflows").text), "trigger": "waive_interview",

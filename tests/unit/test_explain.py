@@ -20,6 +20,7 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.domain.papers import PaperNotAvailable, PaperNotFound, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -139,6 +140,12 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RoleNotAllowed("request_transfer", "police", ["lsa_official"]),
     PersonAlertNotFound("3f0c8e1a-0000-4000-8000-000000000001", "3f0c8e1a-0000-4000-8000-2"),
     *(PersonAlertClosed(code) for code in PersonAlertClosed.WHY),
+    PaperNotFound("status-certificate"),
+    PaperNotAvailable("status-certificate", "not_yet", ["StatusGranted", "StatusExtended"]),
+    PaperNotAvailable("status-certificate", "ended", ["StatusExpired"]),
+    PaperNotAvailable("status-certificate", "erased"),
+    PaperNotPermitted("case-summary", "personal", ["person_name", "application_number"]),
+    PaperNotPermitted("case-summary", "referrals"),
 ]
 
 
@@ -197,3 +204,16 @@ def test_the_personal_fields_an_erasure_refuses_are_named_in_the_workflows_words
         assert uk.endswith("Подробиці, Номер документа поліції"), uk
         assert en.endswith("Details, Police reference number"), en
         assert "_" not in uk + en
+
+
+def test_a_paper_refused_names_its_steps_and_fields_in_the_workflows_words() -> None:
+    words = WorkflowText(ukraine(), "uk")
+    waiting = PaperNotAvailable("status-certificate", "not_yet", ["StatusGranted"])
+    assert "«Встановити статус»" in explain.error(waiting, UK, words)
+    hidden = PaperNotPermitted("case-summary", "personal", ["person_name"])
+    worded = explain.error(hidden, EN, WorkflowText(ukraine(), "en"))
+    assert (
+        worded == "You may not print this paper: your role may not read personal data it "
+        "prints: Full name."
+    )
+    assert "person_name" not in explain.error(hidden, UK, words)

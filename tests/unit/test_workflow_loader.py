@@ -15,7 +15,7 @@ import yaml
 
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.workflows.loader import WorkflowRegistry, load_file, parse
-from tests.factories import WORKFLOWS
+from tests.factories import WORKFLOWS, with_papers
 
 SHIPPED = WORKFLOWS / "ukraine-nrm.yaml"
 SHIPPED_FILES = sorted(WORKFLOWS.glob("*.yaml"))
@@ -32,7 +32,7 @@ def shipped() -> Doc:
 
 
 def write(tmp_path: Path, doc: object, name: str = "broken.yaml") -> Path:
-    path = tmp_path / name
+    path = with_papers(tmp_path) / name
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 

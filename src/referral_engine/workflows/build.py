@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
@@ -34,8 +35,9 @@ from referral_engine.workflows.model import (
 )
 
 
-def build(model: WorkflowModel) -> WorkflowDefinition:
-    """The domain definition of a file whose structure and meaning were checked."""
+def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowDefinition:
+    """The domain definition of a file whose structure and meaning were checked (with its
+    papers, their templates read: workflows/papers.py)."""
     states = {n: StateSpec(n, s.title, s.terminal) for n, s in model.states.items()}
     live = tuple(n for n, s in model.states.items() if not s.terminal)
     backdating = _backdating(model.backdating)
@@ -119,6 +121,7 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
         transfers=_transfers(model),
+        papers=papers,
     )
 
 

@@ -248,6 +248,19 @@ class RegionModel(_Model):
     names: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
 
 
+class PaperModel(_Model):
+    """A printable paper (docs/workflows.md, "Papers"): its title and template in each of its
+    languages (a template path relative to the workflow file's folder), the fields it prints,
+    and the events after (and until) which it may be printed."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)
+    title: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+    template: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+    fields: list[str] = []
+    after: list[str] = []
+    until: list[str] = []
+
+
 class WorkflowModel(_Model):
     """The file format. See docs/workflows.md for the meaning of each key."""
 
@@ -275,6 +288,7 @@ class WorkflowModel(_Model):
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
     regions: list[RegionModel] = []
     persons: PersonsModel | None = None
+    papers: list[PaperModel] = []
 
     @field_validator("access", mode="before")
     @classmethod

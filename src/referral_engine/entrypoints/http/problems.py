@@ -24,6 +24,7 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
@@ -81,6 +82,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     AssignmentRefused: 409,
     AssigneeUnsuitable: 422,
     PersonAlertClosed: 409,
+    PaperNotAvailable: 409,
+    PaperNotPermitted: 403,
 }
 
 HTTP_TYPES = {
@@ -168,6 +171,10 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
         extra.update(_agency_facts(exc))
     elif isinstance(exc, TransferNotPossible | AssignmentRefused):
         extra.update(reason=exc.code)
+    elif isinstance(exc, PaperNotAvailable):
+        extra.update(paper=exc.paper, reason=exc.code, events=list(exc.events))
+    elif isinstance(exc, PaperNotPermitted):
+        extra.update(paper=exc.paper, reason=exc.code, fields=list(exc.fields))
     elif isinstance(exc, AssigneeUnsuitable):
         extra.update(reason=exc.code, errors=[{"path": "user", "message": str(exc)}])
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)

@@ -15,6 +15,7 @@ from referral_engine.domain.agency_errors import (
     NotAddressedAgency,
 )
 from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -189,7 +190,39 @@ ERRORS: dict[str, tuple[str, str]] = {
     "transfer-not-possible": ("", "Передати справу зараз не можна: {why}"),
     "assignment-refused": ("", "Призначення не змінено: {why}"),
     "assignee-unsuitable": ("", "Користувача «{user}» не можна призначити: {why}"),
+    "PaperNotFound": ("", "У процедурі цієї справи немає документа «{paper}» для друку"),
+    "paper-not-available": (
+        "This paper cannot be printed for the case now: {why}.",
+        "Цей документ зараз не можна надрукувати для справи: {why}.",
+    ),
+    "paper-not-permitted": (
+        "You may not print this paper: {why}.",
+        "Ви не можете надрукувати цей документ: {why}.",
+    ),
     "domain-error": ("", "Цю дію неможливо виконати"),
+}
+PAPERS: dict[str, tuple[str, str]] = {
+    # PaperNotAvailable and PaperNotPermitted codes: (English, Ukrainian)
+    "not_yet": (
+        "it is printed only after one of these steps: {events}",
+        "його друкують лише після одного з кроків: {events}",
+    ),
+    "ended": (
+        "it is no longer issued since this step: {events}",
+        "його більше не видають після кроку: {events}",
+    ),
+    "erased": (
+        "the personal data it prints was erased",
+        "особисті дані, які він містить, стерто",
+    ),
+    "personal": (
+        "your role may not read personal data it prints: {fields}",
+        "ваша роль не може читати особисті дані, які він містить: {fields}",
+    ),
+    "referrals": (
+        "you see this case only through its referrals to your agency",
+        "ви бачите цю справу лише через її перенаправлення до вашої організації",
+    ),
 }
 QUERY_INVALID: dict[str, str] = {
     # QueryInvalid.code: its Ukrainian words
@@ -299,6 +332,8 @@ def _facts(
         facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
     if isinstance(exc, TransferNotPossible | AssignmentRefused | AssigneeUnsuitable):
         facts["why"] = MOVES[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, PaperNotAvailable | PaperNotPermitted):
+        facts["why"] = _paper_why(exc, t, text)
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):
@@ -316,6 +351,20 @@ def _facts(
         if isinstance(facts.get(name), tuple):
             facts[name] = ", ".join(facts[name])
     return facts
+
+
+def _paper_why(
+    exc: PaperNotAvailable | PaperNotPermitted, t: Translator, text: WorkflowText | None
+) -> str:
+    """Why a paper is refused, its steps and fields in the workflow's words."""
+    template = PAPERS[exc.code][0 if t.lang == "en" else 1]
+    if isinstance(exc, PaperNotAvailable):
+        events = [text.event(e) if text else e for e in exc.events]
+        return template.format(
+            events=", ".join(f"«{e}»" if t.lang != "en" else f"“{e}”" for e in events)
+        )
+    fields = [text.data_title(f) if text else f for f in exc.fields]
+    return template.format(fields=", ".join(fields))
 
 
 def _said(value: object, t: Translator, text: WorkflowText | None) -> str:

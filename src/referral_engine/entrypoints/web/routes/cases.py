@@ -29,6 +29,7 @@ from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
+from referral_engine.entrypoints.web.routes import papers
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -214,6 +215,7 @@ def _case_page(
         changes=changes,
         done=_done_event(request, workflow),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
+        papers=papers.listed(runtime, user, view.id),
         **_duplicates(request, user, runtime, view.id),
     )
 
