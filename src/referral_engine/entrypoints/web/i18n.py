@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_alerts import ALERTS
+from referral_engine.entrypoints.web.i18n_audit import AUDIT
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
@@ -197,14 +198,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.counted_from": ("Counted from", "Відлік від"),
     "board.allowed_from": ("Allowed from", "Дозволено з"),
     "board.days_until": ("Days until allowed", "Днів до дозволу"),
-    "audit.title": ("Audit log", "Журнал аудиту"),
-    "audit.user": ("User", "Користувач"),
-    "audit.on": ("Day", "День"),
-    "audit.at": ("When", "Коли"),
-    "audit.action": ("Action", "Дія"),
-    "audit.status": ("Status", "Статус"),
-    "audit.detail": ("Detail", "Подробиці"),
-    "audit.newest": ("The newest {n} entries first.", "Спочатку найновіші {n} записів."),
     "dash.title": ("Dashboards", "Показники"),
     "dash.from": ("From month", "З місяця"),
     "dash.to": ("To month", "По місяць"),
@@ -350,6 +343,7 @@ MESSAGES |= {
     **NOTIFICATIONS,
     **SEARCH,
     **ALERTS,
+    **AUDIT,
 }
 
 
