@@ -155,6 +155,7 @@ PAGE: dict[str, tuple[str, str]] = {
     "audit.user": ("User", "Користувач"),
     "audit.action": ("Action", "Дія"),
     "audit.case": ("Case reference", "Номер справи"),
+    "audit.case_id": ("Case", "Справа"),
     "audit.case_hint": ("At least its first 4 characters", "Щонайменше 4 перші символи"),
     "audit.region": ("Region", "Область"),
     "audit.any_action": ("Any action", "Будь-яка дія"),

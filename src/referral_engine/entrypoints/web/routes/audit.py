@@ -90,7 +90,7 @@ def audit_csv(
     header = [
         *(t(k) for k in ("audit.at_utc", "audit.user")),
         *(t(k) for k in ("audit.role", "audit.agency", "audit.action", "audit.outcome")),
-        *(t(k) for k in ("audit.case", "region", "audit.detail", "audit.channel")),
+        *(t(k) for k in ("audit.case_id", "region", "audit.detail", "audit.channel")),
         t("audit.address"),
     ]
 
