@@ -41,6 +41,7 @@ CLI = {
     "cli.replay": "case.replay",
     "cli.import": "register.import",
     "cli.demo": "demo",
+    "cli.serve": "serve",
     "cli.report": "report.export",
     "cli.export.dashboard": "report.export",
     "cli.erasures.list": "erasure.list",

@@ -93,6 +93,7 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "audit.do.user.revoke": ("Revoked a token or session", "Відкликання токена чи сеансу"),
     "audit.do.case.replay": ("Replayed a case", "Відтворення справи"),
     "audit.do.demo": ("Loaded the demonstration", "Завантаження демонстрації"),
+    "audit.do.serve": ("Started the service", "Запуск служби"),
     "audit.do.keys": ("Managed the encryption keys", "Керування ключами шифрування"),
     "audit.do.maintenance": ("Ran maintenance", "Обслуговування"),
     "audit.do.read_models": ("Managed the read models", "Керування моделями читання"),
