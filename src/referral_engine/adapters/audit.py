@@ -113,7 +113,7 @@ class AuditLog:
             self.db.schema, wanted, past=past, newest_first=newest_first, limit=limit
         )
         with self.db.pool.connection() as conn:
-            rows = conn.execute(statement, params).fetchall()
+            rows = conn.execute(statement, params, prepare=False).fetchall()
         return [AuditEntry(*row) for row in rows]
 
     def query(
