@@ -75,7 +75,9 @@ def test_a_supervisor_pages_filters_and_downloads_the_audit_log(
         expect(page.locator("tbody tr")).to_have_count(20)
         expect(page.locator("main")).not_to_contain_text(words["step"])
         page.get_by_role("link", name=words["older"], exact=True).click()
-        expect(page).to_have_url(re.compile(r"action=case\.read.*before=|before=.*action=case\.read"))
+        expect(page).to_have_url(
+            re.compile(r"action=case\.read.*before=|before=.*action=case\.read")
+        )
         expect(page.locator("tbody tr")).to_have_count(READS - 20)
         expect(page.get_by_label(words["action"])).to_have_value("case.read")
         no_sideways_scroll(page)
@@ -113,4 +115,3 @@ def refused(page: Page, words: dict[str, str]) -> None:
     expect(summary).to_be_focused()
     summary.get_by_role("link").click()
     expect(page.get_by_label(words["case"])).to_be_focused()
-

@@ -79,6 +79,17 @@ def test_the_log_filters_by_action_case_reference_and_region(
     assert cases(supervisor, region=LVIV) == []  # not one of the supervisor's regions
 
 
+def test_the_last_day_or_moment_there_is_ends_no_period_early(
+    client: TestClient, callers: Callers
+) -> None:
+    open_case(client, callers["screener"])
+    token = callers["admin"].auth
+
+    response = client.get("/api/audit", params={"to": "9999-12-31T23:59:59.999999Z"}, headers=token)
+
+    assert response.status_code == 200 and response.json()
+
+
 def test_a_broken_cursor_or_case_reference_is_refused(client: TestClient, callers: Callers) -> None:
     token = callers["admin"].auth
     for params, where in (

@@ -84,7 +84,7 @@ def checked(asked: Asked, reader: User, offered: list[str]) -> Checked:
     regions = frozenset({asked.region}) if asked.region else reader.scope
     found.wanted = AuditFilter(
         since=_start(since),
-        until=_start(until + timedelta(days=1)) if until else None,
+        until=_start(until + timedelta(days=1)) if until and until < date.max else None,
         user_name=user or None,
         action=asked.action or None,
         case=case,

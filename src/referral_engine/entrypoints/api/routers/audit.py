@@ -4,7 +4,7 @@ entry, whatever the log's size)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -67,7 +67,7 @@ def read_audit(
         regions = frozenset({region}) if regions is None else regions & {region}
     wanted = AuditFilter(
         since=from_,
-        until=to + timedelta(microseconds=1) if to else None,  # the log keeps microseconds
+        until=_just_after(to),
         user_name=user_name,
         action=action,
         case=case_prefix(case) if case else None,
@@ -82,3 +82,12 @@ def read_audit(
         following = request.url.include_query_params(cursor=Cursor.of(page[-1]).token())
         response.headers["Link"] = f'<{following}>; rel="next"'
     return page
+
+
+def _just_after(moment: datetime | None) -> datetime | None:
+    """The end of a period that includes `moment` (the log keeps microseconds); None for the
+    last moment there is (no end at all)."""
+    try:
+        return moment + timedelta(microseconds=1) if moment else None
+    except OverflowError:
+        return None
