@@ -29,7 +29,10 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     ),
     "audit.do.case.transfer": ("Asked to transfer the case", "Запит на передання справи"),
     "audit.do.case.transfer_answer": ("Answered a transfer request", "Відповідь на передання"),
-    "audit.do.case.transfer_accepted": ("Accepted the case's transfer", "Прийняття справи"),
+    "audit.do.case.transfer_accepted": (
+        "Accepted the case's transfer",
+        "Прийняття переданої справи",
+    ),
     "audit.do.case.transfer_refused": ("Refused the case's transfer", "Відмова в переданні"),
     "audit.do.case.transfer_withdraw": (
         "Withdrew the transfer request",
@@ -75,7 +78,10 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
         "Перевірка реєстру (нічого не записано)",
     ),
     "audit.do.notification.list": ("Read notifications", "Перегляд сповіщень"),
-    "audit.do.notification.read": ("Marked notifications read", "Позначення сповіщень"),
+    "audit.do.notification.read": (
+        "Marked notifications read",
+        "Позначення сповіщень прочитаними",
+    ),
     "audit.do.report.read_exact": ("Read a report's exact figures", "Перегляд точних показників"),
     "audit.do.report.publish": ("Published a report", "Публікація звіту"),
     "audit.do.report.export": ("Exported figures", "Вивантаження показників"),
