@@ -5,7 +5,7 @@ and no line says a code; the page's cursor and case reference as the log reads t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -192,3 +192,11 @@ def test_a_case_reference_is_any_start_of_a_case_id_from_four_digits() -> None:
     assert case_prefix("3f2a-9c") == "3f2a9c"
     for bad in ("3f2", "xyz1", "3f2a 9c", "", "0" * 33):
         assert case_prefix(bad) is None, bad
+
+
+def test_a_line_says_its_time_in_utc_as_the_page_and_the_filters_do() -> None:
+    kyiv_time = datetime(2026, 3, 2, 11, 15, tzinfo=timezone(timedelta(hours=2)))
+
+    line = wording("en").line(entry("case.read", at=kyiv_time), None, False)
+
+    assert (line.at, line.at.tzname()) == (datetime(2026, 3, 2, 9, 15, tzinfo=UTC), "UTC")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -153,7 +153,7 @@ class Wording:
         text = text_of(workflow, self.t.lang) if workflow is not None else None
         cli = entry.channel == "cli"
         return Line(
-            at=entry.at,
+            at=entry.at.astimezone(UTC),  # the page and the export say UTC, as the filters
             who=entry.user_name or "",
             role=self.role(entry.role),
             agency="" if cli and entry.role == "operator" else self.agency_name(entry.agency or ""),
