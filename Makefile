@@ -32,7 +32,8 @@ lint: $(STAMP)
 
 # Every benchmark, each printing its ratio against a baseline measured in the same run (not part of
 # `make test`; about 10 minutes). On the embedded PostgreSQL unless REFERRAL_ENGINE_DATABASE_URL is set.
-BENCHES := rebuild command replay lag notifications http_api reports imports webhooks search pages
+BENCHES := rebuild command replay lag notifications http_api reports imports webhooks search audit_log \
+	pages
 bench: $(STAMP)
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; PYTHONPATH=. $(BIN)/python bench/$$b.py || exit 1; done
 

@@ -16,6 +16,7 @@ from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
 from referral_engine.entrypoints.api.routers import (
     agencies,
+    audit,
     cases,
     dashboards,
     deadlines,
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(transfers.router)
     app.include_router(erasures.router)
     app.include_router(service.router)
+    app.include_router(audit.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)
     app.include_router(reports.router)

@@ -16,6 +16,7 @@ from referral_engine.entrypoints.web.render import ErrorPages
 from referral_engine.entrypoints.web.routes import (
     agencies,
     analytics,
+    audit,
     auth,
     cases,
     imports,
@@ -47,6 +48,7 @@ def install(app: FastAPI) -> None:
         papers,
         transfers,
         oversight,
+        audit,
         analytics,
         reports,
         workflows,
