@@ -25,7 +25,7 @@ from referral_engine.entrypoints.web.audit_words import (
     choices,
     outcome_key,
 )
-from referral_engine.entrypoints.web.i18n import MESSAGES, translator
+from referral_engine.entrypoints.web.i18n import catalogue, translator
 from referral_engine.entrypoints.web.workflow_text import text_of
 from tests.factories import ukraine
 
@@ -59,7 +59,7 @@ def test_every_action_the_code_records_is_worded_in_both_languages() -> None:
     for code in actions | command_lines():
         key = action_key(code)
         assert key not in ("audit.do.other", "audit.do.cli"), code
-        english, ukrainian = MESSAGES[key]
+        english, ukrainian = catalogue("en")[key], catalogue("uk")[key]
         assert english and ukrainian and english != ukrainian, code
 
 
@@ -69,7 +69,8 @@ def test_every_key_the_words_may_use_is_in_the_catalogue() -> None:
     }
     statuses = (0, 1, 200, 303, 400, 401, 403, 404, 409, 413, 418, 422, 429, 500, 503)
     keys |= {outcome_key(s, cli) for s in statuses for cli in (False, True)}
-    assert keys - set(MESSAGES) == set()
+    assert keys - set(catalogue("en")) == set()
+    assert keys - set(catalogue("uk")) == set()
 
 
 def entry(action: str, detail: dict[str, Any] | None = None, **more: Any) -> AuditEntry:
