@@ -113,7 +113,9 @@ def test_a_document_is_listed_without_its_bytes_and_read_whole(engine: Engine) -
         len(content),
     )
     assert listed.name == "Zgoda Synthetic.pdf"  # the path a browser sent is left out
-    shown, read = engine.document_content(case_id, listed.id, scope=LSA_SCOPE, role="lsa_official")
+    _, shown, read = engine.document_content(
+        case_id, listed.id, scope=LSA_SCOPE, role="lsa_official"
+    )
     assert read == content and shown == listed
     with pytest.raises(DocumentNotFound):
         engine.document_content(case_id, uuid4(), scope=LSA_SCOPE, role="lsa_official")

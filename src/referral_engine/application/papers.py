@@ -124,9 +124,9 @@ class Papers(CaseCommands):
 
     def document_content(
         self, case_id: UUID, document_id: UUID, *, scope: Scope | None = None, role: str = ""
-    ) -> tuple[DocumentView, bytes]:
-        """A document and its bytes, for a reader of the case's personal data; DocumentErased
-        once the case's personal data is erased."""
+    ) -> tuple[CasePapers, DocumentView, bytes]:
+        """A document and its bytes (with the case's papers), for a reader of the case's
+        personal data; DocumentErased once the case's personal data is erased."""
         found = self.papers(case_id, scope=scope, role=role)
         document = next((d for d in found.documents if d.id == document_id), None)
         if document is None:
@@ -136,7 +136,7 @@ class Papers(CaseCommands):
         content = None if found.erased else self.store.document(case_id, document_id)
         if content is None:
             raise DocumentErased(document_id)
-        return document, content
+        return found, document, content
 
 
 def _unversioned(expected: int | None, run: Callable[[int | None], StepResult]) -> StepResult:

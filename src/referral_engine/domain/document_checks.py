@@ -94,6 +94,7 @@ def _png_whole(content: bytes) -> bool:
     at, first, data = len(PNG_SIGNATURE), True, False
     while at + 12 <= len(content):
         length, kind = struct.unpack(">I4s", content[at : at + 8])
+        kind = bytes(kind)
         end = at + 12 + length
         if end > len(content):
             return False
@@ -110,6 +111,6 @@ def _png_whole(content: bytes) -> bool:
             first = False
         data = data or kind == b"IDAT"
         if kind == b"IEND":
-            return data and end == len(content)
+            return bool(data) and end == len(content)
         at = end
     return False

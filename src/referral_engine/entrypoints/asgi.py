@@ -24,6 +24,7 @@ from referral_engine.entrypoints.api.routers import (
     imports,
     inbox,
     notifications,
+    papers,
     person_alerts,
     projections,
     reports,
@@ -39,6 +40,7 @@ from referral_engine.entrypoints.http.headers import SecurityHeaders
 from referral_engine.entrypoints.http.imports import API_PATH as IMPORT_API
 from referral_engine.entrypoints.http.imports import PAGE_PATH as IMPORT_PAGE
 from referral_engine.entrypoints.http.middleware import BodyLimit, Observe
+from referral_engine.entrypoints.http.papers import upload_limits
 from referral_engine.entrypoints.http.text import check_request
 from referral_engine.entrypoints.web import install as install_pages
 
@@ -102,6 +104,7 @@ def create_app(
     problems.install(app)
     app.include_router(cases.router)
     app.include_router(transfers.router)
+    app.include_router(papers.router)
     app.include_router(erasures.router)
     app.include_router(service.router)
     app.include_router(projections.router)
@@ -121,7 +124,8 @@ def create_app(
     app.add_middleware(Observe)
     app.add_middleware(SecurityHeaders)
     settings = runtime.settings if runtime else Settings()
-    registers = dict.fromkeys((IMPORT_API, IMPORT_PAGE), settings.max_import_bytes)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=registers)
+    larger = dict.fromkeys((IMPORT_API, IMPORT_PAGE), settings.max_import_bytes)
+    larger.update(upload_limits(settings.max_document_bytes))
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger)
     app.add_middleware(ForwardedClient)  # outermost: every layer sees the one client address
     return app

@@ -24,6 +24,13 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.paper_errors import (
+    DocumentDamaged,
+    DocumentErased,
+    DocumentTooLarge,
+    DocumentTypeRefused,
+    PapersNotPermitted,
+)
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
@@ -81,6 +88,11 @@ STATUS: dict[type[errors.DomainError], int] = {
     AssignmentRefused: 409,
     AssigneeUnsuitable: 422,
     PersonAlertClosed: 409,
+    PapersNotPermitted: 403,
+    DocumentTooLarge: 413,
+    DocumentTypeRefused: 415,
+    DocumentDamaged: 422,
+    DocumentErased: 410,
 }
 
 HTTP_TYPES = {
@@ -89,6 +101,7 @@ HTTP_TYPES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    410: "gone",
     406: "not-acceptable",
     413: "payload-too-large",
     415: "unsupported-media-type",
@@ -166,8 +179,12 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
         )
     elif isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
         extra.update(_agency_facts(exc))
-    elif isinstance(exc, TransferNotPossible | AssignmentRefused):
+    elif isinstance(
+        exc, TransferNotPossible | AssignmentRefused | PapersNotPermitted | DocumentDamaged
+    ):
         extra.update(reason=exc.code)
+    elif isinstance(exc, DocumentTooLarge):
+        extra.update(limit=exc.limit)
     elif isinstance(exc, AssigneeUnsuitable):
         extra.update(reason=exc.code, errors=[{"path": "user", "message": str(exc)}])
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
