@@ -20,6 +20,14 @@ from referral_engine.domain.agency_errors import (
 )
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.domain.paper_errors import (
+    DocumentDamaged,
+    DocumentErased,
+    DocumentNotFound,
+    DocumentTooLarge,
+    DocumentTypeRefused,
+    PapersNotPermitted,
+)
 from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -139,6 +147,12 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RoleNotAllowed("request_transfer", "police", ["lsa_official"]),
     PersonAlertNotFound("3f0c8e1a-0000-4000-8000-000000000001", "3f0c8e1a-0000-4000-8000-2"),
     *(PersonAlertClosed(code) for code in PersonAlertClosed.WHY),
+    *(PapersNotPermitted(code) for code in PapersNotPermitted.WHY),
+    *(DocumentDamaged(code) for code in DocumentDamaged.WHY),
+    DocumentTooLarge(20_000_000, 10 * 1_048_576),
+    DocumentTypeRefused(),
+    DocumentNotFound("3f0c8e1a-0000-4000-8000-000000000001"),
+    DocumentErased("3f0c8e1a-0000-4000-8000-000000000001"),
 ]
 
 
@@ -197,3 +211,10 @@ def test_the_personal_fields_an_erasure_refuses_are_named_in_the_workflows_words
         assert uk.endswith("Подробиці, Номер документа поліції"), uk
         assert en.endswith("Details, Police reference number"), en
         assert "_" not in uk + en
+
+
+def test_a_refused_document_is_explained_in_both_languages_without_bytes() -> None:
+    large = DocumentTooLarge(20_000_000, 10 * 1_048_576)
+    assert explain.error(large, EN) == "The document is larger than 10 MB, the most accepted."
+    assert "10 МБ" in explain.error(large, UK)
+    assert "PDF" in explain.error(DocumentDamaged("pdf"), UK)

@@ -39,6 +39,8 @@ class CasePapers:
     may_add: bool
     """Whether the reader may add notes and documents."""
     erased: bool
+    readable: bool
+    """Whether the reader reads the case's notes and documents (not: a referral's share)."""
 
 
 class Papers(CaseCommands):
@@ -120,6 +122,7 @@ class Papers(CaseCommands):
             [DocumentView.of(e) for e in newest if e.event == DOCUMENT_UPLOADED],
             may_add,
             case.erased,
+            whole,
         )
 
     def document_content(

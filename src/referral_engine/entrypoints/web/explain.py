@@ -15,6 +15,7 @@ from referral_engine.domain.agency_errors import (
     NotAddressedAgency,
 )
 from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.domain.paper_errors import DocumentDamaged, PapersNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -83,6 +84,7 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "webhook_secret": ("", "має бути whsec_ і від 24 до 64 байтів у base64"),
     "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
     "same_region": ("", "має бути інша область, ніж та, де справа зараз"),
+    "no_file": ("", "оберіть файл для завантаження"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -189,7 +191,34 @@ ERRORS: dict[str, tuple[str, str]] = {
     "transfer-not-possible": ("", "Передати справу зараз не можна: {why}"),
     "assignment-refused": ("", "Призначення не змінено: {why}"),
     "assignee-unsuitable": ("", "Користувача «{user}» не можна призначити: {why}"),
+    "papers-not-permitted": ("", "Додати примітку чи документ не можна: {why}"),
+    "document-too-large": (
+        "The document is larger than {limit_mb} MB, the most accepted.",
+        "Документ більший за {limit_mb} МБ — найбільший допустимий розмір.",
+    ),
+    "document-type-refused": (
+        "Only PDF, JPEG and PNG documents are accepted, and this file's content is none of them "
+        "(whatever its name says).",
+        "Приймаються лише документи PDF, JPEG і PNG, а вміст цього файлу не такий (хоч би як "
+        "його було названо).",
+    ),
+    "document-damaged": ("", "Файл не вдається прочитати: {why}"),
+    "DocumentNotFound": ("", "Документа {document_id} у цій справі немає"),
+    "document-erased": (
+        "",
+        "Документ {document_id} стерто разом з особистими даними справи: його більше не можна "
+        "прочитати",
+    ),
     "domain-error": ("", "Цю дію неможливо виконати"),
+}
+PAPERS: dict[str, str] = {
+    # PapersNotPermitted and DocumentDamaged codes: their Ukrainian words
+    "not_working": "це роблять лише ті, хто працює зі справою",
+    "not_reader": "ваша роль не читає особисті дані справи, а примітки й документи — це вони",
+    "empty": "він порожній",
+    "pdf": "він починається як PDF, але його будова пошкоджена або обірвана",
+    "jpeg": "він починається як зображення JPEG, але його будова пошкоджена або обірвана",
+    "png": "він починається як зображення PNG, але його будова пошкоджена або обірвана",
 }
 QUERY_INVALID: dict[str, str] = {
     # QueryInvalid.code: its Ukrainian words
@@ -299,6 +328,8 @@ def _facts(
         facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
     if isinstance(exc, TransferNotPossible | AssignmentRefused | AssigneeUnsuitable):
         facts["why"] = MOVES[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, PapersNotPermitted | DocumentDamaged):
+        facts["why"] = PAPERS[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):

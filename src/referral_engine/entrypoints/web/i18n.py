@@ -16,6 +16,7 @@ from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_notifications import NOTIFICATIONS
+from referral_engine.entrypoints.web.i18n_papers import PAPERS
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
 from referral_engine.entrypoints.web.i18n_search import SEARCH
@@ -345,6 +346,7 @@ MESSAGES |= {
     **AGENCIES,
     **INBOX,
     **TRANSFERS,
+    **PAPERS,
     **REPORTS,
     **SIGN_IN,
     **NOTIFICATIONS,

@@ -16,6 +16,7 @@ from referral_engine.domain.errors import (
     RegionNotAllowed,
     VersionConflict,
 )
+from referral_engine.domain.papers import PAPER_EVENTS
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
@@ -27,6 +28,8 @@ from referral_engine.entrypoints.web import alerts, explain, forms, stepping
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
+from referral_engine.entrypoints.web.papers import Failed as PapersFailed
+from referral_engine.entrypoints.web.papers import papers
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -150,12 +153,14 @@ def case_page_after(
     user: User,
     runtime: Runtime,
     case_id: UUID,
-    moved: MovesFailed,
+    moved: MovesFailed | None,
     status: int,
+    paper: PapersFailed | None = None,
 ) -> HTMLResponse:
-    """The case page again after a refused form moving the case (web/moves.py)."""
+    """The case page again after a refused form moving the case (web/moves.py) or adding a
+    note or a document (web/papers.py)."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
-    return _case_page(request, user, runtime, view, moved=moved, status=status)
+    return _case_page(request, user, runtime, view, moved=moved, paper=paper, status=status)
 
 
 def done(result: StepResult, checked: Checked | None = None) -> RedirectResponse:
@@ -178,6 +183,7 @@ def _case_page(
     *,
     failed: Failed | None = None,
     moved: MovesFailed | None = None,
+    paper: PapersFailed | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     engine = runtime.engine
@@ -214,6 +220,7 @@ def _case_page(
         changes=changes,
         done=_done_event(request, workflow),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
+        papers=papers(request, user, runtime, view.id, (t, text), paper),
         **_duplicates(request, user, runtime, view.id),
     )
 
@@ -239,4 +246,4 @@ def _duplicates(request: Request, user: User, runtime: Runtime, case_id: UUID) -
 def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:
     """The event a command just recorded, named in the page's address (a known one only)."""
     event = request.query_params.get("done")
-    return event if event in workflow.event_names() | MOVING_EVENTS else None
+    return event if event in workflow.event_names() | MOVING_EVENTS | set(PAPER_EVENTS) else None
