@@ -213,3 +213,14 @@ def test_a_download_s_name_cannot_break_its_header() -> None:
         assert disposition.endswith(".png") and '.png"' in disposition
     erased = download(document, {"redacted": "erased"}, b"x").headers["content-disposition"]
     assert 'filename="decision-2026-03-02.png"' in erased
+
+
+@pytest.mark.parametrize("kind", ["con\x00sent", "consent\u202e", "con\u200bsent", "consent\n"])
+def test_a_document_s_kind_with_a_bad_character_is_refused_naming_it(
+    client: TestClient, callers: Callers, kind: str
+) -> None:
+    case_id, _ = case_in(client, callers, "application_registered")
+    body = assert_problem(
+        upload(client, callers["lsa"], case_id, documents.png(), kind=kind), 422, "validation"
+    )
+    assert [e["path"] for e in body["errors"]] == ["kind"]
