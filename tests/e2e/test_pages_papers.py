@@ -139,4 +139,4 @@ def test_after_erasure_nothing_can_be_read_or_added(client: TestClient, callers:
     assert "interpreter" not in page and "consent.pdf" not in page
     assert "Erased with the case" in page and 'id="form-note"' not in page
     gone = client.get(href)
-    assert gone.status_code == 410 and "erased with the case" in gone.text
+    assert gone.status_code == 410 and "This document was erased with the case" in gone.text

@@ -205,9 +205,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "document-damaged": ("", "Файл не вдається прочитати: {why}"),
     "DocumentNotFound": ("", "Документа {document_id} у цій справі немає"),
     "document-erased": (
-        "",
-        "Документ {document_id} стерто разом з особистими даними справи: його більше не можна "
-        "прочитати",
+        "This document was erased with the case's personal data: it can no longer be read.",
+        "Документ стерто разом з особистими даними справи: його більше не можна прочитати.",
     ),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
