@@ -47,6 +47,9 @@ def test_a_note_is_added_and_listed_with_its_author_s_role(
     assert 'id="notes"' in page and "prefers a female interpreter.\nCall after 17:00." in page
     assert "Official of the responsible unit" in page  # the author's role, in words
     assert "Note added" in page
+    history = client.get(f"/cases/{case_id}/history").text
+    moved = history.split('<ul class="moved">', 1)[1].split("</ul>", 1)[0]
+    assert "Note: Synthetic page note" in moved and "case_note" not in history
 
 
 def test_a_refused_note_is_shown_again_beside_its_field_in_ukrainian(
