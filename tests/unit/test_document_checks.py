@@ -8,12 +8,12 @@ import zlib
 
 import pytest
 
-from referral_engine.domain.document_checks import JPEG, PDF, PNG, checked_document
-from referral_engine.domain.paper_errors import (
+from referral_engine.domain.case_file_errors import (
     DocumentDamaged,
     DocumentTooLarge,
     DocumentTypeRefused,
 )
+from referral_engine.domain.document_checks import JPEG, PDF, PNG, checked_document
 from tests import documents
 
 LIMIT = 1_000_000

@@ -18,16 +18,16 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
-from referral_engine.domain.errors import FieldProblem, InvalidData
-from referral_engine.domain.fields import FieldSpec, check_data
-from referral_engine.domain.paper_errors import (
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
     DocumentDamaged,
     DocumentErased,
     DocumentNotFound,
     DocumentTooLarge,
     DocumentTypeRefused,
-    PapersNotPermitted,
 )
+from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.fields import FieldSpec, check_data
 from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -147,7 +147,7 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RoleNotAllowed("request_transfer", "police", ["lsa_official"]),
     PersonAlertNotFound("3f0c8e1a-0000-4000-8000-000000000001", "3f0c8e1a-0000-4000-8000-2"),
     *(PersonAlertClosed(code) for code in PersonAlertClosed.WHY),
-    *(PapersNotPermitted(code) for code in PapersNotPermitted.WHY),
+    *(CaseFileNotPermitted(code) for code in CaseFileNotPermitted.WHY),
     *(DocumentDamaged(code) for code in DocumentDamaged.WHY),
     DocumentTooLarge(20_000_000, 10 * 1_048_576),
     DocumentTypeRefused(),

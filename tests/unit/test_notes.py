@@ -10,6 +10,13 @@ import pytest
 
 from referral_engine.application.engine import Engine
 from referral_engine.domain.access import Scope
+from referral_engine.domain.case_file import NOTE_MAX
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
+    DocumentErased,
+    DocumentNotFound,
+    DocumentTypeRefused,
+)
 from referral_engine.domain.errors import (
     CaseNotFound,
     InvalidData,
@@ -18,13 +25,6 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.markers import ERASED
 from referral_engine.domain.notes import Upload
-from referral_engine.domain.paper_errors import (
-    DocumentErased,
-    DocumentNotFound,
-    DocumentTypeRefused,
-    PapersNotPermitted,
-)
-from referral_engine.domain.papers import NOTE_MAX
 from tests import documents
 from tests.factories import LSA, REGION, SHELTER, SUPERVISOR, case_in, send_referral
 
@@ -51,7 +51,7 @@ def test_notes_are_events_read_newest_first_with_their_author(engine: Engine) ->
     second = note(engine, case_id, "Synthetic second note", actor=SUPERVISOR, scope=None)
     assert (first, second) == (before + 1, before + 2)  # one event each, the state unchanged
     assert engine.case(case_id).state == "application_registered"
-    found = engine.papers(case_id, scope=LSA_SCOPE, role="lsa_official")
+    found = engine.case_file(case_id, scope=LSA_SCOPE, role="lsa_official")
     assert [n.text for n in found.notes] == [
         "Synthetic second note",
         "Synthetic first note:\nline two",
@@ -81,13 +81,13 @@ def test_a_note_s_text_is_checked(engine: Engine, text: str, code: str) -> None:
 def test_only_those_working_on_the_case_add_notes(engine: Engine) -> None:
     case_id = case_in(engine, "interviewed")
     send_referral(engine, case_id)
-    with pytest.raises(PapersNotPermitted) as refused:
+    with pytest.raises(CaseFileNotPermitted) as refused:
         note(engine, case_id, "Synthetic", actor=SHELTER, scope=SHELTER_SCOPE)
     assert refused.value.code == "not_working"
     with pytest.raises(CaseNotFound):
         note(engine, case_id, "Synthetic", scope=LVIV_SCOPE)
     note(engine, case_id, "Synthetic note for the office")
-    shared = engine.papers(case_id, scope=SHELTER_SCOPE, role="service_provider")
+    shared = engine.case_file(case_id, scope=SHELTER_SCOPE, role="service_provider")
     assert shared.notes == [] and shared.documents == [] and not shared.may_add
 
 
@@ -99,14 +99,14 @@ def test_a_stated_version_must_be_current_and_a_retry_records_once(engine: Engin
     first = note(engine, case_id, "Synthetic retried", idempotency_key="k1")
     again = engine.add_note(case_id, "Synthetic retried", actor=LSA, idempotency_key="k1")
     assert again.replayed and again.version == first
-    assert len(engine.papers(case_id, role="lsa_official").notes) == 1
+    assert len(engine.case_file(case_id, role="lsa_official").notes) == 1
 
 
 def test_a_document_is_listed_without_its_bytes_and_read_whole(engine: Engine) -> None:
     case_id = case_in(engine, "application_registered")
     content = documents.pdf("Synthetic signed consent")
     upload(engine, case_id, content)
-    (listed,) = engine.papers(case_id, scope=LSA_SCOPE, role="lsa_official").documents
+    (listed,) = engine.case_file(case_id, scope=LSA_SCOPE, role="lsa_official").documents
     assert (listed.kind, listed.content_type, listed.size) == (
         "consent",
         "application/pdf",
@@ -137,7 +137,7 @@ def test_after_erasure_notes_read_as_erased_and_documents_cannot_be_read(engine:
     note(engine, case_id, "Synthetic note to be erased")
     upload(engine, case_id, documents.jpeg())
     engine.erase_personal_data(case_id, "Synthetic lawful request", actor=SUPERVISOR)
-    found = engine.papers(case_id, scope=LSA_SCOPE, role="lsa_official")
+    found = engine.case_file(case_id, scope=LSA_SCOPE, role="lsa_official")
     assert found.notes[0].text == dict(ERASED) and found.documents[0].name == dict(ERASED)
     assert found.erased and not found.may_add
     with pytest.raises(DocumentErased):

@@ -261,7 +261,9 @@ def destroy_keys(
     were live. `schema` qualifies
     the tables ("": the search path). Nothing is fetched: the recorder runs it in a pipeline."""
     keys = sql.Identifier(schema, "case_keys") if schema else sql.Identifier("case_keys")
-    papers = sql.Identifier(schema, DOCUMENTS_TABLE) if schema else sql.Identifier(DOCUMENTS_TABLE)
+    documents = (
+        sql.Identifier(schema, DOCUMENTS_TABLE) if schema else sql.Identifier(DOCUMENTS_TABLE)
+    )
     due = (
         sql.Identifier(schema, "case_keys_compaction_due")
         if schema
@@ -276,9 +278,9 @@ def destroy_keys(
             "where case_id = any(%s) and wrapped is not null returning case_id), "
             "due as (insert into {} (case_id, erasure_txid) "
             "select case_id, txid_current() from destroyed on conflict (case_id) do nothing), "
-            "papers as (delete from {} where case_id = any(%s)) "
+            "documents as (delete from {} where case_id = any(%s)) "
             "select count(*), {}(%s) from destroyed"
-        ).format(keys, due, papers, forget),
+        ).format(keys, due, documents, forget),
         [case_ids, case_ids, case_ids],
     )
 

@@ -15,7 +15,7 @@ import re
 import struct
 import zlib
 
-from referral_engine.domain.paper_errors import (
+from referral_engine.domain.case_file_errors import (
     DocumentDamaged,
     DocumentTooLarge,
     DocumentTypeRefused,

@@ -24,6 +24,16 @@ from uuid import UUID
 
 from referral_engine.domain.access import Scope, sight
 from referral_engine.domain.case import Case
+from referral_engine.domain.case_file import (
+    CASE_NOTE,
+    DOCUMENT_KINDS,
+    DOCUMENT_NAME,
+    DOCUMENT_UPLOADED,
+    NAME_MAX,
+    NOTE_ADDED,
+    NOTE_MAX,
+)
+from referral_engine.domain.case_file_errors import CaseFileNotPermitted
 from referral_engine.domain.commands import Context, fingerprint, recorded
 from referral_engine.domain.document_checks import checked_document
 from referral_engine.domain.errors import (
@@ -33,16 +43,6 @@ from referral_engine.domain.errors import (
     VersionConflict,
 )
 from referral_engine.domain.fields import FieldInvalid
-from referral_engine.domain.paper_errors import PapersNotPermitted
-from referral_engine.domain.papers import (
-    CASE_NOTE,
-    DOCUMENT_KINDS,
-    DOCUMENT_NAME,
-    DOCUMENT_UPLOADED,
-    NAME_MAX,
-    NOTE_ADDED,
-    NOTE_MAX,
-)
 from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.views import HistoryEntry
 from referral_engine.domain.workflow import WorkflowDefinition
@@ -120,9 +120,9 @@ def may_add(workflow: WorkflowDefinition, case: Case, scope: Scope | None, role:
     data (both notes and documents are)."""
     seen = sight(workflow.access, case, scope)  # the receiving side of a transfer: not yet
     if seen is None or not seen.whole:
-        raise PapersNotPermitted("not_working")
+        raise CaseFileNotPermitted("not_working")
     if role not in workflow.personal[CASE_NOTE.name]:
-        raise PapersNotPermitted("not_reader")
+        raise CaseFileNotPermitted("not_reader")
 
 
 def add_note(

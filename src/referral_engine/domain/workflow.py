@@ -10,8 +10,8 @@ from typing import Any
 from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.case_file import PAPER_FIELDS
 from referral_engine.domain.fields import FieldSpec
-from referral_engine.domain.papers import PAPER_FIELDS
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import TRANSFER_NOTE, Region, TransferSpec
 

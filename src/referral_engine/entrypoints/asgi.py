@@ -16,6 +16,7 @@ from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
 from referral_engine.entrypoints.api.routers import (
     agencies,
+    case_file,
     cases,
     dashboards,
     deadlines,
@@ -24,7 +25,6 @@ from referral_engine.entrypoints.api.routers import (
     imports,
     inbox,
     notifications,
-    papers,
     person_alerts,
     projections,
     reports,
@@ -34,13 +34,13 @@ from referral_engine.entrypoints.api.routers import (
     webhooks,
 )
 from referral_engine.entrypoints.http import problems
+from referral_engine.entrypoints.http.case_file import upload_limits
 from referral_engine.entrypoints.http.clients import ForwardedClient
 from referral_engine.entrypoints.http.duplicates import duplicates
 from referral_engine.entrypoints.http.headers import SecurityHeaders
 from referral_engine.entrypoints.http.imports import API_PATH as IMPORT_API
 from referral_engine.entrypoints.http.imports import PAGE_PATH as IMPORT_PAGE
 from referral_engine.entrypoints.http.middleware import BodyLimit, Observe
-from referral_engine.entrypoints.http.papers import upload_limits
 from referral_engine.entrypoints.http.text import check_request
 from referral_engine.entrypoints.web import install as install_pages
 
@@ -104,7 +104,7 @@ def create_app(
     problems.install(app)
     app.include_router(cases.router)
     app.include_router(transfers.router)
-    app.include_router(papers.router)
+    app.include_router(case_file.router)
     app.include_router(erasures.router)
     app.include_router(service.router)
     app.include_router(projections.router)

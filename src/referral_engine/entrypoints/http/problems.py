@@ -24,12 +24,12 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
-from referral_engine.domain.paper_errors import (
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
     DocumentDamaged,
     DocumentErased,
     DocumentTooLarge,
     DocumentTypeRefused,
-    PapersNotPermitted,
 )
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
@@ -88,7 +88,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     AssignmentRefused: 409,
     AssigneeUnsuitable: 422,
     PersonAlertClosed: 409,
-    PapersNotPermitted: 403,
+    CaseFileNotPermitted: 403,
     DocumentTooLarge: 413,
     DocumentTypeRefused: 415,
     DocumentDamaged: 422,
@@ -180,7 +180,7 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     elif isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
         extra.update(_agency_facts(exc))
     elif isinstance(
-        exc, TransferNotPossible | AssignmentRefused | PapersNotPermitted | DocumentDamaged
+        exc, TransferNotPossible | AssignmentRefused | CaseFileNotPermitted | DocumentDamaged
     ):
         extra.update(reason=exc.code)
     elif isinstance(exc, DocumentTooLarge):

@@ -14,8 +14,8 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import CaseFileNotPermitted, DocumentDamaged
 from referral_engine.domain.errors import DomainError, FieldProblem
-from referral_engine.domain.paper_errors import DocumentDamaged, PapersNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -191,7 +191,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "transfer-not-possible": ("", "Передати справу зараз не можна: {why}"),
     "assignment-refused": ("", "Призначення не змінено: {why}"),
     "assignee-unsuitable": ("", "Користувача «{user}» не можна призначити: {why}"),
-    "papers-not-permitted": ("", "Додати примітку чи документ не можна: {why}"),
+    "case-file-not-permitted": ("", "Додати примітку чи документ не можна: {why}"),
     "document-too-large": (
         "The document is larger than {limit_mb} MB, the most accepted.",
         "Документ більший за {limit_mb} МБ — найбільший допустимий розмір.",
@@ -210,8 +210,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "domain-error": ("", "Цю дію неможливо виконати"),
 }
-PAPERS: dict[str, str] = {
-    # PapersNotPermitted and DocumentDamaged codes: their Ukrainian words
+CASE_FILE: dict[str, str] = {
+    # CaseFileNotPermitted and DocumentDamaged codes: their Ukrainian words
     "not_working": "це роблять лише ті, хто працює зі справою",
     "not_reader": "ваша роль не читає особисті дані справи, а примітки й документи — це вони",
     "empty": "він порожній",
@@ -327,8 +327,8 @@ def _facts(
         facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
     if isinstance(exc, TransferNotPossible | AssignmentRefused | AssigneeUnsuitable):
         facts["why"] = MOVES[exc.code] if t.lang != "en" else exc.WHY[exc.code]
-    if isinstance(exc, PapersNotPermitted | DocumentDamaged):
-        facts["why"] = PAPERS[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, CaseFileNotPermitted | DocumentDamaged):
+        facts["why"] = CASE_FILE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):

@@ -12,11 +12,11 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_alerts import ALERTS
+from referral_engine.entrypoints.web.i18n_case_file import CASE_FILE
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
 from referral_engine.entrypoints.web.i18n_notifications import NOTIFICATIONS
-from referral_engine.entrypoints.web.i18n_papers import PAPERS
 from referral_engine.entrypoints.web.i18n_projections import PROJECTIONS
 from referral_engine.entrypoints.web.i18n_reports import REPORTS
 from referral_engine.entrypoints.web.i18n_search import SEARCH
@@ -346,7 +346,7 @@ MESSAGES |= {
     **AGENCIES,
     **INBOX,
     **TRANSFERS,
-    **PAPERS,
+    **CASE_FILE,
     **REPORTS,
     **SIGN_IN,
     **NOTIFICATIONS,

@@ -10,13 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.adapters.security import User
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.case_file import PAPER_EVENTS
 from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
     RegionNotAllowed,
     VersionConflict,
 )
-from referral_engine.domain.papers import PAPER_EVENTS
 from referral_engine.domain.views import CaseView, StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
@@ -25,11 +25,11 @@ from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.duplicates import Checked, after_command, duplicates, told
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import alerts, explain, forms, stepping
+from referral_engine.entrypoints.web.case_file import Failed as CaseFileFailed
+from referral_engine.entrypoints.web.case_file import case_file
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
-from referral_engine.entrypoints.web.papers import Failed as PapersFailed
-from referral_engine.entrypoints.web.papers import papers
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -155,10 +155,10 @@ def case_page_after(
     case_id: UUID,
     moved: MovesFailed | None,
     status: int,
-    paper: PapersFailed | None = None,
+    paper: CaseFileFailed | None = None,
 ) -> HTMLResponse:
     """The case page again after a refused form moving the case (web/moves.py) or adding a
-    note or a document (web/papers.py)."""
+    note or a document (web/case_file.py)."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
     return _case_page(request, user, runtime, view, moved=moved, paper=paper, status=status)
 
@@ -183,7 +183,7 @@ def _case_page(
     *,
     failed: Failed | None = None,
     moved: MovesFailed | None = None,
-    paper: PapersFailed | None = None,
+    paper: CaseFileFailed | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     engine = runtime.engine
@@ -220,7 +220,7 @@ def _case_page(
         changes=changes,
         done=_done_event(request, workflow),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
-        papers=papers(request, user, runtime, view.id, (t, text), paper),
+        case_file=case_file(request, user, runtime, view.id, (t, text), paper),
         **_duplicates(request, user, runtime, view.id),
     )
 

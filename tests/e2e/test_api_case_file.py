@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.notes import DocumentView
 from referral_engine.entrypoints.asgi import create_app
-from referral_engine.entrypoints.http.papers import download
+from referral_engine.entrypoints.http.case_file import download
 from tests import documents
 from tests.e2e.conftest import Caller, Callers, assert_problem, case_in, send_referral
 from tests.factories import START
@@ -79,7 +79,7 @@ def test_who_adds_and_reads_notes(client: TestClient, callers: Callers) -> None:
     shelter = client.get(notes, headers=callers["shelter"].auth)  # only a referral's share
     assert shelter.status_code == 200 and shelter.json() == []
     body = assert_problem(
-        add_note(client, callers["shelter"], case_id, "x"), 403, "papers-not-permitted"
+        add_note(client, callers["shelter"], case_id, "x"), 403, "case-file-not-permitted"
     )
     assert body["reason"] == "not_working"
     assert NOTE not in shelter.text

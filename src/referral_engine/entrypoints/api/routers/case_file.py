@@ -13,10 +13,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from referral_engine.adapters.security import User
-from referral_engine.application.papers import CasePapers
+from referral_engine.application.case_file import CaseFileItems
+from referral_engine.domain.case_file import CASE_NOTE, DOCUMENT_KINDS, DOCUMENT_NAME, NOTE_MAX
 from referral_engine.domain.errors import DomainError
 from referral_engine.domain.notes import DocumentView, NoteView, Upload
-from referral_engine.domain.papers import CASE_NOTE, DOCUMENT_KINDS, DOCUMENT_NAME, NOTE_MAX
 from referral_engine.domain.personal import Disclosure
 from referral_engine.domain.views import StepResult
 from referral_engine.entrypoints.api.deps import IdempotencyKey, passing
@@ -24,14 +24,14 @@ from referral_engine.entrypoints.api.models import ActorOut, StepOut, Version
 from referral_engine.entrypoints.api.models import Request as Body
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.audit import audited, command, disclosure, done, mark_of
+from referral_engine.entrypoints.http.case_file import download, read_upload, upload_detail
 from referral_engine.entrypoints.http.deps import EngineDep, RuntimeDep
 from referral_engine.entrypoints.http.metrics import count_command
-from referral_engine.entrypoints.http.papers import download, read_upload, upload_detail
 from referral_engine.entrypoints.http.problems import problem_responses
 from referral_engine.entrypoints.http.text import NAME_CHECK, FreeText
 
 router = APIRouter(prefix="/api/cases/{case_id}", tags=["notes and documents"])
-Reader = Annotated[User, Depends(passing(gates.PAPERS))]
+Reader = Annotated[User, Depends(passing(gates.CASE_FILE))]
 PROBLEMS = problem_responses(
     {
         400: "The body is not UTF-8 text, or not a multipart form",
@@ -132,8 +132,8 @@ class DocumentOut(BaseModel):
         )
 
 
-def _papers(request: Request, user: User, engine: EngineDep, case_id: UUID) -> CasePapers:
-    found = engine.papers(case_id, scope=user.reach, role=user.role)
+def _case_file(request: Request, user: User, engine: EngineDep, case_id: UUID) -> CaseFileItems:
+    found = engine.case_file(case_id, scope=user.reach, role=user.role)
     mark_of(request).concerns(found.case_id, found.region)
     return found
 
@@ -174,7 +174,7 @@ def add_note(
 )
 def list_notes(case_id: UUID, user: Reader, engine: EngineDep, request: Request) -> list[NoteOut]:
     """The case's notes, newest first (none for a reader who sees only a referral's share)."""
-    found = _papers(request, user, engine, case_id)
+    found = _case_file(request, user, engine, case_id)
     shows = disclosure(request, user, found.workflow)
     return [NoteOut.of(n, shows) for n in found.notes]
 
@@ -221,7 +221,7 @@ def upload_document(
         mark.detail = {"size": len(content)}
         raise
     _recorded(request, result)
-    found = runtime.engine.papers(case_id, scope=user.reach, role=user.role)
+    found = runtime.engine.case_file(case_id, scope=user.reach, role=user.role)
     document = next(d for d in found.documents if d.version == result.version)
     return DocumentCreated(
         **StepOut.of(result).model_dump(),
@@ -243,7 +243,7 @@ def list_documents(
     case_id: UUID, user: Reader, engine: EngineDep, request: Request
 ) -> list[DocumentOut]:
     """The case's documents, newest first, without their bytes (each has its `href`)."""
-    found = _papers(request, user, engine, case_id)
+    found = _case_file(request, user, engine, case_id)
     shows = disclosure(request, user, found.workflow)
     return [DocumentOut.of(case_id, d, shows) for d in found.documents]
 

@@ -13,9 +13,9 @@ import pytest
 from psycopg import sql
 
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.case_file import DOCUMENT_UPLOADED
+from referral_engine.domain.case_file_errors import DocumentErased
 from referral_engine.domain.notes import Upload
-from referral_engine.domain.paper_errors import DocumentErased
-from referral_engine.domain.papers import DOCUMENT_UPLOADED
 from tests import documents
 from tests.factories import LSA, SUPERVISOR, case_in
 
@@ -51,13 +51,13 @@ def rows(runtime: Runtime, query: str) -> list[tuple[object, ...]]:
         return conn.execute(query).fetchall()
 
 
-def with_papers(runtime: Runtime) -> tuple[UUID, UUID]:
+def with_notes_and_documents(runtime: Runtime) -> tuple[UUID, UUID]:
     engine = runtime.engine
     case_id = case_in(engine, "application_registered")
     engine.add_note(case_id, NOTE, actor=LSA)
     content = documents.png(CONTENT_MARK)
     engine.add_document(case_id, Upload("identity", FILE, content), LIMIT, actor=LSA)
-    (document,) = engine.papers(case_id, role="lsa_official").documents
+    (document,) = engine.case_file(case_id, role="lsa_official").documents
     return case_id, document.id
 
 
@@ -69,7 +69,7 @@ def secrets() -> list[bytes]:
 def test_neither_a_select_nor_a_dump_holds_a_note_a_file_name_or_a_document(
     pg_runtime: Runtime,
 ) -> None:
-    case_id, document_id = with_papers(pg_runtime)
+    case_id, document_id = with_notes_and_documents(pg_runtime)
     stored = b"".join(bytes(r[0]) for r in rows(pg_runtime, "select state from cases_events"))
     blobs = b"".join(bytes(r[0]) for r in rows(pg_runtime, "select sealed from case_documents"))
     dump = dumped(pg_runtime)
@@ -79,21 +79,21 @@ def test_neither_a_select_nor_a_dump_holds_a_note_a_file_name_or_a_document(
     # and yet the engine reads them back whole
     _, _, content = pg_runtime.engine.document_content(case_id, document_id, role="lsa_official")
     assert content == documents.png(CONTENT_MARK)
-    assert pg_runtime.engine.papers(case_id, role="lsa_official").notes[0].text == NOTE
+    assert pg_runtime.engine.case_file(case_id, role="lsa_official").notes[0].text == NOTE
 
 
 def test_an_erasure_deletes_the_bytes_with_the_key_and_nothing_reads_them_again(
     pg_runtime: Runtime,
 ) -> None:
-    case_id, document_id = with_papers(pg_runtime)
-    kept_case, _ = with_papers(pg_runtime)  # another case keeps its document
+    case_id, document_id = with_notes_and_documents(pg_runtime)
+    kept_case, _ = with_notes_and_documents(pg_runtime)  # another case keeps its document
     pg_runtime.engine.erase_personal_data(case_id, "Synthetic lawful request", actor=SUPERVISOR)
     left = rows(pg_runtime, "select case_id from case_documents")
     assert [r[0] for r in left] == [kept_case]
     assert pg_runtime.engine.store.document(case_id, document_id) is None
     with pytest.raises(DocumentErased):
         pg_runtime.engine.document_content(case_id, document_id, role="lsa_official")
-    assert pg_runtime.engine.papers(case_id, role="lsa_official").notes[0].text == {
+    assert pg_runtime.engine.case_file(case_id, role="lsa_official").notes[0].text == {
         "redacted": "erased"
     }
 
@@ -114,7 +114,7 @@ def test_a_refused_upload_stores_no_bytes(pg_runtime: Runtime) -> None:
 
 def test_every_read_model_folds_past_notes_and_documents(pg_runtime: Runtime) -> None:
     before = {s.name: s for s in pg_runtime.projections.status()}
-    case_id, _ = with_papers(pg_runtime)
+    case_id, _ = with_notes_and_documents(pg_runtime)
     pg_runtime.engine.add_note(case_id, "Synthetic later note", actor=LSA)
     pg_runtime.projections.catch_up()
     for status in pg_runtime.projections.status():

@@ -13,9 +13,9 @@ from fastapi import Request
 
 from referral_engine.adapters.security import User
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.case_file import CASE_NOTE, DOCUMENT_KINDS, DOCUMENT_NAME, NOTE_MAX
 from referral_engine.domain.errors import DomainError, InvalidData
 from referral_engine.domain.notes import DocumentView, NoteView
-from referral_engine.domain.papers import CASE_NOTE, DOCUMENT_KINDS, DOCUMENT_NAME, NOTE_MAX
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.audit import disclosure
 from referral_engine.entrypoints.web import explain
@@ -36,7 +36,7 @@ class ShownDocument:
 
 
 @dataclass(frozen=True)
-class Papers:
+class CaseFiles:
     """What the two sections show one reader (`shown` False: neither is shown)."""
 
     shown: bool = False
@@ -53,21 +53,21 @@ class Papers:
     values: dict[str, str] = field(default_factory=dict)
 
 
-def papers(
+def case_file(
     request: Request,
     user: User,
     runtime: Runtime,
     case_id: UUID,
     words: tuple[Translator, WorkflowText],
     failed: Failed | None = None,
-) -> Papers:
+) -> CaseFiles:
     """The sections for `user` reading the case (`failed`: a refused form, shown again)."""
-    if not gates.PAPERS.admits(user.role):
-        return Papers()
+    if not gates.CASE_FILE.admits(user.role):
+        return CaseFiles()
     t, text = words
-    found = runtime.engine.papers(case_id, scope=user.reach, role=user.role)
+    found = runtime.engine.case_file(case_id, scope=user.reach, role=user.role)
     if not found.readable:
-        return Papers()
+        return CaseFiles()
     shows = disclosure(request, user, found.workflow)
     notes = [(n, shows.data({CASE_NOTE.name: n.text})[CASE_NOTE.name]) for n in found.notes]
     documents = [
@@ -86,7 +86,7 @@ def papers(
             problems = {p.path: explain.field_problem(p, t, text) for p in exc.problems}
         else:
             error = explain.error(exc, t, text)
-    return Papers(
+    return CaseFiles(
         shown=True,
         notes=notes,
         documents=documents,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-PAPERS: dict[str, tuple[str, str]] = {
+CASE_FILE: dict[str, tuple[str, str]] = {
     # the history's words for the engine's events
     "event.NoteAdded": ("Note added", "Додано примітку"),
     "event.DocumentUploaded": ("Document uploaded", "Завантажено документ"),
@@ -60,7 +60,7 @@ PAPERS: dict[str, tuple[str, str]] = {
     ),
     "paper.kb": ("{n} KB", "{n} КБ"),
     "paper.mb": ("{n} MB", "{n} МБ"),
-    "error.no_papers_access": (
+    "error.no_case_file_access": (
         "Analysts, statisticians and administrators do not read notes or documents: they are "
         "personal data.",
         "Аналітики, статистики й адміністратори не читають примітки та документи: це особисті "

@@ -10,15 +10,15 @@ from referral_engine.application.commanding import CaseCommands
 from referral_engine.application.ports import AuditNote
 from referral_engine.domain import notes
 from referral_engine.domain.access import Scope
+from referral_engine.domain.case_file import DOCUMENT_NAME, DOCUMENT_UPLOADED, NOTE_ADDED
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
+    DocumentErased,
+    DocumentNotFound,
+)
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import VersionConflict
 from referral_engine.domain.notes import DocumentView, NoteView, Upload
-from referral_engine.domain.paper_errors import (
-    DocumentErased,
-    DocumentNotFound,
-    PapersNotPermitted,
-)
-from referral_engine.domain.papers import DOCUMENT_NAME, DOCUMENT_UPLOADED, NOTE_ADDED
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
 
@@ -27,7 +27,7 @@ ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
-class CasePapers:
+class CaseFileItems:
     """A case's notes and documents as far as a reader reaches them, newest first (their
     personal values not yet disclosed: the caller's `Disclosure` does that, and audits it)."""
 
@@ -43,7 +43,7 @@ class CasePapers:
     """Whether the reader reads the case's notes and documents (not: a referral's share)."""
 
 
-class Papers(CaseCommands):
+class CaseFiles(CaseCommands):
     """Add notes and documents to a case, and read them."""
 
     def add_note(
@@ -101,7 +101,9 @@ class Papers(CaseCommands):
             ),
         )
 
-    def papers(self, case_id: UUID, *, scope: Scope | None = None, role: str = "") -> CasePapers:
+    def case_file(
+        self, case_id: UUID, *, scope: Scope | None = None, role: str = ""
+    ) -> CaseFileItems:
         """The case's notes and documents as `scope` reaches them (none for a reader who sees
         only a referral's share of the case), and whether `role` may add some."""
         case = self._get(case_id, scope)
@@ -110,11 +112,11 @@ class Papers(CaseCommands):
         try:
             notes.may_add(workflow, case, scope, role)
             may_add = not case.erased
-        except PapersNotPermitted:
+        except CaseFileNotPermitted:
             may_add = False
         entries = self.case_history(case_id, scope=scope).entries if whole else []
         newest = list(reversed(entries))
-        return CasePapers(
+        return CaseFileItems(
             case.id,
             case.region,
             workflow,
@@ -127,15 +129,15 @@ class Papers(CaseCommands):
 
     def document_content(
         self, case_id: UUID, document_id: UUID, *, scope: Scope | None = None, role: str = ""
-    ) -> tuple[CasePapers, DocumentView, bytes]:
-        """A document and its bytes (with the case's papers), for a reader of the case's
+    ) -> tuple[CaseFileItems, DocumentView, bytes]:
+        """A document and its bytes (with the case's case_file), for a reader of the case's
         personal data; DocumentErased once the case's personal data is erased."""
-        found = self.papers(case_id, scope=scope, role=role)
+        found = self.case_file(case_id, scope=scope, role=role)
         document = next((d for d in found.documents if d.id == document_id), None)
         if document is None:
             raise DocumentNotFound(document_id)
         if role not in found.workflow.personal[DOCUMENT_NAME.name]:
-            raise PapersNotPermitted("not_reader")
+            raise CaseFileNotPermitted("not_reader")
         content = None if found.erased else self.store.document(case_id, document_id)
         if content is None:
             raise DocumentErased(document_id)

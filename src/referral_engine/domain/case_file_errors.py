@@ -11,12 +11,12 @@ from uuid import UUID
 from referral_engine.domain.errors import DomainError, NotFound
 
 
-class PapersNotPermitted(DomainError):
+class CaseFileNotPermitted(DomainError):
     """A note or a document the user may not add: `code` `not_working` (they do not work on
     the case: another region, the receiving side of a waiting transfer, or only a referral's
     share of it) or `not_reader` (their role does not read the case's personal data)."""
 
-    type = "papers-not-permitted"
+    type = "case-file-not-permitted"
     title = "You may not add notes or documents to this case"
     WHY: ClassVar[Mapping[str, str]] = {
         "not_working": "only those working on the case add notes and documents to it",

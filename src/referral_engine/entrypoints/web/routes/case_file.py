@@ -12,27 +12,27 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from referral_engine.adapters.security import User
+from referral_engine.domain.case_file import DOCUMENT_KINDS, DOCUMENT_NAME
 from referral_engine.domain.errors import DomainError, FieldProblem, InvalidData
 from referral_engine.domain.notes import Upload
-from referral_engine.domain.papers import DOCUMENT_KINDS, DOCUMENT_NAME
 from referral_engine.domain.views import StepResult
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.audit import audited, command, disclosure, mark_of
+from referral_engine.entrypoints.http.case_file import download, read_upload, upload_detail
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.papers import download, read_upload, upload_detail
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import stepping
 from referral_engine.entrypoints.web.deps import PageRoute, Posted, passing
 from referral_engine.entrypoints.web.routes.cases import case_page_after
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-PaperUser = Annotated[User, Depends(passing(gates.PAPERS))]
+CaseFileUser = Annotated[User, Depends(passing(gates.CASE_FILE))]
 NOTE_FIELD = "note_text"
 
 
 @router.post("/cases/{case_id}/notes", response_model=None, dependencies=[audited("case.note")])
 def add_note(
-    case_id: UUID, request: Request, user: PaperUser, runtime: RuntimeDep, form: Posted
+    case_id: UUID, request: Request, user: CaseFileUser, runtime: RuntimeDep, form: Posted
 ) -> Response:
     """Add a note to the case."""
     value = form.get(NOTE_FIELD)
@@ -58,7 +58,7 @@ def add_note(
     dependencies=[audited("case.document_upload")],
 )
 def upload_document(
-    case_id: UUID, request: Request, user: PaperUser, runtime: RuntimeDep, form: Posted
+    case_id: UUID, request: Request, user: CaseFileUser, runtime: RuntimeDep, form: Posted
 ) -> Response:
     """Upload a document of a kind."""
     kind = form.get("kind")
@@ -92,7 +92,7 @@ def upload_document(
     dependencies=[audited("case.document_download")],
 )
 def download_document(
-    case_id: UUID, document_id: UUID, request: Request, user: PaperUser, runtime: RuntimeDep
+    case_id: UUID, document_id: UUID, request: Request, user: CaseFileUser, runtime: RuntimeDep
 ) -> Response:
     """The document's bytes, as an attachment (audited: the case and the document)."""
     mark = mark_of(request)
