@@ -18,6 +18,14 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
+    DocumentDamaged,
+    DocumentErased,
+    DocumentNotFound,
+    DocumentTooLarge,
+    DocumentTypeRefused,
+)
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
 from referral_engine.domain.papers import PaperNotAvailable, PaperNotFound, PaperNotPermitted
@@ -146,6 +154,12 @@ EXAMPLES: list[errors.DomainError] = [
     PaperNotAvailable("status-certificate", "erased"),
     PaperNotPermitted("case-summary", "personal", ["person_name", "application_number"]),
     PaperNotPermitted("case-summary", "referrals"),
+    *(CaseFileNotPermitted(code) for code in CaseFileNotPermitted.WHY),
+    *(DocumentDamaged(code) for code in DocumentDamaged.WHY),
+    DocumentTooLarge(20_000_000, 10 * 1_048_576),
+    DocumentTypeRefused(),
+    DocumentNotFound("3f0c8e1a-0000-4000-8000-000000000001"),
+    DocumentErased("3f0c8e1a-0000-4000-8000-000000000001"),
 ]
 
 
@@ -217,3 +231,10 @@ def test_a_paper_refused_names_its_steps_and_fields_in_the_workflows_words() -> 
         "prints: Full name."
     )
     assert "person_name" not in explain.error(hidden, UK, words)
+
+
+def test_a_refused_document_is_explained_in_both_languages_without_bytes() -> None:
+    large = DocumentTooLarge(20_000_000, 10 * 1_048_576)
+    assert explain.error(large, EN) == "The document is larger than 10 MB, the most accepted."
+    assert "10 МБ" in explain.error(large, UK)
+    assert "PDF" in explain.error(DocumentDamaged("pdf"), UK)

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from referral_engine.application import registry_checks
+from referral_engine.application.case_file import CaseFiles
 from referral_engine.application.commanding import noted
 from referral_engine.application.ports import AgencyDirectory, AuditNote, CaseStore
 from referral_engine.application.reading import CaseHistory, Clock, utc_now
@@ -40,9 +41,9 @@ IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 __all__ = ["CaseHistory", "Clock", "Engine", "Scope", "utc_now"]
 
 
-class Engine(Transfers):
+class Engine(Transfers, CaseFiles):
     """Open cases, take steps, refer, migrate, erase; transfer and assign them (`Transfers`);
-    and read them (`CaseReader`)."""
+    add notes and documents (`CaseFiles`); and read them (`CaseReader`)."""
 
     def __init__(
         self,

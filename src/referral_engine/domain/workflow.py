@@ -10,6 +10,7 @@ from typing import Any
 from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.case_file import PAPER_FIELDS
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
@@ -332,7 +333,7 @@ class WorkflowDefinition:
         if default is None:
             default = frozenset({*self.roles, "supervisor"})
         personal: dict[str, frozenset[str]] = {}
-        notes = (TRANSFER_NOTE,) if self.transfers else ()
+        notes = (*PAPER_FIELDS, *((TRANSFER_NOTE,) if self.transfers else ()))
         fields = (f for t in self.all_transitions() for f in t.fields)
         for spec in (*self.opening.fields, *fields, *notes):
             if spec.pii:

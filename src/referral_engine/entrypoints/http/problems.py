@@ -24,6 +24,13 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
+    DocumentDamaged,
+    DocumentErased,
+    DocumentTooLarge,
+    DocumentTypeRefused,
+)
 from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
@@ -84,6 +91,11 @@ STATUS: dict[type[errors.DomainError], int] = {
     PersonAlertClosed: 409,
     PaperNotAvailable: 409,
     PaperNotPermitted: 403,
+    CaseFileNotPermitted: 403,
+    DocumentTooLarge: 413,
+    DocumentTypeRefused: 415,
+    DocumentDamaged: 422,
+    DocumentErased: 410,
 }
 
 HTTP_TYPES = {
@@ -92,6 +104,7 @@ HTTP_TYPES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    410: "gone",
     406: "not-acceptable",
     413: "payload-too-large",
     415: "unsupported-media-type",
@@ -169,12 +182,16 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
         )
     elif isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
         extra.update(_agency_facts(exc))
-    elif isinstance(exc, TransferNotPossible | AssignmentRefused):
+    elif isinstance(
+        exc, TransferNotPossible | AssignmentRefused | CaseFileNotPermitted | DocumentDamaged
+    ):
         extra.update(reason=exc.code)
     elif isinstance(exc, PaperNotAvailable):
         extra.update(paper=exc.paper, reason=exc.code, events=list(exc.events))
     elif isinstance(exc, PaperNotPermitted):
         extra.update(paper=exc.paper, reason=exc.code, fields=list(exc.fields))
+    elif isinstance(exc, DocumentTooLarge):
+        extra.update(limit=exc.limit)
     elif isinstance(exc, AssigneeUnsuitable):
         extra.update(reason=exc.code, errors=[{"path": "user", "message": str(exc)}])
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)

@@ -14,6 +14,7 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import CaseFileNotPermitted, DocumentDamaged
 from referral_engine.domain.errors import DomainError, FieldProblem
 from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
@@ -25,6 +26,16 @@ from referral_engine.domain.transfer_errors import (
 )
 from referral_engine.entrypoints.web import agency_words
 from referral_engine.entrypoints.web.agency_words import Namer
+from referral_engine.entrypoints.web.explain_words import (
+    AGREEMENT_CONFLICTS,
+    ALERT_CLOSED,
+    CASE_FILE,
+    MOVES,
+    NOT_CONFIRMABLE,
+    PAPERS,
+    QUERY_INVALID,
+    REGION_ACTIONS,
+)
 from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
@@ -84,6 +95,7 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "webhook_secret": ("", "має бути whsec_ і від 24 до 64 байтів у base64"),
     "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
     "same_region": ("", "має бути інша область, ніж та, де справа зараз"),
+    "no_file": ("", "оберіть файл для завантаження"),
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -199,78 +211,29 @@ ERRORS: dict[str, tuple[str, str]] = {
         "You may not print this paper: {why}.",
         "Ви не можете надрукувати цей документ: {why}.",
     ),
+    "case-file-not-permitted": ("", "Додати примітку чи документ не можна: {why}"),
+    "document-too-large": (
+        "The document is larger than {limit_mb} MB, the most accepted.",
+        "Документ більший за {limit_mb} МБ — найбільший допустимий розмір.",
+    ),
+    "document-type-refused": (
+        "Only PDF, JPEG and PNG documents are accepted, and this file's content is none of them "
+        "(whatever its name says).",
+        "Приймаються лише документи PDF, JPEG і PNG, а вміст цього файлу не такий (хоч би як "
+        "його було названо).",
+    ),
+    "document-damaged": ("", "Файл не вдається прочитати: {why}"),
+    "DocumentNotFound": ("", "Документа {document_id} у цій справі немає"),
+    "document-erased": (
+        "This document was erased with the case's personal data: it can no longer be read.",
+        "Документ стерто разом з особистими даними справи: його більше не можна прочитати.",
+    ),
     "domain-error": ("", "Цю дію неможливо виконати"),
-}
-PAPERS: dict[str, tuple[str, str]] = {
-    # PaperNotAvailable and PaperNotPermitted codes: (English, Ukrainian)
-    "not_yet": (
-        "it is printed only after one of these steps: {events}",
-        "його друкують лише після одного з кроків: {events}",
-    ),
-    "ended": (
-        "it is no longer issued since this step: {events}",
-        "його більше не видають після кроку: {events}",
-    ),
-    "erased": (
-        "the personal data it prints was erased",
-        "особисті дані, які він містить, стерто",
-    ),
-    "personal": (
-        "your role may not read personal data it prints: {fields}",
-        "ваша роль не може читати особисті дані, які він містить: {fields}",
-    ),
-    "referrals": (
-        "you see this case only through its referrals to your agency",
-        "ви бачите цю справу лише через її перенаправлення до вашої організації",
-    ),
-}
-QUERY_INVALID: dict[str, str] = {
-    # QueryInvalid.code: its Ukrainian words
-    "empty": "не має за чим шукати: напишіть щонайменше дві літери імені чи прізвища, дату "
-    "народження, телефон або номер документа",
-    "too-long": "довший за {limit} символів",
-    "character": "містить символ, якого не може бути в тексті",
-}
-MOVES: dict[str, str] = {
-    # TransferNotPossible, AssignmentRefused and AssigneeUnsuitable codes: their Ukrainian words
-    "undeclared": "процедура справи не передбачає передавання між областями",
-    "pending": "запит на передавання цієї справи вже очікує відповіді",
-    "none": "жоден запит на передавання цієї справи не очікує відповіді",
-    "receiving": "справа ще в іншій області, доки її передавання не прийнято",
-    "taken": "справу призначено іншому працівникові: перепризначає лише керівник",
-    "unchanged": "справу вже так призначено",
-    "unknown": "такого активного користувача немає",
-    "cannot_work": "він не може працювати з цією справою (інша область або роль без доступу)",
-}
-AGREEMENT_CONFLICTS: dict[str, str] = {
-    # AgreementConflict.code: its Ukrainian words
-    "exists": "уже записана",
-    "ended": "уже припинена",
-}
-NOT_CONFIRMABLE: dict[str, str] = {
-    # DateNotConfirmable.code: its Ukrainian words
-    "not-a-step": "не є кроком цієї справи",
-    "not-backdated": "не записано пізніше від дня, коли його зроблено: підтверджувати нічого",
-    "confirmed": "уже має підтверджену дату",
-    "no-guard": "не стримує жодного наступного кроку: підтверджувати нічого",
 }
 MOVING_STEPS = frozenset(
     {"request_transfer", "accept_transfer", "refuse_transfer", "withdraw_transfer", "assign"}
 )
 """The engine's transfer and assignment commands, as a refused role names them."""
-ALERT_CLOSED: dict[str, str] = {
-    # PersonAlertClosed.code: its Ukrainian words
-    "linked": "уже пов’язані з однією особою",
-    "dismissed": "мали збіг, який уже відхилено",
-    "unlinked": "мали зв’язок, який уже скасовано",
-    "open": "не пов’язані: їхній можливий збіг ще не розглянуто",
-}
-REGION_ACTIONS: dict[str, str] = {
-    # RegionNotAllowed.action: its Ukrainian words
-    "open cases in": "відкривати справи в області",
-    "see the deadlines of": "переглядати строки області",
-    "answer transfers into": "відповідати на передавання справ до області",
-}
 
 
 def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | None = None) -> str:
@@ -334,6 +297,8 @@ def _facts(
         facts["why"] = MOVES[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, PaperNotAvailable | PaperNotPermitted):
         facts["why"] = _paper_why(exc, t, text)
+    if isinstance(exc, CaseFileNotPermitted | DocumentDamaged):
+        facts["why"] = CASE_FILE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):

@@ -21,7 +21,7 @@ from referral_engine.domain.rules import receiving_roles
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.duplicates import duplicates
-from referral_engine.entrypoints.web import explain, moves
+from referral_engine.entrypoints.web import case_file, explain, moves
 from referral_engine.entrypoints.web.cookies import session, set_session
 from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
@@ -179,7 +179,9 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         shown=lambda v: shown(v, t),
         query=query,
         region_name=region_names(request, t),
-        move_words=lambda entry, wt: moves.history_words(entry, t, wt),
+        move_words=lambda entry, wt: (
+            moves.history_words(entry, t, wt) or case_file.history_words(entry, t)
+        ),
         uuid=uuid4,
         **context,
     )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.adapters.security import User
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.case_file import PAPER_EVENTS
 from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
@@ -24,6 +25,8 @@ from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.duplicates import Checked, after_command, duplicates, told
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import alerts, explain, forms, stepping
+from referral_engine.entrypoints.web.case_file import Failed as CaseFileFailed
+from referral_engine.entrypoints.web.case_file import case_file
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
 from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
@@ -151,12 +154,14 @@ def case_page_after(
     user: User,
     runtime: Runtime,
     case_id: UUID,
-    moved: MovesFailed,
+    moved: MovesFailed | None,
     status: int,
+    paper: CaseFileFailed | None = None,
 ) -> HTMLResponse:
-    """The case page again after a refused form moving the case (web/moves.py)."""
+    """The case page again after a refused form moving the case (web/moves.py) or adding a
+    note or a document (web/case_file.py)."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
-    return _case_page(request, user, runtime, view, moved=moved, status=status)
+    return _case_page(request, user, runtime, view, moved=moved, paper=paper, status=status)
 
 
 def done(result: StepResult, checked: Checked | None = None) -> RedirectResponse:
@@ -179,6 +184,7 @@ def _case_page(
     *,
     failed: Failed | None = None,
     moved: MovesFailed | None = None,
+    paper: CaseFileFailed | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     engine = runtime.engine
@@ -216,6 +222,7 @@ def _case_page(
         done=_done_event(request, workflow),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
         papers=papers.listed(runtime, user, view.id),
+        case_file=case_file(request, user, runtime, view.id, (t, text), paper),
         **_duplicates(request, user, runtime, view.id),
     )
 
@@ -241,4 +248,4 @@ def _duplicates(request: Request, user: User, runtime: Runtime, case_id: UUID) -
 def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:
     """The event a command just recorded, named in the page's address (a known one only)."""
     event = request.query_params.get("done")
-    return event if event in workflow.event_names() | MOVING_EVENTS else None
+    return event if event in workflow.event_names() | MOVING_EVENTS | set(PAPER_EVENTS) else None
