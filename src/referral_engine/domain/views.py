@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from uuid import UUID
 from referral_engine.domain.case import Case
 from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.conditions import offered_fields
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.records import PendingTransfer, Referral, RunningDeadline, StepOutcome
 from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
@@ -76,10 +78,16 @@ class AllowedStep:
     referral_id: str | None = None
 
     @classmethod
-    def of(cls, spec: TransitionSpec, referral_id: str | None = None) -> AllowedStep:
-        return cls(
-            spec.trigger, spec.event, spec.title, spec.required_fields, spec.fields, referral_id
-        )
+    def of(
+        cls,
+        spec: TransitionSpec,
+        referral_id: str | None = None,
+        data: Mapping[str, object] | None = None,
+    ) -> AllowedStep:
+        """The step as offered on a case with `data`: its fields without the values the case
+        may not record (`values_when`)."""
+        fields = offered_fields(spec.fields, spec.value_conditions, data or {})
+        return cls(spec.trigger, spec.event, spec.title, spec.required_fields, fields, referral_id)
 
 
 @dataclass(frozen=True)
@@ -134,10 +142,10 @@ class CaseView:
         steps: list[AllowedStep] = []
         if reader is not None:
             legal = allowed_steps(workflow, case, reader.role, today, reader.agency)
-            steps = [AllowedStep.of(s) for s in legal]
+            steps = [AllowedStep.of(s, data=case.data) for s in legal]
             for rid in case.referrals:
                 for spec in allowed_referral_steps(workflow, case, rid, reader):
-                    steps.append(AllowedStep.of(spec, rid))
+                    steps.append(AllowedStep.of(spec, rid, case.data))
         return cls(
             id=case.id,
             workflow_id=case.workflow_id,
