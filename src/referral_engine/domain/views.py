@@ -57,7 +57,8 @@ class StepResult:
 
 @dataclass(frozen=True)
 class MigrationReport:
-    """What a migration moved (or, on a dry run, would move) and which open cases it refused."""
+    """What a migration moved (or, on a dry run, would move), which open cases it refused, and
+    which cases stay because they are in a final state."""
 
     workflow_id: str
     from_version: int
@@ -66,6 +67,8 @@ class MigrationReport:
     moved: tuple[UUID, ...]
     refused: tuple[tuple[UUID, str], ...]
     """Each refused case with the reason (a state with no counterpart in the new version)."""
+    final: tuple[tuple[UUID, str], ...] = ()
+    """Each case of the old version in a final state, with that state: it stays where it is."""
 
 
 @dataclass(frozen=True)

@@ -210,9 +210,11 @@ def migrate(
         out.print(f"{verb} {case_id}", highlight=False)
     for case_id, reason in report.refused:
         err.print(f"[red]refused[/red] {case_id}: {reason}", highlight=False)
+    for case_id, state in report.final:
+        out.print(f"stays {case_id}: in the final state '{state}'", highlight=False)
     out.print(
         f"{workflow_id} v{from_version} -> v{to_version}: {len(report.moved)} {verb}, "
-        f"{len(report.refused)} refused",
+        f"{len(report.refused)} refused, {len(report.final)} stay in a final state",
         highlight=False,
     )
     if report.refused:
