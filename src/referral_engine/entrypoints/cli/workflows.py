@@ -129,12 +129,19 @@ def _print_tables(w: WorkflowDefinition) -> None:
 
 
 def _only_if(t: TransitionSpec) -> str:
-    """A step's conditions in words: flags it needs, recorded data, its earliest date."""
+    """A step's conditions in words: flags it needs, recorded data, its earliest date, its
+    window, and the values only some cases may record."""
     parts = [f"{flag} set" for flag in t.requires] + [str(c) for c in t.when]
     if t.not_before is not None:
         unit = "working days" if t.not_before.working_days else "days"
         after = " or ".join(t.not_before.after)
         parts.append(f"{t.not_before.days} {unit} after {after}")
+    if t.until_allowed is not None:
+        parts.append(f"until {t.until_allowed} is allowed")
+    parts += [
+        f"{v.field} = {v.value} only if {' & '.join(str(c) for c in v.conditions)}"
+        for v in t.value_conditions
+    ]
     return "; ".join(parts)
 
 
