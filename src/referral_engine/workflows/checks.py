@@ -265,6 +265,8 @@ def _conditions_problems(
             found = next(
                 filter(None, (_comparable(f, value) for f in fields for value in wanted)), ""
             )
+            if condition.one_of and found.startswith("equals:"):
+                found = "one_of:" + found.removeprefix("equals:")
         if found:
             problems.append(f"{path}[{j}].{found}")
     return problems
