@@ -1,7 +1,8 @@
 """uk-nrm version 4's refusals as an API client meets them: a reconsideration asked for after
 day 30 (409 too-late, with the last day it was allowed), a local-authority panel deciding on an
 adult (422 on the field, and the value not offered), a Duty to Notify from a body that owes none
-(409 condition-not-met listing the bodies that do)."""
+(409 condition-not-met listing the bodies that do); and a late request posted from the case page,
+refused in the page's language."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
 from tests.e2e.conftest import Caller, Callers, assert_problem
+from tests.e2e.pages import csrf_of, sign_in
 from tests.factories import FixedClock, data_for
 
 LONDON = "GB-ENG"
@@ -99,3 +101,40 @@ def test_the_uk_rules_refuse_with_their_problems(
             ],
         }
     ]
+
+
+def test_a_late_request_posted_from_the_page_is_refused_in_ukrainian_with_its_last_day(
+    client: TestClient, pg_runtime: Runtime, callers: Callers, clock: FixedClock
+) -> None:
+    fr = callers.add(pg_runtime, "fr", "first_responder", "police-met", [LONDON])
+    ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
+    case = opened(client, pg_runtime, fr)
+    for trigger, caller, data in [
+        ("record_consent", fr, {}),
+        ("refer_adult", fr, {}),
+        ("decide_rg_negative", ca, {"competent_authority": "sca"}),
+    ]:
+        response = stepped(client, pg_runtime, case, trigger, caller, **data)
+        assert response.status_code == 200, response.text
+        case["version"] = response.json()["version"]
+    sign_in(client, fr.token)
+    client.get("/lang/uk?next=/")
+    page = client.get(f"/cases/{case['id']}").text  # on day 0: the request is offered
+    assert "Запитати перегляд негативного рішення RG" in page
+    latest = (clock.now.date() + timedelta(days=30)).isoformat()
+    clock.advance(days=31)
+    assert "Запитати перегляд негативного рішення RG" not in client.get(f"/cases/{case['id']}").text
+    response = client.post(
+        f"/cases/{case['id']}/steps",
+        data={
+            "csrf": csrf_of(page),
+            "trigger": "request_rg_reconsideration",
+            "expected_version": str(case["version"]),
+            "data.new_information": "Synthetic new evidence",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 409
+    said = f"можна було виконати лише до {latest}: строк сплив, коли стало можливим «Закрити"
+    assert said in response.text
+    assert "close_after_negative_rg" not in response.text
