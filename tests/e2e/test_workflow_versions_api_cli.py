@@ -68,7 +68,7 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
     body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
     case = client.post("/api/cases", json=body, headers=fr.auth).json()
-    assert case["workflow"] == {"id": "uk-nrm", "version": 3}
+    assert case["workflow"] == {"id": "uk-nrm", "version": 4}
     version = case["version"]
     for trigger, caller in [
         ("record_consent", fr),

@@ -31,11 +31,13 @@ from referral_engine.domain.fields import FieldSpec, check_data
 from referral_engine.domain.papers import PaperNotAvailable, PaperNotFound, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
+from referral_engine.domain.records import EarliestDate
 from referral_engine.domain.transfer_errors import (
     AssigneeUnsuitable,
     AssignmentRefused,
     TransferNotPossible,
 )
+from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -101,6 +103,9 @@ EXAMPLES: list[errors.DomainError] = [
     DashboardNotFound("nope"),
     errors.IllegalTransition("grant_status", "screened", ["record_consent"]),
     errors.TooEarly("decide", date(2026, 4, 1), "RecoveryStarted", date(2026, 3, 2)),
+    TooLate(
+        "request", "close", EarliestDate("close", "", "Refused", date(2026, 3, 2), date(2026, 4, 2))
+    ),
     errors.MigrationRefused("c1", ["state 'x' has no counterpart"]),
     errors.RoleNotAllowed("grant_status", "police", ["decision_maker"]),
     errors.RegionNotAllowed("UA-46"),
@@ -108,6 +113,7 @@ EXAMPLES: list[errors.DomainError] = [
     errors.NotReceivingAgency("accept", "clinic-kyiv", "shelter-kyiv"),
     errors.PreconditionMissing("register_application", ["consent"]),
     errors.ConditionNotMet("refer_child", [("is_child", True)]),
+    errors.ConditionNotMet("notify", [("first_responder_type", ["police", "local_authority"])]),
     errors.VersionConflict(2, 3),
     errors.IdempotencyKeyReused("k1"),
     errors.InvalidWorkflow("my-nrm.yaml", ["states: missing"]),

@@ -1,6 +1,7 @@
 """A tiny interpreter of workflow files, independent of the engine: plain `yaml.safe_load` and a
-few lines per rule (sources, destinations, roles, required fields, flags, conditions, earliest
-dates, deadlines, referrals, migration). The random-sequence tests check the engine against it,
+few lines per rule (sources, destinations, roles, required fields, flags, conditions, values
+allowed only for some cases, earliest dates and the windows they close, deadlines, referrals,
+migration). The random-sequence tests check the engine against it,
 so that "legal steps move exactly as the file says" is judged by the file, not by the code under
 test.
 """
@@ -46,13 +47,31 @@ class Step:
         self.not_before: dict[str, Any] | None = raw.get("not_before")
         self.names_agency: str | None = raw.get("names_agency")
         self.answers: str | None = raw.get("named_agency_only")
+        self.until: str | None = raw.get("until_allowed")
 
     def holds(self, flags: set[str], data: dict[str, Any]) -> bool:
         """Its flags are set and its conditions on the case data hold."""
-        return set(self.raw.get("requires", [])) <= flags and all(
-            type(data.get(c["field"])) is type(c["equals"]) and data.get(c["field"]) == c["equals"]
-            for c in self.when
+        return set(self.raw.get("requires", [])) <= flags and met(self.when, data)
+
+    def values_fit(self, body: dict[str, Any], data: dict[str, Any]) -> bool:
+        """Each value it records that only some cases may record fits the case's `data`."""
+        for name, spec in self.fields.items():
+            for value, conditions in (spec.get("values_when") or {}).items():
+                listed = [conditions] if isinstance(conditions, dict) else conditions
+                if body.get(name) == value and not met(listed, data):
+                    return False
+        return True
+
+
+def met(conditions: list[dict[str, Any]], data: dict[str, Any]) -> bool:
+    """Each condition's field holds its value (`equals`) or one of its values (`one_of`)."""
+    return all(
+        any(
+            type(data.get(c["field"])) is type(w) and data.get(c["field"]) == w
+            for w in c.get("one_of") or [c.get("equals")]
         )
+        for c in conditions
+    )
 
 
 class Rules:
@@ -205,7 +224,10 @@ class Expected:
         if step.answers and self.addressed.get(step.answers, ("", ""))[1] != agency:
             return None
         held = self.guards.get(trigger) if step.not_before else None
-        return None if held is not None and on < held else step
+        closes = self.guards.get(step.until) if step.until else None  # its window's end
+        if (held is not None and on < held) or (closes is not None and on >= closes):
+            return None
+        return step
 
     def may_send(self, role: str) -> bool:
         send = self.rules.send
@@ -277,7 +299,7 @@ class Expected:
 
     def accepts(self, step: Step, data: dict[str, Any]) -> bool:
         """The agencies the step's data names fit, and a referral's has its agreement."""
-        if not fits(step.fields, data, self.region):
+        if not fits(step.fields, data, self.region) or not step.values_fit(data, self.data):
             return False
         rule = self.rules.agreement if step is self.rules.send else None
         return rule is None or agreed(data["agency"], data["service"], self.region)

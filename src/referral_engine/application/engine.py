@@ -252,20 +252,31 @@ class Engine(Transfers, CaseFiles):
         scope: Scope | None = None,
     ) -> MigrationReport:
         """Move every open case of one workflow version (in `scope`'s regions) to another through
-        a recorded event; cases whose state has no counterpart are refused and listed (a dry run
-        writes nothing)."""
+        a recorded event; cases whose state has no counterpart are refused and listed, and so
+        are those left in a final state (a dry run writes nothing)."""
         source = self.workflows.get(workflow_id, from_version)
         target = self.workflows.get(workflow_id, to_version)
         moved: list[UUID] = []
         refused: list[tuple[UUID, str]] = []
+        final: list[tuple[UUID, str]] = []
         for case_id in self._case_ids():
             try:
-                if self._migrate(case_id, source, target, actor, dry_run, scope):
-                    moved.append(case_id)
+                outcome = self._migrate(case_id, source, target, actor, dry_run, scope)
             except MigrationRefused as exc:
                 refused.append((case_id, "; ".join(exc.problems)))
+                continue
+            if outcome is True:
+                moved.append(case_id)
+            elif outcome:
+                final.append((case_id, outcome))
         return MigrationReport(
-            workflow_id, from_version, to_version, dry_run, tuple(moved), tuple(refused)
+            workflow_id,
+            from_version,
+            to_version,
+            dry_run,
+            tuple(moved),
+            tuple(refused),
+            tuple(final),
         )
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -305,14 +316,17 @@ class Engine(Transfers, CaseFiles):
         actor: Actor,
         dry_run: bool,
         scope: Scope | None,
-    ) -> bool:
-        """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
+    ) -> bool | str:
+        """Migrate one case if it is open on `source` (True when it moved; its state when it
+        stays in a final one); a step landing meanwhile means retrying."""
         for _ in range(5):
             case = self._get(case_id)
             on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
             elsewhere = scope is not None and not scope.covers(case.region)
-            if not on_source or elsewhere or source.states[case.state].terminal:
+            if not on_source or elsewhere:
                 return False
+            if source.states[case.state].terminal:
+                return case.state
             steps.migrate(case, source, target, self._context(actor, None, None))
             if dry_run:
                 return True

@@ -164,8 +164,12 @@ class ConditionNotMet(DomainError):
     def __init__(self, trigger: str, unmet: Sequence[tuple[str, object]]) -> None:
         self.trigger = trigger
         self.unmet = tuple(unmet)
-        """Each condition that does not hold: (field, the value it must have)."""
-        wanted = ", ".join(f"{name} = {json.dumps(value)}" for name, value in self.unmet)
+        """Each condition that does not hold: (field, the value it must have, or a list of
+        the values it may have)."""
+        wanted = ", ".join(
+            f"{name} {'one of' if isinstance(value, list) else '='} {json.dumps(value)}"
+            for name, value in self.unmet
+        )
         super().__init__(f"'{trigger}' is only for cases where {wanted}")
 
 

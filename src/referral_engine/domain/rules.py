@@ -8,8 +8,10 @@ from datetime import date
 from referral_engine.domain.access import NAMED, REFERRED
 from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.conditions import ConditionSpec, unmet
 from referral_engine.domain.records import CaseFacts
-from referral_engine.domain.workflow import ConditionSpec, TransitionSpec, WorkflowDefinition
+from referral_engine.domain.windows import too_late
+from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 
 
 def allowed_steps(
@@ -20,8 +22,9 @@ def allowed_steps(
     agency: str | None = None,
 ) -> list[TransitionSpec]:
     """Case-level steps (and sending a referral) that `role` may take in the case's state now
-    (on `today`, when given: steps whose earliest date lies later are left out); a step only
-    the agency addressed may take is offered to a user of `agency` alone."""
+    (on `today`, when given: steps whose earliest date lies later, or whose window has closed,
+    are left out); a step only the agency addressed may take is offered to a user of `agency`
+    alone."""
     steps = [
         spec
         for spec in workflow.guard.steps_from(case.state)
@@ -30,6 +33,7 @@ def allowed_steps(
         and flags_hold(spec, case)
         and not unmet_conditions(spec, case)
         and (today is None or too_early(case, spec, today) is None)
+        and (today is None or too_late(case, spec, today) is None)
     ]
     referrals = workflow.referrals
     if (
@@ -69,7 +73,7 @@ def addressed_agency(spec: TransitionSpec, case: CaseFacts) -> str:
 
 def unmet_conditions(spec: TransitionSpec, case: CaseFacts) -> list[ConditionSpec]:
     """The step's conditions on the case's recorded data that do not hold."""
-    return [condition for condition in spec.when if not condition.holds(case.data)]
+    return unmet(spec.when, case.data)
 
 
 def flags_hold(spec: TransitionSpec, case: CaseFacts) -> bool:

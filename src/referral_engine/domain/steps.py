@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from referral_engine.domain import agency_rules, backdating, clocks, decisions, migration, referrals
+from referral_engine.domain import (
+    agency_rules,
+    backdating,
+    clocks,
+    decisions,
+    migration,
+    referrals,
+    windows,
+)
 from referral_engine.domain.agency_rules import RegistryFacts
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
@@ -93,8 +101,13 @@ def take_step(
         ]
         raise IllegalTransition(trigger, case.state, legal)
     decisions.check_actor(spec, case, ctx)
-    decisions.check_not_before(case, spec, _occurred(case, ctx).date())
+    occurred = _occurred(case, ctx)
+    decisions.check_not_before(case, spec, occurred.date())
+    if spec.until_allowed is not None:  # judged like the earliest dates the step would start
+        confirmed = backdating.check(ctx, occurred, spec.backdating)
+        windows.check_until(case, spec, backdating.guards_from(ctx, occurred, confirmed))
     clean = check_data(spec.fields, data)
+    decisions.check_values(spec, clean, case)
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
@@ -150,6 +163,7 @@ def take_referral_step(
     referral, spec = referrals.step_on(workflow, case, referral_id, trigger, ctx.actor)
     decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency)
     clean = check_data(spec.fields, data)
+    decisions.check_values(spec, clean, case)
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     moves = (referral_id, referral.state, spec.dest or referral.state)

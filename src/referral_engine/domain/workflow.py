@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.case_file import PAPER_FIELDS
+from referral_engine.domain.conditions import ConditionSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
@@ -86,22 +86,6 @@ class BackdatingSpec:
 
 
 @dataclass(frozen=True)
-class ConditionSpec:
-    """A condition on the case's recorded data: the step is legal only while `field` holds
-    exactly `equals` (a field not recorded holds nothing)."""
-
-    field: str
-    equals: bool | int | str
-
-    def holds(self, data: Mapping[str, object]) -> bool:
-        value = data.get(self.field)
-        return type(value) is type(self.equals) and value == self.equals
-
-    def __str__(self) -> str:
-        return f"{self.field} = {json.dumps(self.equals)}"
-
-
-@dataclass(frozen=True)
 class TransitionSpec:
     """One step: which trigger moves from which states to where, who may fire it, with what data."""
 
@@ -127,6 +111,13 @@ class TransitionSpec:
     named_agency_only: str | None = None
     """A trigger whose step named an agency (`names_agency`): only that agency's users may
     take this step, which answers it (e.g. the police unit records the verification asked)."""
+    until_allowed: str | None = None
+    """A case trigger with an earliest date: this step may be taken only until that date
+    (a window, domain/windows.py: a reconsideration asked for before the case may close)."""
+    value_conditions: tuple[ValueCondition, ...] = ()
+    """Values of the step's enum fields recorded only while conditions on the case hold."""
+    basis: str = ""
+    """Where the rule the step encodes comes from (the section of the law), if it says."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.conditions import ConditionSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
@@ -10,7 +11,6 @@ from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
     AgreementSpec,
     BackdatingSpec,
-    ConditionSpec,
     DeadlineSpec,
     DerivedSpec,
     MigrationSpec,
@@ -26,6 +26,7 @@ from referral_engine.workflows.labels import all_labels
 from referral_engine.workflows.model import (
     WEEKDAYS,
     BackdatingModel,
+    ConditionModel,
     FieldModel,
     MigrationModel,
     NotBeforeModel,
@@ -190,10 +191,21 @@ def _transition(
         receiving_agency_only=t.receiving_agency_only,
         not_before=_not_before(t.not_before),
         backdating=_backdating(t.backdating) or backdating,
-        when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
+        when=_conditions(t.when),
         names_agency=t.names_agency,
         named_agency_only=t.named_agency_only,
+        until_allowed=t.until_allowed,
+        value_conditions=tuple(
+            ValueCondition(name, value, _conditions(conditions))
+            for name, f in t.fields.items()
+            for value, conditions in f.values_when.items()
+        ),
+        basis=t.basis,
     )
+
+
+def _conditions(conditions: list[ConditionModel]) -> tuple[ConditionSpec, ...]:
+    return tuple(ConditionSpec(c.field, c.equals, tuple(c.one_of)) for c in conditions)
 
 
 def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:

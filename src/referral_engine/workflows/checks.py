@@ -185,18 +185,26 @@ def _deadline_problems(model: WorkflowModel) -> list[str]:
 
 
 def _not_before_problems(model: WorkflowModel) -> list[str]:
-    """Earliest dates count from known events, on case steps only; migrations name real states."""
+    """Earliest dates count from known events, on case steps only, and a window closes at one;
+    migrations name real states."""
     events = _all_events(model)
+    guarded = {t.trigger for t in model.transitions if t.not_before is not None}
     problems: list[str] = []
     for i, t in enumerate(model.transitions):
         if t.not_before is not None:
             path = f"transitions[{i}].not_before.after"
             problems += unknown(path, t.not_before.after, events, "event")
+        if t.until_allowed is not None and t.until_allowed not in guarded:
+            problems.append(
+                f"transitions[{i}].until_allowed: no case step '{t.until_allowed}' has an "
+                "earliest date (not_before) to close this step's window"
+            )
     if model.referrals is not None:
         for i, t in enumerate(model.referrals.transitions):
-            if t.not_before is not None:
-                path = f"referrals.transitions[{i}].not_before"
-                problems.append(f"{path}: only case steps may have an earliest date")
+            for key, what in (("not_before", "an earliest date"), ("until_allowed", "a window")):
+                if getattr(t, key) is not None:
+                    path = f"referrals.transitions[{i}].{key}"
+                    problems.append(f"{path}: only case steps may have {what}")
     m = model.migration
     if m is not None:
         if m.from_version >= model.version:
@@ -222,14 +230,45 @@ def _condition_problems(model: WorkflowModel) -> list[str]:
         ]
     problems: list[str] = []
     for prefix, t in steps:
-        for j, condition in enumerate(t.when):
-            fields = declared.get(condition.field)
-            if not fields:
-                found = f"field: '{condition.field}' is not recorded by the opening or a case step"
-            else:
-                found = next(filter(None, (_comparable(f, condition.equals) for f in fields)), "")
-            if found:
-                problems.append(f"{prefix}.when[{j}].{found}")
+        problems += _conditions_problems(f"{prefix}.when", t.when, declared)
+        for name, f in t.fields.items():
+            path = f"{prefix}.fields.{name}.values_when"
+            if f.values_when and f.type != "enum":
+                problems.append(f"{path}: only an enum field's values take conditions")
+            for value, conditions in f.values_when.items():
+                if value not in f.values:
+                    problems.append(f"{path}.{value}: not one of the field's values")
+                problems += _conditions_problems(f"{path}.{value}", conditions, declared)
+    fixed = [("opening", model.opening.fields)]
+    if model.referrals is not None:
+        fixed.append(("referrals.send", model.referrals.send.fields))
+    problems += [
+        f"{prefix}.fields.{name}.values_when: only the values of a step after the opening take "
+        "conditions on the case"
+        for prefix, fields in fixed
+        for name, f in fields.items()
+        if f.values_when
+    ]
+    return problems
+
+
+def _conditions_problems(
+    path: str, conditions: Sequence[Any], declared: Mapping[str, list[Any]]
+) -> list[str]:
+    problems = []
+    for j, condition in enumerate(conditions):
+        fields = declared.get(condition.field)
+        if not fields:
+            found = f"field: '{condition.field}' is not recorded by the opening or a case step"
+        else:
+            wanted = condition.one_of or [condition.equals]
+            found = next(
+                filter(None, (_comparable(f, value) for f in fields for value in wanted)), ""
+            )
+            if condition.one_of and found.startswith("equals:"):
+                found = "one_of:" + found.removeprefix("equals:")
+        if found:
+            problems.append(f"{path}[{j}].{found}")
     return problems
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from referral_engine.domain.fields import FIELD_TYPES
 from referral_engine.domain.regions import CODE as REGION_CODE
@@ -70,6 +79,17 @@ class FieldModel(_Model):
     serves_case_region: bool = Field(
         default=False, description="agency field: the agency serves the case's region"
     )
+    values_when: dict[str, list[ConditionModel]] = Field(
+        default={}, description="enum value: the conditions on the case under which it is taken"
+    )
+
+    @field_validator("values_when", mode="before")
+    @classmethod
+    def _conditions(cls, value: object) -> object:
+        """Each value takes one condition or a list of them (all must hold)."""
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, dict) else v for k, v in value.items()}
+        return value
 
     @field_validator("type")
     @classmethod
@@ -118,8 +138,17 @@ class TransfersModel(_Model):
 
 
 class ConditionModel(_Model):
+    """One condition on the case's data: the field `equals` a value or holds `one_of` several."""
+
     field: str = Field(min_length=1)
-    equals: StrictBool | StrictInt | StrictStr
+    equals: StrictBool | StrictInt | StrictStr | None = None
+    one_of: list[StrictBool | StrictInt | StrictStr] = []
+
+    @model_validator(mode="after")
+    def _one_test(self) -> ConditionModel:
+        if (self.equals is None) == (not self.one_of):
+            raise ValueError("give either equals or a non-empty one_of")
+        return self
 
 
 class MigrationModel(_Model):
@@ -146,6 +175,10 @@ class TransitionModel(_Model):
     named_agency_only: str | None = Field(
         default=None, description="a trigger naming an agency: only that agency takes this step"
     )
+    until_allowed: str | None = Field(
+        default=None, description="a case trigger: this step is allowed until that one is"
+    )
+    basis: str = Field(default="", description="where the step's rule comes from (the law)")
     fields: dict[str, FieldModel] = {}
 
     @field_validator("when", mode="before")

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from referral_engine.domain.conditions import ConditionSpec
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 from referral_engine.entrypoints.api.models import FieldOut
 
 
 class ConditionOut(BaseModel):
-    """The step is legal only while the case's recorded `field` equals `equals`."""
+    """The step is legal only while the case's recorded `field` equals `equals` (or, when
+    `one_of` is given, holds one of those values)."""
 
     field: str
-    equals: bool | int | str
+    equals: bool | int | str | None = None
+    one_of: list[bool | int | str] = []
+
+
+class ValueConditionOut(BaseModel):
+    """A value of the step's enum field recorded only while the conditions hold on the case."""
+
+    field: str
+    value: str
+    when: list[ConditionOut]
 
 
 class TransitionOut(BaseModel):
@@ -29,6 +40,11 @@ class TransitionOut(BaseModel):
     receiving_agency_only: bool
     when: list[ConditionOut]
     fields: list[FieldOut]
+    values_when: list[ValueConditionOut] = []
+    until_allowed: str | None = None
+    """A step whose earliest date closes this one's window: allowed only until then."""
+    basis: str = ""
+    """Where the step's rule comes from (the section of the law), if the file says."""
 
     @classmethod
     def of(cls, t: TransitionSpec) -> TransitionOut:
@@ -43,9 +59,21 @@ class TransitionOut(BaseModel):
             sets=list(t.sets),
             clears=list(t.clears),
             receiving_agency_only=t.receiving_agency_only,
-            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
+            when=[_condition(c) for c in t.when],
             fields=[FieldOut.model_validate(f) for f in t.fields],
+            values_when=[
+                ValueConditionOut(
+                    field=v.field, value=v.value, when=[_condition(c) for c in v.conditions]
+                )
+                for v in t.value_conditions
+            ],
+            until_allowed=t.until_allowed,
+            basis=t.basis,
         )
+
+
+def _condition(c: ConditionSpec) -> ConditionOut:
+    return ConditionOut(field=c.field, equals=c.equals, one_of=list(c.one_of))
 
 
 class StateOut(BaseModel):

@@ -40,6 +40,7 @@ from referral_engine.domain.transfer_errors import (
     AssignmentRefused,
     TransferNotPossible,
 )
+from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
 from referral_engine.entrypoints.http.metrics import count_conflict
@@ -69,6 +70,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.RegionNotAllowed: 403,
     errors.IdempotencyKeyReused: 422,
     errors.TooEarly: 409,
+    TooLate: 409,
     errors.MigrationRefused: 409,
     errors.PersonalDataErased: 409,
     errors.ErasureRequestDecided: 409,
@@ -171,7 +173,18 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     elif isinstance(exc, errors.ConditionNotMet):
         extra.update(
             trigger=exc.trigger,
-            unmet_conditions=[{"field": name, "equals": value} for name, value in exc.unmet],
+            unmet_conditions=[
+                {"field": name, "one_of" if isinstance(value, list) else "equals": value}
+                for name, value in exc.unmet
+            ],
+        )
+    elif isinstance(exc, TooLate):
+        extra.update(
+            trigger=exc.trigger,
+            latest_on=exc.latest_on.isoformat(),
+            closed_by=exc.closed_by,
+            counted_from=exc.after,
+            started_on=exc.started_on.isoformat(),
         )
     elif isinstance(exc, errors.TooEarly):
         extra.update(

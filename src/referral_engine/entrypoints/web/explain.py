@@ -24,6 +24,7 @@ from referral_engine.domain.transfer_errors import (
     AssignmentRefused,
     TransferNotPossible,
 )
+from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.web import agency_words
 from referral_engine.entrypoints.web.agency_words import Namer
 from referral_engine.entrypoints.web.explain_words import (
@@ -80,6 +81,7 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "code": ("", "має бути кодом: латинські малі літери, цифри та дефіс"),
     "unknown_language": ("", "реєстр веде назви лише англійською (en) та українською (uk)"),
     "unknown_agency": ("", "такої організації немає в реєстрі"),
+    "value_condition": ("", "значення «{value}» можна обрати лише для справ, де {unmet}"),
     "agency_id": (
         "",
         "має бути ідентифікатором зареєстрованої організації (малі латинські літери, цифри, дефіс)",
@@ -132,6 +134,11 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Крок «{trigger}» неможливий у стані «{state}»; зараз можливі: {legal}",
     ),
     "too-early": ("", "Крок «{trigger}» дозволено не раніше {earliest_on} (відлік від {after})"),
+    "too-late": (
+        "",
+        "Крок «{trigger}» можна було виконати лише до {latest_on}: строк сплив, коли стало "
+        "можливим «{closed_by}»",
+    ),
     "forbidden-role": ("", "Роль «{role}» не може виконати крок «{trigger}»; можуть: {allowed}"),
     "forbidden-region": ("", "Ви не можете {action} «{region}»"),
     "condition-not-met": ("", "Крок «{trigger}» можливий лише для справ, де {wanted}"),
@@ -243,6 +250,9 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
     if not template:
         return problem.message
     facts = {k: _listed(v, text) if k == "values" else v for k, v in problem.params.items()}
+    if problem.code == "value_condition":  # a value allowed only for some cases
+        facts["value"] = text.value(str(facts["value"])) if text else facts["value"]
+        facts["unmet"] = _wanted(problem.params.get("unmet", ()), t, text)
     close = problem.params.get("close")
     if isinstance(close, tuple | list):  # regions near what was typed, named in this language
         said = text.region if text else str
@@ -302,10 +312,9 @@ def _facts(
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):
-        facts["wanted"] = ", ".join(
-            f"{text.data_title(name) if text else name} = {_said(value, t, text)}"
-            for name, value in exc.unmet
-        )
+        facts["wanted"] = _wanted(exc.unmet, t, text)
+    if isinstance(exc, TooLate) and text is not None:
+        facts["closed_by"] = text.step(exc.closed_by)
     if isinstance(exc, errors.InvalidData):
         facts["problems"] = "; ".join(
             f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
@@ -330,6 +339,19 @@ def _paper_why(
         )
     fields = [text.data_title(f) if text else f for f in exc.fields]
     return template.format(fields=", ".join(fields))
+
+
+def _wanted(unmet: object, t: Translator, text: WorkflowText | None) -> str:
+    """Conditions on the case's data, each as its field's title and the value (or values) it
+    must hold, in the workflow's words."""
+    said = []
+    for name, value in unmet if isinstance(unmet, Iterable) else ():
+        title = text.data_title(name) if text else name
+        if isinstance(value, list):
+            said.append(f"{title}: {' / '.join(_said(v, t, text) for v in value)}")
+        else:
+            said.append(f"{title} = {_said(value, t, text)}")
+    return ", ".join(said)
 
 
 def _said(value: object, t: Translator, text: WorkflowText | None) -> str:
