@@ -45,7 +45,7 @@ def v3() -> dict[str, Any]:
 
 def problems_of(document: dict[str, Any]) -> list[str]:
     with pytest.raises(InvalidWorkflow) as refused:
-        parse(document)
+        parse(document, base=WORKFLOWS)
     return refused.value.problems
 
 
@@ -53,10 +53,10 @@ def problems_of(document: dict[str, Any]) -> list[str]:
 
 
 def test_the_shipped_versions_map_their_facts_to_the_vocabulary() -> None:
-    definition = parse(v3())
+    definition = parse(v3(), base=WORKFLOWS)
     assert definition.report_fields["citizenship"] == "citizenship"
     assert definition.report_fields["child"] == "is_child"
-    v1 = parse(resolved_document(WORKFLOWS, UKRAINE, 1))
+    v1 = parse(resolved_document(WORKFLOWS, UKRAINE, 1), base=WORKFLOWS)
     assert v1.report_fields["exploitation_forms"] == "exploitation_types"
     assert v1.report_values["exploitation_forms"]["forced_marriage"] == "other"
 

@@ -19,7 +19,7 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.domain.windows import TooLate
 from referral_engine.workflows.loader import load_file, resolved_document
-from tests.factories import WORKFLOWS, FixedClock, data_for, with_synthetic_agencies
+from tests.factories import WORKFLOWS, FixedClock, data_for, with_papers, with_synthetic_agencies
 from tests.unit.test_workflow_loader import Doc, shipped, transition, write
 
 SUPERVISOR = Actor("kim.supervisor", "supervisor", "sca")
@@ -112,7 +112,9 @@ def supervisor_requests(tmp_path: Path, clock: FixedClock) -> Engine:
         t for t in document["transitions"] if t["trigger"] == "request_rg_reconsideration"
     )
     request["roles"] = ["first_responder", "support_provider", "supervisor"]
-    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
+    (with_papers(tmp_path) / "uk-nrm.yaml").write_text(
+        yaml.safe_dump(document, allow_unicode=True), "utf-8"
+    )
     return with_synthetic_agencies(build_in_memory(Settings(workflows_dir=tmp_path), clock=clock))
 
 

@@ -28,6 +28,8 @@ HTTP = (
     *("case.read", "case.list", "case.history", "case.open", "case.step", "case.confirm_date"),
     *("case.erase", "case.personal_data_reads", "case.transfer", "case.transfer_answer"),
     *("case.transfer_withdraw", "case.assign", "case.transfers_waiting"),
+    *("case.note", "case.notes", "case.document_upload", "case.documents"),
+    *("case.document_download", "case.paper"),
     *("referral.send", "referral.step", "deadline.list", "inbox.list", "events.read"),
     *("erasure.list", "erasure.approve", "erasure.refuse"),
     *("person.search", "person.alerts", "person.link", "person.dismiss", "person.unlink"),
