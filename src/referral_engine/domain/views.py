@@ -12,7 +12,13 @@ from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.records import PendingTransfer, Referral, RunningDeadline, StepOutcome
-from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
+from referral_engine.domain.rules import (
+    NEXT,
+    StepKind,
+    allowed_referral_steps,
+    allowed_steps,
+    step_kind,
+)
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 
 __all__ = [
@@ -74,11 +80,21 @@ class AllowedStep:
     required_fields: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
     referral_id: str | None = None
+    kind: StepKind = NEXT
+    """How it is offered (domain/rules.py `StepKind`): next, change or end."""
 
     @classmethod
-    def of(cls, spec: TransitionSpec, referral_id: str | None = None) -> AllowedStep:
+    def of(
+        cls, spec: TransitionSpec, referral_id: str | None = None, kind: StepKind = NEXT
+    ) -> AllowedStep:
         return cls(
-            spec.trigger, spec.event, spec.title, spec.required_fields, spec.fields, referral_id
+            spec.trigger,
+            spec.event,
+            spec.title,
+            spec.required_fields,
+            spec.fields,
+            referral_id,
+            kind,
         )
 
 
@@ -134,10 +150,10 @@ class CaseView:
         steps: list[AllowedStep] = []
         if reader is not None:
             legal = allowed_steps(workflow, case, reader.role, today, reader.agency)
-            steps = [AllowedStep.of(s) for s in legal]
+            steps = [AllowedStep.of(s, None, step_kind(s, case)) for s in legal]
             for rid in case.referrals:
                 for spec in allowed_referral_steps(workflow, case, rid, reader):
-                    steps.append(AllowedStep.of(spec, rid))
+                    steps.append(AllowedStep.of(spec, rid, step_kind(spec, case)))
         return cls(
             id=case.id,
             workflow_id=case.workflow_id,

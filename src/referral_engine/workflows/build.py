@@ -190,6 +190,8 @@ def _transition(
         when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
         names_agency=t.names_agency,
         named_agency_only=t.named_agency_only,
+        repeats=t.repeats,
+        ends=t.ends,
     )
 
 

@@ -146,6 +146,12 @@ class TransitionModel(_Model):
     named_agency_only: str | None = Field(
         default=None, description="a trigger naming an agency: only that agency takes this step"
     )
+    repeats: bool = Field(
+        default=False, description="records again what its `sets` say is recorded: a change"
+    )
+    ends: bool = Field(
+        default=False, description="ends or undoes something: set apart, confirmed first"
+    )
     fields: dict[str, FieldModel] = {}
 
     @field_validator("when", mode="before")
