@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_alerts import ALERTS
+from referral_engine.entrypoints.web.i18n_case import CASE
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
@@ -350,6 +351,7 @@ MESSAGES |= {
     **NOTIFICATIONS,
     **SEARCH,
     **ALERTS,
+    **CASE,
 }
 
 
