@@ -24,8 +24,8 @@ def sentence(
         key = "problem.select" if kind in CHOSEN else "problem.enter"
         return t(key, label=_inside(label, t.lang))
     said = explain.field_problem(problem, t, text)
-    joined = " " if said.startswith(PREDICATES) else ": "
-    return f"{label}{joined}{said}"
+    key = "problem.field" if said.startswith(PREDICATES) else "problem.about"
+    return t(key, label=label, problem=said)
 
 
 def _inside(label: str, lang: str) -> str:
