@@ -69,16 +69,20 @@ def _new_case_page(
     ]
     if isinstance(error, RegionNotAllowed):
         region_errors.append(explain.error(error, form.t))
+    widgets = forms.widgets(workflow.opening.fields, "open", form, values, problems)
+    summary = [case_pages.Problem("#open-region", said) for said in region_errors]
+    summary += [case_pages.Problem(f"#{w.id}", said) for w in widgets for said in w.errors]
     return page(
         request,
         "new_case.html",
         status=status,
         workflow=workflow,
-        widgets=forms.widgets(workflow.opening.fields, "open", form, values, problems),
+        widgets=widgets,
         regions=_regions(workflow, user, form.text),
         region=region,
         region_errors=region_errors,
         error=error,
+        problems=summary,
         key=uuid4(),
     )
 
