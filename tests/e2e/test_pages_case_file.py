@@ -51,6 +51,7 @@ def test_the_header_names_the_person_the_status_region_worker_application_and_de
     page = client.get(f"/cases/{case['id']}").text
     head = page.split('<div class="case-head">', 1)[1].split("</dl>", 1)[0]
     assert f"<h1>{NAME}</h1>" in head
+    assert NAME not in page.split("</title>", 1)[0]  # titles stay in the browser's history
     assert f'<p class="caption">Case {case["id"][:8]}</p>' in head
     status = re.search(r'<strong class="status status-(\w+)"[^>]*>([^<]+)<', head)
     assert status is not None and status.groups() == ("progress", "Application for status registered")
