@@ -54,7 +54,8 @@ def test_the_header_names_the_person_the_status_region_worker_application_and_de
     assert NAME not in page.split("</title>", 1)[0]  # titles stay in the browser's history
     assert f'<p class="caption">Case {case["id"][:8]}</p>' in head
     status = re.search(r'<strong class="status status-(\w+)"[^>]*>([^<]+)<', head)
-    assert status is not None and status.groups() == ("progress", "Application for status registered")
+    assert status is not None
+    assert status.groups() == ("progress", "Application for status registered")
     assert "<dd>Kyiv Oblast</dd>" in head and "<dd>Nobody yet</dd>" in head
     assert "3 days ago (2026-03-02)" in head
     assert "Interview the applicant" in head and "2026-03-05 · due today" in head

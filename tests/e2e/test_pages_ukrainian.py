@@ -142,8 +142,7 @@ def test_a_field_error_is_shown_in_ukrainian_next_to_the_field(
     assert 'id="step0-signed_on-error">Заповніть поле «Дата підписання»</p>' in response.text
     assert (
         'id="step0-given_by-error">Поле «Згоду надав(ла)» має бути одним із значень: особа, '
-        "законний представник</p>"
-        in response.text
+        "законний представник</p>" in response.text
     )
     assert "Виникла проблема" in response.text  # the summary above the form
 
