@@ -85,6 +85,9 @@ class Header:
     applied_on: date | None
     days_since_application: int | None
     next_deadline: Deadline | None
+    sees_every_step: bool = True
+    """Whether the reader sees all of the case's events (a receiving agency sees some only, so
+    for it no application found does not mean none was registered)."""
 
 
 def header(
@@ -107,6 +110,7 @@ def header(
         applied_on=applied_on,
         days_since_application=(today - applied_on).days if applied_on else None,
         next_deadline=min(view.deadlines, key=lambda d: d.due_on, default=None),
+        sees_every_step=len(events) >= view.version,
     )
 
 

@@ -5,7 +5,7 @@ after a refused submission with a summary of its problems at the top, each a lin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -88,10 +88,11 @@ def render(
 ) -> HTMLResponse:
     """The case page: the chosen step's form alone (a failed one's again), else the file."""
     engine = runtime.engine
-    shown = case_shown(request, user, engine, view)
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
     wanted = (failed.trigger, failed.referral_id) if failed else step
-    picked = case_file.chosen(shown.allowed_steps, *wanted) if wanted else None
+    picked = case_file.chosen(view.allowed_steps, *wanted) if wanted else None
+    # a step's page shows who the case is about, not the file: only that is disclosed
+    shown = case_shown(request, user, engine, _named(view, workflow) if picked else view)
     error = failed.error if failed else None
     events = steps_taken(user, engine, view.id)
     context: dict[str, Any] = {
@@ -124,6 +125,17 @@ def render(
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
         **_duplicates(request, user, runtime, view.id),
         **context,
+    )
+
+
+def _named(view: CaseView, workflow: WorkflowDefinition) -> CaseView:
+    """The case as a step's page needs it: the fields naming the person, the referrals by
+    their service and agency (none of their data)."""
+    naming = {*workflow.persons.names, *workflow.persons.numbers}
+    return replace(
+        view,
+        data={k: v for k, v in view.data.items() if k in naming},
+        referrals=tuple(replace(r, data={}, steps=()) for r in view.referrals),
     )
 
 

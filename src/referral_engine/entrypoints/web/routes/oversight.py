@@ -61,7 +61,7 @@ def history(
         workflow=workflow,
         entries=entries,
         at=at,
-        about=person_of(shown, workflow) or reference,
+        about=" · ".join(filter(None, (person_of(shown, workflow), reference))),
     )
 
 
