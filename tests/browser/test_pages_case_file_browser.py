@@ -60,6 +60,8 @@ def test_the_case_file_one_step_at_a_time_its_errors_and_a_confirmed_ending(
         page.goto(f"/lang/{lang}?next=/cases/{case_id}")
         the_header(page, words)
         shot(page, shots, f"header-{lang}-{width}")
+        for part, where in (("head", ".case-head"), ("steps", "#steps")):  # close-ups
+            page.locator(where).screenshot(path=str(shots.folder / f"{part}-{lang}-{width}.png"))
 
         form = open_step(page, words["interview"])
         expect(page.get_by_role("heading", level=1)).to_have_text(words["interview"])

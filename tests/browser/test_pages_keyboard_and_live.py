@@ -78,7 +78,9 @@ def test_a_step_form_is_walked_with_the_keyboard_alone(
     page.goto(f"/cases/{case_id}")
     tab_to(page, page.get_by_role("link", name=re.compile("^Record informed consent")))
     page.keyboard.press("Enter")  # the step's link opens its form alone
+    expect(page).to_have_url(re.compile(r"\?step=record_consent$"))
     consent = page.locator("#form-record_consent")
+    expect(consent).to_be_visible()
     tab_to(page, consent.get_by_label("Consent given by"))
     page.keyboard.press("ArrowDown")  # the first choice after "—"
     expect(consent.get_by_label("Consent given by")).to_have_value("person")
