@@ -126,12 +126,9 @@ class TransitionSpec:
     """A trigger whose step named an agency (`names_agency`): only that agency's users may
     take this step, which answers it (e.g. the police unit records the verification asked)."""
     repeats: bool = False
-    """The step records again what the case already holds (consent while consent holds): once
-    its `sets` flags are all set (at once, for a step setting none) pages offer it as a change
-    of what is recorded, not as a next step. Pages only: no rule reads it."""
+    """Records again what its `sets` hold: offered as a change once they do (pages only)."""
     ends: bool = False
-    """The step ends or undoes something (a refusal, a withdrawal, a revocation, a closure):
-    pages set it apart and ask for confirmation before it is recorded. Pages only."""
+    """Ends or undoes something: set apart and confirmed before it is recorded (pages only)."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:
