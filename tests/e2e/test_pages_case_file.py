@@ -92,6 +92,10 @@ def test_the_steps_are_a_short_list_of_links_each_opening_its_form_alone(
     assert 'name="data.' not in page
     assert f'href="/cases/{case_id}?step=record_consent"' in page
 
+    closed = client.get(f"/cases/{case_id}", params={"step": "grant_status"})  # not open now
+    assert closed.status_code == 200 and "That step cannot be taken on this case now" in closed.text
+    assert 'name="trigger"' not in closed.text
+
     form = step_page(client, case_id, "record_consent")
     assert form.count(f'action="/cases/{case_id}/steps"') == 1
     assert "<h1>Record informed consent to referral and data sharing</h1>" in form
