@@ -19,7 +19,7 @@ from referral_engine.domain.views import AllowedStep, CaseView
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.duplicates import duplicates, told
-from referral_engine.entrypoints.web import alerts, case_file, explain, forms
+from referral_engine.entrypoints.web import alerts, explain, forms, person_file
 from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
@@ -90,7 +90,7 @@ def render(
     engine = runtime.engine
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
     wanted = (failed.trigger, failed.referral_id) if failed else step
-    picked = case_file.chosen(view.allowed_steps, *wanted) if wanted else None
+    picked = person_file.chosen(view.allowed_steps, *wanted) if wanted else None
     # a step's page shows who the case is about, not the file: only that is disclosed
     shown = case_shown(request, user, engine, _named(view, workflow) if picked else view)
     error = failed.error if failed else None
@@ -98,7 +98,7 @@ def render(
     context: dict[str, Any] = {
         "case": shown,
         "workflow": workflow,
-        "header": case_file.header(shown, workflow, events, engine.clock().date()),
+        "header": person_file.header(shown, workflow, events, engine.clock().date()),
         "error": error,
         "changes": [h for h in events if h.version > error.expected]
         if isinstance(error, VersionConflict)
@@ -116,11 +116,11 @@ def render(
         request,
         "case.html",
         status=status,
-        offered=case_file.Offered.of(shown.allowed_steps),
+        offered=person_file.Offered.of(shown.allowed_steps),
         problems=[Problem("#steps", _explained(request, error, text))] if unplaced else [],
         unavailable=wanted is not None and error is None,
         latest=events[-LATEST:][::-1],
-        assistance=case_file.assistance_events(workflow),
+        assistance=person_file.assistance_events(workflow),
         done=_done_event(request, workflow),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
         **_duplicates(request, user, runtime, view.id),

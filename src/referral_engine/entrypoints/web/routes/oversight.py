@@ -16,7 +16,6 @@ from referral_engine.application.inbox import case_reference
 from referral_engine.domain.errors import FieldProblem, InvalidData, WorkflowNotFound
 from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.web.case_file import person_of
 from referral_engine.entrypoints.web.deps import (
     AuditPageUser,
     CasePageUser,
@@ -24,6 +23,7 @@ from referral_engine.entrypoints.web.deps import (
     PageRoute,
     Text,
 )
+from referral_engine.entrypoints.web.person_file import person_of
 from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText

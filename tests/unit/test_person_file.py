@@ -9,9 +9,9 @@ from dataclasses import replace
 from referral_engine.application.engine import Engine
 from referral_engine.domain.errors import FieldProblem
 from referral_engine.domain.personal import NOT_PERMITTED
-from referral_engine.entrypoints.web.case_file import person_of, state_kinds
 from referral_engine.entrypoints.web.field_errors import sentence
 from referral_engine.entrypoints.web.i18n import translator
+from referral_engine.entrypoints.web.person_file import person_of, state_kinds
 from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import LSA, WORKFLOWS, case_in, ukraine
 

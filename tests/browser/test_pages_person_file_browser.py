@@ -46,7 +46,7 @@ WORDS = {
 
 
 @pytest.mark.parametrize("lang", ["en", "uk"])
-def test_the_case_file_one_step_at_a_time_its_errors_and_a_confirmed_ending(
+def test_the_person_file_one_step_at_a_time_its_errors_and_a_confirmed_ending(
     server: Server, shots: Shots, visitors: Visitors, lang: str
 ) -> None:
     words = WORDS[lang]
