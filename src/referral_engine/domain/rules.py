@@ -4,6 +4,7 @@ what waits for a receiving agency's answer."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from referral_engine.domain.access import NAMED, REFERRED
 from referral_engine.domain.clocks import too_early
@@ -61,6 +62,23 @@ def allowed_referral_steps(
         and flags_hold(spec, case)
         and not unmet_conditions(spec, case)
     ]
+
+
+StepKind = Literal["next", "change", "end"]
+"""How a page offers an allowed step: as a next step, as a change of what the case already
+holds (`repeats`, its flags set), or set apart as one that ends or undoes something (`ends`)."""
+NEXT: StepKind = "next"
+CHANGE: StepKind = "change"
+END: StepKind = "end"
+
+
+def step_kind(spec: TransitionSpec, case: CaseFacts) -> StepKind:
+    """The kind of an allowed step on this case now (STEP_KINDS)."""
+    if spec.ends:
+        return END
+    if spec.repeats and all(flag in case.flags for flag in spec.sets):
+        return CHANGE
+    return NEXT
 
 
 def addressed_agency(spec: TransitionSpec, case: CaseFacts) -> str:

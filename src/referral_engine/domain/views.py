@@ -14,7 +14,13 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.conditions import offered_fields
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.records import PendingTransfer, Referral, RunningDeadline, StepOutcome
-from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
+from referral_engine.domain.rules import (
+    NEXT,
+    StepKind,
+    allowed_referral_steps,
+    allowed_steps,
+    step_kind,
+)
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 
 __all__ = [
@@ -79,6 +85,8 @@ class AllowedStep:
     required_fields: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
     referral_id: str | None = None
+    kind: StepKind = NEXT
+    """How it is offered (domain/rules.py `StepKind`): next, change or end."""
 
     @classmethod
     def of(
@@ -86,11 +94,14 @@ class AllowedStep:
         spec: TransitionSpec,
         referral_id: str | None = None,
         data: Mapping[str, object] | None = None,
+        kind: StepKind = NEXT,
     ) -> AllowedStep:
         """The step as offered on a case with `data`: its fields without the values the case
-        may not record (`values_when`)."""
+        may not record (`values_when`), and whether it is a next step, a change or an end."""
         fields = offered_fields(spec.fields, spec.value_conditions, data or {})
-        return cls(spec.trigger, spec.event, spec.title, spec.required_fields, fields, referral_id)
+        return cls(
+            spec.trigger, spec.event, spec.title, spec.required_fields, fields, referral_id, kind
+        )
 
 
 @dataclass(frozen=True)
@@ -145,10 +156,10 @@ class CaseView:
         steps: list[AllowedStep] = []
         if reader is not None:
             legal = allowed_steps(workflow, case, reader.role, today, reader.agency)
-            steps = [AllowedStep.of(s, data=case.data) for s in legal]
+            steps = [AllowedStep.of(s, None, case.data, step_kind(s, case)) for s in legal]
             for rid in case.referrals:
                 for spec in allowed_referral_steps(workflow, case, rid, reader):
-                    steps.append(AllowedStep.of(spec, rid, case.data))
+                    steps.append(AllowedStep.of(spec, rid, case.data, step_kind(spec, case)))
         return cls(
             id=case.id,
             workflow_id=case.workflow_id,

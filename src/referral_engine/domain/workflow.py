@@ -118,6 +118,10 @@ class TransitionSpec:
     """Values of the step's enum fields recorded only while conditions on the case hold."""
     basis: str = ""
     """Where the rule the step encodes comes from (the section of the law), if it says."""
+    repeats: bool = False
+    """Records again what its `sets` hold: offered as a change once they do (pages only)."""
+    ends: bool = False
+    """Ends or undoes something: set apart and confirmed before it is recorded (pages only)."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:

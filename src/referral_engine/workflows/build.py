@@ -201,6 +201,8 @@ def _transition(
             for value, conditions in f.values_when.items()
         ),
         basis=t.basis,
+        repeats=t.repeats,
+        ends=t.ends,
     )
 
 

@@ -26,6 +26,7 @@ from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.persons import persons_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
+from referral_engine.workflows.step_kinds import step_kind_problems
 
 
 def semantic_problems(model: WorkflowModel) -> list[str]:
@@ -70,6 +71,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += label_problems(model)
     problems += region_problems(model)
     problems += persons_problems(model)
+    problems += step_kind_problems(model)
     return problems
 
 

@@ -179,6 +179,12 @@ class TransitionModel(_Model):
         default=None, description="a case trigger: this step is allowed until that one is"
     )
     basis: str = Field(default="", description="where the step's rule comes from (the law)")
+    repeats: bool = Field(
+        default=False, description="records again what its `sets` say is recorded: a change"
+    )
+    ends: bool = Field(
+        default=False, description="ends or undoes something: set apart, confirmed first"
+    )
     fields: dict[str, FieldModel] = {}
 
     @field_validator("when", mode="before")

@@ -133,6 +133,10 @@ class AllowedStepOut(Response):
     referral_id: str | None
     required_fields: list[str]
     fields: list[FieldOut]
+    kind: Literal["next", "change", "end"] = Field(
+        description="How a page offers it: a next step, a change of what is recorded "
+        "(`repeats`, already recorded), or one that ends or undoes something (`ends`)"
+    )
     method: str = Field(description="The HTTP method that takes the step")
     href: str = Field(description="The path that takes the step")
     body: StepBodyOut
@@ -146,6 +150,7 @@ class AllowedStepOut(Response):
             referral_id=step.referral_id,
             required_fields=list(step.required_fields),
             fields=[FieldOut.model_validate(f) for f in step.fields],
+            kind=step.kind,
             method=how.method,
             href=how.href,
             body=StepBodyOut(trigger=how.trigger, field_paths=how.field_paths),

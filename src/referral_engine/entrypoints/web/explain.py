@@ -55,8 +55,11 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "below_min": ("", "має бути не менше {min}"),
     "above_max": ("", "має бути не більше {max}"),
     "not_bool": ("", "має бути «так» або «ні»"),
-    "not_one_of": ("", "має бути одним із значень: {values}"),
-    "not_list_of": ("", "оберіть хоча б одне зі значень: {values}"),
+    "not_one_of": ("must be one of: {values}", "має бути одним із значень: {values}"),
+    "not_list_of": (
+        "must be a non-empty list of: {values}",
+        "оберіть хоча б одне зі значень: {values}",
+    ),
     "unknown_values": ("", "невідомі значення на позиціях {at}; дозволені: {values}"),
     "repeated": ("", "значення не можуть повторюватися"),
     "not_country": (

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from referral_engine.application.deadline_board import Board, BoardFilter
 from referral_engine.application.deadline_board import deadline_board as deadline_board_of
+from referral_engine.application.inbox import case_reference
 from referral_engine.domain.errors import WorkflowNotFound
 from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
@@ -20,8 +21,9 @@ from referral_engine.entrypoints.web.deps import (
     PageRoute,
     Text,
 )
+from referral_engine.entrypoints.web.person_file import person_of
 from referral_engine.entrypoints.web.present import case_shown, history_shown
-from referral_engine.entrypoints.web.render import page, workflow_words
+from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -48,6 +50,7 @@ def history(
     replayed = engine.case_at_version(case_id, at, scope=user.reach)
     shown = case_shown(request, user, engine, replayed)
     workflow = engine.workflows.get(shown.workflow_id, shown.workflow_version)
+    reference = words_of(request)("case.reference", ref=case_reference(case_id))
     return page(
         request,
         "history.html",
@@ -55,6 +58,7 @@ def history(
         workflow=workflow,
         entries=entries,
         at=at,
+        about=" · ".join(filter(None, (person_of(shown, workflow), reference))),
     )
 
 

@@ -20,7 +20,7 @@ from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Text
 from referral_engine.entrypoints.web.moves import reason_words
-from referral_engine.entrypoints.web.render import page, workflow_words
+from referral_engine.entrypoints.web.render import event_words, page, words_of, workflow_words
 from referral_engine.entrypoints.web.routes.cases import openable
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -75,6 +75,7 @@ def queue(
         states=_states(request, workflows),
         state_of=lambda row: _state_label(request, workflows, row),
         reason_of=lambda row: _reason_label(request, workflows, row),
+        step_of=lambda row: _step_label(request, workflows, row),
         openable=openable(workflows, user),
         waiting=runtime.projections.query(
             "case_queue",
@@ -123,3 +124,13 @@ def _reason_label(request: Request, workflows: WorkflowRegistry, row: dict[str, 
     except DomainError:
         return str(row["transfer_reason"])
     return reason_words(workflow_words(request, workflow), str(row["transfer_reason"] or ""))
+
+
+def _step_label(request: Request, workflows: WorkflowRegistry, row: dict[str, Any]) -> str:
+    """A queue row's last step in words: the title of the step that recorded its event."""
+    event = str(row["last_step"] or "")
+    try:
+        workflow = workflows.get(str(row["workflow_id"]), int(row["workflow_version"]))
+    except DomainError:
+        return ""
+    return event_words(event, workflow_words(request, workflow), words_of(request)) if event else ""
