@@ -213,14 +213,14 @@ JOBS = {
 }
 """What each demo user does, in words, by role (a role not listed is named as it is)."""
 DEMO_PLAN = (
-    ("ukraine-nrm", 7, {"UA-32": 6, "UA-46": 3, "UA-51": 2, "UA-63": 1, "UA-12": 1}),
-    ("uk-nrm", 3, {"GB-ENG": 3, "GB-WLS": 1}),
+    ("ukraine-nrm", 7, {"UA-32": 8, "UA-46": 3, "UA-51": 2, "UA-63": 1, "UA-12": 1}),
+    ("uk-nrm", 3, {"GB-ENG": 4, "GB-WLS": 1}),
 )
 """The demo's cases: workflow, share of the cases, regions by weight (the larger regions hold
 more cases, so that their figures are large enough to be published)."""
 DEMO_CASES = 400
-DEMO_DAYS = (20, 200)
-"""The demo's cases were opened from about half a year to three weeks ago."""
+DEMO_DAYS = (15, 135)
+"""The demo's cases were opened from four and a half months to a fortnight ago."""
 
 
 def job(role: str) -> str:

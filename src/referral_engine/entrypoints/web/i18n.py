@@ -12,6 +12,7 @@ from typing import Any
 
 from referral_engine.entrypoints.web.i18n_agencies import AGENCIES
 from referral_engine.entrypoints.web.i18n_alerts import ALERTS
+from referral_engine.entrypoints.web.i18n_dashboards import DASHBOARDS
 from referral_engine.entrypoints.web.i18n_imports import IMPORTS
 from referral_engine.entrypoints.web.i18n_inbox import INBOX
 from referral_engine.entrypoints.web.i18n_input import INPUT_MESSAGES
@@ -205,36 +206,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.status": ("Status", "Статус"),
     "audit.detail": ("Detail", "Подробиці"),
     "audit.newest": ("The newest {n} entries first.", "Спочатку найновіші {n} записів."),
-    "dash.title": ("Dashboards", "Показники"),
-    "dash.from": ("From month", "З місяця"),
-    "dash.to": ("To month", "По місяць"),
-    "dash.measure": ("Chart", "Діаграма"),
-    "dash.show": ("Show", "Показати"),
-    "dash.csv": ("Download CSV", "Завантажити CSV"),
-    "dash.chart_csv": ("Chart data (CSV)", "Дані діаграми (CSV)"),
-    "dash.empty": ("No figures for this choice.", "Немає даних для цього відбору."),
-    "dash.none": (
-        "No read model publishes a dashboard.",
-        "Жодна модель читання не публікує показників.",
-    ),
-    "dash.legend": ("Lines", "Лінії"),
-    "dash.suppression": (
-        "Counts from 1 to {k} are suppressed and shown as x (with the cells that would give "
-        "them away).",
-        "Кількості від 1 до {k} приховано і позначено x (разом із клітинками, які б їх розкрили).",
-    ),
-    "dash.suppressed": ("suppressed", "приховано"),
-    "dash.over_time": ("{m} by month", "{m} за місяцями"),
-    "dash.by_row": ("{m} by row", "{m} за рядками"),
-    "dash.table": ("Table", "Таблиця"),
-    "dash.choose_region": (
-        "Too many lines to draw by month: narrow the filters (choose a region).",
-        "Забагато ліній для діаграми за місяцями: звузьте відбір (оберіть область).",
-    ),
-    "dash.omitted": (
-        "{n} more rows are in the table below.",
-        "Ще {n} рядків — у таблиці нижче.",
-    ),
+    **DASHBOARDS,
     **PROJECTIONS,
     "wf.title": ("Workflows", "Процедури"),
     "wf.source": ("Legal source", "Правова основа"),
