@@ -5,6 +5,15 @@ from __future__ import annotations
 PROJECTIONS: dict[str, tuple[str, str]] = {
     "proj.title": ("Read models", "Моделі читання"),
     "proj.live": ("This table updates itself.", "Таблиця оновлюється сама."),
+    "proj.summary.current": (
+        "All {n} read models are up to date.",
+        "Усі моделі читання ({n}) актуальні.",
+    ),
+    "proj.summary.behind": (
+        "Read models behind: {b} of {n}.",
+        "Моделі читання, що відстають: {b} з {n}.",
+    ),
+    "proj.summary.rebuilding": ("Rebuilds running: {r}.", "Триває перебудов: {r}."),
     "proj.started": (
         "Rebuilding {name}: the current version serves until the new one has caught up.",
         "Перебудова {name}: поточна версія працює, доки нова не наздожене.",
