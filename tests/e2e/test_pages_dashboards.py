@@ -89,6 +89,8 @@ def test_the_reader_chooses_region_months_another_dimension_and_the_grouping(
     assert len(groups) == len({r["month"] for r in whole if r["region"] == KYIV})
     assert not [s for s in labels(page) if "Kyiv" in s or "Lviv" in s]  # chosen: not repeated
     assert len(BAR.findall(page)) == sum(r["region"] == KYIV for r in whole)
+    since = text_of(client.get(f"/dashboards/assistance?start={months[1][:7]}").text)
+    assert re.search(r"Months shown: [A-Z][a-z]+ 20\d\d to the last month\.", since)
     # another dimension: one type of assistance, every region
     page = client.get(f"/dashboards/assistance?assistance_type={kind}&by=region").text
     assert f'<option value="{kind}" selected>' in page

@@ -38,8 +38,8 @@ DASHBOARDS: dict[str, tuple[str, str]] = {
     "dash.by_group": ("{m}, grouped by {d}", "{m}, згруповано: {d}"),
     "dash.table": ("Table", "Таблиця"),
     "dash.choose_region": (
-        "Too many lines to draw by month: narrow the filters (choose a region).",
-        "Забагато ліній для діаграми за місяцями: звузьте відбір (оберіть область).",
+        "Too many lines to draw by month: choose a region or another value above.",
+        "Забагато ліній для діаграми за місяцями: оберіть вище область чи інше значення.",
     ),
     "dash.omitted": (
         "{n} more bars are not drawn: choose a region, the months or another value above. "
