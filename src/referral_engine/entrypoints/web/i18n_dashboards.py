@@ -6,8 +6,8 @@ DASHBOARDS: dict[str, tuple[str, str]] = {
     "dash.title": ("Dashboards", "Показники"),
     "dash.from": ("From month", "З місяця"),
     "dash.to": ("To month", "По місяць"),
-    "dash.earliest": ("the first month", "перший місяць"),
-    "dash.latest": ("the last month", "останній місяць"),
+    "dash.earliest": ("the first month", "від першого місяця"),
+    "dash.latest": ("the last month", "до останнього місяця"),
     "dash.all": ("All", "Усі"),
     "dash.all_regions": ("All regions", "Усі області"),
     "dash.measure": ("Figure", "Показник"),
@@ -27,7 +27,7 @@ DASHBOARDS: dict[str, tuple[str, str]] = {
         "Кількості від 1 до {k} приховано і позначено x (разом із клітинками, які б їх розкрили).",
     ),
     "dash.suppressed": ("suppressed", "приховано"),
-    "dash.period": ("Months shown: {start} to {end}.", "Показано місяці: з {start} по {end}."),
+    "dash.period": ("Months shown: {start} to {end}.", "Показано місяці: {start} — {end}."),
     "dash.latest_months": (
         "Every month together is too much for one chart: the latest months are shown. "
         "Choose the months, a region or another value above.",
