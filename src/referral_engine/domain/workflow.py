@@ -183,6 +183,7 @@ class Guard:
     initial: str
     _machine: Any = field(init=False, repr=False)
     _specs: dict[tuple[str, str], TransitionSpec] = field(init=False, repr=False)
+    _from: dict[str, list[TransitionSpec]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._machine = Machine(
@@ -202,7 +203,9 @@ class Guard:
         return self._specs[(trigger, state)]
 
     def steps_from(self, state: str) -> list[TransitionSpec]:
-        return [self._specs[(t, state)] for t in self._machine.get_triggers(state)]
+        if state not in self._from:  # asked for every allowed step; the machine scans each event
+            self._from[state] = [self._specs[(t, state)] for t in self._machine.get_triggers(state)]
+        return list(self._from[state])
 
 
 def machine_transitions(transitions: Iterable[TransitionSpec]) -> list[dict[str, Any]]:
