@@ -8,6 +8,7 @@ lists the starts of the pages before this one (`-` for the first), at most MAX_B
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -72,7 +73,7 @@ def queue(
         pager=_pager(
             cursor, back, rows[PAGE_SIZE - 1]["case_id"] if len(rows) > PAGE_SIZE else None
         ),
-        states=_states(request, workflows),
+        states=_states(request, workflows, user.scope),
         state_of=lambda row: _state_label(request, workflows, row),
         reason_of=lambda row: _reason_label(request, workflows, row),
         step_of=lambda row: _step_label(request, workflows, row),
@@ -101,9 +102,16 @@ def _pager(cursor: UUID | None, back: str, last: UUID | None) -> dict[str, dict[
     return {"previous": previous, "next": following}
 
 
-def _states(request: Request, workflows: WorkflowRegistry) -> list[tuple[str, str]]:
-    """Every state of the newest version of each workflow, in words, alphabetically."""
-    newest = {w.id: w for w in workflows}  # the registry lists each id's versions in order
+def _states(
+    request: Request, workflows: WorkflowRegistry, scope: Collection[str] | None
+) -> list[tuple[str, str]]:
+    """Every state of the newest version of each workflow run in the reader's regions (a
+    workflow with no region registry runs anywhere), in words, alphabetically."""
+    newest = {
+        w.id: w
+        for w in workflows  # the registry lists each id's versions in order
+        if scope is None or not w.regions or set(scope) & set(w.regions)
+    }
     words = {s: workflow_words(request, w).state(s) for w in newest.values() for s in w.states}
     return sorted(words.items(), key=lambda item: item[1].casefold())
 
