@@ -96,12 +96,17 @@ def _suppressed(
     k: int,
 ) -> int:
     """How many records would be suppressed at these levels: the combinations' generalised
-    values folded into one number each (numbered afresh after each field, so it never grows
-    past the number of combinations), their records counted by that number."""
-    inverse = np.zeros(len(counts), dtype=np.int64)
+    values folded into one number each (mixed radix, numbered afresh before it could overflow),
+    their records counted by that number."""
+    key, bound = np.zeros(len(counts), dtype=np.int64), 1
     for by_level, lv in zip(codes, levels, strict=True):
         column = by_level[lv]
-        _, inverse = np.unique(inverse * (int(column.max(initial=0)) + 1) + column, return_inverse=True)
+        radix = int(column.max(initial=0)) + 1
+        if bound * radix >= 2**62:
+            _, key = np.unique(key, return_inverse=True)
+            bound = len(counts)
+        key, bound = key * radix + column, bound * radix
+    _, inverse = np.unique(key, return_inverse=True)
     sizes = np.bincount(inverse, weights=counts)
     return int(sizes[sizes < k].sum())
 
