@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 
 from referral_engine.domain.htcds import FIELDS
-from referral_engine.domain.workflow import OPENED
 
+OPENED = "$opened"
+"""In a `steps` map or `dates`: the opening of the case (domain/workflow.OPENED)."""
 OTHER = "$other"
 """In a `states` map: every state not named."""
 

@@ -11,6 +11,7 @@ from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import HtcdsMapping
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import TRANSFER_NOTE, Region, TransferSpec
 
@@ -314,6 +315,8 @@ class WorkflowDefinition:
     persons: PersonFields = field(default_factory=PersonFields)
     """The personal fields that identify the person (search, duplicate alerts)."""
     transfers: TransferSpec | None = None
+    htcds: HtcdsMapping | None = None
+    """How a case maps to the HTCDS for an anonymised export (None: not exported)."""
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import FieldMap, HtcdsMapping
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
@@ -26,6 +27,7 @@ from referral_engine.workflows.model import (
     WEEKDAYS,
     BackdatingModel,
     FieldModel,
+    HtcdsModel,
     MigrationModel,
     NotBeforeModel,
     PersonsModel,
@@ -118,8 +120,19 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
+        htcds=_htcds(model.htcds),
         transfers=_transfers(model),
     )
+
+
+def _htcds(h: HtcdsModel | None) -> HtcdsMapping | None:
+    if h is None:
+        return None
+    fields = {
+        k: FieldMap(f) if isinstance(f, str) else FieldMap(f.field, dict(f.values))
+        for k, f in h.fields.items()
+    }
+    return HtcdsMapping(fields, h.steps, h.states, h.dates, h.constants)
 
 
 def _persons(p: PersonsModel | None) -> PersonFields:

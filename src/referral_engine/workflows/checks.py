@@ -23,6 +23,7 @@ from referral_engine.workflows.graph import (
 )
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
+from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.persons import persons_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
@@ -70,6 +71,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += label_problems(model)
     problems += region_problems(model)
     problems += persons_problems(model)
+    problems += htcds_problems(model, _all_events(model))
     return problems
 
 
