@@ -15,6 +15,7 @@ from referral_engine.adapters import (
     case_keys,
     demo_marker,
     erasures,
+    htcds_exports,
     lockout,
     publications,
     security,
@@ -33,6 +34,8 @@ from referral_engine.adapters.database import (
     mask_url,
 )
 from referral_engine.adapters.erasures import PostgresErasureRequests
+from referral_engine.adapters.htcds_exports import HtcdsLedger
+from referral_engine.adapters.htcds_source import HtcdsSource
 from referral_engine.adapters.lockout import Limits, SignInLimits
 from referral_engine.adapters.notifications import store as notification_store
 from referral_engine.adapters.notifications.store import NotificationStore
@@ -52,6 +55,7 @@ from referral_engine.application.agencies import Agencies
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
 from referral_engine.application.event_feed import EventFeed
+from referral_engine.application.htcds_export import HtcdsExports
 from referral_engine.application.publications import Statistics
 from referral_engine.application.search import Search
 from referral_engine.application.webhooks import Webhooks
@@ -129,6 +133,15 @@ class Runtime:
         blind = self.projections.decode.blind
         assert blind is not None
         return Search(self.projections, blind, self.engine.workflows)
+
+    @cached_property
+    def htcds(self) -> HtcdsExports:
+        """Anonymised case-level exports in the HTCDS, and their ledger (docs/htcds.md)."""
+        keys = self.engine.store.keys
+        assert isinstance(keys, PostgresCaseKeys)
+        source = HtcdsSource(self.db, self.engine.workflows, self.projections.decode.transcoder)
+        ledger = HtcdsLedger(self.db, lambda: keys.master)
+        return HtcdsExports(source, ledger, self.engine.workflows, self.engine.clock)
 
     @cached_property
     def notifications(self) -> NotificationStore:
@@ -248,6 +261,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
     roles = {role for w in workflows for role in w.roles}
     agencies = RegistryOpener(partial(_agency_store, url, settings), clock)
     engine = Engine(store, workflows, clock, agencies)
+    engine.recalls = HtcdsLedger(db, lambda: keys.master).recalls  # an erasure names its files
     users, audit_log = Users(db, roles, settings.token_days), AuditLog(db)
     signed_in = ServerSessions(db, settings.session_idle_minutes, settings.session_hours)
     limits = SignInLimits(db, Limits.of(settings))
@@ -323,6 +337,7 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *case_keys.SCHEMA,
             *erasures.SCHEMA,
             *publications.SCHEMA,
+            *htcds_exports.SCHEMA,
             *demo_marker.SCHEMA,
             *notification_store.SCHEMA,
             *webhook_store.SCHEMA,

@@ -32,6 +32,8 @@ class Anonymised:
     records: list[dict[str, str]]
     levels: dict[str, int]
     suppressed: int
+    kept: list[int]
+    """The index, among the records given, of each record kept (in order)."""
 
 
 def anonymise(
@@ -126,6 +128,7 @@ def _applied(
             g[q] = hierarchies[q][lv](r.get(q, ""))
         generalised.append(g)
     classes = Counter(tuple(g[q] for q in quasi) for g in generalised)
-    kept = [g for g in generalised if classes[tuple(g[q] for q in quasi)] >= k]
+    kept = [i for i, g in enumerate(generalised) if classes[tuple(g[q] for q in quasi)] >= k]
     assert len(records) - len(kept) == lost
-    return Anonymised(kept, dict(zip(quasi, levels, strict=True)), lost)
+    levels_of = dict(zip(quasi, levels, strict=True))
+    return Anonymised([generalised[i] for i in kept], levels_of, lost, kept)

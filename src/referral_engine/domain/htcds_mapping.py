@@ -5,8 +5,9 @@ nothing personal (the block may name no personal field; dates are kept to their 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,7 @@ class FieldMap:
     a value not mapped is taken as it is)."""
 
     field: str
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,16 @@ class HtcdsMapping:
     milestones or events (`steps`, `$opened` for the opening), the case's state (`states`), the
     day of a step (`dates`: its first occurrence, exported as its year) or a constant."""
 
-    fields: Mapping[str, FieldMap] = field(default_factory=dict)
-    steps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    states: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    dates: Mapping[str, str] = field(default_factory=dict)
-    constants: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, FieldMap] = dataclasses.field(default_factory=dict)
+    steps: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    states: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    dates: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    constants: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def columns(self) -> frozenset[str]:
         """Every HTCDS field the mapping fills."""
-        return frozenset(
-            [*self.fields, *self.steps, *self.states, *self.dates, *self.constants]
-        )
+        return frozenset([*self.fields, *self.steps, *self.states, *self.dates, *self.constants])
 
 
 class CaseRecord:
@@ -90,7 +89,8 @@ class CaseRecord:
                 self._dates[column] = on
 
     def record(self) -> dict[str, str]:
-        """The case's values: the state's and the constants by the latest mapping, dates as years."""
+        """The case's values: its state's and the constants by its latest mapping, dates as
+        years."""
         found = dict(self.values)
         mapping = self.mapping or HtcdsMapping()
         for column, by in mapping.states.items():

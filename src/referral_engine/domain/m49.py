@@ -14,7 +14,8 @@ from __future__ import annotations
 _SUBREGIONS = {
     "Antarctica": "AQ",
     "Australia and New Zealand": "AU CC CX HM NF NZ",
-    "Caribbean": "AG AI AW BB BL BQ BS CU CW DM DO GD GP HT JM KN KY LC MF MQ MS PR SX TC TT VC VG VI",
+    "Caribbean": "AG AI AW BB BL BQ BS CU CW DM DO GD GP HT JM KN KY LC MF MQ MS PR SX TC TT VC "
+    "VG VI",
     "Central America": "BZ CR GT HN MX NI PA SV",
     "Central Asia": "KG KZ TJ TM UZ",
     "Eastern Africa": "BI DJ ER ET IO KE KM MG MU MW MZ RE RW SC SO SS TF TZ UG YT ZM ZW",

@@ -21,9 +21,9 @@ from referral_engine.workflows.graph import (
     sources_of,
     unknown,
 )
+from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
-from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.persons import persons_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
