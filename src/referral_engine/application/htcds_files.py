@@ -5,6 +5,7 @@ times on every member of the XLSX's zip archive."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,6 +18,7 @@ FIXED = datetime(2000, 1, 1)
 """The document's `created` and `modified` (openpyxl would write the moment of writing)."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """Each archive member's time: the earliest a zip entry holds."""
+MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def to_csv(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
@@ -50,5 +52,8 @@ def _fixed_times(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            target.writestr(fixed, source.read(info.filename))
+            member = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the saving time there
+                member = MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", member)
+            target.writestr(fixed, member)
     return out.getvalue()
