@@ -80,7 +80,10 @@ def test_the_csv_holds_htcds_fields_and_values_only_and_is_k_anonymous(
     assert not any(FIELDS[c].identifying for c in rows[0])
     for row in rows:
         for column, value in row.items():
-            assert allowed(column, value) or column == "vic_AgeAtEntryIntoTrafficking", (column, value)
+            assert allowed(column, value) or column == "vic_AgeAtEntryIntoTrafficking", (
+                column,
+                value,
+            )
     frame = pd.DataFrame(rows)[list(DEFAULT_QUASI)]
     assert anonymity.k_anonymity(frame, list(DEFAULT_QUASI)) >= k
     assert found.considered == CASES
