@@ -31,17 +31,20 @@ def raw_select(runtime: Runtime) -> int:
     """The baseline: every event row in case order, through a binary server-side cursor."""
     events = sql.Identifier(runtime.settings.database_schema, "cases_events")
     rows = 0
-    with runtime.db.pool.connection() as conn, conn.transaction():
-        with conn.cursor(name="raw", binary=True) as cur:
-            cur.itersize = 20_000
-            cur.execute(
-                sql.SQL(
-                    "select notification_id, originator_id, originator_version, topic, state "
-                    "from {} order by originator_id, originator_version"
-                ).format(events)
-            )
-            for _ in cur:
-                rows += 1
+    with (
+        runtime.db.pool.connection() as conn,
+        conn.transaction(),
+        conn.cursor(name="raw", binary=True) as cur,
+    ):
+        cur.itersize = 20_000
+        cur.execute(
+            sql.SQL(
+                "select notification_id, originator_id, originator_version, topic, state "
+                "from {} order by originator_id, originator_version"
+            ).format(events)
+        )
+        for _ in cur:
+            rows += 1
     return rows
 
 

@@ -44,7 +44,7 @@ AGES |= {(55, 64): 7, (65, 70): 1}
 """Age when the exploitation began (years, both ends included) and its weight."""
 BEGAN = "Дата початку експлуатації"
 MAPPING_LINE = f'  "{BEGAN}": exploitation_began_on\n'
-PERSONAL = ("ПІБ", "Номер заяви", "Номер відповіді поліції", "Номер довідки")
+PERSONAL: tuple[str, ...] = ("ПІБ", "Номер заяви", "Номер відповіді поліції", "Номер довідки")
 PERSONAL += ("Обґрунтування відмови",)
 """The register's text columns holding personal fields (docs/import/ministry-register.yaml)."""
 
