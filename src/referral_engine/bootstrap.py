@@ -35,7 +35,6 @@ from referral_engine.adapters.database import (
 )
 from referral_engine.adapters.erasures import PostgresErasureRequests
 from referral_engine.adapters.htcds_exports import HtcdsLedger
-from referral_engine.adapters.htcds_source import HtcdsSource
 from referral_engine.adapters.lockout import Limits, SignInLimits
 from referral_engine.adapters.notifications import store as notification_store
 from referral_engine.adapters.notifications.store import NotificationStore
@@ -55,7 +54,6 @@ from referral_engine.application.agencies import Agencies
 from referral_engine.application.engine import Clock, Engine, utc_now
 from referral_engine.application.erasures import Erasures
 from referral_engine.application.event_feed import EventFeed
-from referral_engine.application.htcds_export import HtcdsExports
 from referral_engine.application.publications import Statistics
 from referral_engine.application.search import Search
 from referral_engine.application.webhooks import Webhooks
@@ -133,15 +131,6 @@ class Runtime:
         blind = self.projections.decode.blind
         assert blind is not None
         return Search(self.projections, blind, self.engine.workflows)
-
-    @cached_property
-    def htcds(self) -> HtcdsExports:
-        """Anonymised case-level exports in the HTCDS, and their ledger (docs/htcds.md)."""
-        keys = self.engine.store.keys
-        assert isinstance(keys, PostgresCaseKeys)
-        source = HtcdsSource(self.db, self.engine.workflows, self.projections.decode.transcoder)
-        ledger = HtcdsLedger(self.db, lambda: keys.master)
-        return HtcdsExports(source, ledger, self.engine.workflows, self.engine.clock)
 
     @cached_property
     def notifications(self) -> NotificationStore:

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from pycanon import anonymity
 
+from referral_engine.adapters.htcds_exports import wired_exports
 from referral_engine.application.demo_htcds import mapping, register
 from referral_engine.application.htcds_export import DEFAULT_QUASI, ExportRequest
 from referral_engine.application.importing import Imports
@@ -74,7 +75,7 @@ def allowed(column: str, value: str) -> bool:
 def test_the_csv_holds_htcds_fields_and_values_only_and_is_k_anonymous(
     runtime: Runtime, k: int
 ) -> None:
-    found, _ = runtime.htcds.make(period(runtime, k=k), by="stat.one")
+    found, _ = wired_exports(runtime).make(period(runtime, k=k), by="stat.one")
     rows = list(csv.DictReader(io.StringIO(found.content.decode())))
     assert set(rows[0]) <= set(FIELDS)
     assert not any(FIELDS[c].identifying for c in rows[0])
@@ -98,14 +99,14 @@ def test_the_csv_holds_htcds_fields_and_values_only_and_is_k_anonymous(
 def test_no_personal_value_reaches_the_file_and_the_same_inputs_give_the_same_bytes(
     runtime: Runtime,
 ) -> None:
-    first, _ = runtime.htcds.make(period(runtime), by="stat.one")
-    again, _ = runtime.htcds.make(period(runtime), by="stat.two")
+    first, _ = wired_exports(runtime).make(period(runtime), by="stat.one")
+    again, _ = wired_exports(runtime).make(period(runtime), by="stat.two")
     assert MARKER.encode() not in first.content
     assert b"Markerenko" not in first.content
     assert first.content == again.content
     assert first.digest == again.digest
-    xlsx, _ = runtime.htcds.make(period(runtime, format="xlsx"), by="stat.one")
-    xlsx_again, _ = runtime.htcds.make(period(runtime, format="xlsx"), by="stat.one")
+    xlsx, _ = wired_exports(runtime).make(period(runtime, format="xlsx"), by="stat.one")
+    xlsx_again, _ = wired_exports(runtime).make(period(runtime, format="xlsx"), by="stat.one")
     assert xlsx.content == xlsx_again.content
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
@@ -117,9 +118,9 @@ def test_no_personal_value_reaches_the_file_and_the_same_inputs_give_the_same_by
 def test_an_erased_case_is_never_exported_and_its_erasure_names_the_files_to_recall(
     runtime: Runtime,
 ) -> None:
-    before, export_id = runtime.htcds.make(period(runtime, k=2), by="stat.one")
+    before, export_id = wired_exports(runtime).make(period(runtime, k=2), by="stat.one")
     case_id = before.cases[0]
-    assert str(export_id) in [r["export"] for r in runtime.htcds.recalls(case_id)]
+    assert str(export_id) in [r["export"] for r in wired_exports(runtime).recalls(case_id)]
     note = AuditNote("case.erase", "POST", "/api/cases/x/erase", 200, "admin.one", "admin")
     runtime.engine.erase_personal_data(
         case_id, "lawful request", actor=Actor("admin.one", "admin", "mlsp"), audit=note
@@ -127,6 +128,6 @@ def test_an_erased_case_is_never_exported_and_its_erasure_names_the_files_to_rec
     entries = runtime.audit.query(case_id=case_id)
     erasure = [e for e in entries if e.action == "case.erase"][-1]
     assert str(export_id) in [r["export"] for r in erasure.detail["exports_to_recall"]]
-    after, _ = runtime.htcds.make(period(runtime, k=2), by="stat.one")
+    after, _ = wired_exports(runtime).make(period(runtime, k=2), by="stat.one")
     assert case_id not in after.cases
     assert after.considered == before.considered - 1

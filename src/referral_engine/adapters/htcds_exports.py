@@ -15,8 +15,11 @@ from uuid import UUID, uuid4
 
 from psycopg.types.json import Jsonb
 
+from referral_engine.adapters.case_keys import PostgresCaseKeys
 from referral_engine.adapters.crypto import MasterKey
 from referral_engine.adapters.database import Database
+from referral_engine.adapters.htcds_source import HtcdsSource
+from referral_engine.application.htcds_export import HtcdsExports
 
 SCHEMA = (
     """create table if not exists htcds_exports (
@@ -95,3 +98,16 @@ class HtcdsLedger:
             }
             for i, at, by, digest, current in rows
         ]
+
+
+def wired_exports(runtime: Any) -> HtcdsExports:
+    """A runtime's exports (bootstrap.Runtime): its case streams read with the store's
+    transcoder, and this ledger."""
+    db, engine = runtime.db, runtime.engine
+    transcoder = runtime.projections.decode.transcoder
+    keys = engine.store.keys
+    assert isinstance(keys, PostgresCaseKeys)
+    source = HtcdsSource(db, engine.workflows, transcoder)
+    return HtcdsExports(
+        source, HtcdsLedger(db, lambda: keys.master), engine.workflows, engine.clock
+    )

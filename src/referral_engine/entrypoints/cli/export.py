@@ -62,6 +62,7 @@ def export_htcds(
     """An anonymised case-level file in the HTCDS (docs/htcds.md): cases opened from --from to
     --to as the log stood at the end of --to, k-anonymous on the quasi-identifiers; audited
     with its parameters and digest, its cases kept as keyed hashes for recalls."""
+    from referral_engine.adapters.htcds_exports import wired_exports
     from referral_engine.application.htcds_export import checked
     from referral_engine.domain.errors import FieldProblem, InvalidData
 
@@ -71,7 +72,7 @@ def export_htcds(
     with runtime() as rt:
         user = operator(rt, as_user, ("statistician",))
         request = checked(start.date(), end.date(), k, quasi, fmt, rt.engine.clock().date())
-        found, export_id = rt.htcds.make(request, by=user.name)
+        found, export_id = wired_exports(rt).make(request, by=user.name)
         mark.detail = {"export": str(export_id), **found.report()}
         output.write_bytes(found.content)
     levels = ", ".join(f"{q}: {how}" for q, how in found.generalisations.items())
@@ -85,8 +86,10 @@ def export_htcds(
 @app.command("recalls")
 def export_recalls(case_id: UUID) -> None:
     """The HTCDS exports that may hold a record of a case (to recall after its erasure)."""
+    from referral_engine.adapters.htcds_exports import wired_exports
+
     with runtime() as rt:
-        found = rt.htcds.recalls(case_id)
+        found = wired_exports(rt).recalls(case_id)
         mark.detail = {"exports": [f["export"] for f in found]}
     for entry in found:
         note = f" ({entry['uncertain']})" if "uncertain" in entry else ""
