@@ -120,9 +120,16 @@ class HtcdsExport:
 
 
 def checked(
-    start: date | None, end: date | None, k: int, quasi: str | None, fmt: str, today: date
+    start: date | None,
+    end: date | None,
+    k: int,
+    quasi: str | Sequence[str] | None,
+    fmt: str,
+    today: date,
 ) -> ExportRequest:
-    """The request, or InvalidData naming each bad parameter."""
+    """The request, or InvalidData naming each bad parameter with its code (`from_after_to`,
+    `to_in_future`, `k_out_of_range`, `unknown_field`, `quasi_count`, `format`); `quasi` is
+    comma-separated (the CLI) or a list (the API), the default quasi-identifiers when None."""
     problems = []
     end = end or today
     start = start or end.replace(month=1, day=1)
@@ -132,7 +139,11 @@ def checked(
         problems.append(FieldProblem("to", "must not be in the future", "to_in_future"))
     if not 2 <= k <= 1000:
         problems.append(FieldProblem("k", "must be from 2 to 1000", "k_out_of_range"))
-    names = DEFAULT_QUASI if quasi is None else tuple(q.strip() for q in quasi.split(","))
+    names: tuple[str, ...]
+    if quasi is None:
+        names = DEFAULT_QUASI
+    else:
+        names = tuple(q.strip() for q in (quasi.split(",") if isinstance(quasi, str) else quasi))
     for name in names:
         found = FIELDS.get(name)
         if found is None or found.identifying:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import typer
 
-from referral_engine.entrypoints.cli.console import mark, operator, out, runtime
+from referral_engine.entrypoints.cli.console import err, mark, operator, out, runtime
 
 app = typer.Typer(
     no_args_is_help=True, help="Export published figures and anonymised case-level files."
@@ -67,11 +67,16 @@ def export_htcds(
     from referral_engine.domain.errors import FieldProblem, InvalidData
 
     fmt = output.suffix.lower().lstrip(".")
-    if fmt not in ("csv", "xlsx"):
-        raise InvalidData([FieldProblem("out", "must name a .csv or .xlsx file", "format")])
     with runtime() as rt:
+        try:
+            if fmt not in ("csv", "xlsx"):
+                problem = FieldProblem("out", "must name a .csv or .xlsx file", "format")
+                raise InvalidData([problem])
+            request = checked(start.date(), end.date(), k, quasi, fmt, rt.engine.clock().date())
+        except InvalidData as exc:  # a usage error: exit 2, as for a date typer cannot read
+            err.print(f"error: {exc}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
         user = operator(rt, as_user, ("statistician",))
-        request = checked(start.date(), end.date(), k, quasi, fmt, rt.engine.clock().date())
         found, export_id = wired_exports(rt).make(request, by=user.name)
         mark.detail = {"export": str(export_id), **found.report()}
         output.write_bytes(found.content)
