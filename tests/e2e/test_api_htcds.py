@@ -123,7 +123,13 @@ def test_bad_parameters_are_refused_naming_each_with_its_code(
 
 @pytest.mark.parametrize(
     ("body", "path"),
-    [({"k": "11"}, "k"), ({"format": "pdf"}, "format"), ({"to": "31.12.2025"}, "to")],
+    [
+        ({"k": "11"}, "k"),
+        ({"format": "pdf"}, "format"),
+        ({"to": "31.12.2025"}, "to"),
+        ({"quasi": ["prs_Gender\u202e"]}, "quasi.0"),  # no invisible character in a name
+        ({"quasi": ["prs_Gender"], "extra": 1}, "extra"),
+    ],
 )
 def test_a_body_of_the_wrong_shape_is_refused_naming_the_field(
     client: TestClient, callers: Callers, body: dict[str, Any], path: str
