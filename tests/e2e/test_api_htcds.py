@@ -23,6 +23,7 @@ from referral_engine.bootstrap import Runtime
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.htcds import FIELDS
 from tests.e2e.conftest import Callers, assert_problem
+from tests.integration.test_htcds_export import allowed
 from tests.unit.test_imports import ADMIN
 
 pytestmark = pytest.mark.postgres
@@ -62,6 +63,7 @@ def test_a_statistician_gets_an_htcds_csv_and_its_report_in_the_headers(
     rows = read_csv(response)
     assert rows and set(rows[0]) <= set(FIELDS)
     assert not any(FIELDS[c].identifying for c in rows[0])
+    assert [(c, v) for row in rows for c, v in row.items() if not allowed(c, v)] == []
     assert MARKER.encode() not in response.content
     h = response.headers
     assert int(h["x-export-considered"]) == CASES

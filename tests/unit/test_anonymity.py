@@ -11,7 +11,8 @@ import pandas as pd
 from pycanon import anonymity
 
 from referral_engine.application.anonymity import anonymise
-from referral_engine.domain.htcds_hierarchies import hierarchy
+from referral_engine.domain.htcds import FIELDS
+from referral_engine.domain.htcds_hierarchies import describe, hierarchy
 from referral_engine.domain.reporting import AGE_BANDS
 
 QUASI = [
@@ -66,3 +67,12 @@ def test_a_country_generalises_to_its_m49_sub_region_then_region_then_nothing() 
     assert [level("15-17") for level in ages] == ["15-17", "0-17", "0-17", "*"]
     assert [level("25-34") for level in ages] == ["25-34", "18-34", "18+", "*"]
     assert hierarchy("cas_IncomingReferralDate")[1]("2023") == "2020/2024"
+
+
+def test_a_gender_generalises_to_the_picklists_own_not_specified_value() -> None:
+    levels = hierarchy("prs_Gender")
+    assert [level("Feminine") for level in levels] == ["Feminine", "NonSpecifiedUnknown"]
+    assert [level("") for level in levels] == ["", "NonSpecifiedUnknown"]
+    assert all(FIELDS["prs_Gender"].allows(levels[-1](v)) for v in FIELDS["prs_Gender"].values)
+    assert describe("prs_Gender", 1) == "not specified (NonSpecifiedUnknown)"
+    assert describe("prs_Citizenship", 3) == "suppressed (*)"

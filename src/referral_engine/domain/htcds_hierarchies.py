@@ -9,7 +9,9 @@ quasi-identifiers: each level a coarser value of the one below, up to `*` (nothi
 - the forms of exploitation (a multiselect): the forms -> each as forced labour, sexual
   exploitation or other (`ForcedLabour;Other`) -> `*`;
 - any other field: value -> `*`.
-A value not recorded (empty) stays empty below the top, where everything is `*`.
+A value not recorded (empty) stays empty below the top, where everything is `*`, or the field's
+own "not specified" value where its picklist has one (`UNSPECIFIED`): then the generalised file
+keeps to the picklist.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ BROAD_AGE = {
     "55-64": "55+",
     "65+": "55+",
 }
+UNSPECIFIED = {"prs_Gender": "NonSpecifiedUnknown"}
+"""The top of a field whose picklist has a value saying nothing: the gender's "Not
+Specified/Unknown" (the toolkit's XLSForm, v1.0+). No other field a quasi-identifier may be has
+one: the countries are ISO 3166 codes only, the forms of exploitation have `Other` (a form, not
+an unknown one), the age and the dates are a number and a date, generalised to bands and years."""
 BROAD_FORMS = {"ForcedLabour": "ForcedLabour", "SexualExploitation": "SexualExploitation"}
 """Every other form of exploitation generalises to `Other`."""
 
@@ -94,7 +101,9 @@ def hierarchy(column: str) -> tuple[Level, ...]:
         steps = (_broad_forms,)
     else:
         steps = ()
-    return (_kept, *(_blank_kept(s) for s in steps), _any)
+    unspecified = UNSPECIFIED.get(column)
+    top: Level = _any if unspecified is None else (lambda value: unspecified)
+    return (_kept, *(_blank_kept(s) for s in steps), top)
 
 
 def describe(column: str, level: int) -> str:
@@ -111,4 +120,7 @@ def describe(column: str, level: int) -> str:
         names = ("as recorded", "labour, sexual or other")
     else:
         names = ("as recorded",)
-    return names[level] if level < len(names) else "suppressed (*)"
+    if level < len(names):
+        return names[level]
+    unspecified = UNSPECIFIED.get(column)
+    return "suppressed (*)" if unspecified is None else f"not specified ({unspecified})"
