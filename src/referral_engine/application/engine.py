@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
@@ -55,6 +56,9 @@ class Engine(Transfers, CaseFiles):
         super().__init__(store, workflows, clock)
         self.open_agencies: Callable[[], AgencyDirectory] = agencies or NoAgencies
         """The agency registry, opened when a command first names an agency."""
+        self.recalls: Callable[[UUID], list[dict[str, Any]]] | None = None
+        """The exported files that may hold a case (the HTCDS export ledger): an erasure's
+        audit entry lists them, so that the operator knows which files to recall."""
 
     @property
     def agencies(self) -> AgencyDirectory:
@@ -226,6 +230,9 @@ class Engine(Transfers, CaseFiles):
         """Erase the case's personal data on a lawful request: record the erasure, then destroy
         the case key. The stream, its states and its statistics stay. Repeating it is harmless."""
         ctx = self._context(actor, None, None)
+        if audit is not None and self.recalls is not None:
+            recall = self.recalls(case_id)
+            audit = replace(audit, detail={**(audit.detail or {}), "exports_to_recall": recall})
         for _ in range(5):  # a step landing meanwhile only means trying again
             case = self._get(case_id, scope)
             replayed = case.erased

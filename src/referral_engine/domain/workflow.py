@@ -12,9 +12,16 @@ from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.case_file import PAPER_FIELDS
 from referral_engine.domain.conditions import ConditionSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import HtcdsMapping
 from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import TRANSFER_NOTE, Region, TransferSpec
+from referral_engine.domain.workflow_parts import AgreementSpec as AgreementSpec
+from referral_engine.domain.workflow_parts import BackdatingSpec as BackdatingSpec
+from referral_engine.domain.workflow_parts import DeadlineSpec as DeadlineSpec
+from referral_engine.domain.workflow_parts import DerivedSpec as DerivedSpec
+from referral_engine.domain.workflow_parts import MigrationSpec as MigrationSpec
+from referral_engine.domain.workflow_parts import NotBeforeSpec as NotBeforeSpec
 
 MILESTONES = (
     "applied",
@@ -67,25 +74,6 @@ class StateSpec:
 
 
 @dataclass(frozen=True)
-class NotBeforeSpec:
-    """An earliest-date guard: the step may be taken only `days` after the latest of `after`."""
-
-    after: tuple[str, ...]
-    days: int
-    working_days: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class BackdatingSpec:
-    """A step stated before it is recorded: at most `max_days` earlier (None: no limit), and
-    only a role of `confirmed_by` may confirm the stated date for earliest-date guards."""
-
-    max_days: int | None = None
-    confirmed_by: frozenset[str] = frozenset({"supervisor"})
-
-
-@dataclass(frozen=True)
 class TransitionSpec:
     """One step: which trigger moves from which states to where, who may fire it, with what data."""
 
@@ -126,39 +114,6 @@ class TransitionSpec:
     @property
     def required_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
-
-
-@dataclass(frozen=True)
-class DeadlineSpec:
-    """A clock that starts on one of some events and stops on others, due within N days."""
-
-    name: str
-    starts_on: tuple[str, ...]
-    stops_on: tuple[str, ...]
-    days: int
-    working_days: bool
-    source: str
-    title: str = ""
-    service_target: bool = False
-    # Notices, not rules: who is told what about the clock (application/notifications.py).
-    # No command, replay or read model reads them, so adding them to a version cases already
-    # run under changes nothing a case does (docs/workflows.md, "Notices").
-    remind_before: int | None = None
-    """Tell who answers for the deadline when it is due in this many working days."""
-    escalate_to: tuple[str, ...] = ()
-    """Roles told (once, in the case's region) when the deadline has passed."""
-    answered_on: tuple[str, ...] = ()
-    """Events (of `stops_on`) that answer what the starting step asked: its taker is told."""
-
-
-@dataclass(frozen=True)
-class DerivedSpec:
-    """A non-personal fact the engine derives when a step records its sources: the age band of
-    a person born on the date in field `born`, on the date in field `on` (or `$opened`)."""
-
-    name: str
-    born: str
-    on: str
 
 
 @dataclass(frozen=True)
@@ -221,16 +176,6 @@ def machine_transitions(transitions: Iterable[TransitionSpec]) -> list[dict[str,
 
 
 @dataclass(frozen=True)
-class AgreementSpec:
-    """A referral's receiving agency needs a co-operation agreement in force for the service,
-    on the day the referral is sent, with `party`: `region_state_body` (a state body serving
-    the case's region) or `referrer` (the referring user's agency)."""
-
-    party: str
-    source: str
-
-
-@dataclass(frozen=True)
 class ReferralSpec:
     """The referral sub-workflow: when a referral may be sent, and the machine each one runs."""
 
@@ -259,16 +204,6 @@ class ReferralSpec:
 
     def active(self, case_state: str) -> bool:
         return self.active_in is None or case_state in self.active_in
-
-
-@dataclass(frozen=True)
-class MigrationSpec:
-    """How open cases of an earlier version move to this one: renamed states (others keep
-    their name; a state with no counterpart stops the migration of its cases)."""
-
-    from_version: int
-    states: Mapping[str, str] = field(default_factory=dict)
-    referral_states: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -316,6 +251,8 @@ class WorkflowDefinition:
     transfers: TransferSpec | None = None
     papers: tuple[PaperSpec, ...] = ()
     """What may be printed of a case (domain/papers.py)."""
+    htcds: HtcdsMapping | None = None
+    """How a case maps to the HTCDS for an anonymised export (None: not exported)."""
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""

@@ -23,6 +23,7 @@ from referral_engine.entrypoints.api.routers import (
     deadlines,
     erasures,
     events,
+    exports,
     imports,
     inbox,
     notifications,
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(deadlines.router)
     app.include_router(inbox.router)
     app.include_router(imports.router)
+    app.include_router(exports.router)
     app.include_router(agencies.router)
     app.include_router(notifications.router)
     app.include_router(webhooks.router)

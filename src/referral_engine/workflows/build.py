@@ -5,6 +5,7 @@ from __future__ import annotations
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.conditions import ConditionSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import FieldMap, HtcdsMapping
 from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region, TransferSpec
@@ -28,6 +29,7 @@ from referral_engine.workflows.model import (
     BackdatingModel,
     ConditionModel,
     FieldModel,
+    HtcdsModel,
     MigrationModel,
     NotBeforeModel,
     PersonsModel,
@@ -121,9 +123,20 @@ def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowD
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
+        htcds=_htcds(model.htcds),
         transfers=_transfers(model),
         papers=papers,
     )
+
+
+def _htcds(h: HtcdsModel | None) -> HtcdsMapping | None:
+    if h is None:
+        return None
+    fields = {
+        k: FieldMap(f) if isinstance(f, str) else FieldMap(f.field, dict(f.values))
+        for k, f in h.fields.items()
+    }
+    return HtcdsMapping(fields, h.steps, h.states, h.dates, h.constants)
 
 
 def _persons(p: PersonsModel | None) -> PersonFields:

@@ -21,6 +21,7 @@ from referral_engine.workflows.graph import (
     sources_of,
     unknown,
 )
+from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
@@ -72,6 +73,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += region_problems(model)
     problems += persons_problems(model)
     problems += step_kind_problems(model)
+    problems += htcds_problems(model, _all_events(model))
     return problems
 
 

@@ -262,6 +262,31 @@ class ReportingModel(_Model):
     )
 
 
+class HtcdsFieldModel(_Model):
+    """An HTCDS field read from a workflow field, its values mapped to the standard's."""
+
+    field: str
+    values: dict[str, str] = {}
+
+
+class HtcdsModel(_Model):
+    """How a case maps to the HTCDS (docs/workflows.md, "HTCDS export")."""
+
+    fields: dict[str, str | HtcdsFieldModel] = Field(
+        default={}, description="HTCDS field: the workflow field, or {field, values}"
+    )
+    steps: dict[str, dict[str, str]] = Field(
+        default={}, description="HTCDS field: {milestone, event or $opened: value}, the latest"
+    )
+    states: dict[str, dict[str, str]] = Field(
+        default={}, description="HTCDS field: {state or $other: value}"
+    )
+    dates: dict[str, str] = Field(
+        default={}, description="HTCDS date field: the milestone, event or $opened dating it"
+    )
+    constants: dict[str, str] = {}
+
+
 class DerivedModel(_Model):
     """A fact derived when a step records its sources: an age band (domain/reporting.py)."""
 
@@ -328,6 +353,7 @@ class WorkflowModel(_Model):
     regions: list[RegionModel] = []
     persons: PersonsModel | None = None
     papers: list[PaperModel] = []
+    htcds: HtcdsModel | None = None
 
     @field_validator("access", mode="before")
     @classmethod

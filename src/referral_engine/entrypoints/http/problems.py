@@ -153,7 +153,9 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     """The problem document of a domain error, with the facts a client needs to recover."""
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.InvalidData):
-        extra["errors"] = [{"path": p.path, "message": p.message} for p in exc.problems]
+        extra["errors"] = [
+            {"path": p.path, "message": p.message, "code": p.code} for p in exc.problems
+        ]
     elif isinstance(exc, errors.ImportMappingInvalid):
         extra["problems"] = list(exc.problems)
     elif isinstance(exc, errors.RowRefused):
