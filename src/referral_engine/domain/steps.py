@@ -3,12 +3,20 @@ one event on it (or returns the first outcome of a retried request, recording no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from referral_engine.domain import agency_rules, backdating, clocks, decisions, migration, referrals
+from referral_engine.domain import (
+    agency_rules,
+    backdating,
+    clocks,
+    date_rules,
+    decisions,
+    migration,
+    referrals,
+)
 from referral_engine.domain.agency_rules import RegistryFacts
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
@@ -20,7 +28,7 @@ from referral_engine.domain.errors import (
     RoleNotAllowed,
     VersionConflict,
 )
-from referral_engine.domain.fields import check_data
+from referral_engine.domain.fields import FieldSpec, Judge, check_data
 from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.regions import check_region
 from referral_engine.domain.rules import allowed_steps
@@ -39,8 +47,8 @@ def open_case(
     if ctx.imported is None and ctx.actor.role not in opening.roles:
         raise RoleNotAllowed("open", ctx.actor.role, sorted(opening.roles))
     region = check_region(region, workflow.regions)
-    clean = check_data(opening.fields, data)
     occurred = ctx.occurred()
+    clean = check_data(opening.fields, data, judge=_dates(workflow, opening.fields, occurred))
     clean |= derive(workflow.derived, {}, clean, occurred.date())
     confirmed = backdating.check(ctx, occurred, workflow.backdating)
     guards_on = backdating.guards_from(ctx, occurred, confirmed)
@@ -93,8 +101,9 @@ def take_step(
         ]
         raise IllegalTransition(trigger, case.state, legal)
     decisions.check_actor(spec, case, ctx)
-    decisions.check_not_before(case, spec, _occurred(case, ctx).date())
-    clean = check_data(spec.fields, data)
+    occurred = _occurred(case, ctx)
+    decisions.check_not_before(case, spec, occurred.date())
+    clean = check_data(spec.fields, data, judge=_dates(workflow, spec.fields, occurred, case))
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
@@ -121,10 +130,12 @@ def send_referral(
     _check_version(case, expected_version)
     block = referrals.sending(workflow, case, ctx.actor.role)
     decisions.check_actor(block.send, case, ctx)
-    clean = check_data(block.send.fields, data)
+    occurred = _occurred(case, ctx)
+    judge = _dates(workflow, block.send.fields, occurred, case)
+    clean = check_data(block.send.fields, data, judge=judge)
     if registry is not None:
         agency_rules.check_named(block.send, clean, registry, case.region)
-        on = _occurred(case, ctx).date()
+        on = occurred.date()
         agency_rules.check_agreement(block, clean, on, registry, (case.region, ctx.actor.agency))
     moves = (f"r{len(case.referrals) + 1}", None, block.initial)
     sent = referrals.named(block, clean)
@@ -149,7 +160,8 @@ def take_referral_step(
     _check_version(case, expected_version)
     referral, spec = referrals.step_on(workflow, case, referral_id, trigger, ctx.actor)
     decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency)
-    clean = check_data(spec.fields, data)
+    judge = _dates(workflow, spec.fields, _occurred(case, ctx), case, referral.data)
+    clean = check_data(spec.fields, data, judge=judge)
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     moves = (referral_id, referral.state, spec.dest or referral.state)
@@ -217,6 +229,26 @@ def _occurred(case: Case, ctx: Context) -> datetime:
     """When a step happened: as stated, not in the future, and not before the previous step
     (so the history reads in order and a date counted from an earlier step stays put)."""
     return ctx.occurred(case.last_occurred_at, f"the previous step, {case.last_step}")
+
+
+def _dates(
+    workflow: WorkflowDefinition,
+    fields: Sequence[FieldSpec],
+    occurred: datetime,
+    case: Case | None = None,
+    referral: Mapping[str, Any] | None = None,
+) -> Judge:
+    """The date rules of a step's fields, judged on the workflow's local days: the day the step
+    took place, the day the case was opened (the opening: its own), and what the case (and the
+    referral the step moves) recorded before."""
+    today = workflow.calendar.day(occurred)
+    facts = date_rules.DateFacts(
+        today=today,
+        opened=workflow.calendar.day(case.opened_at) if case is not None else today,
+        recorded={**(case.data if case is not None else {}), **(referral or {})},
+        personal=frozenset(workflow.personal),
+    )
+    return date_rules.judge(fields, facts)
 
 
 def _addressee(case: Case, spec: TransitionSpec, data: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
@@ -70,6 +71,23 @@ class FieldModel(_Model):
     serves_case_region: bool = Field(
         default=False, description="agency field: the agency serves the case's region"
     )
+    not_after: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not later than"
+    )
+    not_before: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not earlier than"
+    )
+    child_flag: str | None = Field(
+        default=None,
+        description="date of birth: the yes/no field saying the person is a child (under 18 on "
+        "the day the case was opened)",
+    )
+
+    @field_validator("not_after", "not_before", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """A bound is one word or field, or a list of them (all must hold)."""
+        return [value] if isinstance(value, str) else value
 
     @field_validator("type")
     @classmethod
@@ -203,6 +221,20 @@ class DeadlineModel(_Model):
 class CalendarModel(_Model):
     weekend: list[Literal[WEEKDAYS]] = ["saturday", "sunday"]  # type: ignore[valid-type]
     holidays: list[date] = []
+    time_zone: str = Field(
+        default="UTC", description="the IANA time zone whose day is the workflow's today"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}'; give an IANA name such as Europe/Kyiv"
+            ) from None
+        return value
 
 
 class PersonalDataModel(_Model):
