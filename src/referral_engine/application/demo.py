@@ -18,7 +18,9 @@ from referral_engine.application.demo_agencies import register as register_agenc
 from referral_engine.application.engine import Engine
 from referral_engine.application.ports import UserDirectory
 from referral_engine.application.registry_checks import fitting
+from referral_engine.domain import date_rules
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.errors import TooEarly
 from referral_engine.domain.fields import FieldSpec, JSONValue
 from referral_engine.domain.views import AllowedStep
@@ -29,19 +31,23 @@ LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi",
 REGIONS = ("UA-32", "UA-46", "UA-51", "UA-63", "UA-12")
 CITIZENSHIPS = ("UA", "UA", "UA", "MD", "BY", "RU", "GE", "VN", "GB", "AL", "stateless", "unknown")
 """Synthetic citizenships, weighted towards the countries NRM reports name most."""
+DEFAULT_DAY = date(2026, 1, 15)
+Window = tuple[date | None, date | None]
+"""The earliest and latest day a date field's rules allow (None: no limit on that side)."""
 
 
-def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None) -> JSONValue:
-    """A plausible synthetic value for one declared field."""
-    on = on or date(2026, 1, 15)
+def synthetic_value(
+    spec: FieldSpec, rng: random.Random, on: date | None = None, window: Window = (None, None)
+) -> JSONValue:
+    """A plausible synthetic value for one declared field (a date within `window`, the earliest
+    and latest its rules allow, where they can be met)."""
+    on = on or DEFAULT_DAY
+    if spec.type == "date":
+        return _within(_synthetic_date(spec, rng, on), window, rng).isoformat()
     if spec.type == "country":
         return rng.choice(CITIZENSHIPS)
     if spec.type == "agency":  # a synthetic agency of Kyiv Oblast; the walker picks one that fits
         return default_agency(spec)
-    if spec.type == "date" and spec.name == "date_of_birth":  # ages from 8 to 70
-        return (on - timedelta(days=rng.randint(8 * 365, 70 * 365))).isoformat()
-    if spec.type == "date" and spec.name.startswith("exploitation"):  # up to 3 years before
-        return (on - timedelta(days=rng.randint(30, 3 * 365))).isoformat()
     if spec.type in ("enum", "enum_list"):
         if spec.type == "enum":
             return rng.choice(spec.values)
@@ -52,8 +58,6 @@ def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None)
         low = spec.minimum if spec.minimum is not None else 1
         high = spec.maximum if spec.maximum is not None else 100
         return rng.randint(low, min(high, low + 100))
-    if spec.type == "date":
-        return (on - timedelta(days=rng.randint(0, 30))).isoformat()
     if spec.type == "datetime":
         return datetime(
             on.year, on.month, on.day, 10, tzinfo=datetime.now().astimezone().tzinfo
@@ -71,11 +75,58 @@ def synthetic_data(
     *,
     optional: float = 0.5,
     on: date | None = None,
+    facts: DateFacts | None = None,
 ) -> dict[str, JSONValue]:
-    """Values for every required field and, at the given rate, for the optional ones."""
-    return {
-        f.name: synthetic_value(f, rng, on) for f in fields if f.required or rng.random() < optional
-    }
+    """Values for every required field and, at the given rate, for the optional ones; dates
+    keep their fields' rules as judged on `facts` (by default: a step on `on` of a case opened
+    that day)."""
+    on = on or DEFAULT_DAY
+    facts = facts or DateFacts(today=on, opened=on)
+    data: dict[str, JSONValue] = {}
+    for f in fields:
+        if f.required or rng.random() < optional:
+            window = date_rules.window(f, data, facts) if f.type == "date" else (None, None)
+            data[f.name] = synthetic_value(f, rng, on, window)
+    return data
+
+
+def _synthetic_date(spec: FieldSpec, rng: random.Random, on: date) -> date:
+    if spec.name == "date_of_birth":  # ages from 8 to 70
+        return on - timedelta(days=rng.randint(8 * 365, 70 * 365))
+    if spec.name.startswith("exploitation"):  # up to 3 years before
+        return on - timedelta(days=rng.randint(30, 3 * 365))
+    return on - timedelta(days=rng.randint(0, 30))
+
+
+def _within(day: date, window: Window, rng: random.Random) -> date:
+    """`day`, or a day as far inside the window as it was outside (a person too young to be
+    an adult becomes as much older), or one drawn within it; `day` itself when the window is
+    empty (the rules cannot be met: the step will be refused, as it should)."""
+    earliest, latest = window
+    if earliest is not None and latest is not None and earliest > latest:
+        return day
+    if earliest is not None and day < earliest:
+        day = earliest + (earliest - day)
+    if latest is not None and day > latest:
+        day = latest - (day - latest)
+    if earliest is not None and latest is not None and not earliest <= day <= latest:
+        day = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
+    return day
+
+
+def date_facts(
+    engine: Engine, case_id: UUID, at: datetime, referral_id: str | None = None
+) -> DateFacts:
+    """What a step taken at `at` on the case (and the referral) is judged against: the day
+    the case was opened, the step's day (the workflow's local days) and what was recorded."""
+    workflow, case = engine.workflow_of(case_id), engine.case(case_id)
+    opened_at = engine.history(case_id)[0].occurred_at
+    referral = next((r.data for r in case.referrals if r.id == referral_id), {})
+    return DateFacts(
+        today=workflow.calendar.day(at),
+        opened=workflow.calendar.day(opened_at),
+        recorded={**case.data, **referral},
+    )
 
 
 def default_agency(spec: FieldSpec) -> str:
@@ -112,10 +163,11 @@ class Walker:
         opening = self.workflow.opening
         self.clock, self.region = started, region
         who = actor(sorted(opening.roles)[0], region=region)
+        day = self.workflow.calendar.day(started)
         result = self.recorder.open_case(
             self.workflow.id,
             region,
-            synthetic_data(opening.fields, self.rng, on=started.date()),
+            synthetic_data(opening.fields, self.rng, on=started.date(), facts=DateFacts(day, day)),
             actor=who,
             occurred_at=started,
         )
@@ -132,7 +184,7 @@ class Walker:
         who, step, version = self.rng.choice(options)
         now = self.engine.clock()
         self.clock = min(self.clock + timedelta(hours=self.rng.randint(2, 72)), now)
-        data = synthetic_data(step.fields, self.rng, on=self.clock.date())
+        data = self._data(case_id, step)
         kwargs: dict[str, Any] = {"expected_version": version, "occurred_at": self.clock}
         if step.referral_id is not None:
             self.recorder.take_referral_step(
@@ -152,9 +204,20 @@ class Walker:
                     return False
                 self.clock = max(self.clock, start)
                 kwargs["occurred_at"] = self.clock
+                fresh = self._data(case_id, step)  # its dates are judged on the later day
+                data |= {
+                    f.name: fresh[f.name]
+                    for f in step.fields
+                    if f.type == "date" and f.name in fresh
+                }
                 result = self.recorder.take_step(case_id, step.trigger, data, actor=who, **kwargs)
             self.visited.add(result.state)
         return True
+
+    def _data(self, case_id: UUID, step: AllowedStep) -> dict[str, Any]:
+        """Synthetic data for the step, its dates keeping their rules on the walk's day."""
+        facts = date_facts(self.engine, case_id, self.clock, step.referral_id)
+        return synthetic_data(step.fields, self.rng, on=self.clock.date(), facts=facts)
 
     def _refer(self, data: dict[str, Any]) -> bool:
         """Name in the referral's data a registered agency offering a service in the case's

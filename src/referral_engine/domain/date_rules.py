@@ -1,5 +1,6 @@
 """Dates that make sense: the bounds a date field declares (`not_after`, `not_before`: the day
-of the step, the day the case was opened, or another date field's value) and a date of birth
+of the step, the day the case was opened, or a date field's value: another's, or its own as
+recorded before) and a date of birth
 that agrees with the case's child flag on the day the case was opened.
 
 Every day is the workflow's local day (its calendar's time zone), and "today" is the day the
@@ -86,17 +87,22 @@ class Bound:
 
 def bounds(spec: FieldSpec, data: Mapping[str, object], facts: DateFacts) -> list[Bound]:
     """The bounds of `spec` known for a step recording `data`: another field's from its value
-    in `data`, else as the case recorded it (a field not recorded, or erased, bounds nothing)."""
+    in `data`, else as the case recorded it; the field itself as the case recorded it before
+    (an extension's new end not before the old one). A field not recorded, or erased, bounds
+    nothing."""
     found = []
-    for rule, against in (*((NOT_AFTER, a) for a in spec.not_after), *(
-        (NOT_BEFORE, a) for a in spec.not_before
-    )):
+    for rule, against in (
+        *((NOT_AFTER, a) for a in spec.not_after),
+        *((NOT_BEFORE, a) for a in spec.not_before),
+    ):
         if against == TODAY:
             on: date | None = facts.today
         elif against == OPENED:
             on = facts.opened
+        elif against == spec.name or against not in data:  # itself: the value it replaces
+            on = as_date(facts.recorded.get(against))
         else:
-            on = as_date(data[against] if against in data else facts.recorded.get(against))
+            on = as_date(data[against])
         if on is not None:
             found.append(Bound(rule, against, on))
     return found
@@ -147,8 +153,11 @@ def problems(
         value = as_date(data.get(spec.name)) if spec.type == "date" else None
         if value is None:
             continue
-        found += [b.problem(spec.name, facts) for b in bounds(spec, data, facts) if not b.allows(value)]
-        if (child := child_flag(spec, data, facts)) is not None:
+        found += [
+            b.problem(spec.name, facts) for b in bounds(spec, data, facts) if not b.allows(value)
+        ]
+        # a birth after the opening is refused by its bounds or its derived age (born_after)
+        if (child := child_flag(spec, data, facts)) is not None and value <= facts.opened:
             years = age(value, facts.opened)
             if (years < ADULT) != child:
                 found.append(_birth_problem(spec, child, years, facts.opened))

@@ -1,7 +1,8 @@
 """The meaning checks of dates that make sense (domain/date_rules.py): `not_after` and
-`not_before` on date fields only, each naming `today`, `opened` or another date field the step
-can compare with (a case step: the case's fields; a referral's step: those and the referral's),
-and `child_flag` on a date of birth, naming a yes/no field of the case."""
+`not_before` on date fields only, each naming `today`, `opened` or a date field the step can
+compare with (a case step: the case's fields; a referral's step: those and the referral's; its
+own name: its value recorded before), and `child_flag` on a date of birth, naming a yes/no
+field of the case."""
 
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ def date_rule_problems(model: WorkflowModel) -> list[str]:
     steps = [(path, step, case) for path, step in case_steps]
     if model.referrals is not None:
         r = model.referrals
-        referral_steps = [("referrals.send", r.send)]
+        referral_steps: list[tuple[str, Any]] = [("referrals.send", r.send)]
         referral_steps += [(f"referrals.transitions[{i}]", t) for i, t in enumerate(r.transitions)]
         both = _declared([*(step for _, step in case_steps), *(s for _, s in referral_steps)])
         steps += [(path, step, both) for path, step in referral_steps]
     problems: list[str] = []
     for prefix, step, known in steps:
         for name, f in step.fields.items():
-            problems += _field_problems(f"{prefix}.fields.{name}", name, f, known, case)
+            problems += _field_problems(f"{prefix}.fields.{name}", f, known, case)
     return problems
 
 
@@ -42,7 +43,7 @@ def _declared(steps: Any) -> dict[str, list[Any]]:
     return declared
 
 
-def _field_problems(path: str, name: str, f: Any, known: Declared, case: Declared) -> list[str]:
+def _field_problems(path: str, f: Any, known: Declared, case: Declared) -> list[str]:
     keys = [k for k in (NOT_AFTER, NOT_BEFORE, CHILD_FLAG) if getattr(f, k)]
     if keys and f.type != "date":
         return [f"{path}.{k}: only a date field takes {k} (this one is {f.type})" for k in keys]
@@ -53,8 +54,6 @@ def _field_problems(path: str, name: str, f: Any, known: Declared, case: Declare
             where = f"{path}.{key}"
             if given.count(against) > 1:
                 problems.append(f"{where}: '{against}' is named more than once")
-            elif against == name:
-                problems.append(f"{where}: a field cannot be bounded by itself")
             elif against not in WORDS:
                 problems += _date_field(where, against, known)
     if f.child_flag is not None:
