@@ -143,7 +143,11 @@ def test_a_field_error_is_shown_in_ukrainian_next_to_the_field(
         'id="step0-given_by-error">має бути одним із значень: особа, законний представник</p>'
         in response.text
     )
-    assert "деякі значення відсутні або неприпустимі" in response.text
+    # the form's summary names each field by its label
+    assert (
+        "Деякі значення відсутні або неприпустимі: Згоду надав(ла): має бути одним із значень: "
+        "особа, законний представник; Дата підписання: обов&#39;язкове поле"
+    ) in response.text
 
 
 def test_an_error_page_is_in_ukrainian(client: TestClient, callers: Callers) -> None:

@@ -72,6 +72,15 @@ def test_another_field_bounds_from_this_steps_data_first_then_from_the_case() ->
     assert refused(both, {"withdrawn_on": "2026-02-24", "signed_on": "2026-02-20"}, FACTS) == []
 
 
+def test_not_after_the_opening_or_another_field_names_that_bound() -> None:
+    began = FieldSpec("began_on", "date", not_after=("opened", "signed_on"))
+    found = refused([began], {"began_on": "2026-02-26"}, FACTS)
+    assert [(p.code, p.params["against"]) for p in found] == [
+        ("date_after_opened", "opened"),
+        ("date_after_field", "signed_on"),
+    ]
+
+
 def test_a_field_not_recorded_or_erased_bounds_nothing() -> None:
     for recorded in ({}, {"signed_on": ERASED}, {"signed_on": "not a date"}):
         facts = DateFacts(DAY, DAY, recorded)
