@@ -43,7 +43,7 @@ def synthetic_value(
     and latest its rules allow, where they can be met)."""
     on = on or DEFAULT_DAY
     if spec.type == "date":
-        return _within(_synthetic_date(spec, rng, on), window, rng).isoformat()
+        return _synthetic_date(spec, rng, on, window).isoformat()
     if spec.type == "country":
         return rng.choice(CITIZENSHIPS)
     if spec.type == "agency":  # a synthetic agency of Kyiv Oblast; the walker picks one that fits
@@ -90,28 +90,29 @@ def synthetic_data(
     return data
 
 
-def _synthetic_date(spec: FieldSpec, rng: random.Random, on: date) -> date:
-    if spec.name == "date_of_birth":  # ages from 8 to 70
-        return on - timedelta(days=rng.randint(8 * 365, 70 * 365))
-    if spec.name.startswith("exploitation"):  # up to 3 years before
-        return on - timedelta(days=rng.randint(30, 3 * 365))
-    return on - timedelta(days=rng.randint(0, 30))
-
-
-def _within(day: date, window: Window, rng: random.Random) -> date:
-    """`day`, or a day as far inside the window as it was outside (a person too young to be
-    an adult becomes as much older), or one drawn within it; `day` itself when the window is
-    empty (the rules cannot be met: the step will be refused, as it should)."""
+def _synthetic_date(spec: FieldSpec, rng: random.Random, on: date, window: Window) -> date:
+    """A day drawn from the field's plausible span (a date of birth: ages 8 to 70; the start
+    of the exploitation: up to 3 years before; an end not before the day of the step: up to two
+    years on; others: the month before) within `window`; from
+    the window alone when the two do not meet (up to two years on when it is open above: a
+    certificate's end), and from the span when the window is empty (the step will be refused,
+    as it should)."""
+    if spec.name == "date_of_birth":
+        low, high = on - timedelta(days=70 * 365), on - timedelta(days=8 * 365)
+    elif spec.name.startswith("exploitation"):
+        low, high = on - timedelta(days=3 * 365), on - timedelta(days=30)
+    elif date_rules.TODAY in spec.not_before:  # an end: up to two years on
+        low, high = on, on + timedelta(days=730)
+    else:
+        low, high = on - timedelta(days=30), on
     earliest, latest = window
     if earliest is not None and latest is not None and earliest > latest:
-        return day
-    if earliest is not None and day < earliest:
-        day = earliest + (earliest - day)
-    if latest is not None and day > latest:
-        day = latest - (day - latest)
-    if earliest is not None and latest is not None and not earliest <= day <= latest:
-        day = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
-    return day
+        earliest = latest = None
+    lo, hi = max(low, earliest or low), min(high, latest or high)
+    if lo > hi:  # the span is outside the window: the window's own days
+        lo = earliest or (latest or high) - timedelta(days=30)
+        hi = latest or lo + timedelta(days=730)
+    return lo + timedelta(days=rng.randint(0, (hi - lo).days))
 
 
 def date_facts(
