@@ -114,6 +114,13 @@ def dated(
     return date_facts(engine, case_id, at, referral_id)
 
 
+def real_today() -> DateFacts:
+    """The date facts of a step taken now by the real clock, on a case opened today (for the
+    benchmarks, whose engines run on the real clock)."""
+    day = ukraine().calendar.day(datetime.now(UTC))
+    return DateFacts(day, day)
+
+
 def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
     """Screen a synthetic person (an adult unless told otherwise) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
