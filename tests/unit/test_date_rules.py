@@ -270,12 +270,13 @@ SIGNED_PATH = "transitions[0].fields.signed_on"
 @pytest.mark.parametrize(
     ("rule", "said"),
     [
-        ({"not_before": "signed_onn"}, "not_before: 'signed_onn' is neither today or opened nor a"),
-        ({"not_after": "tomorrow"}, "not_after: 'tomorrow' is neither today or opened nor a field"),
+        ({"not_before": "signed_onn"}, "not_before: 'signed_onn' is neither today, opened nor a"),
+        ({"not_after": "tomorrow"}, "not_after: 'tomorrow' is neither today, opened nor a field"),
         ({"not_before": "given_by"}, "not_before: 'given_by' is not a date field"),
-        ({"not_before": "delivered_on"}, "not_before: 'delivered_on' is neither today or opened"),
+        ({"not_before": "delivered_on"}, "not_before: 'delivered_on' is neither today, opened"),
         ({"not_after": ["today", "today"]}, "not_after: 'today' is named more than once"),
-        ({"not_after": 5}, "not_after: Input should be a valid list"),
+        ({"not_after": 5}, "not_after: give today, opened or a date field's name, or a list"),
+        ({"not_before": ["opened", 3]}, "not_before: give today, opened or a date field's name"),
         ({"child_flag": "is_child"}, "child_flag: only a date field takes child_flag"),
     ],
 )
@@ -321,6 +322,5 @@ def test_workflows_validate_names_the_line_of_a_bad_rule(tmp_path: Path) -> None
     result = cli("workflows", "validate", str(path))
     assert result.returncode == 1, result.stdout
     assert (
-        "withdrawn_on.not_before: 'signd_on' is neither today or opened nor a field"
-        in result.stderr
+        "withdrawn_on.not_before: 'signd_on' is neither today, opened nor a field" in result.stderr
     )

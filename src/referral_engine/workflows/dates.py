@@ -64,7 +64,7 @@ def _field_problems(path: str, f: Any, known: Declared, case: Declared) -> list[
 def _date_field(path: str, name: str, known: Declared) -> list[str]:
     found = known.get(name)
     if not found:
-        words = " or ".join(WORDS)
+        words = ", ".join(WORDS)
         return [f"{path}: '{name}' is neither {words} nor a field this step can compare with"]
     if any(f.type != "date" for f in found):
         return [f"{path}: '{name}' is not a date field"]

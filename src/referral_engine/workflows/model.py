@@ -87,7 +87,10 @@ class FieldModel(_Model):
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         """A bound is one word or field, or a list of them (all must hold)."""
-        return [value] if isinstance(value, str) else value
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not all(isinstance(v, str) and v for v in listed):
+            raise ValueError("give today, opened or a date field's name, or a list of them")
+        return listed
 
     @field_validator("type")
     @classmethod
