@@ -1,13 +1,14 @@
 """Dates that make sense: the bounds a date field declares (`not_after`, `not_before`: the day
 of the step, the day the case was opened, or a date field's value: another's, or its own as
-recorded before) and a date of birth
-that agrees with the case's child flag on the day the case was opened.
+recorded before) and a date of birth that agrees with the case's child flag on the day the case
+was opened.
 
 Every day is the workflow's local day (its calendar's time zone), and "today" is the day the
 step took place: its stated day when it is backdated, which is never after the day it is
 recorded, so a date "in the future" is refused either way, and a certificate stated as granted
 on an earlier day may run from that day. The rules are judged when a step is decided, on the
-values it records, never on replay.
+values it records, never on replay. The days come from the command's own time (the engine's
+clock, through the command's context), never from a clock of the domain's.
 """
 
 from __future__ import annotations
