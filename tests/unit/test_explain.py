@@ -10,7 +10,7 @@ import pytest
 
 from referral_engine.adapters.security import UserExists
 from referral_engine.application.dashboards import DashboardNotFound
-from referral_engine.domain import errors
+from referral_engine.domain import date_rules, errors
 from referral_engine.domain.agency_errors import (
     REFERRER,
     REGION_STATE_BODY,
@@ -26,6 +26,7 @@ from referral_engine.domain.case_file_errors import (
     DocumentTooLarge,
     DocumentTypeRefused,
 )
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
 from referral_engine.domain.papers import PaperNotAvailable, PaperNotFound, PaperNotPermitted
@@ -92,6 +93,51 @@ def test_enum_values_are_named_in_the_workflows_words() -> None:
     spec = FieldSpec("given_by", "enum", values=("person", "legal_representative"))
     worded = explain.field_problem(problem_of(spec, "x"), UK, WorkflowText(ukraine(), "uk"))
     assert worded == "має бути одним із значень: особа, законний представник"
+
+
+DAY = date(2026, 3, 2)
+DATES = DateFacts(DAY, DAY, {"signed_on": "2026-03-01"}, frozenset({"date_of_birth"}))
+DATE_CASES = [
+    (FieldSpec("withdrawn_on", "date", not_after=("today",)), "2026-03-03"),
+    (FieldSpec("withdrawn_on", "date", not_after=("opened",)), "2026-03-03"),
+    (FieldSpec("withdrawn_on", "date", not_after=("signed_on",)), "2026-03-02"),
+    (FieldSpec("valid_until", "date", not_before=("today",)), "2026-03-01"),
+    (FieldSpec("withdrawn_on", "date", not_before=("opened",)), "2026-03-01"),
+    (FieldSpec("withdrawn_on", "date", not_before=("signed_on",)), "2026-02-28"),
+]
+
+
+@pytest.mark.parametrize(("spec", "value"), DATE_CASES, ids=lambda v: repr(v)[:40])
+def test_every_date_problem_is_worded_in_both_languages_naming_fields_by_their_labels(
+    spec: FieldSpec, value: str
+) -> None:
+    (problem,) = date_rules.problems([spec], {spec.name: value}, DATES)
+    text_uk, text_en = WorkflowText(ukraine(), "uk"), WorkflowText(ukraine(), "en")
+    for t, text in ((UK, text_uk), (EN, text_en)):
+        worded = explain.field_problem(problem, t, text)
+        assert problem.code in explain.FIELD_PROBLEMS and "{" not in worded
+        assert "signed_on" not in worded and "2026-03-0" in worded
+    if "signed_on" in spec.not_after + spec.not_before:
+        assert "«Дата підписання» (2026-03-01)" in explain.field_problem(problem, UK, text_uk)
+
+
+@pytest.mark.parametrize(("born", "child"), [("1990-01-01", True), ("2015-01-01", False)])
+def test_a_birth_date_disagreeing_with_the_child_flag_is_worded_in_both_languages(
+    born: str, child: bool
+) -> None:
+    spec = FieldSpec("date_of_birth", "date", child_flag="is_child")
+    (problem,) = date_rules.problems([spec], {"date_of_birth": born, "is_child": child}, DATES)
+    uk, en = explain.field_problem(problem, UK), explain.field_problem(problem, EN)
+    assert ("дитину" if child else "дорослу") in uk and ("a child" if child else "an adult") in en
+    assert "{" not in uk + en and "is_child" not in uk + en
+
+
+def test_a_personal_fields_value_is_not_shown_on_the_page_either() -> None:
+    spec = FieldSpec("began_on", "date", not_before=("date_of_birth",))
+    facts = DateFacts(DAY, DAY, {"date_of_birth": "1990-05-17"}, frozenset({"date_of_birth"}))
+    (problem,) = date_rules.problems([spec], {"began_on": "1990-01-01"}, facts)
+    worded = explain.field_problem(problem, UK, WorkflowText(ukraine(), "uk"))
+    assert worded == "не може бути раніше за «Дата народження»"
 
 
 EXAMPLES: list[errors.DomainError] = [

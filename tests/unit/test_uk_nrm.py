@@ -20,7 +20,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import StepResult
 from referral_engine.workflows.loader import WorkflowRegistry
-from tests.factories import WORKFLOWS, FixedClock, data_for, path_to
+from tests.factories import WORKFLOWS, FixedClock, data_for, dated, path_to
 
 UK = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm")
 FR = Actor("amy.police", "first_responder", "police-met")
@@ -46,8 +46,9 @@ def take(
     spec = engine.workflow_of(case_id).guard.step(case.state, trigger)
     assert spec is not None, f"{trigger} is not legal from {case.state}"
     actor = actor or BY_ROLE[sorted(spec.roles)[0]]
+    data = data_for(spec, facts=dated(engine, case_id, kwargs.get("occurred_at")))
     return engine.take_step(
-        case_id, trigger, data_for(spec), actor=actor, expected_version=case.version, **kwargs
+        case_id, trigger, data, actor=actor, expected_version=case.version, **kwargs
     )
 
 

@@ -37,6 +37,7 @@ from tests.factories import (
     FixedClock,
     case_in,
     data_for,
+    dated,
     meeting,
     referral_step,
     send_referral,
@@ -78,7 +79,7 @@ def version_of(engine: Engine, case_id: UUID) -> int:
 
 def fire(engine: Engine, case_id: UUID, spec: TransitionSpec, actor: Actor, **data: Any) -> Any:
     """Take a case-level step with valid data (plus `data` overrides) at the current version."""
-    payload = data_for(spec, **data)
+    payload = data_for(spec, facts=dated(engine, case_id), **data)
     return engine.take_step(
         case_id, spec.trigger, payload, actor=actor, expected_version=version_of(engine, case_id)
     )

@@ -1,7 +1,7 @@
 """A tiny interpreter of workflow files, independent of the engine: plain `yaml.safe_load` and a
 few lines per rule (sources, destinations, roles, required fields, flags, conditions, values
 allowed only for some cases, earliest dates and the windows they close, deadlines, referrals,
-migration). The random-sequence tests check the engine against it,
+migration, dates that make sense). The random-sequence tests check the engine against it,
 so that "legal steps move exactly as the file says" is judged by the file, not by the code under
 test.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -102,6 +103,7 @@ class Rules:
         calendar = doc.get("calendar") or {}
         self.weekend = {WEEKDAYS.index(d) for d in calendar.get("weekend", ["saturday", "sunday"])}
         self.holidays: set[date] = set(calendar.get("holidays", []))
+        self.time_zone = ZoneInfo(calendar.get("time_zone", "UTC"))
         self.migration: dict[str, Any] = doc.get("migration") or {}
         self.deadlines: list[dict[str, Any]] = doc.get("deadlines") or []
 
@@ -163,6 +165,11 @@ def agreed(agency: str, service: str, region: str) -> bool:
     )
 
 
+def _listed(value: Any) -> list[str]:
+    """A bound given as one word or a list of them."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def valid(fields: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
     """Every required field given, nothing undeclared, each value of its declared type."""
     if set(data) - set(fields):
@@ -215,6 +222,7 @@ class Expected:
     region: str = "UA-32"
     addressed: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Trigger -> the sender's and the addressee's agency of its latest addressed step."""
+    opened_at: datetime | None = None
 
     def case_step(self, trigger: str, role: str, on: date, agency: str = "") -> Step | None:
         """The step `role` of `agency` may take with `trigger` on day `on`, or None."""
@@ -303,6 +311,39 @@ class Expected:
             return False
         rule = self.rules.agreement if step is self.rules.send else None
         return rule is None or agreed(data["agency"], data["service"], self.region)
+
+    def dates_fit(self, step: Step, data: dict[str, Any], occurred: datetime) -> bool:
+        """Each date the (valid) data gives is within the bounds its field declares, on the
+        workflow's local days, and a date of birth agrees with the child flag on the day the
+        case was opened (the case's data only: no shipped referral field names another)."""
+        zone = self.rules.time_zone
+        today = occurred.astimezone(zone).date()
+        opened = (self.opened_at or occurred).astimezone(zone).date()
+        for name, spec in step.fields.items():
+            if spec["type"] != "date" or not isinstance(data.get(name), str):
+                continue
+            value = date.fromisoformat(data[name])
+            for key in ("not_after", "not_before"):
+                for bound in _listed(spec.get(key)):
+                    if bound in ("today", "opened"):
+                        on: date | None = today if bound == "today" else opened
+                    else:
+                        given = self.data.get(bound) if bound == name else data.get(bound)
+                        given = self.data.get(bound) if given is None else given
+                        on = date.fromisoformat(given) if isinstance(given, str) else None
+                    late = on is not None and value > on and key == "not_after"
+                    if late or (on is not None and value < on and key == "not_before"):
+                        return False
+            child = data.get(spec.get("child_flag"), self.data.get(spec.get("child_flag")))
+            if isinstance(child, bool) and value <= opened:
+                years = (
+                    opened.year
+                    - value.year
+                    - ((opened.month, opened.day) < (value.month, value.day))
+                )
+                if (years < 18) != child:
+                    return False
+        return True
 
     def take(self, step: Step, data: dict[str, Any], occurred: datetime, agency: str) -> None:
         if step.names_agency:

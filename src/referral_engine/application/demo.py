@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
 from referral_engine.application.agencies import Agencies
@@ -19,8 +20,10 @@ from referral_engine.application.demo_agencies import register as register_agenc
 from referral_engine.application.demo_walk import Registry, Walker
 from referral_engine.application.engine import Engine
 from referral_engine.application.ports import CaseStore, UserDirectory
+from referral_engine.domain import date_rules
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.fields import FieldSpec, JSONValue
 
 FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa", "Yurii")
@@ -32,26 +35,29 @@ BATCH = 100
 """Walked cases per write: one transaction each, written while the next batch is walked."""
 
 
+DEFAULT_DAY = date(2026, 1, 15)
+Window = tuple[date | None, date | None]
+"""The earliest and latest day a date field's rules allow (None: no limit on that side)."""
+
+
 def synthetic_value(
     spec: FieldSpec,
     rng: random.Random,
     on: date | None = None,
     since: date | None = None,
     at: datetime | None = None,
+    window: Window = (None, None),
 ) -> JSONValue:
     """A plausible synthetic value for one declared field, stated `on` a day (at `at`) of a
-    case opened `since`: a date is never later than the day stated, nor earlier than the
-    opening, unless it says how long something lasts (`..._until`) or is from before the case
-    (a date of birth, of exploitation)."""
-    on = on or date(2026, 1, 15)
+    case opened `since`: a date within `window`, the earliest and latest its rules allow,
+    where they can be met."""
+    on = on or DEFAULT_DAY
+    if spec.type == "date":
+        return _synthetic_date(spec, rng, on, window).isoformat()
     if spec.type == "country":
         return rng.choice(CITIZENSHIPS)
     if spec.type == "agency":  # a synthetic agency of Kyiv Oblast; the walker picks one that fits
         return default_agency(spec)
-    if spec.type == "date" and spec.name == "date_of_birth":  # ages from 8 to 70
-        return (on - timedelta(days=rng.randint(8 * 365, 70 * 365))).isoformat()
-    if spec.type == "date" and spec.name.startswith("exploitation"):  # up to 3 years before
-        return (on - timedelta(days=rng.randint(30, 3 * 365))).isoformat()
     if spec.type in ("enum", "enum_list"):
         if spec.type == "enum":  # the first values the most often, as in real registers
             return rng.choices(spec.values, [1 / n for n in range(1, len(spec.values) + 1)])[0]
@@ -62,11 +68,6 @@ def synthetic_value(
         low = spec.minimum if spec.minimum is not None else 1
         high = spec.maximum if spec.maximum is not None else 100
         return rng.randint(low, min(high, low + 100))
-    if spec.type == "date" and spec.name.endswith("_until"):  # a certificate's term: ahead
-        return (on + timedelta(days=rng.randint(365, 730))).isoformat()
-    if spec.type == "date":
-        earliest = max(since or on - timedelta(days=30), on - timedelta(days=30))
-        return (on - timedelta(days=rng.randint(0, max((on - earliest).days, 0)))).isoformat()
     if spec.type == "datetime":
         stated = at or datetime.combine(on, time(10), tzinfo=UTC)
         return max(stated - timedelta(hours=rng.randint(0, 4)), _start(since)).isoformat()
@@ -89,20 +90,63 @@ def synthetic_data(
     on: date | None = None,
     since: date | None = None,
     at: datetime | None = None,
+    facts: DateFacts | None = None,
 ) -> dict[str, JSONValue]:
-    """Values for every required field and, at the given rate, for the optional ones; a date
-    of birth agrees with whether the person is a child."""
-    data = {
-        f.name: synthetic_value(f, rng, on, since, at)
-        for f in fields
-        if f.required or rng.random() < optional
-    }
+    """Values for every required field and, at the given rate, for the optional ones; dates
+    keep their fields' rules as judged on `facts` (by default: a step on `on` of a case opened
+    `since`), and a date of birth agrees with whether the person is a child."""
+    on = on or DEFAULT_DAY
+    facts = facts or DateFacts(today=on, opened=since or on)
+    data: dict[str, JSONValue] = {}
+    for f in fields:
+        if f.required or rng.random() < optional:
+            window = date_rules.window(f, data, facts) if f.type == "date" else (None, None)
+            data[f.name] = synthetic_value(f, rng, on, since, at, window)
     if isinstance(data.get("is_child"), bool) and isinstance(data.get("date_of_birth"), str):
-        on = on or date(2026, 1, 15)
         years = (8, 17) if data["is_child"] else (18, 70)
         age = rng.randint(years[0] * 365 + 5, years[1] * 365 + 360)
-        data["date_of_birth"] = (on - timedelta(days=age)).isoformat()
+        data["date_of_birth"] = (facts.opened - timedelta(days=age)).isoformat()
     return data
+
+
+def _synthetic_date(spec: FieldSpec, rng: random.Random, on: date, window: Window) -> date:
+    """A day drawn from the field's plausible span (a date of birth: ages 8 to 70; the start
+    of the exploitation: up to 3 years before; an end not before the day of the step: up to two
+    years on; others: the month before) within `window`; from
+    the window alone when the two do not meet (up to two years on when it is open above: a
+    certificate's end), and from the span when the window is empty (the step will be refused,
+    as it should)."""
+    if spec.name == "date_of_birth":
+        low, high = on - timedelta(days=70 * 365), on - timedelta(days=8 * 365)
+    elif spec.name.startswith("exploitation"):
+        low, high = on - timedelta(days=3 * 365), on - timedelta(days=30)
+    elif date_rules.TODAY in spec.not_before:  # an end: up to two years on
+        low, high = on, on + timedelta(days=730)
+    else:
+        low, high = on - timedelta(days=30), on
+    earliest, latest = window
+    if earliest is not None and latest is not None and earliest > latest:
+        earliest = latest = None
+    lo, hi = max(low, earliest or low), min(high, latest or high)
+    if lo > hi:  # the span is outside the window: the window's own days
+        lo = earliest or (latest or high) - timedelta(days=30)
+        hi = latest or lo + timedelta(days=730)
+    return lo + timedelta(days=rng.randint(0, (hi - lo).days))
+
+
+def date_facts(
+    engine: Engine, case_id: UUID, at: datetime, referral_id: str | None = None
+) -> DateFacts:
+    """What a step taken at `at` on the case (and the referral) is judged against: the day
+    the case was opened, the step's day (the workflow's local days) and what was recorded."""
+    workflow, case = engine.workflow_of(case_id), engine.case(case_id)
+    opened_at = engine.history(case_id)[0].occurred_at
+    referral = next((r.data for r in case.referrals if r.id == referral_id), {})
+    return DateFacts(
+        today=workflow.calendar.day(at),
+        opened=workflow.calendar.day(opened_at),
+        recorded={**case.data, **referral},
+    )
 
 
 def default_agency(spec: FieldSpec) -> str:
@@ -140,8 +184,12 @@ def seed(
     workflow = engine.workflows.get(workflow_id)
     now = engine.clock()
 
-    def values(fields: Sequence[FieldSpec], at: datetime, opened: date) -> dict[str, JSONValue]:
-        return synthetic_data(fields, rng, on=at.date(), since=opened, at=at)
+    def values(
+        fields: Sequence[FieldSpec], at: datetime, opened: date, recorded: Mapping[str, Any]
+    ) -> dict[str, JSONValue]:
+        day = workflow.calendar.day(at)
+        facts = DateFacts(today=day, opened=opened, recorded=dict(recorded))
+        return synthetic_data(fields, rng, on=day, since=opened, at=at, facts=facts)
 
     walker = Walker(workflow, Registry(registry), rng, now, values, actor)
     places = [r for r in REGIONS if r in workflow.regions] or sorted(workflow.regions) or [*REGIONS]

@@ -5,7 +5,7 @@ referrals on the way, each step decided by the domain's own commands as the engi
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import uuid4
@@ -25,8 +25,9 @@ from referral_engine.domain.views import AllowedStep
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 Option = tuple[Actor, AllowedStep]
-Values = Callable[[Sequence[FieldSpec], datetime, date], dict[str, JSONValue]]
-"""Synthetic values for a step's fields, stated at a time, of a case opened on a day."""
+Values = Callable[[Sequence[FieldSpec], datetime, date, Mapping[str, Any]], dict[str, JSONValue]]
+"""Synthetic values for a step's fields, stated at a time, of a case opened on a day that
+recorded some data (the step's dates keep their rules against it)."""
 Acting = Callable[[str, str | None, str], Actor]
 """The demo user acting in a role (for an agency a step is addressed to) on a region's case."""
 
@@ -93,7 +94,7 @@ class Walker:
         opening = self.workflow.opening
         self.clock, self.region = started, check_region(region, self.workflow.regions)
         who = self.acting(sorted(opening.roles)[0], None, region)
-        data = self.values(opening.fields, started, started.date())
+        data = self.values(opening.fields, started, started.date(), {})
         case = steps.open_case(self.workflow, region, data, self._context(who))
         self.visited = {case.state}
         for _ in range(max_steps):
@@ -110,7 +111,10 @@ class Walker:
             return False
         who, step = self.rng.choice(options)
         self.clock = min(self.clock + timedelta(hours=self.rng.randint(2, 72)), self.now)
-        data = self.values(step.fields, self.clock, case.opened_at.date())
+        recorded = dict(case.data)
+        if step.referral_id is not None:
+            recorded |= case.referrals[step.referral_id].data
+        data = self.values(step.fields, self.clock, case.opened_at.date(), recorded)
         wf, version = self.workflow, case.version
         if step.referral_id is not None:
             referral = case.referrals[step.referral_id]

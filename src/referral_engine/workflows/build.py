@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.conditions import ConditionSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
@@ -105,7 +107,11 @@ def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowD
             )
             for d in model.deadlines
         ),
-        calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
+        calendar=WorkCalendar(
+            weekend=weekend,
+            holidays=frozenset(model.calendar.holidays),
+            time_zone=ZoneInfo(model.calendar.time_zone),
+        ),
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields={
             k: f if isinstance(f, str) else f.field for k, f in model.reporting.fields.items()
@@ -238,6 +244,9 @@ def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
             kinds=tuple(f.kinds),
             provides=f.provides,
             serves_case_region=f.serves_case_region,
+            not_after=tuple(f.not_after),
+            not_before=tuple(f.not_before),
+            child_flag=f.child_flag,
         )
         for name, f in fields.items()
     )

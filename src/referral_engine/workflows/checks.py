@@ -13,6 +13,7 @@ from typing import Any
 from referral_engine.domain.workflow import PREVIOUS
 from referral_engine.workflows.access import access_problems, transfer_problems
 from referral_engine.workflows.agencies import agency_problems
+from referral_engine.workflows.dates import date_rule_problems
 from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
     declared_fields,
@@ -64,6 +65,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _condition_problems(model)
     problems += reporting_problems(model, _all_events(model))
     problems += derived_problems(model)
+    problems += date_rule_problems(model)
     problems += _personal_data_problems(model)
     problems += _backdating_problems(model)
     problems += access_problems(model)

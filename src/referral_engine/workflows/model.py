@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -90,6 +91,27 @@ class FieldModel(_Model):
         if isinstance(value, dict):
             return {k: [v] if isinstance(v, dict) else v for k, v in value.items()}
         return value
+
+    not_after: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not later than"
+    )
+    not_before: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not earlier than"
+    )
+    child_flag: str | None = Field(
+        default=None,
+        description="date of birth: the yes/no field saying the person is a child (under 18 on "
+        "the day the case was opened)",
+    )
+
+    @field_validator("not_after", "not_before", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """A bound is one word or field, or a list of them (all must hold)."""
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not all(isinstance(v, str) and v for v in listed):
+            raise ValueError("give today, opened or a date field's name, or a list of them")
+        return listed
 
     @field_validator("type")
     @classmethod
@@ -242,6 +264,20 @@ class DeadlineModel(_Model):
 class CalendarModel(_Model):
     weekend: list[Literal[WEEKDAYS]] = ["saturday", "sunday"]  # type: ignore[valid-type]
     holidays: list[date] = []
+    time_zone: str = Field(
+        default="UTC", description="the IANA time zone whose day is the workflow's today"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}'; give an IANA name such as Europe/Kyiv"
+            ) from None
+        return value
 
 
 class PersonalDataModel(_Model):

@@ -113,6 +113,21 @@ class FieldOut(Response):
     serves_case_region: bool = Field(
         default=False, description="An agency field: the agency serves the case's region"
     )
+    not_after: list[str] = Field(
+        default=[],
+        description="A date field: `today` (the step's day), `opened` (the case's) or date "
+        "fields whose value it may not be later than (422 otherwise)",
+    )
+    not_before: list[str] = Field(
+        default=[],
+        description="A date field: `today`, `opened` or date fields (its own name: its value "
+        "recorded before) whose value it may not be earlier than (422 otherwise)",
+    )
+    child_flag: str | None = Field(
+        default=None,
+        description="A date of birth: the yes/no field saying the person is a child; the age "
+        "on the day the case was opened must agree (under 18 exactly when a child)",
+    )
 
 
 class StepBodyOut(BaseModel):

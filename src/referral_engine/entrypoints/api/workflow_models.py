@@ -129,6 +129,9 @@ class WorkflowOut(WorkflowSummary):
     regions: list[RegionOut] = Field(
         description="Where a case may be opened (empty: any well-formed ISO 3166-2 code)"
     )
+    time_zone: str = Field(
+        description="The IANA time zone whose day is `today` for the date fields' rules"
+    )
     mermaid: str
 
     @classmethod
@@ -164,5 +167,6 @@ class WorkflowOut(WorkflowSummary):
             referrals=referrals,
             deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
             regions=[RegionOut(code=r.code, names=dict(r.names)) for r in w.regions.values()],
+            time_zone=str(w.calendar.time_zone),
             mermaid=mermaid,
         )

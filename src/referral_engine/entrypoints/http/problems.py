@@ -153,9 +153,7 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     """The problem document of a domain error, with the facts a client needs to recover."""
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.InvalidData):
-        extra["errors"] = [
-            {"path": p.path, "message": p.message, "code": p.code} for p in exc.problems
-        ]
+        extra["errors"] = [_field_error(p) for p in exc.problems]
     elif isinstance(exc, errors.ImportMappingInvalid):
         extra["problems"] = list(exc.problems)
     elif isinstance(exc, errors.RowRefused):
@@ -210,6 +208,19 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     elif isinstance(exc, AssigneeUnsuitable):
         extra.update(reason=exc.code, errors=[{"path": "user", "message": str(exc)}])
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
+
+
+def _field_error(problem: errors.FieldProblem) -> dict[str, Any]:
+    """One field's problem: its path and message, and where the engine has one its stable
+    `code` with the facts it names (`params`), e.g. `date_in_future` with `{"rule":
+    "not_after", "against": "today", "on": "2026-03-02"}`, for a client to word it itself."""
+    found: dict[str, Any] = {"path": problem.path, "message": problem.message}
+    found["code"] = problem.code
+    if problem.params:
+        found["params"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in problem.params.items()
+        }
+    return found
 
 
 def _agency_facts(exc: AgencyUnsuitable | AgreementMissing | NotAddressedAgency) -> dict[str, Any]:

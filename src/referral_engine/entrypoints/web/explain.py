@@ -38,6 +38,7 @@ from referral_engine.entrypoints.web.explain_words import (
     REGION_ACTIONS,
 )
 from referral_engine.entrypoints.web.i18n import Translator
+from referral_engine.entrypoints.web.i18n_dates import DATE_PROBLEMS
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -101,6 +102,7 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
     "same_region": ("", "має бути інша область, ніж та, де справа зараз"),
     "no_file": ("", "оберіть файл для завантаження"),
+    **DATE_PROBLEMS,
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -175,7 +177,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Особисті дані цієї справи стерто на вимогу; повторний запит з особистими полями вже "
         "не можна зіставити з першою відповіддю, тож нічого не записано: {fields}",
     ),
-    "validation": ("", "Деякі значення відсутні або неприпустимі: {problems}"),
+    "validation": (
+        "Some values are missing or not valid: {problems}",
+        "Деякі значення відсутні або неприпустимі: {problems}",
+    ),
     "migration-refused": ("", "Справу {case_id} не можна перевести на нову версію: {problems}"),
     "invalid-workflow": ("", "Файл процедури {source} містить помилки: {problems}"),
     "user-exists": ("", "Користувач з таким іменем уже існує"),
@@ -260,7 +265,22 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
     if isinstance(close, tuple | list):  # regions near what was typed, named in this language
         said = text.region if text else str
         facts["close"] = ", ".join(f"{c} ({said(c)})" for c in close)
+    if problem.code in ("date_after_field", "date_before_field"):  # the other field's label
+        against = str(problem.params.get("against", ""))
+        facts["against"] = text.data_title(against) if text else against
+        facts["when"] = f" ({problem.params['on']})" if "on" in problem.params else ""
     return _filled(template, facts, problem.message)
+
+
+def labelled(problem: FieldProblem, t: Translator, text: WorkflowText | None) -> str:
+    """Where a problem lies, as the page names it: a field by its label, the case's region as
+    the form does."""
+    name = problem.path.removeprefix("data.")
+    if problem.path == "region":
+        return t("region")
+    if text is None or name == problem.path:
+        return problem.path
+    return text.data_title(name)
 
 
 def error(
@@ -318,9 +338,9 @@ def _facts(
         facts["wanted"] = _wanted(exc.unmet, t, text)
     if isinstance(exc, TooLate) and text is not None:
         facts["closed_by"] = text.step(exc.closed_by)
-    if isinstance(exc, errors.InvalidData):
+    if isinstance(exc, errors.InvalidData):  # each field by its label, as beside the field
         facts["problems"] = "; ".join(
-            f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
+            f"{labelled(p, t, text)}: {field_problem(p, t, text)}" for p in exc.problems
         )
     if isinstance(exc, errors.RowRefused):
         facts["problems"] = "; ".join(f"{column or '—'}: {p}" for column, p in exc.problems)
