@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -17,12 +18,13 @@ import yaml
 from hypothesis import settings
 
 from referral_engine.application import demo_agencies
-from referral_engine.application.demo import synthetic_data
+from referral_engine.application.demo import date_facts, synthetic_data
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import RegistryOpener
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.conditions import ConditionSpec, limit_problems
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -81,16 +83,44 @@ def ukraine() -> WorkflowDefinition:
     return WorkflowRegistry.from_directory(WORKFLOWS).get(UKRAINE)
 
 
-def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> dict[str, Any]:
+def data_for(
+    spec: TransitionSpec | Any,
+    seed: int = 1,
+    *,
+    facts: DateFacts | None = None,
+    **overrides: object,
+) -> dict[str, Any]:
     """Valid synthetic data for a step (all required fields), with overrides. An agency field
     names a synthetic agency of Kyiv Oblast (demo.default_agency); the service it must offer
-    is then the shelter's, `shelter-kyiv` offering it, unless told otherwise."""
-    data: dict[str, Any] = synthetic_data(spec.fields, random.Random(seed), optional=0.0)
+    is then the shelter's, `shelter-kyiv` offering it, unless told otherwise. Its dates keep
+    their rules on `facts` (by default: a step on the tests' first day, on a case opened that
+    day)."""
+    facts = facts or DateFacts(today(), today())
+    rng = random.Random(seed)
+    data: dict[str, Any] = synthetic_data(
+        spec.fields, rng, optional=0.0, on=facts.today, facts=facts
+    )
     for field in spec.fields:
         if field.type == "agency" and field.provides and field.provides in data:
             data[field.provides] = "shelter"
     data.update(overrides)
     return data
+
+
+def dated(
+    engine: Engine, case_id: UUID, occurred_at: object = None, referral_id: str | None = None
+) -> DateFacts:
+    """What the dates of a step on the case (and the referral), taken at `occurred_at` (by
+    default now), are judged against: data_for(spec, facts=dated(...)) keeps their rules."""
+    at = occurred_at if isinstance(occurred_at, datetime) else engine.clock()
+    return date_facts(engine, case_id, at, referral_id)
+
+
+def real_today() -> DateFacts:
+    """The date facts of a step taken now by the real clock, on a case opened today (for the
+    benchmarks, whose engines run on the real clock)."""
+    day = ukraine().calendar.day(datetime.now(UTC))
+    return DateFacts(day, day)
 
 
 def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
@@ -100,9 +130,9 @@ def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepRes
     overrides.setdefault("is_child", False)
     if any(f.name == "citizenship" for f in workflow.opening.fields):
         overrides.setdefault("citizenship", "UA")
-    return engine.open_case(
-        UKRAINE, region, data_for(workflow.opening, **overrides), actor=SCREENER
-    )
+    day = workflow.calendar.day(engine.clock())
+    data = data_for(workflow.opening, facts=DateFacts(day, day), **overrides)
+    return engine.open_case(UKRAINE, region, data, actor=SCREENER)
 
 
 def step(
@@ -125,7 +155,8 @@ def step(
             actor = replace(actor, agency=str(case.data.get(asked.names_agency)))
     kwargs.setdefault("expected_version", case.version)
     if data is None:
-        data = data_for(spec, 1, **police_unit_of(spec, case.region))
+        facts = dated(engine, case_id, kwargs.get("occurred_at"))
+        data = data_for(spec, 1, facts=facts, **police_unit_of(spec, case.region))
         on = (kwargs.get("occurred_at") or engine.clock()).date()
         data = within_limits(spec, data, case.data, on)
     return engine.take_step(case_id, trigger, data, actor=actor, **kwargs)
@@ -254,7 +285,8 @@ def send_referral(
             if service in e.services and case.region in e.regions
         ]
         agency = "shelter-kyiv" if "shelter-kyiv" in offering else offering[0]
-    data = data_for(workflow.referrals.send, agency=agency, service=service)
+    facts = dated(engine, case_id)
+    data = data_for(workflow.referrals.send, facts=facts, agency=agency, service=service)
     return engine.send_referral(case_id, data, actor=LSA, expected_version=case.version)
 
 
@@ -279,7 +311,7 @@ def referral_step(
         case_id,
         referral_id,
         trigger,
-        data_for(spec, **overrides),
+        data_for(spec, facts=dated(engine, case_id, referral_id=referral_id), **overrides),
         actor=actor,
         expected_version=version,
     )
@@ -287,6 +319,13 @@ def referral_step(
 
 def today() -> date:
     return START.date()
+
+
+def with_papers(folder: Path) -> Path:
+    """`folder` holding the shipped papers' templates (workflows/papers/): a copy of a shipped
+    workflow file loads only beside the templates its papers name."""
+    shutil.copytree(WORKFLOWS / "papers", folder / "papers", dirs_exist_ok=True)
+    return folder
 
 
 def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
@@ -320,4 +359,4 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
                     if isinstance(field, dict) and field.get("provides") == "service":
                         field["provides"] = service
         (folder / shipped.name).write_text(yaml.safe_dump(document), encoding="utf-8")
-    return folder
+    return with_papers(folder)

@@ -39,6 +39,7 @@ def test_the_loaded_workflows_are_listed(client: TestClient, callers: Callers) -
         ("uk-nrm", 1),
         ("uk-nrm", 2),
         ("uk-nrm", 3),
+        ("uk-nrm", 4),
         (WORKFLOW, 1),
         (WORKFLOW, 2),
         (WORKFLOW, 3),

@@ -26,6 +26,7 @@ from tests.factories import (
     data_for,
     engine_on_version,
     step,
+    with_papers,
     with_synthetic_agencies,
 )
 
@@ -68,7 +69,7 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
     body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
     case = client.post("/api/cases", json=body, headers=fr.auth).json()
-    assert case["workflow"] == {"id": "uk-nrm", "version": 3}
+    assert case["workflow"] == {"id": "uk-nrm", "version": 4}
     version = case["version"]
     for trigger, caller in [
         ("record_consent", fr),
@@ -122,7 +123,7 @@ def test_a_version_written_as_changes_shown_resolved_and_validated(tmp_path: Pat
     assert "extends" not in shown.stdout and "*id" not in shown.stdout  # written out in full
     assert yaml.safe_load(shown.stdout) == resolved_document(WORKFLOWS, UKRAINE, 2)
 
-    shutil.copy(WORKFLOWS / "ukraine-nrm.yaml", tmp_path / "ukraine-nrm.yaml")
+    shutil.copy(WORKFLOWS / "ukraine-nrm.yaml", with_papers(tmp_path) / "ukraine-nrm.yaml")
     v2 = yaml.safe_load((WORKFLOWS / "ukraine-nrm-v2.yaml").read_text(encoding="utf-8"))
     v2["remove"] = {"states": ["extension_pending"]}
     (tmp_path / "v2.yaml").write_text(yaml.safe_dump(v2, allow_unicode=True), encoding="utf-8")
@@ -154,8 +155,7 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     assert "ukraine-nrm v2" in replay.stdout and "WorkflowMigrated" in replay.stdout
 
     # a version 3 that renames `under_appeal` without saying so refuses that case, naming it
-    folder = tmp_path / "workflows"
-    folder.mkdir()
+    folder = with_papers(tmp_path / "workflows")
     for shipped in WORKFLOWS.glob("*.yaml"):
         if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml", "ukraine-nrm-v6.yaml"):
             continue  # written as changes on the shipped 3

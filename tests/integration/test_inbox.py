@@ -31,6 +31,7 @@ from tests.factories import (
     send_referral,
     step,
     ukraine,
+    with_papers,
 )
 
 KYIV = frozenset({"UA-32"})
@@ -125,7 +126,7 @@ def renaming_version(folder: Path) -> Path:
         },
     )
     (folder / "ukraine-nrm-v5.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    return folder
+    return with_papers(folder)
 
 
 def test_a_migration_renaming_states_leaves_every_item_in_its_inbox(

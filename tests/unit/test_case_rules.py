@@ -35,6 +35,7 @@ from tests.factories import (
     FixedClock,
     case_in,
     data_for,
+    dated,
     engine_on_version,
     open_case,
     referral_step,
@@ -58,7 +59,8 @@ def version_of(engine: Engine, case_id: UUID) -> int:
 def record_consent(engine: Engine, case_id: UUID, actor: Actor = LSA, **kwargs: Any) -> Any:
     """Record consent (a step legal in every open state) at the case's current version."""
     kwargs.setdefault("expected_version", version_of(engine, case_id))
-    return engine.take_step(case_id, "record_consent", data_for(CONSENT), actor=actor, **kwargs)
+    data = data_for(CONSENT, facts=dated(engine, case_id, kwargs.get("occurred_at")))
+    return engine.take_step(case_id, "record_consent", data, actor=actor, **kwargs)
 
 
 def deadlines(engine: Engine, case_id: UUID) -> list[tuple[str, str | None, date]]:
@@ -645,12 +647,11 @@ def try_step(engine: Engine, case_id: UUID, trigger: str, actor: Actor) -> bool:
     spec = SPECS.get(trigger, SEND)
     version = version_of(engine, case_id)
     try:
+        data = data_for(spec, facts=dated(engine, case_id))
         if spec is SEND:
-            engine.send_referral(case_id, data_for(SEND), actor=actor, expected_version=version)
+            engine.send_referral(case_id, data, actor=actor, expected_version=version)
         else:
-            engine.take_step(
-                case_id, trigger, data_for(spec), actor=actor, expected_version=version
-            )
+            engine.take_step(case_id, trigger, data, actor=actor, expected_version=version)
     except DomainError:
         return False
     return True

@@ -38,6 +38,7 @@ from tests.factories import (
     born_aged,
     case_in,
     data_for,
+    dated,
     failing,
     meeting,
     referable,
@@ -82,7 +83,7 @@ def version_of(engine: Engine, case_id: UUID) -> int:
 
 def fire(engine: Engine, case_id: UUID, spec: TransitionSpec, actor: Actor, **data: Any) -> Any:
     """Take a case-level step with valid data (plus `data` overrides) at the current version."""
-    payload = data_for(spec, **data)
+    payload = data_for(spec, facts=dated(engine, case_id), **data)
     return engine.take_step(
         case_id, spec.trigger, payload, actor=actor, expected_version=version_of(engine, case_id)
     )

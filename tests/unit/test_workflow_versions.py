@@ -35,6 +35,7 @@ from tests.factories import (
     engine_on_version,
     path_to,
     step,
+    with_papers,
     with_synthetic_agencies,
 )
 
@@ -65,7 +66,8 @@ def with_v3(tmp: Path, clock: FixedClock, document: dict[str, Any]) -> Engine:
             continue
         (tmp / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp / "ukraine-nrm-v3.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    return with_synthetic_agencies(build_in_memory(Settings(workflows_dir=tmp), clock=clock))
+    settings = Settings(workflows_dir=with_papers(tmp))
+    return with_synthetic_agencies(build_in_memory(settings, clock=clock))
 
 
 def engine_on(engine: Engine, *definitions: WorkflowDefinition) -> Engine:

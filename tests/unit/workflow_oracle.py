@@ -1,6 +1,7 @@
 """A tiny interpreter of workflow files, independent of the engine: plain `yaml.safe_load` and a
-few lines per rule (sources, destinations, roles, required fields, flags, conditions, earliest
-dates, deadlines, referrals, migration). The random-sequence tests check the engine against it,
+few lines per rule (sources, destinations, roles, required fields, flags, conditions, values
+allowed only for some cases, earliest dates and the windows they close, deadlines, referrals,
+migration, dates that make sense). The random-sequence tests check the engine against it,
 so that "legal steps move exactly as the file says" is judged by the file, not by the code under
 test.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -47,10 +49,20 @@ class Step:
         self.not_before: dict[str, Any] | None = raw.get("not_before")
         self.names_agency: str | None = raw.get("names_agency")
         self.answers: str | None = raw.get("named_agency_only")
+        self.until: str | None = raw.get("until_allowed")
 
     def holds(self, flags: set[str], data: dict[str, Any], on: date | None = None) -> bool:
         """Its flags are set and its conditions on the case data hold (an age on `on`)."""
         return set(self.raw.get("requires", [])) <= flags and conditions_hold(self.when, data, on)
+
+    def values_fit(self, body: dict[str, Any], data: dict[str, Any]) -> bool:
+        """Each value it records that only some cases may record fits the case's `data`."""
+        for name, spec in self.fields.items():
+            for value, conditions in (spec.get("values_when") or {}).items():
+                listed = [conditions] if isinstance(conditions, dict) else conditions
+                if body.get(name) == value and not conditions_hold(listed, data, None):
+                    return False
+        return True
 
     def within_limits(self, data: dict[str, Any], earlier: dict[str, Any], on: date) -> bool:
         """The dates it records keep within its limits (after a recorded date or its day)."""
@@ -74,7 +86,8 @@ class Step:
 
 
 def conditions_hold(when: list[dict[str, Any]], data: dict[str, Any], on: date | None) -> bool:
-    """`equals` a value of its type, `not_equals` a recorded one, or `age_below` on `on`."""
+    """`equals` a value of its type, one of `one_of`, `not_equals` a recorded one, or
+    `age_below` on `on`."""
     for c in when:
         value = data.get(c["field"])
         if "age_below" in c:
@@ -88,7 +101,9 @@ def conditions_hold(when: list[dict[str, Any]], data: dict[str, Any], on: date |
         elif "not_equals" in c:
             if type(value) is not type(c["not_equals"]) or value == c["not_equals"]:
                 return False
-        elif type(value) is not type(c["equals"]) or value != c["equals"]:
+        elif not any(
+            type(value) is type(w) and value == w for w in c.get("one_of") or [c.get("equals")]
+        ):
             return False
     return True
 
@@ -133,6 +148,7 @@ class Rules:
         calendar = doc.get("calendar") or {}
         self.weekend = {WEEKDAYS.index(d) for d in calendar.get("weekend", ["saturday", "sunday"])}
         self.holidays: set[date] = set(calendar.get("holidays", []))
+        self.time_zone = ZoneInfo(calendar.get("time_zone", "UTC"))
         self.migration: dict[str, Any] = doc.get("migration") or {}
         self.deadlines: list[dict[str, Any]] = doc.get("deadlines") or []
 
@@ -196,6 +212,11 @@ def agreed(agency: str, service: str, region: str) -> bool:
     )
 
 
+def _listed(value: Any) -> list[str]:
+    """A bound given as one word or a list of them."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def valid(fields: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
     """Every required field given, nothing undeclared, each value of its declared type."""
     if set(data) - set(fields):
@@ -248,6 +269,7 @@ class Expected:
     region: str = "UA-32"
     addressed: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Trigger -> the sender's and the addressee's agency of its latest addressed step."""
+    opened_at: datetime | None = None
 
     def case_step(self, trigger: str, role: str, on: date, agency: str = "") -> Step | None:
         """The step `role` of `agency` may take with `trigger` on day `on`, or None."""
@@ -257,7 +279,10 @@ class Expected:
         if step.answers and self.addressed.get(step.answers, ("", ""))[1] != agency:
             return None
         held = self.guards.get(trigger) if step.not_before else None
-        return None if held is not None and on < held else step
+        closes = self.guards.get(step.until) if step.until else None  # its window's end
+        if (held is not None and on < held) or (closes is not None and on >= closes):
+            return None
+        return step
 
     def may_send(self, role: str, on: date) -> bool:
         send = self.rules.send
@@ -337,12 +362,48 @@ class Expected:
                 self.deadlines[(d["name"], rid)] = self.rules.earliest(on, d)
 
     def accepts(self, step: Step, data: dict[str, Any], on: date) -> bool:
-        """The agencies the step's data names fit, a referral's has its agreement, and the
-        dates it records keep within its limits."""
+        """The agencies the step's data names fit, a referral's has its agreement, the values
+        only some cases may record fit this one, and the dates it records keep within its
+        limits."""
         if not fits(step.fields, data, self.region) or not step.within_limits(data, self.data, on):
+            return False
+        if not step.values_fit(data, self.data):
             return False
         rule = self.rules.agreement if step is self.rules.send else None
         return rule is None or agreed(data["agency"], data["service"], self.region)
+
+    def dates_fit(self, step: Step, data: dict[str, Any], occurred: datetime) -> bool:
+        """Each date the (valid) data gives is within the bounds its field declares, on the
+        workflow's local days, and a date of birth agrees with the child flag on the day the
+        case was opened (the case's data only: no shipped referral field names another)."""
+        zone = self.rules.time_zone
+        today = occurred.astimezone(zone).date()
+        opened = (self.opened_at or occurred).astimezone(zone).date()
+        for name, spec in step.fields.items():
+            if spec["type"] != "date" or not isinstance(data.get(name), str):
+                continue
+            value = date.fromisoformat(data[name])
+            for key in ("not_after", "not_before"):
+                for bound in _listed(spec.get(key)):
+                    if bound in ("today", "opened"):
+                        on: date | None = today if bound == "today" else opened
+                    else:
+                        given = self.data.get(bound) if bound == name else data.get(bound)
+                        given = self.data.get(bound) if given is None else given
+                        on = date.fromisoformat(given) if isinstance(given, str) else None
+                    late = on is not None and value > on and key == "not_after"
+                    if late or (on is not None and value < on and key == "not_before"):
+                        return False
+            child = data.get(spec.get("child_flag"), self.data.get(spec.get("child_flag")))
+            if isinstance(child, bool) and value <= opened:
+                years = (
+                    opened.year
+                    - value.year
+                    - ((opened.month, opened.day) < (value.month, value.day))
+                )
+                if (years < 18) != child:
+                    return False
+        return True
 
     def take(self, step: Step, data: dict[str, Any], occurred: datetime, agency: str) -> None:
         if step.names_agency:

@@ -1,17 +1,26 @@
-"""Due dates: calendar days, or working days that skip weekends and configured public holidays."""
+"""Due dates: calendar days, or working days that skip weekends and configured public holidays;
+and the workflow's local day of a moment (its time zone), on which dates entered are judged."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Which days are not working days: weekdays by number (Monday=0) and listed holidays."""
+    """Which days are not working days: weekdays by number (Monday=0) and listed holidays; and
+    the time zone whose day is the workflow's "today" (the loader reads it, so no file is read
+    here)."""
 
     weekend: frozenset[int] = frozenset({5, 6})
     holidays: frozenset[date] = field(default_factory=frozenset)
+    time_zone: tzinfo = UTC
+
+    def day(self, moment: datetime) -> date:
+        """The local day of `moment` (an aware time) in the workflow's time zone: a step taken
+        at 01:00 in Kyiv is taken on that Kyiv day, though it is still the day before in UTC."""
+        return moment.astimezone(self.time_zone).date()
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() not in self.weekend and day not in self.holidays

@@ -10,6 +10,7 @@ from datetime import date
 from referral_engine.domain.agency_errors import NotAddressedAgency
 from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Context
+from referral_engine.domain.conditions import value_problems
 from referral_engine.domain.errors import (
     ConditionNotMet,
     FieldProblem,
@@ -79,6 +80,12 @@ def check_not_before(case: CaseFacts, spec: TransitionSpec, on: date) -> None:
     guard = too_early(case, spec, on)
     if guard is not None:
         raise TooEarly(spec.trigger, guard.earliest_on, guard.after, guard.started_on)
+
+
+def check_values(spec: TransitionSpec, data: Mapping[str, object], case: CaseFacts) -> None:
+    """Each value the step records that is allowed only for some cases fits this one."""
+    if problems := value_problems(spec.value_conditions, data, case.data):
+        raise InvalidData(problems)
 
 
 def check_reason(reason: str) -> str:

@@ -164,7 +164,8 @@ class ConditionNotMet(DomainError):
     def __init__(self, trigger: str, unmet: Sequence[Mapping[str, object]]) -> None:
         self.trigger = trigger
         self.unmet = tuple(dict(condition) for condition in unmet)
-        """Each condition not holding: `field` and `equals`, `not_equals` or `age_below`, `on`."""
+        """Each condition not holding: `field` and `equals`, `one_of` (a list), `not_equals`
+        or `age_below` with `on`."""
         wanted = ", ".join(_wanted(condition) for condition in self.unmet)
         super().__init__(f"'{trigger}' is only for cases where {wanted}")
 
@@ -172,6 +173,8 @@ class ConditionNotMet(DomainError):
 def _wanted(c: Mapping[str, object]) -> str:  # `is_child = true`, `citizenship != "UA"`
     if "age_below" in c:
         return f"{c['field']} is of a person under {c['age_below']} on {c.get('on', 'the day')}"
+    if "one_of" in c:
+        return f"{c['field']} one of {json.dumps(c['one_of'])}"
     sign, value = ("!=", c["not_equals"]) if "not_equals" in c else ("=", c.get("equals"))
     return f"{c['field']} {sign} {json.dumps(value)}"
 

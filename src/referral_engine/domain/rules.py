@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Literal
 
 from referral_engine.domain import conditions
 from referral_engine.domain.access import NAMED, REFERRED
@@ -12,6 +13,7 @@ from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.conditions import ConditionSpec
 from referral_engine.domain.records import CaseFacts
+from referral_engine.domain.windows import too_late
 from referral_engine.domain.workflow import ReferralSpec, TransitionSpec, WorkflowDefinition
 
 
@@ -23,8 +25,9 @@ def allowed_steps(
     agency: str | None = None,
 ) -> list[TransitionSpec]:
     """Case-level steps (and sending a referral) that `role` may take in the case's state now
-    (on `today`, when given: steps whose earliest date lies later are left out); a step only
-    the agency addressed may take is offered to a user of `agency` alone."""
+    (on `today`, when given: steps whose earliest date lies later, or whose window has closed,
+    are left out); a step only the agency addressed may take is offered to a user of `agency`
+    alone."""
     steps = [
         spec
         for spec in workflow.guard.steps_from(case.state)
@@ -33,6 +36,7 @@ def allowed_steps(
         and flags_hold(spec, case)
         and not unmet_conditions(spec, case, today)
         and (today is None or too_early(case, spec, today) is None)
+        and (today is None or too_late(case, spec, today) is None)
     ]
     referrals = workflow.referrals
     if (
@@ -69,6 +73,23 @@ def allowed_referral_steps(
         and flags_hold(spec, case)
         and not unmet_conditions(spec, case, data={**case.data, **referral.data})
     ]
+
+
+StepKind = Literal["next", "change", "end"]
+"""How a page offers an allowed step: as a next step, as a change of what the case already
+holds (`repeats`, its flags set), or set apart as one that ends or undoes something (`ends`)."""
+NEXT: StepKind = "next"
+CHANGE: StepKind = "change"
+END: StepKind = "end"
+
+
+def step_kind(spec: TransitionSpec, case: CaseFacts) -> StepKind:
+    """The kind of an allowed step on this case now (STEP_KINDS)."""
+    if spec.ends:
+        return END
+    if spec.repeats and all(flag in case.flags for flag in spec.sets):
+        return CHANGE
+    return NEXT
 
 
 def addressed_agency(spec: TransitionSpec, case: CaseFacts) -> str:

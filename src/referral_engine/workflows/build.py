@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from referral_engine.domain.calendar import WorkCalendar
-from referral_engine.domain.conditions import ConditionSpec, LimitSpec
+from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import FieldMap, HtcdsMapping
+from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
@@ -28,6 +32,7 @@ from referral_engine.workflows.model import (
     BackdatingModel,
     ConditionModel,
     FieldModel,
+    HtcdsModel,
     LimitModel,
     MigrationModel,
     NotBeforeModel,
@@ -37,8 +42,9 @@ from referral_engine.workflows.model import (
 )
 
 
-def build(model: WorkflowModel) -> WorkflowDefinition:
-    """The domain definition of a file whose structure and meaning were checked."""
+def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowDefinition:
+    """The domain definition of a file whose structure and meaning were checked (with its
+    papers, their templates read: workflows/papers.py)."""
     states = {n: StateSpec(n, s.title, s.terminal) for n, s in model.states.items()}
     live = tuple(n for n, s in model.states.items() if not s.terminal)
     backdating = _backdating(model.backdating)
@@ -109,7 +115,11 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             )
             for d in model.deadlines
         ),
-        calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
+        calendar=WorkCalendar(
+            weekend=weekend,
+            holidays=frozenset(model.calendar.holidays),
+            time_zone=ZoneInfo(model.calendar.time_zone),
+        ),
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields={
             k: f if isinstance(f, str) else f.field for k, f in model.reporting.fields.items()
@@ -127,8 +137,20 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
+        htcds=_htcds(model.htcds),
         transfers=_transfers(model),
+        papers=papers,
     )
+
+
+def _htcds(h: HtcdsModel | None) -> HtcdsMapping | None:
+    if h is None:
+        return None
+    fields = {
+        k: FieldMap(f) if isinstance(f, str) else FieldMap(f.field, dict(f.values))
+        for k, f in h.fields.items()
+    }
+    return HtcdsMapping(fields, h.steps, h.states, h.dates, h.constants)
 
 
 def _persons(p: PersonsModel | None) -> PersonFields:
@@ -200,11 +222,23 @@ def _transition(
         names_agency=t.names_agency,
         named_agency_only=t.named_agency_only,
         limits=tuple(spec for limit in t.limits for spec in _limits(limit)),
+        until_allowed=t.until_allowed,
+        value_conditions=tuple(
+            ValueCondition(name, value, _conditions(conditions))
+            for name, f in t.fields.items()
+            for value, conditions in f.values_when.items()
+        ),
+        basis=t.basis,
+        repeats=t.repeats,
+        ends=t.ends,
     )
 
 
-def _conditions(when: list[ConditionModel]) -> tuple[ConditionSpec, ...]:
-    return tuple(ConditionSpec(c.field, c.equals, c.not_equals, c.age_below) for c in when)
+def _conditions(conditions: list[ConditionModel]) -> tuple[ConditionSpec, ...]:
+    return tuple(
+        ConditionSpec(c.field, c.equals, tuple(c.one_of), c.not_equals, c.age_below)
+        for c in conditions
+    )
 
 
 def _limits(limit: LimitModel) -> list[LimitSpec]:
@@ -232,6 +266,9 @@ def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
             kinds=tuple(f.kinds),
             provides=f.provides,
             serves_case_region=f.serves_case_region,
+            not_after=tuple(f.not_after),
+            not_before=tuple(f.not_before),
+            child_flag=f.child_flag,
         )
         for name, f in fields.items()
     )

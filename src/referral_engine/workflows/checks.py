@@ -12,6 +12,7 @@ from typing import Any
 from referral_engine.domain.workflow import PREVIOUS
 from referral_engine.workflows.access import access_problems, transfer_problems
 from referral_engine.workflows.agencies import agency_problems
+from referral_engine.workflows.dates import date_rule_problems
 from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
     allowed_states,
@@ -21,6 +22,7 @@ from referral_engine.workflows.graph import (
     sources_of,
     unknown,
 )
+from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
@@ -32,6 +34,7 @@ from referral_engine.workflows.rules import (
     repeated_trigger_problems,
     term_problems,
 )
+from referral_engine.workflows.step_kinds import step_kind_problems
 
 
 def semantic_problems(model: WorkflowModel) -> list[str]:
@@ -71,6 +74,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += repeated_trigger_problems(model)
     problems += reporting_problems(model, _all_events(model))
     problems += derived_problems(model)
+    problems += date_rule_problems(model)
     problems += _personal_data_problems(model)
     problems += _backdating_problems(model)
     problems += access_problems(model)
@@ -79,6 +83,8 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += label_problems(model)
     problems += region_problems(model)
     problems += persons_problems(model)
+    problems += step_kind_problems(model)
+    problems += htcds_problems(model, _all_events(model))
     return problems
 
 
@@ -195,18 +201,26 @@ def _deadline_problems(model: WorkflowModel) -> list[str]:
 
 
 def _not_before_problems(model: WorkflowModel) -> list[str]:
-    """Earliest dates count from known events, on case steps only; migrations name real states."""
+    """Earliest dates count from known events, on case steps only, and a window closes at one;
+    migrations name real states."""
     events = _all_events(model)
+    guarded = {t.trigger for t in model.transitions if t.not_before is not None}
     problems: list[str] = []
     for i, t in enumerate(model.transitions):
         if t.not_before is not None:
             path = f"transitions[{i}].not_before.after"
             problems += unknown(path, t.not_before.after, events, "event")
+        if t.until_allowed is not None and t.until_allowed not in guarded:
+            problems.append(
+                f"transitions[{i}].until_allowed: no case step '{t.until_allowed}' has an "
+                "earliest date (not_before) to close this step's window"
+            )
     if model.referrals is not None:
         for i, t in enumerate(model.referrals.transitions):
-            if t.not_before is not None:
-                path = f"referrals.transitions[{i}].not_before"
-                problems.append(f"{path}: only case steps may have an earliest date")
+            for key, what in (("not_before", "an earliest date"), ("until_allowed", "a window")):
+                if getattr(t, key) is not None:
+                    path = f"referrals.transitions[{i}].{key}"
+                    problems.append(f"{path}: only case steps may have {what}")
     m = model.migration
     if m is not None:
         if m.from_version >= model.version:

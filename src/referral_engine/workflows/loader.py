@@ -24,6 +24,7 @@ from referral_engine.workflows.labels import label_gaps
 from referral_engine.workflows.lint import lint
 from referral_engine.workflows.mermaid import mermaid, referral_mermaid
 from referral_engine.workflows.model import WorkflowModel
+from referral_engine.workflows.papers import papers_of
 from referral_engine.workflows.rules import repeated_triggers, service_targets
 
 
@@ -76,11 +77,12 @@ def resolved_document(directory: Path, workflow_id: str, version: int) -> dict[s
 
 
 def _load(documents: Documents, path: Path) -> WorkflowDefinition:
-    return parse(documents.resolved(path), str(path))
+    return parse(documents.resolved(path), str(path), path.parent)
 
 
-def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
-    """Validate a decoded workflow document and build its definition."""
+def parse(raw: Any, name: str = "<workflow>", base: Path | None = None) -> WorkflowDefinition:
+    """Validate a decoded workflow document and build its definition (its papers' templates
+    read from the folder `base`)."""
     if not isinstance(raw, dict):
         raise InvalidWorkflow(name, ["the file must hold a mapping at the top level"])
     if problems := text_problems(raw):
@@ -89,10 +91,11 @@ def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
         model = WorkflowModel.model_validate(raw)
     except ValidationError as exc:
         raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
-    problems = semantic_problems(model)
+    papers, paper_problems = papers_of(model, base)
+    problems = semantic_problems(model) + paper_problems
     if problems:
         raise InvalidWorkflow(name, problems)
-    return build(model)
+    return build(model, papers)
 
 
 def _pydantic_problem(error: Any) -> str:

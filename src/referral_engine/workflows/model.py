@@ -8,59 +8,34 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
     field_validator,
     model_validator,
 )
 
 from referral_engine.domain.fields import FIELD_TYPES
 from referral_engine.domain.regions import CODE as REGION_CODE
+from referral_engine.workflows.model_parts import AllowedInModel as AllowedInModel
+from referral_engine.workflows.model_parts import ConditionModel as ConditionModel
+from referral_engine.workflows.model_parts import DeadlineLabels as DeadlineLabels
+from referral_engine.workflows.model_parts import LanguageLabels as LanguageLabels
+from referral_engine.workflows.model_parts import LimitModel as LimitModel
+from referral_engine.workflows.model_parts import ReferralLabels as ReferralLabels
+from referral_engine.workflows.model_parts import StepLabels as StepLabels
+from referral_engine.workflows.model_parts import one_or_many
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LANGUAGE = r"^[a-z]{2,3}$"
 """A language code of the `labels:` block."""
 
 
-class _Model(BaseModel):
+class _Model(BaseModel):  # as model_parts's, whose models this file's nest
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StepLabels(_Model):
-    title: str = ""
-    fields: dict[str, str] = {}
-
-
-class DeadlineLabels(_Model):
-    title: str = ""
-    source: str = ""
-
-
-class ReferralLabels(_Model):
-    send: StepLabels = StepLabels()
-    states: dict[str, str] = {}
-    transitions: dict[str, StepLabels] = {}
-
-
-class LanguageLabels(_Model):
-    """One language's words for a workflow (every key optional)."""
-
-    title: str = ""
-    description: str = ""
-    source: str = ""
-    roles: dict[str, str] = {}
-    states: dict[str, str] = {}
-    opening: StepLabels = StepLabels()
-    transitions: dict[str, StepLabels] = {}
-    referrals: ReferralLabels = ReferralLabels()
-    deadlines: dict[str, DeadlineLabels] = {}
-    values: dict[str, str] = Field(default={}, description="enum value: its label")
 
 
 class FieldModel(_Model):
@@ -82,6 +57,38 @@ class FieldModel(_Model):
     source: str = Field(
         default="", description="where the field's rule (its values, its being required) comes from"
     )
+    values_when: dict[str, list[ConditionModel]] = Field(
+        default={}, description="enum value: the conditions on the case under which it is taken"
+    )
+
+    @field_validator("values_when", mode="before")
+    @classmethod
+    def _conditions(cls, value: object) -> object:
+        """Each value takes one condition or a list of them (all must hold)."""
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, dict) else v for k, v in value.items()}
+        return value
+
+    not_after: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not later than"
+    )
+    not_before: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not earlier than"
+    )
+    child_flag: str | None = Field(
+        default=None,
+        description="date of birth: the yes/no field saying the person is a child (under 18 on "
+        "the day the case was opened)",
+    )
+
+    @field_validator("not_after", "not_before", mode="before")
+    @classmethod
+    def _bounds(cls, value: object) -> object:
+        """A bound is one word or field, or a list of them (all must hold)."""
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not all(isinstance(v, str) and v for v in listed):
+            raise ValueError("give today, opened or a date field's name, or a list of them")
+        return listed
 
     @field_validator("type")
     @classmethod
@@ -129,62 +136,6 @@ class TransfersModel(_Model):
     refusal_reasons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(min_length=1)
 
 
-class ConditionModel(_Model):
-    """One condition on the case's data: `equals`, `not_equals` or `age_below` (exactly one)."""
-
-    field: str = Field(min_length=1)
-    equals: StrictBool | StrictInt | StrictStr | None = None
-    not_equals: StrictBool | StrictInt | StrictStr | None = None
-    age_below: int | None = Field(default=None, gt=0, le=150, description="a date of birth")
-    source: str = Field(default="", description="where the condition comes from (the law)")
-
-    @model_validator(mode="after")
-    def _one_test(self) -> ConditionModel:
-        given = [k for k in ("equals", "not_equals", "age_below") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of equals, not_equals, age_below")
-        return self
-
-
-def _one_or_many(value: object) -> object:
-    """`when:` takes one condition or a list of them (all must hold)."""
-    return [value] if isinstance(value, dict) else value
-
-
-class BoundModel(_Model):
-    """A reference date moved by a term: `after` a recorded date field, or `$step`."""
-
-    after: str = Field(min_length=1)
-    years: int = Field(default=0, ge=0, le=100)
-    months: int = Field(default=0, ge=0, le=1200)
-    days: int = Field(default=0, ge=0, le=36600)
-
-
-class LimitModel(_Model):
-    """Bounds on a date the step records: not later (`at_most`), not earlier (`at_least`)."""
-
-    field: str = Field(min_length=1)
-    at_most: BoundModel | None = None
-    at_least: BoundModel | None = None
-    source: str = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _a_bound(self) -> LimitModel:
-        if self.at_most is None and self.at_least is None:
-            raise ValueError("give at_most, at_least or both")
-        return self
-
-
-class AllowedInModel(_Model):
-    """A state from which referrals may be sent only while conditions hold."""
-
-    state: str
-    when: list[ConditionModel] = Field(min_length=1)
-    source: str = ""
-
-    _when = field_validator("when", mode="before")(_one_or_many)
-
-
 class MigrationModel(_Model):
     from_version: int = Field(ge=1)
     states: dict[str, str] = {}
@@ -210,9 +161,19 @@ class TransitionModel(_Model):
         default=None, description="a trigger naming an agency: only that agency takes this step"
     )
     limits: list[LimitModel] = []
+    until_allowed: str | None = Field(
+        default=None, description="a case trigger: this step is allowed until that one is"
+    )
+    basis: str = Field(default="", description="where the step's rule comes from (the law)")
+    repeats: bool = Field(
+        default=False, description="records again what its `sets` say is recorded: a change"
+    )
+    ends: bool = Field(
+        default=False, description="ends or undoes something: set apart, confirmed first"
+    )
     fields: dict[str, FieldModel] = {}
 
-    _when = field_validator("when", mode="before")(_one_or_many)
+    _when = field_validator("when", mode="before")(one_or_many)
 
 
 class SendModel(_Model):
@@ -262,7 +223,7 @@ class DeadlineModel(_Model):
     when: list[ConditionModel] = []
     within: str | None = Field(default=None, description="the deadline this one runs inside")
 
-    _when = field_validator("when", mode="before")(_one_or_many)
+    _when = field_validator("when", mode="before")(one_or_many)
 
     @model_validator(mode="after")
     def _one_term(self) -> DeadlineModel:
@@ -276,6 +237,20 @@ class DeadlineModel(_Model):
 class CalendarModel(_Model):
     weekend: list[Literal[WEEKDAYS]] = ["saturday", "sunday"]  # type: ignore[valid-type]
     holidays: list[date] = []
+    time_zone: str = Field(
+        default="UTC", description="the IANA time zone whose day is the workflow's today"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}'; give an IANA name such as Europe/Kyiv"
+            ) from None
+        return value
 
 
 class PersonalDataModel(_Model):
@@ -294,6 +269,31 @@ class ReportingModel(_Model):
     fields: dict[str, str | ReportFieldModel] = Field(
         default={}, description="report field: the workflow field, or {field, values}"
     )
+
+
+class HtcdsFieldModel(_Model):
+    """An HTCDS field read from a workflow field, its values mapped to the standard's."""
+
+    field: str
+    values: dict[str, str] = {}
+
+
+class HtcdsModel(_Model):
+    """How a case maps to the HTCDS (docs/workflows.md, "HTCDS export")."""
+
+    fields: dict[str, str | HtcdsFieldModel] = Field(
+        default={}, description="HTCDS field: the workflow field, or {field, values}"
+    )
+    steps: dict[str, dict[str, str]] = Field(
+        default={}, description="HTCDS field: {milestone, event or $opened: value}, the latest"
+    )
+    states: dict[str, dict[str, str]] = Field(
+        default={}, description="HTCDS field: {state or $other: value}"
+    )
+    dates: dict[str, str] = Field(
+        default={}, description="HTCDS date field: the milestone, event or $opened dating it"
+    )
+    constants: dict[str, str] = {}
 
 
 class DerivedModel(_Model):
@@ -319,6 +319,19 @@ class RegionModel(_Model):
 
     code: str = Field(pattern=REGION_CODE.pattern)
     names: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+
+
+class PaperModel(_Model):
+    """A printable paper (docs/workflows.md, "Papers"): its title and template in each of its
+    languages (a template path relative to the workflow file's folder), the fields it prints,
+    and the events after (and until) which it may be printed."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)
+    title: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+    template: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+    fields: list[str] = []
+    after: list[str] = []
+    until: list[str] = []
 
 
 class WorkflowModel(_Model):
@@ -348,6 +361,8 @@ class WorkflowModel(_Model):
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
     regions: list[RegionModel] = []
     persons: PersonsModel | None = None
+    papers: list[PaperModel] = []
+    htcds: HtcdsModel | None = None
 
     @field_validator("access", mode="before")
     @classmethod

@@ -53,7 +53,18 @@ def condition_problems(model: WorkflowModel) -> list[str]:
         )
         for i, d in enumerate(model.deadlines)
     ]
-    problems: list[str] = []
+    steps = [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
+    if model.referrals is not None:
+        steps += [
+            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
+        ]
+    owned += [
+        (f"{prefix}.fields.{name}.values_when.{value}", conditions, case_fields)
+        for prefix, t in steps
+        for name, f in t.fields.items()
+        for value, conditions in f.values_when.items()
+    ]
+    problems = _values_when_problems(model, steps)
     for prefix, conditions, declared in owned:
         for j, condition in enumerate(conditions):
             fields = declared.get(condition.field)
@@ -63,6 +74,35 @@ def condition_problems(model: WorkflowModel) -> list[str]:
                 found = next(filter(None, (_comparable(f, condition) for f in fields)), "")
             if found:
                 problems.append(f"{prefix}[{j}].{found}")
+    return problems
+
+
+def _values_when_problems(
+    model: WorkflowModel, steps: list[tuple[str, TransitionModel]]
+) -> list[str]:
+    """Conditions on values are taken by an enum field's own values, of a step after the
+    opening."""
+    problems: list[str] = []
+    for prefix, t in steps:
+        for name, f in t.fields.items():
+            path = f"{prefix}.fields.{name}.values_when"
+            if f.values_when and f.type != "enum":
+                problems.append(f"{path}: only an enum field's values take conditions")
+            problems += [
+                f"{path}.{value}: not one of the field's values"
+                for value in f.values_when
+                if value not in f.values
+            ]
+    fixed = [("opening", model.opening.fields)]
+    if model.referrals is not None:
+        fixed.append(("referrals.send", model.referrals.send.fields))
+    problems += [
+        f"{prefix}.fields.{name}.values_when: only the values of a step after the opening take "
+        "conditions on the case"
+        for prefix, fields in fixed
+        for name, f in fields.items()
+        if f.values_when
+    ]
     return problems
 
 
@@ -223,15 +263,17 @@ def _comparable(field: Any, condition: ConditionModel) -> str | None:
         if field.type != "date":
             return "age_below: an age is taken of a date field (a date of birth)"
         return None  # personal, yet needed: after an erasure the age is unknown, never met
-    key = "equals" if condition.equals is not None else "not_equals"
-    value = getattr(condition, key)
     if field.pii:
         return "field: personal data may not decide a step (erasing it would change the rule)"
     if field.type == "enum_list":
         return "field: an enum_list field holds a list; a condition compares one value"
+    key = "equals" if condition.equals is not None else "not_equals"
+    values = condition.one_of or [getattr(condition, key)]
+    key = "one_of" if condition.one_of else key
     wanted = {"bool": bool, "int": int}.get(field.type, str)
-    if type(value) is not wanted:
-        return f"{key}: {json.dumps(value)} is not a {field.type} value"
-    if field.type == "enum" and value not in field.values:
-        return f"{key}: not one of the field's values: " + ", ".join(field.values)
+    for value in values:
+        if type(value) is not wanted:
+            return f"{key}: {json.dumps(value)} is not a {field.type} value"
+        if field.type == "enum" and value not in field.values:
+            return f"{key}: not one of the field's values: " + ", ".join(field.values)
     return None

@@ -136,12 +136,19 @@ def _print_tables(w: WorkflowDefinition) -> None:
 
 
 def _only_if(t: TransitionSpec) -> str:
-    """A step's conditions in words: flags it needs, recorded data, its earliest date."""
+    """A step's conditions in words: flags it needs, recorded data, its earliest date, its
+    window, and the values only some cases may record."""
     parts = [f"{flag} set" for flag in t.requires] + [str(c) for c in t.when]
     if t.not_before is not None:
         unit = "working days" if t.not_before.working_days else "days"
         after = " or ".join(t.not_before.after)
         parts.append(f"{t.not_before.days} {unit} after {after}")
+    if t.until_allowed is not None:
+        parts.append(f"until {t.until_allowed} is allowed")
+    parts += [
+        f"{v.field} = {v.value} only if {' & '.join(str(c) for c in v.conditions)}"
+        for v in t.value_conditions
+    ]
     return "; ".join(parts)
 
 
@@ -222,9 +229,11 @@ def migrate(
         out.print(f"{verb} {case_id}", highlight=False)
     for case_id, reason in report.refused:
         err.print(f"[red]refused[/red] {case_id}: {reason}", highlight=False)
+    for case_id, state in report.final:
+        out.print(f"stays {case_id}: in the final state '{state}'", highlight=False)
     out.print(
         f"{workflow_id} v{from_version} -> v{to_version}: {len(report.moved)} {verb}, "
-        f"{len(report.refused)} refused",
+        f"{len(report.refused)} refused, {len(report.final)} stay in a final state",
         highlight=False,
     )
     if report.refused:
