@@ -93,7 +93,9 @@ def test_the_dry_run_names_a_case_whose_state_a_version_6_would_not_have(engine:
     """What cannot move is listed with its reason: here a version 6 renaming `under_appeal`
     without mapping it (the shipped one keeps every name)."""
     document = resolved_document(WORKFLOWS, UKRAINE, 6)
-    renamed = parse(json.loads(json.dumps(document).replace('"under_appeal"', '"appealed"')))
+    renamed = parse(
+        json.loads(json.dumps(document).replace('"under_appeal"', '"appealed"')), base=WORKFLOWS
+    )
     engine_5_6 = Engine(
         engine.store,
         WorkflowRegistry([engine.workflows.get(UKRAINE, 5), renamed]),

@@ -164,19 +164,16 @@ class ConditionNotMet(DomainError):
     def __init__(self, trigger: str, unmet: Sequence[Mapping[str, object]]) -> None:
         self.trigger = trigger
         self.unmet = tuple(dict(condition) for condition in unmet)
-        """Each condition not holding: `field` and `equals`, `one_of` (a list), `not_equals`
-        or `age_below` with `on`."""
-        wanted = ", ".join(_wanted(condition) for condition in self.unmet)
-        super().__init__(f"'{trigger}' is only for cases where {wanted}")
+        """Each condition not holding: `field`; `equals`, `one_of`, `not_equals` or `age_below`."""
+        super().__init__(f"'{trigger}' is only for cases where {', '.join(map(_said, self.unmet))}")
 
 
-def _wanted(c: Mapping[str, object]) -> str:  # `is_child = true`, `citizenship != "UA"`
+def _said(c: Mapping[str, object]) -> str:  # `is_child = true`, `citizenship != "UA"`
     if "age_below" in c:
         return f"{c['field']} is of a person under {c['age_below']} on {c.get('on', 'the day')}"
-    if "one_of" in c:
-        return f"{c['field']} one of {json.dumps(c['one_of'])}"
-    sign, value = ("!=", c["not_equals"]) if "not_equals" in c else ("=", c.get("equals"))
-    return f"{c['field']} {sign} {json.dumps(value)}"
+    key = next((k for k in ("one_of", "not_equals") if k in c), "equals")
+    sign = "one of" if key == "one_of" else "!=" if key == "not_equals" else "="
+    return f"{c['field']} {sign} {json.dumps(c.get(key))}"
 
 
 class VersionConflict(DomainError):
