@@ -29,9 +29,11 @@ from tests.factories import FixedClock
 SHOWN_ATTRIBUTES = re.compile(r'\b(?:alt|title|aria-label|placeholder)="([^"]*)"')
 BUTTON_VALUES = re.compile(r'<input[^>]*type="(?:submit|button)"[^>]*value="([^"]*)"')
 LATIN = re.compile(r"(?<![\w/#.-])[A-Za-z][A-Za-z_]+(?![\w/-])")
-WRITTEN_IN_LATIN = frozenset({"English", "PDF", "JPEG", "PNG", "CSV", "XLSX", "UTC", "ISO"})
+WRITTEN_IN_LATIN = frozenset(
+    {"English", "PDF", "JPEG", "PNG", "CSV", "XLSX", "UTC", "ISO", "HTCDS"}
+)
 """What Ukrainian pages write in Latin letters: the other language's name, file types, the time
-scale and the standards' name."""
+scale and the standards' names."""
 HEX = re.compile(r"^[0-9a-f]{2,}$")
 
 

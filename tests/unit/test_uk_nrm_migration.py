@@ -9,7 +9,7 @@ from uuid import UUID
 
 from referral_engine.application.engine import Engine
 from referral_engine.domain.commands import Actor
-from tests.factories import FixedClock, data_for, engine_on_version, path_to
+from tests.factories import FixedClock, data_for, dated, engine_on_version, path_to
 
 ADMIN = Actor("ops", "admin", "operations")
 FR = Actor("amy.police", "first_responder", "police-met")
@@ -31,7 +31,8 @@ def v3_case(v3: Engine, clock: FixedClock, state: str) -> UUID:
         spec = workflow.guard.step(case.state, trigger)
         assert spec is not None
         actor = BY_ROLE[sorted(spec.roles)[0]]
-        v3.take_step(case_id, trigger, data_for(spec), actor=actor, expected_version=case.version)
+        data = data_for(spec, facts=dated(v3, case_id))
+        v3.take_step(case_id, trigger, data, actor=actor, expected_version=case.version)
     return case_id
 
 

@@ -36,7 +36,7 @@ HTTP = (
     *("agency.register", "agency.change", "agency.agreement.record", "agency.agreement.end"),
     *("webhook.subscribe", "webhook.end", "webhook.rotate-secret", "webhook.redeliver"),
     *("register.import", "notification.list", "notification.read"),
-    *("report.read_exact", "report.publish", "sign_in", EXPORT),
+    *("report.read_exact", "report.publish", "sign_in", EXPORT, "export.htcds"),
 )
 """The actions of the API and the pages: each is worded by `audit.do.<action>`."""
 CLI = {
