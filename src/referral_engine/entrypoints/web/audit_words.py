@@ -47,6 +47,8 @@ CLI = {
     "cli.serve": "serve",
     "cli.report": "report.export",
     "cli.export.dashboard": "report.export",
+    "cli.export.htcds": "export.htcds",
+    "cli.export.recalls": "export.recalls",
     "cli.erasures.list": "erasure.list",
     "cli.erasures.approve": "erasure.approve",
     "cli.erasures.refuse": "erasure.refuse",
