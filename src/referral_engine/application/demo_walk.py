@@ -17,6 +17,7 @@ from referral_engine.domain.agencies import AgencyView
 from referral_engine.domain.case import Case
 from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor, Context
+from referral_engine.domain.conditions import limit_problems
 from referral_engine.domain.errors import TooEarly
 from referral_engine.domain.fields import FieldSpec, JSONValue
 from referral_engine.domain.regions import check_region
@@ -132,7 +133,10 @@ class Walker:
             steps.send_referral(case, wf, data, self._context(who), version, facts)
         else:
             self._name_agencies(step, data)
-            facts = facts_for(self.registry, self._spec(step), data, case.region)
+            spec = self._spec(step)
+            for problem in limit_problems(spec.limits, data, case.data, self.clock.date()):
+                data[problem.path.removeprefix("data.")] = str(problem.params["limit"])  # within
+            facts = facts_for(self.registry, spec, data, case.region)
             try:
                 steps.take_step(case, wf, step.trigger, data, self._context(who), version, facts)
             except TooEarly as early:  # offered today, yet too early on the walk's own day
