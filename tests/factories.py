@@ -23,6 +23,7 @@ from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import RegistryOpener
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.conditions import ConditionSpec, limit_problems
 from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
@@ -123,9 +124,12 @@ def real_today() -> DateFacts:
 
 
 def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
-    """Screen a synthetic person (an adult unless told otherwise) and open their case."""
+    """Screen a synthetic person (an adult citizen of Ukraine unless told otherwise: a
+    foreigner's case offers the steps version 6 gives foreigners) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
     overrides.setdefault("is_child", False)
+    if any(f.name == "citizenship" for f in workflow.opening.fields):
+        overrides.setdefault("citizenship", "UA")
     day = workflow.calendar.day(engine.clock())
     data = data_for(workflow.opening, facts=DateFacts(day, day), **overrides)
     return engine.open_case(UKRAINE, region, data, actor=SCREENER)
@@ -153,7 +157,20 @@ def step(
     if data is None:
         facts = dated(engine, case_id, kwargs.get("occurred_at"))
         data = data_for(spec, 1, facts=facts, **police_unit_of(spec, case.region))
+        on = (kwargs.get("occurred_at") or engine.clock()).date()
+        data = within_limits(spec, data, case.data, on)
     return engine.take_step(case_id, trigger, data, actor=actor, **kwargs)
+
+
+def within_limits(
+    spec: TransitionSpec, data: Mapping[str, Any], earlier: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    """`data` with each date the step bounds (`limits`) moved to its bound where it lies beyond
+    (a status granted in 2023 is valid until 2025 at most, not the synthetic 2026)."""
+    fitted = dict(data)
+    for problem in limit_problems(spec.limits, fitted, earlier, on):
+        fitted[problem.path.removeprefix("data.")] = problem.params["limit"]
+    return fitted
 
 
 def police_unit_of(spec: TransitionSpec, region: str) -> dict[str, object]:
@@ -183,8 +200,41 @@ def path_to(workflow: WorkflowDefinition, state: str) -> list[str]:
 
 
 def meeting(spec: TransitionSpec) -> dict[str, object]:
-    """Opening data under which the step's conditions hold (e.g. `is_child=True`)."""
-    return {c.field: c.equals for c in spec.when}
+    """Opening data under which the step's conditions hold (e.g. `is_child=True`, a foreign
+    citizenship, a date of birth giving an age under 14 on the first day of the tests)."""
+    return {k: v for c in spec.when for k, v in _holding(c, holds=True).items()}
+
+
+def referable(workflow: WorkflowDefinition, state: str) -> dict[str, object]:
+    """Opening data under which a referral may be sent from `state` (a child's from the
+    screening: `referrals.allowed_in` with `when`)."""
+    assert workflow.referrals is not None
+    conditions = workflow.referrals.allowed_when.get(state, ())
+    return {k: v for c in conditions for k, v in _holding(c, holds=True).items()}
+
+
+def failing(spec: TransitionSpec) -> dict[str, object]:
+    """Opening data under which none of the step's conditions holds."""
+    return {k: v for c in spec.when for k, v in _holding(c, holds=False).items()}
+
+
+def born_aged(years: int, on: date | None = None) -> str:
+    """The date of birth of a person `years` old on `on` (default START), a day past their
+    birthday."""
+    on = on or START.date()
+    return (on.replace(year=on.year - years) - timedelta(days=1)).isoformat()
+
+
+def _holding(condition: ConditionSpec, *, holds: bool) -> dict[str, object]:
+    """Opening data under which `condition` holds (or does not): a yes/no, a citizenship other
+    than the one excluded (or it), an age just under the limit (or at it)."""
+    if condition.age_below is not None:
+        years = condition.age_below - 1 if holds else condition.age_below
+        return {condition.field: born_aged(years), "is_child": years < 18}
+    if condition.not_equals is not None:
+        other = "MD" if condition.not_equals == "UA" else "UA"
+        return {condition.field: other if holds else condition.not_equals}
+    return {condition.field: condition.equals if holds else not condition.equals}
 
 
 def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
@@ -286,6 +336,16 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
     for shipped in WORKFLOWS.glob("*.yaml"):
         document = yaml.safe_load(shipped.read_text(encoding="utf-8"))
         # a version written as changes (`extends:`) inherits the renamed block from its parent
+        if document["id"] == UKRAINE:  # conditions on the send fields name them too
+            renamed = {"agency": agency, "service": service}
+            ruled = [
+                *document.get("referrals", {}).get("transitions", []),
+                *document.get("deadlines", []),
+            ]
+            for item in ruled:
+                when = item.get("when") or []
+                for condition in [when] if isinstance(when, dict) else when:
+                    condition["field"] = renamed.get(condition["field"], condition["field"])
         if document["id"] == UKRAINE and "send" in document.get("referrals", {}):
             renamed = {"agency": agency, "service": service}
             referrals = document["referrals"]

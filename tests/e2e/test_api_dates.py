@@ -99,6 +99,10 @@ def test_a_certificate_ending_before_the_decision_or_an_extension_before_its_end
     version = take_step(client, callers["decider"], case_id, "grant_status", version, grant).json()[
         "version"
     ]
+    # from version 6 the LSA's reasoned submission comes first (Law No. 3739-VI, art. 15(5))
+    asked = step_data("request_extension")
+    response = take_step(client, callers["lsa"], case_id, "request_extension", version, asked)
+    version = response.json()["version"]
     extend = step_data("extend_status", valid_until=day(699))
     response = take_step(client, callers["decider"], case_id, "extend_status", version, extend)
     params = refused_with(response, "data.valid_until", "date_before_field")

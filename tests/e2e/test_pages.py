@@ -158,7 +158,7 @@ def test_a_stale_form_shows_who_changed_the_case(client: TestClient, callers: Ca
     )
     assert response.status_code == 409
     assert "Someone else changed this case" in response.text
-    assert "Record why the interview is waived" in response.text  # in words, with who took it
+    assert "Record that the interview is waived for the person" in response.text  # in words
     who = "lsa (Official of the responsible unit of the local state administration"
     assert who in response.text
     assert f'href="/cases/{case_id}"' in response.text

@@ -106,6 +106,8 @@ def renaming_version(folder: Path) -> Path:
     verification request puts a case in, and a referral's state while it awaits its answer."""
     folder.mkdir()
     for shipped in WORKFLOWS.glob("*.yaml"):
+        if shipped.name == "ukraine-nrm-v6.yaml":  # written as changes on the shipped 5
+            continue
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     text = json.dumps(resolved_document(WORKFLOWS, UKRAINE, 4))
     document = json.loads(text.replace('"awaiting_verification"', '"verification_pending"'))

@@ -110,7 +110,9 @@ def test_roles_read_as_their_labels() -> None:
 
     assert words.role("supervisor") == "Supervisor"
     assert words.role("admin") == "Administrator"
-    assert words.role("decision_maker") == "Official who decides on the status"
+    # the newest version's title (ukraine-nrm 6: the working group that decides)
+    decides = "Working group of the National Social Service of Ukraine that decides on the status"
+    assert words.role("decision_maker") == decides
     assert words.role("wizard") == "Another role"
     assert wording("uk").role("supervisor") == "Керівник"
 

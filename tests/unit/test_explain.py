@@ -158,8 +158,10 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RegionNotAllowed("UA-46", "see the deadlines of"),
     errors.NotReceivingAgency("accept", "clinic-kyiv", "shelter-kyiv"),
     errors.PreconditionMissing("register_application", ["consent"]),
-    errors.ConditionNotMet("refer_child", [("is_child", True)]),
-    errors.ConditionNotMet("notify", [("first_responder_type", ["police", "local_authority"])]),
+    errors.ConditionNotMet("refer_child", [{"field": "is_child", "equals": True}]),
+    errors.ConditionNotMet(
+        "notify", [{"field": "first_responder_type", "one_of": ["police", "local_authority"]}]
+    ),
     errors.VersionConflict(2, 3),
     errors.IdempotencyKeyReused("k1"),
     errors.InvalidWorkflow("my-nrm.yaml", ["states: missing"]),
@@ -246,7 +248,9 @@ def test_the_region_refused_and_a_retry_after_erasure_have_their_own_words() -> 
 
 
 def test_a_condition_not_met_names_the_field_and_value_in_the_workflows_words() -> None:
-    error = errors.ConditionNotMet("waive_interview_for_child", [("is_child", True)])
+    error = errors.ConditionNotMet(
+        "waive_interview_for_child", [{"field": "is_child", "equals": True}]
+    )
     worded = explain.error(error, UK, WorkflowText(ukraine(), "uk"))
     assert worded.startswith("Крок «") and worded.endswith("= Так")
     assert "is_child" not in worded

@@ -78,7 +78,7 @@ class CaseMachine(RuleBasedStateMachine):
             opened_at=now,
         )
         self.expected.start_guards(opening["event"], now.date())
-        self.expected.move_deadlines(opening["event"], None, now.date())
+        self.expected.move_deadlines(opening["event"], None, now.date(), body)
         self._remember()
 
     # -- commands -------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class CaseMachine(RuleBasedStateMachine):
             data,
             send,
             role,
-            self.expected.may_send(role),
+            self.expected.may_send(role, self.clock.now.date()),
             lambda body, actor, **kw: self.engine.send_referral(
                 self.case_id, body, actor=actor, **kw
             ),
@@ -235,7 +235,7 @@ class CaseMachine(RuleBasedStateMachine):
         elif mistake is not None:
             spoil(body, fields, mistake)
         ok = legal and valid(fields, body) and version == expected.version
-        ok = ok and (step is None or expected.accepts(step, body))
+        ok = ok and (step is None or expected.accepts(step, body, occurred.date()))
         ok = ok and (step is None or expected.dates_fit(step, body, occurred))
         ok = ok and occurred >= expected.last_occurred
         actor = Actor(f"user-{role}", role, agency)

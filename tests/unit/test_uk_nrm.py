@@ -160,7 +160,7 @@ def test_an_adult_cannot_be_entered_on_the_child_path_without_consent(engine: En
     for trigger in sorted(CHILD_PATH):
         with pytest.raises(ConditionNotMet) as refused:
             take(engine, case_id, trigger)
-        assert refused.value.unmet == (("is_child", True),)
+        assert refused.value.unmet == ({"field": "is_child", "equals": True},)
         assert "is_child = true" in str(refused.value)
     assert engine.case(case_id).version == 1  # nothing written
 
@@ -171,7 +171,7 @@ def test_a_child_is_not_offered_the_adult_path(engine: Engine) -> None:
     for trigger in sorted(ADULT_PATH):
         with pytest.raises(ConditionNotMet) as refused:
             take(engine, case_id, trigger)
-        assert refused.value.unmet == (("is_child", False),)
+        assert refused.value.unmet == ({"field": "is_child", "equals": False},)
 
 
 def test_an_adult_without_consent_is_not_referred_only_notified(engine: Engine) -> None:

@@ -224,7 +224,7 @@ def test_others_owe_no_duty_to_notify_and_are_refused(engine: Engine, body: str)
     assert "notify_without_consent" not in offered(engine, case_id)
     with pytest.raises(ConditionNotMet) as refused:
         take(engine, case_id, "notify_without_consent")
-    assert refused.value.unmet == (("first_responder_type", S52_5),)
+    assert refused.value.unmet == ({"field": "first_responder_type", "one_of": S52_5},)
     assert "first_responder_type one of" in str(refused.value)
 
 

@@ -99,7 +99,7 @@ def test_an_independent_child_trafficking_advocate_is_recorded_for_a_child_only(
     assert take(engine, child, "appoint_icta").event == "IctaAppointed"
     with pytest.raises(ConditionNotMet) as refused:
         take(engine, adult, "appoint_icta", actor=FR)
-    assert refused.value.unmet == (("is_child", True),)
+    assert refused.value.unmet == ({"field": "is_child", "equals": True},)
 
 
 def test_while_the_age_is_disputed_the_person_is_a_child_until_assessed(engine: Engine) -> None:

@@ -85,7 +85,7 @@ def test_the_ukraine_registry_holds_its_27_first_level_subdivisions_named_in_bot
 
 def test_later_versions_inherit_the_registry_of_version_1() -> None:
     assert (
-        ukraine().version == 5
+        ukraine().version == 6
         and ukraine().regions == load_file(WORKFLOWS / "ukraine-nrm.yaml").regions
     )
 

@@ -281,7 +281,7 @@ def condition_with_a_value_the_field_does_not_take(doc: Doc) -> str:
 def condition_without_a_value(doc: Doc) -> str:
     i, t = transition(doc, "register_application")
     t["when"] = {"field": "is_child"}
-    return f"transitions[{i}].when[0]: give either equals or a non-empty one_of"
+    return f"transitions[{i}].when[0]: give exactly one of equals, one_of, not_equals, age_below"
 
 
 BREAKAGES: list[Callable[[Doc], str]] = [

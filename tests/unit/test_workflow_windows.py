@@ -76,7 +76,7 @@ def one_of_with_a_value_of_another_type(doc: Doc) -> str:
 def equals_and_one_of_together(doc: Doc) -> str:
     i, t = transition(doc, "register_application")
     t["when"] = {"field": "is_child", "equals": True, "one_of": [True]}
-    return f"transitions[{i}].when[0]: give either equals or a non-empty one_of"
+    return f"transitions[{i}].when[0]: give exactly one of equals, one_of, not_equals, age_below"
 
 
 BREAKAGES: list[Callable[[Doc], str]] = [

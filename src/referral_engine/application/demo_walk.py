@@ -17,6 +17,7 @@ from referral_engine.domain.agencies import AgencyView
 from referral_engine.domain.case import Case
 from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor, Context
+from referral_engine.domain.conditions import limit_problems
 from referral_engine.domain.errors import TooEarly
 from referral_engine.domain.fields import FieldSpec, JSONValue
 from referral_engine.domain.regions import check_region
@@ -132,7 +133,10 @@ class Walker:
             steps.send_referral(case, wf, data, self._context(who), version, facts)
         else:
             self._name_agencies(step, data)
-            facts = facts_for(self.registry, self._spec(step), data, case.region)
+            spec = self._spec(step)
+            for problem in limit_problems(spec.limits, data, case.data, self.clock.date()):
+                data[problem.path.removeprefix("data.")] = str(problem.params["limit"])  # within
+            facts = facts_for(self.registry, spec, data, case.region)
             try:
                 steps.take_step(case, wf, step.trigger, data, self._context(who), version, facts)
             except TooEarly as early:  # offered today, yet too early on the walk's own day
@@ -261,7 +265,11 @@ class Walker:
             return "held"
         if step.trigger == self._send_trigger():
             return "send" if referrals < 2 and self.rng.random() < 0.5 else "other"
-        if spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited and not spec.clears:
+        # a move that clears a flag other steps need (consent) is no progress; one clearing a
+        # flag nothing needs (the protection from expulsion a decision ends) is
+        needed = {flag for t in self.workflow.all_transitions() for flag in t.requires}
+        onward = spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited
+        if onward and not set(spec.clears) & needed:
             return "move"
         return "other"
 

@@ -46,3 +46,12 @@ class WorkCalendar:
             if self.is_working_day(current):
                 left -= 1
         return current
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day of the month `months` calendar months after `start`, or that month's last
+    day when it has no such day (one month after 31 January is 28 or 29 February)."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    following = date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(start.day, (following - timedelta(days=1)).day))

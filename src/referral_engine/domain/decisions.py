@@ -51,9 +51,16 @@ def retried(
 
 
 def check_actor(
-    spec: TransitionSpec, case: CaseFacts, ctx: Context, receiving_agency: str | None = None
+    spec: TransitionSpec,
+    case: CaseFacts,
+    ctx: Context,
+    receiving_agency: str | None = None,
+    *,
+    on: date | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> None:
-    """The actor's role, agency, the case's data and flags allow the step."""
+    """The actor's role, agency, the case's data and flags allow the step (its conditions on
+    `data`, default the case's, with ages judged on `on`, the day the step happens)."""
     if ctx.imported is None and ctx.actor.role not in spec.roles:
         raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
     if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
@@ -61,8 +68,8 @@ def check_actor(
     addressed = addressed_agency(spec, case)
     if spec.named_agency_only and ctx.imported is None and addressed != ctx.actor.agency:
         raise NotAddressedAgency(spec.trigger, ctx.actor.agency, addressed, spec.named_agency_only)
-    if unmet := unmet_conditions(spec, case):
-        raise ConditionNotMet(spec.trigger, [(c.field, c.wanted) for c in unmet])
+    if unmet := unmet_conditions(spec, case, on, data):
+        raise ConditionNotMet(spec.trigger, [c.facts(on) for c in unmet])
     missing = [flag for flag in spec.requires if flag not in case.flags]
     if missing:
         raise PreconditionMissing(spec.trigger, missing)

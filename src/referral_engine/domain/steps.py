@@ -21,9 +21,12 @@ from referral_engine.domain import (
 from referral_engine.domain.agency_rules import RegistryFacts
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
+from referral_engine.domain.conditions import limit_problems
 from referral_engine.domain.derivation import derive
 from referral_engine.domain.errors import (
+    ConditionNotMet,
     IllegalTransition,
+    InvalidData,
     MigrationRefused,
     PersonalDataErased,
     RoleNotAllowed,
@@ -32,7 +35,7 @@ from referral_engine.domain.errors import (
 from referral_engine.domain.fields import FieldSpec, Judge, check_data
 from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.regions import check_region
-from referral_engine.domain.rules import allowed_steps
+from referral_engine.domain.rules import allowed_steps, unmet_sending
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 
@@ -63,7 +66,9 @@ def open_case(
         state=opening.state,
         data=clean,
         flags_set=list(opening.sets),
-        deadlines_started=clocks.opening_clocks(workflow, occurred.date(), agency, guards_on),
+        deadlines_started=clocks.opening_clocks(
+            workflow, occurred.date(), agency, guards_on, clean
+        ),
         **recorded(ctx, occurred, open_fingerprint(workflow.id, region, data, ctx)),
     )
 
@@ -101,13 +106,16 @@ def take_step(
             if s is not send
         ]
         raise IllegalTransition(trigger, case.state, legal)
-    decisions.check_actor(spec, case, ctx)
     occurred = _occurred(case, ctx)
-    decisions.check_not_before(case, spec, occurred.date())
+    on = occurred.date()
+    decisions.check_actor(spec, case, ctx, on=on)  # an age is judged on the step's own day
+    decisions.check_not_before(case, spec, on)
     if spec.until_allowed is not None:  # judged like the earliest dates the step would start
         confirmed = backdating.check(ctx, occurred, spec.backdating)
         windows.check_until(case, spec, backdating.guards_from(ctx, occurred, confirmed))
     clean = check_data(spec.fields, data, judge=_dates(workflow, spec.fields, occurred, case))
+    if problems := limit_problems(spec.limits, clean, case.data, on):
+        raise InvalidData(problems)
     decisions.check_values(spec, clean, case)
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
@@ -136,11 +144,13 @@ def send_referral(
     block = referrals.sending(workflow, case, ctx.actor.role)
     decisions.check_actor(block.send, case, ctx)
     occurred = _occurred(case, ctx)
+    on = occurred.date()
+    if unmet := unmet_sending(block, case, on):  # `allowed_in` with `when`
+        raise ConditionNotMet(block.send.trigger, [c.facts(on) for c in unmet])
     judge = _dates(workflow, block.send.fields, occurred, case)
     clean = check_data(block.send.fields, data, judge=judge)
     if registry is not None:
         agency_rules.check_named(block.send, clean, registry, case.region)
-        on = occurred.date()
         agency_rules.check_agreement(block, clean, on, registry, (case.region, ctx.actor.agency))
     moves = (f"r{len(case.referrals) + 1}", None, block.initial)
     sent = referrals.named(block, clean)
@@ -164,7 +174,8 @@ def take_referral_step(
         return seen
     _check_version(case, expected_version)
     referral, spec = referrals.step_on(workflow, case, referral_id, trigger, ctx.actor)
-    decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency)
+    both = {**case.data, **referral.data}  # its conditions read the referral's data too
+    decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency, data=both)
     judge = _dates(workflow, spec.fields, _occurred(case, ctx), case, referral.data)
     clean = check_data(spec.fields, data, judge=judge)
     decisions.check_values(spec, clean, case)
@@ -296,6 +307,7 @@ def _record_step(
         (case.deadlines, case.guards),
         (_responsible_agency(case, referral_id, sent, ctx, named), ctx.actor.agency),
         backdating.guards_from(ctx, occurred, confirmed),
+        _as_left(case, referral_id, data),
     )
     case.trigger_event(
         Case.StepTaken,
@@ -317,6 +329,12 @@ def _record_step(
         workflow_version=case.workflow_version,
         region=case.region,
     )
+
+
+def _as_left(case: Case, referral_id: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data a step leaves: the case's, its referral's (sent by it or before) and its own."""
+    referral = case.referrals.get(referral_id or "")
+    return {**case.data, **(referral.data if referral is not None else {}), **data}
 
 
 def _responsible_agency(

@@ -10,7 +10,7 @@ from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.case_file import PAPER_FIELDS
-from referral_engine.domain.conditions import ConditionSpec, ValueCondition
+from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.htcds_mapping import HtcdsMapping
 from referral_engine.domain.papers import PaperSpec
@@ -99,6 +99,9 @@ class TransitionSpec:
     named_agency_only: str | None = None
     """A trigger whose step named an agency (`names_agency`): only that agency's users may
     take this step, which answers it (e.g. the police unit records the verification asked)."""
+    limits: tuple[LimitSpec, ...] = ()
+    """Bounds on the dates the step records (e.g. an extension at most one year after the
+    status's expiry)."""
     until_allowed: str | None = None
     """A case trigger with an earliest date: this step may be taken only until that date
     (a window, domain/windows.py: a reconsideration asked for before the case may close)."""
@@ -191,6 +194,9 @@ class ReferralSpec:
     """The case fields a receiving agency reads on a case referred to it."""
     agreement: AgreementSpec | None = None
     """The agreement the receiving agency needs (None: none is asked for)."""
+    allowed_when: Mapping[str, tuple[ConditionSpec, ...]] = field(default_factory=dict)
+    """State of `allowed_in` -> conditions on the case's data under which a referral may be
+    sent from it (a state not listed: always)."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

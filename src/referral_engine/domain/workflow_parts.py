@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from referral_engine.domain.conditions import ConditionSpec
+
 
 @dataclass(frozen=True)
 class NotBeforeSpec:
@@ -47,6 +49,14 @@ class DeadlineSpec:
     """Roles told (once, in the case's region) when the deadline has passed."""
     answered_on: tuple[str, ...] = ()
     """Events (of `stops_on`) that answer what the starting step asked: its taker is told."""
+    months: int = 0
+    """A term in calendar months (then `days` is 0): due on the same day of the month that
+    many months later, or on the month's last day when it has no such day."""
+    when: tuple[ConditionSpec, ...] = ()
+    """Conditions on the case's data (and a referral's, for a referral's clock) as the starting
+    event leaves it: the clock starts only when all hold."""
+    within: str | None = None
+    """The deadline whose term this one runs inside (checked when the file is loaded)."""
 
 
 @dataclass(frozen=True)

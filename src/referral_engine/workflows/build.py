@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from referral_engine.domain.calendar import WorkCalendar
-from referral_engine.domain.conditions import ConditionSpec, ValueCondition
+from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.htcds_mapping import FieldMap, HtcdsMapping
 from referral_engine.domain.papers import PaperSpec
@@ -24,14 +24,16 @@ from referral_engine.domain.workflow import (
     TransitionSpec,
     WorkflowDefinition,
 )
-from referral_engine.workflows.graph import sources_of
+from referral_engine.workflows.graph import allowed_states, sources_of
 from referral_engine.workflows.labels import all_labels
 from referral_engine.workflows.model import (
     WEEKDAYS,
+    AllowedInModel,
     BackdatingModel,
     ConditionModel,
     FieldModel,
     HtcdsModel,
+    LimitModel,
     MigrationModel,
     NotBeforeModel,
     PersonsModel,
@@ -62,7 +64,10 @@ def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowD
         )
         ref_live = tuple(n for n, s in r.states.items() if not s.terminal)
         referrals = ReferralSpec(
-            allowed_in=frozenset(r.allowed_in),
+            allowed_in=frozenset(allowed_states(r.allowed_in)),
+            allowed_when={
+                a.state: _conditions(a.when) for a in r.allowed_in if isinstance(a, AllowedInModel)
+            },
             active_in=None if r.active_in is None else frozenset(r.active_in),
             send=send,
             states={n: StateSpec(n, s.title, s.terminal) for n, s in r.states.items()},
@@ -97,7 +102,10 @@ def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowD
                 title=d.title,
                 starts_on=tuple(d.starts_on),
                 stops_on=tuple(d.stops_on),
-                days=d.days,
+                days=d.days or 0,
+                months=d.months or 0,
+                when=_conditions(d.when),
+                within=d.within,
                 working_days=d.calendar == "working",
                 source=d.source,
                 service_target=d.service_target,
@@ -213,6 +221,7 @@ def _transition(
         when=_conditions(t.when),
         names_agency=t.names_agency,
         named_agency_only=t.named_agency_only,
+        limits=tuple(spec for limit in t.limits for spec in _limits(limit)),
         until_allowed=t.until_allowed,
         value_conditions=tuple(
             ValueCondition(name, value, _conditions(conditions))
@@ -226,7 +235,20 @@ def _transition(
 
 
 def _conditions(conditions: list[ConditionModel]) -> tuple[ConditionSpec, ...]:
-    return tuple(ConditionSpec(c.field, c.equals, tuple(c.one_of)) for c in conditions)
+    return tuple(
+        ConditionSpec(c.field, c.equals, tuple(c.one_of), c.not_equals, c.age_below)
+        for c in conditions
+    )
+
+
+def _limits(limit: LimitModel) -> list[LimitSpec]:
+    """One domain limit per bound the file gives."""
+    bounds = [("at_most", limit.at_most), ("at_least", limit.at_least)]
+    return [
+        LimitSpec(limit.field, name, b.after, b.years, b.months, b.days, limit.source)
+        for name, b in bounds
+        if b is not None
+    ]
 
 
 def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:

@@ -5,7 +5,6 @@ Each problem names the path in the file (`transitions[3].dest`) and what is wron
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from referral_engine.workflows.agencies import agency_problems
 from referral_engine.workflows.dates import date_rule_problems
 from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
+    allowed_states,
     declared_fields,
     edges_of,
     reachable_from,
@@ -28,6 +28,12 @@ from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.persons import persons_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
+from referral_engine.workflows.rules import (
+    condition_problems,
+    limit_problems,
+    repeated_trigger_problems,
+    term_problems,
+)
 from referral_engine.workflows.step_kinds import step_kind_problems
 
 
@@ -43,7 +49,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     flags_set = set(model.opening.sets) | {f for t in model.transitions for f in t.sets}
     if model.referrals is not None:
         r = model.referrals
-        problems += unknown("referrals.allowed_in", r.allowed_in, states, "state")
+        problems += unknown("referrals.allowed_in", allowed_states(r.allowed_in), states, "state")
         problems += unknown("referrals.active_in", r.active_in or [], states, "state")
         problems += unknown("referrals.send.roles", r.send.roles, roles, "role")
         problems += unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
@@ -62,7 +68,10 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _deadline_problems(model)
     problems += notice_problems(model)
     problems += _not_before_problems(model)
-    problems += _condition_problems(model)
+    problems += condition_problems(model)
+    problems += limit_problems(model)
+    problems += term_problems(model)
+    problems += repeated_trigger_problems(model)
     problems += reporting_problems(model, _all_events(model))
     problems += derived_problems(model)
     problems += date_rule_problems(model)
@@ -142,7 +151,8 @@ def _machine_problems(
         if count > 1:
             problems.append(
                 f"{prefix}transitions: trigger '{trigger}' is declared {count} times from "
-                f"state '{state}'"
+                f"state '{state}': a mistake, only the first declaration would ever fire there "
+                "(a trigger is declared again only from other states)"
             )
     if problems:
         return problems
@@ -220,76 +230,6 @@ def _not_before_problems(model: WorkflowModel) -> list[str]:
         path = "migration.referral_states"
         problems += unknown(path, m.referral_states.values(), ref_states, "referral state")
     return problems
-
-
-def _condition_problems(model: WorkflowModel) -> list[str]:
-    """A condition compares one recorded, non-personal case field with a value of its type."""
-    declared: dict[str, list[Any]] = {}
-    case_steps: list[Any] = [model.opening, *model.transitions]
-    for step in case_steps:
-        for name, f in step.fields.items():
-            declared.setdefault(name, []).append(f)
-    steps = [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
-    if model.referrals is not None:
-        steps += [
-            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
-        ]
-    problems: list[str] = []
-    for prefix, t in steps:
-        problems += _conditions_problems(f"{prefix}.when", t.when, declared)
-        for name, f in t.fields.items():
-            path = f"{prefix}.fields.{name}.values_when"
-            if f.values_when and f.type != "enum":
-                problems.append(f"{path}: only an enum field's values take conditions")
-            for value, conditions in f.values_when.items():
-                if value not in f.values:
-                    problems.append(f"{path}.{value}: not one of the field's values")
-                problems += _conditions_problems(f"{path}.{value}", conditions, declared)
-    fixed = [("opening", model.opening.fields)]
-    if model.referrals is not None:
-        fixed.append(("referrals.send", model.referrals.send.fields))
-    problems += [
-        f"{prefix}.fields.{name}.values_when: only the values of a step after the opening take "
-        "conditions on the case"
-        for prefix, fields in fixed
-        for name, f in fields.items()
-        if f.values_when
-    ]
-    return problems
-
-
-def _conditions_problems(
-    path: str, conditions: Sequence[Any], declared: Mapping[str, list[Any]]
-) -> list[str]:
-    problems = []
-    for j, condition in enumerate(conditions):
-        fields = declared.get(condition.field)
-        if not fields:
-            found = f"field: '{condition.field}' is not recorded by the opening or a case step"
-        else:
-            wanted = condition.one_of or [condition.equals]
-            found = next(
-                filter(None, (_comparable(f, value) for f in fields for value in wanted)), ""
-            )
-            if condition.one_of and found.startswith("equals:"):
-                found = "one_of:" + found.removeprefix("equals:")
-        if found:
-            problems.append(f"{path}[{j}].{found}")
-    return problems
-
-
-def _comparable(field: Any, value: object) -> str | None:
-    """Why `value` can never equal a recorded value of `field`, or None when it can."""
-    if field.pii:
-        return "field: personal data may not decide a step (erasing it would change the rule)"
-    if field.type == "enum_list":
-        return "field: an enum_list field holds a list; a condition compares one value"
-    wanted = {"bool": bool, "int": int}.get(field.type, str)
-    if type(value) is not wanted:
-        return f"equals: {json.dumps(value)} is not a {field.type} value"
-    if field.type == "enum" and value not in field.values:
-        return "equals: not one of the field's values: " + ", ".join(field.values)
-    return None
 
 
 def _all_events(model: WorkflowModel) -> set[str]:

@@ -14,54 +14,28 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
     field_validator,
     model_validator,
 )
 
 from referral_engine.domain.fields import FIELD_TYPES
 from referral_engine.domain.regions import CODE as REGION_CODE
+from referral_engine.workflows.model_parts import AllowedInModel as AllowedInModel
+from referral_engine.workflows.model_parts import ConditionModel as ConditionModel
+from referral_engine.workflows.model_parts import DeadlineLabels as DeadlineLabels
+from referral_engine.workflows.model_parts import LanguageLabels as LanguageLabels
+from referral_engine.workflows.model_parts import LimitModel as LimitModel
+from referral_engine.workflows.model_parts import ReferralLabels as ReferralLabels
+from referral_engine.workflows.model_parts import StepLabels as StepLabels
+from referral_engine.workflows.model_parts import one_or_many
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LANGUAGE = r"^[a-z]{2,3}$"
 """A language code of the `labels:` block."""
 
 
-class _Model(BaseModel):
+class _Model(BaseModel):  # as model_parts's, whose models this file's nest
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StepLabels(_Model):
-    title: str = ""
-    fields: dict[str, str] = {}
-
-
-class DeadlineLabels(_Model):
-    title: str = ""
-    source: str = ""
-
-
-class ReferralLabels(_Model):
-    send: StepLabels = StepLabels()
-    states: dict[str, str] = {}
-    transitions: dict[str, StepLabels] = {}
-
-
-class LanguageLabels(_Model):
-    """One language's words for a workflow (every key optional)."""
-
-    title: str = ""
-    description: str = ""
-    source: str = ""
-    roles: dict[str, str] = {}
-    states: dict[str, str] = {}
-    opening: StepLabels = StepLabels()
-    transitions: dict[str, StepLabels] = {}
-    referrals: ReferralLabels = ReferralLabels()
-    deadlines: dict[str, DeadlineLabels] = {}
-    values: dict[str, str] = Field(default={}, description="enum value: its label")
 
 
 class FieldModel(_Model):
@@ -79,6 +53,9 @@ class FieldModel(_Model):
     )
     serves_case_region: bool = Field(
         default=False, description="agency field: the agency serves the case's region"
+    )
+    source: str = Field(
+        default="", description="where the field's rule (its values, its being required) comes from"
     )
     values_when: dict[str, list[ConditionModel]] = Field(
         default={}, description="enum value: the conditions on the case under which it is taken"
@@ -106,7 +83,7 @@ class FieldModel(_Model):
 
     @field_validator("not_after", "not_before", mode="before")
     @classmethod
-    def _one_or_many(cls, value: object) -> object:
+    def _bounds(cls, value: object) -> object:
         """A bound is one word or field, or a list of them (all must hold)."""
         listed = [value] if isinstance(value, str) else value
         if not isinstance(listed, list) or not all(isinstance(v, str) and v for v in listed):
@@ -159,20 +136,6 @@ class TransfersModel(_Model):
     refusal_reasons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(min_length=1)
 
 
-class ConditionModel(_Model):
-    """One condition on the case's data: the field `equals` a value or holds `one_of` several."""
-
-    field: str = Field(min_length=1)
-    equals: StrictBool | StrictInt | StrictStr | None = None
-    one_of: list[StrictBool | StrictInt | StrictStr] = []
-
-    @model_validator(mode="after")
-    def _one_test(self) -> ConditionModel:
-        if (self.equals is None) == (not self.one_of):
-            raise ValueError("give either equals or a non-empty one_of")
-        return self
-
-
 class MigrationModel(_Model):
     from_version: int = Field(ge=1)
     states: dict[str, str] = {}
@@ -197,6 +160,7 @@ class TransitionModel(_Model):
     named_agency_only: str | None = Field(
         default=None, description="a trigger naming an agency: only that agency takes this step"
     )
+    limits: list[LimitModel] = []
     until_allowed: str | None = Field(
         default=None, description="a case trigger: this step is allowed until that one is"
     )
@@ -209,11 +173,7 @@ class TransitionModel(_Model):
     )
     fields: dict[str, FieldModel] = {}
 
-    @field_validator("when", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        """`when:` takes one condition or a list of them (all must hold)."""
-        return [value] if isinstance(value, dict) else value
+    _when = field_validator("when", mode="before")(one_or_many)
 
 
 class SendModel(_Model):
@@ -235,7 +195,7 @@ class AgreementModel(_Model):
 
 
 class ReferralsModel(_Model):
-    allowed_in: list[str] = Field(min_length=1)
+    allowed_in: list[str | AllowedInModel] = Field(min_length=1)
     active_in: list[str] | None = None
     agency_field: str = "agency"
     service_field: str = "service"
@@ -251,7 +211,8 @@ class DeadlineModel(_Model):
     title: str = ""
     starts_on: list[str] = Field(min_length=1)
     stops_on: list[str] = Field(min_length=1)
-    days: int = Field(gt=0, le=3660)
+    days: int | None = Field(default=None, gt=0, le=3660)
+    months: int | None = Field(default=None, gt=0, le=120, description="calendar months")
     calendar: Literal["calendar", "working"] = "calendar"
     source: str = Field(min_length=1)
     service_target: bool = False
@@ -259,6 +220,18 @@ class DeadlineModel(_Model):
     """Notices (never rules of a case): working days before the due date to remind."""
     escalate_to: list[str] = []
     answered_on: list[str] = []
+    when: list[ConditionModel] = []
+    within: str | None = Field(default=None, description="the deadline this one runs inside")
+
+    _when = field_validator("when", mode="before")(one_or_many)
+
+    @model_validator(mode="after")
+    def _one_term(self) -> DeadlineModel:
+        if (self.days is None) == (self.months is None):
+            raise ValueError("give its term in days or in months (one of the two)")
+        if self.months is not None and self.calendar == "working":
+            raise ValueError("a term in months runs in calendar months, not working days")
+        return self
 
 
 class CalendarModel(_Model):

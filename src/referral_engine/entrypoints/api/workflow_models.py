@@ -11,12 +11,15 @@ from referral_engine.entrypoints.api.models import FieldOut
 
 
 class ConditionOut(BaseModel):
-    """The step is legal only while the case's recorded `field` equals `equals` (or, when
-    `one_of` is given, holds one of those values)."""
+    """The step is legal only while the case's recorded `field` equals `equals`, holds one of
+    `one_of`, holds a value other than `not_equals`, or (`age_below`) is the date of birth of a
+    person younger than that on the day of the step; one of these is given."""
 
     field: str
     equals: bool | int | str | None = None
     one_of: list[bool | int | str] = []
+    not_equals: bool | int | str | None = None
+    age_below: int | None = None
 
 
 class ValueConditionOut(BaseModel):
@@ -73,7 +76,7 @@ class TransitionOut(BaseModel):
 
 
 def _condition(c: ConditionSpec) -> ConditionOut:
-    return ConditionOut(field=c.field, equals=c.equals, one_of=list(c.one_of))
+    return ConditionOut.model_validate(c.facts())
 
 
 class StateOut(BaseModel):
@@ -88,6 +91,7 @@ class DeadlineSpecOut(BaseModel):
     starts_on: list[str]
     stops_on: list[str]
     days: int
+    months: int = Field(default=0, description="a term in calendar months (then `days` is 0)")
     working_days: bool
     service_target: bool
     source: str

@@ -19,6 +19,7 @@ from referral_engine.workflows.diagram import workflow_svg
 from referral_engine.workflows.documents import dump_document
 from referral_engine.workflows.loader import (
     WorkflowRegistry,
+    file_notes,
     lint_file,
     load_file,
     mermaid,
@@ -49,6 +50,8 @@ def validate(
             f"{len(w.transitions)} transitions, {len(w.deadlines)} deadlines",
             highlight=False,
         )
+        for note in file_notes(file)[0]:  # a trigger declared again: meant, or refused above
+            out.print(f"  note {file}: {note}", highlight=False)
     if not files:
         err.print("no workflow files found")
     if failed or not files:
@@ -112,6 +115,10 @@ def _print_tables(w: WorkflowDefinition) -> None:
     )
     for d in w.deadlines:
         within = f"{d.days} {'working' if d.working_days else 'calendar'} days"
+        if d.months:
+            within = f"{d.months} calendar month{'s' if d.months != 1 else ''}"
+        if d.when:
+            within += " if " + " and ".join(str(c) for c in d.when)
         if d.service_target:
             within += " (service target)"
         notices = [f"reminder {d.remind_before} working days before"] if d.remind_before else []
@@ -167,12 +174,15 @@ def lint_workflows(
     ] = False,
 ) -> None:
     """Report dead ends, unreachable states, idle roles, shadowed triggers and personal-looking
-    fields not marked pii; exit 1 if any."""
+    fields not marked pii; exit 1 if any. Deadlines that are service targets (no legal text
+    confirms their term) are listed, not counted."""
     files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
     found = 0
     for file in files:
+        targets: list[str] = []
         try:
             findings = lint_file(file, labels=labels)
+            targets = file_notes(file)[1]
         except InvalidWorkflow as exc:
             findings = list(exc.problems)
         found += len(findings)
@@ -180,6 +190,8 @@ def lint_workflows(
             err.print(f"[yellow]lint[/yellow] {file}: {finding}", highlight=False)
         if not findings:
             out.print(f"[green]clean[/green] {file}", highlight=False)
+        for target in targets:  # listed, never counted as a finding
+            out.print(f"  service target {file}: {target}", highlight=False)
     if found or not files:
         raise typer.Exit(1)
 

@@ -173,10 +173,7 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     elif isinstance(exc, errors.ConditionNotMet):
         extra.update(
             trigger=exc.trigger,
-            unmet_conditions=[
-                {"field": name, "one_of" if isinstance(value, list) else "equals": value}
-                for name, value in exc.unmet
-            ],
+            unmet_conditions=[dict(condition) for condition in exc.unmet],
         )
     elif isinstance(exc, TooLate):
         extra.update(

@@ -16,7 +16,7 @@ from referral_engine.adapters.security import User
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.case_file import PAPER_EVENTS
 from referral_engine.domain.errors import DomainError, InvalidData, VersionConflict
-from referral_engine.domain.views import AllowedStep, CaseView
+from referral_engine.domain.views import AllowedStep, CaseView, HistoryEntry
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.duplicates import duplicates, told
@@ -126,7 +126,8 @@ def render(
         unavailable=wanted is not None and error is None,
         latest=events[-LATEST:][::-1],
         assistance=person_file.assistance_events(workflow),
-        done=_done_event(request, workflow),
+        done=(done := _done_event(request, workflow)),
+        done_step=_done_step(request, events, done),
         moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
         papers=papers.listed(runtime, user, view.id),
         case_file=case_file(request, user, runtime, view.id, (t, text), paper),
@@ -208,6 +209,21 @@ def _duplicates(request: Request, user: User, runtime: Runtime, case_id: UUID) -
         "pending": said == "pending",
         "pairs": pairs,
     }
+
+
+def _done_step(
+    request: Request, events: list[HistoryEntry], event: str | None
+) -> tuple[str, str | None] | None:
+    """The step (trigger, referral) that recorded `event` at the page address's `version`:
+    several steps may record one event (a waiver for a mental state, or for a child), and the
+    notice names the one taken."""
+    version = request.query_params.get("version", "")
+    if event is None or not version.isdigit():
+        return None
+    entry = next((h for h in events if h.version == int(version)), None)
+    if entry is None or entry.event != event or not entry.trigger:
+        return None
+    return entry.trigger, entry.referral_id
 
 
 def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:

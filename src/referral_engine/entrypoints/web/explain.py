@@ -27,6 +27,7 @@ from referral_engine.domain.transfer_errors import (
 from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.web import agency_words
 from referral_engine.entrypoints.web.agency_words import Namer
+from referral_engine.entrypoints.web.condition_words import conditions_said
 from referral_engine.entrypoints.web.explain_words import (
     AGREEMENT_CONFLICTS,
     ALERT_CLOSED,
@@ -69,6 +70,8 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
         "або stateless (без громадянства), або unknown (невідомо)",
     ),
     "born_after": ("", "дата народження пізніша за {on} ({date})"),
+    "after_limit": ("must be on or before {limit}", "має бути не пізніше {limit}"),
+    "before_limit": ("must be on or after {limit}", "має бути не раніше {limit}"),
     "not_month": ("", "має бути місяцем (РРРР-ММ)"),
     "not_day": ("", "має бути датою (РРРР-ММ-ДД)"),
     "not_case_id": ("", "не є ідентифікатором справи"),
@@ -146,7 +149,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "forbidden-role": ("", "Роль «{role}» не може виконати крок «{trigger}»; можуть: {allowed}"),
     "forbidden-region": ("", "Ви не можете {action} «{region}»"),
-    "condition-not-met": ("", "Крок «{trigger}» можливий лише для справ, де {wanted}"),
+    "condition-not-met": (
+        "The step “{trigger}” is only for cases where {wanted}",
+        "Крок «{trigger}» можливий лише для справ, де {wanted}",
+    ),
     "not-receiving-agency": (
         "",
         "Крок «{trigger}» може виконати лише установа, що приймає («{receiving_agency}»), "
@@ -260,7 +266,7 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
     facts = {k: _listed(v, text) if k == "values" else v for k, v in problem.params.items()}
     if problem.code == "value_condition":  # a value allowed only for some cases
         facts["value"] = text.value(str(facts["value"])) if text else facts["value"]
-        facts["unmet"] = _wanted(problem.params.get("unmet", ()), t, text)
+        facts["unmet"] = conditions_said(problem.params.get("unmet", ()), t, text)
     close = problem.params.get("close")
     if isinstance(close, tuple | list):  # regions near what was typed, named in this language
         said = text.region if text else str
@@ -335,7 +341,7 @@ def _facts(
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):
-        facts["wanted"] = _wanted(exc.unmet, t, text)
+        facts["wanted"] = conditions_said(exc.unmet, t, text)
     if isinstance(exc, TooLate) and text is not None:
         facts["closed_by"] = text.step(exc.closed_by)
     if isinstance(exc, errors.InvalidData):  # each field by its label, as beside the field
@@ -362,26 +368,6 @@ def _paper_why(
         )
     fields = [text.data_title(f) if text else f for f in exc.fields]
     return template.format(fields=", ".join(fields))
-
-
-def _wanted(unmet: object, t: Translator, text: WorkflowText | None) -> str:
-    """Conditions on the case's data, each as its field's title and the value (or values) it
-    must hold, in the workflow's words."""
-    said = []
-    for name, value in unmet if isinstance(unmet, Iterable) else ():
-        title = text.data_title(name) if text else name
-        if isinstance(value, list):
-            said.append(f"{title}: {' / '.join(_said(v, t, text) for v in value)}")
-        else:
-            said.append(f"{title} = {_said(value, t, text)}")
-    return ", ".join(said)
-
-
-def _said(value: object, t: Translator, text: WorkflowText | None) -> str:
-    """A condition's value: yes or no for a flag, else the value in the workflow's words."""
-    if isinstance(value, bool):
-        return t("yes") if value else t("no")
-    return text.value(str(value)) if text else str(value)
 
 
 def _listed(values: object, text: WorkflowText | None) -> str:
