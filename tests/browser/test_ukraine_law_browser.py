@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll
+from tests.browser.conftest import Server, Shots, Visitors, no_sideways_scroll, open_step
 
 KYIV = "UA-32"
 LAW_STEPS = {
@@ -38,11 +38,12 @@ def test_a_foreign_childs_case_under_the_law_in_both_languages_and_widths(
     )
     page = visitors.signed_in("olena")
     page.goto(f"/cases/{child}")
-    for trigger, title in LAW_STEPS.items():
-        expect(page.locator(f"#form-{trigger} legend")).to_contain_text(title)
+    steps = page.locator("#steps")
+    for title in LAW_STEPS.values():
+        expect(steps.get_by_role("link", name=title).first).to_be_visible()
     shots(page, "case-offers-the-laws-steps")
 
-    waiver = page.locator("#form-waive_interview_for_child")
+    waiver = open_step(page, LAW_STEPS["waive_interview_for_child"])
     waiver.get_by_label("Reason").select_option("child_under_14")
     waiver.get_by_role("button", name=LAW_STEPS["waive_interview_for_child"]).click()
     # the notice names the step taken, not the first step recording the same event
@@ -51,7 +52,7 @@ def test_a_foreign_childs_case_under_the_law_in_both_languages_and_widths(
     expect(deadlines).to_contain_text(MONTH)
     row = deadlines.locator("tr", has_text=MONTH)
     expect(row).not_to_contain_text("service target")
-    expect(page.locator("#form-waive_interview_for_child")).to_have_count(0)
+    expect(steps.get_by_role("link", name=LAW_STEPS["waive_interview_for_child"])).to_have_count(0)
     shots(page, "waived-the-legal-month-runs")
 
     page.goto(f"/lang/uk?next=/cases/{child}")
