@@ -168,8 +168,7 @@ def test_the_unit_asked_must_be_a_police_unit_of_the_cases_region(engine: Engine
             step(engine, case_id, "request_verification", data={"police_unit": unit})
         assert (refused.value.code, refused.value.candidates) == (code, ("police-lvivska",))
     step(engine, case_id, "request_verification", data={"police_unit": "police-lvivska"})
-    running = engine.store.repository.get(case_id).open_deadlines()
-    (deadline,) = [d for d in running if d.name != "status_procedure"]  # beside the legal month
+    (deadline,) = engine.store.repository.get(case_id).open_deadlines()
     assert (deadline.name, deadline.agency) == ("police_verification", "police-lvivska")
 
 

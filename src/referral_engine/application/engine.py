@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from referral_engine.application import registry_checks
-from referral_engine.application.case_file import CaseFiles
 from referral_engine.application.commanding import noted
 from referral_engine.application.ports import AgencyDirectory, AuditNote, CaseStore
 from referral_engine.application.reading import CaseHistory, Clock, utc_now
@@ -42,9 +40,9 @@ IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 __all__ = ["CaseHistory", "Clock", "Engine", "Scope", "utc_now"]
 
 
-class Engine(Transfers, CaseFiles):
+class Engine(Transfers):
     """Open cases, take steps, refer, migrate, erase; transfer and assign them (`Transfers`);
-    add notes and documents (`CaseFiles`); and read them (`CaseReader`)."""
+    and read them (`CaseReader`)."""
 
     def __init__(
         self,
@@ -56,9 +54,6 @@ class Engine(Transfers, CaseFiles):
         super().__init__(store, workflows, clock)
         self.open_agencies: Callable[[], AgencyDirectory] = agencies or NoAgencies
         """The agency registry, opened when a command first names an agency."""
-        self.recalls: Callable[[UUID], list[dict[str, Any]]] | None = None
-        """The exported files that may hold a case (the HTCDS export ledger): an erasure's
-        audit entry lists them, so that the operator knows which files to recall."""
 
     @property
     def agencies(self) -> AgencyDirectory:
@@ -230,9 +225,6 @@ class Engine(Transfers, CaseFiles):
         """Erase the case's personal data on a lawful request: record the erasure, then destroy
         the case key. The stream, its states and its statistics stay. Repeating it is harmless."""
         ctx = self._context(actor, None, None)
-        if audit is not None and self.recalls is not None:
-            recall = self.recalls(case_id)
-            audit = replace(audit, detail={**(audit.detail or {}), "exports_to_recall": recall})
         for _ in range(5):  # a step landing meanwhile only means trying again
             case = self._get(case_id, scope)
             replayed = case.erased
@@ -259,31 +251,20 @@ class Engine(Transfers, CaseFiles):
         scope: Scope | None = None,
     ) -> MigrationReport:
         """Move every open case of one workflow version (in `scope`'s regions) to another through
-        a recorded event; cases whose state has no counterpart are refused and listed, and so
-        are those left in a final state (a dry run writes nothing)."""
+        a recorded event; cases whose state has no counterpart are refused and listed (a dry run
+        writes nothing)."""
         source = self.workflows.get(workflow_id, from_version)
         target = self.workflows.get(workflow_id, to_version)
         moved: list[UUID] = []
         refused: list[tuple[UUID, str]] = []
-        final: list[tuple[UUID, str]] = []
         for case_id in self._case_ids():
             try:
-                outcome = self._migrate(case_id, source, target, actor, dry_run, scope)
+                if self._migrate(case_id, source, target, actor, dry_run, scope):
+                    moved.append(case_id)
             except MigrationRefused as exc:
                 refused.append((case_id, "; ".join(exc.problems)))
-                continue
-            if outcome is True:
-                moved.append(case_id)
-            elif outcome:
-                final.append((case_id, outcome))
         return MigrationReport(
-            workflow_id,
-            from_version,
-            to_version,
-            dry_run,
-            tuple(moved),
-            tuple(refused),
-            tuple(final),
+            workflow_id, from_version, to_version, dry_run, tuple(moved), tuple(refused)
         )
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -323,17 +304,14 @@ class Engine(Transfers, CaseFiles):
         actor: Actor,
         dry_run: bool,
         scope: Scope | None,
-    ) -> bool | str:
-        """Migrate one case if it is open on `source` (True when it moved; its state when it
-        stays in a final one); a step landing meanwhile means retrying."""
+    ) -> bool:
+        """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
         for _ in range(5):
             case = self._get(case_id)
             on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
             elsewhere = scope is not None and not scope.covers(case.region)
-            if not on_source or elsewhere:
+            if not on_source or elsewhere or source.states[case.state].terminal:
                 return False
-            if source.states[case.state].terminal:
-                return case.state
             steps.migrate(case, source, target, self._context(actor, None, None))
             if dry_run:
                 return True
