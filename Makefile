@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# pycanon (the HTCDS export's independent k-anonymity check) pins typing_extensions below
+	# what pydantic needs: installed without its pins; it needs only numpy and pandas here
+	$(BIN)/python -m pip install --quiet --no-deps 'pycanon==1.3.6'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -23,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # mypy (strict) checks src, projections and bench: the list is `files` in pyproject.toml.
-LINTED := src tests bench projections
+LINTED := src tests bench projections tools
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
@@ -32,9 +35,14 @@ lint: $(STAMP)
 
 # Every benchmark, each printing its ratio against a baseline measured in the same run (not part of
 # `make test`; about 10 minutes). On the embedded PostgreSQL unless REFERRAL_ENGINE_DATABASE_URL is set.
-BENCHES := rebuild command replay lag notifications http_api reports imports webhooks search
+BENCHES := rebuild command replay lag notifications http_api reports imports webhooks search audit_log \
+	pages htcds
 bench: $(STAMP)
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; PYTHONPATH=. $(BIN)/python bench/$$b.py || exit 1; done
+
+# The translations in step with the English catalogue (docs/translations.md); LANG=xx starts one.
+messages: $(STAMP)
+	$(BIN)/python tools/messages.py $(if $(LANG_NEW),--init $(LANG_NEW))
 
 clean:
 	rm -rf $(VENV) .referral-engine .pytest_cache .mypy_cache .ruff_cache

@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.factories import data_for, ukraine
+from tests.factories import data_for, real_today, ukraine
 
 from common import Tracked, machine, scratch_runtime
 from referral_engine.application.ports import AuditNote
@@ -61,7 +61,7 @@ def run_clients(clients: int, seconds: float, work: Callable[[int], Callable[[],
 def engine_work(runtime: Runtime, audited: bool = False) -> Callable[[int], Callable[[], None]]:
     """The engine's command; `audited` also writes its audit entry as the HTTP path does."""
     engine = runtime.engine
-    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
     opening = data_for(ukraine().opening)
 
     def work(client: int) -> Callable[[], None]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.factories import data_for, ukraine
+from tests.factories import data_for, real_today, ukraine
 
 from common import Tracked, machine, process_env, scratch_runtime
 from referral_engine.bootstrap import Runtime
@@ -74,7 +74,7 @@ def open_cases(runtime: Runtime, count: int) -> list[Tracked]:
 
 
 def engine_client(runtime: Runtime) -> Callable[[int], Step]:
-    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
 
     def make(client: int) -> Step:
         cases, turn = open_cases(runtime, CASES_PER_CLIENT), [0]
@@ -93,7 +93,7 @@ def engine_client(runtime: Runtime) -> Callable[[int], Step]:
 
 
 def http_client(runtime: Runtime, base: str, token: str) -> Callable[[int], Step]:
-    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
     headers = {"Authorization": f"Bearer {token}"}
 
     def make(client: int) -> Step:

@@ -20,7 +20,7 @@ from pathlib import Path
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.factories import data_for, ukraine
+from tests.factories import data_for, real_today, ukraine
 
 from common import machine, process_env, scratch_runtime
 from referral_engine.domain.commands import Actor
@@ -59,7 +59,7 @@ def main() -> None:
 
 def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
     engine = runtime.engine
-    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
     cases = [
         [
             engine.open_case(

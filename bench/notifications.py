@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.factories import data_for, ukraine
+from tests.factories import data_for, real_today, ukraine
 
 from common import Tracked, machine, process_env, scratch_runtime
 from referral_engine.bootstrap import Runtime
@@ -106,7 +106,7 @@ def notifications(runtime: Runtime, rate: float, seconds: float) -> list[float]:
     """Referrals sent at `rate`; the lag until each sampled one's notifications exist."""
     engine = runtime.engine
     workflow = ukraine()
-    consent = data_for(workflow.guard.step("screened", "record_consent"))
+    consent = data_for(workflow.guard.step("screened", "record_consent"), facts=real_today())
     register = data_for(workflow.guard.step("screened", "register_application"))
     assert workflow.referrals is not None
     referral = data_for(workflow.referrals.send, agency=SHELTER, service="shelter")

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.factories import data_for, ukraine
+from tests.factories import data_for, real_today, ukraine
 
 from common import machine, median_ms, scratch_runtime, timed
 from referral_engine.bootstrap import Runtime
@@ -29,7 +29,7 @@ LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
 def case_with(runtime: Runtime, events: int) -> UUID:
     engine = runtime.engine
     case_id = engine.open_case("ukraine-nrm", "UA-32", data_for(ukraine().opening), actor=LSA)
-    consent = data_for(ukraine().guard.step("screened", "record_consent"))
+    consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
     for version in range(1, events):
         engine.take_step(
             case_id.case_id, "record_consent", consent, actor=LSA, expected_version=version

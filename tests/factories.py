@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -17,11 +18,13 @@ import yaml
 from hypothesis import settings
 
 from referral_engine.application import demo_agencies
-from referral_engine.application.demo import synthetic_data
+from referral_engine.application.demo import date_facts, synthetic_data
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import RegistryOpener
 from referral_engine.config import PROJECT_ROOT
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.conditions import ConditionSpec, limit_problems
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -80,11 +83,23 @@ def ukraine() -> WorkflowDefinition:
     return WorkflowRegistry.from_directory(WORKFLOWS).get(UKRAINE)
 
 
-def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> dict[str, Any]:
+def data_for(
+    spec: TransitionSpec | Any,
+    seed: int = 1,
+    *,
+    facts: DateFacts | None = None,
+    **overrides: object,
+) -> dict[str, Any]:
     """Valid synthetic data for a step (all required fields), with overrides. An agency field
     names a synthetic agency of Kyiv Oblast (demo.default_agency); the service it must offer
-    is then the shelter's, `shelter-kyiv` offering it, unless told otherwise."""
-    data: dict[str, Any] = synthetic_data(spec.fields, random.Random(seed), optional=0.0)
+    is then the shelter's, `shelter-kyiv` offering it, unless told otherwise. Its dates keep
+    their rules on `facts` (by default: a step on the tests' first day, on a case opened that
+    day)."""
+    facts = facts or DateFacts(today(), today())
+    rng = random.Random(seed)
+    data: dict[str, Any] = synthetic_data(
+        spec.fields, rng, optional=0.0, on=facts.today, facts=facts
+    )
     for field in spec.fields:
         if field.type == "agency" and field.provides and field.provides in data:
             data[field.provides] = "shelter"
@@ -92,13 +107,32 @@ def data_for(spec: TransitionSpec | Any, seed: int = 1, **overrides: object) -> 
     return data
 
 
+def dated(
+    engine: Engine, case_id: UUID, occurred_at: object = None, referral_id: str | None = None
+) -> DateFacts:
+    """What the dates of a step on the case (and the referral), taken at `occurred_at` (by
+    default now), are judged against: data_for(spec, facts=dated(...)) keeps their rules."""
+    at = occurred_at if isinstance(occurred_at, datetime) else engine.clock()
+    return date_facts(engine, case_id, at, referral_id)
+
+
+def real_today() -> DateFacts:
+    """The date facts of a step taken now by the real clock, on a case opened today (for the
+    benchmarks, whose engines run on the real clock)."""
+    day = ukraine().calendar.day(datetime.now(UTC))
+    return DateFacts(day, day)
+
+
 def open_case(engine: Engine, region: str = REGION, **overrides: Any) -> StepResult:
-    """Screen a synthetic person (an adult unless told otherwise) and open their case."""
+    """Screen a synthetic person (an adult citizen of Ukraine unless told otherwise: a
+    foreigner's case offers the steps version 6 gives foreigners) and open their case."""
     workflow = engine.workflows.get(UKRAINE)
     overrides.setdefault("is_child", False)
-    return engine.open_case(
-        UKRAINE, region, data_for(workflow.opening, **overrides), actor=SCREENER
-    )
+    if any(f.name == "citizenship" for f in workflow.opening.fields):
+        overrides.setdefault("citizenship", "UA")
+    day = workflow.calendar.day(engine.clock())
+    data = data_for(workflow.opening, facts=DateFacts(day, day), **overrides)
+    return engine.open_case(UKRAINE, region, data, actor=SCREENER)
 
 
 def step(
@@ -121,8 +155,22 @@ def step(
             actor = replace(actor, agency=str(case.data.get(asked.names_agency)))
     kwargs.setdefault("expected_version", case.version)
     if data is None:
-        data = data_for(spec, 1, **police_unit_of(spec, case.region))
+        facts = dated(engine, case_id, kwargs.get("occurred_at"))
+        data = data_for(spec, 1, facts=facts, **police_unit_of(spec, case.region))
+        on = (kwargs.get("occurred_at") or engine.clock()).date()
+        data = within_limits(spec, data, case.data, on)
     return engine.take_step(case_id, trigger, data, actor=actor, **kwargs)
+
+
+def within_limits(
+    spec: TransitionSpec, data: Mapping[str, Any], earlier: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    """`data` with each date the step bounds (`limits`) moved to its bound where it lies beyond
+    (a status granted in 2023 is valid until 2025 at most, not the synthetic 2026)."""
+    fitted = dict(data)
+    for problem in limit_problems(spec.limits, fitted, earlier, on):
+        fitted[problem.path.removeprefix("data.")] = problem.params["limit"]
+    return fitted
 
 
 def police_unit_of(spec: TransitionSpec, region: str) -> dict[str, object]:
@@ -152,8 +200,41 @@ def path_to(workflow: WorkflowDefinition, state: str) -> list[str]:
 
 
 def meeting(spec: TransitionSpec) -> dict[str, object]:
-    """Opening data under which the step's conditions hold (e.g. `is_child=True`)."""
-    return {c.field: c.equals for c in spec.when}
+    """Opening data under which the step's conditions hold (e.g. `is_child=True`, a foreign
+    citizenship, a date of birth giving an age under 14 on the first day of the tests)."""
+    return {k: v for c in spec.when for k, v in _holding(c, holds=True).items()}
+
+
+def referable(workflow: WorkflowDefinition, state: str) -> dict[str, object]:
+    """Opening data under which a referral may be sent from `state` (a child's from the
+    screening: `referrals.allowed_in` with `when`)."""
+    assert workflow.referrals is not None
+    conditions = workflow.referrals.allowed_when.get(state, ())
+    return {k: v for c in conditions for k, v in _holding(c, holds=True).items()}
+
+
+def failing(spec: TransitionSpec) -> dict[str, object]:
+    """Opening data under which none of the step's conditions holds."""
+    return {k: v for c in spec.when for k, v in _holding(c, holds=False).items()}
+
+
+def born_aged(years: int, on: date | None = None) -> str:
+    """The date of birth of a person `years` old on `on` (default START), a day past their
+    birthday."""
+    on = on or START.date()
+    return (on.replace(year=on.year - years) - timedelta(days=1)).isoformat()
+
+
+def _holding(condition: ConditionSpec, *, holds: bool) -> dict[str, object]:
+    """Opening data under which `condition` holds (or does not): a yes/no, a citizenship other
+    than the one excluded (or it), an age just under the limit (or at it)."""
+    if condition.age_below is not None:
+        years = condition.age_below - 1 if holds else condition.age_below
+        return {condition.field: born_aged(years), "is_child": years < 18}
+    if condition.not_equals is not None:
+        other = "MD" if condition.not_equals == "UA" else "UA"
+        return {condition.field: other if holds else condition.not_equals}
+    return {condition.field: condition.equals if holds else not condition.equals}
 
 
 def engine_on_version(engine: Engine, workflow_id: str, version: int) -> Engine:
@@ -204,7 +285,8 @@ def send_referral(
             if service in e.services and case.region in e.regions
         ]
         agency = "shelter-kyiv" if "shelter-kyiv" in offering else offering[0]
-    data = data_for(workflow.referrals.send, agency=agency, service=service)
+    facts = dated(engine, case_id)
+    data = data_for(workflow.referrals.send, facts=facts, agency=agency, service=service)
     return engine.send_referral(case_id, data, actor=LSA, expected_version=case.version)
 
 
@@ -229,7 +311,7 @@ def referral_step(
         case_id,
         referral_id,
         trigger,
-        data_for(spec, **overrides),
+        data_for(spec, facts=dated(engine, case_id, referral_id=referral_id), **overrides),
         actor=actor,
         expected_version=version,
     )
@@ -237,6 +319,13 @@ def referral_step(
 
 def today() -> date:
     return START.date()
+
+
+def with_papers(folder: Path) -> Path:
+    """`folder` holding the shipped papers' templates (workflows/papers/): a copy of a shipped
+    workflow file loads only beside the templates its papers name."""
+    shutil.copytree(WORKFLOWS / "papers", folder / "papers", dirs_exist_ok=True)
+    return folder
 
 
 def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
@@ -247,6 +336,16 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
     for shipped in WORKFLOWS.glob("*.yaml"):
         document = yaml.safe_load(shipped.read_text(encoding="utf-8"))
         # a version written as changes (`extends:`) inherits the renamed block from its parent
+        if document["id"] == UKRAINE:  # conditions on the send fields name them too
+            renamed = {"agency": agency, "service": service}
+            ruled = [
+                *document.get("referrals", {}).get("transitions", []),
+                *document.get("deadlines", []),
+            ]
+            for item in ruled:
+                when = item.get("when") or []
+                for condition in [when] if isinstance(when, dict) else when:
+                    condition["field"] = renamed.get(condition["field"], condition["field"])
         if document["id"] == UKRAINE and "send" in document.get("referrals", {}):
             renamed = {"agency": agency, "service": service}
             referrals = document["referrals"]
@@ -260,4 +359,4 @@ def workflows_naming_referrals(folder: Path, agency: str, service: str) -> Path:
                     if isinstance(field, dict) and field.get("provides") == "service":
                         field["provides"] = service
         (folder / shipped.name).write_text(yaml.safe_dump(document), encoding="utf-8")
-    return folder
+    return with_papers(folder)

@@ -37,3 +37,15 @@ where q.transfer_to is not null
   and (%(answering)s::text[] is null or q.workflow_id = any(%(answering)s))
 order by q.transfer_asked_on, q.case_id
 limit %(limit)s
+
+-- name: audit_cases
+-- The workflow version of each of these cases (the audit log words their steps and fields in its
+-- labels) and whether the reader may open the case: the queue's need-to-know, as `queue` above.
+select q.case_id, q.workflow_id, q.workflow_version,
+       (((%(regions)s::text[] is null or q.region = any(%(regions)s))
+         and (%(whole)s::text[] is null or q.workflow_id = any(%(whole)s)
+              or exists (select from case_reach r
+                         where r.case_id = q.case_id and r.mark = any(%(marks)s))))
+        or (q.transfer_to = any(%(regions)s) and q.workflow_id = any(%(answering)s))) as openable
+from case_queue q
+where q.case_id = any(%(cases)s)

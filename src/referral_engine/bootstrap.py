@@ -15,6 +15,7 @@ from referral_engine.adapters import (
     case_keys,
     demo_marker,
     erasures,
+    htcds_exports,
     lockout,
     publications,
     security,
@@ -33,6 +34,7 @@ from referral_engine.adapters.database import (
     mask_url,
 )
 from referral_engine.adapters.erasures import PostgresErasureRequests
+from referral_engine.adapters.htcds_exports import HtcdsLedger
 from referral_engine.adapters.lockout import Limits, SignInLimits
 from referral_engine.adapters.notifications import store as notification_store
 from referral_engine.adapters.notifications.store import NotificationStore
@@ -248,6 +250,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
     roles = {role for w in workflows for role in w.roles}
     agencies = RegistryOpener(partial(_agency_store, url, settings), clock)
     engine = Engine(store, workflows, clock, agencies)
+    engine.recalls = HtcdsLedger(db, lambda: keys.master).recalls  # an erasure names its files
     users, audit_log = Users(db, roles, settings.token_days), AuditLog(db)
     signed_in = ServerSessions(db, settings.session_idle_minutes, settings.session_hours)
     limits = SignInLimits(db, Limits.of(settings))
@@ -323,6 +326,7 @@ def _case_keys(db: Database, master: MasterKey) -> PostgresCaseKeys:
             *case_keys.SCHEMA,
             *erasures.SCHEMA,
             *publications.SCHEMA,
+            *htcds_exports.SCHEMA,
             *demo_marker.SCHEMA,
             *notification_store.SCHEMA,
             *webhook_store.SCHEMA,

@@ -187,6 +187,13 @@ class Settings(BaseSettings):
         description="The body limit of a register upload (POST /api/imports, the import page) "
         "only; every other request keeps `max_body_bytes`.",
     )
+    max_document_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="The largest document uploaded to a case (PDF, JPEG or PNG); its upload's "
+        "body may be this much and 64 KiB more.",
+    )
     erasure_approval: Literal["one-person", "two-person"] = Field(
         default="one-person",
         description="two-person: erasing a case's personal data is a request that another "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
 
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import PROJECT_ROOT
@@ -36,6 +36,15 @@ def no_sideways_scroll(page: Page) -> None:
     page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
+
+
+def open_step(page: Page, name: str | re.Pattern[str]) -> Locator:
+    """On a case page, follow the link of a step (by its words) to its form, the one form of
+    the page it opens."""
+    page.locator("#steps").get_by_role("link", name=name).first.click()
+    form = page.locator('main form[action$="/steps"]')
+    expect(form).to_have_count(1)
+    return form
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,14 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import PASSWORD, Server, Shots, Visitors, no_sideways_scroll
+from tests.browser.conftest import (
+    PASSWORD,
+    Server,
+    Shots,
+    Visitors,
+    no_sideways_scroll,
+    open_step,
+)
 
 KYIV, LVIV = "UA-32", "UA-46"
 
@@ -33,43 +40,48 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     worker.get_by_label("Full name").fill("Synthetic Person (browser test)")
     shots(worker, "open-case-form")
     worker.get_by_role("button", name="Open the case").click()
-    expect(worker.get_by_role("status")).to_contain_text("Recorded: PersonScreened")
+    expect(worker.get_by_role("status")).to_contain_text("Recorded: Screen a possible victim")
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Synthetic Person (browser test)")
     case_url = worker.url.split("?")[0]
     case_id = case_url.rsplit("/", 1)[1]
 
-    # ... forgets a required field and is told so next to it ...
-    consent = worker.locator("#form-record_consent")
+    # ... forgets a required field: the same form comes back under a summary naming it ...
+    consent = open_step(worker, "Record informed consent to referral and data sharing")
     consent.get_by_label("Consent given by").select_option("person")
-    consent.get_by_label("referral", exact=True).check()
+    consent.get_by_label("Referral", exact=True).check()
     consent.get_by_role("button").click()
+    summary = worker.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_text(["Enter date signed"])
     consent = worker.locator("#form-record_consent")
-    expect(consent.locator("#step0-signed_on-error")).to_have_text("is required")
+    expect(consent.locator("#step0-signed_on-error")).to_have_text("Enter date signed")
     expect(consent.get_by_label("Date signed")).to_have_attribute("aria-invalid", "true")
     shots(worker, "case-field-error")
 
-    # ... then walks it through the next steps
+    # ... then walks it through the next steps, one form at a time
     consent.get_by_label("Date signed").fill("2026-03-02")
     consent.get_by_role("button").click()
-    expect(worker.get_by_role("status")).to_contain_text("ConsentRecorded")
-    register = worker.locator("#form-register_application")
+    expect(worker.get_by_role("status")).to_contain_text("Recorded: Record informed consent")
+    register = open_step(worker, "Register the application for status")
     register.get_by_label("Registration number").fill("KV-2026-0001")
     register.get_by_label("Application filed by").select_option("person")
     register.get_by_label("Person told what assistance exists").select_option("true")
     register.get_by_role("button").click()
-    expect(worker.get_by_role("status")).to_contain_text("StatusApplicationRegistered")
-    interview = worker.locator("#form-conduct_interview")
+    expect(worker.get_by_role("status")).to_contain_text("Register the application for status")
+    interview = open_step(worker, "Interview with the ministry questionnaire")
     interview.get_by_label("Questionnaire completed").select_option("true")
     interview.get_by_role("button").click()
-    expect(worker.get_by_role("status")).to_contain_text("InterviewConducted (Version 4)")
-    verification = worker.locator("#form-request_verification")  # starts a 10-day deadline
+    expect(worker.get_by_role("status")).to_contain_text("questionnaire (Version 4)")
+    verification = open_step(worker, re.compile("^Send the personal file"))  # a 10-day deadline
     verification.get_by_label("Police unit").select_option(  # a unit of the registry, by name
         label="National Police, main department in Kyiv Oblast (synthetic)"
     )
     verification.get_by_role("button").click()
-    expect(worker.locator(".summary [data-state]")).to_have_attribute(
+    expect(worker.locator(".case-head [data-state]")).to_have_attribute(
         "data-state", "awaiting_verification"
     )
-    expect(worker.locator("section[aria-labelledby=h-deadlines] tbody tr")).to_have_count(1)
+    # the police's 10 days, within the legal month from the interview (version 6)
+    expect(worker.locator("section[aria-labelledby=h-deadlines] tbody tr")).to_have_count(2)
     shots(worker, "case-after-four-steps")
 
     # a supervisor replays the case to its second event and sees the earlier state
@@ -78,7 +90,7 @@ def test_a_case_walked_replayed_hidden_from_another_region_and_counted(
     expect(supervisor.locator("#replayed [data-state]")).to_have_attribute(
         "data-state", "awaiting_verification"
     )
-    supervisor.get_by_role("link", name="#2 ConsentRecorded").click()
+    supervisor.get_by_role("link", name="#2 Record informed consent").click()
     expect(supervisor.get_by_role("heading", name="The case after event 2 of 5")).to_be_visible()
     expect(supervisor.locator("#replayed [data-state]")).to_have_attribute("data-state", "screened")
     expect(supervisor.locator("#replayed")).to_contain_text("Synthetic Person (browser test)")

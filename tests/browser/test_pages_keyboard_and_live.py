@@ -76,23 +76,34 @@ def test_a_step_form_is_walked_with_the_keyboard_alone(
     case_id = factories.open_case(server.runtime.engine).case_id
     page = signed_in_by_keyboard(visitors, "olha")
     page.goto(f"/cases/{case_id}")
+    tab_to(page, page.get_by_role("link", name=re.compile("^Record informed consent")))
+    page.keyboard.press("Enter")  # the step's link opens its form alone
+    expect(page).to_have_url(re.compile(r"\?step=record_consent$"))
     consent = page.locator("#form-record_consent")
+    expect(consent).to_be_visible()
     tab_to(page, consent.get_by_label("Consent given by"))
     page.keyboard.press("ArrowDown")  # the first choice after "—"
     expect(consent.get_by_label("Consent given by")).to_have_value("person")
     page.keyboard.press("Tab")
     assert focused(page)["legend"].startswith("Consent covers")  # a group of boxes, named
     page.keyboard.press("Space")
-    expect(consent.get_by_label("referral", exact=True)).to_be_checked()
-    page.keyboard.press("Enter")  # sent without the date: the error is next to the field
+    expect(consent.get_by_label("Referral", exact=True)).to_be_checked()
+    page.keyboard.press("Enter")  # sent without the date: the summary at the top takes focus
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")  # its first link names the field ...
+    assert focused(page)["text"] == "Enter date signed"
+    page.keyboard.press("Enter")  # ... and leads to it
     consent = page.locator("#form-record_consent")
-    expect(consent.locator("#step0-signed_on-error")).to_have_text("is required")
+    expect(consent.get_by_label("Date signed")).to_be_focused()
+    expect(consent.locator("#step0-signed_on-error")).to_have_text("Enter date signed")
     expect(consent.get_by_label("Consent given by")).to_have_value("person")  # kept
     shots(page, "keyboard-field-error")
-    tab_to(page, consent.get_by_label("Date signed"))
     page.keyboard.type("03022026")  # month, day, year in this browser's en-US date field
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status")).to_contain_text("ConsentRecorded (Version 2)")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Recorded: Record informed consent to referral and data sharing (Version 2)"
+    )
     shots(page, "keyboard-step-recorded")
 
 

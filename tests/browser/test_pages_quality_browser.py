@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from referral_engine.application.engine import Engine
 from tests import factories
-from tests.browser.conftest import Server, Shots, Visitors
+from tests.browser.conftest import Server, Shots, Visitors, open_step
 from tests.factories import FixedClock
 
 KYIV = "UA-32"
@@ -51,17 +51,17 @@ def test_feedback_outcome_and_follow_up_in_both_languages(
 
     # the person's feedback on the service still delivered, in English
     worker = visitors.signed_in("olena")
-    worker.goto(f"/cases/{case_id}")
+    worker.goto(f"/cases/{case_id}?step=record_feedback&referral={first}")  # the step's link
     feedback = worker.locator(f"#form-record_feedback-{first}")
     feedback.get_by_label("The person's rating of the service").select_option("good")
-    feedback.get_by_label("timely", exact=True).check()
+    feedback.get_by_label("Timely", exact=True).check()
     feedback.get_by_label("Feedback given by").select_option("person")
     shots(worker, "feedback-english")
     submitted(worker, f"#form-record_feedback-{first}")
     assert states(engine, case_id)[1] == ["delivered", "done"]
 
     # ... and on the completed one, in Ukrainian: the form is worded in Ukrainian
-    worker.goto(f"/lang/uk?next=/cases/{case_id}")
+    worker.goto(f"/lang/uk?next=/cases/{case_id}%3Fstep%3Drecord_feedback%26referral%3D{second}")
     feedback = worker.locator(f"#form-record_feedback-{second}")
     expect(feedback).to_contain_text("Оцінка послуги особою")
     feedback.get_by_label("Оцінка послуги особою").select_option(label="дуже добре")
@@ -74,9 +74,10 @@ def test_feedback_outcome_and_follow_up_in_both_languages(
     # the supervisor closes the case with where the person stands, in English
     supervisor = visitors.signed_in("sofia")
     supervisor.goto(f"/cases/{case_id}")
-    closing = supervisor.locator("#form-close_case")
+    closing = open_step(supervisor, "Close the case")  # among the other actions
     closing.get_by_label("Reason").select_option("assistance_completed")
     closing.get_by_label("Where the person stands now").select_option("employed")
+    closing.get_by_label("I confirm: Close the case").check()  # it ends something
     shots(supervisor, "closure-english")
     submitted(supervisor, "#form-close_case")
     assert states(engine, case_id)[0] == "closed"
@@ -85,7 +86,7 @@ def test_feedback_outcome_and_follow_up_in_both_languages(
     # a quarter later the caseworker follows the person up, in Ukrainian
     clock.advance(days=90)
     worker.goto(f"/cases/{case_id}")
-    follow_up = worker.locator("#form-record_follow_up")
+    follow_up = open_step(worker, "Зафіксувати подальший контакт")
     expect(follow_up).to_contain_text("Зафіксувати подальший контакт")
     follow_up.get_by_label("Становище особи зараз").select_option(label="живе самостійно")
     shots(worker, "follow-up-ukrainian")

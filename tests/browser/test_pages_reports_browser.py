@@ -40,7 +40,7 @@ def test_a_report_in_both_languages_with_its_downloads(
     table = page.locator("#m-applications table")
     expect(table.get_by_role("row", name=re.compile("^Kyiv Oblast 2"))).to_be_visible()
     expect(table.get_by_role("row", name=re.compile("^Total 5"))).to_be_visible()
-    expect(page.locator("#m-applications svg.chart")).to_be_visible()
+    expect(page.locator("#m-applications figure.bars")).to_be_visible()
     shots(page, "report-statistician")
 
     lines = list(csv.DictReader(io.StringIO(downloaded(page, "CSV").decode())))

@@ -111,8 +111,9 @@ def step_data(trigger: str, **overrides: object) -> dict[str, Any]:
 
 
 def opening_data(**overrides: object) -> dict[str, Any]:
-    """A synthetic person's screening data: an adult unless told otherwise."""
-    return data_for(workflow().opening, **{"is_child": False, **overrides})
+    """A synthetic person's screening data: an adult citizen of Ukraine unless told otherwise
+    (a foreigner's case offers the steps version 6 gives foreigners)."""
+    return data_for(workflow().opening, **{"is_child": False, "citizenship": "UA", **overrides})
 
 
 def open_case(

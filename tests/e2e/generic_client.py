@@ -8,10 +8,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
 from referral_engine.application.demo import synthetic_data
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.fields import FieldSpec, FieldType
 from tests.e2e.conftest import KYIV, Caller
 from tests.factories import FixedClock
@@ -49,6 +51,9 @@ class GenericClient:
     region: str = KYIV
     named: set[str] = field(default_factory=set)
     """The fields an agency of the registry was chosen for."""
+    opened_at: datetime | None = None
+    seen: dict[str, Any] = field(default_factory=dict)
+    """The case as last read (by a supervisor where one is among the users)."""
 
     def walk(self, goal_state: str, goal_event: str, max_steps: int = 40) -> dict[str, Any]:
         """Take offered steps until the case is in `goal_state` with `goal_event` recorded."""
@@ -71,6 +76,7 @@ class GenericClient:
         codes = [r["code"] for r in self.served["regions"]]
         region = KYIV if KYIV in codes or not codes else codes[0]
         self.region = region
+        self.opened_at = self.clock.now
         body = {"workflow": self.served["id"], "region": region, "data": self.fill(opening)}
         response = self.client.post("/api/cases", json=body, headers=opener.auth)
         assert response.status_code == 201, response.text
@@ -90,6 +96,7 @@ class GenericClient:
             found += [Offer(user, s, case["version"]) for s in case["allowed_steps"]]
             if user.role == "supervisor" or not whole:  # a supervisor sees the whole case
                 whole = case
+        self.seen = whole
         return whole, found
 
     def choose(
@@ -207,10 +214,28 @@ class GenericClient:
                 minimum=f["minimum"],
                 maximum=f["maximum"],
                 title=f["title"],
+                not_after=tuple(f["not_after"]),
+                not_before=tuple(f["not_before"]),
+                child_flag=f["child_flag"],
             )
             for f in step["fields"]
         ]
-        return synthetic_data(fields, self.rng, optional=0.3, on=self.clock.now.date())
+        return synthetic_data(
+            fields, self.rng, optional=0.3, on=self.clock.now.date(), facts=self.facts(step)
+        )
+
+    def facts(self, step: dict[str, Any]) -> DateFacts:
+        """What the step's dates are judged on, as the API serves it: the days (in the
+        workflow's time zone) of now and of the opening, and what the case recorded."""
+        zone = ZoneInfo(self.served["time_zone"])
+        referral = next(
+            (r for r in self.seen.get("referrals", []) if r["id"] == step.get("referral_id")), {}
+        )
+        return DateFacts(
+            today=self.clock.now.astimezone(zone).date(),
+            opened=(self.opened_at or self.clock.now).astimezone(zone).date(),
+            recorded={**self.seen.get("data", {}), **referral.get("data", {})},
+        )
 
     def spec(self, trigger: str) -> dict[str, Any] | None:
         referrals = self.served["referrals"] or {"transitions": []}

@@ -23,7 +23,7 @@ from tests.e2e.conftest import (
     step_data,
     take_step,
 )
-from tests.e2e.pages import post_form, sign_in
+from tests.e2e.pages import post_form, sign_in, step_page
 from tests.e2e.test_cli import cli, pg_env
 
 ADMIN = Actor("ops", "admin", "msp")
@@ -89,7 +89,7 @@ def test_the_case_page_offers_fitting_agencies_by_name_and_explains_refusals(
 ) -> None:
     case_id, version = case_in(client, callers, "application_registered")
     sign_in(client, callers["lsa"].token)
-    page = client.get(f"/cases/{case_id}").text
+    page = step_page(client, case_id, "send_referral")  # the form its link opens
     picker = re.search(r'<select id="step\d+-agency".*?</select>', page, re.S)
     assert picker is not None
     groups = re.findall(r'<optgroup label="([^"]+)">', picker.group(0))

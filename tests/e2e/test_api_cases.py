@@ -191,6 +191,7 @@ def test_a_step_stated_before_the_previous_step_is_a_validation_problem_naming_i
             "path": "occurred_at",
             "message": "must not be before the previous step, ConsentRecorded "
             "(2026-03-02T09:00:00+00:00)",
+            "code": "invalid",
         }
     ]
     assert len(history(client, callers["lsa"], case_id)) == version

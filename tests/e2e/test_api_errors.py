@@ -66,8 +66,9 @@ def test_a_step_for_children_only_is_refused_for_an_adult_naming_the_condition(
 
     body = assert_problem(response, 409, "condition-not-met")
     assert body["trigger"] == "waive_interview_for_child"
-    assert body["unmet_conditions"] == [{"field": "is_child", "equals": True}]
-    assert "is_child = true" in body["detail"]
+    (unmet,) = body["unmet_conditions"]  # version 6: a child under 14 on the day (art. 15(2))
+    assert (unmet["field"], unmet["age_below"]) == ("date_of_birth", 14) and "on" in unmet
+    assert "date_of_birth is of a person under 14" in body["detail"]
     case = client.get(f"/api/cases/{case_id}", headers=callers["lsa"].auth).json()
     assert "waive_interview_for_child" not in {s["trigger"] for s in case["allowed_steps"]}
     assert case["version"] == version

@@ -79,14 +79,17 @@ def test_sending_a_referral_as_a_case_step_is_refused_offering_only_case_steps(
 def test_a_referral_sent_where_none_may_be_is_refused_offering_no_case_steps(
     client: TestClient, callers: Callers
 ) -> None:
-    case_id, version = case_in(client, callers, "screened")  # consent given, no application yet
+    # consent given, the status over (from version 6 a child is referred from the screening)
+    case_id, version = case_in(client, callers, "status_expired")
 
     response = send_referral(client, callers["lsa"], case_id, version)
 
     body = assert_problem(response, 409, "illegal-transition")
     assert body["legal_triggers"] == []
     assert body["legal_steps"] == []
-    assert body["detail"] == "'send_referral' is not legal from state 'screened'; legal now: none"
+    assert body["detail"] == (
+        "'send_referral' is not legal from state 'status_expired'; legal now: none"
+    )
 
 
 def test_a_referral_step_refused_offers_that_referrals_steps_at_its_route(

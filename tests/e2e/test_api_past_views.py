@@ -86,7 +86,9 @@ def test_version_and_as_of_together_are_refused(client: TestClient, callers: Cal
     )
 
     body = assert_problem(response, 422, "validation")
-    assert body["errors"] == [{"path": "query", "message": "give version or as_of, not both"}]
+    assert body["errors"] == [
+        {"path": "query", "message": "give version or as_of, not both", "code": "invalid"}
+    ]
 
 
 @pytest.mark.parametrize("version", [0, 3, 2**31])

@@ -110,12 +110,14 @@ def test_a_referral_the_case_does_not_have_is_not_found(
     assert_problem(response, 404, "not-found")
 
 
-def test_a_referral_before_the_application_is_an_illegal_step(
+def test_an_adults_referral_before_the_application_is_refused_naming_the_condition(
     client: TestClient, callers: Callers
 ) -> None:
-    case_id, version = case_in(client, callers, "screened")
+    case_id, version = case_in(client, callers, "screened")  # an adult's case
 
     response = send_referral(client, callers["lsa"], case_id, version)
 
-    body = assert_problem(response, 409, "illegal-transition")
-    assert (body["state"], body["trigger"]) == ("screened", "send_referral")
+    # version 6: from the screening only a child is referred (Law 3739-VI, arts. 22-24)
+    body = assert_problem(response, 409, "condition-not-met")
+    assert body["trigger"] == "send_referral"
+    assert body["unmet_conditions"] == [{"field": "is_child", "equals": True}]

@@ -95,6 +95,8 @@ def test_no_request_gets_a_5xx_or_an_undocumented_answer(
     client: TestClient, schema: Any, callers: Callers, method: str, path: str
 ) -> None:
     caller = "supervisor" if path.startswith("/api/audit") else "lsa"
+    if path.startswith("/api/exports"):
+        caller = "statistician"  # the only role that passes: the export itself is fuzzed
     fuzz(client, schema, callers, method, path, caller, examples=25)
 
 

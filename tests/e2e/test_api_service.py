@@ -39,11 +39,13 @@ def test_the_loaded_workflows_are_listed(client: TestClient, callers: Callers) -
         ("uk-nrm", 1),
         ("uk-nrm", 2),
         ("uk-nrm", 3),
+        ("uk-nrm", 4),
         (WORKFLOW, 1),
         (WORKFLOW, 2),
         (WORKFLOW, 3),
         (WORKFLOW, 4),
         (WORKFLOW, 5),
+        (WORKFLOW, 6),
     ]
 
 
@@ -53,7 +55,7 @@ def test_a_workflow_comes_with_its_definition_and_a_mermaid_diagram(
     response = client.get(f"/api/workflows/{WORKFLOW}", headers=callers["lsa"].auth)
 
     workflow = response.json()
-    assert (workflow["id"], workflow["version"]) == (WORKFLOW, 5)  # the newest by default
+    assert (workflow["id"], workflow["version"]) == (WORKFLOW, 6)  # the newest by default
     assert workflow["opening"]["dest"] == "screened"
     grant = next(t for t in workflow["transitions"] if t["trigger"] == "grant_status")
     assert (grant["sources"], grant["dest"], grant["roles"]) == (

@@ -246,12 +246,12 @@ def _request(
 
 
 def caller_for(method: str, path: str) -> str:
-    """The admin passes every gate but publishing (the statisticians' own), person search (of
-    those who work on cases: admins never read personal data) and the duplicate alerts
-    (supervisors')."""
-    if path.endswith("/publications") and method == "post":
+    """The admin passes every gate but publishing and case-level exports (the statisticians'
+    own), person search and a case's notes and documents (of those who work on cases: admins
+    never read personal data) and the duplicate alerts (supervisors')."""
+    if (path.endswith("/publications") and method == "post") or path.startswith("/api/exports"):
         return "statistician"
-    if path.startswith("/api/search"):
+    if path.startswith("/api/search") or "/notes" in path or "/documents" in path:
         return "lsa"
     if path.startswith("/api/person-alerts"):
         return "supervisor"

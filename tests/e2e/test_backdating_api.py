@@ -5,12 +5,13 @@ on the workflow as shipped."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from referral_engine.bootstrap import Runtime
+from referral_engine.domain.date_rules import DateFacts
 from tests.e2e.conftest import Caller, Callers, assert_problem
 from tests.factories import START, data_for
 from tests.unit.test_uk_nrm import UK
@@ -30,7 +31,9 @@ def post_step(
     spec = UK.guard.step(UK.transitions[0].sources[0], trigger) or next(
         t for t in UK.transitions if t.trigger == trigger
     )
-    payload = {"trigger": trigger, "data": data_for(spec), "expected_version": version, **body}
+    stated = date.fromisoformat(str(body.get("occurred_at", START.isoformat()))[:10])
+    data = data_for(spec, facts=DateFacts(stated, stated))  # its dates on the stated day
+    payload = {"trigger": trigger, "data": data, "expected_version": version, **body}
     return client.post(f"/api/cases/{case_id}/steps", json=payload, headers=caller.auth)
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from referral_engine.bootstrap import Runtime
 from referral_engine.entrypoints.asgi import create_app
 from referral_engine.entrypoints.web import routes as page_routes
+from tests import documents
 from tests.e2e.conftest import (
     KYIV,
     LVIV,
@@ -71,6 +72,11 @@ EXTRA_USERS = [
     ("other-police", "police", "police-kyivska-unit-2", KYIV),
 ]
 
+PAPER_PRINTERS = frozenset({"lsa_official", "decision_maker", "supervisor", "nrm_actor", "police"})
+PAPER_ROLES = frozenset(
+    {"lsa_official", "decision_maker", "supervisor", "nrm_actor", "police", "service_provider"}
+)
+"""Notes and documents are personal data: never analysts', statisticians' or admins'."""
 # Which role gate each case route has (entrypoints/http/gates.py): a route not listed here fails
 # the coverage test below until it is given one.
 GATES: dict[tuple[str, str], frozenset[str] | None] = {
@@ -89,6 +95,19 @@ GATES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/cases/{case_id}/transfers/refuse"): None,
     ("POST", "/api/cases/{case_id}/transfers/withdraw"): None,
     ("POST", "/api/cases/{case_id}/assignment"): None,
+    **dict.fromkeys(
+        (
+            ("GET", "/api/cases/{case_id}/notes"),
+            ("POST", "/api/cases/{case_id}/notes"),
+            ("GET", "/api/cases/{case_id}/documents"),
+            ("POST", "/api/cases/{case_id}/documents"),
+            ("GET", "/api/cases/{case_id}/documents/{document_id}"),
+            ("POST", "/cases/{case_id}/notes"),
+            ("POST", "/cases/{case_id}/documents"),
+            ("GET", "/cases/{case_id}/documents/{document_id}"),
+        ),
+        PAPER_ROLES,
+    ),
     ("GET", "/cases"): None,
     ("GET", "/cases/new"): None,
     ("POST", "/cases/new"): None,
@@ -99,8 +118,18 @@ GATES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/cases/{case_id}/transfers/answer"): None,
     ("POST", "/cases/{case_id}/transfers/withdraw"): None,
     ("POST", "/cases/{case_id}/assignment"): None,
+    # a paper (the summary, below) prints personal data: only the roles that read all it prints
+    # and see the whole case (not the service providers, who see only their referrals) get it
+    ("GET", "/cases/{case_id}/papers/{paper}"): PAPER_PRINTERS,
+    ("GET", "/cases/{case_id}/papers/{paper}.pdf"): PAPER_PRINTERS,
 }
 LISTS = {("GET", "/api/cases"), ("GET", "/cases")}
+WHOLE_ONLY = {
+    ("GET", "/api/cases/{case_id}/documents/{document_id}"),
+    ("GET", "/cases/{case_id}/documents/{document_id}"),
+}
+"""Reads a referred agency does not get: a document is no part of what a referral shares (its
+lists of notes and documents are empty for it)."""
 OPENS = {("POST", "/api/cases"), ("GET", "/cases/new"), ("POST", "/cases/new")}  # no case yet
 # commands are sent on a stale version: reaching the case answers 409 (or the role's 403),
 # never a change; not reaching it answers 404
@@ -161,10 +190,25 @@ def shared_case(client: TestClient, callers: Callers, pg_runtime: Runtime) -> st
     return str(case_id)
 
 
+@pytest.fixture
+def shared_document(client: TestClient, callers: Callers, shared_case: str) -> str:
+    """A document on the shared case, uploaded by the LSA official, with a note."""
+    note = {"text": f"Synthetic note on {NAME}"}
+    assert client.post(f"/api/cases/{shared_case}/notes", json=note, headers=callers["lsa"].auth)
+    sent = client.post(
+        f"/api/cases/{shared_case}/documents",
+        data={"kind": "consent"},
+        files={"file": ("consent.png", documents.png(NARRATIVE), "image/png")},
+        headers=callers["lsa"].auth,
+    )
+    assert sent.status_code == 201, sent.text
+    return str(sent.json()["document_id"])
+
+
 def api_request(
-    client: TestClient, auth: dict[str, str], method: str, path: str, case: str
+    client: TestClient, auth: dict[str, str], method: str, path: str, case: str, document: str
 ) -> httpx.Response:
-    url = path.format(case_id=case, referral_id="r1")
+    url = path.format(case_id=case, referral_id="r1", document_id=document)
     bodies: dict[str, dict[str, Any]] = {
         "/api/cases": {"workflow": WORKFLOW, "region": KYIV, "data": opening_data()},
         "/api/cases/{case_id}/steps": {"trigger": "request_verification", "data": {}},
@@ -177,15 +221,22 @@ def api_request(
         "/api/cases/{case_id}/transfers/refuse": {"reason": "not_resident"},
         "/api/cases/{case_id}/transfers/withdraw": {},
         "/api/cases/{case_id}/assignment": {"user": None},
+        "/api/cases/{case_id}/notes": {"text": "Synthetic"},
     }
     if method == "GET":
         return client.get(url, headers=auth)
+    if path.endswith("/documents"):  # multipart, on a stale version
+        upload = {"file": ("a.png", documents.png(), "image/png")}
+        form = {"kind": "consent", "expected_version": str(STALE)}
+        return client.post(url, data=form, files=upload, headers=auth)
     body = {**bodies[path], **({"expected_version": STALE} if "{case_id}" in path else {})}
     return client.post(url, json=body, headers=auth)
 
 
-def page_request(client: TestClient, method: str, path: str, case: str) -> httpx.Response:
-    url = path.format(case_id=case)
+def page_request(
+    client: TestClient, method: str, path: str, case: str, document: str
+) -> httpx.Response:
+    url = path.format(case_id=case, document_id=document, paper="case-summary")
     if method == "GET":
         return client.get(url)
     form = {"csrf": csrf_of(client.get("/workflows").text), "trigger": "waive_interview",
@@ -206,7 +257,7 @@ def check(who: Who, route: tuple[str, str], response: httpx.Response, case: str)
         assert response.status_code == 200, label
         assert (case in text) == (who.sees != NONE), label
     elif route not in OPENS:
-        if who.sees == NONE:
+        if who.sees == NONE or (who.sees == REFERRED and route in WHOLE_ONLY):
             assert response.status_code == 404, label
         else:
             assert response.status_code != 404, label
@@ -220,14 +271,15 @@ def check(who: Who, route: tuple[str, str], response: httpx.Response, case: str)
 
 @pytest.mark.parametrize("who", WHO, ids=lambda w: w.caller)
 def test_only_need_to_know_reads_succeed_on_every_case_route_and_page(
-    who: Who, client: TestClient, callers: Callers, shared_case: str
+    who: Who, client: TestClient, callers: Callers, shared_case: str, shared_document: str
 ) -> None:
     caller = callers[who.caller]
+    case, document = shared_case, shared_document
     for route in api_case_routes():
-        check(who, route, api_request(client, caller.auth, *route, shared_case), shared_case)
+        check(who, route, api_request(client, caller.auth, *route, case, document), case)
     sign_in(client, caller.token)
     for route in page_case_routes():
-        check(who, route, page_request(client, *route, shared_case), shared_case)
+        check(who, route, page_request(client, *route, case, document), case)
 
 
 def test_the_table_knows_the_gate_of_every_case_route() -> None:

@@ -15,7 +15,7 @@ from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from referral_engine.entrypoints.asgi import create_app
 from tests.e2e.conftest import Callers, case_in, open_case, send_referral, take_step, walk
-from tests.e2e.pages import csrf_of, post_form, sign_in
+from tests.e2e.pages import csrf_of, post_form, sign_in, step_page
 from tests.e2e.test_cli import pg_env
 from tests.factories import SUPERVISOR, UKRAINE, engine_on_version, wait_until
 from tests.factories import case_in as case_in_engine
@@ -37,7 +37,8 @@ def test_sign_in_with_a_token_sets_a_protected_session_cookie(
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     queue = client.get("/cases")
     assert queue.status_code == 200
-    assert "lsa · lsa_official · Kyiv Oblast" in queue.text
+    lsa = "Official of the responsible unit of the local state administration"  # role in words
+    assert f"lsa · {lsa} · Kyiv Oblast" in queue.text
 
 
 def test_the_session_cookie_is_secure_over_https(pg_runtime: Runtime, callers: Callers) -> None:
@@ -105,7 +106,7 @@ def test_step_forms_come_from_field_declarations_and_show_errors_by_the_field(
 ) -> None:
     case = open_case(client, callers["screener"])
     sign_in(client, callers["lsa"].token)
-    page = client.get(f"/cases/{case['id']}").text
+    page = step_page(client, case["id"], "record_consent")  # its link opens the form alone
     assert 'name="data.given_by"' in page and 'type="checkbox" name="data.scope"' in page
     response = client.post(
         f"/cases/{case['id']}/steps",
@@ -119,7 +120,7 @@ def test_step_forms_come_from_field_declarations_and_show_errors_by_the_field(
         follow_redirects=False,
     )
     assert response.status_code == 422
-    assert 'id="step0-signed_on-error">is required' in response.text
+    assert 'id="step0-signed_on-error">Enter date signed' in response.text
     assert 'value="referral" checked' in response.text  # what was typed is kept
     response = client.post(
         f"/cases/{case['id']}/steps",
@@ -135,8 +136,8 @@ def test_step_forms_come_from_field_declarations_and_show_errors_by_the_field(
     )
     assert response.status_code == 303
     recorded = client.get(response.headers["location"]).text
-    assert "Recorded: ConsentRecorded (Version 2)" in recorded
-    assert 'name="data.application_number"' in recorded  # the next step's form
+    assert "Recorded: Record informed consent to referral and data sharing (Version 2)" in recorded
+    assert f'href="/cases/{case["id"]}?step=register_application"' in recorded  # the next step
 
 
 def test_a_stale_form_shows_who_changed_the_case(client: TestClient, callers: Callers) -> None:
@@ -157,7 +158,9 @@ def test_a_stale_form_shows_who_changed_the_case(client: TestClient, callers: Ca
     )
     assert response.status_code == 409
     assert "Someone else changed this case" in response.text
-    assert "InterviewWaived" in response.text and "lsa, lsa_official, lsa-kyivska" in response.text
+    assert "Record that the interview is waived for the person" in response.text  # in words
+    who = "lsa (Official of the responsible unit of the local state administration"
+    assert who in response.text
     assert f'href="/cases/{case_id}"' in response.text
 
 
@@ -179,10 +182,11 @@ def test_supervisor_pages(client: TestClient, callers: Callers) -> None:
     sign_in(client, callers["supervisor"].token)
     replay = client.get(f"/cases/{case_id}/history?at=2")
     assert replay.status_code == 200
-    assert 'data-state="screened"' in replay.text and "ConsentRecorded" in replay.text
+    assert 'data-state="screened"' in replay.text
+    assert "#2 Record informed consent to referral and data sharing" in replay.text
     assert client.get("/deadlines").status_code == 200
     audit = client.get(f"/audit?case={case_id}")
-    assert audit.status_code == 200 and "case.step" in audit.text
+    assert audit.status_code == 200 and "Took step: " in audit.text
     sign_in(client, callers["lsa"].token)
     assert client.get("/audit").status_code == 403
 
@@ -190,16 +194,15 @@ def test_supervisor_pages(client: TestClient, callers: Callers) -> None:
 def assert_history_names(
     client: TestClient, case_id: object, event: str, labels: dict[str, str]
 ) -> None:
-    """The history entry of `event` is worded by its label in each language, not as the opening
-    step, which keeps its own title."""
+    """The history entry of `event` is worded by its label in each language (never by the
+    event's name), not as the opening step, which keeps its own title."""
     for lang, opening in (("en", "Screen a possible victim"), ("uk", "Виявити можливу жертву")):
         client.get(f"/lang/{lang}?next=/cases")
         page = client.get(f"/cases/{case_id}/history").text
         entries = re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)
-        (first,) = [e for e in entries if "#1 PersonScreened" in e]
-        (last,) = [e for e in entries if event in e]
-        assert labels[lang] in last and opening not in last
-        assert opening in first
+        assert [e for e in entries if f"#1 {opening}" in e]
+        (last,) = [e for e in entries if labels[lang] in e]
+        assert opening not in last and event not in page
 
 
 def test_the_history_names_an_erasure_as_such_in_both_languages(
@@ -302,7 +305,7 @@ def test_referrals_are_sent_and_answered_through_their_forms(
 ) -> None:
     case_id, version = case_in(client, callers, "application_registered")
     sign_in(client, callers["lsa"].token)
-    assert '<option value="shelter/shelter-kyiv">' in client.get(f"/cases/{case_id}").text
+    assert '<option value="shelter/shelter-kyiv">' in step_page(client, case_id, "send_referral")
     sent = post_form(
         client,
         f"/cases/{case_id}",
@@ -317,7 +320,8 @@ def test_referrals_are_sent_and_answered_through_their_forms(
     assert sent.status_code == 303, sent.text
     sign_in(client, callers["shelter"].token)
     page = client.get(f"/cases/{case_id}").text
-    assert 'id="form-accept-r1"' in page and "send_referral" not in page
+    assert f'href="/cases/{case_id}?step=accept&amp;referral=r1"' in page
+    assert "step=send_referral" not in page
     accepted = post_form(
         client,
         f"/cases/{case_id}",
@@ -326,7 +330,7 @@ def test_referrals_are_sent_and_answered_through_their_forms(
     )
     assert accepted.status_code == 303, accepted.text
     sign_in(client, callers["clinic"].token)  # not the receiving agency: no form for it
-    assert 'id="form-accept-r1"' not in client.get(f"/cases/{case_id}").text
+    assert "step=accept" not in client.get(f"/cases/{case_id}").text
     history = client.get(f"/api/cases/{case_id}/history", headers=callers["lsa"].auth).json()
     assert [h["event"] for h in history[-2:]] == ["ReferralSent", "ReferralAccepted"]
 

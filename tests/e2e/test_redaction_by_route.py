@@ -24,6 +24,7 @@ from referral_engine.config import Settings
 from referral_engine.entrypoints.api import routers as api_routers
 from referral_engine.entrypoints.asgi import create_app
 from referral_engine.entrypoints.web import routes as page_routes
+from tests.documents import png
 from tests.e2e.conftest import (
     KYIV,
     WORKFLOW,
@@ -70,6 +71,10 @@ class Route:
     """False for commands: their answer carries an outcome, never case data."""
     answers: tuple[int, int] = (200, 200)
     """The status the reader's and the denied caller's requests get."""
+    file: bool = True
+    """The reader's page shows the case's file; False: one step's form again, which names the
+    person and reads nothing else of the file (the denied caller, who has no such step, gets
+    the file)."""
 
 
 def version_of(client: TestClient, caller: Caller, case: Case) -> int:
@@ -156,10 +161,10 @@ ROUTES = {
               "case.history"),
         # no police unit given (the LSA official), or not one's step to take (the shelter)
         Route("page: the case after a failed step", page_post_step("request_verification"), True,
-              "case.step", answers=(422, 403)),
+              "case.step", answers=(422, 403), file=False),
         Route("page: the stale form's conflict list",
               page_post_step("waive_interview", stale=True, **{"data.waiver_reason": "illness"}),
-              True, "case.step", answers=(409, 409)),
+              True, "case.step", answers=(409, 409)),  # no longer open: the file again
     ]
 }  # fmt: skip
 READS = [r for r in ROUTES.values() if r.shows_data]
@@ -185,10 +190,28 @@ ROUTES_WITHOUT_CASE_DATA = {
         "a transfer or an assignment: answers an outcome, like a command (a transfer's note is "
         "taken, sealed, never shown back)",
     ),
+    **dict.fromkeys(
+        (
+            ("POST", "/api/cases/{case_id}/notes"),
+            ("POST", "/api/cases/{case_id}/documents"),
+        ),
+        "adds a note or a document: answers an outcome (and a document's id, kind, type and "
+        "size), never the text or the file name back",
+    ),
+    **dict.fromkeys(
+        (("POST", "/cases/{case_id}/notes"), ("POST", "/cases/{case_id}/documents")),
+        "redirects; a refusal shows the case page, whose notes and documents the paper table "
+        "below checks",
+    ),
     ("GET", "/cases"): "the queue page: the case_queue read model",
     ("GET", "/cases/new"): "an empty form",
     ("POST", "/cases/new"): "redirects; a failure shows only what the user typed",
 }
+ROUTES_TESTED_APART = dict.fromkeys(
+    (("GET", "/cases/{case_id}/papers/{paper}"), ("GET", "/cases/{case_id}/papers/{paper}.pdf")),
+    "a paper prints only what it declares, to roles that may read all of it (no redaction "
+    "marker): tests/e2e/test_papers.py, with its audit entry and the erased case",
+)
 
 
 @pytest.fixture
@@ -216,12 +239,16 @@ def test_each_route_shows_personal_data_only_to_its_readers_in_the_cases_region(
     reader = route.call(client, callers[route.reader], case)
     assert reader.status_code == route.answers[0], reader.text
     if route.page and route.shows_data:
-        assert f'<span class="mono">{case.id}</span></h1>' in reader.text  # the case's page
-    if route.shows_data:
+        assert f"Case {case.id[:8]}" in reader.text  # the case's page (by its reference)
+    if route.shows_data and route.file:
         assert shows(reader, NARRATIVE) and shows(reader, NAME), reader.text
         assert not hides(reader, route.page)
         fields = last_personal_read(pg_runtime, callers[route.reader], reader)
         assert {"narrative", "person_name"} <= set(fields)  # audited with what it showed
+    elif route.shows_data:  # a step's form: the person named, nothing else of the file read
+        assert shows(reader, NAME) and not shows(reader, NARRATIVE), reader.text
+        fields = last_personal_read(pg_runtime, callers[route.reader], reader)
+        assert "person_name" in fields and "narrative" not in fields
     else:  # a command answers with its outcome: nothing personal, and no personal read
         assert not shows(reader, NAME) and not shows(reader, NARRATIVE)
         assert last_personal_read(pg_runtime, callers[route.reader], reader) == []
@@ -257,8 +284,10 @@ def test_erased_fields_read_as_erased_on_every_route(
         for who in filter(None, (route.reader, route.denied)):
             response = route.call(client, callers[who], erased_now)
             assert not shows(response, NAME) and not shows(response, NARRATIVE), route.name
-            if route.page:
+            if route.page and (route.file or who != route.reader):
                 assert ERASED_PAGE in response.text, route.name
+            elif route.page:  # a step's form names the case by its reference instead
+                assert f"Case {case.id[:8]} · " in response.text, route.name
             else:
                 assert '"redacted":"erased"' in response.text.replace(" ", ""), route.name
             assert last_personal_read(pg_runtime, callers[who], response) == []
@@ -313,7 +342,9 @@ def test_the_table_covers_every_case_route_of_the_api_and_the_pages() -> None:
         for method in getattr(r, "methods", ())
         if getattr(r, "path", "").startswith(("/api/cases", "/cases"))
     }
-    assert found == tabled | set(ROUTES_WITHOUT_CASE_DATA)
+    assert found == tabled | set(PAPER_READS) | set(ROUTES_WITHOUT_CASE_DATA) | set(
+        ROUTES_TESTED_APART
+    )
 
 
 # -- what a response shows, and what the audit log says about it -------------------------------
@@ -337,3 +368,67 @@ def last_personal_read(runtime: Runtime, caller: Caller, response: httpx.Respons
     assert entry.path == response.request.url.path, f"{caller.name}'s request was not audited"
     fields: list[str] = entry.detail.get("personal_fields", [])
     return fields
+
+
+# -- notes and documents -------------------------------------------------------------------------
+
+PAPER_READS = {
+    ("GET", "/api/cases/{case_id}/notes"): "case_note",
+    ("GET", "/api/cases/{case_id}/documents"): "document_name",
+    ("GET", "/api/cases/{case_id}/documents/{document_id}"): "document_name",
+    ("GET", "/cases/{case_id}/documents/{document_id}"): "document_name",
+}
+"""The routes reading notes and documents (the case page's sections are read with the case
+page, above), and the personal field each read is audited with."""
+DOCUMENT_MARK = "Synthetic signed consent of the route table"
+
+
+def test_notes_and_documents_show_only_to_readers_of_personal_data(
+    client: TestClient, callers: Callers, case: Case, pg_runtime: Runtime
+) -> None:
+    lsa = callers["lsa"]
+    note = client.post(f"/api/cases/{case.id}/notes", json={"text": NARRATIVE}, headers=lsa.auth)
+    assert note.status_code == 201, note.text
+    sent = client.post(
+        f"/api/cases/{case.id}/documents",
+        data={"kind": "consent"},
+        files={"file": (f"{NAME}.png", png(DOCUMENT_MARK), "image/png")},
+        headers=lsa.auth,
+    )
+    assert sent.status_code == 201, sent.text
+    urls = {
+        route: path.format(case_id=case.id, document_id=sent.json()["document_id"])
+        for route in PAPER_READS
+        for path in [route[1]]
+    }
+
+    def read(who: str, route: tuple[str, str]) -> httpx.Response:
+        if route[1].startswith("/cases"):
+            sign_in(client, callers[who].token)
+            return client.get(urls[route])
+        return client.get(urls[route], headers=callers[who].auth)
+
+    for route, field in PAPER_READS.items():
+        mine = read("lsa", route)
+        assert mine.status_code == 200, (route, mine.text)
+        assert NARRATIVE in mine.text or NAME in mine.text or DOCUMENT_MARK.encode() in mine.content
+        assert field in last_personal_read(pg_runtime, lsa, mine), route
+        shared = read("shelter", route)  # a referral's share holds no note and no document
+        assert shared.status_code == (404 if "{document_id}" in route[1] else 200), route
+        for outsider, status in (("shelter", None), ("lviv-lsa", 404), ("analyst", 403),
+                                 ("admin", 403)):  # fmt: skip
+            response = shared if status is None else read(outsider, route)
+            assert status in (None, response.status_code), (route, outsider, response.text)
+            assert NAME not in response.text and NARRATIVE not in response.text
+            assert DOCUMENT_MARK.encode() not in response.content
+
+    reason = {"reason": "Art. 17 request 12"}
+    assert client.post(f"/api/cases/{case.id}/erase", json=reason, headers=callers["admin"].auth)
+    for route in PAPER_READS:
+        after = read("lsa", route)
+        assert after.status_code == (410 if "{document_id}" in route[1] else 200), route
+        assert NAME not in after.text and NARRATIVE not in after.text, route
+        assert DOCUMENT_MARK.encode() not in after.content
+        if route[1].endswith(("/notes", "/documents")):
+            assert '"redacted":"erased"' in after.text.replace(" ", ""), route
+        assert last_personal_read(pg_runtime, lsa, after) == []

@@ -47,29 +47,41 @@ def test_serve_with_demo_seeds_cases_and_prints_working_tokens(pg_settings: Sett
     )
     try:
         tokens: dict[str, str] = {}
+        job = ""
         assert server.stdout is not None
         for line in server.stdout:
             words = line.split()
-            if len(words) == 3 and words[2].startswith("ret_"):
-                tokens[words[1]] = words[2]
+            if len(words) == 2 and words[1].startswith("ret_"):
+                tokens[words[0]] = words[1]
+            if words[:1] == ["demo-lsa-official"] and "ret_" not in line:
+                job = line  # the user's password and what they do, in words
             if "serving on" in line:
                 assert f"http://127.0.0.1:{port}" in line
                 break
         base = f"http://127.0.0.1:{port}"
         wait_until(partial(answers_health, base), what=f"{base}/healthz")
-        headers = {"Authorization": f"Bearer {tokens['lsa_official']}"}
+        headers = {"Authorization": f"Bearer {tokens['demo-lsa-official']}"}
         assert httpx.get(f"{base}/api/workflows", headers=headers).status_code == 200
         audit = httpx.get(
-            f"{base}/api/audit", headers={"Authorization": f"Bearer {tokens['supervisor']}"}
+            f"{base}/api/audit", headers={"Authorization": f"Bearer {tokens['demo-supervisor']}"}
         )
         assert audit.status_code == 200
-        assert set(tokens) >= {"lsa_official", "supervisor", "analyst", "admin", "police"}
+        names = {"demo-lsa-official", "demo-supervisor", "demo-analyst", "demo-admin"}
+        assert set(tokens) >= names | {"demo-police", "demo-competent-authority"}
+        assert "caseworker of the regional social protection department" in job
+        assert "lsa_official" not in job  # the job in words, not the role's code
         with psycopg.connect(str(pg_settings.database_url)) as conn:
             table = sql.Identifier(pg_settings.database_schema, "cases_events")
-            cases = conn.execute(
-                sql.SQL("select count(distinct originator_id) from {}").format(table)
-            ).fetchone()
-        assert cases == (12,)
+            opened = conn.execute(
+                sql.SQL(
+                    "select convert_from(state, 'UTF8')::json->>'workflow_id', count(*) from {} "
+                    "where originator_version = 1 group by 1"
+                ).format(table)
+            ).fetchall()
+        assert sum(n for _, n in opened) >= 300 and {w for w, _ in opened} == {
+            "ukraine-nrm",
+            "uk-nrm",
+        }
     finally:
         server.terminate()
         server.wait(timeout=20)

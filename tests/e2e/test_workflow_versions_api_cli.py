@@ -26,6 +26,8 @@ from tests.factories import (
     data_for,
     engine_on_version,
     step,
+    with_papers,
+    with_synthetic_agencies,
 )
 
 LONDON = "GB-ENG"
@@ -67,7 +69,7 @@ def test_a_conclusive_grounds_decision_in_the_recovery_period_is_a_409_with_its_
     ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
     body = {"workflow": "uk-nrm", "region": LONDON, "data": uk_data(pg_runtime)}
     case = client.post("/api/cases", json=body, headers=fr.auth).json()
-    assert case["workflow"] == {"id": "uk-nrm", "version": 3}
+    assert case["workflow"] == {"id": "uk-nrm", "version": 4}
     version = case["version"]
     for trigger, caller in [
         ("record_consent", fr),
@@ -121,7 +123,7 @@ def test_a_version_written_as_changes_shown_resolved_and_validated(tmp_path: Pat
     assert "extends" not in shown.stdout and "*id" not in shown.stdout  # written out in full
     assert yaml.safe_load(shown.stdout) == resolved_document(WORKFLOWS, UKRAINE, 2)
 
-    shutil.copy(WORKFLOWS / "ukraine-nrm.yaml", tmp_path / "ukraine-nrm.yaml")
+    shutil.copy(WORKFLOWS / "ukraine-nrm.yaml", with_papers(tmp_path) / "ukraine-nrm.yaml")
     v2 = yaml.safe_load((WORKFLOWS / "ukraine-nrm-v2.yaml").read_text(encoding="utf-8"))
     v2["remove"] = {"states": ["extension_pending"]}
     (tmp_path / "v2.yaml").write_text(yaml.safe_dump(v2, allow_unicode=True), encoding="utf-8")
@@ -153,11 +155,10 @@ def test_migrate_from_the_command_line_dry_run_then_for_real_then_refused(
     assert "ukraine-nrm v2" in replay.stdout and "WorkflowMigrated" in replay.stdout
 
     # a version 3 that renames `under_appeal` without saying so refuses that case, naming it
-    folder = tmp_path / "workflows"
-    folder.mkdir()
+    folder = with_papers(tmp_path / "workflows")
     for shipped in WORKFLOWS.glob("*.yaml"):
-        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml"):  # on the shipped 3
-            continue
+        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml", "ukraine-nrm-v6.yaml"):
+            continue  # written as changes on the shipped 3
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     v2 = yaml.safe_dump(resolved_document(WORKFLOWS, UKRAINE, 2), allow_unicode=True)
     v3 = yaml.safe_load(v2.replace("under_appeal", "appealed"))
@@ -220,3 +221,49 @@ def test_the_shipped_versions_recording_quality_migrate_from_the_command_line(
         assert case.workflow_version == 4 and case.state == "closed"
         # its closure under version 3 started no guard: it may be followed up at once
         assert "record_follow_up" in {s.trigger for s in case.allowed_steps}
+
+
+def test_validate_and_lint_say_what_ukraine_nrm_6_declares_again_and_only_aims_at() -> None:
+    """`validate` says a trigger declared again once per source state is meant; `lint` lists
+    every service-target deadline with its source (not the legal ones) and still exits 0."""
+    valid = cli("workflows", "validate", str(WORKFLOWS / "ukraine-nrm-v2.yaml"))
+    assert valid.returncode == 0, valid.stderr
+    said = " ".join(valid.stdout.split())
+    assert "trigger 'extend_status' is declared 2 times, once per source state" in said
+    lint = cli("workflows", "lint", str(WORKFLOWS / "ukraine-nrm-v6.yaml"))
+    assert lint.returncode == 0, lint.stderr
+    listed = " ".join(lint.stdout.split())
+    for target in ("interview", "police_verification", "status_decision", "child_assistance_plan"):
+        assert f"deadlines.{target}:" in listed
+    for legal in (
+        "status_procedure",
+        "temporary_stay",
+        "temporary_accommodation",
+        "one_time_payment",
+    ):
+        assert f"deadlines.{legal}:" not in listed
+    assert "1 day is a service target, not a legal term (Law No. 3739-VI, arts. 22-24" in listed
+
+
+def test_open_version_5_cases_migrate_to_6_from_the_command_line(
+    pg_settings: Settings,
+) -> None:
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        on_5 = engine_on_version(with_synthetic_agencies(runtime.engine), UKRAINE, 5)
+        requested = case_in(on_5, "extension_requested")
+        closed = case_in(on_5, "identified")
+        step(on_5, closed, "close_case", actor=SUPERVISOR)
+    env = pg_env(pg_settings)
+
+    dry = cli("workflows", "migrate", UKRAINE, "--from", "5", "--to", "6", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert f"would move {requested}" in dry.stdout and f"would move {closed}" in dry.stdout
+    assert "2 would move, 0 refused" in dry.stdout
+    moved = cli("workflows", "migrate", UKRAINE, "--from", "5", "--to", "6", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert "2 moved, 0 refused" in moved.stdout
+    replay = cli("replay", str(requested), env=env)
+    assert "ukraine-nrm v6" in replay.stdout and "WorkflowMigrated" in replay.stdout
+    with build(pg_settings, clock=FixedClock()) as runtime:
+        case = runtime.engine.case(requested, reader=LSA)
+        assert (case.workflow_version, case.state) == (6, "extension_requested")

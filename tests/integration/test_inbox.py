@@ -31,6 +31,7 @@ from tests.factories import (
     send_referral,
     step,
     ukraine,
+    with_papers,
 )
 
 KYIV = frozenset({"UA-32"})
@@ -105,6 +106,8 @@ def renaming_version(folder: Path) -> Path:
     verification request puts a case in, and a referral's state while it awaits its answer."""
     folder.mkdir()
     for shipped in WORKFLOWS.glob("*.yaml"):
+        if shipped.name == "ukraine-nrm-v6.yaml":  # written as changes on the shipped 5
+            continue
         (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     text = json.dumps(resolved_document(WORKFLOWS, UKRAINE, 4))
     document = json.loads(text.replace('"awaiting_verification"', '"verification_pending"'))
@@ -123,7 +126,7 @@ def renaming_version(folder: Path) -> Path:
         },
     )
     (folder / "ukraine-nrm-v5.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    return folder
+    return with_papers(folder)
 
 
 def test_a_migration_renaming_states_leaves_every_item_in_its_inbox(

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from referral_engine.application.deadline_board import BoardFilter, deadline_board
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.access import Scope
@@ -120,3 +121,24 @@ def test_the_deadline_board_lists_a_step_held_back_until_its_earliest_date(
         "deadlines", "open", {**board, "from": None, "to": None, "today": clock.now.date()}
     )
     assert [d["name"] for d in open_deadlines] == []  # the RG deadline stopped; guards are apart
+
+
+def test_a_case_past_the_legal_month_shows_overdue_on_the_deadline_board(
+    pg_runtime: Runtime, clock: FixedClock
+) -> None:
+    """ukraine-nrm 6: one month from the interview to the decision (Law 3739-VI, art. 15(3)),
+    a legal term, not a service target; a month and a day later it is overdue on the board."""
+    engine = pg_runtime.engine
+    case_id = case_in(engine, "interviewed")
+    clock.advance(days=32)
+    pg_runtime.projections.catch_up()
+    today = clock.now.date()
+
+    board = deadline_board(pg_runtime.projections, BoardFilter(today, None, region="UA-32"))
+
+    (late,) = [r for r in board.overdue if r["case_id"] == case_id]
+    assert (late["name"], late["due_on"], late["service_target"]) == (
+        "status_procedure",
+        date(2026, 4, 2),
+        False,
+    )

@@ -25,7 +25,7 @@ from referral_engine.domain.errors import (
 )
 from referral_engine.domain.views import StepResult
 from referral_engine.workflows.loader import WorkflowRegistry
-from tests.factories import WORKFLOWS, FixedClock, data_for, with_synthetic_agencies
+from tests.factories import WORKFLOWS, FixedClock, data_for, with_papers, with_synthetic_agencies
 from tests.unit.test_uk_nrm import CA, FR, SUPERVISOR, UK, take
 
 
@@ -105,7 +105,8 @@ def supervisor_decides(tmp_path: Path, clock: FixedClock) -> Engine:
     rg = next(t for t in document["transitions"] if t["trigger"] == "decide_rg_positive")
     rg["roles"] = ["competent_authority", "supervisor"]
     (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
-    return with_synthetic_agencies(build_in_memory(Settings(workflows_dir=tmp_path), clock=clock))
+    settings = Settings(workflows_dir=with_papers(tmp_path))
+    return with_synthetic_agencies(build_in_memory(settings, clock=clock))
 
 
 def test_a_supervisor_confirming_the_backdating_with_a_reason_counts_from_the_stated_day(
@@ -267,5 +268,5 @@ def test_a_confirmation_needs_a_reason(engine: Engine, clock: FixedClock, reason
 def test_validate_takes_admin_as_a_confirming_role(tmp_path: Path) -> None:
     document = yaml.safe_load((WORKFLOWS / "uk-nrm.yaml").read_text("utf-8"))
     document["backdating"] = {"max_days": 90, "confirmed_by": ["supervisor", "admin"]}
-    (tmp_path / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    (with_papers(tmp_path) / "uk-nrm.yaml").write_text(yaml.safe_dump(document), "utf-8")
     assert WorkflowRegistry.from_directory(tmp_path).get("uk-nrm").backdating is not None

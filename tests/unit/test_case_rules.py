@@ -35,6 +35,8 @@ from tests.factories import (
     FixedClock,
     case_in,
     data_for,
+    dated,
+    engine_on_version,
     open_case,
     referral_step,
     send_referral,
@@ -57,7 +59,8 @@ def version_of(engine: Engine, case_id: UUID) -> int:
 def record_consent(engine: Engine, case_id: UUID, actor: Actor = LSA, **kwargs: Any) -> Any:
     """Record consent (a step legal in every open state) at the case's current version."""
     kwargs.setdefault("expected_version", version_of(engine, case_id))
-    return engine.take_step(case_id, "record_consent", data_for(CONSENT), actor=actor, **kwargs)
+    data = data_for(CONSENT, facts=dated(engine, case_id, kwargs.get("occurred_at")))
+    return engine.take_step(case_id, "record_consent", data, actor=actor, **kwargs)
 
 
 def deadlines(engine: Engine, case_id: UUID) -> list[tuple[str, str | None, date]]:
@@ -385,9 +388,8 @@ def test_a_backdated_registration_counts_from_the_day_it_happened(
     engine: Engine, clock: FixedClock
 ) -> None:
     clock.advance(days=7)  # everything is recorded on the Monday after
-    opened = engine.open_case(
-        UKRAINE, REGION, data_for(WORKFLOW.opening), actor=SCREENER, occurred_at=FRIDAY
-    )
+    adult = data_for(WORKFLOW.opening, is_child=False)  # a child's plan has a clock of its own
+    opened = engine.open_case(UKRAINE, REGION, adult, actor=SCREENER, occurred_at=FRIDAY)
     record_consent(engine, opened.case_id, occurred_at=FRIDAY)
 
     step(engine, opened.case_id, "register_application", occurred_at=FRIDAY)
@@ -396,6 +398,7 @@ def test_a_backdated_registration_counts_from_the_day_it_happened(
 
 
 def test_conducting_the_interview_stops_the_interview_clock(engine: Engine) -> None:
+    engine = engine_on_version(engine, UKRAINE, 5)  # version 6 starts the legal month then
     case_id = case_in(engine, "application_registered")
 
     step(engine, case_id, "conduct_interview")
@@ -423,6 +426,7 @@ def test_closing_the_case_stops_every_clock(engine: Engine) -> None:
 
 
 def test_each_referral_has_its_own_response_clock(engine: Engine) -> None:
+    engine = engine_on_version(engine, UKRAINE, 5)  # version 6 adds the interview's legal month
     case_id = case_in(engine, "interviewed")
 
     send_referral(engine, case_id, agency="shelter-kyiv", service="shelter")
@@ -435,6 +439,7 @@ def test_each_referral_has_its_own_response_clock(engine: Engine) -> None:
 
 
 def test_accepting_one_referral_stops_only_its_own_response_clock(engine: Engine) -> None:
+    engine = engine_on_version(engine, UKRAINE, 5)  # version 6 starts the shelter's 3 months
     case_id = case_in(engine, "application_registered")
     send_referral(engine, case_id, agency="shelter-kyiv", service="shelter")
     send_referral(engine, case_id, agency="clinic-kyiv", service="medical")
@@ -642,12 +647,11 @@ def try_step(engine: Engine, case_id: UUID, trigger: str, actor: Actor) -> bool:
     spec = SPECS.get(trigger, SEND)
     version = version_of(engine, case_id)
     try:
+        data = data_for(spec, facts=dated(engine, case_id))
         if spec is SEND:
-            engine.send_referral(case_id, data_for(SEND), actor=actor, expected_version=version)
+            engine.send_referral(case_id, data, actor=actor, expected_version=version)
         else:
-            engine.take_step(
-                case_id, trigger, data_for(spec), actor=actor, expected_version=version
-            )
+            engine.take_step(case_id, trigger, data, actor=actor, expected_version=version)
     except DomainError:
         return False
     return True

@@ -10,7 +10,7 @@ import pytest
 
 from referral_engine.adapters.security import UserExists
 from referral_engine.application.dashboards import DashboardNotFound
-from referral_engine.domain import errors
+from referral_engine.domain import date_rules, errors
 from referral_engine.domain.agency_errors import (
     REFERRER,
     REGION_STATE_BODY,
@@ -18,15 +18,27 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
+    DocumentDamaged,
+    DocumentErased,
+    DocumentNotFound,
+    DocumentTooLarge,
+    DocumentTypeRefused,
+)
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.errors import FieldProblem, InvalidData
 from referral_engine.domain.fields import FieldSpec, check_data
+from referral_engine.domain.papers import PaperNotAvailable, PaperNotFound, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed, PersonAlertNotFound
 from referral_engine.domain.person_terms import QueryInvalid
+from referral_engine.domain.records import EarliestDate
 from referral_engine.domain.transfer_errors import (
     AssigneeUnsuitable,
     AssignmentRefused,
     TransferNotPossible,
 )
+from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
@@ -83,6 +95,51 @@ def test_enum_values_are_named_in_the_workflows_words() -> None:
     assert worded == "має бути одним із значень: особа, законний представник"
 
 
+DAY = date(2026, 3, 2)
+DATES = DateFacts(DAY, DAY, {"signed_on": "2026-03-01"}, frozenset({"date_of_birth"}))
+DATE_CASES = [
+    (FieldSpec("withdrawn_on", "date", not_after=("today",)), "2026-03-03"),
+    (FieldSpec("withdrawn_on", "date", not_after=("opened",)), "2026-03-03"),
+    (FieldSpec("withdrawn_on", "date", not_after=("signed_on",)), "2026-03-02"),
+    (FieldSpec("valid_until", "date", not_before=("today",)), "2026-03-01"),
+    (FieldSpec("withdrawn_on", "date", not_before=("opened",)), "2026-03-01"),
+    (FieldSpec("withdrawn_on", "date", not_before=("signed_on",)), "2026-02-28"),
+]
+
+
+@pytest.mark.parametrize(("spec", "value"), DATE_CASES, ids=lambda v: repr(v)[:40])
+def test_every_date_problem_is_worded_in_both_languages_naming_fields_by_their_labels(
+    spec: FieldSpec, value: str
+) -> None:
+    (problem,) = date_rules.problems([spec], {spec.name: value}, DATES)
+    text_uk, text_en = WorkflowText(ukraine(), "uk"), WorkflowText(ukraine(), "en")
+    for t, text in ((UK, text_uk), (EN, text_en)):
+        worded = explain.field_problem(problem, t, text)
+        assert problem.code in explain.FIELD_PROBLEMS and "{" not in worded
+        assert "signed_on" not in worded and "2026-03-0" in worded
+    if "signed_on" in spec.not_after + spec.not_before:
+        assert "«Дата підписання» (2026-03-01)" in explain.field_problem(problem, UK, text_uk)
+
+
+@pytest.mark.parametrize(("born", "child"), [("1990-01-01", True), ("2015-01-01", False)])
+def test_a_birth_date_disagreeing_with_the_child_flag_is_worded_in_both_languages(
+    born: str, child: bool
+) -> None:
+    spec = FieldSpec("date_of_birth", "date", child_flag="is_child")
+    (problem,) = date_rules.problems([spec], {"date_of_birth": born, "is_child": child}, DATES)
+    uk, en = explain.field_problem(problem, UK), explain.field_problem(problem, EN)
+    assert ("дитину" if child else "дорослу") in uk and ("a child" if child else "an adult") in en
+    assert "{" not in uk + en and "is_child" not in uk + en
+
+
+def test_a_personal_fields_value_is_not_shown_on_the_page_either() -> None:
+    spec = FieldSpec("began_on", "date", not_before=("date_of_birth",))
+    facts = DateFacts(DAY, DAY, {"date_of_birth": "1990-05-17"}, frozenset({"date_of_birth"}))
+    (problem,) = date_rules.problems([spec], {"began_on": "1990-01-01"}, facts)
+    worded = explain.field_problem(problem, UK, WorkflowText(ukraine(), "uk"))
+    assert worded == "не може бути раніше за «Дата народження»"
+
+
 EXAMPLES: list[errors.DomainError] = [
     errors.DomainError("anything"),
     errors.NotFound("something"),
@@ -92,13 +149,19 @@ EXAMPLES: list[errors.DomainError] = [
     DashboardNotFound("nope"),
     errors.IllegalTransition("grant_status", "screened", ["record_consent"]),
     errors.TooEarly("decide", date(2026, 4, 1), "RecoveryStarted", date(2026, 3, 2)),
+    TooLate(
+        "request", "close", EarliestDate("close", "", "Refused", date(2026, 3, 2), date(2026, 4, 2))
+    ),
     errors.MigrationRefused("c1", ["state 'x' has no counterpart"]),
     errors.RoleNotAllowed("grant_status", "police", ["decision_maker"]),
     errors.RegionNotAllowed("UA-46"),
     errors.RegionNotAllowed("UA-46", "see the deadlines of"),
     errors.NotReceivingAgency("accept", "clinic-kyiv", "shelter-kyiv"),
     errors.PreconditionMissing("register_application", ["consent"]),
-    errors.ConditionNotMet("refer_child", [("is_child", True)]),
+    errors.ConditionNotMet("refer_child", [{"field": "is_child", "equals": True}]),
+    errors.ConditionNotMet(
+        "notify", [{"field": "first_responder_type", "one_of": ["police", "local_authority"]}]
+    ),
     errors.VersionConflict(2, 3),
     errors.IdempotencyKeyReused("k1"),
     errors.InvalidWorkflow("my-nrm.yaml", ["states: missing"]),
@@ -139,6 +202,18 @@ EXAMPLES: list[errors.DomainError] = [
     errors.RoleNotAllowed("request_transfer", "police", ["lsa_official"]),
     PersonAlertNotFound("3f0c8e1a-0000-4000-8000-000000000001", "3f0c8e1a-0000-4000-8000-2"),
     *(PersonAlertClosed(code) for code in PersonAlertClosed.WHY),
+    PaperNotFound("status-certificate"),
+    PaperNotAvailable("status-certificate", "not_yet", ["StatusGranted", "StatusExtended"]),
+    PaperNotAvailable("status-certificate", "ended", ["StatusExpired"]),
+    PaperNotAvailable("status-certificate", "erased"),
+    PaperNotPermitted("case-summary", "personal", ["person_name", "application_number"]),
+    PaperNotPermitted("case-summary", "referrals"),
+    *(CaseFileNotPermitted(code) for code in CaseFileNotPermitted.WHY),
+    *(DocumentDamaged(code) for code in DocumentDamaged.WHY),
+    DocumentTooLarge(20_000_000, 10 * 1_048_576),
+    DocumentTypeRefused(),
+    DocumentNotFound("3f0c8e1a-0000-4000-8000-000000000001"),
+    DocumentErased("3f0c8e1a-0000-4000-8000-000000000001"),
 ]
 
 
@@ -173,7 +248,9 @@ def test_the_region_refused_and_a_retry_after_erasure_have_their_own_words() -> 
 
 
 def test_a_condition_not_met_names_the_field_and_value_in_the_workflows_words() -> None:
-    error = errors.ConditionNotMet("waive_interview_for_child", [("is_child", True)])
+    error = errors.ConditionNotMet(
+        "waive_interview_for_child", [{"field": "is_child", "equals": True}]
+    )
     worded = explain.error(error, UK, WorkflowText(ukraine(), "uk"))
     assert worded.startswith("Крок «") and worded.endswith("= Так")
     assert "is_child" not in worded
@@ -197,3 +274,23 @@ def test_the_personal_fields_an_erasure_refuses_are_named_in_the_workflows_words
         assert uk.endswith("Подробиці, Номер документа поліції"), uk
         assert en.endswith("Details, Police reference number"), en
         assert "_" not in uk + en
+
+
+def test_a_paper_refused_names_its_steps_and_fields_in_the_workflows_words() -> None:
+    words = WorkflowText(ukraine(), "uk")
+    waiting = PaperNotAvailable("status-certificate", "not_yet", ["StatusGranted"])
+    assert "«Встановити статус»" in explain.error(waiting, UK, words)
+    hidden = PaperNotPermitted("case-summary", "personal", ["person_name"])
+    worded = explain.error(hidden, EN, WorkflowText(ukraine(), "en"))
+    assert (
+        worded == "You may not print this paper: your role may not read personal data it "
+        "prints: Full name."
+    )
+    assert "person_name" not in explain.error(hidden, UK, words)
+
+
+def test_a_refused_document_is_explained_in_both_languages_without_bytes() -> None:
+    large = DocumentTooLarge(20_000_000, 10 * 1_048_576)
+    assert explain.error(large, EN) == "The document is larger than 10 MB, the most accepted."
+    assert "10 МБ" in explain.error(large, UK)
+    assert "PDF" in explain.error(DocumentDamaged("pdf"), UK)

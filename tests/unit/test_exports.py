@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 import pytest
 
-from referral_engine.application.exports import csv_text, spreadsheet_safe
+from referral_engine.application.exports import csv_lines, csv_text, spreadsheet_safe
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -36,3 +37,18 @@ def test_csv_text_escapes_header_and_rows_and_writes_negative_numbers_plainly() 
         ["'@cmd", "-2"],
         ["ngo", "3"],
     ]
+
+
+def test_csv_lines_write_a_line_as_each_row_is_read_never_the_whole_file() -> None:
+    read: list[int] = []
+
+    def rows() -> Iterator[list[object]]:
+        for n in range(3):
+            read.append(n)
+            yield ["=cmd", n]
+
+    lines = csv_lines(["agency", "n"], rows())
+
+    assert (next(lines), read) == ("agency,n\n", [])
+    assert (next(lines), read) == ("'=cmd,0\n", [0])
+    assert list(lines) == ["'=cmd,1\n", "'=cmd,2\n"]

@@ -6,8 +6,9 @@ the engine. One state machine runs per shipped file. After every command the cas
 the file says: an accepted command moved it exactly as declared (state, version, flags,
 referrals, deadlines, earliest dates), the steps offered to each role and agency are those the file
 allows now, and a refused one (an illegal or too early step, a wrong role, a missing field, a
-wrong value, an undeclared field, a stale version, a time before the previous step) wrote
-nothing. Replaying the case at any version gives back what was seen right after that command.
+wrong value, an undeclared field, a stale version, a time before the previous step, a date
+its field's rules refuse) wrote nothing. Replaying the case at any version gives back what was
+seen right after that command.
 """
 
 from __future__ import annotations
@@ -27,62 +28,13 @@ from referral_engine.domain.errors import DomainError
 from referral_engine.domain.views import CaseView
 from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import WORKFLOWS, FixedClock, examples, with_synthetic_agencies
+from tests.unit.random_values import AGENCIES, payload, spoil
 from tests.unit.workflow_oracle import REGISTRY, Expected, Rules, Step, valid
 
 SHIPPED = [Rules(path) for path in sorted(WORKFLOWS.glob("*.yaml"))]
-AGENCIES = ("shelter-kyiv", "clinic-kyiv")
 OUTSIDERS = ("analyst",)
 """A role no workflow names: it may never act."""
 MISTAKES = ("role", "missing", "value", "undeclared", "stale", "backdated")
-
-
-def value(data: st.DataObject, spec: dict[str, Any], today: date) -> Any:
-    """A valid synthetic value for a declared field (no real person's data)."""
-    kind = spec["type"]
-    if kind == "enum":
-        return data.draw(st.sampled_from(spec["values"]))
-    if kind == "enum_list":
-        return data.draw(
-            st.lists(st.sampled_from(spec["values"]), min_size=1, max_size=2, unique=True)
-        )
-    if kind == "bool":
-        return data.draw(st.booleans())
-    if kind == "country":
-        return data.draw(st.sampled_from(["UA", "MD", "GB", "stateless", "unknown"]))
-    if kind == "agency":  # mostly Kyiv Oblast's unit, sometimes another region's, or no police
-        units = ["police-kyivska"] * 3 + ["police-lvivska", "shelter-kyiv", "no-such-unit"]
-        return data.draw(st.sampled_from(units if "police_unit" in spec["kinds"] else AGENCIES))
-    if kind == "date" and "birth" in spec.get("title", "").lower():
-        return "1990-02-28"  # before any day a case is opened on
-    if kind == "int":
-        low = spec.get("min", 1)
-        return data.draw(st.integers(low, min(spec.get("max", low + 100), low + 100)))
-    if kind == "date":
-        return today.isoformat()
-    if kind == "datetime":
-        return datetime.combine(today, time(10), tzinfo=UTC).isoformat()
-    return f"Synthetic {spec.get('title') or kind}"
-
-
-def payload(data: st.DataObject, fields: dict[str, dict[str, Any]], today: date) -> dict[str, Any]:
-    """Every required field and some optional ones."""
-    return {
-        name: value(data, spec, today)
-        for name, spec in fields.items()
-        if spec.get("required") or data.draw(st.booleans())
-    }
-
-
-def spoil(body: dict[str, Any], fields: dict[str, dict[str, Any]], mistake: str) -> None:
-    """Make the data invalid in the way `mistake` names (an undeclared field when it cannot)."""
-    required = sorted(n for n, f in fields.items() if f.get("required") and n in body)
-    if mistake == "missing" and required:
-        del body[required[0]]
-    elif mistake == "value" and fields:
-        name = sorted(fields)[0]
-        body[name] = 42 if fields[name]["type"] in ("string", "text", "date", "datetime") else "-"
-    else:
-        body["zz_undeclared"] = "x"
 
 
 class CaseMachine(RuleBasedStateMachine):
@@ -103,7 +55,8 @@ class CaseMachine(RuleBasedStateMachine):
         self.clock.now += timedelta(days=data.draw(st.integers(0, 365)))
         rules, now = self.RULES, self.clock.now
         opening = rules.opening
-        body = payload(data, opening.get("fields") or {}, now.date())
+        today = now.astimezone(rules.time_zone).date()  # the workflow's local day
+        body = payload(data, opening.get("fields") or {}, today, {}, exact=True)
         role = data.draw(st.sampled_from(sorted(opening["roles"])))
         # an engine that knows only this version opens the case under it
         definition = self.engine.workflows.get(rules.id, rules.version)
@@ -116,10 +69,16 @@ class CaseMachine(RuleBasedStateMachine):
         result = opener.open_case(rules.id, region, body, actor=Actor("opener", role, "agency"))
         self.case_id: UUID = result.case_id
         self.expected = Expected(
-            rules, opening["state"], dict(body), set(opening.get("sets", [])), now, region=region
+            rules,
+            opening["state"],
+            dict(body),
+            set(opening.get("sets", [])),
+            now,
+            region=region,
+            opened_at=now,
         )
         self.expected.start_guards(opening["event"], now.date())
-        self.expected.move_deadlines(opening["event"], None, now.date())
+        self.expected.move_deadlines(opening["event"], None, now.date(), body)
         self._remember()
 
     # -- commands -------------------------------------------------------------------------------
@@ -192,7 +151,7 @@ class CaseMachine(RuleBasedStateMachine):
             data,
             send,
             role,
-            self.expected.may_send(role),
+            self.expected.may_send(role, self.clock.now.date()),
             lambda body, actor, **kw: self.engine.send_referral(
                 self.case_id, body, actor=actor, **kw
             ),
@@ -258,7 +217,8 @@ class CaseMachine(RuleBasedStateMachine):
         the engine's, and an accepted command moves the case as the file says."""
         now, expected = self.clock.now, self.expected
         fields = step.fields if step is not None else {}
-        body = {**payload(data, fields, now.date()), **(overrides or {})}
+        today = now.astimezone(self.current.time_zone).date()  # the workflow's local day
+        body = {**payload(data, fields, today, expected.data), **(overrides or {})}
         mistake = data.draw(st.sampled_from((*[None] * 3 * len(MISTAKES), *MISTAKES)))
         version, occurred = expected.version, now
         if mistake == "role" and step is not None:
@@ -275,7 +235,8 @@ class CaseMachine(RuleBasedStateMachine):
         elif mistake is not None:
             spoil(body, fields, mistake)
         ok = legal and valid(fields, body) and version == expected.version
-        ok = ok and (step is None or expected.accepts(step, body))
+        ok = ok and (step is None or expected.accepts(step, body, occurred.date()))
+        ok = ok and (step is None or expected.dates_fit(step, body, occurred))
         ok = ok and occurred >= expected.last_occurred
         actor = Actor(f"user-{role}", role, agency)
         what = f"{step and step.trigger} by {role} ({mistake=}, {legal=})"

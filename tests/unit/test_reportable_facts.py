@@ -45,7 +45,7 @@ def v3() -> dict[str, Any]:
 
 def problems_of(document: dict[str, Any]) -> list[str]:
     with pytest.raises(InvalidWorkflow) as refused:
-        parse(document)
+        parse(document, base=WORKFLOWS)
     return refused.value.problems
 
 
@@ -53,10 +53,10 @@ def problems_of(document: dict[str, Any]) -> list[str]:
 
 
 def test_the_shipped_versions_map_their_facts_to_the_vocabulary() -> None:
-    definition = parse(v3())
+    definition = parse(v3(), base=WORKFLOWS)
     assert definition.report_fields["citizenship"] == "citizenship"
     assert definition.report_fields["child"] == "is_child"
-    v1 = parse(resolved_document(WORKFLOWS, UKRAINE, 1))
+    v1 = parse(resolved_document(WORKFLOWS, UKRAINE, 1), base=WORKFLOWS)
     assert v1.report_fields["exploitation_forms"] == "exploitation_types"
     assert v1.report_values["exploitation_forms"]["forced_marriage"] == "other"
 
@@ -163,7 +163,7 @@ def recorded(engine: Engine, case_id: UUID, name: str) -> dict[str, Any]:
 
 def test_opening_derives_the_age_bands_and_keeps_the_dates_personal(engine: Engine) -> None:
     case_id = open_case(
-        engine, date_of_birth="2009-03-03", exploitation_began_on="2021-06-01"
+        engine, is_child=True, date_of_birth="2009-03-03", exploitation_began_on="2021-06-01"
     ).case_id  # 16 at the opening on 2026-03-02, 12 when the exploitation began
     data = recorded(engine, case_id, "PersonScreened")
     assert (data["age_at_identification"], data["age_at_exploitation"]) == ("15-17", "12-14")
@@ -193,7 +193,7 @@ def test_a_start_recorded_later_derives_only_the_age_at_exploitation(engine: Eng
 
 
 def test_a_birth_after_the_exploitation_began_is_refused_naming_the_field(engine: Engine) -> None:
-    case_id = open_case(engine, date_of_birth="2015-01-01").case_id
+    case_id = open_case(engine, is_child=True, date_of_birth="2015-01-01").case_id
     with pytest.raises(InvalidData) as refused:
         facts(engine, case_id, exploitation_began_on="2014-12-31")
     (problem,) = refused.value.problems
@@ -269,7 +269,7 @@ def test_open_ukraine_cases_migrate_from_2_to_3_and_then_record_their_facts(
     engine: Engine,
 ) -> None:
     v2 = engine_on_version(engine, UKRAINE, 2)
-    case_id = case_in(v2, "identified", date_of_birth="2010-07-01")
+    case_id = case_in(v2, "identified", is_child=True, date_of_birth="2010-07-01")
 
     report = engine.migrate_cases(UKRAINE, 2, 3, actor=ADMIN)
 

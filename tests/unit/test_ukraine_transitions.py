@@ -35,12 +35,17 @@ from tests.factories import (
     SUPERVISOR,
     UKRAINE,
     FixedClock,
+    born_aged,
     case_in,
     data_for,
+    dated,
+    failing,
     meeting,
+    referable,
     referral_step,
     send_referral,
     step,
+    today,
     ukraine,
     with_synthetic_agencies,
 )
@@ -78,7 +83,7 @@ def version_of(engine: Engine, case_id: UUID) -> int:
 
 def fire(engine: Engine, case_id: UUID, spec: TransitionSpec, actor: Actor, **data: Any) -> Any:
     """Take a case-level step with valid data (plus `data` overrides) at the current version."""
-    payload = data_for(spec, **data)
+    payload = data_for(spec, facts=dated(engine, case_id), **data)
     return engine.take_step(
         case_id, spec.trigger, payload, actor=actor, expected_version=version_of(engine, case_id)
     )
@@ -256,27 +261,29 @@ CONDITIONAL_STEPS = [
 def test_a_step_whose_condition_on_the_case_data_fails_is_refused_and_not_offered(
     engine: Engine, spec: TransitionSpec
 ) -> None:
-    unmet = {c.field: not c.equals for c in spec.when}  # the shipped conditions are yes/no
-    case_id = case_in(engine, spec.sources[0], **unmet)
+    case_id = case_in(engine, spec.sources[0], **failing(spec))
     version = version_of(engine, case_id)
     offered = engine.case(case_id, reader=allowed_actor(spec)).allowed_steps
 
     with pytest.raises(ConditionNotMet) as refused:
         fire(engine, case_id, spec, allowed_actor(spec))
 
-    assert refused.value.unmet == tuple((c.field, c.equals) for c in spec.when)
+    assert refused.value.unmet == tuple(c.facts(today()) for c in spec.when)
     assert spec.trigger not in {s.trigger for s in offered}
     assert version_of(engine, case_id) == version
 
 
-def test_only_a_child_may_have_the_interview_waived_for_being_a_child(engine: Engine) -> None:
-    adult = case_in(engine, "application_registered")
+def test_only_a_child_under_14_may_have_the_interview_waived_for_being_a_child(
+    engine: Engine,
+) -> None:
+    fourteen = case_in(engine, "application_registered", is_child=True, date_of_birth=born_aged(14))
     with pytest.raises(ConditionNotMet) as refused:
-        step(engine, adult, "waive_interview_for_child", actor=LSA)
-    assert (
-        str(refused.value) == "'waive_interview_for_child' is only for cases where is_child = true"
+        step(engine, fourteen, "waive_interview_for_child", actor=LSA)
+    assert str(refused.value) == (
+        "'waive_interview_for_child' is only for cases where date_of_birth is of a person under "
+        f"14 on {today().isoformat()}"
     )
-    child = case_in(engine, "application_registered", is_child=True)
+    child = case_in(engine, "application_registered", is_child=True, date_of_birth=born_aged(13))
     assert step(engine, child, "waive_interview_for_child", actor=LSA).state == "interviewed"
 
 
@@ -407,7 +414,7 @@ def test_assistance_cannot_be_delivered_after_consent_is_withdrawn(engine: Engin
 
 @pytest.mark.parametrize("state", sorted(REFERRALS.allowed_in))
 def test_a_referral_may_be_sent_in_each_allowed_state(engine: Engine, state: str) -> None:
-    case_id = case_in(engine, state)
+    case_id = case_in(engine, state, **referable(WORKFLOW, state))
     version = version_of(engine, case_id)
 
     result = send_referral(engine, case_id, agency="shelter-kyiv", service="shelter")

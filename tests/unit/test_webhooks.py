@@ -45,6 +45,7 @@ from tests.factories import (
     referral_step,
     send_referral,
     step,
+    with_papers,
 )
 from tests.unit.test_backdating import confirm, rg_decided, rg_version
 
@@ -249,7 +250,7 @@ def test_a_later_workflow_version_narrowing_who_reads_a_field_narrows_the_events
         "extends: ukraine-nrm@4\nid: ukraine-nrm\nversion: 5\nmigration: {from_version: 4}\n"
         "personal_data: {readers: [nrm_actor, lsa_official, police, decision_maker, supervisor]}\n"
     )
-    engine = build_in_memory(Settings(workflows_dir=tmp_path), clock=clock)
+    engine = build_in_memory(Settings(workflows_dir=with_papers(tmp_path)), clock=clock)
     case_id = story(engine_on_version(engine, UKRAINE, 4))
     shelter = agency("shelter-kyiv", "service_provider")
     notes = [e for e in every(engine, case_id, shelter) if e["type"] == "AssistanceDelivered"]

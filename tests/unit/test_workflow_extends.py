@@ -5,6 +5,7 @@ errors naming the file and the place in it."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from referral_engine.workflows.loader import (
     resolved_document,
 )
 from referral_engine.workflows.merge import resolve
-from tests.factories import PROJECT_ROOT, UKRAINE, WORKFLOWS
+from tests.factories import PROJECT_ROOT, UKRAINE, WORKFLOWS, with_papers
 
 WRITTEN_OUT_V2 = PROJECT_ROOT / "tests" / "fixtures" / "ukraine-nrm-v2-written-out.yaml"
 """Version 2 as it was shipped before it was written as changes: the full copy it must equal."""
@@ -37,6 +38,7 @@ def ordered(value: Any) -> Any:
 def folder_with(tmp_path: Path, **documents: dict[str, Any]) -> Path:
     """A workflow folder holding the shipped version 1 and these files (name: document)."""
     shutil.copy(WORKFLOWS / "ukraine-nrm.yaml", tmp_path / "ukraine-nrm.yaml")
+    with_papers(tmp_path)
     for name, document in documents.items():
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
         (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
@@ -62,8 +64,11 @@ def refused(folder: Path, name: str) -> list[str]:
 def test_the_shipped_version_2_resolves_to_the_full_copy_it_replaced() -> None:
     written_out = yaml.safe_load(WRITTEN_OUT_V2.read_text(encoding="utf-8"))
     resolved = resolved_document(WORKFLOWS, UKRAINE, 2)
+    assert resolved.pop("papers")  # declared since, by version 1, and so inherited
+    assert resolved.pop("htcds")  # likewise (the HTCDS mapping)
 
-    assert WorkflowRegistry.from_directory(WORKFLOWS).get(UKRAINE, 2) == load_file(WRITTEN_OUT_V2)
+    shipped = WorkflowRegistry.from_directory(WORKFLOWS).get(UKRAINE, 2)
+    assert replace(shipped, papers=(), htcds=None) == load_file(WRITTEN_OUT_V2)
     assert resolved == written_out
     # in the same order too, but for labels, which are looked up by name only
     assert ordered({**resolved, "labels": None}) == ordered({**written_out, "labels": None})

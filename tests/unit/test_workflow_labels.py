@@ -30,7 +30,9 @@ def test_lint_names_a_label_for_a_name_the_file_does_not_declare(tmp_path: Path)
     doc["labels"]["uk"]["states"]["screned"] = "Виявлено"
     doc["labels"]["uk"]["transitions"]["grant_status"]["fields"]["valid_till"] = "До"
     doc["labels"]["uk"]["values"]["polise"] = "поліція"
-    parse(doc)  # loads: such a label is never shown, and a new version may drop a name
+    parse(
+        doc, base=WORKFLOWS
+    )  # loads: such a label is never shown, and a new version may drop a name
     assert lint_file(write(tmp_path, doc)) == [
         "labels.uk.states.screned: no state named 'screned' in this file",
         "labels.uk.transitions.grant_status.fields.valid_till: no field named 'valid_till' in "
@@ -43,7 +45,7 @@ def test_english_labels_are_refused_the_titles_are_the_english_words() -> None:
     doc = shipped()
     doc["labels"]["en"] = {"states": {"screened": "Screened"}}
     with pytest.raises(InvalidWorkflow, match=r"labels\.en: the file's own titles are its English"):
-        parse(doc)
+        parse(doc, base=WORKFLOWS)
 
 
 def test_an_unknown_label_key_and_a_bad_language_code_are_refused() -> None:
@@ -51,7 +53,7 @@ def test_an_unknown_label_key_and_a_bad_language_code_are_refused() -> None:
     doc["labels"]["uk"]["statez"] = {}
     doc["labels"]["Ukrainian"] = {}
     with pytest.raises(InvalidWorkflow) as refused:
-        parse(doc)
+        parse(doc, base=WORKFLOWS)
     assert "labels.uk.statez: unknown key" in str(refused.value)
     assert "labels.Ukrainian" in str(refused.value)
 
@@ -79,7 +81,7 @@ def test_a_workflow_without_labels_reads_in_english_in_any_language() -> None:
 def test_ukrainian_words_fall_back_to_english_one_by_one() -> None:
     doc = shipped()
     del doc["labels"]["uk"]["transitions"]["grant_status"]
-    ukraine = parse(doc)
+    ukraine = parse(doc, base=WORKFLOWS)
     words = WorkflowText(ukraine, "uk")
     grant = next(t for t in ukraine.transitions if t.trigger == "grant_status")
     assert words.step("grant_status") == "Grant the status"

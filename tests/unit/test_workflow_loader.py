@@ -15,7 +15,7 @@ import yaml
 
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.workflows.loader import WorkflowRegistry, load_file, parse
-from tests.factories import WORKFLOWS
+from tests.factories import WORKFLOWS, with_papers
 
 SHIPPED = WORKFLOWS / "ukraine-nrm.yaml"
 SHIPPED_FILES = sorted(WORKFLOWS.glob("*.yaml"))
@@ -32,7 +32,7 @@ def shipped() -> Doc:
 
 
 def write(tmp_path: Path, doc: object, name: str = "broken.yaml") -> Path:
-    path = tmp_path / name
+    path = with_papers(tmp_path) / name
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -281,7 +281,7 @@ def condition_with_a_value_the_field_does_not_take(doc: Doc) -> str:
 def condition_without_a_value(doc: Doc) -> str:
     i, t = transition(doc, "register_application")
     t["when"] = {"field": "is_child"}
-    return f"transitions[{i}].when[0].equals: Field required"
+    return f"transitions[{i}].when[0]: give exactly one of equals, one_of, not_equals, age_below"
 
 
 BREAKAGES: list[Callable[[Doc], str]] = [

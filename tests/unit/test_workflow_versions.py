@@ -32,8 +32,10 @@ from tests.factories import (
     FixedClock,
     case_in,
     data_for,
+    engine_on_version,
     path_to,
     step,
+    with_papers,
     with_synthetic_agencies,
 )
 
@@ -60,11 +62,12 @@ def with_v3(tmp: Path, clock: FixedClock, document: dict[str, Any]) -> Engine:
     """An engine whose workflow folder holds the shipped files up to Ukraine's version 2 and
     this version 3 (the shipped later versions are written as changes on the shipped 3)."""
     for shipped in WORKFLOWS.glob("*.yaml"):
-        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml"):
+        if shipped.name in ("ukraine-nrm-v4.yaml", "ukraine-nrm-v5.yaml", "ukraine-nrm-v6.yaml"):
             continue
         (tmp / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp / "ukraine-nrm-v3.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    return with_synthetic_agencies(build_in_memory(Settings(workflows_dir=tmp), clock=clock))
+    settings = Settings(workflows_dir=with_papers(tmp))
+    return with_synthetic_agencies(build_in_memory(settings, clock=clock))
 
 
 def engine_on(engine: Engine, *definitions: WorkflowDefinition) -> Engine:
@@ -86,9 +89,10 @@ def test_every_version_loads_and_new_cases_open_under_the_newest(engine: Engine)
         (UKRAINE, 3),
         (UKRAINE, 4),
         (UKRAINE, 5),
+        (UKRAINE, 6),
     ]
     case_id = case_in(engine, "status_granted")
-    assert engine.case(case_id).workflow_version == 5
+    assert engine.case(case_id).workflow_version == 6
     assert step(engine, case_id, "request_extension").state == "extension_requested"
 
 
@@ -199,6 +203,7 @@ def test_clocks_the_new_version_does_not_have_stop_on_migration(
 def test_a_full_ukraine_path_with_the_extension_request_of_version_2(
     engine: Engine, clock: FixedClock
 ) -> None:
+    engine = engine_on_version(engine, UKRAINE, 2)  # version 6 extends only once, to its own state
     case_id = case_in(engine, "status_granted")
     clock.advance(days=300)
     step(engine, case_id, "request_extension")

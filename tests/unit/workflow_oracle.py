@@ -1,17 +1,20 @@
 """A tiny interpreter of workflow files, independent of the engine: plain `yaml.safe_load` and a
-few lines per rule (sources, destinations, roles, required fields, flags, conditions, earliest
-dates, deadlines, referrals, migration). The random-sequence tests check the engine against it,
+few lines per rule (sources, destinations, roles, required fields, flags, conditions, values
+allowed only for some cases, earliest dates and the windows they close, deadlines, referrals,
+migration, dates that make sense). The random-sequence tests check the engine against it,
 so that "legal steps move exactly as the file says" is judged by the file, not by the code under
 test.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -46,13 +49,69 @@ class Step:
         self.not_before: dict[str, Any] | None = raw.get("not_before")
         self.names_agency: str | None = raw.get("names_agency")
         self.answers: str | None = raw.get("named_agency_only")
+        self.until: str | None = raw.get("until_allowed")
 
-    def holds(self, flags: set[str], data: dict[str, Any]) -> bool:
-        """Its flags are set and its conditions on the case data hold."""
-        return set(self.raw.get("requires", [])) <= flags and all(
-            type(data.get(c["field"])) is type(c["equals"]) and data.get(c["field"]) == c["equals"]
-            for c in self.when
-        )
+    def holds(self, flags: set[str], data: dict[str, Any], on: date | None = None) -> bool:
+        """Its flags are set and its conditions on the case data hold (an age on `on`)."""
+        return set(self.raw.get("requires", [])) <= flags and conditions_hold(self.when, data, on)
+
+    def values_fit(self, body: dict[str, Any], data: dict[str, Any]) -> bool:
+        """Each value it records that only some cases may record fits the case's `data`."""
+        for name, spec in self.fields.items():
+            for value, conditions in (spec.get("values_when") or {}).items():
+                listed = [conditions] if isinstance(conditions, dict) else conditions
+                if body.get(name) == value and not conditions_hold(listed, data, None):
+                    return False
+        return True
+
+    def within_limits(self, data: dict[str, Any], earlier: dict[str, Any], on: date) -> bool:
+        """The dates it records keep within its limits (after a recorded date or its day)."""
+        for limit in self.raw.get("limits") or []:
+            value = data.get(limit["field"])
+            for key, bound in (
+                ("at_most", limit.get("at_most")),
+                ("at_least", limit.get("at_least")),
+            ):
+                start = on if bound and bound["after"] == "$step" else None
+                if bound and start is None and isinstance(earlier.get(bound["after"]), str):
+                    start = date.fromisoformat(earlier[bound["after"]])
+                if bound is None or start is None or not isinstance(value, str):
+                    continue
+                months = bound.get("years", 0) * 12 + bound.get("months", 0)
+                edge = months_after(start, months) + timedelta(days=bound.get("days", 0))
+                day = date.fromisoformat(value)
+                if (key == "at_most" and day > edge) or (key == "at_least" and day < edge):
+                    return False
+        return True
+
+
+def conditions_hold(when: list[dict[str, Any]], data: dict[str, Any], on: date | None) -> bool:
+    """`equals` a value of its type, one of `one_of`, `not_equals` a recorded one, or
+    `age_below` on `on`."""
+    for c in when:
+        value = data.get(c["field"])
+        if "age_below" in c:
+            if not isinstance(value, str):
+                return False
+            born = date.fromisoformat(value)
+            if on is not None:
+                age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+                if age >= c["age_below"]:
+                    return False
+        elif "not_equals" in c:
+            if type(value) is not type(c["not_equals"]) or value == c["not_equals"]:
+                return False
+        elif not any(
+            type(value) is type(w) and value == w for w in c.get("one_of") or [c.get("equals")]
+        ):
+            return False
+    return True
+
+
+def months_after(start: date, months: int) -> date:
+    """The same day `months` later, or that month's last day."""
+    year, month = start.year + (start.month - 1 + months) // 12, (start.month - 1 + months) % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class Rules:
@@ -77,12 +136,19 @@ class Rules:
         self.send = Step({"source": [], **refs["send"]}, []) if refs else None
         self.ref_states: set[str] = set(refs.get("states") or {})
         self.ref_steps = [Step(t, ref_live) for t in refs.get("transitions", [])]
-        self.allowed_in: set[str] = set(refs.get("allowed_in", []))
+        allowed = [a if isinstance(a, dict) else {"state": a} for a in refs.get("allowed_in", [])]
+        self.allowed_in: set[str] = {a["state"] for a in allowed}
+        self.allowed_when: dict[str, list[dict[str, Any]]] = {
+            a["state"]: [a["when"]] if isinstance(a["when"], dict) else a["when"]
+            for a in allowed
+            if "when" in a
+        }
         self.active_in: set[str] | None = set(refs["active_in"]) if "active_in" in refs else None
         self.agreement: dict[str, Any] | None = refs.get("agreement")
         calendar = doc.get("calendar") or {}
         self.weekend = {WEEKDAYS.index(d) for d in calendar.get("weekend", ["saturday", "sunday"])}
         self.holidays: set[date] = set(calendar.get("holidays", []))
+        self.time_zone = ZoneInfo(calendar.get("time_zone", "UTC"))
         self.migration: dict[str, Any] = doc.get("migration") or {}
         self.deadlines: list[dict[str, Any]] = doc.get("deadlines") or []
 
@@ -108,6 +174,8 @@ class Rules:
         return {s.trigger for s in self.steps if seen & set(s.sources)}
 
     def earliest(self, on: date, rule: dict[str, Any]) -> date:
+        if rule.get("months"):
+            return months_after(on, rule["months"])
         if rule.get("calendar", "calendar") != "working":
             return on + timedelta(days=rule["days"])
         day, left = on, rule["days"]
@@ -142,6 +210,11 @@ def agreed(agency: str, service: str, region: str) -> bool:
         a["with_agency"] in bodies and service in a["services"]  # type: ignore[operator]
         for a in (agreements(entry) if entry else [])
     )
+
+
+def _listed(value: Any) -> list[str]:
+    """A bound given as one word or a list of them."""
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def valid(fields: dict[str, dict[str, Any]], data: dict[str, Any]) -> bool:
@@ -196,22 +269,27 @@ class Expected:
     region: str = "UA-32"
     addressed: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Trigger -> the sender's and the addressee's agency of its latest addressed step."""
+    opened_at: datetime | None = None
 
     def case_step(self, trigger: str, role: str, on: date, agency: str = "") -> Step | None:
         """The step `role` of `agency` may take with `trigger` on day `on`, or None."""
         step = self.rules.step(self.state, trigger)
-        if step is None or role not in step.roles or not step.holds(self.flags, self.data):
+        if step is None or role not in step.roles or not step.holds(self.flags, self.data, on):
             return None
         if step.answers and self.addressed.get(step.answers, ("", ""))[1] != agency:
             return None
         held = self.guards.get(trigger) if step.not_before else None
-        return None if held is not None and on < held else step
+        closes = self.guards.get(step.until) if step.until else None  # its window's end
+        if (held is not None and on < held) or (closes is not None and on >= closes):
+            return None
+        return step
 
-    def may_send(self, role: str) -> bool:
+    def may_send(self, role: str, on: date) -> bool:
         send = self.rules.send
         return (
             send is not None
             and self.state in self.rules.allowed_in
+            and conditions_hold(self.rules.allowed_when.get(self.state, []), self.data, on)
             and role in send.roles
             and send.holds(self.flags, self.data)
         )
@@ -222,7 +300,8 @@ class Expected:
         if referral is None or not active:
             return None
         step = self.rules.ref_step(referral["state"], trigger)
-        if step is None or role not in step.roles or not step.holds(self.flags, self.data):
+        both = {**self.data, **referral["data"]}  # its conditions read the referral's data too
+        if step is None or role not in step.roles or not step.holds(self.flags, both):
             return None
         if step.raw.get("receiving_agency_only") and agency != referral["agency"]:
             return None
@@ -235,7 +314,7 @@ class Expected:
             for s in self.rules.steps
             if self.case_step(s.trigger, role, on, agency)
         }
-        if self.may_send(role):
+        if self.may_send(role, on):
             assert self.rules.send is not None
             found.add((None, self.rules.send.trigger))
         for rid in self.referrals:
@@ -245,14 +324,16 @@ class Expected:
         return found
 
     def record(self, step: Step, occurred: datetime, rid: str | None = None) -> None:
-        """The effects every event shares: flags, earliest dates it starts, the version."""
+        """The effects every event shares: flags, earliest dates it starts, deadlines (their
+        conditions on the data it leaves), the version."""
         self.flags = (self.flags | set(step.raw.get("sets", []))) - set(step.raw.get("clears", []))
         if rid is None and step is not self.rules.send:
             self.guards.pop(step.trigger, None)
         reachable = self.rules.reachable(self.state)  # a step the case can never take again
         self.guards = {t: day for t, day in self.guards.items() if t in reachable}
         self.start_guards(step.event, occurred.date())
-        self.move_deadlines(step.event, rid, occurred.date())
+        left = {**self.data, **(self.referrals[rid]["data"] if rid else {})}
+        self.move_deadlines(step.event, rid, occurred.date(), left)
         self.version += 1
         self.last_occurred = max(self.last_occurred, occurred)
 
@@ -261,9 +342,12 @@ class Expected:
             if s.not_before and event in s.not_before["after"]:
                 self.guards[s.trigger] = self.rules.earliest(on, s.not_before)
 
-    def move_deadlines(self, event: str, rid: str | None, on: date) -> None:
+    def move_deadlines(
+        self, event: str, rid: str | None, on: date, data: dict[str, Any] | None = None
+    ) -> None:
         """Stop the deadlines `event` stops (a referral's event only its own), start the ones it
-        starts (for its referral, if any), due `days` calendar or working days later."""
+        starts (for its referral, if any) whose conditions hold on `data`, due `days` calendar
+        or working days later, or `months` calendar months."""
         for d in self.rules.deadlines:
             if event in d["stops_on"]:
                 self.deadlines = {
@@ -272,15 +356,54 @@ class Expected:
                     if not (name == d["name"] and rid in (None, r))
                 }
         for d in self.rules.deadlines:
-            if event in d["starts_on"]:
+            when = d.get("when") or []
+            when = [when] if isinstance(when, dict) else when
+            if event in d["starts_on"] and conditions_hold(when, data or {}, on):
                 self.deadlines[(d["name"], rid)] = self.rules.earliest(on, d)
 
-    def accepts(self, step: Step, data: dict[str, Any]) -> bool:
-        """The agencies the step's data names fit, and a referral's has its agreement."""
-        if not fits(step.fields, data, self.region):
+    def accepts(self, step: Step, data: dict[str, Any], on: date) -> bool:
+        """The agencies the step's data names fit, a referral's has its agreement, the values
+        only some cases may record fit this one, and the dates it records keep within its
+        limits."""
+        if not fits(step.fields, data, self.region) or not step.within_limits(data, self.data, on):
+            return False
+        if not step.values_fit(data, self.data):
             return False
         rule = self.rules.agreement if step is self.rules.send else None
         return rule is None or agreed(data["agency"], data["service"], self.region)
+
+    def dates_fit(self, step: Step, data: dict[str, Any], occurred: datetime) -> bool:
+        """Each date the (valid) data gives is within the bounds its field declares, on the
+        workflow's local days, and a date of birth agrees with the child flag on the day the
+        case was opened (the case's data only: no shipped referral field names another)."""
+        zone = self.rules.time_zone
+        today = occurred.astimezone(zone).date()
+        opened = (self.opened_at or occurred).astimezone(zone).date()
+        for name, spec in step.fields.items():
+            if spec["type"] != "date" or not isinstance(data.get(name), str):
+                continue
+            value = date.fromisoformat(data[name])
+            for key in ("not_after", "not_before"):
+                for bound in _listed(spec.get(key)):
+                    if bound in ("today", "opened"):
+                        on: date | None = today if bound == "today" else opened
+                    else:
+                        given = self.data.get(bound) if bound == name else data.get(bound)
+                        given = self.data.get(bound) if given is None else given
+                        on = date.fromisoformat(given) if isinstance(given, str) else None
+                    late = on is not None and value > on and key == "not_after"
+                    if late or (on is not None and value < on and key == "not_before"):
+                        return False
+            child = data.get(spec.get("child_flag"), self.data.get(spec.get("child_flag")))
+            if isinstance(child, bool) and value <= opened:
+                years = (
+                    opened.year
+                    - value.year
+                    - ((opened.month, opened.day) < (value.month, value.day))
+                )
+                if (years < 18) != child:
+                    return False
+        return True
 
     def take(self, step: Step, data: dict[str, Any], occurred: datetime, agency: str) -> None:
         if step.names_agency:
@@ -298,7 +421,11 @@ class Expected:
     def send_referral(self, data: dict[str, Any], occurred: datetime) -> str:
         assert self.rules.send is not None
         rid = f"r{len(self.referrals) + 1}"
-        self.referrals[rid] = {"state": self.rules.send.dest, "agency": data["agency"]}
+        self.referrals[rid] = {
+            "state": self.rules.send.dest,
+            "agency": data["agency"],
+            "data": data,
+        }
         self.record(self.rules.send, occurred, rid)
         return rid
 

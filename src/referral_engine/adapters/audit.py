@@ -11,8 +11,9 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-from referral_engine.adapters import audit_chain
+from referral_engine.adapters import audit_chain, audit_query
 from referral_engine.adapters.audit_chain import ChainReport
+from referral_engine.adapters.audit_query import AuditFilter, Cursor
 from referral_engine.adapters.database import Database
 from referral_engine.application.ports import AuditNote
 
@@ -93,6 +94,27 @@ class AuditLog:
         """Walk the chain from the oldest entry and report the first broken link, if any."""
         with self.db.pool.connection() as conn:
             return audit_chain.verify(conn, self.db.schema)
+
+    def entries(
+        self,
+        wanted: AuditFilter,
+        *,
+        limit: int,
+        past: Cursor | None = None,
+        newest_first: bool = True,
+    ) -> list[AuditEntry]:
+        """Up to `limit` entries matching `wanted`, newest first (or oldest first), after the
+        entry `past` in that order: the log a page at a time (adapters/audit_query.py)."""
+        if wanted.user_name is not None:
+            wanted = replace(wanted, user_name=_storable(wanted.user_name))
+        if wanted.action is not None:
+            wanted = replace(wanted, action=_storable(wanted.action))
+        statement, params = audit_query.select(
+            self.db.schema, wanted, past=past, newest_first=newest_first, limit=limit
+        )
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(statement, params, prepare=False).fetchall()
+        return [AuditEntry(*row) for row in rows]
 
     def query(
         self,

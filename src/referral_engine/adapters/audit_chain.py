@@ -71,7 +71,13 @@ TABLE = (
         for each statement execute function audit_log_is_append_only()""",
     # entries still to chain (written before the chain): found at each start without a scan
     "create index if not exists audit_log_unchained on audit_log (id) where hash is null",
+    # the log read a page at a time, newest first, by every filter (adapters/audit_query.py)
+    "create index if not exists audit_log_at on audit_log (at, id)",
+    "create index if not exists audit_log_region_at on audit_log (region, at, id)",
+    "create index if not exists audit_log_action_at on audit_log (action, at, id)",
 )
+INDEXES = ("audit_log_unchained", "audit_log_at", "audit_log_region_at", "audit_log_action_at")
+"""The indexes of `TABLE` made since its first version: a log lacking one is upgraded."""
 
 
 class AuditSchemaOutdated(Exception):
@@ -160,12 +166,12 @@ def _current(conn: psycopg.Connection[Any], schema: str) -> bool:
         "and table_name = 'audit_log' and column_name = any(%(c)s)) = cardinality(%(c)s) "
         "and exists (select from pg_trigger where tgrelid = to_regclass(%(t)s) "
         "and tgname = 'audit_log_append_only') "
-        "and to_regclass(%(i)s) is not null",
+        "and (select bool_and(to_regclass(i) is not null) from unnest(%(i)s::text[]) i)",
         {
             "s": schema,
             "c": ["detail", "prev_hash", "hash", *COLUMNS],
             "t": f"{schema}.audit_log",
-            "i": f"{schema}.audit_log_unchained",
+            "i": [f"{schema}.{index}" for index in INDEXES],
         },
     ).fetchone()
     return bool(found and found[0])

@@ -23,6 +23,8 @@ from psycopg import sql
 
 from referral_engine.adapters.blind_index import FORGET_PERSONS
 from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
+from referral_engine.adapters.documents import SCHEMA as DOCUMENTS
+from referral_engine.adapters.documents import TABLE as DOCUMENTS_TABLE
 
 if TYPE_CHECKING:
     from referral_engine.adapters.database import Database
@@ -57,6 +59,7 @@ SCHEMA = (
         erased_at timestamptz not null default now()
     )""",
     *FORGET_PERSONS,  # called by destroy_keys
+    *DOCUMENTS,  # deleted by destroy_keys: sealed with the keys it destroys
 )
 
 
@@ -253,10 +256,14 @@ def destroy_keys(
 ) -> psycopg.Cursor[Any]:
     """Destroy the keys of `case_ids` in the connection's transaction (the erasure event's own,
     so that the event and the destruction commit together or not at all), marking them due for
-    compaction, and the persons' entries in the blind index (blind_index.FORGET_PERSONS); the cursor
-    returned has one row: how many keys were live. `schema` qualifies
+    compaction, the persons' entries in the blind index (blind_index.FORGET_PERSONS) and the
+    cases' uploaded documents (documents.py); the cursor returned has one row: how many keys
+    were live. `schema` qualifies
     the tables ("": the search path). Nothing is fetched: the recorder runs it in a pipeline."""
     keys = sql.Identifier(schema, "case_keys") if schema else sql.Identifier("case_keys")
+    documents = (
+        sql.Identifier(schema, DOCUMENTS_TABLE) if schema else sql.Identifier(DOCUMENTS_TABLE)
+    )
     due = (
         sql.Identifier(schema, "case_keys_compaction_due")
         if schema
@@ -270,10 +277,11 @@ def destroy_keys(
             "with destroyed as (update {} set wrapped = null, erased_at = now() "
             "where case_id = any(%s) and wrapped is not null returning case_id), "
             "due as (insert into {} (case_id, erasure_txid) "
-            "select case_id, txid_current() from destroyed on conflict (case_id) do nothing) "
+            "select case_id, txid_current() from destroyed on conflict (case_id) do nothing), "
+            "documents as (delete from {} where case_id = any(%s)) "
             "select count(*), {}(%s) from destroyed"
-        ).format(keys, due, forget),
-        [case_ids, case_ids],
+        ).format(keys, due, documents, forget),
+        [case_ids, case_ids, case_ids],
     )
 
 

@@ -28,8 +28,9 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from referral_engine.adapters import audit as audit_log
+from referral_engine.adapters import documents as case_documents
 from referral_engine.adapters.case_keys import MemoryCaseKeys, destroy_keys
-from referral_engine.adapters.crypto import ERASURE, PersonalDataMapper
+from referral_engine.adapters.crypto import ERASURE, MasterKeyError, PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.application.ports import AuditNote, CaseKeys
 from referral_engine.config import Settings
@@ -81,28 +82,38 @@ class OneTripRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
-        self, stored_events: Any, *, audit: AuditNote | None = None, **kwargs: Any
+        self,
+        stored_events: Any,
+        *,
+        audit: AuditNote | None = None,
+        documents: Sequence[case_documents.Sealed] = (),
+        **kwargs: Any,
     ) -> list[int] | None:
-        """Insert the events, and the command's audit entry (if given) in their transaction."""
+        """Insert the events, and the command's audit entry (if given) and its uploaded
+        documents' sealed bytes in their transaction."""
         if not stored_events:
             return []
         # A refused insert leaves the transaction aborted; leaving the pool's connection block
         # rolls it back (psycopg's Connection.__exit__), so the connection is reusable.
         with self.datastore.get_connection() as conn:
-            return self._insert_in_one_trip(conn, stored_events, audit)
+            return self._insert_in_one_trip(conn, stored_events, audit, documents)
 
     def _insert_in_one_trip(
         self,
         conn: psycopg.Connection[Any],
         stored_events: list[StoredEvent],
         audit: AuditNote | None,
+        documents: Sequence[case_documents.Sealed] = (),
     ) -> list[int]:
+        schema = self.datastore.schema
         with conn.pipeline() as pipeline, conn.cursor() as curs:
             curs.execute("begin")
             self._lock_table(curs)
             PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
             if erased := [UUID(str(e.originator_id)) for e in stored_events if e.topic == ERASURE]:
-                destroy_keys(conn, self.datastore.schema, erased)  # with the event, or not at all
+                destroy_keys(conn, schema, erased)  # with the event, or not at all
+            if documents:  # an upload's bytes with its event, or neither
+                case_documents.insert(conn, schema, documents)
             if audit is not None:
                 # After the events (the chain's lock is only ever taken under the table's), on a
                 # cursor of its own: `curs` keeps the insert's result, the new ids.
@@ -163,10 +174,41 @@ class CaseStore(ConfiguredApplication):
     ) -> None:
         self.keys: CaseKeys = keys if keys is not None else MemoryCaseKeys()
         self.personal = personal
+        self._documents: dict[tuple[UUID, UUID], bytes] = {}  # the in-memory store's
         super().__init__(env)
         datastore = getattr(self.factory, "datastore", None)  # PostgreSQL only
         if datastore is not None:
             datastore.get_connection = _fail_fast(datastore.get_connection)
+
+    def save(self, *objs: Any, documents: Sequence[tuple[UUID, bytes]] = (), **kwargs: Any) -> Any:
+        """Save the cases' new events; `documents` (id, bytes) of the one case saved are sealed
+        with its key and stored in the events' transaction."""
+        if documents:
+            case_id = objs[0].id
+            key = self.keys.key(case_id, create=True)
+            if key is None:
+                raise MasterKeyError(f"the personal data of case {case_id} has been erased")
+            sealed = [(d, case_id, case_documents.seal(key, case_id, d, b)) for d, b in documents]
+            if isinstance(self.recorder, OneTripRecorder):
+                kwargs["documents"] = sealed
+        recordings = super().save(*objs, **kwargs)
+        if documents and not isinstance(self.recorder, OneTripRecorder):
+            self._documents.update({(c, d): blob for d, c, blob in sealed})  # in memory
+        return recordings
+
+    def document(self, case_id: UUID, document_id: UUID) -> bytes | None:
+        """An uploaded document's bytes; None once the case's key is destroyed (or its bytes
+        deleted) by an erasure."""
+        datastore = getattr(self.factory, "datastore", None)
+        if datastore is None:
+            sealed = self._documents.get((case_id, document_id))
+        else:
+            with datastore.get_connection() as conn:
+                sealed = case_documents.read(conn, datastore.schema, case_id, document_id)
+        key = self.keys.key(case_id)
+        if sealed is None or key is None:
+            return None
+        return case_documents.opened(key, case_id, document_id, sealed)
 
     def append(self, events: Sequence[Any]) -> None:
         """Store many new cases' events in one transaction: the application's `save` without

@@ -3,7 +3,7 @@ save its event with the command's audit note (a true retry answers as the first 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -46,10 +46,11 @@ class CaseCommands(CaseReader):
         decide: Callable[[Case, WorkflowDefinition], StepOutcome],
         *,
         receiving: bool = False,
+        documents: Sequence[tuple[UUID, bytes]] = (),
     ) -> StepResult:
         """Run `decide` on the case and save what it records. A reader who sees the case only
         as the receiving region of its waiting transfer may act only where `receiving` says so
-        (answering the transfer)."""
+        (answering the transfer). `documents` (id, bytes) are stored with the event."""
         case = self._get(case_id, scope)
         try:
             if not receiving:
@@ -61,7 +62,8 @@ class CaseCommands(CaseReader):
         if outcome.replayed:
             return StepResult.of(case.id, outcome)
         try:
-            self.store.save(case, audit=noted(audit, case))
+            uploads = {"documents": documents} if documents else {}
+            self.store.save(case, audit=noted(audit, case), **uploads)
         except IntegrityError:
             # Someone else wrote this version first: a true retry returns the first answer.
             current = self._get(case_id)

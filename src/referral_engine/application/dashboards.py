@@ -2,13 +2,16 @@
 
 Filters select whole rows only, so that every published row is the same whichever filter shows
 it (differences between responses then reveal nothing): a region is a dimension of every
-dashboard, and a period is widened to whole months of the dashboard's month dimension.
+dashboard, a period is widened to whole months of the dashboard's month dimension, and any other
+dimension keeps the published rows of one of its values (`where`, after publication: each row is
+protected on its own, so a row reads the same with or without it).
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from referral_engine.application.disclosure import Dashboard, Published, publish
@@ -36,6 +39,8 @@ class Report:
     start: date | None
     end: date | None
     published: Published
+    where: Mapping[str, str] = field(default_factory=dict)
+    """The other dimensions' values kept (by dimension)."""
 
 
 def dashboards(projections: ReadModels) -> dict[str, Dashboard]:
@@ -56,15 +61,43 @@ def report(
     region: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    where: Mapping[str, str] | None = None,
 ) -> Report:
-    """The dashboard for a region and a period of whole months, suppressed for publication."""
+    """The dashboard for a region and a period of whole months, suppressed for publication;
+    of its rows, those with the values `where` gives other dimensions."""
     declared = dashboards(projections).get(name)
     if declared is None:
         raise DashboardNotFound(name)
     start, end = whole_months(declared, name, start, end)
+    kept = dict(where or {})
+    unknown = sorted(set(kept) - set(declared.dimensions) | set(kept) & {"region", declared.period})
+    if unknown:
+        problem = f"'{name}' has no other dimension named so: it cannot be filtered by it"
+        raise InvalidData([FieldProblem(d, problem, "no_dimension") for d in unknown])
     params = {"region": region, "from": start, "to": end, "today": today}
     rows = projections.query(name, "dashboard", params)
-    return Report(name, declared, region, start, end, publish(rows, declared, k))
+    published = rows_where(publish(rows, declared, k), kept)
+    return Report(name, declared, region, start, end, published, kept)
+
+
+def rows_where(published: Published, where: Mapping[str, str]) -> Published:
+    """The published rows whose dimensions hold the values `where` gives (whole rows, their
+    suppression unchanged)."""
+    if not where:
+        return published
+    kept = [
+        i
+        for i, row in enumerate(published.rows)
+        if all(str(row.get(d)) == value for d, value in where.items())
+    ]
+    moved = {old: new for new, old in enumerate(kept)}
+    reasons = {(moved[i], c): why for (i, c), why in published.reasons.items() if i in moved}
+    return replace(
+        published,
+        rows=[published.rows[i] for i in kept],
+        suppressed=[(moved[i], c) for i, c in published.suppressed if i in moved],
+        reasons=reasons,
+    )
 
 
 def whole_months(

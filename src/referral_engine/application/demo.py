@@ -1,4 +1,5 @@
-"""Synthetic cases for demos and tests: generated from a workflow's field declarations alone.
+"""Synthetic cases for demos and tests: generated from a workflow's field declarations alone,
+walked through the workflow in memory (application/demo_walk.py) and written in batches.
 
 No real person's data ever appears here: names are drawn from made-up lists and marked synthetic.
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,54 +17,69 @@ from uuid import UUID
 from referral_engine.application.agencies import Agencies
 from referral_engine.application.demo_agencies import acting_agency
 from referral_engine.application.demo_agencies import register as register_agencies
+from referral_engine.application.demo_walk import Registry, Walker
 from referral_engine.application.engine import Engine
-from referral_engine.application.ports import UserDirectory
-from referral_engine.application.registry_checks import fitting
+from referral_engine.application.ports import CaseStore, UserDirectory
+from referral_engine.domain import date_rules
+from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor
-from referral_engine.domain.errors import TooEarly
+from referral_engine.domain.date_rules import DateFacts
 from referral_engine.domain.fields import FieldSpec, JSONValue
-from referral_engine.domain.views import AllowedStep
-from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 FIRST_NAMES = ("Oksana", "Taras", "Iryna", "Bohdan", "Halyna", "Mykola", "Larysa", "Yurii")
 LAST_NAMES = ("Testenko", "Prykladna", "Demchuk-Synth", "Zrazkova", "Fiktyvnyi", "Uyavna")
 REGIONS = ("UA-32", "UA-46", "UA-51", "UA-63", "UA-12")
 CITIZENSHIPS = ("UA", "UA", "UA", "MD", "BY", "RU", "GE", "VN", "GB", "AL", "stateless", "unknown")
 """Synthetic citizenships, weighted towards the countries NRM reports name most."""
+BATCH = 100
+"""Walked cases per write: one transaction each, written while the next batch is walked."""
 
 
-def synthetic_value(spec: FieldSpec, rng: random.Random, on: date | None = None) -> JSONValue:
-    """A plausible synthetic value for one declared field."""
-    on = on or date(2026, 1, 15)
+DEFAULT_DAY = date(2026, 1, 15)
+Window = tuple[date | None, date | None]
+"""The earliest and latest day a date field's rules allow (None: no limit on that side)."""
+
+
+def synthetic_value(
+    spec: FieldSpec,
+    rng: random.Random,
+    on: date | None = None,
+    since: date | None = None,
+    at: datetime | None = None,
+    window: Window = (None, None),
+) -> JSONValue:
+    """A plausible synthetic value for one declared field, stated `on` a day (at `at`) of a
+    case opened `since`: a date within `window`, the earliest and latest its rules allow,
+    where they can be met."""
+    on = on or DEFAULT_DAY
+    if spec.type == "date":
+        return _synthetic_date(spec, rng, on, window).isoformat()
     if spec.type == "country":
         return rng.choice(CITIZENSHIPS)
     if spec.type == "agency":  # a synthetic agency of Kyiv Oblast; the walker picks one that fits
         return default_agency(spec)
-    if spec.type == "date" and spec.name == "date_of_birth":  # ages from 8 to 70
-        return (on - timedelta(days=rng.randint(8 * 365, 70 * 365))).isoformat()
-    if spec.type == "date" and spec.name.startswith("exploitation"):  # up to 3 years before
-        return (on - timedelta(days=rng.randint(30, 3 * 365))).isoformat()
     if spec.type in ("enum", "enum_list"):
-        if spec.type == "enum":
-            return rng.choice(spec.values)
+        if spec.type == "enum":  # the first values the most often, as in real registers
+            return rng.choices(spec.values, [1 / n for n in range(1, len(spec.values) + 1)])[0]
         return rng.sample(list(spec.values), k=rng.randint(1, min(2, len(spec.values))))
-    if spec.type == "bool":
-        return rng.random() < 0.5
+    if spec.type == "bool":  # a child in one case in five, as NRM reports count them
+        return rng.random() < (0.2 if spec.name == "is_child" else 0.5)
     if spec.type == "int":
         low = spec.minimum if spec.minimum is not None else 1
         high = spec.maximum if spec.maximum is not None else 100
         return rng.randint(low, min(high, low + 100))
-    if spec.type == "date":
-        return (on - timedelta(days=rng.randint(0, 30))).isoformat()
     if spec.type == "datetime":
-        return datetime(
-            on.year, on.month, on.day, 10, tzinfo=datetime.now().astimezone().tzinfo
-        ).isoformat()
+        stated = at or datetime.combine(on, time(10), tzinfo=UTC)
+        return max(stated - timedelta(hours=rng.randint(0, 4)), _start(since)).isoformat()
     if "name" in spec.name:
         return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} (synthetic)"
     if spec.type == "text":
         return f"Synthetic note on {spec.title or spec.name}, no real person described."
     return f"SYN-{spec.name[:12].upper()}-{rng.randint(1000, 9999)}"
+
+
+def _start(day: date | None) -> datetime:
+    return datetime.combine(day or date.min, time(0), tzinfo=UTC)
 
 
 def synthetic_data(
@@ -71,11 +88,65 @@ def synthetic_data(
     *,
     optional: float = 0.5,
     on: date | None = None,
+    since: date | None = None,
+    at: datetime | None = None,
+    facts: DateFacts | None = None,
 ) -> dict[str, JSONValue]:
-    """Values for every required field and, at the given rate, for the optional ones."""
-    return {
-        f.name: synthetic_value(f, rng, on) for f in fields if f.required or rng.random() < optional
-    }
+    """Values for every required field and, at the given rate, for the optional ones; dates
+    keep their fields' rules as judged on `facts` (by default: a step on `on` of a case opened
+    `since`), and a date of birth agrees with whether the person is a child."""
+    on = on or DEFAULT_DAY
+    facts = facts or DateFacts(today=on, opened=since or on)
+    data: dict[str, JSONValue] = {}
+    for f in fields:
+        if f.required or rng.random() < optional:
+            window = date_rules.window(f, data, facts) if f.type == "date" else (None, None)
+            data[f.name] = synthetic_value(f, rng, on, since, at, window)
+    if isinstance(data.get("is_child"), bool) and isinstance(data.get("date_of_birth"), str):
+        years = (8, 17) if data["is_child"] else (18, 70)
+        age = rng.randint(years[0] * 365 + 5, years[1] * 365 + 360)
+        data["date_of_birth"] = (facts.opened - timedelta(days=age)).isoformat()
+    return data
+
+
+def _synthetic_date(spec: FieldSpec, rng: random.Random, on: date, window: Window) -> date:
+    """A day drawn from the field's plausible span (a date of birth: ages 8 to 70; the start
+    of the exploitation: up to 3 years before; an end not before the day of the step: up to two
+    years on; others: the month before) within `window`; from
+    the window alone when the two do not meet (up to two years on when it is open above: a
+    certificate's end), and from the span when the window is empty (the step will be refused,
+    as it should)."""
+    if spec.name == "date_of_birth":
+        low, high = on - timedelta(days=70 * 365), on - timedelta(days=8 * 365)
+    elif spec.name.startswith("exploitation"):
+        low, high = on - timedelta(days=3 * 365), on - timedelta(days=30)
+    elif date_rules.TODAY in spec.not_before:  # an end: up to two years on
+        low, high = on, on + timedelta(days=730)
+    else:
+        low, high = on - timedelta(days=30), on
+    earliest, latest = window
+    if earliest is not None and latest is not None and earliest > latest:
+        earliest = latest = None
+    lo, hi = max(low, earliest or low), min(high, latest or high)
+    if lo > hi:  # the span is outside the window: the window's own days
+        lo = earliest or (latest or high) - timedelta(days=30)
+        hi = latest or lo + timedelta(days=730)
+    return lo + timedelta(days=rng.randint(0, (hi - lo).days))
+
+
+def date_facts(
+    engine: Engine, case_id: UUID, at: datetime, referral_id: str | None = None
+) -> DateFacts:
+    """What a step taken at `at` on the case (and the referral) is judged against: the day
+    the case was opened, the step's day (the workflow's local days) and what was recorded."""
+    workflow, case = engine.workflow_of(case_id), engine.case(case_id)
+    opened_at = engine.history(case_id)[0].occurred_at
+    referral = next((r.data for r in case.referrals if r.id == referral_id), {})
+    return DateFacts(
+        today=workflow.calendar.day(at),
+        opened=workflow.calendar.day(opened_at),
+        recorded={**case.data, **referral},
+    )
 
 
 def default_agency(spec: FieldSpec) -> str:
@@ -92,211 +163,168 @@ def actor(role: str, agency: str | None = None, region: str = "UA-32") -> Actor:
     return Actor(f"demo-{role}-{agency}", role, agency)
 
 
-class Walker:
-    """Walks one case through its workflow: consent first, new states next, referrals on the way."""
-
-    def __init__(self, engine: Engine, workflow: WorkflowDefinition, rng: random.Random) -> None:
-        self.engine = engine
-        self.workflow = workflow
-        self.rng = rng
-        self.clock = engine.clock()
-        # Each step is recorded at the walk's own time, as if entered when it happened: a step
-        # stated earlier than its recording would count its earliest dates from today.
-        self.recorder = Engine(
-            engine.store, engine.workflows, lambda: self.clock, engine.open_agencies
-        )
-        self.region = REGIONS[0]
-
-    def run(self, region: str, started: datetime, max_steps: int) -> UUID:
-        """Open a case backdated to `started` and walk it until nothing new is left to do."""
-        opening = self.workflow.opening
-        self.clock, self.region = started, region
-        who = actor(sorted(opening.roles)[0], region=region)
-        result = self.recorder.open_case(
-            self.workflow.id,
-            region,
-            synthetic_data(opening.fields, self.rng, on=started.date()),
-            actor=who,
-            occurred_at=started,
-        )
-        self.visited = {result.state}
-        for _ in range(max_steps):
-            if not self._step(result.case_id):
-                break
-        return result.case_id
-
-    def _step(self, case_id: UUID) -> bool:
-        options = self._options(case_id)
-        if not options:
-            return False
-        who, step, version = self.rng.choice(options)
-        now = self.engine.clock()
-        self.clock = min(self.clock + timedelta(hours=self.rng.randint(2, 72)), now)
-        data = synthetic_data(step.fields, self.rng, on=self.clock.date())
-        kwargs: dict[str, Any] = {"expected_version": version, "occurred_at": self.clock}
-        if step.referral_id is not None:
-            self.recorder.take_referral_step(
-                case_id, step.referral_id, step.trigger, data, actor=who, **kwargs
-            )
-        elif step.trigger == self._send_trigger():
-            if not self._refer(data):
-                return False
-            self.recorder.send_referral(case_id, data, actor=who, **kwargs)
-        else:
-            self._name_agencies(step, data)
-            try:
-                result = self.recorder.take_step(case_id, step.trigger, data, actor=who, **kwargs)
-            except TooEarly as early:  # offered today, yet too early on the walk's own day
-                start = datetime.combine(early.earliest_on, time(9), tzinfo=UTC)
-                if start > now:
-                    return False
-                self.clock = max(self.clock, start)
-                kwargs["occurred_at"] = self.clock
-                result = self.recorder.take_step(case_id, step.trigger, data, actor=who, **kwargs)
-            self.visited.add(result.state)
-        return True
-
-    def _refer(self, data: dict[str, Any]) -> bool:
-        """Name in the referral's data a registered agency offering a service in the case's
-        region (its service changed to one offered there if need be); False if there is none."""
-        referrals = self.workflow.referrals
-        assert referrals is not None
-        by_service: dict[str, list[str]] = {}
-        for agency in self.engine.agencies.listed(region=self.region):
-            for service in agency.services:
-                by_service.setdefault(service, []).append(agency.slug)
-        send = {f.name: f for f in referrals.send.fields}
-        offered = [s for s in send[referrals.service_field].values if by_service.get(s)]
-        if not offered:
-            return False
-        if data[referrals.service_field] not in offered:
-            data[referrals.service_field] = self.rng.choice(offered)
-        data[referrals.agency_field] = self.rng.choice(by_service[data[referrals.service_field]])
-        return True
-
-    def _name_agencies(self, step: AllowedStep, data: dict[str, Any]) -> None:
-        """Each agency the step names: a registered one that fits, where the registry has one."""
-        for spec in step.fields:
-            if spec.type == "agency":
-                fits = fitting(self.engine.agencies, spec, self.region)
-                data[spec.name] = self.rng.choice(fits).slug if fits else default_agency(spec)
-
-    def _options(self, case_id: UUID) -> list[tuple[Actor, AllowedStep, int]]:
-        """What to do next, in order of preference: consent, referrals, a move to a new state."""
-        case = self.engine.case(case_id)
-        found: dict[str, list[tuple[Actor, AllowedStep, int]]] = {}
-        named = [
-            str(case.data[t.names_agency])
-            for t in self.workflow.transitions
-            if t.names_agency and isinstance(case.data.get(t.names_agency), str)
-        ]
-        for role in self.workflow.roles:
-            for agency in [None, *(r.agency for r in case.referrals), *named]:
-                who = actor(role, agency, self.region)
-                view = self.engine.case(case_id, reader=who)
-                for step in view.allowed_steps:
-                    if agency is not None and not self._addressed(step):
-                        continue  # offered to the role's own agency already
-                    found.setdefault(self._kind(step, view.flags, len(view.referrals)), []).append(
-                        (who, step, view.version)
-                    )
-        if found.get("consent"):
-            return found["consent"][:1]  # the first consent step the file declares
-        if found.get("referral"):
-            by_agency = [o for o in found["referral"] if self._addressed(o[1])]
-            keep_open = [o for o in by_agency if not self._ends_referral(o[1])]
-            return (keep_open if self.rng.random() < 0.8 else []) or by_agency or found["referral"]
-        if found.get("held"):  # a step that was held back (a follow-up) and is due
-            return found["held"][:1]
-        for kind in ("send", "move"):
-            if found.get(kind):
-                onward = [o for o in found[kind] if self._onward(o[1])]
-                if not onward and kind == "move" and case.not_yet_allowed:
-                    return []  # a step is held back (a follow-up): wait for it, do not end
-                return onward or found[kind]
-        return []
-
-    def _addressed(self, step: AllowedStep) -> bool:
-        """Whether only the agency a referral or an earlier step named may take the step."""
-        spec = self._spec(step)
-        return spec.receiving_agency_only or spec.named_agency_only is not None
-
-    def _spec(self, step: AllowedStep) -> TransitionSpec:
-        return next(t for t in self.workflow.all_transitions() if t.trigger == step.trigger)
-
-    def _ends_referral(self, step: AllowedStep) -> bool:
-        referrals = self.workflow.referrals
-        dest = self._spec(step).dest
-        return referrals is not None and dest is not None and referrals.states[dest].terminal
-
-    def _onward(self, step: AllowedStep) -> bool:
-        """Whether the step's destination still leads somewhere new (progress, not closure)."""
-        dest = self._spec(step).dest
-        if dest in (None, PREVIOUS):
-            return True
-        return any(
-            t.dest not in (None, PREVIOUS, dest) for t in self.workflow.guard.steps_from(str(dest))
-        )
-
-    def _kind(self, step: AllowedStep, flags: Sequence[str], referrals: int) -> str:
-        spec = self._spec(step)
-        if spec.sets and not set(spec.sets) <= set(flags):
-            return "consent"
-        if step.referral_id is not None:
-            return "referral" if self.rng.random() < 0.6 else "other"
-        if spec.not_before is not None and spec.dest is None:
-            return "held"
-        if step.trigger == self._send_trigger():
-            return "send" if referrals < 2 and self.rng.random() < 0.5 else "other"
-        if spec.dest not in (None, PREVIOUS) and spec.dest not in self.visited and not spec.clears:
-            return "move"
-        return "other"
-
-    def _send_trigger(self) -> str | None:
-        return self.workflow.referrals.send.trigger if self.workflow.referrals else None
-
-
-DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp"), ("admin", "msp"))
-"""The demo's staff, each of a synthetic registered agency (application/demo_agencies.py)."""
-
-
-def demo_users(users: UserDirectory) -> list[tuple[str, str, str, str]]:
-    """Demo users for every role (created once), each with a fresh token and a fresh password
-    for the pages: (name, role, token, password)."""
-    workflow_roles = sorted(users.known_roles - {r for r, _ in DEMO_STAFF})
-    wanted = [(r, acting_agency(r)) for r in workflow_roles]
-    issued = []
-    for role, agency in [*wanted, *DEMO_STAFF]:
-        name = f"demo-{role.replace('_', '-')}"
-        if users.get(name) is None:
-            users.add(name, role, agency, list(REGIONS))
-        users.revoke_all(name)
-        password = secrets.token_urlsafe(12)
-        users.set_password(name, password)
-        issued.append((name, role, users.issue_token(name, "demo"), password))
-    return issued
-
-
-def seed(engine: Engine, workflow_id: str, cases: int = 5, seed: int = 2011) -> list[UUID]:
+def seed(
+    engine: Engine,
+    workflow_id: str,
+    cases: int = 5,
+    seed: int = 2011,
+    *,
+    regions: Mapping[str, int] | None = None,
+    days: tuple[int, int] = (20, 240),
+) -> list[UUID]:
     """Open `cases` synthetic cases and walk each through the workflow, referring people to the
     synthetic registry's agencies (registered first where the engine's registry takes them);
-    returns their ids."""
+    each opened `days` ago (20 to 240: cases closed early enough are followed up a quarter
+    later), in one of `regions` (by weight; else the demo's regions the workflow has). The
+    cases are walked in memory and written `BATCH` at a time; returns their ids."""
     registry = engine.agencies
     if isinstance(registry, Agencies):
         register_agencies(registry)
     rng = random.Random(seed)
     workflow = engine.workflows.get(workflow_id)
-    walker = Walker(engine, workflow, rng)
-    regions = (
-        [r for r in REGIONS if r in workflow.regions] or sorted(workflow.regions) or list(REGIONS)
-    )
     now = engine.clock()
-    return [
-        walker.run(
-            # up to eight months back: cases closed early enough are followed up a quarter later
-            rng.choice(regions),
-            now - timedelta(days=rng.randint(20, 240)),
-            rng.randint(4, 30),
-        )
-        for _ in range(cases)
-    ]
+
+    def values(
+        fields: Sequence[FieldSpec], at: datetime, opened: date, recorded: Mapping[str, Any]
+    ) -> dict[str, JSONValue]:
+        day = workflow.calendar.day(at)
+        facts = DateFacts(today=day, opened=opened, recorded=dict(recorded))
+        return synthetic_data(fields, rng, on=day, since=opened, at=at, facts=facts)
+
+    walker = Walker(workflow, Registry(registry), rng, now, values, actor)
+    places = [r for r in REGIONS if r in workflow.regions] or sorted(workflow.regions) or [*REGIONS]
+    ids: list[UUID] = []
+    with Writer(engine.store) as writer:
+        for _ in range(cases):
+            region = rng.choices([*regions], [*regions.values()])[0] if regions else None
+            region = region or rng.choice(places)
+            started = now - timedelta(days=rng.randint(*days))
+            case = walker.run(region, started, rng.randint(4, 30))
+            ids.append(case.id)
+            writer.add(case)
+    return ids
+
+
+class Writer:
+    """Writes walked cases in batches, each in one transaction (the store's `append`, as an
+    import writes its rows), in a thread of its own while the next batch is walked."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+        self.batch: list[Case] = []
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="demo-writer")
+        self.writing: Future[None] | None = None
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.flush()
+        if self.writing is not None:
+            self.writing.result()
+        self.pool.shutdown()
+
+    def add(self, case: Case) -> None:
+        self.batch.append(case)
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        if self.writing is not None:
+            self.writing.result()  # one batch at a time, in order
+        self.writing = self.pool.submit(self._write, self.batch)
+        self.batch = []
+
+    def _write(self, cases: list[Case]) -> None:
+        self.store.keys.prepare([case.id for case in cases])
+        self.store.append([event for case in cases for event in case.collect_events()])
+
+
+DEMO_STAFF = (("supervisor", "lsa-kyivska"), ("analyst", "msp"), ("admin", "msp"))
+"""The demo's staff, each of a synthetic registered agency (application/demo_agencies.py)."""
+JOBS = {
+    "nrm_actor": "screener of an NGO who meets possible victims and opens their cases",
+    "lsa_official": "caseworker of the regional social protection department (the LSA)",
+    "police": "police unit verifying personal files",
+    "decision_maker": "official deciding on the status",
+    "service_provider": "shelter receiving referrals for assistance",
+    "first_responder": "UK first responder (police) referring people into the NRM",
+    "competent_authority": "UK Single Competent Authority caseworker deciding on grounds",
+    "support_provider": "UK support provider under the Victim Care Contract",
+    "supervisor": "supervisor: deadlines, case histories, possible duplicates, audit log",
+    "analyst": "analyst: dashboards and reports with small figures hidden",
+    "statistician": "statistician: official reports with exact figures",
+    "admin": "administrator: registers to import, agencies, read models",
+}
+"""What each demo user does, in words, by role (a role not listed is named as it is)."""
+DEMO_PLAN = (
+    ("ukraine-nrm", 7, {"UA-32": 8, "UA-46": 3, "UA-51": 2, "UA-63": 1, "UA-12": 1}),
+    ("uk-nrm", 3, {"GB-ENG": 4, "GB-WLS": 1}),
+)
+"""The demo's cases: workflow, share of the cases, regions by weight (the larger regions hold
+more cases, so that their figures are large enough to be published)."""
+DEMO_CASES = 400
+DEMO_DAYS = (15, 135)
+"""The demo's cases were opened from four and a half months to a fortnight ago."""
+
+
+def job(role: str) -> str:
+    """What a demo user in `role` does, in words."""
+    return JOBS.get(role, role.replace("_", " "))
+
+
+def seed_demo(engine: Engine, cases: int = DEMO_CASES, seed_: int = 2011) -> dict[str, int]:
+    """The demo's cases over both workflows, several regions and months (DEMO_PLAN) with their
+    referrals, decisions and assistance; how many of each workflow were seeded."""
+    plan = [(w, share, regions) for w, share, regions in DEMO_PLAN if w in _loaded(engine)]
+    total = sum(share for _, share, _ in plan)
+    seeded: dict[str, int] = {}
+    for n, (workflow, share, regions) in enumerate(plan):
+        count = cases * share // total if n < len(plan) - 1 else cases - sum(seeded.values())
+        seed(engine, workflow, count, seed_ + n, regions=regions, days=DEMO_DAYS)
+        seeded[workflow] = count
+    return seeded
+
+
+def demo_regions(engine: Engine) -> dict[str, list[str]]:
+    """The regions of the demo's cases each role works in: those of the workflows naming it;
+    the staff's are every one of them."""
+    found: dict[str, list[str]] = {}
+    loaded = _loaded(engine)
+    everywhere = [r for w, _, regions in DEMO_PLAN if w in loaded for r in regions]
+    for workflow, _, regions in DEMO_PLAN:
+        if workflow in loaded:
+            for role in engine.workflows.get(workflow).roles:
+                found.setdefault(role, []).extend(regions)
+    for role, _ in DEMO_STAFF:
+        found[role] = everywhere
+    return found
+
+
+def _loaded(engine: Engine) -> set[str]:
+    return {w.id for w in engine.workflows}
+
+
+def demo_users(
+    users: UserDirectory, regions: Mapping[str, Sequence[str]] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """Demo users for every role (created once, in the regions `regions` gives their role, by
+    default the demo's Ukrainian ones), each with a fresh token and a fresh password for the
+    pages: (name, role, token, password)."""
+    workflow_roles = sorted(users.known_roles - {r for r, _ in DEMO_STAFF})
+    wanted = [(r, acting_agency(r)) for r in workflow_roles]
+    everywhere = sorted({r for found in (regions or {}).values() for r in found})
+    issued = []
+    for role, agency in [*wanted, *DEMO_STAFF]:
+        name = f"demo-{role.replace('_', '-')}"
+        if users.get(name) is None:
+            where = (regions or {}).get(role) or everywhere or REGIONS
+            users.add(name, role, agency, list(dict.fromkeys(where)))
+        users.revoke_all(name)
+        password = secrets.token_urlsafe(12)
+        users.set_password(name, password)
+        issued.append((name, role, users.issue_token(name, "demo"), password))
+    return issued

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from referral_engine.application import registry_checks
+from referral_engine.application.case_file import CaseFiles
 from referral_engine.application.commanding import noted
 from referral_engine.application.ports import AgencyDirectory, AuditNote, CaseStore
 from referral_engine.application.reading import CaseHistory, Clock, utc_now
@@ -40,9 +42,9 @@ IDEMPOTENT_OPEN = uuid5(NAMESPACE_URL, "urn:referral-engine:open-case")
 __all__ = ["CaseHistory", "Clock", "Engine", "Scope", "utc_now"]
 
 
-class Engine(Transfers):
+class Engine(Transfers, CaseFiles):
     """Open cases, take steps, refer, migrate, erase; transfer and assign them (`Transfers`);
-    and read them (`CaseReader`)."""
+    add notes and documents (`CaseFiles`); and read them (`CaseReader`)."""
 
     def __init__(
         self,
@@ -54,6 +56,9 @@ class Engine(Transfers):
         super().__init__(store, workflows, clock)
         self.open_agencies: Callable[[], AgencyDirectory] = agencies or NoAgencies
         """The agency registry, opened when a command first names an agency."""
+        self.recalls: Callable[[UUID], list[dict[str, Any]]] | None = None
+        """The exported files that may hold a case (the HTCDS export ledger): an erasure's
+        audit entry lists them, so that the operator knows which files to recall."""
 
     @property
     def agencies(self) -> AgencyDirectory:
@@ -225,6 +230,9 @@ class Engine(Transfers):
         """Erase the case's personal data on a lawful request: record the erasure, then destroy
         the case key. The stream, its states and its statistics stay. Repeating it is harmless."""
         ctx = self._context(actor, None, None)
+        if audit is not None and self.recalls is not None:
+            recall = self.recalls(case_id)
+            audit = replace(audit, detail={**(audit.detail or {}), "exports_to_recall": recall})
         for _ in range(5):  # a step landing meanwhile only means trying again
             case = self._get(case_id, scope)
             replayed = case.erased
@@ -251,20 +259,31 @@ class Engine(Transfers):
         scope: Scope | None = None,
     ) -> MigrationReport:
         """Move every open case of one workflow version (in `scope`'s regions) to another through
-        a recorded event; cases whose state has no counterpart are refused and listed (a dry run
-        writes nothing)."""
+        a recorded event; cases whose state has no counterpart are refused and listed, and so
+        are those left in a final state (a dry run writes nothing)."""
         source = self.workflows.get(workflow_id, from_version)
         target = self.workflows.get(workflow_id, to_version)
         moved: list[UUID] = []
         refused: list[tuple[UUID, str]] = []
+        final: list[tuple[UUID, str]] = []
         for case_id in self._case_ids():
             try:
-                if self._migrate(case_id, source, target, actor, dry_run, scope):
-                    moved.append(case_id)
+                outcome = self._migrate(case_id, source, target, actor, dry_run, scope)
             except MigrationRefused as exc:
                 refused.append((case_id, "; ".join(exc.problems)))
+                continue
+            if outcome is True:
+                moved.append(case_id)
+            elif outcome:
+                final.append((case_id, outcome))
         return MigrationReport(
-            workflow_id, from_version, to_version, dry_run, tuple(moved), tuple(refused)
+            workflow_id,
+            from_version,
+            to_version,
+            dry_run,
+            tuple(moved),
+            tuple(refused),
+            tuple(final),
         )
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -304,14 +323,17 @@ class Engine(Transfers):
         actor: Actor,
         dry_run: bool,
         scope: Scope | None,
-    ) -> bool:
-        """Migrate one case if it is open on `source`; a step landing meanwhile means retrying."""
+    ) -> bool | str:
+        """Migrate one case if it is open on `source` (True when it moved; its state when it
+        stays in a final one); a step landing meanwhile means retrying."""
         for _ in range(5):
             case = self._get(case_id)
             on_source = (case.workflow_id, case.workflow_version) == (source.id, source.version)
             elsewhere = scope is not None and not scope.covers(case.region)
-            if not on_source or elsewhere or source.states[case.state].terminal:
+            if not on_source or elsewhere:
                 return False
+            if source.states[case.state].terminal:
+                return case.state
             steps.migrate(case, source, target, self._context(actor, None, None))
             if dry_run:
                 return True

@@ -1,11 +1,13 @@
-"""Files the project writes for spreadsheets: every CSV goes through `csv_text`, which keeps a
-text cell from being run as a formula when the file is opened (CSV or formula injection)."""
+"""Files the project writes for spreadsheets: every CSV goes through `csv_text` (or `csv_lines`,
+streamed), which keeps a text cell from being run as a formula when the file is opened (CSV or
+formula injection)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet may read as the start of a formula (OWASP's list)."""
@@ -21,8 +23,16 @@ def spreadsheet_safe(value: object) -> object:
 
 def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
     """A header and rows as CSV text, every text cell made spreadsheet-safe."""
+    return "".join(csv_lines(header, rows))
+
+
+def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """A header and rows as CSV text a line at a time (a file streamed as its rows are read,
+    never held whole), every text cell made spreadsheet-safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(spreadsheet_safe(cell) for cell in header)
-    writer.writerows((spreadsheet_safe(cell) for cell in row) for row in rows)
-    return buffer.getvalue()
+    for line in chain([header], rows):
+        writer.writerow(spreadsheet_safe(cell) for cell in line)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -92,6 +92,10 @@ class CaseStore(Protocol):
         """As `streams`, leaving out each case one of whose events cannot be decoded, named
         with which event (a failure of the database still raises)."""
 
+    def document(self, case_id: UUID, document_id: UUID) -> bytes | None:
+        """An uploaded document's bytes (None: erased with the case's key, or never stored);
+        `save(case, documents=[(id, bytes)])` stores them with the case's new events."""
+
     def close(self) -> None: ...
 
 

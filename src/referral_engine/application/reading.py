@@ -37,6 +37,8 @@ class CaseHistory:
     region: str
     workflow: WorkflowDefinition
     entries: list[HistoryEntry]
+    sight: Sight = WHOLE
+    """How much of the case the reader sees (domain/access.py)."""
 
 
 class CaseReader:
@@ -107,7 +109,8 @@ class CaseReader:
             personal = dict.fromkeys(erasure.fields, frozenset[str]())
             entries = [replace(e, data=erase(e.data, personal)) for e in entries]
         workflow = self._workflow(case)
-        return CaseHistory(case.region, workflow, history_within_sight(entries, seen, workflow))
+        entries = history_within_sight(entries, seen, workflow)
+        return CaseHistory(case.region, workflow, entries, seen)
 
     def workflow_of(self, case_id: UUID, *, scope: Scope | None = None) -> WorkflowDefinition:
         """The workflow version the case runs under."""

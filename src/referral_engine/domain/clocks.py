@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
+from referral_engine.domain.calendar import add_months
+from referral_engine.domain.conditions import unmet
 from referral_engine.domain.records import NOT_BEFORE, CaseFacts, EarliestDate, RunningDeadline
-from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
+from referral_engine.domain.workflow import DeadlineSpec, TransitionSpec, WorkflowDefinition
 
 Clock = dict[str, Any]
 """A clock as an event records it."""
@@ -24,13 +26,16 @@ def deadline_changes(
     on: date,
     open_deadlines: Mapping[str, Mapping[str, Any]] | None,
     agency: str,
+    data: Mapping[str, object] | None = None,
 ) -> tuple[list[Clock], list[Clock]]:
     """The deadlines an event starts (with due dates) and the open ones it stops.
 
     A referral's event stops only that referral's clocks; a case-level event stops them all.
     Starting a clock that is already running stops the running one first. Stopped entries are
     the full records, so read models can count without remembering them; `agency` is who
-    answers for a started clock (the receiving agency for a referral's).
+    answers for a started clock (the receiving agency for a referral's). A deadline with
+    conditions (`when`) starts only when they hold on `data`, the case's (and the referral's)
+    data as the event leaves it.
     """
     running = dict(open_deadlines or {})
     stopped = [
@@ -41,10 +46,12 @@ def deadline_changes(
     ]
     started = []
     for spec in workflow.deadlines_started_by(event):
+        if unmet(spec.when, data or {}, on):
+            continue
         again = running.get(deadline_key(spec.name, referral_id))
         if again is not None and all(again is not s and again != s for s in stopped):
             stopped.append(dict(again))
-        due = workflow.calendar.add(on, spec.days, working=spec.working_days)
+        due = due_on(workflow, spec, on)
         started.append(
             {
                 "name": spec.name,
@@ -56,6 +63,13 @@ def deadline_changes(
             }
         )
     return started, stopped
+
+
+def due_on(workflow: WorkflowDefinition, spec: DeadlineSpec, on: date) -> date:
+    """When a deadline started on `on` is due: its months, else its calendar or working days."""
+    if spec.months:
+        return add_months(on, spec.months)
+    return workflow.calendar.add(on, spec.days, working=spec.working_days)
 
 
 def guard_changes(
@@ -159,14 +173,17 @@ def step_changes(
     running: tuple[Mapping[str, Clock], Mapping[str, Clock]],
     agencies: tuple[str, str],
     guards_on: date | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> tuple[list[Clock], list[Clock]]:
     """The clocks a step starts and stops. `states` is the case's state after a case step,
     else now; `running` its deadlines and guards; `agencies` who answers for a deadline it
-    starts and for a guard. Deadlines count from `on`, guards from `guards_on` (default `on`;
-    see backdating.py)."""
+    starts and for a guard; `data` what deadlines' conditions read. Deadlines count from `on`,
+    guards from `guards_on` (default `on`; see backdating.py)."""
     deadlines, guards = running
     event = spec.event
-    started, stopped = deadline_changes(workflow, event, referral_id, on, deadlines, agencies[0])
+    started, stopped = deadline_changes(
+        workflow, event, referral_id, on, deadlines, agencies[0], data
+    )
     case_step = referral_id is None
     trigger = spec.trigger if case_step else None
     to_state = states[1] if case_step else states[0]
@@ -175,10 +192,15 @@ def step_changes(
 
 
 def opening_clocks(
-    workflow: WorkflowDefinition, on: date, agency: str, guards_on: date | None = None
+    workflow: WorkflowDefinition,
+    on: date,
+    agency: str,
+    guards_on: date | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> list[Clock]:
-    """The clocks a case's opening starts (deadlines from `on`, guards from `guards_on`)."""
+    """The clocks a case's opening starts (deadlines from `on`, guards from `guards_on`;
+    deadlines' conditions read the opening's `data`)."""
     event, state = workflow.opening.event, workflow.opening.state
-    started, _ = deadline_changes(workflow, event, None, on, None, agency)
+    started, _ = deadline_changes(workflow, event, None, on, None, agency, data)
     guards = guard_changes(workflow, event, None, state, guards_on or on, {}, agency)[0]
     return started + guards

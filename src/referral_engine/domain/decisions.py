@@ -10,6 +10,7 @@ from datetime import date
 from referral_engine.domain.agency_errors import NotAddressedAgency
 from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Context
+from referral_engine.domain.conditions import value_problems
 from referral_engine.domain.errors import (
     ConditionNotMet,
     FieldProblem,
@@ -50,9 +51,16 @@ def retried(
 
 
 def check_actor(
-    spec: TransitionSpec, case: CaseFacts, ctx: Context, receiving_agency: str | None = None
+    spec: TransitionSpec,
+    case: CaseFacts,
+    ctx: Context,
+    receiving_agency: str | None = None,
+    *,
+    on: date | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> None:
-    """The actor's role, agency, the case's data and flags allow the step."""
+    """The actor's role, agency, the case's data and flags allow the step (its conditions on
+    `data`, default the case's, with ages judged on `on`, the day the step happens)."""
     if ctx.imported is None and ctx.actor.role not in spec.roles:
         raise RoleNotAllowed(spec.trigger, ctx.actor.role, sorted(spec.roles))
     if spec.receiving_agency_only and receiving_agency != ctx.actor.agency:
@@ -60,8 +68,8 @@ def check_actor(
     addressed = addressed_agency(spec, case)
     if spec.named_agency_only and ctx.imported is None and addressed != ctx.actor.agency:
         raise NotAddressedAgency(spec.trigger, ctx.actor.agency, addressed, spec.named_agency_only)
-    if unmet := unmet_conditions(spec, case):
-        raise ConditionNotMet(spec.trigger, [(c.field, c.equals) for c in unmet])
+    if unmet := unmet_conditions(spec, case, on, data):
+        raise ConditionNotMet(spec.trigger, [c.facts(on) for c in unmet])
     missing = [flag for flag in spec.requires if flag not in case.flags]
     if missing:
         raise PreconditionMissing(spec.trigger, missing)
@@ -72,6 +80,12 @@ def check_not_before(case: CaseFacts, spec: TransitionSpec, on: date) -> None:
     guard = too_early(case, spec, on)
     if guard is not None:
         raise TooEarly(spec.trigger, guard.earliest_on, guard.after, guard.started_on)
+
+
+def check_values(spec: TransitionSpec, data: Mapping[str, object], case: CaseFacts) -> None:
+    """Each value the step records that is allowed only for some cases fits this one."""
+    if problems := value_problems(spec.value_conditions, data, case.data):
+        raise InvalidData(problems)
 
 
 def check_reason(reason: str) -> str:

@@ -161,12 +161,19 @@ class ConditionNotMet(DomainError):
     type = "condition-not-met"
     title = "The case's recorded data does not allow this step"
 
-    def __init__(self, trigger: str, unmet: Sequence[tuple[str, object]]) -> None:
+    def __init__(self, trigger: str, unmet: Sequence[Mapping[str, object]]) -> None:
         self.trigger = trigger
-        self.unmet = tuple(unmet)
-        """Each condition that does not hold: (field, the value it must have)."""
-        wanted = ", ".join(f"{name} = {json.dumps(value)}" for name, value in self.unmet)
-        super().__init__(f"'{trigger}' is only for cases where {wanted}")
+        self.unmet = tuple(dict(condition) for condition in unmet)
+        """Each condition not holding: `field`; `equals`, `one_of`, `not_equals` or `age_below`."""
+        super().__init__(f"'{trigger}' is only for cases where {', '.join(map(_said, self.unmet))}")
+
+
+def _said(c: Mapping[str, object]) -> str:  # `is_child = true`, `citizenship != "UA"`
+    if "age_below" in c:
+        return f"{c['field']} is of a person under {c['age_below']} on {c.get('on', 'the day')}"
+    key = next((k for k in ("one_of", "not_equals") if k in c), "equals")
+    sign = "one of" if key == "one_of" else "!=" if key == "not_equals" else "="
+    return f"{c['field']} {sign} {json.dumps(c.get(key))}"
 
 
 class VersionConflict(DomainError):

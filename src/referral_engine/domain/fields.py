@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, get_args
@@ -52,6 +52,14 @@ class FieldSpec:
     """For an agency field: the step's field naming a service the agency must offer."""
     serves_case_region: bool = False
     """For an agency field: the agency must serve the case's region."""
+    not_after: tuple[str, ...] = ()
+    """For a date field: `today`, `opened` or date fields its value may not be later than
+    (domain/date_rules.py)."""
+    not_before: tuple[str, ...] = ()
+    """For a date field: `today`, `opened` or date fields its value may not be earlier than."""
+    child_flag: str | None = None
+    """For a date of birth: the yes/no field saying the person is a child, which the age on
+    the day the case was opened must agree with."""
 
     def check(self, value: object) -> JSONValue:
         """The stored form of `value`; raises FieldInvalid (a ValueError) saying why not."""
@@ -173,10 +181,18 @@ _CHECKS = {
 }
 
 
+Judge = Callable[[Mapping[str, JSONValue]], Iterable[FieldProblem]]
+"""Rules between a step's valid values and the case (date_rules.py): the problems they find."""
+
+
 def check_data(
-    fields: Sequence[FieldSpec], data: Mapping[str, object], prefix: str = "data"
+    fields: Sequence[FieldSpec],
+    data: Mapping[str, object],
+    prefix: str = "data",
+    judge: Judge | None = None,
 ) -> dict[str, JSONValue]:
-    """Validate `data` against `fields`; raise InvalidData listing every problem at once."""
+    """Validate `data` against `fields`; raise InvalidData listing every problem at once,
+    those `judge` finds in the values that are valid included."""
     problems: list[FieldProblem] = []
     declared = {f.name: f for f in fields}
     clean: dict[str, JSONValue] = {}
@@ -197,6 +213,8 @@ def check_data(
             clean[spec.name] = spec.check(value)
         except FieldInvalid as exc:
             problems.append(FieldProblem(f"{prefix}.{spec.name}", str(exc), exc.code, exc.params))
+    if judge is not None:
+        problems += judge(clean)
     if problems:
         raise InvalidData(problems)
     return clean

@@ -181,7 +181,11 @@ def _located(
     for problem in exc.problems:
         name = problem.path.removeprefix("data.")
         column = mapping.column_of(name)
-        if name == "occurred_at":
+        constant = step.data.get(name)
+        if isinstance(constant, str) and constant.startswith("$"):  # a date from another column
+            message = f"the step {step.named}: {name} {problem.message}"
+            located.append((mapping.date_column(constant[1:]), message))
+        elif name == "occurred_at":
             located.append((date_column, f"the step {step.named}: {problem.message}"))
         elif name == "region":
             located.append((mapping.region_column, problem.message))

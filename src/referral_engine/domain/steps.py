@@ -3,27 +3,39 @@ one event on it (or returns the first outcome of a retried request, recording no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from referral_engine.domain import agency_rules, backdating, clocks, decisions, migration, referrals
+from referral_engine.domain import (
+    agency_rules,
+    backdating,
+    clocks,
+    date_rules,
+    decisions,
+    migration,
+    referrals,
+    windows,
+)
 from referral_engine.domain.agency_rules import RegistryFacts
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
+from referral_engine.domain.conditions import limit_problems
 from referral_engine.domain.derivation import derive
 from referral_engine.domain.errors import (
+    ConditionNotMet,
     IllegalTransition,
+    InvalidData,
     MigrationRefused,
     PersonalDataErased,
     RoleNotAllowed,
     VersionConflict,
 )
-from referral_engine.domain.fields import check_data
+from referral_engine.domain.fields import FieldSpec, Judge, check_data
 from referral_engine.domain.records import StepOutcome
 from referral_engine.domain.regions import check_region
-from referral_engine.domain.rules import allowed_steps
+from referral_engine.domain.rules import allowed_steps, unmet_sending
 from referral_engine.domain.workflow import PREVIOUS, TransitionSpec, WorkflowDefinition
 
 
@@ -39,8 +51,8 @@ def open_case(
     if ctx.imported is None and ctx.actor.role not in opening.roles:
         raise RoleNotAllowed("open", ctx.actor.role, sorted(opening.roles))
     region = check_region(region, workflow.regions)
-    clean = check_data(opening.fields, data)
     occurred = ctx.occurred()
+    clean = check_data(opening.fields, data, judge=_dates(workflow, opening.fields, occurred))
     clean |= derive(workflow.derived, {}, clean, occurred.date())
     confirmed = backdating.check(ctx, occurred, workflow.backdating)
     guards_on = backdating.guards_from(ctx, occurred, confirmed)
@@ -54,7 +66,9 @@ def open_case(
         state=opening.state,
         data=clean,
         flags_set=list(opening.sets),
-        deadlines_started=clocks.opening_clocks(workflow, occurred.date(), agency, guards_on),
+        deadlines_started=clocks.opening_clocks(
+            workflow, occurred.date(), agency, guards_on, clean
+        ),
         **recorded(ctx, occurred, open_fingerprint(workflow.id, region, data, ctx)),
     )
 
@@ -92,9 +106,17 @@ def take_step(
             if s is not send
         ]
         raise IllegalTransition(trigger, case.state, legal)
-    decisions.check_actor(spec, case, ctx)
-    decisions.check_not_before(case, spec, _occurred(case, ctx).date())
-    clean = check_data(spec.fields, data)
+    occurred = _occurred(case, ctx)
+    on = occurred.date()
+    decisions.check_actor(spec, case, ctx, on=on)  # an age is judged on the step's own day
+    decisions.check_not_before(case, spec, on)
+    if spec.until_allowed is not None:  # judged like the earliest dates the step would start
+        confirmed = backdating.check(ctx, occurred, spec.backdating)
+        windows.check_until(case, spec, backdating.guards_from(ctx, occurred, confirmed))
+    clean = check_data(spec.fields, data, judge=_dates(workflow, spec.fields, occurred, case))
+    if problems := limit_problems(spec.limits, clean, case.data, on):
+        raise InvalidData(problems)
+    decisions.check_values(spec, clean, case)
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
@@ -121,10 +143,14 @@ def send_referral(
     _check_version(case, expected_version)
     block = referrals.sending(workflow, case, ctx.actor.role)
     decisions.check_actor(block.send, case, ctx)
-    clean = check_data(block.send.fields, data)
+    occurred = _occurred(case, ctx)
+    on = occurred.date()
+    if unmet := unmet_sending(block, case, on):  # `allowed_in` with `when`
+        raise ConditionNotMet(block.send.trigger, [c.facts(on) for c in unmet])
+    judge = _dates(workflow, block.send.fields, occurred, case)
+    clean = check_data(block.send.fields, data, judge=judge)
     if registry is not None:
         agency_rules.check_named(block.send, clean, registry, case.region)
-        on = _occurred(case, ctx).date()
         agency_rules.check_agreement(block, clean, on, registry, (case.region, ctx.actor.agency))
     moves = (f"r{len(case.referrals) + 1}", None, block.initial)
     sent = referrals.named(block, clean)
@@ -148,8 +174,11 @@ def take_referral_step(
         return seen
     _check_version(case, expected_version)
     referral, spec = referrals.step_on(workflow, case, referral_id, trigger, ctx.actor)
-    decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency)
-    clean = check_data(spec.fields, data)
+    both = {**case.data, **referral.data}  # its conditions read the referral's data too
+    decisions.check_actor(spec, case, ctx, receiving_agency=referral.agency, data=both)
+    judge = _dates(workflow, spec.fields, _occurred(case, ctx), case, referral.data)
+    clean = check_data(spec.fields, data, judge=judge)
+    decisions.check_values(spec, clean, case)
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     moves = (referral_id, referral.state, spec.dest or referral.state)
@@ -219,6 +248,26 @@ def _occurred(case: Case, ctx: Context) -> datetime:
     return ctx.occurred(case.last_occurred_at, f"the previous step, {case.last_step}")
 
 
+def _dates(
+    workflow: WorkflowDefinition,
+    fields: Sequence[FieldSpec],
+    occurred: datetime,
+    case: Case | None = None,
+    referral: Mapping[str, Any] | None = None,
+) -> Judge:
+    """The date rules of a step's fields, judged on the workflow's local days: the day the step
+    took place, the day the case was opened (the opening: its own), and what the case (and the
+    referral the step moves) recorded before."""
+    today = workflow.calendar.day(occurred)
+    facts = date_rules.DateFacts(
+        today=today,
+        opened=workflow.calendar.day(case.opened_at) if case is not None else today,
+        recorded={**(case.data if case is not None else {}), **(referral or {})},
+        personal=frozenset(workflow.personal),
+    )
+    return date_rules.judge(fields, facts)
+
+
 def _addressee(case: Case, spec: TransitionSpec, data: Mapping[str, Any]) -> str:
     """The agency a case step is addressed to: the one its `names_agency` field names, or the
     sender of the step it answers (`named_agency_only`); "" when it is addressed to none."""
@@ -258,6 +307,7 @@ def _record_step(
         (case.deadlines, case.guards),
         (_responsible_agency(case, referral_id, sent, ctx, named), ctx.actor.agency),
         backdating.guards_from(ctx, occurred, confirmed),
+        _as_left(case, referral_id, data),
     )
     case.trigger_event(
         Case.StepTaken,
@@ -279,6 +329,12 @@ def _record_step(
         workflow_version=case.workflow_version,
         region=case.region,
     )
+
+
+def _as_left(case: Case, referral_id: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data a step leaves: the case's, its referral's (sent by it or before) and its own."""
+    referral = case.referrals.get(referral_id or "")
+    return {**case.data, **(referral.data if referral is not None else {}), **data}
 
 
 def _responsible_agency(

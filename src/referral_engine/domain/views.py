@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,9 +11,16 @@ from uuid import UUID
 from referral_engine.domain.case import Case
 from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor
+from referral_engine.domain.conditions import offered_fields
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.records import PendingTransfer, Referral, RunningDeadline, StepOutcome
-from referral_engine.domain.rules import allowed_referral_steps, allowed_steps
+from referral_engine.domain.rules import (
+    NEXT,
+    StepKind,
+    allowed_referral_steps,
+    allowed_steps,
+    step_kind,
+)
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 
 __all__ = [
@@ -55,7 +63,8 @@ class StepResult:
 
 @dataclass(frozen=True)
 class MigrationReport:
-    """What a migration moved (or, on a dry run, would move) and which open cases it refused."""
+    """What a migration moved (or, on a dry run, would move), which open cases it refused, and
+    which cases stay because they are in a final state."""
 
     workflow_id: str
     from_version: int
@@ -64,6 +73,8 @@ class MigrationReport:
     moved: tuple[UUID, ...]
     refused: tuple[tuple[UUID, str], ...]
     """Each refused case with the reason (a state with no counterpart in the new version)."""
+    final: tuple[tuple[UUID, str], ...] = ()
+    """Each case of the old version in a final state, with that state: it stays where it is."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +85,22 @@ class AllowedStep:
     required_fields: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
     referral_id: str | None = None
+    kind: StepKind = NEXT
+    """How it is offered (domain/rules.py `StepKind`): next, change or end."""
 
     @classmethod
-    def of(cls, spec: TransitionSpec, referral_id: str | None = None) -> AllowedStep:
+    def of(
+        cls,
+        spec: TransitionSpec,
+        referral_id: str | None = None,
+        data: Mapping[str, object] | None = None,
+        kind: StepKind = NEXT,
+    ) -> AllowedStep:
+        """The step as offered on a case with `data`: its fields without the values the case
+        may not record (`values_when`), and whether it is a next step, a change or an end."""
+        fields = offered_fields(spec.fields, spec.value_conditions, data or {})
         return cls(
-            spec.trigger, spec.event, spec.title, spec.required_fields, spec.fields, referral_id
+            spec.trigger, spec.event, spec.title, spec.required_fields, fields, referral_id, kind
         )
 
 
@@ -134,10 +156,10 @@ class CaseView:
         steps: list[AllowedStep] = []
         if reader is not None:
             legal = allowed_steps(workflow, case, reader.role, today, reader.agency)
-            steps = [AllowedStep.of(s) for s in legal]
+            steps = [AllowedStep.of(s, None, case.data, step_kind(s, case)) for s in legal]
             for rid in case.referrals:
                 for spec in allowed_referral_steps(workflow, case, rid, reader):
-                    steps.append(AllowedStep.of(spec, rid))
+                    steps.append(AllowedStep.of(spec, rid, case.data, step_kind(spec, case)))
         return cls(
             id=case.id,
             workflow_id=case.workflow_id,

@@ -35,6 +35,8 @@ ENGINE_EVENTS = (
     "TransferWithdrawn",
     "CaseAssigned",
     "CaseUnassigned",
+    "NoteAdded",
+    "DocumentUploaded",
 )
 """Event types the engine records itself, whatever the workflow (the others are the workflows'
 event names)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,9 +9,19 @@ from typing import Any
 from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.case_file import PAPER_FIELDS
+from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import HtcdsMapping
+from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import TRANSFER_NOTE, Region, TransferSpec
+from referral_engine.domain.workflow_parts import AgreementSpec as AgreementSpec
+from referral_engine.domain.workflow_parts import BackdatingSpec as BackdatingSpec
+from referral_engine.domain.workflow_parts import DeadlineSpec as DeadlineSpec
+from referral_engine.domain.workflow_parts import DerivedSpec as DerivedSpec
+from referral_engine.domain.workflow_parts import MigrationSpec as MigrationSpec
+from referral_engine.domain.workflow_parts import NotBeforeSpec as NotBeforeSpec
 
 MILESTONES = (
     "applied",
@@ -65,41 +74,6 @@ class StateSpec:
 
 
 @dataclass(frozen=True)
-class NotBeforeSpec:
-    """An earliest-date guard: the step may be taken only `days` after the latest of `after`."""
-
-    after: tuple[str, ...]
-    days: int
-    working_days: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class BackdatingSpec:
-    """A step stated before it is recorded: at most `max_days` earlier (None: no limit), and
-    only a role of `confirmed_by` may confirm the stated date for earliest-date guards."""
-
-    max_days: int | None = None
-    confirmed_by: frozenset[str] = frozenset({"supervisor"})
-
-
-@dataclass(frozen=True)
-class ConditionSpec:
-    """A condition on the case's recorded data: the step is legal only while `field` holds
-    exactly `equals` (a field not recorded holds nothing)."""
-
-    field: str
-    equals: bool | int | str
-
-    def holds(self, data: Mapping[str, object]) -> bool:
-        value = data.get(self.field)
-        return type(value) is type(self.equals) and value == self.equals
-
-    def __str__(self) -> str:
-        return f"{self.field} = {json.dumps(self.equals)}"
-
-
-@dataclass(frozen=True)
 class TransitionSpec:
     """One step: which trigger moves from which states to where, who may fire it, with what data."""
 
@@ -125,43 +99,24 @@ class TransitionSpec:
     named_agency_only: str | None = None
     """A trigger whose step named an agency (`names_agency`): only that agency's users may
     take this step, which answers it (e.g. the police unit records the verification asked)."""
+    limits: tuple[LimitSpec, ...] = ()
+    """Bounds on the dates the step records (e.g. an extension at most one year after the
+    status's expiry)."""
+    until_allowed: str | None = None
+    """A case trigger with an earliest date: this step may be taken only until that date
+    (a window, domain/windows.py: a reconsideration asked for before the case may close)."""
+    value_conditions: tuple[ValueCondition, ...] = ()
+    """Values of the step's enum fields recorded only while conditions on the case hold."""
+    basis: str = ""
+    """Where the rule the step encodes comes from (the section of the law), if it says."""
+    repeats: bool = False
+    """Records again what its `sets` hold: offered as a change once they do (pages only)."""
+    ends: bool = False
+    """Ends or undoes something: set apart and confirmed before it is recorded (pages only)."""
 
     @property
     def required_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
-
-
-@dataclass(frozen=True)
-class DeadlineSpec:
-    """A clock that starts on one of some events and stops on others, due within N days."""
-
-    name: str
-    starts_on: tuple[str, ...]
-    stops_on: tuple[str, ...]
-    days: int
-    working_days: bool
-    source: str
-    title: str = ""
-    service_target: bool = False
-    # Notices, not rules: who is told what about the clock (application/notifications.py).
-    # No command, replay or read model reads them, so adding them to a version cases already
-    # run under changes nothing a case does (docs/workflows.md, "Notices").
-    remind_before: int | None = None
-    """Tell who answers for the deadline when it is due in this many working days."""
-    escalate_to: tuple[str, ...] = ()
-    """Roles told (once, in the case's region) when the deadline has passed."""
-    answered_on: tuple[str, ...] = ()
-    """Events (of `stops_on`) that answer what the starting step asked: its taker is told."""
-
-
-@dataclass(frozen=True)
-class DerivedSpec:
-    """A non-personal fact the engine derives when a step records its sources: the age band of
-    a person born on the date in field `born`, on the date in field `on` (or `$opened`)."""
-
-    name: str
-    born: str
-    on: str
 
 
 @dataclass(frozen=True)
@@ -186,6 +141,7 @@ class Guard:
     initial: str
     _machine: Any = field(init=False, repr=False)
     _specs: dict[tuple[str, str], TransitionSpec] = field(init=False, repr=False)
+    _from: dict[str, list[TransitionSpec]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._machine = Machine(
@@ -205,7 +161,9 @@ class Guard:
         return self._specs[(trigger, state)]
 
     def steps_from(self, state: str) -> list[TransitionSpec]:
-        return [self._specs[(t, state)] for t in self._machine.get_triggers(state)]
+        if state not in self._from:  # asked for every allowed step; the machine scans each event
+            self._from[state] = [self._specs[(t, state)] for t in self._machine.get_triggers(state)]
+        return list(self._from[state])
 
 
 def machine_transitions(transitions: Iterable[TransitionSpec]) -> list[dict[str, Any]]:
@@ -218,16 +176,6 @@ def machine_transitions(transitions: Iterable[TransitionSpec]) -> list[dict[str,
         }
         for t in transitions
     ]
-
-
-@dataclass(frozen=True)
-class AgreementSpec:
-    """A referral's receiving agency needs a co-operation agreement in force for the service,
-    on the day the referral is sent, with `party`: `region_state_body` (a state body serving
-    the case's region) or `referrer` (the referring user's agency)."""
-
-    party: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -246,6 +194,9 @@ class ReferralSpec:
     """The case fields a receiving agency reads on a case referred to it."""
     agreement: AgreementSpec | None = None
     """The agreement the receiving agency needs (None: none is asked for)."""
+    allowed_when: Mapping[str, tuple[ConditionSpec, ...]] = field(default_factory=dict)
+    """State of `allowed_in` -> conditions on the case's data under which a referral may be
+    sent from it (a state not listed: always)."""
     guard: Guard = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -259,16 +210,6 @@ class ReferralSpec:
 
     def active(self, case_state: str) -> bool:
         return self.active_in is None or case_state in self.active_in
-
-
-@dataclass(frozen=True)
-class MigrationSpec:
-    """How open cases of an earlier version move to this one: renamed states (others keep
-    their name; a state with no counterpart stops the migration of its cases)."""
-
-    from_version: int
-    states: Mapping[str, str] = field(default_factory=dict)
-    referral_states: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -314,6 +255,10 @@ class WorkflowDefinition:
     persons: PersonFields = field(default_factory=PersonFields)
     """The personal fields that identify the person (search, duplicate alerts)."""
     transfers: TransferSpec | None = None
+    papers: tuple[PaperSpec, ...] = ()
+    """What may be printed of a case (domain/papers.py)."""
+    htcds: HtcdsMapping | None = None
+    """How a case maps to the HTCDS for an anonymised export (None: not exported)."""
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""
@@ -329,7 +274,7 @@ class WorkflowDefinition:
         if default is None:
             default = frozenset({*self.roles, "supervisor"})
         personal: dict[str, frozenset[str]] = {}
-        notes = (TRANSFER_NOTE,) if self.transfers else ()
+        notes = (*PAPER_FIELDS, *((TRANSFER_NOTE,) if self.transfers else ()))
         fields = (f for t in self.all_transitions() for f in t.fields)
         for spec in (*self.opening.fields, *fields, *notes):
             if spec.pii:

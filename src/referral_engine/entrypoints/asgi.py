@@ -16,11 +16,14 @@ from referral_engine.config import Settings
 from referral_engine.entrypoints.api import docs
 from referral_engine.entrypoints.api.routers import (
     agencies,
+    audit,
+    case_file,
     cases,
     dashboards,
     deadlines,
     erasures,
     events,
+    exports,
     imports,
     inbox,
     notifications,
@@ -33,6 +36,7 @@ from referral_engine.entrypoints.api.routers import (
     webhooks,
 )
 from referral_engine.entrypoints.http import problems
+from referral_engine.entrypoints.http.case_file import upload_limits
 from referral_engine.entrypoints.http.clients import ForwardedClient
 from referral_engine.entrypoints.http.duplicates import duplicates
 from referral_engine.entrypoints.http.headers import SecurityHeaders
@@ -102,14 +106,17 @@ def create_app(
     problems.install(app)
     app.include_router(cases.router)
     app.include_router(transfers.router)
+    app.include_router(case_file.router)
     app.include_router(erasures.router)
     app.include_router(service.router)
+    app.include_router(audit.router)
     app.include_router(projections.router)
     app.include_router(dashboards.router)
     app.include_router(reports.router)
     app.include_router(deadlines.router)
     app.include_router(inbox.router)
     app.include_router(imports.router)
+    app.include_router(exports.router)
     app.include_router(agencies.router)
     app.include_router(notifications.router)
     app.include_router(webhooks.router)
@@ -121,7 +128,8 @@ def create_app(
     app.add_middleware(Observe)
     app.add_middleware(SecurityHeaders)
     settings = runtime.settings if runtime else Settings()
-    registers = dict.fromkeys((IMPORT_API, IMPORT_PAGE), settings.max_import_bytes)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=registers)
+    larger = dict.fromkeys((IMPORT_API, IMPORT_PAGE), settings.max_import_bytes)
+    larger.update(upload_limits(settings.max_document_bytes))
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger)
     app.add_middleware(ForwardedClient)  # outermost: every layer sees the one client address
     return app

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from referral_engine.domain.calendar import WorkCalendar
+from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.htcds_mapping import FieldMap, HtcdsMapping
+from referral_engine.domain.papers import PaperSpec
 from referral_engine.domain.persons import PersonFields
 from referral_engine.domain.regions import Region, TransferSpec
 from referral_engine.domain.workflow import (
     AgreementSpec,
     BackdatingSpec,
-    ConditionSpec,
     DeadlineSpec,
     DerivedSpec,
     MigrationSpec,
@@ -20,12 +24,16 @@ from referral_engine.domain.workflow import (
     TransitionSpec,
     WorkflowDefinition,
 )
-from referral_engine.workflows.graph import sources_of
+from referral_engine.workflows.graph import allowed_states, sources_of
 from referral_engine.workflows.labels import all_labels
 from referral_engine.workflows.model import (
     WEEKDAYS,
+    AllowedInModel,
     BackdatingModel,
+    ConditionModel,
     FieldModel,
+    HtcdsModel,
+    LimitModel,
     MigrationModel,
     NotBeforeModel,
     PersonsModel,
@@ -34,8 +42,9 @@ from referral_engine.workflows.model import (
 )
 
 
-def build(model: WorkflowModel) -> WorkflowDefinition:
-    """The domain definition of a file whose structure and meaning were checked."""
+def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowDefinition:
+    """The domain definition of a file whose structure and meaning were checked (with its
+    papers, their templates read: workflows/papers.py)."""
     states = {n: StateSpec(n, s.title, s.terminal) for n, s in model.states.items()}
     live = tuple(n for n, s in model.states.items() if not s.terminal)
     backdating = _backdating(model.backdating)
@@ -55,7 +64,10 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         )
         ref_live = tuple(n for n, s in r.states.items() if not s.terminal)
         referrals = ReferralSpec(
-            allowed_in=frozenset(r.allowed_in),
+            allowed_in=frozenset(allowed_states(r.allowed_in)),
+            allowed_when={
+                a.state: _conditions(a.when) for a in r.allowed_in if isinstance(a, AllowedInModel)
+            },
             active_in=None if r.active_in is None else frozenset(r.active_in),
             send=send,
             states={n: StateSpec(n, s.title, s.terminal) for n, s in r.states.items()},
@@ -90,7 +102,10 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
                 title=d.title,
                 starts_on=tuple(d.starts_on),
                 stops_on=tuple(d.stops_on),
-                days=d.days,
+                days=d.days or 0,
+                months=d.months or 0,
+                when=_conditions(d.when),
+                within=d.within,
                 working_days=d.calendar == "working",
                 source=d.source,
                 service_target=d.service_target,
@@ -100,7 +115,11 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
             )
             for d in model.deadlines
         ),
-        calendar=WorkCalendar(weekend=weekend, holidays=frozenset(model.calendar.holidays)),
+        calendar=WorkCalendar(
+            weekend=weekend,
+            holidays=frozenset(model.calendar.holidays),
+            time_zone=ZoneInfo(model.calendar.time_zone),
+        ),
         milestones=_milestones_by_event(model.reporting.milestones),
         report_fields={
             k: f if isinstance(f, str) else f.field for k, f in model.reporting.fields.items()
@@ -118,8 +137,20 @@ def build(model: WorkflowModel) -> WorkflowDefinition:
         labels=all_labels(model),
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
+        htcds=_htcds(model.htcds),
         transfers=_transfers(model),
+        papers=papers,
     )
+
+
+def _htcds(h: HtcdsModel | None) -> HtcdsMapping | None:
+    if h is None:
+        return None
+    fields = {
+        k: FieldMap(f) if isinstance(f, str) else FieldMap(f.field, dict(f.values))
+        for k, f in h.fields.items()
+    }
+    return HtcdsMapping(fields, h.steps, h.states, h.dates, h.constants)
 
 
 def _persons(p: PersonsModel | None) -> PersonFields:
@@ -187,10 +218,37 @@ def _transition(
         receiving_agency_only=t.receiving_agency_only,
         not_before=_not_before(t.not_before),
         backdating=_backdating(t.backdating) or backdating,
-        when=tuple(ConditionSpec(c.field, c.equals) for c in t.when),
+        when=_conditions(t.when),
         names_agency=t.names_agency,
         named_agency_only=t.named_agency_only,
+        limits=tuple(spec for limit in t.limits for spec in _limits(limit)),
+        until_allowed=t.until_allowed,
+        value_conditions=tuple(
+            ValueCondition(name, value, _conditions(conditions))
+            for name, f in t.fields.items()
+            for value, conditions in f.values_when.items()
+        ),
+        basis=t.basis,
+        repeats=t.repeats,
+        ends=t.ends,
     )
+
+
+def _conditions(conditions: list[ConditionModel]) -> tuple[ConditionSpec, ...]:
+    return tuple(
+        ConditionSpec(c.field, c.equals, tuple(c.one_of), c.not_equals, c.age_below)
+        for c in conditions
+    )
+
+
+def _limits(limit: LimitModel) -> list[LimitSpec]:
+    """One domain limit per bound the file gives."""
+    bounds = [("at_most", limit.at_most), ("at_least", limit.at_least)]
+    return [
+        LimitSpec(limit.field, name, b.after, b.years, b.months, b.days, limit.source)
+        for name, b in bounds
+        if b is not None
+    ]
 
 
 def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
@@ -208,6 +266,9 @@ def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
             kinds=tuple(f.kinds),
             provides=f.provides,
             serves_case_region=f.serves_case_region,
+            not_after=tuple(f.not_after),
+            not_before=tuple(f.not_before),
+            child_flag=f.child_flag,
         )
         for name, f in fields.items()
     )

@@ -5,7 +5,6 @@ Each problem names the path in the file (`transitions[3].dest`) and what is wron
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -13,19 +12,29 @@ from typing import Any
 from referral_engine.domain.workflow import PREVIOUS
 from referral_engine.workflows.access import access_problems, transfer_problems
 from referral_engine.workflows.agencies import agency_problems
+from referral_engine.workflows.dates import date_rule_problems
 from referral_engine.workflows.entries import region_problems
 from referral_engine.workflows.graph import (
+    allowed_states,
     declared_fields,
     edges_of,
     reachable_from,
     sources_of,
     unknown,
 )
+from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.labels import label_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.persons import persons_problems
 from referral_engine.workflows.reporting import derived_problems, reporting_problems
+from referral_engine.workflows.rules import (
+    condition_problems,
+    limit_problems,
+    repeated_trigger_problems,
+    term_problems,
+)
+from referral_engine.workflows.step_kinds import step_kind_problems
 
 
 def semantic_problems(model: WorkflowModel) -> list[str]:
@@ -40,7 +49,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     flags_set = set(model.opening.sets) | {f for t in model.transitions for f in t.sets}
     if model.referrals is not None:
         r = model.referrals
-        problems += unknown("referrals.allowed_in", r.allowed_in, states, "state")
+        problems += unknown("referrals.allowed_in", allowed_states(r.allowed_in), states, "state")
         problems += unknown("referrals.active_in", r.active_in or [], states, "state")
         problems += unknown("referrals.send.roles", r.send.roles, roles, "role")
         problems += unknown("referrals.send.dest", [r.send.dest], r.states, "referral state")
@@ -59,9 +68,13 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += _deadline_problems(model)
     problems += notice_problems(model)
     problems += _not_before_problems(model)
-    problems += _condition_problems(model)
+    problems += condition_problems(model)
+    problems += limit_problems(model)
+    problems += term_problems(model)
+    problems += repeated_trigger_problems(model)
     problems += reporting_problems(model, _all_events(model))
     problems += derived_problems(model)
+    problems += date_rule_problems(model)
     problems += _personal_data_problems(model)
     problems += _backdating_problems(model)
     problems += access_problems(model)
@@ -70,6 +83,8 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += label_problems(model)
     problems += region_problems(model)
     problems += persons_problems(model)
+    problems += step_kind_problems(model)
+    problems += htcds_problems(model, _all_events(model))
     return problems
 
 
@@ -136,7 +151,8 @@ def _machine_problems(
         if count > 1:
             problems.append(
                 f"{prefix}transitions: trigger '{trigger}' is declared {count} times from "
-                f"state '{state}'"
+                f"state '{state}': a mistake, only the first declaration would ever fire there "
+                "(a trigger is declared again only from other states)"
             )
     if problems:
         return problems
@@ -185,18 +201,26 @@ def _deadline_problems(model: WorkflowModel) -> list[str]:
 
 
 def _not_before_problems(model: WorkflowModel) -> list[str]:
-    """Earliest dates count from known events, on case steps only; migrations name real states."""
+    """Earliest dates count from known events, on case steps only, and a window closes at one;
+    migrations name real states."""
     events = _all_events(model)
+    guarded = {t.trigger for t in model.transitions if t.not_before is not None}
     problems: list[str] = []
     for i, t in enumerate(model.transitions):
         if t.not_before is not None:
             path = f"transitions[{i}].not_before.after"
             problems += unknown(path, t.not_before.after, events, "event")
+        if t.until_allowed is not None and t.until_allowed not in guarded:
+            problems.append(
+                f"transitions[{i}].until_allowed: no case step '{t.until_allowed}' has an "
+                "earliest date (not_before) to close this step's window"
+            )
     if model.referrals is not None:
         for i, t in enumerate(model.referrals.transitions):
-            if t.not_before is not None:
-                path = f"referrals.transitions[{i}].not_before"
-                problems.append(f"{path}: only case steps may have an earliest date")
+            for key, what in (("not_before", "an earliest date"), ("until_allowed", "a window")):
+                if getattr(t, key) is not None:
+                    path = f"referrals.transitions[{i}].{key}"
+                    problems.append(f"{path}: only case steps may have {what}")
     m = model.migration
     if m is not None:
         if m.from_version >= model.version:
@@ -206,45 +230,6 @@ def _not_before_problems(model: WorkflowModel) -> list[str]:
         path = "migration.referral_states"
         problems += unknown(path, m.referral_states.values(), ref_states, "referral state")
     return problems
-
-
-def _condition_problems(model: WorkflowModel) -> list[str]:
-    """A condition compares one recorded, non-personal case field with a value of its type."""
-    declared: dict[str, list[Any]] = {}
-    case_steps: list[Any] = [model.opening, *model.transitions]
-    for step in case_steps:
-        for name, f in step.fields.items():
-            declared.setdefault(name, []).append(f)
-    steps = [(f"transitions[{i}]", t) for i, t in enumerate(model.transitions)]
-    if model.referrals is not None:
-        steps += [
-            (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
-        ]
-    problems: list[str] = []
-    for prefix, t in steps:
-        for j, condition in enumerate(t.when):
-            fields = declared.get(condition.field)
-            if not fields:
-                found = f"field: '{condition.field}' is not recorded by the opening or a case step"
-            else:
-                found = next(filter(None, (_comparable(f, condition.equals) for f in fields)), "")
-            if found:
-                problems.append(f"{prefix}.when[{j}].{found}")
-    return problems
-
-
-def _comparable(field: Any, value: object) -> str | None:
-    """Why `value` can never equal a recorded value of `field`, or None when it can."""
-    if field.pii:
-        return "field: personal data may not decide a step (erasing it would change the rule)"
-    if field.type == "enum_list":
-        return "field: an enum_list field holds a list; a condition compares one value"
-    wanted = {"bool": bool, "int": int}.get(field.type, str)
-    if type(value) is not wanted:
-        return f"equals: {json.dumps(value)} is not a {field.type} value"
-    if field.type == "enum" and value not in field.values:
-        return "equals: not one of the field's values: " + ", ".join(field.values)
-    return None
 
 
 def _all_events(model: WorkflowModel) -> set[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from referral_engine.domain.workflow import PREVIOUS
-from referral_engine.workflows.model import TransitionModel, WorkflowModel
+from referral_engine.workflows.model import AllowedInModel, TransitionModel, WorkflowModel
 
 ANY_STATE = "*"
 """A source of `*`: every non-terminal state."""
@@ -58,3 +58,8 @@ def declared_fields(model: WorkflowModel) -> list[tuple[str, str, Any]]:
             (f"referrals.transitions[{i}]", t) for i, t in enumerate(model.referrals.transitions)
         ]
     return [(prefix, name, f) for prefix, step in steps for name, f in step.fields.items()]
+
+
+def allowed_states(allowed_in: Sequence[str | AllowedInModel]) -> list[str]:
+    """The states `referrals.allowed_in` names (a state alone, or with its conditions)."""
+    return [a if isinstance(a, str) else a.state for a in allowed_in]

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from referral_engine.domain.workflow import PREVIOUS
-from referral_engine.workflows.graph import declared_fields, edges_of, reachable_from, sources_of
+from referral_engine.workflows.graph import (
+    allowed_states,
+    declared_fields,
+    edges_of,
+    reachable_from,
+    sources_of,
+)
 from referral_engine.workflows.labels import label_findings
 from referral_engine.workflows.model import WEEKDAYS, TransitionModel, WorkflowModel
 
@@ -68,10 +74,10 @@ def _idle_roles(model: WorkflowModel) -> list[str]:
         note(t.roles, sources_of(t.source, live), reached, "")
     if model.referrals is not None:
         r = model.referrals
-        note(r.send.roles, r.allowed_in, reached, "")
+        note(r.send.roles, allowed_states(r.allowed_in), reached, "")
         ref_live = [n for n, s in r.states.items() if not s.terminal]
         ref_reached = set()
-        if reached & set(r.allowed_in):
+        if reached & set(allowed_states(r.allowed_in)):
             ref_reached = reachable_from(r.send.dest, edges_of(r.transitions, ref_live))
         for t in r.transitions:
             note(t.roles, sources_of(t.source, ref_live), ref_reached, "referral ")

@@ -24,6 +24,8 @@ from referral_engine.workflows.labels import label_gaps
 from referral_engine.workflows.lint import lint
 from referral_engine.workflows.mermaid import mermaid, referral_mermaid
 from referral_engine.workflows.model import WorkflowModel
+from referral_engine.workflows.papers import papers_of
+from referral_engine.workflows.rules import repeated_triggers, service_targets
 
 
 def load_file(path: Path) -> WorkflowDefinition:
@@ -36,6 +38,19 @@ def lint_file(path: Path, labels: bool = False) -> list[str]:
     """Authoring findings of one file (see workflows.lint), resolved like `load_file`, with
     `labels` also what its languages do not label yet; InvalidWorkflow when its structure cannot
     even be read."""
+    model = _structure(path)
+    return lint(model) + (label_gaps(model) if labels else [])
+
+
+def file_notes(path: Path) -> tuple[list[str], list[str]]:
+    """What a reader of one file is told beside its findings: the triggers it declares more
+    than once as meant (once per source state), and its deadlines that are service targets."""
+    model = _structure(path)
+    return repeated_triggers(model), service_targets(model)
+
+
+def _structure(path: Path) -> WorkflowModel:
+    """The file resolved like `load_file`, its structure checked (not yet its meaning)."""
     name = str(path)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
@@ -45,10 +60,9 @@ def lint_file(path: Path, labels: bool = False) -> list[str]:
     if problems := text_problems(resolved):
         raise InvalidWorkflow(name, problems)
     try:
-        model = WorkflowModel.model_validate(resolved)
+        return WorkflowModel.model_validate(resolved)
     except ValidationError as exc:
         raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
-    return lint(model) + (label_gaps(model) if labels else [])
 
 
 def resolved_document(directory: Path, workflow_id: str, version: int) -> dict[str, Any]:
@@ -63,11 +77,12 @@ def resolved_document(directory: Path, workflow_id: str, version: int) -> dict[s
 
 
 def _load(documents: Documents, path: Path) -> WorkflowDefinition:
-    return parse(documents.resolved(path), str(path))
+    return parse(documents.resolved(path), str(path), path.parent)
 
 
-def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
-    """Validate a decoded workflow document and build its definition."""
+def parse(raw: Any, name: str = "<workflow>", base: Path | None = None) -> WorkflowDefinition:
+    """Validate a decoded workflow document and build its definition (its papers' templates
+    read from the folder `base`)."""
     if not isinstance(raw, dict):
         raise InvalidWorkflow(name, ["the file must hold a mapping at the top level"])
     if problems := text_problems(raw):
@@ -76,10 +91,11 @@ def parse(raw: Any, name: str = "<workflow>") -> WorkflowDefinition:
         model = WorkflowModel.model_validate(raw)
     except ValidationError as exc:
         raise InvalidWorkflow(name, [_pydantic_problem(e) for e in exc.errors()]) from None
-    problems = semantic_problems(model)
+    papers, paper_problems = papers_of(model, base)
+    problems = semantic_problems(model) + paper_problems
     if problems:
         raise InvalidWorkflow(name, problems)
-    return build(model)
+    return build(model, papers)
 
 
 def _pydantic_problem(error: Any) -> str:
@@ -128,6 +144,7 @@ __all__ = [
     "WorkflowModel",
     "WorkflowRegistry",
     "build",
+    "file_notes",
     "lint_file",
     "load_file",
     "mermaid",

@@ -5,8 +5,9 @@ checked exactly like a file written out in full. The rules (docs/workflows.md, "
 written as changes"):
 
 - mappings merge key by key, recursively; a scalar or a plain list given replaces the parent's;
-- the lists of named steps, deadlines and regions (`transitions`, `referrals.transitions` by
-  `trigger`, `deadlines` by `name`, `regions` by `code`) merge by that key: an item given in
+- the lists of named steps, deadlines, regions and papers (`transitions`,
+  `referrals.transitions` by `trigger`, `deadlines` by `name`, `regions` by `code`, `papers` by
+  `id`) merge by that key: an item given in
   full replaces every item of the parent with its key, in the place of the first; an item giving
   only its key keeps the parent's unchanged; a key given again in the same file adds another
   declaration;
@@ -31,6 +32,7 @@ NAMED_LISTS: dict[tuple[str, ...], str] = {
     ("referrals", "transitions"): "trigger",
     ("deadlines",): "name",
     ("regions",): "code",
+    ("papers",): "id",
 }
 """The lists merged by a key of their items, by their place in the document."""
 META = ("extends", "remove")

@@ -8,50 +8,34 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from referral_engine.domain.fields import FIELD_TYPES
 from referral_engine.domain.regions import CODE as REGION_CODE
+from referral_engine.workflows.model_parts import AllowedInModel as AllowedInModel
+from referral_engine.workflows.model_parts import ConditionModel as ConditionModel
+from referral_engine.workflows.model_parts import DeadlineLabels as DeadlineLabels
+from referral_engine.workflows.model_parts import LanguageLabels as LanguageLabels
+from referral_engine.workflows.model_parts import LimitModel as LimitModel
+from referral_engine.workflows.model_parts import ReferralLabels as ReferralLabels
+from referral_engine.workflows.model_parts import StepLabels as StepLabels
+from referral_engine.workflows.model_parts import one_or_many
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LANGUAGE = r"^[a-z]{2,3}$"
 """A language code of the `labels:` block."""
 
 
-class _Model(BaseModel):
+class _Model(BaseModel):  # as model_parts's, whose models this file's nest
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StepLabels(_Model):
-    title: str = ""
-    fields: dict[str, str] = {}
-
-
-class DeadlineLabels(_Model):
-    title: str = ""
-    source: str = ""
-
-
-class ReferralLabels(_Model):
-    send: StepLabels = StepLabels()
-    states: dict[str, str] = {}
-    transitions: dict[str, StepLabels] = {}
-
-
-class LanguageLabels(_Model):
-    """One language's words for a workflow (every key optional)."""
-
-    title: str = ""
-    description: str = ""
-    source: str = ""
-    roles: dict[str, str] = {}
-    states: dict[str, str] = {}
-    opening: StepLabels = StepLabels()
-    transitions: dict[str, StepLabels] = {}
-    referrals: ReferralLabels = ReferralLabels()
-    deadlines: dict[str, DeadlineLabels] = {}
-    values: dict[str, str] = Field(default={}, description="enum value: its label")
 
 
 class FieldModel(_Model):
@@ -70,6 +54,41 @@ class FieldModel(_Model):
     serves_case_region: bool = Field(
         default=False, description="agency field: the agency serves the case's region"
     )
+    source: str = Field(
+        default="", description="where the field's rule (its values, its being required) comes from"
+    )
+    values_when: dict[str, list[ConditionModel]] = Field(
+        default={}, description="enum value: the conditions on the case under which it is taken"
+    )
+
+    @field_validator("values_when", mode="before")
+    @classmethod
+    def _conditions(cls, value: object) -> object:
+        """Each value takes one condition or a list of them (all must hold)."""
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, dict) else v for k, v in value.items()}
+        return value
+
+    not_after: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not later than"
+    )
+    not_before: list[str] = Field(
+        default=[], description="date field: today, opened or date fields it is not earlier than"
+    )
+    child_flag: str | None = Field(
+        default=None,
+        description="date of birth: the yes/no field saying the person is a child (under 18 on "
+        "the day the case was opened)",
+    )
+
+    @field_validator("not_after", "not_before", mode="before")
+    @classmethod
+    def _bounds(cls, value: object) -> object:
+        """A bound is one word or field, or a list of them (all must hold)."""
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not all(isinstance(v, str) and v for v in listed):
+            raise ValueError("give today, opened or a date field's name, or a list of them")
+        return listed
 
     @field_validator("type")
     @classmethod
@@ -117,11 +136,6 @@ class TransfersModel(_Model):
     refusal_reasons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(min_length=1)
 
 
-class ConditionModel(_Model):
-    field: str = Field(min_length=1)
-    equals: StrictBool | StrictInt | StrictStr
-
-
 class MigrationModel(_Model):
     from_version: int = Field(ge=1)
     states: dict[str, str] = {}
@@ -146,13 +160,20 @@ class TransitionModel(_Model):
     named_agency_only: str | None = Field(
         default=None, description="a trigger naming an agency: only that agency takes this step"
     )
+    limits: list[LimitModel] = []
+    until_allowed: str | None = Field(
+        default=None, description="a case trigger: this step is allowed until that one is"
+    )
+    basis: str = Field(default="", description="where the step's rule comes from (the law)")
+    repeats: bool = Field(
+        default=False, description="records again what its `sets` say is recorded: a change"
+    )
+    ends: bool = Field(
+        default=False, description="ends or undoes something: set apart, confirmed first"
+    )
     fields: dict[str, FieldModel] = {}
 
-    @field_validator("when", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        """`when:` takes one condition or a list of them (all must hold)."""
-        return [value] if isinstance(value, dict) else value
+    _when = field_validator("when", mode="before")(one_or_many)
 
 
 class SendModel(_Model):
@@ -174,7 +195,7 @@ class AgreementModel(_Model):
 
 
 class ReferralsModel(_Model):
-    allowed_in: list[str] = Field(min_length=1)
+    allowed_in: list[str | AllowedInModel] = Field(min_length=1)
     active_in: list[str] | None = None
     agency_field: str = "agency"
     service_field: str = "service"
@@ -190,7 +211,8 @@ class DeadlineModel(_Model):
     title: str = ""
     starts_on: list[str] = Field(min_length=1)
     stops_on: list[str] = Field(min_length=1)
-    days: int = Field(gt=0, le=3660)
+    days: int | None = Field(default=None, gt=0, le=3660)
+    months: int | None = Field(default=None, gt=0, le=120, description="calendar months")
     calendar: Literal["calendar", "working"] = "calendar"
     source: str = Field(min_length=1)
     service_target: bool = False
@@ -198,11 +220,37 @@ class DeadlineModel(_Model):
     """Notices (never rules of a case): working days before the due date to remind."""
     escalate_to: list[str] = []
     answered_on: list[str] = []
+    when: list[ConditionModel] = []
+    within: str | None = Field(default=None, description="the deadline this one runs inside")
+
+    _when = field_validator("when", mode="before")(one_or_many)
+
+    @model_validator(mode="after")
+    def _one_term(self) -> DeadlineModel:
+        if (self.days is None) == (self.months is None):
+            raise ValueError("give its term in days or in months (one of the two)")
+        if self.months is not None and self.calendar == "working":
+            raise ValueError("a term in months runs in calendar months, not working days")
+        return self
 
 
 class CalendarModel(_Model):
     weekend: list[Literal[WEEKDAYS]] = ["saturday", "sunday"]  # type: ignore[valid-type]
     holidays: list[date] = []
+    time_zone: str = Field(
+        default="UTC", description="the IANA time zone whose day is the workflow's today"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}'; give an IANA name such as Europe/Kyiv"
+            ) from None
+        return value
 
 
 class PersonalDataModel(_Model):
@@ -221,6 +269,31 @@ class ReportingModel(_Model):
     fields: dict[str, str | ReportFieldModel] = Field(
         default={}, description="report field: the workflow field, or {field, values}"
     )
+
+
+class HtcdsFieldModel(_Model):
+    """An HTCDS field read from a workflow field, its values mapped to the standard's."""
+
+    field: str
+    values: dict[str, str] = {}
+
+
+class HtcdsModel(_Model):
+    """How a case maps to the HTCDS (docs/workflows.md, "HTCDS export")."""
+
+    fields: dict[str, str | HtcdsFieldModel] = Field(
+        default={}, description="HTCDS field: the workflow field, or {field, values}"
+    )
+    steps: dict[str, dict[str, str]] = Field(
+        default={}, description="HTCDS field: {milestone, event or $opened: value}, the latest"
+    )
+    states: dict[str, dict[str, str]] = Field(
+        default={}, description="HTCDS field: {state or $other: value}"
+    )
+    dates: dict[str, str] = Field(
+        default={}, description="HTCDS date field: the milestone, event or $opened dating it"
+    )
+    constants: dict[str, str] = {}
 
 
 class DerivedModel(_Model):
@@ -246,6 +319,19 @@ class RegionModel(_Model):
 
     code: str = Field(pattern=REGION_CODE.pattern)
     names: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+
+
+class PaperModel(_Model):
+    """A printable paper (docs/workflows.md, "Papers"): its title and template in each of its
+    languages (a template path relative to the workflow file's folder), the fields it prints,
+    and the events after (and until) which it may be printed."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)
+    title: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+    template: dict[Annotated[str, Field(pattern=LANGUAGE)], str] = Field(min_length=1)
+    fields: list[str] = []
+    after: list[str] = []
+    until: list[str] = []
 
 
 class WorkflowModel(_Model):
@@ -275,6 +361,8 @@ class WorkflowModel(_Model):
     labels: dict[Annotated[str, Field(pattern=LANGUAGE)], LanguageLabels] = {}
     regions: list[RegionModel] = []
     persons: PersonsModel | None = None
+    papers: list[PaperModel] = []
+    htcds: HtcdsModel | None = None
 
     @field_validator("access", mode="before")
     @classmethod

@@ -8,6 +8,8 @@ from collections import Counter
 from referral_engine.workflows.graph import unknown
 from referral_engine.workflows.model import WorkflowModel
 
+SHORTEST_MONTH = 28
+"""The days a term of one month spans at least."""
 ESCALATION_ROLES = frozenset({"supervisor"})
 """Roles a deadline may escalate to beside the workflow's own."""
 
@@ -23,9 +25,10 @@ def notice_problems(model: WorkflowModel) -> list[str]:
     problems: list[str] = []
     for i, d in enumerate(model.deadlines):
         path = f"deadlines[{i}]"
-        if d.remind_before is not None and d.remind_before >= d.days:
+        days = d.days if d.days is not None else (d.months or 0) * SHORTEST_MONTH
+        if d.remind_before is not None and d.remind_before >= days:
             problems.append(
-                f"{path}.remind_before: must be fewer than the deadline's {d.days} days, "
+                f"{path}.remind_before: must be fewer than the deadline's {days} days, "
                 "else the reminder would come when the clock starts"
             )
         problems += unknown(f"{path}.escalate_to", d.escalate_to, roles, "role")

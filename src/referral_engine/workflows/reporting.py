@@ -40,7 +40,7 @@ def reporting_problems(model: WorkflowModel, events: set[str]) -> list[str]:
         if milestone not in MILESTONES:
             problems.append(f"{path}: unknown milestone; known: " + ", ".join(MILESTONES))
         problems += unknown(path, listed, events, "event")
-    declared = _declarations(model)
+    declared = declarations(model)
     for key, mapped in model.reporting.fields.items():
         path = f"reporting.fields.{key}"
         if isinstance(mapped, str):
@@ -91,7 +91,7 @@ def _field_problems(path: str, key: str, mapped: ReportFieldModel, fields: list[
     return problems
 
 
-def _declarations(model: WorkflowModel) -> dict[str, list[Any]]:
+def declarations(model: WorkflowModel) -> dict[str, list[Any]]:
     """Every declaration of each field name (a derived fact as one of type `derived`)."""
     steps: list[Any] = [model.opening, *model.transitions]
     if model.referrals is not None:

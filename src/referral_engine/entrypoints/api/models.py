@@ -113,6 +113,21 @@ class FieldOut(Response):
     serves_case_region: bool = Field(
         default=False, description="An agency field: the agency serves the case's region"
     )
+    not_after: list[str] = Field(
+        default=[],
+        description="A date field: `today` (the step's day), `opened` (the case's) or date "
+        "fields whose value it may not be later than (422 otherwise)",
+    )
+    not_before: list[str] = Field(
+        default=[],
+        description="A date field: `today`, `opened` or date fields (its own name: its value "
+        "recorded before) whose value it may not be earlier than (422 otherwise)",
+    )
+    child_flag: str | None = Field(
+        default=None,
+        description="A date of birth: the yes/no field saying the person is a child; the age "
+        "on the day the case was opened must agree (under 18 exactly when a child)",
+    )
 
 
 class StepBodyOut(BaseModel):
@@ -133,6 +148,10 @@ class AllowedStepOut(Response):
     referral_id: str | None
     required_fields: list[str]
     fields: list[FieldOut]
+    kind: Literal["next", "change", "end"] = Field(
+        description="How a page offers it: a next step, a change of what is recorded "
+        "(`repeats`, already recorded), or one that ends or undoes something (`ends`)"
+    )
     method: str = Field(description="The HTTP method that takes the step")
     href: str = Field(description="The path that takes the step")
     body: StepBodyOut
@@ -146,6 +165,7 @@ class AllowedStepOut(Response):
             referral_id=step.referral_id,
             required_fields=list(step.required_fields),
             fields=[FieldOut.model_validate(f) for f in step.fields],
+            kind=step.kind,
             method=how.method,
             href=how.href,
             body=StepBodyOut(trigger=how.trigger, field_paths=how.field_paths),

@@ -5,15 +5,29 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from referral_engine.domain.conditions import ConditionSpec
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
 from referral_engine.entrypoints.api.models import FieldOut
 
 
 class ConditionOut(BaseModel):
-    """The step is legal only while the case's recorded `field` equals `equals`."""
+    """The step is legal only while the case's recorded `field` equals `equals`, holds one of
+    `one_of`, holds a value other than `not_equals`, or (`age_below`) is the date of birth of a
+    person younger than that on the day of the step; one of these is given."""
 
     field: str
-    equals: bool | int | str
+    equals: bool | int | str | None = None
+    one_of: list[bool | int | str] = []
+    not_equals: bool | int | str | None = None
+    age_below: int | None = None
+
+
+class ValueConditionOut(BaseModel):
+    """A value of the step's enum field recorded only while the conditions hold on the case."""
+
+    field: str
+    value: str
+    when: list[ConditionOut]
 
 
 class TransitionOut(BaseModel):
@@ -29,6 +43,11 @@ class TransitionOut(BaseModel):
     receiving_agency_only: bool
     when: list[ConditionOut]
     fields: list[FieldOut]
+    values_when: list[ValueConditionOut] = []
+    until_allowed: str | None = None
+    """A step whose earliest date closes this one's window: allowed only until then."""
+    basis: str = ""
+    """Where the step's rule comes from (the section of the law), if the file says."""
 
     @classmethod
     def of(cls, t: TransitionSpec) -> TransitionOut:
@@ -43,9 +62,21 @@ class TransitionOut(BaseModel):
             sets=list(t.sets),
             clears=list(t.clears),
             receiving_agency_only=t.receiving_agency_only,
-            when=[ConditionOut(field=c.field, equals=c.equals) for c in t.when],
+            when=[_condition(c) for c in t.when],
             fields=[FieldOut.model_validate(f) for f in t.fields],
+            values_when=[
+                ValueConditionOut(
+                    field=v.field, value=v.value, when=[_condition(c) for c in v.conditions]
+                )
+                for v in t.value_conditions
+            ],
+            until_allowed=t.until_allowed,
+            basis=t.basis,
         )
+
+
+def _condition(c: ConditionSpec) -> ConditionOut:
+    return ConditionOut.model_validate(c.facts())
 
 
 class StateOut(BaseModel):
@@ -60,6 +91,7 @@ class DeadlineSpecOut(BaseModel):
     starts_on: list[str]
     stops_on: list[str]
     days: int
+    months: int = Field(default=0, description="a term in calendar months (then `days` is 0)")
     working_days: bool
     service_target: bool
     source: str
@@ -101,6 +133,9 @@ class WorkflowOut(WorkflowSummary):
     regions: list[RegionOut] = Field(
         description="Where a case may be opened (empty: any well-formed ISO 3166-2 code)"
     )
+    time_zone: str = Field(
+        description="The IANA time zone whose day is `today` for the date fields' rules"
+    )
     mermaid: str
 
     @classmethod
@@ -136,5 +171,6 @@ class WorkflowOut(WorkflowSummary):
             referrals=referrals,
             deadlines=[DeadlineSpecOut(**vars(d)) for d in w.deadlines],
             regions=[RegionOut(code=r.code, names=dict(r.names)) for r in w.regions.values()],
+            time_zone=str(w.calendar.time_zone),
             mermaid=mermaid,
         )

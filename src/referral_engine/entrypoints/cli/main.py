@@ -7,6 +7,7 @@ module and are registered below, in the order `--help` lists them.
 from __future__ import annotations
 
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -76,16 +77,15 @@ def serve(
             demo_marker.claim(rt.db, has_cases)  # refuses a database with real users or cases
             demo_agencies.register(rt.agencies)  # the demo users' agencies, and the referrals'
             if not has_cases:
-                demo.seed(rt.engine, "ukraine-nrm", 12)
-            issued = demo.demo_users(rt.users)
+                started = time.perf_counter()
+                seeded = demo.seed_demo(rt.engine)
+                took = time.perf_counter() - started
+                each = ", ".join(f"{workflow} {n}" for workflow, n in seeded.items())
+                out.print(f"seeded {sum(seeded.values())} synthetic cases ({each}) in {took:.1f} s")
+            issued = demo.demo_users(rt.users, demo.demo_regions(rt.engine))
             mark.detail = {"demo_users": [name for name, *_ in issued]}
             record(rt)
-            out.print("demo users (tokens are shown once; rerun to get new ones):")
-            for name, role, token, _ in issued:
-                out.print(f"  {name:<28} {role:<17} {token}", highlight=False)
-            out.print(f"demo sign-ins for the pages at http://{host}:{port}/sign-in:")
-            for name, _, _, password in issued:
-                out.print(f"  {name:<28} password: {password}", highlight=False)
+            print_demo_users(issued, f"http://{host}:{port}/sign-in")
         out.print(f"pages: http://{host}:{port}/  (sign in with a user's name and password)")
         out.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
         out.print(f"database: {rt.display_url}", highlight=False)
@@ -108,6 +108,16 @@ def serve(
                 workers=workers,
                 proxy_headers=False,
             )
+
+
+def print_demo_users(issued: list[tuple[str, str, str, str]], sign_in: str) -> None:
+    """Each demo user's name, password and job in words, then their API tokens."""
+    out.print(f"demo users: sign in at {sign_in} (passwords and tokens are new at each start)")
+    for name, role, _, password in issued:
+        out.print(f"  {name:<26} {password:<18} {demo.job(role)}", highlight=False)
+    out.print("their API tokens (Authorization: Bearer ...):")
+    for name, _, token, _ in issued:
+        out.print(f"  {name:<26} {token}", highlight=False)
 
 
 # `--help` lists the commands in this order, then the groups in theirs

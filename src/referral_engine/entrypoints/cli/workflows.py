@@ -19,6 +19,7 @@ from referral_engine.workflows.diagram import workflow_svg
 from referral_engine.workflows.documents import dump_document
 from referral_engine.workflows.loader import (
     WorkflowRegistry,
+    file_notes,
     lint_file,
     load_file,
     mermaid,
@@ -49,6 +50,8 @@ def validate(
             f"{len(w.transitions)} transitions, {len(w.deadlines)} deadlines",
             highlight=False,
         )
+        for note in file_notes(file)[0]:  # a trigger declared again: meant, or refused above
+            out.print(f"  note {file}: {note}", highlight=False)
     if not files:
         err.print("no workflow files found")
     if failed or not files:
@@ -112,6 +115,10 @@ def _print_tables(w: WorkflowDefinition) -> None:
     )
     for d in w.deadlines:
         within = f"{d.days} {'working' if d.working_days else 'calendar'} days"
+        if d.months:
+            within = f"{d.months} calendar month{'s' if d.months != 1 else ''}"
+        if d.when:
+            within += " if " + " and ".join(str(c) for c in d.when)
         if d.service_target:
             within += " (service target)"
         notices = [f"reminder {d.remind_before} working days before"] if d.remind_before else []
@@ -129,12 +136,19 @@ def _print_tables(w: WorkflowDefinition) -> None:
 
 
 def _only_if(t: TransitionSpec) -> str:
-    """A step's conditions in words: flags it needs, recorded data, its earliest date."""
+    """A step's conditions in words: flags it needs, recorded data, its earliest date, its
+    window, and the values only some cases may record."""
     parts = [f"{flag} set" for flag in t.requires] + [str(c) for c in t.when]
     if t.not_before is not None:
         unit = "working days" if t.not_before.working_days else "days"
         after = " or ".join(t.not_before.after)
         parts.append(f"{t.not_before.days} {unit} after {after}")
+    if t.until_allowed is not None:
+        parts.append(f"until {t.until_allowed} is allowed")
+    parts += [
+        f"{v.field} = {v.value} only if {' & '.join(str(c) for c in v.conditions)}"
+        for v in t.value_conditions
+    ]
     return "; ".join(parts)
 
 
@@ -160,12 +174,15 @@ def lint_workflows(
     ] = False,
 ) -> None:
     """Report dead ends, unreachable states, idle roles, shadowed triggers and personal-looking
-    fields not marked pii; exit 1 if any."""
+    fields not marked pii; exit 1 if any. Deadlines that are service targets (no legal text
+    confirms their term) are listed, not counted."""
     files = [f for p in (paths or [Settings().workflows_dir]) for f in workflow_files(p)]
     found = 0
     for file in files:
+        targets: list[str] = []
         try:
             findings = lint_file(file, labels=labels)
+            targets = file_notes(file)[1]
         except InvalidWorkflow as exc:
             findings = list(exc.problems)
         found += len(findings)
@@ -173,6 +190,8 @@ def lint_workflows(
             err.print(f"[yellow]lint[/yellow] {file}: {finding}", highlight=False)
         if not findings:
             out.print(f"[green]clean[/green] {file}", highlight=False)
+        for target in targets:  # listed, never counted as a finding
+            out.print(f"  service target {file}: {target}", highlight=False)
     if found or not files:
         raise typer.Exit(1)
 
@@ -210,9 +229,11 @@ def migrate(
         out.print(f"{verb} {case_id}", highlight=False)
     for case_id, reason in report.refused:
         err.print(f"[red]refused[/red] {case_id}: {reason}", highlight=False)
+    for case_id, state in report.final:
+        out.print(f"stays {case_id}: in the final state '{state}'", highlight=False)
     out.print(
         f"{workflow_id} v{from_version} -> v{to_version}: {len(report.moved)} {verb}, "
-        f"{len(report.refused)} refused",
+        f"{len(report.refused)} refused, {len(report.final)} stay in a final state",
         highlight=False,
     )
     if report.refused:

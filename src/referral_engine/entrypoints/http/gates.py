@@ -72,3 +72,9 @@ PERSON_ALERTS = Gate(
     "error.no_alert_access",
     allowed=frozenset({"supervisor"}),  # of a region holding one of the two cases
 )
+CASE_FILE = Gate(
+    "only those who work on cases read and add notes and documents: analysts, statisticians "
+    "and admins never read personal data",
+    "error.no_case_file_access",
+    denied=frozenset({"analyst", "statistician", "admin"}),  # notes and documents are personal
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from time import perf_counter
 
@@ -69,7 +70,8 @@ async def _audited(request: Request, status: int) -> bool:
 
 class BodyLimit(HTTPMiddleware):
     """Refuse request bodies over `limit` bytes with 413, declared or streamed; the POSTs to the
-    paths in `larger` (a register upload) may send up to their own limit instead, so that one
+    paths `larger` matches (a register, a document) may send up to their own limit instead,
+    so that one
     route's large files do not raise the limit of every other one.
 
     The body is read here, before any other layer, and handed on whole: raising from inside a
@@ -79,12 +81,14 @@ class BodyLimit(HTTPMiddleware):
     def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None) -> None:
         super().__init__(app)
         self.limit = limit
-        self.larger = dict(larger or {})
+        self.larger = [(re.compile(path), n) for path, n in (larger or {}).items()]
+        """Paths (regular expressions matching the whole path) and their own limits."""
 
     def limit_of(self, scope: Scope) -> int:
         """The limit of this request: its route's own for a POST to a path in `larger`."""
         if scope.get("method") == "POST":
-            return self.larger.get(str(scope.get("path", "")), self.limit)
+            path = str(scope.get("path", ""))
+            return next((n for p, n in self.larger if p.fullmatch(path)), self.limit)
         return self.limit
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:

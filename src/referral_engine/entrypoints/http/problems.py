@@ -24,6 +24,14 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import (
+    CaseFileNotPermitted,
+    DocumentDamaged,
+    DocumentErased,
+    DocumentTooLarge,
+    DocumentTypeRefused,
+)
+from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.text import shown_safely
@@ -32,6 +40,7 @@ from referral_engine.domain.transfer_errors import (
     AssignmentRefused,
     TransferNotPossible,
 )
+from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.http import audit
 from referral_engine.entrypoints.http.headers import secured
 from referral_engine.entrypoints.http.metrics import count_conflict
@@ -61,6 +70,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.RegionNotAllowed: 403,
     errors.IdempotencyKeyReused: 422,
     errors.TooEarly: 409,
+    TooLate: 409,
     errors.MigrationRefused: 409,
     errors.PersonalDataErased: 409,
     errors.ErasureRequestDecided: 409,
@@ -81,6 +91,13 @@ STATUS: dict[type[errors.DomainError], int] = {
     AssignmentRefused: 409,
     AssigneeUnsuitable: 422,
     PersonAlertClosed: 409,
+    PaperNotAvailable: 409,
+    PaperNotPermitted: 403,
+    CaseFileNotPermitted: 403,
+    DocumentTooLarge: 413,
+    DocumentTypeRefused: 415,
+    DocumentDamaged: 422,
+    DocumentErased: 410,
 }
 
 HTTP_TYPES = {
@@ -89,6 +106,7 @@ HTTP_TYPES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    410: "gone",
     406: "not-acceptable",
     413: "payload-too-large",
     415: "unsupported-media-type",
@@ -135,7 +153,7 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     """The problem document of a domain error, with the facts a client needs to recover."""
     extra: dict[str, Any] = {}
     if isinstance(exc, errors.InvalidData):
-        extra["errors"] = [{"path": p.path, "message": p.message} for p in exc.problems]
+        extra["errors"] = [_field_error(p) for p in exc.problems]
     elif isinstance(exc, errors.ImportMappingInvalid):
         extra["problems"] = list(exc.problems)
     elif isinstance(exc, errors.RowRefused):
@@ -155,7 +173,15 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
     elif isinstance(exc, errors.ConditionNotMet):
         extra.update(
             trigger=exc.trigger,
-            unmet_conditions=[{"field": name, "equals": value} for name, value in exc.unmet],
+            unmet_conditions=[dict(condition) for condition in exc.unmet],
+        )
+    elif isinstance(exc, TooLate):
+        extra.update(
+            trigger=exc.trigger,
+            latest_on=exc.latest_on.isoformat(),
+            closed_by=exc.closed_by,
+            counted_from=exc.after,
+            started_on=exc.started_on.isoformat(),
         )
     elif isinstance(exc, errors.TooEarly):
         extra.update(
@@ -166,11 +192,32 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
         )
     elif isinstance(exc, AgencyUnsuitable | AgreementMissing | NotAddressedAgency):
         extra.update(_agency_facts(exc))
-    elif isinstance(exc, TransferNotPossible | AssignmentRefused):
+    elif isinstance(
+        exc, TransferNotPossible | AssignmentRefused | CaseFileNotPermitted | DocumentDamaged
+    ):
         extra.update(reason=exc.code)
+    elif isinstance(exc, PaperNotAvailable):
+        extra.update(paper=exc.paper, reason=exc.code, events=list(exc.events))
+    elif isinstance(exc, PaperNotPermitted):
+        extra.update(paper=exc.paper, reason=exc.code, fields=list(exc.fields))
+    elif isinstance(exc, DocumentTooLarge):
+        extra.update(limit=exc.limit)
     elif isinstance(exc, AssigneeUnsuitable):
         extra.update(reason=exc.code, errors=[{"path": "user", "message": str(exc)}])
     return problem(status_of(exc), exc.type, exc.title, str(exc), **extra)
+
+
+def _field_error(problem: errors.FieldProblem) -> dict[str, Any]:
+    """One field's problem: its path and message, and where the engine has one its stable
+    `code` with the facts it names (`params`), e.g. `date_in_future` with `{"rule":
+    "not_after", "against": "today", "on": "2026-03-02"}`, for a client to word it itself."""
+    found: dict[str, Any] = {"path": problem.path, "message": problem.message}
+    found["code"] = problem.code
+    if problem.params:
+        found["params"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in problem.params.items()
+        }
+    return found
 
 
 def _agency_facts(exc: AgencyUnsuitable | AgreementMissing | NotAddressedAgency) -> dict[str, Any]:

@@ -89,7 +89,7 @@ async def posted(request: Request) -> FormData:
     return form
 
 
-SHOWN_BESIDE = frozenset({"region"})
+SHOWN_BESIDE = frozenset({"region", "note_text"})
 """Form values the domain checks and the page shows its message beside, like each `data.` field."""
 SECRET = frozenset({"password"})
 

@@ -14,7 +14,9 @@ from referral_engine.domain.agency_errors import (
     AgreementMissing,
     NotAddressedAgency,
 )
+from referral_engine.domain.case_file_errors import CaseFileNotPermitted, DocumentDamaged
 from referral_engine.domain.errors import DomainError, FieldProblem
+from referral_engine.domain.papers import PaperNotAvailable, PaperNotPermitted
 from referral_engine.domain.person_links import PersonAlertClosed
 from referral_engine.domain.person_terms import QueryInvalid
 from referral_engine.domain.transfer_errors import (
@@ -22,9 +24,22 @@ from referral_engine.domain.transfer_errors import (
     AssignmentRefused,
     TransferNotPossible,
 )
+from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.web import agency_words
 from referral_engine.entrypoints.web.agency_words import Namer
+from referral_engine.entrypoints.web.condition_words import conditions_said
+from referral_engine.entrypoints.web.explain_words import (
+    AGREEMENT_CONFLICTS,
+    ALERT_CLOSED,
+    CASE_FILE,
+    MOVES,
+    NOT_CONFIRMABLE,
+    PAPERS,
+    QUERY_INVALID,
+    REGION_ACTIONS,
+)
 from referral_engine.entrypoints.web.i18n import Translator
+from referral_engine.entrypoints.web.i18n_dates import DATE_PROBLEMS
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -42,8 +57,11 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "below_min": ("", "має бути не менше {min}"),
     "above_max": ("", "має бути не більше {max}"),
     "not_bool": ("", "має бути «так» або «ні»"),
-    "not_one_of": ("", "має бути одним із значень: {values}"),
-    "not_list_of": ("", "оберіть хоча б одне зі значень: {values}"),
+    "not_one_of": ("must be one of: {values}", "має бути одним із значень: {values}"),
+    "not_list_of": (
+        "must be a non-empty list of: {values}",
+        "оберіть хоча б одне зі значень: {values}",
+    ),
     "unknown_values": ("", "невідомі значення на позиціях {at}; дозволені: {values}"),
     "repeated": ("", "значення не можуть повторюватися"),
     "not_country": (
@@ -52,6 +70,8 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
         "або stateless (без громадянства), або unknown (невідомо)",
     ),
     "born_after": ("", "дата народження пізніша за {on} ({date})"),
+    "after_limit": ("must be on or before {limit}", "має бути не пізніше {limit}"),
+    "before_limit": ("must be on or after {limit}", "має бути не раніше {limit}"),
     "not_month": ("", "має бути місяцем (РРРР-ММ)"),
     "not_day": ("", "має бути датою (РРРР-ММ-ДД)"),
     "not_case_id": ("", "не є ідентифікатором справи"),
@@ -68,6 +88,7 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "code": ("", "має бути кодом: латинські малі літери, цифри та дефіс"),
     "unknown_language": ("", "реєстр веде назви лише англійською (en) та українською (uk)"),
     "unknown_agency": ("", "такої організації немає в реєстрі"),
+    "value_condition": ("", "значення «{value}» можна обрати лише для справ, де {unmet}"),
     "agency_id": (
         "",
         "має бути ідентифікатором зареєстрованої організації (малі латинські літери, цифри, дефіс)",
@@ -83,6 +104,8 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "webhook_secret": ("", "має бути whsec_ і від 24 до 64 байтів у base64"),
     "unknown_event_type": ("", "такої події немає в жодній процедурі; схожі: {close}"),
     "same_region": ("", "має бути інша область, ніж та, де справа зараз"),
+    "no_file": ("", "оберіть файл для завантаження"),
+    **DATE_PROBLEMS,
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
@@ -119,9 +142,17 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Крок «{trigger}» неможливий у стані «{state}»; зараз можливі: {legal}",
     ),
     "too-early": ("", "Крок «{trigger}» дозволено не раніше {earliest_on} (відлік від {after})"),
+    "too-late": (
+        "",
+        "Крок «{trigger}» можна було виконати лише до {latest_on}: строк сплив, коли стало "
+        "можливим «{closed_by}»",
+    ),
     "forbidden-role": ("", "Роль «{role}» не може виконати крок «{trigger}»; можуть: {allowed}"),
     "forbidden-region": ("", "Ви не можете {action} «{region}»"),
-    "condition-not-met": ("", "Крок «{trigger}» можливий лише для справ, де {wanted}"),
+    "condition-not-met": (
+        "The step “{trigger}” is only for cases where {wanted}",
+        "Крок «{trigger}» можливий лише для справ, де {wanted}",
+    ),
     "not-receiving-agency": (
         "",
         "Крок «{trigger}» може виконати лише установа, що приймає («{receiving_agency}»), "
@@ -152,7 +183,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Особисті дані цієї справи стерто на вимогу; повторний запит з особистими полями вже "
         "не можна зіставити з першою відповіддю, тож нічого не записано: {fields}",
     ),
-    "validation": ("", "Деякі значення відсутні або неприпустимі: {problems}"),
+    "validation": (
+        "Some values are missing or not valid: {problems}",
+        "Деякі значення відсутні або неприпустимі: {problems}",
+    ),
     "migration-refused": ("", "Справу {case_id} не можна перевести на нову версію: {problems}"),
     "invalid-workflow": ("", "Файл процедури {source} містить помилки: {problems}"),
     "user-exists": ("", "Користувач з таким іменем уже існує"),
@@ -189,55 +223,38 @@ ERRORS: dict[str, tuple[str, str]] = {
     "transfer-not-possible": ("", "Передати справу зараз не можна: {why}"),
     "assignment-refused": ("", "Призначення не змінено: {why}"),
     "assignee-unsuitable": ("", "Користувача «{user}» не можна призначити: {why}"),
+    "PaperNotFound": ("", "У процедурі цієї справи немає документа «{paper}» для друку"),
+    "paper-not-available": (
+        "This paper cannot be printed for the case now: {why}.",
+        "Цей документ зараз не можна надрукувати для справи: {why}.",
+    ),
+    "paper-not-permitted": (
+        "You may not print this paper: {why}.",
+        "Ви не можете надрукувати цей документ: {why}.",
+    ),
+    "case-file-not-permitted": ("", "Додати примітку чи документ не можна: {why}"),
+    "document-too-large": (
+        "The document is larger than {limit_mb} MB, the most accepted.",
+        "Документ більший за {limit_mb} МБ — найбільший допустимий розмір.",
+    ),
+    "document-type-refused": (
+        "Only PDF, JPEG and PNG documents are accepted, and this file's content is none of them "
+        "(whatever its name says).",
+        "Приймаються лише документи PDF, JPEG і PNG, а вміст цього файлу не такий (хоч би як "
+        "його було названо).",
+    ),
+    "document-damaged": ("", "Файл не вдається прочитати: {why}"),
+    "DocumentNotFound": ("", "Документа {document_id} у цій справі немає"),
+    "document-erased": (
+        "This document was erased with the case's personal data: it can no longer be read.",
+        "Документ стерто разом з особистими даними справи: його більше не можна прочитати.",
+    ),
     "domain-error": ("", "Цю дію неможливо виконати"),
-}
-QUERY_INVALID: dict[str, str] = {
-    # QueryInvalid.code: its Ukrainian words
-    "empty": "не має за чим шукати: напишіть щонайменше дві літери імені чи прізвища, дату "
-    "народження, телефон або номер документа",
-    "too-long": "довший за {limit} символів",
-    "character": "містить символ, якого не може бути в тексті",
-}
-MOVES: dict[str, str] = {
-    # TransferNotPossible, AssignmentRefused and AssigneeUnsuitable codes: their Ukrainian words
-    "undeclared": "процедура справи не передбачає передавання між областями",
-    "pending": "запит на передавання цієї справи вже очікує відповіді",
-    "none": "жоден запит на передавання цієї справи не очікує відповіді",
-    "receiving": "справа ще в іншій області, доки її передавання не прийнято",
-    "taken": "справу призначено іншому працівникові: перепризначає лише керівник",
-    "unchanged": "справу вже так призначено",
-    "unknown": "такого активного користувача немає",
-    "cannot_work": "він не може працювати з цією справою (інша область або роль без доступу)",
-}
-AGREEMENT_CONFLICTS: dict[str, str] = {
-    # AgreementConflict.code: its Ukrainian words
-    "exists": "уже записана",
-    "ended": "уже припинена",
-}
-NOT_CONFIRMABLE: dict[str, str] = {
-    # DateNotConfirmable.code: its Ukrainian words
-    "not-a-step": "не є кроком цієї справи",
-    "not-backdated": "не записано пізніше від дня, коли його зроблено: підтверджувати нічого",
-    "confirmed": "уже має підтверджену дату",
-    "no-guard": "не стримує жодного наступного кроку: підтверджувати нічого",
 }
 MOVING_STEPS = frozenset(
     {"request_transfer", "accept_transfer", "refuse_transfer", "withdraw_transfer", "assign"}
 )
 """The engine's transfer and assignment commands, as a refused role names them."""
-ALERT_CLOSED: dict[str, str] = {
-    # PersonAlertClosed.code: its Ukrainian words
-    "linked": "уже пов’язані з однією особою",
-    "dismissed": "мали збіг, який уже відхилено",
-    "unlinked": "мали зв’язок, який уже скасовано",
-    "open": "не пов’язані: їхній можливий збіг ще не розглянуто",
-}
-REGION_ACTIONS: dict[str, str] = {
-    # RegionNotAllowed.action: its Ukrainian words
-    "open cases in": "відкривати справи в області",
-    "see the deadlines of": "переглядати строки області",
-    "answer transfers into": "відповідати на передавання справ до області",
-}
 
 
 def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | None = None) -> str:
@@ -247,11 +264,29 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
     if not template:
         return problem.message
     facts = {k: _listed(v, text) if k == "values" else v for k, v in problem.params.items()}
+    if problem.code == "value_condition":  # a value allowed only for some cases
+        facts["value"] = text.value(str(facts["value"])) if text else facts["value"]
+        facts["unmet"] = conditions_said(problem.params.get("unmet", ()), t, text)
     close = problem.params.get("close")
     if isinstance(close, tuple | list):  # regions near what was typed, named in this language
         said = text.region if text else str
         facts["close"] = ", ".join(f"{c} ({said(c)})" for c in close)
+    if problem.code in ("date_after_field", "date_before_field"):  # the other field's label
+        against = str(problem.params.get("against", ""))
+        facts["against"] = text.data_title(against) if text else against
+        facts["when"] = f" ({problem.params['on']})" if "on" in problem.params else ""
     return _filled(template, facts, problem.message)
+
+
+def labelled(problem: FieldProblem, t: Translator, text: WorkflowText | None) -> str:
+    """Where a problem lies, as the page names it: a field by its label, the case's region as
+    the form does."""
+    name = problem.path.removeprefix("data.")
+    if problem.path == "region":
+        return t("region")
+    if text is None or name == problem.path:
+        return problem.path
+    return text.data_title(name)
 
 
 def error(
@@ -299,16 +334,19 @@ def _facts(
         facts["why"] = QUERY_INVALID[exc.code].format(limit=exc.limit)
     if isinstance(exc, TransferNotPossible | AssignmentRefused | AssigneeUnsuitable):
         facts["why"] = MOVES[exc.code] if t.lang != "en" else exc.WHY[exc.code]
+    if isinstance(exc, PaperNotAvailable | PaperNotPermitted):
+        facts["why"] = _paper_why(exc, t, text)
+    if isinstance(exc, CaseFileNotPermitted | DocumentDamaged):
+        facts["why"] = CASE_FILE[exc.code] if t.lang != "en" else exc.WHY[exc.code]
     if isinstance(exc, errors.RegionNotAllowed):
         facts["action"] = REGION_ACTIONS.get(exc.action, exc.action)
     if isinstance(exc, errors.ConditionNotMet):
-        facts["wanted"] = ", ".join(
-            f"{text.data_title(name) if text else name} = {_said(value, t, text)}"
-            for name, value in exc.unmet
-        )
-    if isinstance(exc, errors.InvalidData):
+        facts["wanted"] = conditions_said(exc.unmet, t, text)
+    if isinstance(exc, TooLate) and text is not None:
+        facts["closed_by"] = text.step(exc.closed_by)
+    if isinstance(exc, errors.InvalidData):  # each field by its label, as beside the field
         facts["problems"] = "; ".join(
-            f"{p.path}: {field_problem(p, t, text)}" for p in exc.problems
+            f"{labelled(p, t, text)}: {field_problem(p, t, text)}" for p in exc.problems
         )
     if isinstance(exc, errors.RowRefused):
         facts["problems"] = "; ".join(f"{column or '—'}: {p}" for column, p in exc.problems)
@@ -318,11 +356,18 @@ def _facts(
     return facts
 
 
-def _said(value: object, t: Translator, text: WorkflowText | None) -> str:
-    """A condition's value: yes or no for a flag, else the value in the workflow's words."""
-    if isinstance(value, bool):
-        return t("yes") if value else t("no")
-    return text.value(str(value)) if text else str(value)
+def _paper_why(
+    exc: PaperNotAvailable | PaperNotPermitted, t: Translator, text: WorkflowText | None
+) -> str:
+    """Why a paper is refused, its steps and fields in the workflow's words."""
+    template = PAPERS[exc.code][0 if t.lang == "en" else 1]
+    if isinstance(exc, PaperNotAvailable):
+        events = [text.event(e) if text else e for e in exc.events]
+        return template.format(
+            events=", ".join(f"«{e}»" if t.lang != "en" else f"“{e}”" for e in events)
+        )
+    fields = [text.data_title(f) if text else f for f in exc.fields]
+    return template.format(fields=", ".join(fields))
 
 
 def _listed(values: object, text: WorkflowText | None) -> str:

@@ -18,7 +18,7 @@ from referral_engine.application.registry_checks import fitting
 from referral_engine.domain.agencies import AgencyView
 from referral_engine.domain.errors import FieldProblem
 from referral_engine.domain.fields import FieldSpec
-from referral_engine.entrypoints.web import explain
+from referral_engine.entrypoints.web import explain, field_errors
 from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.i18n_reporting import citizenship_options
 from referral_engine.entrypoints.web.report_view import readable
@@ -90,10 +90,16 @@ def widgets(
     agency field given a picker (`pickers`, by field) is a list of the agencies that fit; one
     grouped by service chooses the service too, so that field gets no widget of its own."""
     values, pickers = values or {}, pickers or {}
+    labels = {f.name: form.text.field(f, form.step_key) for f in fields}
+    kinds = {f.name: "picker" if f.name in pickers else _kind(f) for f in fields}
     errors: dict[str, list[str]] = {}
     for p in problems:
-        worded = explain.field_problem(p, form.t, form.text)
-        errors.setdefault(p.path.removeprefix(PREFIX), []).append(worded)
+        name = p.path.removeprefix(PREFIX)
+        if name in labels:  # the field named, in the sentence beside it and in the summary
+            worded = field_errors.sentence(p, labels[name], kinds[name], form.t, form.text)
+        else:
+            worded = explain.field_problem(p, form.t, form.text)
+        errors.setdefault(name, []).append(worded)
     chosen_with = {f.provides: f.name for f in fields if f.provides and _by_service(pickers, f)}
     for service, agency in chosen_with.items():
         errors.setdefault(agency, []).extend(errors.pop(service, []))
@@ -102,10 +108,10 @@ def widgets(
             spec=f,
             name=PREFIX + f.name,
             id=f"{form_id}-{f.name}",
-            kind="picker" if f.name in pickers else _kind(f),
+            kind=kinds[f.name],
             value=_picked(f, values) if f.provides in chosen_with else values.get(f.name),
             errors=tuple(errors.get(f.name, ())),
-            label=form.text.field(f, form.step_key),
+            label=labels[f.name],
             option_labels=_option_labels(f, form),
             groups=pickers.get(f.name, ()),
             hint=_hint(pickers[f.name], form) if f.name in pickers else "",
@@ -179,7 +185,7 @@ def _option_labels(spec: FieldSpec, form: Form) -> dict[str, str]:
         return {"true": form.t("yes"), "false": form.t("no")}
     if spec.type == "country":
         return citizenship_options(form.t.lang)
-    return {v: form.text.value(v) for v in spec.values}
+    return {v: form.text.said(v) for v in spec.values}
 
 
 def _kind(spec: FieldSpec) -> str:

@@ -1,8 +1,9 @@
-"""The reporting vocabulary's values in English and Ukrainian, for the pages (report tables,
-charts, the citizenship field): {dimension: {value: (English, Ukrainian)}}.
+"""The reporting vocabulary's values in the page's language, for the pages (report tables,
+charts, the citizenship field): words from the catalogues (`vocab.<vocabulary>.<value>`,
+`dimension.<name>`).
 
-Country names come from the CLDR territory names babel ships, for every ISO 3166-1 code the
-domain knows (domain/reporting.py), so no page ever shows a bare code.
+Country names come from the CLDR territory names babel ships, in any language, for every
+ISO 3166-1 code the domain knows (domain/reporting.py), so no page ever shows a bare code.
 """
 
 from __future__ import annotations
@@ -19,119 +20,57 @@ from referral_engine.domain.reporting import (
     RATINGS,
     SEXES,
 )
+from referral_engine.entrypoints.web.i18n import translator
 
-_SEX = {
-    "female": ("Female", "Жіноча"),
-    "male": ("Male", "Чоловіча"),
-    "other_unknown": ("Other or unknown", "Інша або невідома"),
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "sex": tuple(SEXES),
+    "exploitation_forms": tuple(FORMS),
+    "age_at_identification": tuple(AGE_BANDS),
+    "age_at_exploitation": tuple(AGE_BANDS),
+    "child": ("true", "false"),
+    "citizenship": (*CITIZENSHIP_OTHER, *COUNTRIES),
+    "closure_outcome": tuple(OUTCOMES),
+    "follow_up_outcome": tuple(OUTCOMES),
+    "feedback_rating": tuple(RATINGS),
+    "feedback_reasons": tuple(FEEDBACK_REASONS),
 }
-_FORMS = {
-    "labour": ("Labour exploitation", "Трудова експлуатація"),
-    "sexual": ("Sexual exploitation", "Сексуальна експлуатація"),
-    "begging": ("Forced begging", "Примушування до жебракування"),
-    "criminal_activity": ("Criminal activity", "Залучення до злочинної діяльності"),
-    "organ_removal": ("Organ removal", "Вилучення органів"),
-    "armed_conflict": ("Use in armed conflict", "Використання у збройному конфлікті"),
-    "child_sale": ("Sale of a child", "Продаж дитини"),
-    "mixed": ("Mixed forms", "Змішані форми"),
-    "other": ("Other", "Інше"),
-    "domestic_servitude": ("Domestic servitude", "Домашнє підневільне становище"),
-    "unknown": ("Unknown", "Невідомо"),
+"""Dimension -> every value of its reporting vocabulary, in the vocabulary's order."""
+
+_WORDS = {
+    "sex": "sex",
+    "exploitation_forms": "form",
+    "child": "child",
+    "citizenship": "citizenship",
+    "closure_outcome": "outcome",
+    "follow_up_outcome": "outcome",
+    "feedback_rating": "rating",
+    "feedback_reasons": "reason",
 }
-_OUTCOMES = {
-    "living_independently": ("Living independently", "Живе самостійно"),
-    "employed": ("Employed", "Працює"),
-    "in_education_or_training": ("In education or training", "Навчається або проходить підготовку"),
-    "returned_to_family": ("Returned to family", "Повернулася до родини"),
-    "in_other_support": ("In other support", "Отримує іншу підтримку"),
-    "moved_abroad": ("Moved abroad", "Виїхала за кордон"),
-    "lost_contact": ("Contact lost", "Зв'язок втрачено"),
-    "other": ("Other", "Інше"),
-}
-_RATINGS = {
-    "very_poor": ("Very poor", "Дуже погано"),
-    "poor": ("Poor", "Погано"),
-    "fair": ("Fair", "Задовільно"),
-    "good": ("Good", "Добре"),
-    "very_good": ("Very good", "Дуже добре"),
-}
-_REASONS = {
-    "timely": ("Timely", "Вчасно"),
-    "met_needs": ("Met the person's needs", "Відповідала потребам"),
-    "respectful": ("Respectful", "Шанобливе ставлення"),
-    "understood_language": ("In a language understood", "Зрозумілою мовою"),
-    "easy_to_reach": ("Easy to reach", "Легко дістатися"),
-    "delayed": ("Delayed", "Із запізненням"),
-    "needs_not_met": ("Needs not met", "Не відповідала потребам"),
-    "disrespectful": ("Disrespectful", "Неповажне ставлення"),
-    "language_barrier": ("Language barrier", "Мовний бар'єр"),
-    "hard_to_reach": ("Hard to reach", "Важко дістатися"),
-    "other": ("Other", "Інше"),
-}
-_CITIZENSHIP_OTHER = {
-    "stateless": ("Stateless", "Без громадянства"),
-    "unknown": ("Unknown", "Невідомо"),
-}
+"""Dimension -> the catalogue's name of its vocabulary (two outcomes share one list)."""
 
 
-def _age(band: str) -> tuple[str, str]:
-    if band.endswith("+"):
-        return f"{band[:-1]} and over", f"{band[:-1]} і старше"
-    return f"{band} years", f"{band} років"
+def reporting_label(dimension: str, value: str, lang: str) -> str:
+    """A vocabulary value in `lang`; a value with no label as it is."""
+    if value not in VOCABULARIES.get(dimension, ()):
+        return value
+    t = translator(lang)
+    if dimension.startswith("age_"):
+        over = value.endswith("+")
+        return t("vocab.age.over", low=value[:-1]) if over else t("vocab.age.band", band=value)
+    if dimension == "citizenship" and value in COUNTRIES:
+        return str(Locale.parse(t.lang).territories.get(value, value))
+    return t(f"vocab.{_WORDS[dimension]}.{value}")
 
 
-def _countries() -> dict[str, tuple[str, str]]:
-    en, uk = Locale("en").territories, Locale("uk").territories
-    return {code: (en[code], uk[code]) for code in COUNTRIES}
-
-
-AGE_LABELS = {band: _age(band) for band in AGE_BANDS}
-CITIZENSHIP_LABELS = _countries() | {c: _CITIZENSHIP_OTHER[c] for c in CITIZENSHIP_OTHER}
-
-REPORTING_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "sex": {s: _SEX[s] for s in SEXES},
-    "exploitation_forms": {f: _FORMS[f] for f in FORMS},
-    "age_at_identification": AGE_LABELS,
-    "age_at_exploitation": AGE_LABELS,
-    "child": {"true": ("Child", "Дитина"), "false": ("Adult", "Доросла особа")},
-    "citizenship": CITIZENSHIP_LABELS,
-    "closure_outcome": {o: _OUTCOMES[o] for o in OUTCOMES},
-    "follow_up_outcome": {o: _OUTCOMES[o] for o in OUTCOMES},
-    "feedback_rating": {r: _RATINGS[r] for r in RATINGS},
-    "feedback_reasons": {r: _REASONS[r] for r in FEEDBACK_REASONS},
-}
-"""Dimension -> value -> (English, Ukrainian) for every value of the reporting vocabulary."""
-
-
-DIMENSIONS: dict[str, tuple[str, str]] = {
-    "sex": ("Sex", "Стать"),
-    "citizenship": ("Citizenship", "Громадянство"),
-    "exploitation_forms": ("Form of exploitation", "Форма експлуатації"),
-    "age_at_identification": ("Age group at identification", "Вікова група під час виявлення"),
-    "age_at_exploitation": ("Age group at exploitation", "Вікова група на початку експлуатації"),
-    "child": ("Child or adult", "Дитина чи доросла особа"),
-    "screening_actor": ("First responder", "Хто виявив"),
-    "indicators": ("Indicators", "Індикатори"),
-    "closure_outcome": ("Where the person stood at closure", "Становище особи під час закриття"),
-    "follow_up_outcome": (
-        "Where the person stood at follow-up",
-        "Становище особи під час супроводу",
-    ),
-    "feedback_rating": ("Rating of the service", "Оцінка послуги"),
-    "feedback_reasons": ("Reasons given", "Названі причини"),
-}
-"""The title of each reportable fact (a report's dimension, a derived fact on a case page)."""
+def dimension_title(name: str, lang: str) -> str | None:
+    """The title of a reportable fact (a report's dimension, a derived fact on a case page)."""
+    t = translator(lang)
+    return t(f"dimension.{name}") if t.has(f"dimension.{name}") else None
 
 
 def citizenship_options(lang: str) -> dict[str, str]:
     """The citizenship field's choices in `lang`: stateless and unknown, then every country
     by its name there."""
-    i = 1 if lang == "uk" else 0
-    countries = sorted(COUNTRIES, key=lambda c: CITIZENSHIP_LABELS[c][i].casefold())
-    return {c: CITIZENSHIP_LABELS[c][i] for c in (*CITIZENSHIP_OTHER, *countries)}
-
-
-def reporting_label(dimension: str, value: str, lang: str) -> str:
-    """A vocabulary value in `lang` (`en` or `uk`); a value with no label as it is."""
-    found = REPORTING_LABELS.get(dimension, {}).get(value)
-    return value if found is None else found[1 if lang == "uk" else 0]
+    said = {c: reporting_label("citizenship", c, lang) for c in VOCABULARIES["citizenship"]}
+    countries = sorted(COUNTRIES, key=lambda c: said[c].casefold())
+    return {c: said[c] for c in (*CITIZENSHIP_OTHER, *countries)}

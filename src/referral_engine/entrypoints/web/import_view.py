@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from referral_engine.application.importing import OUTCOMES, ImportReport, report_csv
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.web.i18n import Translator
-from referral_engine.entrypoints.web.i18n_imports import PROBLEMS_UK
+from referral_engine.entrypoints.web.i18n import DEFAULT, Translator
 from referral_engine.entrypoints.web.workflow_text import text_of
 
 ONE_OF = re.compile(r"^must be one of: ([\w, ]+?)( \(.*\))?$")
@@ -79,28 +78,65 @@ def worded(workflow: WorkflowDefinition, t: Translator) -> Callable[[str], str]:
         if (listed := ONE_OF.match(problem)) is not None:  # the workflow's values in words
             values = ", ".join(text.value(v) for v in listed.group(1).split(", "))
             problem = f"must be one of: {values}{listed.group(2)}"
-        if t.lang == "uk":
-            problem = _ukrainian(problem)
+        if t.lang != DEFAULT:
+            problem = _translated(problem, t)
         problem = quoted.sub(lambda m: titles[m.group(0)], problem) if titles else problem
         return names.sub(lambda m: f"“{text.event(m.group(0))}”", problem)
 
     return say
 
 
-def _ukrainian(problem: str) -> str:
-    for pattern, words in PROBLEMS_UK:
-        if pattern.match(problem):
-            said = pattern.sub(words, problem)
-            return DATE_FORM.sub(lambda m: _date_form(m.group(0)), said)
+PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^is required$", "required"),
+        (r"^is required: the row's id in the register.*$", "row_id"),
+        (r"^must be one of: (?P<a>.*)$", "one_of"),
+        (r"^is not a date in the form (?P<a>\S+)(?P<b>.*)$", "date_form"),
+        (r"^unknown state (?P<a>.*); the mapping knows: (?P<b>.*)$", "unknown_state"),
+        (r"^unknown region (?P<a>.*)$", "unknown_region"),
+        (r"^unknown (?P<a>\w+) (?P<b>.*)$", "unknown_value"),
+        (r"^the same id as row (?P<a>\d+): each row needs its own$", "same_id"),
+        (
+            r"^must not contain an invisible formatting character "
+            r"\((?P<a>\S+) at position (?P<b>\d+)\)$",
+            "invisible",
+        ),
+        (
+            r"^must not contain a control character \((?P<a>\S+) at position (?P<b>\d+)\)$",
+            "control",
+        ),
+        (r"^is empty: it dates the step (?P<a>.*)$", "empty_date"),
+        (r"^the step (?P<a>.*): must not be before the previous step, (?P<b>.*)$", "step_order"),
+        (
+            r"^differs from its case as imported \((?P<a>.*)\); the case is left as it is$",
+            "differs",
+        ),
+        (
+            r"^its case's personal data was erased after the import: not imported again$",
+            "erased",
+        ),
+    )
+)
+"""The importer's frequent row problems (application/importing.py, domain/imports.py), each
+with its catalogue key `imp.problem.<key>`; a problem none of these matches is shown as the
+importer says it (in English)."""
+
+
+def _translated(problem: str, t: Translator) -> str:
+    for pattern, key in PROBLEMS:
+        if (found := pattern.match(problem)) is not None:
+            parts = found.groupdict()
+            if "a" in parts and key == "date_form":
+                parts["a"] = _date_form(parts["a"], t("imp.date_letters"))
+            return t(f"imp.problem.{key}", **parts)
     return problem
 
 
-DATE_FORM = re.compile(r"(?<=у формі )\S+")
-
-
-def _date_form(form: str) -> str:
-    """A date format as Ukrainian writes it (ДД.ММ.РРРР)."""
-    return form.replace("YYYY", "РРРР").replace("MM", "ММ").replace("DD", "ДД")
+def _date_form(form: str, letters: str) -> str:
+    """A date format as the language writes it (ДД.ММ.РРРР in Ukrainian)."""
+    year, month, day = tuple((letters + "YMD")[:3])
+    return form.replace("YYYY", year * 4).replace("MM", month * 2).replace("DD", day * 2)
 
 
 def _count_key(outcome: str, dry_run: bool) -> str:

@@ -21,9 +21,10 @@ from referral_engine.domain.rules import receiving_roles
 from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.duplicates import duplicates
-from referral_engine.entrypoints.web import explain, moves
+from referral_engine.entrypoints.web import case_file, explain, moves
 from referral_engine.entrypoints.web.cookies import session, set_session
 from referral_engine.entrypoints.web.i18n import DEFAULT, LANG_COOKIE, LANGS, Translator, translator
+from referral_engine.entrypoints.web.report_view import readable
 from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -130,6 +131,30 @@ def region_names(request: Request, t: Translator) -> Callable[[str | None], str]
     return name
 
 
+def role_names(request: Request, t: Translator) -> Callable[[str], str]:
+    """A role's name in the page's language: the engine's own roles from the catalogue, a
+    workflow's from its labels (the description up to its first parenthesis), a role no
+    workflow declares made readable (never as a code)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    texts = [WorkflowText(w, t.lang) for w in (runtime.engine.workflows if runtime else ())]
+
+    def name(role: str) -> str:
+        if t.has(f"role.{role}"):
+            return t(f"role.{role}")
+        declared = next((x for x in reversed(texts) if role in x.workflow.roles), None)
+        if declared is None:
+            return readable(role)
+        return declared.role(role).split(" (", 1)[0]
+
+    return name
+
+
+def event_words(name: str, text: WorkflowText, t: Translator) -> str:
+    """An event in words: the engine's own events (erasure, transfers, ...) from the catalogue,
+    a workflow's by the title of the step that records it."""
+    return t(f"event.{name}") if t.has(f"event.{name}") else text.event(name)
+
+
 def agency_names(request: Request, lang: str) -> Callable[[str], str]:
     """A registered agency's name in `lang` (what is not registered as it is), the registry
     read when a name is first asked for: most pages name no agency."""
@@ -179,7 +204,11 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         shown=lambda v: shown(v, t),
         query=query,
         region_name=region_names(request, t),
-        move_words=lambda entry, wt: moves.history_words(entry, t, wt),
+        role_name=role_names(request, t),
+        event_words=lambda name, wt: event_words(name, wt, t),
+        move_words=lambda entry, wt: (
+            moves.history_words(entry, t, wt) or case_file.history_words(entry, t)
+        ),
         uuid=uuid4,
         **context,
     )

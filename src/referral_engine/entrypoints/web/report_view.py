@@ -12,7 +12,7 @@ from referral_engine.application.publications import Change
 from referral_engine.application.statistics import NOT_RECORDED, Figures, Table
 from referral_engine.entrypoints.web import charts
 from referral_engine.entrypoints.web.i18n import Translator
-from referral_engine.entrypoints.web.i18n_reporting import REPORTING_LABELS
+from referral_engine.entrypoints.web.i18n_reporting import VOCABULARIES, reporting_label
 
 TIME = frozenset({"year", "quarter", "month"})
 """Dimensions whose values are in time order as they are (2026-Q1 before 2026-Q2)."""
@@ -24,7 +24,7 @@ VOCABULARY = {
     "reason": "feedback_reasons",
     "outcome": "closure_outcome",
 }
-"""Dimensions worded from another dimension's vocabulary in REPORTING_LABELS."""
+"""Dimensions worded from another dimension's vocabulary in VOCABULARIES."""
 SCALES = frozenset({"rating"})
 """Dimensions whose values are in the order of their scale (very poor .. very good)."""
 
@@ -65,9 +65,9 @@ class Words:
             return self.region(value)
         if dimension == "child" and value in ("child", "adult"):
             return self.t(f"value.{value}")
-        labels = REPORTING_LABELS.get(VOCABULARY.get(dimension or "", dimension or ""), {})
-        if value in labels:
-            return labels[value][self.t.index] or labels[value][0]
+        vocabulary = VOCABULARY.get(dimension or "", dimension or "")
+        if value in VOCABULARIES.get(vocabulary, ()):
+            return reporting_label(vocabulary, value, self.t.lang)
         return self.coded(value) or readable(value)
 
     def ordered(self, dimension: str | None, values: tuple[str, ...]) -> list[str]:
@@ -76,7 +76,7 @@ class Words:
         if dimension in TIME:
             key: Callable[[str], Any] = str
         elif dimension in SCALES:
-            scale = list(REPORTING_LABELS[VOCABULARY[dimension]])
+            scale = list(VOCABULARIES[VOCABULARY[dimension]])
             key = lambda v: scale.index(v) if v in scale else len(scale)  # noqa: E731
         else:
             key = lambda v: alphabetical(self.value(dimension, v))  # noqa: E731

@@ -122,6 +122,16 @@ def fields_of(workflow: WorkflowDefinition, trigger: str) -> tuple[FieldSpec, ..
     return spec.fields if spec is not None else ()
 
 
+def ends(workflow: WorkflowDefinition, trigger: str, referral_id: str | None) -> bool:
+    """Whether the step ends or undoes something (`ends`: the case page asks to confirm it)."""
+    referrals = workflow.referrals
+    if referral_id is not None:
+        steps = referrals.transitions if referrals is not None else ()
+    else:
+        steps = workflow.transitions
+    return any(t.ends for t in steps if t.trigger == trigger)
+
+
 def key_of(form: FormData) -> str | None:
     key = form.get("idempotency_key")
     return key[:IDEMPOTENCY_KEY_MAX] if isinstance(key, str) and key else None

@@ -9,7 +9,8 @@ from typing import Any
 
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.workflow import TransitionSpec, WorkflowDefinition
-from referral_engine.entrypoints.web.i18n_reporting import DIMENSIONS, reporting_label
+from referral_engine.entrypoints.web.i18n_reporting import dimension_title, reporting_label
+from referral_engine.entrypoints.web.report_view import readable
 
 
 class WorkflowText:
@@ -100,16 +101,22 @@ class WorkflowText:
         """The label of stored data `name`, from the first step that declares the field."""
         found = self._fields.get(name)
         if found is None:
-            derived = DIMENSIONS.get(name) if self._derived(name) else None
-            return derived[1 if self.lang == "uk" else 0] if derived else name
+            derived = dimension_title(name, self.lang) if self._derived(name) else None
+            return derived or name
         key, spec = found
         return self._say(f"{key}.{name}", spec.title or name)
 
     def value(self, value: str) -> str:
+        """A coded value's label in this language, else the code itself (see `said`)."""
         return self._say(f"value.{value}", value)
 
+    def said(self, value: str) -> str:
+        """A coded value in words: its label, else the code made readable (never as a code)."""
+        return self.words.get(f"value.{value}") or readable(value)
+
     def values(self, values: Iterable[str]) -> str:
-        return ", ".join(self.value(v) for v in values)
+        """Coded values listed inside a sentence: labels, else codes with spaces."""
+        return ", ".join(self.words.get(f"value.{v}") or v.replace("_", " ") for v in values)
 
     def data_value(self, name: str, value: Any) -> Any:
         """Stored data with its enum values in words (other values as they are)."""
@@ -121,8 +128,8 @@ class WorkflowText:
         if found is None or found[1].type not in ("enum", "enum_list"):
             return value
         if isinstance(value, list):
-            return [self.value(v) if isinstance(v, str) else v for v in value]
-        return self.value(value) if isinstance(value, str) else value
+            return [self.said(v) if isinstance(v, str) else v for v in value]
+        return self.said(value) if isinstance(value, str) else value
 
     def is_agency(self, name: str) -> bool:
         """Whether the field names a registered agency (pages show its name, not its id)."""

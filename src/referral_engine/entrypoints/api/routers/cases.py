@@ -47,7 +47,10 @@ PROBLEMS = problem_responses(
         409: "Illegal transition (listing the legal steps this route takes, each with its "
         "`href`), version conflict or missing precondition",
         413: "Body too large",
-        422: "Invalid input",
+        422: "Invalid input: `errors` names each field (`path`), with the rule it breaks as a "
+        "`code` and its `params` where the engine has one (a date's rules: `date_in_future`, "
+        "`date_after_opened`, `date_after_field`, `date_in_past`, `date_before_opened`, "
+        "`date_before_field`, `birth_date_child`, `birth_date_adult`; docs/workflows.md)",
         503: "The database or the audit log is unavailable",
     }
 )

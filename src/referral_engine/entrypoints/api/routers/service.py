@@ -1,18 +1,15 @@
-"""Health, metrics, workflows and the audit log."""
+"""Health, metrics and workflows (the audit log has its own router: routers/audit.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import AwareDatetime
 
-from referral_engine.adapters.audit import AuditEntry
 from referral_engine.adapters.database import DatabaseUnavailable, connect
-from referral_engine.entrypoints.api.deps import AnyUser, AuditReader
+from referral_engine.entrypoints.api.deps import AnyUser
 from referral_engine.entrypoints.api.models import Health
 from referral_engine.entrypoints.api.workflow_models import WorkflowOut, WorkflowSummary
 from referral_engine.entrypoints.http.deps import RuntimeDep
@@ -106,26 +103,3 @@ def workflow_diagram(
     """One workflow version's state diagram as a self-contained SVG image."""
     definition = runtime.engine.workflows.get(workflow_id, version)
     return Response(workflow_svg(definition), media_type=SVG)
-
-
-@router.get(
-    "/api/audit",
-    response_model=list[AuditEntry],
-    tags=["audit"],
-    responses=problem_responses(
-        {**UNAUTHORIZED, 403: "Only supervisors and admins read the audit log", **INVALID}
-    ),
-)
-def read_audit(
-    user: AuditReader,
-    runtime: RuntimeDep,
-    case: UUID | None = None,
-    user_name: Annotated[str | None, Query(alias="user", max_length=200)] = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> list[AuditEntry]:
-    """Audit entries of the caller's regions, filtered by case, user and period."""
-    return runtime.audit.query(
-        case_id=case, user_name=user_name, since=from_, until=to, regions=user.scope, limit=limit
-    )

@@ -8,11 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
-from referral_engine.application.dashboards import Report, dashboards, report, to_csv
+from referral_engine.application.dashboards import (
+    DashboardNotFound,
+    Report,
+    dashboards,
+    report,
+    to_csv,
+)
 from referral_engine.domain.errors import FieldProblem, InvalidData
+from referral_engine.domain.text import text_problem
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.rebuilds import start_rebuild
-from referral_engine.entrypoints.web import charts
+from referral_engine.entrypoints.web import charts, dashboard_view
+from referral_engine.entrypoints.web.dashboard_view import (
+    Asked,
+    Values,
+    deadline_titles,
+    values_of,
+)
 from referral_engine.entrypoints.web.deps import (
     NO_NUL,
     OperatorPageUser,
@@ -22,11 +35,20 @@ from referral_engine.entrypoints.web.deps import (
     Refused,
     Text,
 )
-from referral_engine.entrypoints.web.render import page, query
+from referral_engine.entrypoints.web.render import (
+    agency_names,
+    page,
+    query,
+    region_names,
+    words_of,
+    workflow_values,
+)
+from referral_engine.entrypoints.web.report_view import readable
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Name = Annotated[str, Path(max_length=100, pattern=NO_NUL)]
 Month = Annotated[str | None, Query(max_length=10, pattern=NO_NUL)]
+PageNumber = Annotated[int, Query(alias="page", ge=1, le=100_000)]
 
 
 @router.get("/dashboards", response_class=HTMLResponse)
@@ -45,33 +67,38 @@ def dashboard(
     start: Month = None,
     end: Month = None,
     measure: Text = None,
+    by: Text = None,
+    rows_page: PageNumber = 1,
 ) -> HTMLResponse:
-    """A dashboard as charts and a table; suppressed cells marked, CSV to download."""
-    found = _report(runtime, name, region, start, end)
-    choices = charts.measures(found)
-    chosen = measure if measure in choices else (choices[0] if choices else "")
-    filters = {"region": region or "", "start": start or "", "end": end or ""}
-    line = charts.line_chart(found, chosen) if chosen else None
+    """A dashboard as charts and a table, chosen by region, months and any other dimension,
+    in words; suppressed cells marked, CSV to download."""
+    asked = Asked(
+        region or None, _month(start, "start"), _month(end, "end"),
+        _where(request, runtime, name), measure, by, rows_page,
+    )  # fmt: skip
+    values = _values(request, runtime)
+    shown = dashboard_view.build(
+        runtime.projections,
+        name,
+        asked,
+        values,
+        k=runtime.settings.suppression_k,
+        today=runtime.engine.clock().date(),
+    )
     return page(
         request,
         "dashboard.html",
-        report=found,
-        filters=filters,
-        measures=choices,
-        measure=chosen,
-        bars=charts.bar_chart(found, chosen) if chosen else None,
-        line=line,
-        too_many_lines=bool(found.dashboard.period and line is None and found.published.rows),
-        suppressed=found.published.reasons,
-        chart_csv=lambda kind: (
-            f"/dashboards/{name}/charts/{kind}.csv?" + query(filters, measure=chosen)
-        ),
+        view=shown,
+        report=shown.report,
+        month=lambda day: values(None, day),
+        chart_csv=lambda kind: f"/dashboards/{name}/charts/{kind}.csv?" + query(shown.params),
     )
 
 
 @router.get("/dashboards/{name}/csv", response_class=PlainTextResponse)
 def dashboard_csv(
     name: Name,
+    request: Request,
     user: PageUser,
     runtime: RuntimeDep,
     region: Text = None,
@@ -79,7 +106,7 @@ def dashboard_csv(
     end: Month = None,
 ) -> PlainTextResponse:
     """The dashboard as published, as CSV (suppressed cells read `x`)."""
-    found = _report(runtime, name, region, start, end)
+    found = _report(runtime, name, region, start, end, _where(request, runtime, name))
     return PlainTextResponse(
         to_csv(found),
         media_type="text/csv",
@@ -91,16 +118,24 @@ def dashboard_csv(
 def chart_csv(
     name: Name,
     kind: Annotated[str, Path(pattern="^(bars|lines)$")],
+    request: Request,
     user: PageUser,
     runtime: RuntimeDep,
     measure: Annotated[str, Query(max_length=100, pattern=NO_NUL)],
     region: Text = None,
     start: Month = None,
     end: Month = None,
+    by: Text = None,
 ) -> PlainTextResponse:
-    """The cells one chart draws, as CSV, after the same disclosure control as the dashboard."""
-    found = _report(runtime, name, region, start, end)
-    text = charts.chart_csv(found, measure, kind) if measure in charts.measures(found) else None
+    """The cells one chart draws, in its order, as CSV, after the same disclosure control as
+    the dashboard."""
+    found = _report(runtime, name, region, start, end, _where(request, runtime, name))
+    order = _values(request, runtime).order
+    text = (
+        charts.chart_csv(found, measure, kind, by, order)
+        if measure in charts.measures(found)
+        else None
+    )
     if text is None:
         raise Refused(404, "error.no_chart", name=name, measure=measure)
     filename = f"{name}-{measure}-{kind}.csv"
@@ -112,7 +147,12 @@ def chart_csv(
 
 
 def _report(
-    runtime: RuntimeDep, name: str, region: str | None, start: str | None, end: str | None
+    runtime: RuntimeDep,
+    name: str,
+    region: str | None,
+    start: str | None,
+    end: str | None,
+    where: dict[str, str],
 ) -> Report:
     return report(
         runtime.projections,
@@ -122,11 +162,44 @@ def _report(
         region=region or None,
         start=_month(start, "start"),
         end=_month(end, "end"),
+        where=where,
+    )
+
+
+def _where(request: Request, runtime: RuntimeDep, name: str) -> dict[str, str]:
+    """The values chosen for the dashboard's dimensions other than the region and the month
+    (named by the dimension in the query), each checked as any text from outside."""
+    declared = dashboards(runtime.projections).get(name)
+    if declared is None:
+        raise DashboardNotFound(name)
+    where: dict[str, str] = {}
+    for dimension in declared.dimensions:
+        value = request.query_params.get(dimension)
+        if dimension in ("region", declared.period) or not value:
+            continue
+        if len(value) > 200:
+            raise Refused(422, "error.bad_address", where=f"query.{dimension}")
+        if (found := text_problem(value)) is not None:
+            raise Refused(422, "error.bad_text", field=dimension, **found.params)
+        where[dimension] = value
+    return where
+
+
+def _values(request: Request, runtime: RuntimeDep) -> Values:
+    """The dashboards' values in words in the request's language."""
+    t = words_of(request)
+    named = deadline_titles(runtime.engine.workflows, t.lang)
+    return values_of(
+        t,
+        region_names(request, t),
+        workflow_values(request, t),
+        agency_names(request, t.lang),
+        lambda deadline: named.get(deadline) or readable(deadline),
     )
 
 
 def _month(text: str | None, field: str) -> date | None:
-    """A month (YYYY-MM, as month inputs send it) or a day, as a date."""
+    """A month (YYYY-MM, as the month pickers send it) or a day, as a date."""
     if not text:
         return None
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
@@ -14,20 +13,18 @@ from referral_engine.domain.errors import (
     DomainError,
     InvalidData,
     RegionNotAllowed,
-    VersionConflict,
 )
-from referral_engine.domain.views import CaseView, StepResult
+from referral_engine.domain.views import StepResult
 from referral_engine.domain.workflow import WorkflowDefinition
-from referral_engine.entrypoints.http import gates
 from referral_engine.entrypoints.http.audit import audited, command
 from referral_engine.entrypoints.http.deps import RuntimeDep
-from referral_engine.entrypoints.http.duplicates import Checked, after_command, duplicates, told
+from referral_engine.entrypoints.http.duplicates import Checked, after_command
 from referral_engine.entrypoints.http.problems import status_of
-from referral_engine.entrypoints.web import alerts, explain, forms, stepping
+from referral_engine.entrypoints.web import case_page as case_pages
+from referral_engine.entrypoints.web import explain, forms, stepping
+from referral_engine.entrypoints.web.case_file import Failed as CaseFileFailed
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Posted, Text
-from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
-from referral_engine.entrypoints.web.present import case_shown, history_shown
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from referral_engine.workflows.loader import WorkflowRegistry
@@ -73,16 +70,20 @@ def _new_case_page(
     ]
     if isinstance(error, RegionNotAllowed):
         region_errors.append(explain.error(error, form.t))
+    widgets = forms.widgets(workflow.opening.fields, "open", form, values, problems)
+    summary = [case_pages.Problem("#open-region", said) for said in region_errors]
+    summary += [case_pages.Problem(f"#{w.id}", said) for w in widgets for said in w.errors]
     return page(
         request,
         "new_case.html",
         status=status,
         workflow=workflow,
-        widgets=forms.widgets(workflow.opening.fields, "open", form, values, problems),
+        widgets=widgets,
         regions=_regions(workflow, user, form.text),
         region=region,
         region_errors=region_errors,
         error=error,
+        problems=summary,
         key=uuid4(),
     )
 
@@ -120,26 +121,37 @@ def open_case(request: Request, user: CasePageUser, runtime: RuntimeDep, form: P
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse, dependencies=[audited("case.read")])
 def case_page(
-    case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep
+    case_id: UUID,
+    request: Request,
+    user: CasePageUser,
+    runtime: RuntimeDep,
+    step: Text = None,
+    referral: Text = None,
 ) -> HTMLResponse:
-    """The case: state, data, referrals, deadlines, and a form per step this user may take."""
+    """The case as a person's file with the steps open to the user, or one step's form."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
-    return _case_page(request, user, runtime, view)
+    chosen = (step, referral or None) if step else None
+    return case_pages.render(request, user, runtime, view, step=chosen)
 
 
 @router.post("/cases/{case_id}/steps", response_model=None, dependencies=[audited("case.step")])
 def take_step(
     case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep, form: Posted
 ) -> Response:
-    """Take one step (case, referral or sending a referral) from its generated form."""
+    """Take one step (case, referral or sending a referral) from its form; one that ends
+    something only once its box confirms it."""
     engine = runtime.engine
     workflow, trigger, referral_id, data = stepping.posted(request, engine, user, case_id, form)
+    if stepping.ends(workflow, trigger, referral_id) and form.get("confirm") != "yes":
+        view = engine.case(case_id, reader=user.actor, scope=user.reach)
+        failed = case_pages.Failed(trigger, referral_id, data, None)
+        return case_pages.render(request, user, runtime, view, failed=failed, status=422)
     try:
         result = stepping.take(engine, user, case_id, workflow, form, data, command(request, 303))
     except DomainError as exc:
         view = engine.case(case_id, reader=user.actor, scope=user.reach)
-        failed = (trigger, referral_id, data, exc)
-        return _case_page(request, user, runtime, view, failed=failed, status=status_of(exc))
+        failed = case_pages.Failed(trigger, referral_id, data, exc)
+        return case_pages.render(request, user, runtime, view, failed=failed, status=status_of(exc))
     stepping.recorded(request, result)
     checked = None if result.replayed else after_command(runtime, user, case_id, data)
     return done(result, checked)
@@ -150,12 +162,14 @@ def case_page_after(
     user: User,
     runtime: Runtime,
     case_id: UUID,
-    moved: MovesFailed,
+    moved: MovesFailed | None,
     status: int,
+    paper: CaseFileFailed | None = None,
 ) -> HTMLResponse:
-    """The case page again after a refused form moving the case (web/moves.py)."""
+    """The case page again after a refused form moving the case (web/moves.py) or adding a
+    note or a document (web/case_file.py)."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
-    return _case_page(request, user, runtime, view, moved=moved, status=status)
+    return case_pages.render(request, user, runtime, view, moved=moved, paper=paper, status=status)
 
 
 def done(result: StepResult, checked: Checked | None = None) -> RedirectResponse:
@@ -165,78 +179,3 @@ def done(result: StepResult, checked: Checked | None = None) -> RedirectResponse
     if checked is not None and (checked.pending or checked.found):
         target += "&duplicates=" + ("pending" if checked.pending else "found")
     return RedirectResponse(target, status_code=303)
-
-
-Failed = tuple[str, str | None, dict[str, object], DomainError]
-
-
-def _case_page(
-    request: Request,
-    user: User,
-    runtime: Runtime,
-    view: CaseView,
-    *,
-    failed: Failed | None = None,
-    moved: MovesFailed | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    engine = runtime.engine
-    shown = case_shown(request, user, engine, view)
-    workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
-    text, t = workflow_words(request, workflow), words_of(request)
-    step_forms = []
-    for i, step in enumerate(shown.allowed_steps):
-        mine = failed is not None and (failed[0], failed[1]) == (step.trigger, step.referral_id)
-        error = failed[3] if mine and failed else None
-        problems = error.problems if isinstance(error, InvalidData) else ()
-        values = failed[2] if mine and failed else None
-        form = forms.Form(text, t, text.step_key(step.trigger, step.referral_id is not None))
-        pickers = None
-        if any(f.type == "agency" for f in step.fields):  # the registry, only when asked
-            pickers = forms.agency_pickers(step.fields, engine.agencies, view.region, form)
-        widgets = forms.widgets(step.fields, f"step{i}", form, values, problems, pickers)
-        step_forms.append((step, widgets, error, uuid4()))
-    error = failed[3] if failed else None
-    changes = []
-    if isinstance(error, VersionConflict):
-        changes = [
-            h for h in history_shown(request, user, engine, view.id) if h.version > error.expected
-        ]
-    return page(
-        request,
-        "case.html",
-        status=status,
-        case=shown,
-        workflow=workflow,
-        step_forms=step_forms,
-        error=error,
-        unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
-        changes=changes,
-        done=_done_event(request, workflow),
-        moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
-        **_duplicates(request, user, runtime, view.id),
-    )
-
-
-def _duplicates(request: Request, user: User, runtime: Runtime, case_id: UUID) -> dict[str, Any]:
-    """The opener's notice after the duplicate check (`?duplicates=`), and for a supervisor
-    the case's possible duplicates and links (while the persons index is built: none)."""
-    said = request.query_params.get("duplicates")
-    pairs = []
-    if gates.PERSON_ALERTS.admits(user.role):
-        try:
-            found = duplicates(runtime).of_case(case_id, user.reach)
-            pairs = alerts.shown(request, runtime, user, found)
-        except LookupError:
-            pairs = []
-    return {
-        "known": told(runtime, user, case_id) if said == "found" else (),
-        "pending": said == "pending",
-        "pairs": pairs,
-    }
-
-
-def _done_event(request: Request, workflow: WorkflowDefinition) -> str | None:
-    """The event a command just recorded, named in the page's address (a known one only)."""
-    event = request.query_params.get("done")
-    return event if event in workflow.event_names() | MOVING_EVENTS else None

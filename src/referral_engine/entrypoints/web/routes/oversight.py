@@ -1,9 +1,8 @@
-"""Supervisors' pages: a case's history with replay to any event, the deadline board, the audit
-log."""
+"""Supervisors' pages: a case's history with replay to any event, the deadline board (the audit
+log has its own: routes/audit.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -12,23 +11,23 @@ from fastapi.responses import HTMLResponse
 
 from referral_engine.application.deadline_board import Board, BoardFilter
 from referral_engine.application.deadline_board import deadline_board as deadline_board_of
-from referral_engine.domain.errors import FieldProblem, InvalidData, WorkflowNotFound
+from referral_engine.application.inbox import case_reference
+from referral_engine.domain.errors import WorkflowNotFound
 from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import (
-    AuditPageUser,
     CasePageUser,
     DeadlinePageUser,
     PageRoute,
     Text,
 )
+from referral_engine.entrypoints.web.person_file import person_of
 from referral_engine.entrypoints.web.present import case_shown, history_shown
-from referral_engine.entrypoints.web.render import page, workflow_words
+from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from referral_engine.workflows.loader import WorkflowRegistry
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-AUDIT_LIMIT = 200
 
 
 @router.get(
@@ -51,6 +50,7 @@ def history(
     replayed = engine.case_at_version(case_id, at, scope=user.reach)
     shown = case_shown(request, user, engine, replayed)
     workflow = engine.workflows.get(shown.workflow_id, shown.workflow_version)
+    reference = words_of(request)("case.reference", ref=case_reference(case_id))
     return page(
         request,
         "history.html",
@@ -58,6 +58,7 @@ def history(
         workflow=workflow,
         entries=entries,
         at=at,
+        about=" · ".join(filter(None, (person_of(shown, workflow), reference))),
     )
 
 
@@ -92,30 +93,6 @@ def deadline_board(
     )
 
 
-@router.get("/audit", response_class=HTMLResponse)
-def audit_log(
-    request: Request,
-    user: AuditPageUser,
-    runtime: RuntimeDep,
-    case: Text = None,
-    who: Text = None,
-    on: Text = None,
-) -> HTMLResponse:
-    """Audit entries of the user's regions, newest first, by case, user and day."""
-    filters = {"case": case or "", "who": who or "", "on": on or ""}
-    day = _day(on)
-    entries = runtime.audit.query(
-        case_id=_uuid(case),
-        user_name=who or None,
-        since=day,
-        until=day + timedelta(days=1) if day else None,
-        regions=user.scope,
-        limit=AUDIT_LIMIT,
-        newest_first=True,
-    )
-    return page(request, "audit.html", entries=entries, filters=filters, limit=AUDIT_LIMIT)
-
-
 def _word(request: Request, workflows: WorkflowRegistry, board: Board) -> None:
     """Name each row's deadline, step and counted-from event in the words of its workflow
     version and the reader's language (the name itself where that version is not loaded)."""
@@ -134,22 +111,3 @@ def _word(request: Request, workflows: WorkflowRegistry, board: Board) -> None:
             row["title"] = wt.step(row["trigger"]) if wt else row["trigger"]
             after = row["counted_from"]
             row["counted_from_title"] = wt.event(after) if wt and after else after
-
-
-def _uuid(text: str | None) -> UUID | None:
-    if not text:
-        return None
-    try:
-        return UUID(text.strip())
-    except ValueError:
-        raise InvalidData([FieldProblem("case", "is not a case id", "not_case_id")]) from None
-
-
-def _day(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.combine(datetime.fromisoformat(text).date(), time(), tzinfo=UTC)
-    except ValueError:
-        problem = FieldProblem("on", "must be a date (YYYY-MM-DD)", "not_day")
-        raise InvalidData([problem]) from None

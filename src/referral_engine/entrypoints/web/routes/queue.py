@@ -8,6 +8,7 @@ lists the starts of the pages before this one (`-` for the first), at most MAX_B
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from referral_engine.entrypoints.http.audit import audited
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.web.deps import CasePageUser, PageRoute, Text
 from referral_engine.entrypoints.web.moves import reason_words
-from referral_engine.entrypoints.web.render import page, workflow_words
+from referral_engine.entrypoints.web.render import event_words, page, words_of, workflow_words
 from referral_engine.entrypoints.web.routes.cases import openable
 from referral_engine.workflows.loader import WorkflowRegistry
 
@@ -72,9 +73,10 @@ def queue(
         pager=_pager(
             cursor, back, rows[PAGE_SIZE - 1]["case_id"] if len(rows) > PAGE_SIZE else None
         ),
-        states=_states(request, workflows),
+        states=_states(request, workflows, user.scope),
         state_of=lambda row: _state_label(request, workflows, row),
         reason_of=lambda row: _reason_label(request, workflows, row),
+        step_of=lambda row: _step_label(request, workflows, row),
         openable=openable(workflows, user),
         waiting=runtime.projections.query(
             "case_queue",
@@ -100,9 +102,16 @@ def _pager(cursor: UUID | None, back: str, last: UUID | None) -> dict[str, dict[
     return {"previous": previous, "next": following}
 
 
-def _states(request: Request, workflows: WorkflowRegistry) -> list[tuple[str, str]]:
-    """Every state of the newest version of each workflow, in words, alphabetically."""
-    newest = {w.id: w for w in workflows}  # the registry lists each id's versions in order
+def _states(
+    request: Request, workflows: WorkflowRegistry, scope: Collection[str] | None
+) -> list[tuple[str, str]]:
+    """Every state of the newest version of each workflow run in the reader's regions (a
+    workflow with no region registry runs anywhere), in words, alphabetically."""
+    newest = {
+        w.id: w
+        for w in workflows  # the registry lists each id's versions in order
+        if scope is None or not w.regions or set(scope) & set(w.regions)
+    }
     words = {s: workflow_words(request, w).state(s) for w in newest.values() for s in w.states}
     return sorted(words.items(), key=lambda item: item[1].casefold())
 
@@ -123,3 +132,13 @@ def _reason_label(request: Request, workflows: WorkflowRegistry, row: dict[str, 
     except DomainError:
         return str(row["transfer_reason"])
     return reason_words(workflow_words(request, workflow), str(row["transfer_reason"] or ""))
+
+
+def _step_label(request: Request, workflows: WorkflowRegistry, row: dict[str, Any]) -> str:
+    """A queue row's last step in words: the title of the step that recorded its event."""
+    event = str(row["last_step"] or "")
+    try:
+        workflow = workflows.get(str(row["workflow_id"]), int(row["workflow_version"]))
+    except DomainError:
+        return ""
+    return event_words(event, workflow_words(request, workflow), words_of(request)) if event else ""
