@@ -21,6 +21,7 @@ import orjson
 
 from referral_engine.bootstrap import Runtime
 from tests.e2e.conftest import WORKFLOW, Caller, opening_data, step_data
+from tests.factories import real_today
 from tests.integration.test_projections import everything
 
 RETRYABLE = (503,)
@@ -100,14 +101,18 @@ class Client:
 
     def open_case(self, region: str = "UA-32") -> tuple[str, int]:
         """Screen a synthetic person; the new case's id and version."""
-        body = {"workflow": WORKFLOW, "region": region, "data": opening_data()}
+        body = {"workflow": WORKFLOW, "region": region, "data": opening_data(facts=real_today())}
         response = self.command("/api/cases", body)
         assert response.status_code == 201, response.text
         return str(response.json()["id"]), int(response.json()["version"])
 
     def step(self, case_id: str, trigger: str, version: int) -> httpx.Response:
         """Take one step decided on `version`."""
-        body = {"trigger": trigger, "data": step_data(trigger), "expected_version": version}
+        body = {
+            "trigger": trigger,
+            "data": step_data(trigger, facts=real_today()),
+            "expected_version": version,
+        }
         return self.command(f"/api/cases/{case_id}/steps", body)
 
     def command(self, path: str, body: dict[str, Any]) -> httpx.Response:

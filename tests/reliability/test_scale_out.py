@@ -14,7 +14,7 @@ from functools import partial
 from referral_engine.bootstrap import Runtime
 from referral_engine.config import Settings
 from tests.e2e.conftest import CALLER_FOR_ROLE, Callers, step_data, step_spec, workflow
-from tests.factories import path_to, wait_until
+from tests.factories import path_to, real_today, wait_until
 from tests.reliability.load import (
     Client,
     Record,
@@ -56,7 +56,11 @@ class Office:
         for trigger in ("accept", "deliver_assistance"):
             response = self.clients["shelter"].command(
                 f"/api/cases/{case_id}/referrals/{referral}/steps",
-                {"trigger": trigger, "data": step_data(trigger), "expected_version": version},
+                {
+                    "trigger": trigger,
+                    "data": step_data(trigger, facts=real_today()),
+                    "expected_version": version,
+                },
             )
             assert response.status_code == 200, response.text
             version = response.json()["version"]
