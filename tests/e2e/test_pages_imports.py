@@ -113,7 +113,7 @@ def test_the_report_in_ukrainian_leaves_no_interface_text_in_english(
     [
         ({"name": "register.txt"}, "must end in .csv or .xlsx"),
         ({"mapping": b"register: x\n  bad: ["}, "not readable YAML"),
-        ({"region": "UA-99"}, "region: is not a region of this workflow"),
+        ({"region": "UA-99"}, "Region: is not a region of this workflow"),
     ],
 )
 def test_a_bad_file_or_mapping_shows_the_form_again_with_the_problem(
