@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from referral_engine.domain.calendar import add_months
+from referral_engine.domain.date_rules import as_date
 from referral_engine.domain.errors import FieldProblem
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.reporting import age
@@ -153,8 +154,8 @@ def limit_problems(
     `earlier` before it, the step happening on `on`."""
     problems: list[FieldProblem] = []
     for limit in limits:
-        value = _day(recorded.get(limit.field))
-        start = on if limit.after == STEP_DAY else _day(earlier.get(limit.after))
+        value = as_date(recorded.get(limit.field))
+        start = on if limit.after == STEP_DAY else as_date(earlier.get(limit.after))
         if value is None or start is None:
             continue
         bound = add_months(start, limit.years * 12 + limit.months) + timedelta(days=limit.days)
@@ -171,13 +172,3 @@ def _problem(limit: LimitSpec, bound: date) -> FieldProblem:
     message = f"must be {words} {bound.isoformat()} ({limit.term()} after {after})"
     params = {"limit": bound.isoformat(), "term": limit.term(), "after": limit.after}
     return FieldProblem(f"data.{limit.field}", message, code, params)
-
-
-def _day(value: object) -> date | None:
-    """A recorded date (None when missing, erased or not a date)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None

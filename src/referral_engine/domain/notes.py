@@ -34,7 +34,7 @@ from referral_engine.domain.case_file import (
     NOTE_MAX,
 )
 from referral_engine.domain.case_file_errors import CaseFileNotPermitted
-from referral_engine.domain.commands import Context, fingerprint, recorded
+from referral_engine.domain.commands import Context, fingerprint, record_aside
 from referral_engine.domain.document_checks import checked_document
 from referral_engine.domain.errors import (
     FieldProblem,
@@ -142,7 +142,7 @@ def add_note(
     clean = note_text(text)
     if case.erased:
         raise PersonalDataErased([CASE_NOTE.name])
-    _record(case, NoteAdded, NOTE_ADDED, {}, {CASE_NOTE.name: clean}, ctx, print_)
+    record_aside(case, NoteAdded, NOTE_ADDED, {}, {CASE_NOTE.name: clean}, ctx, print_)
     return case.last_outcome()
 
 
@@ -175,7 +175,7 @@ def add_document(
         "size": len(upload.content),
     }
     data = {DOCUMENT_NAME.name: file_name(upload.name)}
-    _record(case, DocumentUploaded, DOCUMENT_UPLOADED, detail, data, ctx, print_)
+    record_aside(case, DocumentUploaded, DOCUMENT_UPLOADED, detail, data, ctx, print_)
     return case.last_outcome()
 
 
@@ -220,31 +220,3 @@ def file_name(name: str) -> str:
 def _check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(expected_version, case.version)
-
-
-def _record(
-    case: Case,
-    event: type[Case.CaseMoved],
-    name: str,
-    detail: dict[str, Any],
-    data: dict[str, Any],
-    ctx: Context,
-    print_: str,
-) -> None:
-    occurred = max(ctx.now, case.last_occurred_at)
-    case.trigger_event(
-        event,
-        name=name,
-        trigger=None,
-        referral_id=None,
-        from_state=case.state,
-        to_state=case.state,
-        detail=detail,
-        data=data,
-        deadlines_started=[],
-        deadlines_stopped=[],
-        **recorded(ctx, occurred, print_, f"{case.id}:{case.version}"),
-        workflow_id=case.workflow_id,
-        workflow_version=case.workflow_version,
-        region=case.region,
-    )

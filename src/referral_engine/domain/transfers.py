@@ -18,7 +18,7 @@ from typing import Any
 
 from referral_engine.domain.access import Reached, Scope, sight
 from referral_engine.domain.case import Case
-from referral_engine.domain.commands import Context, fingerprint, recorded
+from referral_engine.domain.commands import Context, fingerprint, record_aside
 from referral_engine.domain.errors import (
     FieldProblem,
     InvalidData,
@@ -261,20 +261,4 @@ def _record(
     clocks: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], []),
 ) -> None:
     event = Case.Assigned if name in (ASSIGNED, UNASSIGNED) else Case.RegionTransfer
-    occurred = max(ctx.now, case.last_occurred_at)
-    case.trigger_event(
-        event,
-        name=name,
-        trigger=None,
-        referral_id=None,
-        from_state=case.state,
-        to_state=case.state,
-        detail=detail,
-        data=data,
-        deadlines_started=clocks[1],
-        deadlines_stopped=clocks[0],
-        **{**recorded(ctx, occurred, print_, f"{case.id}:{case.version}")},
-        workflow_id=case.workflow_id,
-        workflow_version=case.workflow_version,
-        region=region or case.region,
-    )
+    record_aside(case, event, name, detail, data, ctx, print_, region=region, clocks=clocks)
