@@ -249,16 +249,7 @@ def _note(case: Case, workflow: WorkflowDefinition, note: str | None) -> dict[st
     return {TRANSFER_NOTE.name: _checked(TRANSFER_NOTE, note, "note")}
 
 
-def _record(
-    case: Case,
-    name: str,
-    detail: dict[str, Any],
-    data: dict[str, Any],
-    ctx: Context,
-    print_: str,
-    *,
-    region: str | None = None,
-    clocks: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], []),
-) -> None:
+def _record(case: Case, name: str, *rest: Any, **options: Any) -> None:
+    """Record a transfer's or an assignment's event (the case's state stays where it is)."""
     event = Case.Assigned if name in (ASSIGNED, UNASSIGNED) else Case.RegionTransfer
-    record_aside(case, event, name, detail, data, ctx, print_, region=region, clocks=clocks)
+    record_aside(case, event, name, *rest, **options)
