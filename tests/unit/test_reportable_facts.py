@@ -189,7 +189,11 @@ def test_a_start_recorded_later_derives_only_the_age_at_exploitation(engine: Eng
     case_id = open_case(engine, date_of_birth="1980-05-05").case_id
     facts(engine, case_id, exploitation_began_on="2024-05-04")
     data = recorded(engine, case_id, "ReportableFactsRecorded")
-    assert data == {"exploitation_began_on": "2024-05-04", "age_at_exploitation": "35-44"}
+    assert data == {
+        "exploitation_began_on": "2024-05-04",
+        "age_at_exploitation": "35-44",
+        "age_at_entry": "43",  # whole years, for the HTCDS export (docs/htcds.md)
+    }
 
 
 def test_a_birth_after_the_exploitation_began_is_refused_naming_the_field(engine: Engine) -> None:
