@@ -11,7 +11,10 @@ import pytest
 from referral_engine.domain.country_names import country_named, folded, name_index
 from referral_engine.domain.derivation import derive
 from referral_engine.domain.workflow import DerivedSpec
+from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from referral_engine.workflows.country_names import country_index
+from referral_engine.workflows.loader import WorkflowRegistry
+from tests.factories import WORKFLOWS
 
 
 @pytest.mark.parametrize(
@@ -69,3 +72,13 @@ def test_an_age_in_whole_years_is_derived_beside_the_band() -> None:
     recorded = {"date_of_birth": "1990-06-02", "exploitation_began_on": "2024-06-01"}
     found = derive((years, band), {}, recorded, date(2025, 1, 1))
     assert found == {"age_at_entry": "33", "age_at_exploitation": "25-34"}
+
+
+def test_a_case_page_shows_the_derived_country_and_age_in_words() -> None:
+    """No code on a page: the country by its name, each fact under its title."""
+    ukraine = WorkflowRegistry.from_directory(WORKFLOWS).get("ukraine-nrm", 6)
+    words = WorkflowText(ukraine, "uk")
+    assert words.data_title("exploitation_country") == "Країна експлуатації"
+    assert words.data_value("exploitation_country", "PL") == "Польща"
+    assert words.data_title("age_at_entry") == "Вік на початку експлуатації (повних років)"
+    assert words.data_value("age_at_entry", "33") == "33"

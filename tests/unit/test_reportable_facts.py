@@ -146,6 +146,36 @@ def test_a_derived_fact_reads_declared_dates_and_is_named_apart_from_fields() ->
     assert "derived.age_at_identification.age_band_of: 'citizenship' is not a date field" in found
 
 
+def test_the_htcds_age_is_read_only_from_whole_years_and_a_country_only_from_free_text() -> None:
+    document = v3()
+    document["htcds"]["fields"]["vic_AgeAtEntryIntoTrafficking"] = "age_at_exploitation"
+    document["derived"]["where"] = {"country_named_in": "sex"}
+    found = problems_of(document)
+    assert any(
+        p.startswith(
+            "htcds.fields.vic_AgeAtEntryIntoTrafficking: vic_AgeAtEntryIntoTrafficking "
+            "is a number of years"
+        )
+        for p in found
+    ), found
+    assert "derived.where.country_named_in: 'sex' is not a free-text field" in found
+    document = v3()
+    document["derived"]["years"] = {"age_of": "date_of_birth", "at": "$opened"}
+    document["derived"]["where"] = {"country_named_in": "country_of_exploitation"}
+    document["htcds"]["fields"] |= {
+        "vic_AgeAtEntryIntoTrafficking": "years",
+        "hte_Country": "where",
+    }
+    definition = parse(document, base=WORKFLOWS)
+    assert [(d.name, d.kind) for d in definition.derived][-2:] == [
+        ("years", "age"),
+        ("where", "country"),
+    ]
+    document["derived"]["both"] = {"age_of": "date_of_birth", "country_named_in": "narrative"}
+    with pytest.raises(InvalidWorkflow):
+        parse(document, base=WORKFLOWS)
+
+
 # -- derived age bands --------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from referral_engine.domain.regions import CODE as REGION_CODE
 from referral_engine.workflows.model_parts import AllowedInModel as AllowedInModel
 from referral_engine.workflows.model_parts import ConditionModel as ConditionModel
 from referral_engine.workflows.model_parts import DeadlineLabels as DeadlineLabels
+from referral_engine.workflows.model_parts import DerivedModel as DerivedModel
 from referral_engine.workflows.model_parts import LanguageLabels as LanguageLabels
 from referral_engine.workflows.model_parts import LimitModel as LimitModel
 from referral_engine.workflows.model_parts import ReferralLabels as ReferralLabels
@@ -294,42 +295,6 @@ class HtcdsModel(_Model):
         default={}, description="HTCDS date field: the milestone, event or $opened dating it"
     )
     constants: dict[str, str] = {}
-
-
-class DerivedModel(_Model):
-    """A fact derived when a step records its sources, one of: an age band (domain/reporting.py)
-    or an age in whole years, of a date of birth `at` a date; the country a free text names
-    (domain/country_names.py)."""
-
-    age_band_of: str | None = Field(default=None, description="the date-of-birth field")
-    age_of: str | None = Field(default=None, description="the date-of-birth field (whole years)")
-    country_named_in: str | None = Field(
-        default=None, description="a free-text field naming a country: its ISO 3166-1 code"
-    )
-    at: str | None = Field(
-        default=None, description="the date field the age is taken on, or $opened"
-    )
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> DerivedModel:
-        given = [k for k in ("age_band_of", "age_of", "country_named_in") if getattr(self, k)]
-        if len(given) != 1:
-            raise ValueError("give exactly one of age_band_of, age_of, country_named_in")
-        if (self.at is None) != (self.country_named_in is not None):
-            raise ValueError("`at` goes with age_band_of or age_of, and only with them")
-        return self
-
-    @property
-    def kind(self) -> str:
-        """`age_band`, `age` or `country` (domain/workflow_parts.DerivedSpec)."""
-        if self.age_band_of:
-            return "age_band"
-        return "age" if self.age_of else "country"
-
-    @property
-    def source(self) -> str:
-        """The field the fact is derived from (the date of birth, or the free text)."""
-        return self.age_band_of or self.age_of or self.country_named_in or ""
 
 
 class PersonsModel(_Model):
