@@ -83,8 +83,10 @@ def test_a_value_generalises_only_to_what_the_field_holds_rare_values_first() ->
         "",
     ]
     assert forms[2]("Servitude") == "Other"  # three records hold `Other` at the level below
-    assert describe("prs_Citizenship", 2) == "all empty"
-    assert describe("vic_TypeOfExploitation", 2) == "values held by fewer than k records empty"
+    assert describe("prs_Citizenship", 0) == "as recorded"
+    assert describe("prs_Citizenship", 2) == "withheld (empty)"
+    assert describe("vic_TypeOfExploitation", 1) == "labour, sexual or other"
+    assert describe("vic_TypeOfExploitation", 2) == "rare values withheld (empty)"
 
 
 def test_a_gender_generalises_to_the_picklists_own_not_specified_value() -> None:
@@ -94,7 +96,8 @@ def test_a_gender_generalises_to_the_picklists_own_not_specified_value() -> None
     assert levels[1]("TransgenderMasculine") == "NonSpecifiedUnknown"
     assert [level("") for level in levels] == ["", "", "NonSpecifiedUnknown"]
     assert all(FIELDS["prs_Gender"].allows(levels[-1](v)) for v in FIELDS["prs_Gender"].values)
-    assert describe("prs_Gender", 2) == "all not specified (NonSpecifiedUnknown)"
+    assert describe("prs_Gender", 1) == "rare values withheld (NonSpecifiedUnknown)"
+    assert describe("prs_Gender", 2) == "withheld (NonSpecifiedUnknown)"
 
 
 def test_a_field_allows_its_picklist_its_type_and_nothing_coarser() -> None:

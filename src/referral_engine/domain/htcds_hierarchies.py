@@ -70,7 +70,6 @@ def describe(column: str, level: int) -> str:
     names: tuple[str, ...] = ("as recorded",)
     if FIELDS[column].kind == "multiselect":
         names += ("labour, sexual or other",)
-    unknown = top(column)
-    withheld = f"not specified ({unknown})" if unknown else "empty"
-    names += (f"values held by fewer than k records {withheld}", f"all {withheld}")
+    written = top(column) or "empty"
+    names += (f"rare values withheld ({written})", f"withheld ({written})")
     return names[min(level, len(names) - 1)]
