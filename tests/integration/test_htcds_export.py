@@ -1,6 +1,7 @@
 """The HTCDS export on PostgreSQL (issue #21's acceptance): 5,000 synthetic cases shaped like
 Ukraine's, imported once for the module, exported with k = 5 and k = 11: every column an HTCDS
-field, every value in its picklist (or a declared generalisation of one), pycanon confirming
+field, every value in its picklist or of its type (or an empty cell), generalised values too,
+the country of exploitation matched from the register's free text, pycanon confirming
 k-anonymity, no personal value anywhere, the same bytes twice, the XLSX read back; an erased case
 never exported, and its erasure's audit entry naming the exports that held it."""
 
@@ -10,6 +11,7 @@ import csv
 import io
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
@@ -28,9 +30,7 @@ from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import PROJECT_ROOT, Settings
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.htcds import FIELDS
-from referral_engine.domain.htcds_hierarchies import UNSPECIFIED, hierarchy
-from referral_engine.domain.m49 import REGION, SUBREGION
-from referral_engine.domain.reporting import AGE_BANDS
+from referral_engine.domain.reporting import COUNTRIES
 from tests.factories import FixedClock
 from tests.pg import drop_schemas
 from tests.unit.test_imports import ADMIN
@@ -64,23 +64,10 @@ def period(rt: Runtime, **kw: object) -> ExportRequest:
 
 
 def allowed(column: str, value: str) -> bool:
-    """In the field's picklist (a gender generalised too: to its own "not specified"), or, where
-    the standard has no such value, a value of the field's declared generalisation
-    (docs/htcds.md): an M49 name, an age band, a year or period, `*`."""
-    field = FIELDS[column]
-    if value == "":
-        return True  # not recorded
-    if column in UNSPECIFIED:
-        return field.allows(value)
-    if value == "*":
-        return True
-    if column == "vic_AgeAtEntryIntoTrafficking":
-        return value in {level(band) for level in hierarchy(column) for band in AGE_BANDS}
-    if field.kind == "date":
-        return re.fullmatch(r"\d{4}(/\d{4})?", value) is not None
-    if field.kind == "country":
-        return field.allows(value) or value in {*SUBREGION.values(), *REGION}
-    return field.allows(value)
+    """A value of the field's picklist (a country: an ISO 3166-1 code; a multiselect: each
+    part), of its type where it has no picklist (a number of years; a date: its year), or an
+    empty cell; nothing else, whatever the generalisation (docs/htcds.md)."""
+    return value == "" or FIELDS[column].allows(value)
 
 
 @pytest.mark.parametrize("k", [5, 11])
@@ -94,6 +81,9 @@ def test_the_csv_holds_htcds_fields_and_values_only_and_is_k_anonymous(
     for row in rows:
         for column, value in row.items():
             assert allowed(column, value), (column, value)
+    assert all(re.fullmatch(r"[0-9]{1,3}|", r["vic_AgeAtEntryIntoTrafficking"]) for r in rows)
+    assert {r["hte_Country"] for r in rows} <= {*COUNTRIES, ""}
+    assert {r["hte_Type"] for r in rows} == {"Exploitation"}
     frame = pd.DataFrame(rows)[list(DEFAULT_QUASI)]
     assert anonymity.k_anonymity(frame, list(DEFAULT_QUASI)) >= k
     assert found.considered == CASES
@@ -102,7 +92,22 @@ def test_the_csv_holds_htcds_fields_and_values_only_and_is_k_anonymous(
     assert set(found.generalisations) == set(DEFAULT_QUASI)
     # women a majority, mostly labour exploitation: the data kept its shape
     genders = [r["prs_Gender"] for r in rows]
-    assert genders.count("Feminine") > len(rows) / 2 or set(genders) == {"*"}
+    assert genders.count("Feminine") > len(rows) / 2 or set(genders) == {"NonSpecifiedUnknown"}
+
+
+def test_the_country_of_exploitation_typed_as_text_is_exported_as_its_code(
+    runtime: Runtime,
+) -> None:
+    """The register's free text (Ukrainian, English or Russian names, any apostrophe) matched to
+    ISO 3166-1 codes; text naming no country left empty."""
+    quasi = ("prs_Gender", "hte_Country")
+    found, _ = wired_exports(runtime).make(period(runtime, k=11, quasi=quasi), by="stat.one")
+    assert found.generalisations["hte_Country"] == "as recorded"
+    rows = list(csv.DictReader(io.StringIO(found.content.decode())))
+    countries = Counter(r["hte_Country"] for r in rows)
+    assert {"UA", "RU", "PL", "CZ", "DE", "AE", ""} <= set(countries) <= {*COUNTRIES, ""}
+    assert countries["RU"] > countries["CZ"] > 0  # Росія and Россия, Чехія and Czechia
+    assert all(r["vic_AgeAtEntryIntoTrafficking"].isdigit() for r in rows)
 
 
 def test_no_personal_value_reaches_the_file_and_the_same_inputs_give_the_same_bytes(

@@ -146,6 +146,36 @@ def test_a_derived_fact_reads_declared_dates_and_is_named_apart_from_fields() ->
     assert "derived.age_at_identification.age_band_of: 'citizenship' is not a date field" in found
 
 
+def test_the_htcds_age_is_read_only_from_whole_years_and_a_country_only_from_free_text() -> None:
+    document = v3()
+    document["htcds"]["fields"]["vic_AgeAtEntryIntoTrafficking"] = "age_at_exploitation"
+    document["derived"]["where"] = {"country_named_in": "sex"}
+    found = problems_of(document)
+    assert any(
+        p.startswith(
+            "htcds.fields.vic_AgeAtEntryIntoTrafficking: vic_AgeAtEntryIntoTrafficking "
+            "is a number of years"
+        )
+        for p in found
+    ), found
+    assert "derived.where.country_named_in: 'sex' is not a free-text field" in found
+    document = v3()
+    document["derived"]["years"] = {"age_of": "date_of_birth", "at": "$opened"}
+    document["derived"]["where"] = {"country_named_in": "country_of_exploitation"}
+    document["htcds"]["fields"] |= {
+        "vic_AgeAtEntryIntoTrafficking": "years",
+        "hte_Country": "where",
+    }
+    definition = parse(document, base=WORKFLOWS)
+    assert [(d.name, d.kind) for d in definition.derived][-2:] == [
+        ("years", "age"),
+        ("where", "country"),
+    ]
+    document["derived"]["both"] = {"age_of": "date_of_birth", "country_named_in": "narrative"}
+    with pytest.raises(InvalidWorkflow):
+        parse(document, base=WORKFLOWS)
+
+
 # -- derived age bands --------------------------------------------------------------------
 
 
@@ -189,7 +219,11 @@ def test_a_start_recorded_later_derives_only_the_age_at_exploitation(engine: Eng
     case_id = open_case(engine, date_of_birth="1980-05-05").case_id
     facts(engine, case_id, exploitation_began_on="2024-05-04")
     data = recorded(engine, case_id, "ReportableFactsRecorded")
-    assert data == {"exploitation_began_on": "2024-05-04", "age_at_exploitation": "35-44"}
+    assert data == {
+        "exploitation_began_on": "2024-05-04",
+        "age_at_exploitation": "35-44",
+        "age_at_entry": "43",  # whole years, for the HTCDS export (docs/htcds.md)
+    }
 
 
 def test_a_birth_after_the_exploitation_began_is_refused_naming_the_field(engine: Engine) -> None:

@@ -3,7 +3,9 @@ register in the Ministry's columns (application/demo_register.py) whose sex, age
 forms of exploitation follow the proportions of the Ministry of Social Policy's published
 breakdowns of persons granted the status (rounded: women a majority, labour exploitation far
 ahead of sexual, nearly all Ukrainian citizens, mostly aged 25 to 54), plus the day the
-exploitation began (so that the age at entry into trafficking is known). Imported by the
+exploitation began (so that the age at entry into trafficking is known) and the country of
+exploitation as free text, the way it is typed: its name in Ukrainian mostly, sometimes in
+English or Russian, with either apostrophe, or words naming no country. Imported by the
 register import (application/importing.py), which seals the personal fields as any case's.
 
 Every personal text cell carries `marker` (a made-up name), so that a test can check that none
@@ -39,18 +41,39 @@ FORMS = {
     "змішана": 2,
     "інша": 2,
 }
+EXPLOITED_IN = {
+    "Україна": 30,
+    "Росія": 18,
+    "Польща": 14,
+    "Чехія": 6,
+    "Німеччина": 5,
+    "Туреччина": 3,
+    "Ізраїль": 2,
+    "Об'єднані Арабські Емірати": 1,
+    "Обʼєднані Арабські Емірати": 1,
+    "Poland": 3,
+    "Czechia": 1,
+    "Россия": 3,
+    "Германия": 1,
+    "Невідомо": 4,
+    "за кордоном": 2,
+    "": 6,
+}
+"""The country of exploitation as typed (the register's free text), and its weight."""
 AGES = {(12, 14): 2, (15, 17): 5, (18, 24): 14, (25, 34): 27, (35, 44): 27, (45, 54): 17}
 AGES |= {(55, 64): 7, (65, 70): 1}
 """Age when the exploitation began (years, both ends included) and its weight."""
 BEGAN = "Дата початку експлуатації"
-MAPPING_LINE = f'  "{BEGAN}": exploitation_began_on\n'
+WHERE = "Країна експлуатації"
+MAPPING_LINE = f'  "{BEGAN}": exploitation_began_on\n  "{WHERE}": country_of_exploitation\n'
 PERSONAL: tuple[str, ...] = ("ПІБ", "Номер заяви", "Номер відповіді поліції", "Номер довідки")
 PERSONAL += ("Обґрунтування відмови",)
 """The register's text columns holding personal fields (docs/import/ministry-register.yaml)."""
 
 
 def mapping(root: Path) -> str:
-    """The Ministry register's mapping with the column of the day the exploitation began."""
+    """The Ministry register's mapping with the columns of the day the exploitation began and
+    of the country of exploitation."""
     text = (root / "docs" / "import" / "ministry-register.yaml").read_text(encoding="utf-8")
     return text.replace("columns:\n", "columns:\n" + MAPPING_LINE, 1)
 
@@ -58,7 +81,7 @@ def mapping(root: Path) -> str:
 def register(rows: int, *, seed: int = 21, marker: str, years: tuple[int, int]) -> bytes:
     """`rows` synthetic rows screened in `years` (both included), as CSV."""
     rng = random.Random(seed)
-    table = [[*COLUMNS, BEGAN]]
+    table = [[*COLUMNS, BEGAN, WHERE]]
     table += [_row(number, rng, marker, years) for number in range(1, rows + 1)]
     out = io.StringIO()
     csv.writer(out, delimiter=";", lineterminator="\n").writerows(table)
@@ -95,5 +118,5 @@ def _row(number: int, rng: random.Random, marker: str, years: tuple[int, int]) -
         f"{marker} Д-{number}" if granted else "",
         _d(decided + timedelta(days=730)) if granted else "",
         "факти не встановлено" if refused else "", f"{marker}: обґрунтування" if refused else "",
-        word, _d(began),
+        word, _d(began), _pick(rng, EXPLOITED_IN),
     ]  # fmt: skip

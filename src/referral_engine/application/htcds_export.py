@@ -171,16 +171,11 @@ def export(
     as_of = min(datetime.combine(request.end, time.max, tzinfo=UTC), now)
     ids, records = _records(source, workflows, request, as_of)
     quasi = request.quasi
-    done = anonymise(
-        records,
-        quasi,
-        {q: hierarchy(q) for q in quasi},
-        k=request.k,
-        max_suppressed=MAX_SUPPRESSED,
-    )
-    _verify(done.records, quasi, request.k)
+    levels = {q: hierarchy(q, (r.get(q, "") for r in records), request.k) for q in quasi}
+    done = anonymise(records, quasi, levels, k=request.k, max_suppressed=MAX_SUPPRESSED)
     columns = _columns(workflows, quasi)
     rows = sorted(tuple(r.get(c, "") for c in columns) for r in done.records)
+    _verify(columns, rows, quasi, request.k)
     write = to_xlsx if request.format == "xlsx" else to_csv
     content = write(columns, rows)
     kept = sorted((ids[i] for i in done.kept), key=str)
@@ -226,14 +221,22 @@ def _columns(workflows: WorkflowRegistry, quasi: Sequence[str]) -> tuple[str, ..
     return tuple(c for c in ORDER if c in named)
 
 
-def _verify(records: list[dict[str, str]], quasi: Sequence[str], k: int) -> None:
-    """pycanon's own reading of the result: every combination shared by at least k records."""
-    if not records:
+def _verify(
+    columns: tuple[str, ...], rows: list[tuple[str, ...]], quasi: Sequence[str], k: int
+) -> None:
+    """pycanon's own reading of exactly what is written: every combination of the
+    quasi-identifiers shared by at least k rows; and every cell a value the standard's field can
+    hold (docs/htcds.md) or empty."""
+    for row in rows:
+        for column, value in zip(columns, row, strict=True):
+            if value != "" and not FIELDS[column].allows(value):
+                raise AssertionError(f"{column}: '{value}' is not a value of the field")
+    if not rows:
         return
     import pandas as pd  # the checker's data frame; imported only when an export runs
     from pycanon import anonymity
 
-    frame = pd.DataFrame([[r.get(q, "") for q in quasi] for r in records], columns=list(quasi))
+    frame = pd.DataFrame(rows, columns=list(columns))[list(quasi)]
     found = anonymity.k_anonymity(frame, list(quasi))
     if found < k:
         raise AssertionError(f"pycanon finds k = {found} < {k}: the export is not written")

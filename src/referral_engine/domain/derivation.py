@@ -1,13 +1,15 @@
 """Facts a step's data implies, derived when the step is decided and recorded with it: the age
-bands of the person, from a personal date of birth that itself stays personal."""
+of the person (a band, or whole years), from a personal date of birth that itself stays personal;
+the country a personal free text names (its ISO 3166-1 code, "" for a text naming none)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 
+from referral_engine.domain.country_names import country_named
 from referral_engine.domain.errors import FieldProblem, InvalidData
-from referral_engine.domain.reporting import age_band
+from referral_engine.domain.reporting import age, age_band
 from referral_engine.domain.workflow import OPENED, DerivedSpec
 
 
@@ -24,6 +26,11 @@ def derive(
     derived: dict[str, str] = {}
     problems: list[FieldProblem] = []
     for spec in specs:
+        if spec.kind == "country":
+            text = recorded.get(spec.born)
+            if isinstance(text, str):
+                derived[spec.name] = country_named(text, spec.names)
+            continue
         if not {spec.born, spec.on} & set(recorded):
             continue
         both = {**earlier, **recorded}
@@ -33,6 +40,8 @@ def derive(
             continue
         if born > on:
             blamed = spec.born if spec.born in recorded else spec.on
+            if any(p.path == f"data.{blamed}" for p in problems):
+                continue  # the same dates, read for another fact (a band and whole years)
             when = "the day the case was opened" if spec.on == OPENED else spec.on
             problems.append(
                 FieldProblem(
@@ -43,7 +52,7 @@ def derive(
                 )
             )
             continue
-        derived[spec.name] = age_band(born, on)
+        derived[spec.name] = age_band(born, on) if spec.kind == "age_band" else str(age(born, on))
     if problems:
         raise InvalidData(problems)
     return derived

@@ -10,13 +10,19 @@ Sources, both in the public repository UNMigration/HTCDS:
   IOM gender values of 1.0 (`Feminine` ...), `prs_Citizenship` (renamed from Nationality in 1.0),
   `vic_TraffickingStatus` and its deciding organisation, the eleven forms of exploitation.
 `vic_AgeAtEntryIntoTrafficking` is the field "Age at Entry into Trafficking" that "Revision
-History.md" says version 1.0 added; no text file of the repository spells its system name, which
-is formed here by the standard's own rule ("HTCDS Field Column Reference.md": no spaces, each word
-capitalised). Values are the standard's value names, never its labels.
+History.md" says version 1.0 added; no text file of the repository spells its system name (the
+Field Reference and the XLSForm have no age field; the v2.0 workbooks are binary), which is
+formed here by the standard's own rule ("HTCDS Field Column Reference.md": no spaces, each word
+capitalised): NOT CONFIRMED (a third-party transcription of the v2.0 workbook reads
+`AgeWhenTrafficked`, a number of years; docs/htcds.md). Its type, a number of years, is taken as
+both sources agree. `hte_Country` is "Text" in the Field Reference; it is written as an ISO 3166-1
+code, as every other country of the standard is. Values are the standard's value names, never
+its labels.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +30,9 @@ from referral_engine.domain.reporting import COUNTRIES
 
 Kind = Literal["picklist", "multiselect", "country", "number", "date", "text"]
 
+NUMBER = re.compile(r"(0|[1-9][0-9]{0,2})")
+"""A number of years as an export writes one: a whole number, no sign, no decimals."""
+YEAR = re.compile(r"[0-9]{4}")
 SOURCE = "UNMigration/HTCDS: HTCDS Field Reference.md; Toolkit/Survey/htcds_xlsform.xml (v1.0+)"
 
 
@@ -31,20 +40,30 @@ SOURCE = "UNMigration/HTCDS: HTCDS Field Reference.md; Toolkit/Survey/htcds_xlsf
 class HtcdsField:
     """One field of the standard: its system name, label, kind and picklist values (for a
     `country`, the ISO 3166-1 alpha-2 codes); `identifying`: a direct identifier or free text,
-    never exported."""
+    never exported; `unknown`: the picklist's value saying nothing, if any."""
 
     name: str
     label: str
     kind: Kind
     values: tuple[str, ...] = ()
     identifying: bool = False
+    unknown: str = ""
+    """The picklist's own value that says nothing ("Not Specified/Unknown"), where it has one;
+    else a value generalised away is an empty cell."""
 
     def allows(self, value: str) -> bool:
-        """Whether one exported value is this field's (a multiselect's: each part, `;`-joined)."""
+        """Whether one exported value is this field's: a picklist's value (a multiselect's: each
+        part, `;`-joined), a number's whole number of years, a date's year (an export writes a
+        date as its year), any text. An empty cell (not recorded, or suppressed) is not a value:
+        callers allow it apart."""
         if self.kind == "multiselect":
             return all(part in self.values for part in value.split(";"))
         if self.kind in ("picklist", "country"):
             return value in self.values
+        if self.kind == "number":
+            return NUMBER.fullmatch(value) is not None
+        if self.kind == "date":
+            return YEAR.fullmatch(value) is not None
         return True
 
 
@@ -118,7 +137,7 @@ one is refused as such rather than as unknown."""
 FIELDS: dict[str, HtcdsField] = {
     f.name: f
     for f in (
-        HtcdsField("prs_Gender", "Gender", "picklist", GENDERS),
+        HtcdsField("prs_Gender", "Gender", "picklist", GENDERS, unknown="NonSpecifiedUnknown"),
         HtcdsField("prs_Citizenship", "Citizenship", "country", COUNTRIES),
         HtcdsField("vic_TraffickingStatus", "Trafficking Status", "picklist", TRAFFICKING_STATUSES),
         HtcdsField(

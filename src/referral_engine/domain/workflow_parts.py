@@ -61,12 +61,17 @@ class DeadlineSpec:
 
 @dataclass(frozen=True)
 class DerivedSpec:
-    """A non-personal fact the engine derives when a step records its sources: the age band of
-    a person born on the date in field `born`, on the date in field `on` (or `$opened`)."""
+    """A non-personal fact the engine derives when a step records its sources: by `kind`,
+    `age_band` the age band (or `age` the age in whole years) of a person born on the date in
+    field `born`, on the date in field `on` (or `$opened`); `country` the ISO 3166-1 code of the
+    country the free text in field `born` names, looked up in `names` (domain/country_names.py:
+    each name folded, to its code), `on` unused."""
 
     name: str
     born: str
     on: str
+    kind: str = "age_band"
+    names: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

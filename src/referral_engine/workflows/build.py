@@ -24,6 +24,7 @@ from referral_engine.domain.workflow import (
     TransitionSpec,
     WorkflowDefinition,
 )
+from referral_engine.workflows.country_names import country_index
 from referral_engine.workflows.graph import allowed_states, sources_of
 from referral_engine.workflows.labels import all_labels
 from referral_engine.workflows.model import (
@@ -31,6 +32,7 @@ from referral_engine.workflows.model import (
     AllowedInModel,
     BackdatingModel,
     ConditionModel,
+    DerivedModel,
     FieldModel,
     HtcdsModel,
     LimitModel,
@@ -129,7 +131,7 @@ def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowD
             for k, f in model.reporting.fields.items()
             if not isinstance(f, str) and f.values
         },
-        derived=tuple(DerivedSpec(n, d.age_band_of, d.at) for n, d in model.derived.items()),
+        derived=tuple(_derived(n, d) for n, d in model.derived.items()),
         personal_readers=frozenset(model.personal_data.readers) if model.personal_data else None,
         access={role: frozenset(reaches) for role, reaches in model.access.items()},
         migrations=_migrations(model.migration),
@@ -272,3 +274,9 @@ def _fields(fields: dict[str, FieldModel]) -> tuple[FieldSpec, ...]:
         )
         for name, f in fields.items()
     )
+
+
+def _derived(name: str, d: DerivedModel) -> DerivedSpec:
+    """A derived fact; a country's with the names it is matched against."""
+    names = country_index() if d.kind == "country" else {}
+    return DerivedSpec(name, d.source, d.at or "", d.kind, names)

@@ -1,8 +1,9 @@
 """The meaning checks of a file's `htcds:` block (docs/workflows.md, "HTCDS export"): every
 field named is the standard's (domain/htcds.py) and no direct identifier; a workflow field read is
-declared, never personal, coded (an enum, a list, a country, a yes/no or a derived age band) and
-every one of its values lands in the standard's picklist; steps, states and dates name what the
-workflow has; every value written is one the standard allows."""
+declared, never personal, coded (an enum, a list, a country, a yes/no, a derived age band, age in
+years or country) and every one of its values lands in the standard's picklist or type (the age
+at entry into trafficking: a number of years, so only a derived age in years); steps, states and
+dates name what the workflow has; every value written is one the standard allows."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from typing import Any
 
 from referral_engine.domain.htcds import FIELDS, HtcdsField
 from referral_engine.domain.htcds_mapping import OPENED, OTHER
-from referral_engine.domain.reporting import AGE_BANDS, CITIZENSHIPS
+from referral_engine.domain.reporting import CITIZENSHIPS
 from referral_engine.domain.workflow import MILESTONES
 from referral_engine.workflows.model import HtcdsFieldModel, HtcdsModel, WorkflowModel
-from referral_engine.workflows.reporting import DERIVED, declarations
+from referral_engine.workflows.reporting import (
+    DERIVED,
+    DERIVED_AGE,
+    DERIVED_COUNTRY,
+    declarations,
+)
 
-CODED = frozenset({"enum", "enum_list", "country", "bool", DERIVED})
+CODED = frozenset({"enum", "enum_list", "country", "bool", DERIVED, DERIVED_AGE, DERIVED_COUNTRY})
 AGE = "vic_AgeAtEntryIntoTrafficking"
 
 
@@ -121,6 +127,11 @@ def _field_problems(
         return [f"{path}: '{mapped.field}' is {found}; only coded fields are exported"]
     if target.kind == "date":
         return [f"{path}: a date of the standard is given under htcds.dates"]
+    if (target.name == AGE) != (types == {DERIVED_AGE}):
+        return [
+            f"{path}: {AGE} is a number of years, read only from a derived age in years "
+            f"(`age_of`), and such an age goes nowhere else"
+        ]
     values = _recorded_values(fields, types)
     problems = [
         f"{path}.values.{v}: '{mapped.field}' has no value '{v}'"
@@ -128,10 +139,7 @@ def _field_problems(
         if v not in values
     ]
     out = {v: mapped.values.get(v, v) for v in values}
-    if target.name == AGE:
-        wrong = sorted({v for v in out.values() if v not in AGE_BANDS and v != ""})
-        problems += [f"{path}: '{v}' is not an age band ({', '.join(AGE_BANDS)})" for v in wrong]
-    else:
+    if target.name != AGE:
         problems += [
             f"{path}.values: '{v}' of '{mapped.field}' becomes '{to}', not a value of "
             f"{target.name}; map it under `values:` ('' for not recorded)"

@@ -23,6 +23,7 @@ from referral_engine.domain.regions import CODE as REGION_CODE
 from referral_engine.workflows.model_parts import AllowedInModel as AllowedInModel
 from referral_engine.workflows.model_parts import ConditionModel as ConditionModel
 from referral_engine.workflows.model_parts import DeadlineLabels as DeadlineLabels
+from referral_engine.workflows.model_parts import DerivedModel as DerivedModel
 from referral_engine.workflows.model_parts import LanguageLabels as LanguageLabels
 from referral_engine.workflows.model_parts import LimitModel as LimitModel
 from referral_engine.workflows.model_parts import ReferralLabels as ReferralLabels
@@ -294,13 +295,6 @@ class HtcdsModel(_Model):
         default={}, description="HTCDS date field: the milestone, event or $opened dating it"
     )
     constants: dict[str, str] = {}
-
-
-class DerivedModel(_Model):
-    """A fact derived when a step records its sources: an age band (domain/reporting.py)."""
-
-    age_band_of: str = Field(description="the date-of-birth field")
-    at: str = Field(description="the date field the age is taken on, or $opened")
 
 
 class PersonsModel(_Model):

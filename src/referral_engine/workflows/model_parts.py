@@ -108,3 +108,39 @@ class AllowedInModel(_Model):
     source: str = ""
 
     _when = field_validator("when", mode="before")(one_or_many)
+
+
+class DerivedModel(_Model):
+    """A fact derived when a step records its sources, one of: an age band (domain/reporting.py)
+    or an age in whole years, of a date of birth `at` a date; the country a free text names
+    (domain/country_names.py)."""
+
+    age_band_of: str | None = Field(default=None, description="the date-of-birth field")
+    age_of: str | None = Field(default=None, description="the date-of-birth field (whole years)")
+    country_named_in: str | None = Field(
+        default=None, description="a free-text field naming a country: its ISO 3166-1 code"
+    )
+    at: str | None = Field(
+        default=None, description="the date field the age is taken on, or $opened"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DerivedModel:
+        given = [k for k in ("age_band_of", "age_of", "country_named_in") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of age_band_of, age_of, country_named_in")
+        if (self.at is None) != (self.country_named_in is not None):
+            raise ValueError("`at` goes with age_band_of or age_of, and only with them")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """`age_band`, `age` or `country` (domain/workflow_parts.DerivedSpec)."""
+        if self.age_band_of:
+            return "age_band"
+        return "age" if self.age_of else "country"
+
+    @property
+    def source(self) -> str:
+        """The field the fact is derived from (the date of birth, or the free text)."""
+        return self.age_band_of or self.age_of or self.country_named_in or ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from referral_engine.domain.reporting import AGE_BANDS, VOCABULARY
+from referral_engine.domain.reporting import AGE_BANDS, COUNTRIES, VOCABULARY
 from referral_engine.domain.workflow import MILESTONES, OPENED, REPORT_FIELDS
 from referral_engine.workflows.graph import unknown
 from referral_engine.workflows.model import ReportFieldModel, WorkflowModel
@@ -100,15 +100,23 @@ def declarations(model: WorkflowModel) -> dict[str, list[Any]]:
     for step in steps:
         for name, f in step.fields.items():
             declared.setdefault(name, []).append(f)
-    for name in model.derived:
-        declared.setdefault(name, []).append(_Derived())
+    for name, d in model.derived.items():
+        declared.setdefault(name, []).append(_Derived(d.kind))
     return declared
 
 
+DERIVED_AGE = "derived_age"
+"""The type of an age in whole years derived (`age_of`): a number, no vocabulary."""
+DERIVED_COUNTRY = "derived_country"
+"""The type of a country derived from free text (`country_named_in`): an ISO 3166-1 code."""
+
+
 class _Derived:
-    type = DERIVED
     pii = False
-    values = AGE_BANDS
+
+    def __init__(self, kind: str) -> None:
+        self.type = {"age_band": DERIVED, "age": DERIVED_AGE}.get(kind, DERIVED_COUNTRY)
+        self.values = {"age_band": AGE_BANDS, "age": ()}.get(kind, COUNTRIES)
 
 
 def derived_problems(model: WorkflowModel) -> list[str]:
@@ -123,11 +131,24 @@ def derived_problems(model: WorkflowModel) -> list[str]:
         path = f"derived.{name}"
         if name in dates or _declared_elsewhere(model, name):
             problems.append(f"{path}: a step declares a field of this name")
-        for key, source in (("age_band_of", d.age_band_of), ("at", d.at)):
+        if d.kind == "country":
+            problems += _text_problems(f"{path}.country_named_in", d.source, dates)
+            continue
+        of = "age_band_of" if d.kind == "age_band" else "age_of"
+        for key, source in ((of, d.source), ("at", d.at or "")):
             if key == "at" and source == OPENED:
                 continue
             problems += _date_problems(f"{path}.{key}", source, dates)
     return problems
+
+
+def _text_problems(path: str, source: str, fields: Mapping[str, list[Any]]) -> list[str]:
+    found = fields.get(source)
+    if not found:
+        return [f"{path}: '{source}' is not recorded by the opening or a case step"]
+    if any(f.type not in ("string", "text") for f in found):
+        return [f"{path}: '{source}' is not a free-text field"]
+    return []
 
 
 def _date_problems(path: str, source: str, dates: Mapping[str, list[Any]]) -> list[str]:

@@ -124,7 +124,8 @@ class WorkflowText:
         if isinstance(value, str) and (found and found[1].type == "country"):
             return reporting_label("citizenship", value, self.lang)
         if isinstance(value, str) and found is None and self._derived(name):
-            return reporting_label(name, value, self.lang)
+            country = any(d.name == name and d.kind == "country" for d in self.workflow.derived)
+            return reporting_label("citizenship" if country else name, value, self.lang)
         if found is None or found[1].type not in ("enum", "enum_list"):
             return value
         if isinstance(value, list):
