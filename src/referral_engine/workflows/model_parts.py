@@ -108,3 +108,25 @@ class AllowedInModel(_Model):
     source: str = ""
 
     _when = field_validator("when", mode="before")(one_or_many)
+
+
+class WithheldModel(_Model):
+    """Fields a case may not hold in `states` unless one of the flags `unless` is set, on a
+    case where `when` holds (domain/conditions.py, WithheldSpec)."""
+
+    fields: list[str] = Field(min_length=1)
+    states: list[str] = Field(min_length=1)
+    unless: list[str] = []
+    when: list[ConditionModel] = []
+    source: str = Field(min_length=1)
+
+    _when = field_validator("when", mode="before")(one_or_many)
+
+
+class HappenedModel(_Model):
+    """A migration's move for a case whose history holds `event` (domain HappenedMove)."""
+
+    event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    states: dict[str, str] = {}
+    refused: list[str] = []
+    source: str = Field(min_length=1)
