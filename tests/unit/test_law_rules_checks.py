@@ -1,5 +1,6 @@
 """The meaning checks of `withheld`, `refused_in` and `migration.happened` (issue #20's gaps):
-each names a declared field, state or flag, and a step is not refused where it may be taken."""
+each names a declared field, state or flag, and a step is not refused where it may be taken;
+and what a withheld rule counts as held."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from referral_engine.domain.conditions import ConditionSpec, WithheldSpec, withheld_problems
 from referral_engine.domain.errors import InvalidWorkflow
+from referral_engine.domain.markers import ERASED
 from referral_engine.workflows.loader import parse, resolved_document
 from tests.factories import WORKFLOWS
 
@@ -44,3 +47,16 @@ def test_a_history_dependent_move_leads_to_a_state_of_the_new_version() -> None:
     assert any(
         p.startswith("migration.happened[0].states") and "status_doubled" in p for p in found
     )
+
+
+def test_an_erased_value_is_not_held_and_a_flag_or_an_unmet_condition_lifts_the_rule() -> None:
+    rule = WithheldSpec(
+        ("person_name",), ("duty_to_notify",), ("consent",), (ConditionSpec("is_child", False),)
+    )
+    named = {"person_name": "Synthetic Person", "is_child": False}
+    [problem] = withheld_problems([rule], "duty_to_notify", [], named)
+    assert (problem.path, problem.code) == ("data.person_name", "withheld")
+    assert withheld_problems([rule], "duty_to_notify", [], {**named, "person_name": ERASED}) == []
+    assert withheld_problems([rule], "duty_to_notify", ["consent"], named) == []
+    assert withheld_problems([rule], "duty_to_notify", [], {**named, "is_child": True}) == []
+    assert withheld_problems([rule], "identified", [], named) == []
