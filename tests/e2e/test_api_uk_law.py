@@ -1,8 +1,10 @@
 """uk-nrm version 4's refusals as an API client meets them: a reconsideration asked for after
 day 30 (409 too-late, with the last day it was allowed), a local-authority panel deciding on an
 adult (422 on the field, and the value not offered), a Duty to Notify from a body that owes none
-(409 condition-not-met listing the bodies that do); and a late request posted from the case page,
-refused in the page's language."""
+(409 condition-not-met listing the bodies that do), a Duty to Notify on a case naming the adult
+(422 on each identifying field, with the rule), a removal decision during the recovery period
+(409 with the rule); and a late request posted from the case page, refused in the page's
+language."""
 
 from __future__ import annotations
 
@@ -101,6 +103,33 @@ def test_the_uk_rules_refuse_with_their_problems(
             ],
         }
     ]
+
+
+def test_the_duty_to_notify_and_the_recovery_period_refuse_naming_their_rule(
+    client: TestClient, pg_runtime: Runtime, callers: Callers
+) -> None:
+    fr = callers.add(pg_runtime, "fr", "first_responder", "police-met", [LONDON])
+    ca = callers.add(pg_runtime, "ca", "competent_authority", "sca", [LONDON])
+    named = opened(client, pg_runtime, fr, person_name="Synthetic Person")
+    problem = assert_problem(
+        stepped(client, pg_runtime, named, "notify_without_consent", fr), 422, "validation"
+    )
+    [withheld] = problem["errors"]
+    assert (withheld["path"], withheld["code"]) == ("data.person_name", "withheld")
+    assert "MSA 2015 s.52(3)" in withheld["params"]["rule"]
+
+    case = opened(client, pg_runtime, fr)
+    for trigger, caller, data in [
+        ("record_consent", fr, {}),
+        ("refer_adult", fr, {"person_name": "Synthetic Person"}),
+        ("decide_rg_positive", ca, {"competent_authority": "sca"}),
+    ]:
+        response = stepped(client, pg_runtime, case, trigger, caller, **data)
+        assert response.status_code == 200, response.text
+        case["version"] = response.json()["version"]
+    refused = stepped(client, pg_runtime, case, "record_removal_decision", ca)
+    problem = assert_problem(refused, 409, "illegal-transition")
+    assert "NABA 2022 s.61" in problem["rule"] and "NABA 2022 s.61" in problem["detail"]
 
 
 def test_a_late_request_posted_from_the_page_is_refused_in_ukrainian_with_its_last_day(

@@ -294,3 +294,13 @@ def test_a_refused_document_is_explained_in_both_languages_without_bytes() -> No
     assert explain.error(large, EN) == "The document is larger than 10 MB, the most accepted."
     assert "10 МБ" in explain.error(large, UK)
     assert "PDF" in explain.error(DocumentDamaged("pdf"), UK)
+
+
+def test_a_withheld_field_and_a_step_the_law_refuses_say_the_rule_in_both_languages() -> None:
+    rule = "MSA 2015 s.52(3): no identifying information without consent"
+    withheld = FieldProblem("data.person_name", "may not be recorded", "withheld", {"rule": rule})
+    assert explain.field_problem(withheld, EN) == f"may not be recorded on this case yet: {rule}"
+    assert explain.field_problem(withheld, UK).endswith(rule)
+    refused = errors.IllegalTransition("grant_status", "screened", [], "NABA 2022 s.61")
+    worded = explain.error(refused, UK, WorkflowText(ukraine(), "uk"))
+    assert "(NABA 2022 s.61)" in worded and "grant_status" not in worded

@@ -33,9 +33,20 @@ THURSDAY_BEFORE_EASTER = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)
 
 def uk_case(engine: Engine, *, child: bool = False, **opening: object) -> UUID:
     """A case opened by a police first responder (a body owing the Duty to Notify)."""
-    opening = {"first_responder_type": "police", **opening}
+    opening = {"first_responder_type": "police", "person_name": "Synthetic Person", **opening}
     data = data_for(UK.opening, is_child=child, **opening)
     return engine.open_case("uk-nrm", "GB-ENG", data, actor=FR).case_id
+
+
+IDENTIFYING = ("person_name", "date_of_birth", "contact", "account")
+"""What identifies the person: a case notified without the adult's consent holds none of it."""
+
+
+def unnamed_case(engine: Engine, **opening: object) -> UUID:
+    """An adult's case opened without what identifies them (a Duty to Notify may follow)."""
+    data = data_for(UK.opening, is_child=False, **{"first_responder_type": "police", **opening})
+    kept = {name: value for name, value in data.items() if name not in IDENTIFYING}
+    return engine.open_case("uk-nrm", "GB-ENG", kept, actor=FR).case_id
 
 
 def take(
@@ -175,7 +186,7 @@ def test_a_child_is_not_offered_the_adult_path(engine: Engine) -> None:
 
 
 def test_an_adult_without_consent_is_not_referred_only_notified(engine: Engine) -> None:
-    case_id = uk_case(engine)
+    case_id = unnamed_case(engine)
     with pytest.raises(PreconditionMissing) as refused:
         take(engine, case_id, "refer_adult")
     assert refused.value.missing == ("consent",)

@@ -22,7 +22,18 @@ from referral_engine.domain.errors import (
 from referral_engine.domain.views import StepResult
 from referral_engine.domain.windows import TooLate
 from tests.factories import FixedClock, data_for
-from tests.unit.test_uk_nrm import BY_ROLE, CA, FR, SP, SUPERVISOR, UK, offered, uk_case
+from tests.unit.test_uk_nrm import (
+    BY_ROLE,
+    CA,
+    FR,
+    IDENTIFYING,
+    SP,
+    SUPERVISOR,
+    UK,
+    offered,
+    uk_case,
+    unnamed_case,
+)
 
 S52_5 = ["police", "national_crime_agency", "local_authority", "gangmasters_labour_abuse_authority"]
 NOT_S52_5 = ["home_office", "border_force", "ngo", "health_and_social_care", "other"]
@@ -214,7 +225,7 @@ def test_a_request_recorded_after_day_30_is_judged_on_the_day_it_is_recorded(
 def test_the_public_authorities_named_in_s52_5_send_the_duty_to_notify(
     engine: Engine, body: str
 ) -> None:
-    case_id = uk_case(engine, first_responder_type=body)
+    case_id = unnamed_case(engine, first_responder_type=body)
     assert take(engine, case_id, "notify_without_consent").state == "duty_to_notify"
 
 
@@ -231,7 +242,7 @@ def test_others_owe_no_duty_to_notify_and_are_refused(engine: Engine, body: str)
 def test_the_duty_to_notify_about_an_adult_carries_nothing_that_identifies_them(
     engine: Engine,
 ) -> None:
-    case_id = uk_case(engine)
+    case_id = unnamed_case(engine)
     spec = UK.guard.step("identified", "notify_without_consent")
     assert spec is not None and not any(f.pii for f in spec.fields)
     for identifying in ({"person_name": "Synthetic Name"}, {"date_of_birth": "1990-01-01"}):
@@ -249,7 +260,7 @@ def test_a_child_is_referred_not_notified(engine: Engine) -> None:
 
 
 def test_a_referral_follows_the_duty_to_notify_once_the_adult_consents(engine: Engine) -> None:
-    case_id = uk_case(engine)
+    case_id = unnamed_case(engine)
     take(engine, case_id, "notify_without_consent")
     with pytest.raises(PreconditionMissing):
         take(engine, case_id, "refer_adult")
@@ -259,9 +270,50 @@ def test_a_referral_follows_the_duty_to_notify_once_the_adult_consents(engine: E
 
 
 def test_a_notification_no_referral_follows_is_closed_finally(engine: Engine) -> None:
-    case_id = uk_case(engine)
+    case_id = unnamed_case(engine)
     take(engine, case_id, "notify_without_consent")
     assert (
         take(engine, case_id, "close_without_referral", actor=SUPERVISOR).state == "notified_only"
     )
     assert engine.case(case_id, reader=FR).allowed_steps == ()
+
+
+def test_a_case_that_identifies_the_adult_is_refused_the_duty_to_notify_naming_field_and_rule(
+    engine: Engine,
+) -> None:
+    who = {"date_of_birth": "1990-01-01", "contact": "x1", "account": "a synthetic account"}
+    case_id = uk_case(engine, **who)  # and a name
+    with pytest.raises(InvalidData) as refused:
+        take(engine, case_id, "notify_without_consent")
+    found = {p.path: p for p in refused.value.problems}
+    assert set(found) == {f"data.{name}" for name in IDENTIFYING}
+    for problem in found.values():
+        assert problem.code == "withheld" and problem.params["unless"] == ["consent"]
+        assert "MSA 2015 s.52(3)" in problem.params["rule"] and "MSA 2015 s.52(3)" in str(problem)
+    assert engine.case(case_id).state == "identified"
+
+
+def test_nothing_identifying_is_recorded_while_notified_until_the_adult_consents(
+    engine: Engine,
+) -> None:
+    case_id = unnamed_case(engine)
+    take(engine, case_id, "notify_without_consent")
+    with pytest.raises(InvalidData) as refused:
+        take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
+    assert {(p.path, p.code) for p in refused.value.problems} == {
+        ("data.date_of_birth", "withheld")
+    }
+    facts = {"sex": "female", "citizenship": "VN", "exploitation_forms": ["labour"]}
+    take(engine, case_id, "record_reportable_facts", data=facts | {"date_of_birth": None})
+    take(engine, case_id, "record_consent")
+    who = {"person_name": "Synthetic Person", "date_of_birth": "1990-01-01", "contact": "x1"}
+    assert take(engine, case_id, "refer_adult", **who).state == "referred"
+    data = engine.case(case_id, reader=FR).data
+    assert {name: data[name] for name in who} == who
+
+
+def test_a_childs_case_identifies_the_child_without_consent(engine: Engine) -> None:
+    case_id = uk_case(engine, child=True)  # named: a child is referred without consent
+    take(engine, case_id, "record_child")
+    assert take(engine, case_id, "refer_child").state == "referred"
+    assert engine.case(case_id, reader=FR).data["person_name"] == "Synthetic Person"

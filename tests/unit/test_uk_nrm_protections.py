@@ -44,6 +44,27 @@ def test_the_recovery_period_cites_its_sections_and_holds_the_cg_decision_30_day
     assert "send_referral" in offered(engine, case_id)  # support is owed during it
 
 
+def test_no_removal_is_recorded_during_the_recovery_period_only_before_and_after_it(
+    engine: Engine, clock: FixedClock
+) -> None:
+    case_id = referred(engine)
+    assert take(engine, case_id, "record_removal_decision").state == "referred"  # no period yet
+    decided(engine, case_id, "decide_rg_positive")
+    rg_day = clock.now.date()
+    assert "record_removal_decision" not in offered(engine, case_id, CA)
+    for day in (rg_day, rg_day + timedelta(days=30), rg_day + timedelta(days=45)):
+        on_day(clock, day)  # until the CG decision, however long after 30 days it comes
+        with pytest.raises(IllegalTransition) as refused:
+            take(engine, case_id, "record_removal_decision")
+        assert refused.value.state == "recovery_period"
+        assert "NABA 2022 s.61" in refused.value.rule and "MSA 2015 s.50A" in refused.value.rule
+        assert "NABA 2022 s.61" in str(refused.value)
+    assert take(engine, case_id, "decide_cg_positive").state == "move_on_support"
+    assert "record_removal_decision" in offered(engine, case_id, CA)
+    assert take(engine, case_id, "record_removal_decision").state == "move_on_support"
+    assert engine.history(case_id)[-1].event == "RemovalDecisionNotified"
+
+
 def test_a_further_positive_rg_for_earlier_conduct_gives_no_new_recovery_period(
     engine: Engine,
 ) -> None:

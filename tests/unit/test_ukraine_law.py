@@ -66,7 +66,7 @@ def problems(refused: pytest.ExceptionInfo[InvalidData]) -> dict[str, str]:
 def test_version_6_is_the_newest_and_written_as_changes_on_version_5() -> None:
     assert WORKFLOW.version == 6
     raw = yaml.safe_load((WORKFLOWS / "ukraine-nrm-v6.yaml").read_text(encoding="utf-8"))
-    assert raw["extends"] == "ukraine-nrm@5" and raw["migration"] == {"from_version": 5}
+    assert raw["extends"] == "ukraine-nrm@5" and raw["migration"]["from_version"] == 5
 
 
 # -- 1. the interview waiver (art. 15(2)) ----------------------------------------------------------

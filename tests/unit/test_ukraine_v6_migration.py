@@ -111,3 +111,62 @@ def test_the_dry_run_names_a_case_whose_state_a_version_6_would_not_have(engine:
     assert report.refused == (
         (appealing, "state 'under_appeal' has no counterpart in the new version"),
     )
+
+
+# -- 3. the one extension holds across the move (art. 15(5)) ---------------------------------------
+
+
+def test_a_case_extended_under_version_5_moves_extended_and_is_not_extended_again(
+    engine: Engine,
+) -> None:
+    on_5 = engine_on_version(engine, UKRAINE, 5)
+    extended, asking_again = case_in(on_5, "status_granted"), case_in(on_5, "status_granted")
+    for case_id in (extended, asking_again):
+        step(on_5, case_id, "extend_status")  # version 5 left an extended case in status_granted
+    step(on_5, asking_again, "request_extension")
+
+    dry = engine.migrate_cases(UKRAINE, 5, 6, actor=ADMIN, dry_run=True)
+    assert dry.moved == (extended,)
+    [(refused, reason)] = dry.refused
+    assert refused == asking_again
+    assert reason.startswith("state 'extension_requested' after StatusExtended is not moved")
+    assert "art. 15(5)" in reason
+
+    engine.migrate_cases(UKRAINE, 5, 6, actor=ADMIN)
+    assert (engine.case(extended).workflow_version, engine.case(extended).state) == (
+        6,
+        "status_extended",
+    )
+    with pytest.raises(IllegalTransition):
+        act(engine, extended, "request_extension", LSA)
+    with pytest.raises(IllegalTransition):
+        act(engine, extended, "extend_status", DECIDER)
+    assert act(engine, extended, "expire_status", DECIDER) == "status_expired"
+
+    step(on_5, asking_again, "refuse_extension")  # decided under version 5, it moves extended
+    assert engine.migrate_cases(UKRAINE, 5, 6, actor=ADMIN).moved == (asking_again,)
+    assert engine.case(asking_again).state == "status_extended"
+    assert engine.history(asking_again)[-1].event == "WorkflowMigrated"
+
+
+def test_a_case_not_extended_under_version_5_is_extended_once_after_the_move(
+    engine: Engine,
+) -> None:
+    on_5 = engine_on_version(engine, UKRAINE, 5)
+    granted = case_in(on_5, "status_granted")
+    refused_once = case_in(on_5, "status_granted")
+    step(on_5, refused_once, "request_extension")
+    step(on_5, refused_once, "refuse_extension")  # refused, not extended: one extension is left
+
+    report = engine.migrate_cases(UKRAINE, 5, 6, actor=ADMIN)
+
+    assert set(report.moved) == {granted, refused_once} and report.refused == ()
+    for case_id in (granted, refused_once):
+        assert engine.case(case_id).state == "status_granted"
+        assert act(engine, case_id, "request_extension", LSA) == "extension_requested"
+        valid_until = engine.case(case_id).data["valid_until"]
+        assert act(engine, case_id, "extend_status", DECIDER, valid_until=valid_until) == (
+            "status_extended"
+        )
+        with pytest.raises(IllegalTransition):  # once only
+            act(engine, case_id, "request_extension", LSA)

@@ -334,7 +334,8 @@ class Engine(Transfers, CaseFiles):
                 return False
             if source.states[case.state].terminal:
                 return case.state
-            steps.migrate(case, source, target, self._context(actor, None, None))
+            happened = self._happened(case_id, target, source.version)
+            steps.migrate(case, source, target, self._context(actor, None, None), happened)
             if dry_run:
                 return True
             try:
@@ -343,6 +344,14 @@ class Engine(Transfers, CaseFiles):
                 continue
             return True
         raise VersionConflict(case.version, self._get(case_id).version)
+
+    def _happened(self, case_id: UUID, target: WorkflowDefinition, version: int) -> frozenset[str]:
+        """The names of the case's events, read only when a move from `version` depends on
+        them."""
+        mapping = target.migration_from(version)
+        if mapping is None or not mapping.happened:
+            return frozenset()
+        return frozenset(getattr(e, "name", "") for e in self.store.events.get(case_id))
 
     def _case_ids(self, page: int = 1000) -> list[UUID]:
         """Every case, in the order opened (read from the log of opening events)."""

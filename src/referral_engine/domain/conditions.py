@@ -1,6 +1,7 @@
 """Rules a step carries on the case's data: conditions under which it is legal (`when`), when a
 value of one of its enum fields may be recorded (`values_when`), and bounds on the dates it
-records (`limits`). Pure: judged when a step is decided, never on replay."""
+records (`limits`); and the workflow's fields a case may not hold in some states (`withheld`).
+Pure: judged when a step is decided, never on replay."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from referral_engine.domain.calendar import add_months
 from referral_engine.domain.date_rules import as_date
 from referral_engine.domain.errors import FieldProblem
 from referral_engine.domain.fields import FieldSpec
+from referral_engine.domain.markers import is_marker
 from referral_engine.domain.reporting import age
 
 Value = bool | int | str
@@ -97,6 +99,41 @@ class LimitSpec:
         parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
         said = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
         return " ".join(said) or "0 days"
+
+
+@dataclass(frozen=True)
+class WithheldSpec:
+    """Fields a case may not hold (nor a step record) while it is, or a step moves it, in one of
+    `states`, unless one of the flags `unless` is set, on a case where `when` holds: what
+    identifies an adult notified under a Duty to Notify without their consent. An erased value
+    is not held."""
+
+    fields: tuple[str, ...]
+    states: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    when: tuple[ConditionSpec, ...] = ()
+    source: str = ""
+
+
+def withheld_problems(
+    rules: Iterable[WithheldSpec], state: str, flags: Iterable[str], data: Mapping[str, object]
+) -> list[FieldProblem]:
+    """The fields `data` (the case's, with the step's) holds that the rules withhold from a
+    case in `state` with `flags` (both as the step leaves them)."""
+    held_flags = set(flags)
+    problems: list[FieldProblem] = []
+    for rule in rules:
+        if state not in rule.states or held_flags & set(rule.unless) or unmet(rule.when, data):
+            continue
+        for name in rule.fields:
+            value = data.get(name)
+            if value is None or is_marker(value):
+                continue
+            unless = " or ".join(rule.unless) or "nothing"
+            message = f"may not be recorded on this case until {unless} is recorded: {rule.source}"
+            params = {"rule": rule.source, "unless": list(rule.unless)}
+            problems.append(FieldProblem(f"data.{name}", message, "withheld", params))
+    return problems
 
 
 STEP_DAY = "$step"

@@ -3,14 +3,14 @@ whether it is a retry of a command already recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
 from referral_engine.domain.agency_errors import NotAddressedAgency
 from referral_engine.domain.clocks import too_early
 from referral_engine.domain.commands import Context
-from referral_engine.domain.conditions import value_problems
+from referral_engine.domain.conditions import WithheldSpec, value_problems, withheld_problems
 from referral_engine.domain.errors import (
     ConditionNotMet,
     FieldProblem,
@@ -85,6 +85,20 @@ def check_not_before(case: CaseFacts, spec: TransitionSpec, on: date) -> None:
 def check_values(spec: TransitionSpec, data: Mapping[str, object], case: CaseFacts) -> None:
     """Each value the step records that is allowed only for some cases fits this one."""
     if problems := value_problems(spec.value_conditions, data, case.data):
+        raise InvalidData(problems)
+
+
+def check_withheld(
+    rules: Iterable[WithheldSpec],
+    spec: TransitionSpec,
+    state: str,
+    case: CaseFacts,
+    data: Mapping[str, object],
+) -> None:
+    """The case, with what the step records (`data`), holds no field withheld from it in the
+    `state` the step leaves it in, with the flags it leaves set."""
+    flags = (set(case.flags) | set(spec.sets)) - set(spec.clears)
+    if problems := withheld_problems(rules, state, flags, {**case.data, **data}):
         raise InvalidData(problems)
 
 

@@ -76,12 +76,11 @@ class IllegalTransition(DomainError):
     type = "illegal-transition"
     title = "This step is not legal from the current state"
 
-    def __init__(self, trigger: str, state: str, legal_triggers: Sequence[str]) -> None:
-        self.trigger = trigger
-        self.state = state
-        self.legal_triggers = tuple(legal_triggers)
-        legal = ", ".join(self.legal_triggers) or "none"
-        super().__init__(f"'{trigger}' is not legal from state '{state}'; legal now: {legal}")
+    def __init__(self, trigger: str, state: str, legal: Sequence[str], rule: str = "") -> None:
+        self.trigger, self.state, self.legal_triggers = trigger, state, tuple(legal)
+        self.rule = rule  # the law refusing the step in this state (`refused_in`), or ""
+        why, said = f" ({rule})" if rule else "", ", ".join(self.legal_triggers) or "none"
+        super().__init__(f"'{trigger}' is not legal from state '{state}'{why}; legal now: {said}")
 
 
 class TooEarly(DomainError):

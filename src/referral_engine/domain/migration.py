@@ -30,14 +30,22 @@ def plan(
     clocks: tuple[Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]],
     source: WorkflowDefinition,
     target: WorkflowDefinition,
+    happened: frozenset[str] = frozenset(),
 ) -> MigrationPlan:
     """The move of a case in `states` (current, previous) from `source` to `target`; refused
-    when a state has no counterpart. `clocks` are its running deadlines and guards."""
+    when a state has no counterpart. `clocks` are its running deadlines and guards; `happened`
+    the names of the events in its history (read for the moves that depend on them)."""
     mapping = target.migration_from(source.version)
     renamed = dict(mapping.states) if mapping else {}
     ref_renamed = dict(mapping.referral_states) if mapping else {}
     known_refs = target.referrals.states if target.referrals else {}
     problems: list[str] = []
+    for move in mapping.happened if mapping else ():
+        if move.event not in happened:
+            continue
+        if states[0] in move.refused:
+            problems.append(f"state '{states[0]}' after {move.event} is not moved: {move.source}")
+        renamed = {**renamed, **move.states}
     state = _counterpart(renamed, states[0], target.states, "state", problems)
     before = states[1]
     if before is not None:

@@ -105,7 +105,12 @@ def take_step(
             for s in allowed_steps(workflow, case, ctx.actor.role, agency=ctx.actor.agency)
             if s is not send
         ]
-        raise IllegalTransition(trigger, case.state, legal)
+        rule = next(
+            (why for t in workflow.transitions if t.trigger == trigger
+             for state, why in t.refused_in if state == case.state),
+            "",
+        )  # fmt: skip
+        raise IllegalTransition(trigger, case.state, legal, rule)
     occurred = _occurred(case, ctx)
     on = occurred.date()
     decisions.check_actor(spec, case, ctx, on=on)  # an age is judged on the step's own day
@@ -122,6 +127,7 @@ def take_step(
     clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
     dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
     moves = (None, case.state, dest or case.state)
+    decisions.check_withheld(workflow.withheld, spec, moves[2], case, clean)
     named = _addressee(case, spec, clean)
     _record_step(case, workflow, spec, moves, clean, ctx, print_, named=named or None)
     return case.last_outcome()
@@ -187,10 +193,15 @@ def take_referral_step(
 
 
 def migrate(
-    case: Case, source: WorkflowDefinition, target: WorkflowDefinition, ctx: Context
+    case: Case,
+    source: WorkflowDefinition,
+    target: WorkflowDefinition,
+    ctx: Context,
+    happened: frozenset[str] = frozenset(),
 ) -> None:
     """Move the case from its workflow version to `target`, mapping its states as the
-    target file says; refuse when the case is elsewhere or a state has no counterpart."""
+    target file says (some by the events that `happened` to it); refuse when the case is
+    elsewhere or a state has no counterpart."""
     if (case.workflow_id, case.workflow_version) != (source.id, source.version):
         on = f"{case.workflow_id} version {case.workflow_version}"
         raise MigrationRefused(case.id, [f"runs {on}, not {source.ref}"])
@@ -201,6 +212,7 @@ def migrate(
         (case.deadlines, case.guards),
         source,
         target,
+        happened,
     )
     print_ = fingerprint("migrate", str(case.id), source.ref, target.ref)
     case.trigger_event(

@@ -10,7 +10,12 @@ from transitions import Machine
 
 from referral_engine.domain.calendar import WorkCalendar
 from referral_engine.domain.case_file import PAPER_FIELDS
-from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
+from referral_engine.domain.conditions import (
+    ConditionSpec,
+    LimitSpec,
+    ValueCondition,
+    WithheldSpec,
+)
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.htcds_mapping import HtcdsMapping
 from referral_engine.domain.papers import PaperSpec
@@ -20,6 +25,7 @@ from referral_engine.domain.workflow_parts import AgreementSpec as AgreementSpec
 from referral_engine.domain.workflow_parts import BackdatingSpec as BackdatingSpec
 from referral_engine.domain.workflow_parts import DeadlineSpec as DeadlineSpec
 from referral_engine.domain.workflow_parts import DerivedSpec as DerivedSpec
+from referral_engine.domain.workflow_parts import HappenedMove as HappenedMove
 from referral_engine.domain.workflow_parts import MigrationSpec as MigrationSpec
 from referral_engine.domain.workflow_parts import NotBeforeSpec as NotBeforeSpec
 
@@ -108,6 +114,9 @@ class TransitionSpec:
     value_conditions: tuple[ValueCondition, ...] = ()
     """Values of the step's enum fields recorded only while conditions on the case hold."""
     basis: str = ""
+    refused_in: tuple[tuple[str, str], ...] = ()
+    """(state, the rule that refuses the step there, its source): named when the step is
+    asked for in that state (no removal during the recovery period)."""
     """Where the rule the step encodes comes from (the section of the law), if it says."""
     repeats: bool = False
     """Records again what its `sets` hold: offered as a change once they do (pages only)."""
@@ -259,6 +268,8 @@ class WorkflowDefinition:
     """What may be printed of a case (domain/papers.py)."""
     htcds: HtcdsMapping | None = None
     """How a case maps to the HTCDS for an anonymised export (None: not exported)."""
+    withheld: tuple[WithheldSpec, ...] = ()
+    """Fields a case may not hold in some states (domain/conditions.py)."""
     guard: Guard = field(init=False, repr=False, compare=False)
     reachable: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     """State -> the case triggers that can still be fired from it, now or later."""

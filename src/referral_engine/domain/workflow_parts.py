@@ -92,3 +92,17 @@ class MigrationSpec:
     from_version: int
     states: Mapping[str, str] = field(default_factory=dict)
     referral_states: Mapping[str, str] = field(default_factory=dict)
+    happened: tuple[HappenedMove, ...] = ()
+    """Moves that depend on the case's history, judged before `states`."""
+
+
+@dataclass(frozen=True)
+class HappenedMove:
+    """How a case whose history holds `event` moves instead: its states renamed by `states`,
+    and those in `refused` not moved at all (the dry run names them with `source`): a case
+    extended once under the old version stands extended in the new one."""
+
+    event: str
+    states: Mapping[str, str] = field(default_factory=dict)
+    refused: tuple[str, ...] = ()
+    source: str = ""

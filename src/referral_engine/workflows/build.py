@@ -5,7 +5,12 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from referral_engine.domain.calendar import WorkCalendar
-from referral_engine.domain.conditions import ConditionSpec, LimitSpec, ValueCondition
+from referral_engine.domain.conditions import (
+    ConditionSpec,
+    LimitSpec,
+    ValueCondition,
+    WithheldSpec,
+)
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.htcds_mapping import FieldMap, HtcdsMapping
 from referral_engine.domain.papers import PaperSpec
@@ -16,6 +21,7 @@ from referral_engine.domain.workflow import (
     BackdatingSpec,
     DeadlineSpec,
     DerivedSpec,
+    HappenedMove,
     MigrationSpec,
     NotBeforeSpec,
     OpeningSpec,
@@ -140,6 +146,12 @@ def build(model: WorkflowModel, papers: tuple[PaperSpec, ...] = ()) -> WorkflowD
         regions={r.code: Region(r.code, dict(r.names)) for r in model.regions},
         persons=_persons(model.persons),
         htcds=_htcds(model.htcds),
+        withheld=tuple(
+            WithheldSpec(
+                tuple(w.fields), tuple(w.states), tuple(w.unless), _conditions(w.when), w.source
+            )
+            for w in model.withheld
+        ),
         transfers=_transfers(model),
         papers=papers,
     )
@@ -180,7 +192,13 @@ def _migrations(migration: MigrationModel | None) -> tuple[MigrationSpec, ...]:
         return ()
     return (
         MigrationSpec(
-            migration.from_version, dict(migration.states), dict(migration.referral_states)
+            migration.from_version,
+            dict(migration.states),
+            dict(migration.referral_states),
+            tuple(
+                HappenedMove(h.event, dict(h.states), tuple(h.refused), h.source)
+                for h in migration.happened
+            ),
         ),
     )
 
@@ -231,6 +249,7 @@ def _transition(
             for value, conditions in f.values_when.items()
         ),
         basis=t.basis,
+        refused_in=tuple(t.refused_in.items()),
         repeats=t.repeats,
         ends=t.ends,
     )

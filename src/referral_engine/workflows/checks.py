@@ -24,6 +24,7 @@ from referral_engine.workflows.graph import (
 )
 from referral_engine.workflows.htcds import htcds_problems
 from referral_engine.workflows.labels import label_problems
+from referral_engine.workflows.law_rules import law_rule_problems
 from referral_engine.workflows.model import TransitionModel, WorkflowModel
 from referral_engine.workflows.notices import notice_problems
 from referral_engine.workflows.persons import persons_problems
@@ -85,6 +86,7 @@ def semantic_problems(model: WorkflowModel) -> list[str]:
     problems += persons_problems(model)
     problems += step_kind_problems(model)
     problems += htcds_problems(model, _all_events(model))
+    problems += law_rule_problems(model)
     return problems
 
 

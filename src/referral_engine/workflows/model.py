@@ -24,10 +24,12 @@ from referral_engine.workflows.model_parts import AllowedInModel as AllowedInMod
 from referral_engine.workflows.model_parts import ConditionModel as ConditionModel
 from referral_engine.workflows.model_parts import DeadlineLabels as DeadlineLabels
 from referral_engine.workflows.model_parts import DerivedModel as DerivedModel
+from referral_engine.workflows.model_parts import HappenedModel as HappenedModel
 from referral_engine.workflows.model_parts import LanguageLabels as LanguageLabels
 from referral_engine.workflows.model_parts import LimitModel as LimitModel
 from referral_engine.workflows.model_parts import ReferralLabels as ReferralLabels
 from referral_engine.workflows.model_parts import StepLabels as StepLabels
+from referral_engine.workflows.model_parts import WithheldModel as WithheldModel
 from referral_engine.workflows.model_parts import one_or_many
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -141,6 +143,7 @@ class MigrationModel(_Model):
     from_version: int = Field(ge=1)
     states: dict[str, str] = {}
     referral_states: dict[str, str] = {}
+    happened: list[HappenedModel] = []
 
 
 class TransitionModel(_Model):
@@ -166,6 +169,9 @@ class TransitionModel(_Model):
         default=None, description="a case trigger: this step is allowed until that one is"
     )
     basis: str = Field(default="", description="where the step's rule comes from (the law)")
+    refused_in: dict[str, str] = Field(
+        default={}, description="state: the rule (its source) that refuses the step there"
+    )
     repeats: bool = Field(
         default=False, description="records again what its `sets` say is recorded: a change"
     )
@@ -357,6 +363,7 @@ class WorkflowModel(_Model):
     persons: PersonsModel | None = None
     papers: list[PaperModel] = []
     htcds: HtcdsModel | None = None
+    withheld: list[WithheldModel] = []
 
     @field_validator("access", mode="before")
     @classmethod

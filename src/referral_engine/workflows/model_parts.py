@@ -144,3 +144,25 @@ class DerivedModel(_Model):
     def source(self) -> str:
         """The field the fact is derived from (the date of birth, or the free text)."""
         return self.age_band_of or self.age_of or self.country_named_in or ""
+
+
+class WithheldModel(_Model):
+    """Fields a case may not hold in `states` unless one of the flags `unless` is set, on a
+    case where `when` holds (domain/conditions.py, WithheldSpec)."""
+
+    fields: list[str] = Field(min_length=1)
+    states: list[str] = Field(min_length=1)
+    unless: list[str] = []
+    when: list[ConditionModel] = []
+    source: str = Field(min_length=1)
+
+    _when = field_validator("when", mode="before")(one_or_many)
+
+
+class HappenedModel(_Model):
+    """A migration's move for a case whose history holds `event` (domain HappenedMove)."""
+
+    event: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    states: dict[str, str] = {}
+    refused: list[str] = []
+    source: str = Field(min_length=1)

@@ -44,6 +44,7 @@ def condition_problems(model: WorkflowModel) -> list[str]:
             for i, a in enumerate(r.allowed_in)
             if isinstance(a, AllowedInModel)
         ]
+    owned += [(f"withheld[{i}].when", w.when, case_fields) for i, w in enumerate(model.withheld)]
     referral_events = _referral_events(model)
     owned += [
         (

@@ -160,6 +160,8 @@ def domain_problem(exc: errors.DomainError, href: str | None = None) -> JSONResp
         extra["problems"] = [{"column": c, "problem": p} for c, p in exc.problems]
     elif isinstance(exc, errors.IllegalTransition):
         extra.update(state=exc.state, trigger=exc.trigger, legal_triggers=list(exc.legal_triggers))
+        if exc.rule:
+            extra["rule"] = exc.rule
         if href is not None:  # each command lists only what its own route takes
             extra["legal_steps"] = [
                 {"trigger": t, "method": "POST", "href": href} for t in exc.legal_triggers

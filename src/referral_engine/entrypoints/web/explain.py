@@ -89,6 +89,10 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
     "unknown_language": ("", "реєстр веде назви лише англійською (en) та українською (uk)"),
     "unknown_agency": ("", "такої організації немає в реєстрі"),
     "value_condition": ("", "значення «{value}» можна обрати лише для справ, де {unmet}"),
+    "withheld": (
+        "may not be recorded on this case yet: {rule}",
+        "поки що не можна зберігати в цій справі: {rule}",
+    ),
     "agency_id": (
         "",
         "має бути ідентифікатором зареєстрованої організації (малі латинські літери, цифри, дефіс)",
@@ -139,7 +143,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "date-not-confirmable": ("", "Крок версії {version} {why}"),
     "illegal-transition": (
         "",
-        "Крок «{trigger}» неможливий у стані «{state}»; зараз можливі: {legal}",
+        "Крок «{trigger}» неможливий у стані «{state}»{why}; зараз можливі: {legal}",
     ),
     "too-early": ("", "Крок «{trigger}» дозволено не раніше {earliest_on} (відлік від {after})"),
     "too-late": (
@@ -320,6 +324,7 @@ def _facts(
         facts["state"] = text.state(exc.state) if text else exc.state
         steps = [text.step(s) if text else s for s in exc.legal_triggers]
         facts["legal"] = ", ".join(steps) or t("none")
+        facts["why"] = f" ({exc.rule})" if exc.rule else ""  # the law refusing it there
     if isinstance(exc, errors.PersonalDataErased) and text is not None:
         facts["fields"] = ", ".join(text.data_title(name) for name in exc.fields)
     if isinstance(exc, errors.RoleNotAllowed):
