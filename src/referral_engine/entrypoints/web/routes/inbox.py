@@ -28,6 +28,7 @@ from referral_engine.entrypoints.http.audit import audited, command, mark_of
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import forms, stepping
+from referral_engine.entrypoints.web.case_page import Problem
 from referral_engine.entrypoints.web.deps import InboxPageUser, PageRoute, Posted
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 
@@ -172,6 +173,11 @@ def _item_page(
         workflow=workflow,
         step_forms=[f for f in step_forms if not f.ends],
         ending_forms=[f for f in step_forms if f.ends],
+        problems=[
+            Problem(f"#confirm-{f.step.trigger}", f.confirm_error)
+            for f in step_forms
+            if f.confirm_error
+        ],
         error=error,
         unplaced=error is not None and not any(f.error is error for f in step_forms),
     )
