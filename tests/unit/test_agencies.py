@@ -19,7 +19,6 @@ from referral_engine.domain.errors import (
     AgreementNotFound,
     InvalidData,
 )
-from referral_engine.entrypoints.web import explain
 from referral_engine.entrypoints.web.i18n import catalogue
 
 ADMIN = Actor("admin", "admin", "it")
