@@ -114,6 +114,7 @@ def test_a_walked_case_in_ukrainian_shows_no_code_and_no_english_word(
                 for s in case["allowed_steps"]
             ),
             "/cases",
+            f"/cases/{case_id}?move=request",  # the transfer's form, opened alone
             f"/cases/{case_id}/papers/case-summary",
             f"/cases/{case_id}/papers/status-certificate",
         ],
@@ -132,6 +133,7 @@ def test_a_walked_case_in_ukrainian_shows_no_code_and_no_english_word(
             response = client.get(path)
             assert response.status_code == 200, (who, path, response.status_code)
             pages[f"{who} {path}"] = response.text
+    assert 'id="form-transfer"' in pages[f"lsa /cases/{case_id}?move=request"]
     known = codes() - users  # the test users are named after roles and agencies
     known |= agency_ids()
     leftovers = {}
