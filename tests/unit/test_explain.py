@@ -12,6 +12,7 @@ from referral_engine.adapters.security import UserExists
 from referral_engine.application.dashboards import DashboardNotFound
 from referral_engine.domain import date_rules, errors
 from referral_engine.domain.agency_errors import (
+    PARTIES,
     REFERRER,
     REGION_STATE_BODY,
     AgencyUnsuitable,
@@ -316,6 +317,9 @@ def test_every_reason_a_refusal_gives_has_ukrainian_words_in_the_catalogue(group
         assert not missing, (cls.__name__, missing)
     papers = {*PaperNotAvailable.WHY, *PaperNotPermitted.WHY}
     assert {c for c in papers if f"explain.paper.{c}" not in ukrainian} == set()
+    agencies = [f"explain.agency.unsuitable.{c}" for c in AgencyUnsuitable.WHY]
+    agencies += [f"explain.agency.whom.{p}" for p in PARTIES]
+    assert [k for k in agencies if k not in ukrainian or k not in catalogue("en")] == []
     for action in ("open cases in", "see the deadlines of", "answer transfers into"):
         assert "explain.region." + action.replace(" ", "_") in ukrainian
 

@@ -154,9 +154,7 @@ def _paper_why(
     template = words(t, f"explain.paper.{exc.code}")
     if isinstance(exc, PaperNotAvailable):
         events = [text.event(e) if text else e for e in exc.events]
-        return template.format(
-            events=", ".join(f"«{e}»" if t.lang != "en" else f"“{e}”" for e in events)
-        )
+        return template.format(events=", ".join(t("explain.quoted", name=e) for e in events))
     fields = [text.data_title(f) if text else f for f in exc.fields]
     return template.format(fields=", ".join(fields))
 
