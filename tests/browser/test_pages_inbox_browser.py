@@ -1,6 +1,7 @@
 """The inbox in Chromium, in English and Ukrainian, wide and narrow: a shelter's user finds it in
 the navigation, sees the overdue referrals first, accepts one and rejects another from there (a
-rejection without its reason is refused beside the form) and is back in the inbox each time; a
+rejection, set apart, is recorded only once confirmed; one without its reason is refused
+beside the form) and is back in the inbox each time; a
 rejection a colleague's acceptance overtook is told in words; the pages never scroll sideways at
 375 px."""
 
@@ -28,6 +29,8 @@ WORDS = {
         "overdue": "overdue",
         "not_recorded": "Not recorded",
         "accepted": "Accepted by the agency",
+        "confirm": "I confirm: Reject the referral",
+        "unticked": "Tick the box to confirm: Reject the referral",
     },
     "uk": {
         "nav": "Вхідні",
@@ -39,6 +42,8 @@ WORDS = {
         "overdue": "прострочено",
         "not_recorded": "Не записано",
         "accepted": "Прийнято установою",
+        "confirm": "Підтверджую: Відхилити перенаправлення",
+        "unticked": "Позначте поле, щоб підтвердити: Відхилити перенаправлення",
     },
 }
 
@@ -47,13 +52,24 @@ def answer_first(page: Page, words: dict[str, str], button: str, shots: Shots, n
     """Open the first item waiting for an answer and take `button`'s step; back to the inbox.
     A rejection is sent once without its reason first, on the narrow screen."""
     page.locator("#inbox-waiting").get_by_role("link", name=words["answer"]).first.click()
+    if button == "reject":  # set apart from accepting, below it, and confirmed
+        apart = page.locator(".other-actions")
+        expect(apart.get_by_role("button", name=words["reject"])).to_have_class("warning")
+        expect(apart.get_by_role("button", name=words["accept"])).to_have_count(0)
+        shots(page, f"{name}-item")
     if button == "reject" and name.endswith("-375"):
+        page.get_by_role("button", name=words["reject"]).click()  # neither reason nor box
+        expect(page.locator("#form-reject .field-error")).to_contain_text(words["unticked"])
+        no_sideways_scroll(page)
+        shots(page, f"{name}-unconfirmed")
+        page.get_by_label(words["confirm"]).check()
         page.get_by_role("button", name=words["reject"]).click()  # no reason chosen
         expect(page.get_by_role("alert").first).to_contain_text(words["not_recorded"])
         no_sideways_scroll(page)
         shots(page, f"{name}-refused")
     if button == "reject":
         page.get_by_label(words["reason"]).first.select_option("no_capacity")
+        page.get_by_label(words["confirm"]).check()
     no_sideways_scroll(page)
     page.get_by_role("button", name=words[button]).click()
     expect(page.get_by_role("status")).to_contain_text(words["done"])
@@ -96,6 +112,7 @@ def test_a_service_provider_answers_referrals_from_the_inbox(
     assert found is not None, page.url
     referral_step(engine, UUID(found.group(1)), found.group(2), "accept", actor=COLLEAGUE)
     page.get_by_label(words["reason"]).first.select_option("no_capacity")
+    page.get_by_label(words["confirm"]).check()
     page.get_by_role("button", name=words["reject"]).click()
     expect(page.get_by_role("alert")).to_contain_text("Хтось інший змінив цю справу")
     expect(page.get_by_role("alert")).to_contain_text(COLLEAGUE.user_id)

@@ -94,7 +94,13 @@ def test_the_receiving_agency_answers_a_referral_from_its_inbox_page(
     assert version is not None
     form = {"csrf": csrf_of(html), "trigger": "reject", "referral_id": "r1"}
     form["expected_version"] = version.group(1)
-    refused = client.post(f"/inbox/cases/{referred}/steps", data=form)
+    reason = {"data.rejection_reason": "no_capacity"}
+    unconfirmed = client.post(f"/inbox/cases/{referred}/steps", data={**form, **reason})
+    assert unconfirmed.status_code == 422  # a refusal ends the referral: asked to confirm
+    assert "Tick the box to confirm: Reject the referral" in unconfirmed.text
+    assert 'class="other-actions"' in html and 'id="confirm-reject"' in html
+    assert [r.state for r in pg_runtime.engine.case(UUID(referred)).referrals] == ["sent"]
+    refused = client.post(f"/inbox/cases/{referred}/steps", data={**form, "confirm": "yes"})
     assert refused.status_code == 422 and "Not recorded" in refused.text  # no reason given
     accepted = client.post(
         f"/inbox/cases/{referred}/steps",
@@ -162,7 +168,12 @@ def test_two_users_of_one_agency_answering_at_once_the_second_is_told_in_words(
         client.get(f"/lang/{lang}?next=/")
         refused = client.post(
             f"/inbox/cases/{referred}/steps",
-            data={**stale, "trigger": "reject", "data.rejection_reason": "no_capacity"},
+            data={
+                **stale,
+                "trigger": "reject",
+                "data.rejection_reason": "no_capacity",
+                "confirm": "yes",
+            },
         )
         assert refused.status_code == 409
         text = seen(refused.text)

@@ -12,6 +12,7 @@ from referral_engine.adapters.security import UserExists
 from referral_engine.application.dashboards import DashboardNotFound
 from referral_engine.domain import date_rules, errors
 from referral_engine.domain.agency_errors import (
+    PARTIES,
     REFERRER,
     REGION_STATE_BODY,
     AgencyUnsuitable,
@@ -40,7 +41,7 @@ from referral_engine.domain.transfer_errors import (
 )
 from referral_engine.domain.windows import TooLate
 from referral_engine.entrypoints.web import explain
-from referral_engine.entrypoints.web.i18n import translator
+from referral_engine.entrypoints.web.i18n import Translator, catalogue, translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 from tests.factories import ukraine
 
@@ -76,7 +77,7 @@ def problem_of(spec: FieldSpec, value: object) -> FieldProblem:
 @pytest.mark.parametrize(("spec", "value"), BAD_VALUES, ids=lambda v: repr(v)[:30])
 def test_every_field_problem_has_ukrainian_words(spec: FieldSpec, value: object) -> None:
     problem = problem_of(spec, value)
-    assert problem.code in explain.FIELD_PROBLEMS
+    assert f"explain.problem.{problem.code}" in catalogue("uk")
     worded = explain.field_problem(problem, UK)
     assert worded != problem.message and "{" not in worded
     assert explain.field_problem(problem, EN) == problem.message
@@ -115,7 +116,7 @@ def test_every_date_problem_is_worded_in_both_languages_naming_fields_by_their_l
     text_uk, text_en = WorkflowText(ukraine(), "uk"), WorkflowText(ukraine(), "en")
     for t, text in ((UK, text_uk), (EN, text_en)):
         worded = explain.field_problem(problem, t, text)
-        assert problem.code in explain.FIELD_PROBLEMS and "{" not in worded
+        assert f"explain.problem.{problem.code}" in catalogue("uk") and "{" not in worded
         assert "signed_on" not in worded and "2026-03-0" in worded
     if "signed_on" in spec.not_after + spec.not_before:
         assert "«Дата підписання» (2026-03-01)" in explain.field_problem(problem, UK, text_uk)
@@ -294,6 +295,42 @@ def test_a_refused_document_is_explained_in_both_languages_without_bytes() -> No
     assert explain.error(large, EN) == "The document is larger than 10 MB, the most accepted."
     assert "10 МБ" in explain.error(large, UK)
     assert "PDF" in explain.error(DocumentDamaged("pdf"), UK)
+
+
+WHY_GROUPS = {
+    "case_file": (CaseFileNotPermitted, DocumentDamaged),
+    "move": (TransferNotPossible, AssignmentRefused, AssigneeUnsuitable),
+    "agreement": (errors.AgreementConflict,),
+    "not_confirmable": (errors.DateNotConfirmable,),
+    "alert": (PersonAlertClosed,),
+    "query": (QueryInvalid,),
+}
+
+
+@pytest.mark.parametrize("group", sorted(WHY_GROUPS))
+def test_every_reason_a_refusal_gives_has_ukrainian_words_in_the_catalogue(group: str) -> None:
+    """The `explain.why.*` keys web/explain.py builds from a refusal's code: one missing from a
+    catalogue would show the engine's English on a Ukrainian page."""
+    ukrainian = catalogue("uk")
+    for cls in WHY_GROUPS[group]:
+        missing = [c for c in cls.WHY if f"explain.why.{group}.{c}" not in ukrainian]
+        assert not missing, (cls.__name__, missing)
+    papers = {*PaperNotAvailable.WHY, *PaperNotPermitted.WHY}
+    assert {c for c in papers if f"explain.paper.{c}" not in ukrainian} == set()
+    agencies = [f"explain.agency.unsuitable.{c}" for c in AgencyUnsuitable.WHY]
+    agencies += [f"explain.agency.whom.{p}" for p in PARTIES]
+    assert [k for k in agencies if k not in ukrainian or k not in catalogue("en")] == []
+    for action in ("open cases in", "see the deadlines of", "answer transfers into"):
+        assert "explain.region." + action.replace(" ", "_") in ukrainian
+
+
+def test_a_language_without_the_words_falls_back_to_english_not_to_ukrainian() -> None:
+    """A third language is a catalogue: what it lacks shows in English (the engine's words)."""
+    third = Translator("en")
+    third.lang = "pl"  # a language whose catalogue has no explain.* words yet
+    error = TransferNotPossible("pending")
+    assert explain.error(error, third) == explain.error(error, EN)
+    assert not any("\u0400" <= ch <= "\u04ff" for ch in explain.error(error, third))
 
 
 def test_a_withheld_field_and_a_step_the_law_refuses_say_the_rule_in_both_languages() -> None:

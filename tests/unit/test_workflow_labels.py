@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from referral_engine.domain.errors import InvalidWorkflow
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
-from referral_engine.workflows.loader import WorkflowRegistry, lint_file, load_file, parse
+from referral_engine.workflows.loader import lint_file, load_file, parse
 from tests.factories import WORKFLOWS
 from tests.unit.test_workflow_loader import shipped, write
 
@@ -70,8 +71,23 @@ def test_lint_with_labels_lists_what_a_language_does_not_label_yet(tmp_path: Pat
     ]
 
 
+UK_FILES = sorted(WORKFLOWS.glob("uk-nrm*.yaml"))
+
+
+@pytest.mark.parametrize("path", UK_FILES, ids=lambda p: p.name)
+def test_the_shipped_uk_files_label_everything_in_ukrainian(path: Path) -> None:
+    """Every version, the later ones inheriting version 1's labels less the names they drop."""
+    assert lint_file(path, labels=True) == []
+    words = load_file(path).labels["uk"]
+    assert words["state.referred"] == "Перенаправлено до НМП; очікується рішення RG"
+    assert words["value.police"] == "поліція"
+
+
 def test_a_workflow_without_labels_reads_in_english_in_any_language() -> None:
-    uk_nrm = WorkflowRegistry.from_directory(WORKFLOWS).get("uk-nrm", 1)
+    path = WORKFLOWS / "uk-nrm.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del doc["labels"]
+    uk_nrm = parse(doc, base=WORKFLOWS)
     assert uk_nrm.labels == {}
     words = WorkflowText(uk_nrm, "uk")
     first = next(iter(uk_nrm.states.values()))

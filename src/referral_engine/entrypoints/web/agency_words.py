@@ -1,5 +1,6 @@
 """Agencies in the reader's words: a registered agency by its name in the page's language (never
-its id), and the facts of the errors about agencies (explain.py) worded with them."""
+its id), and the facts of the errors about agencies (explain.py) worded with them, in the
+catalogues' words (`explain.agency.*`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from referral_engine.domain.agency_errors import (
-    REFERRER,
     AgencyUnsuitable,
     AgreementMissing,
     NotAddressedAgency,
@@ -18,26 +18,6 @@ from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 Namer = Callable[[str], str]
 """An agency id -> its name in the page's language (the id itself when none is known)."""
-
-WHOM: dict[str, tuple[str, str]] = {
-    # AgreementMissing.party: its words (English, Ukrainian); {region} and {parties} filled
-    "region_state_body": (
-        "a state body of {region} ({parties})",
-        "органом державної влади області «{region}» ({parties})",
-    ),
-    REFERRER: ("the referring agency {parties}", "організацією, що перенаправляє, {parties}"),
-}
-NONE_REGISTERED = ("none is registered", "жодного не зареєстровано")
-UNSUITABLE: dict[str, tuple[str, str]] = {
-    # AgencyUnsuitable.code: its words (English, Ukrainian); {kinds}, {service}, {region} filled
-    "unknown": ("is not in the agency registry", "немає в реєстрі організацій"),
-    "kind": (
-        "is not of the kind this field takes ({kinds})",
-        "не того типу, що тут потрібен ({kinds})",
-    ),
-    "service": ("does not offer the service “{service}”", "не надає послугу «{service}»"),
-    "region": ("does not serve {region}", "не обслуговує область «{region}»"),
-}
 
 
 def _service(code: str, text: WorkflowText | None) -> str:
@@ -64,11 +44,10 @@ def facts(
     fallback: Namer | None,
 ) -> dict[str, Any]:
     """The error's facts in words: agencies by name, services, kinds and regions worded."""
-    uk = int(t.lang != "en")
     name = namer(getattr(exc, "names", {}), t.lang, fallback)
 
     def quoted(slug: str) -> str:
-        return f"«{name(slug)}»" if uk else f"“{name(slug)}”"
+        return t("explain.quoted", name=name(slug))
 
     if isinstance(exc, NotAddressedAgency):
         by = text.step(exc.by_trigger) if text else exc.by_trigger
@@ -78,11 +57,11 @@ def facts(
         "service": _service(exc.service, text),
     }
     if isinstance(exc, AgreementMissing):
-        parties = ", ".join(quoted(p) for p in exc.parties) or NONE_REGISTERED[uk]
-        whom = WHOM[exc.party][uk].format(region=said["region"], parties=parties)
+        parties = ", ".join(quoted(p) for p in exc.parties) or t("explain.agency.none_registered")
+        whom = t(f"explain.agency.whom.{exc.party}", region=said["region"], parties=parties)
         return {**said, "named": quoted(exc.agency), "whom": whom, "on": exc.on.isoformat()}
     kinds = ", ".join(t(f"ag.kind.{k}") for k in exc.kinds)
-    why = UNSUITABLE[exc.code][uk].format(kinds=kinds, **said)
+    why = t(f"explain.agency.unsuitable.{exc.code}", kinds=kinds, **said)
     fits = ", ".join(name(c) for c in exc.candidates) or t("none")
-    typed = quoted(exc.agency) if exc.code != "unknown" else f"“{exc.agency}”"
+    typed = quoted(exc.agency) if exc.code != "unknown" else f"“{exc.agency}”"  # as typed
     return {"named": typed, "why": why, "candidates": fits}

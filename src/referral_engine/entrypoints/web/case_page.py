@@ -24,7 +24,7 @@ from referral_engine.entrypoints.web import alerts, explain, forms, person_file
 from referral_engine.entrypoints.web.case_file import Failed as CaseFileFailed
 from referral_engine.entrypoints.web.case_file import case_file
 from referral_engine.entrypoints.web.i18n import Translator
-from referral_engine.entrypoints.web.moves import MOVING_EVENTS, moves
+from referral_engine.entrypoints.web.moves import FORMS, MOVING_EVENTS, Moves, moves
 from referral_engine.entrypoints.web.moves import Failed as MovesFailed
 from referral_engine.entrypoints.web.present import case_shown, steps_taken
 from referral_engine.entrypoints.web.render import agency_names, page, words_of, workflow_words
@@ -89,13 +89,22 @@ def render(
     failed: Failed | None = None,
     moved: MovesFailed | None = None,
     paper: CaseFileFailed | None = None,
+    move: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    """The case page: the chosen step's form alone (a failed one's again), else the file."""
+    """The case page: the chosen step's form alone (a failed one's again), or the chosen form
+    moving the case alone (a failed one's again), else the file."""
     engine = runtime.engine
     workflow = engine.workflows.get(view.workflow_id, view.workflow_version)
     wanted = (failed.trigger, failed.referral_id) if failed else step
     picked = person_file.chosen(view.allowed_steps, *wanted) if wanted else None
+    t, text = words_of(request), workflow_words(request, workflow)
+    moving = None
+    if picked is None:
+        moving = moves(view, workflow, user, engine, runtime.users, (t, text), moved)
+    opened = moved[0] if moved and moved[0] in FORMS else move
+    if moving is not None and moving.opens(opened):
+        return _move_page(request, user, runtime, view, workflow, moving, str(opened), status)
     # a step's page shows who the case is about, not the file: only that is disclosed
     shown = case_shown(request, user, engine, _named(view, workflow) if picked else view)
     error = failed.error if failed else None
@@ -115,7 +124,6 @@ def render(
         return page(
             request, "case_step.html", status=status, form=form, problems=problems, **context
         )
-    t, text = words_of(request), workflow_words(request, workflow)
     unplaced = error is not None and not isinstance(error, VersionConflict)
     return page(
         request,
@@ -123,16 +131,50 @@ def render(
         status=status,
         offered=person_file.Offered.of(shown.allowed_steps),
         problems=[Problem("#steps", _explained(request, error, text))] if unplaced else [],
-        unavailable=wanted is not None and error is None,
+        unavailable=(wanted is not None and error is None) or opened is not None,
         latest=events[-LATEST:][::-1],
         assistance=person_file.assistance_events(workflow),
         done=(done := _done_event(request, workflow)),
         done_step=_done_step(request, events, done),
-        moves=moves(view, workflow, user, engine, runtime.users, (t, text), moved),
+        moves=moving,
         papers=papers.listed(runtime, user, view.id),
         case_file=case_file(request, user, runtime, view.id, (t, text), paper),
         **_duplicates(request, user, runtime, view.id),
         **context,
+    )
+
+
+def _move_page(
+    request: Request,
+    user: User,
+    runtime: Runtime,
+    view: CaseView,
+    workflow: WorkflowDefinition,
+    moving: Moves,
+    opened: str,
+    status: int,
+) -> HTMLResponse:
+    """One form moving the case, alone (`?move=`), with the summary of its problems on top."""
+    engine = runtime.engine
+    shown = case_shown(request, user, engine, _named(view, workflow))
+    events = steps_taken(user, engine, view.id)
+    found = moving.failed == opened
+    problems = [Problem(f"#{opened}-{name}", said) for name, said in moving.problems.items()]
+    if found and moving.confirm_error:
+        problems.append(Problem(f"#confirm-{opened}", moving.confirm_error))
+    if found and moving.error:
+        problems.append(Problem(f"#form-{opened}", moving.error))
+    return page(
+        request,
+        "case_move.html",
+        status=status,
+        case=shown,
+        workflow=workflow,
+        header=person_file.header(shown, workflow, events, engine.clock().date()),
+        moves=moving,
+        move=opened,
+        title=words_of(request)(FORMS[opened][1]),
+        problems=problems if found else [],
     )
 
 

@@ -24,9 +24,19 @@ from referral_engine.entrypoints.web.i18n import Translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText
 
 MOVING_EVENTS = frozenset({*TRANSFER_EVENTS, "CaseAssigned", "CaseUnassigned"})
-Failed = tuple[str, DomainError, Mapping[str, str]]
+Failed = tuple[str, DomainError | None, Mapping[str, str]]
 """A refused form of the section: its name (request, accept, refuse, withdraw, assign), the
-error, the values it posted."""
+error (None: a refusal or a withdrawal posted without its confirmation), the values it posted."""
+FORMS: dict[str, tuple[str, str]] = {
+    # a form the section opens alone (`/cases/{id}?move=NAME`): the action that offers it, and
+    # its title's key
+    "request": ("request", "move.request_transfer"),
+    "accept": ("answer", "move.accept_transfer"),
+    "refuse": ("answer", "move.refuse_transfer"),
+    "withdraw": ("withdraw", "move.withdraw_transfer"),
+}
+CONFIRMED = frozenset({"refuse", "withdraw"})
+"""The forms that end or undo a transfer: recorded only once their box confirms them."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,12 @@ class Moves:
     """Field -> its problem, for the failed form."""
     values: dict[str, str] = field(default_factory=dict)
     """Field -> what the failed form posted."""
+    confirm_error: str | None = None
+    """The failed form was posted without its confirmation."""
+
+    def opens(self, name: str | None) -> bool:
+        """Whether the reader may open the form `name` (FORMS) alone."""
+        return name in FORMS and FORMS[name][0] in self.actions
 
     @property
     def shown(self) -> bool:
@@ -85,10 +101,12 @@ def moves(
         names = {u.name: u for u in users.working_in(view.region)}
         allowed = engine.assignable(view.id, found, scope=scope)
         candidates = [(n, f"{n} — {text.role(names[n].role)}") for n in allowed]
-    error, problems = None, {}
+    error, problems, unconfirmed = None, {}, None
     if failed is not None:
         exc = failed[1]
-        if isinstance(exc, InvalidData):
+        if exc is None:
+            unconfirmed = t("case.confirm_error", step=t(FORMS[failed[0]][1]))
+        elif isinstance(exc, InvalidData):
             problems = {p.path: explain.field_problem(p, t, text) for p in exc.problems}
         else:
             error = explain.error(exc, t, text)
@@ -113,6 +131,7 @@ def moves(
         error=error,
         problems=problems,
         values=dict(failed[2]) if failed else {},
+        confirm_error=unconfirmed,
     )
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from referral_engine.application.papers import Paper
 from referral_engine.domain.fields import FieldSpec
 from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.entrypoints.web.i18n import translator
 from referral_engine.entrypoints.web.workflow_text import WorkflowText, text_of
 from referral_engine.workflows.papers import ENV, Printed, Step
 
@@ -136,8 +137,8 @@ def _day(moment: datetime | date, lang: str) -> Printed:
 
 
 def _yes_no(value: bool, lang: str) -> str:
-    words = {"uk": ("так", "ні")}.get(lang, ("yes", "no"))
-    return words[0] if value else words[1]
+    """A flag as a printed paper says it, in the catalogue's words (`paper.yes`, `paper.no`)."""
+    return translator(lang)("paper.yes" if value else "paper.no")
 
 
 def _value(text: WorkflowText, code: str) -> str:

@@ -133,9 +133,12 @@ class WorkflowText:
         return self.said(value) if isinstance(value, str) else value
 
     def is_agency(self, name: str) -> bool:
-        """Whether the field names a registered agency (pages show its name, not its id)."""
+        """Whether the field names a registered agency (pages show its name, not its id): an
+        `agency` field, or the field naming where a referral is sent (its `agency_field`)."""
         found = self._fields.get(name)
-        return found is not None and found[1].type == "agency"
+        referrals = self.workflow.referrals
+        sent_to = referrals is not None and name == referrals.agency_field
+        return found is not None and (found[1].type == "agency" or sent_to)
 
     def _derived(self, name: str) -> bool:
         return any(d.name == name for d in self.workflow.derived)

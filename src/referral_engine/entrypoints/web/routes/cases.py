@@ -127,11 +127,13 @@ def case_page(
     runtime: RuntimeDep,
     step: Text = None,
     referral: Text = None,
+    move: Text = None,
 ) -> HTMLResponse:
-    """The case as a person's file with the steps open to the user, or one step's form."""
+    """The case as a person's file with the steps open to the user, or one step's form, or one
+    form moving the case (`move`: request, accept, refuse or withdraw a transfer)."""
     view = runtime.engine.case(case_id, reader=user.actor, scope=user.reach)
     chosen = (step, referral or None) if step else None
-    return case_pages.render(request, user, runtime, view, step=chosen)
+    return case_pages.render(request, user, runtime, view, step=chosen, move=move or None)
 
 
 @router.post("/cases/{case_id}/steps", response_model=None, dependencies=[audited("case.step")])

@@ -4,6 +4,7 @@ user may take on it, posted back here and then back to the inbox."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID, uuid4
 
@@ -27,12 +28,31 @@ from referral_engine.entrypoints.http.audit import audited, command, mark_of
 from referral_engine.entrypoints.http.deps import RuntimeDep
 from referral_engine.entrypoints.http.problems import status_of
 from referral_engine.entrypoints.web import forms, stepping
+from referral_engine.entrypoints.web.case_page import Problem
 from referral_engine.entrypoints.web.deps import InboxPageUser, PageRoute, Posted
 from referral_engine.entrypoints.web.render import page, words_of, workflow_words
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ReferralId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-Failed = tuple[str, dict[str, object], DomainError]
+Failed = tuple[str, dict[str, object], DomainError | None]
+"""A refused answer: its step, what it posted, why (None: an ending step posted unconfirmed)."""
+
+
+@dataclass(frozen=True)
+class StepForm:
+    """One step's form on an item's page; one that ends or undoes something (a refusal) is set
+    apart and recorded only once its box confirms it."""
+
+    step: AllowedStep
+    title: str
+    widgets: list[forms.Widget]
+    error: DomainError | None
+    key: UUID
+    confirm_error: str | None = None
+
+    @property
+    def ends(self) -> bool:
+        return self.step.kind == "end"
 
 
 @router.get("/inbox", response_class=HTMLResponse, dependencies=[audited("inbox.list")])
@@ -100,6 +120,8 @@ def answer(
     """Take the step a form of an item's page posts; back to the inbox once it is recorded."""
     engine = runtime.engine
     workflow, trigger, referral_id, data = stepping.posted(request, engine, user, case_id, form)
+    if stepping.ends(workflow, trigger, referral_id) and form.get("confirm") != "yes":
+        return _item_page(request, user, engine, case_id, referral_id, (trigger, data, None), 422)
     try:
         result = stepping.take(engine, user, case_id, workflow, form, data, command(request, 303))
     except DomainError as exc:
@@ -129,12 +151,15 @@ def _item_page(
         raise ReferralNotFound(referral_id)
     step_forms = []
     for i, step in enumerate(_steps(view, workflow, referral_id)):
-        error = failed[2] if failed and failed[0] == step.trigger else None
+        this = failed is not None and failed[0] == step.trigger
+        error = failed[2] if failed and this else None
         problems = error.problems if isinstance(error, InvalidData) else ()
-        values = failed[1] if failed and error else None
+        values = failed[1] if failed and this else None
         form = forms.Form(text, t, text.step_key(step.trigger, referral_id is not None))
         widgets = forms.widgets(step.fields, f"step{i}", form, values, problems)
-        step_forms.append((step, widgets, error, uuid4()))
+        title = text.step(step.trigger, step.referral_id)
+        unconfirmed = t("case.confirm_error", step=title) if this and error is None else None
+        step_forms.append(StepForm(step, title, widgets, error, uuid4(), unconfirmed))
     error = failed[2] if failed else None
     return page(
         request,
@@ -146,9 +171,15 @@ def _item_page(
         referral=referral,
         deadlines=[d for d in view.deadlines if d.referral_id == referral_id],
         workflow=workflow,
-        step_forms=step_forms,
+        step_forms=[f for f in step_forms if not f.ends],
+        ending_forms=[f for f in step_forms if f.ends],
+        problems=[
+            Problem(f"#confirm-{f.step.trigger}", f.confirm_error)
+            for f in step_forms
+            if f.confirm_error
+        ],
         error=error,
-        unplaced=error is not None and not any(e is error for _, _, e, _ in step_forms),
+        unplaced=error is not None and not any(f.error is error for f in step_forms),
     )
 
 

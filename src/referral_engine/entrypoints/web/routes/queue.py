@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from referral_engine.application.inbox import case_reference
 from referral_engine.domain.errors import DomainError
 from referral_engine.entrypoints.http.access import reach_of
 from referral_engine.entrypoints.http.audit import audited
@@ -43,8 +44,12 @@ def queue(
     mine: Literal["", "yes"] = "",
     cursor: UUID | None = None,
     back: Back = "",
+    refused: UUID | None = None,
 ) -> HTMLResponse:
-    """The caseworker's queue (case_queue read model), filtered, a page at a time."""
+    """The caseworker's queue (case_queue read model), filtered, a page at a time (`refused`:
+    the case whose transfer the user just refused, no longer theirs to open)."""
+    if refused is not None:  # the waiting transfers without the one just refused
+        runtime.projections.caught_up("case_queue")
     filters = {"state": state or None, "region": region or None, "overdue": overdue, "mine": mine}
     reach = reach_of(runtime.engine.workflows, user.reach)
     regions = None if user.scope is None else sorted(user.scope)
@@ -78,6 +83,7 @@ def queue(
         reason_of=lambda row: _reason_label(request, workflows, row),
         step_of=lambda row: _step_label(request, workflows, row),
         openable=openable(workflows, user),
+        refused=case_reference(refused) if refused else None,
         waiting=runtime.projections.query(
             "case_queue",
             "transfers_waiting",

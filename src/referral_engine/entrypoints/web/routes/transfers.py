@@ -1,13 +1,14 @@
 """The case page's forms moving a case: request, answer or withdraw a transfer to another
 region, and assign the case (the same engine commands as the API's routes). A refused form is
-shown again on the case page with its error next to it."""
+shown again, alone, with its error next to it; refusing or withdrawing a transfer asks for a
+confirmation first."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from referral_engine.adapters.security import User
@@ -63,6 +64,8 @@ def answer_transfer(
     """Accept the waiting transfer, or refuse it with a reason."""
     accepted = form.get("answer") == "accept"
     reason = None if accepted else _text(form, "reason")
+    if not accepted and form.get("confirm") != "yes":
+        return _refused(request, user, runtime, case_id, ("refuse", None, form))
     mark_of(request).detail = {"answer": "accepted" if accepted else "refused", "reason": reason}
     try:
         result = runtime.engine.answer_transfer(
@@ -79,6 +82,9 @@ def answer_transfer(
     except DomainError as exc:
         failed = ("accept" if accepted else "refuse", exc, form)
         return _refused(request, user, runtime, case_id, failed)
+    if not accepted:  # the case stays in its region, no longer the user's to open
+        stepping.recorded(request, result)
+        return RedirectResponse(f"/cases?refused={result.case_id}", status_code=303)
     return _recorded(request, result)
 
 
@@ -90,7 +96,9 @@ def answer_transfer(
 def withdraw_transfer(
     case_id: UUID, request: Request, user: CasePageUser, runtime: RuntimeDep, form: Posted
 ) -> Response:
-    """Take back the waiting transfer."""
+    """Take back the waiting transfer (once its box confirms it)."""
+    if form.get("confirm") != "yes":
+        return _refused(request, user, runtime, case_id, ("withdraw", None, form))
     try:
         result = runtime.engine.withdraw_transfer(
             case_id,
@@ -141,16 +149,18 @@ def _refused(
     user: User,
     runtime: RuntimeDep,
     case_id: UUID,
-    failed: tuple[str, DomainError, FormData],
+    failed: tuple[str, DomainError | None, FormData],
 ) -> Response:
-    """The case page again, the refused form keeping what was chosen and typed. The audit
-    entry of the refusal leaves out what was asked: it was not checked (any text)."""
+    """The refused form again, keeping what was chosen and typed (None: posted without its
+    confirmation, 422). The audit entry of the refusal leaves out what was asked: it was not
+    checked (any text)."""
     mark_of(request).detail = None
     name, exc, form = failed
     kept = {k: _text(form, k) for k in ("region", "reason", "user")}
     note = form.get("note")
     kept["note"] = note if isinstance(note, str) else ""
-    return case_page_after(request, user, runtime, case_id, (name, exc, kept), status_of(exc))
+    status = status_of(exc) if exc is not None else 422
+    return case_page_after(request, user, runtime, case_id, (name, exc, kept), status)
 
 
 def _text(form: FormData, name: str) -> str:
