@@ -287,7 +287,9 @@ class Imports:
         if mark is None:
             fields, dates = ["steps"], []
         else:
-            fields, dates = differences(stored[: mark.events], again)
+            workflow = self.workflows.get(case.workflow_id, case.workflow_version)
+            derived = {d.name for d in workflow.derived}
+            fields, dates = differences(stored[: mark.events], again, derived)
         if not fields and not dates:
             return RowResult(number, row_id, "unchanged")
         path = mapping.paths.get(case.state, ())

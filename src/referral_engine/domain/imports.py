@@ -9,7 +9,7 @@ case it made; `differences` then says whether the row changed since.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from difflib import get_close_matches
 from functools import lru_cache
@@ -130,10 +130,14 @@ def row_id_of(mapping: ImportMapping, row: Mapping[str, Cell]) -> str:
     return text
 
 
-def differences(earlier: Sequence[Any], again: Sequence[Any]) -> tuple[list[str], list[int]]:
+def differences(
+    earlier: Sequence[Any], again: Sequence[Any], derived: Collection[str] = ()
+) -> tuple[list[str], list[int]]:
     """What a row's case says differently now from when it was imported (the events before
     `CaseImported`, as each import made them): the fields by name, and the steps (by their
-    place on the path) whose dates differ; None for the fields when the steps themselves do."""
+    place on the path) whose dates differ; None for the fields when the steps themselves do.
+    The workflow's `derived` facts are not the register's: a fact derived since the import
+    (a workflow deriving more) is no difference of the row's."""
     if [_step_of(e) for e in earlier] != [_step_of(e) for e in again]:
         return ["steps"], []
     fields: set[str] = set()
@@ -143,7 +147,7 @@ def differences(earlier: Sequence[Any], again: Sequence[Any]) -> tuple[list[str]
             dates.append(n)
         old_data, new_data = dict(old.data), dict(new.data)
         keys = old_data.keys() | new_data.keys()
-        fields |= {k for k in keys if old_data.get(k) != new_data.get(k)}
+        fields |= {k for k in keys - set(derived) if old_data.get(k) != new_data.get(k)}
     return sorted(fields), dates
 
 

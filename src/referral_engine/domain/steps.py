@@ -21,7 +21,7 @@ from referral_engine.domain import (
 from referral_engine.domain.agency_rules import RegistryFacts
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Context, fingerprint, recorded
-from referral_engine.domain.conditions import limit_problems
+from referral_engine.domain.conditions import limit_problems, withheld_problems
 from referral_engine.domain.derivation import derive
 from referral_engine.domain.errors import (
     ConditionNotMet,
@@ -54,6 +54,8 @@ def open_case(
     occurred = ctx.occurred()
     clean = check_data(opening.fields, data, judge=_dates(workflow, opening.fields, occurred))
     clean |= derive(workflow.derived, {}, clean, occurred.date())
+    if problems := withheld_problems(workflow.withheld, opening.state, opening.sets, clean):
+        raise InvalidData(problems)
     confirmed = backdating.check(ctx, occurred, workflow.backdating)
     guards_on = backdating.guards_from(ctx, occurred, confirmed)
     agency = ctx.actor.agency

@@ -1,0 +1,45 @@
+"""The Duty to Notify's withholding (uk-nrm 4, MSA 2015 s.52(3)) cannot be lifted by a consent
+the adult gave before declining, and a withheld rule binds the opening as any step (found by a
+review of the #20 gaps)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from referral_engine.application.engine import Engine
+from referral_engine.domain import steps
+from referral_engine.domain.commands import Context
+from referral_engine.domain.errors import InvalidData
+from tests.factories import data_for
+from tests.unit.test_uk_nrm import FR, UK, uk_case, unnamed_case
+from tests.unit.test_uk_nrm_law import take
+
+
+def test_a_consent_recorded_before_the_adult_declines_is_cleared_by_the_duty_to_notify(
+    engine: Engine,
+) -> None:
+    named = uk_case(engine)  # a name recorded, then consent, then the adult declines after all
+    take(engine, named, "record_consent")
+    with pytest.raises(InvalidData) as refused:
+        take(engine, named, "notify_without_consent")
+    assert {p.code for p in refused.value.problems} == {"withheld"}
+    case_id = unnamed_case(engine)
+    take(engine, case_id, "record_consent")
+    take(engine, case_id, "notify_without_consent")
+    assert "consent" not in engine.case(case_id).flags
+    take(engine, case_id, "record_consent")  # the adult consents again: the referral follows
+    assert take(engine, case_id, "refer_adult").state == "referred"
+
+
+def test_a_withheld_rule_on_the_opening_state_refuses_the_opening() -> None:
+    rule = replace(UK.withheld[0], states=(*UK.withheld[0].states, UK.opening.state))
+    workflow = replace(UK, withheld=(rule,))
+    data = data_for(UK.opening, is_child=False, first_responder_type="police")
+    ctx = Context(FR, datetime(2026, 3, 2, 9, tzinfo=UTC))
+    with pytest.raises(InvalidData) as refused:
+        steps.open_case(workflow, "GB-ENG", {**data, "person_name": "Synthetic Person"}, ctx)
+    assert [p.code for p in refused.value.problems] == ["withheld"]
+    assert steps.open_case(workflow, "GB-ENG", data, ctx).state == UK.opening.state
