@@ -4,7 +4,7 @@ all or nothing per row, again without duplicates, a dry run writing nothing, sto
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -221,3 +221,18 @@ def test_a_row_imported_as_it_stands_is_settled_without_being_built_again(
     with_region = importer.run(register, "ukraine-nrm", MAPPING, actor=ADMIN, region="UA-32")
     assert len(built) == 20  # another region for the file: every row compared in full
     assert with_region.counts["changed"] > 0
+
+
+def test_a_fact_derived_since_the_import_is_no_difference_of_the_row() -> None:
+    from types import SimpleNamespace
+
+    from referral_engine.domain.imports import differences
+
+    at = datetime(2021, 3, 1, tzinfo=UTC)
+    stored = [SimpleNamespace(name="Screened", region="UA-32", occurred_at=at, data={"a": 1})]
+    derived_now = {"a": 1, "exploitation_country": "PL"}
+    again = [SimpleNamespace(name="Screened", region="UA-32", occurred_at=at, data=derived_now)]
+    assert differences(stored, again, {"exploitation_country"}) == ([], [])
+    assert differences(stored, again) == (["exploitation_country"], [])
+    changed = [SimpleNamespace(name="Screened", region="UA-32", occurred_at=at, data={"a": 2})]
+    assert differences(stored, changed, {"exploitation_country"}) == (["a"], [])
