@@ -24,7 +24,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, real_today, ukraine
 
-from common import Tracked, machine, scratch_runtime
+from common import Tracked, finish, machine, scratch_runtime, verdict
 from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
@@ -158,7 +158,9 @@ def main() -> None:
                 f"{engine:8,.0f} commands/s, ratio {engine / raw:.2f}; with its audit entry "
                 f"{audited:8,.0f} commands/s, ratio {audited / raw:.2f}"
             )
+            verdict(f"command path / raw psycopg, {clients} client(s)", engine / raw, 0.5, True)
 
 
 if __name__ == "__main__":
     main()
+    finish()

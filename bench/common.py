@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,70 @@ from referral_engine.adapters.database import EmbeddedPostgres
 from referral_engine.application import demo, demo_agencies
 from referral_engine.bootstrap import Runtime, build, build_in_memory
 from referral_engine.config import Settings
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One figure of a benchmark against its target (issue #22's table and the others')."""
+
+    name: str
+    value: float
+    target: float
+    higher_is_better: bool
+    unit: str = ""
+    digits: int = 2
+
+    @property
+    def passed(self) -> bool:
+        """At least the target where more is better, under it where less is."""
+        if self.higher_is_better:
+            return self.value >= self.target
+        return self.value < self.target
+
+    @property
+    def word(self) -> str:
+        return "PASS" if self.passed else "MISS"
+
+    def line(self) -> str:
+        sign = ">=" if self.higher_is_better else "<"
+        value, target = f"{self.value:,.{self.digits}f}", f"{self.target:,.{self.digits}f}"
+        return f"{self.name}: {value}{self.unit} (target {sign} {target}{self.unit}): {self.word}"
+
+
+VERDICTS: list[Verdict] = []
+"""Every figure this process judged, in order (`finish` sums them up)."""
+
+
+def verdict(
+    name: str,
+    value: float,
+    target: float,
+    higher_is_better: bool,
+    *,
+    unit: str = "",
+    digits: int = 2,
+) -> Verdict:
+    """Judge one figure against its target and print it with PASS or MISS. A MISS is also
+    appended to the file named by BENCH_MISSES (how `make bench` sums up every benchmark)."""
+    found = Verdict(name, value, target, higher_is_better, unit, digits)
+    VERDICTS.append(found)
+    print(found.line(), flush=True)
+    misses = os.environ.get("BENCH_MISSES")
+    if misses and not found.passed:
+        script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "bench"
+        with open(misses, "a", encoding="utf-8") as out:
+            out.write(f"{script}: {found.line()}\n")
+    return found
+
+
+def finish() -> None:
+    """End a benchmark: sum up its misses and exit 1 if there was any."""
+    missed = [v for v in VERDICTS if not v.passed]
+    print(f"{len(VERDICTS) - len(missed)} of {len(VERDICTS)} figures met their target", flush=True)
+    if missed:
+        for one in missed:
+            print(f"  {one.line()}")
+        sys.exit(1)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, real_today, ukraine
 
-from common import Tracked, machine, process_env, scratch_runtime
+from common import Tracked, finish, machine, process_env, scratch_runtime, verdict
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -172,8 +172,10 @@ def main() -> None:
             server.terminate()
             server.wait(10)
         report("HTTP API (uvicorn)", http_rate, http_latencies)
-        print(f"ratio HTTP / engine: {http_rate / engine_rate:.2f}")
+        ratio = http_rate / engine_rate
+        verdict(f"HTTP API / direct engine, {args.clients} clients", ratio, 0.5, True)
 
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -22,7 +22,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, real_today, ukraine
 
-from common import machine, process_env, scratch_runtime
+from common import finish, machine, process_env, scratch_runtime, verdict
 from referral_engine.domain.commands import Actor
 
 LSA = Actor("bench-lsa", "lsa_official", "lsa-bench")
@@ -53,8 +53,9 @@ def main() -> None:
         print(
             f"{len(lags)} sampled steps at {args.rate:.0f} steps/s: median "
             f"{statistics.median(lags) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-            f"max {lags[-1] * 1000:.0f} ms (target p95 < 200 ms)"
+            f"max {lags[-1] * 1000:.0f} ms"
         )
+        verdict("live lag p95", p95 * 1000, 200, False, unit=" ms", digits=0)
 
 
 def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
@@ -125,3 +126,4 @@ def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignor
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -19,7 +19,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, real_today, ukraine
 
-from common import machine, median_ms, scratch_runtime, timed
+from common import finish, machine, median_ms, scratch_runtime, timed, verdict
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.commands import Actor
 
@@ -61,7 +61,11 @@ def main() -> None:
                 f"{events:>5} events: raw select {median_ms(raw):7.2f} ms, replay "
                 f"{median_ms(replay):7.2f} ms, ratio {median_ms(raw) / median_ms(replay):.2f}"
             )
+            if events == 200:
+                ratio = median_ms(raw) / median_ms(replay)
+                verdict("replay of 200 events / raw select", ratio, 0.5, True)
 
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -10,6 +10,7 @@ Rewriting, removing, inserting or reordering entries breaks the chain at the fir
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class AuditSchemaOutdated(Exception):
     """The audit log belongs to another role and has not been upgraded by it."""
 
 
+@functools.cache
 def chain_lock(schema: str) -> int:
     """The advisory lock key serialising appends to one schema's chain."""
     digest = hashlib.sha256(f"referral_engine.audit_chain:{schema}".encode()).digest()
@@ -106,20 +108,28 @@ def append(cursor: psycopg.Cursor[Any], schema: str, row: Sequence[Any], detail:
     """Queue one entry on `cursor`'s transaction: the chain lock, then the insert computing
     its hash from the head (two statements, so the insert sees the head the lock waited for)."""
     cursor.execute("select pg_advisory_xact_lock(%s)", [chain_lock(schema)])
+    cursor.execute(_insert(schema), [*row, content(row), detail, GENESIS])
+
+
+@functools.cache
+def _insert(schema: str) -> str:
+    """The insert of an entry into `schema`'s log, composed once per schema (it ran for every
+    command: composing it took a tenth of the API's time on a step)."""
     table = sql.Identifier(schema, "audit_log")
-    cursor.execute(
+    return (
         sql.SQL(
             "insert into {t} ({columns}, detail, prev_hash, hash) "
             "select {values}, v.detail, p.hash, "
             "sha256(p.hash || %s::bytea || convert_to(v.detail::text, 'UTF8')) "
             "from (select %s::jsonb as detail) v, (select coalesce((select hash from {t} "
             "order by id desc limit 1), %s::bytea) as hash) p"
-        ).format(
+        )
+        .format(
             t=table,
             columns=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
             values=sql.SQL(", ").join(sql.SQL(f"%s::{t}") for t in TYPES.values()),
-        ),
-        [*row, content(row), detail, GENESIS],
+        )
+        .as_string()
     )
 
 

@@ -16,7 +16,9 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from referral_engine.adapters import token_cache
 from referral_engine.adapters.database import Database
+from referral_engine.adapters.token_cache import TokenCache
 from referral_engine.config import TOKEN_DAYS_MAX
 from referral_engine.domain.access import Scope
 from referral_engine.domain.addresses import email_address
@@ -52,6 +54,7 @@ SCHEMA = (
     "alter table tokens alter column expires_at set not null",
     # where e-mail notifications go (none: in-app only); checked by domain/addresses.py
     "alter table users add column if not exists email text",
+    *token_cache.SCHEMA,
 )
 END_SESSIONS = (
     "update sessions set ended_at = now(), end_reason = %s where ended_at is null and user_id = "
@@ -120,6 +123,7 @@ class Users:
         self.db = db
         self.known_roles = known_roles | set(STAFF_ROLES)
         self.token_days = token_days
+        self._tokens: TokenCache[tuple[User, str]] = TokenCache()
 
     def add(
         self, name: str, role: str, agency: str, regions: list[str], email: str | None = None
@@ -213,16 +217,7 @@ class Users:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
         with self.db.pool.connection() as conn:
-            row = conn.execute(
-                "select u.id, u.name, u.role, u.agency, u.regions, t.id from tokens t "
-                "join users u on u.id = t.user_id "
-                "where t.token_hash = %s and t.revoked_at is null and t.expires_at > now() "
-                "and u.disabled_at is null",
-                [hash_token(token)],
-            ).fetchone()
-        if row is None:
-            return None
-        return User.of(row), f"token:{row[5]}"
+            return self._tokens.look_up(conn, hash_token(token), _signed_in)
 
     def set_password(self, name: str, password: str) -> None:
         """Set the user's password for the pages' sign-in (only an argon2 hash is kept); the
@@ -318,6 +313,12 @@ class Users:
             )
             conn.execute(END_SESSIONS + " and credential like 'token:%%'", ["token revoked", name])
             return cursor.rowcount
+
+
+def _signed_in(row: Sequence[Any]) -> tuple[User, str]:
+    """A token's user and credential from a row of the user's id, name, role, agency, regions
+    and the token's id."""
+    return User.of(row), f"token:{row[5]}"
 
 
 def password_mark(password_hash: str) -> str:

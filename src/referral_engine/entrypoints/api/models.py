@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from starlette.responses import Response as Answer
 
 from referral_engine.adapters.audit import AuditEntry
 from referral_engine.domain.case import REASON_MAX
@@ -93,6 +94,11 @@ class ReferralCreate(Request):
 
 class Response(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    def answer(self, status: int = 200) -> Answer:
+        """This body as the route's answer, serialised once: a model returned from a plain
+        route is validated again by FastAPI, in a worker thread, before it is serialised."""
+        return Answer(self.model_dump_json(by_alias=True), status, media_type="application/json")
 
 
 class FieldOut(Response):

@@ -84,7 +84,7 @@ def begin(request: Request, action: str) -> AuditMark:
 def audited(action: str) -> Any:
     """A route dependency marking its requests for the audit log."""
 
-    def mark(request: Request) -> None:
+    async def mark(request: Request) -> None:  # no I/O: no hop to a worker thread
         begin(request, action)
 
     return Depends(mark)

@@ -10,13 +10,14 @@ from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the app was built on."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime the app was built on (`async`, as are the dependencies that do no I/O:
+    FastAPI runs a plain function in a worker thread, a hop per request)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_engine(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Engine:
+async def get_engine(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Engine:
     """The runtime's engine."""
     return runtime.engine
 

@@ -58,7 +58,8 @@ class Observe(HTTPMiddleware):
 
 async def _audited(request: Request, status: int) -> bool:
     """Write the request's audit entry if its route asks for one; False if that failed."""
-    if audit.current(request) is None:
+    mark = audit.current(request)
+    if mark is None or mark.written:  # none, or written with the request's command
         return True
     try:
         await run_in_threadpool(audit.write, request, status)

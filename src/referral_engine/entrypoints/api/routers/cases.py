@@ -261,7 +261,7 @@ def take_step(
     runtime: RuntimeDep,
     request: Request,
     idempotency_key: IdempotencyKey = None,
-) -> StepOut:
+) -> Response:
     """Fire one workflow trigger, decided on `expected_version` (a step recording a name or a
     date of birth checks the person against every region's cases again)."""
     mark_of(request).detail = {"trigger": body.trigger}
@@ -281,7 +281,7 @@ def take_step(
     count_command()
     if not result.replayed:
         after_command(runtime, user, case_id, body.data)
-    return StepOut.of(result)
+    return StepOut.of(result).answer()
 
 
 @router.post(
@@ -370,7 +370,7 @@ def take_referral_step(
     engine: EngineDep,
     request: Request,
     idempotency_key: IdempotencyKey = None,
-) -> StepOut:
+) -> Response:
     """Fire a trigger on one referral (accept, reject, revoke, deliver assistance, complete)."""
     mark_of(request).detail = {"trigger": body.trigger, "referral_id": referral_id}
     result = engine.take_referral_step(
@@ -388,4 +388,4 @@ def take_referral_step(
     )
     _mark(request, result)
     count_command()
-    return StepOut.of(result)
+    return StepOut.of(result).answer()
