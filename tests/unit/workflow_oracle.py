@@ -150,6 +150,7 @@ class Rules:
         self.holidays: set[date] = set(calendar.get("holidays", []))
         self.time_zone = ZoneInfo(calendar.get("time_zone", "UTC"))
         self.migration: dict[str, Any] = doc.get("migration") or {}
+        self.withheld: list[dict[str, Any]] = doc.get("withheld") or []
         self.deadlines: list[dict[str, Any]] = doc.get("deadlines") or []
 
     def step(self, state: str, trigger: str) -> Step | None:
@@ -270,6 +271,8 @@ class Expected:
     addressed: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Trigger -> the sender's and the addressee's agency of its latest addressed step."""
     opened_at: datetime | None = None
+    events: set[str] = field(default_factory=set)
+    """The names of the events the case recorded (a migration's `happened` reads them)."""
 
     def case_step(self, trigger: str, role: str, on: date, agency: str = "") -> Step | None:
         """The step `role` of `agency` may take with `trigger` on day `on`, or None."""
@@ -327,6 +330,7 @@ class Expected:
         """The effects every event shares: flags, earliest dates it starts, deadlines (their
         conditions on the data it leaves), the version."""
         self.flags = (self.flags | set(step.raw.get("sets", []))) - set(step.raw.get("clears", []))
+        self.events.add(step.event)
         if rid is None and step is not self.rules.send:
             self.guards.pop(step.trigger, None)
         reachable = self.rules.reachable(self.state)  # a step the case can never take again
@@ -367,10 +371,29 @@ class Expected:
         limits."""
         if not fits(step.fields, data, self.region) or not step.within_limits(data, self.data, on):
             return False
-        if not step.values_fit(data, self.data):
+        if not step.values_fit(data, self.data) or self.withholds(step, data):
             return False
         rule = self.rules.agreement if step is self.rules.send else None
         return rule is None or agreed(data["agency"], data["service"], self.region)
+
+    def withholds(self, step: Step, data: dict[str, Any]) -> bool:
+        """A case step would leave the case holding a field a `withheld` rule keeps from it in
+        the state and with the flags the step leaves."""
+        if step not in self.rules.steps:
+            return False
+        dest = (self.previous if step.dest == PREVIOUS else step.dest) or self.state
+        flags = (self.flags | set(step.raw.get("sets", []))) - set(step.raw.get("clears", []))
+        held = {**self.data, **data}
+        for rule in self.rules.withheld:
+            when = rule.get("when") or []
+            when = [when] if isinstance(when, dict) else when
+            if dest not in rule["states"] or flags & set(rule.get("unless", [])):
+                continue
+            if conditions_hold(when, held, None) and any(
+                held.get(f) is not None for f in rule["fields"]
+            ):
+                return True
+        return False
 
     def dates_fit(self, step: Step, data: dict[str, Any], occurred: datetime) -> bool:
         """Each date the (valid) data gives is within the bounds its field declares, on the
@@ -435,8 +458,14 @@ class Expected:
 
     def migrate(self, target: Rules) -> bool:
         """Move to `target` as its `migration` says; False when a state has no counterpart."""
-        states = target.migration.get("states") or {}
+        states = dict(target.migration.get("states") or {})
         ref_states = target.migration.get("referral_states") or {}
+        for happened in target.migration.get("happened") or []:
+            if happened["event"] not in self.events:
+                continue
+            if self.state in happened.get("refused", []):
+                return False
+            states.update(happened.get("states") or {})
         state, previous = states.get(self.state, self.state), self.previous
         if previous is not None:
             previous = states.get(previous, previous)

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from referral_engine.domain.access import Scope, sight
+from referral_engine.domain.aside import record_aside
 from referral_engine.domain.case import Case
 from referral_engine.domain.case_file import (
     CASE_NOTE,
@@ -34,7 +35,7 @@ from referral_engine.domain.case_file import (
     NOTE_MAX,
 )
 from referral_engine.domain.case_file_errors import CaseFileNotPermitted
-from referral_engine.domain.commands import Context, fingerprint, record_aside
+from referral_engine.domain.commands import Context, fingerprint
 from referral_engine.domain.document_checks import checked_document
 from referral_engine.domain.errors import (
     FieldProblem,

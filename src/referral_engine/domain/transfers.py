@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from referral_engine.domain.access import Reached, Scope, sight
+from referral_engine.domain.aside import record_aside
 from referral_engine.domain.case import Case
-from referral_engine.domain.commands import Context, fingerprint, record_aside
+from referral_engine.domain.commands import Context, fingerprint
 from referral_engine.domain.errors import (
     FieldProblem,
     InvalidData,
