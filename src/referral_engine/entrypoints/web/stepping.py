@@ -132,6 +132,13 @@ def ends(workflow: WorkflowDefinition, trigger: str, referral_id: str | None) ->
     return any(t.ends for t in steps if t.trigger == trigger)
 
 
+def unconfirmed(
+    workflow: WorkflowDefinition, trigger: str, referral_id: str | None, form: FormData
+) -> bool:
+    """A step that ends or undoes something posted without its box ticked: not recorded."""
+    return ends(workflow, trigger, referral_id) and form.get("confirm") != "yes"
+
+
 def key_of(form: FormData) -> str | None:
     key = form.get("idempotency_key")
     return key[:IDEMPOTENCY_KEY_MAX] if isinstance(key, str) and key else None

@@ -144,7 +144,7 @@ def take_step(
     something only once its box confirms it."""
     engine = runtime.engine
     workflow, trigger, referral_id, data = stepping.posted(request, engine, user, case_id, form)
-    if stepping.ends(workflow, trigger, referral_id) and form.get("confirm") != "yes":
+    if stepping.unconfirmed(workflow, trigger, referral_id, form):
         view = engine.case(case_id, reader=user.actor, scope=user.reach)
         failed = case_pages.Failed(trigger, referral_id, data, None)
         return case_pages.render(request, user, runtime, view, failed=failed, status=422)

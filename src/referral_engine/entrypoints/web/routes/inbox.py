@@ -120,7 +120,7 @@ def answer(
     """Take the step a form of an item's page posts; back to the inbox once it is recorded."""
     engine = runtime.engine
     workflow, trigger, referral_id, data = stepping.posted(request, engine, user, case_id, form)
-    if stepping.ends(workflow, trigger, referral_id) and form.get("confirm") != "yes":
+    if stepping.unconfirmed(workflow, trigger, referral_id, form):
         return _item_page(request, user, engine, case_id, referral_id, (trigger, data, None), 422)
     try:
         result = stepping.take(engine, user, case_id, workflow, form, data, command(request, 303))
