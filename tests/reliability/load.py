@@ -45,6 +45,8 @@ class Record:
     statuses: Counter[int] = field(default_factory=Counter)
     unavailable: list[httpx.Response] = field(default_factory=list)
     transport_errors: int = 0
+    lost: list[str] = field(default_factory=list)
+    """What each lost connection was (the exception and when), for a failing assertion."""
     replayed: int = 0
     """Acknowledgements of a retry whose first attempt had been written (the answer was lost)."""
     _keys: itertools.count[int] = field(default_factory=itertools.count)
@@ -59,9 +61,10 @@ class Record:
             if response.status_code == 503:
                 self.unavailable.append(response)
 
-    def lost_connection(self) -> None:
+    def lost_connection(self, error: httpx.TransportError, method: str, path: str) -> None:
         with self._lock:
             self.transport_errors += 1
+            self.lost.append(f"{time.monotonic():.3f} {method} {path}: {error!r}")
 
     def acknowledged(self, ack: Ack, replayed: bool) -> None:
         with self._lock:
@@ -93,8 +96,8 @@ class Client:
                 self.record.saw(response)
                 if response.status_code not in RETRYABLE:
                     return response
-            except httpx.TransportError:
-                self.record.lost_connection()
+            except httpx.TransportError as error:
+                self.record.lost_connection(error, method, path)
             if time.monotonic() > give_up:
                 raise AssertionError(f"{method} {path} unanswered for {self.patience} s")
             time.sleep(0.05)

@@ -47,7 +47,7 @@ def test_32_clients_on_8_cases_leave_each_acknowledged_step_once_and_get_409_oth
         with ThreadPoolExecutor(THREADS) as pool:
             list(pool.map(client, range(THREADS)))
 
-    assert record.transport_errors == 0
+    assert record.transport_errors == 0, (record.lost, api.said())
     assert set(record.statuses) == {200, 201, 409}
     assert len(conflicts) >= CASES  # the clients did race
     events = assert_log_holds_exactly(pg_runtime, record.acks)

@@ -100,7 +100,7 @@ def test_a_database_restart_answers_503_with_retry_after_then_resumes_losing_not
             assert_problem(response, 503, "service-unavailable")
             assert int(response.headers["Retry-After"]) > 0
         assert set(record.statuses) <= {200, 201, 503}  # never a 500
-        assert record.transport_errors == 0  # the API process itself stayed up
+        assert record.transport_errors == 0, record.lost  # the API process itself stayed up
         assert acked_since(record, back) >= WRITERS * 5  # by itself, no restart of the API
         with build(settings) as runtime:
             assert_log_holds_exactly(runtime, record.acks)
