@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi.testclient import TestClient
 
 from referral_engine.application.demo import synthetic_data
@@ -78,7 +79,7 @@ class GenericClient:
         self.region = region
         self.opened_at = self.clock.now
         body = {"workflow": self.served["id"], "region": region, "data": self.fill(opening)}
-        response = self.client.post("/api/cases", json=body, headers=opener.auth)
+        response = self.send("POST", "/api/cases", body, opener.auth)
         assert response.status_code == 201, response.text
         case_id: str = response.json()["id"]
         return case_id
@@ -164,13 +165,24 @@ class GenericClient:
                 body["data"][where.removeprefix("data.")] = value
             else:
                 body[where] = value
-        response = self.client.request(
-            step["method"], step["href"], json=body, headers=offer.user.auth
-        )
+        response = self.send(step["method"], step["href"], body, offer.user.auth)
         self.taken.append((step["trigger"], step["href"]))
         if response.status_code == 409 and "illegal-transition" in response.text:
             self.refused.append(f"{step['trigger']}: {response.json()['detail']}")
         assert response.status_code in (200, 201), (step["trigger"], response.text)
+
+    def send(
+        self, method: str, href: str, body: dict[str, Any], auth: dict[str, str]
+    ) -> httpx.Response:
+        """The answer to the body; once more without the fields a 422 names as withheld from
+        the case (who an adult is, before they consent), as a client that knows no rule would."""
+        response = self.client.request(method, href, json=body, headers=auth)
+        errors = response.json().get("errors") or [] if response.status_code == 422 else []
+        if errors and all(e["code"] == "withheld" for e in errors):
+            for error in errors:
+                body["data"].pop(error["path"].removeprefix("data."), None)
+            response = self.client.request(method, href, json=body, headers=auth)
+        return response
 
     def name_agency(
         self, field: dict[str, Any], fields: list[dict[str, Any]], filled: dict[str, Any]

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -24,12 +25,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import build_in_memory
 from referral_engine.domain.commands import Actor
-from referral_engine.domain.errors import DomainError
+from referral_engine.domain.errors import DomainError, InvalidData
 from referral_engine.domain.views import CaseView
 from referral_engine.workflows.loader import WorkflowRegistry
 from tests.factories import WORKFLOWS, FixedClock, examples, with_synthetic_agencies
 from tests.unit.random_values import AGENCIES, payload, spoil
-from tests.unit.workflow_oracle import REGISTRY, Expected, Rules, Step, valid
+from tests.unit.workflow_oracle import REGISTRY, Expected, Rules, Step, valid, withheld_fields
 
 SHIPPED = [Rules(path) for path in sorted(WORKFLOWS.glob("*.yaml"))]
 OUTSIDERS = ("analyst",)
@@ -66,7 +67,14 @@ class CaseMachine(RuleBasedStateMachine):
         # Kyiv Oblast, where the synthetic agencies are; else the first of its registry, if any
         region = "UA-32" if "UA-32" in definition.regions else min(definition.regions, default="")
         region = region or "UA-32"
-        result = opener.open_case(rules.id, region, body, actor=Actor("opener", role, "agency"))
+        opener_actor = Actor("opener", role, "agency")
+        sets = set(opening.get("sets", []))
+        if withheld := withheld_fields(rules.withheld, opening["state"], sets, body):
+            with pytest.raises(InvalidData) as refused:  # identity before consent (uk-nrm 4)
+                opener.open_case(rules.id, region, body, actor=opener_actor)
+            assert {p.path for p in refused.value.problems} == {f"data.{f}" for f in withheld}
+            body = {name: value for name, value in body.items() if name not in withheld}
+        result = opener.open_case(rules.id, region, body, actor=opener_actor)
         self.case_id: UUID = result.case_id
         self.expected = Expected(
             rules,

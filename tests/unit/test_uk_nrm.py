@@ -32,7 +32,10 @@ THURSDAY_BEFORE_EASTER = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)
 
 
 def uk_case(engine: Engine, *, child: bool = False, **opening: object) -> UUID:
-    """A case opened by a police first responder (a body owing the Duty to Notify)."""
+    """A case opened by a police first responder (a body owing the Duty to Notify): a child's
+    with the name, an adult's without what identifies them (withheld until they consent)."""
+    if not child:
+        return unnamed_case(engine, **opening)
     opening = {"first_responder_type": "police", "person_name": "Synthetic Person", **opening}
     data = data_for(UK.opening, is_child=child, **opening)
     return engine.open_case("uk-nrm", "GB-ENG", data, actor=FR).case_id

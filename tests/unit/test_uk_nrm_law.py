@@ -278,18 +278,41 @@ def test_a_notification_no_referral_follows_is_closed_finally(engine: Engine) ->
     assert engine.case(case_id, reader=FR).allowed_steps == ()
 
 
-def test_a_case_that_identifies_the_adult_is_refused_the_duty_to_notify_naming_field_and_rule(
+def test_an_adults_case_is_opened_without_who_they_are_naming_field_and_rule(
     engine: Engine,
 ) -> None:
-    who = {"date_of_birth": "1990-01-01", "contact": "x1", "account": "a synthetic account"}
-    case_id = uk_case(engine, **who)  # and a name
+    """Until the adult consents the case holds nothing that identifies them, from the opening,
+    so that the Duty to Notify stays open if they decline (s.52(3))."""
+    who = {"person_name": "Synthetic Person", "date_of_birth": "1990-01-01", "contact": "x1"}
+    data = data_for(UK.opening, is_child=False, first_responder_type="police")
     with pytest.raises(InvalidData) as refused:
-        take(engine, case_id, "notify_without_consent")
+        engine.open_case("uk-nrm", "GB-ENG", data | who | {"account": "told"}, actor=FR)
     found = {p.path: p for p in refused.value.problems}
     assert set(found) == {f"data.{name}" for name in IDENTIFYING}
     for problem in found.values():
         assert problem.code == "withheld" and problem.params["unless"] == ["consent"]
         assert "MSA 2015 s.52(3)" in problem.params["rule"] and "MSA 2015 s.52(3)" in str(problem)
+    case_id = engine.open_case("uk-nrm", "GB-ENG", data, actor=FR).case_id
+    with pytest.raises(InvalidData) as refused:  # nor recorded later without consent
+        take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
+    assert [p.code for p in refused.value.problems] == ["withheld"]
+    take(engine, case_id, "record_consent")  # consent lifts it: the referral records who they are
+    assert take(engine, case_id, "refer_adult", **who).state == "referred"
+    data = engine.case(case_id, reader=FR).data
+    assert {name: data[name] for name in who} == who
+
+
+def test_a_named_adult_declining_after_consent_is_refused_the_duty_to_notify(
+    engine: Engine,
+) -> None:
+    case_id = unnamed_case(engine)
+    take(engine, case_id, "record_consent")
+    take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
+    with pytest.raises(InvalidData) as refused:  # the notification would hold the birth date
+        take(engine, case_id, "notify_without_consent")
+    assert {(p.path, p.code) for p in refused.value.problems} == {
+        ("data.date_of_birth", "withheld")
+    }
     assert engine.case(case_id).state == "identified"
 
 

@@ -378,22 +378,17 @@ class Expected:
 
     def withholds(self, step: Step, data: dict[str, Any]) -> bool:
         """A case step would leave the case holding a field a `withheld` rule keeps from it in
-        the state and with the flags the step leaves."""
+        the state and with the flags the step leaves: one the step records, or one the case
+        held, unless it held it already where it stands (a case opened before the rule)."""
         if step not in self.rules.steps:
             return False
         dest = (self.previous if step.dest == PREVIOUS else step.dest) or self.state
         flags = (self.flags | set(step.raw.get("sets", []))) - set(step.raw.get("clears", []))
-        held = {**self.data, **data}
-        for rule in self.rules.withheld:
-            when = rule.get("when") or []
-            when = [when] if isinstance(when, dict) else when
-            if dest not in rule["states"] or flags & set(rule.get("unless", [])):
-                continue
-            if conditions_hold(when, held, None) and any(
-                held.get(f) is not None for f in rule["fields"]
-            ):
-                return True
-        return False
+        found = withheld_fields(self.rules.withheld, dest, flags, {**self.data, **data})
+        if found and dest == self.state:
+            held = withheld_fields(self.rules.withheld, self.state, self.flags, self.data)
+            found = [name for name in found if name not in held or name in data]
+        return bool(found)
 
     def dates_fit(self, step: Step, data: dict[str, Any], occurred: datetime) -> bool:
         """Each date the (valid) data gives is within the bounds its field declares, on the
@@ -481,3 +476,19 @@ class Expected:
             self.referrals[rid]["state"] = new
         self.version += 1
         return True
+
+
+def withheld_fields(
+    rules: list[dict[str, Any]], state: str, flags: set[str], data: dict[str, Any]
+) -> list[str]:
+    """The fields `data` holds that the workflow's `withheld` rules keep from a case in `state`
+    with `flags`."""
+    found = []
+    for rule in rules:
+        when = rule.get("when") or []
+        when = [when] if isinstance(when, dict) else when
+        if state not in rule["states"] or flags & set(rule.get("unless", [])):
+            continue
+        if conditions_hold(when, data, None):
+            found += [f for f in rule["fields"] if data.get(f) is not None]
+    return found

@@ -105,8 +105,8 @@ class LimitSpec:
 class WithheldSpec:
     """Fields a case may not hold (nor a step record) while it is, or a step moves it, in one of
     `states`, unless one of the flags `unless` is set, on a case where `when` holds: what
-    identifies an adult notified under a Duty to Notify without their consent. An erased value
-    is not held."""
+    identifies an adult who has not consented to be referred. An erased value is not held, nor
+    is one a case already held where it stands (decisions.check_withheld)."""
 
     fields: tuple[str, ...]
     states: tuple[str, ...]

@@ -96,9 +96,15 @@ def check_withheld(
     data: Mapping[str, object],
 ) -> None:
     """The case, with what the step records (`data`), holds no field withheld from it in the
-    `state` the step leaves it in, with the flags it leaves set."""
+    `state` the step leaves it in, with the flags it leaves set. A step that leaves the case
+    where it stands is not refused for what the case already held there (a case of an earlier
+    version, opened before the rule), only for what it records or for lifting what let it hold."""
     flags = (set(case.flags) | set(spec.sets)) - set(spec.clears)
-    if problems := withheld_problems(rules, state, flags, {**case.data, **data}):
+    problems = withheld_problems(rules, state, flags, {**case.data, **data})
+    if problems and state == case.state:
+        held = {p.path for p in withheld_problems(rules, case.state, case.flags, case.data)}
+        problems = [p for p in problems if p.path not in held or p.path[5:] in data]
+    if problems:
         raise InvalidData(problems)
 
 
