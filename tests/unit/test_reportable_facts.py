@@ -146,26 +146,28 @@ def test_a_derived_fact_reads_declared_dates_and_is_named_apart_from_fields() ->
     assert "derived.age_at_identification.age_band_of: 'citizenship' is not a date field" in found
 
 
-def test_the_htcds_age_is_read_only_from_whole_years_and_a_country_only_from_free_text() -> None:
+def test_an_age_goes_to_no_htcds_field_and_a_country_comes_only_from_free_text() -> None:
+    """The standard's age field is not transcribed (its system name is spelled in no text file
+    of UNMigration/HTCDS, docs/htcds.md): a mapping naming it, or sending an age in years to
+    another field, is refused."""
     document = v3()
-    document["htcds"]["fields"]["vic_AgeAtEntryIntoTrafficking"] = "age_at_exploitation"
+    document["derived"]["years"] = {"age_of": "date_of_birth", "at": "$opened"}
     document["derived"]["where"] = {"country_named_in": "sex"}
+    document["htcds"]["fields"]["prs_Citizenship"] = "years"
     found = problems_of(document)
     assert any(
-        p.startswith(
-            "htcds.fields.vic_AgeAtEntryIntoTrafficking: vic_AgeAtEntryIntoTrafficking "
-            "is a number of years"
-        )
-        for p in found
+        p.startswith("htcds.fields.prs_Citizenship: 'years' is an age in years") for p in found
     ), found
     assert "derived.where.country_named_in: 'sex' is not a free-text field" in found
     document = v3()
+    document["htcds"]["fields"]["vic_AgeAtEntryIntoTrafficking"] = "age_at_exploitation"
+    assert problems_of(document)[0].startswith(
+        "htcds.fields.vic_AgeAtEntryIntoTrafficking: not a field of the HTCDS"
+    )
+    document = v3()
     document["derived"]["years"] = {"age_of": "date_of_birth", "at": "$opened"}
     document["derived"]["where"] = {"country_named_in": "country_of_exploitation"}
-    document["htcds"]["fields"] |= {
-        "vic_AgeAtEntryIntoTrafficking": "years",
-        "hte_Country": "where",
-    }
+    document["htcds"]["fields"] |= {"hte_Country": "where"}
     definition = parse(document, base=WORKFLOWS)
     assert [(d.name, d.kind) for d in definition.derived][-2:] == [
         ("years", "age"),
@@ -222,7 +224,6 @@ def test_a_start_recorded_later_derives_only_the_age_at_exploitation(engine: Eng
     assert data == {
         "exploitation_began_on": "2024-05-04",
         "age_at_exploitation": "35-44",
-        "age_at_entry": "43",  # whole years, for the HTCDS export (docs/htcds.md)
     }
 
 

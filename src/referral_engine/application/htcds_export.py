@@ -26,13 +26,13 @@ from referral_engine.workflows.loader import WorkflowRegistry
 Format = Literal["csv", "xlsx"]
 DEFAULT_QUASI = (
     "prs_Gender",
-    "vic_AgeAtEntryIntoTrafficking",
     "prs_Citizenship",
     "vic_TypeOfExploitation",
     "hte_Country",
     "cas_IncomingReferralDate",
 )
-"""Sex, age band, citizenship, forms of exploitation, country of exploitation, year."""
+"""Sex, citizenship, forms of exploitation, country of exploitation, year (no age: the standard's
+age field is not transcribed, domain/htcds.py)."""
 DEFAULT_K = 11
 """The Counter Trafficking Data Collaborative's k for its public global data set."""
 MAX_SUPPRESSED = 0.05

@@ -9,15 +9,12 @@ Sources, both in the public repository UNMigration/HTCDS:
   version 1.0 and later, whose names (`prefix_FieldName`) and picklist values are used here: the
   IOM gender values of 1.0 (`Feminine` ...), `prs_Citizenship` (renamed from Nationality in 1.0),
   `vic_TraffickingStatus` and its deciding organisation, the eleven forms of exploitation.
-`vic_AgeAtEntryIntoTrafficking` is the field "Age at Entry into Trafficking" that "Revision
-History.md" says version 1.0 added; no text file of the repository spells its system name (the
-Field Reference and the XLSForm have no age field; the v2.0 workbooks are binary), which is
-formed here by the standard's own rule ("HTCDS Field Column Reference.md": no spaces, each word
-capitalised): NOT CONFIRMED (a third-party transcription of the v2.0 workbook reads
-`AgeWhenTrafficked`, a number of years; docs/htcds.md). Its type, a number of years, is taken as
-both sources agree. `hte_Country` is "Text" in the Field Reference; it is written as an ISO 3166-1
-code, as every other country of the standard is. Values are the standard's value names, never
-its labels.
+No age field is transcribed: "Revision History.md" says version 1.0 added "Age at Entry into
+Trafficking", but no text file of the repository spells its system name (the Field Reference and
+the XLSForm have no age field; the v2.0 workbooks are binary), and a column named by guess would
+break matching by name (docs/htcds.md). `hte_Country` is "Text" in the Field Reference; it is
+written as an ISO 3166-1 code, as every other country of the standard is. Values are the
+standard's value names, never its labels.
 """
 
 from __future__ import annotations
@@ -149,7 +146,6 @@ FIELDS: dict[str, HtcdsField] = {
         HtcdsField(
             "vic_TypeOfExploitation", "Type of Exploitation", "multiselect", EXPLOITATION_TYPES
         ),
-        HtcdsField("vic_AgeAtEntryIntoTrafficking", "Age at Entry into Trafficking", "number"),
         HtcdsField("hte_Type", "Type", "picklist", EVENT_TYPES),
         HtcdsField("hte_Country", "Country", "country", COUNTRIES),
         HtcdsField("hte_Date", "Date", "date"),

@@ -1,9 +1,9 @@
 """The meaning checks of a file's `htcds:` block (docs/workflows.md, "HTCDS export"): every
 field named is the standard's (domain/htcds.py) and no direct identifier; a workflow field read is
-declared, never personal, coded (an enum, a list, a country, a yes/no, a derived age band, age in
-years or country) and every one of its values lands in the standard's picklist or type (the age
-at entry into trafficking: a number of years, so only a derived age in years); steps, states and
-dates name what the workflow has; every value written is one the standard allows."""
+declared, never personal, coded (an enum, a list, a country, a yes/no, a derived age band or
+country) and every one of its values lands in the standard's picklist or type (an age in years
+goes to no field: the standard's age field is not transcribed); steps, states and dates name what
+the workflow has; every value written is one the standard allows."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from referral_engine.workflows.reporting import (
 )
 
 CODED = frozenset({"enum", "enum_list", "country", "bool", DERIVED, DERIVED_AGE, DERIVED_COUNTRY})
-AGE = "vic_AgeAtEntryIntoTrafficking"
 
 
 def htcds_problems(model: WorkflowModel, events: set[str]) -> list[str]:
@@ -127,10 +126,10 @@ def _field_problems(
         return [f"{path}: '{mapped.field}' is {found}; only coded fields are exported"]
     if target.kind == "date":
         return [f"{path}: a date of the standard is given under htcds.dates"]
-    if (target.name == AGE) != (types == {DERIVED_AGE}):
+    if DERIVED_AGE in types:
         return [
-            f"{path}: {AGE} is a number of years, read only from a derived age in years "
-            f"(`age_of`), and such an age goes nowhere else"
+            f"{path}: '{mapped.field}' is an age in years, and no field of the standard as "
+            "transcribed takes one (docs/htcds.md)"
         ]
     values = _recorded_values(fields, types)
     problems = [
@@ -139,13 +138,12 @@ def _field_problems(
         if v not in values
     ]
     out = {v: mapped.values.get(v, v) for v in values}
-    if target.name != AGE:
-        problems += [
-            f"{path}.values: '{v}' of '{mapped.field}' becomes '{to}', not a value of "
-            f"{target.name}; map it under `values:` ('' for not recorded)"
-            for v, to in out.items()
-            if to != "" and not target.allows(to)
-        ]
+    problems += [
+        f"{path}.values: '{v}' of '{mapped.field}' becomes '{to}', not a value of "
+        f"{target.name}; map it under `values:` ('' for not recorded)"
+        for v, to in out.items()
+        if to != "" and not target.allows(to)
+    ]
     return problems
 
 
