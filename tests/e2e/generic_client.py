@@ -177,7 +177,7 @@ class GenericClient:
         """The answer to the body; once more without the fields a 422 names as withheld from
         the case (who an adult is, before they consent), as a client that knows no rule would."""
         response = self.client.request(method, href, json=body, headers=auth)
-        errors = response.json().get("errors") or [] if response.status_code == 422 else []
+        errors = (response.json().get("errors") or []) if response.status_code == 422 else []
         if errors and all(e["code"] == "withheld" for e in errors):
             for error in errors:
                 body["data"].pop(error["path"].removeprefix("data."), None)

@@ -290,30 +290,31 @@ def test_an_adults_case_is_opened_without_who_they_are_naming_field_and_rule(
     found = {p.path: p for p in refused.value.problems}
     assert set(found) == {f"data.{name}" for name in IDENTIFYING}
     for problem in found.values():
-        assert problem.code == "withheld" and problem.params["unless"] == ["consent"]
+        assert problem.code == "withheld" and problem.params["unless"] == ["in_nrm"]
         assert "MSA 2015 s.52(3)" in problem.params["rule"] and "MSA 2015 s.52(3)" in str(problem)
     case_id = engine.open_case("uk-nrm", "GB-ENG", data, actor=FR).case_id
-    with pytest.raises(InvalidData) as refused:  # nor recorded later without consent
+    with pytest.raises(InvalidData) as refused:  # nor recorded later before the referral
         take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
     assert [p.code for p in refused.value.problems] == ["withheld"]
-    take(engine, case_id, "record_consent")  # consent lifts it: the referral records who they are
+    take(engine, case_id, "record_consent")  # the referral, with consent, records who they are
     assert take(engine, case_id, "refer_adult", **who).state == "referred"
     data = engine.case(case_id, reader=FR).data
     assert {name: data[name] for name in who} == who
 
 
-def test_a_named_adult_declining_after_consent_is_refused_the_duty_to_notify(
+def test_an_adult_who_consented_then_declines_can_still_be_notified_without_being_identified(
     engine: Engine,
 ) -> None:
+    """Who the adult is waits for the referral itself, not only for their consent: an adult may
+    consent, then decline before the referral, and the Duty to Notify must stay possible."""
     case_id = unnamed_case(engine)
     take(engine, case_id, "record_consent")
-    take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
-    with pytest.raises(InvalidData) as refused:  # the notification would hold the birth date
-        take(engine, case_id, "notify_without_consent")
+    with pytest.raises(InvalidData) as refused:
+        take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
     assert {(p.path, p.code) for p in refused.value.problems} == {
         ("data.date_of_birth", "withheld")
     }
-    assert engine.case(case_id).state == "identified"
+    assert take(engine, case_id, "notify_without_consent").state == "duty_to_notify"
 
 
 def test_nothing_identifying_is_recorded_while_notified_until_the_adult_consents(

@@ -69,3 +69,17 @@ def test_a_withheld_rule_on_the_opening_state_refuses_the_opening() -> None:
         steps.open_case(workflow, "GB-ENG", {**data, "person_name": "Synthetic Person"}, ctx)
     assert [p.code for p in refused.value.problems] == ["withheld"]
     assert steps.open_case(workflow, "GB-ENG", data, ctx).state == UK.opening.state
+
+
+def test_a_removal_decision_on_a_notified_adult_carries_no_details_that_may_identify_them(
+    engine: Engine,
+) -> None:
+    case_id = unnamed_case(engine)
+    take(engine, case_id, "notify_without_consent")
+    details = "Synthetic Person, born 1990-01-01, Home Office reference X1"
+    with pytest.raises(InvalidData) as refused:
+        take(engine, case_id, "record_removal_decision", removal_details=details)
+    assert [(p.path, p.code) for p in refused.value.problems] == [
+        ("data.removal_details", "withheld")
+    ]
+    take(engine, case_id, "record_removal_decision", removal_details=None)

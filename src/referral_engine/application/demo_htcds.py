@@ -3,7 +3,7 @@ register in the Ministry's columns (application/demo_register.py) whose sex, age
 forms of exploitation follow the proportions of the Ministry of Social Policy's published
 breakdowns of persons granted the status (rounded: women a majority, labour exploitation far
 ahead of sexual, nearly all Ukrainian citizens, mostly aged 25 to 54), plus the day the
-exploitation began (so that the age at entry into trafficking is known) and the country of
+exploitation began and the country of
 exploitation as free text, the way it is typed: its name in Ukrainian mostly, sometimes in
 English or Russian, with either apostrophe, or words naming no country. Imported by the
 register import (application/importing.py), which seals the personal fields as any case's.

@@ -19,11 +19,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from referral_engine.domain import steps
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context, ImportMark, fingerprint
+from referral_engine.domain.conditions import withheld_problems
 from referral_engine.domain.errors import DomainError, InvalidData, RowRefused
 from referral_engine.domain.fields import FieldInvalid, FieldSpec
 from referral_engine.domain.import_mapping import OPEN, Column, ImportMapping, PathStep
 from referral_engine.domain.text import text_problem
-from referral_engine.domain.workflow import WorkflowDefinition
+from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
 
 IMPORTED = uuid5(NAMESPACE_URL, "urn:referral-engine:imported-row")
 Cell = str | int | float | bool | date | datetime | None
@@ -74,10 +75,12 @@ def build_case(
     fields = {k: v for k, v in fields.items() if v[1] is not None}
     used: set[str] = set()
     case: Case | None = None
-    for step in path:
+    for n, step in enumerate(path):
         on = dates[step.on]
         assert isinstance(on, date)
-        data = _step_data(step, fields, dates, used)
+        later = {spec.name for after in path[n + 1 :] for spec in after.fields}
+        deferred = _withheld_at(workflow, case, step, fields) & later
+        data = _step_data(step, fields, dates, used, deferred)
         when = datetime.combine(on, NOON)
         step_ctx = Context(actor, now, when, f"import:{mark.file_digest[:16]}", imported=mark)
         try:
@@ -155,20 +158,45 @@ def _step_of(event: Any) -> tuple[object, ...]:
     return (type(event).__name__, getattr(event, "name", ""), getattr(event, "region", None))
 
 
+def _withheld_at(
+    workflow: WorkflowDefinition,
+    case: Case | None,
+    step: PathStep,
+    fields: Mapping[str, tuple[str, Any]],
+) -> set[str]:
+    """The row's fields the workflow withholds from the case where `step` leaves it (an adult's
+    name before the referral records it, uk-nrm 4): a later step on the path takes them."""
+    if case is None:
+        state, flags, held = workflow.opening.state, set(workflow.opening.sets), {}
+    elif (spec := workflow.guard.step(case.state, step.trigger)) is not None:
+        dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
+        state, held = dest or case.state, dict(case.data)
+        flags = (set(case.flags) | set(spec.sets)) - set(spec.clears)
+    else:
+        return set()  # not legal here: the step itself is refused
+    data = held | {name: value for name, (_, value) in fields.items()}
+    return {
+        p.path.removeprefix("data.")
+        for p in withheld_problems(workflow.withheld, state, flags, data)
+    }
+
+
 def _step_data(
     step: PathStep,
     fields: Mapping[str, tuple[str, Any]],
     dates: Mapping[str, Any],
     used: set[str],
+    deferred: Collection[str] = (),
 ) -> dict[str, Any]:
     """The step's constants (a `$date` replaced by that date) and the columns' values of the
-    fields it declares that no earlier step took."""
+    fields it declares that no earlier step took, but those `deferred` to a later step."""
     data = {
         k: dates[v[1:]].isoformat() if isinstance(v, str) and v.startswith("$") else v
         for k, v in step.data.items()
     }
     for spec in step.fields:
-        if spec.name in fields and spec.name not in used and spec.name not in data:
+        skip = spec.name in used or spec.name in deferred or spec.name in data
+        if spec.name in fields and not skip:
             data[spec.name] = fields[spec.name][1]
             used.add(spec.name)
     return data
