@@ -67,6 +67,8 @@ def field_problem(problem: FieldProblem, t: Translator, text: WorkflowText | Non
         against = str(problem.params.get("against", ""))
         facts["against"] = text.data_title(against) if text else against
         facts["when"] = f" ({problem.params['on']})" if "on" in problem.params else ""
+    if problem.code == "withheld":  # the law cited, without the workflow's English words on it
+        facts["law"] = str(problem.params.get("rule", "")).split(": ", 1)[0]
     return _filled(template, facts, problem.message)
 
 
