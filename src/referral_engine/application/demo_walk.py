@@ -17,7 +17,7 @@ from referral_engine.domain.agencies import AgencyView
 from referral_engine.domain.case import Case
 from referral_engine.domain.clocks import waiting_steps
 from referral_engine.domain.commands import Actor, Context
-from referral_engine.domain.conditions import limit_problems, withheld_problems
+from referral_engine.domain.conditions import limit_problems, withheld_fields
 from referral_engine.domain.errors import TooEarly
 from referral_engine.domain.fields import FieldSpec, JSONValue
 from referral_engine.domain.regions import check_region
@@ -113,8 +113,8 @@ class Walker:
     ) -> None:
         """Leaves out of `data` what the workflow withholds from a case in `state` with `flags`
         (an adult's identity before their consent, uk-nrm 4), as a first responder would."""
-        for problem in withheld_problems(self.workflow.withheld, state, flags, {**held, **data}):
-            data.pop(problem.path.removeprefix("data."), None)
+        for name in withheld_fields(self.workflow.withheld, state, flags, {**held, **data}):
+            data.pop(name, None)
 
     def _context(self, who: Actor) -> Context:
         return Context(who, self.clock, self.clock, str(uuid4()))
@@ -149,9 +149,7 @@ class Walker:
             spec = self._spec(step)
             for problem in limit_problems(spec.limits, data, case.data, self.clock.date()):
                 data[problem.path.removeprefix("data.")] = str(problem.params["limit"])  # within
-            dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
-            flags = (set(case.flags) | set(spec.sets)) - set(spec.clears)
-            self._withhold(data, dest or case.state, flags, case.data)
+            self._withhold(data, *steps.left_by(case, spec), case.data)
             facts = facts_for(self.registry, spec, data, case.region)
             try:
                 steps.take_step(case, wf, step.trigger, data, self._context(who), version, facts)

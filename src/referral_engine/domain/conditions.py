@@ -136,6 +136,13 @@ def withheld_problems(
     return problems
 
 
+def withheld_fields(
+    rules: Iterable[WithheldSpec], state: str, flags: Iterable[str], data: Mapping[str, object]
+) -> set[str]:
+    """The names of the fields `withheld_problems` finds (what to leave out of a step's data)."""
+    return {p.path.removeprefix("data.") for p in withheld_problems(rules, state, flags, data)}
+
+
 STEP_DAY = "$step"
 """A limit's `after`: the day the step itself is stated to happen."""
 

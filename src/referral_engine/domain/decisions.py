@@ -90,8 +90,8 @@ def check_values(spec: TransitionSpec, data: Mapping[str, object], case: CaseFac
 
 def check_withheld(
     rules: Iterable[WithheldSpec],
-    spec: TransitionSpec,
     state: str,
+    flags: set[str],
     case: CaseFacts,
     data: Mapping[str, object],
 ) -> None:
@@ -99,7 +99,6 @@ def check_withheld(
     `state` the step leaves it in, with the flags it leaves set. A step that leaves the case
     where it stands is not refused for what the case already held there (a case of an earlier
     version, opened before the rule), only for what it records or for lifting what let it hold."""
-    flags = (set(case.flags) | set(spec.sets)) - set(spec.clears)
     problems = withheld_problems(rules, state, flags, {**case.data, **data})
     if problems and state == case.state:
         held = {p.path for p in withheld_problems(rules, case.state, case.flags, case.data)}

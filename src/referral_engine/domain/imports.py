@@ -19,12 +19,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from referral_engine.domain import steps
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor, Context, ImportMark, fingerprint
-from referral_engine.domain.conditions import withheld_problems
+from referral_engine.domain.conditions import withheld_fields
 from referral_engine.domain.errors import DomainError, InvalidData, RowRefused
 from referral_engine.domain.fields import FieldInvalid, FieldSpec
 from referral_engine.domain.import_mapping import OPEN, Column, ImportMapping, PathStep
 from referral_engine.domain.text import text_problem
-from referral_engine.domain.workflow import PREVIOUS, WorkflowDefinition
+from referral_engine.domain.workflow import WorkflowDefinition
 
 IMPORTED = uuid5(NAMESPACE_URL, "urn:referral-engine:imported-row")
 Cell = str | int | float | bool | date | datetime | None
@@ -169,16 +169,11 @@ def _withheld_at(
     if case is None:
         state, flags, held = workflow.opening.state, set(workflow.opening.sets), {}
     elif (spec := workflow.guard.step(case.state, step.trigger)) is not None:
-        dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
-        state, held = dest or case.state, dict(case.data)
-        flags = (set(case.flags) | set(spec.sets)) - set(spec.clears)
+        (state, flags), held = steps.left_by(case, spec), dict(case.data)
     else:
         return set()  # not legal here: the step itself is refused
     data = held | {name: value for name, (_, value) in fields.items()}
-    return {
-        p.path.removeprefix("data.")
-        for p in withheld_problems(workflow.withheld, state, flags, data)
-    }
+    return withheld_fields(workflow.withheld, state, flags, data)
 
 
 def _step_data(

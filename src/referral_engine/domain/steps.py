@@ -127,12 +127,18 @@ def take_step(
     if registry is not None:
         agency_rules.check_named(spec, clean, registry, case.region)
     clean |= derive(workflow.derived, case.data, clean, case.opened_at.date())
-    dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
-    moves = (None, case.state, dest or case.state)
-    decisions.check_withheld(workflow.withheld, spec, moves[2], case, clean)
+    state, flags = left_by(case, spec)
+    moves = (None, case.state, state)
+    decisions.check_withheld(workflow.withheld, state, flags, case, clean)
     named = _addressee(case, spec, clean)
     _record_step(case, workflow, spec, moves, clean, ctx, print_, named=named or None)
     return case.last_outcome()
+
+
+def left_by(case: Case, spec: TransitionSpec) -> tuple[str, set[str]]:
+    """The state and the flags a case step leaves the case in."""
+    dest = case.previous_state if spec.dest == PREVIOUS else spec.dest
+    return dest or case.state, (set(case.flags) | set(spec.sets)) - set(spec.clears)
 
 
 def send_referral(
