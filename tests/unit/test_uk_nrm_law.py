@@ -278,6 +278,15 @@ def test_a_notification_no_referral_follows_is_closed_finally(engine: Engine) ->
     assert engine.case(case_id, reader=FR).allowed_steps == ()
 
 
+def refused_with(
+    engine: Engine, case_id: UUID, trigger: str, **data: object
+) -> set[tuple[str, str]]:
+    """The path and code of each problem the step, recording `data`, is refused with."""
+    with pytest.raises(InvalidData) as refused:
+        take(engine, case_id, trigger, **data)
+    return {(p.path, p.code) for p in refused.value.problems}
+
+
 def test_an_adults_case_is_opened_without_who_they_are_naming_field_and_rule(
     engine: Engine,
 ) -> None:
@@ -309,9 +318,7 @@ def test_an_adult_who_consented_then_declines_can_still_be_notified_without_bein
     consent, then decline before the referral, and the Duty to Notify must stay possible."""
     case_id = unnamed_case(engine)
     take(engine, case_id, "record_consent")
-    with pytest.raises(InvalidData) as refused:
-        take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
-    assert {(p.path, p.code) for p in refused.value.problems} == {
+    assert refused_with(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01") == {
         ("data.date_of_birth", "withheld")
     }
     assert take(engine, case_id, "notify_without_consent").state == "duty_to_notify"
@@ -322,9 +329,7 @@ def test_nothing_identifying_is_recorded_while_notified_until_the_adult_consents
 ) -> None:
     case_id = unnamed_case(engine)
     take(engine, case_id, "notify_without_consent")
-    with pytest.raises(InvalidData) as refused:
-        take(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01")
-    assert {(p.path, p.code) for p in refused.value.problems} == {
+    assert refused_with(engine, case_id, "record_reportable_facts", date_of_birth="1990-01-01") == {
         ("data.date_of_birth", "withheld")
     }
     facts = {"sex": "female", "citizenship": "VN", "exploitation_forms": ["labour"]}
