@@ -245,9 +245,18 @@ def test_two_rebuilds_of_one_read_model_never_write_a_batch_twice(runtime: Runti
     runtime.projections.rebuild_batch = 5
     raced: list[int] = []
 
+    def written() -> int | None:
+        status = next(s for s in runtime.projections.status() if s.name == "event_counter")
+        return status.rebuild_position
+
     def race_once(done: int, total: int) -> None:
         if not raced:  # a second rebuild of the same read model, while the first one runs
             raced.append(done)
+            # The first batch is handed to its writer thread before progress is reported. If
+            # the second rebuild read the position before that batch committed, its own first
+            # write would conflict instead (also never twice, but then neither finishes here,
+            # which CI saw once): wait until the first rebuild's batch is in.
+            wait_until(lambda: written() == done, what="the first rebuild's first batch")
             runtime.projections.rebuild("event_counter")
 
     with pytest.raises(RebuildConflict):
