@@ -10,6 +10,7 @@ p99 latency of each side and the ratio HTTP / engine.
 from __future__ import annotations
 
 import argparse
+import http.client
 import socket
 import statistics
 import subprocess
@@ -18,8 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tests.factories import data_for, real_today, ukraine
@@ -92,32 +95,77 @@ def engine_client(runtime: Runtime) -> Callable[[int], Step]:
     return make
 
 
-def http_client(runtime: Runtime, base: str, token: str) -> Callable[[int], Step]:
+Post = Callable[[str, bytes], tuple[int, bytes]]
+"""One client's connection: POST a JSON body to a path, get the status and the answer's body."""
+
+
+def stepping(runtime: Runtime, connect: Callable[[], Post]) -> Callable[[int], Step]:
+    """Clients each stepping cases of their own over a connection of their own."""
     consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
-    headers = {"Authorization": f"Bearer {token}"}
 
     def make(client: int) -> Step:
-        cases, turn = open_cases(runtime, CASES_PER_CLIENT), [0]
-        session = httpx.Client(base_url=base, headers=headers, timeout=30)
+        cases, turn, post = open_cases(runtime, CASES_PER_CLIENT), [0], connect()
 
         def step() -> None:
             case = cases[turn[0] % len(cases)]
             turn[0] += 1
             body = {"trigger": "record_consent", "data": consent, "expected_version": case.version}
-            response = session.post(f"/api/cases/{case.id}/steps", json=body)
-            if response.status_code != 200:
-                raise RuntimeError(f"step refused: {response.status_code} {response.text}")
-            case.version = response.json()["version"]
+            status, answer = post(f"/api/cases/{case.id}/steps", orjson.dumps(body))
+            if status != 200:
+                raise RuntimeError(f"step refused: {status} {answer[:500]!r}")
+            case.version = orjson.loads(answer)["version"]
 
         return step
 
     return make
 
 
-def serve(runtime: Runtime, port: int) -> subprocess.Popen[str]:
-    """`referral-engine serve` on the benchmark's schema, without live projections."""
+def stdlib_connection(base: str, token: str) -> Callable[[], Post]:
+    """A keep-alive connection of the standard library's `http.client`: the load generator
+    shares the two cores with the API process and PostgreSQL, and httpx cost it more CPU per
+    request (`--httpx`, docs/benchmarks.md)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def connect() -> Post:
+        connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=30)
+
+        def post(path: str, body: bytes) -> tuple[int, bytes]:
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+
+        return post
+
+    return connect
+
+
+def httpx_connection(base: str, token: str) -> Callable[[], Post]:
+    """An httpx.Client (the load generator before 2026-12-07, kept for comparison)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def connect() -> Post:
+        session = httpx.Client(base_url=base, headers=headers, timeout=30)
+
+        def post(path: str, body: bytes) -> tuple[int, bytes]:
+            response = session.post(path, content=body)
+            return response.status_code, response.content
+
+        return post
+
+    return connect
+
+
+def serve(runtime: Runtime, port: int, workers: bool = False) -> subprocess.Popen[str]:
+    """`referral-engine serve` on the benchmark's schema, as an API process of a deployment
+    whose projection, notification and webhook workers run as processes of their own
+    (docs/operations.md, section 2); `workers` runs them inside it instead."""
+    running = "true" if workers else "false"
     env = process_env(
-        runtime, REFERRAL_ENGINE_RUN_PROJECTIONS="false", REFERRAL_ENGINE_POOL_SIZE="20"
+        runtime,
+        REFERRAL_ENGINE_RUN_PROJECTIONS="false",
+        REFERRAL_ENGINE_RUN_NOTIFICATIONS=running,
+        REFERRAL_ENGINE_RUN_WEBHOOKS=running,
+        REFERRAL_ENGINE_POOL_SIZE="20",
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "referral_engine", "serve", "--port", str(port)],
@@ -154,6 +202,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--with-workers",
+        action="store_true",
+        help="run the notification and webhook workers inside the API process (serve's default)",
+    )
+    parser.add_argument(
+        "--httpx", action="store_true", help="clients on httpx (before 2026-12-07: 3x the CPU)"
+    )
     args = parser.parse_args()
     with scratch_runtime(run_projections=False, pool_size=20) as runtime:
         print(f"machine: {machine()}; database: {runtime.display_url}; {args.clients} clients")
@@ -162,12 +218,12 @@ def main() -> None:
         engine_rate, engine_latencies = measure(args.clients, args.seconds, engine_client(runtime))
         report("engine (direct calls)", engine_rate, engine_latencies)
         port = free_port()
-        server = serve(runtime, port)
+        server = serve(runtime, port, workers=args.with_workers)
         try:
             base = f"http://127.0.0.1:{port}"
-            http_rate, http_latencies = measure(
-                args.clients, args.seconds, http_client(runtime, base, token)
-            )
+            connect = (httpx_connection if args.httpx else stdlib_connection)(base, token)
+            clients = stepping(runtime, connect)
+            http_rate, http_latencies = measure(args.clients, args.seconds, clients)
         finally:
             server.terminate()
             server.wait(10)

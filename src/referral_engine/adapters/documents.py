@@ -1,6 +1,6 @@
 """Where uploaded documents' bytes live: table `case_documents`, one row per document, its bytes
 sealed with the case's key (AES-GCM, the case id and document id bound in), written in the same
-transaction as the event recording the upload (`store.OneTripRecorder`), deleted in the same
+transaction as the event recording the upload (`recorder.OneTripRecorder`), deleted in the same
 transaction as the case's erasure, with its key (`case_keys.destroy_keys`)."""
 
 from __future__ import annotations

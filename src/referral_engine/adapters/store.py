@@ -12,27 +12,23 @@ import orjson
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
-    IntegrityError,
-    InterfaceError,
     JSONTranscoder,
     Mapper,
-    OperationalError,
     StoredEvent,
     Transcoder,
 )
 from eventsourcing.persistence import OperationalError as StoreOperationalError
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
-from eventsourcing.utils import Environment, EnvType, get_topic, retry
+from eventsourcing.utils import Environment, EnvType, get_topic
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
-from referral_engine.adapters import audit as audit_log
 from referral_engine.adapters import documents as case_documents
-from referral_engine.adapters.case_keys import MemoryCaseKeys, destroy_keys
-from referral_engine.adapters.crypto import ERASURE, MasterKeyError, PersonalDataMapper
+from referral_engine.adapters.case_keys import MemoryCaseKeys
+from referral_engine.adapters.crypto import MasterKeyError, PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable
-from referral_engine.application.ports import AuditNote, CaseKeys
+from referral_engine.adapters.recorder import OneTripRecorder
+from referral_engine.application.ports import CaseKeys
 from referral_engine.config import Settings
 from referral_engine.domain.case import Case
 
@@ -66,81 +62,6 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
         "APPLICATION_RECORDER_TOPIC": get_topic(OneTripRecorder),
         "CREATE_TABLE": "y",
     }
-
-
-class OneTripRecorder(PostgresApplicationRecorder):
-    """eventsourcing's recorder, with the commit sent in the same round trip as the insert.
-
-    The recorder locks the events table from the insert to the commit, so that notification ids
-    commit in order (tailing readers rely on it). The stock recorder syncs after the insert and
-    only then sends COMMIT: the lock was held while the client thread got the result back and
-    waited for the GIL to answer (measured: at 16 clients, 13 sessions waiting for the lock
-    while its holder sat idle in transaction). Here BEGIN, the lock, the insert and COMMIT go
-    in one pipeline, so the server releases the lock as soon as the commit is durable. Live
-    workers are woken by the events table's own NOTIFY trigger, so the stock NOTIFY is left out.
-    """
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(
-        self,
-        stored_events: Any,
-        *,
-        audit: AuditNote | None = None,
-        documents: Sequence[case_documents.Sealed] = (),
-        **kwargs: Any,
-    ) -> list[int] | None:
-        """Insert the events, and the command's audit entry (if given) and its uploaded
-        documents' sealed bytes in their transaction."""
-        if not stored_events:
-            return []
-        # A refused insert leaves the transaction aborted; leaving the pool's connection block
-        # rolls it back (psycopg's Connection.__exit__), so the connection is reusable.
-        with self.datastore.get_connection() as conn:
-            return self._insert_in_one_trip(conn, stored_events, audit, documents)
-
-    def _insert_in_one_trip(
-        self,
-        conn: psycopg.Connection[Any],
-        stored_events: list[StoredEvent],
-        audit: AuditNote | None,
-        documents: Sequence[case_documents.Sealed] = (),
-    ) -> list[int]:
-        schema = self.datastore.schema
-        with conn.pipeline() as pipeline, conn.cursor() as curs:
-            curs.execute("begin")
-            self._lock_table(curs)
-            PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
-            if erased := [UUID(str(e.originator_id)) for e in stored_events if e.topic == ERASURE]:
-                destroy_keys(conn, schema, erased)  # with the event, or not at all
-            if documents:  # an upload's bytes with its event, or neither
-                case_documents.insert(conn, schema, documents)
-            if audit is not None:
-                # After the events (the chain's lock is only ever taken under the table's), on a
-                # cursor of its own: `curs` keeps the insert's result, the new ids.
-                with conn.cursor() as audit_curs:
-                    audit_log.append(audit_curs, self.datastore.schema, audit)
-            conn.execute("commit")
-            pipeline.sync()
-            return list(self._fetch_ids_after_insert_events(curs, stored_events))  # type: ignore[arg-type]
-
-    def copy_events(self, stored_events: list[StoredEvent]) -> None:
-        """Insert many new streams' events with COPY, under the same table lock as commands:
-        an import's batch spent most of its database time building the composite array the
-        stock insert sends (78 us an event). A stream already there refuses the whole batch
-        (IntegrityError); a broken connection is retried like any insert."""
-        table = sql.Identifier(self.datastore.schema, self.events_table_name)
-        copy = sql.SQL(
-            "copy {} (originator_id, originator_version, topic, state) from stdin (format binary)"
-        ).format(table)
-        try:
-            with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur:
-                self._lock_table(cur)
-                with cur.copy(copy) as writer:
-                    writer.set_types(["uuid", "int8", "text", "bytea"])
-                    for e in stored_events:
-                        writer.write_row((e.originator_id, e.originator_version, e.topic, e.state))
-        except psycopg.errors.UniqueViolation as exc:
-            raise IntegrityError(str(exc)) from exc
 
 
 class ConfiguredApplication(Application[UUID]):

