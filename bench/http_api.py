@@ -155,7 +155,9 @@ def httpx_connection(base: str, token: str) -> Callable[[], Post]:
     return connect
 
 
-def serve(runtime: Runtime, port: int, workers: bool = False) -> subprocess.Popen[str]:
+def serve(
+    runtime: Runtime, port: int, workers: bool = False, processes: int = 1
+) -> subprocess.Popen[str]:
     """`referral-engine serve` on the benchmark's schema, as an API process of a deployment
     whose projection, notification and webhook workers run as processes of their own
     (docs/operations.md, section 2); `workers` runs them inside it instead."""
@@ -167,8 +169,9 @@ def serve(runtime: Runtime, port: int, workers: bool = False) -> subprocess.Pope
         REFERRAL_ENGINE_RUN_WEBHOOKS=running,
         REFERRAL_ENGINE_POOL_SIZE="20",
     )
+    command = [sys.executable, "-m", "referral_engine", "serve", "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "referral_engine", "serve", "--port", str(port)],
+        [*command, "--workers", str(processes)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -208,7 +211,15 @@ def main() -> None:
         help="run the notification and webhook workers inside the API process (serve's default)",
     )
     parser.add_argument(
-        "--httpx", action="store_true", help="clients on httpx (before 2026-12-07: 3x the CPU)"
+        "--processes",
+        type=int,
+        default=1,
+        help="API processes (serve --workers); the verdict compares one with the engine's one",
+    )
+    parser.add_argument(
+        "--httpx",
+        action="store_true",
+        help="clients on httpx (the load generator before 2026-12-07)",
     )
     args = parser.parse_args()
     with scratch_runtime(run_projections=False, pool_size=20) as runtime:
@@ -218,7 +229,7 @@ def main() -> None:
         engine_rate, engine_latencies = measure(args.clients, args.seconds, engine_client(runtime))
         report("engine (direct calls)", engine_rate, engine_latencies)
         port = free_port()
-        server = serve(runtime, port, workers=args.with_workers)
+        server = serve(runtime, port, args.with_workers, args.processes)
         try:
             base = f"http://127.0.0.1:{port}"
             connect = (httpx_connection if args.httpx else stdlib_connection)(base, token)
@@ -229,7 +240,8 @@ def main() -> None:
             server.wait(10)
         report("HTTP API (uvicorn)", http_rate, http_latencies)
         ratio = http_rate / engine_rate
-        verdict(f"HTTP API / direct engine, {args.clients} clients", ratio, 0.5, True)
+        processes = f", {args.processes} API processes" if args.processes > 1 else ""
+        verdict(f"HTTP API / direct engine, {args.clients} clients{processes}", ratio, 0.5, True)
 
 
 if __name__ == "__main__":

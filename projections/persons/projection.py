@@ -32,6 +32,7 @@ VERSION = 2
 NOT_WORK = frozenset({"WorkflowMigrated", "CaseAssigned", "CaseUnassigned"})
 """Events that are no agency's work on the case (as the queue's reach marks: case_queue)."""
 LINKS = True
+READS_PERSONS = True  # it reads the blind values of the person fields (Event.persons)
 STATES = {FOUND: OPEN, LINK: LINKED, DISMISS: DISMISSED, UNLINK: UNLINKED}
 
 

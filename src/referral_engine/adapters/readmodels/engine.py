@@ -72,6 +72,7 @@ class Projections:
         self.db = db
         self.models = models
         self.decode = Decoder(workflows, transcoder, blind)
+        self.decode_plain = Decoder(workflows, transcoder)  # for models not reading persons
         self.events = sql.Identifier(db.schema, "cases_events")
         self.live_batch = LIVE_BATCH
         self.rebuild_batch = REBUILD_BATCH
@@ -196,11 +197,16 @@ class Projections:
                 if careful:
                     self._fold_parking(conn, model, schema, rows)
                 else:
-                    self._fold(conn, model, schema, self._decoded(rows), rows[-1][0])
+                    self._fold(conn, model, schema, self._decoded(rows, [model]), rows[-1][0])
         return len(rows)
 
-    def _decoded(self, rows: list[Any]) -> list[Event]:
-        decode = self.decode
+    def decoder(self, models: list[ReadModel]) -> Decoder:
+        """The decoder for a batch these read models fold: with the blind values of the
+        person fields only if one of them reads them."""
+        return self.decode if any(m.persons for m in models) else self.decode_plain
+
+    def _decoded(self, rows: list[Any], models: list[ReadModel]) -> list[Event]:
+        decode = self.decoder(models)
         decode.prepare(rows)
         return [e for e in map(decode, rows) if e is not None]
 
@@ -234,8 +240,9 @@ class Projections:
         self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, rows: list[Any]
     ) -> None:
         """Fold and write what can be, park the rest, record the position past them all."""
-        self.decode.prepare(rows)
-        events, failures = parking.decoded(self.decode, rows)
+        decode = self.decoder([model])
+        decode.prepare(rows)
+        events, failures = parking.decoded(decode, rows)
         changes, kept, unfolded = parking.folded(model.handle, model.seen(events))
         info = self._info.setdefault(schema, {})
         refused = parking.written(

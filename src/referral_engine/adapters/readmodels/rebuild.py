@@ -51,7 +51,9 @@ class Source(Protocol):
         careful: bool = False,
     ) -> int: ...
 
-    def _decoded(self, rows: list[Any]) -> list[Event]: ...
+    def _decoded(self, rows: list[Any], models: list[ReadModel]) -> list[Event]: ...
+
+    def decoder(self, models: list[ReadModel]) -> Decoder: ...
 
     def _fetch(self, conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]: ...
 
@@ -119,9 +121,9 @@ class BlueGreen:
         resumed one may hold some of it); each model's position moves to the batch's end.
         Events that cannot be decoded or folded go with the batch, to be parked."""
         try:
-            events, undecoded = self.p._decoded(rows), list[Failure]()
+            events, undecoded = self.p._decoded(rows, models), list[Failure]()
         except Exception:
-            events, undecoded = parking.decoded(self.p.decode, rows)
+            events, undecoded = parking.decoded(self.p.decoder(models), rows)
         last = rows[-1][0]
         for m in models:
             after = positions[m.name]

@@ -30,6 +30,8 @@ class Source(Protocol):
     models: dict[str, ReadModel]
     decode: Decoder
 
+    def decoder(self, models: list[ReadModel]) -> Decoder: ...
+
     def parked(self, name: str | None = None, position: int | None = None) -> list[Parked]: ...
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> str: ...
@@ -67,7 +69,9 @@ def folds_now(p: Source, name: str, position: int) -> bool:
     model = p.models[name]
     with p._connect() as conn:
         rows = p._fetch(conn, position - 1, 1)
-        events, failed = parking.decoded(p.decode, rows)
+        decode = p.decoder([model])
+        decode.prepare(rows)
+        events, failed = parking.decoded(decode, rows)
         events = model.seen(events)
         changes, _, unfolded = parking.folded(model.handle, events)
         if failed or unfolded or not rows or rows[0][0] != position:
