@@ -115,7 +115,8 @@ def _has_pg_dump() -> None:
 
 def test_only_the_read_models_reading_persons_get_their_blind_values(pg_runtime: Runtime) -> None:
     """The blind values cost a case-key read per case: a read model that does not declare
-    READS_PERSONS decodes without them (half the time of its rebuild), the persons index with them."""
+    READS_PERSONS decodes without them (half the time of its rebuild), the persons index
+    with them."""
     open_case(pg_runtime.engine, KHARKIV, **OLENA)
     p = pg_runtime.projections
     with p._connect() as conn:
