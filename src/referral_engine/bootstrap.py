@@ -30,6 +30,7 @@ from referral_engine.adapters.database import (
     Database,
     EmbeddedPostgres,
     connect,
+    created_alone,
     ensure_schema,
     mask_url,
 )
@@ -239,8 +240,11 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
             url, settings.database_schema, settings.pool_size, settings.connect_timeout_seconds
         )
         keys = _case_keys(db, master)
-        store = CaseStore(
-            env=eventsourcing_env(url, settings), keys=keys, personal=_personal(workflows)
+        env = eventsourcing_env(url, settings)
+        store = created_alone(  # API processes and workers may start together
+            url,
+            settings.connect_timeout_seconds,
+            lambda: CaseStore(env=env, keys=keys, personal=_personal(workflows)),
         )
         projections = _projections(url, settings, workflows, store, clock)
     except BaseException:

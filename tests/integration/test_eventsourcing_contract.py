@@ -25,7 +25,7 @@ from eventsourcing.utils import retry
 from psycopg_pool import PoolTimeout
 
 from referral_engine.adapters.crypto import PersonalDataMapper
-from referral_engine.adapters.database import DatabaseUnavailable, ensure_schema
+from referral_engine.adapters.database import DatabaseUnavailable, created_alone, ensure_schema
 from referral_engine.adapters.recorder import OneTripRecorder
 from referral_engine.adapters.store import (
     CaseStore,
@@ -264,3 +264,36 @@ def test_the_recorder_inserts_several_events_in_order(pg_runtime: Runtime) -> No
     with pytest.raises(IntegrityError):
         recorder.insert_events(clash)
     assert [e.originator_version for e in recorder.select_events(case_id)] == [1, 2, 3]
+
+
+def test_stores_started_together_on_a_new_schema_all_start(
+    pg_settings: Settings, pg_database_url: str
+) -> None:
+    """API processes and workers starting at once on a new database each create the library's
+    types, tables and indexes; without the migration lock PostgreSQL refused one of them
+    ("tuple concurrently updated", seen when two API processes started in test_scale_out;
+    six bare `CaseStore(env=env)` here failed four times in each of three runs)."""
+    ensure_schema(pg_database_url, pg_settings.database_schema)
+    env = eventsourcing_env(pg_database_url, pg_settings)
+    start = threading.Barrier(6)
+    failed: list[BaseException] = []
+    stores: list[CaseStore] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            stores.append(
+                created_alone(pg_database_url, 10, lambda: CaseStore(env=env))  # as build() does
+            )
+        except BaseException as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for store in stores:
+        store.close()
+    assert failed == []
+    assert len(stores) == 6

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from referral_engine.adapters.database import MIGRATION_LOCK, connect
+from referral_engine.adapters.database import created_alone
 from referral_engine.adapters.store import ConfiguredApplication
 
 PAGE = 1000
@@ -35,6 +35,4 @@ def open_agency_store(url: str, env: dict[str, str], timeout: int) -> AgencyStor
     """The registry's store, its table created (if need be) while no other process creates it:
     two processes opening the registry at once for the first time would both create the table,
     and PostgreSQL refuses the second `create table if not exists` that races the first."""
-    with connect(url, timeout) as conn:  # the lock is held until this transaction ends
-        conn.execute(MIGRATION_LOCK)
-        return AgencyStore(env=env)
+    return created_alone(url, timeout, lambda: AgencyStore(env=env))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
 
+T = TypeVar("T")
 EMBEDDED_DATABASE = "referral_engine"
 MIGRATION_LOCK = "select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))"
 """Taken by whatever creates tables, so that two processes never create one at once."""
@@ -35,6 +37,16 @@ def connect(url: str, timeout: int = 5, **kwargs: Any) -> psycopg.Connection[Any
         raise DatabaseUnavailable(
             f"cannot reach the database at {mask_url(url)}: {reason}"
         ) from None
+
+
+def created_alone(url: str, timeout: int, create: Callable[[], T]) -> T:
+    """`create()` (an event store creating its tables if need be) while no other process
+    creates tables: the migration lock, held on a connection of its own until it returns.
+    Processes starting together on a new database each ran eventsourcing's `create ... if not
+    exists` statements at once, and PostgreSQL refused one ("tuple concurrently updated")."""
+    with connect(url, timeout) as conn:  # the lock is held until this transaction ends
+        conn.execute(MIGRATION_LOCK)
+        return create()
 
 
 class EmbeddedPostgres:
