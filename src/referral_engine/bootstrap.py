@@ -240,12 +240,9 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
             url, settings.database_schema, settings.pool_size, settings.connect_timeout_seconds
         )
         keys = _case_keys(db, master)
-        env = eventsourcing_env(url, settings)
-        store = created_alone(  # API processes and workers may start together
-            url,
-            settings.connect_timeout_seconds,
-            lambda: CaseStore(env=env, keys=keys, personal=_personal(workflows)),
-        )
+        env, personal = eventsourcing_env(url, settings), _personal(workflows)
+        opening = partial(CaseStore, env=env, keys=keys, personal=personal)  # many may start
+        store = created_alone(url, settings.connect_timeout_seconds, opening)
         projections = _projections(url, settings, workflows, store, clock)
     except BaseException:
         if embedded is not None:
@@ -260,19 +257,9 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Runtim
     limits = SignInLimits(db, Limits.of(settings))
     master_file = _master_file(settings) if embedded is not None else None
     return Runtime(
-        engine,
-        settings,
-        url,
-        db,
-        users,
-        audit_log,
-        projections,
-        signed_in,
-        limits,
-        agencies,
-        embedded,
-        master_file,
-    )
+        engine, settings, url, db, users, audit_log, projections, signed_in, limits, agencies,
+        embedded, master_file,
+    )  # fmt: skip
 
 
 def _agency_store(url: str, settings: Settings) -> AgencyStore:
