@@ -198,10 +198,6 @@ class OneTripRecorder(PostgresApplicationRecorder):
 
 
 def _text(statement: object, conn: psycopg.Connection[Any]) -> str:
-    """A library statement as text (they are composed SQL; plain text is kept as it is)."""
-    if isinstance(statement, sql.Composable):
-        return statement.as_string(conn)
-    if isinstance(statement, bytes):
-        return statement.decode()
-    assert isinstance(statement, str), type(statement)
-    return statement
+    """A library statement as text (the library composes all of them)."""
+    assert isinstance(statement, sql.Composable), type(statement)
+    return statement.as_string(conn)

@@ -240,9 +240,7 @@ class Projections:
         self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, rows: list[Any]
     ) -> None:
         """Fold and write what can be, park the rest, record the position past them all."""
-        decode = self.decoder([model])
-        decode.prepare(rows)
-        events, failures = parking.decoded(decode, rows)
+        events, failures = parking.decoded_batch(self.decoder([model]), rows)
         changes, kept, unfolded = parking.folded(model.handle, model.seen(events))
         info = self._info.setdefault(schema, {})
         refused = parking.written(

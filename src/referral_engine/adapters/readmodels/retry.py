@@ -28,7 +28,6 @@ class Source(Protocol):
     """What a retry uses of the read-model engine (`engine.Projections`)."""
 
     models: dict[str, ReadModel]
-    decode: Decoder
 
     def decoder(self, models: list[ReadModel]) -> Decoder: ...
 
@@ -69,9 +68,7 @@ def folds_now(p: Source, name: str, position: int) -> bool:
     model = p.models[name]
     with p._connect() as conn:
         rows = p._fetch(conn, position - 1, 1)
-        decode = p.decoder([model])
-        decode.prepare(rows)
-        events, failed = parking.decoded(decode, rows)
+        events, failed = parking.decoded_batch(p.decoder([model]), rows)
         events = model.seen(events)
         changes, _, unfolded = parking.folded(model.handle, events)
         if failed or unfolded or not rows or rows[0][0] != position:
