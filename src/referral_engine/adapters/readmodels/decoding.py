@@ -37,6 +37,10 @@ PAIRS = tuple(f":{name}" for name in EVENT_NAMES)
 """The events about a pair of cases (domain/person_links.py): seen only by the read models
 declaring `LINKS = True` (discovery.py)."""
 _NONE: frozenset[str] = frozenset()
+_UNSEEN = (0, False)
+"""The kind of a topic read models do not see (`Decoder._kind`)."""
+_new = tuple.__new__  # an Event from its 25 values in one C call (a named tuple's own
+# constructor binds each argument in Python: twice the time, measured)
 DATETIME = DatetimeAsISO.name
 
 
@@ -52,17 +56,17 @@ class Decoder:
         # a plain mapper: upcasts, but never opens a sealed value (it holds no case keys)
         self.mapper: Mapper[UUID] = Mapper(transcoder)
         self._cache: dict[tuple[str, int], tuple[Any, ...]] = {}
-        self._current: dict[str, int] = {}  # each topic's current class version
+        self._kinds: dict[str, tuple[int, bool]] = {}  # by topic (`_kind`)
         self.hot = True  # False sends every event through the mapper (tests compare the two)
 
     def __call__(self, row: tuple[Any, ...]) -> Event | None:
         """The event as read models see it; None for events they do not see (an erasure)."""
         position, case_id, version, topic, state = row
-        if not topic.endswith(PROJECTED):
+        kind = self._kinds.get(topic) or self._kind(topic)
+        if kind is _UNSEEN:
             return self._pair(row) if topic.endswith(PAIRS) else None
         d = orjson.loads(state)
-        current = self._current.get(topic) or self._current_version(topic)
-        if self.hot and d.get("class_version", 1) == current:
+        if self.hot and d.get("class_version", 1) == kind[0]:
             occurred, stamp = d.get("occurred_at"), d.get("timestamp")
             if (
                 type(occurred) is dict
@@ -75,14 +79,14 @@ class Decoder:
                     position,
                     case_id,
                     version,
-                    topic,
+                    kind[1],
                     d,
                     date.fromisoformat(occurred["_data_"][:10]),
                     datetime.fromisoformat(stamp["_data_"]),
                 )
         d = self.upcast(row)
         return self._event(
-            position, case_id, version, topic, d, d["occurred_at"].date(), d["timestamp"]
+            position, case_id, version, kind[1], d, d["occurred_at"].date(), d["timestamp"]
         )
 
     def prepare(self, rows: list[Any]) -> None:
@@ -134,10 +138,15 @@ class Decoder:
             link=link,
         )
 
-    def _current_version(self, topic: str) -> int:
-        version: int = getattr(resolve_topic(topic), "class_version", 1)
-        self._current[topic] = version
-        return version
+    def _kind(self, topic: str) -> tuple[int, bool]:
+        """What decoding needs of a topic, looked up once: its class's current version and
+        whether it opens a case (`_UNSEEN` for the events read models do not see)."""
+        if not topic.endswith(PROJECTED):
+            kind = _UNSEEN
+        else:
+            kind = (getattr(resolve_topic(topic), "class_version", 1), topic.endswith(".Opened"))
+        self._kinds[topic] = kind
+        return kind
 
     def _facts(self, workflow_id: str, version: int) -> tuple[Any, ...]:
         """What decoding needs from a workflow version, looked up once."""
@@ -148,11 +157,7 @@ class Decoder:
             personal = set(w.personal)  # never copied into a read model, even sealed
             facts = self._cache[(workflow_id, version)] = (
                 w.milestones,
-                tuple(
-                    (k, f, w.report_values.get(k))
-                    for k, f in w.report_fields.items()
-                    if f not in personal
-                ),
+                _by_field(w.report_fields, w.report_values, personal),
                 r.agency_field if r and r.agency_field not in personal else None,
                 r.service_field if r and r.service_field not in personal else None,
                 w.persons if self.blind is not None and w.persons.fields else None,
@@ -164,7 +169,7 @@ class Decoder:
         position: int,
         case_id: UUID,
         version: int,
-        topic: str,
+        opens: bool,
         d: dict[str, Any],
         occurred_on: date,
         recorded_at: datetime,
@@ -176,7 +181,7 @@ class Decoder:
         blind = NO_PERSONS
         if persons is not None and self.blind is not None and not persons.fields.isdisjoint(data):
             blind = self.blind.values(case_id, persons, data)
-        if topic.endswith(".Opened"):
+        if opens:
             trigger = referral_id = from_state = None
             to_state, agency, service = d["state"], None, None
         else:
@@ -188,48 +193,69 @@ class Decoder:
             # a referral's through the workflow's referral fields
             agency = d.get("agency", data.get(agency_field)) if sends else d.get("agency")
             service = d.get("service", data.get(service_field)) if sends else None
-        return Event(
-            position,
-            case_id,
-            version,
-            name,
-            trigger,
-            referral_id,
-            from_state,
-            to_state,
-            d["region"],
-            workflow[0],
-            workflow[1],
-            occurred_on,
-            recorded_at,
-            actor["role"],
-            actor["agency"],
-            milestones.get(name, _NONE),
-            _report(report_fields, data) if report_fields else {},
-            agency,
-            service,
-            d["deadlines_started"],
-            d.get("deadlines_stopped", ()),
-            d.get("referral_states") or NO_RENAMES,  # a migration's
-            blind,
-            d.get("detail") or NO_RENAMES,  # a transfer's or an assignment's
+        return _new(
+            Event,
+            (
+                position,
+                case_id,
+                version,
+                name,
+                trigger,
+                referral_id,
+                from_state,
+                to_state,
+                d["region"],
+                workflow[0],
+                workflow[1],
+                occurred_on,
+                recorded_at,
+                actor["role"],
+                actor["agency"],
+                milestones.get(name, _NONE),
+                _report(report_fields, data) if report_fields else {},
+                agency,
+                service,
+                d["deadlines_started"],
+                d.get("deadlines_stopped", ()),
+                d.get("referral_states") or NO_RENAMES,  # a migration's
+                blind,
+                d.get("detail") or NO_RENAMES,  # a transfer's or an assignment's
+                None,
+            ),
         )
 
 
+def _by_field(
+    fields: Mapping[str, str], values: Mapping[str, Mapping[str, str]], personal: set[str]
+) -> dict[str, tuple[tuple[str, Mapping[str, str] | None], ...]]:
+    """A workflow's non-personal reporting fields by the data field they read: each reporting
+    key with the vocabulary its values are mapped to, if any."""
+    found: dict[str, tuple[tuple[str, Mapping[str, str] | None], ...]] = {}
+    for key, name in fields.items():
+        if name not in personal:
+            found[name] = (*found.get(name, ()), (key, values.get(key)))
+    return found
+
+
 def _report(
-    fields: tuple[tuple[str, str, Mapping[str, str] | None], ...], data: Mapping[str, Any]
+    fields: Mapping[str, tuple[tuple[str, Mapping[str, str] | None], ...]],
+    data: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The event's reporting fields, each value mapped to the vocabulary where the workflow
-    maps its values (a list stays a list, without repeats the mapping makes)."""
+    maps its values (a list stays a list, without repeats the mapping makes). An event's data
+    holds a few fields of the many a workflow reports on: those are the ones looked at."""
     report: dict[str, Any] = {}
-    for key, name, values in fields:
-        if name not in data:
+    for name, value in data.items():
+        wanted = fields.get(name)
+        if wanted is None:
             continue
-        value = data[name]
-        if values is not None:
-            if type(value) is list:
-                value = list(dict.fromkeys(values.get(v, v) for v in value))
+        for key, values in wanted:
+            if values is None:
+                report[key] = value
+            elif type(value) is list:
+                report[key] = list(dict.fromkeys(values.get(v, v) for v in value))
             elif type(value) is str:
-                value = values.get(value, value)
-        report[key] = value
+                report[key] = values.get(value, value)
+            else:
+                report[key] = value
     return report
