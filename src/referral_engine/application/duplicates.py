@@ -31,7 +31,7 @@ from eventsourcing.persistence import IntegrityError
 
 from referral_engine.application.engine import Engine
 from referral_engine.application.ports import AuditNote, CaseStore, ReadModels
-from referral_engine.application.reading import Clock, utc_now
+from referral_engine.application.reading import Clock, mutated, utc_now
 from referral_engine.application.search import PERSONS, Blind, Search
 from referral_engine.domain import person_links, person_terms
 from referral_engine.domain.access import Scope
@@ -309,7 +309,7 @@ class Duplicates:
 
     def _case(self, case_id: UUID) -> Case:
         try:
-            case: Case = self.store.repository.get(case_id)
+            case: Case = self.store.repository.get(case_id, projector_func=mutated)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         return case

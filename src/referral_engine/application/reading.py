@@ -3,7 +3,7 @@ sees them. The engine's commands (`engine.py`) build on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import reduce, wraps
@@ -30,6 +30,16 @@ R = TypeVar("R")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def mutated(case: Any, events: Iterable[Any]) -> Any:
+    """A case with `events` applied: eventsourcing's `project_aggregate` without its check of
+    each event against a runtime protocol (`isinstance` rebuilds the protocol's attributes on
+    every call: 4 % of a command's time at 4 clients, measured). Every event of a case's stream
+    is one of the domain's, which all mutate."""
+    for event in events:
+        case = event.mutate(case)
+    return case
 
 
 def _gc_paused(read: Callable[P, R]) -> Callable[P, R]:
@@ -141,7 +151,7 @@ class CaseReader:
         """The case, if it exists and `scope` reaches it (else not found: existence must not
         leak; the region is kept for the audit log only)."""
         try:
-            case: Case = self.store.repository.get(case_id)
+            case: Case = self.store.repository.get(case_id, projector_func=mutated)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         self._sight(case, scope)
