@@ -232,3 +232,26 @@ def _wrapping_keys(runtime: Runtime) -> set[str]:
 def test_an_external_database_needs_a_master_key(pg_settings: Settings) -> None:
     with pytest.raises(MasterKeyError, match="REFERRAL_ENGINE_MASTER_KEY is required"):
         build(pg_settings.model_copy(update={"master_key": None}))
+
+
+def test_a_batch_read_remembers_the_cases_without_a_key_and_a_step_still_creates_one(
+    pg_runtime: Runtime,
+) -> None:
+    """A rebuild warms a batch's keys in one query; a case it did not find was then read again
+    on its own for each of its events. Now the miss is remembered, as `key` remembers one, and
+    a later `key(create=True)` (the first personal value of that case) still creates the key."""
+    keys = PostgresCaseKeys(pg_runtime.db, pg_runtime.engine.store.keys.master)  # type: ignore[attr-defined]
+    with_key = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
+    without = uuid.uuid4()
+    keys.warm([with_key, without])
+
+    loads: list[uuid.UUID] = []
+    load = keys._load
+    keys._load = lambda case_id, create: loads.append(case_id) or load(case_id, create)  # type: ignore[method-assign]
+    assert keys.key(with_key) is not None
+    assert keys.key(without) is None
+    assert loads == []  # both answered from the batch read
+
+    created = keys.key(without, create=True)
+    assert created is not None and loads == [without]
+    assert keys.key(without) == created == PostgresCaseKeys(pg_runtime.db, keys.master).key(without)

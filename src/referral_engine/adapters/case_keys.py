@@ -105,7 +105,9 @@ class PostgresCaseKeys:
     def key(self, case_id: UUID, *, create: bool = False) -> bytes | None:
         with self._lock:
             cached = self._cache.get(case_id)
-            if cached is not None and self.clock() - cached[1] < KEY_CACHE_SECONDS:
+            fresh = cached is not None and self.clock() - cached[1] < KEY_CACHE_SECONDS
+            # a case known to have no key yet gets one when asked to create it
+            if cached is not None and fresh and (cached[0] is not None or not create):
                 self._cache.move_to_end(case_id)
                 return cached[0]
         key = self._load(case_id, create)
@@ -129,18 +131,19 @@ class PostgresCaseKeys:
         self.warm(list(fresh))
 
     def warm(self, case_ids: Sequence[UUID]) -> None:
-        """Read many cases' keys in one query and cache them (a destroyed one as None): an
-        import comparing a batch with its cases read each key on its own."""
+        """Read many cases' keys in one query and cache them (a destroyed one, or one never
+        created, as None, as `key` does): an import comparing a batch with its cases read each
+        key on its own, and a rebuild read again on its own each key a batch did not find."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(
                 "select case_id, wrapped, master_id from case_keys where case_id = any(%s)",
                 [list(case_ids)],
             ).fetchall()
         now = self.clock()
+        found = {case_id: self._unwrapped(case_id, w, m) for case_id, w, m in rows}
         with self._lock:
-            for case_id, wrapped, master_id in rows:
-                key = self._unwrapped(case_id, wrapped, master_id)
-                self._cache[case_id] = (key, now)
+            for case_id in case_ids:
+                self._cache[case_id] = (found.get(case_id), now)
             while len(self._cache) > KEY_CACHE:
                 self._cache.popitem(last=False)
 
