@@ -13,10 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg import sql
 
-from referral_engine.adapters.crypto import MasterKey
+from referral_engine.adapters.crypto import (
+    FINGERPRINT,
+    ROW_DIGEST,
+    SEALED,
+    MasterKey,
+    Sealer,
+    is_sealed,
+)
 from referral_engine.adapters.database import EmbeddedPostgres
 from referral_engine.application import demo, demo_agencies
 from referral_engine.bootstrap import Runtime, build, build_in_memory
@@ -139,13 +147,16 @@ def process_env(runtime: Runtime, **extra: str) -> dict[str, str]:
 
 def seed_events(runtime: Runtime, target: int, templates: int = 120, seed: int = 1) -> int:
     """Fill the events table with at least `target` events: synthetic cases walked through the
-    workflow in memory, then replicated under new case ids and regions with COPY."""
+    workflow in memory, then replicated under new case ids and regions with COPY. Each copy
+    has a case key of its own, and its personal values are sealed again with it, as the
+    engine would have stored them (a read model opening them pays what it would in use)."""
     engine = build_in_memory()
     demo.seed(engine, "ukraine-nrm", templates, seed=seed)
     stored = engine.store.recorder.select_notifications(start=1, limit=10**9)
     by_case: dict[uuid.UUID | str, list[Any]] = {}
     for note in stored:
         by_case.setdefault(note.originator_id, []).append(note)
+    keys = {case_id: engine.store.keys.key(uuid.UUID(str(case_id))) for case_id in by_case}
     regions = [r.encode() for r in demo.REGIONS]
     rng = random.Random(seed)
     events = sql.Identifier(runtime.settings.database_schema, "cases_events")
@@ -156,16 +167,40 @@ def seed_events(runtime: Runtime, target: int, templates: int = 120, seed: int =
         ).format(events)
         with conn.cursor().copy(copy_sql) as copy:
             while written < target:
-                for notes in by_case.values():
-                    new_id, region = uuid.uuid4(), rng.choice(regions)
-                    for note in notes:
+                copies = [(case_id, uuid.uuid4()) for case_id in by_case]
+                # the copies' keys in one transaction (their templates' erased ones have none)
+                runtime.engine.store.keys.prepare([new for old, new in copies if keys[old]])
+                for case_id, new_id in copies:
+                    old, region = uuid.UUID(str(case_id)), rng.choice(regions)
+                    new_key = runtime.engine.store.keys.key(new_id) if keys[case_id] else None
+                    for note in by_case[case_id]:
                         state = _with_region(note.state, region)
+                        if new_key is not None and SEALED.encode() in state:
+                            state = _resealed(state, (keys[case_id], old), (new_key, new_id))
                         copy.write_row((new_id, note.originator_version, note.topic, state))
-                    written += len(notes)
+                    written += len(by_case[case_id])
         conn.commit()
         conn.execute(sql.SQL("analyze {}").format(events))
         conn.commit()
     return written
+
+
+def _resealed(state: bytes, old: tuple[Any, uuid.UUID], new: tuple[bytes, uuid.UUID]) -> bytes:
+    """An event's stored state with its sealed values opened with the template's case key and
+    sealed again with the copy's (the case id is bound into each sealed value)."""
+    d = orjson.loads(state)
+
+    def again(name: str, value: Any) -> Any:
+        if not is_sealed(value):
+            return value
+        return Sealer.seal(new[0], new[1], name, Sealer.open(old[0], old[1], name, value))
+
+    if type(d.get("data")) is dict:
+        d["data"] = {k: again(k, v) for k, v in d["data"].items()}
+    for field, name in (("fingerprint", FINGERPRINT), ("row_digest", ROW_DIGEST)):
+        if field in d:
+            d[field] = again(name, d[field])
+    return orjson.dumps(d)
 
 
 def _with_region(state: bytes, region: bytes) -> bytes:
