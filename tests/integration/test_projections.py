@@ -105,6 +105,31 @@ def test_live_read_models_equal_a_fresh_rebuild_row_for_row(
     assert counted(runtime)[1] == runtime.projections.head()
 
 
+def test_a_live_batch_commits_without_waiting_for_the_disk_and_commands_still_wait(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read model's rows and its position commit together, so its batches may commit before
+    they are flushed (a crash loses both, and they are folded again); the connection is back to
+    the server's setting after the batch, and a command's transaction still waits."""
+    projections = runtime.projections
+    seen: dict[str, str] = {}
+    batch = projections._batch
+
+    def watched(conn: psycopg.Connection[Any], model: Any, *args: Any, **kwargs: Any) -> int:
+        seen[model.name] = conn.execute("show synchronous_commit").fetchone()[0]  # type: ignore[index]
+        return batch(conn, model, *args, **kwargs)
+
+    monkeypatch.setattr(projections, "_batch", watched)
+    case_in(runtime.engine, "screened")
+    projections.catch_up()
+    assert seen and set(seen.values()) == {"off"}, seen
+    with projections._connect() as conn:
+        assert conn.execute("show synchronous_commit").fetchone() == ("on",)
+    recorder: Any = runtime.engine.store.recorder
+    with recorder.datastore.get_connection() as conn:  # (dict rows)
+        assert conn.execute("show synchronous_commit").fetchone() == {"synchronous_commit": "on"}
+
+
 def test_two_workers_on_one_read_model_count_every_event_once(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:

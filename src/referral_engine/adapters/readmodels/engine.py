@@ -56,6 +56,7 @@ SCHEMA = (
 )
 
 T = TypeVar("T")
+UNFLUSHED_LOCK = "select pg_advisory_xact_lock(%s), set_config('synchronous_commit', 'off', true)"
 
 
 class Projections:
@@ -170,7 +171,9 @@ class Projections:
         self, conn: psycopg.Connection[Any], model: ReadModel, *, careful: bool
     ) -> int:
         with conn.transaction():
-            conn.execute("select pg_advisory_xact_lock(%s)", [self._lock_key(model.name)])
+            # no wait for the disk: a model's rows and position commit together, so a crash
+            # losing its last batches loses both, folded again (docs/benchmarks.md, live lag)
+            conn.execute(UNFLUSHED_LOCK, [self._lock_key(model.name)])
             schema = conn.execute(
                 "select active_schema from projection_registry where name = %s", [model.name]
             ).fetchone()
