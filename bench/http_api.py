@@ -43,13 +43,17 @@ def measure(clients: int, seconds: float, make: Callable[[int], Step]) -> tuple[
     barrier = threading.Barrier(clients + 1)
 
     def loop(i: int) -> None:
-        step = make(i)
-        # Each case stepped once before the clock starts, on both sides: the engine's side
-        # opened its cases in its own process (cached, their keys too), the API process had
-        # never read them, so a measure from cold counted, for the API only, each case's first
-        # read and key load (a fifth of the API's time in the step in a 5 s run, measured).
-        for _ in range(CASES_PER_CLIENT):
-            step()
+        try:
+            step = make(i)
+            # Each case stepped once before the clock starts, on both sides: the engine's side
+            # opened its cases in its own process (cached, their keys too), the API process had
+            # never read them, so a measure from cold counted, for the API only, each case's
+            # first read and key load (a fifth of the API's time in the step in a 5 s run).
+            for _ in range(CASES_PER_CLIENT):
+                step()
+        except BaseException:
+            barrier.abort()  # the others and the clock stop waiting for this client
+            raise
         barrier.wait()
         while not stop.is_set():
             started = time.perf_counter()

@@ -234,24 +234,26 @@ def test_an_external_database_needs_a_master_key(pg_settings: Settings) -> None:
         build(pg_settings.model_copy(update={"master_key": None}))
 
 
-def test_a_batch_read_remembers_the_cases_without_a_key_and_a_step_still_creates_one(
+def test_a_batch_read_hides_no_key_created_after_it_and_a_remembered_miss_creates_one(
     pg_runtime: Runtime,
 ) -> None:
-    """A rebuild warms a batch's keys in one query; a case it did not find was then read again
-    on its own for each of its events. Now the miss is remembered, as `key` remembers one, and
-    a later `key(create=True)` (the first personal value of that case) still creates the key."""
-    keys = PostgresCaseKeys(pg_runtime.db, pg_runtime.engine.store.keys.master)  # type: ignore[attr-defined]
+    """A batch read (`warm`) caches the keys it finds, and not the cases it finds none for:
+    another process may create such a case's key the next moment. And a miss `key` remembers
+    does not stop `key(create=True)` (the case's first personal value) from creating the key."""
+    master = pg_runtime.engine.store.keys.master  # type: ignore[attr-defined]
+    here, elsewhere = (PostgresCaseKeys(pg_runtime.db, master) for _ in range(2))
     with_key = open_in_engine(pg_runtime.engine, person_name=NAME).case_id
-    without = uuid.uuid4()
-    keys.warm([with_key, without])
+    later, missed = uuid.uuid4(), uuid.uuid4()
+    here.warm([with_key, later])
 
     loads: list[uuid.UUID] = []
-    load = keys._load
-    keys._load = lambda case_id, create: loads.append(case_id) or load(case_id, create)  # type: ignore[method-assign]
-    assert keys.key(with_key) is not None
-    assert keys.key(without) is None
-    assert loads == []  # both answered from the batch read
+    load = here._load
+    here._load = lambda case_id, create: loads.append(case_id) or load(case_id, create)  # type: ignore[method-assign]
+    assert here.key(with_key) is not None and loads == []  # from the batch read
+    created_elsewhere = elsewhere.key(later, create=True)
+    assert created_elsewhere is not None
+    assert here.key(later) == created_elsewhere  # read, not hidden by the batch read
 
-    created = keys.key(without, create=True)
-    assert created is not None and loads == [without]
-    assert keys.key(without) == created == PostgresCaseKeys(pg_runtime.db, keys.master).key(without)
+    assert here.key(missed) is None  # remembered by `key`, as before
+    created = here.key(missed, create=True)
+    assert created is not None and here.key(missed) == created == elsewhere.key(missed)

@@ -131,9 +131,9 @@ class PostgresCaseKeys:
         self.warm(list(fresh))
 
     def warm(self, case_ids: Sequence[UUID]) -> None:
-        """Read many cases' keys in one query and cache them (a destroyed one, or one never
-        created, as None, as `key` does): an import comparing a batch with its cases read each
-        key on its own, and a rebuild read again on its own each key a batch did not find."""
+        """Read many cases' keys in one query and cache them (a destroyed one as None): an
+        import comparing a batch with its cases read each key on its own. A case with no key
+        yet is not remembered: another process may create its key at any moment."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(
                 "select case_id, wrapped, master_id from case_keys where case_id = any(%s)",
@@ -142,8 +142,8 @@ class PostgresCaseKeys:
         now = self.clock()
         found = {case_id: self._unwrapped(case_id, w, m) for case_id, w, m in rows}
         with self._lock:
-            for case_id in case_ids:
-                self._cache[case_id] = (found.get(case_id), now)
+            for case_id, key in found.items():
+                self._cache[case_id] = (key, now)
             while len(self._cache) > KEY_CACHE:
                 self._cache.popitem(last=False)
 
