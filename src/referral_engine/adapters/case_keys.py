@@ -105,9 +105,12 @@ class PostgresCaseKeys:
     def key(self, case_id: UUID, *, create: bool = False) -> bytes | None:
         with self._lock:
             cached = self._cache.get(case_id)
-            fresh = cached is not None and self.clock() - cached[1] < KEY_CACHE_SECONDS
             # a case known to have no key yet gets one when asked to create it
-            if cached is not None and fresh and (cached[0] is not None or not create):
+            if (
+                cached is not None
+                and self.clock() - cached[1] < KEY_CACHE_SECONDS
+                and (cached[0] is not None or not create)
+            ):
                 self._cache.move_to_end(case_id)
                 return cached[0]
         key = self._load(case_id, create)
