@@ -87,3 +87,25 @@ def test_another_users_revocation_leaves_a_cached_token_working(
     assert_problem(
         client.get("/api/workflows", headers=callers["police"].auth), 401, "unauthorized"
     )
+
+
+def test_a_token_check_opens_no_transaction_and_hands_its_connection_back_as_it_was(
+    client: TestClient, warm: dict[str, str], pg_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check is one statement on every request: in autocommit it is one round trip, with no
+    BEGIN before it and no COMMIT after it; the pooled connection goes back in its usual mode."""
+    cache = pg_runtime.users._tokens
+    look_up, seen = cache.look_up, []
+
+    def watched(conn: psycopg.Connection[Any], *args: Any) -> Any:
+        found = look_up(conn, *args)
+        seen.append((conn, conn.info.transaction_status))
+        return found
+
+    monkeypatch.setattr(cache, "look_up", watched)
+
+    assert client.get("/api/workflows", headers=warm).status_code == 200
+
+    ((conn, status),) = seen
+    assert status == psycopg.pq.TransactionStatus.IDLE
+    assert conn.autocommit is False

@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from psycopg import sql
 
 from referral_engine.adapters.blind_index import FORGET_PERSONS
 from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
+from referral_engine.adapters.database import autocommitted
 from referral_engine.adapters.documents import SCHEMA as DOCUMENTS
 from referral_engine.adapters.documents import TABLE as DOCUMENTS_TABLE
 
@@ -311,7 +311,7 @@ def compact_case_keys(conn: psycopg.Connection[Any], wait: float) -> Compaction:
     begun later is never older, so a check just before the rewrite holds for it. The rewrite
     takes an exclusive lock on a small table for a moment, which is why it runs as maintenance
     and not inside the erasure's request; erasures still due are compacted by a later call."""
-    with _autocommit(conn):
+    with autocommitted(conn):  # VACUUM runs outside a transaction
         (locked,) = conn.execute(  # type: ignore[misc]
             "select pg_try_advisory_lock(hashtext(%s || current_schema()))", [COMPACTION_LOCK]
         ).fetchone()
@@ -361,17 +361,6 @@ def _rewrite(conn: psycopg.Connection[Any], xid: int, wait: float) -> bool:
 def _due(conn: psycopg.Connection[Any]) -> int:
     (count,) = conn.execute("select count(*) from case_keys_compaction_due").fetchone()  # type: ignore[misc]
     return int(count)
-
-
-@contextmanager
-def _autocommit(conn: psycopg.Connection[Any]) -> Iterator[None]:
-    """VACUUM runs outside a transaction: the connection in autocommit, then as it was."""
-    conn.commit()
-    conn.autocommit = True
-    try:
-        yield
-    finally:
-        conn.autocommit = False
 
 
 def _older_transactions(conn: Any, xid: int) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,19 @@ T = TypeVar("T")
 EMBEDDED_DATABASE = "referral_engine"
 MIGRATION_LOCK = "select pg_advisory_xact_lock(hashtext('referral_engine.migrate'))"
 """Taken by whatever creates tables, so that two processes never create one at once."""
+
+
+@contextmanager
+def autocommitted(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+    """The connection in autocommit (what it had open committed first), then as it was: each
+    statement its own transaction, with no BEGIN and COMMIT round trips around it (a VACUUM, a
+    one-statement read on every request)."""
+    conn.commit()
+    conn.autocommit = True
+    try:
+        yield conn
+    finally:
+        conn.autocommit = False
 
 
 class DatabaseUnavailable(Exception):
