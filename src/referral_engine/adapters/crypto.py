@@ -15,18 +15,23 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import (
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    find_id_convertor,
+)
+from eventsourcing.utils import get_topic, resolve_topic
 
 from referral_engine.domain.case import Case
 from referral_engine.domain.personal import ERASED
@@ -35,6 +40,9 @@ if TYPE_CHECKING:
     from referral_engine.application.ports import CaseKeys
 
 SEALED = "_sealed_"
+_SEALED_KEY = b'"_sealed_"'
+"""How a sealed value's key reads in stored JSON: absent from an event's bytes, nothing in it
+is sealed (most events hold no personal value: no look at each value of theirs)."""
 FINGERPRINT = "\0fingerprint"
 ROW_DIGEST = "\0row_digest"
 IMPORTED = get_topic(Case.Imported)
@@ -165,6 +173,12 @@ class PersonalDataMapper(Mapper[UUID]):
         super().__init__(transcoder)
         self.keys = keys
         self.personal = personal
+        self._kinds: dict[tuple[str, type], tuple[Any, Callable[[Any], Any], int]] = {}
+        # the store's transcoder is told each event's topic (store.FastJSONTranscoder)
+        decode_event = getattr(transcoder, "decode_event", None)
+        self._decode: Callable[[bytes, str], Any] = decode_event or (
+            lambda data, _topic: transcoder.decode(data)
+        )
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         state = dict(vars(domain_event))
@@ -200,7 +214,7 @@ class PersonalDataMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event = super().to_domain_event(stored_event)
+        event: DomainEventProtocol[UUID] = self._decoded(stored_event)
         if stored_event.topic == ERASURE:  # erased: this process keeps no copy of the key
             self.keys.forget(UUID(str(stored_event.originator_id)))
         if stored_event.topic == IMPORTED:
@@ -211,7 +225,7 @@ class PersonalDataMapper(Mapper[UUID]):
                 self.keys.key(case_id), case_id, ROW_DIGEST, sealed
             )
         data = getattr(event, "data", None)
-        if data and any(is_sealed(v) for v in data.values()):
+        if data and _SEALED_KEY in stored_event.state and any(map(is_sealed, data.values())):
             case_id = event.originator_id
             assert isinstance(case_id, UUID)
             key = self.keys.key(case_id)
@@ -223,4 +237,39 @@ class PersonalDataMapper(Mapper[UUID]):
             if is_sealed(digest):
                 assert isinstance(digest, dict)
                 vars(event)["fingerprint"] = Sealer.open(key, case_id, FINGERPRINT, digest)
+        return event
+
+    def _decoded(self, stored: StoredEvent) -> Any:
+        """eventsourcing's `Mapper.to_domain_event`, with the event's class, its id's convertor
+        and class version looked up once per topic, and the topic told to the transcoder (a
+        replay decodes every event of a case: docs/benchmarks.md, #22 fourth pass)."""
+        if self.cipher or self.compressor:
+            return super().to_domain_event(stored)
+        id_type = type(stored.originator_id)
+        kind = self._kinds.get((stored.topic, id_type))
+        if kind is None:
+            cls = resolve_topic(stored.topic)
+            version = getattr(cls, "class_version", 1)
+            kind = self._kinds[(stored.topic, id_type)] = (
+                cls,
+                find_id_convertor(cls, cast(Hashable, id_type)),
+                version,
+            )
+        cls, convert, class_version = kind
+        try:
+            state: dict[str, Any] = self._decode(stored.state, stored.topic)
+        except Exception as e:
+            raise MapperDeserialisationError(
+                f"Failed to deserialise state of stored event with topic '{stored.topic}', "
+                f"originator_id '{stored.originator_id}' and originator_version "
+                f"{stored.originator_version}: {e}"
+            ) from e
+        state["originator_id"] = convert(stored.originator_id)
+        state["originator_version"] = stored.originator_version
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
         return event

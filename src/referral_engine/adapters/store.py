@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,10 +13,12 @@ import orjson
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
+    DatetimeAsISO,
     JSONTranscoder,
     Mapper,
     StoredEvent,
     Transcoder,
+    Transcoding,
 )
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.utils import Environment, EnvType, get_topic
@@ -286,15 +289,55 @@ class FastJSONTranscoder(JSONTranscoder):
     only those are converted; when the stored bytes hold more typed values than that (nested
     deeper), the general decoder runs instead, so the result is always the same."""
 
+    iso_datetimes = False
+    """Whether "datetime_iso" is eventsourcing's own DatetimeAsISO (then parsed here directly)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._typed: dict[str, tuple[str, ...]] = {}
+        """The keys of each topic's typed values, as its last event held them."""
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        if transcoding.name == "datetime_iso":
+            self.iso_datetimes = type(transcoding) is DatetimeAsISO
+
     def decode(self, data: bytes) -> Any:
+        return self.decode_event(data, None)
+
+    def decode_event(self, data: bytes, topic: str | None) -> Any:
+        """`decode`, looking for the typed values first under the keys where the last event of
+        `topic` held them, every key otherwise (a replay's events of one topic share them)."""
         found = orjson.loads(data)
         expected = data.count(b'"_type_"')
         if not expected:
             return found
-        converted = 0
-        if isinstance(found, dict):
-            for key, value in found.items():
-                if type(value) is dict and len(value) == 2 and "_type_" in value:
-                    found[key] = self._decode_obj(value)
-                    converted += 1
-        return found if converted == expected else super().decode(data)
+        keys = self._typed.get(topic) if topic is not None else None
+        if keys is not None and len(keys) == expected:
+            for key in keys:
+                value = found.get(key)
+                if type(value) is not dict or len(value) != 2 or "_type_" not in value:
+                    break
+                found[key] = self._typed_value(value)
+            else:
+                return found
+            found = orjson.loads(data)  # another shape: from the start, every key looked at
+        if type(found) is not dict:
+            return super().decode(data)
+        keys = tuple(
+            k for k, v in found.items() if type(v) is dict and len(v) == 2 and "_type_" in v
+        )
+        if len(keys) != expected:  # typed values nested deeper: the general decoder
+            return super().decode(data)
+        if topic is not None:
+            self._typed[topic] = keys
+        for key in keys:
+            found[key] = self._typed_value(found[key])
+        return found
+
+    def _typed_value(self, value: dict[str, Any]) -> Any:
+        if self.iso_datetimes and value["_type_"] == "datetime_iso":
+            data = value.get("_data_")
+            if type(data) is str:  # as DatetimeAsISO decodes it
+                return datetime.fromisoformat(data)
+        return self._decode_obj(value)
