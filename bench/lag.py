@@ -15,6 +15,7 @@ How long the burst took is printed beside the lag, for information.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -48,7 +49,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            lags = measure(runtime, args.rate, args.seconds)
+            lags = measure(runtime, args.rate, args.seconds, worker.pid)
         finally:
             worker.terminate()
             worker.wait(timeout=20)
@@ -60,6 +61,16 @@ def main() -> None:
             f"max {lags[-1] * 1000:.0f} ms"
         )
         verdict("live lag p95", p95 * 1000, 200, False, unit=" ms", digits=0)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The processor time a process has used (user and system, all its threads; Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def settled(runtime, deadline: float = 300.0) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +103,7 @@ def settled(runtime, deadline: float = 300.0) -> None:  # type: ignore[no-untype
             time.sleep(0.01)
 
 
-def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+def measure(runtime, rate: float, seconds: float, worker: int) -> list[float]:  # type: ignore[no-untyped-def]
     engine = runtime.engine
     consent = data_for(ukraine().guard.step("screened", "record_consent"), facts=real_today())
     cases = [
@@ -144,6 +155,7 @@ def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignor
 
     watcher = threading.Thread(target=watch)
     watcher.start()
+    busy = cpu_seconds(worker)
     interval, started, n = 1 / rate, time.perf_counter(), 0
     while time.perf_counter() - started < seconds:
         case = cases[n % len(cases)]
@@ -159,6 +171,11 @@ def measure(runtime, rate: float, seconds: float) -> list[float]:  # type: ignor
     done.set()
     watcher.join(timeout=30)
     print(f"wrote {n} steps in {time.perf_counter() - started:.1f} s")
+    if busy is not None and (now := cpu_seconds(worker)) is not None:
+        print(
+            f"the worker process used {now - busy:.2f} s of processor time meanwhile "
+            f"({(now - busy) / n * 1000:.2f} ms a step)"
+        )
     return lags
 
 

@@ -59,7 +59,7 @@ def main() -> None:
                 throughput(runtime, subscription.id, written, url)
                 projections = spawn(["projections", "run", "--poll", "1"], env)
                 try:
-                    lag(runtime, subscription.id, args.rate, args.seconds)
+                    lag(runtime, subscription.id, args.rate, args.seconds, projections.pid)
                 finally:
                     stop(projections)
             finally:
@@ -103,10 +103,10 @@ def raw_posts(url: str, body: bytes, count: int) -> float:
         sender.close()
 
 
-def lag(runtime: Runtime, subscription: Any, rate: float, seconds: float) -> None:
+def lag(runtime: Runtime, subscription: Any, rate: float, seconds: float, worker: int) -> None:
     wait_for(lambda: all(s.lag_events == 0 for s in runtime.projections.status()), 120)
     start = runtime.projections.head()
-    read_model = sorted(measure(runtime, rate, seconds))
+    read_model = sorted(measure(runtime, rate, seconds, worker))
     head = runtime.projections.head()
     wait_for(lambda: delivered(runtime, subscription, after=start) >= head - start, 120)
     with runtime.db.pool.connection() as conn:
