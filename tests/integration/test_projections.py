@@ -113,13 +113,13 @@ def test_a_live_batch_commits_without_waiting_for_the_disk_and_commands_still_wa
     the server's setting after the batch, and a command's transaction still waits."""
     projections = runtime.projections
     seen: dict[str, str] = {}
-    batch = projections._batch
+    fold = projections._fold
 
-    def watched(conn: psycopg.Connection[Any], model: Any, *args: Any, **kwargs: Any) -> int:
+    def watched(conn: psycopg.Connection[Any], model: Any, *args: Any) -> None:
         seen[model.name] = conn.execute("show synchronous_commit").fetchone()[0]  # type: ignore[index]
-        return batch(conn, model, *args, **kwargs)
+        fold(conn, model, *args)
 
-    monkeypatch.setattr(projections, "_batch", watched)
+    monkeypatch.setattr(projections, "_fold", watched)
     case_in(runtime.engine, "screened")
     projections.catch_up()
     assert seen and set(seen.values()) == {"off"}, seen
@@ -128,6 +128,46 @@ def test_a_live_batch_commits_without_waiting_for_the_disk_and_commands_still_wa
     recorder: Any = runtime.engine.store.recorder
     with recorder.datastore.get_connection() as conn:  # (dict rows)
         assert conn.execute("show synchronous_commit").fetchone() == {"synchronous_commit": "on"}
+
+
+def test_a_live_round_reads_new_events_once_for_every_read_model_wherever_each_stands(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One fetch (and one decoding) of the new events serves every read model, one of them
+    ahead of the others folding only what is new to it; the next round finds nothing."""
+    projections = runtime.projections
+    projections.catch_up()
+    start = projections.head()
+    case_in(runtime.engine, "screened")
+    projections.catch_up(["case_queue"])  # one model ahead of the others
+    middle = projections.head()
+    case_in(runtime.engine, "screened")
+    end = projections.head()
+    fetched: list[int] = []
+    fetch = projections._fetch
+
+    def watched(conn: psycopg.Connection[Any], after: int, limit: int) -> list[Any]:
+        fetched.append(after)
+        return fetch(conn, after, limit)
+
+    monkeypatch.setattr(projections, "_fetch", watched)
+
+    done = projections.catch_up()
+
+    assert fetched == [start, end]
+    with projections._connect() as conn:
+        new = conn.execute(
+            sql.SQL(
+                "select count(*) filter (where notification_id > %s), count(*) from {} "
+                "where notification_id > %s"
+            ).format(projections.events),
+            [middle, start],
+        ).fetchone()
+        assert new is not None
+        assert done == new[0] + (len(projections.models) - 1) * new[1]
+        for name in projections.models:
+            schema = projections.active_schema(conn, name)
+            assert projections._position(conn, schema) == end, name
 
 
 def test_two_workers_on_one_read_model_count_every_event_once(

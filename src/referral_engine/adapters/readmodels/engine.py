@@ -25,6 +25,7 @@ from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.decoding import PROJECTED, Decoder
 from referral_engine.adapters.readmodels.discovery import ReadModel, discover
+from referral_engine.adapters.readmodels.live import live_round
 from referral_engine.adapters.readmodels.parking import Parked
 from referral_engine.adapters.readmodels.rebuild import BlueGreen, RebuildConflict
 from referral_engine.adapters.readmodels.retry import Retried, retry
@@ -135,18 +136,25 @@ class Projections:
         """Process every read model up to the head of the log; returns events processed."""
         done = 0
         with self._connect() as conn:  # one connection for the round
-            live = []  # then a batch of each in turn: a slow one never keeps the others waiting
+            live = []  # then rounds of one batch for all of them (live.py)
             for name in names or list(self.models):
                 registry = self._registry(name, conn)
                 if registry["active_version"] != self.models[name].version:
                     self.rebuild(name)  # first build, or the definition changed: blue/green
                 else:
                     live.append(self.models[name])
-            while live:
-                moved = [(m, self._live_batch(conn, m)) for m in live]
-                done += sum(n for _, n in moved)
-                live = [m for m, n in moved if n]
+            while live and (moved := self._round(conn, live)):
+                done += sum(moved.values())
         return done
+
+    def _round(self, conn: psycopg.Connection[Any], models: list[ReadModel]) -> dict[str, int]:
+        """One live round for all `models`; if an event failed it, a batch of each in turn."""
+        try:
+            return live_round(self, conn, models)
+        except Exception as exc:
+            if not parking.refused(exc):
+                raise
+        return {m.name: n for m in models if (n := self._live_batch(conn, m))}
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> str:
         """Build the read model afresh in a new schema while the old one serves, then switch."""
@@ -198,7 +206,11 @@ class Projections:
         if rows:
             with paused_gc():
                 if careful:
-                    self._fold_parking(conn, model, schema, rows)
+                    info = self._info.setdefault(schema, {})
+                    parking.fold_carefully(
+                        conn, model, schema, rows, self.decoder([model]),
+                        lambda changes: write(conn, schema, changes, info),
+                    )  # fmt: skip
                 else:
                     self._fold(conn, model, schema, self._decoded(rows, [model]), rows[-1][0])
         return len(rows)
@@ -237,25 +249,6 @@ class Projections:
         conn.execute(
             sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
             [position],
-        )
-
-    def _fold_parking(
-        self, conn: psycopg.Connection[Any], model: ReadModel, schema: str, rows: list[Any]
-    ) -> None:
-        """Fold and write what can be, park the rest, record the position past them all."""
-        events, failures = parking.decoded_batch(self.decoder([model]), rows)
-        changes, kept, unfolded = parking.folded(model.handle, model.seen(events))
-        info = self._info.setdefault(schema, {})
-        refused = parking.written(
-            conn, model.handle, kept, changes, lambda c: write(conn, schema, c, info)
-        )
-        failures += unfolded + refused
-        if failures:
-            parking.park(conn, model.name, model.version, schema, failures, rows)
-            parking.log_parked(model.name, failures)
-        conn.execute(
-            sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
-            [rows[-1][0]],
         )
 
     def _changes(self, model: ReadModel, events: list[Event]) -> Changes:

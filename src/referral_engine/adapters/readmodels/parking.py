@@ -22,9 +22,11 @@ from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from referral_engine.adapters.readmodels.decoding import Decoder
+from referral_engine.adapters.readmodels.discovery import ReadModel
 from referral_engine.application.readmodel import Changes, Event
 
 SCHEMA = (
@@ -168,6 +170,28 @@ def written(
         failed += unfolded
         failed += written(conn, handle, kept, changes, write)
     return failed
+
+
+def fold_carefully(
+    conn: psycopg.Connection[Any],
+    model: ReadModel,
+    schema: str,
+    rows: list[Any],
+    decode: Decoder,
+    write: Callable[[Changes], None],
+) -> None:
+    """Fold and write what can be of a batch, park the rest, record the position past them all
+    (the caller's transaction)."""
+    events, failures = decoded_batch(decode, rows)
+    changes, kept, unfolded = folded(model.handle, model.seen(events))
+    failures += unfolded + written(conn, model.handle, kept, changes, write)
+    if failures:
+        park(conn, model.name, model.version, schema, failures, rows)
+        log_parked(model.name, failures)
+    conn.execute(
+        sql.SQL("update {} set position = %s").format(sql.Identifier(schema, "_tracking")),
+        [rows[-1][0]],
+    )
 
 
 def park(
