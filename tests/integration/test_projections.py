@@ -170,6 +170,63 @@ def test_a_live_round_reads_new_events_once_for_every_read_model_wherever_each_s
             assert projections._position(conn, schema) == end, name
 
 
+def test_a_read_model_failing_on_the_server_leaves_the_others_caught_up(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the event's fault (a changed table, a lock timeout): the round is rolled back, each
+    model takes its own batch, the failing one stays where it was, and its error is raised."""
+    projections = runtime.projections
+    projections.catch_up()
+    start = projections.head()
+    case_in(runtime.engine, "screened")
+    fold = projections._fold
+
+    def failing(conn: psycopg.Connection[Any], model: Any, *args: Any) -> None:
+        if model.name == "status_decisions":
+            raise psycopg.errors.UndefinedColumn("column does not exist")
+        fold(conn, model, *args)
+
+    monkeypatch.setattr(projections, "_fold", failing)
+
+    with pytest.raises(psycopg.errors.UndefinedColumn):
+        projections.catch_up()
+
+    with projections._connect() as conn:
+        for name in projections.models:
+            position = projections._position(conn, projections.active_schema(conn, name))
+            expected = start if name == "status_decisions" else projections.head()
+            assert position == expected, name
+
+
+def test_a_live_round_goes_on_without_a_read_model_whose_lock_is_held(runtime: Runtime) -> None:
+    """It does not wait for that model (its holder folds it) nor hold the others meanwhile."""
+    projections = runtime.projections
+    projections.catch_up()
+    start = projections.head()
+    case_in(runtime.engine, "screened")
+    positions: dict[str, int] = {}
+    with projections._connect() as holder:
+        holder.execute("select pg_advisory_xact_lock(%s)", [projections._lock_key("inbox")])
+        rounds = threading.Thread(target=projections.catch_up)
+        rounds.start()
+        rounds.join(timeout=60)  # a generous deadline: it should not wait at all
+        waited = rounds.is_alive()
+        with projections._connect() as conn:
+            for name in projections.models:
+                schema = projections.active_schema(conn, name)
+                positions[name] = projections._position(conn, schema)
+        holder.rollback()  # the lock goes: a round that waited for it ends now
+        rounds.join()
+    assert not waited, "the live round waited for a lock another session held"
+    for name, position in positions.items():
+        assert position == (start if name == "inbox" else projections.head()), name
+    projections.catch_up()
+    with projections._connect() as conn:
+        assert projections._position(conn, projections.active_schema(conn, "inbox")) == (
+            projections.head()
+        )
+
+
 def test_two_workers_on_one_read_model_count_every_event_once(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:

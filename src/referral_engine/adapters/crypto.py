@@ -225,7 +225,7 @@ class PersonalDataMapper(Mapper[UUID]):
                 self.keys.key(case_id), case_id, ROW_DIGEST, sealed
             )
         data = getattr(event, "data", None)
-        if data and _SEALED_KEY in stored_event.state and any(map(is_sealed, data.values())):
+        if data and self._may_hold_sealed(stored_event) and any(map(is_sealed, data.values())):
             case_id = event.originator_id
             assert isinstance(case_id, UUID)
             key = self.keys.key(case_id)
@@ -238,6 +238,10 @@ class PersonalDataMapper(Mapper[UUID]):
                 assert isinstance(digest, dict)
                 vars(event)["fingerprint"] = Sealer.open(key, case_id, FINGERPRINT, digest)
         return event
+
+    def _may_hold_sealed(self, stored: StoredEvent) -> bool:
+        """False only when the stored bytes, read as they are, show no sealed value."""
+        return bool(self.cipher or self.compressor) or _SEALED_KEY in stored.state
 
     def _decoded(self, stored: StoredEvent) -> Any:
         """eventsourcing's `Mapper.to_domain_event`, with the event's class, its id's convertor

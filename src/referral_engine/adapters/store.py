@@ -313,7 +313,7 @@ class FastJSONTranscoder(JSONTranscoder):
         if not expected:
             return found
         keys = self._typed.get(topic) if topic is not None else None
-        if keys is not None and len(keys) == expected:
+        if keys is not None and len(keys) == expected and type(found) is dict:
             for key in keys:
                 value = found.get(key)
                 if type(value) is not dict or len(value) != 2 or "_type_" not in value:

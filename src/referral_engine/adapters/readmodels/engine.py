@@ -25,7 +25,7 @@ from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
 from referral_engine.adapters.readmodels.decoding import PROJECTED, Decoder
 from referral_engine.adapters.readmodels.discovery import ReadModel, discover
-from referral_engine.adapters.readmodels.live import live_round
+from referral_engine.adapters.readmodels.live import caught_up
 from referral_engine.adapters.readmodels.parking import Parked
 from referral_engine.adapters.readmodels.rebuild import BlueGreen, RebuildConflict
 from referral_engine.adapters.readmodels.retry import Retried, retry
@@ -143,18 +143,8 @@ class Projections:
                     self.rebuild(name)  # first build, or the definition changed: blue/green
                 else:
                     live.append(self.models[name])
-            while live and (moved := self._round(conn, live)):
-                done += sum(moved.values())
+            done += caught_up(self, conn, live)
         return done
-
-    def _round(self, conn: psycopg.Connection[Any], models: list[ReadModel]) -> dict[str, int]:
-        """One live round for all `models`; if an event failed it, a batch of each in turn."""
-        try:
-            return live_round(self, conn, models)
-        except Exception as exc:
-            if not parking.refused(exc):
-                raise
-        return {m.name: n for m in models if (n := self._live_batch(conn, m))}
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> str:
         """Build the read model afresh in a new schema while the old one serves, then switch."""
