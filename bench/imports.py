@@ -41,6 +41,7 @@ def by_commands(runtime: Runtime, rows: list[tuple[int, dict[str, Any]]]) -> flo
     for number, cells in rows:
         mark = ImportMark("baseline", number, row_id_of(mapping, cells), "0" * 64)
         cases.append(build_case(mapping, workflow, cells, mark, (ADMIN, engine.clock(), digest)))
+    today = engine.clock().date().isoformat()
     start = time.perf_counter()
     for case in cases:
         events = case.collect_events()[:-1]
@@ -59,6 +60,9 @@ def by_commands(runtime: Runtime, rows: list[tuple[int, dict[str, Any]]]) -> flo
             # as the registry would have it: the police unit of the case's region is asked, and
             # each step is taken by the synthetic agency of its role there
             data = dict(event.data)
+            for field in spec.fields:  # the register's dates precede the opening, dated today
+                if field.type == "date" and data.get(field.name) is not None:
+                    data[field.name] = today
             if "police_unit" in data:
                 data["police_unit"] = acting_agency("police", region)
             actor = Actor("b", role, acting_agency(role, region))
