@@ -78,29 +78,18 @@ def settled(runtime, deadline: float = 300.0) -> None:  # type: ignore[no-untype
     checks, every event committed so far (an observable condition, not a fixed sleep)."""
     projections, head = runtime.projections, runtime.projections.head()
     give_up = time.monotonic() + deadline
-    with projections._connect() as conn:
-        while True:
-            positions = []
-            for name in projections.models:
-                row = conn.execute(
-                    "select active_schema from projection_registry where name = %s", [name]
-                ).fetchone()
-                if row is None or row[0] is None:
-                    positions.append(0)
-                    continue
-                tracking = sql.Identifier(row[0], "_tracking")
-                found = conn.execute(sql.SQL("select position from {}").format(tracking))
-                positions.append(int((found.fetchone() or [0])[0]))
-            checked = 0
-            if conn.execute("select to_regclass('duplicate_checks')").fetchone() != (None,):
-                found = conn.execute("select position from duplicate_checks").fetchone()
-                checked = int(found[0]) if found else 0
-            conn.commit()
-            if min(positions) >= head and checked >= head:
+    while True:
+        if all(s.active_schema is not None and not s.stale for s in projections.status()):
+            with projections._connect() as conn:
+                checked = 0
+                if conn.execute("select to_regclass('duplicate_checks')").fetchone() != (None,):
+                    found = conn.execute("select position from duplicate_checks").fetchone()
+                    checked = int(found[0]) if found else 0
+            if checked >= head:
                 return
-            if time.monotonic() > give_up:
-                raise RuntimeError(f"the projection worker did not catch up within {deadline} s")
-            time.sleep(0.01)
+        if time.monotonic() > give_up:
+            raise RuntimeError(f"the projection worker did not catch up within {deadline} s")
+        time.sleep(0.01)
 
 
 def measure(runtime, rate: float, seconds: float, worker: int) -> list[float]:  # type: ignore[no-untyped-def]

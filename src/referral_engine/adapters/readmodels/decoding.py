@@ -259,3 +259,9 @@ def _report(
             else:
                 report[key] = value
     return report
+
+
+def unseen(events: list[Event], first: int, position: int) -> list[Event]:
+    """The decoded events of a batch whose first row is at `first` that come after `position`
+    (a read model's): all of them when the batch starts past it, else the later ones."""
+    return events if first > position else [e for e in events if e.position > position]

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
+from referral_engine.adapters.readmodels.decoding import unseen
 from referral_engine.adapters.readmodels.discovery import ReadModel
 from referral_engine.application.ports import paused_gc
 from referral_engine.application.readmodel import Event
@@ -122,8 +123,7 @@ def live_round(p: Live, conn: psycopg.Connection[Any], models: list[ReadModel]) 
                 after = positions[m.name]
                 if after >= last:
                     continue  # ahead of the others (another worker's batch): nothing new
-                mine = events if rows[0][0] > after else [e for e in events if e.position > after]
-                p._fold(conn, m, schemas[m.name], mine, last)
+                p._fold(conn, m, schemas[m.name], unseen(events, rows[0][0], after), last)
                 folded[m.name] = sum(1 for row in rows if row[0] > after)
         return folded
 

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from referral_engine.adapters.readmodels import parking
 from referral_engine.adapters.readmodels.connections import ReadModelDatabase
-from referral_engine.adapters.readmodels.decoding import Decoder
+from referral_engine.adapters.readmodels.decoding import Decoder, unseen
 from referral_engine.adapters.readmodels.discovery import ReadModel
 from referral_engine.adapters.readmodels.parking import Failure
 from referral_engine.adapters.readmodels.sql import TableInfo, summary_triggers, write
@@ -129,7 +129,7 @@ class BlueGreen:
             after = positions[m.name]
             if after >= last:
                 continue
-            mine = events if rows[0][0] > after else [e for e in events if e.position > after]
+            mine = unseen(events, rows[0][0], after)
             changes, kept, unfolded = parking.folded(m.handle, m.seen(mine))
             lost = [f for f in undecoded if f.position > after]
             positions[m.name] = last
