@@ -160,6 +160,12 @@ class AuditLog:
 def append(cursor: psycopg.Cursor[Any], schema: str, note: AuditNote) -> None:
     """Queue `note` as the next entry of the chain on `cursor`'s transaction (the store calls
     this inside a command's transaction, the log inside one of its own)."""
+    row, detail = entry(note)
+    audit_chain.append(cursor, schema, row, detail)
+
+
+def entry(note: AuditNote) -> tuple[list[Any], Jsonb]:
+    """The entry of `note`: its columns' values (audit_chain.COLUMNS order), and its detail."""
     row = [
         audit_chain.now(),
         _storable(note.user_name),
@@ -175,7 +181,7 @@ def append(cursor: psycopg.Cursor[Any], schema: str, note: AuditNote) -> None:
         note.channel,
         _storable(note.os_user),
     ]
-    audit_chain.append(cursor, schema, row, Jsonb(_storable(dict(note.detail or {}))))
+    return row, Jsonb(_storable(dict(note.detail or {})))
 
 
 def migrate(db: Database) -> None:

@@ -115,21 +115,35 @@ def append(cursor: psycopg.Cursor[Any], schema: str, row: Sequence[Any], detail:
 def _insert(schema: str) -> str:
     """The insert of an entry into `schema`'s log, composed once per schema (it ran for every
     command: composing it took a tenth of the API's time on a step)."""
+    typed = [sql.SQL(f"%s::{t}") for t in TYPES.values()]
+    bytea, jsonb = sql.SQL("%s::bytea"), sql.SQL("%s::jsonb")
+    return insert(schema, typed, bytea, jsonb, bytea).as_string()
+
+
+def insert(
+    schema: str,
+    values: Sequence[sql.Composable],
+    content: sql.Composable,
+    detail: sql.Composable,
+    genesis: sql.Composable,
+) -> sql.Composed:
+    """The insert of an entry computing its hash from the head, given where its values come
+    from (a statement's parameters, or a function's): `values` in COLUMNS order, the hashed
+    `content`, the `detail` and the hash to chain the first entry to."""
     table = sql.Identifier(schema, "audit_log")
-    return (
-        sql.SQL(
-            "insert into {t} ({columns}, detail, prev_hash, hash) "
-            "select {values}, v.detail, p.hash, "
-            "sha256(p.hash || %s::bytea || convert_to(v.detail::text, 'UTF8')) "
-            "from (select %s::jsonb as detail) v, (select coalesce((select hash from {t} "
-            "order by id desc limit 1), %s::bytea) as hash) p"
-        )
-        .format(
-            t=table,
-            columns=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-            values=sql.SQL(", ").join(sql.SQL(f"%s::{t}") for t in TYPES.values()),
-        )
-        .as_string()
+    return sql.SQL(
+        "insert into {t} ({columns}, detail, prev_hash, hash) "
+        "select {values}, v.detail, p.hash, "
+        "sha256(p.hash || {content} || convert_to(v.detail::text, 'UTF8')) "
+        "from (select {detail} as detail) v, (select coalesce((select hash from {t} "
+        "order by id desc limit 1), {genesis}) as hash) p"
+    ).format(
+        t=table,
+        columns=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+        values=sql.SQL(", ").join(values),
+        content=content,
+        detail=detail,
+        genesis=genesis,
     )
 
 
