@@ -111,6 +111,23 @@ def test_the_store_reaches_the_parts_it_patches(pg_runtime: Runtime) -> None:
     assert isinstance(store.mapper.transcoder, FastJSONTranscoder)
 
 
+def test_the_library_hands_out_connections_in_autocommit(pg_runtime: Runtime) -> None:
+    """The recorder's append is one statement committed on its own (recorder._append): it
+    relies on the library's connections being in autocommit, and leaves them so."""
+    recorder = pg_runtime.engine.store.recorder
+    assert isinstance(recorder, OneTripRecorder)
+    recorder.insert_events(
+        [StoredEvent(originator_id=uuid4(), originator_version=1, topic="t:E", state=b"{}")]
+    )
+    pool = recorder.datastore.pool
+    held = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    try:
+        assert held and all(conn.autocommit for conn in held)
+    finally:
+        for conn in held:
+            pool.putconn(conn)
+
+
 def test_a_round_trip_through_the_recorder_on_postgresql(pg_runtime: Runtime) -> None:
     engine = pg_runtime.engine
     before = engine.store.recorder.max_notification_id() or 0

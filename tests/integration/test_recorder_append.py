@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from psycopg import sql
 
 from referral_engine.adapters.recorder import OneTripRecorder
@@ -60,14 +60,16 @@ def test_each_store_appends_to_its_own_table(pg_runtime: Runtime) -> None:
     assert _count(pg_runtime, "cases_events", agency) == 0
 
 
-def test_an_append_waits_for_the_table_lock_another_session_holds(pg_runtime: Runtime) -> None:
-    """The function takes the library's table lock, so notification ids still commit in order."""
+def test_an_append_takes_the_library_s_table_lock(pg_runtime: Runtime) -> None:
+    """The function takes the library's exclusive table lock, so notification ids still commit
+    in order: another session's insert in flight (row exclusive, which a plain insert would
+    not wait for) holds the append back until it commits."""
     recorder = pg_runtime.engine.store.recorder
     assert isinstance(recorder, OneTripRecorder)
     table = sql.Identifier(pg_runtime.settings.database_schema, "cases_events")
     case, answers = uuid4(), list[Any]()
     with psycopg.connect(pg_runtime.database_url) as holder:
-        holder.execute(sql.SQL("lock table {} in exclusive mode").format(table))
+        holder.execute(sql.SQL("lock table {} in row exclusive mode").format(table))
         thread = threading.Thread(
             target=lambda: answers.append(recorder.insert_events([_event(case)]))
         )
@@ -76,7 +78,7 @@ def test_an_append_waits_for_the_table_lock_another_session_holds(pg_runtime: Ru
             deadline = time.monotonic() + DEADLINE
             while not watcher.execute(
                 "select exists (select from pg_locks where relation = %s::regclass "
-                "and not granted)",
+                "and mode = 'ExclusiveLock' and not granted)",
                 [table.as_string(watcher)],
             ).fetchone()[0]:  # type: ignore[index]
                 assert time.monotonic() < deadline, "the append never waited for the lock"
@@ -88,6 +90,21 @@ def test_an_append_waits_for_the_table_lock_another_session_holds(pg_runtime: Ru
     assert not thread.is_alive()
     assert len(answers) == 1 and len(answers[0]) == 1
     assert _count(pg_runtime, "cases_events", case) == 1
+
+
+def test_a_refused_version_leaves_no_entry_and_no_note_leaves_none(pg_runtime: Runtime) -> None:
+    """Events and their audit entry commit together: a version another command wrote first
+    refuses the entry with the events; a command without a note writes no entry."""
+    recorder = pg_runtime.engine.store.recorder
+    assert isinstance(recorder, OneTripRecorder)
+    case = uuid4()
+    recorder.insert_events([_event(case)])
+    with pytest.raises(IntegrityError):
+        recorder.insert_events([_event(case)], audit=_note("case.clash"))
+    log = sql.Identifier(pg_runtime.settings.database_schema, "audit_log")
+    with psycopg.connect(pg_runtime.database_url) as conn:
+        rows = conn.execute(sql.SQL("select action from {}").format(log)).fetchall()
+    assert rows == []
 
 
 def test_an_entry_the_log_refuses_leaves_no_event(pg_runtime: Runtime) -> None:

@@ -19,8 +19,12 @@ from referral_engine.adapters import audit_chain
 from referral_engine.adapters import documents as case_documents
 from referral_engine.adapters.case_keys import destroy_keys
 from referral_engine.adapters.crypto import ERASURE
-from referral_engine.adapters.database import autocommitted
 from referral_engine.application.ports import AuditNote
+
+APPEND_VERSION = 1
+"""Part of the append function's name: a change of its parameters or body takes a new number,
+so that a process of the version before, restarting during a rolling deploy, recreates its own
+function and not this one (`create or replace` runs at every start)."""
 
 
 class Statements(NamedTuple):
@@ -63,7 +67,7 @@ class OneTripRecorder(PostgresApplicationRecorder):
     def append_name(self) -> sql.Identifier:
         """The append function of this recorder's events table (cases and agencies each have
         one), in the table's schema."""
-        name = f"re_append_{self.events_table_name}"
+        name = f"re_append_v{APPEND_VERSION}_{self.events_table_name}"
         self.check_identifier_length(name)  # PostgreSQL would cut it: two could then clash
         return sql.Identifier(self.datastore.schema, name)
 
@@ -222,7 +226,9 @@ class OneTripRecorder(PostgresApplicationRecorder):
             lock = audit_chain.chain_lock(self.datastore.schema)
             params += [lock, *row, audit_chain.content(row), detail]
         query = self._statements(conn).append
-        with autocommitted(conn), conn.cursor(row_factory=tuple_row, binary=True) as curs:
+        # the library's connections are in autocommit (its `after_connect`; the contract test
+        # checks it): the statement is its own transaction
+        with conn.cursor(row_factory=tuple_row, binary=True) as curs:
             curs.execute(query, params, prepare=True)
             return [row[0] for row in curs.fetchall()]
 
