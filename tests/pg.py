@@ -127,6 +127,15 @@ def pg_runtime(pg_settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
 
 
 @pytest.fixture
+def second_runtime(pg_settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    """A second, independent engine on the same database (another API process, say): its own
+    cache of cases and keys."""
+    with build(pg_settings, clock=clock) as runtime:
+        with_synthetic_agencies(runtime.engine)
+        yield runtime
+
+
+@pytest.fixture
 def empty_registry(pg_runtime: Runtime) -> None:
     """No synthetic agencies: for tests of the registry itself, which fill it as they go."""
     pg_runtime.open_agencies.seed = None

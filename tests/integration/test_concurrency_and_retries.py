@@ -42,13 +42,6 @@ def race(calls: list[Callable[[], StepResult]]) -> list[StepResult | Exception]:
     return results
 
 
-@pytest.fixture
-def second_runtime(pg_settings: Settings, clock: FixedClock) -> Any:
-    """A second, independent engine on the same database (another API process, say)."""
-    with build(pg_settings, clock=clock) as runtime:
-        yield runtime
-
-
 def test_two_writers_on_one_version_one_wins_the_other_conflicts(
     pg_runtime: Runtime, second_runtime: Runtime
 ) -> None:

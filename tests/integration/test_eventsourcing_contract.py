@@ -13,7 +13,7 @@ from uuid import uuid4
 
 import orjson
 import pytest
-from eventsourcing.application import Application
+from eventsourcing.application import Application, LRUCache, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.postgres import (
@@ -62,6 +62,11 @@ ASSUMED: list[tuple[Callable[..., Any], list[str]]] = [
     (Application.construct_transcoder, ["self"]),
     (Application.register_transcodings, ["self", "transcoder"]),
     (retry, ["exc", "max_attempts", "wait", "stall"]),
+    # reading.CaseReader._cached and _remember: the cached case, under its fast-forward lock
+    (Repository._use_fastforward_lock, ["self", "aggregate_id"]),
+    (Repository._disuse_fastforward_lock, ["self", "aggregate_id"]),
+    (LRUCache.get, ["self", "key", "evict"]),
+    (LRUCache.put, ["self", "key", "value"]),
 ]
 
 

@@ -124,7 +124,7 @@ class Engine(Transfers, CaseFiles):
                 ),
             )
 
-        return self._command(case_id, ctx, scope, audit, decide)
+        return self._command(case_id, ctx, scope, audit, decide, expected=expected_version)
 
     def send_referral(
         self,

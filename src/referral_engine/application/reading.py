@@ -3,11 +3,13 @@ sees them. The engine's commands (`engine.py`) build on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import reduce, wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -157,6 +159,38 @@ class CaseReader:
         self._sight(case, scope)
         return case
 
+    def _cached(self, case_id: UUID, version: int) -> Case | None:
+        """A copy of the case this process's cache holds, if it holds it at exactly `version`
+        (read under the lock the repository fast-forwards it under)."""
+        repository = self.store.repository
+        cache = repository.cache
+        if cache is None:
+            return None
+        with _fastforwarding(repository, case_id):
+            try:
+                case = cast(Case, cache.get(case_id))
+            except KeyError:
+                return None
+            return deepcopy(case) if case.version == version else None
+
+    def _remember(self, case: Case) -> None:
+        """Keep `case`, just saved, as the cache's copy unless it holds a newer one: the
+        repository caches a case as it was read and fast-forwards it at the next read, so the
+        case a command had just written was always one version behind (`_cached`)."""
+        repository = self.store.repository
+        cache = repository.cache
+        if cache is None:
+            return
+        with _fastforwarding(repository, case.id):
+            try:
+                held = cast(Case, cache.get(case.id))
+            except KeyError:
+                pass
+            else:
+                if held.version >= case.version:
+                    return
+            cache.put(case.id, case)
+
     def _sight(self, case: Case, scope: Scope | None) -> Sight:
         """How much of the case `scope` sees; not found when it lies outside its reach."""
         if scope is None:
@@ -189,6 +223,18 @@ class CaseReader:
     def _view(self, case: Case, reader: Actor | None, today: datetime | None = None) -> CaseView:
         """Deadlines are judged as of `today`: now, or the moment a past view is taken at."""
         return CaseView.of(case, self._workflow(case), reader, (today or self.clock()).date())
+
+
+@contextmanager
+def _fastforwarding(repository: Any, case_id: UUID) -> Iterator[None]:
+    """The lock under which eventsourcing's repository fast-forwards its cached copy of a case
+    in place (tests/integration/test_eventsourcing_contract.py pins these private methods)."""
+    lock = repository._use_fastforward_lock(case_id)
+    try:
+        with lock:
+            yield
+    finally:
+        repository._disuse_fastforward_lock(case_id)
 
 
 def project(events: list[Any], erasure: Case.PersonalDataErased | None = None) -> Case:
