@@ -5,7 +5,7 @@ by their jobs in words."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 from referral_engine.application import demo
 from referral_engine.application.engine import Engine
@@ -40,6 +40,17 @@ def test_the_demo_seeds_cases_over_both_workflows_regions_and_months(
     events = Counter(e.event for h in histories for e in h)
     for kind in ("StatusGranted", "AssistanceDelivered", "SupportDelivered", "ReferralAccepted"):
         assert events[kind] >= 5, (kind, events)
+
+
+def test_the_demo_seeds_late_in_the_utc_evening_when_kyiv_is_a_day_ahead(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """At 21:30 UTC in summer it is already the next day in Kyiv, the day the workflow's rules
+    date the openings by: the walk drew its dates from the UTC day before, and every demo
+    (the command, the benchmarks' seed, the tests' data) failed from 21:00 to midnight UTC."""
+    clock.now = datetime(2026, 9, 30, 21, 30, tzinfo=UTC)
+    seeded = demo.seed_demo(engine, cases=60)
+    assert sum(seeded.values()) == 60
 
 
 def test_every_date_the_demo_states_is_one_a_register_could_hold(

@@ -95,7 +95,11 @@ class Walker:
         opening = self.workflow.opening
         self.clock, self.region = started, check_region(region, self.workflow.regions)
         who = self.acting(sorted(opening.roles)[0], None, region)
-        data = self.values(opening.fields, started, started.date(), {})
+        # the opening's day in the workflow's time zone, as its rules judge dates against it:
+        # the UTC date is the day before from 21:00 (summer in Kyiv), and the walk then drew
+        # dates the rules refused (every demo failed from 21:00 to midnight UTC)
+        opened = self.workflow.calendar.day(started)
+        data = self.values(opening.fields, started, opened, {})
         self._withhold(data, opening.state, opening.sets, {})
         case = steps.open_case(self.workflow, region, data, self._context(who))
         self.visited = {case.state}
@@ -128,7 +132,8 @@ class Walker:
         recorded = dict(case.data)
         if step.referral_id is not None:
             recorded |= case.referrals[step.referral_id].data
-        data = self.values(step.fields, self.clock, case.opened_at.date(), recorded)
+        opened = self.workflow.calendar.day(case.opened_at)  # as the rules judge it (`run`)
+        data = self.values(step.fields, self.clock, opened, recorded)
         wf, version = self.workflow, case.version
         if step.referral_id is not None:
             referral = case.referrals[step.referral_id]
