@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 KEY_CACHE = 10_000
 KEY_CACHE_SECONDS = 30.0
 """How long a process keeps an unwrapped case key. Erasure also records an event, which every
-process reads before it shows or changes the case, so a cached key never outlives what it shows."""
+process reads before it shows the case, so a cached key never outlives what it shows. A step
+decided on a case a process holds (application/commanding.py) may seal its values with a key
+destroyed meanwhile; its insert is then refused (the erasure took that version), nothing is
+written, and the step is decided again on the stream, which refuses it as erased."""
 COMPACTION_LOCK = "referral_engine.compact_case_keys"
 """One compaction at a time across processes (every live worker schedules it)."""
 

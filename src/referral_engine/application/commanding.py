@@ -55,19 +55,17 @@ class CaseCommands(CaseReader):
 
         With `expected`, the version the caller saw, a case this process holds at exactly that
         version is judged as it holds it, without reading its stream for newer events (a round
-        trip and a fifth of a command's processor time, measured): if another process wrote
-        after it, the insert of the next version is refused (IntegrityError) and the command
-        ends as it would have. A refusal judged that way is judged again on the stream, whose
-        answer counts (a case erased elsewhere, a reach changed by a transfer)."""
+        trip and a third of a command's processor time, measured). If another process wrote
+        after it, the insert of the next version is refused by its unique key; that, or any
+        refusal judged on the held copy, is judged again on the stream, as every command was
+        before: the answer is the stream's (a case erased or moved elsewhere, a true retry)."""
         held = self._cached(case_id, expected) if expected is not None else None
         if held is not None:
             try:
                 self._sight(held, scope)
-                return self._decided(held, ctx, scope, audit, decide, receiving, documents)
-            except VersionConflict:
-                raise  # judged on the stream already (the refused insert's re-read)
-            except (DomainError, ValueError):
-                pass  # a refusal (or an erased case's missing key): judged again below
+                return self._decided(held, ctx, scope, audit, decide, receiving, documents, True)
+            except (DomainError, ValueError, _Stale):
+                pass  # judged again on the stream below (ValueError: an erased case's key)
         case = self._get(case_id, scope)
         return self._decided(case, ctx, scope, audit, decide, receiving, documents)
 
@@ -80,8 +78,10 @@ class CaseCommands(CaseReader):
         decide: Callable[[Case, WorkflowDefinition], StepOutcome],
         receiving: bool,
         documents: Sequence[tuple[UUID, bytes]],
+        held: bool = False,
     ) -> StepResult:
-        """`decide` run on `case` (read within `scope`), and what it records saved."""
+        """`decide` run on `case` (read within `scope`, or `held` by this process), and what it
+        records saved."""
         case_id = case.id
         try:
             if not receiving:
@@ -96,6 +96,8 @@ class CaseCommands(CaseReader):
             uploads = {"documents": documents} if documents else {}
             self.store.save(case, audit=noted(audit, case), **uploads)
         except IntegrityError:
+            if held:
+                raise _Stale from None
             # Someone else wrote this version first: a true retry returns the first answer.
             # Read within the reader's reach: the case may have left it meanwhile (moved by a
             # transfer), and then it is not found rather than in conflict at some version.
@@ -106,6 +108,10 @@ class CaseCommands(CaseReader):
             raise VersionConflict(outcome.version - 1, current.version) from None
         self._remember(case)
         return StepResult.of(case.id, outcome)
+
+
+class _Stale(Exception):
+    """Another process wrote after the version of a case this process held."""
 
 
 def _working(case: Case, workflow: WorkflowDefinition, scope: Scope | None) -> None:
