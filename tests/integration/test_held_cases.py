@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from referral_engine.application.engine import Engine
 from referral_engine.bootstrap import Runtime
 from referral_engine.domain.access import Scope
 from referral_engine.domain.commands import Actor
@@ -45,6 +46,22 @@ def _reads(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(recorder, "select_events", counted)
     return calls
+
+
+def _moved_to_kyiv(engine: Engine, case_id: UUID, version: int) -> None:
+    """The Kharkiv case at `version` transferred to Kyiv, asked and accepted."""
+    engine.request_transfer(
+        case_id, KYIV, "person_moved", actor=OLD_LSA, scope=OLD, expected_version=version
+    )
+    engine.answer_transfer(case_id, True, actor=NEW_LSA, scope=NEW, expected_version=version + 1)
+
+
+def _interview(engine: Engine, case_id: UUID, version: int) -> None:
+    """Kharkiv's official interviews the person, having seen the case at `version`."""
+    interview = data_for(ukraine().guard.step("application_registered", "conduct_interview"))
+    engine.take_step(
+        case_id, "conduct_interview", interview, actor=OLD_LSA, scope=OLD, expected_version=version
+    )
 
 
 def _held(runtime: Runtime, case_id: UUID) -> int:
@@ -159,16 +176,9 @@ def test_a_case_moved_out_of_reach_elsewhere_is_not_found_rather_than_in_conflic
     here, there = pg_runtime.engine, second_runtime.engine
     case_id = case_in(here, "application_registered", region=KHARKIV)
     version = _held(pg_runtime, case_id)
-    there.request_transfer(
-        case_id, KYIV, "person_moved", actor=OLD_LSA, scope=OLD, expected_version=version
-    )
-    there.answer_transfer(case_id, True, actor=NEW_LSA, scope=NEW, expected_version=version + 1)
-    interview = data_for(ukraine().guard.step("application_registered", "conduct_interview"))
+    _moved_to_kyiv(there, case_id, version)
     with pytest.raises(CaseNotFound):  # legal on the copy held here; its insert is refused
-        here.take_step(
-            case_id, "conduct_interview", interview, actor=OLD_LSA, scope=OLD,
-            expected_version=version,
-        )  # fmt: skip
+        _interview(here, case_id, version)
     with pytest.raises(CaseNotFound):  # refused on the copy held here, then not found
         here.take_step(
             case_id, "record_consent", data_for(CONSENT), actor=OLD_LSA, scope=OLD,
@@ -193,19 +203,12 @@ def test_a_case_moved_away_between_its_read_and_its_insert_is_not_found(
 
     def moved_first(*args: Any, **kwargs: Any) -> Any:
         monkeypatch.setattr(store, "save", save)
-        there.request_transfer(
-            case_id, KYIV, "person_moved", actor=OLD_LSA, scope=OLD, expected_version=version
-        )
-        there.answer_transfer(case_id, True, actor=NEW_LSA, scope=NEW, expected_version=version + 1)
+        _moved_to_kyiv(there, case_id, version)
         return save(*args, **kwargs)
 
     monkeypatch.setattr(store, "save", moved_first)
-    interview = data_for(ukraine().guard.step("application_registered", "conduct_interview"))
     with pytest.raises(CaseNotFound):
-        here.take_step(
-            case_id, "conduct_interview", interview, actor=OLD_LSA, scope=OLD,
-            expected_version=version,
-        )  # fmt: skip
+        _interview(here, case_id, version)
     assert [h.version for h in there.history(case_id)][-1] == version + 2
 
 
@@ -217,17 +220,10 @@ def test_a_case_moved_away_and_asked_back_is_answered_as_the_stream_answers(
     here, there = pg_runtime.engine, second_runtime.engine
     case_id = case_in(here, "application_registered", region=KHARKIV)
     version = _held(pg_runtime, case_id)
-    there.request_transfer(
-        case_id, KYIV, "person_moved", actor=OLD_LSA, scope=OLD, expected_version=version
-    )
-    there.answer_transfer(case_id, True, actor=NEW_LSA, scope=NEW, expected_version=version + 1)
+    _moved_to_kyiv(there, case_id, version)
     there.request_transfer(
         case_id, KHARKIV, "person_moved", actor=NEW_LSA, scope=NEW, expected_version=version + 2
     )
-    interview = data_for(ukraine().guard.step("application_registered", "conduct_interview"))
     with pytest.raises(TransferNotPossible):
-        here.take_step(
-            case_id, "conduct_interview", interview, actor=OLD_LSA, scope=OLD,
-            expected_version=version,
-        )  # fmt: skip
+        _interview(here, case_id, version)
     assert [h.version for h in there.history(case_id)][-1] == version + 3
