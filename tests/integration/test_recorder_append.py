@@ -5,7 +5,6 @@ audit entry together or neither."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,6 +16,7 @@ from psycopg import sql
 from referral_engine.adapters.recorder import OneTripRecorder
 from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
+from tests.factories import wait_until
 
 DEADLINE = 60.0
 
@@ -75,15 +75,17 @@ def test_an_append_takes_the_library_s_table_lock(pg_runtime: Runtime) -> None:
         )
         thread.start()
         with psycopg.connect(pg_runtime.database_url, autocommit=True) as watcher:
-            deadline = time.monotonic() + DEADLINE
-            while not watcher.execute(
-                "select exists (select from pg_locks where relation = %s::regclass "
-                "and mode = 'ExclusiveLock' and not granted)",
-                [table.as_string(watcher)],
-            ).fetchone()[0]:  # type: ignore[index]
-                assert time.monotonic() < deadline, "the append never waited for the lock"
+
+            def waiting() -> bool:
                 assert thread.is_alive(), f"the append did not wait for the lock: {answers}"
-                time.sleep(0.01)
+                row = watcher.execute(
+                    "select exists (select from pg_locks where relation = %s::regclass "
+                    "and mode = 'ExclusiveLock' and not granted)",
+                    [table.as_string(watcher)],
+                ).fetchone()
+                return bool(row and row[0])
+
+            wait_until(waiting, what="the append to wait for the lock", timeout=DEADLINE)
         assert answers == [] and _count(pg_runtime, "cases_events", case) == 0
         holder.commit()
     thread.join(DEADLINE)
