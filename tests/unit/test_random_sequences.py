@@ -47,6 +47,7 @@ class CaseMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = FixedClock()
         self.engine: Engine = with_synthetic_agencies(build_in_memory(clock=self.clock))
+        self.engine.keep_every = 3  # replays keep folds (snapshots) that later ones start from
         self.seen: dict[int, CaseView] = {}
         self.visited: set[str] = set()
 

@@ -25,6 +25,8 @@ from referral_engine.adapters.crypto import MasterKey, MasterKeyRotated
 from referral_engine.adapters.database import autocommitted
 from referral_engine.adapters.documents import SCHEMA as DOCUMENTS
 from referral_engine.adapters.documents import TABLE as DOCUMENTS_TABLE
+from referral_engine.adapters.snapshots import SCHEMA as SNAPSHOTS
+from referral_engine.adapters.snapshots import TABLE as SNAPSHOTS_TABLE
 
 if TYPE_CHECKING:
     from referral_engine.adapters.database import Database
@@ -63,6 +65,7 @@ SCHEMA = (
     )""",
     *FORGET_PERSONS,  # called by destroy_keys
     *DOCUMENTS,  # deleted by destroy_keys: sealed with the keys it destroys
+    *SNAPSHOTS,  # as well
 )
 
 
@@ -266,31 +269,30 @@ def destroy_keys(
     """Destroy the keys of `case_ids` in the connection's transaction (the erasure event's own,
     so that the event and the destruction commit together or not at all), marking them due for
     compaction, the persons' entries in the blind index (blind_index.FORGET_PERSONS) and the
-    cases' uploaded documents (documents.py); the cursor returned has one row: how many keys
-    were live. `schema` qualifies
-    the tables ("": the search path). Nothing is fetched: the recorder runs it in a pipeline."""
-    keys = sql.Identifier(schema, "case_keys") if schema else sql.Identifier("case_keys")
-    documents = (
-        sql.Identifier(schema, DOCUMENTS_TABLE) if schema else sql.Identifier(DOCUMENTS_TABLE)
-    )
-    due = (
-        sql.Identifier(schema, "case_keys_compaction_due")
-        if schema
-        else sql.Identifier("case_keys_compaction_due")
-    )
-    forget = (
-        sql.Identifier(schema, "forget_persons") if schema else sql.Identifier("forget_persons")
-    )
+    cases' uploaded documents (documents.py) and kept folds (snapshots.py); the cursor returned
+    has one row: how many keys were live. `schema` qualifies the tables ("": the search path).
+    Nothing is fetched: the recorder runs it in a pipeline."""
+
+    def named(table: str) -> sql.Identifier:
+        return sql.Identifier(schema, table) if schema else sql.Identifier(table)
+
     return conn.execute(
         sql.SQL(
             "with destroyed as (update {} set wrapped = null, erased_at = now() "
             "where case_id = any(%s) and wrapped is not null returning case_id), "
             "due as (insert into {} (case_id, erasure_txid) "
             "select case_id, txid_current() from destroyed on conflict (case_id) do nothing), "
-            "documents as (delete from {} where case_id = any(%s)) "
+            "documents as (delete from {} where case_id = any(%s)), "
+            "folds as (delete from {} where case_id = any(%s)) "
             "select count(*), {}(%s) from destroyed"
-        ).format(keys, due, documents, forget),
-        [case_ids, case_ids, case_ids],
+        ).format(
+            named("case_keys"),
+            named("case_keys_compaction_due"),
+            named(DOCUMENTS_TABLE),
+            named(SNAPSHOTS_TABLE),
+            named("forget_persons"),
+        ),
+        [case_ids, case_ids, case_ids, case_ids],
     )
 
 

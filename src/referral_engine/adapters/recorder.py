@@ -17,6 +17,7 @@ from psycopg.rows import tuple_row
 from referral_engine.adapters import audit as audit_log
 from referral_engine.adapters import audit_chain
 from referral_engine.adapters import documents as case_documents
+from referral_engine.adapters import snapshots as case_snapshots
 from referral_engine.adapters.case_keys import destroy_keys
 from referral_engine.adapters.crypto import ERASURE
 from referral_engine.application.ports import AuditNote
@@ -44,6 +45,19 @@ class Statements(NamedTuple):
     """A command's events and audit entry through the append function (`append_function`)."""
 
 
+class Replayed(NamedTuple):
+    """A stream read for a replay (`OneTripRecorder.select_for_replay`)."""
+
+    events: list[StoredEvent]
+    """The events after `kept` (from the first without it) up to the version asked."""
+    kept: tuple[int, bytes] | None
+    """The last fold kept at or below the version asked: its version and sealed bytes."""
+    last: int
+    """The stream's last version (0: no stream)."""
+    erased: bool
+    """Whether the stream records an erasure."""
+
+
 class OneTripRecorder(PostgresApplicationRecorder):
     """eventsourcing's recorder, with the commit sent in the same round trip as the insert.
 
@@ -57,6 +71,7 @@ class OneTripRecorder(PostgresApplicationRecorder):
     """
 
     _composed: Statements | None = None
+    _replay_query: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -185,6 +200,32 @@ class OneTripRecorder(PostgresApplicationRecorder):
                     )
                     for row in curs.fetchall()
                 ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_for_replay(self, originator_id: UUID, upto: int) -> Replayed:
+        """A stream's events up to `upto` after its last fold kept at or below it, in one
+        round trip (`snapshots.read_query`)."""
+        params = case_snapshots.read_params(originator_id, upto, ERASURE)
+        with self.datastore.get_connection() as conn:
+            if self._replay_query is None:
+                self._replay_query = case_snapshots.read_query(
+                    self.datastore.schema, self.events_table_name
+                ).as_string(conn)
+            with conn.cursor(row_factory=tuple_row, binary=True) as curs:
+                curs.execute(self._replay_query, params, prepare=True)
+                rows = curs.fetchall()
+        events: list[StoredEvent] = []
+        kept: tuple[int, bytes] | None = None
+        last, erased = 0, False
+        for version, topic, state in rows:
+            if topic == case_snapshots.KEPT:
+                kept = (version, state)
+            elif topic == case_snapshots.LAST:
+                last, erased = version or 0, state == b"1"
+            else:
+                events.append(StoredEvent(originator_id, version, topic, state))
+        events.sort(key=lambda e: e.originator_version)
+        return Replayed(events, kept, last, erased)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

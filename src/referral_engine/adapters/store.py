@@ -27,11 +27,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from referral_engine.adapters import documents as case_documents
+from referral_engine.adapters import snapshots as case_snapshots
 from referral_engine.adapters.case_keys import MemoryCaseKeys
 from referral_engine.adapters.crypto import MasterKeyError, PersonalDataMapper
 from referral_engine.adapters.database import DatabaseUnavailable
 from referral_engine.adapters.recorder import OneTripRecorder
-from referral_engine.application.ports import CaseKeys
+from referral_engine.application.ports import CaseKeys, StreamAt
 from referral_engine.config import Settings
 from referral_engine.domain.case import Case
 
@@ -99,6 +100,7 @@ class CaseStore(ConfiguredApplication):
         self.keys: CaseKeys = keys if keys is not None else MemoryCaseKeys()
         self.personal = personal
         self._documents: dict[tuple[UUID, UUID], bytes] = {}  # the in-memory store's
+        self.kept: dict[UUID, dict[int, bytes]] = {}  # the in-memory store's kept folds
         super().__init__(env)
         datastore = getattr(self.factory, "datastore", None)  # PostgreSQL only
         if datastore is not None:
@@ -119,6 +121,12 @@ class CaseStore(ConfiguredApplication):
         if documents and not isinstance(self.recorder, OneTripRecorder):
             self._documents.update({(c, d): blob for d, c, blob in sealed})  # in memory
         return recordings
+
+    def stream_at(self, case_id: UUID, upto: int) -> StreamAt | None:
+        return case_snapshots.stream_at(self, case_id, upto)
+
+    def keep(self, case: Case) -> None:
+        case_snapshots.keep_case(self, case)
 
     def document(self, case_id: UUID, document_id: UUID) -> bytes | None:
         """An uploaded document's bytes; None once the case's key is destroyed (or its bytes

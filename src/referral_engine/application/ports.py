@@ -58,6 +58,21 @@ class CaseKeys(Protocol):
     def forget(self, case_id: UUID) -> None: ...
 
 
+@dataclass(frozen=True)
+class StreamAt:
+    """A case's stream read for a fold up to one version (`CaseStore.stream_at`)."""
+
+    last: int
+    """The stream's last version."""
+    erasure: Any | None
+    """The stream's erasure event, if it records one (then `kept` is always None)."""
+    kept: Any | None
+    """A fold of the stream kept at a version at or below the one asked (a snapshot), if any:
+    the caller's own copy, to fold further."""
+    events: list[Any]
+    """The events after `kept` (from the first without it) up to the version asked."""
+
+
 class CaseStore(Protocol):
     """The event store holding every case's stream (an eventsourcing application)."""
 
@@ -92,6 +107,13 @@ class CaseStore(Protocol):
     ) -> tuple[dict[UUID, list[Any]], dict[UUID, str]]:
         """As `streams`, leaving out each case one of whose events cannot be decoded, named
         with which event (a failure of the database still raises)."""
+
+    def stream_at(self, case_id: UUID, upto: int) -> StreamAt | None:
+        """What a fold of the case up to version `upto` needs, in one read (None: no case)."""
+
+    def keep(self, case: Any) -> None:
+        """Keep `case`, folded up to its version, for later replays (sealed with its key);
+        a failure is logged, never raised: it only leaves the next replay longer."""
 
     def document(self, case_id: UUID, document_id: UUID) -> bytes | None:
         """An uploaded document's bytes (None: erased with the case's key, or never stored);

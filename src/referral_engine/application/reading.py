@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from referral_engine.application.ports import CaseStore, paused_gc
+from referral_engine.application.ports import CaseStore, StreamAt, paused_gc
 from referral_engine.domain.access import WHOLE, Scope, Sight, sight
 from referral_engine.domain.case import Case
 from referral_engine.domain.commands import Actor
@@ -26,6 +26,8 @@ from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
 
 Clock = Callable[[], datetime]
+_LAST = 2**62
+"""A version past any stream's last (versions are int8 in the database)."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -72,6 +74,9 @@ class CaseHistory:
 class CaseReader:
     """Read a case now, at a version, as of a time, and its history."""
 
+    keep_every = 100
+    """A replay keeps the case's fold at each multiple of this many versions it passes."""
+
     def __init__(self, store: CaseStore, workflows: WorkflowRegistry, clock: Clock = utc_now):
         self.store = store
         self.workflows = workflows
@@ -95,12 +100,20 @@ class CaseReader:
         reader: Actor | None = None,
         scope: Scope | None = None,
     ) -> CaseView:
-        """The case as it was right after event number `version`."""
-        events, _, seen = self._events(case_id, scope)
-        if not 1 <= version <= len(events):
-            problem = f"must be between 1 and {len(events)}, the case's current version"
+        """The case as it was right after event number `version`: folded from the last fold
+        kept at or below it (a snapshot) when there is one, keeping one on the way every
+        `keep_every` versions (a long case's replay then reads its last events only)."""
+        stream = self.store.stream_at(case_id, version)
+        if stream is None:
+            raise CaseNotFound(case_id)
+        if not 1 <= version <= stream.last:
+            problem = f"must be between 1 and {stream.last}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
-        case = project(events[:version], erasure=erasure_of(events))
+        case = self._folded(stream)
+        seen = WHOLE
+        if scope is not None:  # judged on the case now
+            now = case if version == stream.last else self._now(case_id)
+            seen = self._sight(now, scope)
         return self._within(case, self._view(case, reader, today=case.modified_on), seen)
 
     @_gc_paused
@@ -213,6 +226,25 @@ class CaseReader:
             return events, None, WHOLE
         now = project(events)
         return events, now, self._sight(now, scope)
+
+    def _folded(self, stream: StreamAt) -> Case:
+        """The stream folded from its kept fold (if any) through its events, keeping the fold
+        at each multiple of `keep_every` passed on the way."""
+        if stream.erasure is not None:
+            return project(stream.events, erasure=stream.erasure)
+        case: Any = stream.kept
+        every = self.keep_every
+        for event in stream.events:
+            case = event.mutate(case)
+            if case.version % every == 0:
+                self.store.keep(case)
+        return cast(Case, case)
+
+    def _now(self, case_id: UUID) -> Case:
+        stream = self.store.stream_at(case_id, _LAST)
+        if stream is None:
+            raise CaseNotFound(case_id)
+        return self._folded(stream)
 
     def _workflow(self, case: Case) -> WorkflowDefinition:
         return self.workflows.get(case.workflow_id, case.workflow_version)
