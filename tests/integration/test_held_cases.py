@@ -48,7 +48,7 @@ def _reads(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return calls
 
 
-def _moved_to_kyiv(engine: Engine, case_id: UUID, version: int) -> None:
+def moved_to_kyiv(engine: Engine, case_id: UUID, version: int) -> None:
     """The Kharkiv case at `version` transferred to Kyiv, asked and accepted."""
     engine.request_transfer(
         case_id, KYIV, "person_moved", actor=OLD_LSA, scope=OLD, expected_version=version
@@ -176,7 +176,7 @@ def test_a_case_moved_out_of_reach_elsewhere_is_not_found_rather_than_in_conflic
     here, there = pg_runtime.engine, second_runtime.engine
     case_id = case_in(here, "application_registered", region=KHARKIV)
     version = _held(pg_runtime, case_id)
-    _moved_to_kyiv(there, case_id, version)
+    moved_to_kyiv(there, case_id, version)
     with pytest.raises(CaseNotFound):  # legal on the copy held here; its insert is refused
         _interview(here, case_id, version)
     with pytest.raises(CaseNotFound):  # refused on the copy held here, then not found
@@ -203,7 +203,7 @@ def test_a_case_moved_away_between_its_read_and_its_insert_is_not_found(
 
     def moved_first(*args: Any, **kwargs: Any) -> Any:
         monkeypatch.setattr(store, "save", save)
-        _moved_to_kyiv(there, case_id, version)
+        moved_to_kyiv(there, case_id, version)
         return save(*args, **kwargs)
 
     monkeypatch.setattr(store, "save", moved_first)
@@ -220,7 +220,7 @@ def test_a_case_moved_away_and_asked_back_is_answered_as_the_stream_answers(
     here, there = pg_runtime.engine, second_runtime.engine
     case_id = case_in(here, "application_registered", region=KHARKIV)
     version = _held(pg_runtime, case_id)
-    _moved_to_kyiv(there, case_id, version)
+    moved_to_kyiv(there, case_id, version)
     there.request_transfer(
         case_id, KHARKIV, "person_moved", actor=NEW_LSA, scope=NEW, expected_version=version + 2
     )

@@ -5,6 +5,9 @@ one a fold of all the events gives, and no kept fold may outlive the case's pers
 from __future__ import annotations
 
 import logging
+import threading
+from copy import deepcopy
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -13,16 +16,21 @@ import pytest
 from psycopg import sql
 
 from referral_engine.adapters import snapshots
+from referral_engine.application.engine import Engine
+from referral_engine.application.reading import project
 from referral_engine.bootstrap import Runtime
-from referral_engine.domain.access import Scope
+from referral_engine.domain.access import WHOLE, Scope
 from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import CaseNotFound, InvalidData
 from referral_engine.domain.personal import ERASED
-from tests.factories import LSA, case_in, referral_step, send_referral, step
+from referral_engine.domain.views import CaseView
+from tests.factories import LSA, case_in, referral_step, send_referral, step, wait_until
+from tests.integration.test_held_cases import KHARKIV as KHARKIV_REGION
+from tests.integration.test_held_cases import moved_to_kyiv
 
 ADMIN = Actor("operator", "admin", "it")
 KYIV = Scope(frozenset({"UA-32"}), "lsa_official", "lsa-kyivska")
-KHARKIV = Scope(frozenset({"UA-63"}), "lsa_official", "lsa-kharkivska")
+KHARKIV = Scope(frozenset({KHARKIV_REGION}), "lsa_official", "lsa-kharkivska")
 
 
 def _long_case(runtime: Runtime) -> UUID:
@@ -70,13 +78,22 @@ def _decoded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return versions
 
 
+def _folds_of_every_event(engine: Engine, case_id: UUID) -> list[CaseView]:
+    """The case at each version, each folded from its first event (as replays did before)."""
+    events = list(engine.store.events.get(case_id))
+    views = []
+    for version in range(1, len(events) + 1):
+        case = project(events[:version])
+        views.append(engine._within(case, engine._view(case, None, case.modified_on), WHOLE))
+    return views
+
+
 def test_replays_from_kept_folds_answer_as_a_fold_of_every_event(pg_runtime: Runtime) -> None:
     engine = pg_runtime.engine
     case_id = _long_case(pg_runtime)
     last = engine.case(case_id).version
     assert last >= 12
-    engine.keep_every = 10**9  # nothing kept: each replay folds every event
-    expected = [engine.case_at_version(case_id, v) for v in range(1, last + 1)]
+    expected = _folds_of_every_event(engine, case_id)
     assert _kept(pg_runtime, case_id) == {}
     engine.keep_every = 4
     first = [engine.case_at_version(case_id, v) for v in range(1, last + 1)]
@@ -126,6 +143,55 @@ def test_an_erasure_deletes_the_kept_folds_and_replays_read_as_erased(
     assert _kept(pg_runtime, case_id) == {}  # nothing personal kept again
 
 
+def test_a_fold_folded_before_an_erasure_elsewhere_is_not_kept_after_it(
+    pg_runtime: Runtime, second_runtime: Runtime
+) -> None:
+    """The second process folded the case (its key cached) before the erasure committed, and
+    keeps the fold after: nothing may be kept."""
+    engine, other = pg_runtime.engine, second_runtime.engine
+    case_id = _long_case(pg_runtime)
+    folded = deepcopy(other._get(case_id))
+    engine.erase_personal_data(case_id, "a synthetic request", actor=ADMIN)
+    assert other.store.keys.key(case_id) is not None  # still cached there
+    other.store.keep(folded)
+    assert _kept(pg_runtime, case_id) == {}
+
+
+def test_a_fold_being_kept_when_the_key_is_destroyed_is_deleted_with_it(
+    pg_runtime: Runtime,
+) -> None:
+    """A fold whose keeping still holds the key's row (FOR SHARE) holds the key's destruction
+    (`destroy_keys`: in the erasure's transaction, and again after it) back; once kept, the
+    destruction deletes it too."""
+    engine = pg_runtime.engine
+    case_id = _long_case(pg_runtime)
+    folded = deepcopy(engine._get(case_id))
+    key = engine.store.keys.key(case_id)
+    assert key is not None
+    schema = pg_runtime.settings.database_schema
+    erased: list[Any] = []
+    with psycopg.connect(pg_runtime.database_url) as keeper:
+        snapshots.keep(keeper, schema, case_id, folded.version, snapshots.seal(key, folded))
+        erasure = threading.Thread(target=lambda: erased.append(engine.store.keys.destroy(case_id)))
+        erasure.start()
+        with psycopg.connect(pg_runtime.database_url, autocommit=True) as watcher:
+
+            def waiting() -> bool:
+                assert erasure.is_alive(), f"the key was destroyed at once: {erased}"
+                row = watcher.execute(
+                    "select exists (select from pg_stat_activity "
+                    "where %s = any(pg_blocking_pids(pid)))",
+                    [keeper.info.backend_pid],
+                ).fetchone()
+                return bool(row and row[0])
+
+            wait_until(waiting, what="the destruction to wait for the fold", timeout=120)
+        keeper.commit()
+    erasure.join(120)
+    assert not erasure.is_alive() and erased == [True]
+    assert _kept(pg_runtime, case_id) == {}
+
+
 def test_a_fold_kept_by_other_code_or_tampered_with_is_ignored_and_replaced(
     pg_runtime: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -136,7 +202,7 @@ def test_a_fold_kept_by_other_code_or_tampered_with_is_ignored_and_replaced(
     _run(pg_runtime, f"update {snapshots.TABLE} set code = 'older' where version = 4")
     _run(
         pg_runtime,
-        f"update {snapshots.TABLE} set sealed = overlay(sealed placing '\\x00'::bytea from 40) "
+        f"update {snapshots.TABLE} set sealed = set_byte(sealed, 40, get_byte(sealed, 40) # 1) "
         "where version = 8",
     )
     with caplog.at_level(logging.WARNING, "referral_engine.snapshots"):
@@ -165,12 +231,20 @@ def test_a_fold_that_cannot_be_kept_leaves_the_replay_answered(
 
 
 def test_a_replay_within_reach_is_judged_on_the_case_now(pg_runtime: Runtime) -> None:
-    """A reader outside the case's region finds no past version of it either, whether the
-    replay starts from a kept fold or not."""
+    """Once the case moved to Kyiv, Kharkiv finds none of its versions (in range or not: an
+    answer naming the range would tell that the case exists), and Kyiv finds all of them,
+    whether the replay starts from a kept fold or not."""
     engine = pg_runtime.engine
-    case_id = _long_case(pg_runtime)
-    engine.keep_every = 4
-    for version in (3, 8, engine.case(case_id).version):
-        assert engine.case_at_version(case_id, version, scope=KYIV).version == version
-        with pytest.raises(CaseNotFound):
-            engine.case_at_version(case_id, version, scope=KHARKIV)
+    case_id = case_in(engine, "application_registered", region=KHARKIV_REGION)
+    version = engine.case(case_id).version
+    moved_to_kyiv(engine, case_id, version)
+    step(engine, case_id, "record_consent", actor=replace(LSA, agency="lsa-kyivska"))
+    engine.keep_every = 2
+    last = engine.case(case_id).version
+    for _ in range(2):  # the second time, from the folds the first kept
+        for at in (1, version, last, last + 1, 0):
+            with pytest.raises(CaseNotFound):
+                engine.case_at_version(case_id, at, scope=KHARKIV)
+        for at in range(1, last + 1):
+            assert engine.case_at_version(case_id, at, scope=KYIV).version == at
+    assert _kept(pg_runtime, case_id)

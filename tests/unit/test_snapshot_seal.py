@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -52,18 +53,54 @@ def test_a_kept_fold_opens_only_with_its_key_case_and_version() -> None:
     )
     assert snapshots.opened(KEY, uuid4(), case.version, sealed) is None
     assert snapshots.opened(KEY, case.id, case.version - 1, sealed) is None
-    assert snapshots.opened(KEY, case.id, case.version, sealed[:-1] + b"\0") is None
+    flipped = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    assert snapshots.opened(KEY, case.id, case.version, flipped) is None
 
 
-def test_a_kept_fold_names_no_global_but_the_domains_classes() -> None:
+def _text(text: str) -> bytes:
+    raw = text.encode()
+    return b"\x8c" + bytes([len(raw)]) + raw  # SHORT_BINUNICODE
+
+
+def _global(module: str, name: str) -> bytes:
+    return _text(module) + _text(name) + b"\x93"  # STACK_GLOBAL
+
+
+def _reaching_exec(marker: Path) -> bytes:
+    """A pickle that walks from domain modules' attributes (dotted names) to `exec` and writes
+    `marker`: every name it finds starts in the domain."""
+    mapping = "referral_engine.domain.htcds_mapping"
+    getter = _global(mapping, "dataclasses.inspect.collections._itemgetter")
+    return (
+        b"\x80\x04"
+        + _global(mapping, "dataclasses.inspect.attrgetter")
+        + _text("__init__.__globals__")
+        + b"\x85R"
+        + _global("referral_engine.domain.case", "Case")
+        + b"\x85R\x940"
+        + getter
+        + _text("__builtins__")
+        + b"\x85Rh\x00\x85R\x940"
+        + getter
+        + _text("exec")
+        + b"\x85Rh\x01\x85R"
+        + _text(f"open({str(marker)!r}, 'w').write('ran')")
+        + b"\x85R."
+    )
+
+
+def test_a_kept_fold_names_no_global_but_the_domains_classes(tmp_path: Path) -> None:
     case_id = uuid4()
+    marker = tmp_path / "ran"
     for plain in (
+        _reaching_exec(marker),
+        b"\x80\x04" + _global("referral_engine.domain.case", "Case.__class__") + b".",
         pickle.dumps(_Remove()),
-        pickle.dumps(os.getcwd),
         b"not a pickle",
         pickle.dumps({"state": "identified"}),
     ):
         assert snapshots.opened(KEY, case_id, 3, _sealed_as(case_id, 3, plain)) is None
+    assert not marker.exists()
 
 
 def test_a_kept_fold_of_another_case_or_version_is_not_taken() -> None:

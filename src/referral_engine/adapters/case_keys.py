@@ -271,29 +271,35 @@ def destroy_keys(
     compaction, the persons' entries in the blind index (blind_index.FORGET_PERSONS) and the
     cases' uploaded documents (documents.py) and kept folds (snapshots.py); the cursor returned
     has one row: how many keys were live. `schema` qualifies the tables ("": the search path).
-    Nothing is fetched: the recorder runs it in a pipeline."""
+    Nothing is fetched: the recorder runs it in a pipeline.
+
+    The folds are deleted by a statement of their own, after the keys' update: it sees a fold
+    kept while the update waited for it (`snapshots.keep` reads the key FOR SHARE)."""
 
     def named(table: str) -> sql.Identifier:
         return sql.Identifier(schema, table) if schema else sql.Identifier(table)
 
-    return conn.execute(
+    destroyed = conn.execute(
         sql.SQL(
             "with destroyed as (update {} set wrapped = null, erased_at = now() "
             "where case_id = any(%s) and wrapped is not null returning case_id), "
             "due as (insert into {} (case_id, erasure_txid) "
             "select case_id, txid_current() from destroyed on conflict (case_id) do nothing), "
-            "documents as (delete from {} where case_id = any(%s)), "
-            "folds as (delete from {} where case_id = any(%s)) "
+            "documents as (delete from {} where case_id = any(%s)) "
             "select count(*), {}(%s) from destroyed"
         ).format(
             named("case_keys"),
             named("case_keys_compaction_due"),
             named(DOCUMENTS_TABLE),
-            named(SNAPSHOTS_TABLE),
             named("forget_persons"),
         ),
-        [case_ids, case_ids, case_ids, case_ids],
+        [case_ids, case_ids, case_ids],
     )
+    conn.execute(
+        sql.SQL("delete from {} where case_id = any(%s)").format(named(SNAPSHOTS_TABLE)),
+        [case_ids],
+    )
+    return destroyed
 
 
 @dataclass(frozen=True)

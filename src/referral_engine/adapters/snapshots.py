@@ -58,10 +58,17 @@ LAST = "#last"
 
 
 def _code() -> str:
+    """The digest of what a fold depends on: the domain (the events, their upcasters, the
+    fold), how stored events are decoded (this package's crypto, store and this module), and
+    the versions of eventsourcing, orjson and Python."""
     digest = hashlib.sha256()
-    for source in sorted(Path(domain.__file__).parent.glob("*.py")):
+    adapters = Path(__file__).parent
+    sources = [*Path(domain.__file__).parent.glob("*.py")]
+    sources += [adapters / "crypto.py", adapters / "store.py", Path(__file__)]
+    for source in sorted(sources):
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
-    digest.update(f"eventsourcing {metadata.version('eventsourcing')}".encode())
+    for package in ("eventsourcing", "orjson"):
+        digest.update(f"{package} {metadata.version(package)}".encode())
     digest.update(f"python {sys.version_info.major}.{sys.version_info.minor}".encode())
     return digest.hexdigest()[:32]
 
@@ -79,14 +86,17 @@ _VALUES = {
 
 
 class _DomainOnly(pickle.Unpickler):
-    """Finds only the domain's classes and the standard value types above."""
+    """Finds only the standard value types above and the classes the domain's modules define,
+    each by its own plain name (a dotted name would walk from a module's attributes to any
+    object reachable from it)."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _VALUES:
             return super().find_class(module, name)
-        if module == domain.__name__ or module.startswith(domain.__name__ + "."):
+        in_domain = module == domain.__name__ or module.startswith(domain.__name__ + ".")
+        if in_domain and name.isidentifier():
             found = super().find_class(module, name)
-            if isinstance(found, type):
+            if isinstance(found, type) and (found.__module__, found.__qualname__) == (module, name):
                 return found
         raise pickle.UnpicklingError(f"a kept fold may not name {module}.{name}")
 
@@ -136,10 +146,11 @@ def _erased(events: list[Any], upto: int) -> StreamAt:
 
 
 def keep_case(store: Any, case: Case) -> None:
-    """`CaseStore.keep`: seal the fold with the case's key and store it; logged on failure."""
+    """`CaseStore.keep`: seal the fold with the case's key and store it; logged on failure. A
+    case with no key (nothing personal recorded yet, or erased) keeps no fold."""
     try:
-        key = store.keys.key(case.id, create=True)
-        if key is None:  # erased meanwhile: nothing personal may be kept
+        key = store.keys.key(case.id)
+        if key is None:
             return
         sealed = seal(key, case)
         datastore = getattr(store.factory, "datastore", None)
@@ -164,8 +175,11 @@ def opened(key: bytes, case_id: UUID, version: int, sealed: bytes) -> Case | Non
     version (the replay then folds the events instead)."""
     try:
         plain = AESGCM(key).decrypt(sealed[:NONCE], sealed[NONCE:], _aad(case_id, version))
+    except InvalidTag:
+        return None
+    try:
         case = _DomainOnly(io.BytesIO(plain)).load()
-    except (InvalidTag, pickle.UnpicklingError, ValueError, EOFError, AttributeError):
+    except Exception:  # sealed with the key yet not a fold this code can load
         return None
     if type(case) is not Case or case.id != case_id or case.version != version:
         return None
@@ -208,18 +222,26 @@ def keep(
     conn: psycopg.Connection[Any], schema: str, case_id: UUID, version: int, sealed: bytes
 ) -> None:
     """Keep a fold, in place of any at the same version (one made by other code, or one that
-    did not open). A fold kept just after the case's erasure deleted the others is sealed with
-    the key the erasure destroyed: it can never be opened (a process still holding the key
-    reads the erasure in the same statement as the folds, and then ignores them all)."""
+    did not open), only while the case's key is live. The key's row is read FOR SHARE: an
+    erasure destroying it meanwhile makes this wait for its commit and then keep nothing, and
+    a fold kept first holds the erasure's update until it commits, so that the erasure's later
+    statement deleting the folds (`case_keys.destroy_keys`) sees it."""
     conn.execute(
         sql.SQL(
-            "insert into {} (case_id, version, code, sealed) values (%s, %s, %s, %s) "
+            "insert into {} (case_id, version, code, sealed) select %s, %s, %s, %s "
+            "where exists (select 1 from {} where case_id = %s and wrapped is not null "
+            "for share) "
             "on conflict (case_id, version) do update set code = excluded.code, "
             "sealed = excluded.sealed, kept_at = now()"
-        ).format(_table(schema)),
-        [case_id, version, CODE, sealed],
+        ).format(_table(schema), _named(schema, "case_keys")),
+        [case_id, version, CODE, sealed, case_id],
     )
 
 
 def _table(schema: str) -> sql.Composable:
-    return sql.Identifier(schema, TABLE) if schema else sql.Identifier(TABLE)
+    return _named(schema, TABLE)
+
+
+def _named(schema: str, table: str) -> sql.Identifier:
+    """`table` in `schema` ("": the search path)."""
+    return sql.Identifier(schema, table) if schema else sql.Identifier(table)

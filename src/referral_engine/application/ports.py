@@ -15,6 +15,7 @@ from eventsourcing.application import Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording
 
 from referral_engine.domain.agencies import AgencyView
+from referral_engine.domain.case import Case
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,9 @@ class StreamAt:
 
     last: int
     """The stream's last version."""
-    erasure: Any | None
+    erasure: Case.PersonalDataErased | None
     """The stream's erasure event, if it records one (then `kept` is always None)."""
-    kept: Any | None
+    kept: Case | None
     """A fold of the stream kept at a version at or below the one asked (a snapshot), if any:
     the caller's own copy, to fold further."""
     events: list[Any]
@@ -111,7 +112,7 @@ class CaseStore(Protocol):
     def stream_at(self, case_id: UUID, upto: int) -> StreamAt | None:
         """What a fold of the case up to version `upto` needs, in one read (None: no case)."""
 
-    def keep(self, case: Any) -> None:
+    def keep(self, case: Case) -> None:
         """Keep `case`, folded up to its version, for later replays (sealed with its key);
         a failure is logged, never raised: it only leaves the next replay longer."""
 

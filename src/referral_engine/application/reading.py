@@ -26,8 +26,6 @@ from referral_engine.domain.workflow import WorkflowDefinition
 from referral_engine.workflows.loader import WorkflowRegistry
 
 Clock = Callable[[], datetime]
-_LAST = 2**62
-"""A version past any stream's last (versions are int8 in the database)."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -103,6 +101,9 @@ class CaseReader:
         """The case as it was right after event number `version`: folded from the last fold
         kept at or below it (a snapshot) when there is one, keeping one on the way every
         `keep_every` versions (a long case's replay then reads its last events only)."""
+        seen = WHOLE
+        if scope is not None:  # judged on the case now, before anything else is told
+            seen = self._sight(self._get(case_id, scope), scope)
         stream = self.store.stream_at(case_id, version)
         if stream is None:
             raise CaseNotFound(case_id)
@@ -110,10 +111,6 @@ class CaseReader:
             problem = f"must be between 1 and {stream.last}, the case's current version"
             raise InvalidData([FieldProblem("version", problem)])
         case = self._folded(stream)
-        seen = WHOLE
-        if scope is not None:  # judged on the case now
-            now = case if version == stream.last else self._now(case_id)
-            seen = self._sight(now, scope)
         return self._within(case, self._view(case, reader, today=case.modified_on), seen)
 
     @_gc_paused
@@ -239,12 +236,6 @@ class CaseReader:
             if case.version % every == 0:
                 self.store.keep(case)
         return cast(Case, case)
-
-    def _now(self, case_id: UUID) -> Case:
-        stream = self.store.stream_at(case_id, _LAST)
-        if stream is None:
-            raise CaseNotFound(case_id)
-        return self._folded(stream)
 
     def _workflow(self, case: Case) -> WorkflowDefinition:
         return self.workflows.get(case.workflow_id, case.workflow_version)
