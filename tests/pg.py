@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from referral_engine.bootstrap import Runtime, build
 from referral_engine.config import Settings
-from tests.factories import FixedClock, with_synthetic_agencies
+from tests.factories import FixedClock, wait_until, with_synthetic_agencies
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+WAIT_SECONDS = 120.0
+"""How long a test waits for another session to reach a state (a busy machine is slow)."""
 CI_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 _skipped_postgres: list[str] = []
 
@@ -147,3 +150,18 @@ def synthetic_agencies(pg_runtime: Runtime) -> Runtime:
     (`referral-engine users add ...` refuses an agency that is not registered)."""
     pg_runtime.open_agencies()  # opening the registry fills it
     return pg_runtime
+
+
+def wait_while_held(
+    url: str, waiter: threading.Thread, query: str, params: list[Any], what: str
+) -> None:
+    """Wait until `query` (one boolean, on a session of its own) says `waiter`'s session waits
+    for a lock the test holds; `waiter` must not finish meanwhile (it did not wait)."""
+    with psycopg.connect(url, autocommit=True) as watcher:
+
+        def holds() -> bool:
+            assert waiter.is_alive(), f"{what}: it did not wait"
+            row = watcher.execute(query, params).fetchone()  # type: ignore[arg-type]
+            return bool(row and row[0])
+
+        wait_until(holds, what=what, timeout=WAIT_SECONDS)

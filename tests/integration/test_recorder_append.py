@@ -16,9 +16,7 @@ from psycopg import sql
 from referral_engine.adapters.recorder import OneTripRecorder
 from referral_engine.application.ports import AuditNote
 from referral_engine.bootstrap import Runtime
-from tests.factories import wait_until
-
-DEADLINE = 60.0
+from tests.pg import WAIT_SECONDS, wait_while_held
 
 
 def _event(originator: UUID, version: int = 1) -> StoredEvent:
@@ -74,21 +72,17 @@ def test_an_append_takes_the_library_s_table_lock(pg_runtime: Runtime) -> None:
             target=lambda: answers.append(recorder.insert_events([_event(case)]))
         )
         thread.start()
-        with psycopg.connect(pg_runtime.database_url, autocommit=True) as watcher:
-
-            def waiting() -> bool:
-                assert thread.is_alive(), f"the append did not wait for the lock: {answers}"
-                row = watcher.execute(
-                    "select exists (select from pg_locks where relation = %s::regclass "
-                    "and mode = 'ExclusiveLock' and not granted)",
-                    [table.as_string(watcher)],
-                ).fetchone()
-                return bool(row and row[0])
-
-            wait_until(waiting, what="the append to wait for the lock", timeout=DEADLINE)
+        wait_while_held(
+            pg_runtime.database_url,
+            thread,
+            "select exists (select from pg_locks where relation = %s::regclass "
+            "and mode = 'ExclusiveLock' and not granted)",
+            [table.as_string(holder)],
+            what="the append to wait for the lock",
+        )
         assert answers == [] and _count(pg_runtime, "cases_events", case) == 0
         holder.commit()
-    thread.join(DEADLINE)
+    thread.join(WAIT_SECONDS)
     assert not thread.is_alive()
     assert len(answers) == 1 and len(answers[0]) == 1
     assert _count(pg_runtime, "cases_events", case) == 1

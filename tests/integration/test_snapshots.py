@@ -24,9 +24,10 @@ from referral_engine.domain.commands import Actor
 from referral_engine.domain.errors import CaseNotFound, InvalidData
 from referral_engine.domain.personal import ERASED
 from referral_engine.domain.views import CaseView
-from tests.factories import LSA, case_in, referral_step, send_referral, step, wait_until
+from tests.factories import LSA, case_in, referral_step, send_referral, step
 from tests.integration.test_held_cases import KHARKIV as KHARKIV_REGION
 from tests.integration.test_held_cases import moved_to_kyiv
+from tests.pg import WAIT_SECONDS, wait_while_held
 
 ADMIN = Actor("operator", "admin", "it")
 KYIV = Scope(frozenset({"UA-32"}), "lsa_official", "lsa-kyivska")
@@ -174,20 +175,15 @@ def test_a_fold_being_kept_when_the_key_is_destroyed_is_deleted_with_it(
         snapshots.keep(keeper, schema, case_id, folded.version, snapshots.seal(key, folded))
         erasure = threading.Thread(target=lambda: erased.append(engine.store.keys.destroy(case_id)))
         erasure.start()
-        with psycopg.connect(pg_runtime.database_url, autocommit=True) as watcher:
-
-            def waiting() -> bool:
-                assert erasure.is_alive(), f"the key was destroyed at once: {erased}"
-                row = watcher.execute(
-                    "select exists (select from pg_stat_activity "
-                    "where %s = any(pg_blocking_pids(pid)))",
-                    [keeper.info.backend_pid],
-                ).fetchone()
-                return bool(row and row[0])
-
-            wait_until(waiting, what="the destruction to wait for the fold", timeout=120)
+        wait_while_held(
+            pg_runtime.database_url,
+            erasure,
+            "select exists (select from pg_stat_activity where %s = any(pg_blocking_pids(pid)))",
+            [keeper.info.backend_pid],
+            what="the key's destruction to wait for the fold",
+        )
         keeper.commit()
-    erasure.join(120)
+    erasure.join(WAIT_SECONDS)
     assert not erasure.is_alive() and erased == [True]
     assert _kept(pg_runtime, case_id) == {}
 
