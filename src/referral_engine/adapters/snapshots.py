@@ -4,16 +4,17 @@ A replay of a case as of a version (application/reading.py) folds every event up
 fold lets it start from the last one at or below that version and read only the events after.
 
 - **Personal data.** A fold holds the case's personal values, so it is sealed whole with the
-  case's key (AES-GCM; the case id, the version and the code below bound in) and deleted in the
-  same transaction as the case's erasure, with its key (`case_keys.destroy_keys`). A case whose
+  case's key (AES-GCM; the case id, the version and the code below bound in), kept only while
+  that key is live, and deleted with it by the erasure (`case_keys.destroy_keys`). A case whose
   stream records an erasure is always replayed from its events.
-- **Format.** A fold is the case object pickled. It is loaded only by an unpickler that finds
-  no global but the domain's classes and a few value types of the standard library, and only
-  after its seal opened with the case's key, which never leaves this process unwrapped.
+- **Format.** A fold is the case object pickled. It is loaded only after its seal opened with
+  the case's key (which never leaves this process unwrapped), by an unpickler that finds no
+  global but a few value types of the standard library and the classes the domain's modules
+  define, each by its own plain name.
 - **Code.** Each fold names the code that folded it (`CODE`: a digest of the domain's sources,
-  the eventsourcing version and Python's). A fold made by other code is ignored, and replaced
-  by the next replay that passes its version: a change to any rule of the fold can never be
-  hidden by a fold kept before it.
+  of how stored events are decoded, and of the versions of eventsourcing, orjson and Python).
+  A fold made by other code is ignored, and replaced by the next replay that passes its
+  version: a change to any rule of the fold can never be hidden by a fold kept before it.
 """
 
 from __future__ import annotations
